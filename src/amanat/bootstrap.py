@@ -1,0 +1,29 @@
+"""The composition root: settings in, concrete homes and vaults out.
+
+Entry points (the CLI now, the web apps later) call :func:`load_settings` once with
+the process environment and pass the result down; everything else takes what it
+needs as arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from amanat.settings import Settings
+from amanat.vault.home import Home
+
+__all__ = ["home_path", "load_settings", "open_home"]
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    return Settings.from_env(environ)
+
+
+def home_path(given: str | None, settings: Settings) -> Path:
+    """The home folder the user named, or the default one, as an absolute path."""
+    return Path(given).expanduser().absolute() if given else settings.home
+
+
+def open_home(given: str | None, settings: Settings) -> Home:
+    return Home(home_path(given, settings))

@@ -1,0 +1,264 @@
+"""``amanat``: the command line. Parses arguments, calls one command, maps errors.
+
+Every error a user can meet is printed as one sentence on stderr with its exit code
+(``amanat.errors``); a user never sees a traceback. ``docs/cli.md`` is generated from
+the ``--help`` texts below (``python -m amanat.cli.docs``) and a test keeps it current.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from amanat import __version__
+from amanat.bootstrap import load_settings
+from amanat.cli import demo
+from amanat.cli.commands import COMMANDS
+from amanat.errors import AmanatError
+from amanat.vault import seal
+
+__all__ = ["build_parser", "main"]
+
+
+def _parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
+    example: str,
+) -> argparse.ArgumentParser:
+    return sub.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=f"Example:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _home(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--home", help="the home folder (default: $AMANAT_HOME or ~/.amanat)")
+
+
+def _json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _passphrase(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        help="read the desk passphrase from FILE (else $AMANAT_PASSPHRASE, else asked)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="amanat",
+        description="Amanat: a sealed, signed, mirrored testimony archive.",
+        epilog="Example:\n  amanat demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    top.add_argument("--version", action="version", version=f"amanat {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = _parser(sub, "demo", "Show the whole vault at work in a scratch folder.", "amanat demo")
+    p.add_argument("--keep", metavar="DIR", help="build the demo in DIR and keep it")
+    _json(p)
+
+    p = _parser(
+        sub,
+        "init",
+        "Create an organisation, its first desk, and the trustees' shares.",
+        "amanat init ~/atajurt-desk --name Atajurt --trustees 5 --threshold 3",
+    )
+    p.add_argument("home_dir", metavar="HOME", help="a new, empty folder for this desk")
+    p.add_argument("--name", default="Amanat organisation", help="the organisation's name")
+    p.add_argument("--trustees", type=int, default=5, help="how many trustees get a share (5)")
+    p.add_argument("--threshold", type=int, default=3, help="how many shares restore (3)")
+    p.add_argument("--shares-dir", metavar="DIR", help="where to write the shares (HOME-shares)")
+    p.add_argument("--desk-name", default="desk-1", help="a name for this desk")
+    _passphrase(p)
+    _json(p)
+
+    station = _parser(
+        sub,
+        "station",
+        "Set up and trust intake stations.",
+        "amanat station create ~/station --org org-export.json",
+    )
+    ssub = station.add_subparsers(dest="station_command", metavar="ACTION", required=True)
+    p = _parser(
+        ssub,
+        "create",
+        "Make a station home: it can seal but never read.",
+        "amanat station create ~/station --org org-export.json --name office-1",
+    )
+    p.add_argument("home_dir", metavar="HOME", help="a new folder (or a desk home to add to)")
+    p.add_argument("--org", required=True, metavar="FILE", help="the org-export.json of a desk")
+    p.add_argument("--name", default="station", help="a name for this station")
+    _json(p)
+    p = _parser(
+        ssub,
+        "trust",
+        "Trust a station's key (run at an admin desk).",
+        "amanat station trust --home ~/desk ~/station/keys/station.pub",
+    )
+    _home(p)
+    p.add_argument("key", metavar="KEY", help="the station key, or its station.pub file")
+    p.add_argument("--name", default="station", help="a name for this station")
+    p.add_argument("--station", metavar="HOME", help="also update this station home's keyring")
+    _passphrase(p)
+    _json(p)
+    p = _parser(
+        ssub,
+        "update",
+        "Give a station the organisation's newest keyring.",
+        "amanat station update ~/station --org org-export.json",
+    )
+    p.add_argument("home_dir", metavar="HOME", help="the station home")
+    p.add_argument("--org", required=True, metavar="FILE", help="the org-export.json of a desk")
+    _json(p)
+
+    org = _parser(sub, "org", "The organisation file.", "amanat org export --home ~/desk")
+    osub = org.add_subparsers(dest="org_command", metavar="ACTION", required=True)
+    p = _parser(
+        osub,
+        "export",
+        "Write the public organisation file for stations and mirrors.",
+        "amanat org export --home ~/desk --out org-export.json",
+    )
+    _home(p)
+    p.add_argument("--out", metavar="FILE", help="where to write it (HOME/org-export.json)")
+    _json(p)
+
+    p = _parser(
+        sub,
+        "seal",
+        "Seal files and a note as one entry (station).",
+        "amanat seal --home ~/station testimony.mp4 id-card.jpg --note 'visit 12'",
+    )
+    _home(p)
+    p.add_argument("files", nargs="*", metavar="FILE", help="files to seal (videos, photos…)")
+    p.add_argument("--note", help="a short note, sealed with the files")
+    p.add_argument("--data", metavar="JSON_FILE", help="questionnaire answers as a JSON object")
+    p.add_argument("--type", default="files", choices=seal.ENTRY_TYPES, help="the entry type")
+    _json(p)
+
+    p = _parser(
+        sub,
+        "verify",
+        "Check every signature, hash and checkpoint; needs no key.",
+        "amanat verify --home ~/station",
+    )
+    _home(p)
+    p.add_argument("--vault", metavar="DIR", help="verify this vault folder (a copy, a mirror)")
+    _json(p)
+
+    p = _parser(
+        sub,
+        "log",
+        "List the log records (sequence, leaf hash, time, station).",
+        "amanat log --home ~/desk --json",
+    )
+    _home(p)
+    _json(p)
+
+    p = _parser(
+        sub,
+        "open",
+        "Decrypt an entry, and its files with --out (desk).",
+        "amanat open --home ~/desk 3f2a9c01 --out ~/case-3f2a",
+    )
+    _home(p)
+    p.add_argument("entry", metavar="ENTRY_ID", help="the entry id, or its first 8+ digits")
+    p.add_argument("--out", metavar="DIR", help="write the entry's files into DIR")
+    _passphrase(p)
+    _json(p)
+
+    p = _parser(
+        sub,
+        "prove",
+        "Write a proof bundle for one entry, checkable offline.",
+        "amanat prove --home ~/desk 3f2a9c01 --out proof.json",
+    )
+    _home(p)
+    p.add_argument("entry", metavar="ENTRY_ID", help="the entry id, or its first 8+ digits")
+    p.add_argument("--out", metavar="FILE", help="where to write it (proof-ID.json)")
+    _json(p)
+
+    p = _parser(
+        sub,
+        "check-proof",
+        "Check a proof bundle, and sealed files against it.",
+        "amanat check-proof proof.json --file blobs/ab/ab12…",
+    )
+    p.add_argument("bundle", metavar="PROOF", help="the proof bundle (JSON)")
+    p.add_argument("--file", action="append", metavar="FILE", help="a sealed file to look up")
+    _json(p)
+
+    p = _parser(
+        sub,
+        "pull",
+        "Copy another vault's records into this home, after verifying it.",
+        "amanat pull --home ~/desk --from /media/usb/station/vault",
+    )
+    _home(p)
+    p.add_argument("--from", dest="source", required=True, metavar="DIR", help="a vault folder")
+    _json(p)
+
+    shares = _parser(
+        sub,
+        "shares",
+        "Trustee recovery shares.",
+        "amanat shares check --org org-export.json --shares s1.txt s2.txt s3.txt",
+    )
+    shsub = shares.add_subparsers(dest="shares_command", metavar="ACTION", required=True)
+    p = _parser(
+        shsub,
+        "check",
+        "Check that shares rebuild this organisation's recovery key.",
+        "amanat shares check --org org-export.json --shares s1.txt s2.txt s3.txt",
+    )
+    p.add_argument("--org", required=True, metavar="FILE", help="the org-export.json")
+    p.add_argument("--shares", nargs="+", metavar="FILE", help="share files (else typed)")
+    _json(p)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    name = args.command
+    for group in ("station_command", "org_command", "shares_command"):
+        if getattr(args, group, None):
+            name = f"{name} {getattr(args, group)}"
+    try:
+        settings = load_settings(os.environ)
+        if name == "demo":
+            return demo.run(args, settings)
+        return COMMANDS[name](args, settings)
+    except AmanatError as exc:
+        print(f"amanat: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("amanat: stopped. Everything already acknowledged is safe.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"amanat: the system said: {exc.strerror or exc}{where}.", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the last line of defence: no traceback, no personal data
+        print(
+            f"amanat: unexpected internal error ({type(exc).__name__}). Nothing acknowledged "
+            "was lost. Please report this with the command you ran.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""A plain progress bar on stderr, shown only when stderr is a terminal."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+__all__ = ["ProgressBar"]
+
+
+class ProgressBar:
+    def __init__(self, label: str, total: int, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.total = max(total, 1)
+        self.done = 0
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() and total > 8 << 20
+        self._last = 0.0
+
+    def __call__(self, amount: int) -> None:
+        self.done += amount
+        now = time.monotonic()
+        if self.enabled and (now - self._last > 0.2 or self.done >= self.total):
+            self._last = now
+            share = min(self.done / self.total, 1.0)
+            bar = "#" * int(share * 30)
+            mb = f"{self.done >> 20} / {self.total >> 20} MB"
+            self.stream.write(f"\r{self.label} [{bar:<30}] {share:4.0%}  {mb}")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()

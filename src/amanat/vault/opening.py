@@ -1,0 +1,182 @@
+"""Opening at a desk: a sealed entry back to JSON, its blobs back to files.
+
+Before anything is decrypted, the entry is tied to a signed log record by a trusted
+writer and its ciphertext is re-hashed, so a desk never shows an entry that was planted
+or altered. Every blob is checked twice: its ciphertext hash against its name, and the
+decrypted bytes against the plaintext SHA-256 and size sealed inside the entry. A file
+is written as ``NAME.part`` and renamed only once both checks pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from amanat.errors import FormatError, IntegrityError, NotFound, UnsupportedVersion, UsageError
+from amanat.vault import canonical, crypto
+from amanat.vault.log import Envelope
+from amanat.vault.seal import clean_file_name
+from amanat.vault.store import Vault
+
+__all__ = ["OpenedEntry", "find_record", "open_entry", "write_files"]
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class OpenedEntry:
+    entry_id: str
+    log: str
+    seq: int
+    time: str
+    content: dict[str, Any]
+
+
+def find_record(vault: Vault, entry_id: str) -> Envelope:
+    """The signed, trusted log record that names ``entry_id``."""
+    ring = vault.read_keyring()
+    for files in vault.logs():
+        lines, _ = files.read_records()
+        marker = entry_id.encode()
+        for seq, line in enumerate(lines):
+            if marker not in line:
+                continue
+            env = Envelope.parse(line, where=f"{files.kid}/{seq}")
+            if env.entry != entry_id:
+                continue
+            state = ring.keys.get(files.kid)
+            if (
+                state is None
+                or env.seq != seq
+                or not env.signature_ok(state.key)
+                or not ring.may_write(files.kid, seq)
+            ):
+                raise IntegrityError(
+                    f"Entry {entry_id[:12]} is not signed by a trusted key; "
+                    "run `amanat verify` before trusting this vault."
+                )
+            return env
+    raise NotFound(f"Entry {entry_id[:12]} is in no log of this vault (it may be planted).")
+
+
+def _read_checked(vault: Vault, kind: str, object_id: str) -> bytes:
+    path = vault.object_path(kind, object_id)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"The sealed {kind[:-1]} {object_id[:12]} is not in this vault.") from None
+    if hashlib.sha256(data).hexdigest() != object_id:
+        raise IntegrityError(f"The sealed {kind[:-1]} {object_id[:12]} is corrupted.")
+    return data
+
+
+def open_entry(vault: Vault, entry_prefix: str, identities: Sequence[str]) -> OpenedEntry:
+    entry_id = vault.find_entry(entry_prefix)
+    env = find_record(vault, entry_id)
+    plaintext = crypto.age_decrypt_bytes(_read_checked(vault, "entries", entry_id), identities)
+    content = canonical.decode(plaintext, what="entry")
+    if not isinstance(content, dict):
+        raise FormatError("This entry is not a JSON object.")
+    if content.get("v") != 1:
+        raise UnsupportedVersion("This entry was sealed by a newer Amanat; update the software.")
+    sealed_blobs = [f.get("blob") for f in content.get("files", [])]
+    if sealed_blobs != [b.id for b in env.blobs]:
+        raise IntegrityError("The entry's files do not match its signed log record.")
+    return OpenedEntry(entry_id, env.log, env.seq, env.time, content)
+
+
+class _HashingSink:
+    def __init__(self, fd: int, progress: Progress | None) -> None:
+        self.fd = fd
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self.progress = progress
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
+        self.size += len(data)
+        if self.progress:
+            self.progress(len(data))
+        return len(data)
+
+
+def _free_name(out_dir: Path, name: str) -> Path:
+    target = out_dir / name
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    n = 1
+    while target.exists():
+        n += 1
+        target = out_dir / (f"{stem} ({n}).{ext}" if dot else f"{stem} ({n})")
+    return target
+
+
+def write_files(
+    vault: Vault,
+    entry: OpenedEntry,
+    identities: Sequence[str],
+    out_dir: Path,
+    *,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Decrypt every file of ``entry`` into ``out_dir``; never overwrites a file."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir} is not a folder.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for meta in entry.content.get("files", []):
+        blob = str(meta["blob"])
+        path = vault.object_path("blobs", blob)
+        target = _free_name(out_dir, clean_file_name(str(meta.get("name", "file"))))
+        part = target.with_name(target.name + ".part")
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            sink = _HashingSink(fd, progress)
+            blob_hash = hashlib.sha256()
+            try:
+                with path.open("rb") as raw:
+                    tee = _TeeReader(raw, blob_hash)
+                    crypto.age_decrypt_stream(tee, sink, identities)  # type: ignore[arg-type]
+            except FileNotFoundError:
+                raise NotFound(f"The sealed file {blob[:12]} is not in this vault.") from None
+            if blob_hash.hexdigest() != blob:
+                raise IntegrityError(f"The sealed file {blob[:12]} is corrupted.")
+            if sink.hash.hexdigest() != meta["sha256"] or sink.size != meta["size"]:
+                raise IntegrityError(f"File {target.name} does not match what was sealed.")
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                part.unlink()
+            raise
+        os.close(fd)
+        os.replace(part, target)
+        written.append(target)
+    return written
+
+
+class _TeeReader:
+    """A file wrapper that hashes what pyrage reads, to check the ciphertext in one pass."""
+
+    def __init__(self, raw: Any, digest: Any) -> None:
+        self.raw = raw
+        self.digest = digest
+
+    def read(self, n: int = -1) -> bytes:
+        data: bytes = self.raw.read(n)
+        self.digest.update(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        n: int = self.raw.readinto(buffer)
+        self.digest.update(memoryview(buffer)[:n])
+        return n

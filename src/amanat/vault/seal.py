@@ -1,0 +1,213 @@
+"""Sealing at the station: files and a JSON entry in, ciphertext and a log record out.
+
+The station holds no decryption key: it seals to the recipients the keyring names (every
+current desk plus the organisation's recovery identity) and signs with its own key.
+Plaintext is read once, streamed through the age encryptor in 64 KiB chunks, and never
+written anywhere: the plaintext SHA-256, size, name, media type and intake time go
+*inside* the sealed entry. Only ciphertext reaches the disk, in the vault's ``tmp/``
+first and then under its own hash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import mimetypes
+import queue
+import threading
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from amanat.errors import InputError, UntrustedKey
+from amanat.vault import canonical, crypto, durable
+from amanat.vault.log import BlobRef, Envelope, LogWriter
+from amanat.vault.org import key_id
+from amanat.vault.store import Vault
+
+__all__ = ["ENTRY_TYPES", "FileToSeal", "SealReceipt", "seal_entry", "utc_now"]
+
+ENTRY_TYPES = ("intake", "files", "note")
+Progress = Callable[[int], None]  # called with the number of plaintext bytes just read
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class FileToSeal:
+    path: Path
+    name: str = ""
+    media_type: str = ""
+
+    def display_name(self) -> str:
+        return clean_file_name(self.name or self.path.name)
+
+    def guessed_type(self) -> str:
+        if self.media_type:
+            return self.media_type
+        guess, _ = mimetypes.guess_type(self.display_name())
+        return guess or "application/octet-stream"
+
+
+def clean_file_name(name: str) -> str:
+    """The last path component, without control characters; never empty."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(
+        c for c in unicodedata.normalize("NFC", base) if unicodedata.category(c)[0] != "C"
+    )
+    base = base.strip().lstrip(".")
+    return base[:200] or "file"
+
+
+@dataclass
+class SealReceipt:
+    entry_id: str
+    log: str
+    seq: int
+    time: str
+    blobs: list[BlobRef] = field(default_factory=list)
+    recovered: str | None = None
+
+
+class _PlaintextHasher:
+    """Hashes plaintext on its own thread while the caller encrypts the next chunk
+    (hashlib releases the GIL for large buffers, so the two run on two cores)."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=32)
+        self._thread = threading.Thread(target=self._run, name="amanat-hasher", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            self.hash.update(chunk)
+
+    def feed(self, data: bytes) -> None:
+        self._queue.put(data)
+
+    def finish(self) -> str:
+        self._queue.put(None)
+        self._thread.join()
+        return self.hash.hexdigest()
+
+
+def _seal_file(
+    vault: Vault, item: FileToSeal, recipients: Sequence[str], progress: Progress | None
+) -> tuple[BlobRef, dict[str, Any]]:
+    received = utc_now()
+    try:
+        source = item.path.open("rb", buffering=0)
+    except FileNotFoundError:
+        raise InputError(f"File not found: {item.path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{item.path} is a folder; give the files inside it.") from None
+    except PermissionError:
+        raise InputError(f"Amanat may not read {item.path}; check its permissions.") from None
+    part = durable.new_part_path(vault.tmp_dir)
+    writer = durable.HashingFileWriter(part)
+    hasher = _PlaintextHasher()
+    size = 0
+    try:
+        with source:
+            enc = crypto.AgeStreamEncryptor(recipients)
+            writer.write(enc.header)
+            chunk = source.read(crypto.AGE_CHUNK)
+            while True:
+                # Read one chunk ahead: age marks the last chunk, so we must know it is last.
+                nxt = source.read(crypto.AGE_CHUNK) if len(chunk) == crypto.AGE_CHUNK else b""
+                hasher.feed(chunk)
+                writer.write(enc.seal_chunk(chunk, last=not nxt))
+                size += len(chunk)
+                if progress:
+                    progress(len(chunk))
+                if not nxt:
+                    break
+                chunk = nxt
+        plain_sha256 = hasher.finish()
+        blob_id = writer.finish()
+    except OSError as exc:
+        hasher.finish()
+        writer.abort()
+        raise InputError(f"Could not read {item.path}: {exc.strerror}.") from None
+    except BaseException:
+        hasher.finish()
+        writer.abort()
+        raise
+    durable.place(part, vault.object_path("blobs", blob_id))
+    meta = {
+        "blob": blob_id,
+        "sha256": plain_sha256,
+        "size": size,
+        "name": item.display_name(),
+        "media_type": item.guessed_type(),
+        "received": received,
+    }
+    return BlobRef(blob_id, writer.size), meta
+
+
+def seal_entry(
+    vault: Vault,
+    station_seed: bytes,
+    files: Sequence[FileToSeal] = (),
+    *,
+    entry_type: str = "files",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> SealReceipt:
+    """Seal ``files`` and one entry describing them; return once all of it is durable."""
+    if entry_type not in ENTRY_TYPES:
+        raise InputError(f"Unknown entry type {entry_type!r}; use one of {', '.join(ENTRY_TYPES)}.")
+    if data is not None:
+        canonical.encode(data)  # refuse floats and the like before any work is done
+    kid = key_id(crypto.ed25519_public_key(station_seed))
+    with vault.lock():
+        vault.clean_tmp()
+        ring = vault.read_keyring()
+        state = ring.keys.get(kid)
+        if state is None or not state.active:
+            raise UntrustedKey(
+                "This station's key is not trusted by the organisation (or was revoked); "
+                "ask a desk to run `amanat station trust`."
+            )
+        recipients = ring.recipients()
+        writer = LogWriter(vault.log(kid), ring.org.org_id, station_seed)
+        recovered = writer.recover()
+        refs: list[BlobRef] = []
+        metas: list[dict[str, Any]] = []
+        for item in files:
+            ref, meta = _seal_file(vault, item, recipients, progress)
+            refs.append(ref)
+            metas.append(meta)
+        created = utc_now()
+        entry = {
+            "v": 1,
+            "type": entry_type,
+            "org": ring.org.org_id,
+            "station": kid,
+            "created": created,
+            "note": note,
+            "files": metas,
+            "data": data or {},
+        }
+        ciphertext = crypto.age_encrypt_bytes(canonical.encode(entry), recipients)
+        entry_id = hashlib.sha256(ciphertext).hexdigest()
+        durable.write_atomic(vault.object_path("entries", entry_id), ciphertext, vault.tmp_dir)
+        envelope = Envelope.make(
+            station_seed,
+            seq=writer.size,
+            time=created,
+            entry=entry_id,
+            entry_size=len(ciphertext),
+            blobs=tuple(refs),
+        )
+        writer.append(envelope)
+        with contextlib.suppress(OSError):
+            vault.clean_tmp()
+        return SealReceipt(entry_id, kid, envelope.seq, created, refs, recovered)

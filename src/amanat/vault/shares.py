@@ -1,0 +1,85 @@
+"""Trustee share files: SLIP-39 words, one file per trustee, and a printable page each.
+
+A share file is plain UTF-8 text: comment lines starting with ``#`` say whose share it
+is and how many are needed; the remaining words are the SLIP-39 mnemonic. Reading
+accepts the words with any spacing, line breaks or capitals, so a trustee can type
+them back from paper.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from pathlib import Path
+
+from amanat.errors import ShareError
+from amanat.vault import durable
+from amanat.vault.org import OrgFile
+
+__all__ = ["read_share_file", "read_share_text", "write_share_files"]
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Amanat recovery share {number} of {count}</title>
+<style>
+body {{ font-family: sans-serif; margin: 2cm; }}
+ol {{ columns: 3; font-size: 14pt; font-family: monospace; }}
+li {{ margin: 0.3em 0; }}
+.warn {{ border: 2px solid #a00; padding: 0.5em; }}
+</style></head><body>
+<h1>Amanat recovery share {number} of {count}</h1>
+<p>Organisation: <b>{org}</b> (id {org_id}). Any <b>{threshold}</b> of the {count}
+trustees together can rebuild the archive after a raid.</p>
+<p class="warn">Keep this page secret and safe. Do not photograph it or store it on a phone.
+Хранить в тайне. Фотосуретке түсірмеңіз.</p>
+<ol>{words}</ol>
+<p>To restore: <code>amanat restore --shares FILE …</code> or type the words when asked.</p>
+</body></html>
+"""
+
+
+def write_share_files(
+    directory: Path, mnemonics: Sequence[str], *, org: OrgFile, threshold: int
+) -> list[Path]:
+    """Write ``share-N.txt`` and ``share-N.html`` for each trustee; returns the text files."""
+    durable.make_dirs(directory)
+    count = len(mnemonics)
+    out: list[Path] = []
+    for number, words in enumerate(mnemonics, start=1):
+        text = (
+            f"# Amanat recovery share {number} of {count} ({threshold} needed)\n"
+            f"# Organisation: {org.name} ({org.org_id})\n"
+            "# Keep secret. Give to one trustee, then delete this copy.\n"
+            f"{words}\n"
+        )
+        target = directory / f"share-{number}.txt"
+        if target.exists():
+            raise ShareError(f"{target} already exists; choose an empty folder for the shares.")
+        durable.write_atomic(target, text.encode(), directory)
+        page = _PAGE.format(
+            number=number,
+            count=count,
+            org=html.escape(org.name),
+            org_id=org.org_id,
+            threshold=threshold,
+            words="".join(f"<li>{html.escape(w)}</li>" for w in words.split()),
+        )
+        durable.write_atomic(directory / f"share-{number}.html", page.encode(), directory)
+        out.append(target)
+    return out
+
+
+def read_share_text(text: str) -> str:
+    words = [
+        w for line in text.splitlines() if not line.lstrip().startswith("#") for w in line.split()
+    ]
+    return " ".join(words)
+
+
+def read_share_file(path: Path) -> str:
+    try:
+        return read_share_text(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ShareError(f"Share file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise ShareError(f"{path} is not a share file (it is not text).") from None
