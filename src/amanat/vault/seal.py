@@ -28,7 +28,7 @@ from amanat.vault.log import BlobRef, Envelope, LogWriter
 from amanat.vault.org import key_id
 from amanat.vault.store import Vault
 
-__all__ = ["ENTRY_TYPES", "FileToSeal", "SealReceipt", "seal_entry", "utc_now"]
+__all__ = ["ENTRY_TYPES", "FileToSeal", "SealReceipt", "SealSession", "seal_entry", "utc_now"]
 
 ENTRY_TYPES = ("intake", "files", "note")
 Progress = Callable[[int], None]  # called with the number of plaintext bytes just read
@@ -151,6 +151,96 @@ def _seal_file(
     return BlobRef(blob_id, writer.size), meta
 
 
+class SealSession:
+    """Holds the vault lock and the station's log open across many seals.
+
+    Opening a session replays the log once (O(n)) and recovers any interrupted write;
+    each :meth:`seal` after that is O(log n) plus the fsyncs. A long-running station
+    process (the intake web app, a bulk import) keeps one session; the CLI opens one
+    per command. Use as a context manager.
+    """
+
+    def __init__(self, vault: Vault, station_seed: bytes) -> None:
+        self.vault = vault
+        self.seed = station_seed
+        self.kid = key_id(crypto.ed25519_public_key(station_seed))
+        self._lock = vault.lock()
+        self.recovered: str | None = None
+
+    def __enter__(self) -> SealSession:
+        self._lock.__enter__()
+        try:
+            self.vault.clean_tmp()
+            ring = self.vault.read_keyring()
+            state = ring.keys.get(self.kid)
+            if state is None or not state.active:
+                raise UntrustedKey(
+                    "This station's key is not trusted by the organisation (or was revoked); "
+                    "ask a desk to run `amanat station trust`."
+                )
+            self.org_id = ring.org.org_id
+            self.recipients = ring.recipients()
+            self.writer = LogWriter(self.vault.log(self.kid), self.org_id, self.seed)
+            self.recovered = self.writer.recover()
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self.vault.clean_tmp()
+        self._lock.__exit__(None, None, None)
+
+    def seal(
+        self,
+        files: Sequence[FileToSeal] = (),
+        *,
+        entry_type: str = "files",
+        note: str = "",
+        data: dict[str, Any] | None = None,
+        progress: Progress | None = None,
+    ) -> SealReceipt:
+        """Seal ``files`` and one entry describing them; return once all of it is durable."""
+        if entry_type not in ENTRY_TYPES:
+            raise InputError(
+                f"Unknown entry type {entry_type!r}; use one of {', '.join(ENTRY_TYPES)}."
+            )
+        if data is not None:
+            canonical.encode(data)  # refuse floats and the like before any work is done
+        refs: list[BlobRef] = []
+        metas: list[dict[str, Any]] = []
+        for item in files:
+            ref, meta = _seal_file(self.vault, item, self.recipients, progress)
+            refs.append(ref)
+            metas.append(meta)
+        created = utc_now()
+        entry = {
+            "v": 1,
+            "type": entry_type,
+            "org": self.org_id,
+            "station": self.kid,
+            "created": created,
+            "note": note,
+            "files": metas,
+            "data": data or {},
+        }
+        ciphertext = crypto.age_encrypt_bytes(canonical.encode(entry), self.recipients)
+        entry_id = hashlib.sha256(ciphertext).hexdigest()
+        path = self.vault.object_path("entries", entry_id)
+        durable.write_atomic(path, ciphertext, self.vault.tmp_dir)
+        envelope = Envelope.make(
+            self.seed,
+            seq=self.writer.size,
+            time=created,
+            entry=entry_id,
+            entry_size=len(ciphertext),
+            blobs=tuple(refs),
+        )
+        self.writer.append(envelope)
+        return SealReceipt(entry_id, self.kid, envelope.seq, created, refs, self.recovered)
+
+
 def seal_entry(
     vault: Vault,
     station_seed: bytes,
@@ -161,53 +251,6 @@ def seal_entry(
     data: dict[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> SealReceipt:
-    """Seal ``files`` and one entry describing them; return once all of it is durable."""
-    if entry_type not in ENTRY_TYPES:
-        raise InputError(f"Unknown entry type {entry_type!r}; use one of {', '.join(ENTRY_TYPES)}.")
-    if data is not None:
-        canonical.encode(data)  # refuse floats and the like before any work is done
-    kid = key_id(crypto.ed25519_public_key(station_seed))
-    with vault.lock():
-        vault.clean_tmp()
-        ring = vault.read_keyring()
-        state = ring.keys.get(kid)
-        if state is None or not state.active:
-            raise UntrustedKey(
-                "This station's key is not trusted by the organisation (or was revoked); "
-                "ask a desk to run `amanat station trust`."
-            )
-        recipients = ring.recipients()
-        writer = LogWriter(vault.log(kid), ring.org.org_id, station_seed)
-        recovered = writer.recover()
-        refs: list[BlobRef] = []
-        metas: list[dict[str, Any]] = []
-        for item in files:
-            ref, meta = _seal_file(vault, item, recipients, progress)
-            refs.append(ref)
-            metas.append(meta)
-        created = utc_now()
-        entry = {
-            "v": 1,
-            "type": entry_type,
-            "org": ring.org.org_id,
-            "station": kid,
-            "created": created,
-            "note": note,
-            "files": metas,
-            "data": data or {},
-        }
-        ciphertext = crypto.age_encrypt_bytes(canonical.encode(entry), recipients)
-        entry_id = hashlib.sha256(ciphertext).hexdigest()
-        durable.write_atomic(vault.object_path("entries", entry_id), ciphertext, vault.tmp_dir)
-        envelope = Envelope.make(
-            station_seed,
-            seq=writer.size,
-            time=created,
-            entry=entry_id,
-            entry_size=len(ciphertext),
-            blobs=tuple(refs),
-        )
-        writer.append(envelope)
-        with contextlib.suppress(OSError):
-            vault.clean_tmp()
-        return SealReceipt(entry_id, kid, envelope.seq, created, refs, recovered)
+    """Seal one entry in a session of its own (see :class:`SealSession`)."""
+    with SealSession(vault, station_seed) as session:
+        return session.seal(files, entry_type=entry_type, note=note, data=data, progress=progress)

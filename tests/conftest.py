@@ -1,0 +1,100 @@
+"""Shared fixtures: a real organisation, desk and station in temporary folders.
+
+Slow security is made cheap here only: desk key files use scrypt work factor 10
+instead of 18 ("insecure but fast", as SecureDrop's test fixtures do).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import settings as hypothesis_settings
+
+from amanat.vault import enrol
+from amanat.vault.home import DeskKeys, Home
+from amanat.vault.shares import read_share_file
+
+hypothesis_settings.register_profile("ci", deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+PASSPHRASE = "correct horse battery staple"
+TEST_WORK_FACTOR = 10
+
+
+@dataclass
+class Org:
+    base: Path
+    desk: Home
+    station: Home
+    desk_keys: DeskKeys
+    shares: list[str]
+    share_files: list[Path]
+    org_export: Path
+
+    @property
+    def station_seed(self) -> bytes:
+        return self.station.station_seed()
+
+
+def make_org(base: Path, *, trustees: int = 5, threshold: int = 3) -> Org:
+    result = enrol.init_org(
+        base / "desk",
+        name="Test group",
+        trustees=trustees,
+        threshold=threshold,
+        passphrase=PASSPHRASE,
+        shares_dir=base / "shares",
+        work_factor=TEST_WORK_FACTOR,
+    )
+    desk = Home(result.home)
+    keys = desk.desk_keys(PASSPHRASE)
+    station, vkey = enrol.create_station(base / "station", result.org_export, name="office-1")
+    enrol.trust_station(desk, vkey, keys.signing_seed, name="office-1")
+    enrol.update_from_export(station, desk.path / "org-export.json")
+    return Org(
+        base=base,
+        desk=desk,
+        station=station,
+        desk_keys=keys,
+        shares=[read_share_file(p) for p in result.share_files],
+        share_files=result.share_files,
+        org_export=desk.path / "org-export.json",
+    )
+
+
+@pytest.fixture(scope="session")
+def _org_template(tmp_path_factory: pytest.TempPathFactory) -> Org:
+    return make_org(tmp_path_factory.mktemp("org-template"))
+
+
+@pytest.fixture
+def org(_org_template: Org, tmp_path: Path) -> Iterator[Org]:
+    """A fresh copy of one organisation (desk + trusted station), per test."""
+    base = tmp_path / "org"
+    shutil.copytree(_org_template.base, base)
+    t = _org_template
+    yield Org(
+        base=base,
+        desk=Home(base / "desk"),
+        station=Home(base / "station"),
+        desk_keys=t.desk_keys,
+        shares=t.shares,
+        share_files=[base / "shares" / p.name for p in t.share_files],
+        org_export=base / "desk" / "org-export.json",
+    )
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for running the real ``amanat`` command in a subprocess."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMANAT_")}
+    env["AMANAT_PASSPHRASE"] = PASSPHRASE
+    env["AMANAT_SCRYPT_WORK_FACTOR"] = str(TEST_WORK_FACTOR)
+    env["AMANAT_HOME"] = str(tmp_path / "default-home")
+    return env
