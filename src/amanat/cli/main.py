@@ -22,6 +22,13 @@ from amanat.vault import seal
 __all__ = ["build_parser", "main"]
 
 
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Help at a fixed width, so docs/cli.md is the same on every terminal."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=100, max_help_position=30)
+
+
 def _parser(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
@@ -33,7 +40,7 @@ def _parser(
         help=help_text,
         description=help_text,
         epilog=f"Example:\n  {example}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Help,
     )
 
 
@@ -58,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="amanat",
         description="Amanat: a sealed, signed, mirrored testimony archive.",
         epilog="Example:\n  amanat demo",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Help,
     )
     top.add_argument("--version", action="version", version=f"amanat {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)

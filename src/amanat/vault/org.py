@@ -53,6 +53,8 @@ def unb64(text: Any, size: int, what: str) -> bytes:
         raise FormatError(f"The {what} is not valid base64.") from None
     if len(raw) != size:
         raise FormatError(f"The {what} has the wrong length.")
+    if base64.b64encode(raw).decode("ascii") != str(text):
+        raise FormatError(f"The {what} is not canonical base64.")  # one encoding per value
     return raw
 
 

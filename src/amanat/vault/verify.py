@@ -225,10 +225,14 @@ def verify_vault(root: Path, *, progress: Progress | None = None) -> VerifyRepor
         report.add("AMANAT-VAULT", str(exc))
         return report
     try:
+        vault.read_org()
+    except AmanatError as exc:
+        report.add("org.json", str(exc))
+        return report
+    try:
         ring = vault.read_keyring()
     except AmanatError as exc:
-        where = "org.json" if "organisation" in str(exc).lower() else "keyring.jsonl"
-        report.add(where, str(exc))
+        report.add("keyring.jsonl", str(exc))
         return report
     checker = _Checker(vault, report, progress)
     logs_dir = root / "logs"

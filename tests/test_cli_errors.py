@@ -1,0 +1,246 @@
+"""Every mistake a person can make gets one clear line, never a traceback.
+
+Each test runs the real ``amanat`` command in a subprocess, as a volunteer would, and
+checks: a non-zero exit code from the error's class, exactly one line on stderr that
+starts with ``amanat:``, no "Traceback", and no secret echoed back.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from amanat.errors import (
+    HomeError,
+    InputError,
+    KeyError_,
+    NotFound,
+    RoleError,
+    ShareError,
+    UntrustedKey,
+    UsageError,
+)
+from amanat.vault import crypto, enrol, seal
+from conftest import PASSPHRASE, Org
+
+
+def amanat(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "amanat.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def one_line_error(done: subprocess.CompletedProcess[str], code: int, *words: str) -> str:
+    assert done.returncode == code, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr + done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("amanat: ")
+    for word in words:
+        assert word.lower() in lines[0].lower(), lines[0]
+    return lines[0]
+
+
+def test_wrong_passphrase(org: Org, cli_env: dict[str, str]) -> None:
+    """Given a desk, when the wrong passphrase is given, then one line says so."""
+    receipt = seal.seal_entry(org.station.vault(), org.station_seed, [], note="n")
+    env = {**cli_env, "AMANAT_PASSPHRASE": "wrong horse"}
+    pulled = amanat(
+        cli_env, "pull", "--home", str(org.desk.path), "--from", str(org.station.path / "vault")
+    )
+    assert pulled.returncode == 0, pulled.stderr
+    done = amanat(env, "open", "--home", str(org.desk.path), receipt.entry_id[:12])
+    line = one_line_error(done, KeyError_.exit_code, "wrong passphrase")
+    assert "wrong horse" not in line
+
+
+def test_too_few_shares(org: Org, cli_env: dict[str, str]) -> None:
+    """Given 2 of 5 shares where 3 are needed, then one line says how many are needed."""
+    files = [str(p) for p in org.share_files[:2]]
+    done = amanat(cli_env, "shares", "check", "--org", str(org.org_export), "--shares", *files)
+    one_line_error(done, ShareError.exit_code, "3 different trustee shares are needed", "2")
+
+
+def test_mistyped_share_word(org: Org, cli_env: dict[str, str], tmp_path: Path) -> None:
+    """Given a share with one word misspelt, then one line names the share and the word."""
+    words = org.shares[0].split()
+    secret_word = words[4]
+    words[4] = words[4][:-1] + ("x" if words[4][-1] != "x" else "y")
+    bad = tmp_path / "share-typo.txt"
+    bad.write_text(" ".join(words))
+    files = [str(bad), str(org.share_files[1]), str(org.share_files[2])]
+    done = amanat(cli_env, "shares", "check", "--org", str(org.org_export), "--shares", *files)
+    line = one_line_error(done, ShareError.exit_code, "share 1", "word 5")
+    assert secret_word not in line
+
+
+def test_swapped_share_words_fail_the_checksum(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    words = org.shares[0].split()
+    i = next(i for i in range(4, len(words) - 1) if words[i] != words[i + 1])
+    words[i], words[i + 1] = words[i + 1], words[i]
+    bad = tmp_path / "share-swap.txt"
+    bad.write_text(" ".join(words))
+    done = amanat(
+        cli_env,
+        "shares",
+        "check",
+        "--org",
+        str(org.org_export),
+        "--shares",
+        str(bad),
+        str(org.share_files[1]),
+        str(org.share_files[2]),
+    )
+    one_line_error(done, ShareError.exit_code, "share 1")
+
+
+def test_shares_of_another_organisation(org: Org, cli_env: dict[str, str], tmp_path: Path) -> None:
+    other = enrol.init_org(
+        tmp_path / "other",
+        name="Other",
+        trustees=3,
+        threshold=2,
+        passphrase=PASSPHRASE,
+        shares_dir=tmp_path / "other-shares",
+        work_factor=10,
+    )
+    done = amanat(
+        cli_env,
+        "shares",
+        "check",
+        "--org",
+        str(org.org_export),
+        "--shares",
+        *[str(p) for p in other.share_files[:2]],
+    )
+    one_line_error(done, ShareError.exit_code, "another organisation")
+
+
+def test_enough_shares_pass(org: Org, cli_env: dict[str, str]) -> None:
+    done = amanat(
+        cli_env,
+        "shares",
+        "check",
+        "--org",
+        str(org.org_export),
+        "--shares",
+        *[str(p) for p in org.share_files[2:5]],
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_untrusted_station_cannot_seal(org: Org, cli_env: dict[str, str], tmp_path: Path) -> None:
+    """Given a station no desk has trusted, when it seals, then one line says to ask a desk."""
+    enrol.create_station(tmp_path / "rogue", org.org_export, name="rogue")
+    done = amanat(cli_env, "seal", "--home", str(tmp_path / "rogue"), "--note", "x")
+    one_line_error(done, UntrustedKey.exit_code, "not trusted")
+    assert not list((tmp_path / "rogue" / "vault" / "entries").rglob("*/*"))
+
+
+@pytest.mark.parametrize(
+    ("make_args", "code", "words"),
+    [
+        (
+            lambda o, t: ["seal", "--home", str(o.station.path), str(t / "missing.mp4")],
+            InputError.exit_code,
+            ["not found"],
+        ),
+        (
+            lambda o, t: ["seal", "--home", str(o.station.path), str(t)],
+            InputError.exit_code,
+            ["folder"],
+        ),
+        (
+            lambda o, t: ["seal", "--home", str(t / "nowhere")],
+            HomeError.exit_code,
+            ["not an amanat home"],
+        ),
+        (lambda o, t: ["seal", "--home", str(o.desk.path)], RoleError.exit_code, ["not a station"]),
+        (
+            lambda o, t: ["open", "--home", str(o.station.path), "deadbeef"],
+            RoleError.exit_code,
+            ["not a desk"],
+        ),
+        (
+            lambda o, t: ["open", "--home", str(o.desk.path), "deadbeef00"],
+            NotFound.exit_code,
+            ["no entry"],
+        ),
+        (
+            lambda o, t: ["open", "--home", str(o.desk.path), "../../etc"],
+            NotFound.exit_code,
+            ["hexadecimal"],
+        ),
+        (
+            lambda o, t: ["seal", "--home", str(o.station.path), "--data", str(t / "bad.json")],
+            UsageError.exit_code,
+            ["not valid json"],
+        ),
+        (
+            lambda o, t: ["init", str(o.desk.path), "--trustees", "5", "--threshold", "3"],
+            HomeError.exit_code,
+            ["not empty"],
+        ),
+        (
+            lambda o, t: ["init", str(t / "new"), "--trustees", "3", "--threshold", "5"],
+            ShareError.exit_code,
+            ["threshold"],
+        ),
+        (
+            lambda o, t: ["station", "create", str(t / "s2"), "--org", str(t / "bad.json")],
+            7,
+            ["not valid"],
+        ),
+    ],
+    ids=[
+        "missing-file",
+        "folder",
+        "no-home",
+        "desk-cannot-seal",
+        "station-cannot-open",
+        "unknown-entry",
+        "path-trick-entry",
+        "bad-json",
+        "home-exists",
+        "bad-threshold",
+        "bad-org-file",
+    ],
+)
+def test_bad_input_gets_one_clear_line(
+    org: Org, cli_env: dict[str, str], tmp_path: Path, make_args, code: int, words: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "bad.json").write_text("{not json", "utf-8")
+    done = amanat(cli_env, *make_args(org, tmp_path))
+    one_line_error(done, code, *words)
+
+
+def test_a_station_key_from_another_org_is_refused(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    other = enrol.init_org(
+        tmp_path / "other",
+        name="Other",
+        trustees=2,
+        threshold=2,
+        passphrase=PASSPHRASE,
+        shares_dir=tmp_path / "os",
+        work_factor=10,
+    )
+    _, vkey = enrol.create_station(tmp_path / "st", other.org_export, name="x")
+    done = amanat(cli_env, "station", "trust", "--home", str(org.desk.path), vkey)
+    one_line_error(done, UsageError.exit_code, "another organisation")
+
+
+def test_recipient_validation_is_strict() -> None:
+    with pytest.raises(KeyError_):
+        crypto.validate_recipient("age1notarealrecipient")
