@@ -443,8 +443,14 @@ def combine_shares(mnemonics: Sequence[str]) -> bytes:
         raise ShareError(
             f"{needed} different trustee shares are needed; {len(distinct)} were given."
         )
+    # SLIP-39 takes exactly `threshold` shares; a trustee may bring more, so use the
+    # first share of each distinct index until there are enough.
+    chosen: dict[int, str] = {}
+    for share, words in zip(parsed, cleaned, strict=True):
+        if len(chosen) < needed:
+            chosen.setdefault(share.index, words)
     try:
-        return bytes(shamir_mnemonic.combine_mnemonics(cleaned))
+        return bytes(shamir_mnemonic.combine_mnemonics(list(chosen.values())))
     except shamir_mnemonic.MnemonicError as exc:
         raise ShareError(f"The shares do not fit together: {exc}") from None
 
