@@ -193,7 +193,11 @@ class _Checker:
         root = merkle.root_from_leaf_hashes(hashes[:size]).hex()
         self.report.logs.append(LogSummary(kid, state.name, size, root, max(pending, 0)))
 
-    def check_unreferenced(self) -> None:
+    def check_unreferenced(self, writers: int) -> None:
+        """Objects no record names. An interrupted seal leaves at most one entry (and its
+        blobs) per writer, so more unreferenced entries than writers means records were
+        lost: a log was deleted or cut short."""
+        orphans: list[str] = []
         for kind in KINDS:
             base = self.vault.root / kind
             if not base.is_dir():
@@ -210,10 +214,25 @@ class _Checker:
                 digest, _ = _sha256_file(path)
                 if digest != path.name:
                     self.report.add(rel, "content does not match its name (corrupted)")
+                elif kind == "entries":
+                    orphans.append(rel)
                 else:
                     self.report.notes.append(
                         f"{rel} is named by no record (left by an interrupted seal); harmless."
                     )
+        if len(orphans) > writers:
+            for rel in orphans:
+                self.report.add(
+                    rel,
+                    f"named by no log record, like {len(orphans) - 1} other entries; an "
+                    f"interrupted seal leaves at most one per writer ({writers}): "
+                    "a log was deleted or cut short",
+                )
+        else:
+            self.report.notes += [
+                f"{rel} is named by no record (left by an interrupted seal); harmless."
+                for rel in orphans
+            ]
 
 
 def verify_vault(root: Path, *, progress: Progress | None = None) -> VerifyReport:
@@ -246,5 +265,5 @@ def verify_vault(root: Path, *, progress: Progress | None = None) -> VerifyRepor
             report.add(f"logs/{item.name}", str(exc))
     if not logs_dir.is_dir():
         report.add("logs", "folder missing")
-    checker.check_unreferenced()
+    checker.check_unreferenced(writers=len(ring.keys))
     return report
