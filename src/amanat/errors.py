@@ -24,7 +24,8 @@ plaintext, no file content. File *paths* the user typed may appear.
     ├── FormatError                  exit 7   HTTP 422   a stored object that does not parse
     │   └── UnsupportedVersion       exit 7   HTTP 422
     ├── IntegrityError               exit 8   HTTP 409   verification found a problem
-    └── BusyError                    exit 9   HTTP 503   another process holds the vault lock
+    ├── BusyError                    exit 9   HTTP 503   another process holds the vault lock
+    └── MirrorError                  exit 10  HTTP 502   a mirror is unreachable or misbehaves
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "InputError",
     "IntegrityError",
     "KeyError_",
+    "MirrorError",
     "NotFound",
     "RoleError",
     "ShareError",
@@ -119,3 +121,8 @@ class IntegrityError(AmanatError):
 class BusyError(AmanatError):
     exit_code = 9
     http_status = 503
+
+
+class MirrorError(AmanatError):
+    exit_code = 10
+    http_status = 502

@@ -29,7 +29,7 @@ def render() -> str:
         " do not edit by hand.\n",
         "Exit codes: 0 success; 1 unexpected; 2 usage; 3 home; 4 keys, passphrases and shares;"
         " 5 not found; 6 unreadable input; 7 damaged or unknown format; 8 integrity problem;"
-        " 9 vault busy (see `docs/errors.md`).\n",
+        " 9 vault busy; 10 mirror (see `docs/errors.md`).\n",
     ]
     for path, text in _walk(build_parser(), ["amanat"]):
         parts.append(f"## `{' '.join(path)}`\n\n```text\n{text.rstrip()}\n```\n")

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amanat.errors import IntegrityError, UsageError
-from amanat.vault import durable
-from amanat.vault.log import Envelope
+from amanat.vault import durable, merkle, note
+from amanat.vault.log import Envelope, checkpoint_origin
 from amanat.vault.store import Vault
 from amanat.vault.verify import verify_vault
 
@@ -77,6 +77,11 @@ def pull_vault(dest: Vault, source_root: Path) -> CopyReport:
             dst_log = dest.log(summary.log)
             src_lines, _ = src_log.read_records()
             src_lines = src_lines[: summary.size]  # only what a checkpoint covers
+            # The source may change between verification and copying (a hostile mirror):
+            # copy only records that hash to the root verify saw.
+            hashes = [merkle.leaf_hash(line) for line in src_lines]
+            if merkle.root_from_leaf_hashes(hashes).hex() != summary.root:
+                raise IntegrityError(f"Log {summary.log} changed while it was being copied.")
             dst_lines, _ = dst_log.read_records()
             if src_lines[: len(dst_lines)] != dst_lines[: len(src_lines)]:
                 raise IntegrityError(f"Log {summary.log} differs between the vaults (a fork).")
@@ -94,6 +99,12 @@ def pull_vault(dest: Vault, source_root: Path) -> CopyReport:
                 dst_log.append_record(src_lines[seq])
                 out.records += 1
             text = src_log.read_checkpoint()
-            if text is not None:
-                durable.write_atomic(dst_log.checkpoint_path, text.encode(), dest.tmp_dir)
+            state = theirs.keys[summary.log]
+            origin = checkpoint_origin(theirs.org.org_id, summary.log)
+            if text is None:
+                raise IntegrityError(f"Log {summary.log} lost its checkpoint during the copy.")
+            cp = note.open_checkpoint(text, origin, state.key, origin)
+            if cp.size != summary.size or cp.root_hash.hex() != summary.root:
+                raise IntegrityError(f"Log {summary.log} changed while it was being copied.")
+            durable.write_atomic(dst_log.checkpoint_path, text.encode(), dest.tmp_dir)
     return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amanat.errors import FormatError, HomeError, ShareError, UsageError
+from amanat.errors import FormatError, HomeError, ShareError, UnsupportedVersion, UsageError
 from amanat.vault import canonical, crypto, durable, note
 from amanat.vault.home import Home
 from amanat.vault.log import checkpoint_origin
@@ -150,7 +150,9 @@ def read_org_export(path: Path) -> tuple[OrgFile, Keyring]:
     if not isinstance(doc, dict) or doc.get("format") != "amanat-org-export":
         raise FormatError(f"{path} is not an Amanat organisation export (org-export.json).")
     if doc.get("version") != 1:
-        raise FormatError(f"{path} was made by a newer Amanat; update the software.")
+        raise UnsupportedVersion(f"{path} was made by a newer Amanat; update the software.")
+    if set(doc) != {"format", "version", "org_file", "keyring"}:
+        raise FormatError(f"{path} has missing or unknown fields.")
     org = OrgFile.from_bytes(str(doc["org_file"]).encode())
     return org, Keyring.load(org, str(doc["keyring"]).encode())
 

@@ -156,18 +156,21 @@ class LogWriter:
         self.checkpoint_size = 0
 
     def recover(self) -> str | None:
-        """Bring the log to a clean state after a crash; say what was done, if anything."""
+        """Bring the log to a clean state after a crash; say what was done, if anything.
+
+        Refuses (rather than signing over) records that no longer match the last
+        checkpoint: a new checkpoint must never bless damage.
+        """
         lines, torn = self.files.read_records()
         text = self.files.read_checkpoint()
+        root = merkle.EMPTY_ROOT
         if text is not None:
             cp = note.open_checkpoint(text, self.origin, self.public_key, self.origin)
-            self.checkpoint_size = cp.size
+            self.checkpoint_size, root = cp.size, cp.root_hash
         if self.checkpoint_size > len(lines):
             raise FormatError(
                 f"Log {self.files.kid} is shorter than its checkpoint; run `amanat verify`."
             )
-        said = None
-        keep = len(lines)
         # Only the one record an interrupted seal can leave is rolled forward; anything
         # more beyond the checkpoint is not ours to bless.
         if len(lines) > self.checkpoint_size + 1:
@@ -175,29 +178,28 @@ class LogWriter:
                 f"Log {self.files.kid} has {len(lines) - self.checkpoint_size} records beyond "
                 "its checkpoint; run `amanat verify`."
             )
+        for line in lines[: self.checkpoint_size]:
+            self.tree.append(merkle.leaf_hash(line))
+        if self.tree.root() != root:
+            raise FormatError(
+                f"Log {self.files.kid} does not match its checkpoint; run `amanat verify`."
+            )
+        said = None
+        keep = self.checkpoint_size
         if len(lines) == self.checkpoint_size + 1:
             try:
                 env = Envelope.parse(lines[-1], where=f"{self.files.kid}/{len(lines) - 1}")
-                valid = env.seq == len(lines) - 1 and env.signature_ok(self.public_key)
+                if env.seq == len(lines) - 1 and env.signature_ok(self.public_key):
+                    keep = len(lines)
             except FormatError:
-                valid = False
-            if not valid:
-                keep = self.checkpoint_size
+                pass
         if torn or keep < len(lines):
             self.files.truncate_to(sum(len(x) + 1 for x in lines[:keep]))
             said = "an interrupted write was cleaned up"
-        for line in lines[:keep]:
-            self.tree.append(merkle.leaf_hash(line))
-        if self.tree.size != self.checkpoint_size:
+        if keep > self.checkpoint_size:
+            self.tree.append(merkle.leaf_hash(lines[-1]))
             self._write_checkpoint()
             said = "an interrupted write was completed"
-        if text is not None and self.checkpoint_size and self.tree.size == self.checkpoint_size:
-            # The records on disk must be the ones the checkpoint signed.
-            cp = note.open_checkpoint(text, self.origin, self.public_key, self.origin)
-            if cp.size == self.tree.size and cp.root_hash != self.tree.root():
-                raise FormatError(
-                    f"Log {self.files.kid} does not match its checkpoint; run `amanat verify`."
-                )
         return said
 
     @property

@@ -84,10 +84,37 @@ def open_entry(vault: Vault, entry_prefix: str, identities: Sequence[str]) -> Op
         raise FormatError("This entry is not a JSON object.")
     if content.get("v") != 1:
         raise UnsupportedVersion("This entry was sealed by a newer Amanat; update the software.")
-    sealed_blobs = [f.get("blob") for f in content.get("files", [])]
+    _check_entry(content)
+    sealed_blobs = [f["blob"] for f in content["files"]]
     if sealed_blobs != [b.id for b in env.blobs]:
         raise IntegrityError("The entry's files do not match its signed log record.")
     return OpenedEntry(entry_id, env.log, env.seq, env.time, content)
+
+
+_ENTRY_FIELDS = {"v", "type", "org", "station", "created", "note", "files", "data"}
+_FILE_FIELDS = {
+    "blob": str,
+    "sha256": str,
+    "size": int,
+    "name": str,
+    "media_type": str,
+    "received": str,
+}
+
+
+def _check_entry(content: dict[str, Any]) -> None:
+    """Refuse an entry whose shape is not the version-1 entry (docs/format/vault.md)."""
+    if set(content) != _ENTRY_FIELDS:
+        raise FormatError("This entry has missing or unknown fields.")
+    files = content["files"]
+    if not isinstance(files, list) or not isinstance(content["data"], dict):
+        raise FormatError("This entry is malformed.")
+    for item in files:
+        if not isinstance(item, dict) or set(item) != set(_FILE_FIELDS):
+            raise FormatError("A file description in this entry is malformed.")
+        for name, kind in _FILE_FIELDS.items():
+            if not isinstance(item[name], kind) or isinstance(item[name], bool):
+                raise FormatError("A file description in this entry is malformed.")
 
 
 class _HashingSink:

@@ -35,6 +35,13 @@ GENESIS_PREV = "0" * 64
 _ORG_DOMAIN = b"amanat-org-v1\n"
 _KEYRING_DOMAIN = b"amanat-keyring-v1\n"
 OPS = ("add-desk", "remove-desk", "trust-station", "revoke-station")
+_COMMON = {"v", "seq", "prev", "time", "op", "key", "signer", "sig"}
+_OP_FIELDS = {  # op: (required fields, optional fields) beyond the common ones
+    "add-desk": ({"name", "recipient"}, {"admin"}),
+    "trust-station": ({"name"}, set()),
+    "remove-desk": (set(), {"keep_until"}),
+    "revoke-station": (set(), {"keep_until"}),
+}
 
 
 def key_id(public_key: bytes) -> str:
@@ -211,31 +218,40 @@ class Keyring:
         op = doc.get("op")
         if op not in OPS:
             raise FormatError(f"Keyring statement {n} has an unknown operation.")
-        key = unb64(doc.get("key"), 32, f"keyring statement {n} key")
+        required, optional = _OP_FIELDS[op]
+        if not _COMMON | required <= set(doc) <= _COMMON | required | optional:
+            raise FormatError(f"Keyring statement {n} has missing or unknown fields.")
+        if not isinstance(doc["time"], str) or not isinstance(doc.get("name", ""), str):
+            raise FormatError(f"Keyring statement {n} has a malformed field.")
+        key = unb64(doc["key"], 32, f"keyring statement {n} key")
         kid = key_id(key)
         known = self.keys.get(kid)
         if op in ("add-desk", "trust-station"):
             if known is not None:
                 raise FormatError(f"Keyring statement {n} adds a key that was already added.")
             role = "desk" if op == "add-desk" else "station"
-            recipient = str(doc.get("recipient", "")) if role == "desk" else ""
+            recipient = ""
             if role == "desk":
+                admin = doc.get("admin", False)
+                if not isinstance(admin, bool) or not isinstance(doc["recipient"], str):
+                    raise FormatError(f"Keyring statement {n} has a malformed field.")
+                recipient = doc["recipient"]
                 crypto.validate_recipient(recipient)
             self.keys[kid] = KeyState(
                 key=key,
                 role=role,
-                name=str(doc.get("name", "")),
+                name=doc["name"],
                 recipient=recipient,
-                admin=bool(doc.get("admin", False)) and role == "desk",
+                admin=role == "desk" and doc.get("admin") is True,
             )
             return
         role = "desk" if op == "remove-desk" else "station"
         if known is None or known.role != role or not known.active:
             raise FormatError(f"Keyring statement {n} removes a key that is not active.")
-        known.active = False
         keep = doc.get("keep_until", 0)
-        if not isinstance(keep, int) or keep < 0:
+        if not isinstance(keep, int) or isinstance(keep, bool) or keep < 0:
             raise FormatError(f"Keyring statement {n} has an invalid keep_until.")
+        known.active = False
         known.keep_until = keep
 
     @classmethod

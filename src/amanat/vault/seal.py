@@ -26,7 +26,7 @@ from amanat.errors import InputError, UntrustedKey
 from amanat.vault import canonical, crypto, durable
 from amanat.vault.log import BlobRef, Envelope, LogWriter
 from amanat.vault.org import key_id
-from amanat.vault.store import Vault
+from amanat.vault.store import HEX64, Vault
 
 __all__ = ["ENTRY_TYPES", "FileToSeal", "SealReceipt", "SealSession", "seal_entry", "utc_now"]
 
@@ -54,12 +54,19 @@ class FileToSeal:
         return guess or "application/octet-stream"
 
 
+_JOINERS = {"\u200c", "\u200d"}  # ZWNJ and ZWJ: needed to spell some Arabic-script names
+
+
+def _keep_in_name(char: str) -> bool:
+    """No control, format or unassigned characters, so no bidi overrides that disguise
+    an extension ("gpj.exe"); the zero-width joiners stay, they are part of spelling."""
+    return char in _JOINERS or unicodedata.category(char)[0] != "C"
+
+
 def clean_file_name(name: str) -> str:
     """The last path component, without control characters; never empty."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(
-        c for c in unicodedata.normalize("NFC", base) if unicodedata.category(c)[0] != "C"
-    )
+    base = "".join(c for c in unicodedata.normalize("NFC", base) if _keep_in_name(c))
     base = base.strip().lstrip(".")
     return base[:200] or "file"
 
@@ -182,6 +189,7 @@ class SealSession:
             self.recipients = ring.recipients()
             self.writer = LogWriter(self.vault.log(self.kid), self.org_id, self.seed)
             self.recovered = self.writer.recover()
+            self._drop_unlogged_entry()
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
@@ -191,6 +199,28 @@ class SealSession:
         with contextlib.suppress(OSError):
             self.vault.clean_tmp()
         self._lock.__exit__(None, None, None)
+
+    @property
+    def _sealing_marker(self) -> Path:
+        """``tmp/<key id>.sealing``: the id of the entry this writer is placing, from just
+        before the entry is placed until its record is appended."""
+        return self.vault.tmp_dir / f"{self.kid}.sealing"
+
+    def _drop_unlogged_entry(self) -> None:
+        """Delete the entry an interrupted seal placed but never logged (never acknowledged),
+        so that each writer leaves at most one unnamed entry however often it is killed:
+        verify reports more than that as records lost."""
+        try:
+            entry_id = self._sealing_marker.read_bytes().decode("ascii", "replace")
+        except FileNotFoundError:
+            return
+        if not HEX64.match(entry_id):
+            return
+        lines, _ = self.writer.files.read_records()
+        if not any(entry_id.encode() in line for line in lines):
+            with contextlib.suppress(FileNotFoundError):
+                self.vault.object_path("entries", entry_id).unlink()
+        self._sealing_marker.unlink()
 
     def seal(
         self,
@@ -228,6 +258,9 @@ class SealSession:
         ciphertext = crypto.age_encrypt_bytes(canonical.encode(entry), self.recipients)
         entry_id = hashlib.sha256(ciphertext).hexdigest()
         path = self.vault.object_path("entries", entry_id)
+        # Name the entry before placing it, so that the next session can delete it if
+        # this seal is interrupted before its record is appended.
+        durable.write_atomic(self._sealing_marker, entry_id.encode(), self.vault.tmp_dir)
         durable.write_atomic(path, ciphertext, self.vault.tmp_dir)
         envelope = Envelope.make(
             self.seed,
@@ -238,6 +271,7 @@ class SealSession:
             blobs=tuple(refs),
         )
         self.writer.append(envelope)
+        self._sealing_marker.unlink()
         return SealReceipt(entry_id, self.kid, envelope.seq, created, refs, self.recovered)
 
 

@@ -193,11 +193,12 @@ class _Checker:
         root = merkle.root_from_leaf_hashes(hashes[:size]).hex()
         self.report.logs.append(LogSummary(kid, state.name, size, root, max(pending, 0)))
 
-    def check_unreferenced(self, writers: int) -> None:
-        """Objects no record names. An interrupted seal leaves at most one entry (and its
-        blobs) per writer, so more unreferenced entries than writers means records were
-        lost: a log was deleted or cut short."""
-        orphans: list[str] = []
+    def check_unreferenced(self) -> None:
+        """Objects no record names: leftovers of an interrupted seal or pull, harmless.
+
+        A single copy cannot tell a deleted log from one never written; a home compares
+        what it has against the checkpoints it has seen before (mirrors) for that.
+        """
         for kind in KINDS:
             base = self.vault.root / kind
             if not base.is_dir():
@@ -214,25 +215,10 @@ class _Checker:
                 digest, _ = _sha256_file(path)
                 if digest != path.name:
                     self.report.add(rel, "content does not match its name (corrupted)")
-                elif kind == "entries":
-                    orphans.append(rel)
                 else:
                     self.report.notes.append(
-                        f"{rel} is named by no record (left by an interrupted seal); harmless."
+                        f"{rel} is named by no record (left by an interrupted write); harmless."
                     )
-        if len(orphans) > writers:
-            for rel in orphans:
-                self.report.add(
-                    rel,
-                    f"named by no log record, like {len(orphans) - 1} other entries; an "
-                    f"interrupted seal leaves at most one per writer ({writers}): "
-                    "a log was deleted or cut short",
-                )
-        else:
-            self.report.notes += [
-                f"{rel} is named by no record (left by an interrupted seal); harmless."
-                for rel in orphans
-            ]
 
 
 def verify_vault(root: Path, *, progress: Progress | None = None) -> VerifyReport:
@@ -265,5 +251,5 @@ def verify_vault(root: Path, *, progress: Progress | None = None) -> VerifyRepor
             report.add(f"logs/{item.name}", str(exc))
     if not logs_dir.is_dir():
         report.add("logs", "folder missing")
-    checker.check_unreferenced(writers=len(ring.keys))
+    checker.check_unreferenced()
     return report
