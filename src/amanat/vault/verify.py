@@ -11,7 +11,6 @@ it concerns; verification goes on after a problem so that one run lists them all
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +19,11 @@ from typing import Any
 from amanat.errors import AmanatError, FormatError
 from amanat.vault import merkle, note
 from amanat.vault.log import Envelope, checkpoint_origin
-from amanat.vault.org import Keyring
-from amanat.vault.store import HEX64, KID, KINDS, LogFiles, Vault
+from amanat.vault.org import Keyring, OrgFile
+from amanat.vault.source import FolderSource, VaultSource
+from amanat.vault.store import KID
 
-__all__ = ["LogSummary", "Problem", "VerifyReport", "verify_vault"]
+__all__ = ["LogSummary", "Problem", "VerifyReport", "verify_source", "verify_vault"]
 
 Progress = Callable[[int], None]
 
@@ -45,7 +45,7 @@ class LogSummary:
 
 @dataclass
 class VerifyReport:
-    vault: Path
+    vault: str
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     logs: list[LogSummary] = field(default_factory=list)
@@ -78,38 +78,38 @@ class VerifyReport:
         }
 
 
-def _sha256_file(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with path.open("rb", buffering=0) as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
-
-
 class _Checker:
-    def __init__(self, vault: Vault, report: VerifyReport, progress: Progress | None) -> None:
-        self.vault = vault
+    def __init__(
+        self, source: VaultSource, report: VerifyReport, progress: Progress | None
+    ) -> None:
+        self.source = source
         self.report = report
         self.progress = progress
         self.seen: dict[str, str] = {}  # object path -> the log record naming it
 
-    def check_object(self, kind: str, object_id: str, size: int, named_by: str) -> None:
-        path = self.vault.object_path(kind, object_id)
+    def check_object(
+        self, kind: str, object_id: str, size: int, named_by: str, *, pending: bool = False
+    ) -> None:
         rel = f"{kind}/{object_id[:2]}/{object_id}"
         if rel in self.seen:
             self.report.add(rel, f"named by both {self.seen[rel]} and {named_by} (replayed record)")
             return
         self.seen[rel] = named_by
         try:
-            digest, actual = _sha256_file(path)
-        except FileNotFoundError:
-            self.report.add(rel, f"missing (named by {named_by})")
-            return
+            found = self.source.object_digest(kind, object_id)
         except OSError as exc:
             self.report.add(rel, f"unreadable: {exc.strerror}")
             return
+        except AmanatError as exc:
+            self.report.add(rel, f"unreadable: {exc}")
+            return
+        if found is None:
+            if pending:  # an interrupted seal may stop before its entry is in place
+                self.report.notes.append(f"{rel} of the unacknowledged record is not in place.")
+            else:
+                self.report.add(rel, f"missing (named by {named_by})")
+            return
+        digest, actual = found
         self.report.bytes_checked += actual
         if self.progress:
             self.progress(actual)
@@ -122,47 +122,48 @@ class _Checker:
         else:
             self.report.blobs += 1
 
-    def check_log(self, files: LogFiles, ring: Keyring) -> None:
-        kid = files.kid
+    def check_log(self, kid: str, ring: Keyring) -> None:
         rel = f"logs/{kid}"
+        where_records = self.source.records_where(kid)
+        where_checkpoint = self.source.checkpoint_where(kid)
         state = ring.keys.get(kid)
         if state is None:
             self.report.add(rel, "a log written by a key the organisation never trusted")
             return
         origin = checkpoint_origin(ring.org.org_id, kid)
-        lines, torn = files.read_records()
+        lines, torn = self.source.records(kid)
         cp_size, cp_root = 0, merkle.EMPTY_ROOT
         try:
-            text = files.read_checkpoint()
+            text = self.source.checkpoint(kid)
             if text is None:
                 if len(lines) > 1:
-                    self.report.add(f"{rel}/checkpoint", "missing")
+                    self.report.add(where_checkpoint, "missing")
             else:
                 cp = note.open_checkpoint(text, origin, state.key, origin)
                 cp_size, cp_root = cp.size, cp.root_hash
         except AmanatError as exc:
-            self.report.add(f"{rel}/checkpoint", f"not valid: {exc}")
+            self.report.add(where_checkpoint, f"not valid: {exc}")
             cp_size = len(lines)
             cp_root = b""
         if cp_size > len(lines):
             self.report.add(
-                f"{rel}/log.jsonl",
+                where_records,
                 f"holds {len(lines)} records but the checkpoint covers {cp_size} "
                 "(records were deleted or the file truncated)",
             )
         pending = len(lines) - cp_size
         if pending > 1:
             self.report.add(
-                f"{rel}/checkpoint",
+                where_checkpoint,
                 f"{pending} records lie beyond the checkpoint (the checkpoint was rolled back)",
             )
         if torn:
             self.report.notes.append(
-                f"{rel}/log.jsonl ends with {len(torn)} bytes of an interrupted write; ignored."
+                f"{where_records} ends with {len(torn)} bytes of an interrupted write; ignored."
             )
         hashes: list[bytes] = []
         for seq, line in enumerate(lines):
-            where = f"{rel}/log.jsonl record {seq}"
+            where = f"{where_records} record {seq}"
             hashes.append(merkle.leaf_hash(line))
             try:
                 env = Envelope.parse(line, where=f"{kid}/{seq}")
@@ -177,12 +178,13 @@ class _Checker:
                 continue
             if not ring.may_write(kid, seq):
                 self.report.add(where, "signed by a key that was revoked before it")
-            self.check_object("entries", env.entry, env.entry_size, where)
+            late = seq >= cp_size
+            self.check_object("entries", env.entry, env.entry_size, where, pending=late)
             for blob in env.blobs:
                 self.check_object("blobs", blob.id, blob.size, where)
         if cp_root and merkle.root_from_leaf_hashes(hashes[:cp_size]) != cp_root:
             self.report.add(
-                f"{rel}/log.jsonl", "records do not hash to the checkpoint's root (altered log)"
+                where_records, "records do not hash to the checkpoint's root (altered log)"
             )
         if pending == 1:
             self.report.notes.append(
@@ -199,57 +201,54 @@ class _Checker:
         A single copy cannot tell a deleted log from one never written; a home compares
         what it has against the checkpoints it has seen before (mirrors) for that.
         """
-        for kind in KINDS:
-            base = self.vault.root / kind
-            if not base.is_dir():
+        for where, kind, name_ok in self.source.other_objects(set(self.seen)):
+            if where == kind:
                 self.report.add(kind, "folder missing")
-                continue
-            for path in sorted(base.rglob("*")):
-                rel = path.relative_to(self.vault.root).as_posix()
-                if path.is_dir() or rel in self.seen:
-                    continue
-                name_ok = HEX64.match(path.name) and path.parent.name == path.name[:2]
-                if not name_ok:
-                    self.report.add(rel, "not an object of this vault (unexpected file)")
-                    continue
-                digest, _ = _sha256_file(path)
-                if digest != path.name:
-                    self.report.add(rel, "content does not match its name (corrupted)")
-                else:
-                    self.report.notes.append(
-                        f"{rel} is named by no record (left by an interrupted write); harmless."
-                    )
+            elif not name_ok:
+                self.report.add(where, "not an object of this vault (unexpected file)")
+            elif self.source.digest_of(where) != where.rsplit("/", 1)[-1]:
+                self.report.add(where, "content does not match its name (corrupted)")
+            else:
+                self.report.notes.append(
+                    f"{where} is named by no record (left by an interrupted write); harmless."
+                )
 
 
-def verify_vault(root: Path, *, progress: Progress | None = None) -> VerifyReport:
-    """Verify the vault at ``root``; never raises for problems in the vault itself."""
-    report = VerifyReport(vault=root)
-    try:
-        vault = Vault(root)
-    except AmanatError as exc:
-        report.add("AMANAT-VAULT", str(exc))
+def verify_source(source: VaultSource, *, progress: Progress | None = None) -> VerifyReport:
+    """Verify any vault source; never raises for problems in the vault itself."""
+    report = VerifyReport(vault=source.label)
+    problem = source.marker_problem()
+    if problem:
+        report.add("AMANAT-VAULT", problem)
         return report
     try:
-        vault.read_org()
+        org = OrgFile.from_bytes(source.org_bytes())
     except AmanatError as exc:
         report.add("org.json", str(exc))
         return report
     try:
-        ring = vault.read_keyring()
+        ring = Keyring.load(org, source.keyring_bytes())
     except AmanatError as exc:
         report.add("keyring.jsonl", str(exc))
         return report
-    checker = _Checker(vault, report, progress)
-    logs_dir = root / "logs"
-    for item in sorted(logs_dir.iterdir()) if logs_dir.is_dir() else []:
-        if not (item.is_dir() and KID.match(item.name)):
-            report.add(f"logs/{item.name}", "not a log of this vault (unexpected file)")
+    checker = _Checker(source, report, progress)
+    try:
+        names = source.log_names()
+    except AmanatError as exc:
+        report.add("logs", str(exc))
+        names = []
+    for name in names:
+        if not KID.match(name):
+            report.add(f"logs/{name}", "not a log of this vault (unexpected file)")
             continue
         try:
-            checker.check_log(LogFiles(item), ring)
+            checker.check_log(name, ring)
         except FormatError as exc:
-            report.add(f"logs/{item.name}", str(exc))
-    if not logs_dir.is_dir():
-        report.add("logs", "folder missing")
+            report.add(f"logs/{name}", str(exc))
     checker.check_unreferenced()
     return report
+
+
+def verify_vault(root: Path, *, progress: Progress | None = None) -> VerifyReport:
+    """Verify the vault folder at ``root``."""
+    return verify_source(FolderSource(root), progress=progress)
