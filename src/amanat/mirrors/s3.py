@@ -182,6 +182,22 @@ class S3Store:
         except BotoCoreError as exc:
             raise self._fail("reach the server", exc) from None
 
+    def hash(self, key: str) -> tuple[str, int]:
+        h = hashlib.sha256()
+        size = 0
+        try:
+            body = self.client.get_object(Bucket=self.location.bucket, Key=self._key(key))["Body"]
+            for chunk in body.iter_chunks(1 << 20):
+                h.update(chunk)
+                size += len(chunk)
+        except ClientError as exc:
+            if _status(exc) == 404:
+                raise NotFound(f"Mirror {self.name} has no {key}.") from None
+            raise self._fail(f"read {key}", exc) from None
+        except BotoCoreError as exc:
+            raise self._fail("reach the server", exc) from None
+        return h.hexdigest(), size
+
     def _exists(self, key: str) -> bool:
         try:
             self.client.head_object(Bucket=self.location.bucket, Key=self._key(key))

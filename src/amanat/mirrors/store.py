@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -57,6 +58,10 @@ class ObjectStore(Protocol):
         """Stream an object of any size into ``target`` (a new file)."""
         ...
 
+    def hash(self, key: str) -> tuple[str, int]:
+        """SHA-256 (hex) and size of an object, streamed; ``NotFound`` if absent."""
+        ...
+
     def put(self, key: str, data: bytes) -> bool:
         """Write a small object once. False (and nothing written) if the key exists."""
         ...
@@ -92,8 +97,9 @@ class FolderStore:
             ) from None
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
-        base = self.root / prefix.rstrip("/") if prefix else self.root
-        start = base if base.is_dir() else base.parent
+        # Walk only the folder the prefix names (or the root), never above the root.
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        start = self.root / folder if folder else self.root
         if not start.is_dir():
             return
         found = []
@@ -121,6 +127,18 @@ class FolderStore:
                         progress(len(chunk))
         except FileNotFoundError:
             raise NotFound(f"Mirror {self.name} has no {key}.") from None
+
+    def hash(self, key: str) -> tuple[str, int]:
+        h = hashlib.sha256()
+        size = 0
+        try:
+            with self._path(key).open("rb") as src:
+                while chunk := src.read(1 << 20):
+                    h.update(chunk)
+                    size += len(chunk)
+        except FileNotFoundError:
+            raise NotFound(f"Mirror {self.name} has no {key}.") from None
+        return h.hexdigest(), size
 
     def _write_once(self, key: str, write: Callable[[int], None]) -> bool:
         final = self._path(key)

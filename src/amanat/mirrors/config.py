@@ -1,0 +1,114 @@
+"""A home's mirrors, its quorum, and what it has seen of each mirror.
+
+``HOME/mirrors.json`` lists the mirrors (name, address, optional credentials file) and
+the settings: the quorum (how many mirrors must hold an entry before it is "safe",
+default 2) and whether a station drops its local ciphertext once an entry is safe.
+``HOME/mirror-state.json`` remembers, per log, the largest checkpoint this home has
+ever seen (so a mirror serving an older or different one is caught) and, per mirror,
+how much of each log it confirmed at the last sync. Neither file holds a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from amanat.errors import FormatError, UsageError
+from amanat.mirrors.s3 import S3Location, S3Store
+from amanat.mirrors.store import FolderStore, ObjectStore
+from amanat.vault import canonical, durable
+
+__all__ = ["MirrorConfig", "MirrorEntry", "MirrorState", "open_store"]
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class MirrorEntry:
+    name: str
+    url: str
+    credentials: str | None = None
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise UsageError("A mirror name is 1-40 lower-case letters, digits, '-' or '_'.")
+        if not (self.url.startswith(("s3://", "file://", "/"))):
+            raise UsageError("A mirror is a folder (/media/usb/amanat) or s3://bucket/folder.")
+
+
+def open_store(entry: MirrorEntry) -> ObjectStore:
+    if entry.url.startswith("s3://"):
+        creds = Path(entry.credentials) if entry.credentials else None
+        store = S3Store(entry.name, S3Location.parse(entry.url), credentials_file=creds)
+        store.ensure_bucket()
+        return store
+    path = entry.url.removeprefix("file://")
+    return FolderStore(entry.name, Path(path).absolute())
+
+
+@dataclass
+class MirrorConfig:
+    mirrors: list[MirrorEntry] = field(default_factory=list)
+    quorum: int = 2
+    drop_after_quorum: bool = False
+
+    @classmethod
+    def load(cls, home: Path) -> MirrorConfig:
+        try:
+            raw = (home / "mirrors.json").read_bytes()
+        except FileNotFoundError:
+            return cls()
+        doc: Any = canonical.decode(raw.rstrip(b"\n"), what="mirror list")
+        try:
+            return cls(
+                mirrors=[MirrorEntry(**m) for m in doc["mirrors"]],
+                quorum=int(doc["quorum"]),
+                drop_after_quorum=bool(doc["drop_after_quorum"]),
+            )
+        except (KeyError, TypeError) as exc:
+            raise FormatError(f"{home}/mirrors.json is damaged ({type(exc).__name__}).") from None
+
+    def save(self, home: Path) -> None:
+        doc = {
+            "mirrors": [
+                {k: v for k, v in m.__dict__.items() if v is not None} for m in self.mirrors
+            ],
+            "quorum": self.quorum,
+            "drop_after_quorum": self.drop_after_quorum,
+        }
+        durable.write_atomic(home / "mirrors.json", canonical.encode(doc) + b"\n", home)
+
+    def find(self, name: str) -> MirrorEntry:
+        for m in self.mirrors:
+            if m.name == name:
+                return m
+        known = ", ".join(m.name for m in self.mirrors) or "none yet"
+        raise UsageError(f"No mirror called {name!r} (known: {known}).")
+
+
+@dataclass
+class MirrorState:
+    seen: dict[str, dict[str, Any]] = field(default_factory=dict)  # kid -> {size, root}
+    confirmed: dict[str, dict[str, int]] = field(default_factory=dict)  # mirror -> kid -> size
+
+    @classmethod
+    def load(cls, home: Path) -> MirrorState:
+        try:
+            raw = (home / "mirror-state.json").read_bytes()
+        except FileNotFoundError:
+            return cls()
+        doc: Any = canonical.decode(raw.rstrip(b"\n"), what="mirror state")
+        return cls(seen=dict(doc.get("seen", {})), confirmed=dict(doc.get("confirmed", {})))
+
+    def save(self, home: Path) -> None:
+        doc = {"seen": self.seen, "confirmed": self.confirmed}
+        durable.write_atomic(home / "mirror-state.json", canonical.encode(doc) + b"\n", home)
+
+    def remember(self, kid: str, size: int, root: str) -> None:
+        if size >= int(self.seen.get(kid, {}).get("size", -1)):
+            self.seen[kid] = {"size": size, "root": root}
+
+    def confirmations(self, kid: str, seq: int) -> list[str]:
+        return sorted(name for name, logs in self.confirmed.items() if logs.get(kid, 0) > seq)

@@ -1,0 +1,360 @@
+"""Sync: push what mirrors lack, pull what this home lacks, catch and repair bad mirrors.
+
+Mirrors are untrusted. For each mirror, sync reads its listing and its logs and checks:
+the organisation file is ours; every checkpoint is signed by a trusted key and matches
+the records; no log is shorter than the largest checkpoint this home has ever seen
+(**rollback**) or disagrees with it (**fork**); every object a record names is there with
+the recorded size (with ``deep``, re-hashed too). Every problem is reported with the
+mirror's name. Then, in order: pull from the mirrors that are sound (a desk), push to
+every mirror what it lacks, and repair what a mirror got wrong from this home's copy or
+another mirror's (a bad object is deleted and written again; a rolled-back or forked log
+is replaced by the history this home has verified).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from amanat.errors import AmanatError, FormatError, IntegrityError, MirrorError, NotFound
+from amanat.mirrors.config import MirrorConfig, MirrorEntry, MirrorState, open_store
+from amanat.mirrors.layout import (
+    MIRROR_MARKER,
+    MirrorSource,
+    checkpoint_key,
+    keyring_key,
+    object_key,
+    segment_key,
+)
+from amanat.mirrors.store import ObjectStore
+from amanat.vault import durable, merkle, note
+from amanat.vault.home import Home
+from amanat.vault.log import Envelope, checkpoint_origin
+from amanat.vault.org import Keyring
+from amanat.vault.store import Vault
+
+__all__ = ["MirrorReport", "SyncReport", "sync_home"]
+
+Progress = Callable[[int], None]
+_THREADS = 8
+
+
+@dataclass
+class MirrorReport:
+    name: str
+    reachable: bool = True
+    problems: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    pushed_objects: int = 0
+    pushed_bytes: int = 0
+    pushed_records: int = 0
+    pulled_records: int = 0
+
+
+@dataclass
+class SyncReport:
+    mirrors: list[MirrorReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(m.reachable and not m.problems for m in self.mirrors)
+
+
+@dataclass
+class _LogView:
+    """What one mirror holds of one log, after checking it."""
+
+    lines: list[bytes]
+    size: int  # records covered by a valid checkpoint
+    checkpoint: str | None
+    sound: bool = True
+
+
+class _Mirror:
+    def __init__(self, entry: MirrorEntry, store: ObjectStore, report: MirrorReport) -> None:
+        self.entry = entry
+        self.store = store
+        self.report = report
+        self.source = MirrorSource(store)
+        self.logs: dict[str, _LogView] = {}
+        self.bad_objects: set[str] = set()
+
+    def problem(self, text: str) -> None:
+        self.report.problems.append(text)
+
+
+def _local_log(vault: Vault, kid: str) -> tuple[list[bytes], str | None]:
+    files = vault.log(kid)
+    text = files.read_checkpoint()
+    lines, _ = files.read_records()
+    if text is None:
+        return [], None
+    size = int(text.split("\n")[1])
+    return lines[:size], text
+
+
+def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
+    """Check everything the mirror serves against the keyring and what we have seen."""
+    src = m.source
+    for kid in src.log_names():
+        key = ring.keys.get(kid)
+        if key is None:
+            m.problem(f"log {kid} is written by a key the organisation never trusted")
+            continue
+        origin = checkpoint_origin(ring.org.org_id, kid)
+        view = _LogView([], 0, None)
+        m.logs[kid] = view
+        try:
+            view.lines, _ = src.records(kid)
+            text = src.checkpoint(kid)
+            if text is not None:
+                cp = note.open_checkpoint(text, origin, key.key, origin)
+                if cp.size > len(view.lines):
+                    raise FormatError(
+                        f"checkpoint {cp.size} covers records the mirror lacks "
+                        f"(it has {len(view.lines)}): records were deleted or truncated"
+                    )
+                hashes = [merkle.leaf_hash(x) for x in view.lines[: cp.size]]
+                if merkle.root_from_leaf_hashes(hashes) != cp.root_hash:
+                    raise FormatError("records do not match the checkpoint (altered records)")
+                view.size, view.checkpoint = cp.size, text
+        except AmanatError as exc:
+            m.problem(f"log {kid}: {exc}")
+            view.sound = False
+            continue
+        seen = state.seen.get(kid)
+        if seen and view.size < int(seen["size"]):
+            m.problem(
+                f"log {kid}: serves {view.size} records but this home has seen {seen['size']} "
+                "(rolled back)"
+            )
+            view.sound = False
+        elif seen:
+            hashes = [merkle.leaf_hash(x) for x in view.lines[: int(seen["size"])]]
+            if merkle.root_from_leaf_hashes(hashes).hex() != seen["root"]:
+                m.problem(f"log {kid}: disagrees with the history this home has seen (a fork)")
+                view.sound = False
+        for seq, line in enumerate(view.lines[: view.size]):
+            env = Envelope.parse(line, where=f"{kid}/{seq}")
+            wanted = [("entries", env.entry, env.entry_size)]
+            wanted += [("blobs", b.id, b.size) for b in env.blobs]
+            for kind, object_id, size in wanted:
+                okey = object_key(kind, object_id)
+                have = src.index.get(okey)
+                if have is None:
+                    m.problem(f"{okey} is missing (named by log {kid} record {seq})")
+                    m.bad_objects.add(okey)
+                elif have != size:
+                    m.problem(f"{okey} has {have} bytes, not {size} (truncated or corrupted)")
+                    m.bad_objects.add(okey)
+                elif deep and m.store.hash(okey)[0] != object_id:
+                    m.problem(f"{okey} is corrupted (its content does not match its name)")
+                    m.bad_objects.add(okey)
+
+
+class _ObjectFinder:
+    """Finds a good copy of an object: this vault first, then each sound mirror."""
+
+    def __init__(self, vault: Vault, mirrors: list[_Mirror]) -> None:
+        self.vault = vault
+        self.mirrors = mirrors
+
+    def fetch(self, kind: str, object_id: str, exclude: _Mirror | None) -> tuple[Path, bool]:
+        """A path holding the verified object, and whether it is a temporary copy."""
+        local = self.vault.object_path(kind, object_id)
+        if local.exists():
+            return local, False
+        okey = object_key(kind, object_id)
+        for m in self.mirrors:
+            if m is exclude or okey not in m.source.index or okey in m.bad_objects:
+                continue
+            part = durable.new_part_path(self.vault.tmp_dir)
+            try:
+                m.store.download(okey, part)
+                digest = _sha256(part)
+            except AmanatError:
+                part.unlink(missing_ok=True)
+                continue
+            if digest == object_id:
+                return part, True
+            m.problem(f"{okey} is corrupted (its content does not match its name)")
+            m.bad_objects.add(okey)
+            part.unlink(missing_ok=True)
+        raise NotFound(f"No sound copy of {okey} is left, here or on any mirror.")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _pull(vault: Vault, m: _Mirror, finder: _ObjectFinder, state: MirrorState) -> None:
+    """Bring records (and their objects) that this vault lacks from a sound mirror."""
+    for kid, view in m.logs.items():
+        if not view.sound or view.checkpoint is None:
+            continue
+        lines, _ = _local_log(vault, kid)
+        if view.lines[: len(lines)] != lines[: view.size]:
+            m.problem(f"log {kid}: disagrees with this home's copy (a fork)")
+            view.sound = False
+            continue
+        if view.size <= len(lines):
+            continue
+        files = vault.log(kid)
+        for seq in range(len(lines), view.size):
+            env = Envelope.parse(view.lines[seq], where=f"{kid}/{seq}")
+            for kind, object_id in [("entries", env.entry)] + [("blobs", b.id) for b in env.blobs]:
+                if vault.object_path(kind, object_id).exists():
+                    continue
+                path, temporary = finder.fetch(kind, object_id, exclude=None)
+                if temporary:
+                    durable.place(path, vault.object_path(kind, object_id))
+            files.append_record(view.lines[seq])
+            m.report.pulled_records += 1
+        durable.write_atomic(files.checkpoint_path, view.checkpoint.encode(), vault.tmp_dir)
+        root = merkle.root_from_leaf_hashes([merkle.leaf_hash(x) for x in view.lines[: view.size]])
+        state.remember(kid, view.size, root.hex())
+
+
+def _push(vault: Vault, m: _Mirror, finder: _ObjectFinder, progress: Progress | None) -> None:
+    """Give the mirror what it lacks, repairing what it got wrong."""
+    store, src = m.store, m.source
+    for okey in sorted(m.bad_objects):
+        with contextlib.suppress(AmanatError):
+            store.delete(okey)
+        src.index.pop(okey, None)
+    for files in vault.logs():
+        kid = files.kid
+        lines, text = _local_log(vault, kid)
+        if text is None:
+            continue
+        view = m.logs.get(kid)
+        have = len(view.lines) if view else 0
+        common = min(have, len(lines))
+        if view is not None and (not view.sound or view.lines[:common] != lines[:common]):
+            _forget_log(m, kid)
+            m.report.repaired.append(f"log {kid} rewritten from this home's verified copy")
+            view, have = None, 0
+        if have > len(lines):
+            continue  # the mirror is ahead of this home; a desk pulls it first
+        wanted: list[tuple[str, str]] = []
+        for seq, line in enumerate(lines):
+            env = Envelope.parse(line, where=f"{kid}/{seq}")
+            wanted += [("entries", env.entry)] + [("blobs", b.id) for b in env.blobs]
+        missing = [(k, i) for k, i in wanted if object_key(k, i) not in src.index]
+
+        def send(item: tuple[str, str]) -> None:
+            kind, object_id = item
+            path, temporary = finder.fetch(kind, object_id, exclude=m)
+            try:
+                size = path.stat().st_size
+                if store.upload(object_key(kind, object_id), path, progress):
+                    m.report.pushed_objects += 1
+                    m.report.pushed_bytes += size
+            finally:
+                if temporary:
+                    path.unlink(missing_ok=True)
+
+        with ThreadPoolExecutor(_THREADS) as pool:
+            list(pool.map(send, missing))
+        for kind, object_id in missing:
+            if object_key(kind, object_id) in m.bad_objects:
+                m.report.repaired.append(f"{object_key(kind, object_id)} written again")
+        if have < len(lines):
+            store.put(segment_key(kid, have), b"".join(x + b"\n" for x in lines[have:]))
+            m.report.pushed_records += len(lines) - have
+        if checkpoint_key(kid, len(lines)) not in src.index:
+            store.put(checkpoint_key(kid, len(lines)), text.encode())
+
+
+def _forget_log(m: _Mirror, kid: str) -> None:
+    """Delete a misbehaving mirror's copy of one log, so it can be written again."""
+    keys = [key for _, key in m.source.segments.pop(kid, [])]
+    keys += [checkpoint_key(kid, size) for size in m.source.checkpoints.pop(kid, [])]
+    for key in keys:
+        with contextlib.suppress(AmanatError):
+            m.store.delete(key)
+        m.source.index.pop(key, None)
+
+
+def _push_keyring(vault: Vault, m: _Mirror, ring: Keyring) -> None:
+    count = len(m.source.keyring_keys)
+    for seq in range(count, len(ring.lines)):
+        m.store.put(keyring_key(seq), ring.lines[seq] + b"\n")
+
+
+def _open_mirror(entry: MirrorEntry, vault: Vault, ring: Keyring) -> _Mirror:
+    report = MirrorReport(entry.name)
+    store = open_store(entry)
+    m = _Mirror(entry, store, report)
+    org_bytes = ring.org.to_bytes()
+    if m.source.empty:
+        store.put("amanat-mirror", MIRROR_MARKER)
+        store.put("org.json", org_bytes)
+        m.source = MirrorSource(store)
+        return m
+    problem = m.source.marker_problem()
+    if problem:
+        raise MirrorError(problem)
+    if m.source.org_bytes() != org_bytes:
+        raise MirrorError(f"Mirror {entry.name} holds another organisation's archive.")
+    return m
+
+
+def sync_home(
+    home: Home,
+    *,
+    only: str | None = None,
+    pull: bool = True,
+    deep: bool = False,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Sync ``home`` with its mirrors (or the one named ``only``)."""
+    config = MirrorConfig.load(home.path)
+    state = MirrorState.load(home.path)
+    vault = home.vault()
+    report = SyncReport()
+    entries = [config.find(only)] if only else config.mirrors
+    with vault.lock():
+        ring = vault.read_keyring()
+        for kid in [f.kid for f in vault.logs()]:
+            lines, text = _local_log(vault, kid)
+            if text is not None:
+                root = merkle.root_from_leaf_hashes([merkle.leaf_hash(x) for x in lines])
+                state.remember(kid, len(lines), root.hex())
+        mirrors: list[_Mirror] = []
+        for entry in entries:
+            try:
+                m = _open_mirror(entry, vault, ring)
+                _inspect(m, ring, state, deep)
+                mirrors.append(m)
+                report.mirrors.append(m.report)
+            except (MirrorError, FormatError, IntegrityError) as exc:
+                report.mirrors.append(
+                    MirrorReport(entry.name, reachable=False, problems=[str(exc)])
+                )
+        finder = _ObjectFinder(vault, mirrors)
+        if pull and "desk" in home.roles:
+            for m in mirrors:
+                _pull(vault, m, finder, state)
+        for m in mirrors:
+            try:
+                _push_keyring(vault, m, ring)
+                _push(vault, m, finder, progress)
+                fresh = MirrorSource(m.store)
+                state.confirmed[m.entry.name] = {
+                    kid: len(_local_log(vault, kid)[0])
+                    for kid in fresh.checkpoints
+                    if checkpoint_key(kid, len(_local_log(vault, kid)[0])) in fresh.index
+                }
+            except AmanatError as exc:
+                m.report.problems.append(f"could not finish: {exc}")
+        state.save(home.path)
+    return report
