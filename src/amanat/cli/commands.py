@@ -206,14 +206,19 @@ def cmd_open(args: argparse.Namespace, settings: Settings) -> int:
     home.require("desk", "open sealed entries")
     identity = home.desk_identity(ask_passphrase(settings, args.passphrase_file))
     vault = home.vault()
-    entry = opening.open_entry(vault, args.entry, [identity])
+    entry = opening.open_entry(vault, args.entry, [identity], rekeys=home.rekeys_dir)
     written: list[Path] = []
     if args.out:
         files = entry.content.get("files", [])
         bar = ProgressBar("Opening", sum(int(f.get("size", 0)) for f in files))
         try:
             written = opening.write_files(
-                vault, entry, [identity], Path(args.out).absolute(), progress=bar
+                vault,
+                entry,
+                [identity],
+                Path(args.out).absolute(),
+                progress=bar,
+                rekeys=home.rekeys_dir,
             )
         finally:
             bar.close()

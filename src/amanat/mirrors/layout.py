@@ -156,6 +156,9 @@ class MirrorSource:
         except UnicodeDecodeError:
             raise FormatError(f"{self.label}: checkpoint {size} of log {kid} is damaged.") from None
 
+    def dropped(self, kid: str) -> int:
+        return 0  # a mirror keeps everything
+
     def object_digest(self, kind: str, object_id: str) -> tuple[str, int] | None:
         key = object_key(kind, object_id)
         if key not in self.index:

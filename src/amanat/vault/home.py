@@ -85,6 +85,11 @@ class Home:
     def vault(self) -> Vault:
         return Vault(self.path / "vault")
 
+    @property
+    def rekeys_dir(self) -> Path:
+        """Rewrapped headers a restored desk reads old objects with (see mirrors.restore)."""
+        return self.path / "rekeys"
+
     def require(self, role: str, doing: str) -> None:
         if role not in self.roles:
             raise RoleError(f"This home is not a {role}, so it cannot {doing}.")

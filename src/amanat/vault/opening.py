@@ -75,10 +75,26 @@ def _read_checked(vault: Vault, kind: str, object_id: str) -> bytes:
     return data
 
 
-def open_entry(vault: Vault, entry_prefix: str, identities: Sequence[str]) -> OpenedEntry:
+def rekey_path(rekeys: Path, object_id: str) -> Path:
+    """Where a restored desk keeps the rewrapped header of one object (see crypto)."""
+    return rekeys / object_id[:2] / object_id
+
+
+def _open_small(
+    data: bytes, object_id: str, identities: Sequence[str], rekeys: Path | None
+) -> bytes:
+    if rekeys is not None and rekey_path(rekeys, object_id).exists():
+        header = rekey_path(rekeys, object_id).read_bytes()
+        data = header + data[crypto.age_header_length(data[:8192]) :]
+    return crypto.age_decrypt_bytes(data, identities)
+
+
+def open_entry(
+    vault: Vault, entry_prefix: str, identities: Sequence[str], *, rekeys: Path | None = None
+) -> OpenedEntry:
     entry_id = vault.find_entry(entry_prefix)
     env = find_record(vault, entry_id)
-    plaintext = crypto.age_decrypt_bytes(_read_checked(vault, "entries", entry_id), identities)
+    plaintext = _open_small(_read_checked(vault, "entries", entry_id), entry_id, identities, rekeys)
     content = canonical.decode(plaintext, what="entry")
     if not isinstance(content, dict):
         raise FormatError("This entry is not a JSON object.")
@@ -154,6 +170,7 @@ def write_files(
     out_dir: Path,
     *,
     progress: Progress | None = None,
+    rekeys: Path | None = None,
 ) -> list[Path]:
     """Decrypt every file of ``entry`` into ``out_dir``; never overwrites a file."""
     if out_dir.exists() and not out_dir.is_dir():
@@ -172,6 +189,8 @@ def write_files(
             try:
                 with path.open("rb") as raw:
                     tee = _TeeReader(raw, blob_hash)
+                    if rekeys is not None and rekey_path(rekeys, blob).exists():
+                        tee.swap_header(rekey_path(rekeys, blob).read_bytes())
                     crypto.age_decrypt_stream(tee, sink, identities)  # type: ignore[arg-type]
             except FileNotFoundError:
                 raise NotFound(f"The sealed file {blob[:12]} is not in this vault.") from None
@@ -192,18 +211,36 @@ def write_files(
 
 
 class _TeeReader:
-    """A file wrapper that hashes what pyrage reads, to check the ciphertext in one pass."""
+    """A file wrapper that hashes what pyrage reads, to check the ciphertext in one pass.
+
+    With :meth:`swap_header`, pyrage is shown a rewrapped header in place of the stored
+    one, while the hash still covers the stored bytes."""
 
     def __init__(self, raw: Any, digest: Any) -> None:
         self.raw = raw
         self.digest = digest
+        self.front = b""
+
+    def swap_header(self, header: bytes) -> None:
+        head = self.raw.read(8192)
+        length = crypto.age_header_length(head)
+        self.digest.update(head)
+        self.front = header + head[length:]
 
     def read(self, n: int = -1) -> bytes:
+        if self.front:
+            n = len(self.front) if n < 0 else n
+            head, self.front = self.front[:n], self.front[n:]
+            return head
         data: bytes = self.raw.read(n)
         self.digest.update(data)
         return data
 
     def readinto(self, buffer: Any) -> int:
+        if self.front:
+            data = self.read(len(buffer))
+            buffer[: len(data)] = data
+            return len(data)
         n: int = self.raw.readinto(buffer)
         self.digest.update(memoryview(buffer)[:n])
         return n

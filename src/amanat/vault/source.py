@@ -58,6 +58,11 @@ class VaultSource(Protocol):
 
     def checkpoint(self, kid: str) -> str | None: ...
 
+    def dropped(self, kid: str) -> int:
+        """Records below this number had their objects dropped on purpose (a station that
+        keeps only what mirrors do not yet hold)."""
+        ...
+
     def object_digest(self, kind: str, object_id: str) -> tuple[str, int] | None:
         """SHA-256 (hex) and size of an object, or None when it is missing."""
         ...
@@ -125,6 +130,13 @@ class FolderSource:
 
     def checkpoint(self, kid: str) -> str | None:
         return self._log(kid).read_checkpoint()
+
+    def dropped(self, kid: str) -> int:
+        try:
+            text = (self._log(kid).directory / "dropped").read_text("ascii")
+        except (FileNotFoundError, UnicodeDecodeError):
+            return 0
+        return int(text) if text.strip().isdigit() else 0
 
     def object_digest(self, kind: str, object_id: str) -> tuple[str, int] | None:
         try:

@@ -52,6 +52,7 @@ class VerifyReport:
     entries: int = 0
     blobs: int = 0
     bytes_checked: int = 0
+    dropped: int = 0  # objects a station dropped on purpose once mirrors held them
 
     @property
     def ok(self) -> bool:
@@ -71,6 +72,7 @@ class VerifyReport:
             "entries": self.entries,
             "blobs": self.blobs,
             "bytes_checked": self.bytes_checked,
+            "dropped": self.dropped,
             "tree_size": self.tree_size,
             "logs": [s.__dict__ for s in self.logs],
             "problems": [p.__dict__ for p in self.problems],
@@ -88,7 +90,14 @@ class _Checker:
         self.seen: dict[str, str] = {}  # object path -> the log record naming it
 
     def check_object(
-        self, kind: str, object_id: str, size: int, named_by: str, *, pending: bool = False
+        self,
+        kind: str,
+        object_id: str,
+        size: int,
+        named_by: str,
+        *,
+        pending: bool = False,
+        dropped: bool = False,
     ) -> None:
         rel = f"{kind}/{object_id[:2]}/{object_id}"
         if rel in self.seen:
@@ -104,7 +113,9 @@ class _Checker:
             self.report.add(rel, f"unreadable: {exc}")
             return
         if found is None:
-            if pending:  # an interrupted seal may stop before its entry is in place
+            if dropped:
+                self.report.dropped += 1
+            elif pending:  # an interrupted seal may stop before its entry is in place
                 self.report.notes.append(f"{rel} of the unacknowledged record is not in place.")
             else:
                 self.report.add(rel, f"missing (named by {named_by})")
@@ -161,6 +172,7 @@ class _Checker:
             self.report.notes.append(
                 f"{where_records} ends with {len(torn)} bytes of an interrupted write; ignored."
             )
+        dropped = self.source.dropped(kid)
         hashes: list[bytes] = []
         for seq, line in enumerate(lines):
             where = f"{where_records} record {seq}"
@@ -179,9 +191,12 @@ class _Checker:
             if not ring.may_write(kid, seq):
                 self.report.add(where, "signed by a key that was revoked before it")
             late = seq >= cp_size
-            self.check_object("entries", env.entry, env.entry_size, where, pending=late)
+            gone = seq < dropped
+            self.check_object(
+                "entries", env.entry, env.entry_size, where, pending=late, dropped=gone
+            )
             for blob in env.blobs:
-                self.check_object("blobs", blob.id, blob.size, where)
+                self.check_object("blobs", blob.id, blob.size, where, dropped=gone)
         if cp_root and merkle.root_from_leaf_hashes(hashes[:cp_size]) != cp_root:
             self.report.add(
                 where_records, "records do not hash to the checkpoint's root (altered log)"

@@ -1,0 +1,149 @@
+"""Restore: a working desk on a fresh machine, from one surviving mirror.
+
+With **k trustee shares**, the organisation's master keys are rebuilt in memory only.
+The new desk is added to the keyring by the root key, every old desk is removed and
+every station revoked at the size the mirror proves (their keys may be in police
+hands), and for every sealed object a new header is written that wraps the object's
+file key to the new desk (``HOME/rekeys/``), so the new desk reads everything sealed
+before the raid while the objects and the log stay untouched. When the function
+returns, the recovery identity is gone.
+
+With a surviving **desk identity**, the home reads what was sealed to that desk; it
+signs nothing, since it holds no authority.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from amanat.errors import HomeError, KeyError_, MirrorError, UsageError
+from amanat.mirrors.config import MirrorConfig, MirrorEntry, open_store
+from amanat.mirrors.layout import MirrorSource
+from amanat.mirrors.sync import sync_home
+from amanat.vault import crypto, durable, enrol
+from amanat.vault.home import Home
+from amanat.vault.opening import rekey_path
+from amanat.vault.org import Keyring, OrgFile, key_id, sign_statement
+from amanat.vault.seal import utc_now
+from amanat.vault.store import KINDS, Vault
+
+__all__ = ["RestoreReport", "restore_home"]
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class RestoreReport:
+    home: Path
+    org: str
+    entries: int = 0
+    blobs: int = 0
+    records: int = 0
+    rotated: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def restore_home(
+    home: Path,
+    *,
+    url: str,
+    credentials: str | None = None,
+    shares: list[str] | None = None,
+    identity: str | None = None,
+    passphrase: str,
+    work_factor: int = crypto.SCRYPT_WORK_FACTOR,
+    mirror_name: str = "origin",
+    progress: Progress | None = None,
+) -> RestoreReport:
+    if (shares is None) == (identity is None):
+        raise UsageError("Restore needs either the trustees' shares or a desk identity.")
+    if home.exists() and (not home.is_dir() or any(home.iterdir())):
+        raise HomeError(f"{home} already exists and is not empty; restore into a new folder.")
+    entry = MirrorEntry(mirror_name, url, credentials)
+    source = MirrorSource(open_store(entry))
+    problem = source.marker_problem()
+    if problem:
+        raise MirrorError(problem)
+    org = OrgFile.from_bytes(source.org_bytes())
+    ring = Keyring.load(org, source.keyring_bytes())
+    desk_identity = crypto.x25519_new_identity()
+    desk_seed = crypto.new_signing_seed()
+    report = RestoreReport(home, org.org_id)
+    recovery: str | None = None
+    if shares is not None:
+        keys = enrol.keys_from_shares(org, shares)  # checks they are this organisation's
+        recovery = keys.recovery_identity
+        _rotate(ring, keys.root_seed, desk_identity, desk_seed, source, report)
+    else:
+        assert identity is not None
+        desk_identity = identity.strip()
+        recipient = crypto.recipient_of(desk_identity)
+        if not any(k.recipient == recipient for k in ring.keys.values()):
+            raise KeyError_("This identity is not a desk of this organisation.")
+    Vault.create(home / "vault", org, ring.lines)
+    Home.write_desk_keys(home / "keys", desk_identity, desk_seed, passphrase, work_factor)
+    desk_kid = key_id(crypto.ed25519_public_key(desk_seed))
+    Home.write_home_file(
+        home, {"roles": ["desk"], "org": org.org_id, "desk": desk_kid, "name": "restored-desk"}
+    )
+    MirrorConfig(mirrors=[entry]).save(home)
+    restored = Home(home)
+    synced = sync_home(restored, only=mirror_name, progress=progress)
+    for m in synced.mirrors:
+        report.problems += [f"{m.name}: {p}" for p in m.problems]
+        report.records += m.pulled_records
+    vault = restored.vault()
+    if recovery is not None:
+        _write_rekeys(vault, restored.path / "rekeys", recovery, crypto.recipient_of(desk_identity))
+    report.entries = sum(1 for _ in vault.object_ids("entries"))
+    report.blobs = sum(1 for _ in vault.object_ids("blobs"))
+    enrol.export_org(restored)
+    return report
+
+
+def _rotate(
+    ring: Keyring,
+    root_seed: bytes,
+    desk_identity: str,
+    desk_seed: bytes,
+    source: MirrorSource,
+    report: RestoreReport,
+) -> None:
+    """Add the new desk; remove every old desk and revoke every station (seized keys)."""
+    now = utc_now()
+    old = [(kid, state) for kid, state in ring.keys.items() if state.active]
+    ring.apply(
+        sign_statement(
+            ring.next_body(
+                "add-desk",
+                now,
+                name="restored-desk",
+                key=base64.b64encode(crypto.ed25519_public_key(desk_seed)).decode(),
+                recipient=crypto.recipient_of(desk_identity),
+                admin=True,
+            ),
+            root_seed,
+        )
+    )
+    for kid, state in old:
+        op = "remove-desk" if state.role == "desk" else "revoke-station"
+        sizes = source.checkpoints.get(kid, [])
+        keep = sizes[-1] if sizes else 0
+        body = ring.next_body(op, now, key=base64.b64encode(state.key).decode(), keep_until=keep)
+        ring.apply(sign_statement(body, root_seed))
+        report.rotated.append(f"{state.role} {state.name or kid} ({kid}) {op}, kept {keep}")
+
+
+def _write_rekeys(vault: Vault, rekeys: Path, recovery: str, recipient: str) -> None:
+    for kind in KINDS:
+        for object_id in vault.object_ids(kind):
+            with vault.object_path(kind, object_id).open("rb") as f:
+                head = f.read(8192)
+            header = head[: crypto.age_header_length(head)]
+            target = rekey_path(rekeys, object_id)
+            durable.make_dirs(target.parent)
+            data = crypto.age_rewrap_header(header, recovery, [recipient])
+            durable.write_atomic(target, data, target.parent)
