@@ -16,6 +16,7 @@ from amanat import __version__
 from amanat.bootstrap import load_settings
 from amanat.cli import demo
 from amanat.cli.commands import COMMANDS
+from amanat.cli.mirror_commands import MIRROR_COMMANDS
 from amanat.errors import AmanatError
 from amanat.vault import seal
 
@@ -160,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
         "amanat verify --home ~/station",
     )
     _home(p)
-    p.add_argument("--vault", metavar="DIR", help="verify this vault folder (a copy, a mirror)")
+    p.add_argument("--vault", metavar="DIR", help="verify this vault folder (a copy)")
+    p.add_argument("--mirror", metavar="NAME", help="verify this mirror in place, without keys")
     _json(p)
 
     p = _parser(
@@ -231,6 +233,112 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--org", required=True, metavar="FILE", help="the org-export.json")
     p.add_argument("--shares", nargs="+", metavar="FILE", help="share files (else typed)")
     _json(p)
+    mirror = _parser(
+        sub,
+        "mirror",
+        "Mirrors in other places: a USB disk, a NAS, S3 buckets abroad.",
+        "amanat mirror add --home ~/station usb /media/usb/amanat",
+    )
+    msub = mirror.add_subparsers(dest="mirror_command", metavar="ACTION", required=True)
+    p = _parser(
+        msub,
+        "add",
+        "Add a mirror (a folder, or s3://bucket/folder?endpoint=URL).",
+        "amanat mirror add --home ~/station abroad 's3://our-bucket/amanat?endpoint="
+        "https://s3.example.org' --credentials ~/.amanat-s3",
+    )
+    _home(p)
+    p.add_argument("name", metavar="NAME", help="a short name: usb, nas, berlin…")
+    p.add_argument("url", metavar="URL", help="a folder path, or s3://BUCKET/FOLDER?endpoint=URL")
+    p.add_argument(
+        "--credentials",
+        metavar="FILE",
+        help="an AWS-style credentials file (else the standard AWS configuration)",
+    )
+    p.add_argument("--quorum", type=int, help="how many mirrors must hold an entry (2)")
+    _json(p)
+    p = _parser(msub, "list", "List this home's mirrors.", "amanat mirror list --home ~/station")
+    _home(p)
+    _json(p)
+    p = _parser(
+        msub,
+        "set",
+        "Change the quorum, or let a station drop safe ciphertext.",
+        "amanat mirror set --home ~/station --quorum 2 --drop-after-quorum yes",
+    )
+    _home(p)
+    p.add_argument("--quorum", type=int, help="how many mirrors must hold an entry")
+    p.add_argument(
+        "--drop-after-quorum",
+        choices=("yes", "no"),
+        help="on a station: delete local ciphertext once the quorum holds it",
+    )
+    _json(p)
+    p = _parser(
+        msub,
+        "verify",
+        "Check a mirror in place, without keys.",
+        "amanat mirror verify --home ~/desk abroad",
+    )
+    _home(p)
+    p.add_argument("mirror", metavar="NAME", help="the mirror's name")
+    _json(p)
+
+    p = _parser(
+        sub,
+        "sync",
+        "Push to and pull from the mirrors; catch and repair bad ones.",
+        "amanat sync --home ~/station",
+    )
+    _home(p)
+    p.add_argument("--mirror", metavar="NAME", help="only this mirror")
+    p.add_argument("--deep", action="store_true", help="re-read and re-hash every object")
+    _json(p)
+
+    p = _parser(
+        sub,
+        "status",
+        "Which entries are safe on enough mirrors (unsafe first).",
+        "amanat status --home ~/station",
+    )
+    _home(p)
+    _json(p)
+
+    p = _parser(
+        sub,
+        "restore",
+        "Rebuild a desk on a fresh machine from one mirror.",
+        "amanat restore ~/new-desk --from 's3://our-bucket/amanat?endpoint=URL' "
+        "--shares s1.txt s2.txt s3.txt",
+    )
+    p.add_argument("home_dir", metavar="HOME", help="a new, empty folder")
+    p.add_argument(
+        "--from", dest="source", required=True, metavar="URL", help="the surviving mirror"
+    )
+    p.add_argument("--credentials", metavar="FILE", help="credentials for an S3 mirror")
+    p.add_argument("--shares", nargs="+", metavar="FILE", help="k trustee share files")
+    p.add_argument("--identity", metavar="FILE", help="or: a surviving desk's age identity")
+    _passphrase(p)
+    _json(p)
+
+    p = _parser(
+        sub, "drill", "Rehearse a raid end to end and report what would be lost.", "amanat drill"
+    )
+    p.add_argument("--testimonies", type=int, default=5, help="how many to seal (5)")
+    p.add_argument("--mirror", metavar="URL", help="use this S3 mirror instead of a local one")
+    p.add_argument("--credentials", metavar="FILE", help="credentials for --mirror")
+    _json(p)
+
+    p = _parser(
+        sub,
+        "panic",
+        "Push what is unsafe, then destroy this home's keys and vault.",
+        "amanat panic --home ~/station --yes",
+    )
+    _home(p)
+    p.add_argument("--yes", action="store_true", help="really destroy this home")
+    p.add_argument("--seconds", type=float, default=60, help="time allowed for pushing (60)")
+    _json(p)
     return top
 
 
@@ -238,14 +346,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     name = args.command
-    for group in ("station_command", "org_command", "shares_command"):
+    for group in ("station_command", "org_command", "shares_command", "mirror_command"):
         if getattr(args, group, None):
             name = f"{name} {getattr(args, group)}"
     try:
         settings = load_settings(os.environ)
         if name == "demo":
             return demo.run(args, settings)
-        return COMMANDS[name](args, settings)
+        if name == "verify" and args.mirror:
+            name = "mirror verify"
+        return {**COMMANDS, **MIRROR_COMMANDS}[name](args, settings)
     except AmanatError as exc:
         print(f"amanat: {exc}", file=sys.stderr)
         return exc.exit_code

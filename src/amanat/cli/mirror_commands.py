@@ -1,0 +1,209 @@
+"""The mirror commands: add and list mirrors, sync, status, restore, drill, panic."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from amanat.bootstrap import home_path, open_home
+from amanat.cli.progress import ProgressBar
+from amanat.cli.prompts import ask_passphrase, ask_shares
+from amanat.errors import IntegrityError, MirrorError, UsageError
+from amanat.mirrors import drill, panic, restore, status, sync
+from amanat.mirrors.config import MirrorConfig, MirrorEntry, open_store
+from amanat.mirrors.layout import MirrorSource
+from amanat.settings import Settings
+from amanat.vault.verify import verify_source
+
+__all__ = ["MIRROR_COMMANDS"]
+
+
+def _out(args: argparse.Namespace, data: Any, text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(text)
+
+
+def cmd_mirror_add(args: argparse.Namespace, settings: Settings) -> int:
+    home = open_home(args.home, settings)
+    config = MirrorConfig.load(home.path)
+    if any(m.name == args.name for m in config.mirrors):
+        raise UsageError(f"A mirror called {args.name!r} exists already.")
+    url = args.url if args.url.startswith("s3://") else str(Path(args.url).absolute())
+    creds = str(Path(args.credentials).absolute()) if args.credentials else None
+    entry = MirrorEntry(args.name, url, creds)
+    open_store(entry)  # reachable and usable now, not on the day of the raid
+    config.mirrors.append(entry)
+    if args.quorum is not None:
+        config.quorum = args.quorum
+    config.save(home.path)
+    _out(args, {"name": entry.name, "url": entry.url}, f"Mirror {entry.name} added: {entry.url}")
+    return 0
+
+
+def cmd_mirror_list(args: argparse.Namespace, settings: Settings) -> int:
+    config = MirrorConfig.load(open_home(args.home, settings).path)
+    rows = [{"name": m.name, "url": m.url} for m in config.mirrors]
+    text = "\n".join(f"{m.name:12} {m.url}" for m in config.mirrors) or "No mirrors yet."
+    _out(args, {"quorum": config.quorum, "mirrors": rows}, text + f"\nQuorum: {config.quorum}")
+    return 0
+
+
+def cmd_mirror_set(args: argparse.Namespace, settings: Settings) -> int:
+    home = open_home(args.home, settings)
+    config = MirrorConfig.load(home.path)
+    if args.quorum is not None:
+        if args.quorum < 1:
+            raise UsageError("The quorum is at least 1 mirror.")
+        config.quorum = args.quorum
+    if args.drop_after_quorum is not None:
+        home.require("station", "drop its ciphertext")
+        config.drop_after_quorum = args.drop_after_quorum == "yes"
+    config.save(home.path)
+    _out(
+        args,
+        config.__dict__ | {"mirrors": len(config.mirrors)},
+        f"Quorum {config.quorum}; drop after quorum: {config.drop_after_quorum}.",
+    )
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    home = open_home(args.home, settings)
+    config = MirrorConfig.load(home.path)
+    if not config.mirrors:
+        raise UsageError("No mirrors yet: add one with `amanat mirror add NAME URL`.")
+    total = sum(f.stat().st_size for f in (home.path / "vault").rglob("*") if f.is_file())
+    bar = ProgressBar("Syncing", total)
+    try:
+        report = sync.sync_home(home, only=args.mirror, deep=args.deep, progress=bar)
+    finally:
+        bar.close()
+    dropped = 0
+    if config.drop_after_quorum and "station" in home.roles:
+        dropped = status.drop_safe_objects(home)
+    lines = []
+    for m in report.mirrors:
+        state = "reached" if m.reachable else "NOT REACHED"
+        lines.append(
+            f"{m.name}: {state}; sent {m.pushed_objects} objects ({m.pushed_bytes} bytes), "
+            f"{m.pushed_records} records; received {m.pulled_records} records"
+        )
+        lines += [f"  PROBLEM: {p}" for p in m.problems]
+        lines += [f"  repaired: {r}" for r in m.repaired]
+    if dropped:
+        lines.append(f"Dropped the local ciphertext of {dropped} safe entries.")
+    now = status.home_status(home)
+    lines.append(
+        f"{len(now.unsafe)} of {len(now.entries)} entries are not yet safe (quorum {now.quorum})."
+    )
+    doc = {
+        "ok": report.ok,
+        "mirrors": [m.__dict__ for m in report.mirrors],
+        "unsafe": len(now.unsafe),
+        "dropped": dropped,
+    }
+    _out(args, doc, "\n".join(lines))
+    unrepaired = any(m.problems and not m.repaired for m in report.mirrors)
+    return (
+        MirrorError.exit_code if unrepaired or not all(m.reachable for m in report.mirrors) else 0
+    )
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    now = status.home_status(open_home(args.home, settings))
+    lines = [
+        f"{len(now.entries)} entries; {len(now.unsafe)} not yet safe "
+        f"(a quorum of {now.quorum} mirrors: {', '.join(now.mirrors) or 'none yet'})."
+    ]
+    ordered = now.unsafe + [e for e in now.entries if e.safe(now.quorum)]
+    for e in ordered:
+        mark = "safe  " if e.safe(now.quorum) else "UNSAFE"
+        lines.append(
+            f"{mark} {e.entry[:12]} {e.time} on {len(e.mirrors)}: {', '.join(e.mirrors) or '-'}"
+        )
+    _out(args, now.as_json(), "\n".join(lines))
+    return 0
+
+
+def cmd_verify_mirror(args: argparse.Namespace, settings: Settings) -> int:
+    config = MirrorConfig.load(open_home(args.home, settings).path)
+    source = MirrorSource(open_store(config.find(args.mirror)))
+    report = verify_source(source)
+    lines = [f"Mirror {args.mirror}"]
+    lines += [f"  log {s.log}: tree size {s.size}, root {s.root}" for s in report.logs]
+    lines += [f"  PROBLEM {p.where}: {p.what}" for p in report.problems]
+    lines.append("OK: everything verifies." if report.ok else f"{len(report.problems)} problem(s).")
+    _out(args, report.as_json(), "\n".join(lines))
+    return 0 if report.ok else IntegrityError.exit_code
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    home = home_path(args.home_dir, settings)
+    shares = ask_shares(args.shares) if args.identity is None else None
+    identity = None
+    if args.identity:
+        from_file = Path(args.identity).read_text("utf-8").splitlines()
+        identity = next((x for x in from_file if x.startswith("AGE-SECRET-KEY-1")), "")
+    passphrase = ask_passphrase(settings, args.passphrase_file, new=True)
+    creds = str(Path(args.credentials).absolute()) if args.credentials else None
+    url = args.source if args.source.startswith("s3://") else str(Path(args.source).absolute())
+    report = restore.restore_home(
+        home, url=url, credentials=creds, shares=shares, identity=identity,
+        passphrase=passphrase, work_factor=settings.scrypt_work_factor,
+    )  # fmt: skip
+    lines = [
+        f"Restored a desk at {home}: {report.records} records, {report.entries} entries, "
+        f"{report.blobs} files."
+    ]
+    lines += [f"  rotated out: {r}" for r in report.rotated]
+    lines += [f"  PROBLEM: {p}" for p in report.problems]
+    _out(args, report.__dict__ | {"home": str(home)}, "\n".join(lines))
+    return MirrorError.exit_code if report.problems else 0
+
+
+def cmd_drill(args: argparse.Namespace, settings: Settings) -> int:
+    quiet = args.json
+    with tempfile.TemporaryDirectory(prefix="amanat-drill-") as scratch:
+        report = drill.run_drill(
+            Path(scratch), testimonies=args.testimonies, s3_url=args.mirror,
+            credentials=args.credentials, say=(lambda _t: None) if quiet else print,
+        )  # fmt: skip
+    if quiet:
+        print(json.dumps(report.__dict__ | {"ok": report.ok}, indent=2))
+    for p in report.problems:
+        print(f"PROBLEM: {p}")
+    return 0 if report.ok else IntegrityError.exit_code
+
+
+def cmd_panic(args: argparse.Namespace, settings: Settings) -> int:
+    home = open_home(args.home, settings)
+    if not args.yes:
+        raise UsageError("Panic destroys this home. Run it again with --yes to go ahead.")
+    report = panic.panic(home, seconds=args.seconds)
+    lines = [
+        f"Saved on mirrors: {len(report.saved)} entries. NOT saved: {len(report.not_saved)}.",
+        f"Mirrors reached: {', '.join(report.mirrors_reached) or 'none'}; "
+        f"not reached: {', '.join(report.mirrors_failed) or 'none'}.",
+        f"Destroyed {report.files_destroyed} files; this machine holds nothing readable now.",
+        "Set up a new station or desk from the trustees or another desk.",
+    ]
+    _out(args, report.__dict__, "\n".join(lines))
+    return 0
+
+
+MIRROR_COMMANDS = {
+    "mirror add": cmd_mirror_add,
+    "mirror list": cmd_mirror_list,
+    "mirror set": cmd_mirror_set,
+    "mirror verify": cmd_verify_mirror,
+    "sync": cmd_sync,
+    "status": cmd_status,
+    "restore": cmd_restore,
+    "drill": cmd_drill,
+    "panic": cmd_panic,
+}
