@@ -127,13 +127,16 @@ def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
             view.sound = False
             continue
         seen = state.seen.get(kid)
-        if seen and view.size < int(seen["size"]):
+        # A mirror merely behind this home (not pushed to yet) is no rollback: only one
+        # serving less than it held at its last sync is.
+        held = int(state.confirmed.get(m.entry.name, {}).get(kid, 0))
+        if view.size < held:
             m.problem(
-                f"log {kid}: serves {view.size} records but this home has seen {seen['size']} "
+                f"log {kid}: serves {view.size} records but held {held} at the last sync "
                 "(rolled back)"
             )
             view.sound = False
-        elif seen:
+        elif seen and view.size >= int(seen["size"]):
             hashes = [merkle.leaf_hash(x) for x in view.lines[: int(seen["size"])]]
             if merkle.root_from_leaf_hashes(hashes).hex() != seen["root"]:
                 m.problem(f"log {kid}: disagrees with the history this home has seen (a fork)")
