@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import os
 import re
@@ -146,36 +147,58 @@ class FolderStore:
             return False
         self._ensure_root()
         final.parent.mkdir(parents=True, exist_ok=True)
-        part = final.with_name(f".{final.name}.{os.getpid()}.{os.urandom(4).hex()}.part")
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        while True:
+            part = final.with_name(f".{final.name}.{os.getpid()}.{os.urandom(4).hex()}.part")
+            fd = os.open(part, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            # Locked until closed: a live write, which clean_parts leaves alone. If
+            # clean_parts took it before the lock, it is gone: take another name.
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.fstat(fd).st_nlink:
+                break
+            os.close(fd)
         try:
             write(fd)
             os.fsync(fd)
-        except BaseException:
-            os.close(fd)
-            part.unlink(missing_ok=True)
-            raise
-        os.close(fd)
-        try:
-            os.link(part, final)  # fails if the key exists: write-once, no overwrite race
-            created = True
-        except FileExistsError:
-            created = False
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
-                raise
-            # Filesystems without hard links (FAT on USB sticks): exclusive rename check.
-            created = not final.exists()
-            if created:
-                os.replace(part, final)
+            try:
+                os.link(part, final)  # fails if the key exists: write-once, no overwrite race
+                created = True
+            except FileExistsError:
+                created = False
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+                    raise
+                # Filesystems without hard links (FAT on USB sticks): exclusive rename check.
+                created = not final.exists()
+                if created:
+                    os.replace(part, final)
         finally:
             part.unlink(missing_ok=True)
+            os.close(fd)
         dir_fd = os.open(final.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
         return created
+
+    def clean_parts(self) -> int:
+        """Delete the ``.part`` files of writes cut short (a sync killed mid-upload): those
+        no live writer holds locked. Returns how many were deleted."""
+        removed = 0
+        for part in self.root.rglob(".*.part") if self.root.is_dir() else ():
+            try:
+                fd = os.open(part, os.O_RDWR)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                part.unlink()
+                removed += 1
+            except OSError:
+                pass  # a write in progress (locked), or already gone
+            finally:
+                os.close(fd)
+        return removed
 
     def put(self, key: str, data: bytes) -> bool:
         def write(fd: int) -> None:

@@ -30,7 +30,7 @@ from amanat.mirrors.layout import (
     object_key,
     segment_key,
 )
-from amanat.mirrors.store import ObjectStore
+from amanat.mirrors.store import FolderStore, ObjectStore
 from amanat.vault import durable, merkle, note
 from amanat.vault.home import Home
 from amanat.vault.log import Envelope, checkpoint_origin
@@ -296,6 +296,8 @@ def _push_keyring(vault: Vault, m: _Mirror, ring: Keyring) -> None:
 def _open_mirror(entry: MirrorEntry, vault: Vault, ring: Keyring) -> _Mirror:
     report = MirrorReport(entry.name)
     store = open_store(entry)
+    if isinstance(store, FolderStore):
+        store.clean_parts()  # leftovers of a sync killed mid-write
     m = _Mirror(entry, store, report)
     org_bytes = ring.org.to_bytes()
     if m.source.empty:

@@ -31,6 +31,7 @@ from amanat.vault.store import HEX64, Vault
 __all__ = ["ENTRY_TYPES", "FileToSeal", "SealReceipt", "SealSession", "seal_entry", "utc_now"]
 
 ENTRY_TYPES = ("intake", "files", "note")
+_CHUNKS_PER_HANDOVER = 16
 Progress = Callable[[int], None]  # called with the number of plaintext bytes just read
 
 
@@ -87,16 +88,17 @@ class _PlaintextHasher:
 
     def __init__(self) -> None:
         self.hash = hashlib.sha256()
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=32)
+        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=8)
         self._thread = threading.Thread(target=self._run, name="amanat-hasher", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while (chunk := self._queue.get()) is not None:
-            self.hash.update(chunk)
+        while (chunks := self._queue.get()) is not None:
+            for chunk in chunks:
+                self.hash.update(chunk)
 
-    def feed(self, data: bytes) -> None:
-        self._queue.put(data)
+    def feed(self, chunks: list[bytes]) -> None:
+        self._queue.put(chunks)
 
     def finish(self) -> str:
         self._queue.put(None)
@@ -123,19 +125,29 @@ def _seal_file(
     try:
         with source:
             enc = crypto.AgeStreamEncryptor(recipients)
-            writer.write(enc.header)
+            writer.write([enc.header])
             chunk = source.read(crypto.AGE_CHUNK)
-            while True:
-                # Read one chunk ahead: age marks the last chunk, so we must know it is last.
-                nxt = source.read(crypto.AGE_CHUNK) if len(chunk) == crypto.AGE_CHUNK else b""
-                hasher.feed(chunk)
-                writer.write(enc.seal_chunk(chunk, last=not nxt))
-                size += len(chunk)
+            done = False
+            while not done:
+                # Chunks travel in lists of 16 (1 MiB): one thread hand-over per list, and
+                # each 64 KiB buffer comes from the heap, not a fresh mmap (a 1 MiB bytes
+                # object costs 256 page faults; joined blocks ran at 0.4x age, 2026-11-28).
+                plain: list[bytes] = []
+                sealed: list[bytes] = []
+                while len(plain) < _CHUNKS_PER_HANDOVER:
+                    # Read one chunk ahead: age marks the last chunk, so we must know it.
+                    nxt = source.read(crypto.AGE_CHUNK) if len(chunk) == crypto.AGE_CHUNK else b""
+                    done = not nxt
+                    plain.append(chunk)
+                    sealed.append(enc.seal_chunk(chunk, last=done))
+                    size += len(chunk)
+                    chunk = nxt
+                    if done:
+                        break
+                hasher.feed(plain)
+                writer.write(sealed)
                 if progress:
-                    progress(len(chunk))
-                if not nxt:
-                    break
-                chunk = nxt
+                    progress(sum(map(len, plain)))
         plain_sha256 = hasher.finish()
         blob_id = writer.finish()
     except OSError as exc:
