@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from amanat.bootstrap import home_path, open_home
+from amanat.cli.output import print_result
 from amanat.cli.progress import ProgressBar
 from amanat.cli.prompts import ask_passphrase, ask_shares
 from amanat.errors import IntegrityError, UsageError
@@ -18,13 +19,6 @@ from amanat.vault.home import Home
 from amanat.vault.log import Envelope
 
 __all__ = ["COMMANDS"]
-
-
-def _out(args: argparse.Namespace, data: Any, text: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-    else:
-        print(text)
 
 
 def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
@@ -45,7 +39,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
         desk_name=args.desk_name,
         work_factor=settings.scrypt_work_factor,
     )
-    _out(
+    print_result(
         args,
         {
             "home": str(home),
@@ -66,7 +60,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_station_create(args: argparse.Namespace, settings: Settings) -> int:
     home = home_path(args.home_dir, settings)
     station, vkey = enrol.create_station(home, Path(args.org).absolute(), name=args.name)
-    _out(
+    print_result(
         args,
         {"home": str(station.path), "station_key": vkey},
         f"Station ready at {station.path}. It holds no key that can read testimonies.\n"
@@ -92,21 +86,21 @@ def cmd_station_trust(args: argparse.Namespace, settings: Settings) -> int:
         lines.append(f"The station at {station.path} has the new keyring.")
     else:
         lines.append("Give it to the station: amanat station update STATION_HOME --org FILE")
-    _out(args, {"station": kid, "org_export": str(export)}, "\n".join(lines))
+    print_result(args, {"station": kid, "org_export": str(export)}, "\n".join(lines))
     return 0
 
 
 def cmd_station_update(args: argparse.Namespace, settings: Settings) -> int:
     home = open_home(args.home_dir, settings)
     new = enrol.update_from_export(home, Path(args.org).absolute())
-    _out(args, {"new_statements": new}, f"Keyring updated: {new} new statement(s).")
+    print_result(args, {"new_statements": new}, f"Keyring updated: {new} new statement(s).")
     return 0
 
 
 def cmd_org_export(args: argparse.Namespace, settings: Settings) -> int:
     home = open_home(args.home, settings)
     path = enrol.export_org(home, Path(args.out).absolute() if args.out else None)
-    _out(args, {"org_export": str(path)}, f"Organisation file written to {path}")
+    print_result(args, {"org_export": str(path)}, f"Organisation file written to {path}")
     return 0
 
 
@@ -138,7 +132,7 @@ def cmd_seal(args: argparse.Namespace, settings: Settings) -> int:
         )
     finally:
         bar.close()
-    _out(
+    print_result(
         args,
         {
             "entry": receipt.entry_id,
@@ -172,7 +166,7 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     lines += [f"  note: {n}" for n in report.notes]
     lines += [f"  PROBLEM {p.where}: {p.what}" for p in report.problems]
     lines.append("OK: everything verifies." if report.ok else f"{len(report.problems)} problem(s).")
-    _out(args, report.as_json(), "\n".join(lines))
+    print_result(args, report.as_json(), "\n".join(lines))
     return 0 if report.ok else IntegrityError.exit_code
 
 
@@ -197,7 +191,7 @@ def cmd_log(args: argparse.Namespace, settings: Settings) -> int:
     text = "\n".join(
         f"{r['time']}  {r['log']}/{r['seq']}  {r['entry'][:12]}  {r['files']} file(s)" for r in rows
     )
-    _out(args, rows, text or "The vault is empty.")
+    print_result(args, rows, text or "The vault is empty.")
     return 0
 
 
@@ -232,7 +226,7 @@ def cmd_open(args: argparse.Namespace, settings: Settings) -> int:
     text = json.dumps(entry.content, ensure_ascii=False, indent=2)
     if written:
         text += "\n" + "\n".join(f"Wrote {p}" for p in written)
-    _out(args, doc, text)
+    print_result(args, doc, text)
     return 0
 
 
@@ -241,7 +235,7 @@ def cmd_prove(args: argparse.Namespace, settings: Settings) -> int:
     bundle = proof.make_bundle(vault, args.entry)
     out = Path(args.out or f"proof-{bundle['entry'][:12]}.json").absolute()
     out.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    _out(
+    print_result(
         args,
         {"proof": str(out)},
         f"Proof written to {out}\nAnyone can check it: amanat check-proof {out.name}",
@@ -256,14 +250,14 @@ def cmd_check_proof(args: argparse.Namespace, settings: Settings) -> int:
     text = [f"Entry {check.entry} of {check.organisation!r}, sealed {check.sealed_at}:"]
     text += [f"  ok: {s}" for s in check.steps]
     text += [f"  file {p}: {v}" for p, v in check.files.items()]
-    _out(args, check.__dict__, "\n".join(text))
+    print_result(args, check.__dict__, "\n".join(text))
     return 0 if all(v == "in record" for v in check.files.values()) else IntegrityError.exit_code
 
 
 def cmd_pull(args: argparse.Namespace, settings: Settings) -> int:
     vault = open_home(args.home, settings).vault()
     report = copy.pull_vault(vault, Path(args.source).absolute())
-    _out(
+    print_result(
         args,
         report.__dict__,
         f"Copied {report.records} record(s), {report.objects} object(s) "
@@ -275,7 +269,7 @@ def cmd_pull(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_shares_check(args: argparse.Namespace, settings: Settings) -> int:
     org, _ = enrol.read_org_export(Path(args.org).absolute())
     enrol.keys_from_shares(org, ask_shares(args.shares))
-    _out(
+    print_result(
         args,
         {"ok": True, "org": org.org_id},
         f"These shares rebuild the recovery key of {org.name!r}. Keep them apart and safe.",

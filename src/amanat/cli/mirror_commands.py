@@ -6,9 +6,9 @@ import argparse
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from amanat.bootstrap import home_path, open_home
+from amanat.cli.output import print_result
 from amanat.cli.progress import ProgressBar
 from amanat.cli.prompts import ask_passphrase, ask_shares
 from amanat.errors import IntegrityError, MirrorError, UsageError
@@ -19,13 +19,6 @@ from amanat.settings import Settings
 from amanat.vault.verify import verify_source
 
 __all__ = ["MIRROR_COMMANDS"]
-
-
-def _out(args: argparse.Namespace, data: Any, text: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-    else:
-        print(text)
 
 
 def cmd_mirror_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -41,7 +34,9 @@ def cmd_mirror_add(args: argparse.Namespace, settings: Settings) -> int:
     if args.quorum is not None:
         config.quorum = args.quorum
     config.save(home.path)
-    _out(args, {"name": entry.name, "url": entry.url}, f"Mirror {entry.name} added: {entry.url}")
+    print_result(
+        args, {"name": entry.name, "url": entry.url}, f"Mirror {entry.name} added: {entry.url}"
+    )
     return 0
 
 
@@ -49,7 +44,9 @@ def cmd_mirror_list(args: argparse.Namespace, settings: Settings) -> int:
     config = MirrorConfig.load(open_home(args.home, settings).path)
     rows = [{"name": m.name, "url": m.url} for m in config.mirrors]
     text = "\n".join(f"{m.name:12} {m.url}" for m in config.mirrors) or "No mirrors yet."
-    _out(args, {"quorum": config.quorum, "mirrors": rows}, text + f"\nQuorum: {config.quorum}")
+    print_result(
+        args, {"quorum": config.quorum, "mirrors": rows}, text + f"\nQuorum: {config.quorum}"
+    )
     return 0
 
 
@@ -64,7 +61,7 @@ def cmd_mirror_set(args: argparse.Namespace, settings: Settings) -> int:
         home.require("station", "drop its ciphertext")
         config.drop_after_quorum = args.drop_after_quorum == "yes"
     config.save(home.path)
-    _out(
+    print_result(
         args,
         config.__dict__ | {"mirrors": len(config.mirrors)},
         f"Quorum {config.quorum}; drop after quorum: {config.drop_after_quorum}.",
@@ -107,7 +104,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         "unsafe": len(now.unsafe),
         "dropped": dropped,
     }
-    _out(args, doc, "\n".join(lines))
+    print_result(args, doc, "\n".join(lines))
     unrepaired = any(m.problems and not m.repaired for m in report.mirrors)
     return (
         MirrorError.exit_code if unrepaired or not all(m.reachable for m in report.mirrors) else 0
@@ -126,7 +123,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         lines.append(
             f"{mark} {e.entry[:12]} {e.time} on {len(e.mirrors)}: {', '.join(e.mirrors) or '-'}"
         )
-    _out(args, now.as_json(), "\n".join(lines))
+    print_result(args, now.as_json(), "\n".join(lines))
     return 0
 
 
@@ -138,7 +135,7 @@ def cmd_verify_mirror(args: argparse.Namespace, settings: Settings) -> int:
     lines += [f"  log {s.log}: tree size {s.size}, root {s.root}" for s in report.logs]
     lines += [f"  PROBLEM {p.where}: {p.what}" for p in report.problems]
     lines.append("OK: everything verifies." if report.ok else f"{len(report.problems)} problem(s).")
-    _out(args, report.as_json(), "\n".join(lines))
+    print_result(args, report.as_json(), "\n".join(lines))
     return 0 if report.ok else IntegrityError.exit_code
 
 
@@ -162,7 +159,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     ]
     lines += [f"  rotated out: {r}" for r in report.rotated]
     lines += [f"  PROBLEM: {p}" for p in report.problems]
-    _out(args, report.__dict__ | {"home": str(home)}, "\n".join(lines))
+    print_result(args, report.__dict__ | {"home": str(home)}, "\n".join(lines))
     return MirrorError.exit_code if report.problems else 0
 
 
@@ -192,7 +189,7 @@ def cmd_panic(args: argparse.Namespace, settings: Settings) -> int:
         f"Destroyed {report.files_destroyed} files; this machine holds nothing readable now.",
         "Set up a new station or desk from the trustees or another desk.",
     ]
-    _out(args, report.__dict__, "\n".join(lines))
+    print_result(args, report.__dict__, "\n".join(lines))
     return 0
 
 

@@ -300,11 +300,10 @@ def _open_mirror(entry: MirrorEntry, vault: Vault, ring: Keyring) -> _Mirror:
         store.clean_parts()  # leftovers of a sync killed mid-write
     m = _Mirror(entry, store, report)
     org_bytes = ring.org.to_bytes()
-    if m.source.empty:
+    if set(m.source.index) <= {"amanat-mirror"}:  # new, or its first sync was cut short
         store.put("amanat-mirror", MIRROR_MARKER)
         store.put("org.json", org_bytes)
         m.source = MirrorSource(store)
-        return m
     problem = m.source.marker_problem()
     if problem:
         raise MirrorError(problem)
