@@ -262,6 +262,15 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
     p = _parser(
         msub,
+        "remove",
+        "Forget a mirror (nothing on it is deleted).",
+        "amanat mirror remove --home ~/station old-usb",
+    )
+    _home(p)
+    p.add_argument("name", metavar="NAME", help="the mirror's name")
+    _json(p)
+    p = _parser(
+        msub,
         "set",
         "Change the quorum, or let a station drop safe ciphertext.",
         "amanat mirror set --home ~/station --quorum 2 --drop-after-quorum yes",
@@ -317,7 +326,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--credentials", metavar="FILE", help="credentials for an S3 mirror")
     p.add_argument("--shares", nargs="+", metavar="FILE", help="k trustee share files")
-    p.add_argument("--identity", metavar="FILE", help="or: a surviving desk's age identity")
+    p.add_argument(
+        "--identity",
+        metavar="FILE",
+        help="or: a surviving desk's identity file (its passphrase is asked)",
+    )
     _passphrase(p)
     _json(p)
 

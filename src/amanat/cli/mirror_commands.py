@@ -21,15 +21,24 @@ from amanat.vault.verify import verify_source
 __all__ = ["MIRROR_COMMANDS"]
 
 
+def _address(url: str) -> str:
+    """An S3 address as given; a folder (or file:// address) made absolute."""
+    if url.startswith("s3://"):
+        return url
+    return str(Path(url.removeprefix("file://")).absolute())
+
+
 def cmd_mirror_add(args: argparse.Namespace, settings: Settings) -> int:
     home = open_home(args.home, settings)
     config = MirrorConfig.load(home.path)
     if any(m.name == args.name for m in config.mirrors):
         raise UsageError(f"A mirror called {args.name!r} exists already.")
-    url = args.url if args.url.startswith("s3://") else str(Path(args.url).absolute())
+    url = _address(args.url)
+    if args.quorum is not None and args.quorum < 1:
+        raise UsageError("The quorum is at least 1 mirror.")
     creds = str(Path(args.credentials).absolute()) if args.credentials else None
     entry = MirrorEntry(args.name, url, creds)
-    open_store(entry)  # reachable and usable now, not on the day of the raid
+    open_store(entry, create=True)  # reachable and usable now, not on the day of the raid
     config.mirrors.append(entry)
     if args.quorum is not None:
         config.quorum = args.quorum
@@ -50,6 +59,20 @@ def cmd_mirror_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_mirror_remove(args: argparse.Namespace, settings: Settings) -> int:
+    home = open_home(args.home, settings)
+    config = MirrorConfig.load(home.path)
+    entry = config.find(args.name)
+    config.mirrors.remove(entry)
+    config.save(home.path)
+    print_result(
+        args,
+        {"removed": entry.name},
+        f"Mirror {entry.name} removed from this home's list; nothing on it was deleted.",
+    )
+    return 0
+
+
 def cmd_mirror_set(args: argparse.Namespace, settings: Settings) -> int:
     home = open_home(args.home, settings)
     config = MirrorConfig.load(home.path)
@@ -59,6 +82,10 @@ def cmd_mirror_set(args: argparse.Namespace, settings: Settings) -> int:
         config.quorum = args.quorum
     if args.drop_after_quorum is not None:
         home.require("station", "drop its ciphertext")
+        if "desk" in home.roles and args.drop_after_quorum == "yes":
+            raise UsageError(
+                "This home is also a desk, which needs its files; it cannot drop them."
+            )
         config.drop_after_quorum = args.drop_after_quorum == "yes"
     config.save(home.path)
     print_result(
@@ -143,12 +170,11 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     home = home_path(args.home_dir, settings)
     shares = ask_shares(args.shares) if args.identity is None else None
     identity = None
-    if args.identity:
-        from_file = Path(args.identity).read_text("utf-8").splitlines()
-        identity = next((x for x in from_file if x.startswith("AGE-SECRET-KEY-1")), "")
     passphrase = ask_passphrase(settings, args.passphrase_file, new=True)
+    if args.identity:
+        identity = restore.read_identity_file(Path(args.identity), passphrase)
     creds = str(Path(args.credentials).absolute()) if args.credentials else None
-    url = args.source if args.source.startswith("s3://") else str(Path(args.source).absolute())
+    url = _address(args.source)
     report = restore.restore_home(
         home, url=url, credentials=creds, shares=shares, identity=identity,
         passphrase=passphrase, work_factor=settings.scrypt_work_factor,
@@ -196,6 +222,7 @@ def cmd_panic(args: argparse.Namespace, settings: Settings) -> int:
 MIRROR_COMMANDS = {
     "mirror add": cmd_mirror_add,
     "mirror list": cmd_mirror_list,
+    "mirror remove": cmd_mirror_remove,
     "mirror set": cmd_mirror_set,
     "mirror verify": cmd_verify_mirror,
     "sync": cmd_sync,

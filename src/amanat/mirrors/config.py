@@ -38,14 +38,16 @@ class MirrorEntry:
             raise UsageError("A mirror is a folder (/media/usb/amanat) or s3://bucket/folder.")
 
 
-def open_store(entry: MirrorEntry) -> ObjectStore:
+def open_store(entry: MirrorEntry, *, create: bool = False) -> ObjectStore:
+    """The store behind a mirror; ``create`` makes its folder or bucket (``mirror add``,
+    the drill), otherwise a missing one is an error, never silently made anew."""
     if entry.url.startswith("s3://"):
         creds = Path(entry.credentials) if entry.credentials else None
         store = S3Store(entry.name, S3Location.parse(entry.url), credentials_file=creds)
-        store.ensure_bucket()
+        store.ensure_bucket(create=create)
         return store
     path = entry.url.removeprefix("file://")
-    return FolderStore(entry.name, Path(path).absolute())
+    return FolderStore(entry.name, Path(path).absolute(), create=create)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -52,7 +53,11 @@ class DrillReport:
 @contextlib.contextmanager
 def _mirrors(base: Path, s3_url: str | None, creds: str | None) -> Iterator[tuple[str, str | None]]:
     if s3_url:
-        yield s3_url, creds
+        # Each rehearsal on the group's own mirror gets a folder of its own, so a drill's
+        # throwaway organisation never mixes with the real archive or an earlier drill.
+        base_url, _, query = s3_url.partition("?")
+        own = f"{base_url.rstrip('/')}/drill-{secrets.token_hex(4)}"
+        yield (f"{own}?{query}" if query else own), creds
         return
     with local_s3(base / "s3-server") as server:
         yield server.url("amanat-drill", "vault"), str(server.credentials_file)

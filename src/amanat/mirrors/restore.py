@@ -19,12 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from amanat.errors import HomeError, KeyError_, MirrorError, UsageError
+from amanat.errors import AmanatError, HomeError, KeyError_, MirrorError, UsageError
 from amanat.mirrors.config import MirrorConfig, MirrorEntry, open_store
 from amanat.mirrors.layout import MirrorSource
 from amanat.mirrors.sync import sync_home
-from amanat.vault import crypto, durable, enrol
+from amanat.vault import crypto, durable, enrol, note
 from amanat.vault.home import Home
+from amanat.vault.log import checkpoint_origin
 from amanat.vault.opening import rekey_path
 from amanat.vault.org import Keyring, OrgFile, key_id, sign_statement
 from amanat.vault.seal import utc_now
@@ -104,6 +105,18 @@ def restore_home(
     return report
 
 
+def _proven_size(source: MirrorSource, ring: Keyring, kid: str) -> int:
+    """The size of a log that the mirror proves with a valid signed checkpoint."""
+    text = source.checkpoint(kid)
+    if text is None:
+        return 0
+    origin = checkpoint_origin(ring.org.org_id, kid)
+    try:
+        return note.open_checkpoint(text, origin, ring.keys[kid].key, origin).size
+    except AmanatError:
+        return 0
+
+
 def _rotate(
     ring: Keyring,
     root_seed: bytes,
@@ -130,11 +143,24 @@ def _rotate(
     )
     for kid, state in old:
         op = "remove-desk" if state.role == "desk" else "revoke-station"
-        sizes = source.checkpoints.get(kid, [])
-        keep = sizes[-1] if sizes else 0
+        keep = _proven_size(source, ring, kid)
         body = ring.next_body(op, now, key=base64.b64encode(state.key).decode(), keep_until=keep)
         ring.apply(sign_statement(body, root_seed))
         report.rotated.append(f"{state.role} {state.name or kid} ({kid}) {op}, kept {keep}")
+
+
+def read_identity_file(path: Path, passphrase: str) -> str:
+    """An age identity from a plain or passphrase-protected (desk-identity.age) file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"Identity file not found: {path}") from None
+    if data.lstrip().startswith(b"-----BEGIN AGE ENCRYPTED FILE") or data.startswith(b"age-"):
+        data = crypto.passphrase_decrypt(data, passphrase)
+    for line in data.decode("utf-8", "replace").splitlines():
+        if line.strip().startswith("AGE-SECRET-KEY-1"):
+            return line.strip()
+    raise KeyError_(f"{path} holds no age identity.")
 
 
 def _write_rekeys(vault: Vault, rekeys: Path, recovery: str, recipient: str) -> None:

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from amanat.errors import MirrorError, NotFound, UsageError
 from amanat.mirrors.store import ObjectInfo, Progress, check_key
@@ -117,18 +117,28 @@ class S3Store:
         return f"{self.location.prefix}/{key}" if self.location.prefix else key
 
     def _fail(self, doing: str, exc: Exception) -> MirrorError:
+        if isinstance(exc, NoCredentialsError):
+            return MirrorError(
+                f"Mirror {self.name}: no S3 credentials; give the mirror a credentials file "
+                "(--credentials FILE) or set up the AWS configuration."
+            )
         if isinstance(exc, ClientError):
             reason = f"{_code(exc) or _status(exc)}"
         else:
             reason = type(exc).__name__
         return MirrorError(f"Mirror {self.name}: could not {doing} ({reason}).")
 
-    def ensure_bucket(self) -> None:
+    def ensure_bucket(self, *, create: bool = False) -> None:
         try:
             self.client.head_bucket(Bucket=self.location.bucket)
         except ClientError as exc:
             if _status(exc) != 404:
                 raise self._fail("open the bucket", exc) from None
+            if not create:
+                raise MirrorError(
+                    f"Mirror {self.name}: there is no bucket {self.location.bucket!r}; "
+                    "check the address."
+                ) from None
             try:
                 self.client.create_bucket(Bucket=self.location.bucket)
             except ClientError as exc2:

@@ -79,11 +79,19 @@ class ObjectStore(Protocol):
 class FolderStore:
     """A mirror in a folder: a USB disk, a NAS share, any mounted path."""
 
-    def __init__(self, name: str, root: Path) -> None:
+    def __init__(self, name: str, root: Path, *, create: bool = False) -> None:
         if not root.is_absolute():
             raise ValueError("a folder mirror path must be absolute")
         self.name = name
         self.root = root
+        if create:
+            self._ensure_root()
+        elif not root.is_dir():
+            # An unplugged USB disk must not look like an empty mirror to be refilled on
+            # the laptop's own disk.
+            raise MirrorError(
+                f"Mirror {name}: {root} is not there; is the disk plugged in and mounted?"
+            )
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)

@@ -211,7 +211,7 @@ def _pull(vault: Vault, m: _Mirror, finder: _ObjectFinder, state: MirrorState) -
         if view.size <= len(lines):
             continue
         files = vault.log(kid)
-        for seq in range(len(lines), view.size):
+        for seq in range(len(lines), view.size):  # every object first: no record without them
             env = Envelope.parse(view.lines[seq], where=f"{kid}/{seq}")
             for kind, object_id in [("entries", env.entry)] + [("blobs", b.id) for b in env.blobs]:
                 if vault.object_path(kind, object_id).exists():
@@ -219,6 +219,10 @@ def _pull(vault: Vault, m: _Mirror, finder: _ObjectFinder, state: MirrorState) -
                 path, temporary = finder.fetch(kind, object_id, exclude=None)
                 if temporary:
                     durable.place(path, vault.object_path(kind, object_id))
+        keep = sum(len(x) + 1 for x in lines)
+        if files.records_path.exists() and files.records_path.stat().st_size > keep:
+            files.truncate_to(keep)  # records of a pull cut short before its checkpoint
+        for seq in range(len(lines), view.size):
             files.append_record(view.lines[seq])
             m.report.pulled_records += 1
         durable.write_atomic(files.checkpoint_path, view.checkpoint.encode(), vault.tmp_dir)
@@ -230,9 +234,7 @@ def _push(vault: Vault, m: _Mirror, finder: _ObjectFinder, progress: Progress | 
     """Give the mirror what it lacks, repairing what it got wrong."""
     store, src = m.store, m.source
     for okey in sorted(m.bad_objects):
-        with contextlib.suppress(AmanatError):
-            store.delete(okey)
-        src.index.pop(okey, None)
+        src.index.pop(okey, None)  # deleted below, once a sound copy is in hand
     for files in vault.logs():
         kid = files.kid
         lines, text = _local_log(vault, kid)
@@ -257,6 +259,9 @@ def _push(vault: Vault, m: _Mirror, finder: _ObjectFinder, progress: Progress | 
             kind, object_id = item
             path, temporary = finder.fetch(kind, object_id, exclude=m)
             try:
+                if object_key(kind, object_id) in m.bad_objects:
+                    with contextlib.suppress(AmanatError):
+                        store.delete(object_key(kind, object_id))
                 size = path.stat().st_size
                 if store.upload(object_key(kind, object_id), path, progress):
                     m.report.pushed_objects += 1
@@ -293,9 +298,9 @@ def _push_keyring(vault: Vault, m: _Mirror, ring: Keyring) -> None:
         m.store.put(keyring_key(seq), ring.lines[seq] + b"\n")
 
 
-def _open_mirror(entry: MirrorEntry, vault: Vault, ring: Keyring) -> _Mirror:
+def _open_mirror(entry: MirrorEntry, ring: Keyring, *, create: bool) -> _Mirror:
     report = MirrorReport(entry.name)
-    store = open_store(entry)
+    store = open_store(entry, create=create)
     if isinstance(store, FolderStore):
         store.clean_parts()  # leftovers of a sync killed mid-write
     m = _Mirror(entry, store, report)
@@ -336,7 +341,9 @@ def sync_home(
         mirrors: list[_Mirror] = []
         for entry in entries:
             try:
-                m = _open_mirror(entry, vault, ring)
+                # A mirror is made on its first sync; later, a missing one is an error
+                # (an unplugged disk must not be refilled on the laptop's own disk).
+                m = _open_mirror(entry, ring, create=entry.name not in state.confirmed)
                 _inspect(m, ring, state, deep)
                 mirrors.append(m)
                 report.mirrors.append(m.report)
@@ -347,7 +354,10 @@ def sync_home(
         finder = _ObjectFinder(vault, mirrors)
         if pull and "desk" in home.roles:
             for m in mirrors:
-                _pull(vault, m, finder, state)
+                try:
+                    _pull(vault, m, finder, state)
+                except AmanatError as exc:
+                    m.problem(f"could not finish pulling: {exc}")
         for m in mirrors:
             try:
                 _push_keyring(vault, m, ring)

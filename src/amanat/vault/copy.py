@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from amanat.errors import IntegrityError, UsageError
+from amanat.errors import IntegrityError, NotFound, UsageError
 from amanat.vault import durable, merkle, note
 from amanat.vault.log import Envelope, checkpoint_origin
 from amanat.vault.store import Vault
@@ -35,6 +35,11 @@ def _copy_object(src: Path, dest_vault: Vault, kind: str, object_id: str) -> int
     final = dest_vault.object_path(kind, object_id)
     if final.exists():
         return 0
+    if not src.exists():
+        raise NotFound(
+            f"{src.name[:12]} is not in the source vault (a station that dropped what the "
+            "mirrors hold): sync from the mirrors instead."
+        )
     part = durable.new_part_path(dest_vault.tmp_dir)
     h = hashlib.sha256()
     with src.open("rb") as fin, open(part, "xb") as fout:
