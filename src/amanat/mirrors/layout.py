@@ -62,6 +62,7 @@ class MirrorSource:
     def __init__(self, store: ObjectStore) -> None:
         self.store = store
         self.label = f"mirror {store.name}"
+        self.pending_limit: int | None = None  # a sync writes segments before checkpoints
         self.index: dict[str, int] = {o.key: o.size for o in store.list("")}
         self.segments: dict[str, list[tuple[int, str]]] = {}
         self.checkpoints: dict[str, list[int]] = {}

@@ -57,15 +57,18 @@ def panic(home: Home, *, seconds: float = 60.0) -> PanicReport:
     """Save what can be saved in ``seconds``, then leave nothing readable in ``home``."""
     report = PanicReport()
     result: list[SyncReport] = []
+    stop = threading.Event()
 
     def push() -> None:
         with contextlib.suppress(AmanatError, OSError):
-            result.append(sync_home(home, pull=False))
+            result.append(sync_home(home, pull=False, cancel=stop))
 
     worker = threading.Thread(target=push, name="amanat-panic-push", daemon=True)
     worker.start()
     worker.join(seconds)
     report.timed_out = worker.is_alive()
+    stop.set()  # no upload may start once shredding begins
+    worker.join(5)
     if result:
         for m in result[0].mirrors:
             (report.mirrors_reached if m.reachable else report.mirrors_failed).append(m.name)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -82,6 +84,8 @@ class _Mirror:
         self.source = MirrorSource(store)
         self.logs: dict[str, _LogView] = {}
         self.bad_objects: set[str] = set()
+        self.keyring_good = 0  # how many of its keyring statements agree with ours
+        self.was_empty = self.source.empty
 
     def problem(self, text: str) -> None:
         self.report.problems.append(text)
@@ -97,9 +101,47 @@ def _local_log(vault: Vault, kid: str) -> tuple[list[bytes], str | None]:
     return lines[:size], text
 
 
+def _inspect_keyring(m: _Mirror, ring: Keyring) -> Keyring | None:
+    """Check the mirror's keyring; returns it when it is valid and extends ours."""
+    count = len(m.source.keyring_keys)
+    try:
+        theirs = Keyring.load(ring.org, m.source.keyring_bytes()) if count else None
+    except AmanatError as exc:
+        m.problem(f"keyring: {exc}")
+        theirs = None
+    if theirs is None:
+        # keep the statements that still agree with ours; the rest is written again
+        agree = 0
+        for seq, key in m.source.keyring_keys:
+            try:
+                if seq != agree or m.store.get(key) != ring.lines[seq] + b"\n":
+                    break
+            except (AmanatError, IndexError):
+                break
+            agree += 1
+        m.keyring_good = agree
+        return None
+    n = min(len(theirs.lines), len(ring.lines))
+    if theirs.lines[:n] != ring.lines[:n]:
+        m.problem("keyring: disagrees with this home's keyring (a fork of the key history)")
+        m.keyring_good = next(i for i in range(n) if theirs.lines[i] != ring.lines[i])
+        return None
+    m.keyring_good = len(theirs.lines)
+    return theirs if len(theirs.lines) > len(ring.lines) else None
+
+
 def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
     """Check everything the mirror serves against the keyring and what we have seen."""
     src = m.source
+    held_before = state.confirmed.get(m.entry.name, {})
+    if m.was_empty and any(held_before.values()):
+        m.problem(
+            f"the mirror is empty, but it held {sum(held_before.values())} records at the "
+            "last sync (wiped or replaced)"
+        )
+    for kid, held in held_before.items():
+        if held and kid not in src.log_names() and not m.was_empty:
+            m.problem(f"log {kid} is gone, but it held {held} records at the last sync (deleted)")
     for kid in src.log_names():
         key = ring.keys.get(kid)
         if key is None:
@@ -230,7 +272,13 @@ def _pull(vault: Vault, m: _Mirror, finder: _ObjectFinder, state: MirrorState) -
         state.remember(kid, view.size, root.hex())
 
 
-def _push(vault: Vault, m: _Mirror, finder: _ObjectFinder, progress: Progress | None) -> None:
+def _push(
+    vault: Vault,
+    m: _Mirror,
+    finder: _ObjectFinder,
+    progress: Progress | None,
+    cancel: threading.Event | None = None,
+) -> None:
     """Give the mirror what it lacks, repairing what it got wrong."""
     store, src = m.store, m.source
     for okey in sorted(m.bad_objects):
@@ -243,7 +291,10 @@ def _push(vault: Vault, m: _Mirror, finder: _ObjectFinder, progress: Progress | 
         view = m.logs.get(kid)
         have = len(view.lines) if view else 0
         common = min(have, len(lines))
-        if view is not None and (not view.sound or view.lines[:common] != lines[:common]):
+        if view is not None and view.sound and view.lines[:common] != lines[:common]:
+            m.problem(f"log {kid}: disagrees with this home's verified copy (a fork)")
+            view.sound = False
+        if view is not None and not view.sound:
             _forget_log(m, kid)
             m.report.repaired.append(f"log {kid} rewritten from this home's verified copy")
             view, have = None, 0
@@ -256,28 +307,46 @@ def _push(vault: Vault, m: _Mirror, finder: _ObjectFinder, progress: Progress | 
         missing = [(k, i) for k, i in wanted if object_key(k, i) not in src.index]
 
         def send(item: tuple[str, str]) -> None:
+            if cancel is not None and cancel.is_set():
+                return
             kind, object_id = item
+            okey = object_key(kind, object_id)
             path, temporary = finder.fetch(kind, object_id, exclude=m)
             try:
-                if object_key(kind, object_id) in m.bad_objects:
+                if okey in m.bad_objects:
                     with contextlib.suppress(AmanatError):
-                        store.delete(object_key(kind, object_id))
+                        store.delete(okey)
                 size = path.stat().st_size
-                if store.upload(object_key(kind, object_id), path, progress):
+                if store.upload(okey, path, progress):
                     m.report.pushed_objects += 1
                     m.report.pushed_bytes += size
+                    if okey in m.bad_objects:
+                        m.report.repaired.append(f"{okey} written again")
+                elif okey in m.bad_objects:
+                    m.problem(f"{okey} could not be replaced (the mirror refused to delete it)")
             finally:
                 if temporary:
                     path.unlink(missing_ok=True)
 
         with ThreadPoolExecutor(_THREADS) as pool:
             list(pool.map(send, missing))
-        for kind, object_id in missing:
-            if object_key(kind, object_id) in m.bad_objects:
-                m.report.repaired.append(f"{object_key(kind, object_id)} written again")
-        if have < len(lines):
-            store.put(segment_key(kid, have), b"".join(x + b"\n" for x in lines[have:]))
-            m.report.pushed_records += len(lines) - have
+        if cancel is not None and cancel.is_set():
+            return
+        if have < len(lines) and not store.put(
+            segment_key(kid, have), b"".join(x + b"\n" for x in lines[have:])
+        ):
+            # Another home pushed a segment at the same place meanwhile: look again.
+            fresh = MirrorSource(store)
+            theirs, _ = fresh.records(kid)
+            if theirs[: len(lines)] != lines[: len(theirs)]:
+                m.problem(f"log {kid}: another writer pushed a different history meanwhile")
+                continue
+            if len(theirs) < len(lines):
+                store.put(
+                    segment_key(kid, len(theirs)),
+                    b"".join(x + b"\n" for x in lines[len(theirs) :]),
+                )
+        m.report.pushed_records += max(len(lines) - have, 0)
         if checkpoint_key(kid, len(lines)) not in src.index:
             store.put(checkpoint_key(kid, len(lines)), text.encode())
 
@@ -292,10 +361,17 @@ def _forget_log(m: _Mirror, kid: str) -> None:
         m.source.index.pop(key, None)
 
 
-def _push_keyring(vault: Vault, m: _Mirror, ring: Keyring) -> None:
-    count = len(m.source.keyring_keys)
-    for seq in range(count, len(ring.lines)):
-        m.store.put(keyring_key(seq), ring.lines[seq] + b"\n")
+def _push_keyring(m: _Mirror, ring: Keyring) -> None:
+    """Write the statements the mirror lacks; replace those it got wrong."""
+    for seq, key in m.source.keyring_keys:
+        if seq >= m.keyring_good and seq < len(ring.lines):
+            with contextlib.suppress(AmanatError):
+                m.store.delete(key)
+            m.report.repaired.append(f"keyring statement {seq} written again")
+    have = {seq for seq, _ in m.source.keyring_keys if seq < m.keyring_good}
+    for seq in range(len(ring.lines)):
+        if seq not in have:
+            m.store.put(keyring_key(seq), ring.lines[seq] + b"\n")
 
 
 def _open_mirror(entry: MirrorEntry, ring: Keyring, *, create: bool) -> _Mirror:
@@ -324,8 +400,10 @@ def sync_home(
     pull: bool = True,
     deep: bool = False,
     progress: Progress | None = None,
+    cancel: threading.Event | None = None,
 ) -> SyncReport:
-    """Sync ``home`` with its mirrors (or the one named ``only``)."""
+    """Sync ``home`` with its mirrors (or the one named ``only``); ``cancel`` stops the
+    uploads early (panic)."""
     config = MirrorConfig.load(home.path)
     state = MirrorState.load(home.path)
     vault = home.vault()
@@ -339,11 +417,15 @@ def sync_home(
                 root = merkle.root_from_leaf_hashes([merkle.leaf_hash(x) for x in lines])
                 state.remember(kid, len(lines), root.hex())
         mirrors: list[_Mirror] = []
+        newer: Keyring | None = None
         for entry in entries:
             try:
                 # A mirror is made on its first sync; later, a missing one is an error
                 # (an unplugged disk must not be refilled on the laptop's own disk).
                 m = _open_mirror(entry, ring, create=entry.name not in state.confirmed)
+                theirs = _inspect_keyring(m, ring)
+                if theirs is not None and (newer is None or len(theirs.lines) > len(newer.lines)):
+                    newer = theirs
                 _inspect(m, ring, state, deep)
                 mirrors.append(m)
                 report.mirrors.append(m.report)
@@ -351,6 +433,12 @@ def sync_home(
                 report.mirrors.append(
                     MirrorReport(entry.name, reachable=False, problems=[str(exc)])
                 )
+        if newer is not None:
+            # A longer keyring, signed all the way from the organisation's root key: a
+            # new desk or a revoked station reaches this home (stations too) this way.
+            vault.replace_keyring(b"".join(line + b"\n" for line in newer.lines))
+            ring = newer
+        _check_mirrors_agree(vault, mirrors)
         finder = _ObjectFinder(vault, mirrors)
         if pull and "desk" in home.roles:
             for m in mirrors:
@@ -360,15 +448,44 @@ def sync_home(
                     m.problem(f"could not finish pulling: {exc}")
         for m in mirrors:
             try:
-                _push_keyring(vault, m, ring)
-                _push(vault, m, finder, progress)
-                fresh = MirrorSource(m.store)
-                state.confirmed[m.entry.name] = {
-                    kid: len(_local_log(vault, kid)[0])
-                    for kid in fresh.checkpoints
-                    if checkpoint_key(kid, len(_local_log(vault, kid)[0])) in fresh.index
-                }
+                _push_keyring(m, ring)
+                _push(vault, m, finder, progress, cancel)
+                state.confirmed[m.entry.name] = _confirmed(vault, MirrorSource(m.store))
             except AmanatError as exc:
-                m.report.problems.append(f"could not finish: {exc}")
+                m.problem(f"could not finish: {exc}")
         state.save(home.path)
     return report
+
+
+def _confirmed(vault: Vault, fresh: MirrorSource) -> dict[str, int]:
+    """Per log, how many of this home's records the mirror now holds under a checkpoint."""
+    out: dict[str, int] = {}
+    for kid in fresh.checkpoints:
+        lines, _ = _local_log(vault, kid)
+        try:
+            theirs, _ = fresh.records(kid)
+        except AmanatError:
+            continue
+        if checkpoint_key(kid, len(lines)) in fresh.index and theirs[: len(lines)] == lines:
+            out[kid] = len(lines)
+    return out
+
+
+def _check_mirrors_agree(vault: Vault, mirrors: list[_Mirror]) -> None:
+    """Two mirrors holding different histories of a log this home has never seen: only a
+    stolen station key can sign both, so neither is copied and both are named."""
+    kids = {kid for m in mirrors for kid in m.logs}
+    for kid in sorted(kids):
+        if _local_log(vault, kid)[1] is not None:
+            continue  # this home's own verified copy decides (see _inspect and _push)
+        views = [(m, m.logs[kid]) for m in mirrors if kid in m.logs and m.logs[kid].sound]
+        for (m1, v1), (m2, v2) in itertools.combinations(views, 2):
+            n = min(v1.size, v2.size)
+            if v1.lines[:n] != v2.lines[:n]:
+                for m, v in ((m1, v1), (m2, v2)):
+                    m.problem(
+                        f"log {kid}: mirrors {m1.entry.name} and {m2.entry.name} hold two "
+                        "different histories signed by the same key; the station key may be "
+                        "stolen. Nothing of this log was copied; ask a reviewer."
+                    )
+                    v.sound = False

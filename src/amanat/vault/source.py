@@ -33,6 +33,10 @@ OtherObject = tuple[str, str, bool]  # (path as reported, kind, named like an ob
 
 class VaultSource(Protocol):
     label: str
+    # How many records may lie beyond the latest checkpoint before it counts as rolled
+    # back: one for a vault (an interrupted seal), any for a mirror (an interrupted sync
+    # writes a segment before its checkpoint). None means any.
+    pending_limit: int | None
 
     def marker_problem(self) -> str | None:
         """Why this is not a readable vault of a known version, or None."""
@@ -80,6 +84,7 @@ class FolderSource:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.label = str(root)
+        self.pending_limit: int | None = 1
         self._vault: Vault | None = None
 
     def marker_problem(self) -> str | None:

@@ -163,7 +163,8 @@ class _Checker:
                 "(records were deleted or the file truncated)",
             )
         pending = len(lines) - cp_size
-        if pending > 1:
+        limit = self.source.pending_limit
+        if limit is not None and pending > limit:
             self.report.add(
                 where_checkpoint,
                 f"{pending} records lie beyond the checkpoint (the checkpoint was rolled back)",
@@ -201,10 +202,10 @@ class _Checker:
             self.report.add(
                 where_records, "records do not hash to the checkpoint's root (altered log)"
             )
-        if pending == 1:
+        if pending > 0 and (limit is None or pending <= limit):
             self.report.notes.append(
-                f"{rel}: 1 record after the checkpoint is from an interrupted seal "
-                "(never acknowledged); the next seal completes it."
+                f"{rel}: {pending} record(s) after the checkpoint, from an interrupted seal "
+                "or sync (never acknowledged); the next seal or sync completes it."
             )
         size = min(cp_size, len(lines))
         root = merkle.root_from_leaf_hashes(hashes[:size]).hex()
