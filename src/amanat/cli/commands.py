@@ -10,7 +10,7 @@ from typing import Any
 
 from amanat.bootstrap import home_path, open_home
 from amanat.cli.output import print_result
-from amanat.cli.progress import ProgressBar
+from amanat.cli.progress import ProgressBar, folder_size
 from amanat.cli.prompts import ask_passphrase, ask_shares
 from amanat.errors import IntegrityError, UsageError
 from amanat.settings import Settings
@@ -154,7 +154,7 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     root = (
         Path(args.vault).absolute() if args.vault else open_home(args.home, settings).path / "vault"
     )
-    bar = ProgressBar("Verifying", sum(f.stat().st_size for f in root.rglob("*") if f.is_file()))
+    bar = ProgressBar("Verifying", folder_size(root))
     try:
         report = verify.verify_vault(root, progress=bar)
     finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from amanat.bootstrap import home_path, open_home
 from amanat.cli.output import print_result
-from amanat.cli.progress import ProgressBar
+from amanat.cli.progress import ProgressBar, folder_size
 from amanat.cli.prompts import ask_passphrase, ask_shares
 from amanat.errors import IntegrityError, MirrorError, UsageError
 from amanat.mirrors import drill, panic, restore, status, sync
@@ -101,7 +101,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     config = MirrorConfig.load(home.path)
     if not config.mirrors:
         raise UsageError("No mirrors yet: add one with `amanat mirror add NAME URL`.")
-    total = sum(f.stat().st_size for f in (home.path / "vault").rglob("*") if f.is_file())
+    total = folder_size(home.path / "vault")
     bar = ProgressBar("Syncing", total)
     try:
         report = sync.sync_home(home, only=args.mirror, deep=args.deep, progress=bar)
