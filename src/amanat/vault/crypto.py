@@ -289,7 +289,7 @@ class AgeStreamEncryptor:
         nonce = self._counter.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
         self._counter += 1
         self._done = last
-        return self._aead.encrypt(nonce, bytes(plaintext), None)
+        return self._aead.encrypt(nonce, plaintext, None)
 
     def seal_block(self, plaintext: bytes | memoryview, *, last: bool) -> bytes:
         """Seal several chunks at once (fewer Python round trips for big files): the

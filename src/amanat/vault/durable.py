@@ -116,31 +116,27 @@ class HashingFileWriter:
         self.size = 0
         self._hash = hashlib.sha256()
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=depth)
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="amanat-writer", daemon=True)
         self._thread.start()
 
-    def write(self, chunks: list[bytes]) -> None:
-        """Queue chunks to be written in order (one ``writev`` per list)."""
+    def write(self, block: bytes) -> None:
+        """Queue a block to be hashed and written, in order."""
         if self._error is not None:
             raise self._error_as_home()
-        self._queue.put(chunks)
+        self._queue.put(block)
 
     def _run(self) -> None:
         unsynced = 0
         try:
-            while (chunks := self._queue.get()) is not None:
-                for chunk in chunks:
-                    self._hash.update(chunk)
-                length = sum(map(len, chunks))
-                written = os.writev(self._fd, chunks)
-                if written < length:  # a short write: finish it plainly
-                    rest = memoryview(b"".join(chunks))[written:]
-                    while rest:
-                        rest = rest[os.write(self._fd, rest) :]
-                self.size += length
-                unsynced += length
+            while (block := self._queue.get()) is not None:
+                self._hash.update(block)  # one call per block: one GIL round trip
+                view = memoryview(block)
+                while view:
+                    view = view[os.write(self._fd, view) :]
+                self.size += len(block)
+                unsynced += len(block)
                 if unsynced >= _SYNC_EVERY:
                     start_writeback(self._fd, self.size - unsynced, unsynced)
                     unsynced = 0
