@@ -11,6 +11,7 @@ from pathlib import Path
 
 from amanat import errors
 from amanat.cli import docs
+from amanat.cli.main import COMMAND_MODULES, load_command
 from amanat.settings import SETTINGS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -40,3 +41,12 @@ def test_every_error_is_documented() -> None:
 def test_every_command_has_an_example() -> None:
     for line in docs.render().split("## `")[1:]:
         assert "Example:" in line, line.splitlines()[0]
+
+
+def test_every_command_has_a_module() -> None:
+    """Given the parser's commands, then each one is wired to the module that runs it."""
+    names = [line.split("`")[0].removeprefix("amanat ") for line in docs.render().split("## `")[2:]]
+    leaves = [n for n in names if not any(o.startswith(n + " ") for o in names)]
+    for name in leaves:
+        assert name in COMMAND_MODULES, name
+        assert callable(load_command(name)), name

@@ -23,7 +23,7 @@ from amanat.vault import copy, enrol, opening, proof, seal, verify
 from amanat.vault.home import Home
 from amanat.vault.shares import read_share_file
 
-__all__ = ["run"]
+__all__ = ["COMMANDS", "run"]
 
 _SAMPLES = {
     "questionnaire.json": json.dumps(
@@ -163,3 +163,6 @@ def _story(base: Path, settings: Settings, said: list[str]) -> None:
         f"stand-in); entries not yet safe: {unsafe}. A seizure of the office loses nothing.",
     )
     _say(said, "\nDone: sealed, verified, opened, proven, tampering caught, and mirrored.")
+
+
+COMMANDS = {"demo": run}

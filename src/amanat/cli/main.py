@@ -8,19 +8,46 @@ the ``--help`` texts below (``python -m amanat.cli.docs``) and a test keeps it c
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from amanat import __version__
 from amanat.bootstrap import load_settings
-from amanat.cli import demo
-from amanat.cli.commands import COMMANDS
-from amanat.cli.mirror_commands import MIRROR_COMMANDS
 from amanat.errors import AmanatError
+from amanat.settings import Settings
 from amanat.vault import seal
 
 __all__ = ["build_parser", "main"]
+
+# Each command's module is imported only when that command runs: the mirror commands
+# bring boto3, 0.1 s of start-up that every `amanat seal` at the intake desk would
+# otherwise pay (python -X importtime, 2026-11-28).
+_VAULT = "amanat.cli.commands:COMMANDS"
+_MIRRORS = "amanat.cli.mirror_commands:MIRROR_COMMANDS"
+_DEMO = "amanat.cli.demo:COMMANDS"
+COMMAND_MODULES = {
+    **dict.fromkeys(
+        ["init", "station create", "station trust", "station update", "org export", "seal",
+         "verify", "log", "open", "prove", "check-proof", "pull", "shares check"],
+        _VAULT,
+    ),
+    **dict.fromkeys(
+        ["mirror add", "mirror list", "mirror remove", "mirror set", "mirror verify", "sync",
+         "status", "restore", "drill", "panic"],
+        _MIRRORS,
+    ),
+    "demo": _DEMO,
+}  # fmt: skip
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def load_command(name: str) -> Command:
+    module, table = COMMAND_MODULES[name].split(":")
+    command: Command = getattr(importlib.import_module(module), table)[name]
+    return command
 
 
 class _Help(argparse.RawDescriptionHelpFormatter):
@@ -364,11 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = f"{name} {getattr(args, group)}"
     try:
         settings = load_settings(os.environ)
-        if name == "demo":
-            return demo.run(args, settings)
         if name == "verify" and args.mirror:
             name = "mirror verify"
-        return {**COMMANDS, **MIRROR_COMMANDS}[name](args, settings)
+        return load_command(name)(args, settings)
     except AmanatError as exc:
         print(f"amanat: {exc}", file=sys.stderr)
         return exc.exit_code

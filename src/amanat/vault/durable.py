@@ -116,12 +116,12 @@ class HashingFileWriter:
         self.size = 0
         self._hash = hashlib.sha256()
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._queue: queue.Queue[bytes | bytearray | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="amanat-writer", daemon=True)
         self._thread.start()
 
-    def write(self, block: bytes) -> None:
+    def write(self, block: bytes | bytearray) -> None:
         """Queue a block to be hashed and written, in order."""
         if self._error is not None:
             raise self._error_as_home()
