@@ -26,6 +26,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from amanat.errors import MirrorError, NotFound, UsageError
+from amanat.mirrors.s3_fast import FastPathError, FastPut
 from amanat.mirrors.store import ObjectInfo, Progress, check_key
 
 __all__ = ["PART_SIZE", "S3Location", "S3Store"]
@@ -121,6 +122,15 @@ class S3Store:
         # the time of a small one, to spare sending a body the server would refuse.
         self.client.meta.events.register("before-sign.s3.PutObject", _no_expect)
         self._conditional = True  # cleared if the server refuses If-None-Match
+        self._fast: FastPut | None = None
+        credentials = session.get_credentials()
+        if location.endpoint and credentials is not None:
+            try:
+                self._fast = FastPut(
+                    location.endpoint, location.bucket, location.region, credentials
+                )
+            except FastPathError:
+                self._fast = None
         self._lock = threading.Lock()
         self._parts = threading.BoundedSemaphore(_PARTS_IN_FLIGHT)
 
@@ -238,6 +248,12 @@ class S3Store:
             "Body": data,
             "ChecksumSHA256": digest,
         }
+        fast = self._fast
+        if fast is not None and self._conditional:
+            try:
+                return fast.put(args["Key"], data)
+            except FastPathError:
+                self._fast = None  # anything unexpected: boto3 from now on, and retry
         try:
             if self._conditional:
                 self.client.put_object(**args, IfNoneMatch="*")
