@@ -35,7 +35,7 @@ COMMAND_MODULES = {
     ),
     **dict.fromkeys(
         ["mirror add", "mirror list", "mirror remove", "mirror set", "mirror verify", "sync",
-         "status", "restore", "drill", "panic"],
+         "status", "restore", "rekey", "drill", "panic"],
         _MIRRORS,
     ),
     "demo": _DEMO,
@@ -358,6 +358,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="or: a surviving desk's identity file (its passphrase is asked)",
     )
+    _passphrase(p)
+    _json(p)
+
+    p = _parser(
+        sub,
+        "rekey",
+        "Let a restored desk open old items that arrived after the restore.",
+        "amanat rekey --home ~/new-desk --shares s1.txt s2.txt s3.txt",
+    )
+    _home(p)
+    p.add_argument("--shares", nargs="+", metavar="FILE", help="k trustee share files")
     _passphrase(p)
     _json(p)
 

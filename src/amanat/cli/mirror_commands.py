@@ -189,6 +189,19 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     return MirrorError.exit_code if report.problems else 0
 
 
+def cmd_rekey(args: argparse.Namespace, settings: Settings) -> int:
+    home = open_home(args.home, settings)
+    home.require("desk", "read old entries")
+    shares = ask_shares(args.shares)
+    count = restore.rekey_missing(home, shares, ask_passphrase(settings, args.passphrase_file))
+    print_result(
+        args,
+        {"rewrapped": count},
+        f"{count} older item(s) can now be opened by this desk; the recovery key is forgotten.",
+    )
+    return 0
+
+
 def cmd_drill(args: argparse.Namespace, settings: Settings) -> int:
     quiet = args.json
     with tempfile.TemporaryDirectory(prefix="amanat-drill-") as scratch:
@@ -228,6 +241,7 @@ MIRROR_COMMANDS = {
     "sync": cmd_sync,
     "status": cmd_status,
     "restore": cmd_restore,
+    "rekey": cmd_rekey,
     "drill": cmd_drill,
     "panic": cmd_panic,
 }

@@ -31,7 +31,7 @@ from amanat.vault.org import Keyring, OrgFile, key_id, sign_statement
 from amanat.vault.seal import utc_now
 from amanat.vault.store import KINDS, Vault
 
-__all__ = ["RestoreReport", "restore_home"]
+__all__ = ["RestoreReport", "read_identity_file", "rekey_missing", "restore_home"]
 
 Progress = Callable[[int], None]
 
@@ -163,13 +163,33 @@ def read_identity_file(path: Path, passphrase: str) -> str:
     raise KeyError_(f"{path} holds no age identity.")
 
 
-def _write_rekeys(vault: Vault, rekeys: Path, recovery: str, recipient: str) -> None:
+def rekey_missing(home: Home, shares: list[str], passphrase: str) -> int:
+    """Give a restored desk rewrapped headers for objects that reached it after the
+    restore (from another mirror); the recovery identity is rebuilt in memory from the
+    shares and forgotten again. Returns how many objects got a new header."""
+    org = home.vault().read_org()
+    recovery = enrol.keys_from_shares(org, shares).recovery_identity
+    recipient = crypto.recipient_of(home.desk_identity(passphrase))
+    return _write_rekeys(home.vault(), home.rekeys_dir, recovery, recipient, only_missing=True)
+
+
+def _write_rekeys(
+    vault: Vault, rekeys: Path, recovery: str, recipient: str, *, only_missing: bool = False
+) -> int:
+    written = 0
     for kind in KINDS:
         for object_id in vault.object_ids(kind):
+            if only_missing and rekey_path(rekeys, object_id).exists():
+                continue
             with vault.object_path(kind, object_id).open("rb") as f:
                 head = f.read(8192)
             header = head[: crypto.age_header_length(head)]
             target = rekey_path(rekeys, object_id)
             durable.make_dirs(target.parent)
-            data = crypto.age_rewrap_header(header, recovery, [recipient])
+            try:
+                data = crypto.age_rewrap_header(header, recovery, [recipient])
+            except KeyError_:
+                continue  # sealed after the restore, to the new desk: nothing to rewrap
             durable.write_atomic(target, data, target.parent)
+            written += 1
+    return written
