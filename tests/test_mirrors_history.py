@@ -8,14 +8,21 @@ holds on its disk and checks what sync says and does.
 from __future__ import annotations
 
 import base64
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+from amanat.errors import UntrustedKey
 from amanat.mirrors.config import MirrorConfig, MirrorEntry
 from amanat.mirrors.sync import sync_home
 from amanat.vault import crypto, seal
 from amanat.vault.home import Home
 from amanat.vault.org import sign_statement
+from amanat.vault.verify import verify_vault
 from conftest import Org
 
 
@@ -120,3 +127,29 @@ def test_two_mirrors_with_two_histories_are_not_copied(org: Org, tmp_path: Path)
     assert not [p for p in (org.desk.path / "vault" / "entries").rglob("*") if p.is_file()]
     after = sorted(p.read_bytes() for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert before == after
+
+
+def test_a_revoked_station_learns_it_through_the_mirrors(
+    org: Org, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    """Given a station whose laptop was seized, when an admin desk revokes it with the
+    real command and syncs, then after the station's next sync it can no longer seal,
+    its earlier records still verify, and records it signs later are refused."""
+    _mirrors(org, tmp_path)
+    _seal(org, "before the raid")
+    assert sync_home(org.station).ok
+    assert sync_home(org.desk).ok
+    kid = org.station.doc["station"]
+    done = subprocess.run(
+        [sys.executable, "-m", "amanat.cli.main", "station", "revoke", "--home",
+         str(org.desk.path), kid, "--json"],
+        env=cli_env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["keep_until"] == 1
+    assert sync_home(org.desk).ok
+    sync_home(org.station)  # the station adopts the longer keyring from the mirrors
+    with pytest.raises(UntrustedKey):
+        _seal(org, "after the raid")
+    report = verify_vault(org.station.path / "vault")
+    assert report.ok, report.problems

@@ -90,6 +90,20 @@ def cmd_station_trust(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_station_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    desk = open_home(args.home, settings)
+    desk.require("desk", "revoke stations")
+    keys = desk.desk_keys(ask_passphrase(settings, args.passphrase_file))
+    keep = enrol.revoke_station(desk, args.station, keys.signing_seed, keep_until=args.keep_until)
+    print_result(
+        args,
+        {"station": args.station, "keep_until": keep},
+        f"Station {args.station} is revoked: its first {keep} records stay trusted, anything "
+        "it signs later is refused. Run `amanat sync` so every mirror and station learns it.",
+    )
+    return 0
+
+
 def cmd_station_update(args: argparse.Namespace, settings: Settings) -> int:
     home = open_home(args.home_dir, settings)
     new = enrol.update_from_export(home, Path(args.org).absolute())
@@ -286,6 +300,7 @@ COMMANDS = {
     "station create": cmd_station_create,
     "station trust": cmd_station_trust,
     "station update": cmd_station_update,
+    "station revoke": cmd_station_revoke,
     "org export": cmd_org_export,
     "seal": cmd_seal,
     "verify": cmd_verify,

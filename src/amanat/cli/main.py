@@ -29,7 +29,8 @@ _MIRRORS = "amanat.cli.mirror_commands:MIRROR_COMMANDS"
 _DEMO = "amanat.cli.demo:COMMANDS"
 COMMAND_MODULES = {
     **dict.fromkeys(
-        ["init", "station create", "station trust", "station update", "org export", "seal",
+        ["init", "station create", "station trust", "station update", "station revoke",
+         "org export", "seal",
          "verify", "log", "open", "prove", "check-proof", "pull", "shares check"],
         _VAULT,
     ),
@@ -144,6 +145,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key", metavar="KEY", help="the station key, or its station.pub file")
     p.add_argument("--name", default="station", help="a name for this station")
     p.add_argument("--station", metavar="HOME", help="also update this station home's keyring")
+    _passphrase(p)
+    _json(p)
+    p = _parser(
+        ssub,
+        "revoke",
+        "Revoke a seized or lost station's key (run at an admin desk).",
+        "amanat station revoke --home ~/desk 3f2a9c01d4e5b6a7",
+    )
+    _home(p)
+    p.add_argument("station", metavar="KEY_ID", help="the station's key id (amanat log shows it)")
+    p.add_argument(
+        "--keep-until",
+        type=int,
+        metavar="N",
+        help="trust its first N records (default: what this desk has verified)",
+    )
     _passphrase(p)
     _json(p)
     p = _parser(

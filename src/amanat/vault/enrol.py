@@ -33,6 +33,7 @@ __all__ = [
     "keys_from_shares",
     "master_keys",
     "read_org_export",
+    "revoke_station",
     "trust_station",
     "update_from_export",
 ]
@@ -229,6 +230,40 @@ def trust_station(desk: Home, vkey: str, desk_seed: bytes, *, name: str) -> str:
         vault.append_keyring(line)
     export_org(desk)
     return kid
+
+
+def revoke_station(desk: Home, kid: str, desk_seed: bytes, *, keep_until: int | None = None) -> int:
+    """Revoke a station key (a laptop seized or lost). Its records below ``keep_until``
+    stay trusted; by default that is the size of its log this desk holds under a valid
+    checkpoint, so nothing signed after the desk last heard from it is believed.
+    Returns ``keep_until``."""
+    vault = desk.vault()
+    with vault.lock():
+        ring = vault.read_keyring()
+        state = ring.keys.get(kid)
+        if state is None or state.role != "station" or not state.active:
+            raise UsageError(f"{kid} is not an active station of this organisation.")
+        if keep_until is None:
+            keep_until = 0
+            text = vault.log(kid).read_checkpoint()
+            if text is not None:
+                origin = checkpoint_origin(ring.org.org_id, kid)
+                keep_until = note.open_checkpoint(text, origin, state.key, origin).size
+        if keep_until < 0:
+            raise UsageError("keep-until is a number of records, 0 or more.")
+        line = sign_statement(
+            ring.next_body(
+                "revoke-station",
+                utc_now(),
+                key=base64.b64encode(state.key).decode(),
+                keep_until=keep_until,
+            ),
+            desk_seed,
+        )
+        ring.apply(line)  # refuses a desk that is not an admin
+        vault.append_keyring(line)
+    export_org(desk)
+    return keep_until
 
 
 def keys_from_shares(org: OrgFile, mnemonics: list[str]) -> MasterKeys:
