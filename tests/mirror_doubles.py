@@ -209,9 +209,15 @@ class RcloneS3:
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    # Below Linux's ephemeral range, so no outgoing connection takes it meanwhile.
+    while True:
+        port = secrets.choice(range(20000, 32000))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import boto3
 from botocore.config import Config
@@ -30,10 +31,24 @@ from amanat.errors import MirrorError
 __all__ = ["LocalS3", "local_s3"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# Ports are drawn below Linux's ephemeral range (32768-60999): a port the kernel handed
+# out for a moment could be taken again by an outgoing connection before the server
+# binds it (seen in CI: "bind: address already in use" for the volume server).
+_PORTS = range(20000, 32000)
+
+
+def _free_port(taken: set[int]) -> int:
+    while True:
+        port = secrets.choice(_PORTS)
+        if port in taken:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        taken.add(port)
+        return port
 
 
 def _weed() -> str:
@@ -81,9 +96,31 @@ def local_s3(data_dir: Path, *, startup_seconds: float = 60) -> Iterator[LocalS3
         f"[default]\naws_access_key_id = {access}\naws_secret_access_key = {secret}\n"
     )
     credentials.chmod(0o600)
-    ports = {name: _free_port() for name in ("master", "volume", "filer", "s3", "metrics")}
-    # grpc ports are port + 10000 by default; pick them explicitly so they are free too
-    grpc = {name: _free_port() for name in ("master", "volume", "filer", "s3")}
+    (data_dir / "data").mkdir(exist_ok=True)
+    log = (data_dir / "weed.log").open("wb")
+    try:
+        for attempt in range(3):  # a port taken meanwhile: start again on new ones
+            process, endpoint = _start(data_dir, config, log)
+            try:
+                _wait_ready(endpoint, access, secret, process, startup_seconds)
+                break
+            except MirrorError:
+                _stop(process)
+                if attempt == 2:
+                    raise
+        try:
+            yield LocalS3(endpoint, credentials, process)
+        finally:
+            _stop(process)
+    finally:
+        log.close()
+
+
+def _start(data_dir: Path, config: Path, log: IO[bytes]) -> tuple[subprocess.Popen[bytes], str]:
+    taken: set[int] = set()
+    names = ("master", "volume", "filer", "s3", "metrics")
+    ports = {name: _free_port(taken) for name in names}
+    grpc = {name: _free_port(taken) for name in ("master", "volume", "filer", "s3")}
     args = [
         _weed(), "server", f"-dir={data_dir / 'data'}",
         "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
@@ -95,25 +132,21 @@ def local_s3(data_dir: Path, *, startup_seconds: float = 60) -> Iterator[LocalS3
         f"-metricsPort={ports['metrics']}",
         "-volume.max=64", "-master.volumeSizeLimitMB=256",
     ]  # fmt: skip
-    (data_dir / "data").mkdir(exist_ok=True)
-    log = (data_dir / "weed.log").open("wb")
     process = subprocess.Popen(
         args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=data_dir
     )
-    endpoint = f"http://127.0.0.1:{ports['s3']}"
+    return process, f"http://127.0.0.1:{ports['s3']}"
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
     try:
-        _wait_ready(endpoint, access, secret, process, startup_seconds)
-        yield LocalS3(endpoint, credentials, process)
-    finally:
+        process.wait(timeout=3)
+    except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _wait_ready(
