@@ -6,6 +6,14 @@ no crypto.
 
 from __future__ import annotations
 
+from amanat.records.dates import PartialDate, Precision
 from amanat.records.ids import KazakhIin, PassportNumber, RegionName, ResidentId
 
-__all__ = ["KazakhIin", "PassportNumber", "RegionName", "ResidentId"]
+__all__ = [
+    "KazakhIin",
+    "PartialDate",
+    "PassportNumber",
+    "Precision",
+    "RegionName",
+    "ResidentId",
+]
