@@ -11,6 +11,7 @@ measures peak RSS must stay small; see :func:`self_rss_kib`.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -235,3 +236,23 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
         )
         if i == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def add_run_options(p: argparse.ArgumentParser, name: str, workdir_help: str | None = None) -> None:
+    """The options every benchmark shares: --wait-idle, --json and --workdir (which
+    defaults to benchmarks/out/NAME)."""
+    p.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="wait up to S seconds before each run for other processes to leave the CPUs",
+    )
+    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    p.add_argument(
+        "--workdir",
+        type=Path,
+        default=OUT_DIR / name,
+        help=workdir_help
+        or f"scratch folder on the disk under test, not tmpfs (benchmarks/out/{name})",
+    )

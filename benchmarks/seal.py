@@ -41,9 +41,9 @@ from pathlib import Path
 from _common import (
     BENCH_DIR,
     MIB,
-    OUT_DIR,
     Interference,
     Settled,
+    add_run_options,
     amanat_cli,
     cli_env,
     machine,
@@ -85,20 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--rounds", type=int, default=3, help="rounds of (age, amanat) (3)")
     p.add_argument("--size-mib", type=int, default=1024, help="input size in MiB (1024)")
-    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    p.add_argument(
-        "--workdir",
-        type=Path,
-        default=OUT_DIR / "seal",
-        help="scratch folder on the disk under test, not tmpfs (benchmarks/out/seal)",
-    )
-    p.add_argument(
-        "--wait-idle",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="wait up to S seconds before each run for other processes to leave the CPUs",
-    )
+    add_run_options(p, "seal")
     p.add_argument(
         "--max-interference",
         type=float,

@@ -32,9 +32,9 @@ import time
 from pathlib import Path
 
 from _common import (
-    OUT_DIR,
     Interference,
     Settled,
+    add_run_options,
     amanat_cli,
     cli_env,
     machine,
@@ -87,20 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=3, help="rounds of (amanat, reference) (3)")
     p.add_argument("--entries", type=int, default=500, help="entries per run (500)")
     p.add_argument("--cli-runs", type=int, default=10, help="`amanat seal` runs timed (10)")
-    p.add_argument(
-        "--wait-idle",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="wait up to S seconds before each run for other processes to leave the CPUs",
-    )
-    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    p.add_argument(
-        "--workdir",
-        type=Path,
-        default=OUT_DIR / "small",
-        help="scratch folder on the disk under test, not tmpfs (benchmarks/out/small)",
-    )
+    add_run_options(p, "small")
     args = p.parse_args(argv)
     work: Path = args.workdir.absolute()
     if work.exists():

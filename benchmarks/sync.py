@@ -46,8 +46,8 @@ from botocore.config import Config
 
 from _common import (
     MIB,
-    OUT_DIR,
     Interference,
+    add_run_options,
     amanat_cli,
     cli_env,
     machine,
@@ -191,20 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--media-mib", type=int, default=1024, help="MiB of sealed media (1024)")
     p.add_argument("--media-files", type=int, default=8, help="media files, equal sizes (8)")
     p.add_argument("--entries", type=int, default=10_000, help="small entries (10000)")
-    p.add_argument(
-        "--wait-idle",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="wait up to S seconds before each run for other processes to leave the CPUs",
-    )
-    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    p.add_argument(
-        "--workdir",
-        type=Path,
-        default=OUT_DIR / "sync",
-        help="scratch folder on the disk under test, not tmpfs (benchmarks/out/sync)",
-    )
+    add_run_options(p, "sync")
     args = p.parse_args(argv)
     work: Path = args.workdir.absolute()
     if work.exists():

@@ -38,9 +38,9 @@ import time
 from pathlib import Path
 
 from _common import (
-    OUT_DIR,
     Interference,
     Settled,
+    add_run_options,
     amanat_cli,
     cli_env,
     machine,
@@ -122,13 +122,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rebuild", action="store_true", help="build the cached vault again")
     p.add_argument("--cold", action="store_true", help="drop the page cache before each run")
     p.add_argument(
-        "--wait-idle",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="wait up to S seconds before each run for other processes to leave the CPUs",
-    )
-    p.add_argument(
         "--max-interference",
         type=float,
         metavar="F",
@@ -139,13 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--max-retries", type=int, default=10, help="at most this many rounds run again (10)"
     )
-    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    p.add_argument(
-        "--workdir",
-        type=Path,
-        default=OUT_DIR / "verify",
-        help="where the vault is built and cached (benchmarks/out/verify)",
-    )
+    add_run_options(p, "verify", "where the vault is built and cached (benchmarks/out/verify)")
     p.add_argument("--build-into", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.build_into:
