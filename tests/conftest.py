@@ -24,6 +24,16 @@ hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 PASSPHRASE = "correct horse battery staple"
+
+
+def skip_unless_ci(reason: str) -> None:
+    """Skip when a tool is missing on a developer's machine; fail in CI, where
+    scripts/setup installs every tool, so a skip can never hide a gap there."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must have it: see scripts/setup)")
+    pytest.skip(reason)
+
+
 TEST_WORK_FACTOR = 10
 
 

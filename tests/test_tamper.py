@@ -538,4 +538,3 @@ def test_one_checkpoint_behind_reads_as_an_interrupted_seal(template: Template) 
     summary = next(s for s in report.logs if s.log == kid)
     assert (summary.size, summary.pending) == (size - 1, 1)
     assert any("interrupted seal" in n for n in report.notes)
-
