@@ -104,3 +104,25 @@ def test_sync_without_mirrors_says_what_to_do(org: Org, cli_env: dict[str, str])
         code=2,
     )
     assert "secret" not in done.stderr and "credentials file" in done.stderr
+
+
+def test_restore_with_the_real_command(org: Org, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """Given a station synced to a USB mirror, when three trustees run `amanat restore`,
+    then a new desk opens the entry; with two shares it fails in one line, leaving nothing."""
+    f = tmp_path / "v.bin"
+    f.write_bytes(b"testimony")
+    receipt = seal.seal_entry(org.station.vault(), org.station_seed, [seal.FileToSeal(f)])
+    usb = str(tmp_path / "usb")
+    amanat(cli_env, "mirror", "add", "--home", str(org.station.path), "usb", usb)
+    amanat(cli_env, "sync", "--home", str(org.station.path))
+    shares = [str(p) for p in org.share_files]
+    failed = amanat(cli_env, "restore", str(tmp_path / "two"), "--from", usb, "--shares",
+                    *shares[:2], code=4)  # fmt: skip
+    assert len(failed.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "two").exists()
+    done = as_json(amanat(cli_env, "restore", str(tmp_path / "new"), "--from", usb, "--shares",
+                          *shares[2:], "--json"))  # fmt: skip
+    assert done["records"] == 1 and done["problems"] == []
+    opened = as_json(amanat(cli_env, "open", "--home", str(tmp_path / "new"),
+                            receipt.entry_id[:12], "--json"))  # fmt: skip
+    assert opened["content"]["files"][0]["size"] == len(b"testimony")

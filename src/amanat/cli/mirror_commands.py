@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from pathlib import Path
 
@@ -175,10 +176,20 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
         identity = restore.read_identity_file(Path(args.identity), passphrase)
     creds = str(Path(args.credentials).absolute()) if args.credentials else None
     url = _address(args.source)
-    report = restore.restore_home(
-        home, url=url, credentials=creds, shares=shares, identity=identity,
-        passphrase=passphrase, work_factor=settings.scrypt_work_factor,
-    )  # fmt: skip
+    bar = ProgressBar("Restoring", 0)
+
+    def set_total(total: int) -> None:
+        bar.total = max(total, 1)
+        bar.enabled = sys.stderr.isatty() and total > 8 << 20
+
+    try:
+        report = restore.restore_home(
+            home, url=url, credentials=creds, shares=shares, identity=identity,
+            passphrase=passphrase, work_factor=settings.scrypt_work_factor,
+            progress=bar, announce_total=set_total,
+        )  # fmt: skip
+    finally:
+        bar.close()
     lines = [
         f"Restored a desk at {home}: {report.records} records, {report.entries} entries, "
         f"{report.blobs} files."

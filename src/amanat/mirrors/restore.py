@@ -58,6 +58,7 @@ def restore_home(
     work_factor: int = crypto.SCRYPT_WORK_FACTOR,
     mirror_name: str = "origin",
     progress: Progress | None = None,
+    announce_total: Callable[[int], None] | None = None,
 ) -> RestoreReport:
     if (shares is None) == (identity is None):
         raise UsageError("Restore needs either the trustees' shares or a desk identity.")
@@ -68,6 +69,8 @@ def restore_home(
     problem = source.marker_problem()
     if problem:
         raise MirrorError(problem)
+    if announce_total:
+        announce_total(sum(source.index.values()))  # for a progress bar's total
     org = OrgFile.from_bytes(source.org_bytes())
     ring = Keyring.load(org, source.keyring_bytes())
     desk_identity = crypto.x25519_new_identity()

@@ -240,7 +240,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _pull(vault: Vault, m: _Mirror, finder: _ObjectFinder, state: MirrorState) -> None:
+def _pull(
+    vault: Vault,
+    m: _Mirror,
+    finder: _ObjectFinder,
+    state: MirrorState,
+    progress: Progress | None = None,
+) -> None:
     """Bring records (and their objects) that this vault lacks from a sound mirror."""
     for kid, view in m.logs.items():
         if not view.sound or view.checkpoint is None:
@@ -259,6 +265,8 @@ def _pull(vault: Vault, m: _Mirror, finder: _ObjectFinder, state: MirrorState) -
                 if vault.object_path(kind, object_id).exists():
                     continue
                 path, temporary = finder.fetch(kind, object_id, exclude=None)
+                if progress:
+                    progress(path.stat().st_size)
                 if temporary:
                     durable.place(path, vault.object_path(kind, object_id))
         keep = sum(len(x) + 1 for x in lines)
@@ -443,7 +451,7 @@ def sync_home(
         if pull and "desk" in home.roles:
             for m in mirrors:
                 try:
-                    _pull(vault, m, finder, state)
+                    _pull(vault, m, finder, state, progress)
                 except AmanatError as exc:
                     m.problem(f"could not finish pulling: {exc}")
         for m in mirrors:
