@@ -7,6 +7,7 @@ instead of 18 ("insecure but fast", as SecureDrop's test fixtures do).
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,10 +15,14 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from amanat.vault import enrol
 from amanat.vault.home import DeskKeys, Home
 from amanat.vault.shares import read_share_file
+from amanat.views.engine import KEY_BYTES, open_postgres, open_sqlite
+from amanat.views.local_pg import local_postgres, postgres_installed
 
 hypothesis_settings.register_profile("ci", deadline=None, print_blob=True)
 hypothesis_settings.register_profile("dev", deadline=None)
@@ -108,3 +113,41 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     env["AMANAT_SCRYPT_WORK_FACTOR"] = str(TEST_WORK_FACTOR)
     env["AMANAT_HOME"] = str(tmp_path / "default-home")
     return env
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server started once for the session (amanat.views.local_pg)."""
+    if not postgres_installed():
+        skip_unless_ci("PostgreSQL is not installed (Debian package postgresql)")
+    with local_postgres() as server:
+        yield server.url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def view_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh, empty views database, once on SQLCipher and once on PostgreSQL.
+
+    PostgreSQL gets a database of its own per test, dropped afterwards; the server is
+    started only when a PostgreSQL case first runs.
+    """
+    if request.param == "sqlite":
+        engine = open_sqlite(tmp_path / "views.db", secrets.token_bytes(KEY_BYTES), create=True)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    server_url = request.getfixturevalue("postgres_url")
+    name = "views_" + secrets.token_hex(6)
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = open_postgres(make_url(server_url).set(database=name).render_as_string(False))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

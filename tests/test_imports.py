@@ -70,8 +70,25 @@ ALLOWED_PROJECT = {
     "publish": {"views", "records", "names", "publish", "errors"},
     "stats": {"views", "records", "stats", "errors"},
     "bootstrap": {"settings", "vault", "mirrors", "views", "errors"},
+    # desk services: the vault, the views and the domain composed for one desk
+    "desk": {
+        "desk",
+        "vault",
+        "mirrors",
+        "views",
+        "records",
+        "names",
+        "linkage",
+        "errors",
+        "settings",
+        "ingest",
+    },
+    # reading spreadsheets and downloaded videos into record changes (no vault, no SQL)
+    "ingest": {"ingest", "records", "names", "errors"},
     "cli": {
         "cli",
+        "desk",
+        "ingest",
         "bootstrap",
         "settings",
         "errors",

@@ -27,7 +27,7 @@ from amanat.vault import canonical, crypto, durable
 from amanat.vault.org import key_id
 from amanat.vault.store import Vault
 
-__all__ = ["DeskKeys", "Home"]
+__all__ = ["DeskKeys", "Home", "views_key"]
 
 ROLES = ("desk", "station")
 
@@ -41,6 +41,15 @@ class DeskKeys:
 
     def __repr__(self) -> str:  # never print key material, even in a traceback
         return "DeskKeys(<unlocked>)"
+
+
+def views_key(keys: DeskKeys) -> bytes:
+    """The key of the desk's views database: derived from the desk identity, never stored.
+
+    Whoever can unlock the identity can open the views; a restore that rotates the
+    identity leaves the old views unreadable, and they are rebuilt from the vault.
+    """
+    return crypto.derive_key(keys.identity.encode("ascii"), "amanat views database v1")
 
 
 class Home:

@@ -23,7 +23,7 @@ from amanat.vault.log import Envelope
 from amanat.vault.seal import clean_file_name
 from amanat.vault.store import Vault
 
-__all__ = ["OpenedEntry", "find_record", "open_entry", "write_files"]
+__all__ = ["OpenedEntry", "find_record", "open_entry", "open_record", "write_files"]
 
 Progress = Callable[[int], None]
 
@@ -93,7 +93,14 @@ def open_entry(
     vault: Vault, entry_prefix: str, identities: Sequence[str], *, rekeys: Path | None = None
 ) -> OpenedEntry:
     entry_id = vault.find_entry(entry_prefix)
-    env = find_record(vault, entry_id)
+    return open_record(vault, find_record(vault, entry_id), identities, rekeys=rekeys)
+
+
+def open_record(
+    vault: Vault, env: Envelope, identities: Sequence[str], *, rekeys: Path | None = None
+) -> OpenedEntry:
+    """Open the entry a trusted log record names (the caller has checked the record)."""
+    entry_id = env.entry
     plaintext = _open_small(_read_checked(vault, "entries", entry_id), entry_id, identities, rekeys)
     content = canonical.decode(plaintext, what="entry")
     if not isinstance(content, dict):

@@ -28,7 +28,7 @@ from amanat.vault.store import HEX64, Vault
 
 __all__ = ["ENTRY_TYPES", "FileToSeal", "SealReceipt", "SealSession", "seal_entry", "utc_now"]
 
-ENTRY_TYPES = ("intake", "files", "note")
+ENTRY_TYPES = ("intake", "files", "note", "record")
 # Threads exchange 1 MiB blocks (16 age chunks), each hashed in one call: a hash call
 # per 64 KiB chunk meant 16 GIL round trips per block, and the three threads then
 # overlapped on only 1.1 cores instead of 1.7 (measured 2026-11-28, /tmp/seal3.py in the

@@ -1,0 +1,209 @@
+"""One desk at work: seal record changes, keep the views current, read them.
+
+A ``Desk`` holds the desk's unlocked keys (in memory only) and its views database:
+SQLite encrypted with SQLCipher under a key derived from the desk identity, so the
+passphrase that unlocks the identity also unlocks the views and a powered-off desk
+reveals nothing; or a PostgreSQL database when ``views_url`` is set (a server).
+
+Views follow the vault: ``update_views`` reads every log from where the views stopped,
+opens the new entries and applies them; every command that reads the views calls it
+first, so whatever ``amanat sync`` pulled is visible without a separate step.
+``rebuild_views`` starts again from nothing and must give the same tables.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from amanat.errors import IntegrityError, KeyError_, NotFound
+from amanat.records import places as gazetteer
+from amanat.records.build import record_data
+from amanat.vault import durable
+from amanat.vault.home import DeskKeys, Home, views_key
+from amanat.vault.log import Envelope
+from amanat.vault.opening import open_record
+from amanat.vault.seal import FileToSeal, SealReceipt, SealSession
+from amanat.views import engine as engines
+from amanat.views import read
+from amanat.views.project import ApplyReport, SealedEntry, Views
+
+__all__ = ["Desk", "views_key"]
+
+Progress = Callable[[int], None]
+VIEWS_FILE = "views.db"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Files to seal and the record changes that refer to them by position."""
+
+    files: Sequence[FileToSeal]
+    changes: Sequence[dict[str, Any]]
+    note: str = ""
+
+
+def place_rows() -> list[dict[str, Any]]:
+    """The shipped gazetteer as rows of the ``places`` table."""
+    out = []
+    for p in gazetteer.Gazetteer.load_builtin():
+        names: dict[str, str] = {}
+        for n in p.names:
+            names.setdefault(n.lang, n.text)
+        out.append(
+            {
+                "place_id": p.id,
+                "kind": p.kind,
+                "parent": p.parent,
+                "name_zh": p.name_in("zh"),
+                "name_pinyin": p.name_in("zh-Latn"),
+                "name_ug": p.name_in("ug"),
+                "name_kk": p.name_in("kk"),
+                "name_en": p.name_in("en"),
+                "names": json.dumps(names, ensure_ascii=False, sort_keys=True),
+                "lat": p.lat,
+                "lon": p.lon,
+                "origin": "gazetteer",
+            }
+        )
+    return out
+
+
+class Desk:
+    """A desk's vault and views, opened with its keys."""
+
+    def __init__(self, home: Home, keys: DeskKeys, *, views_url: str = "") -> None:
+        home.require("desk", "keep the victims database")
+        self.home = home
+        self.keys = keys
+        self.vault = home.vault()
+        self.engine = self._engine(views_url)
+        self.views = Views(self.engine, place_rows)
+        self.migrated = self.views.prepare()
+
+    def _engine(self, views_url: str) -> Engine:
+        if views_url:
+            return engines.open_postgres(views_url)
+        folder = self.home.path / "views"
+        durable.make_dirs(folder)
+        path = folder / VIEWS_FILE
+        try:
+            return engines.open_sqlite(path, views_key(self.keys), create=True)
+        except KeyError_:
+            # Made under another identity (a restore rotates it): views are derived,
+            # so start them again from the vault rather than stop the desk.
+            path.unlink()
+            return engines.open_sqlite(path, views_key(self.keys), create=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading the vault -------------------------------------------------------------
+
+    def _log_sizes(self) -> dict[str, int]:
+        return {files.kid: len(files.read_records()[0]) for files in self.vault.logs()}
+
+    def pending(self) -> int:
+        """Entries in the vault not yet in the views."""
+        done = self.views.projected_sizes()
+        return sum(max(0, n - done.get(kid, 0)) for kid, n in self._log_sizes().items())
+
+    def _entries(self, start: dict[str, int]) -> tuple[Iterator[SealedEntry], dict[str, int]]:
+        ring = self.vault.read_keyring()
+        rekeys = self.home.rekeys_dir
+        identities = [self.keys.identity]
+        sizes: dict[str, int] = {}
+        plan: list[tuple[str, list[bytes], int]] = []
+        for files in self.vault.logs():
+            lines, _ = files.read_records()
+            sizes[files.kid] = len(lines)
+            plan.append((files.kid, lines, start.get(files.kid, 0)))
+
+        def walk() -> Iterator[SealedEntry]:
+            for kid, lines, first in plan:
+                state = ring.keys.get(kid)
+                for seq in range(first, len(lines)):
+                    env = Envelope.parse(lines[seq], where=f"{kid}/{seq}")
+                    if (
+                        state is None
+                        or env.seq != seq
+                        or not ring.may_write(kid, seq)
+                        or not env.signature_ok(state.key)
+                    ):
+                        raise IntegrityError(
+                            f"Record {seq} of log {kid[:12]} is not signed by a trusted key; "
+                            "run `amanat verify` and do not trust this vault until it passes."
+                        )
+                    yield self._open(env, identities, rekeys)
+
+        return walk(), sizes
+
+    def _open(self, env: Envelope, identities: list[str], rekeys: Path) -> SealedEntry:
+        opened = open_record(self.vault, env, identities, rekeys=rekeys)
+        content = opened.content
+        blobs = tuple(f["blob"] for f in content["files"])
+        return SealedEntry(
+            env.entry, env.log, env.seq, env.time, str(content["type"]), content["data"], blobs
+        )
+
+    # -- views -------------------------------------------------------------------------
+
+    def update_views(self, progress: Progress | None = None) -> ApplyReport:
+        """Apply every entry the views have not seen yet."""
+        entries, sizes = self._entries(self.views.projected_sizes())
+        report = self.views.apply(entries, sizes, progress)
+        report.migrated = list(self.migrated)
+        return report
+
+    def rebuild_views(self, progress: Progress | None = None) -> ApplyReport:
+        """Drop the views and project the whole vault again."""
+        self.views.clear()
+        self.views.prepare()
+        entries, sizes = self._entries({})
+        return self.views.apply(entries, sizes, progress)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def seal_records(
+        self, batches: Sequence[Batch], progress: Progress | None = None
+    ) -> list[SealReceipt]:
+        """Seal each batch as one ``record`` entry, signed by this desk; then update views."""
+        receipts = []
+        with SealSession(self.vault, self.keys.signing_seed) as session:
+            for batch in batches:
+                data = record_data(batch.changes, len(batch.files))
+                receipts.append(
+                    session.seal(
+                        batch.files,
+                        entry_type="record",
+                        note=batch.note,
+                        data=data,
+                        progress=progress,
+                    )
+                )
+        self.update_views()
+        return receipts
+
+    # -- reading -----------------------------------------------------------------------
+
+    def search(self, query: read.Query) -> read.SearchResult:
+        with self.engine.connect() as conn:
+            return read.search(conn, query)
+
+    def person(self, person_id: str) -> read.PersonDetail:
+        with self.engine.connect() as conn:
+            found = read.person(conn, person_id)
+        if found is None:
+            raise NotFound(f"No person {person_id[:40]} in this desk's database.")
+        return found

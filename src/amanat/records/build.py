@@ -1,0 +1,120 @@
+"""Builders for record changes: what writers (intake, import, desk edits, demo) call.
+
+Each builder takes values as a person typed them, normalises them (an ID without
+spaces, a date in its canonical spelling, a name with its script) and returns the
+plain dict that ``check_changes`` accepts. ``record_data`` wraps changes for sealing
+and checks them once more, so a writer cannot seal a change a projection would refuse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from amanat.errors import FormatError, InputError
+from amanat.records.changes import SCHEMA, check_changes, detect_script
+from amanat.records.dates import PartialDate
+from amanat.records.ids import KazakhIin, PassportNumber, ResidentId
+
+__all__ = [
+    "claim",
+    "date_text",
+    "document",
+    "name",
+    "place_ref",
+    "record_data",
+    "source_ref",
+    "status",
+]
+
+
+def source_ref(
+    *, testimony: str | None = None, source: str | None = None, locator: str | None = None
+) -> dict[str, Any]:
+    if (testimony is None) == (source is None):
+        raise ValueError("a claim cites exactly one testimony or source")
+    ref: dict[str, Any] = {"testimony": testimony} if testimony else {"source": source}
+    if locator:
+        ref["locator"] = locator
+    return ref
+
+
+def claim(field: str, value: Any, source: dict[str, Any]) -> dict[str, Any]:
+    return {"field": field, "value": value, "source": source}
+
+
+def name(text: str, *, language: str | None = None, form: str | None = None) -> dict[str, Any]:
+    text = " ".join(text.split())
+    if not text:
+        raise InputError("the name is empty.")
+    value: dict[str, Any] = {"text": text, "script": detect_script(text)}
+    if language:
+        value["language"] = language
+    if form:
+        value["form"] = form
+    return value
+
+
+def date_text(value: PartialDate | str, *, today: dt.date | None = None) -> str:
+    """The canonical spelling of a date as typed ("04.2018", "2017..2018", …)."""
+    if isinstance(value, PartialDate):
+        return value.to_text()
+    return PartialDate.parse(value, today=today or dt.date.today()).to_text()
+
+
+def document(
+    kind: str, number: str, *, country: str | None = None, today: dt.date | None = None
+) -> dict[str, Any]:
+    """An identity document, validated and normalised; InputError says what is wrong."""
+    if kind == "cn_resident_id":
+        return {"kind": kind, "number": ResidentId.decode(number, today=today).number}
+    if kind == "kz_iin":
+        return {"kind": kind, "number": KazakhIin.decode(number, today=today).number}
+    if kind == "passport":
+        passport = PassportNumber.decode(country or "", number)
+        return {"kind": kind, "number": passport.number, "country": passport.country}
+    text = " ".join(number.split())
+    if not text or len(text) > 64:
+        raise InputError("a document number is between 1 and 64 characters.")
+    return {"kind": "other", "number": text}
+
+
+def place_ref(code: str | None = None, text: str | None = None) -> dict[str, Any]:
+    ref: dict[str, Any] = {}
+    if code:
+        ref["place"] = code
+    if text and text.strip():
+        ref["text"] = " ".join(text.split())
+    if not ref:
+        raise InputError("give a place, by name or from the list.")
+    return ref
+
+
+def status(
+    kind: str,
+    when: PartialDate | str,
+    *,
+    place: dict[str, Any] | None = None,
+    term: str | None = None,
+    charge: str | None = None,
+    note: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    value: dict[str, Any] = {"status": kind, "date": date_text(when, today=today)}
+    if place:
+        value["place"] = place
+    for key, text in (("term", term), ("charge", charge), ("note", note)):
+        if text and text.strip():
+            value[key] = text.strip()
+    return value
+
+
+def record_data(changes: Sequence[dict[str, Any]], n_files: int = 0) -> dict[str, Any]:
+    """The ``data`` of a record entry, checked as a projection will check it."""
+    data = {"schema": SCHEMA, "changes": list(changes)}
+    try:
+        check_changes(data, n_files)
+    except FormatError as exc:
+        raise InputError(f"this change cannot be recorded: {exc.message}") from None
+    return data

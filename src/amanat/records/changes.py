@@ -1,0 +1,573 @@
+"""Record changes: the typed, versioned entries the victims database is made of.
+
+Nothing in the database is edited in place. Every change — a person created, a claim
+added, a value corrected with a reason, a consent withdrawn, a state rebuttal — is a
+*change* sealed in a vault entry of type ``record``, whose ``data`` is::
+
+    {"schema": "amanat.records/1", "changes": [CHANGE, ...]}
+
+The format is specified in ``docs/format/records.md``; this module is its reference
+implementation. ``check_changes`` refuses anything that does not follow it, with one
+plain sentence, so a projection never folds a malformed change, and the builders
+(``new_person`` …) give writers values that pass it.
+
+Values on a person are *claims*: ``{"field", "value", "source"}``. A claim always says
+where it came from (a testimony or a source, with a locator such as a spreadsheet
+row), so two relatives who disagree about a birth year leave two claims, both kept.
+Claims are named ``<entry id prefix>.<change>.<claim>`` once sealed (``claim_id``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from amanat.errors import FormatError, InputError
+from amanat.records.dates import PartialDate
+from amanat.records.ids import KazakhIin, PassportNumber, ResidentId
+
+__all__ = [
+    "CONSENT_LEVELS",
+    "ETHNICITIES",
+    "FIELDS",
+    "OPS",
+    "RELATIONS",
+    "SCHEMA",
+    "SOURCE_KINDS",
+    "STATUSES",
+    "Change",
+    "check_changes",
+    "claim_id",
+    "detect_script",
+    "new_id",
+    "read_changes",
+]
+
+SCHEMA = "amanat.records/1"
+MAX_CHANGES = 10_000
+MAX_TEXT = 100_000  # a transcript may be long; nothing larger belongs in an entry
+MAX_SHORT = 2_000
+
+STATUSES = (
+    "detained",
+    "in_camp",
+    "sentenced",
+    "in_prison",
+    "released",
+    "house_arrest",
+    "forced_labour",
+    "travel_banned",
+    "disappeared",
+    "deceased",
+)
+CONSENT_LEVELS = ("public_named", "public_anonymised", "internal", "withdrawn")
+CONSENT_HOW = ("video", "written", "oral", "unknown")
+RELATIONS = (
+    "spouse",
+    "parent",
+    "child",
+    "sibling",
+    "other_relative",
+    "friend",
+    "co_detainee",
+    "eyewitness",
+    "self",
+    "other",
+    "unknown",
+)
+ETHNICITIES = (
+    "kazakh",
+    "uyghur",
+    "kyrgyz",
+    "hui",
+    "uzbek",
+    "tatar",
+    "tajik",
+    "mongol",
+    "han",
+    "other",
+)
+SOURCE_KINDS = (
+    "official_notice",  # detention notice, police summons, official statement
+    "court_document",  # indictment, verdict, sentencing papers
+    "id_document",  # a photograph or scan of an identity document
+    "other_database",  # another organisation's list or database entry
+    "imported_list",  # a spreadsheet taken in with `amanat import`
+    "media_report",
+    "published_video",  # a testimony video published by others (e.g. from yt-dlp)
+    "other",
+)
+OFFICIAL_KINDS = frozenset({"official_notice", "court_document"})
+DOCUMENT_KINDS = ("cn_resident_id", "kz_iin", "passport", "other")
+REBUTTAL_KINDS = ("living_normally", "fabricated", "released", "criminal", "other")
+NAME_FORMS = ("full", "given", "surname", "patronymic", "alias", "chinese")
+
+# Fields with one true value: several values mean the sources disagree.
+SINGLE_FIELDS = ("sex", "birth", "ethnicity", "hometown", "occupation", "death")
+# Fields where every value stands beside the others.
+MULTI_FIELDS = ("name", "citizenship", "document", "photo", "relative", "status")
+FIELDS = SINGLE_FIELDS + MULTI_FIELDS
+
+OPS = (
+    "person.created",
+    "person.amended",
+    "person.corrected",
+    "testimony.recorded",
+    "testimony.linked",
+    "testimony.consent_changed",
+    "source.added",
+    "rebuttal.added",
+    "place.added",
+)
+
+_ID = re.compile(r"[ptsr]_[0-9a-f]{32}")
+_PLACE_ID = re.compile(r"(65[0-9]{4}|[0-9]{6}|user:[a-z0-9][a-z0-9_-]{0,62}|osm:[a-z]+/[0-9]+)")
+_CLAIM_ID = re.compile(r"[0-9a-f]{16}\.[0-9]+\.[0-9]+")
+_LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_COORD = re.compile(r"-?[0-9]{1,3}\.[0-9]{1,7}")
+_SCRIPTS = ("Latn", "Cyrl", "Arab", "Hani", "Zyyy")
+
+
+def new_id(kind: str) -> str:
+    """A new random id: ``p_`` person, ``t_`` testimony, ``s_`` source, ``r_`` rebuttal."""
+    if kind not in ("p", "t", "s", "r"):
+        raise ValueError(kind)
+    return f"{kind}_{uuid.uuid4().hex}"
+
+
+def claim_id(entry_id: str, change: int, claim: int) -> str:
+    return f"{entry_id[:16]}.{change}.{claim}"
+
+
+def detect_script(text: str) -> str:
+    """The ISO 15924 code of the script most letters of ``text`` are in.
+
+    A first hint for a volunteer; the names module does the real work. Latin, Cyrillic,
+    Arabic (Uyghur and Xinjiang Kazakh) and Han; ``Zyyy`` when there are no letters.
+    """
+    counts = dict.fromkeys(_SCRIPTS, 0)
+    for char in text:
+        code = ord(char)
+        if not char.isalpha():
+            continue
+        if code < 0x250 or 0x1E00 <= code <= 0x1EFF:
+            counts["Latn"] += 1
+        elif 0x400 <= code <= 0x52F:
+            counts["Cyrl"] += 1
+        elif 0x600 <= code <= 0x6FF or 0xFB50 <= code <= 0xFEFF or 0x750 <= code <= 0x77F:
+            counts["Arab"] += 1
+        elif 0x3400 <= code <= 0x9FFF or 0x20000 <= code <= 0x2FA1F or 0xF900 <= code <= 0xFAFF:
+            counts["Hani"] += 1
+    best = max(_SCRIPTS[:-1], key=lambda s: counts[s])
+    return best if counts[best] else "Zyyy"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One checked change, where it was sealed, and the entry's files it may refer to."""
+
+    entry_id: str
+    index: int
+    time: str  # the entry's signed creation time, UTC, "YYYY-MM-DDTHH:MM:SSZ"
+    op: str
+    body: Mapping[str, Any]
+    files: tuple[str, ...]  # blob ids of the entry's files, by position
+
+    @property
+    def order(self) -> tuple[str, str, int]:
+        """The one order every projection folds changes in (time, then entry, then index)."""
+        return (self.time, self.entry_id, self.index)
+
+    @property
+    def subject(self) -> str:
+        """The aggregate this change belongs to: a person, testimony, source or place."""
+        op = self.op
+        if op.startswith("person.") or op == "rebuttal.added":
+            return str(self.body["person"])
+        if op.startswith("testimony."):
+            return str(self.body["testimony"])
+        if op == "source.added":
+            return str(self.body["source"])
+        return str(self.body["place"])
+
+    def claim_id(self, n: int) -> str:
+        return claim_id(self.entry_id, self.index, n)
+
+
+# -- checking ------------------------------------------------------------------------
+
+
+class _Checker:
+    """Walks one change; every failure is a FormatError naming the change and field."""
+
+    def __init__(self, where: str, n_files: int) -> None:
+        self.where = where
+        self.n_files = n_files
+
+    def fail(self, what: str) -> FormatError:
+        return FormatError(f"{self.where}: {what}")
+
+    def obj(
+        self, value: Any, what: str, required: Iterable[str], optional: Iterable[str] = ()
+    ) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(f"{what} must be an object.")
+        req = set(required)
+        allowed = req | set(optional)
+        missing = req - set(value)
+        if missing:
+            raise self.fail(f"{what} lacks {', '.join(sorted(missing))}.")
+        unknown = set(value) - allowed
+        if unknown:
+            raise self.fail(f"{what} has unknown fields {', '.join(sorted(unknown))}.")
+        return value
+
+    def text(self, value: Any, what: str, *, limit: int = MAX_SHORT, empty: bool = False) -> str:
+        if not isinstance(value, str):
+            raise self.fail(f"{what} must be text.")
+        if len(value) > limit:
+            raise self.fail(f"{what} is longer than {limit} characters.")
+        if not empty and not value.strip():
+            raise self.fail(f"{what} is empty.")
+        if "\x00" in value:
+            raise self.fail(f"{what} contains a NUL character.")
+        return value
+
+    def choice(self, value: Any, what: str, options: Sequence[str]) -> str:
+        if value not in options:
+            raise self.fail(f"{what} must be one of {', '.join(options)}.")
+        return str(value)
+
+    def ident(self, value: Any, what: str, prefix: str) -> str:
+        if not isinstance(value, str) or not _ID.fullmatch(value) or value[0] != prefix:
+            raise self.fail(f"{what} must be an identifier {prefix}_<32 hex digits>.")
+        return value
+
+    def ids(self, value: Any, what: str, prefix: str, *, empty: bool = True) -> list[str]:
+        if not isinstance(value, list) or (not empty and not value):
+            raise self.fail(f"{what} must be a {'' if empty else 'non-empty '}list.")
+        out = [self.ident(v, what, prefix) for v in value]
+        if len(set(out)) != len(out):
+            raise self.fail(f"{what} names the same identifier twice.")
+        return out
+
+    def date(self, value: Any, what: str) -> PartialDate:
+        text = self.text(value, what, limit=64)
+        try:
+            parsed = PartialDate.parse(text, today=dt.date.max)
+        except InputError as exc:
+            raise self.fail(f"{what}: {exc.message}") from None
+        if parsed.to_text() != text:
+            raise self.fail(f"{what} is not in its canonical form ({parsed.to_text()}).")
+        return parsed
+
+    def file_ref(self, value: Any, what: str) -> int:
+        ref = self.obj(value, what, ["file"])
+        n = ref["file"]
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n < self.n_files:
+            raise self.fail(f"{what} refers to a file this entry does not hold.")
+        return n
+
+    def place(self, value: Any, what: str) -> None:
+        ref = self.obj(value, what, [], ["place", "text"])
+        if not ref:
+            raise self.fail(f"{what} names neither a known place nor a place in words.")
+        if "place" in ref and (
+            not isinstance(ref["place"], str) or not _PLACE_ID.fullmatch(ref["place"])
+        ):
+            raise self.fail(f"{what} has a malformed place code.")
+        if "text" in ref:
+            self.text(ref["text"], f"{what} text")
+
+    def source_ref(self, value: Any, what: str) -> None:
+        ref = self.obj(value, what, [], ["testimony", "source", "locator"])
+        kinds = [k for k in ("testimony", "source") if k in ref]
+        if len(kinds) != 1:
+            raise self.fail(f"{what} must name exactly one testimony or source.")
+        self.ident(ref[kinds[0]], what, kinds[0][0])
+        if "locator" in ref:
+            self.text(ref["locator"], f"{what} locator", limit=200)
+
+    def claim(self, value: Any, what: str) -> None:
+        claim = self.obj(value, what, ["field", "value", "source"])
+        field = self.choice(claim["field"], f"{what} field", FIELDS)
+        self.source_ref(claim["source"], f"{what} source")
+        self.value(field, claim["value"], f"{what} ({field})")
+
+    def value(self, field: str, v: Any, what: str) -> None:
+        if field == "name":
+            name = self.obj(v, what, ["text", "script"], ["language", "form"])
+            self.text(name["text"], what, limit=300)
+            self.choice(name["script"], f"{what} script", _SCRIPTS)
+            if "language" in name and not (
+                isinstance(name["language"], str) and _LANG.fullmatch(name["language"])
+            ):
+                raise self.fail(f"{what} language must be a language code such as kk or ug.")
+            if "form" in name:
+                self.choice(name["form"], f"{what} form", NAME_FORMS)
+        elif field == "sex":
+            self.choice(v, what, ("male", "female"))
+        elif field in ("birth", "death"):
+            self.date(v, what)
+        elif field == "ethnicity":
+            self.choice(v, what, ETHNICITIES)
+        elif field == "citizenship":
+            if not isinstance(v, str) or not _COUNTRY.fullmatch(v):
+                raise self.fail(f"{what} must be a two-letter country code such as CN or KZ.")
+        elif field == "occupation":
+            self.text(v, what)
+        elif field == "hometown":
+            self.place(v, what)
+        elif field == "document":
+            doc = self.obj(v, what, ["kind", "number"], ["country"])
+            kind = self.choice(doc["kind"], f"{what} kind", DOCUMENT_KINDS)
+            number = self.text(doc["number"], f"{what} number", limit=64)
+            self._document(kind, number, doc.get("country"), what)
+        elif field == "photo":
+            self.file_ref(v, what)
+        elif field == "relative":
+            rel = self.obj(v, what, ["relation"], ["person", "name"])
+            self.choice(rel["relation"], f"{what} relation", RELATIONS)
+            if "person" not in rel and "name" not in rel:
+                raise self.fail(f"{what} names neither a recorded person nor a name.")
+            if "person" in rel:
+                self.ident(rel["person"], what, "p")
+            if "name" in rel:
+                self.text(rel["name"], f"{what} name", limit=300)
+        elif field == "status":
+            st = self.obj(v, what, ["status", "date"], ["place", "term", "charge", "note"])
+            self.choice(st["status"], f"{what} status", STATUSES)
+            self.date(st["date"], f"{what} date")
+            if "place" in st:
+                self.place(st["place"], f"{what} place")
+            for key in ("term", "charge"):
+                if key in st:
+                    self.text(st[key], f"{what} {key}", limit=500)
+            if "note" in st:
+                self.text(st["note"], f"{what} note", limit=MAX_TEXT)
+
+    def _document(self, kind: str, number: str, country: Any, what: str) -> None:
+        try:
+            if kind == "cn_resident_id":
+                if ResidentId.decode(number, today=dt.date.max).number != number:
+                    raise self.fail(f"{what} must be stored in its normalised form.")
+            elif kind == "kz_iin":
+                KazakhIin.decode(number, today=dt.date.max)
+            elif kind == "passport":
+                if not isinstance(country, str):
+                    raise self.fail(f"{what} needs the issuing country.")
+                PassportNumber(country, number)
+        except InputError as exc:
+            raise self.fail(f"{what}: {exc.message}") from None
+
+    def consent(self, value: Any, what: str) -> None:
+        c = self.obj(
+            value, what, ["level"], ["given", "how", "un", "authorities", "identifiers", "note"]
+        )
+        self.choice(c["level"], f"{what} level", CONSENT_LEVELS)
+        if "given" in c:
+            self.date(c["given"], f"{what} date")
+        if "how" in c:
+            self.choice(c["how"], f"{what} how", CONSENT_HOW)
+        for flag in ("un", "authorities", "identifiers"):
+            if flag in c and not isinstance(c[flag], bool):
+                raise self.fail(f"{what} {flag} must be true or false.")
+        if "note" in c:
+            self.text(c["note"], f"{what} note", limit=MAX_SHORT)
+
+
+def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
+    if not isinstance(change, dict) or not isinstance(change.get("op"), str):
+        raise ch.fail("a change must be an object with an op.")
+    op = change["op"]
+    if op not in OPS:
+        raise ch.fail(f"unknown op {op[:40]!r}.")
+    if op in ("person.created", "person.amended", "person.corrected"):
+        body = ch.obj(change, op, ["op", "person", "claims"], ["retract", "reason"])
+        ch.ident(body["person"], "person", "p")
+        if not isinstance(body["claims"], list):
+            raise ch.fail("claims must be a list.")
+        for i, claim in enumerate(body["claims"]):
+            ch.claim(claim, f"claim {i}")
+        retract = body.get("retract", [])
+        if not isinstance(retract, list) or not all(
+            isinstance(r, str) and _CLAIM_ID.fullmatch(r) for r in retract
+        ):
+            raise ch.fail("retract must be a list of claim identifiers.")
+        if op == "person.created" and retract:
+            raise ch.fail("a new person has no claims to retract.")
+        if op == "person.corrected":
+            ch.text(body.get("reason"), "a correction's reason")
+        elif "reason" in body:
+            ch.text(body["reason"], "reason")
+        if not body["claims"] and not retract and op != "person.created":
+            raise ch.fail(f"{op} changes nothing.")
+    elif op == "testimony.recorded":
+        body = ch.obj(
+            change,
+            op,
+            ["op", "testimony", "persons", "testifier", "consent"],
+            [
+                "recorded",
+                "place",
+                "language",
+                "media",
+                "transcript",
+                "translations",
+                "risk_notes",
+                "title",
+                "external",
+            ],
+        )
+        ch.ident(body["testimony"], "testimony", "t")
+        ch.ids(body["persons"], "persons", "p")
+        t = ch.obj(
+            body["testifier"],
+            "testifier",
+            ["relationship"],
+            ["name", "contact", "iin", "language", "anonymous"],
+        )
+        ch.choice(t["relationship"], "testifier relationship", RELATIONS)
+        for key in ("name", "contact"):
+            if key in t:
+                ch.text(t[key], f"testifier {key}", limit=500)
+        if "iin" in t:
+            ch._document(
+                "kz_iin", ch.text(t["iin"], "testifier IIN", limit=64), None, "testifier IIN"
+            )
+        if "language" in t and not (
+            isinstance(t["language"], str) and _LANG.fullmatch(t["language"])
+        ):
+            raise ch.fail("testifier language must be a language code.")
+        ch.consent(body["consent"], "consent")
+        if "recorded" in body:
+            ch.date(body["recorded"], "recording date")
+        if "place" in body:
+            ch.place(body["place"], "recording place")
+        if "language" in body and not (
+            isinstance(body["language"], str) and _LANG.fullmatch(body["language"])
+        ):
+            raise ch.fail("language must be a language code such as kk, ru or ug.")
+        for i, ref in enumerate(body.get("media", [])):
+            ch.file_ref(ref, f"media {i}")
+        if not isinstance(body.get("media", []), list):
+            raise ch.fail("media must be a list.")
+        for key in ("transcript", "risk_notes"):
+            if key in body:
+                ch.text(body[key], key, limit=MAX_TEXT, empty=True)
+        if "title" in body:
+            ch.text(body["title"], "title", limit=500)
+        translations = body.get("translations", [])
+        if not isinstance(translations, list):
+            raise ch.fail("translations must be a list.")
+        for i, tr in enumerate(translations):
+            tr = ch.obj(tr, f"translation {i}", ["language", "text"])
+            ch.text(tr["text"], f"translation {i}", limit=MAX_TEXT)
+        if "external" in body:
+            ext = ch.obj(body["external"], "external", [], ["url", "channel", "uploaded", "site"])
+            for key, value in ext.items():
+                ch.text(value, f"external {key}", limit=500)
+    elif op == "testimony.linked":
+        body = ch.obj(change, op, ["op", "testimony", "persons"], ["reason"])
+        ch.ident(body["testimony"], "testimony", "t")
+        ch.ids(body["persons"], "persons", "p", empty=False)
+    elif op == "testimony.consent_changed":
+        body = ch.obj(change, op, ["op", "testimony", "consent"], ["reason"])
+        ch.ident(body["testimony"], "testimony", "t")
+        ch.consent(body["consent"], "consent")
+        if "reason" in body:
+            ch.text(body["reason"], "reason")
+    elif op == "source.added":
+        body = ch.obj(
+            change,
+            op,
+            ["op", "source", "kind", "title", "persons"],
+            ["date", "reference", "files", "note", "issuer"],
+        )
+        ch.ident(body["source"], "source", "s")
+        ch.choice(body["kind"], "source kind", SOURCE_KINDS)
+        ch.text(body["title"], "source title", limit=500)
+        ch.ids(body["persons"], "persons", "p")
+        if "date" in body:
+            ch.date(body["date"], "source date")
+        for key in ("reference", "issuer"):
+            if key in body:
+                ch.text(body[key], key, limit=1000)
+        if "note" in body:
+            ch.text(body["note"], "note", limit=MAX_TEXT)
+        files = body.get("files", [])
+        if not isinstance(files, list):
+            raise ch.fail("files must be a list.")
+        for i, ref in enumerate(files):
+            ch.file_ref(ref, f"file {i}")
+    elif op == "rebuttal.added":
+        body = ch.obj(
+            change, op, ["op", "rebuttal", "person", "kind", "by", "text", "source"], ["date"]
+        )
+        ch.ident(body["rebuttal"], "rebuttal", "r")
+        ch.ident(body["person"], "person", "p")
+        ch.choice(body["kind"], "rebuttal kind", REBUTTAL_KINDS)
+        ch.text(body["by"], "who made the claim", limit=500)
+        ch.text(body["text"], "rebuttal text", limit=MAX_TEXT)
+        ch.source_ref(body["source"], "rebuttal source")
+        if "date" in body:
+            ch.date(body["date"], "rebuttal date")
+    else:  # place.added
+        body = ch.obj(
+            change, op, ["op", "place", "kind", "names"], ["parent", "lat", "lon", "note"]
+        )
+        if (
+            not isinstance(body["place"], str)
+            or not body["place"].startswith("user:")
+            or not _PLACE_ID.fullmatch(body["place"])
+        ):
+            raise ch.fail("a place a user adds is named user:<lower-case letters, digits, - or _>.")
+        ch.choice(
+            body["kind"],
+            "place kind",
+            ("prefecture", "county", "township", "village", "facility", "border_post", "other"),
+        )
+        names = body["names"]
+        if not isinstance(names, dict) or not names:
+            raise ch.fail("a place needs at least one name.")
+        for lang, name in names.items():
+            if not isinstance(lang, str) or not _LANG.fullmatch(lang):
+                raise ch.fail("place names are keyed by language code.")
+            ch.text(name, f"place name ({lang})", limit=300)
+        if "parent" in body and (
+            not isinstance(body["parent"], str) or not _PLACE_ID.fullmatch(body["parent"])
+        ):
+            raise ch.fail("a place's parent must be a place code.")
+        if ("lat" in body) != ("lon" in body):
+            raise ch.fail("give both latitude and longitude, or neither.")
+        for key in ("lat", "lon"):
+            if key in body and (not isinstance(body[key], str) or not _COORD.fullmatch(body[key])):
+                raise ch.fail(f'{key} must be a decimal number written as text, e.g. "43.9".')
+        if "note" in body:
+            ch.text(body["note"], "note", limit=MAX_SHORT)
+    return op, body
+
+
+def check_changes(data: Any, n_files: int) -> list[tuple[str, dict[str, Any]]]:
+    """The changes of one record entry's ``data``, each checked; FormatError otherwise."""
+    if not isinstance(data, dict) or set(data) != {"schema", "changes"}:
+        raise FormatError("A record entry must hold exactly a schema and its changes.")
+    if data["schema"] != SCHEMA:
+        raise FormatError("This record entry uses a schema this Amanat does not know; update it.")
+    changes = data["changes"]
+    if not isinstance(changes, list) or not 1 <= len(changes) <= MAX_CHANGES:
+        raise FormatError(f"A record entry holds between 1 and {MAX_CHANGES} changes.")
+    return [_check_one(_Checker(f"change {i}", n_files), c) for i, c in enumerate(changes)]
+
+
+def read_changes(entry_id: str, time: str, data: Any, files: Sequence[str]) -> list[Change]:
+    """Checked ``Change`` values of one opened record entry, in their sealed order."""
+    return [
+        Change(entry_id, i, time, op, body, tuple(files))
+        for i, (op, body) in enumerate(check_changes(data, len(files)))
+    ]

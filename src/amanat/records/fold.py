@@ -1,0 +1,476 @@
+"""Folding changes into what is known: the state of a person, a testimony, a source.
+
+A fold is a pure function of a *set* of changes: the result does not depend on the
+order the changes arrived in (a desk may pull a station's entries before or after a
+researcher's correction), because each fold first sorts by ``Change.order`` and
+retractions apply whatever their position. So a view rebuilt from the whole vault and
+a view updated entry by entry after each sync hold the same rows.
+
+Nothing is overwritten. All claims stay, with their sources; a retracted claim moves
+to ``retracted`` with the change that retracted it; where active claims of a
+single-valued field disagree, the fold reports a disagreement and keeps every value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from amanat.records.changes import (
+    MULTI_FIELDS,
+    OFFICIAL_KINDS,
+    SINGLE_FIELDS,
+    Change,
+)
+from amanat.records.dates import PartialDate
+from amanat.records.grade import Grade, grade_person
+from amanat.records.ids import ResidentId
+
+__all__ = [
+    "Claim",
+    "Flag",
+    "HistoryItem",
+    "PersonState",
+    "RebuttalState",
+    "SourceState",
+    "TestimonyState",
+    "fold_person",
+    "fold_source",
+    "fold_testimony",
+    "value_key",
+]
+
+_FAR_FUTURE = dt.date.max
+
+
+def value_key(value: Any) -> str:
+    """A canonical text for comparing two claimed values."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _date(text: str) -> PartialDate:
+    return PartialDate.parse(text, today=_FAR_FUTURE)
+
+
+@dataclass(frozen=True)
+class Claim:
+    claim_id: str
+    field: str
+    value: Any  # as sealed, with file references resolved to blob ids
+    source_kind: str  # "testimony" or "source"
+    source_id: str
+    locator: str
+    entry_id: str
+    time: str
+    order: tuple[str, str, int, int]
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    entry_id: str
+    index: int
+    time: str
+    op: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str  # disagreement, id_birth_conflict, id_sex_conflict, id_region_differs, id_note
+    field: str
+    detail: str
+
+
+@dataclass
+class TestimonyState:
+    testimony_id: str
+    persons: list[str]
+    testifier: dict[str, Any]
+    consent: dict[str, Any]
+    consent_changed: str  # time of the change that set the current consent
+    recorded: str
+    place: dict[str, Any]
+    language: str
+    media: list[str]  # blob ids
+    transcript: str
+    translations: list[dict[str, Any]]
+    risk_notes: str
+    title: str
+    external: dict[str, Any]
+    entry_id: str
+    time: str
+    history: list[HistoryItem]
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.consent.get("level") == "withdrawn"
+
+
+@dataclass
+class SourceState:
+    source_id: str
+    kind: str
+    title: str
+    persons: list[str]
+    date: str
+    reference: str
+    issuer: str
+    note: str
+    files: list[str]
+    entry_id: str
+    time: str
+
+    @property
+    def official(self) -> bool:
+        return self.kind in OFFICIAL_KINDS
+
+
+@dataclass(frozen=True)
+class RebuttalState:
+    rebuttal_id: str
+    person_id: str
+    kind: str
+    by: str
+    text: str
+    date: str
+    source_kind: str
+    source_id: str
+    entry_id: str
+    time: str
+
+
+@dataclass
+class PersonState:
+    person_id: str
+    created: str
+    updated: str
+    claims: list[Claim]
+    retracted: list[tuple[Claim, str]]  # the claim and the change that retracted it
+    history: list[HistoryItem]
+    testimonies: list[TestimonyState]
+    sources: list[SourceState]
+    rebuttals: list[RebuttalState]
+    flags: list[Flag] = field(default_factory=list)
+    chosen: dict[str, Claim] = field(default_factory=dict)
+    status: Claim | None = None
+    status_updated: str = ""
+    grade: Grade | None = None
+
+    def values(self, name: str) -> list[Claim]:
+        return [c for c in self.claims if c.field == name]
+
+    def value(self, name: str) -> Any:
+        chosen = self.chosen.get(name)
+        return None if chosen is None else chosen.value
+
+
+def _resolve(value: Any, files: tuple[str, ...]) -> Any:
+    """Replace ``{"file": n}`` references by ``{"blob": id}`` using the entry's files."""
+    if isinstance(value, dict):
+        if set(value) == {"file"} and isinstance(value["file"], int):
+            return {"blob": files[value["file"]]}
+        return {k: _resolve(v, files) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, files) for v in value]
+    return value
+
+
+def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonyState | None:
+    """The testimony as recorded, linked and consented now; None if not yet recorded."""
+    mine = sorted(
+        (
+            c
+            for c in changes
+            if c.op.startswith("testimony.") and c.body["testimony"] == testimony_id
+        ),
+        key=lambda c: c.order,
+    )
+    recorded = next((c for c in mine if c.op == "testimony.recorded"), None)
+    if recorded is None:
+        return None
+    b = recorded.body
+    state = TestimonyState(
+        testimony_id=testimony_id,
+        persons=list(b["persons"]),
+        testifier=dict(b["testifier"]),
+        consent=dict(b["consent"]),
+        consent_changed=recorded.time,
+        recorded=b.get("recorded", ""),
+        place=dict(b.get("place", {})),
+        language=b.get("language", ""),
+        media=[recorded.files[m["file"]] for m in b.get("media", [])],
+        transcript=b.get("transcript", ""),
+        translations=[dict(t) for t in b.get("translations", [])],
+        risk_notes=b.get("risk_notes", ""),
+        title=b.get("title", ""),
+        external=dict(b.get("external", {})),
+        entry_id=recorded.entry_id,
+        time=recorded.time,
+        history=[],
+    )
+    for c in mine:
+        state.history.append(
+            HistoryItem(c.entry_id, c.index, c.time, c.op, str(c.body.get("reason", "")))
+        )
+        if c.op == "testimony.linked":
+            state.persons.extend(p for p in c.body["persons"] if p not in state.persons)
+        elif c.op == "testimony.consent_changed":
+            state.consent = dict(c.body["consent"])
+            state.consent_changed = c.time
+    # A second "recorded" for the same id (a replayed or duplicated intake) is kept in
+    # the history but does not replace the first.
+    return state
+
+
+def fold_source(source_id: str, changes: Iterable[Change]) -> SourceState | None:
+    first = min(
+        (c for c in changes if c.op == "source.added" and c.body["source"] == source_id),
+        key=lambda c: c.order,
+        default=None,
+    )
+    if first is None:
+        return None
+    b = first.body
+    return SourceState(
+        source_id=source_id,
+        kind=b["kind"],
+        title=b["title"],
+        persons=list(b["persons"]),
+        date=b.get("date", ""),
+        reference=b.get("reference", ""),
+        issuer=b.get("issuer", ""),
+        note=b.get("note", ""),
+        files=[first.files[f["file"]] for f in b.get("files", [])],
+        entry_id=first.entry_id,
+        time=first.time,
+    )
+
+
+def fold_person(person_id: str, changes: Iterable[Change]) -> PersonState | None:
+    """Everything known about one person; None if no change creates or amends them.
+
+    ``changes`` may hold more than this person's: the fold picks the person's own
+    changes, rebuttals about them, and the testimonies and sources that concern them.
+    """
+    changes = list(changes)
+    own = sorted(
+        (c for c in changes if c.op.startswith("person.") and c.body["person"] == person_id),
+        key=lambda c: c.order,
+    )
+    if not own:
+        return None
+    testimony_ids = sorted({c.body["testimony"] for c in changes if c.op.startswith("testimony.")})
+    testimonies = [
+        t
+        for t in (fold_testimony(t, changes) for t in testimony_ids)
+        if t is not None and person_id in t.persons
+    ]
+    source_ids = sorted({c.body["source"] for c in changes if c.op == "source.added"})
+    sources = [
+        s
+        for s in (fold_source(s, changes) for s in source_ids)
+        if s is not None and person_id in s.persons
+    ]
+    rebuttals = sorted(
+        (c for c in changes if c.op == "rebuttal.added" and c.body["person"] == person_id),
+        key=lambda c: c.order,
+    )
+    all_claims: list[Claim] = []
+    retractions: dict[str, str] = {}
+    history: list[HistoryItem] = []
+    for c in own:
+        history.append(
+            HistoryItem(c.entry_id, c.index, c.time, c.op, str(c.body.get("reason", "")))
+        )
+        for n, raw in enumerate(c.body["claims"]):
+            src = raw["source"]
+            kind = "testimony" if "testimony" in src else "source"
+            all_claims.append(
+                Claim(
+                    claim_id=c.claim_id(n),
+                    field=raw["field"],
+                    value=_resolve(raw["value"], c.files),
+                    source_kind=kind,
+                    source_id=src[kind],
+                    locator=src.get("locator", ""),
+                    entry_id=c.entry_id,
+                    time=c.time,
+                    order=(*c.order, n),
+                )
+            )
+        for claim in c.body.get("retract", []):
+            # The first retraction in fold order is the one shown; order of arrival
+            # does not matter because the fold order is fixed.
+            retractions.setdefault(claim, f"{c.entry_id[:16]}.{c.index}")
+    state = PersonState(
+        person_id=person_id,
+        created=own[0].time,
+        updated=max(
+            [own[-1].time]
+            + [r.time for r in rebuttals]
+            + [t.consent_changed for t in testimonies]
+            + [t.time for t in testimonies]
+        ),
+        claims=[c for c in all_claims if c.claim_id not in retractions],
+        retracted=[(c, retractions[c.claim_id]) for c in all_claims if c.claim_id in retractions],
+        history=history,
+        testimonies=testimonies,
+        sources=sources,
+        rebuttals=[_rebuttal(c) for c in rebuttals],
+    )
+    _choose(state)
+    _status(state)
+    _id_flags(state)
+    state.grade = grade_person(state.claims, testimonies, sources)
+    return state
+
+
+def _rebuttal(c: Change) -> RebuttalState:
+    b = c.body
+    kind = "testimony" if "testimony" in b["source"] else "source"
+    return RebuttalState(
+        rebuttal_id=b["rebuttal"],
+        person_id=b["person"],
+        kind=b["kind"],
+        by=b["by"],
+        text=b["text"],
+        date=b.get("date", ""),
+        source_kind=kind,
+        source_id=b["source"][kind],
+        entry_id=c.entry_id,
+        time=c.time,
+    )
+
+
+def _compatible(name: str, a: Any, b: Any) -> bool:
+    """Whether two values of a single-valued field can both be true."""
+    if name in ("birth", "death"):
+        return _date(a).overlaps(_date(b))
+    if name == "hometown":
+        if "place" in a and "place" in b:
+            return bool(a["place"] == b["place"])
+        if "place" in a or "place" in b:
+            return True  # a code and words: a person must judge
+        return bool(a["text"].strip().casefold() == b["text"].strip().casefold())
+    if name == "occupation":
+        return bool(a.strip().casefold() == b.strip().casefold())
+    return bool(a == b)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("text") or value.get("place") or value_key(value))
+    return str(value)
+
+
+def _span(claim: Claim) -> int:
+    if claim.field in ("birth", "death"):
+        d = _date(claim.value)
+        return (d.latest - d.earliest).days
+    return 0
+
+
+def _choose(state: PersonState) -> None:
+    """Pick the value shown for each single field; flag fields whose claims disagree."""
+    for name in SINGLE_FIELDS:
+        claims = state.values(name)
+        if not claims:
+            continue
+        support: dict[str, set[str]] = {}
+        first: dict[str, Claim] = {}
+        for c in claims:
+            key = value_key(c.value)
+            support.setdefault(key, set()).add(c.source_id)
+            first.setdefault(key, c)
+        best = min(first, key=lambda k: (-len(support[k]), _span(first[k]), first[k].order))
+        state.chosen[name] = first[best]
+        values = list(first.values())
+        clashing = sorted(
+            {
+                _shown(x.value)
+                for i, a in enumerate(values)
+                for b in values[i + 1 :]
+                if not _compatible(name, a.value, b.value)
+                for x in (a, b)
+            }
+        )
+        if clashing:
+            state.flags.append(
+                Flag("disagreement", name, f"sources disagree: {'; '.join(clashing)}")
+            )
+    for name in MULTI_FIELDS:
+        claims = state.values(name)
+        if claims:
+            state.chosen[name] = claims[0]
+
+
+def _status(state: PersonState) -> None:
+    events = state.values("status")
+    if not events:
+        return
+
+    def key(c: Claim) -> tuple[dt.date, dt.date, tuple[str, str, int, int]]:
+        d = _date(c.value["date"])
+        return (d.latest, d.earliest, c.order)
+
+    state.status = max(events, key=key)
+    state.status_updated = max(c.time for c in events)
+
+
+def _id_flags(state: PersonState) -> None:
+    births = state.values("birth")
+    sexes = state.values("sex")
+    homes = [c for c in state.values("hometown") if "place" in c.value]
+    for doc in state.values("document"):
+        if doc.value["kind"] != "cn_resident_id":
+            continue
+        rid = ResidentId.decode(doc.value["number"], today=_FAR_FUTURE)
+        for note in rid.notes():
+            state.flags.append(Flag("id_note", "document", note))
+        born = rid.birth_date
+        for b in births:
+            if not _date(b.value).contains(born):
+                state.flags.append(
+                    Flag(
+                        "id_birth_conflict",
+                        "birth",
+                        f"the ID says born {born.isoformat()}; a source says {b.value}.",
+                    )
+                )
+        for s in sexes:
+            if s.value != rid.sex:
+                state.flags.append(
+                    Flag(
+                        "id_sex_conflict", "sex", f"the ID says {rid.sex}; a source says {s.value}."
+                    )
+                )
+        for h in homes:
+            code = h.value["place"]
+            if code[:4] != rid.region_code[:4] and code[:1].isdigit():
+                state.flags.append(
+                    Flag(
+                        "id_region_differs",
+                        "hometown",
+                        f"the ID was issued in region {rid.region_code}; "
+                        f"the hometown given is {code}.",
+                    )
+                )
+    # One flag per distinct text, in a stable order.
+    seen: dict[tuple[str, str, str], Flag] = {}
+    for f in state.flags:
+        seen.setdefault((f.kind, f.field, f.detail), f)
+    state.flags = sorted(seen.values(), key=lambda f: (f.field, f.kind, f.detail))
+
+
+def persons_of(change: Change, links: Mapping[str, Iterable[str]]) -> set[str]:
+    """The persons whose fold a change can alter; ``links`` maps testimonies/sources to persons."""
+    op, b = change.op, change.body
+    if op.startswith("person.") or op == "rebuttal.added":
+        return {b["person"]}
+    found: set[str] = set(b.get("persons", []))
+    subject = change.subject
+    found.update(links.get(subject, ()))
+    return found

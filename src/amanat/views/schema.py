@@ -1,0 +1,418 @@
+"""The views' tables, written once in SQLAlchemy Core for SQLite and PostgreSQL.
+
+Every column has a comment: ``amanat export`` turns them into the data dictionary, so
+the description of a column lives in exactly one place. Dates are ISO text
+(``YYYY-MM-DD``; partial dates keep their canonical spelling beside their bounds),
+which compares correctly as text on both databases. Values that are lists or objects
+are JSON text.
+
+``SCHEMA_VERSION`` counts changes to these tables. ``migrate`` brings an older views
+database up to date, step by step (see ``MIGRATIONS``); a database from a newer Amanat
+is refused. Views are derived data, so a version with no step is migrated by a rebuild
+from the vault, never by guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+)
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TABLES", "metadata"]
+
+SCHEMA_VERSION = 2
+
+metadata = MetaData()
+
+_ID = 40  # p_/t_/s_/r_ + 32 hex digits, and room
+_HASH = 64
+_DATE = 10
+
+
+def _person_fk() -> Column[str]:
+    return Column("person_id", String(_ID), nullable=False, comment="the person (p_…)")
+
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True, comment="setting name"),
+    Column("value", Text, nullable=False, comment="setting value"),
+    comment="Bookkeeping of the views database itself (schema version).",
+)
+
+logs = Table(
+    "projected_logs",
+    metadata,
+    Column("log", String(_HASH), primary_key=True, comment="writer key id of a vault log"),
+    Column("size", Integer, nullable=False, comment="records of that log already projected"),
+    comment="How far each vault log has been read into the views.",
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("entry_id", String(_HASH), primary_key=True, comment="SHA-256 of the sealed entry"),
+    Column("log", String(_HASH), nullable=False, comment="writer key id whose log holds it"),
+    Column("seq", Integer, nullable=False, comment="position in that log"),
+    Column("time", String(20), nullable=False, comment="signed creation time, UTC"),
+    Column("type", String(20), nullable=False, comment="entry type: record, intake, files…"),
+    Column("n_files", Integer, nullable=False, comment="sealed files in the entry"),
+    Column("problem", Text, nullable=True, comment="why a record entry could not be used"),
+    comment="Every vault entry the views have read.",
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("entry_id", String(_HASH), primary_key=True, comment="the entry holding the change"),
+    Column("idx", Integer, primary_key=True, comment="position of the change in its entry"),
+    Column("time", String(20), nullable=False, comment="the entry's signed creation time"),
+    Column("op", String(40), nullable=False, comment="what changed (person.created, …)"),
+    Column("subject", String(80), nullable=False, comment="person, testimony, source or place"),
+    Column("body", Text, nullable=False, comment="the change as sealed (JSON)"),
+    Column("files", Text, nullable=False, comment="blob ids of the entry's files (JSON list)"),
+    Index("ix_changes_subject", "subject"),
+    comment="Every record change, as sealed: the input all other tables are folded from.",
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("subject", String(_ID), primary_key=True, comment="a testimony or source"),
+    Column("person_id", String(_ID), primary_key=True, comment="a person it concerns"),
+    Index("ix_links_person", "person_id"),
+    comment="Which persons each testimony and source concerns.",
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("person_id", String(_ID), primary_key=True, comment="the person (p_…)"),
+    Column("display_name", Text, nullable=False, comment="the first name recorded"),
+    Column("sex", String(10), nullable=True, comment="male or female, as most sources say"),
+    Column("birth", String(30), nullable=True, comment="birth date as said (partial date)"),
+    Column("birth_earliest", String(_DATE), nullable=True, comment="earliest possible birth day"),
+    Column("birth_latest", String(_DATE), nullable=True, comment="latest possible birth day"),
+    Column("ethnicity", String(20), nullable=True, comment="ethnicity as most sources say"),
+    Column("hometown_code", String(80), nullable=True, comment="hometown place code"),
+    Column("hometown_text", Text, nullable=True, comment="hometown in words, as given"),
+    Column("prefecture_code", String(10), nullable=True, comment="prefecture of the hometown"),
+    Column("occupation", Text, nullable=True, comment="occupation as given"),
+    Column("status", String(20), nullable=True, comment="current status: the latest event"),
+    Column("status_date", String(30), nullable=True, comment="date of that event (as said)"),
+    Column("status_latest", String(_DATE), nullable=True, comment="latest day of that event"),
+    Column("status_updated", String(20), nullable=True, comment="when a status was last added"),
+    Column("grade", Integer, nullable=False, comment="evidence grade 0-4 (see the rule)"),
+    Column("grade_label", String(20), nullable=False, comment="the grade's name"),
+    Column("grade_reasons", Text, nullable=False, comment="why this grade (JSON list)"),
+    Column("n_testimonies", Integer, nullable=False, comment="testimonies about the person"),
+    Column("n_sources", Integer, nullable=False, comment="sources about the person"),
+    Column("n_rebuttals", Integer, nullable=False, comment="state rebuttals recorded"),
+    Column("n_flags", Integer, nullable=False, comment="conflicts and disagreements"),
+    Column("created", String(20), nullable=False, comment="when the record was created"),
+    Column("updated", String(20), nullable=False, comment="when anything about it last changed"),
+    Index("ix_persons_hometown", "hometown_code"),
+    Index("ix_persons_prefecture", "prefecture_code"),
+    Index("ix_persons_status", "status"),
+    comment="One row per person: the values shown, chosen from all claims.",
+)
+
+names = Table(
+    "person_names",
+    metadata,
+    _person_fk(),
+    Column("claim_id", String(40), primary_key=True, comment="the claim that gives the name"),
+    Column("text", Text, nullable=False, comment="the name as written"),
+    Column("folded", Text, nullable=False, comment="case-folded form, for search"),
+    Column("script", String(4), nullable=False, comment="ISO 15924 script"),
+    Column("language", String(12), nullable=True, comment="language of the name"),
+    Column("form", String(12), nullable=True, comment="full, given, surname, alias…"),
+    Index("ix_names_person", "person_id"),
+    comment="Every name a person is recorded under, in any script.",
+)
+
+search_keys = Table(
+    "search_keys",
+    metadata,
+    _person_fk(),
+    Column("key", String(300), primary_key=True, comment="a normalised name form"),
+    Column("kind", String(20), primary_key=True, comment="which normalisation made it"),
+    Index("ix_search_keys_key", "key"),
+    comment="Name keys for search; the names module adds cross-script keys (added in v2).",
+)
+
+claims = Table(
+    "person_claims",
+    metadata,
+    _person_fk(),
+    Column("claim_id", String(40), primary_key=True, comment="<entry>.<change>.<claim>"),
+    Column("field", String(20), nullable=False, comment="which value the claim is about"),
+    Column("value", Text, nullable=False, comment="the claimed value (JSON)"),
+    Column("source_kind", String(10), nullable=False, comment="testimony or source"),
+    Column("source_id", String(_ID), nullable=False, comment="the testimony or source"),
+    Column("locator", Text, nullable=False, comment="where in the source (row, page)"),
+    Column("entry_id", String(_HASH), nullable=False, comment="the entry that made the claim"),
+    Column("time", String(20), nullable=False, comment="when the claim was made"),
+    Column("retracted_by", String(40), nullable=True, comment="the change that retracted it"),
+    Column("chosen", Boolean, nullable=False, comment="whether it is the value shown"),
+    Index("ix_claims_person", "person_id"),
+    comment="Every value ever claimed about a person, with its provenance.",
+)
+
+identifiers = Table(
+    "identifiers",
+    metadata,
+    _person_fk(),
+    Column("claim_id", String(40), primary_key=True, comment="the claim that gives it"),
+    Column("kind", String(20), nullable=False, comment="cn_resident_id, kz_iin, passport…"),
+    Column("number", String(64), nullable=False, comment="the number, normalised"),
+    Column("country", String(3), nullable=True, comment="issuing country, for passports"),
+    Column("decoded_birth", String(_DATE), nullable=True, comment="birth date in the number"),
+    Column("decoded_sex", String(10), nullable=True, comment="sex in the number"),
+    Column("decoded_region", String(6), nullable=True, comment="region code in the number"),
+    Index("ix_identifiers_number", "number"),
+    Index("ix_identifiers_person", "person_id"),
+    comment="Identity document numbers, with what a resident ID number encodes.",
+)
+
+events = Table(
+    "status_events",
+    metadata,
+    _person_fk(),
+    Column("claim_id", String(40), primary_key=True, comment="the claim that gives it"),
+    Column("status", String(20), nullable=False, comment="detained, in_camp, sentenced…"),
+    Column("date", String(30), nullable=False, comment="the date as said (partial date)"),
+    Column("earliest", String(_DATE), nullable=False, comment="earliest possible day"),
+    Column("latest", String(_DATE), nullable=False, comment="latest possible day"),
+    Column("place_code", String(80), nullable=True, comment="place code"),
+    Column("place_text", Text, nullable=True, comment="place in words"),
+    Column("term", Text, nullable=True, comment="sentence term"),
+    Column("charge", Text, nullable=True, comment="charge"),
+    Column("note", Text, nullable=True, comment="what else was said"),
+    Column("source_kind", String(10), nullable=False, comment="testimony or source"),
+    Column("source_id", String(_ID), nullable=False, comment="the testimony or source"),
+    Index("ix_events_person", "person_id"),
+    Index("ix_events_dates", "earliest", "latest"),
+    comment="The status timeline: dated, sourced events.",
+)
+
+relatives = Table(
+    "relatives",
+    metadata,
+    _person_fk(),
+    Column("claim_id", String(40), primary_key=True, comment="the claim that gives it"),
+    Column("relation", String(20), nullable=False, comment="how they are related"),
+    Column("relative_id", String(_ID), nullable=True, comment="the relative's record, if any"),
+    Column("name", Text, nullable=True, comment="the relative's name as given"),
+    Index("ix_relatives_person", "person_id"),
+    comment="Relatives of each person, linked where they have a record.",
+)
+
+flags = Table(
+    "flags",
+    metadata,
+    _person_fk(),
+    Column("n", Integer, primary_key=True, comment="position among the person's flags"),
+    Column("kind", String(24), nullable=False, comment="disagreement, id_birth_conflict…"),
+    Column("field", String(20), nullable=False, comment="the field concerned"),
+    Column("detail", Text, nullable=False, comment="what disagrees, in words"),
+    Index("ix_flags_person", "person_id"),
+    comment="Disagreements between sources and conflicts with ID numbers, never resolved silently.",
+)
+
+history = Table(
+    "history",
+    metadata,
+    Column("subject", String(_ID), primary_key=True, comment="a person or testimony"),
+    Column("entry_id", String(_HASH), primary_key=True, comment="the entry of the change"),
+    Column("idx", Integer, primary_key=True, comment="position of the change in its entry"),
+    Column("time", String(20), nullable=False, comment="when"),
+    Column("op", String(40), nullable=False, comment="what kind of change"),
+    Column("reason", Text, nullable=False, comment="the reason given, for corrections"),
+    comment="Every change to a person or testimony, in order.",
+)
+
+testimonies = Table(
+    "testimonies",
+    metadata,
+    Column("testimony_id", String(_ID), primary_key=True, comment="the testimony (t_…)"),
+    Column("title", Text, nullable=False, comment="title, for published videos"),
+    Column("testifier_name", Text, nullable=True, comment="who testified (internal)"),
+    Column(
+        "relationship", String(20), nullable=False, comment="testifier's relation to the person"
+    ),
+    Column("testifier_contact", Text, nullable=True, comment="contact (never public)"),
+    Column("recorded", String(30), nullable=True, comment="when it was recorded"),
+    Column("place_code", String(80), nullable=True, comment="where it was recorded (code)"),
+    Column("place_text", Text, nullable=True, comment="where it was recorded (words)"),
+    Column("language", String(12), nullable=True, comment="language spoken"),
+    Column("consent", String(20), nullable=False, comment="public_named, public_anonymised…"),
+    Column("consent_detail", Text, nullable=False, comment="the whole consent (JSON)"),
+    Column("consent_changed", String(20), nullable=False, comment="when consent was last set"),
+    Column("risk_notes", Text, nullable=False, comment="risks to the testifier (internal)"),
+    Column("transcript", Text, nullable=False, comment="transcript"),
+    Column("n_media", Integer, nullable=False, comment="video, audio and photo files"),
+    Column("external", Text, nullable=False, comment="where it was published (JSON)"),
+    Column("entry_id", String(_HASH), nullable=False, comment="the entry that recorded it"),
+    Column("time", String(20), nullable=False, comment="when it was sealed"),
+    comment="Testimonies, with the testifier's current consent.",
+)
+
+testimony_persons = Table(
+    "testimony_persons",
+    metadata,
+    Column("testimony_id", String(_ID), primary_key=True, comment="the testimony"),
+    Column("person_id", String(_ID), primary_key=True, comment="a person it concerns"),
+    Index("ix_testimony_persons_person", "person_id"),
+    comment="Which persons each testimony is about.",
+)
+
+testimony_media = Table(
+    "testimony_media",
+    metadata,
+    Column("testimony_id", String(_ID), primary_key=True, comment="the testimony"),
+    Column("n", Integer, primary_key=True, comment="position"),
+    Column("blob", String(_HASH), nullable=False, comment="the sealed file's blob id"),
+    comment="The sealed media files of each testimony.",
+)
+
+translations = Table(
+    "translations",
+    metadata,
+    Column("testimony_id", String(_ID), primary_key=True, comment="the testimony"),
+    Column("n", Integer, primary_key=True, comment="position"),
+    Column("language", String(12), nullable=False, comment="language of the translation"),
+    Column("text", Text, nullable=False, comment="the translation"),
+    comment="Translations of transcripts.",
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("source_id", String(_ID), primary_key=True, comment="the source (s_…)"),
+    Column("kind", String(20), nullable=False, comment="official_notice, court_document…"),
+    Column("title", Text, nullable=False, comment="what it is"),
+    Column("date", String(30), nullable=True, comment="its date"),
+    Column("reference", Text, nullable=False, comment="reference or address"),
+    Column("issuer", Text, nullable=False, comment="who issued it"),
+    Column("note", Text, nullable=False, comment="notes"),
+    Column("n_files", Integer, nullable=False, comment="sealed files"),
+    Column("entry_id", String(_HASH), nullable=False, comment="the entry that added it"),
+    Column("time", String(20), nullable=False, comment="when it was sealed"),
+    comment="Documents and external records.",
+)
+
+source_persons = Table(
+    "source_persons",
+    metadata,
+    Column("source_id", String(_ID), primary_key=True, comment="the source"),
+    Column("person_id", String(_ID), primary_key=True, comment="a person it concerns"),
+    Index("ix_source_persons_person", "person_id"),
+    comment="Which persons each source is about.",
+)
+
+source_files = Table(
+    "source_files",
+    metadata,
+    Column("source_id", String(_ID), primary_key=True, comment="the source"),
+    Column("n", Integer, primary_key=True, comment="position"),
+    Column("blob", String(_HASH), nullable=False, comment="the sealed file's blob id"),
+    comment="The sealed files of each source.",
+)
+
+rebuttals = Table(
+    "rebuttals",
+    metadata,
+    Column("rebuttal_id", String(_ID), primary_key=True, comment="the rebuttal (r_…)"),
+    _person_fk(),
+    Column("kind", String(20), nullable=False, comment="living_normally, fabricated…"),
+    Column("by", Text, nullable=False, comment="who made the claim"),
+    Column("text", Text, nullable=False, comment="what they claim"),
+    Column("date", String(30), nullable=True, comment="when"),
+    Column("source_kind", String(10), nullable=False, comment="testimony or source"),
+    Column("source_id", String(_ID), nullable=False, comment="where it is recorded"),
+    Column("entry_id", String(_HASH), nullable=False, comment="the entry that added it"),
+    Column("time", String(20), nullable=False, comment="when it was sealed"),
+    Index("ix_rebuttals_person", "person_id"),
+    comment="State claims against an entry, each as its own sourced item.",
+)
+
+places = Table(
+    "places",
+    metadata,
+    Column("place_id", String(80), primary_key=True, comment="GB/T 2260 code or user:…"),
+    Column("kind", String(20), nullable=False, comment="prefecture, county, facility…"),
+    Column("parent", String(80), nullable=True, comment="the place it lies in"),
+    Column("name_zh", Text, nullable=True, comment="name in Chinese characters"),
+    Column("name_pinyin", Text, nullable=True, comment="pinyin"),
+    Column("name_ug", Text, nullable=True, comment="Uyghur (Arabic script)"),
+    Column("name_kk", Text, nullable=True, comment="Kazakh"),
+    Column("name_en", Text, nullable=True, comment="English"),
+    Column("names", Text, nullable=False, comment="all names by language (JSON)"),
+    Column("lat", String(16), nullable=True, comment="latitude, decimal degrees"),
+    Column("lon", String(16), nullable=True, comment="longitude, decimal degrees"),
+    Column("origin", String(20), nullable=False, comment="gazetteer or user"),
+    comment="Places: the shipped gazetteer and places users added.",
+)
+
+# Every table folded from changes, in the order rows are deleted and written.
+TABLES = (
+    persons,
+    names,
+    search_keys,
+    claims,
+    identifiers,
+    events,
+    relatives,
+    flags,
+    history,
+    testimonies,
+    testimony_persons,
+    testimony_media,
+    translations,
+    sources,
+    source_persons,
+    source_files,
+    rebuttals,
+    places,
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step from ``from_version``; ``refold`` asks for every person to be refolded."""
+
+    from_version: int
+    apply: Callable[[Connection], None]
+    refold: bool
+    what: str
+
+
+def _add_search_keys(conn: Connection) -> None:
+    if not inspect(conn).has_table("search_keys"):
+        search_keys.create(conn)
+
+
+MIGRATIONS = (Migration(1, _add_search_keys, True, "name search keys (search_keys table)"),)
+
+
+def stored_version(conn: Connection) -> int | None:
+    """The schema version a views database was made with; None for an empty database."""
+    if not inspect(conn).has_table("meta"):
+        return None
+    row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
+    return None if row is None else int(row[0])
