@@ -69,7 +69,7 @@ ALLOWED_PROJECT = {
     "views": {"records", "names", "views", "errors"},
     "publish": {"views", "records", "names", "publish", "errors"},
     "stats": {"views", "records", "stats", "errors"},
-    "bootstrap": {"settings", "vault", "mirrors", "views", "errors"},
+    "bootstrap": {"settings", "vault", "mirrors", "views", "desk", "errors"},
     # desk services: the vault, the views and the domain composed for one desk
     "desk": {
         "desk",

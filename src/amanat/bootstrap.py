@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from amanat.desk import Desk
 from amanat.settings import Settings
 from amanat.vault.home import Home
 
-__all__ = ["home_path", "load_settings", "open_home"]
+__all__ = ["home_path", "load_settings", "open_desk", "open_home"]
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -27,3 +28,8 @@ def home_path(given: str | None, settings: Settings) -> Path:
 
 def open_home(given: str | None, settings: Settings) -> Home:
     return Home(home_path(given, settings))
+
+
+def open_desk(home: Home, passphrase: str, settings: Settings) -> Desk:
+    """Unlock a desk's keys and open its views (created or migrated as needed)."""
+    return Desk(home, home.desk_keys(passphrase), views_url=settings.views_url)

@@ -40,6 +40,14 @@ SETTINGS: tuple[Setting, ...] = (
         "18",
         "log2 of scrypt's cost for new desk key files (10-22). Lower it only in tests.",
     ),
+    Setting(
+        "views_url",
+        "AMANAT_VIEWS_URL",
+        "",
+        "A PostgreSQL URL (postgresql+psycopg://...) for a server's views; "
+        "empty: the desk's own encrypted SQLite file.",
+        secret=True,
+    ),
 )
 
 
@@ -48,6 +56,7 @@ class Settings:
     home: Path
     passphrase: str
     scrypt_work_factor: int
+    views_url: str = ""
 
     def __repr__(self) -> str:  # the passphrase must never reach a log or traceback
         return f"Settings(home={self.home!s}, scrypt_work_factor={self.scrypt_work_factor})"
@@ -65,6 +74,7 @@ class Settings:
             home=Path(raw["home"]).expanduser().absolute(),
             passphrase=raw["passphrase"],
             scrypt_work_factor=work,
+            views_url=raw["views_url"].strip(),
         )
 
 

@@ -27,6 +27,8 @@ __all__ = ["build_parser", "main"]
 _VAULT = "amanat.cli.commands:COMMANDS"
 _MIRRORS = "amanat.cli.mirror_commands:MIRROR_COMMANDS"
 _DEMO = "amanat.cli.demo:COMMANDS"
+_RECORDS = "amanat.cli.records_commands:COMMANDS"
+_IMPORT = "amanat.cli.import_commands:COMMANDS"
 COMMAND_MODULES = {
     **dict.fromkeys(
         ["init", "station create", "station trust", "station update", "station revoke",
@@ -40,6 +42,10 @@ COMMAND_MODULES = {
         _MIRRORS,
     ),
     "demo": _DEMO,
+    **dict.fromkeys(
+        ["id check", "persons", "person", "views update", "views rebuild", "export"], _RECORDS
+    ),
+    "import": _IMPORT,
 }  # fmt: skip
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -407,14 +413,105 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="really destroy this home")
     p.add_argument("--seconds", type=float, default=60, help="time allowed for pushing (60)")
     _json(p)
+    _records_parsers(sub)
     return top
+
+
+def _desk(p: argparse.ArgumentParser) -> None:
+    _home(p)
+    _passphrase(p)
+    _json(p)
+
+
+def _records_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The victims database: ID numbers, search, one person, views, import and export."""
+    ident = _parser(sub, "id", "Check identity numbers.", "amanat id check 65010219800101001X")
+    isub = ident.add_subparsers(dest="id_command", metavar="ACTION", required=True)
+    p = _parser(
+        isub,
+        "check",
+        "Check a PRC resident ID or Kazakh IIN and show what it encodes.",
+        "amanat id check 650102198001010012",
+    )
+    p.add_argument("number", metavar="NUMBER", help="the number as written (spaces are fine)")
+    p.add_argument(
+        "--kind",
+        choices=["auto", "cn", "kz"],
+        default="auto",
+        help="cn: PRC resident ID; kz: Kazakh IIN; auto: by length (default)",
+    )
+    _json(p)
+
+    p = _parser(
+        sub,
+        "persons",
+        "Find persons in the desk's database.",
+        "amanat persons --name Serik --status in_camp --county 654002",
+    )
+    p.add_argument("--name", default="", help="part of a name, in any script")
+    p.add_argument("--id", dest="id_number", default="", help="an ID, IIN or passport number")
+    p.add_argument("--county", default="", help="a county or prefecture: code or name")
+    p.add_argument("--status", default="", help="current status (detained, in_camp, ...)")
+    p.add_argument("--ever", default="", metavar="STATUS", help="any event of this status")
+    p.add_argument("--from", dest="date_from", default="", metavar="DATE", help="events from")
+    p.add_argument("--to", dest="date_to", default="", metavar="DATE", help="events until")
+    p.add_argument("--min-grade", type=int, default=0, help="evidence grade at least (0-4)")
+    p.add_argument("--flagged", action="store_true", help="only records with conflicts")
+    p.add_argument("--limit", type=int, default=50, help="rows per page (50)")
+    p.add_argument("--page", type=int, default=1, help="which page (1)")
+    _desk(p)
+
+    p = _parser(
+        sub,
+        "person",
+        "Show one person: timeline, provenance, testimonies.",
+        "amanat person p_3f2a...",
+    )
+    p.add_argument("person_id", metavar="PERSON", help="the person's id (p_...)")
+    _desk(p)
+
+    views = _parser(sub, "views", "Keep the desk's views current.", "amanat views update")
+    vsub = views.add_subparsers(dest="views_command", metavar="ACTION", required=True)
+    p = _parser(vsub, "update", "Project new vault entries into the views.", "amanat views update")
+    _desk(p)
+    p = _parser(
+        vsub,
+        "rebuild",
+        "Drop the views and project the whole vault again.",
+        "amanat views rebuild",
+    )
+    _desk(p)
+
+    p = _parser(
+        sub,
+        "export",
+        "Write the whole database as CSV and JSON Lines, with a data dictionary.",
+        "amanat export --out ~/export-2026-11",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder")
+    _desk(p)
+
+    p = _parser(
+        sub,
+        "import",
+        "Import a spreadsheet of persons, or a folder of downloaded videos.",
+        "amanat import list.xlsx --mapping list.mapping.yaml --dry-run",
+    )
+    p.add_argument("source", metavar="FILE", help="a .csv or .xlsx file, or a folder of videos")
+    p.add_argument("--mapping", metavar="MAP", help="the column mapping (YAML)")
+    p.add_argument("--dry-run", action="store_true", help="check every row, seal nothing")
+    p.add_argument("--report", metavar="FILE", help="where to write the row report (CSV)")
+    _desk(p)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     name = args.command
-    for group in ("station_command", "org_command", "shares_command", "mirror_command"):
+    for group in (
+        "station_command", "org_command", "shares_command", "mirror_command", "id_command",
+        "views_command",
+    ):  # fmt: skip
         if getattr(args, group, None):
             name = f"{name} {getattr(args, group)}"
     try:
