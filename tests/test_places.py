@@ -9,6 +9,7 @@ import io
 import pytest
 
 from amanat.errors import InputError
+from amanat.records import places as places_module
 from amanat.records.places import (
     Gazetteer,
     Place,
@@ -17,7 +18,7 @@ from amanat.records.places import (
     user_place,
 )
 
-DATA = importlib.resources.files("amanat.records.data")
+DATA = importlib.resources.files("amanat.records").joinpath("data")
 # Xinjiang's extent, generously rounded (34.3-49.2 N, 73.5-96.4 E).
 LAT = (34.0, 49.5)
 LON = (73.0, 97.0)
@@ -51,9 +52,7 @@ def test_every_current_county_code_in_stdnum_has_a_row(gazetteer: Gazetteer) -> 
     in force, then the gazetteer has a place with that code and that name."""
     checked = 0
     for code in stdnum_xinjiang_codes():
-        from amanat.records import places as module
-
-        names = module._stdnum_names(code)
+        names = places_module._stdnum_names(code)
         name, _start, end = names[-1]
         if end is not None or name in ("市辖区", "自治区直辖县级行政单位") or code == "650000":
             continue

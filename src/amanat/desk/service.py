@@ -55,16 +55,20 @@ def place_rows() -> list[dict[str, Any]]:
         names: dict[str, str] = {}
         for n in p.names:
             names.setdefault(n.lang, n.text)
+
+        def first(*langs: str, names: dict[str, str] = names) -> str | None:
+            return next((names[lang] for lang in langs if lang in names), None)
+
         out.append(
             {
                 "place_id": p.id,
                 "kind": p.kind,
                 "parent": p.parent,
-                "name_zh": p.name_in("zh"),
-                "name_pinyin": p.name_in("zh-Latn"),
-                "name_ug": p.name_in("ug"),
-                "name_kk": p.name_in("kk"),
-                "name_en": p.name_in("en"),
+                "name_zh": first("zh-Hans", "zh"),
+                "name_pinyin": first("zh-Latn-pinyin"),
+                "name_ug": first("ug-Arab", "ug"),
+                "name_kk": first("kk-Cyrl", "kk"),
+                "name_en": first("en"),
                 "names": json.dumps(names, ensure_ascii=False, sort_keys=True),
                 "lat": p.lat,
                 "lon": p.lon,

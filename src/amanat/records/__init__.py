@@ -1,7 +1,7 @@
 """The domain: persons, identity numbers, places, statuses, testimonies.
 
-Standard library and pure libraries only (ARCHITECTURE.md, "Layers"): no I/O, no SQL,
-no crypto.
+Standard library and pure libraries only (ARCHITECTURE.md, "Layers"): no SQL, no crypto,
+and no I/O but reading the reference data shipped inside the package (``records/data``).
 """
 
 from __future__ import annotations
