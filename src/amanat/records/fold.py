@@ -319,7 +319,10 @@ def fold_person(person_id: str, changes: Iterable[Change]) -> PersonState | None
         history=history,
         testimonies=testimonies,
         sources=sources,
-        rebuttals=[_rebuttal(c) for c in rebuttals],
+        # A rebuttal sealed twice (a replayed entry) is shown once: the first in fold order.
+        rebuttals=list({c.body["rebuttal"]: _rebuttal(c) for c in reversed(rebuttals)}.values())[
+            ::-1
+        ],
     )
     _choose(state)
     _status(state)

@@ -384,6 +384,7 @@ class Views:
                 s.events,
                 s.relatives,
                 s.flags,
+                s.rebuttals,
             ):
                 conn.execute(delete(table).where(table.c.person_id.in_(part)))
             conn.execute(delete(s.history).where(s.history.c.subject.in_(part)))
@@ -546,6 +547,21 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
     for n, f in enumerate(p.flags):
         rows["flags"].append(
             {"person_id": pid, "n": n, "kind": f.kind, "field": f.field, "detail": f.detail}
+        )
+    for r in p.rebuttals:
+        rows["rebuttals"].append(
+            {
+                "rebuttal_id": r.rebuttal_id,
+                "person_id": pid,
+                "kind": r.kind,
+                "by": r.by,
+                "text": r.text,
+                "date": r.date or None,
+                "source_kind": r.source_kind,
+                "source_id": r.source_id,
+                "entry_id": r.entry_id,
+                "time": r.time,
+            }
         )
     for h in p.history:
         rows["history"].append(

@@ -42,8 +42,10 @@ _HASH = 64
 _DATE = 10
 
 
-def _person_fk() -> Column[str]:
-    return Column("person_id", String(_ID), nullable=False, comment="the person (p_…)")
+def _person_fk(*, key: bool = False) -> Column[str]:
+    return Column(
+        "person_id", String(_ID), primary_key=key, nullable=False, comment="the person (p_…)"
+    )
 
 
 meta = Table(
@@ -148,7 +150,7 @@ names = Table(
 search_keys = Table(
     "search_keys",
     metadata,
-    _person_fk(),
+    _person_fk(key=True),
     Column("key", String(300), primary_key=True, comment="a normalised name form"),
     Column("kind", String(20), primary_key=True, comment="which normalisation made it"),
     Index("ix_search_keys_key", "key"),
@@ -225,7 +227,7 @@ relatives = Table(
 flags = Table(
     "flags",
     metadata,
-    _person_fk(),
+    _person_fk(key=True),
     Column("n", Integer, primary_key=True, comment="position among the person's flags"),
     Column("kind", String(24), nullable=False, comment="disagreement, id_birth_conflict…"),
     Column("field", String(20), nullable=False, comment="the field concerned"),
@@ -338,7 +340,7 @@ rebuttals = Table(
     "rebuttals",
     metadata,
     Column("rebuttal_id", String(_ID), primary_key=True, comment="the rebuttal (r_…)"),
-    _person_fk(),
+    _person_fk(key=True),
     Column("kind", String(20), nullable=False, comment="living_normally, fabricated…"),
     Column("by", Text, nullable=False, comment="who made the claim"),
     Column("text", Text, nullable=False, comment="what they claim"),

@@ -1,0 +1,530 @@
+"""The views: the same tests on SQLCipher and on a real PostgreSQL server.
+
+Entries are fed to ``Views.apply`` directly (as a desk would after opening them), so
+these tests exercise the projection and the SQL on both databases without sealing.
+The desk end to end, with the vault, is in ``test_desk_views.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, create_engine, insert, make_url, select, text, update
+from sqlalchemy.pool import NullPool
+
+from amanat.errors import UnsupportedVersion
+from amanat.records import build as b
+from amanat.records.changes import SCHEMA, claim_id
+from amanat.views import read
+from amanat.views import schema as s
+from amanat.views.engine import KEY_BYTES, open_postgres, open_sqlite
+from amanat.views.project import SealedEntry, Views
+
+P1 = "p_" + "1" * 32
+P2 = "p_" + "2" * 32
+P3 = "p_" + "3" * 32
+T1 = "t_" + "a" * 32
+T2 = "t_" + "b" * 32
+S1 = "s_" + "c" * 32
+R1 = "r_" + "d" * 32
+BLOB = "e" * 64
+RID = "654002198001010010"  # 伊宁市, 1980-01-01, male (sequence 001)
+
+
+def entry(
+    n: int,
+    changes: list[dict[str, Any]],
+    *,
+    time: str = "",
+    files: int = 0,
+    etype: str = "record",
+    log: str = "a" * 64,
+) -> SealedEntry:
+    eid = hashlib.sha256(f"entry {n}".encode()).hexdigest()
+    data = {"schema": SCHEMA, "changes": changes}
+    return SealedEntry(
+        eid,
+        log,
+        n,
+        time or f"2026-01-01T00:00:{n:02d}Z",
+        etype,
+        data,
+        tuple(BLOB for _ in range(files)),
+    )
+
+
+def new_views(engine: Engine) -> Views:
+    rows = [
+        {
+            "place_id": "654002",
+            "kind": "county",
+            "parent": "654000",
+            "name_zh": "伊宁市",
+            "name_pinyin": "yi ning shi",
+            "name_ug": None,
+            "name_kk": None,
+            "name_en": "Yining",
+            "names": "{}",
+            "lat": None,
+            "lon": None,
+            "origin": "gazetteer",
+        }
+    ]
+    views = Views(engine, lambda: rows)
+    views.prepare()
+    return views
+
+
+def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every folded table, in a stable order (the bookkeeping aside)."""
+    out = {}
+    with engine.connect() as conn:
+        for table in (*s.TABLES, s.changes, s.links):
+            rows = conn.execute(select(table)).all()
+            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return out
+
+
+def t1_recorded(persons: list[str], *, level: str = "public_named") -> dict[str, Any]:
+    return {
+        "op": "testimony.recorded",
+        "testimony": T1,
+        "persons": persons,
+        "testifier": {"relationship": "spouse", "name": "Гүлнар"},
+        "consent": {"level": level},
+        "recorded": "2019-03-01",
+        "language": "kk",
+        "media": [{"file": 0}],
+        "transcript": "Менің күйеуім 2018 жылы ұсталды.",
+    }
+
+
+def scenario() -> list[SealedEntry]:
+    """A wife's testimony, a cousin's list entry that disagrees, an official notice,
+    a state rebuttal, a correction with its reason, and a withdrawn consent."""
+    wife = b.source_ref(testimony=T1)
+    cousin = b.source_ref(testimony=T2)
+    first = entry(
+        1,
+        [
+            t1_recorded([P1]),
+            {
+                "op": "person.created",
+                "person": P1,
+                "claims": [
+                    b.claim("name", b.name("Серікжан Білаш", language="kk"), wife),
+                    b.claim("name", b.name("赛力克江", form="chinese"), wife),
+                    b.claim("sex", "male", wife),
+                    b.claim("birth", "1980", wife),
+                    b.claim("document", b.document("cn_resident_id", RID), wife),
+                    b.claim("hometown", b.place_ref("654002"), wife),
+                    b.claim("status", b.status("detained", "2018-04-12"), wife),
+                    b.claim("status", b.status("in_camp", "2018-05"), wife),
+                ],
+            },
+        ],
+        files=1,
+    )
+    second = entry(
+        2,
+        [
+            {
+                "op": "testimony.recorded",
+                "testimony": T2,
+                "persons": [P1, P2],
+                "testifier": {"relationship": "other_relative", "name": "Cousin"},
+                "consent": {"level": "internal"},
+            },
+            {
+                "op": "person.amended",
+                "person": P1,
+                "claims": [
+                    b.claim("birth", "1982", cousin),
+                    b.claim("name", b.name("Serikzhan Bilash", language="kk"), cousin),
+                    b.claim(
+                        "status",
+                        b.status("sentenced", "2019", term="10 years", charge="extremism"),
+                        cousin,
+                    ),
+                ],
+            },
+            {
+                "op": "person.created",
+                "person": P2,
+                "claims": [
+                    b.claim("name", b.name("Айгүл Серікқызы"), cousin),
+                    b.claim("relative", {"relation": "sibling", "person": P1}, cousin),
+                    b.claim("status", b.status("travel_banned", "2017..2018"), cousin),
+                ],
+            },
+        ],
+    )
+    third = entry(
+        3,
+        [
+            {
+                "op": "source.added",
+                "source": S1,
+                "kind": "court_document",
+                "title": "Verdict",
+                "persons": [P1],
+                "date": "2019-06",
+            },
+            {
+                "op": "rebuttal.added",
+                "rebuttal": R1,
+                "person": P1,
+                "kind": "living_normally",
+                "by": "Xinjiang government press conference",
+                "text": "He lives a normal life.",
+                "source": {"source": S1},
+            },
+            {
+                "op": "person.corrected",
+                "person": P2,
+                "reason": "the cousin misremembered",
+                "claims": [],
+                "retract": [claim_id(second.entry_id, 2, 2)],
+            },
+            {
+                "op": "testimony.consent_changed",
+                "testimony": T2,
+                "consent": {"level": "withdrawn"},
+                "reason": "the family fears reprisals",
+            },
+        ],
+    )
+    return [first, second, third]
+
+
+# -- the scenario, on both databases ------------------------------------------------
+
+
+def test_scenario_projects_provenance_disagreement_and_history(view_engine: Engine) -> None:
+    """Given the scenario, when it is projected, then every value keeps its source,
+    the disagreement and the ID conflict are flagged, and nothing is overwritten."""
+    views = new_views(view_engine)
+    report = views.apply(scenario(), {"a" * 64: 3})
+    assert report.problems == [] and report.changes == 9
+    with view_engine.connect() as conn:
+        p1 = read.person(conn, P1)
+        p2 = read.person(conn, P2)
+    assert p1 is not None and p2 is not None
+    person = p1.person
+    assert person["display_name"] == "Серікжан Білаш"
+    assert person["status"] == "sentenced" and person["status_date"] == "2019"
+    assert person["hometown_code"] == "654002" and person["prefecture_code"] == "654000"
+    assert p1.hometown is not None and p1.hometown["name_zh"] == "伊宁市"
+    births = sorted(c["value"] for c in p1.claims if c["field"] == "birth")
+    assert births == ["1980", "1982"]  # both kept
+    kinds = {(f["kind"], f["field"]) for f in p1.flags}
+    assert ("disagreement", "birth") in kinds
+    assert ("id_birth_conflict", "birth") in kinds  # the cousin's 1982 against the ID
+    assert [e["status"] for e in p1.timeline] == ["detained", "in_camp", "sentenced"]
+    assert {c["source_id"] for c in p1.claims} == {T1, T2}
+    assert p1.identifiers[0]["decoded_birth"] == "1980-01-01"
+    assert p1.identifiers[0]["decoded_region"] == "654002"
+    # Grade: the cousin withdrew, so one testimony + ID + a court document = documented,
+    # and two independent accounts (the wife, the verdict) = corroborated.
+    assert person["grade_label"] == "corroborated"
+    assert any("withdrawn" in r for r in person["grade_reasons"])
+    assert [r["kind"] for r in p1.rebuttals] == ["living_normally"]
+    consents = {t["testimony_id"]: t["consent"] for t in p1.testimonies}
+    assert consents == {T1: "public_named", T2: "withdrawn"}
+    assert p1.testimonies[0]["media"] == [BLOB]
+    # The correction retracted P2's status, kept it with the change that retracted it.
+    assert p2.person["status"] is None
+    retracted = [c for c in p2.claims if c["retracted_by"]]
+    assert [c["field"] for c in retracted] == ["status"]
+    assert [h["reason"] for h in p2.history if h["op"] == "person.corrected"] == [
+        "the cousin misremembered"
+    ]
+    assert p2.relatives[0]["relative_id"] == P1
+
+
+def test_search_filters(view_engine: Engine) -> None:
+    """Given the scenario, then each filter finds exactly the persons it should."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {})
+
+    def found(**kw: Any) -> set[str]:
+        with view_engine.connect() as conn:
+            return {p.person_id for p in read.search(conn, read.Query(**kw)).persons}
+
+    assert found() == {P1, P2}
+    assert found(name="СЕРІК") == {P1, P2}  # case-insensitive, any part of any name
+    assert found(name="bilash") == {P1}
+    assert found(name="赛力克") == {P1}
+    assert found(name="50%_") == set()  # LIKE wildcards are literal
+    assert found(id_number="6540 0219 8001 0100 10") == {P1}
+    assert found(county="654002") == {P1}
+    assert found(county="654000") == {P1}  # a prefecture finds its counties
+    assert found(status="sentenced") == {P1}
+    assert found(ever_status="in_camp") == {P1}
+    assert found(date_from="2018-05-01", date_to="2018-05-31") == {P1}
+    assert found(date_from="2020-01-01") == set()
+    assert found(min_grade=4) == {P1}
+    assert found(flagged=True) == {P1}
+    with view_engine.connect() as conn:
+        page = read.search(conn, read.Query(limit=1))
+    assert page.total == 2 and len(page.persons) == 1
+
+
+def test_bad_record_entry_is_kept_with_its_problem(view_engine: Engine) -> None:
+    """Given a record entry that breaks the format between two good ones, then it is
+    kept with its reason, and the others are projected."""
+    views = new_views(view_engine)
+    good = scenario()
+    bad = entry(9, [{"op": "person.created", "person": "not-an-id", "claims": []}])
+    report = views.apply([good[0], bad, good[1]], {})
+    assert [eid for eid, _ in report.problems] == [bad.entry_id]
+    with view_engine.connect() as conn:
+        problem = conn.execute(
+            select(s.entries.c.problem).where(s.entries.c.entry_id == bad.entry_id)
+        ).scalar_one()
+        assert "identifier" in problem
+        assert read.search(conn, read.Query()).total == 2
+
+
+def test_applying_an_entry_twice_changes_nothing(view_engine: Engine) -> None:
+    views = new_views(view_engine)
+    views.apply(scenario(), {})
+    before = dump(view_engine)
+    report = views.apply(scenario(), {})
+    assert report.entries == 0
+    assert dump(view_engine) == before
+
+
+def test_non_record_entries_are_listed_but_not_folded(view_engine: Engine) -> None:
+    views = new_views(view_engine)
+    views.apply([entry(1, [], etype="intake", files=2)], {"a" * 64: 1})
+    assert views.projected_sizes() == {"a" * 64: 1}
+    with view_engine.connect() as conn:
+        assert conn.execute(select(s.entries.c.type)).scalars().all() == ["intake"]
+
+
+def test_migration_from_version_1(view_engine: Engine) -> None:
+    """Given views made before search keys existed (version 1), when opened, then the
+    table is added and filled, giving the same rows as new views."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {})
+    expected = dump(view_engine)
+    with view_engine.begin() as conn:
+        s.search_keys.drop(conn)
+        conn.execute(update(s.meta).values(value="1"))
+    assert views.prepare() == ["name search keys (search_keys table)"]
+    assert dump(view_engine) == expected
+
+
+def test_views_from_a_newer_amanat_are_refused(view_engine: Engine) -> None:
+    views = new_views(view_engine)
+    with view_engine.begin() as conn:
+        conn.execute(update(s.meta).values(value=str(s.SCHEMA_VERSION + 1)))
+    with pytest.raises(UnsupportedVersion, match="newer Amanat"):
+        views.prepare()
+
+
+def test_user_place_is_projected(view_engine: Engine) -> None:
+    views = new_views(view_engine)
+    views.apply(
+        [
+            entry(
+                1,
+                [
+                    {
+                        "op": "place.added",
+                        "place": "user:khorgos-post",
+                        "kind": "border_post",
+                        "names": {"kk": "Қорғас", "zh": "霍尔果斯"},
+                        "lat": "44.2",
+                        "lon": "80.4",
+                    }
+                ],
+            )
+        ],
+        {},
+    )
+    with view_engine.connect() as conn:
+        row = conn.execute(select(s.places).where(s.places.c.origin == "user")).one()
+    assert (row.place_id, row.name_kk, row.lat) == ("user:khorgos-post", "Қорғас", "44.2")
+
+
+# -- rebuild equals incremental: a property over random entry sequences -------------
+
+_PERSONS = [P1, P2, P3]
+_TESTIMONIES = [T1, T2]
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[SealedEntry]:
+    """Random record entries: creations, amendments, corrections retracting earlier
+    claims, testimonies linked and withdrawn, sources, rebuttals; times with ties."""
+    made: list[SealedEntry] = []
+    claims_made: list[str] = []
+    for n in range(draw(st.integers(1, 8))):
+        changes: list[dict[str, Any]] = []
+        for _ in range(draw(st.integers(1, 3))):
+            kind = draw(
+                st.sampled_from(
+                    [
+                        "create",
+                        "amend",
+                        "correct",
+                        "testimony",
+                        "link",
+                        "consent",
+                        "source",
+                        "rebuttal",
+                    ]
+                )
+            )
+            person = draw(st.sampled_from(_PERSONS))
+            tid = draw(st.sampled_from(_TESTIMONIES))
+            ref = b.source_ref(testimony=tid)
+            if kind in ("create", "amend"):
+                field = draw(st.sampled_from(["birth", "sex", "name", "status", "hometown"]))
+                value: Any = {
+                    "birth": draw(st.sampled_from(["1975", "1980", "1980-01", "1978..1982"])),
+                    "sex": draw(st.sampled_from(["male", "female"])),
+                    "name": b.name(draw(st.sampled_from(["Айгүл", "Aigul", "阿依古丽"]))),
+                    "status": b.status(
+                        draw(st.sampled_from(["detained", "released"])),
+                        draw(st.sampled_from(["2018", "2019-02"])),
+                    ),
+                    "hometown": b.place_ref(draw(st.sampled_from(["654002", "650102"]))),
+                }[field]
+                claims = [b.claim(field, value, ref)]
+                if draw(st.booleans()):
+                    claims.append(b.claim("document", b.document("cn_resident_id", RID), ref))
+                op = "person.created" if kind == "create" else "person.amended"
+                changes.append({"op": op, "person": person, "claims": claims})
+                base = len(changes) - 1
+                claims_made.extend(f"__{n}.{base}.{i}" for i in range(len(claims)))
+            elif kind == "correct" and claims_made:
+                target = draw(st.sampled_from(claims_made))
+                changes.append(
+                    {
+                        "op": "person.corrected",
+                        "person": person,
+                        "claims": [],
+                        "retract": [target],
+                        "reason": "checked with the family",
+                    }
+                )
+            elif kind == "testimony":
+                changes.append(t1_recorded([person]) | {"testimony": tid, "media": []})
+            elif kind == "link":
+                changes.append({"op": "testimony.linked", "testimony": tid, "persons": [person]})
+            elif kind == "consent":
+                level = draw(st.sampled_from(["withdrawn", "internal", "public_anonymised"]))
+                changes.append(
+                    {
+                        "op": "testimony.consent_changed",
+                        "testimony": tid,
+                        "consent": {"level": level},
+                    }
+                )
+            elif kind == "source":
+                changes.append(
+                    {
+                        "op": "source.added",
+                        "source": S1,
+                        "kind": draw(st.sampled_from(["official_notice", "media_report"])),
+                        "title": "notice",
+                        "persons": [person],
+                    }
+                )
+            elif kind == "rebuttal":
+                changes.append(
+                    {
+                        "op": "rebuttal.added",
+                        "rebuttal": R1,
+                        "person": person,
+                        "kind": "fabricated",
+                        "by": "state media",
+                        "text": "fabricated",
+                        "source": {"source": S1},
+                    }
+                )
+        if not changes:
+            changes.append({"op": "person.created", "person": P1, "claims": []})
+        time = f"2026-01-01T00:00:{draw(st.integers(0, 3)):02d}Z"
+        made.append(entry(n, changes, time=time))
+    # Retractions name claims by their entry's id, known only now.
+    ids = {str(n): e.entry_id[:16] for n, e in enumerate(made)}
+    fixed = []
+    for e in made:
+        raw = json.dumps(e.data)
+        for n, prefix in ids.items():
+            raw = raw.replace(f"__{n}.", f"{prefix}.")
+        fixed.append(
+            SealedEntry(e.entry_id, e.log, e.seq, e.time, e.type, json.loads(raw), e.files)
+        )
+    return fixed
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=histories(), data=st.data())
+def test_rebuild_equals_incremental(
+    view_engine: Engine, history: list[SealedEntry], data: st.DataObject
+) -> None:
+    """Given any history of record entries, when it arrives in any order and in any
+    batches (as syncs bring it), then the tables equal a rebuild from all of it."""
+    views = Views(view_engine, lambda: [])
+    views.clear()
+    views.prepare()
+    order = data.draw(st.permutations(history))
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(order) - 1)), max_size=3)))
+    start = 0
+    for cut in [*cuts, len(order)]:
+        views.apply(order[start:cut], {})
+        start = cut
+    incremental = dump(view_engine)
+    views.clear()
+    views.prepare()
+    views.apply(history, {})
+    assert dump(view_engine) == incremental
+
+
+def test_postgres_and_sqlite_hold_the_same_rows(postgres_url: str, tmp_path: Any) -> None:
+    """Given the scenario projected on both databases, then the rows are identical."""
+    lite = open_sqlite(tmp_path / "v.db", secrets.token_bytes(KEY_BYTES), create=True)
+    name = "same_" + secrets.token_hex(4)
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    pg = open_postgres(make_url(postgres_url).set(database=name).render_as_string(False))
+    try:
+        for engine in (lite, pg):
+            new_views(engine).apply(scenario(), {})
+        assert dump(lite) == dump(pg)
+    finally:
+        lite.dispose()
+        pg.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_insert_of_a_row_outside_the_projection_is_possible_only_in_tests(
+    view_engine: Engine,
+) -> None:
+    """Guard for dump(): it sees rows written by anyone, so a stray row would show."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {})
+    before = dump(view_engine)
+    with view_engine.begin() as conn:
+        conn.execute(
+            insert(s.flags), [{"person_id": P3, "n": 0, "kind": "x", "field": "y", "detail": "z"}]
+        )
+    assert dump(view_engine) != before
