@@ -1,0 +1,184 @@
+"""A desk's views end to end: sealed at a station, pulled, opened, projected, closed.
+
+Given / When / Then. The canary test is the issue's: after projection and a desk
+shutdown, no value from any entry is readable anywhere in the desk's home without the
+passphrase (the views database is SQLCipher under a key derived from the identity).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from amanat.desk.service import Batch, Desk
+from amanat.errors import IntegrityError
+from amanat.records import build as b
+from amanat.records.changes import new_id
+from amanat.vault import copy
+from amanat.vault.seal import FileToSeal, seal_entry
+from amanat.views.read import Query
+from conftest import Org
+
+CANARY_NAME = "Канарейка Zhyltyrbayeva"
+CANARY_NOTE = "CANARY-risk-note-7f3a9c"
+CANARY_ID = "654002197503150027"
+
+
+def _canary_changes(person: str, testimony: str) -> list[dict[str, object]]:
+    ref = b.source_ref(testimony=testimony)
+    return [
+        {
+            "op": "testimony.recorded",
+            "testimony": testimony,
+            "persons": [person],
+            "testifier": {
+                "relationship": "parent",
+                "name": CANARY_NAME,
+                "contact": "+7 700 CANARY",
+            },
+            "consent": {"level": "internal"},
+            "risk_notes": CANARY_NOTE,
+            "media": [{"file": 0}],
+            "transcript": f"{CANARY_NOTE} transcript",
+        },
+        {
+            "op": "person.created",
+            "person": person,
+            "claims": [
+                b.claim("name", b.name(CANARY_NAME), ref),
+                b.claim("document", b.document("cn_resident_id", CANARY_ID), ref),
+                b.claim("status", b.status("in_camp", "2018-04", note=CANARY_NOTE), ref),
+            ],
+        },
+    ]
+
+
+def _station_seals(org: Org, tmp_path: Path, person: str, testimony: str) -> None:
+    media = tmp_path / "photo.txt"
+    media.write_text(f"{CANARY_NOTE} photo bytes", "utf-8")
+    data = b.record_data(_canary_changes(person, testimony), 1)
+    seal_entry(
+        org.station.vault(), org.station_seed, [FileToSeal(media)], entry_type="record", data=data
+    )
+    media.unlink()
+
+
+def _forms(text: str) -> list[bytes]:
+    return [text.encode("utf-8"), text.encode("utf-16-le"), text.encode("utf-16-be")]
+
+
+def test_station_entry_reaches_the_desk_views(org: Org, tmp_path: Path) -> None:
+    """Given a record sealed at the station, when the desk pulls and updates its views,
+    then the person is found, and a rebuild gives the same answer."""
+    person, testimony = new_id("p"), new_id("t")
+    _station_seals(org, tmp_path, person, testimony)
+    with Desk(org.desk, org.desk_keys) as desk:
+        assert desk.search(Query()).total == 0
+        copy.pull_vault(desk.vault, org.station.path / "vault")
+        assert desk.pending() == 1
+        report = desk.update_views()
+        assert (report.entries, report.persons) == (1, 1)
+        assert desk.pending() == 0
+        found = desk.search(Query(name="канарейка"))
+        assert [p.person_id for p in found.persons] == [person]
+        detail = desk.person(person)
+        assert detail.testimonies[0]["risk_notes"] == CANARY_NOTE
+        rebuilt = desk.rebuild_views()
+        assert rebuilt.persons == 1
+        assert desk.person(person).claims == detail.claims
+
+
+def test_desk_writes_its_own_amendment(org: Org, tmp_path: Path) -> None:
+    """Given a person from the station, when a researcher corrects a value at the desk
+    with a reason, then the correction is a new signed entry and the old value stays
+    in the history as retracted."""
+    person, testimony = new_id("p"), new_id("t")
+    _station_seals(org, tmp_path, person, testimony)
+    with Desk(org.desk, org.desk_keys) as desk:
+        copy.pull_vault(desk.vault, org.station.path / "vault")
+        desk.update_views()
+        status = next(c for c in desk.person(person).claims if c["field"] == "status")
+        desk.seal_records(
+            [
+                Batch(
+                    [],
+                    [
+                        {
+                            "op": "person.corrected",
+                            "person": person,
+                            "reason": "the date was 2017",
+                            "retract": [status["claim_id"]],
+                            "claims": [
+                                b.claim(
+                                    "status",
+                                    b.status("in_camp", "2017-04"),
+                                    b.source_ref(testimony=testimony),
+                                )
+                            ],
+                        }
+                    ],
+                )
+            ]
+        )
+        after = desk.person(person)
+    assert after.person["status_date"] == "2017-04"
+    retracted = [c for c in after.claims if c["retracted_by"]]
+    assert [c["claim_id"] for c in retracted] == [status["claim_id"]]
+    assert after.history[-1]["reason"] == "the date was 2017"
+
+
+def test_no_canary_in_the_desk_home_after_shutdown(org: Org, tmp_path: Path) -> None:
+    """Given canary values in a sealed entry, when the desk projects them into its views
+    and shuts down, then no file in the desk's home holds any of them (UTF-8, UTF-16)."""
+    person, testimony = new_id("p"), new_id("t")
+    _station_seals(org, tmp_path, person, testimony)
+    with Desk(org.desk, org.desk_keys) as desk:
+        copy.pull_vault(desk.vault, org.station.path / "vault")
+        desk.update_views()
+        assert desk.person(person).names[0]["text"] == CANARY_NAME  # it was projected
+    views = org.desk.path / "views" / "views.db"
+    assert views.stat().st_size > 0
+    needles = [
+        f for text in (CANARY_NAME, CANARY_NOTE, CANARY_ID, "Zhyltyrbayeva") for f in _forms(text)
+    ]
+    scanned = 0
+    for path in org.desk.path.rglob("*"):
+        assert not any(n.decode("utf-8", "ignore") in path.name for n in needles[:1])
+        if path.is_file():
+            data = path.read_bytes()
+            scanned += 1
+            for needle in needles:
+                assert needle not in data, f"canary readable in {path.relative_to(org.base)}"
+    assert scanned > 5
+
+
+def test_views_of_another_identity_are_rebuilt_not_fatal(org: Org, tmp_path: Path) -> None:
+    """Given views made under another key (as after a restore that rotated the identity),
+    when the desk opens, then it starts fresh views and rebuilds them from the vault."""
+    person, testimony = new_id("p"), new_id("t")
+    _station_seals(org, tmp_path, person, testimony)
+    folder = org.desk.path / "views"
+    folder.mkdir()
+    (folder / "views.db").write_bytes(b"\x8f" * 8192)  # not openable with our key
+    with Desk(org.desk, org.desk_keys) as desk:
+        copy.pull_vault(desk.vault, org.station.path / "vault")
+        desk.update_views()
+        assert desk.search(Query()).total == 1
+
+
+def test_a_forged_log_record_stops_the_projection(org: Org, tmp_path: Path) -> None:
+    """Given a log record whose signature was altered, when the desk updates its views,
+    then it refuses with an integrity error instead of projecting it."""
+    person, testimony = new_id("p"), new_id("t")
+    _station_seals(org, tmp_path, person, testimony)
+    with Desk(org.desk, org.desk_keys) as desk:
+        copy.pull_vault(desk.vault, org.station.path / "vault")
+        log = next(f for f in desk.vault.logs() if f.kid != org.desk.doc.get("desk"))
+        raw = log.records_path.read_bytes()
+        at = raw.index(b'"sig":"') + 8
+        flipped = raw[:at] + (b"A" if raw[at : at + 1] != b"A" else b"B") + raw[at + 1 :]
+        log.records_path.write_bytes(flipped)
+        with pytest.raises(IntegrityError, match="not signed by a trusted key"):
+            desk.update_views()
+        assert desk.search(Query()).total == 0
