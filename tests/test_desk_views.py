@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from amanat.desk.reader import EntryReader
 from amanat.desk.service import Batch, Desk
 from amanat.errors import IntegrityError
 from amanat.records import build as b
@@ -182,3 +183,39 @@ def test_a_forged_log_record_stops_the_projection(org: Org, tmp_path: Path) -> N
         with pytest.raises(IntegrityError, match="not signed by a trusted key"):
             desk.update_views()
         assert desk.search(Query()).total == 0
+
+
+def test_parallel_reader_gives_the_same_entries_and_refuses_forgeries(
+    org: Org, tmp_path: Path
+) -> None:
+    """Given a backlog opened in a worker process (small chunks force the parallel path),
+    then it yields the same entries as opening in-process, and a forged record in a later
+    chunk raises the same integrity error."""
+    for _ in range(7):
+        _station_seals(org, tmp_path, new_id("p"), new_id("t"))
+    desk_vault = org.desk.vault()
+    copy.pull_vault(desk_vault, org.station.path / "vault")
+
+    def reader(parallel_from: int) -> EntryReader:
+        return EntryReader(
+            desk_vault,
+            desk_vault.read_keyring(),
+            [org.desk_keys.identity],
+            org.desk.rekeys_dir,
+            chunk=2,
+            parallel_from=parallel_from,
+        )
+
+    serial, sizes = reader(10**9).entries({})
+    parallel, sizes2 = reader(1).entries({})
+    assert list(parallel) == list(serial) and sizes == sizes2
+    log = next(f for f in desk_vault.logs() if f.kid != org.desk.doc.get("desk"))
+    lines = log.records_path.read_bytes().split(b"\n")
+    at = lines[5].index(b'"sig":"') + 8
+    lines[5] = (
+        lines[5][:at] + (b"A" if lines[5][at : at + 1] != b"A" else b"B") + lines[5][at + 1 :]
+    )
+    log.records_path.write_bytes(b"\n".join(lines))
+    forged, _ = reader(1).entries({})
+    with pytest.raises(IntegrityError, match="not signed by a trusted key"):
+        list(forged)

@@ -16,18 +16,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from amanat.errors import IntegrityError, KeyError_, NotFound
+from amanat.desk.reader import EntryReader
+from amanat.errors import KeyError_, NotFound
 from amanat.records import places as gazetteer
 from amanat.records.build import record_data
 from amanat.vault import durable
 from amanat.vault.home import DeskKeys, Home, views_key
-from amanat.vault.log import Envelope
-from amanat.vault.opening import open_record
 from amanat.vault.seal import FileToSeal, SealReceipt, SealSession
 from amanat.views import engine as engines
 from amanat.views import read
@@ -124,42 +122,10 @@ class Desk:
         return sum(max(0, n - done.get(kid, 0)) for kid, n in self._log_sizes().items())
 
     def _entries(self, start: dict[str, int]) -> tuple[Iterator[SealedEntry], dict[str, int]]:
-        ring = self.vault.read_keyring()
-        rekeys = self.home.rekeys_dir
-        identities = [self.keys.identity]
-        sizes: dict[str, int] = {}
-        plan: list[tuple[str, list[bytes], int]] = []
-        for files in self.vault.logs():
-            lines, _ = files.read_records()
-            sizes[files.kid] = len(lines)
-            plan.append((files.kid, lines, start.get(files.kid, 0)))
-
-        def walk() -> Iterator[SealedEntry]:
-            for kid, lines, first in plan:
-                state = ring.keys.get(kid)
-                for seq in range(first, len(lines)):
-                    env = Envelope.parse(lines[seq], where=f"{kid}/{seq}")
-                    if (
-                        state is None
-                        or env.seq != seq
-                        or not ring.may_write(kid, seq)
-                        or not env.signature_ok(state.key)
-                    ):
-                        raise IntegrityError(
-                            f"Record {seq} of log {kid[:12]} is not signed by a trusted key; "
-                            "run `amanat verify` and do not trust this vault until it passes."
-                        )
-                    yield self._open(env, identities, rekeys)
-
-        return walk(), sizes
-
-    def _open(self, env: Envelope, identities: list[str], rekeys: Path) -> SealedEntry:
-        opened = open_record(self.vault, env, identities, rekeys=rekeys)
-        content = opened.content
-        blobs = tuple(f["blob"] for f in content["files"])
-        return SealedEntry(
-            env.entry, env.log, env.seq, env.time, str(content["type"]), content["data"], blobs
+        reader = EntryReader(
+            self.vault, self.vault.read_keyring(), [self.keys.identity], self.home.rekeys_dir
         )
+        return reader.entries(start)
 
     # -- views -------------------------------------------------------------------------
 

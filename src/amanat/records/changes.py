@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amanat.errors import FormatError, InputError
-from amanat.records.dates import PartialDate
+from amanat.records.dates import PartialDate, stored_date
 from amanat.records.ids import KazakhIin, PassportNumber, ResidentId
 
 __all__ = [
@@ -259,7 +259,7 @@ class _Checker:
     def date(self, value: Any, what: str) -> PartialDate:
         text = self.text(value, what, limit=64)
         try:
-            parsed = PartialDate.parse(text, today=dt.date.max)
+            parsed = stored_date(text)
         except InputError as exc:
             raise self.fail(f"{what}: {exc.message}") from None
         if parsed.to_text() != text:

@@ -25,7 +25,7 @@ from amanat.records.changes import (
     SINGLE_FIELDS,
     Change,
 )
-from amanat.records.dates import PartialDate
+from amanat.records.dates import stored_date
 from amanat.records.grade import Grade, grade_person
 from amanat.records.ids import ResidentId
 
@@ -51,8 +51,7 @@ def value_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _date(text: str) -> PartialDate:
-    return PartialDate.parse(text, today=_FAR_FUTURE)
+_date = stored_date
 
 
 @dataclass(frozen=True)

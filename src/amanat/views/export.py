@@ -45,6 +45,7 @@ __all__ = [
     "check_export_folder",
     "count_rows",
     "export_views",
+    "exported_tables",
 ]
 
 Progress = Callable[[int], None]

@@ -15,7 +15,6 @@ projection of the others.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import unicodedata
 from collections import defaultdict
@@ -27,7 +26,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from amanat.errors import FormatError, UnsupportedVersion
 from amanat.records.changes import Change, read_changes
-from amanat.records.dates import PartialDate
+from amanat.records.dates import stored_date
 from amanat.records.fold import (
     PersonState,
     SourceState,
@@ -83,7 +82,7 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 def _bounds(text: str) -> tuple[str, str]:
-    d = PartialDate.parse(text, today=dt.date.max)
+    d = stored_date(text)
     return d.earliest.isoformat(), d.latest.isoformat()
 
 
