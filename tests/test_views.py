@@ -20,8 +20,8 @@ from sqlalchemy.pool import NullPool
 
 from amanat.errors import UnsupportedVersion
 from amanat.records import build as b
-from amanat.records.changes import SCHEMA, claim_id
-from amanat.views import read
+from amanat.records.changes import SCHEMA, claim_id, read_changes
+from amanat.views import project, read
 from amanat.views import schema as s
 from amanat.views.engine import KEY_BYTES, open_postgres, open_sqlite
 from amanat.views.project import SealedEntry, Views
@@ -528,3 +528,23 @@ def test_insert_of_a_row_outside_the_projection_is_possible_only_in_tests(
             insert(s.flags), [{"person_id": P3, "n": 0, "kind": "x", "field": "y", "detail": "z"}]
         )
     assert dump(view_engine) != before
+
+
+def test_folding_in_two_processes_gives_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given the scenario, when its persons are folded half in a forked worker, then the
+    rows equal a fold in one process."""
+    by_subject: dict[str, list[Any]] = {}
+    links: dict[str, list[str]] = {}
+    for e in scenario():
+        for c in read_changes(e.entry_id, e.time, e.data, e.files):
+            by_subject.setdefault(c.subject, []).append(c)
+            for p in c.body.get("persons", []) if c.op != "rebuttal.added" else []:
+                links.setdefault(p, []).append(c.subject)
+    args = (by_subject, links, [P1, P2], [T1, T2], [S1], [])
+    def rows(found: project.Rows) -> dict[str, list[Any]]:
+        return {table: sorted(batch, key=repr) for table, batch in found.items()}
+
+    single = rows(project.fold_rows(*args))
+    assert single["persons"] and single["testimonies"]
+    monkeypatch.setattr(project, "_PARALLEL_FROM", 1)
+    assert rows(project.fold_in_parallel(*args)) == single

@@ -3,25 +3,38 @@
 An organisation with five trustees (three needed) and one desk; an intake station that
 can seal but not read; sample testimonies sealed at the station; a verification
 without keys; the desk pulling the station's vault and opening an entry and its files;
-a proof bundle checked as a court would; and a tampered copy caught by ``verify``.
+a proof bundle checked as a court would; a tampered copy caught by ``verify``; and the
+desk's victims database filled with forty fictional persons (``records.demo_data``),
+shown as ``amanat persons`` and ``amanat person`` would show them.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
+import os
 import shutil
 import tempfile
+import textwrap
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
+from amanat.bootstrap import open_desk
+from amanat.cli.records_commands import person_page, persons_table
+from amanat.desk.service import Batch
 from amanat.mirrors.config import MirrorConfig, MirrorEntry
 from amanat.mirrors.status import home_status
 from amanat.mirrors.sync import sync_home
+from amanat.records.demo_data import DemoBatch, DemoData, demo_data
+from amanat.records.places import Gazetteer
 from amanat.settings import Settings
 from amanat.vault import copy, enrol, opening, proof, seal, verify
 from amanat.vault.home import Home
 from amanat.vault.shares import read_share_file
+from amanat.views import read
 
 __all__ = ["COMMANDS", "run"]
 
@@ -52,7 +65,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     base.mkdir(parents=True, exist_ok=True)
     said: list[str] = []
     try:
-        _story(base, settings, said)
+        _story(base, settings, said, keep=bool(args.keep))
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
@@ -60,7 +73,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _story(base: Path, settings: Settings, said: list[str]) -> None:
+def _story(base: Path, settings: Settings, said: list[str], *, keep: bool) -> None:
     work = min(settings.scrypt_work_factor, 16)  # a demo desk: quick to unlock
     _say(said, f"Amanat demo in {base}\n")
     result = enrol.init_org(
@@ -162,7 +175,75 @@ def _story(base: Path, settings: Settings, said: list[str]) -> None:
         f"8. Synced the station to {len(synced.mirrors)} folder mirrors (a USB disk and a NAS "
         f"stand-in); entries not yet safe: {unsafe}. A seizure of the office loses nothing.",
     )
+    _database(base, desk, settings, said, keep=keep)
     _say(said, "\nDone: sealed, verified, opened, proven, tampering caught, and mirrored.")
+
+
+def _batches(batches: Sequence[DemoBatch], folder: Path) -> list[Batch]:
+    """The demo's generated files written out (each batch in its own folder), as Batches."""
+    out = []
+    for n, batch in enumerate(batches):
+        where = folder / f"{n:02d}"
+        where.mkdir(parents=True)
+        files = []
+        for f in batch.files:
+            (where / f.name).write_bytes(f.content)
+            files.append(seal.FileToSeal(where / f.name, f.name, f.media_type))
+        out.append(Batch(files, list(batch.changes), batch.note))
+    return out
+
+
+def _indented(text: str) -> str:
+    return textwrap.indent(text, "     ")
+
+
+def _database(base: Path, desk: Home, settings: Settings, said: list[str], *, keep: bool) -> None:
+    data: DemoData = demo_data()
+    media = base / "demo-media"
+    # A demo never writes into a server's PostgreSQL views, whatever the settings say.
+    local = dataclasses.replace(settings, views_url="")
+    with open_desk(desk, DEMO_PASSPHRASE, local) as records:
+        receipts = records.seal_records(_batches(data.intake, media / "intake"))
+        # Entries are timed to the second and folded in (time, entry id) order: waiting
+        # for the next second puts the corrections after what they correct in each
+        # person's history, as they would be at a real desk.
+        time.sleep(1.05 - time.time() % 1)
+        later = data.follow_up([r.entry_id for r in receipts])
+        records.seal_records(_batches(later, media / "follow-up"))
+        page = records.search(read.Query(limit=8))
+        detail = records.person(data.featured["showcase"])
+    shutil.rmtree(media)
+    places = Gazetteer.load_builtin()
+    recorded = sum(c["op"] == "testimony.recorded" for b in data.intake for c in b.changes)
+    _say(
+        said,
+        f"9. The desk's victims database: {page.total} fictional persons (every one marked "
+        f"{'DEMO'}), {recorded} testimonies by relatives, official papers, a correction, a "
+        "withdrawn consent and state rebuttals, sealed as record entries and projected "
+        "into the desk's encrypted views.",
+    )
+    _say(said, f"   `amanat persons` lists them (here the first 8 of {page.total}):")
+    _say(said, _indented(persons_table(page, 1, 8, places, footer=False)))
+    _say(said, "   `amanat person ID` shows one, with where every value comes from:")
+    _say(said, _indented(person_page(detail, places)))
+    if keep:
+        secret = base / "demo-passphrase.txt"
+        fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(DEMO_PASSPHRASE + "\n")
+        opts = f"--home {base / 'desk'} --passphrase-file {secret}"
+        _say(said, "   Try it yourself on the kept demo desk:")
+        for example in (
+            "persons --name nur",
+            "persons --county 伊宁县 --ever in_camp --from 2018 --to 2019",
+            "persons --flagged",
+            "persons --min-grade 3",
+            f"person {data.featured['id_conflict']}",
+            "id check 650102198001010012",
+            f"export --out {base / 'export'}",
+        ):
+            needs_desk = not example.startswith("id ")
+            _say(said, f"     amanat {example}" + (f" {opts}" if needs_desk else ""))
 
 
 COMMANDS = {"demo": run}

@@ -3,16 +3,13 @@ populated database (``amanat demo``).
 
 Everything here is invented, and says so where it is shown:
 
-- names are composed from syllables (``Qaitanbek Boldosuly``), not taken from any list
-  of real people, and every person also carries the alias ``DEMO-nn``;
+- names are composed from syllables (``records.fiction``), not taken from any list of
+  real people, and every person also carries the alias ``DEMO-nn``;
 - every ``person.created`` gives the reason "Fictional demo record (DEMO)", every
   testimony's transcript starts with ``DEMO``, every file is named ``DEMO-…`` and every
   picture has "DEMO" drawn into it;
-- resident ID numbers are valid (the desk refuses anything else) and use real Xinjiang
-  county codes, but their sequence codes are 996-999, which the registration offices are
-  commonly said to keep for people aged over 100 (a rule cited with GB 11643-1999, not
-  written in it); nobody in this data is that old, so the numbers should belong to no
-  one. Kazakh IINs are valid by their check digit only.
+- resident ID numbers are valid, on real Xinjiang county codes, but with sequence codes
+  kept for centenarians, so they should belong to no one (``records.fiction``).
 
 Every feature of the database appears at least once: names in Latin, Cyrillic, Chinese
 and Uyghur Arabic script; birth dates said to the day, month, year, "about" a year or
@@ -48,6 +45,7 @@ from amanat.records.fiction import (
     hui_name,
     kazakh_iin,
     resident_id,
+    said_birth,
     turkic_name,
 )
 from amanat.records.places import Gazetteer
@@ -379,8 +377,8 @@ class _Writer:
         return tid, testifier
 
     def new_name(self, plan: _Plan) -> FictionalName:
-        """A name sharing no word with an earlier person's, so each is easy to tell apart
-        (and search_keys, whose primary key lacks person_id, takes them; see the report)."""
+        """A name sharing no word with an earlier person's, so that in the demo each
+        person is easy to tell apart and a name search finds one person."""
         for _ in range(1000):
             if plan.ethnicity == "hui":
                 name = hui_name(self.rng)

@@ -16,9 +16,12 @@ projection of the others.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,23 +159,30 @@ class Views:
         """Project new entries and record how far each log has been read (one transaction)."""
         report = ApplyReport()
         with self.engine.begin() as conn:
-            known = set()
+            # Views with no changes yet (new, or being rebuilt) are folded from the
+            # changes in memory rather than read back: the same input, half the work.
+            fresh: _Fresh | None = None
+            if conn.execute(select(s.changes.c.entry_id).limit(1)).first() is None:
+                fresh = _Fresh()
+            known: set[tuple[str, str]] = set()
             batch = []
             for entry in entries:
                 batch.append(entry)
                 if len(batch) >= _CHUNK:
-                    known |= self._store(conn, batch, report)
+                    known |= self._store(conn, batch, report, fresh)
                     batch = []
                     if progress:
                         progress(_CHUNK)
-            known |= self._store(conn, batch, report)
+            known |= self._store(conn, batch, report, fresh)
             if progress and batch:
                 progress(len(batch))
-            persons, testimonies, sources, places = self._affected(conn, known)
-            self._refold(conn, persons, testimonies, sources, places)
-            report.persons = len(persons)
-            report.testimonies = len(testimonies)
-            report.sources = len(sources)
+            if fresh is not None:
+                counts = self._refold_fresh(conn, fresh)
+            else:
+                persons, testimonies, sources, places = self._affected(conn, known)
+                self._refold(conn, persons, testimonies, sources, places)
+                counts = (len(persons), len(testimonies), len(sources))
+            report.persons, report.testimonies, report.sources = counts
             for log, size in sorted(log_sizes.items()):
                 done = conn.execute(select(s.logs.c.size).where(s.logs.c.log == log)).first()
                 if done is None:
@@ -182,7 +192,11 @@ class Views:
         return report
 
     def _store(
-        self, conn: Connection, batch: list[SealedEntry], report: ApplyReport
+        self,
+        conn: Connection,
+        batch: list[SealedEntry],
+        report: ApplyReport,
+        fresh: _Fresh | None,
     ) -> set[tuple[str, str]]:
         """Insert new entries and their changes; the (op, subject) pairs they touch."""
         if not batch:
@@ -235,6 +249,8 @@ class Views:
                     }
                 )
                 touched.add((c.op, subject))
+                if fresh is not None:
+                    fresh.by_subject[subject].append(c)
                 for person in c.body.get("persons", []) if c.op != "rebuttal.added" else []:
                     link_rows[(subject, person)] = {"subject": subject, "person_id": person}
         report.changes += len(change_rows)
@@ -253,6 +269,9 @@ class Views:
             new = [v for k, v in sorted(link_rows.items()) if k not in existing]
             if new:
                 conn.execute(insert(s.links), new)
+            if fresh is not None:
+                for row in new:
+                    fresh.links[row["person_id"]].append(row["subject"])
         return touched
 
     def _affected(
@@ -349,28 +368,23 @@ class Views:
             place_ids = sorted(places)
             self._delete_persons(conn, person_ids)
             self._delete_subjects(conn, testimony_ids, source_ids, place_ids)
-        rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for t in testimony_ids:
-            state = fold_testimony(t, by_subject.get(t, []))
-            if state is not None:
-                _testimony_rows(state, rows)
-        for src in source_ids:
-            source = fold_source(src, by_subject.get(src, []))
-            if source is not None:
-                _source_rows(source, rows)
-        for place in place_ids:
-            _place_rows(by_subject.get(place, []), rows)
-        for p in person_ids:
-            changes = list(by_subject.get(p, []))
-            for subject in links.get(p, ()):
-                changes.extend(by_subject.get(subject, []))
-            person = fold_person(p, changes)
-            if person is not None:
-                _person_rows(person, rows)
-        for table in s.TABLES:
-            batch = rows.get(table.name)
-            if batch:
-                conn.execute(insert(table), batch)
+        rows = fold_rows(by_subject, links, person_ids, testimony_ids, source_ids, place_ids)
+        _write_rows(conn, rows)
+
+    def _refold_fresh(self, conn: Connection, fresh: _Fresh) -> tuple[int, int, int]:
+        """Fold everything in ``fresh`` into views that held no changes before."""
+        by_subject = fresh.by_subject
+        person_ids = sorted(
+            {c.subject for cs in by_subject.values() for c in cs if c.op.startswith("person.")}
+        )
+        testimony_ids = sorted(k for k in by_subject if k.startswith("t_"))
+        source_ids = sorted(k for k in by_subject if k.startswith("s_"))
+        place_ids = sorted(k for k in by_subject if k.startswith("user:"))
+        rows = fold_in_parallel(
+            by_subject, fresh.links, person_ids, testimony_ids, source_ids, place_ids
+        )
+        _write_rows(conn, rows)
+        return len(person_ids), len(testimony_ids), len(source_ids)
 
     def _delete_persons(self, conn: Connection, person_ids: Sequence[str]) -> None:
         for part in _chunks(person_ids):
@@ -404,6 +418,113 @@ class Views:
                 conn.execute(delete(table).where(table.c.source_id.in_(part)))
         for part in _chunks(place_ids):
             conn.execute(delete(s.places).where(s.places.c.place_id.in_(part)))
+
+
+@dataclass
+class _Fresh:
+    """Changes stored by this apply, by subject, with the links they made."""
+
+    by_subject: dict[str, list[Change]] = field(default_factory=lambda: defaultdict(list))
+    links: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+Rows = dict[str, list[tuple[Any, ...]]]
+
+
+def fold_rows(
+    by_subject: dict[str, list[Change]],
+    links: dict[str, list[str]],
+    person_ids: Sequence[str],
+    testimony_ids: Sequence[str],
+    source_ids: Sequence[str],
+    place_ids: Sequence[str],
+) -> Rows:
+    """The rows of every given subject, as tuples in each table's column order."""
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for t in testimony_ids:
+        state = fold_testimony(t, by_subject.get(t, []))
+        if state is not None:
+            _testimony_rows(state, rows)
+    for src in source_ids:
+        source = fold_source(src, by_subject.get(src, []))
+        if source is not None:
+            _source_rows(source, rows)
+    for place in place_ids:
+        _place_rows(by_subject.get(place, []), rows)
+    for p in person_ids:
+        changes = list(by_subject.get(p, []))
+        for subject in links.get(p, ()):
+            changes.extend(by_subject.get(subject, []))
+        person = fold_person(p, changes)
+        if person is not None:
+            _person_rows(person, rows)
+    out: Rows = {}
+    for table in s.TABLES:
+        names = [c.name for c in table.columns]
+        out[table.name] = [tuple(r[n] for n in names) for r in rows.get(table.name, ())]
+    return out
+
+
+_PARALLEL_FROM = 5_000  # persons; below this a second process costs more than it saves
+_SHARED: tuple[dict[str, list[Change]], dict[str, list[str]]] | None = None
+
+
+def _fold_half(person_ids: Sequence[str]) -> Rows:
+    assert _SHARED is not None
+    return fold_rows(_SHARED[0], _SHARED[1], person_ids, (), (), ())
+
+
+def fold_in_parallel(
+    by_subject: dict[str, list[Change]],
+    links: dict[str, list[str]],
+    person_ids: Sequence[str],
+    testimony_ids: Sequence[str],
+    source_ids: Sequence[str],
+    place_ids: Sequence[str],
+) -> Rows:
+    """``fold_rows``, with half the persons folded in a forked worker on a second core.
+
+    The fold is pure, so which process folds a person changes nothing in its rows.
+    """
+    if len(person_ids) < _PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        return fold_rows(by_subject, links, person_ids, testimony_ids, source_ids, place_ids)
+    global _SHARED
+    _SHARED = (by_subject, links)
+    half = len(person_ids) // 2
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            theirs = pool.submit(_fold_half, person_ids[:half])
+            mine = fold_rows(
+                by_subject, links, person_ids[half:], testimony_ids, source_ids, place_ids
+            )
+            other = theirs.result()
+    finally:
+        _SHARED = None
+    return {name: other.get(name, []) + rows for name, rows in mine.items()}
+
+
+def _write_rows(conn: Connection, rows: Rows) -> None:
+    """Insert folded rows. On SQLite, straight through the driver: SQLAlchemy's per-row
+    parameter processing cost more than SQLite's own insert (benchmarks/views.py)."""
+    sqlite = conn.dialect.name == "sqlite"
+    for table in s.TABLES:
+        batch = rows.get(table.name)
+        if not batch:
+            continue
+        names = [c.name for c in table.columns]
+        if sqlite:
+            columns = ", ".join(f'"{n}"' for n in names)
+            marks = ", ".join("?" for _ in names)
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                # Names from our own schema, values as parameters: nothing typed is spliced.
+                sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})'  # noqa: S608
+                cursor.executemany(sql, batch)
+            finally:
+                cursor.close()
+        else:
+            conn.execute(insert(table), [dict(zip(names, r, strict=True)) for r in batch])
 
 
 # -- rows ---------------------------------------------------------------------------

@@ -1,0 +1,493 @@
+"""The victims-database commands: ``id check``, ``persons``, ``person``, ``views``, ``export``.
+
+Each command checks what was typed first (a mistyped date or county is one sentence,
+before any passphrase is asked), opens the desk, brings its views up to date with the
+vault (so whatever ``amanat sync`` pulled is visible), calls one library function and
+prints plain words, or JSON with ``--json``. ``persons_table`` and ``person_page`` are
+also what ``amanat demo`` shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import re
+import sys
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from amanat.bootstrap import open_desk, open_home
+from amanat.cli.output import print_result
+from amanat.cli.prompts import ask_passphrase
+from amanat.desk import Desk
+from amanat.errors import InputError, UsageError
+from amanat.records.changes import SINGLE_FIELDS, STATUSES
+from amanat.records.dates import PartialDate
+from amanat.records.ids import KazakhIin, ResidentId
+from amanat.records.places import Gazetteer
+from amanat.settings import Settings
+from amanat.views import read
+from amanat.views.export import check_export_folder, count_rows, export_views
+from amanat.views.project import ApplyReport
+
+__all__ = ["COMMANDS", "CountBar", "person_page", "persons_table"]
+
+_MANY = 500  # entries or rows below which no progress bar is worth drawing
+_SHORT = 10  # characters of a t_/s_/r_ id shown in running text ("t_3f2a9c01")
+
+
+class CountBar:
+    """A progress bar over a count of entries or rows, on stderr when it is a terminal."""
+
+    def __init__(self, label: str, total: int, unit: str, stream: TextIO | None = None) -> None:
+        self.label, self.unit = label, unit
+        self.total = max(total, 1)
+        self.done = 0
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() and total >= _MANY
+
+    def __call__(self, amount: int) -> None:
+        self.done += amount
+        if self.enabled:
+            share = min(self.done / self.total, 1.0)
+            self.stream.write(
+                f"\r{self.label} [{'#' * int(share * 30):<30}] {share:4.0%}  "
+                f"{min(self.done, self.total)} / {self.total} {self.unit}"
+            )
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+@contextmanager
+def _desk(args: argparse.Namespace, settings: Settings) -> Iterator[Desk]:
+    home = open_home(args.home, settings)
+    with open_desk(home, ask_passphrase(settings, args.passphrase_file), settings) as desk:
+        yield desk
+
+
+def _catch_up(desk: Desk) -> ApplyReport:
+    """Apply what the vault holds and the views do not yet (after a sync or a pull)."""
+    bar = CountBar("Updating the views", desk.pending(), "entries")
+    try:
+        return desk.update_views(bar)
+    finally:
+        bar.close()
+
+
+# -- text layout -----------------------------------------------------------------------
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal columns (Chinese characters take two), padded."""
+    if _width(text) > width:
+        out = ""
+        for char in text:
+            if _width(out + char) > width - 1:
+                break
+            out += char
+        text = out + "…"
+    return text + " " * (width - _width(text))
+
+
+def _place(code: str | None, places: Gazetteer) -> str:
+    """A place code with a name a volunteer can read, Kazakh or Russian first."""
+    if not code:
+        return ""
+    place = places.get(code)
+    if place is None:
+        return code
+    name = next(
+        (n for n in (place.name_in(x) for x in ("kk", "ru", "en", "zh-Hans", "zh")) if n),
+        place.name,
+    )
+    return f"{name} ({code})" if not code.startswith("osm:") else name
+
+
+def _place_ref(value: dict[str, Any] | None, places: Gazetteer) -> str:
+    if not value:
+        return ""
+    parts = [_place(value.get("place"), places), value.get("text", "")]
+    return ", ".join(p for p in parts if p)
+
+
+def persons_table(
+    result: read.SearchResult, page: int, limit: int, places: Gazetteer, *, footer: bool = True
+) -> str:
+    """One page of search results as a table a person can read."""
+    pages = max(1, -(-result.total // limit))
+    if result.total == 0:
+        return "No person matches."
+    if not result.persons:
+        return f"Page {page} is past the end: {result.total} persons fill {pages} page(s)."
+    columns = (("ID", 34), ("NAME", 24), ("BORN", 10), ("HOMETOWN", 18), ("STATUS", 22))
+    head = "  ".join(_fit(name, w) for name, w in columns) + "  GRADE           T  F"
+    lines = [head]
+    for p in result.persons:
+        status = " ".join(x for x in (p.status or "", p.status_date or "") if x)
+        cells = (p.person_id, p.name, p.birth or "", _place(p.hometown, places), status)
+        row = "  ".join(_fit(v, w) for v, (_, w) in zip(cells, columns, strict=True))
+        grade = f"{p.grade} {p.grade_label}"
+        lines.append(f"{row}  {grade:<14}  {p.n_testimonies:>1}  {p.n_flags:>1}".rstrip())
+    if not footer:
+        return "\n".join(lines)
+    lines.append(
+        f"{result.total} person(s); page {page} of {pages}. "
+        "T: testimonies, F: flags (conflicts). Show one: amanat person ID"
+    )
+    if page < pages:
+        lines.append(f"Next page: the same command with --page {page + 1}")
+    return "\n".join(lines)
+
+
+def _value(field: str, value: Any, places: Gazetteer) -> str:
+    if field == "name":
+        return str(value["text"])
+    if field == "hometown":
+        return _place_ref(value, places)
+    if field == "document":
+        country = f" ({value['country']})" if value.get("country") else ""
+        return f"{value['kind']} {value['number']}{country}"
+    if field == "photo":
+        return f"photo, sealed file {str(value.get('blob', ''))[:12]}"
+    if field == "relative":
+        who = value.get("name") or value.get("person", "")
+        return f"{value['relation']}: {who}"
+    if field == "status":
+        return f"{value['status']} {value['date']}"
+    return str(value)
+
+
+def _sources(detail: read.PersonDetail) -> dict[str, str]:
+    """Short words for each testimony and source the page cites."""
+    out: dict[str, str] = {}
+    for t in detail.testimonies:
+        out[t["testimony_id"]] = f"{t['relationship']}'s testimony {t['testimony_id'][:_SHORT]}"
+    for src in detail.sources:
+        out[src["source_id"]] = f"{src['kind']} {src['source_id'][:_SHORT]}"
+    return out
+
+
+def _cited(kind: str, ident: str, locator: str, sources: dict[str, str]) -> str:
+    said = sources.get(ident, f"{kind} {ident[:_SHORT]}")
+    return f"{said}, {locator}" if locator else said
+
+
+def _values(detail: read.PersonDetail, cites: dict[str, str], places: Gazetteer) -> list[str]:
+    out = ["Values, and where each comes from (* the value shown where sources differ)"]
+    for c in detail.claims:
+        if c["field"] in ("name", "status"):
+            continue
+        mark = "*" if c["chosen"] and c["field"] in SINGLE_FIELDS else " "
+        retracted = f"  [retracted by {c['retracted_by']}]" if c["retracted_by"] else ""
+        where = _cited(c["source_kind"], c["source_id"], c["locator"], cites)
+        value = _value(c["field"], c["value"], places)
+        out.append(f"  {c['field']:<11} {mark} {_fit(value, 34)} {where}{retracted}")
+    if detail.identifiers:
+        out += ["", "Identity numbers"]
+        for i in detail.identifiers:
+            line = f"  {i['kind']} {i['number']}"
+            if i["decoded_birth"]:
+                region = _place(i["decoded_region"], places)
+                line += f": born {i['decoded_birth']}, {i['decoded_sex']}, issued in {region}"
+            out.append(line)
+    out += ["", f"Flags: conflicts to check ({len(detail.flags)})"]
+    out += [f"  ! {f['field']}, {f['kind']}: {f['detail']}" for f in detail.flags] or ["  none"]
+    return out
+
+
+def _timeline(detail: read.PersonDetail, cites: dict[str, str], places: Gazetteer) -> list[str]:
+    out = ["Status timeline"]
+    for e in detail.timeline:
+        place = _place_ref({"place": e["place_code"], "text": e["place_text"] or ""}, places)
+        term = e["term"] and f"term {e['term']}"
+        charge = e["charge"] and f"charge: {e['charge']}"
+        extra = "; ".join(x for x in (place, term, charge, e["note"]) if x)
+        out.append(f"  {e['date']:<22} {e['status']:<14} {extra}".rstrip())
+        out.append(f"  {'':<37} ({_cited(e['source_kind'], e['source_id'], '', cites)})")
+    if not detail.timeline:
+        out.append("  no status recorded")
+    return out
+
+
+def _testimonies(detail: read.PersonDetail, places: Gazetteer) -> list[str]:
+    out = [f"Testimonies ({len(detail.testimonies)})"]
+    for t in detail.testimonies:
+        name = f" {t['testifier_name']}" if t.get("testifier_name") else ""
+        out.append(f"  {t['testimony_id']}  by the {t['relationship']}{name}")
+        place = _place_ref({"place": t["place_code"], "text": t["place_text"] or ""}, places)
+        out.append(
+            f"      recorded {t['recorded'] or 'on an unknown date'}"
+            + (f" in {place}" if place else "")
+            + f"; language {t['language'] or 'not given'}; {t['n_media']} media file(s)"
+        )
+        consent = t["consent_detail"]
+        how = ", ".join(str(x) for x in (consent.get("how"), consent.get("given")) if x)
+        out.append(f"      consent: {t['consent']}" + (f" ({how})" if how else ""))
+        if t["risk_notes"]:
+            out.append(f"      risk: {t['risk_notes']}")
+    return out
+
+
+def _documents(detail: read.PersonDetail, cites: dict[str, str]) -> list[str]:
+    out = [f"Sources ({len(detail.sources)})"]
+    for src in detail.sources:
+        issuer = src["issuer"] and f"issued by {src['issuer']}"
+        about = "; ".join(x for x in (src["title"], src["date"] or "", issuer) if x)
+        reference = f"; reference {src['reference']}" if src["reference"] else ""
+        out.append(f"  {src['source_id']}  {src['kind']}: {about}")
+        out.append(f"      {src['n_files']} sealed file(s){reference}")
+    if detail.rebuttals:
+        out += ["", f"Rebuttals by the state ({len(detail.rebuttals)}; shown, never hidden)"]
+        for r in detail.rebuttals:
+            when = f", {r['date']}" if r["date"] else ""
+            where = _cited(r["source_kind"], r["source_id"], "", cites)
+            out.append(f"  {r['kind']}, by {r['by']}{when}")
+            out.append(f'      "{r["text"]}" ({where})')
+    return out
+
+
+def person_page(detail: read.PersonDetail, places: Gazetteer) -> str:
+    """Everything known about one person, each value with where it comes from."""
+    p = detail.person
+    cites = _sources(detail)
+    out = [f"{p['display_name']}   {p['person_id']}"]
+    reasons = "; ".join(p["grade_reasons"])
+    out.append(f"Evidence grade {p['grade']} ({p['grade_label']}): {reasons}.")
+    if p.get("status"):
+        out.append(f"Status now: {p['status']}, {p['status_date']} (the latest event).")
+    out += ["", "Names"]
+    for n in detail.names:
+        about = ", ".join(x for x in (n["script"], n.get("language"), n.get("form")) if x)
+        out.append(f"  {_fit(n['text'], 34)}  {about}")
+    for section in (
+        _values(detail, cites, places),
+        _timeline(detail, cites, places),
+        _testimonies(detail, places),
+        _documents(detail, cites),
+    ):
+        out += ["", *section]
+    out += ["", "History of changes"]
+    for h in detail.history:
+        reason = f": {h['reason']}" if h["reason"] else ""
+        out.append(f"  {h['time']}  {h['op']}{reason}")
+    return "\n".join(out)
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+def _region_json(rid: ResidentId) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(r) for r in rid.region]
+
+
+def cmd_id_check(args: argparse.Namespace, settings: Settings) -> int:
+    compact = re.sub(r"[\s\-]", "", args.number)
+    kind = args.kind
+    if kind == "auto":
+        kind = {12: "kz", 15: "cn", 18: "cn"}.get(len(compact), "")
+        if not kind:
+            raise InputError(
+                f"this number has {len(compact)} characters: a PRC resident ID has 18 "
+                "(15 on old cards) and a Kazakh IIN 12."
+            )
+    if kind == "kz":
+        iin = KazakhIin.decode(args.number)
+        data = {
+            "kind": "kz_iin",
+            "valid": True,
+            "number": iin.number,
+            "birth_date": iin.birth_date.isoformat(),
+            "sex": iin.sex,
+        }
+        text = (
+            f"Valid Kazakh IIN: {iin.number}\n  Born: {data['birth_date']}\n  Sex: {iin.sex}\n"
+            "  (An IIN's check digit catches fewer typing mistakes than a resident ID's.)"
+        )
+        print_result(args, data, text)
+        return 0
+    rid = ResidentId.decode(args.number)
+    places = Gazetteer.load_builtin()
+    today = places.for_region_code(rid.region_code)
+    data = {
+        "kind": "cn_resident_id",
+        "valid": True,
+        "number": rid.number,
+        "legacy_number": rid.legacy_number,
+        "region_code": rid.region_code,
+        "region": _region_json(rid),
+        "in_xinjiang": rid.in_xinjiang,
+        "place_today": None if today is None else {"id": today.id, "name": today.name},
+        "birth_date": rid.birth_date.isoformat(),
+        "sex": rid.sex,
+        "notes": rid.notes(),
+    }
+    lines = [f"Valid PRC resident ID: {rid.number}"]
+    if rid.legacy_number:
+        lines.append(f"  Old 15-digit form {rid.legacy_number}, converted to 18 characters.")
+    where = "in Xinjiang" if rid.in_xinjiang else "outside Xinjiang"
+    lines.append(f"  Region {rid.region_code}, {where}:")
+    for r in rid.region:
+        years = ""
+        if r.valid_from or r.valid_until:
+            years = f" (this name {r.valid_from or ''}–{r.valid_until or 'today'})"
+        lines.append(f"    {r.level:<11} {r.name}{years}")
+    if today is not None and today.id != rid.region_code:
+        lines.append(f"  Today this is {_place(today.id, places)}.")
+    lines.append(f"  Born: {data['birth_date']}")
+    lines.append(f"  Sex: {rid.sex}")
+    lines += [f"  Note: {n}" for n in rid.notes()]
+    print_result(args, data, "\n".join(lines))
+    return 0
+
+
+def _day_bound(text: str, option: str, *, latest: bool) -> str:
+    if not text.strip():
+        return ""
+    try:
+        date = PartialDate.parse(text, today=dt.date.today())
+    except InputError as exc:
+        raise InputError(f"{option}: {exc.message}") from None
+    return (date.latest if latest else date.earliest).isoformat()
+
+
+def _county(text: str, places: Gazetteer) -> str:
+    text = text.strip()
+    if not text or text.startswith("user:"):
+        return text
+    return places.resolve(text, kinds=("county", "prefecture")).id
+
+
+def _query(args: argparse.Namespace, places: Gazetteer) -> read.Query:
+    """The search as typed, checked before the desk is opened."""
+    for option, status in (("--status", args.status), ("--ever", args.ever)):
+        if status and status not in STATUSES:
+            raise UsageError(
+                f"{option}: unknown status {status[:30]!r}; use one of {', '.join(STATUSES)}."
+            )
+    if not 0 <= args.min_grade <= 4:
+        raise UsageError("--min-grade is an evidence grade from 0 to 4.")
+    if not 1 <= args.limit <= read.MAX_PAGE:
+        raise UsageError(f"--limit is between 1 and {read.MAX_PAGE} rows per page.")
+    if args.page < 1:
+        raise UsageError("--page starts at 1.")
+    return read.Query(
+        name=args.name,
+        id_number=args.id_number,
+        county=_county(args.county, places),
+        status=args.status,
+        ever_status=args.ever,
+        date_from=_day_bound(args.date_from, "--from", latest=False),
+        date_to=_day_bound(args.date_to, "--to", latest=True),
+        min_grade=args.min_grade,
+        flagged=args.flagged,
+        limit=args.limit,
+        offset=(args.page - 1) * args.limit,
+    )
+
+
+def cmd_persons(args: argparse.Namespace, settings: Settings) -> int:
+    places = Gazetteer.load_builtin()
+    query = _query(args, places)
+    with _desk(args, settings) as desk:
+        _catch_up(desk)
+        result = desk.search(query)
+    rows = []
+    for p in result.persons:
+        row = dataclasses.asdict(p)
+        row["hometown_name"] = _place(p.hometown, places) if p.hometown else None
+        rows.append(row)
+    data = {"total": result.total, "page": args.page, "limit": args.limit, "persons": rows}
+    print_result(args, data, persons_table(result, args.page, args.limit, places))
+    return 0
+
+
+def cmd_person(args: argparse.Namespace, settings: Settings) -> int:
+    with _desk(args, settings) as desk:
+        _catch_up(desk)
+        detail = desk.person(args.person_id.strip())
+    print_result(args, detail.to_json(), person_page(detail, Gazetteer.load_builtin()))
+    return 0
+
+
+def _report(report: ApplyReport, done: str) -> tuple[dict[str, Any], str]:
+    data = dataclasses.asdict(report)
+    if report.entries == 0 and not report.migrated:
+        return data, "The views are up to date: no new entries."
+    lines = [
+        f"Views {done}: {report.entries} entries read ({report.records} record entries, "
+        f"{report.changes} changes); {report.persons} persons, {report.testimonies} "
+        f"testimonies and {report.sources} sources written."
+    ]
+    lines += [f"Migrated: {m}." for m in report.migrated]
+    if report.problems:
+        lines.append(f"{len(report.problems)} record entries could not be used and were skipped:")
+        lines += [f"  {entry[:12]}: {problem}" for entry, problem in report.problems]
+    return data, "\n".join(lines)
+
+
+def cmd_views_update(args: argparse.Namespace, settings: Settings) -> int:
+    with _desk(args, settings) as desk:
+        report = _catch_up(desk)
+    print_result(args, *_report(report, "updated"))
+    return 0
+
+
+def cmd_views_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    with _desk(args, settings) as desk:
+        total = sum(desk.views.projected_sizes().values()) + desk.pending()
+        bar = CountBar("Rebuilding the views", total, "entries")
+        try:
+            report = desk.rebuild_views(bar)
+        finally:
+            bar.close()
+    print_result(args, *_report(report, "rebuilt from the vault"))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    out = Path(args.out).expanduser().absolute()
+    check_export_folder(out)  # before the passphrase is asked
+    with _desk(args, settings) as desk:
+        _catch_up(desk)
+        bar = CountBar("Exporting", sum(count_rows(desk.engine).values()), "rows")
+        try:
+            report = export_views(desk.engine, out, bar)
+        finally:
+            bar.close()
+    data = {
+        "folder": str(report.folder),
+        "rows": report.rows,
+        "tables": [dataclasses.asdict(t) for t in report.tables],
+        "files": report.files,
+    }
+    text = (
+        f"Exported {len(report.tables)} tables ({report.rows} rows) to {report.folder}\n"
+        "as CSV (opens in Excel) and JSON Lines; what every column means is in "
+        f"{report.folder / 'DATA-DICTIONARY.md'}.\n"
+        "These files are NOT encrypted: keep them on an encrypted disk, share them only as "
+        "each testimony's consent allows, and delete them when done."
+    )
+    print_result(args, data, text)
+    return 0
+
+
+COMMANDS = {
+    "id check": cmd_id_check,
+    "persons": cmd_persons,
+    "person": cmd_person,
+    "views update": cmd_views_update,
+    "views rebuild": cmd_views_rebuild,
+    "export": cmd_export,
+}

@@ -1,0 +1,145 @@
+"""The demo data: valid changes, the same every time, clearly fictional, every feature shown.
+
+Given ``demo_data()``, when its batches are checked and folded as a desk would, then
+every change passes ``check_changes``, every person has names and the DEMO marker, and
+the featured persons show a disagreement, an ID conflict, a withdrawn testimony and a
+correction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from amanat.records.changes import CONSENT_LEVELS, Change, check_changes, read_changes
+from amanat.records.demo_data import MARKER, DemoBatch, DemoData, demo_data
+from amanat.records.fold import fold_person
+from amanat.records.ids import ResidentId
+from amanat.records.places import Gazetteer
+
+
+def _entry_ids(batches: tuple[DemoBatch, ...], salt: str) -> list[str]:
+    return [hashlib.sha256(f"{salt} {n}".encode()).hexdigest() for n in range(len(batches))]
+
+
+def _sealed(data: DemoData) -> list[Change]:
+    """Every change as a desk would fold it, the follow-ups one second after the intake."""
+    intake_ids = _entry_ids(data.intake, "intake")
+    later = data.follow_up(intake_ids)
+    out: list[Change] = []
+    for batches, ids, time in (
+        (data.intake, intake_ids, "2026-01-01T00:00:00Z"),
+        (later, _entry_ids(later, "later"), "2026-01-01T00:00:01Z"),
+    ):
+        for batch, entry_id in zip(batches, ids, strict=True):
+            data_ = {"schema": "amanat.records/1", "changes": list(batch.changes)}
+            blobs = [hashlib.sha256(f.content).hexdigest() for f in batch.files]
+            out += read_changes(entry_id, time, data_, blobs)
+    return out
+
+
+def _created(data: DemoData) -> list[dict[str, Any]]:
+    return [c for b in data.intake for c in b.changes if c["op"] == "person.created"]
+
+
+def test_every_batch_passes_check_changes() -> None:
+    data = demo_data()
+    later = data.follow_up(_entry_ids(data.intake, "x"))
+    for batch in (*data.intake, *later):
+        checked = check_changes(
+            {"schema": "amanat.records/1", "changes": list(batch.changes)}, len(batch.files)
+        )
+        assert len(checked) == len(batch.changes)
+
+
+def test_the_same_seed_gives_the_same_data() -> None:
+    first, again, other = demo_data(5), demo_data(5), demo_data(6)
+    assert first.intake == again.intake
+    assert first.follow_up(_entry_ids(first.intake, "a")) == again.follow_up(
+        _entry_ids(again.intake, "a")
+    )
+    assert first.intake != other.intake
+
+
+def test_about_forty_persons_each_named_and_marked_fictional() -> None:
+    data = demo_data()
+    created = _created(data)
+    assert len(created) == len(data.persons) == 40
+    for change in created:
+        names = [c["value"] for c in change["claims"] if c["field"] == "name"]
+        assert names, change["person"]
+        assert any(n["text"].startswith(f"{MARKER}-") and n["form"] == "alias" for n in names)
+        assert MARKER in change["reason"]
+    scripts = {c["value"]["script"] for ch in created for c in ch["claims"] if c["field"] == "name"}
+    assert scripts == {"Latn", "Cyrl", "Hani", "Arab"}
+
+
+def test_files_and_texts_say_they_are_demo() -> None:
+    data = demo_data()
+    files = [f for b in data.intake for f in b.files]
+    assert files and all(f.name.startswith(f"{MARKER}-") for f in files)
+    pictures = [f.content for f in files if f.media_type == "image/png"]
+    assert pictures and all(p.startswith(b"\x89PNG") and b"DEMO" in p for p in pictures)
+    for b in data.intake:
+        for c in b.changes:
+            if c["op"] == "testimony.recorded":
+                assert c["transcript"].startswith(MARKER)
+
+
+def test_resident_ids_are_valid_real_counties_and_centenarian_sequences() -> None:
+    places = Gazetteer.load_builtin()
+    numbers = [
+        c["value"]["number"]
+        for ch in _created(demo_data())
+        for c in ch["claims"]
+        if c["field"] == "document" and c["value"]["kind"] == "cn_resident_id"
+    ]
+    assert len(numbers) >= 10
+    for number in numbers:
+        rid = ResidentId(number)
+        assert rid.in_xinjiang and places.get(rid.region_code) is not None
+        assert 996 <= int(number[14:17]) <= 999
+
+
+def test_every_feature_is_shown() -> None:
+    data = demo_data()
+    changes = _sealed(data)
+    ops = {c.op for c in changes}
+    assert ops >= {
+        "person.created",
+        "person.corrected",
+        "person.amended",
+        "testimony.recorded",
+        "testimony.linked",
+        "testimony.consent_changed",
+        "source.added",
+        "rebuttal.added",
+    }
+    levels = {c.body["consent"]["level"] for c in changes if "consent" in c.body}
+    assert levels == set(CONSENT_LEVELS)
+    kinds = {c.body["kind"] for c in changes if c.op == "source.added"}
+    assert {"official_notice", "court_document", "id_document"} <= kinds
+    births = {
+        c.body["claims"][n]["value"]
+        for c in changes
+        if c.op == "person.created"
+        for n in range(len(c.body["claims"]))
+        if c.body["claims"][n]["field"] == "birth"
+    }
+    assert any(len(b) == 4 for b in births) and any(len(b) == 10 for b in births)
+    assert any(b.startswith("~") for b in births) and any(".." in b for b in births)
+
+    def flags(key: str) -> set[str]:
+        person = fold_person(data.featured[key], changes)
+        assert person is not None
+        return {f.kind for f in person.flags}
+
+    assert "disagreement" in flags("disagreement")
+    assert "id_birth_conflict" in flags("id_conflict")
+    withdrawn = fold_person(data.featured["withdrawn"], changes)
+    assert withdrawn is not None and withdrawn.grade is not None
+    assert withdrawn.grade.level == 0
+    corrected = fold_person(data.featured["corrected"], changes)
+    assert corrected is not None and corrected.retracted
+    assert corrected.value("hometown") == {"place": "654021"}
+    assert corrected.rebuttals

@@ -1,0 +1,304 @@
+"""The victims-database commands, run as the real ``amanat`` command.
+
+Given a desk holding the demo persons, when a volunteer checks an ID number, searches,
+reads a person, updates or rebuilds the views and exports, then each command answers in
+plain words (or JSON), errors are one sentence with their exit code, and the export
+holds every row of every table with a dictionary of every column.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from amanat.desk import Desk
+from amanat.desk.service import Batch
+from amanat.records import build as b
+from amanat.records.demo_data import DemoBatch, DemoData, demo_data
+from amanat.vault import seal
+from amanat.views.export import exported_tables
+from conftest import Org
+
+VALID = "650102198001010012"  # 天山区, Urumqi; 1980-01-01; male
+
+
+def amanat(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "amanat.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert "Traceback" not in done.stderr
+    return done
+
+
+def ok(env: dict[str, str], *args: str) -> str:
+    done = amanat(env, *args)
+    assert done.returncode == 0, f"{args}: {done.stderr}"
+    return done.stdout
+
+
+def ok_json(env: dict[str, str], *args: str) -> Any:
+    return json.loads(ok(env, *args, "--json"))
+
+
+def fails(env: dict[str, str], code: int, *args: str) -> str:
+    done = amanat(env, *args)
+    assert done.returncode == code, f"{args}: {done.stdout} {done.stderr}"
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("amanat: "), done.stderr
+    return lines[0]
+
+
+# -- id check: no home needed ----------------------------------------------------------
+
+
+def test_id_check_decodes_a_valid_resident_id(cli_env: dict[str, str]) -> None:
+    text = ok(cli_env, "id", "check", "650102 19800101 0012")
+    assert "Valid PRC resident ID: 650102198001010012" in text
+    assert "新疆维吾尔自治区" in text and "天山区" in text and "in Xinjiang" in text
+    assert "Born: 1980-01-01" in text and "Sex: male" in text
+    data = ok_json(cli_env, "id", "check", VALID)
+    assert data["valid"] and data["kind"] == "cn_resident_id"
+    assert data["birth_date"] == "1980-01-01" and data["sex"] == "male"
+    assert data["in_xinjiang"] is True and data["notes"] == []
+    levels = [r["level"] for r in data["region"]]
+    assert levels == ["province", "prefecture", "county"]
+    assert {"code", "name", "valid_from", "valid_until"} <= set(data["region"][2])
+
+
+def test_id_check_refuses_a_mistyped_number_in_one_sentence(cli_env: dict[str, str]) -> None:
+    line = fails(cli_env, 6, "id", "check", VALID[:-1] + "3")
+    assert "mistyped" in line and VALID not in line
+    assert "18 (15 on old cards)" in fails(cli_env, 6, "id", "check", "12345")
+    assert "IIN" in fails(cli_env, 6, "id", "check", VALID, "--kind", "kz")
+
+
+def test_id_check_converts_an_old_15_digit_number(cli_env: dict[str, str]) -> None:
+    data = ok_json(cli_env, "id", "check", "650102800101001")
+    assert data["legacy_number"] == "650102800101001"
+    assert data["number"] == VALID
+
+
+def test_id_check_names_today_s_place_for_an_abolished_code(cli_env: dict[str, str]) -> None:
+    data = ok_json(cli_env, "id", "check", "652101198501010014")  # 吐鲁番市 until 2015
+    assert data["place_today"]["id"] == "650402"
+    assert "Today this is" in ok(cli_env, "id", "check", "652101198501010014")
+
+
+def test_id_check_decodes_a_kazakh_iin(cli_env: dict[str, str]) -> None:
+    data = ok_json(cli_env, "id", "check", "800101 300016")
+    assert data == {
+        "kind": "kz_iin",
+        "valid": True,
+        "number": "800101300016",
+        "birth_date": "1980-01-01",
+        "sex": "male",
+    }
+    assert "Valid Kazakh IIN" in ok(cli_env, "id", "check", "800101300016")
+    assert "last digit should be" in fails(cli_env, 6, "id", "check", "800101300017")
+
+
+# -- a desk with the demo persons ------------------------------------------------------
+
+
+def _batches(batches: tuple[DemoBatch, ...], folder: Path) -> list[Batch]:
+    out = []
+    for n, batch in enumerate(batches):
+        (folder / str(n)).mkdir(parents=True)
+        files = []
+        for f in batch.files:
+            (folder / str(n) / f.name).write_bytes(f.content)
+            files.append(seal.FileToSeal(folder / str(n) / f.name, f.name, f.media_type))
+        out.append(Batch(files, list(batch.changes), batch.note))
+    return out
+
+
+@pytest.fixture
+def demo_desk(org: Org, tmp_path: Path) -> tuple[Org, DemoData]:
+    data = demo_data()
+    with Desk(org.desk, org.desk_keys) as desk:
+        receipts = desk.seal_records(_batches(data.intake, tmp_path / "media"))
+        later = data.follow_up([r.entry_id for r in receipts])
+        desk.seal_records(_batches(later, tmp_path / "later"))
+    return org, data
+
+
+def _home(org: Org) -> tuple[str, str]:
+    return "--home", str(org.desk.path)
+
+
+def test_persons_searches_the_demo_persons(
+    demo_desk: tuple[Org, DemoData], cli_env: dict[str, str]
+) -> None:
+    org, data = demo_desk
+    home = _home(org)
+    found = ok_json(cli_env, "persons", *home)
+    assert found["total"] == 40 and len(found["persons"]) == 40
+    assert {p["person_id"] for p in found["persons"]} == set(data.persons)
+    row = found["persons"][0]
+    assert {"person_id", "name", "birth", "hometown", "status", "grade", "n_flags"} <= set(row)
+
+    showcase = data.featured["showcase"]
+    by_alias = ok_json(cli_env, "persons", *home, "--name", "demo-01")
+    assert [p["person_id"] for p in by_alias["persons"]] == [showcase]
+    county = ok_json(cli_env, "persons", *home, "--county", "伊宁县")
+    assert showcase in {p["person_id"] for p in county["persons"]}
+    assert all(p["hometown"] == "654021" for p in county["persons"])
+    flagged = ok_json(cli_env, "persons", *home, "--flagged")
+    assert {p["person_id"] for p in flagged["persons"]} == {
+        data.featured["disagreement"],
+        data.featured["id_conflict"],
+    }
+    strong = ok_json(cli_env, "persons", *home, "--min-grade", "4")
+    assert showcase in {p["person_id"] for p in strong["persons"]}
+    assert all(p["grade"] == 4 for p in strong["persons"])
+    in_2018 = ok_json(
+        cli_env, "persons", *home, "--ever", "detained", "--from", "2018", "--to", "12.2018"
+    )
+    assert 0 < in_2018["total"] < 40
+
+    page = ok_json(cli_env, "persons", *home, "--limit", "15", "--page", "3")
+    assert page["total"] == 40 and len(page["persons"]) == 10
+    text = ok(cli_env, "persons", *home, "--limit", "15")
+    assert text.startswith("ID") and "NAME" in text and "GRADE" in text
+    assert "40 person(s); page 1 of 3" in text and "--page 2" in text
+    assert "past the end" in ok(cli_env, "persons", *home, "--limit", "15", "--page", "4")
+
+
+def test_persons_refuses_a_bad_filter_before_asking_anything(cli_env: dict[str, str]) -> None:
+    """No desk exists at the default home: the filter is refused first, in one sentence."""
+    assert "--from" in fails(cli_env, 6, "persons", "--from", "13.2018")
+    assert "could be several places" in fails(cli_env, 6, "persons", "--county", "yining")
+    assert "unknown status" in fails(cli_env, 2, "persons", "--status", "jailed")
+    assert "0 to 4" in fails(cli_env, 2, "persons", "--min-grade", "5")
+
+
+def test_person_shows_provenance_flags_and_history(
+    demo_desk: tuple[Org, DemoData], cli_env: dict[str, str]
+) -> None:
+    org, data = demo_desk
+    showcase = data.featured["showcase"]
+    text = ok(cli_env, "person", showcase, *_home(org))
+    for words in (
+        "Evidence grade 4 (corroborated)",
+        "DEMO-01",
+        "birth, disagreement: sources disagree: 1978; 1980",
+        "retracted by",
+        "Status timeline",
+        "court_document",
+        "Rebuttals by the state",
+        "person.corrected: The wife gave the city",
+        "spouse's testimony",
+    ):
+        assert words in text, words
+    page = ok_json(cli_env, "person", showcase, *_home(org))
+    assert page["person"]["person_id"] == showcase
+    assert len(page["testimonies"]) == 2 and len(page["rebuttals"]) == 1
+    assert {f["kind"] for f in page["flags"]} == {"disagreement"}
+    # Sealed within one second, the two may list in either order (time, then entry id).
+    assert sorted(h["op"] for h in page["history"]) == ["person.corrected", "person.created"]
+    conflict = ok_json(cli_env, "person", data.featured["id_conflict"], *_home(org))
+    assert {f["kind"] for f in conflict["flags"]} == {"id_birth_conflict"}
+    withdrawn = ok_json(cli_env, "person", data.featured["withdrawn"], *_home(org))
+    assert withdrawn["person"]["grade"] == 0
+    assert withdrawn["testimonies"][0]["consent"] == "withdrawn"
+    assert "No person" in fails(cli_env, 5, "person", "p_" + "0" * 32, *_home(org))
+
+
+def test_desk_commands_show_what_a_sync_brought(org: Org, cli_env: dict[str, str]) -> None:
+    """Given a record entry in the vault that the views have not seen (as after a sync),
+    when `amanat persons` runs, then it is there."""
+    assert "No person matches." in ok(cli_env, "persons", *_home(org))
+    person, testimony = "p_" + "1" * 32, "t_" + "2" * 32
+    said = b.source_ref(testimony=testimony)
+    changes = [
+        {
+            "op": "testimony.recorded",
+            "testimony": testimony,
+            "persons": [person],
+            "testifier": {"relationship": "spouse"},
+            "consent": {"level": "internal"},
+        },
+        {
+            "op": "person.created",
+            "person": person,
+            "claims": [b.claim("name", b.name("Serik Test"), said)],
+        },
+    ]
+    seal.seal_entry(
+        org.desk.vault(),
+        org.desk_keys.signing_seed,
+        entry_type="record",
+        data=b.record_data(changes),
+    )
+    found = ok_json(cli_env, "persons", *_home(org), "--name", "serik")
+    assert [p["person_id"] for p in found["persons"]] == [person]
+    assert "up to date" in ok(cli_env, "views", "update", *_home(org))
+
+
+def test_views_update_and_rebuild_report_counts(
+    demo_desk: tuple[Org, DemoData], cli_env: dict[str, str]
+) -> None:
+    org, _ = demo_desk
+    assert "up to date" in ok(cli_env, "views", "update", *_home(org))
+    rebuilt = ok_json(cli_env, "views", "rebuild", *_home(org))
+    assert rebuilt["records"] == 41 and rebuilt["persons"] == 40 and rebuilt["problems"] == []
+    text = ok(cli_env, "views", "rebuild", *_home(org))
+    assert "rebuilt from the vault" in text and "40 persons" in text
+
+
+def test_export_writes_every_row_and_a_dictionary_of_every_column(
+    demo_desk: tuple[Org, DemoData], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    org, _ = demo_desk
+    out = tmp_path / "export"
+    report = ok_json(cli_env, "export", "--out", str(out), *_home(org))
+    with Desk(org.desk, org.desk_keys) as desk, desk.engine.connect() as conn:
+        counts = {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in exported_tables()
+        }
+    assert {t["table"]: t["rows"] for t in report["tables"]} == counts
+    assert counts["persons"] == 40 and "meta" not in counts
+    dictionary = (out / "DATA-DICTIONARY.md").read_text("utf-8")
+    doc = json.loads((out / "data-dictionary.json").read_text("utf-8"))
+    for table in exported_tables():
+        raw = (out / f"{table.name}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for Cyrillic
+        rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+        assert rows[0] == [c.name for c in table.columns]
+        jsonl = (out / f"{table.name}.jsonl").read_text("utf-8").splitlines()
+        assert len(jsonl) == counts[table.name]
+        section = dictionary.split(f"\n## {table.name}\n", 1)[1].split("\n## ", 1)[0]
+        described = next(t for t in doc["tables"] if t["name"] == table.name)
+        for column in table.columns:
+            assert f"| `{column.name}`" in section, (table.name, column.name)
+        assert [c["name"] for c in described["columns"]] == [c.name for c in table.columns]
+    persons = [json.loads(line) for line in (out / "persons.jsonl").read_text("utf-8").splitlines()]
+    assert len(persons) == 40 and isinstance(persons[0]["grade"], int)
+    assert "UTF-8 with a byte-order mark" in dictionary and "not encrypted" in dictionary
+    for path in out.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_export_refuses_a_folder_that_is_not_empty(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "old-export"
+    out.mkdir()
+    (out / "persons.csv").write_text("keep me")
+    assert "not empty" in fails(cli_env, 2, "export", "--out", str(out), *_home(org))
+    assert [p.name for p in out.iterdir()] == ["persons.csv"]
+    assert (out / "persons.csv").read_text() == "keep me"
