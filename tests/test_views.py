@@ -310,14 +310,35 @@ def test_non_record_entries_are_listed_but_not_folded(view_engine: Engine) -> No
 
 
 def test_migration_from_version_1(view_engine: Engine) -> None:
-    """Given views made before search keys existed (version 1), when opened, then the
-    table is added and filled, giving the same rows as new views."""
+    """Given views made before search keys and log positions existed (version 1), when
+    opened, then they are emptied (positions come only from the vault) and projecting the
+    entries again gives the same rows as new views."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {"a" * 64: 3})
+    expected = dump(view_engine)
+    with view_engine.begin() as conn:
+        s.search_keys.drop(conn)
+        conn.execute(update(s.meta).values(value="1"))
+    assert views.prepare() == [
+        "name search keys (search_keys table)",
+        "log positions of changes (the views are rebuilt from the vault)",
+    ]
+    assert views.projected_sizes() == {}  # the next update reads the whole vault
+    views.apply(scenario(), {"a" * 64: 3})
+    assert dump(view_engine) == expected
+
+
+def test_in_place_migration_refolds(view_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a step that alters tables in place (search keys, 1 to 2), when it runs, then
+    every person is refolded and the rows equal new views'."""
     views = new_views(view_engine)
     views.apply(scenario(), {})
     expected = dump(view_engine)
     with view_engine.begin() as conn:
         s.search_keys.drop(conn)
         conn.execute(update(s.meta).values(value="1"))
+    monkeypatch.setattr(s, "MIGRATIONS", s.MIGRATIONS[:1])
+    monkeypatch.setattr(s, "SCHEMA_VERSION", 2)
     assert views.prepare() == ["name search keys (search_keys table)"]
     assert dump(view_engine) == expected
 
@@ -541,6 +562,7 @@ def test_folding_in_two_processes_gives_the_same_rows(monkeypatch: pytest.Monkey
             for p in c.body.get("persons", []) if c.op != "rebuttal.added" else []:
                 links.setdefault(p, []).append(c.subject)
     args = (by_subject, links, [P1, P2], [T1, T2], [S1], [])
+
     def rows(found: project.Rows) -> dict[str, list[Any]]:
         return {table: sorted(batch, key=repr) for table, batch in found.items()}
 

@@ -125,7 +125,7 @@ OPS = (
 )
 
 _ID = re.compile(r"[ptsr]_[0-9a-f]{32}")
-_PLACE_ID = re.compile(r"(65[0-9]{4}|[0-9]{6}|user:[a-z0-9][a-z0-9_-]{0,62}|osm:[a-z]+/[0-9]+)")
+_PLACE_ID = re.compile(r"(65[0-9]{4}|[0-9]{6}|user:[a-z0-9][a-z0-9._-]{0,90}|osm:[a-z]+/[0-9]+)")
 _CLAIM_ID = re.compile(r"[0-9a-f]{16}\.[0-9]+\.[0-9]+")
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _COUNTRY = re.compile(r"[A-Z]{2}")
@@ -177,11 +177,18 @@ class Change:
     op: str
     body: Mapping[str, Any]
     files: tuple[str, ...]  # blob ids of the entry's files, by position
+    position: str = ""  # "<log>/<seq, 12 digits>": where the entry sits in its writer's log
 
     @property
-    def order(self) -> tuple[str, str, int]:
-        """The one order every projection folds changes in (time, then entry, then index)."""
-        return (self.time, self.entry_id, self.index)
+    def order(self) -> tuple[str, str, str, int]:
+        """The one order every projection folds changes in.
+
+        Time first (seconds); within a second, a writer's own log order, so a correction
+        sealed in the same second as the record it corrects still comes after it; then
+        the entry id and the change's index, so two writers' entries of the same second
+        have one order everywhere.
+        """
+        return (self.time, self.position, self.entry_id, self.index)
 
     @property
     def subject(self) -> str:
@@ -526,7 +533,9 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
             or not body["place"].startswith("user:")
             or not _PLACE_ID.fullmatch(body["place"])
         ):
-            raise ch.fail("a place a user adds is named user:<lower-case letters, digits, - or _>.")
+            raise ch.fail(
+                "a place a user adds is named user:<lower-case letters, digits, ., - or _>."
+            )
         ch.choice(
             body["kind"],
             "place kind",
@@ -565,9 +574,11 @@ def check_changes(data: Any, n_files: int) -> list[tuple[str, dict[str, Any]]]:
     return [_check_one(_Checker(f"change {i}", n_files), c) for i, c in enumerate(changes)]
 
 
-def read_changes(entry_id: str, time: str, data: Any, files: Sequence[str]) -> list[Change]:
+def read_changes(
+    entry_id: str, time: str, data: Any, files: Sequence[str], position: str = ""
+) -> list[Change]:
     """Checked ``Change`` values of one opened record entry, in their sealed order."""
     return [
-        Change(entry_id, i, time, op, body, tuple(files))
+        Change(entry_id, i, time, op, body, tuple(files), position)
         for i, (op, body) in enumerate(check_changes(data, len(files)))
     ]

@@ -64,7 +64,7 @@ class Claim:
     locator: str
     entry_id: str
     time: str
-    order: tuple[str, str, int, int]
+    order: tuple[str, str, str, int, int]
 
 
 @dataclass(frozen=True)
@@ -326,7 +326,18 @@ def fold_person(person_id: str, changes: Iterable[Change]) -> PersonState | None
     _choose(state)
     _status(state)
     _id_flags(state)
-    state.grade = grade_person(state.claims, testimonies, sources)
+    # A source cited only by a state rebuttal (a press conference denying the detention)
+    # says the opposite of the record: it is shown with the rebuttal, never counted as
+    # evidence for the record.
+    # An official document (a notice, a verdict) proves the state's own act whoever
+    # cites it, so it always counts.
+    cited = {c.source_id for c in state.claims}
+    denials = {r.source_id for r in state.rebuttals if r.source_kind == "source"} - cited
+    state.grade = grade_person(
+        state.claims,
+        testimonies,
+        [s for s in sources if s.official or s.source_id not in denials],
+    )
     return state
 
 
@@ -414,7 +425,7 @@ def _status(state: PersonState) -> None:
     if not events:
         return
 
-    def key(c: Claim) -> tuple[dt.date, dt.date, tuple[str, str, int, int]]:
+    def key(c: Claim) -> tuple[dt.date, dt.date, tuple[str, str, str, int, int]]:
         d = _date(c.value["date"])
         return (d.latest, d.earliest, c.order)
 

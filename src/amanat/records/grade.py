@@ -16,7 +16,10 @@ The rule (also in ``docs/format/records.md``, "Evidence grade"):
 testifying twice is one account; an anonymous testifier counts per testimony),
 and every source other than an identity document counts once. A withdrawn testimony
 is not counted: the witness has taken it back. Rebuttals by the state do not lower a
-grade; they are shown beside it. The grade comes with its reasons in plain words so
+grade; they are shown beside it, and a source cited only by a rebuttal (the press
+conference that denies the detention) is not counted as evidence for the record,
+unless it is an official document, which proves the state's own act whoever cites it.
+The grade comes with its reasons in plain words so
 that a reviewer can see why, and no one can set it by hand.
 """
 

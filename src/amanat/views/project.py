@@ -116,10 +116,22 @@ class Views:
             done: list[str] = []
             refold = False
             for step in s.MIGRATIONS:
-                if step.from_version >= version:
-                    step.apply(conn)
-                    done.append(step.what)
-                    refold = refold or step.refold
+                if step.from_version < version:
+                    continue
+                done.append(step.what)
+                if step.apply is None:
+                    # Views are derived data: start again, and the next update reads the
+                    # whole vault (projected_logs is empty).
+                    s.metadata.drop_all(conn)
+                    s.metadata.create_all(conn)
+                    conn.execute(
+                        insert(s.meta),
+                        [{"key": "schema_version", "value": str(s.SCHEMA_VERSION)}],
+                    )
+                    self._write_builtin_places(conn)
+                    return done
+                step.apply(conn)
+                refold = refold or step.refold
             known = {m.from_version for m in s.MIGRATIONS}
             if any(v not in known for v in range(version, s.SCHEMA_VERSION)):
                 raise UnsupportedVersion(
@@ -220,7 +232,9 @@ class Views:
             if e.type == "record":
                 report.records += 1
                 try:
-                    found = read_changes(e.entry_id, e.time, e.data, e.files)
+                    found = read_changes(
+                        e.entry_id, e.time, e.data, e.files, f"{e.log}/{e.seq:012d}"
+                    )
                 except FormatError as exc:
                     problem = exc.message
                     report.problems.append((e.entry_id, problem))
@@ -242,6 +256,7 @@ class Views:
                         "entry_id": c.entry_id,
                         "idx": c.index,
                         "time": c.time,
+                        "position": c.position,
                         "op": c.op,
                         "subject": subject,
                         "body": json.dumps(c.body, ensure_ascii=False, sort_keys=True),
@@ -317,6 +332,7 @@ class Views:
                         r.op,
                         json.loads(r.body),
                         tuple(json.loads(r.files)),
+                        r.position,
                     )
                 )
         return out

@@ -33,7 +33,7 @@ from sqlalchemy import (
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TABLES", "metadata"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -83,6 +83,7 @@ changes = Table(
     Column("entry_id", String(_HASH), primary_key=True, comment="the entry holding the change"),
     Column("idx", Integer, primary_key=True, comment="position of the change in its entry"),
     Column("time", String(20), nullable=False, comment="the entry's signed creation time"),
+    Column("position", String(80), nullable=False, comment="<log>/<seq>: order within a writer"),
     Column("op", String(40), nullable=False, comment="what changed (person.created, …)"),
     Column("subject", String(80), nullable=False, comment="person, testimony, source or place"),
     Column("body", Text, nullable=False, comment="the change as sealed (JSON)"),
@@ -396,10 +397,15 @@ TABLES = (
 
 @dataclass(frozen=True)
 class Migration:
-    """One step from ``from_version``; ``refold`` asks for every person to be refolded."""
+    """One step from ``from_version``.
+
+    ``apply`` alters the tables in place and ``refold`` asks for every subject to be
+    folded again; a step with no ``apply`` needs what the views never kept (a value from
+    the sealed entries), so the views are emptied and projected again from the vault.
+    """
 
     from_version: int
-    apply: Callable[[Connection], None]
+    apply: Callable[[Connection], None] | None
     refold: bool
     what: str
 
@@ -409,7 +415,10 @@ def _add_search_keys(conn: Connection) -> None:
         search_keys.create(conn)
 
 
-MIGRATIONS = (Migration(1, _add_search_keys, True, "name search keys (search_keys table)"),)
+MIGRATIONS = (
+    Migration(1, _add_search_keys, True, "name search keys (search_keys table)"),
+    Migration(2, None, False, "log positions of changes (the views are rebuilt from the vault)"),
+)
 
 
 def stored_version(conn: Connection) -> int | None:
