@@ -2,10 +2,10 @@
 
 Each log record is checked against the signed keyring (a trusted writer, at the right
 position, with a good signature) before its entry is opened. Opening is CPU work
-(an X25519 unwrap, ChaCha20-Poly1305, canonical JSON), so a large backlog — a fresh
-desk, a rebuild — is opened in a worker process while this process writes the views:
-on two cores the two halves overlap. The worker is forked, so the unlocked identity
-passes in memory and never touches the disk.
+(an X25519 unwrap, ChaCha20-Poly1305, canonical JSON, checking the record format), so a
+large backlog — a fresh desk, a rebuild — is opened and checked in worker processes
+while this process writes the views: on two cores the halves overlap. The workers are
+forked, so the unlocked identity passes in memory and never touches the disk.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from amanat.vault.log import Envelope
 from amanat.vault.opening import open_record
 from amanat.vault.org import Keyring
 from amanat.vault.store import Vault
-from amanat.views.project import SealedEntry
+from amanat.views.project import PreparedEntry, SealedEntry, prepare_entry
 
 __all__ = ["EntryReader"]
 
 _CHUNK = 1000  # records per task
-_IN_FLIGHT = 4  # tasks queued ahead of the writer, bounding memory
+_IN_FLIGHT = 6  # tasks queued ahead of the writer, bounding memory
+_WORKERS = 2  # with this process writing: three busy processes for two cores, none idle
 _PARALLEL_FROM = 2 * _CHUNK  # smaller backlogs are opened in this process
 
 
@@ -56,7 +57,7 @@ class EntryReader:
         self.identities = identities
         self.rekeys = rekeys
 
-    def open_task(self, task: _Task) -> list[SealedEntry]:
+    def open_task(self, task: _Task) -> list[PreparedEntry]:
         state = self.ring.keys.get(task.kid)
         out = []
         for offset, line in enumerate(task.lines):
@@ -76,19 +77,21 @@ class EntryReader:
             content = opened.content
             blobs = tuple(f["blob"] for f in content["files"])
             out.append(
-                SealedEntry(
-                    env.entry,
-                    env.log,
-                    env.seq,
-                    env.time,
-                    str(content["type"]),
-                    content["data"],
-                    blobs,
+                prepare_entry(
+                    SealedEntry(
+                        env.entry,
+                        env.log,
+                        env.seq,
+                        env.time,
+                        str(content["type"]),
+                        content["data"],
+                        blobs,
+                    )
                 )
             )
         return out
 
-    def entries(self, start: dict[str, int]) -> tuple[Iterator[SealedEntry], dict[str, int]]:
+    def entries(self, start: dict[str, int]) -> tuple[Iterator[PreparedEntry], dict[str, int]]:
         """The entries after ``start`` (records done per log), and every log's size now."""
         sizes: dict[str, int] = {}
         tasks: list[_Task] = []
@@ -103,12 +106,12 @@ class EntryReader:
             return (e for t in tasks for e in self.open_task(t)), sizes
         return self._parallel(tasks), sizes
 
-    def _parallel(self, tasks: list[_Task]) -> Iterator[SealedEntry]:
+    def _parallel(self, tasks: list[_Task]) -> Iterator[PreparedEntry]:
         global _READER
         _READER = self
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            pending: deque[Future[list[SealedEntry]]] = deque()
+        with ProcessPoolExecutor(max_workers=_WORKERS, mp_context=context) as pool:
+            pending: deque[Future[list[PreparedEntry]]] = deque()
             queue = deque(tasks)
             try:
                 while queue or pending:
@@ -124,6 +127,6 @@ class EntryReader:
 _READER: EntryReader | None = None  # set before the fork; the worker inherits it
 
 
-def _open_in_worker(task: _Task) -> list[SealedEntry]:
+def _open_in_worker(task: _Task) -> list[PreparedEntry]:
     assert _READER is not None
     return _READER.open_task(task)

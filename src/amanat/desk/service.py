@@ -29,7 +29,7 @@ from amanat.vault.home import DeskKeys, Home, views_key
 from amanat.vault.seal import FileToSeal, SealReceipt, SealSession
 from amanat.views import engine as engines
 from amanat.views import read
-from amanat.views.project import ApplyReport, SealedEntry, Views
+from amanat.views.project import ApplyReport, PreparedEntry, Views
 
 __all__ = ["Desk", "views_key"]
 
@@ -121,7 +121,7 @@ class Desk:
         done = self.views.projected_sizes()
         return sum(max(0, n - done.get(kid, 0)) for kid, n in self._log_sizes().items())
 
-    def _entries(self, start: dict[str, int]) -> tuple[Iterator[SealedEntry], dict[str, int]]:
+    def _entries(self, start: dict[str, int]) -> tuple[Iterator[PreparedEntry], dict[str, int]]:
         reader = EntryReader(
             self.vault, self.vault.read_keyring(), [self.keys.identity], self.home.rekeys_dir
         )

@@ -180,15 +180,18 @@ class Change:
     position: str = ""  # "<log>/<seq, 12 digits>": where the entry sits in its writer's log
 
     @property
-    def order(self) -> tuple[str, str, str, int]:
+    def order(self) -> tuple[str, bool, str, str, int]:
         """The one order every projection folds changes in.
 
-        Time first (seconds); within a second, a writer's own log order, so a correction
-        sealed in the same second as the record it corrects still comes after it; then
+        Time first (whole seconds, as signed). Within one second, a change that retracts
+        claims comes after those that do not: it can only retract a claim made before
+        it, so this keeps a correction after what it corrects even when a desk seals it
+        in the same second as a station's entry. Then each writer's own log order, then
         the entry id and the change's index, so two writers' entries of the same second
         have one order everywhere.
         """
-        return (self.time, self.position, self.entry_id, self.index)
+        retracts = bool(self.body.get("retract"))
+        return (self.time, retracts, self.position, self.entry_id, self.index)
 
     @property
     def subject(self) -> str:

@@ -64,7 +64,7 @@ class Claim:
     locator: str
     entry_id: str
     time: str
-    order: tuple[str, str, str, int, int]
+    order: tuple[str, bool, str, str, int, int]
 
 
 @dataclass(frozen=True)
@@ -425,7 +425,7 @@ def _status(state: PersonState) -> None:
     if not events:
         return
 
-    def key(c: Claim) -> tuple[dt.date, dt.date, tuple[str, str, str, int, int]]:
+    def key(c: Claim) -> tuple[dt.date, dt.date, tuple[str, bool, str, str, int, int]]:
         d = _date(c.value["date"])
         return (d.latest, d.earliest, c.order)
 

@@ -41,7 +41,7 @@ from amanat.records.fold import (
 from amanat.records.ids import ResidentId
 from amanat.views import schema as s
 
-__all__ = ["ApplyReport", "SealedEntry", "Views", "fold_text"]
+__all__ = ["ApplyReport", "PreparedEntry", "SealedEntry", "Views", "fold_text", "prepare_entry"]
 
 _CHUNK = 500
 Progress = Callable[[int], None]
@@ -65,6 +65,52 @@ class SealedEntry:
     type: str
     data: Any
     files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PreparedEntry:
+    """An entry checked and turned into rows, ready to store (see ``prepare_entry``)."""
+
+    entry_id: str
+    is_record: bool
+    problem: str | None
+    changes: tuple[Change, ...]
+    entry_row: tuple[Any, ...]
+    change_rows: tuple[tuple[Any, ...], ...]
+
+
+def prepare_entry(e: SealedEntry) -> PreparedEntry:
+    """Check a record entry's changes and make its rows: pure, so a worker process can
+    do it while this one writes (``desk.reader``)."""
+    problem = None
+    found: list[Change] = []
+    if e.type == "record":
+        try:
+            found = read_changes(e.entry_id, e.time, e.data, e.files, f"{e.log}/{e.seq:012d}")
+        except FormatError as exc:
+            problem = exc.message
+    files = json.dumps(list(e.files))
+    return PreparedEntry(
+        entry_id=e.entry_id,
+        is_record=e.type == "record",
+        problem=problem,
+        changes=tuple(found),
+        # In the column order of schema.entries and schema.changes.
+        entry_row=(e.entry_id, e.log, e.seq, e.time, e.type, len(e.files), problem),
+        change_rows=tuple(
+            (
+                c.entry_id,
+                c.index,
+                c.time,
+                c.position,
+                c.op,
+                c.subject,
+                json.dumps(c.body, ensure_ascii=False, sort_keys=True),
+                files,
+            )
+            for c in found
+        ),
+    )
 
 
 @dataclass
@@ -164,7 +210,7 @@ class Views:
 
     def apply(
         self,
-        entries: Iterable[SealedEntry],
+        entries: Iterable[SealedEntry | PreparedEntry],
         log_sizes: dict[str, int],
         progress: Progress | None = None,
     ) -> ApplyReport:
@@ -177,7 +223,7 @@ class Views:
             if conn.execute(select(s.changes.c.entry_id).limit(1)).first() is None:
                 fresh = _Fresh()
             known: set[tuple[str, str]] = set()
-            batch = []
+            batch: list[SealedEntry | PreparedEntry] = []
             for entry in entries:
                 batch.append(entry)
                 if len(batch) >= _CHUNK:
@@ -206,73 +252,43 @@ class Views:
     def _store(
         self,
         conn: Connection,
-        batch: list[SealedEntry],
+        batch: list[SealedEntry | PreparedEntry],
         report: ApplyReport,
         fresh: _Fresh | None,
     ) -> set[tuple[str, str]]:
         """Insert new entries and their changes; the (op, subject) pairs they touch."""
         if not batch:
             return set()
-        ids = [e.entry_id for e in batch]
+        ready = [b if isinstance(b, PreparedEntry) else prepare_entry(b) for b in batch]
+        ids = [p.entry_id for p in ready]
         seen = {
             r[0]
             for r in conn.execute(select(s.entries.c.entry_id).where(s.entries.c.entry_id.in_(ids)))
         }
-        entry_rows: list[dict[str, Any]] = []
-        change_rows: list[dict[str, Any]] = []
+        entry_rows: list[tuple[Any, ...]] = []
+        change_rows: list[tuple[Any, ...]] = []
         link_rows: dict[tuple[str, str], dict[str, str]] = {}
         touched: set[tuple[str, str]] = set()
-        for e in batch:
-            if e.entry_id in seen:
+        for p in ready:
+            if p.entry_id in seen:
                 continue
-            seen.add(e.entry_id)
+            seen.add(p.entry_id)
             report.entries += 1
-            problem = None
-            found: list[Change] = []
-            if e.type == "record":
+            if p.is_record:
                 report.records += 1
-                try:
-                    found = read_changes(
-                        e.entry_id, e.time, e.data, e.files, f"{e.log}/{e.seq:012d}"
-                    )
-                except FormatError as exc:
-                    problem = exc.message
-                    report.problems.append((e.entry_id, problem))
-            entry_rows.append(
-                {
-                    "entry_id": e.entry_id,
-                    "log": e.log,
-                    "seq": e.seq,
-                    "time": e.time,
-                    "type": e.type,
-                    "n_files": len(e.files),
-                    "problem": problem,
-                }
-            )
-            for c in found:
+            if p.problem is not None:
+                report.problems.append((p.entry_id, p.problem))
+            entry_rows.append(p.entry_row)
+            change_rows.extend(p.change_rows)
+            for c in p.changes:
                 subject = c.subject
-                change_rows.append(
-                    {
-                        "entry_id": c.entry_id,
-                        "idx": c.index,
-                        "time": c.time,
-                        "position": c.position,
-                        "op": c.op,
-                        "subject": subject,
-                        "body": json.dumps(c.body, ensure_ascii=False, sort_keys=True),
-                        "files": json.dumps(list(c.files)),
-                    }
-                )
                 touched.add((c.op, subject))
                 if fresh is not None:
                     fresh.by_subject[subject].append(c)
                 for person in c.body.get("persons", []) if c.op != "rebuttal.added" else []:
                     link_rows[(subject, person)] = {"subject": subject, "person_id": person}
         report.changes += len(change_rows)
-        if entry_rows:
-            conn.execute(insert(s.entries), entry_rows)
-        if change_rows:
-            conn.execute(insert(s.changes), change_rows)
+        _write_rows(conn, {s.entries.name: entry_rows, s.changes.name: change_rows})
         if link_rows:
             subjects = sorted({k[0] for k in link_rows})
             existing = set()
@@ -524,7 +540,7 @@ def _write_rows(conn: Connection, rows: Rows) -> None:
     """Insert folded rows. On SQLite, straight through the driver: SQLAlchemy's per-row
     parameter processing cost more than SQLite's own insert (benchmarks/views.py)."""
     sqlite = conn.dialect.name == "sqlite"
-    for table in s.TABLES:
+    for table in (s.entries, s.changes, *s.TABLES):
         batch = rows.get(table.name)
         if not batch:
             continue
@@ -699,10 +715,11 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
                 "time": r.time,
             }
         )
-    for h in p.history:
+    for n, h in enumerate(p.history):
         rows["history"].append(
             {
                 "subject": pid,
+                "n": n,
                 "entry_id": h.entry_id,
                 "idx": h.index,
                 "time": h.time,
@@ -745,10 +762,11 @@ def _testimony_rows(t: TestimonyState, rows: dict[str, list[dict[str, Any]]]) ->
         rows["translations"].append(
             {"testimony_id": tid, "n": n, "language": tr["language"], "text": tr["text"]}
         )
-    for h in t.history:
+    for n, h in enumerate(t.history):
         rows["history"].append(
             {
                 "subject": tid,
+                "n": n,
                 "entry_id": h.entry_id,
                 "idx": h.index,
                 "time": h.time,

@@ -243,9 +243,7 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
     )
     detail.history = _rows(
         conn,
-        select(s.history)
-        .where(s.history.c.subject == person_id)
-        .order_by(s.history.c.time, s.history.c.entry_id, s.history.c.idx),
+        select(s.history).where(s.history.c.subject == person_id).order_by(s.history.c.n),
     )
     code = detail.person.get("hometown_code")
     if code:

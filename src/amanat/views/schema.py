@@ -241,6 +241,7 @@ history = Table(
     "history",
     metadata,
     Column("subject", String(_ID), primary_key=True, comment="a person or testimony"),
+    Column("n", Integer, nullable=False, comment="order among the subject's changes"),
     Column("entry_id", String(_HASH), primary_key=True, comment="the entry of the change"),
     Column("idx", Integer, primary_key=True, comment="position of the change in its entry"),
     Column("time", String(20), nullable=False, comment="when"),
