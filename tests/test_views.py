@@ -552,8 +552,8 @@ def test_insert_of_a_row_outside_the_projection_is_possible_only_in_tests(
 
 
 def test_folding_in_two_processes_gives_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Given the scenario, when its persons are folded half in a forked worker, then the
-    rows equal a fold in one process."""
+    """Given the scenario, when it is folded in pieces by forked workers, then the rows
+    equal a fold in one process."""
     by_subject: dict[str, list[Any]] = {}
     links: dict[str, list[str]] = {}
     for e in scenario():
@@ -569,4 +569,11 @@ def test_folding_in_two_processes_gives_the_same_rows(monkeypatch: pytest.Monkey
     single = rows(project.fold_rows(*args))
     assert single["persons"] and single["testimonies"]
     monkeypatch.setattr(project, "_PARALLEL_FROM", 1)
-    assert rows(project.fold_in_parallel(*args)) == single
+    monkeypatch.setattr(project, "_TASK", 1)
+    pieces = list(project.fold_in_chunks(*args))
+    assert len(pieces) == 5  # sources and places, two testimonies, two persons
+    merged: project.Rows = {}
+    for piece in pieces:
+        for table, batch in piece.items():
+            merged.setdefault(table, []).extend(batch)
+    assert rows(merged) == single

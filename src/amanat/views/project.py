@@ -19,9 +19,9 @@ import json
 import multiprocessing
 import os
 import unicodedata
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -412,10 +412,10 @@ class Views:
         testimony_ids = sorted(k for k in by_subject if k.startswith("t_"))
         source_ids = sorted(k for k in by_subject if k.startswith("s_"))
         place_ids = sorted(k for k in by_subject if k.startswith("user:"))
-        rows = fold_in_parallel(
+        for rows in fold_in_chunks(
             by_subject, fresh.links, person_ids, testimony_ids, source_ids, place_ids
-        )
-        _write_rows(conn, rows)
+        ):
+            _write_rows(conn, rows)
         return len(person_ids), len(testimony_ids), len(source_ids)
 
     def _delete_persons(self, conn: Connection, person_ids: Sequence[str]) -> None:
@@ -497,43 +497,51 @@ def fold_rows(
     return out
 
 
-_PARALLEL_FROM = 5_000  # persons; below this a second process costs more than it saves
+_PARALLEL_FROM = 5_000  # subjects; below this, worker processes cost more than they save
+_TASK = 2_000  # subjects per task
+_IN_FLIGHT = 6
 _SHARED: tuple[dict[str, list[Change]], dict[str, list[str]]] | None = None
+Task = tuple[Sequence[str], Sequence[str], Sequence[str], Sequence[str]]
 
 
-def _fold_half(person_ids: Sequence[str]) -> Rows:
+def _fold_task(task: Task) -> Rows:
     assert _SHARED is not None
-    return fold_rows(_SHARED[0], _SHARED[1], person_ids, (), (), ())
+    return fold_rows(_SHARED[0], _SHARED[1], *task)
 
 
-def fold_in_parallel(
+def fold_in_chunks(
     by_subject: dict[str, list[Change]],
     links: dict[str, list[str]],
     person_ids: Sequence[str],
     testimony_ids: Sequence[str],
     source_ids: Sequence[str],
     place_ids: Sequence[str],
-) -> Rows:
-    """``fold_rows``, with half the persons folded in a forked worker on a second core.
-
-    The fold is pure, so which process folds a person changes nothing in its rows.
-    """
-    if len(person_ids) < _PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        return fold_rows(by_subject, links, person_ids, testimony_ids, source_ids, place_ids)
+) -> Iterator[Rows]:
+    """``fold_rows`` in pieces; with many subjects, folded by two forked workers while
+    the caller writes the pieces already folded (on two cores, the fold and the
+    SQLite writes overlap). The fold is pure, so which process folds a subject changes
+    nothing in its rows."""
+    small = len(person_ids) + len(testimony_ids) < _PARALLEL_FROM
+    if small or (os.cpu_count() or 1) < 2:
+        yield fold_rows(by_subject, links, person_ids, testimony_ids, source_ids, place_ids)
+        return
+    tasks: deque[Task] = deque([((), (), source_ids, place_ids)])
+    for i in range(0, len(testimony_ids), _TASK):
+        tasks.append(((), testimony_ids[i : i + _TASK], (), ()))
+    for i in range(0, len(person_ids), _TASK):
+        tasks.append((person_ids[i : i + _TASK], (), (), ()))
     global _SHARED
     _SHARED = (by_subject, links)
-    half = len(person_ids) // 2
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            theirs = pool.submit(_fold_half, person_ids[:half])
-            mine = fold_rows(
-                by_subject, links, person_ids[half:], testimony_ids, source_ids, place_ids
-            )
-            other = theirs.result()
+        with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+            pending: deque[Future[Rows]] = deque()
+            while tasks or pending:
+                while tasks and len(pending) < _IN_FLIGHT:
+                    pending.append(pool.submit(_fold_task, tasks.popleft()))
+                yield pending.popleft().result()
     finally:
         _SHARED = None
-    return {name: other.get(name, []) + rows for name, rows in mine.items()}
 
 
 def _write_rows(conn: Connection, rows: Rows) -> None:
