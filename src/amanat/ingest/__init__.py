@@ -1,0 +1,46 @@
+"""Taking in what already exists: spreadsheets of persons and folders of downloaded videos.
+
+The ``ingest`` layer reads files and turns them into record changes; it never touches
+the vault or the views (it imports only ``records``), so a dry run needs no key. The
+CLI's ``amanat import`` seals what it yields.
+
+- ``tables``: CSV and XLSX rows, with their numbers as the user sees them;
+- ``mapping``: which column each field comes from (YAML), and a suggested mapping;
+- ``rows``: one row into one ``person.created`` change, or the reasons it cannot be;
+- ``spreadsheet``: a whole list, in batches, with every row in the report;
+- ``report``: the CSV report, written atomically;
+- ``videos``: a yt-dlp folder into ``testimony.recorded`` changes.
+"""
+
+from amanat.ingest.mapping import Mapping, load_mapping, suggest_mapping
+from amanat.ingest.report import ReportWriter, write_text_atomic
+from amanat.ingest.rows import RowChecker, RowOutcome
+from amanat.ingest.spreadsheet import (
+    BATCH_ROWS,
+    SpreadsheetImport,
+    Tally,
+    default_mapping_path,
+    default_report_path,
+)
+from amanat.ingest.tables import Row, Table, open_table
+from amanat.ingest.videos import VideoItem, read_video_folder
+
+__all__ = [
+    "BATCH_ROWS",
+    "Mapping",
+    "ReportWriter",
+    "Row",
+    "RowChecker",
+    "RowOutcome",
+    "SpreadsheetImport",
+    "Table",
+    "Tally",
+    "VideoItem",
+    "default_mapping_path",
+    "default_report_path",
+    "load_mapping",
+    "open_table",
+    "read_video_folder",
+    "suggest_mapping",
+    "write_text_atomic",
+]

@@ -1,0 +1,436 @@
+"""The column mapping: which spreadsheet column each Amanat field comes from.
+
+A mapping is a small YAML file (read with ``yaml.safe_load`` only) a volunteer reviews
+before importing; ``docs/guide/import.md`` shows a full one. It has four sections::
+
+    version: 1
+    columns:            # field: a header, "column F", or a list of them (joined by spaces)
+      name_native: [Тегі, Аты, Әкесінің аты]
+      sex: Жынысы
+    values:             # words of this list, added to the built-in ones (vocab.py)
+      status: {"лагерьге алынды": in_camp, "белгісіз": null}
+    options:            # header_row, sheet, ages_as_of, status_as_of, passport_country, …
+      ages_as_of: 2019-03-01
+    source:             # how the sealed list is described
+      title: Atajurt list, March 2019
+
+``suggest_mapping`` writes a first mapping from a header row, guessing columns from
+their names in Kazakh, Russian, Chinese and English, and listing the words in value
+columns that it does not know, for the reviewer to fill in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from amanat.errors import InputError, UsageError
+from amanat.ingest.tables import CellValue, column_letter
+from amanat.ingest.vocab import FIELD_LABELS, HEADER_WORDS, NAME_PARTS, VALUE_WORDS, fold
+from amanat.records.changes import ETHNICITIES, RELATIONS, STATUSES
+from amanat.records.dates import PartialDate
+from amanat.records.places import Gazetteer
+
+__all__ = ["FIELDS", "VALUE_FIELDS", "Mapping", "load_mapping", "suggest_mapping"]
+
+VERSION = 1
+FIELDS = tuple(FIELD_LABELS)
+VALUE_FIELDS = ("sex", "ethnicity", "citizenship", "status", "relationship", "hometown")
+_CANONICAL: dict[str, Sequence[str] | None] = {
+    "sex": ("male", "female"),
+    "ethnicity": ETHNICITIES,
+    "status": STATUSES,
+    "relationship": RELATIONS,
+    "citizenship": None,  # any two-letter code
+    "hometown": None,  # a county's code or name, checked against the gazetteer on use
+}
+_OPTIONS = (
+    "header_row",
+    "sheet",
+    "ages_as_of",
+    "status_as_of",
+    "passport_country",
+    "name_language",
+)
+_SOURCE = ("title", "date", "note")
+_LETTER_REF = re.compile(r"column\s+([A-Za-z]{1,3})", re.IGNORECASE)
+_COUNTRY = re.compile(r"[A-Z]{2,3}")
+_LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+MAX_MAPPING_BYTES = 1 << 20
+_SHOWN = 60
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A checked mapping. ``columns`` keeps the references as written; ``bind`` turns
+    them into column positions for one header row."""
+
+    columns: dict[str, tuple[str, ...]]
+    values: dict[str, dict[str, str | None]]  # field -> folded word -> canonical (None: empty)
+    header_row: int = 1
+    sheet: str | None = None
+    ages_as_of: dt.date | None = None
+    status_as_of: str | None = None  # canonical partial date
+    passport_country: str | None = None
+    name_language: str | None = None
+    title: str | None = None
+    date: str | None = None  # canonical partial date
+    note: str | None = None
+    name: str = field(default="mapping", compare=False)
+
+    def bind(self, headers: Sequence[str]) -> dict[str, tuple[int, ...]]:
+        """Each mapped field's column positions in ``headers``; UsageError for a column
+        the header does not have, or names twice."""
+        folded: dict[str, list[int]] = {}
+        for i, h in enumerate(headers):
+            folded.setdefault(fold(h), []).append(i)
+        out: dict[str, tuple[int, ...]] = {}
+        for fname, refs in self.columns.items():
+            positions = []
+            for ref in refs:
+                letter = _LETTER_REF.fullmatch(ref.strip())
+                if letter:
+                    index = _letter_index(letter[1])
+                    if index >= len(headers):
+                        raise self._fail(f"{fname} names {ref}, but the sheet has no such column")
+                    positions.append(index)
+                    continue
+                found = folded.get(fold(ref), [])
+                if not found:
+                    raise self._fail(
+                        f"{fname} names the column {_shown(ref)!r}, which the header row lacks"
+                    )
+                if len(found) > 1:
+                    letters = " and ".join(f"column {column_letter(i)}" for i in found)
+                    raise self._fail(
+                        f"the header {_shown(ref)!r} appears more than once ({letters}); "
+                        f"name the one {fname} comes from by its letter, as "
+                        f"{json.dumps('column ' + column_letter(found[0]))}"
+                    )
+                positions.append(found[0])
+            out[fname] = tuple(positions)
+        return out
+
+    def _fail(self, problem: str) -> UsageError:
+        return UsageError(f"The mapping {self.name}: {problem}. Fix it and run again.")
+
+
+def _letter_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - ord("A") + 1
+    return n - 1
+
+
+def _shown(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read and check a mapping file; UsageError (one sentence, what to fix) otherwise."""
+    name = path.name
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"No mapping file at {path}; check the path.") from None
+    except OSError as exc:
+        raise UsageError(f"The mapping {path} cannot be read ({exc.strerror}).") from None
+    if len(raw) > MAX_MAPPING_BYTES:
+        raise UsageError(f"The mapping {name} is larger than 1 MiB; it cannot be a mapping.")
+    try:
+        doc = yaml.safe_load(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UsageError(f"The mapping {name} is not UTF-8 text; save it as UTF-8.") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise UsageError(
+            f"The mapping {name} is not valid YAML{where}; fix it, or delete it and run "
+            "`amanat import` without --mapping to get a new suggestion."
+        ) from None
+    return parse_mapping(doc, name)
+
+
+def parse_mapping(doc: Any, name: str = "mapping") -> Mapping:
+    def fail(problem: str) -> UsageError:
+        return UsageError(f"The mapping {name}: {problem}. Fix it and run again.")
+
+    if not isinstance(doc, dict):
+        raise fail("it must have the sections version, columns, values, options, source")
+    unknown = set(doc) - {"version", "columns", "values", "options", "source"}
+    if unknown:
+        raise fail(f"unknown section {sorted(map(str, unknown))[0]!r}")
+    if doc.get("version") != VERSION:
+        raise fail(f"it must say version: {VERSION}")
+    columns = _columns(doc.get("columns"), fail)
+    values = _values(doc.get("values") or {}, fail)
+    options = doc.get("options") or {}
+    source = doc.get("source") or {}
+    for section, allowed, label in ((options, _OPTIONS, "options"), (source, _SOURCE, "source")):
+        if not isinstance(section, dict):
+            raise fail(f"{label} must be a list of key: value lines")
+        extra = set(section) - set(allowed)
+        if extra:
+            raise fail(f"{label} has an unknown key {sorted(map(str, extra))[0]!r}")
+    header_row = options.get("header_row", 1)
+    if (
+        not isinstance(header_row, int)
+        or isinstance(header_row, bool)
+        or not 1 <= header_row <= 100
+    ):
+        raise fail("header_row must be a row number from 1 to 100")
+    sheet = options.get("sheet")
+    if sheet is not None and not isinstance(sheet, str | int):
+        raise fail("sheet must be a sheet's name")
+    ages_as_of = _day(options.get("ages_as_of"), "ages_as_of", fail)
+    status_as_of = _partial(options.get("status_as_of"), "status_as_of", fail)
+    country = options.get("passport_country")
+    if country is not None and not (isinstance(country, str) and _COUNTRY.fullmatch(country)):
+        raise fail("passport_country must be a two- or three-letter code such as CN")
+    language = options.get("name_language")
+    if language is not None and not (isinstance(language, str) and _LANG.fullmatch(language)):
+        raise fail("name_language must be a language code such as kk or ug")
+    title = source.get("title")
+    note = source.get("note")
+    for key, text in (("title", title), ("note", note)):
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            raise fail(f"source {key} must be text")
+    if title is not None and len(title) > 500:
+        raise fail("source title must be at most 500 characters")
+    return Mapping(
+        columns=columns,
+        values=values,
+        header_row=header_row,
+        sheet=None if sheet is None else str(sheet),
+        ages_as_of=ages_as_of,
+        status_as_of=status_as_of,
+        passport_country=country,
+        name_language=language,
+        title=title.strip() if title else None,
+        date=_partial(source.get("date"), "source date", fail),
+        note=note.strip() if note else None,
+        name=name,
+    )
+
+
+def _columns(raw: Any, fail: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict) or not raw:
+        raise fail("columns must name at least one field and its column")
+    out: dict[str, tuple[str, ...]] = {}
+    for key, ref in raw.items():
+        if key not in FIELDS:
+            raise fail(
+                f"columns has an unknown field {str(key)[:40]!r} (known: {', '.join(FIELDS)})"
+            )
+        if ref is None:
+            continue  # left empty on purpose: not imported
+        refs = ref if isinstance(ref, list) else [ref]
+        if not refs or not all(isinstance(r, str | int) and not isinstance(r, bool) for r in refs):
+            raise fail(f"{key} must name a column header, or a list of them")
+        out[key] = tuple(str(r) for r in refs)
+    if not out:
+        raise fail("columns must name at least one field and its column")
+    return out
+
+
+def _values(raw: Any, fail: Any) -> dict[str, dict[str, str | None]]:
+    if not isinstance(raw, dict):
+        raise fail("values must be a list of fields, each with its words")
+    out: dict[str, dict[str, str | None]] = {}
+    for fname in VALUE_FIELDS:
+        words: dict[str, str | None] = {}
+        for canonical, spellings in VALUE_WORDS.get(fname, {}).items():
+            for word in spellings:
+                words[fold(word)] = canonical
+        for canonical in _CANONICAL[fname] or ():
+            words.setdefault(fold(canonical), canonical)
+        out[fname] = words
+    for fname, table in raw.items():
+        if fname not in VALUE_FIELDS:
+            raise fail(
+                f"values has an unknown field {str(fname)[:40]!r} "
+                f"(known: {', '.join(VALUE_FIELDS)})"
+            )
+        if not isinstance(table, dict):
+            raise fail(f"values: {fname} must be word: value pairs")
+        allowed = _CANONICAL[fname]
+        for word, target in table.items():
+            if isinstance(word, bool) or isinstance(target, bool):
+                raise fail(f"in values: {fname}, write yes, no, on and off in quotes")
+            if target is not None:
+                target = str(target)
+                if allowed is not None and target not in allowed:
+                    raise fail(
+                        f"values: {fname}: {_shown(str(word))!r} must map to one of "
+                        f"{', '.join(allowed)}"
+                    )
+                if fname == "citizenship" and not re.fullmatch(r"[A-Z]{2}", target):
+                    raise fail(
+                        f"values: {fname}: {_shown(str(word))!r} must map to a two-letter "
+                        "country code"
+                    )
+            out[fname][fold(str(word))] = target
+    return out
+
+
+def _day(value: Any, what: str, fail: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        parsed = PartialDate.parse(str(value), today=dt.date.max)
+    except InputError as exc:
+        raise fail(f"{what}: {exc.message.rstrip('.')}") from None
+    if parsed.earliest != parsed.latest:
+        raise fail(f"{what} must be one day, as 2019-03-01")
+    return parsed.earliest
+
+
+def _partial(value: Any, what: str, fail: Any) -> str | None:
+    if value is None:
+        return None
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    try:
+        return PartialDate.parse(text, today=dt.date.max).to_text()
+    except InputError as exc:
+        raise fail(f"{what}: {exc.message.rstrip('.')}") from None
+
+
+# -- suggesting ------------------------------------------------------------------------
+
+
+def _guess(headers: Sequence[str]) -> dict[str, list[int]]:
+    """Field -> the column positions whose header names it."""
+    by_word = {fold(w): f for f, words in HEADER_WORDS.items() for w in words}
+    found: dict[str, list[int]] = {}
+    parts: dict[int, int] = {}  # part number -> column
+    for i, header in enumerate(headers):
+        key = fold(header)
+        if key in by_word:
+            found.setdefault(by_word[key], []).append(i)
+            continue
+        for n, words in enumerate(NAME_PARTS):
+            if key in {fold(w) for w in words} and n not in parts:
+                parts[n] = i
+    if parts and "name_native" not in found:
+        found["name_native"] = [parts[n] for n in sorted(parts)]
+    elif parts:
+        found.setdefault("name_latin", [parts[n] for n in sorted(parts)])
+    return found
+
+
+def _places_one(gazetteer: Gazetteer | None, text: str) -> bool:
+    return gazetteer is not None and len(gazetteer.find(text, kinds=("county", "prefecture"))) == 1
+
+
+def _ref(headers: Sequence[str], index: int) -> str:
+    header = headers[index]
+    same = sum(1 for h in headers if fold(h) == fold(header))
+    if not fold(header) or same > 1 or len(header) > 100:
+        return "column " + column_letter(index)
+    return header
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def suggest_mapping(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[CellValue]],
+    *,
+    file_name: str,
+    today: dt.date,
+    gazetteer: Gazetteer | None = None,
+) -> tuple[str, int]:
+    """A mapping to review, as YAML text with comments, and how many columns it maps.
+
+    ``rows`` (any number of data rows) are read for the words in value columns that
+    the built-in vocabulary does not know, and for hometowns the ``gazetteer`` cannot
+    place; they are listed for the reviewer.
+    """
+    found = _guess(headers)
+    used = {i for cols in found.values() for i in cols}
+    known = _values({}, lambda p: UsageError(p))
+    unknown: dict[str, Counter[str]] = {
+        f: Counter()
+        for f in VALUE_FIELDS
+        if f in found and (f != "hometown" or gazetteer is not None)
+    }
+    if unknown:
+        for row in rows:
+            for fname, counter in unknown.items():
+                for i in found[fname]:
+                    cell = row[i] if i < len(row) else None
+                    if isinstance(cell, str) and cell.strip() and len(cell) <= 100:
+                        key = fold(cell)
+                        if not key or key in known[fname]:
+                            continue
+                        if fname == "hometown" and _places_one(gazetteer, cell):
+                            continue
+                        counter[" ".join(cell.split())] += 1
+    lines = [
+        f"# Amanat import mapping for {file_name}, suggested on {today.isoformat()} from its "
+        "header row.",
+        "# Review every line before importing: a wrong column imports wrong facts.",
+        '# A field names its column by header text, as "column F", or as a list of columns',
+        "# joined by spaces. Delete or comment out (#) a field to leave it out; every cell",
+        "# stays in the sealed spreadsheet either way. Guide: docs/guide/import.md",
+        f"version: {VERSION}",
+        "columns:",
+    ]
+    for fname in FIELDS:
+        label = FIELD_LABELS[fname]
+        if fname in found:
+            refs = [_ref(headers, i) for i in found[fname]]
+            value = _q(refs[0]) if len(refs) == 1 else "[" + ", ".join(map(_q, refs)) + "]"
+            lines.append(f"  {fname}: {value}  # {label}")
+        else:
+            lines.append(f"  # {fname}:  # {label}")
+    rest = [i for i in range(len(headers)) if i not in used]
+    if rest:
+        lines.append("# Columns not mapped (kept in the sealed spreadsheet and in the report):")
+        for i in rest:
+            shown = _shown(headers[i]) or "(no header)"
+            lines.append(f"#   column {column_letter(i)}: {_q(shown)}")
+    lines.append("values:")
+    lines.append("  # Words of this list that Amanat does not know yet. Give each its value")
+    lines.append("  # (or null for 'not known') and remove the #. Built-in words: the guide.")
+    any_unknown = False
+    for fname, counter in unknown.items():
+        if not counter:
+            continue
+        any_unknown = True
+        choices = ", ".join(
+            _CANONICAL[fname]
+            or (("a county's six-digit code",) if fname == "hometown" else ("KZ", "CN", "…"))
+        )
+        lines.append(f"  # {fname}:  # one of: {choices}")
+        for word, count in counter.most_common(30):
+            lines.append(f"  #   {_q(word)}: ?  # {count} row{'s' if count != 1 else ''}")
+    if not any_unknown:
+        lines.append("  # (every word in the value columns is known)")
+    lines += [
+        "options:",
+        "  header_row: 1",
+        '  # sheet: "Sheet1"          # the sheet to read (default: the first)',
+        "  # ages_as_of: 2019-03-01   # the day the ages in the birth column were given",
+        "  # status_as_of: 2019-03    # the date of a status that has no date of its own",
+        "  # passport_country: CN     # who issued the passports",
+        "  # name_language: kk        # the language of name_native (kk, ug, ru, …)",
+        "source:",
+        f"  title: {_q(file_name)}",
+        "  # date: 2019-03             # when the list was made",
+        '  # note: ""                 # who made the list and how it reached us',
+    ]
+    return "\n".join(lines) + "\n", len(used)

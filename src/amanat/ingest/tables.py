@@ -1,0 +1,277 @@
+"""Reading spreadsheets one row at a time: CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM)
+and XLSX (openpyxl in read-only mode).
+
+A ``Table`` has its header cells and an iterator of ``Row`` values. Rows are numbered
+as a person sees them in Excel or LibreOffice: the header is row 1 (or the
+``header_row`` the mapping names), a record whose quoted cell spans several lines is
+still one row, and an empty line is a row of its own.
+
+Nothing is mended silently. A CSV row that is not valid in the file's encoding (a
+Windows-1251 file read as UTF-8, say) keeps its undecodable bytes as surrogates
+(``surrogateescape``) and comes with a ``problem``, so the import rejects that row with
+a hint rather than storing mangled letters. An XLSX cell holding a formula or an error
+value (#N/A) is a ``problem`` too: Amanat never calculates formulas. Cells Excel
+stores as dates come back as dates.
+
+Empty rows at the very end (spreadsheets often carry formatting down to row 1,048,576)
+are not rows anyone typed and are left out; empty rows between data rows are counted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from amanat.errors import UsageError
+
+__all__ = ["CellValue", "Row", "Table", "column_letter", "open_table"]
+
+CellValue = str | int | float | dt.date | dt.datetime | dt.time | dt.timedelta | None
+
+# 1 GiB: ten times the largest list we have heard of; larger is not a list of persons.
+MAX_CSV_BYTES = 1 << 30
+# csv's default field limit (128 KiB) would stop the whole file at one long cell; a
+# cell up to 16 MiB is read and then refused by the row checker with its row number.
+_FIELD_LIMIT = 1 << 24
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_NOT_UTF8 = (
+    "this row is not valid UTF-8 (the file may have been saved as Windows-1251 or another "
+    "encoding); re-save the file as UTF-8 (in Excel: Save As, CSV UTF-8) and import it again."
+)
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index: 0 -> A, 26 -> AA."""
+    return str(get_column_letter(index + 1))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its number as the user sees it, its cells, and why it cannot be
+    read as it stands (None when it can)."""
+
+    number: int
+    values: tuple[CellValue, ...]
+    problem: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return all(v is None or (isinstance(v, str) and not v.strip()) for v in self.values)
+
+
+@dataclass
+class Table:
+    """A spreadsheet's header and its data rows; close it when done (a context manager)."""
+
+    path: Path
+    kind: str  # "csv" or "xlsx"
+    encoding: str  # as detected, for the summary ("UTF-8", "UTF-16", "xlsx")
+    headers: tuple[str, ...]
+    rows: Iterator[Row]
+    estimated_rows: int  # for a progress bar; may be off
+    _closer: Any = field(default=None, repr=False)
+
+    def close(self) -> None:
+        if self._closer is not None:
+            self._closer.close()
+            self._closer = None
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_table(path: Path, *, header_row: int = 1, sheet: str | None = None) -> Table:
+    """Open a .csv or .xlsx file; UsageError (one sentence, what to do) if it cannot be."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return _open_csv(path, header_row)
+    if suffix in (".xlsx", ".xlsm"):
+        return _open_xlsx(path, header_row, sheet)
+    if suffix in (".xls", ".ods", ".numbers"):
+        raise UsageError(
+            f"Amanat reads .xlsx and .csv files, not {suffix}; open {path.name} and save it "
+            "as an Excel workbook (.xlsx) or as CSV UTF-8."
+        )
+    raise UsageError(
+        f"{path.name} is neither a .csv nor an .xlsx file; save the list in one of those formats."
+    )
+
+
+# -- CSV ---------------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    """The file's text and the name of its encoding; undecodable UTF-8 bytes become
+    surrogates (U+DC80-U+DCFF) so the rows holding them can be refused one by one."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", "surrogateescape"), "UTF-8 with BOM"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            raise UsageError(
+                f"{name} starts like a UTF-16 file but is not valid UTF-16; "
+                "re-save it as CSV UTF-8 and import it again."
+            ) from None
+    if b"\x00" in raw[:4096]:
+        raise UsageError(
+            f"{name} holds NUL bytes, as UTF-16 text without a byte-order mark does; "
+            "re-save it as CSV UTF-8 and import it again."
+        )
+    return raw.decode("utf-8", "surrogateescape"), "UTF-8"
+
+
+def _delimiter(first_line: str) -> str:
+    """Comma, semicolon (Excel in Russian and Kazakh locales) or tab, whichever the
+    header line uses most; comma when it uses none."""
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _open_csv(path: Path, header_row: int) -> Table:
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise UsageError(f"{path.name} is larger than 1 GiB; split it into smaller files.")
+    text, encoding = _decode(path.read_bytes(), path.name)
+    csv.field_size_limit(_FIELD_LIMIT)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
+    headers: list[str] | None = None
+    number = 0
+    try:
+        for record in reader:
+            number += 1
+            if number == header_row:
+                headers = [h.strip() for h in record]
+                break
+    except csv.Error as exc:
+        raise UsageError(
+            f"{path.name} could not be read as CSV near row {number}: {exc}."
+        ) from None
+    if headers is None:
+        raise UsageError(f"{path.name} has no header row {header_row}; is the file empty?")
+    if any(_SURROGATE.search(h) for h in headers):
+        raise UsageError(
+            f"The header row of {path.name} is not valid UTF-8; re-save the file as UTF-8 "
+            "(in Excel: Save As, CSV UTF-8) and import it again."
+        )
+    check_bytes = bool(_SURROGATE.search(text))
+    estimated = max(text.count("\n") - header_row + 1, 0)
+
+    def rows() -> Iterator[Row]:
+        n = header_row
+        try:
+            for record in reader:
+                n += 1
+                problem = None
+                if check_bytes and any(_SURROGATE.search(c) for c in record):
+                    problem = _NOT_UTF8
+                yield Row(n, tuple(record), problem)
+        except csv.Error as exc:
+            raise UsageError(
+                f"{path.name} could not be read as CSV at row {n + 1} ({exc}); nothing was "
+                "sealed from it. Check that row's quotes, then import again."
+            ) from None
+
+    return Table(path, "csv", encoding, tuple(headers), _drop_trailing_empty(rows()), estimated)
+
+
+# -- XLSX --------------------------------------------------------------------------------
+
+
+def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    # openpyxl raises many kinds of error for a damaged or disguised file (zipfile,
+    # KeyError for a missing part, XML errors); each means the same to the user.
+    except Exception:
+        raise UsageError(
+            f"{path.name} is not a readable .xlsx workbook; open it in Excel or LibreOffice "
+            "and save it again as .xlsx."
+        ) from None
+    try:
+        if sheet is not None:
+            if sheet not in book.sheetnames:
+                raise UsageError(
+                    f"{path.name} has no sheet named {sheet!r}; its sheets are "
+                    f"{', '.join(book.sheetnames)}. Fix `sheet` in the mapping."
+                )
+            ws = book[sheet]
+        else:
+            ws = book.worksheets[0]
+        estimated = max((ws.max_row or 0) - header_row, 0)
+        # Some programs write a wrong <dimension> (A1:A1); read-only mode trusts it and
+        # would silently cut rows and columns off. Reading without it reads everything.
+        ws.reset_dimensions()
+        cells = ws.iter_rows(min_row=1)
+        headers: tuple[str, ...] | None = None
+        for n, raw in enumerate(cells, start=1):
+            if n == header_row:
+                headers = tuple(_header_text(c) for c in raw)
+                break
+        if headers is None:
+            raise UsageError(f"{path.name} has no header row {header_row}; is the sheet empty?")
+        while headers and not headers[-1]:
+            headers = headers[:-1]
+    except BaseException:
+        book.close()
+        raise
+
+    def rows() -> Iterator[Row]:
+        number = header_row
+        for raw in cells:
+            number += 1
+            values: list[CellValue] = []
+            problem = None
+            for i, cell in enumerate(raw):
+                kind = getattr(cell, "data_type", "n")
+                value = cell.value
+                if kind == "f" and problem is None:
+                    problem = (
+                        f"cell {column_letter(i)}{number} holds a formula, which Amanat does "
+                        "not calculate; replace it with its value (copy, then paste values)."
+                    )
+                elif kind == "e" and problem is None:
+                    problem = (
+                        f"cell {column_letter(i)}{number} holds a spreadsheet error "
+                        f"({str(value)[:12]}); correct it or clear it."
+                    )
+                values.append(value)
+            yield Row(number, tuple(values), problem)
+
+    return Table(path, "xlsx", "xlsx", headers, _drop_trailing_empty(rows()), estimated, book)
+
+
+def _header_text(cell: Any) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return str(value).strip()
+
+
+def _drop_trailing_empty(rows: Iterator[Row]) -> Iterator[Row]:
+    """Hold empty rows back until a non-empty one follows; drop them at the end."""
+    held: list[int] = []
+    for row in rows:
+        if row.empty and row.problem is None:
+            held.append(row.number)
+            continue
+        for number in held:
+            yield Row(number, ())
+        held = []
+        yield row

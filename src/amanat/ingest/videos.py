@@ -1,0 +1,160 @@
+"""A folder of testimony videos downloaded with yt-dlp, as testimonies with media.
+
+yt-dlp (run with ``--write-info-json``) leaves, for each video, ``NAME.EXT`` and
+``NAME.info.json``, and with other options ``NAME.en.vtt`` subtitles, ``NAME.webp``
+thumbnails, ``NAME.description``. Each video becomes one ``testimony.recorded``
+whose files are the video (file 0, the testimony's media), its ``.info.json`` and
+every other file whose name starts with ``NAME.``, so nothing downloaded is left out.
+
+From the ``.info.json`` (yt-dlp's own field names): ``title``, ``webpage_url``,
+``channel`` (else ``uploader``), ``upload_date`` (YYYYMMDD), ``extractor_key`` and
+``language``. The description stays in the sealed ``.info.json``; the record format
+has no field for it. Consent is ``internal`` with the note "published by CHANNEL;
+consent not recorded by us" until a reviewer records the testifier's own consent, and
+the testimony concerns no person yet (``persons: []``): linking comes later.
+
+Every file of the folder is accounted for in the report: a video without a sidecar, or
+with one that cannot be read, is still imported (reported with the reason); a sidecar
+without its video, an unfinished download (``.part``) and a file that belongs to no
+video are reported as not taken. Hidden files (``.DS_Store``) are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from amanat.errors import FormatError, UsageError
+from amanat.records.changes import SCHEMA, check_changes, new_id
+
+__all__ = ["VIDEO_SUFFIXES", "VideoItem", "read_video_folder"]
+
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".webm", ".mkv", ".mov", ".m4v", ".avi", ".flv", ".3gp",
+     ".m4a", ".mp3", ".opus", ".ogg", ".wav", ".aac"}
+)  # fmt: skip
+_UNFINISHED = (".part", ".ytdl", ".temp")
+_SIDECAR = ".info.json"
+MAX_SIDECAR_BYTES = 64 << 20  # yt-dlp's format lists make sidecars of a few MB
+_LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+_DAY = re.compile(r"(\d{4})(\d{2})(\d{2})")
+
+
+@dataclass
+class VideoItem:
+    """One file of the folder (a video with its companions, or a file not taken)."""
+
+    name: str  # the file's name, the report's first column
+    outcome: str  # "accepted" or "rejected"
+    reason: str
+    files: list[Path] = field(default_factory=list)  # to seal: the video first
+    change: dict[str, Any] | None = None
+    title: str = ""
+
+
+def _text(info: dict[str, Any], *keys: str, limit: int = 500) -> str | None:
+    for key in keys:
+        value = info.get(key)
+        if isinstance(value, str) and value.strip() and "\x00" not in value:
+            text = " ".join(value.split())
+            return text if len(text) <= limit else text[: limit - 1] + "…"
+    return None
+
+
+def _read_sidecar(path: Path) -> tuple[dict[str, Any] | None, str]:
+    """The sidecar's fields, or None and why not."""
+    if not path.is_file():
+        return None, f"no {path.name[-40:]} beside it, so it has no title or channel"
+    if path.stat().st_size > MAX_SIDECAR_BYTES:
+        return None, "its .info.json is larger than 64 MiB and was not read"
+    try:
+        info = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, "its .info.json is not valid JSON (the download may be incomplete)"
+    if not isinstance(info, dict):
+        return None, "its .info.json does not hold yt-dlp's fields"
+    return info, ""
+
+
+def _testimony(video: Path, info: dict[str, Any] | None, n_files: int) -> dict[str, Any]:
+    info = info or {}
+    channel = _text(info, "channel", "uploader", "uploader_id", limit=200)
+    change: dict[str, Any] = {
+        "op": "testimony.recorded",
+        "testimony": new_id("t"),
+        "persons": [],
+        "testifier": {"relationship": "unknown"},
+        "consent": {
+            "level": "internal",
+            "how": "unknown",
+            "note": f"published by {channel or 'an unknown channel'}; consent not recorded by us",
+        },
+        "media": [{"file": 0}],
+        "title": _text(info, "title", "fulltitle") or video.name[:500],
+    }
+    external: dict[str, str] = {}
+    url = _text(info, "webpage_url", "original_url")
+    if url:
+        external["url"] = url
+    if channel:
+        external["channel"] = channel
+    day = info.get("upload_date")
+    if isinstance(day, str) and (m := _DAY.fullmatch(day)):
+        external["uploaded"] = f"{m[1]}-{m[2]}-{m[3]}"
+    site = _text(info, "extractor_key", "extractor", limit=100)
+    if site:
+        external["site"] = site
+    if external:
+        change["external"] = external
+    language = info.get("language")
+    if isinstance(language, str) and _LANG.fullmatch(language):
+        change["language"] = language
+    check_changes({"schema": SCHEMA, "changes": [change]}, n_files)
+    return change
+
+
+def read_video_folder(folder: Path) -> list[VideoItem]:
+    """Every file of ``folder`` as an item: videos to seal, and the files not taken."""
+    try:
+        files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    except OSError as exc:
+        raise UsageError(f"The folder {folder} cannot be read ({exc.strerror}).") from None
+    videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES]
+    owner: dict[Path, Path] = {}
+    # Longest name first, so "a b.mp4"'s files are not claimed by a video named "a.mp4".
+    for video in sorted(videos, key=lambda v: len(v.stem), reverse=True):
+        for p in files:
+            taken = p in owner or p in videos or p.name.endswith(_UNFINISHED)
+            if not taken and p.name.startswith(video.stem + "."):
+                owner[p] = video
+    items: list[VideoItem] = []
+    for video in videos:
+        sidecar = video.with_name(video.stem + _SIDECAR)
+        info, problem = _read_sidecar(sidecar)
+        companions = sorted(p for p, v in owner.items() if v == video)
+        if sidecar in companions:
+            companions.remove(sidecar)
+            companions.insert(0, sidecar)
+        sealed = [video, *companions]
+        try:
+            change = _testimony(video, info, len(sealed))
+        except FormatError as exc:
+            items.append(VideoItem(video.name, "rejected", f"cannot be recorded: {exc.message}"))
+            continue
+        reason = f"imported; {problem}." if problem else ""
+        items.append(VideoItem(video.name, "accepted", reason, sealed, change, change["title"]))
+        items += [VideoItem(p.name, "accepted", f"sealed with {video.name}") for p in companions]
+    for p in files:
+        if p in owner or p in videos:
+            continue
+        if p.name.endswith(_SIDECAR):
+            reason = "an .info.json without its video; the download may not have finished."
+        elif p.name.endswith(_UNFINISHED):
+            reason = "an unfinished download; download it again, then import the folder again."
+        else:
+            reason = "not a video, and no video in this folder has its name; it was not imported."
+        items.append(VideoItem(p.name, "rejected", reason))
+    return sorted(items, key=lambda i: i.name)

@@ -1,0 +1,448 @@
+"""Bulk import (issue 4, item 5): spreadsheets of persons and folders of yt-dlp videos.
+
+Given lists with deliberately bad rows (wrong checksums, impossible dates, unknown
+counties, a Windows-1251 row, formulas, empty lines, a 10,000-character cell, script
+tags, right-to-left overrides, duplicated headers), when they are imported with the
+real ``amanat`` command, then every input row is accounted for (accepted + rejected +
+empty = total), every rejected row has its reason in the report, the accepted rows are
+in the desk's views with claims citing "row N" of the sealed list, and a dry run
+seals nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from amanat.desk.service import Desk
+from amanat.errors import UsageError
+from amanat.ingest import SpreadsheetImport, load_mapping, open_table, suggest_mapping
+from amanat.ingest.report import ReportWriter
+from amanat.records.ids import ric_check_character
+from amanat.records.places import Gazetteer
+from amanat.views import schema
+from amanat.views.read import Query
+from conftest import Org
+
+
+def resident_id(region: str, born: str, seq: int) -> str:
+    first17 = f"{region}{born}{seq:03d}"
+    return first17 + ric_check_character(first17)
+
+
+GOOD_ID = resident_id("654021", "19800101", 123)  # 伊宁县, born 1980-01-01, male
+OTHER_ID = resident_id("654024", "19750615", 246)  # 巩留县, female
+BAD_ID = GOOD_ID[:-1] + ("1" if GOOD_ID[-1] != "1" else "2")
+
+
+def amanat(env: dict[str, str], *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "amanat.cli.main", *args],
+        env=env, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == code, f"{args}: {done.returncode} {done.stdout} {done.stderr}"
+    assert "Traceback" not in done.stderr
+    return done
+
+
+def amanat_json(env: dict[str, str], *args: str) -> Any:
+    return json.loads(amanat(env, *args, "--json").stdout)
+
+
+def report_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def vault_digest(org: Org) -> str:
+    h = hashlib.sha256()
+    root = org.desk.vault().root
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root)
+        if p.is_file() and rel.parts[0] != "tmp" and not p.name.endswith("lock"):
+            h.update(rel.as_posix().encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+MAPPING = """\
+version: 1
+columns:
+  name_native: "Аты-жөні"
+  name_chinese: "姓名"
+  sex: "Жынысы"
+  birth: "Туған күні"
+  resident_id: "Жеке куәлік нөмірі"
+  hometown: "Ауданы"
+  status: "Жағдайы"
+  status_date: "Жағдай күні"
+  notes: "column J"
+values:
+  status: {"лагерьге алынды": in_camp}
+options:
+  name_language: kk
+source:
+  title: "Test list"
+"""
+
+HEADER = (
+    "№;Аты-жөні;姓名;Жынысы;Туған күні;Жеке куәлік нөмірі;Ауданы;Жағдайы;Жағдай күні;"
+    "Ескерту;Ескерту"
+)
+
+
+def bad_csv_bytes() -> tuple[bytes, dict[int, str]]:
+    """A semicolon CSV (as Excel writes it in a Kazakh locale) and the expected outcome
+    of each data row."""
+    lines: list[bytes] = [HEADER.encode()]
+    expected: dict[int, str] = {}
+
+    def add(text: str, outcome: str, raw: bytes | None = None) -> None:
+        lines.append(raw if raw is not None else text.encode())
+        expected[len(lines)] = outcome
+
+    add(f"1;Серік Нұрланов;赛力克;ер;01.01.1980;{GOOD_ID};伊宁县;лагерде;04.2018;;", "accepted")
+    add(f"2;Асқар Бек;;ер;1980;{BAD_ID};654021;;;;", "rejected")  # wrong check digit
+    add("3;Айгүл Оспан;;әйел;31.02.1980;;654021;;;;", "rejected")  # no 31 February
+    add("4;Жанар Ким;;әйел;1975;;Атлантида;;;;", "rejected")  # unknown county
+    add("", "empty")
+    add("5;;;;;;;;;;", "rejected")  # numbered, but no name and no ID
+    add("", "rejected", "6;Гульнар;;ж;1970;;;;;;".encode("cp1251"))  # not UTF-8
+    add('7;"=HYPERLINK(""http://x"",""y"")";;ер;;;;;;;', "rejected")  # a formula
+    add("8;" + "А" * 10_000 + ";;ер;1960;;;;;;", "rejected")  # a 10,000-character name
+    add("9;<script>alert(1)</script>;;ер;1961;;;;;;", "accepted")  # text, stored as text
+    add("10;Ерлан\u202eнаблерЕ;;ер;1962;;;;;;", "rejected")  # right-to-left override
+    add(";;;;;;;;;;", "empty")
+    add(
+        f"12;Сәуле Ахмет;;әйел;15.06.1975;{OTHER_ID};巩留县;лагерьге алынды;2019;note;x", "accepted"
+    )
+    add("13;Дәулет;;бір нәрсе;1970;;;;;;", "rejected")  # an unknown word for sex
+    add("14;Қайрат;;ер;1970;;;босатылды;;;", "rejected")  # a status without a date
+    add(" ; ;;;;;;;;;", "empty")
+    add("15;a;b;c;d;e;f;g;h;i;j;k;l", "rejected")  # more cells than headers
+    return b"\r\n".join(lines) + b"\r\n\r\n\r\n", expected  # trailing blank lines: no rows
+
+
+@pytest.fixture
+def bad_csv(tmp_path: Path) -> tuple[Path, Path, dict[int, str]]:
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    data, expected = bad_csv_bytes()
+    listing = folder / "list.csv"
+    listing.write_bytes(data)
+    mapping = folder / "list.mapping.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    return listing, mapping, expected
+
+
+def test_a_bad_csv_is_accounted_for_row_by_row(
+    bad_csv: tuple[Path, Path, dict[int, str]], org: Org, cli_env: dict[str, str]
+) -> None:
+    listing, mapping, expected = bad_csv
+    home = str(org.desk.path)
+    before = vault_digest(org)
+
+    # When it is checked with --dry-run (no passphrase needed), nothing is sealed.
+    env = {k: v for k, v in cli_env.items() if k != "AMANAT_PASSPHRASE"}
+    dry = amanat_json(env, "import", str(listing), "--mapping", str(mapping), "--dry-run")
+    assert vault_digest(org) == before
+    assert dry["dry_run"] is True and dry["entries"] == 0 and dry["source"] is None
+
+    # Then every row is accounted for, with the outcome each was built to have.
+    assert dry["total"] == len(expected) == dry["accepted"] + dry["rejected"] + dry["empty"]
+    report = report_rows(Path(dry["report"]))
+    assert [int(r["row"]) for r in report] == sorted(expected)
+    assert {int(r["row"]): r["outcome"] for r in report} == expected
+    for r in report:
+        assert (r["outcome"] == "rejected") == bool(r["reason"]) or r["outcome"] == "accepted"
+    reasons = {int(r["row"]): r["reason"] for r in report}
+    assert "last character should be" in reasons[3]
+    assert "no day 1980-02-31" in reasons[4]
+    assert "unknown place 'Атлантида'" in reasons[5]
+    assert "not valid UTF-8" in reasons[8] and "re-save" in reasons[8]
+    assert "formula" in reasons[9]
+    assert "10,000 characters" in reasons[10]
+    assert "U+202E" in reasons[12]
+    assert "add it to the mapping" in reasons[15]
+    assert "status needs the date" in reasons[16]
+    assert "header only 11 columns" in reasons[18]
+    # The report is safe to open in Excel, and keeps the undecodable bytes visible.
+    by_row = {int(r["row"]): r for r in report}
+    assert by_row[9]["Аты-жөні"].startswith("'=HYPERLINK")
+    assert "\\xc3" in report_rows(Path(dry["report"]))[6]["Аты-жөні"]  # cp1251 "Г"
+    # The terminal gets row numbers and reasons, never an ID number.
+    plain = amanat(env, "import", str(listing), "--mapping", str(mapping), "--dry-run")
+    assert GOOD_ID not in plain.stdout + plain.stderr
+    assert BAD_ID not in plain.stdout + plain.stderr
+    assert "row 3:" in plain.stdout and "Dry run: nothing was sealed." in plain.stdout
+
+    # When it is imported for real, the same rows are taken.
+    done = amanat_json(cli_env, "import", str(listing), "--mapping", str(mapping), "--home", home)
+    assert (done["total"], done["accepted"], done["rejected"], done["empty"]) == (
+        dry["total"], dry["accepted"], dry["rejected"], dry["empty"],
+    )  # fmt: skip
+    assert done["entries"] == 2  # the list with its mapping, then one batch of rows
+    assert vault_digest(org) != before
+
+    # Then the accepted rows are in the views, their claims citing the sealed list.
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.update_views()
+        found = desk.search(Query(id_number=GOOD_ID))
+        assert found.total == 1
+        person = desk.person(found.persons[0].person_id)
+        assert found.persons[0].status == "in_camp"
+        assert {c["locator"] for c in person.claims} == {"row 2"}
+        assert {c["source_id"] for c in person.claims} == {done["source"]}
+        fields = {c["field"] for c in person.claims}
+        assert fields >= {"name", "sex", "birth", "document", "hometown", "status"}
+        assert desk.search(Query(name="<script>")).total == 1  # kept as text
+        other = desk.search(Query(id_number=OTHER_ID)).persons[0]
+        assert other.hometown == "654024"
+        assert desk.search(Query()).total == done["accepted"]
+        with desk.engine.connect() as conn:
+            sources = conn.execute(select(schema.sources)).mappings().all()
+        assert [s["source_id"] for s in sources] == [done["source"]]
+
+
+def test_a_bad_xlsx_is_accounted_for(org: Org, cli_env: dict[str, str], tmp_path: Path) -> None:
+    # Given a workbook with dates in date cells, formulas, an error value, an ID stored
+    # as a number (Excel rounds it), a duplicated header and empty rows.
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["ФИО", "Пол", "Дата рождения", "Номер удостоверения", "Уезд", "ФИО", "Статус"])
+    ws.append(["Нурлан Серикбаев", "м", dt.datetime(1980, 1, 1), GOOD_ID, "Yining Xian", "", ""])
+    ws.append(["Айгуль", "ж", "=DATE(1980,1,1)", "", "", "", ""])
+    ws.append(["Ерлан", "м", dt.datetime(1980, 1, 1), int(GOOD_ID[:-1]) * 10, "", "", ""])
+    ws.append([])
+    ws.append(["Сауле", "ж", "31.02.1980", "", "", "", ""])
+    ws.append(["Бауыржан", "м", 1970, "", "Atlantis", "", ""])
+    ws.append(["Асель", "ж", "1990", "", "654024", "", "пропал"])
+    ws["A9"] = "=CONCAT(B2,B3)"
+    ws.append([])
+    ws.append([])
+    listing = tmp_path / "list.xlsx"
+    book.save(listing)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "version: 1\ncolumns:\n  name_native: column A\n  sex: Пол\n  birth: Дата рождения\n"
+        "  resident_id: Номер удостоверения\n  hometown: Уезд\n  status: Статус\n"
+        "options:\n  status_as_of: 2019\n",
+        encoding="utf-8",
+    )
+    done = amanat_json(
+        cli_env, "import", str(listing), "--mapping", str(mapping), "--home", str(org.desk.path)
+    )
+    # Then rows 2..9 are all accounted for (trailing empty rows are not rows).
+    assert done["total"] == 8
+    assert done["total"] == done["accepted"] + done["rejected"] + done["empty"]
+    outcome = {int(r["row"]): r for r in report_rows(Path(done["report"]))}
+    assert [outcome[n]["outcome"] for n in range(2, 10)] == [
+        "accepted", "rejected", "rejected", "empty", "rejected", "rejected", "accepted",
+        "rejected",
+    ]  # fmt: skip
+    assert "formula" in outcome[3]["reason"] and "C3" in outcome[3]["reason"]
+    assert "stored as a number" in outcome[4]["reason"]
+    assert "unknown place 'Atlantis'" in outcome[7]["reason"]
+    assert "formula" in outcome[9]["reason"]
+    assert outcome[2]["Дата рождения"] == "1980-01-01"  # a date cell is a date
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.update_views()
+        person = desk.search(Query(id_number=GOOD_ID)).persons[0]
+        assert person.birth == "1980-01-01" and person.hometown == "654021"
+        assert desk.search(Query(status="disappeared")).total == 1
+
+
+def test_a_suggested_mapping_is_written_on_first_run(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    # Given a list with Kazakh, Russian and Chinese headers and no mapping yet.
+    listing = tmp_path / "тізім.csv"
+    rows = [
+        ["Тегі", "Аты", "Әкесінің аты", "Жынысы", "Туған жылы", "身份证号码", "Ұлты",
+         "Ауданы", "Статус", "Дата задержания", "Телефон"],
+        ["Нұрланов", "Серік", "Ерланұлы", "ер", "1980", GOOD_ID, "қазақ", "Құлжа", "оқуда",
+         "04.2018", "+7 701 000 00 00"],
+        ["Оспанова", "Айгүл", "", "әйел", "1975", "", "ұйғыр", "伊宁县", "оқуда", "", ""],
+    ]  # fmt: skip
+    with listing.open("w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows(rows)
+    # When it is imported without --mapping, then a mapping is suggested and nothing else.
+    done = amanat(cli_env, "import", str(listing), code=2)
+    suggested = tmp_path / "тізім.mapping.yaml"
+    assert suggested.exists() and str(suggested) in done.stdout
+    text = suggested.read_text("utf-8")
+    assert 'name_native: ["Тегі", "Аты", "Әкесінің аты"]' in text
+    assert 'resident_id: "身份证号码"' in text
+    assert 'detained_date: "Дата задержания"' in text
+    assert '"оқуда": ?  # 2 rows' in text  # "at study": a euphemism for the camps
+    assert '"Құлжа": ?' in text  # a county the gazetteer cannot place
+    assert '"Телефон"' in text  # listed as not mapped
+    mapping = load_mapping(suggested)
+    assert mapping.columns["sex"] == ("Жынысы",)
+    # And a second run does not overwrite the mapping the volunteer may be editing.
+    again = amanat(cli_env, "import", str(listing), code=2)
+    assert "already" in again.stdout
+    # When the listed words are filled in, then the list imports (dry run).
+    text = text.replace('  #   "оқуда": ?', '  status:\n    "оқуда": in_camp').replace(
+        '  #   "Құлжа": ?', '  hometown:\n    "Құлжа": "654002"'
+    )
+    text = text.replace("  # status_as_of:", "  status_as_of:")
+    suggested.write_text(text, "utf-8")
+    dry = amanat_json(cli_env, "import", str(listing), "--mapping", str(suggested), "--dry-run")
+    assert (dry["accepted"], dry["rejected"]) == (2, 0), dry["rejections"]
+
+
+def test_unusable_files_and_mappings_stop_with_one_sentence(
+    bad_csv: tuple[Path, Path, dict[int, str]], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    listing, mapping, _ = bad_csv
+    cases = {
+        "version: 1\ncolumns:\n  nmae: X\n": "unknown field 'nmae'",
+        "version: 1\ncolumns:\n  sex: Missing\n": "which the header row lacks",
+        "version: 1\ncolumns:\n  notes: Ескерту\n": "appears more than once",
+        "version: 1\ncolumns: [a\n": "not valid YAML at line",
+        "version: 1\ncolumns:\n  sex: Жынысы\nvalues:\n  sex: {x: other}\n": "must map to one",
+    }
+    bad = tmp_path / "bad.yaml"
+    for text, message in cases.items():
+        bad.write_text(text, "utf-8")
+        done = amanat(cli_env, "import", str(listing), "--mapping", str(bad), "--dry-run", code=2)
+        assert message in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    fake = tmp_path / "fake.xlsx"
+    fake.write_bytes(b"not a zip file")
+    done = amanat(cli_env, "import", str(fake), "--mapping", str(mapping), "--dry-run", code=2)
+    assert "not a readable .xlsx workbook" in done.stderr
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    done = amanat(cli_env, "import", str(old), "--mapping", str(mapping), "--dry-run", code=2)
+    assert "save it as an Excel workbook (.xlsx)" in done.stderr
+
+
+def test_utf16_and_header_problems(tmp_path: Path) -> None:
+    # Given the same list saved as UTF-16 with a BOM (Excel's "Unicode text"), tab-separated.
+    text = "Name\tSex\tBorn\nSerik\tm\t1980\nAigul\tf\t1975\n"
+    path = tmp_path / "list.txt"
+    path.write_bytes(text.encode("utf-16"))
+    with open_table(path) as table:
+        assert table.encoding == "UTF-16" and table.headers == ("Name", "Sex", "Born")
+        assert [r.values for r in table.rows] == [("Serik", "m", "1980"), ("Aigul", "f", "1975")]
+    # And a header row in Windows-1251 stops the import before any row is read.
+    path.write_bytes("Имя,Пол\nСерик,м\n".encode("cp1251"))
+    with pytest.raises(UsageError, match=r"header row .* not valid UTF-8"):
+        open_table(path)
+
+
+def test_rows_are_batched_and_each_batch_checks(tmp_path: Path) -> None:
+    # Given 2,500 valid rows, when read in batches of 1,000, then 3 batches of changes
+    # that the record format accepts, and a report line for every row.
+    listing = tmp_path / "big.csv"
+    with listing.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["name", "id"])
+        for n in range(2500):
+            out.writerow([f"Person {n}", resident_id("654021", "19800101", n % 999 + 1)])
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("version: 1\ncolumns:\n  name_latin: name\n  resident_id: id\n", "utf-8")
+    report_path = tmp_path / "r.csv"
+    job = SpreadsheetImport(
+        listing, load_mapping(mapping), gazetteer=Gazetteer.load_builtin(), today=dt.date.today()
+    )
+    with job, ReportWriter(report_path, "row", job.headers) as report:
+        sizes = [len(b) for b in job.batches(report)]
+        report.commit()
+    assert sizes == [1000, 1000, 500]
+    assert job.tally.total == job.tally.accepted == 2500
+    assert len(report_rows(report_path)) == 2500
+    assert job.source_change(n_files=2)["files"] == [{"file": 0}, {"file": 1}]
+    assert "The same resident id as row" in report_rows(report_path)[-1]["reason"]
+
+
+def test_suggestion_guesses_from_headers_alone() -> None:
+    text, mapped = suggest_mapping(
+        ["ФИО", "Пол", "Национальность", "ИИН", "Примечание", "Ескерту"],
+        [],
+        file_name="x.csv",
+        today=dt.date(2026, 1, 1),
+    )
+    assert mapped == 6
+    assert 'name_native: "ФИО"' in text and 'iin: "ИИН"' in text
+    assert 'ethnicity: "Национальность"' in text and "notes:" in text
+
+
+INFO = {
+    "id": "dQw4w9WgXcQ",
+    "title": "Менің әкем лагерде / My father is in a camp",
+    "fulltitle": "Менің әкем лагерде / My father is in a camp",
+    "description": "Testimony recorded in Almaty.\nID shown on screen.",
+    "upload_date": "20190314",
+    "uploader": "Atajurt Kazakh Human Rights",
+    "uploader_id": "@atajurt",
+    "channel": "Atajurt Kazakh Human Rights",
+    "channel_id": "UC0000000000000000000000",
+    "webpage_url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    "extractor": "youtube",
+    "extractor_key": "Youtube",
+    "duration": 312,
+    "language": "kk",
+    "ext": "mp4",
+    "_type": "video",
+}
+
+
+def test_a_yt_dlp_folder_becomes_testimonies(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Given a folder as yt-dlp leaves it: videos with .info.json sidecars, subtitles, a
+    # video without sidecar, a broken sidecar, a sidecar without video, a partial file.
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    a = "Менің әкем лагерде [dQw4w9WgXcQ]"
+    (folder / f"{a}.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(2000))
+    (folder / f"{a}.info.json").write_text(json.dumps(INFO, ensure_ascii=False), "utf-8")
+    (folder / f"{a}.kk.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:02.000\nМенің әкем\n", "utf-8")
+    (folder / "No sidecar [abc].webm").write_bytes(bytes(100))
+    (folder / "Broken [def].mp4").write_bytes(bytes(100))
+    (folder / "Broken [def].info.json").write_text('{"title": "cut off', "utf-8")
+    (folder / "Orphan [ghi].info.json").write_text(json.dumps(INFO), "utf-8")
+    (folder / "Partial [jkl].mp4.part").write_bytes(bytes(10))
+    (folder / ".DS_Store").write_bytes(bytes(10))
+    before = vault_digest(org)
+    dry = amanat_json(cli_env, "import", str(folder), "--dry-run")
+    assert vault_digest(org) == before
+    assert (dry["total"], dry["testimonies"], dry["rejected"]) == (8, 3, 2)
+    done = amanat_json(cli_env, "import", str(folder), "--home", str(org.desk.path))
+    assert (done["total"], done["testimonies"], done["entries"]) == (8, 3, 3)
+    assert done["total"] == done["accepted"] + done["rejected"]
+    report = {r["file"]: r for r in report_rows(Path(done["report"]))}
+    assert len(report) == 8
+    assert "no No sidecar [abc].info.json" in report["No sidecar [abc].webm"]["reason"]
+    assert "not valid JSON" in report["Broken [def].mp4"]["reason"]
+    assert "without its video" in report["Orphan [ghi].info.json"]["reason"]
+    assert "unfinished download" in report["Partial [jkl].mp4.part"]["reason"]
+    assert report[f"{a}.kk.vtt"]["outcome"] == "accepted"
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.update_views()
+        with desk.engine.connect() as conn:
+            rows = conn.execute(select(schema.testimonies)).mappings().all()
+    by_title = {r["title"]: r for r in rows}
+    assert set(by_title) == {INFO["title"], "No sidecar [abc].webm", "Broken [def].mp4"}
+    t = by_title[INFO["title"]]
+    assert t["consent"] == "internal" and t["language"] == "kk" and t["n_media"] == 1
+    consent = json.loads(t["consent_detail"])
+    assert consent["note"] == "published by Atajurt Kazakh Human Rights; consent not recorded by us"
+    external = json.loads(t["external"])
+    assert external == {
+        "url": INFO["webpage_url"],
+        "channel": "Atajurt Kazakh Human Rights",
+        "uploaded": "2019-03-14",
+        "site": "Youtube",
+    }
