@@ -577,3 +577,47 @@ def test_folding_in_two_processes_gives_the_same_rows(monkeypatch: pytest.Monkey
         for table, batch in piece.items():
             merged.setdefault(table, []).extend(batch)
     assert rows(merged) == single
+
+
+def test_a_cited_source_concerns_the_person(view_engine: Engine) -> None:
+    """Given an imported list sealed before the persons it holds (so it names none),
+    when a person's claims cite it by row, then the list is among the person's sources
+    and counts as evidence."""
+    views = new_views(view_engine)
+    views.apply(
+        [
+            entry(
+                1,
+                [
+                    {
+                        "op": "source.added",
+                        "source": S1,
+                        "kind": "imported_list",
+                        "title": "list.xlsx",
+                        "persons": [],
+                    }
+                ],
+            ),
+            entry(
+                2,
+                [
+                    {
+                        "op": "person.created",
+                        "person": P3,
+                        "claims": [
+                            b.claim(
+                                "name", b.name("Ерлан"), b.source_ref(source=S1, locator="row 7")
+                            )
+                        ],
+                    }
+                ],
+            ),
+        ],
+        {},
+    )
+    with view_engine.connect() as conn:
+        p3 = read.person(conn, P3)
+    assert p3 is not None
+    assert [src["source_id"] for src in p3.sources] == [S1]
+    assert p3.claims[0]["locator"] == "row 7"
+    assert p3.person["grade_label"] == "testimony" and p3.person["n_sources"] == 1

@@ -261,17 +261,24 @@ def fold_person(person_id: str, changes: Iterable[Change]) -> PersonState | None
     )
     if not own:
         return None
+    # A testimony or source concerns the person if it lists them, or if any claim about
+    # them cites it (an imported list cannot name persons that do not exist yet).
+    cited = {
+        str(raw["source"].get("testimony") or raw["source"].get("source"))
+        for c in own
+        for raw in c.body["claims"]
+    }
     testimony_ids = sorted({c.body["testimony"] for c in changes if c.op.startswith("testimony.")})
     testimonies = [
         t
         for t in (fold_testimony(t, changes) for t in testimony_ids)
-        if t is not None and person_id in t.persons
+        if t is not None and (person_id in t.persons or t.testimony_id in cited)
     ]
     source_ids = sorted({c.body["source"] for c in changes if c.op == "source.added"})
     sources = [
         s
         for s in (fold_source(s, changes) for s in source_ids)
-        if s is not None and person_id in s.persons
+        if s is not None and (person_id in s.persons or s.source_id in cited)
     ]
     rebuttals = sorted(
         (c for c in changes if c.op == "rebuttal.added" and c.body["person"] == person_id),

@@ -285,8 +285,8 @@ class Views:
                 touched.add((c.op, subject))
                 if fresh is not None:
                     fresh.by_subject[subject].append(c)
-                for person in c.body.get("persons", []) if c.op != "rebuttal.added" else []:
-                    link_rows[(subject, person)] = {"subject": subject, "person_id": person}
+                for linked, person in _links_of(c):
+                    link_rows[(linked, person)] = {"subject": linked, "person_id": person}
         report.changes += len(change_rows)
         _write_rows(conn, {s.entries.name: entry_rows, s.changes.name: change_rows})
         if link_rows:
@@ -400,8 +400,10 @@ class Views:
             place_ids = sorted(places)
             self._delete_persons(conn, person_ids)
             self._delete_subjects(conn, testimony_ids, source_ids, place_ids)
-        rows = fold_rows(by_subject, links, person_ids, testimony_ids, source_ids, place_ids)
-        _write_rows(conn, rows)
+        for rows in fold_in_chunks(
+            by_subject, links, person_ids, testimony_ids, source_ids, place_ids
+        ):
+            _write_rows(conn, rows)
 
     def _refold_fresh(self, conn: Connection, fresh: _Fresh) -> tuple[int, int, int]:
         """Fold everything in ``fresh`` into views that held no changes before."""
@@ -450,6 +452,19 @@ class Views:
                 conn.execute(delete(table).where(table.c.source_id.in_(part)))
         for part in _chunks(place_ids):
             conn.execute(delete(s.places).where(s.places.c.place_id.in_(part)))
+
+
+def _links_of(c: Change) -> Iterator[tuple[str, str]]:
+    """(testimony or source, person) pairs a change makes: the persons a testimony or
+    source lists, and every testimony or source a person's claims cite."""
+    if c.op.startswith("person."):
+        person = str(c.body["person"])
+        for claim in c.body["claims"]:
+            ref = claim["source"]
+            yield str(ref.get("testimony") or ref.get("source")), person
+    elif c.op != "rebuttal.added":
+        for person in c.body.get("persons", []):
+            yield c.subject, str(person)
 
 
 @dataclass

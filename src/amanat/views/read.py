@@ -208,12 +208,12 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
     detail.flags = _rows(
         conn, select(s.flags).where(s.flags.c.person_id == person_id).order_by(s.flags.c.n)
     )
-    tp = s.testimony_persons
+    ln = s.links  # listed by the testimony, or cited by a claim about the person
     detail.testimonies = _rows(
         conn,
         select(s.testimonies)
-        .join(tp, tp.c.testimony_id == s.testimonies.c.testimony_id)
-        .where(tp.c.person_id == person_id)
+        .join(ln, ln.c.subject == s.testimonies.c.testimony_id)
+        .where(ln.c.person_id == person_id)
         .order_by(s.testimonies.c.time, s.testimonies.c.testimony_id),
     )
     for t in detail.testimonies:
@@ -227,12 +227,11 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
                 .order_by(s.testimony_media.c.n)
             )
         ]
-    sp = s.source_persons
     detail.sources = _rows(
         conn,
         select(s.sources)
-        .join(sp, sp.c.source_id == s.sources.c.source_id)
-        .where(sp.c.person_id == person_id)
+        .join(ln, ln.c.subject == s.sources.c.source_id)
+        .where(ln.c.person_id == person_id)
         .order_by(s.sources.c.time, s.sources.c.source_id),
     )
     detail.rebuttals = _rows(
