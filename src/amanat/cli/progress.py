@@ -7,7 +7,9 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["ProgressBar", "folder_size"]
+__all__ = ["CountBar", "ProgressBar", "folder_size"]
+
+_MANY = 500  # entries or rows below which no progress bar is worth drawing
 
 
 def folder_size(path: Path) -> int:
@@ -36,6 +38,32 @@ class ProgressBar:
             bar = "#" * int(share * 30)
             mb = f"{self.done >> 20} / {self.total >> 20} MB"
             self.stream.write(f"\r{self.label} [{bar:<30}] {share:4.0%}  {mb}")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class CountBar:
+    """A progress bar over a count of entries or rows, on stderr when it is a terminal."""
+
+    def __init__(self, label: str, total: int, unit: str, stream: TextIO | None = None) -> None:
+        self.label, self.unit = label, unit
+        self.total = max(total, 1)
+        self.done = 0
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() and total >= _MANY
+
+    def __call__(self, amount: int) -> None:
+        self.done += amount
+        if self.enabled:
+            share = min(self.done / self.total, 1.0)
+            self.stream.write(
+                f"\r{self.label} [{'#' * int(share * 30):<30}] {share:4.0%}  "
+                f"{min(self.done, self.total)} / {self.total} {self.unit}"
+            )
             self.stream.flush()
 
     def close(self) -> None:

@@ -13,15 +13,15 @@ import argparse
 import dataclasses
 import datetime as dt
 import re
-import sys
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from amanat.bootstrap import open_desk, open_home
 from amanat.cli.output import print_result
+from amanat.cli.progress import CountBar
 from amanat.cli.prompts import ask_passphrase
 from amanat.desk import Desk
 from amanat.errors import InputError, UsageError
@@ -36,34 +36,7 @@ from amanat.views.project import ApplyReport
 
 __all__ = ["COMMANDS", "CountBar", "person_page", "persons_table"]
 
-_MANY = 500  # entries or rows below which no progress bar is worth drawing
 _SHORT = 10  # characters of a t_/s_/r_ id shown in running text ("t_3f2a9c01")
-
-
-class CountBar:
-    """A progress bar over a count of entries or rows, on stderr when it is a terminal."""
-
-    def __init__(self, label: str, total: int, unit: str, stream: TextIO | None = None) -> None:
-        self.label, self.unit = label, unit
-        self.total = max(total, 1)
-        self.done = 0
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() and total >= _MANY
-
-    def __call__(self, amount: int) -> None:
-        self.done += amount
-        if self.enabled:
-            share = min(self.done / self.total, 1.0)
-            self.stream.write(
-                f"\r{self.label} [{'#' * int(share * 30):<30}] {share:4.0%}  "
-                f"{min(self.done, self.total)} / {self.total} {self.unit}"
-            )
-            self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 @contextmanager

@@ -146,9 +146,14 @@ class Desk:
     # -- writing -----------------------------------------------------------------------
 
     def seal_records(
-        self, batches: Sequence[Batch], progress: Progress | None = None
+        self,
+        batches: Sequence[Batch],
+        progress: Progress | None = None,
+        *,
+        update_views: bool = True,
     ) -> list[SealReceipt]:
-        """Seal each batch as one ``record`` entry, signed by this desk; then update views."""
+        """Seal each batch as one ``record`` entry, signed by this desk; then update the
+        views (a bulk writer passes ``update_views=False`` and updates once at the end)."""
         receipts = []
         with SealSession(self.vault, self.keys.signing_seed) as session:
             for batch in batches:
@@ -162,7 +167,8 @@ class Desk:
                         progress=progress,
                     )
                 )
-        self.update_views()
+        if update_views:
+            self.update_views()
         return receipts
 
     # -- reading -----------------------------------------------------------------------
