@@ -498,11 +498,11 @@ def _records_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "amanat import list.xlsx --mapping list.mapping.yaml --dry-run",
     )
     p.description = (
-        "Import a spreadsheet of persons, or a folder of downloaded videos. The first run "
-        "on a spreadsheet writes a suggested mapping beside it and stops (exit 2): check "
-        "it, then run again with --mapping. Every row ends up accepted, rejected (with the "
-        "reason, in the report) or empty; the exit status is 0 when every row is accounted "
-        "for, rejections included."
+        "Import a spreadsheet of persons, or a folder of downloaded videos.\n\n"
+        "The first run on a spreadsheet writes a suggested mapping beside it and stops\n"
+        "(exit 2): check it, then run again with --mapping. Every row ends up accepted,\n"
+        "rejected (the report says why) or empty; the exit status is 0 when every row is\n"
+        "accounted for, rejections included."
     )
     p.add_argument("source", metavar="FILE", help="a .csv or .xlsx file, or a folder of videos")
     p.add_argument("--mapping", metavar="MAP", help="the column mapping (YAML)")
