@@ -24,6 +24,7 @@ from amanat.desk.service import Batch
 from amanat.records import build as b
 from amanat.records.demo_data import DemoBatch, DemoData, demo_data
 from amanat.vault import seal
+from amanat.views import schema
 from amanat.views.export import exported_tables
 from conftest import Org
 
@@ -302,3 +303,60 @@ def test_export_refuses_a_folder_that_is_not_empty(
     assert "not empty" in fails(cli_env, 2, "export", "--out", str(out), *_home(org))
     assert [p.name for p in out.iterdir()] == ["persons.csv"]
     assert (out / "persons.csv").read_text() == "keep me"
+
+
+# -- places ------------------------------------------------------------------------------
+
+
+def test_places_find_in_any_script_without_a_home(cli_env: dict[str, str]) -> None:
+    """Given a county typed in Chinese, pinyin or English, then it is found with its
+    prefecture; an ambiguous short name lists every candidate."""
+    for typed in ("伊宁市", "yi ning shi", "Yining City", "654002"):
+        found = ok_json(cli_env, "places", "find", typed)["places"]
+        assert [p["id"] for p in found] == ["654002"], typed
+        assert found[0]["path"][0].startswith("伊犁哈萨克自治州")
+    assert {p["id"] for p in ok_json(cli_env, "places", "find", "Yining")["places"]} == {
+        "654002",
+        "654021",
+    }
+    assert "No place" in ok(cli_env, "places", "find", "Atlantis")
+
+
+def test_places_add_seals_a_user_place(org: Org, cli_env: dict[str, str]) -> None:
+    """Given a border post no gazetteer has, when a desk adds it, then it is sealed as a
+    change and appears among the views' places."""
+    home = _home(org)
+    added = ok_json(
+        cli_env,
+        "places",
+        "add",
+        "Қорғас бекеті",
+        "--lang",
+        "kk",
+        "--also",
+        "zh=霍尔果斯口岸",
+        "--kind",
+        "border_post",
+        "--slug",
+        "khorgos-post",
+        "--parent",
+        "654000",
+        "--lat",
+        "44.21",
+        "--lon",
+        "80.41",
+        *home,
+    )
+    assert added == {"place": "user:khorgos-post"}
+    with Desk(org.desk, org.desk_keys) as desk, desk.engine.connect() as conn:
+        row = conn.execute(
+            select(schema.places).where(schema.places.c.place_id == "user:khorgos-post")
+        ).one()
+    assert (row.name_kk, row.name_zh, row.lat, row.origin) == (
+        "Қорғас бекеті",
+        "霍尔果斯口岸",
+        "44.21",
+        "user",
+    )
+    line = fails(cli_env, 6, "places", "add", "X", "--lat", "44.2", *home)
+    assert "both --lat and --lon" in line

@@ -43,7 +43,9 @@ COMMAND_MODULES = {
     ),
     "demo": _DEMO,
     **dict.fromkeys(
-        ["id check", "persons", "person", "views update", "views rebuild", "export"], _RECORDS
+        ["id check", "persons", "person", "views update", "views rebuild", "export",
+         "places find", "places add"],
+        _RECORDS,
     ),
     "import": _IMPORT,
 }  # fmt: skip
@@ -442,6 +444,38 @@ def _records_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     _json(p)
 
+    places = _parser(sub, "places", "Look up and add places.", "amanat places find Ghulja")
+    psub = places.add_subparsers(dest="places_command", metavar="ACTION", required=True)
+    p = _parser(
+        psub,
+        "find",
+        "Find a prefecture, county or facility by name in any script, or by code.",
+        "amanat places find 伊宁市",
+    )
+    p.add_argument("text", metavar="TEXT", help="a name (Chinese, pinyin, English) or code")
+    p.add_argument("--limit", type=int, default=20, help="at most this many (20)")
+    _json(p)
+    p = _parser(
+        psub,
+        "add",
+        "Add a place the gazetteer lacks (a village, a border post, a camp).",
+        "amanat places add 'Қорғас бекеті' --lang kk --kind border_post --slug khorgos-post",
+    )
+    p.add_argument("name", metavar="NAME", help="the place's name")
+    p.add_argument("--lang", default="und", help="the name's language code (kk, ug, ru, zh)")
+    p.add_argument("--also", action="append", metavar="LANG=NAME", help="another name")
+    p.add_argument(
+        "--kind",
+        default="other",
+        choices=["prefecture", "county", "township", "village", "facility", "border_post", "other"],
+        help="what kind of place (other)",
+    )
+    p.add_argument("--slug", help="a short Latin-letter id (else made from the name)")
+    p.add_argument("--parent", metavar="CODE", help="the county or prefecture it lies in")
+    p.add_argument("--lat", help="latitude, e.g. 44.21")
+    p.add_argument("--lon", help="longitude, e.g. 80.41")
+    _desk(p)
+
     p = _parser(
         sub,
         "persons",
@@ -517,7 +551,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = args.command
     for group in (
         "station_command", "org_command", "shares_command", "mirror_command", "id_command",
-        "views_command",
+        "views_command", "places_command",
     ):  # fmt: skip
         if getattr(args, group, None):
             name = f"{name} {getattr(args, group)}"

@@ -24,6 +24,7 @@ from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar
 from amanat.cli.prompts import ask_passphrase
 from amanat.desk import Desk
+from amanat.desk.service import Batch
 from amanat.errors import InputError, UsageError
 from amanat.records.changes import SINGLE_FIELDS, STATUSES
 from amanat.records.dates import PartialDate
@@ -32,7 +33,7 @@ from amanat.records.places import Gazetteer
 from amanat.settings import Settings
 from amanat.views import read
 from amanat.views.export import check_export_folder, count_rows, export_views
-from amanat.views.project import ApplyReport
+from amanat.views.project import ApplyReport, fold_text
 
 __all__ = ["COMMANDS", "CountBar", "person_page", "persons_table"]
 
@@ -456,7 +457,66 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_places_find(args: argparse.Namespace, settings: Settings) -> int:
+    """Look a place up in the shipped gazetteer (no home needed)."""
+    places = Gazetteer.load_builtin()
+    found = places.find(args.text)
+    rows = [
+        {
+            "id": p.id,
+            "kind": p.kind,
+            "names": {n.lang: n.text for n in p.names},
+            "path": [q.label() for q in places.region_path(p.id)],
+            "lat": p.lat,
+            "lon": p.lon,
+        }
+        for p in found[: args.limit]
+    ]
+    if not rows:
+        text = "No place in the gazetteer matches; a desk can add it with `amanat places add`."
+    else:
+        text = "\n".join(
+            f"{p.id:<22} {p.kind:<10} {' / '.join(q.label() for q in places.region_path(p.id))}"
+            for p in found[: args.limit]
+        )
+    print_result(args, {"places": rows}, text)
+    return 0
+
+
+def cmd_places_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Add a place the gazetteer lacks, as a sealed ``place.added`` change."""
+    slug = args.slug or re.sub(r"[^a-z0-9]+", "-", fold_text(args.name)).strip("-")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,90}", slug or ""):
+        raise InputError(
+            "give the place a short Latin-letter id with --slug, e.g. --slug khorgos-post."
+        )
+    names = {args.lang: " ".join(args.name.split())}
+    for extra in args.also or []:
+        lang, _, text = extra.partition("=")
+        if not lang or not text.strip():
+            raise InputError("--also takes LANG=NAME, e.g. --also zh=霍尔果斯.")
+        names[lang] = text.strip()
+    change: dict[str, Any] = {
+        "op": "place.added",
+        "place": f"user:{slug}",
+        "kind": args.kind,
+        "names": names,
+    }
+    if args.parent:
+        change["parent"] = args.parent
+    if (args.lat is None) != (args.lon is None):
+        raise InputError("give both --lat and --lon, or neither.")
+    if args.lat is not None:
+        change["lat"], change["lon"] = args.lat, args.lon
+    with _desk(args, settings) as desk:
+        desk.seal_records([Batch([], [change], note="amanat places add")])
+    print_result(args, {"place": change["place"]}, f"Added {change['place']}.")
+    return 0
+
+
 COMMANDS = {
+    "places find": cmd_places_find,
+    "places add": cmd_places_add,
     "id check": cmd_id_check,
     "persons": cmd_persons,
     "person": cmd_person,
