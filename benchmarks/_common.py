@@ -18,6 +18,7 @@ import platform
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -36,6 +37,11 @@ def cli_env() -> dict[str, str]:
 
 
 def amanat_cli() -> str:
+    """The ``amanat`` of the Python running this benchmark (the project's .venv), else
+    the one on PATH: an older copy installed elsewhere must not be measured by mistake."""
+    beside = Path(sys.executable).parent / "amanat"
+    if beside.exists():
+        return str(beside)
     path = shutil.which("amanat")
     if path is None:
         raise SystemExit("The `amanat` command is not on PATH; install the package first.")

@@ -344,6 +344,7 @@ def main() -> int:
         ],
         [f"update after {r['update_entries']:,} new entries", f"{r['update_s']:.2f} s", ""],
     ]
+    print_table(["step", "time", "note"], rows)
     if not args.skip_import:
         results["import"] = i = measure_import(work, args.rows)
         rows.append(["csv module reading the file (reference)", f"{i['csv_read_s']:.2f} s", ""])

@@ -20,9 +20,10 @@ Claims are named ``<entry id prefix>.<change>.<claim>`` once sealed (``claim_id`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,6 +213,15 @@ class Change:
 # -- checking ------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
+def _shape(
+    required: tuple[str, ...], optional: tuple[str, ...]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The required and the allowed keys of one kind of object (a few dozen kinds)."""
+    req = frozenset(required)
+    return req, req | frozenset(optional)
+
+
 class _Checker:
     """Walks one change; every failure is a FormatError naming the change and field."""
 
@@ -223,19 +233,19 @@ class _Checker:
         return FormatError(f"{self.where}: {what}")
 
     def obj(
-        self, value: Any, what: str, required: Iterable[str], optional: Iterable[str] = ()
+        self, value: Any, what: str, required: Sequence[str], optional: Sequence[str] = ()
     ) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(f"{what} must be an object.")
-        req = set(required)
-        allowed = req | set(optional)
-        missing = req - set(value)
+        req, allowed = _shape(tuple(required), tuple(optional))
+        keys = value.keys()
+        if req <= keys and keys <= allowed:
+            return value
+        missing = req - keys
         if missing:
             raise self.fail(f"{what} lacks {', '.join(sorted(missing))}.")
-        unknown = set(value) - allowed
-        if unknown:
-            raise self.fail(f"{what} has unknown fields {', '.join(sorted(unknown))}.")
-        return value
+        unknown = keys - allowed
+        raise self.fail(f"{what} has unknown fields {', '.join(sorted(unknown))}.")
 
     def text(self, value: Any, what: str, *, limit: int = MAX_SHORT, empty: bool = False) -> str:
         if not isinstance(value, str):

