@@ -656,7 +656,8 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
                 "form": v.get("form"),
             }
         )
-        keys.add((folded[:300], "folded"))
+        # Each word of a name, for an exact lookup; the whole name is already searchable
+        # by substring in person_names.folded. The names module adds its own kinds.
         keys.update((token[:300], "token") for token in folded.split())
     for key, kind in sorted(keys):
         rows["search_keys"].append({"person_id": pid, "key": key, "kind": kind})
