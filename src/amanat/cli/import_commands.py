@@ -201,7 +201,8 @@ def _seal_rows(
     sealed_through = 0
     try:
         for changes in job.batches(report, bar):
-            pending.append((Batch((), changes, note=note), job.tally.last_row))
+            # Each row's change was checked when the row was read (rows.py).
+            pending.append((Batch((), changes, note=note, checked=True), job.tally.last_row))
             if len(pending) >= GROUP_BATCHES:
                 sealed += len(desk.seal_records([b for b, _ in pending], update_views=False))
                 sealed_through = pending[-1][1]

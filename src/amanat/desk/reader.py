@@ -11,6 +11,7 @@ forked, so the unlocked identity passes in memory and never touches the disk.
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,6 +29,9 @@ from amanat.views.project import PreparedEntry, SealedEntry, prepare_entry
 __all__ = ["EntryReader"]
 
 _CHUNK = 1000  # records per task
+_TASK_BYTES = 1 << 20
+_PARALLEL_BYTES = 8 << 20  # or this many bytes of entries: a bulk import's few large ones
+_ENTRY_SIZE = re.compile(rb'"entry_size":([0-9]{1,12})')
 _IN_FLIGHT = 6  # tasks queued ahead of the writer, bounding memory
 _WORKERS = 2  # with this process writing: three busy processes for two cores, none idle
 _PARALLEL_FROM = 2 * _CHUNK  # smaller backlogs are opened in this process
@@ -115,27 +119,48 @@ class EntryReader:
     def entries(self, start: dict[str, int]) -> tuple[Iterator[PreparedEntry], dict[str, int]]:
         """The entries after ``start`` (records done per log), and every log's size now."""
         sizes: dict[str, int] = {}
-        tasks: list[_Task] = []
-        logs = []
+        planned: list[tuple[LogFiles, list[bytes], list[tuple[int, int]]]] = []
+        backlog = backlog_bytes = 0
         for files in self.vault.logs():
             lines, _ = files.read_records()
             sizes[files.kid] = len(lines)
-            logs.append((files, lines, start.get(files.kid, 0)))
-        backlog = sum(len(lines) - first for _, lines, first in logs)
-        big = backlog >= self.parallel_from
-        for files, lines, first in logs:
+            spans = self._spans(lines, start.get(files.kid, 0))
+            planned.append((files, lines, spans))
+            backlog += len(lines) - start.get(files.kid, 0)
+            backlog_bytes += sum(size for _, size in spans)
+        big = backlog >= self.parallel_from or backlog_bytes >= _PARALLEL_BYTES
+        tasks: list[_Task] = []
+        for files, lines, spans in planned:
             # A large backlog is authenticated by each log's signed checkpoint (one
             # signature over the Merkle root of every record) instead of one signature
             # check per record: the same key signed both, and a fifth of the opening
             # time was spent on per-record checks. Records beyond the checkpoint, or all
             # of them if it does not verify, are checked one by one.
             covered = self._checkpointed(files, lines) if big else 0
-            for at in range(first, len(lines), self.chunk):
-                chunk = tuple(lines[at : at + self.chunk])
-                tasks.append(_Task(files.kid, at, chunk, covered))
-        if backlog < self.parallel_from or multiprocessing.cpu_count() < 2:
+            at = start.get(files.kid, 0)
+            for end, _ in spans:
+                tasks.append(_Task(files.kid, at, tuple(lines[at:end]), covered))
+                at = end
+        if not big or multiprocessing.cpu_count() < 2:
             return (e for t in tasks for e in self.open_task(t)), sizes
         return self._parallel(tasks), sizes
+
+    def _spans(self, lines: list[bytes], first: int) -> list[tuple[int, int]]:
+        """Task boundaries: (end, entry bytes) of runs of at most ``chunk`` records and
+        about _TASK_BYTES of entries, so that a bulk import's large entries (1,000 rows
+        each) spread over both workers too. Sizes are only read here, never trusted:
+        the worker checks each record."""
+        spans = []
+        at = first
+        while at < len(lines):
+            end, size = at, 0
+            while end < len(lines) and end - at < self.chunk and size < _TASK_BYTES:
+                found = _ENTRY_SIZE.search(lines[end])
+                size += int(found.group(1)) if found else 0
+                end += 1
+            spans.append((end, size))
+            at = end
+        return spans
 
     def _parallel(self, tasks: list[_Task]) -> Iterator[PreparedEntry]:
         global _READER

@@ -108,6 +108,12 @@ def cell_text(value: CellValue) -> str:
     return str(value)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_date(text: str, today: dt.date) -> PartialDate:
+    """PartialDate.parse, remembered: a list repeats the same few thousand dates."""
+    return PartialDate.parse(text, today=today)
+
+
 class _Rejected(Exception):
     pass
 
@@ -245,7 +251,7 @@ class RowChecker:
                 return None
             on = self.mapping.ages_as_of
             return str(self._soft(fname, lambda: PartialDate.from_age(int(text), on=on).to_text()))
-        parsed = self._soft(fname, lambda: PartialDate.parse(text, today=self.today))
+        parsed = self._soft(fname, lambda: _parse_date(text, self.today))
         return None if parsed is None else str(parsed.to_text())
 
     def _place(self, text: str, kinds: tuple[str, ...]) -> Place | str:

@@ -641,7 +641,6 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
             "updated": p.updated,
         }
     )
-    keys: set[tuple[str, str]] = set()
     for c in names:
         v = c.value
         folded = fold_text(v["text"])
@@ -656,11 +655,9 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
                 "form": v.get("form"),
             }
         )
-        # Each word of a name, for an exact lookup; the whole name is already searchable
-        # by substring in person_names.folded. The names module adds its own kinds.
-        keys.update((token[:300], "token") for token in folded.split())
-    for key, kind in sorted(keys):
-        rows["search_keys"].append({"person_id": pid, "key": key, "kind": kind})
+    # search_keys is left to the names module (cross-script forms, issue 6): a word of
+    # a name is already found by substring search in person_names.folded, and filling
+    # the table with the words alone was a fifth of the rows a rebuild wrote.
     retracted = [(c, by) for c, by in p.retracted]
     for c, by in [(c, None) for c in p.claims] + retracted:
         rows["person_claims"].append(

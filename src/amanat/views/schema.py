@@ -155,7 +155,7 @@ search_keys = Table(
     Column("key", String(300), primary_key=True, comment="a normalised name form"),
     Column("kind", String(20), primary_key=True, comment="which normalisation made it"),
     Index("ix_search_keys_key", "key"),
-    comment="Name keys for search; the names module adds cross-script keys (added in v2).",
+    comment="Normalised name forms for search, filled by the names module (added in v2).",
 )
 
 claims = Table(
