@@ -14,6 +14,7 @@ single-valued field disagree, the fold reports a disagreement and keeps every va
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,12 @@ def value_key(value: Any) -> str:
 
 
 _date = stored_date
+
+
+@functools.lru_cache(maxsize=4096)
+def _resident_id(number: str) -> ResidentId:
+    """A stored (already checked) resident ID number, decoded once per projection."""
+    return ResidentId.decode(number, today=_FAR_FUTURE)
 
 
 @dataclass(frozen=True)
@@ -157,9 +164,15 @@ class PersonState:
     status: Claim | None = None
     status_updated: str = ""
     grade: Grade | None = None
+    _by_field: dict[str, list[Claim]] | None = field(default=None, repr=False, compare=False)
 
     def values(self, name: str) -> list[Claim]:
-        return [c for c in self.claims if c.field == name]
+        if self._by_field is None:
+            by_field: dict[str, list[Claim]] = {}
+            for c in self.claims:
+                by_field.setdefault(c.field, []).append(c)
+            self._by_field = by_field
+        return self._by_field.get(name, [])
 
     def value(self, name: str) -> Any:
         chosen = self.chosen.get(name)
@@ -298,7 +311,10 @@ def fold_person(person_id: str, changes: Iterable[Change]) -> PersonState | None
                 Claim(
                     claim_id=c.claim_id(n),
                     field=raw["field"],
-                    value=_resolve(raw["value"], c.files),
+                    # Only a photo refers to the entry's files.
+                    value=_resolve(raw["value"], c.files)
+                    if raw["field"] == "photo"
+                    else raw["value"],
                     source_kind=kind,
                     source_id=src[kind],
                     locator=src.get("locator", ""),
@@ -399,6 +415,9 @@ def _choose(state: PersonState) -> None:
         claims = state.values(name)
         if not claims:
             continue
+        if len(claims) == 1:  # most fields of most persons: nothing to weigh
+            state.chosen[name] = claims[0]
+            continue
         support: dict[str, set[str]] = {}
         first: dict[str, Claim] = {}
         for c in claims:
@@ -447,7 +466,7 @@ def _id_flags(state: PersonState) -> None:
     for doc in state.values("document"):
         if doc.value["kind"] != "cn_resident_id":
             continue
-        rid = ResidentId.decode(doc.value["number"], today=_FAR_FUTURE)
+        rid = _resident_id(doc.value["number"])
         for note in rid.notes():
             state.flags.append(Flag("id_note", "document", note))
         born = rid.birth_date

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import operator
 import os
 import unicodedata
 from collections import defaultdict, deque
@@ -517,8 +518,8 @@ def fold_rows(
             _person_rows(person, rows)
     out: Rows = {}
     for table in s.TABLES:
-        names = [c.name for c in table.columns]
-        out[table.name] = [tuple(r[n] for n in names) for r in rows.get(table.name, ())]
+        getter = operator.itemgetter(*(c.name for c in table.columns))
+        out[table.name] = [getter(r) for r in rows.get(table.name, ())]
     return out
 
 
