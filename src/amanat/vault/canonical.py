@@ -57,15 +57,6 @@ def encode(value: Any) -> bytes:
     ).encode("utf-8")
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise FormatError("A record repeats a key.")
-        out[key] = value
-    return out
-
-
 def _no_float(text: str) -> Any:
     raise FormatError("Records hold no fractional numbers.")
 
@@ -85,9 +76,11 @@ def decode(data: bytes, *, what: str = "record") -> Any:
     """Parse canonical JSON, refusing anything that is not byte-for-byte canonical."""
     try:
         text = data.decode("utf-8")
+        # No duplicate-key hook: a repeated key parses to one entry, so the re-encoding
+        # below is shorter than the input and is refused; a Python call per object was
+        # a third of the time of opening a large entry.
         value = json.loads(
             text,
-            object_pairs_hook=_no_duplicates,
             parse_float=_no_float,
             parse_constant=_no_constant,
             parse_int=_safe_int,
