@@ -43,13 +43,14 @@ from amanat.ingest import (
 from amanat.records.places import Gazetteer
 from amanat.settings import Settings
 from amanat.vault.seal import FileToSeal
+from amanat.views.project import PreparedEntry
 
 __all__ = ["COMMANDS"]
 
-# Batches sealed per call of Desk.seal_records (the views are updated once, at the
-# end). 5 entries of 1,000 rows: 20 took the same time but twice the peak memory
-# (349 MB against 717 MB, 2026-11-28); one call for a whole list would hold every
-# change of it at once.
+# Batches sealed per call of Desk.seal_records, which then projects them into the
+# views from memory. 5 entries of 1,000 rows: 20 took the same time but twice the peak
+# memory (349 MB against 717 MB, 2026-11-28); one call for a whole list would hold
+# every change of it at once.
 GROUP_BATCHES = 5
 SUGGEST_ROWS = 200_000  # rows read for a suggested mapping's unknown words
 SHOWN_IN_TERMINAL = 20
@@ -153,6 +154,7 @@ def _spreadsheet(
     )
     desk = None
     entries = 0
+    kept: list[PreparedEntry] = []
     try:
         desk = None if args.dry_run else _open(args, settings)
         with job, ReportWriter(report_path, "row", job.headers) as report:
@@ -164,14 +166,16 @@ def _spreadsheet(
                     for _ in job.batches(report, bar):
                         pass
                 else:
-                    entries = _seal_rows(desk, job, report, bar, [source, mapping_path])
+                    entries = _seal_rows(desk, job, report, bar, [source, mapping_path], kept)
             finally:
                 bar.close()
             report.commit()
         if desk is not None:
-            views = CountBar("Updating the views", desk.pending(), "entries")
+            # Projected from memory in one go: the rows were checked as they were read,
+            # so the views need not open and check the entries again.
+            views = CountBar("Updating the views", len(kept), "entries")
             try:
-                desk.update_views(views)
+                desk.project_sealed(kept, views)
             finally:
                 views.close()
     finally:
@@ -188,8 +192,10 @@ def _seal_rows(
     report: ReportWriter,
     bar: _RowBar,
     files: list[Path],
+    kept: list[PreparedEntry],
 ) -> int:
-    """Seal the list and its mapping, then its accepted rows; the number of entries."""
+    """Seal the list and its mapping, then its accepted rows; the number of entries.
+    What was sealed is added to ``kept``, to be projected into the views at the end."""
     note = f"amanat import {job.path.name}"
     first = Batch(
         [FileToSeal(p, name=p.name) for p in files],
@@ -204,11 +210,13 @@ def _seal_rows(
             # Each row's change was checked when the row was read (rows.py).
             pending.append((Batch((), changes, note=note, checked=True), job.tally.last_row))
             if len(pending) >= GROUP_BATCHES:
-                sealed += len(desk.seal_records([b for b, _ in pending], update_views=False))
+                sealed += len(
+                    desk.seal_records([b for b, _ in pending], update_views=False, keep=kept)
+                )
                 sealed_through = pending[-1][1]
                 pending = []
         if pending:
-            sealed += len(desk.seal_records([b for b, _ in pending], update_views=False))
+            sealed += len(desk.seal_records([b for b, _ in pending], update_views=False, keep=kept))
     except BaseException:
         if sealed:
             print(

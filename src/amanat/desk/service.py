@@ -30,7 +30,7 @@ from amanat.vault.home import DeskKeys, Home, views_key
 from amanat.vault.seal import FileToSeal, SealReceipt, SealSession
 from amanat.views import engine as engines
 from amanat.views import read
-from amanat.views.project import ApplyReport, PreparedEntry, Views
+from amanat.views.project import ApplyReport, PreparedEntry, SealedEntry, Views, prepare_entry
 
 __all__ = ["Desk", "views_key"]
 
@@ -156,28 +156,63 @@ class Desk:
         progress: Progress | None = None,
         *,
         update_views: bool = True,
+        keep: list[PreparedEntry] | None = None,
     ) -> list[SealReceipt]:
-        """Seal each batch as one ``record`` entry, signed by this desk; then update the
-        views (a bulk writer passes ``update_views=False`` and updates once at the end)."""
+        """Seal each batch as one ``record`` entry, signed by this desk; then project them
+        into the views from memory. A bulk writer passes ``update_views=False`` and a
+        ``keep`` list, and calls ``project_sealed(keep)`` once at the end."""
         receipts = []
+        sealed: list[PreparedEntry] = []
         with SealSession(self.vault, self.keys.signing_seed) as session:
             for batch in batches:
-                if batch.checked and not batch.files:
+                checked = batch.checked and not batch.files
+                if checked:
                     data = {"schema": SCHEMA, "changes": list(batch.changes)}
                 else:
                     data = record_data(batch.changes, len(batch.files))
-                receipts.append(
-                    session.seal(
-                        batch.files,
-                        entry_type="record",
-                        note=batch.note,
-                        data=data,
-                        progress=progress,
-                    )
+                receipt = session.seal(
+                    batch.files,
+                    entry_type="record",
+                    note=batch.note,
+                    data=data,
+                    progress=progress,
                 )
+                receipts.append(receipt)
+                if update_views or keep is not None:
+                    entry = SealedEntry(
+                        receipt.entry_id,
+                        receipt.log,
+                        receipt.seq,
+                        receipt.time,
+                        "record",
+                        data,
+                        tuple(b.id for b in receipt.blobs),
+                    )
+                    # Every change was checked above (record_data), or row by row by
+                    # the bulk import that marked its batch checked.
+                    sealed.append(prepare_entry(entry, checked=True))
+        if keep is not None:
+            keep.extend(sealed)
         if update_views:
-            self.update_views()
+            self.project_sealed(sealed)
         return receipts
+
+    def project_sealed(
+        self, sealed: Sequence[PreparedEntry], progress: Progress | None = None
+    ) -> None:
+        """Project entries this desk has just sealed from memory, without opening them
+        again, when they are exactly what the views lack; otherwise read the vault."""
+        if not sealed:
+            return
+        kid = str(self.home.doc.get("desk"))
+        done = self.views.projected_sizes()
+        sizes = self._log_sizes()
+        seqs = [int(p.entry_row[2]) for p in sealed]
+        others_done = all(done.get(k, 0) == n for k, n in sizes.items() if k != kid)
+        if others_done and seqs == list(range(done.get(kid, 0), sizes.get(kid, 0))):
+            self.views.apply(sealed, {kid: seqs[-1] + 1}, progress)
+        else:
+            self.update_views(progress)
 
     # -- reading -----------------------------------------------------------------------
 

@@ -80,14 +80,24 @@ class PreparedEntry:
     change_rows: tuple[tuple[Any, ...], ...]
 
 
-def prepare_entry(e: SealedEntry) -> PreparedEntry:
+def prepare_entry(e: SealedEntry, *, checked: bool = False) -> PreparedEntry:
     """Check a record entry's changes and make its rows: pure, so a worker process can
-    do it while this one writes (``desk.reader``)."""
+    do it while this one writes (``desk.reader``).
+
+    ``checked``: the caller sealed this entry itself, from changes that each passed
+    ``check_changes`` (a bulk import checks every row as it reads it), so they are not
+    checked again."""
     problem = None
     found: list[Change] = []
-    if e.type == "record":
+    position = f"{e.log}/{e.seq:012d}"
+    if e.type == "record" and checked:
+        found = [
+            Change(e.entry_id, i, e.time, c["op"], c, tuple(e.files), position)
+            for i, c in enumerate(e.data["changes"])
+        ]
+    elif e.type == "record":
         try:
-            found = read_changes(e.entry_id, e.time, e.data, e.files, f"{e.log}/{e.seq:012d}")
+            found = read_changes(e.entry_id, e.time, e.data, e.files, position)
         except FormatError as exc:
             problem = exc.message
     files = json.dumps(list(e.files))
