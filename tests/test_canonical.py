@@ -56,3 +56,36 @@ def test_any_bytes_decode_only_if_canonical(data: bytes) -> None:
 def test_non_canonical_input_is_refused(data: bytes, why: str) -> None:
     with pytest.raises(FormatError, match=why):
         canonical.decode(data)
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (1.5, "fractional"),
+        ({"a": [1, {"b": 0.1}]}, "fractional"),
+        (2**53, "too large"),
+        ([-(2**53)], "too large"),
+        ({1: "a"}, "keys must be text"),
+        ({"a": {(1, 2): 1}}, "keys must be text"),
+        ("\ud800", "not valid Unicode"),
+        ({"a": ["ok", "\udfff"]}, "not valid Unicode"),
+        (b"bytes", "type bytes"),
+        ({"a": {1, 2}}, "type set"),
+        (float("nan"), "fractional"),
+    ],
+)
+def test_encode_refuses_what_json_cannot_hold(value: Any, why: str) -> None:
+    """Given a value JSON cannot hold exactly, when encoded, then a FormatError says why."""
+    with pytest.raises(FormatError, match=why):
+        canonical.encode(value)
+
+
+def test_encode_takes_tuples_and_subclasses_as_their_json() -> None:
+    import collections
+    import enum
+
+    class Level(enum.IntEnum):
+        ONE = 1
+
+    value = {"t": (1, "a"), "o": collections.OrderedDict(b=1, a=2), "e": Level.ONE}
+    assert canonical.encode(value) == b'{"e":1,"o":{"a":2,"b":1},"t":[1,"a"]}'

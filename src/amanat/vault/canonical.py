@@ -20,41 +20,51 @@ MAX_SAFE_INT = 2**53 - 1
 
 
 def _check(value: Any) -> None:
-    if isinstance(value, bool) or value is None:
-        return
-    if isinstance(value, int):
-        if abs(value) > MAX_SAFE_INT:
-            raise FormatError("A number in this record is too large.")
-        return
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise FormatError("A text field holds characters that are not valid Unicode.") from None
-        return
-    if isinstance(value, list | tuple):
-        for item in value:
-            _check(item)
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise FormatError("Record keys must be text.")
-            _check(key)
-            _check(item)
-        return
-    if isinstance(value, float):
-        raise FormatError("Records hold no fractional numbers; store them as text.")
-    raise FormatError(f"A record cannot hold a value of type {type(value).__name__}.")
+    """Refuse what JSON cannot hold exactly: floats, integers beyond ±(2^53 − 1),
+    non-text keys, other types. Lone surrogates are refused by ``encode`` itself, when
+    the text is turned into UTF-8. A loop, not recursion: a large entry holds some
+    hundred thousand values, and this walk was most of the time of encoding it."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if not -MAX_SAFE_INT <= item <= MAX_SAFE_INT:
+                raise FormatError("A number in this record is too large.")
+        elif kind is dict:
+            for key in item:
+                if type(key) is not str:
+                    raise FormatError("Record keys must be text.")
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        elif isinstance(item, float):
+            raise FormatError("Records hold no fractional numbers; store them as text.")
+        elif isinstance(item, str):  # a subclass, e.g. a StrEnum
+            continue
+        elif isinstance(item, int):  # a subclass, e.g. an IntEnum
+            stack.append(int(item))
+        elif isinstance(item, dict):  # a subclass, e.g. an OrderedDict
+            stack.append(dict(item))
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        else:
+            raise FormatError(f"A record cannot hold a value of type {kind.__name__}.")
 
 
 def encode(value: Any) -> bytes:
     """Encode ``value`` canonically. Raises ``FormatError`` for values JSON cannot hold
     exactly (floats, huge integers, lone surrogates)."""
     _check(value)
-    return json.dumps(
+    text = json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    )
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FormatError("A text field holds characters that are not valid Unicode.") from None
 
 
 def _no_float(text: str) -> Any:
