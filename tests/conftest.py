@@ -6,6 +6,7 @@ instead of 18 ("insecure but fast", as SecureDrop's test fixtures do).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -138,7 +139,13 @@ def view_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
         finally:
             engine.dispose()
         return
-    server_url = request.getfixturevalue("postgres_url")
+    with fresh_postgres_database(request.getfixturevalue("postgres_url")) as engine:
+        yield engine
+
+
+@contextlib.contextmanager
+def fresh_postgres_database(server_url: str) -> Iterator[Engine]:
+    """A new, empty database on the test server, dropped afterwards."""
     name = "views_" + secrets.token_hex(6)
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:

@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, create_engine, insert, make_url, select, text, update
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine, insert, select, update
 
 from amanat.errors import UnsupportedVersion
 from amanat.records import build as b
 from amanat.records.changes import SCHEMA, claim_id, read_changes
 from amanat.views import project, read
 from amanat.views import schema as s
-from amanat.views.engine import KEY_BYTES, open_postgres, open_sqlite
+from amanat.views.engine import KEY_BYTES, open_sqlite
 from amanat.views.project import SealedEntry, Views
+from conftest import fresh_postgres_database
 
 P1 = "p_" + "1" * 32
 P2 = "p_" + "2" * 32
@@ -520,21 +520,13 @@ def test_rebuild_equals_incremental(
 def test_postgres_and_sqlite_hold_the_same_rows(postgres_url: str, tmp_path: Any) -> None:
     """Given the scenario projected on both databases, then the rows are identical."""
     lite = open_sqlite(tmp_path / "v.db", secrets.token_bytes(KEY_BYTES), create=True)
-    name = "same_" + secrets.token_hex(4)
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    pg = open_postgres(make_url(postgres_url).set(database=name).render_as_string(False))
     try:
-        for engine in (lite, pg):
-            new_views(engine).apply(scenario(), {})
-        assert dump(lite) == dump(pg)
+        with fresh_postgres_database(postgres_url) as pg:
+            for engine in (lite, pg):
+                new_views(engine).apply(scenario(), {})
+            assert dump(lite) == dump(pg)
     finally:
         lite.dispose()
-        pg.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_insert_of_a_row_outside_the_projection_is_possible_only_in_tests(

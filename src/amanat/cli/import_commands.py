@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import itertools
 import sys
-import time
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -54,24 +53,6 @@ __all__ = ["COMMANDS"]
 GROUP_BATCHES = 5
 SUGGEST_ROWS = 200_000  # rows read for a suggested mapping's unknown words
 SHOWN_IN_TERMINAL = 20
-
-
-class _RowBar(ProgressBar):
-    """The progress bar over rows (ProgressBar counts bytes)."""
-
-    def __init__(self, label: str, total: int) -> None:
-        super().__init__(label, total)
-        self.enabled = self.stream.isatty() and total >= 2000
-
-    def __call__(self, amount: int) -> None:
-        self.done += amount
-        now = time.monotonic()
-        if self.enabled and (now - self._last > 0.2 or self.done >= self.total):
-            self._last = now
-            share = min(self.done / self.total, 1.0)
-            bar = "#" * int(share * 30)
-            self.stream.write(f"\r{self.label} [{bar:<30}] {share:4.0%}  {self.done:,} rows")
-            self.stream.flush()
 
 
 def _plain(text: str, limit: int = 300) -> str:
@@ -158,8 +139,11 @@ def _spreadsheet(
     try:
         desk = None if args.dry_run else _open(args, settings)
         with job, ReportWriter(report_path, "row", job.headers) as report:
-            bar = _RowBar(
-                "Checking rows" if desk is None else "Importing rows", job.table.estimated_rows
+            bar = CountBar(
+                "Checking rows" if desk is None else "Importing rows",
+                job.table.estimated_rows,
+                "rows",
+                least=2000,
             )
             try:
                 if desk is None:
@@ -190,7 +174,7 @@ def _seal_rows(
     desk: Desk,
     job: SpreadsheetImport,
     report: ReportWriter,
-    bar: _RowBar,
+    bar: CountBar,
     files: list[Path],
     kept: list[PreparedEntry],
 ) -> int:

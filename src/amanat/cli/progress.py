@@ -47,22 +47,28 @@ class ProgressBar:
 
 
 class CountBar:
-    """A progress bar over a count of entries or rows, on stderr when it is a terminal."""
+    """A progress bar over a count of entries or rows, on stderr when it is a terminal,
+    redrawn at most five times a second."""
 
-    def __init__(self, label: str, total: int, unit: str, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, label: str, total: int, unit: str, stream: TextIO | None = None, *, least: int = _MANY
+    ) -> None:
         self.label, self.unit = label, unit
         self.total = max(total, 1)
         self.done = 0
         self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() and total >= _MANY
+        self.enabled = self.stream.isatty() and total >= least
+        self._last = 0.0
 
     def __call__(self, amount: int) -> None:
         self.done += amount
-        if self.enabled:
+        now = time.monotonic()
+        if self.enabled and (now - self._last > 0.2 or self.done >= self.total):
+            self._last = now
             share = min(self.done / self.total, 1.0)
             self.stream.write(
                 f"\r{self.label} [{'#' * int(share * 30):<30}] {share:4.0%}  "
-                f"{min(self.done, self.total)} / {self.total} {self.unit}"
+                f"{min(self.done, self.total):,} / {self.total:,} {self.unit}"
             )
             self.stream.flush()
 

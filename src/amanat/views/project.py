@@ -32,6 +32,7 @@ from amanat.errors import FormatError, UnsupportedVersion
 from amanat.records.changes import Change, read_changes
 from amanat.records.dates import stored_date
 from amanat.records.fold import (
+    HistoryItem,
     PersonState,
     SourceState,
     TestimonyState,
@@ -757,10 +758,16 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
                 "time": r.time,
             }
         )
-    for n, h in enumerate(p.history):
+    _history_rows(pid, p.history, rows)
+
+
+def _history_rows(
+    subject: str, history: Sequence[HistoryItem], rows: dict[str, list[dict[str, Any]]]
+) -> None:
+    for n, h in enumerate(history):
         rows["history"].append(
             {
-                "subject": pid,
+                "subject": subject,
                 "n": n,
                 "entry_id": h.entry_id,
                 "idx": h.index,
@@ -804,18 +811,7 @@ def _testimony_rows(t: TestimonyState, rows: dict[str, list[dict[str, Any]]]) ->
         rows["translations"].append(
             {"testimony_id": tid, "n": n, "language": tr["language"], "text": tr["text"]}
         )
-    for n, h in enumerate(t.history):
-        rows["history"].append(
-            {
-                "subject": tid,
-                "n": n,
-                "entry_id": h.entry_id,
-                "idx": h.index,
-                "time": h.time,
-                "op": h.op,
-                "reason": h.reason,
-            }
-        )
+    _history_rows(tid, t.history, rows)
 
 
 def _source_rows(src: SourceState, rows: dict[str, list[dict[str, Any]]]) -> None:
