@@ -28,7 +28,7 @@ from amanat.vault.store import HEX64, Vault
 
 __all__ = ["ENTRY_TYPES", "FileToSeal", "SealReceipt", "SealSession", "seal_entry", "utc_now"]
 
-ENTRY_TYPES = ("intake", "files", "note", "record")
+ENTRY_TYPES = ("intake", "files", "note", "record", "audit")
 # Threads exchange 1 MiB blocks (16 age chunks), each hashed in one call: a hash call
 # per 64 KiB chunk meant 16 GIL round trips per block, and the three threads then
 # overlapped on only 1.1 cores instead of 1.7 (measured 2026-11-28, /tmp/seal3.py in the
@@ -211,8 +211,13 @@ class SealSession:
         note: str = "",
         data: dict[str, Any] | None = None,
         progress: Progress | None = None,
+        sealed_files: Sequence[tuple[BlobRef, dict[str, Any]]] = (),
     ) -> SealReceipt:
-        """Seal ``files`` and one entry describing them; return once all of it is durable."""
+        """Seal ``files`` and one entry describing them; return once all of it is durable.
+
+        ``sealed_files`` are blobs already sealed and placed in this vault (an upload
+        received in pieces, ``vault.upload``), with their file descriptions; the entry
+        lists them after ``files``, in order."""
         if entry_type not in ENTRY_TYPES:
             raise InputError(
                 f"Unknown entry type {entry_type!r}; use one of {', '.join(ENTRY_TYPES)}."
@@ -225,6 +230,11 @@ class SealSession:
             ref, meta = _seal_file(self.vault, item, self.recipients, progress)
             refs.append(ref)
             metas.append(meta)
+        for ref, meta in sealed_files:
+            if meta.get("blob") != ref.id or not self.vault.object_path("blobs", ref.id).is_file():
+                raise InputError("An uploaded file is not in this vault; upload it again.")
+            refs.append(ref)
+            metas.append(dict(meta))
         created = utc_now()
         entry = {
             "v": 1,
