@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from amanat.errors import InputError
+from amanat.errors import BusyError, InputError, NotFound
 from amanat.vault import crypto
 from amanat.vault.log import BlobRef
 from amanat.vault.seal import SealSession
-from amanat.vault.upload import ResumableUpload, clean_uploads, uploads_dir
+from amanat.vault.upload import ResumableUpload, UploadRegistry, clean_uploads, uploads_dir
 from amanat.vault.verify import verify_vault
 from conftest import Org
 
@@ -139,3 +139,85 @@ def test_sealing_an_unknown_blob_is_refused(org: Org) -> None:
         session.seal(
             entry_type="intake", sealed_files=[(BlobRef("a" * 64, 10), {"blob": "a" * 64})]
         )
+
+
+# -- the registry the intake web app holds --------------------------------------------
+
+MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _registry(org: Org, **kw: object) -> UploadRegistry:
+    vault = org.station.vault()
+    return UploadRegistry(vault, vault.read_keyring().recipients(), **kw)  # type: ignore[arg-type]
+
+
+def test_registry_takes_a_video_in_pieces_for_its_owner_only(org: Org) -> None:
+    """Given a volunteer's upload, then only that volunteer can add to it, ask where to
+    resume or finish it; to anyone else it does not exist."""
+    reg = _registry(org, limit=1 << 20)
+    data = MP4_HEAD + os.urandom(100_000)
+    ident = reg.start("aigul", name="visit.mp4", media_type="video/mp4", size=len(data))
+    reg.append("aigul", ident, 0, data[:50_000])
+    with pytest.raises(NotFound):
+        reg.append("serik", ident, 50_000, data[50_000:])
+    assert reg.received("aigul", ident) == (50_000, len(data))
+    with pytest.raises(InputError, match="only 50,000 of"):
+        reg.finish("aigul", ident)
+    reg.append("aigul", ident, 50_000, data[50_000:])
+    done = reg.finish("aigul", ident)
+    assert done.meta["size"] == len(data) and done.meta["name"] == "visit.mp4"
+    with pytest.raises(NotFound):
+        reg.received("aigul", ident)
+
+
+@pytest.mark.parametrize(
+    ("head", "ok"),
+    [
+        (MP4_HEAD, True),
+        (b"\xff\xd8\xff\xe0" + bytes(20), True),
+        (b"%PDF-1.7\n" + bytes(20), True),
+        (b"MZ\x90\x00" + bytes(20), False),
+        (b"<script>alert(1)</script>", False),
+        (b"PK\x03\x04" + bytes(20), False),
+    ],
+)
+def test_wrong_file_types_are_refused_by_their_first_bytes(org: Org, head: bytes, ok: bool) -> None:
+    """Given a file whose first bytes are not a video, audio, photo or PDF (a program, a
+    web page, a zip), then it is refused whatever its name says, and nothing is kept."""
+    reg = _registry(org, limit=1 << 20)
+    data = head + os.urandom(1000)
+    ident = reg.start("aigul", name="video.mp4", media_type="video/mp4", size=len(data))
+    if ok:
+        reg.append("aigul", ident, 0, data)
+        reg.finish("aigul", ident)
+        return
+    with pytest.raises(InputError, match="not a video, audio recording, photo or PDF"):
+        reg.append("aigul", ident, 0, data)
+    assert list(uploads_dir(org.station.vault()).glob("*.upload")) == []
+
+
+def test_registry_limits_size_count_and_idle_time(org: Org) -> None:
+    clock = _Clock()
+    reg = _registry(org, limit=1000, per_owner=2, idle=60.0, clock=clock)
+    with pytest.raises(InputError, match="more than the limit of 1,000"):
+        reg.start("aigul", name="big.mp4", media_type="video/mp4", size=1001)
+    with pytest.raises(InputError, match="empty"):
+        reg.start("aigul", name="zero.mp4", media_type="video/mp4", size=0)
+    first = reg.start("aigul", name="a.mp4", media_type="video/mp4", size=100)
+    reg.start("aigul", name="b.mp4", media_type="video/mp4", size=100)
+    with pytest.raises(BusyError):
+        reg.start("aigul", name="c.mp4", media_type="video/mp4", size=100)
+    reg.start("serik", name="d.mp4", media_type="video/mp4", size=100)  # another owner
+    clock.now = 61.0
+    assert reg.expire() == 3
+    with pytest.raises(NotFound, match="expired"):
+        reg.append("aigul", first, 0, MP4_HEAD)
+    assert list(uploads_dir(org.station.vault()).glob("*.upload")) == []

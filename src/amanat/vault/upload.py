@@ -20,17 +20,20 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amanat.errors import InputError
+from amanat.errors import BusyError, InputError, NotFound
 from amanat.vault import crypto, durable
 from amanat.vault.log import BlobRef
 from amanat.vault.seal import FileToSeal, utc_now
 from amanat.vault.store import Vault
 
-__all__ = ["ResumableUpload", "clean_uploads", "uploads_dir"]
+__all__ = ["Finished", "ResumableUpload", "UploadRegistry", "clean_uploads", "sniff", "uploads_dir"]
 
 
 def uploads_dir(vault: Vault) -> Path:
@@ -144,3 +147,170 @@ class ResumableUpload:
     def _check_open(self) -> None:
         if self.done:
             raise InputError("this upload has already ended; start the file again.")
+
+
+# -- many uploads at once (the intake web app) --------------------------------------
+
+# What an intake takes: videos, audio, photos of people and documents, scanned papers.
+# The first bytes decide, not the name or the type the browser claims.
+_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (4, b"ftyp", "video"),  # MP4, MOV, M4A, 3GP, HEIC: an ISO base media file
+    (0, b"\x1a\x45\xdf\xa3", "video"),  # Matroska, WebM
+    (0, b"RIFF", "video"),  # AVI, WAV, WebP
+    (0, b"OggS", "audio"),
+    (0, b"ID3", "audio"),
+    (0, b"\xff\xfb", "audio"),
+    (0, b"\xff\xf3", "audio"),
+    (0, b"fLaC", "audio"),
+    (0, b"#!AMR", "audio"),
+    (0, b"\xff\xd8\xff", "image"),  # JPEG
+    (0, b"\x89PNG\r\n\x1a\n", "image"),
+    (0, b"GIF8", "image"),
+    (0, b"II*\x00", "image"),  # TIFF
+    (0, b"MM\x00*", "image"),
+    (0, b"%PDF-", "document"),
+    (0, b"\x00\x00\x00\x14ftyp", "video"),
+)
+_SNIFF = 16
+
+
+def sniff(head: bytes) -> str | None:
+    """The kind of file its first bytes show (video, audio, image, document), or None."""
+    for offset, magic, kind in _SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return kind
+    return None
+
+
+class UploadRegistry:
+    """The uploads a long-running process is receiving, each owned by one account.
+
+    Limits: ``limit`` bytes a file (declared up front and enforced as bytes arrive),
+    ``per_owner`` uploads at once, and ``idle`` seconds without a piece before an upload
+    is given up (``expire``). Only video, audio, photo and PDF files are taken, judged
+    by their first bytes. Another owner's upload is reported as unknown, never as
+    someone else's.
+    """
+
+    def __init__(
+        self,
+        vault: Vault,
+        recipients: list[str],
+        *,
+        limit: int,
+        per_owner: int = 4,
+        idle: float = 3600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.vault = vault
+        self.recipients = recipients
+        self.limit = limit
+        self.per_owner = per_owner
+        self.idle = idle
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._uploads: dict[str, _Entry] = {}
+
+    def start(self, owner: str, *, name: str, media_type: str, size: int) -> str:
+        if size <= 0:
+            raise InputError("this file is empty (0 bytes); choose the file again.")
+        if size > self.limit:
+            raise InputError(
+                f"this file is {size:,} bytes, more than the limit of {self.limit:,}; "
+                "ask the admin, or split the video."
+            )
+        self.expire()
+        with self._lock:
+            mine = sum(1 for e in self._uploads.values() if e.owner == owner)
+            if mine >= self.per_owner:
+                raise BusyError(
+                    f"{mine} uploads are already going on for this account; wait for one to end."
+                )
+            upload = ResumableUpload(
+                self.vault, self.recipients, name=name, media_type=media_type, limit=size
+            )
+            ident = os.urandom(16).hex()
+            self._uploads[ident] = _Entry(owner, size, upload, threading.Lock(), self.clock())
+        return ident
+
+    def _get(self, owner: str, ident: str) -> _Entry:
+        with self._lock:
+            entry = self._uploads.get(ident)
+        if entry is None or entry.owner != owner:
+            raise NotFound("This upload is not known (it may have expired); start the file again.")
+        return entry
+
+    def received(self, owner: str, ident: str) -> tuple[int, int]:
+        """Bytes received so far, and the file's declared size: where to resume."""
+        entry = self._get(owner, ident)
+        return entry.upload.received, entry.size
+
+    def append(self, owner: str, ident: str, offset: int, data: bytes) -> int:
+        entry = self._get(owner, ident)
+        with entry.lock:
+            if len(entry.head) < _SNIFF and offset == entry.upload.received:
+                entry.head += data[: _SNIFF - len(entry.head)]
+                if len(entry.head) >= _SNIFF:
+                    self._check_kind(ident, entry)
+            try:
+                received = entry.upload.append(offset, data)
+            except InputError:
+                if entry.upload.done:
+                    self._drop(ident)
+                raise
+            entry.touched = self.clock()
+            return received
+
+    def _check_kind(self, ident: str, entry: _Entry) -> None:
+        if sniff(bytes(entry.head)) is None:
+            entry.upload.abort()
+            self._drop(ident)
+            raise InputError(
+                "this is not a video, audio recording, photo or PDF; choose the right file."
+            )
+
+    def finish(self, owner: str, ident: str) -> Finished:
+        entry = self._get(owner, ident)
+        with entry.lock:
+            if entry.upload.received != entry.size:
+                raise InputError(
+                    f"only {entry.upload.received:,} of {entry.size:,} bytes have arrived; "
+                    "send the rest first."
+                )
+            if len(entry.head) < _SNIFF:  # a file shorter than the signatures
+                self._check_kind(ident, entry)
+            try:
+                return entry.upload.finish()
+            finally:
+                self._drop(ident)
+
+    def abort(self, owner: str, ident: str) -> None:
+        entry = self._get(owner, ident)
+        with entry.lock:
+            entry.upload.abort()
+        self._drop(ident)
+
+    def expire(self) -> int:
+        """Give up uploads idle for longer than ``idle`` seconds; how many."""
+        now = self.clock()
+        with self._lock:
+            stale = [k for k, e in self._uploads.items() if now - e.touched > self.idle]
+            entries = [self._uploads.pop(k) for k in stale]
+        for entry in entries:
+            with entry.lock:
+                entry.upload.abort()
+        return len(entries)
+
+    def _drop(self, ident: str) -> None:
+        with self._lock:
+            self._uploads.pop(ident, None)
+
+
+@dataclass
+class _Entry:
+    owner: str
+    size: int
+    upload: ResumableUpload
+    lock: threading.Lock
+    touched: float
+    head: bytearray = field(default_factory=bytearray)
