@@ -48,6 +48,7 @@ COMMAND_MODULES = {
         _RECORDS,
     ),
     "import": _IMPORT,
+    **dict.fromkeys(["serve", "user add"], "amanat.cli.web_commands:COMMANDS"),
 }  # fmt: skip
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -416,6 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=60, help="time allowed for pushing (60)")
     _json(p)
     _records_parsers(sub)
+    _web_parsers(sub)
     return top
 
 
@@ -545,13 +547,45 @@ def _records_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _desk(p)
 
 
+def _web_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The staff web application and its accounts."""
+    p = _parser(
+        sub,
+        "serve",
+        "Start the staff web application on this desk.",
+        "amanat serve --home ~/desk --port 8080",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
+    _home(p)
+    _passphrase(p)
+
+    user = _parser(sub, "user", "Staff accounts.", "amanat user add aigerim --role researcher")
+    usub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    p = _parser(
+        usub,
+        "add",
+        "Add a staff account; prints its TOTP enrolment once.",
+        "amanat user add aigerim --role researcher --home ~/desk",
+    )
+    p.add_argument("name", metavar="NAME", help="the account name (lower case, no spaces)")
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=["intake", "researcher", "reviewer", "publisher", "admin"],
+        help="what the account may do",
+    )
+    p.add_argument("--password-file", metavar="FILE", help="read the password from FILE")
+    _desk(p)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     name = args.command
     for group in (
         "station_command", "org_command", "shares_command", "mirror_command", "id_command",
-        "views_command", "places_command",
+        "views_command", "places_command", "user_command",
     ):  # fmt: skip
         if getattr(args, group, None):
             name = f"{name} {getattr(args, group)}"

@@ -28,6 +28,7 @@ from amanat.records.changes import SCHEMA
 from amanat.vault import durable
 from amanat.vault.home import DeskKeys, Home, views_key
 from amanat.vault.seal import FileToSeal, SealReceipt, SealSession
+from amanat.vault.secretbox import SecretBox
 from amanat.views import engine as engines
 from amanat.views import read
 from amanat.views.project import ApplyReport, PreparedEntry, SealedEntry, Views, prepare_entry
@@ -213,6 +214,22 @@ class Desk:
             self.views.apply(sealed, {kid: seqs[-1] + 1}, progress)
         else:
             self.update_views(progress)
+
+    def seal_audit(self, events: Sequence[dict[str, Any]]) -> SealReceipt:
+        """Seal a batch of staff-app audit events as one ``audit`` entry, signed by this
+        desk, and note it in the views (an audit entry changes no record)."""
+        data = {"schema": "amanat-audit/1", "events": list(events)}
+        with SealSession(self.vault, self.keys.signing_seed) as session:
+            receipt = session.seal(entry_type="audit", data=data)
+        entry = SealedEntry(
+            receipt.entry_id, receipt.log, receipt.seq, receipt.time, "audit", data, ()
+        )
+        self.project_sealed([prepare_entry(entry)])
+        return receipt
+
+    def secret_box(self, purpose: str) -> SecretBox:
+        """Seal small secrets (TOTP secrets) under a key derived from this desk's identity."""
+        return SecretBox(self.keys, purpose)
 
     # -- reading -----------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from typing import BinaryIO, Protocol
 
 import pyrage
 import shamir_mnemonic
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -63,6 +63,8 @@ __all__ = [
     "passphrase_encrypt",
     "random_bytes",
     "recipient_of",
+    "secret_open",
+    "secret_seal",
     "split_secret",
     "validate_recipient",
     "x25519_identity_from_bytes",
@@ -86,6 +88,28 @@ def derive_key(master: bytes, info: str, length: int = 32) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info.encode()).derive(
         master
     )
+
+
+def secret_seal(key: bytes, plaintext: bytes, context: bytes) -> bytes:
+    """Authenticated encryption of a small secret under a derived 32-byte ``key``:
+    ``nonce (12 random bytes) || ChaCha20-Poly1305(plaintext, aad=context)``. The
+    ``context`` binds the ciphertext to where it is stored (an account name), so a
+    sealed value copied to another place does not open there."""
+    if len(key) != 32:
+        raise ValueError("a secret key is 32 bytes")
+    nonce = os.urandom(12)
+    return nonce + ChaCha20Poly1305(key).encrypt(nonce, plaintext, context)
+
+
+def secret_open(key: bytes, sealed: bytes, context: bytes) -> bytes:
+    """Open what :func:`secret_seal` made; a wrong key, context or altered byte raises
+    ``KeyError_``."""
+    if len(key) != 32:
+        raise ValueError("a secret key is 32 bytes")
+    try:
+        return ChaCha20Poly1305(key).decrypt(sealed[:12], sealed[12:], context)
+    except (InvalidTag, ValueError):
+        raise KeyError_("A sealed secret does not open with this desk's key.") from None
 
 
 # --------------------------------------------------------------------------- Ed25519

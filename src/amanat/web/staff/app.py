@@ -1,0 +1,251 @@
+"""The staff application: ``create_app(desk, settings)`` returns a Starlette app.
+
+Who may reach what is one table, ``ROUTE_ROLES``: every route names the visitors it
+admits (``ANONYMOUS``: anyone; ``PENDING``: a password accepted, TOTP not yet; else the
+roles). ``create_app`` refuses a route without a rule, and ``tests/test_web_roles.py``
+tries every route with every role. Every response carries a strict CSP (no inline
+script or style) and the other security headers; every page is ``no-store``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from amanat.desk import Desk
+from amanat.errors import AmanatError
+from amanat.settings import Settings
+from amanat.web.staff import api, pages
+from amanat.web.staff.accounts import AccountStore
+from amanat.web.staff.audit import AuditTrail
+from amanat.web.staff.sessions import Session, SessionStore
+from amanat.web.staff.state import COOKIE, StaffState, staff, template_environment
+
+__all__ = ["ANONYMOUS", "PENDING", "ROUTE_ROLES", "WebOptions", "accounts_path", "create_app"]
+
+ANONYMOUS = "anonymous"
+PENDING = "pending"
+READERS = frozenset({"researcher", "reviewer", "publisher", "admin"})
+EVERYONE_IN = frozenset({"intake", *READERS})
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+# (method, path) -> who may; the one place access is decided.
+ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
+    ("GET", "/login"): frozenset({ANONYMOUS}),
+    ("POST", "/login"): frozenset({ANONYMOUS}),
+    ("GET", "/login/totp"): frozenset({PENDING}),
+    ("POST", "/login/totp"): frozenset({PENDING}),
+    ("POST", "/logout"): EVERYONE_IN | {PENDING},
+    ("GET", "/"): EVERYONE_IN,
+    ("GET", "/persons"): READERS,
+    ("GET", "/persons/{person_id}"): READERS,
+    ("GET", "/api/persons"): READERS,
+    ("GET", "/api/persons/{person_id}"): READERS,
+    ("GET", "/api/openapi.json"): EVERYONE_IN,
+}
+
+_ENDPOINTS: list[tuple[str, str, Endpoint]] = [
+    ("GET", "/login", pages.login_form),
+    ("POST", "/login", pages.login),
+    ("GET", "/login/totp", pages.totp_form),
+    ("POST", "/login/totp", pages.totp),
+    ("POST", "/logout", pages.logout),
+    ("GET", "/", pages.home),
+    ("GET", "/persons", pages.persons),
+    ("GET", "/persons/{person_id}", pages.person),
+    ("GET", "/api/persons", api.api_persons),
+    ("GET", "/api/persons/{person_id}", api.api_person),
+    ("GET", "/api/openapi.json", api.api_openapi),
+]
+
+STATIC = Path(__file__).resolve().parent / "static"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+@dataclass(frozen=True)
+class WebOptions:
+    """Knobs of one app. Tests pass a fake clock and a cheap argon2 ("insecure but fast")."""
+
+    audit_interval: float = 60.0
+    clock: Callable[[], float] = time.time
+    hasher: PasswordHasher = field(default_factory=PasswordHasher)
+    cookie_secure: bool = False  # True behind TLS; plain http on 127.0.0.1 otherwise
+
+
+def accounts_path(desk: Desk) -> Path:
+    return desk.home.path / "web" / "accounts.json"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _refuse(request: Request, status: int, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"error": message}, status_code=status)
+    if status == 401:
+        return RedirectResponse("/login", status_code=303)
+    return staff(request).render(request, "error.html", status=status, message=message)
+
+
+def _guard(method: str, path: str, endpoint: Endpoint) -> Endpoint:
+    allowed = ROUTE_ROLES.get((method, path))
+    if allowed is None:
+        raise ValueError(f"route {method} {path} has no rule in ROUTE_ROLES")
+
+    async def guarded(request: Request) -> Response:
+        state = staff(request)
+        session = state.sessions.get(request.cookies.get(COOKIE))
+        request.state.session = session
+        if method == "POST" and not await _csrf_ok(request, session):
+            return _refuse(request, 403, "This form has expired; reload the page and try again.")
+        if ANONYMOUS in allowed:
+            return await endpoint(request)
+        if session is None:
+            return _refuse(request, 401, "Please sign in.")
+        if session.stage == "totp" and PENDING in allowed:
+            return await endpoint(request)
+        if session.stage != "in":
+            return _refuse(request, 401, "Please sign in.")
+        if session.role not in allowed:
+            return _refuse(request, 403, "Your role does not give access to this page.")
+        return await endpoint(request)
+
+    return guarded
+
+
+async def _csrf_ok(request: Request, session: Session | None) -> bool:
+    if session is None:
+        return False
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        sent = str((await request.form(max_files=0, max_fields=50)).get("csrf", ""))
+    return secrets.compare_digest(sent.encode(), session.csrf.encode())
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, and ``no-store`` outside /static."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                extra = dict(SECURITY_HEADERS)
+                if not static:
+                    extra["cache-control"] = "no-store"
+                for k, v in extra.items():
+                    if k.encode() not in names:
+                        headers.append((k.encode(), v.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _amanat_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AmanatError)
+    if _is_api(request):
+        return JSONResponse({"error": exc.message}, status_code=exc.http_status)
+    return staff(request).render(request, "error.html", status=exc.http_status, message=exc.message)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = "There is no such page." if exc.status_code == 404 else "This request was refused."
+    if _is_api(request):
+        return JSONResponse({"error": message}, status_code=exc.status_code)
+    return staff(request).render(request, "error.html", status=exc.status_code, message=message)
+
+
+def routes() -> list[BaseRoute]:
+    out: list[BaseRoute] = [
+        Route(path, _guard(method, path, endpoint), methods=[method])
+        for method, path, endpoint in _ENDPOINTS
+    ]
+    out.append(Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"))
+    return out
+
+
+def create_app(desk: Desk, settings: Settings, options: WebOptions | None = None) -> Starlette:
+    """The staff app over an open desk. ``settings`` is kept for the settings the app
+    will read (none yet beyond the desk's own)."""
+    opts = options or WebOptions()
+    accounts = AccountStore(
+        accounts_path(desk),
+        sealer=desk.secret_box("staff totp"),
+        hasher=opts.hasher,
+        clock=opts.clock,
+    )
+    audit = AuditTrail(desk.seal_audit, interval=opts.audit_interval, clock=opts.clock)
+    state = StaffState(
+        desk=desk,
+        accounts=accounts,
+        sessions=SessionStore(opts.clock),
+        audit=audit,
+        env=template_environment(),
+        cookie_secure=opts.cookie_secure,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async def seal_every_interval() -> None:
+            while True:
+                await asyncio.sleep(opts.audit_interval)
+                with contextlib.suppress(AmanatError, OSError):  # kept; retried next time
+                    await run_in_threadpool(audit.flush)
+
+        task = asyncio.create_task(seal_every_interval())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await run_in_threadpool(audit.flush)
+
+    app = Starlette(
+        routes=routes(),
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={AmanatError: _amanat_error, HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.staff = state
+    app.state.settings = settings
+    return app

@@ -1,0 +1,184 @@
+"""The staff app's HTML pages: sign-in (password, then TOTP), home, persons, a person.
+
+Handlers only read and render; who may reach each one is decided by ``ROUTE_ROLES``
+in ``app.py`` before the handler runs. Desk calls (SQL, argon2) run in the thread pool.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from amanat.errors import UsageError
+from amanat.records.changes import STATUSES
+from amanat.views.read import Query
+from amanat.web.staff.accounts import LoginStep
+from amanat.web.staff.sessions import Session
+from amanat.web.staff.state import COOKIE, StaffState, staff
+
+__all__ = ["PAGE_SIZE", "parse_query"]
+
+PAGE_SIZE = 50
+MAX_FIELD = 10_000  # characters: longer text in a filter is refused, not cut
+
+
+def _field(params: Any, name: str) -> str:
+    value = str(params.get(name, "")).strip()
+    if len(value) > MAX_FIELD:
+        raise UsageError(f"The {name} filter is too long.")
+    return value
+
+
+def parse_query(params: Any) -> tuple[Query, int]:
+    """A ``Query`` and the page number from the filters typed (query string)."""
+    try:
+        grade = int(_field(params, "grade") or 0)
+        page = int(_field(params, "page") or 1)
+    except ValueError:
+        raise UsageError("The grade and the page must be whole numbers.") from None
+    if not 0 <= grade <= 4 or page < 1:
+        raise UsageError("The grade must be 0 to 4 and the page 1 or more.")
+    status = _field(params, "status")
+    if status and status not in STATUSES:
+        raise UsageError("Unknown status; choose one from the list.")
+    query = Query(
+        name=_field(params, "name"),
+        county=_field(params, "county"),
+        status=status,
+        min_grade=grade,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    return query, page
+
+
+def _signed_in(state: StaffState, request: Request, session: Session, to: str) -> Response:
+    return _with_cookie(state, RedirectResponse(to, status_code=303), session)
+
+
+async def login_form(request: Request) -> Response:
+    state = staff(request)
+    session: Session | None = request.state.session
+    if session is None:  # the CSRF token of the login form lives in a session of its own
+        session = state.sessions.new()
+        request.state.session = session
+        response = state.render(request, "login.html")
+        return _with_cookie(state, response, session)
+    return state.render(request, "login.html")
+
+
+def _with_cookie(state: StaffState, response: Response, session: Session) -> Response:
+    response.set_cookie(
+        COOKIE,
+        session.token,
+        httponly=True,
+        samesite="strict",
+        secure=state.cookie_secure,
+        path="/",
+    )
+    return response
+
+
+async def login(request: Request) -> Response:
+    state = staff(request)
+    form = await request.form()
+    name = str(form.get("account", "")).strip().lower()[:100]
+    password = str(form.get("password", ""))
+    step = await run_in_threadpool(state.accounts.check_password, name, password)
+    account = await run_in_threadpool(state.accounts.get, name)
+    known = account.name if account else ""
+    role = account.role if account else ""
+    if step is LoginStep.DONE:
+        state.audit.record("login.ok", account=known, role=role)
+        return _replace_session(state, request, known, role, "in", "/")
+    if step is LoginStep.TOTP:
+        return _replace_session(state, request, known, role, "totp", "/login/totp")
+    state.audit.record(
+        "login.locked" if step is LoginStep.LOCKED else "login.failed", account=known, role=role
+    )
+    return state.render(request, "login.html", status=401, problem=step.value, account=name)
+
+
+def _replace_session(
+    state: StaffState, request: Request, account: str, role: str, stage: str, to: str
+) -> Response:
+    old: Session | None = request.state.session
+    if old is not None:  # a new token at each step: no session fixation
+        state.sessions.end(old.token)
+    session = state.sessions.new(account=account, role=role, stage=stage)
+    return _signed_in(state, request, session, to)
+
+
+async def totp_form(request: Request) -> Response:
+    return staff(request).render(request, "totp.html")
+
+
+async def totp(request: Request) -> Response:
+    state = staff(request)
+    session: Session = request.state.session
+    form = await request.form()
+    code = str(form.get("code", ""))[:20]
+    step = await run_in_threadpool(state.accounts.check_totp, session.account, code)
+    if step is LoginStep.DONE:
+        state.audit.record("login.ok", account=session.account, role=session.role)
+        return _replace_session(state, request, session.account, session.role, "in", "/")
+    state.audit.record(
+        "login.locked" if step is LoginStep.LOCKED else "totp.failed",
+        account=session.account,
+        role=session.role,
+    )
+    if step is LoginStep.LOCKED:
+        state.sessions.end(session.token)
+    return state.render(request, "totp.html", status=401, problem=step.value)
+
+
+async def logout(request: Request) -> Response:
+    state = staff(request)
+    session: Session = request.state.session
+    state.sessions.end(session.token)
+    state.audit.record("logout", account=session.account, role=session.role)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+async def home(request: Request) -> Response:
+    return staff(request).render(request, "home.html")
+
+
+async def persons(request: Request) -> Response:
+    state = staff(request)
+    session: Session = request.state.session
+    query, page = parse_query(request.query_params)
+    result = await run_in_threadpool(state.desk.search, query)
+    state.audit.record(
+        "persons.search",
+        account=session.account,
+        role=session.role,
+        query={"name": query.name, "county": query.county, "status": query.status,
+               "grade": query.min_grade, "page": page},
+    )  # fmt: skip
+    filters = {"name": query.name, "county": query.county, "status": query.status,
+               "grade": query.min_grade or ""}  # fmt: skip
+    pages = max(1, -(-result.total // PAGE_SIZE))
+    return state.render(
+        request,
+        "persons.html",
+        result=result,
+        filters=filters,
+        page=page,
+        pages=pages,
+        statuses=STATUSES,
+    )
+
+
+async def person(request: Request) -> Response:
+    state = staff(request)
+    session: Session = request.state.session
+    person_id = str(request.path_params["person_id"])[:80]
+    detail = await run_in_threadpool(state.desk.person, person_id)
+    state.audit.record("person.view", account=session.account, role=session.role, target=person_id)
+    return state.render(request, "person.html", p=detail)

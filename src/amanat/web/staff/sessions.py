@@ -1,0 +1,69 @@
+"""Server-side sessions: a random token in an HttpOnly, SameSite=Strict cookie.
+
+A session ends after 30 minutes without a request or 12 hours after sign-in, whichever
+comes first; nothing about it is stored on disk, so a restart signs everyone out. Each
+session carries its own CSRF token, which every POST must echo (``csrf`` form field or
+``X-CSRF-Token`` header): a synchronizer token bound to the session, not a cookie.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["ABSOLUTE_S", "IDLE_S", "Session", "SessionStore"]
+
+IDLE_S = 30 * 60
+ABSOLUTE_S = 12 * 60 * 60
+MAX_SESSIONS = 10_000  # anonymous sessions (a login form) included; oldest dropped first
+
+
+@dataclass
+class Session:
+    token: str
+    csrf: str
+    created: float
+    seen: float
+    account: str = ""
+    role: str = ""
+    stage: str = "anonymous"  # anonymous, totp (password right), in (signed in)
+
+
+class SessionStore:
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    def new(self, *, account: str = "", role: str = "", stage: str = "anonymous") -> Session:
+        now = self.clock()
+        session = Session(
+            secrets.token_urlsafe(32), secrets.token_urlsafe(32), now, now, account, role, stage
+        )
+        with self._lock:
+            if len(self._sessions) >= MAX_SESSIONS:
+                for token in sorted(self._sessions, key=lambda t: self._sessions[t].seen)[:100]:
+                    del self._sessions[token]
+            self._sessions[session.token] = session
+        return session
+
+    def get(self, token: str | None) -> Session | None:
+        """The live session for ``token``, its idle clock restarted; None when it expired."""
+        if not token:
+            return None
+        now = self.clock()
+        with self._lock:
+            session = self._sessions.get(token)
+            if session is None:
+                return None
+            if now - session.seen > IDLE_S or now - session.created > ABSOLUTE_S:
+                del self._sessions[token]
+                return None
+            session.seen = now
+            return session
+
+    def end(self, token: str) -> None:
+        with self._lock:
+            self._sessions.pop(token, None)

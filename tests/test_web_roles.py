@@ -1,0 +1,78 @@
+"""The role × route matrix: every route of the real app, tried by every role and by an
+anonymous visitor; only what ``ROUTE_ROLES`` allows succeeds.
+
+The routes are read from the app itself, so a route added without a rule fails here
+(and ``create_app`` refuses it before that).
+"""
+
+from __future__ import annotations
+
+import pytest
+from starlette.routing import Mount, Route
+
+from amanat.web.staff.accounts import ROLES
+from amanat.web.staff.app import ANONYMOUS, ROUTE_ROLES
+from conftest import Org
+from web_staff import Site, password_of, post_form, staff_site
+
+VISITORS = (ANONYMOUS, *ROLES)
+
+
+def _routes(site: Site) -> list[tuple[str, str]]:
+    out = []
+    for route in site.app.routes:
+        if isinstance(route, Mount):
+            assert route.path == "/static", f"unexpected mount {route.path}"
+            continue
+        assert isinstance(route, Route), route
+        for method in sorted(route.methods or ()):
+            if method != "HEAD":
+                out.append((method, route.path))
+    return out
+
+
+def _try(site: Site, visitor: str, method: str, path: str) -> tuple[bool, int]:
+    """(succeeded, status) for one visitor on one route, with valid input."""
+    client = site.client()
+    if visitor != ANONYMOUS:
+        assert site.sign_in(client, visitor) == 303
+    url = path.replace("{person_id}", site.person_ids[0])
+    if method == "GET":
+        response = client.get(url)
+    elif path == "/login":
+        response = post_form(client, url, {"account": "intake", "password": password_of("intake")})
+    elif path == "/login/totp":
+        response = post_form(client, url, {"code": "000000"}, page="/login/totp")
+    else:
+        response = post_form(client, url, {}, page="/")
+    refused = response.status_code in (401, 403) or (
+        response.status_code == 303 and response.headers["location"] == "/login"
+        and path != "/logout"
+    )  # fmt: skip
+    return (not refused and response.status_code < 400), response.status_code
+
+
+def test_every_route_has_a_rule_and_every_rule_a_route(org: Org) -> None:
+    with staff_site(org) as site:
+        assert set(_routes(site)) == set(ROUTE_ROLES)
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_role_route_matrix(org: Org, visitor: str) -> None:
+    """Given each route, when this visitor tries it, then it succeeds exactly when the
+    table allows the visitor (pending-TOTP routes are tried by a half-signed-in session
+    in test_web_auth; here no signed-in role may use them)."""
+    with staff_site(org) as site:
+        for method, path in _routes(site):
+            allowed = ROUTE_ROLES[(method, path)]
+            expected = ANONYMOUS in allowed or visitor in allowed
+            ok, status = _try(site, visitor, method, path)
+            assert ok == expected, f"{visitor} {method} {path}: {status}"
+
+
+def test_logout_is_a_success_for_every_role(org: Org) -> None:
+    with staff_site(org) as site:
+        for role in ROLES:
+            client = site.client()
+            site.sign_in(client, role)
+            assert post_form(client, "/logout", {}, page="/").headers["location"] == "/login"
