@@ -149,7 +149,7 @@ def test_init_seal_verify_open_prove(tmp_path: Path, cli_env: dict[str, str]) ->
 
 
 def test_demo_runs(cli_env: dict[str, str], tmp_path: Path) -> None:
-    done = run(cli_env, "demo", "--keep", str(tmp_path / "demo"))
+    done = run(cli_env, "demo", "--no-serve", "--keep", str(tmp_path / "demo"))
     assert "Done: sealed, verified, opened, proven, tampering caught, and mirrored." in done.stdout
     assert "entries not yet safe: 0" in done.stdout
     assert (tmp_path / "demo" / "station" / "vault" / "AMANAT-VAULT").exists()

@@ -22,6 +22,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import pyotp
+import uvicorn
+
 from amanat.bootstrap import open_desk
 from amanat.cli.records_commands import person_page, persons_table
 from amanat.desk.service import Batch
@@ -35,6 +38,9 @@ from amanat.vault import copy, enrol, opening, proof, seal, verify
 from amanat.vault.home import Home
 from amanat.vault.shares import read_share_file
 from amanat.views import read
+from amanat.web.staff import create_app
+from amanat.web.staff.accounts import AccountStore
+from amanat.web.staff.app import accounts_path
 
 __all__ = ["COMMANDS", "run"]
 
@@ -66,6 +72,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     said: list[str] = []
     try:
         _story(base, settings, said, keep=bool(args.keep))
+        if args.serve:
+            _serve(base, settings, args.port)
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
@@ -244,6 +252,35 @@ def _database(base: Path, desk: Home, settings: Settings, said: list[str], *, ke
         ):
             needs_desk = not example.startswith("id ")
             _say(said, f"     amanat {example}" + (f" {opts}" if needs_desk else ""))
+
+
+DEMO_ACCOUNTS = (
+    ("volunteer", "intake", "volunteer demo password"),
+    ("researcher", "researcher", "researcher demo password"),
+)
+
+
+def _serve(base: Path, settings: Settings, port: int) -> None:
+    """Start the staff app on the demo desk, with two demo accounts, until Ctrl-C."""
+    local = dataclasses.replace(settings, views_url="")
+    with open_desk(Home(base / "desk"), DEMO_PASSPHRASE, local) as desk:
+        store = AccountStore(
+            accounts_path(desk), sealer=desk.secret_box("staff totp"), clock=time.time
+        )
+        print("\n10. The staff web application, on this demo desk:")
+        print(f"     http://127.0.0.1:{port}/   (only this computer can reach it)")
+        for name, role, password in DEMO_ACCOUNTS:
+            enrolment = store.add(name, role, password)
+            print(f"     account {name!r}, password {password!r} ({role})")
+            if enrolment is not None:
+                now = pyotp.TOTP(enrolment.secret).now()
+                print(
+                    f"       second factor: add the secret {enrolment.secret} to an "
+                    f"authenticator app (the code right now is {now})"
+                )
+        print("     Ctrl-C stops it; the scratch folder is then deleted unless --keep was given.")
+        app = create_app(desk, local)
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 COMMANDS = {"demo": run}

@@ -108,8 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"amanat {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = _parser(sub, "demo", "Show the whole vault at work in a scratch folder.", "amanat demo")
+    p = _parser(
+        sub,
+        "demo",
+        "Show Amanat at work in a scratch folder, then open the staff web app on it.",
+        "amanat demo",
+    )
     p.add_argument("--keep", metavar="DIR", help="build the demo in DIR and keep it")
+    p.add_argument(
+        "--no-serve",
+        dest="serve",
+        action="store_false",
+        help="end after the story instead of starting the staff web app",
+    )
+    p.add_argument("--port", type=int, default=8080, help="the web app's port (8080)")
     _json(p)
 
     p = _parser(
