@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from amanat.web.staff.i18n import translator
 from browser import CHROMIUM_FLAGS, SCREENSHOTS, chromium_path, served
 from conftest import Org, skip_unless_ci
 from web_staff import PERSON_NAMES, Site, password_of, staff_site
@@ -69,6 +70,40 @@ def test_researcher_signs_in_with_totp_and_reads_a_person(browser: Any, site: Si
         page.screenshot(path=str(SCREENSHOTS / "person.png"), full_page=True)
         # No inline script ran and the CSP held: the page reports no violations.
         assert page.evaluate("document.querySelectorAll('script:not([src])').length") == 0
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "ug"])
+def test_the_desk_in_kazakh_russian_and_uyghur(browser: Any, site: Site, lang: str) -> None:
+    """Given a researcher who picks a language with the switch, then the list and a
+    person's page are in that language (Uyghur right to left), every name in its own
+    script; screenshots persons-<lang>.png and person-<lang>.png are saved."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    gettext = translator(lang).gettext
+    with served(site.app) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{base}/login")
+        _sign_in(page, site, "researcher")
+        page.goto(f"{base}/persons")
+        page.click(f"nav.languages a[href^='/lang/{lang}']")
+        page.wait_for_url("**/persons")
+        html = page.locator("html")
+        assert html.get_attribute("dir") == ("rtl" if lang == "ug" else "ltr")
+        text = page.inner_text("body")
+        for name in PERSON_NAMES:
+            assert name in text
+        assert gettext("In camp") in text and gettext("In camp") != "In camp"
+        if lang == "ug":
+            assert html.get_attribute("lang") == "ug"
+            assert "ئامانەت" in text  # the brand, in the Uyghur interface
+        else:
+            assert gettext("Persons") in text and gettext("Persons") != "Persons"
+        page.screenshot(path=str(SCREENSHOTS / f"persons-{lang}.png"), full_page=True)
+        page.click(f"text={PERSON_NAMES[2]}")
+        page.wait_for_url("**/persons/p_*")
+        text = page.inner_text("body")
+        assert PERSON_NAMES[2] in text
+        assert gettext("Public, anonymised") in text
+        page.screenshot(path=str(SCREENSHOTS / f"person-{lang}.png"), full_page=True)
 
 
 def test_wrong_code_keeps_the_door_shut(browser: Any, site: Site) -> None:

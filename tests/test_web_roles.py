@@ -7,13 +7,16 @@ The routes are read from the app itself, so a route added without a rule fails h
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
 
 from amanat.web.staff.accounts import ROLES
 from amanat.web.staff.app import ANONYMOUS, ROUTE_ROLES
 from conftest import Org
-from web_staff import Site, password_of, post_form, staff_site
+from web_staff import Site, csrf_of, password_of, post_form, staff_site
 
 VISITORS = (ANONYMOUS, *ROLES)
 
@@ -36,8 +39,10 @@ def _try(site: Site, visitor: str, method: str, path: str) -> tuple[bool, int]:
     client = site.client()
     if visitor != ANONYMOUS:
         assert site.sign_in(client, visitor) == 303
-    url = path.replace("{person_id}", site.person_ids[0])
-    if method == "GET":
+    url = path.replace("{person_id}", site.person_ids[0]).replace("{code}", "kk")
+    if "{upload_id}" in path or path == "/api/uploads":
+        response = _upload_call(client, method, path)
+    elif method == "GET":
         response = client.get(url)
     elif path == "/login":
         response = post_form(client, url, {"account": "intake", "password": password_of("intake")})
@@ -50,6 +55,22 @@ def _try(site: Site, visitor: str, method: str, path: str) -> tuple[bool, int]:
         and path != "/logout"
     )  # fmt: skip
     return (not refused and response.status_code < 400), response.status_code
+
+
+def _upload_call(client: TestClient, method: str, path: str) -> Any:
+    """An upload route with valid input: a JPEG's first bytes, started by this visitor
+    (a refused visitor gets an id that does not exist, and is stopped first anyway)."""
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(60)
+    headers = {"X-CSRF-Token": csrf_of(client, "/")}
+    body = {"name": "a.jpg", "media_type": "image/jpeg", "size": len(jpeg)}
+    started = client.post("/api/uploads", json=body, headers=headers)
+    if path == "/api/uploads":
+        return started
+    ident = started.json().get("id", "0" * 32) if started.status_code == 201 else "0" * 32
+    url = path.replace("{upload_id}", ident)
+    if method == "PUT":
+        return client.put(url, content=jpeg, headers={**headers, "Upload-Offset": "0"})
+    return client.request(method, url, headers=headers)
 
 
 def test_every_route_has_a_rule_and_every_rule_a_route(org: Org) -> None:

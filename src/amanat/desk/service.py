@@ -29,14 +29,16 @@ from amanat.vault import durable
 from amanat.vault.home import DeskKeys, Home, views_key
 from amanat.vault.seal import FileToSeal, SealReceipt, SealSession
 from amanat.vault.secretbox import SecretBox
+from amanat.vault.upload import Finished, UploadRegistry, clean_uploads
 from amanat.views import engine as engines
 from amanat.views import read
 from amanat.views.project import ApplyReport, PreparedEntry, SealedEntry, Views, prepare_entry
 
-__all__ = ["Desk", "views_key"]
+__all__ = ["DEFAULT_UPLOAD_LIMIT", "Desk", "Finished", "UploadRegistry", "views_key"]
 
 Progress = Callable[[int], None]
 VIEWS_FILE = "views.db"
+DEFAULT_UPLOAD_LIMIT = 4 * 2**30  # a 4 GB video from a camera card
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class Desk:
         self.engine = self._engine(views_url)
         self.views = Views(self.engine, place_rows)
         self.migrated = self.views.prepare()
+        self._uploads: UploadRegistry | None = None
 
     def _engine(self, views_url: str) -> Engine:
         if views_url:
@@ -225,6 +228,41 @@ class Desk:
             receipt.entry_id, receipt.log, receipt.seq, receipt.time, "audit", data, ()
         )
         self.project_sealed([prepare_entry(entry)])
+        return receipt
+
+    def uploads(self, *, limit: int = DEFAULT_UPLOAD_LIMIT) -> UploadRegistry:
+        """The files this process is receiving in pieces (the intake web app), made on
+        first use with ``limit`` bytes a file. Partial uploads left by an earlier
+        process are deleted then: their keys died with it."""
+        if self._uploads is None:
+            clean_uploads(self.vault)
+            recipients = self.vault.read_keyring().recipients()
+            self._uploads = UploadRegistry(self.vault, recipients, limit=limit)
+        return self._uploads
+
+    def seal_intake(
+        self, changes: Sequence[dict[str, Any]], files: Sequence[Finished], *, note: str = ""
+    ) -> SealReceipt:
+        """Seal one intake as one ``record`` entry naming the uploaded blobs (``files``,
+        finished uploads, referred to by position in the changes), and project it."""
+        data = record_data(changes, len(files))
+        with SealSession(self.vault, self.keys.signing_seed) as session:
+            receipt = session.seal(
+                entry_type="record",
+                note=note,
+                data=data,
+                sealed_files=[(f.blob, f.meta) for f in files],
+            )
+        entry = SealedEntry(
+            receipt.entry_id,
+            receipt.log,
+            receipt.seq,
+            receipt.time,
+            "record",
+            data,
+            tuple(b.id for b in receipt.blobs),
+        )
+        self.project_sealed([prepare_entry(entry, checked=True)])
         return receipt
 
     def secret_box(self, purpose: str) -> SecretBox:

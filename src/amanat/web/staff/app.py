@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from amanat.desk import Desk
 from amanat.errors import AmanatError
 from amanat.settings import Settings
-from amanat.web.staff import api, pages
+from amanat.web.staff import api, intake, pages
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
 from amanat.web.staff.sessions import Session, SessionStore
@@ -53,12 +53,21 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     ("GET", "/login/totp"): frozenset({PENDING}),
     ("POST", "/login/totp"): frozenset({PENDING}),
     ("POST", "/logout"): EVERYONE_IN | {PENDING},
+    ("GET", "/lang/{code}"): frozenset({ANONYMOUS}),  # anyone: only sets amanat_lang
     ("GET", "/"): EVERYONE_IN,
     ("GET", "/persons"): READERS,
     ("GET", "/persons/{person_id}"): READERS,
     ("GET", "/api/persons"): READERS,
     ("GET", "/api/persons/{person_id}"): READERS,
     ("GET", "/api/openapi.json"): EVERYONE_IN,
+    # the intake wizard and its uploads (intake.py): intake, researcher, admin
+    ("GET", "/intake"): intake.INTAKE_ROLES,
+    ("POST", "/intake"): intake.INTAKE_ROLES,
+    ("GET", "/intake/done"): intake.INTAKE_ROLES,
+    ("POST", "/api/uploads"): intake.INTAKE_ROLES,
+    ("GET", "/api/uploads/{upload_id}"): intake.INTAKE_ROLES,
+    ("PUT", "/api/uploads/{upload_id}"): intake.INTAKE_ROLES,
+    ("DELETE", "/api/uploads/{upload_id}"): intake.INTAKE_ROLES,
 }
 
 _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
@@ -67,12 +76,20 @@ _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("GET", "/login/totp", pages.totp_form),
     ("POST", "/login/totp", pages.totp),
     ("POST", "/logout", pages.logout),
+    ("GET", "/lang/{code}", pages.set_language),
     ("GET", "/", pages.home),
     ("GET", "/persons", pages.persons),
     ("GET", "/persons/{person_id}", pages.person),
     ("GET", "/api/persons", api.api_persons),
     ("GET", "/api/persons/{person_id}", api.api_person),
     ("GET", "/api/openapi.json", api.api_openapi),
+    ("GET", "/intake", intake.intake_form),
+    ("POST", "/intake", intake.intake_post),
+    ("GET", "/intake/done", intake.intake_done),
+    ("POST", "/api/uploads", intake.upload_start),
+    ("GET", "/api/uploads/{upload_id}", intake.upload_status),
+    ("PUT", "/api/uploads/{upload_id}", intake.upload_put),
+    ("DELETE", "/api/uploads/{upload_id}", intake.upload_abort),
 ]
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -98,6 +115,7 @@ class WebOptions:
     clock: Callable[[], float] = time.time
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
     cookie_secure: bool = False  # True behind TLS; plain http on 127.0.0.1 otherwise
+    upload_limit: int = 4 * 2**30  # bytes in one uploaded file (a camera card's video)
 
 
 def accounts_path(desk: Desk) -> Path:
@@ -125,18 +143,20 @@ def _guard(method: str, path: str, endpoint: Endpoint) -> Endpoint:
         state = staff(request)
         session = state.sessions.get(request.cookies.get(COOKIE))
         request.state.session = session
-        if method == "POST" and not await _csrf_ok(request, session):
-            return _refuse(request, 403, "This form has expired; reload the page and try again.")
+        if method in ("POST", "PUT", "DELETE") and not await _csrf_ok(request, session):
+            return _refuse(
+                request, 403, "The form has expired. Please reload the page and try again."
+            )
         if ANONYMOUS in allowed:
             return await endpoint(request)
         if session is None:
-            return _refuse(request, 401, "Please sign in.")
+            return _refuse(request, 401, "Your session has expired. Please log in again.")
         if session.stage == "totp" and PENDING in allowed:
             return await endpoint(request)
         if session.stage != "in":
-            return _refuse(request, 401, "Please sign in.")
+            return _refuse(request, 401, "Your session has expired. Please log in again.")
         if session.role not in allowed:
-            return _refuse(request, 403, "Your role does not give access to this page.")
+            return _refuse(request, 403, "You do not have permission to see this page.")
         return await endpoint(request)
 
     return guarded
@@ -188,7 +208,11 @@ async def _amanat_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    message = "There is no such page." if exc.status_code == 404 else "This request was refused."
+    message = (
+        "Page not found."
+        if exc.status_code == 404
+        else "Something went wrong. Nothing was saved. Please try again."
+    )
     if _is_api(request):
         return JSONResponse({"error": message}, status_code=exc.status_code)
     return staff(request).render(request, "error.html", status=exc.status_code, message=message)
@@ -247,5 +271,6 @@ def create_app(desk: Desk, settings: Settings, options: WebOptions | None = None
         lifespan=lifespan,
     )
     app.state.staff = state
+    app.state.intake = intake.IntakeState(desk.uploads(limit=opts.upload_limit), opts.clock)
     app.state.settings = settings
     return app

@@ -27,6 +27,7 @@ ACTIONS = frozenset(
         "person.view",
         "persons.search",
         "record.edit",
+        "intake.saved",
         "export",
         "decrypt",
     }

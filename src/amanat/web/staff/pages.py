@@ -1,4 +1,5 @@
-"""The staff app's HTML pages: sign-in (password, then TOTP), home, persons, a person.
+"""The staff app's HTML pages: sign-in (password, then TOTP), home, persons, a person,
+and the language switch.
 
 Handlers only read and render; who may reach each one is decided by ``ROUTE_ROLES``
 in ``app.py`` before the handler runs. Desk calls (SQL, argon2) run in the thread pool.
@@ -6,7 +7,9 @@ in ``app.py`` before the handler runs. Desk calls (SQL, argon2) run in the threa
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -15,11 +18,12 @@ from starlette.responses import RedirectResponse, Response
 from amanat.errors import UsageError
 from amanat.records.changes import STATUSES
 from amanat.views.read import Query
+from amanat.web.staff import i18n
 from amanat.web.staff.accounts import LoginStep
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import COOKIE, StaffState, staff
 
-__all__ = ["PAGE_SIZE", "parse_query"]
+__all__ = ["PAGE_SIZE", "parse_query", "set_language"]
 
 PAGE_SIZE = 50
 MAX_FIELD = 10_000  # characters: longer text in a filter is refused, not cut
@@ -29,6 +33,16 @@ def _field(params: Any, name: str) -> str:
     value = str(params.get(name, "")).strip()
     if len(value) > MAX_FIELD:
         raise UsageError(f"The {name} filter is too long.")
+    return value
+
+
+def _day(params: Any, name: str) -> str:
+    value = _field(params, name)
+    if value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise UsageError("Dates are written as YYYY-MM-DD.") from None
     return value
 
 
@@ -48,7 +62,10 @@ def parse_query(params: Any) -> tuple[Query, int]:
         name=_field(params, "name"),
         county=_field(params, "county"),
         status=status,
+        date_from=_day(params, "from"),
+        date_to=_day(params, "to"),
         min_grade=grade,
+        flagged=_field(params, "flagged") in ("1", "on", "yes"),
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -159,10 +176,15 @@ async def persons(request: Request) -> Response:
         account=session.account,
         role=session.role,
         query={"name": query.name, "county": query.county, "status": query.status,
-               "grade": query.min_grade, "page": page},
+               "from": query.date_from, "to": query.date_to, "grade": query.min_grade,
+               "flagged": query.flagged, "page": page},
     )  # fmt: skip
-    filters = {"name": query.name, "county": query.county, "status": query.status,
-               "grade": query.min_grade or ""}  # fmt: skip
+    filters: dict[str, Any] = {
+        "name": query.name, "county": query.county, "status": query.status,
+        "from": query.date_from, "to": query.date_to, "grade": query.min_grade or "",
+        "flagged": "1" if query.flagged else "",
+    }  # fmt: skip
+    kept = {k: v for k, v in filters.items() if v != ""}
     pages = max(1, -(-result.total // PAGE_SIZE))
     return state.render(
         request,
@@ -172,6 +194,8 @@ async def persons(request: Request) -> Response:
         page=page,
         pages=pages,
         statuses=STATUSES,
+        prev_href="/persons?" + urlencode({**kept, "page": page - 1}),
+        next_href="/persons?" + urlencode({**kept, "page": page + 1}),
     )
 
 
@@ -182,3 +206,25 @@ async def person(request: Request) -> Response:
     detail = await run_in_threadpool(state.desk.person, person_id)
     state.audit.record("person.view", account=session.account, role=session.role, target=person_id)
     return state.render(request, "person.html", p=detail)
+
+
+async def set_language(request: Request) -> Response:
+    """``GET /lang/{code}?next=/path``: remember the interface language in the
+    ``amanat_lang`` cookie and go back. Only a path on this site is followed."""
+    code = str(request.path_params["code"])
+    if code not in i18n.LOCALES:
+        return staff(request).render(request, "error.html", status=404, message="Page not found.")
+    to = str(request.query_params.get("next", "/"))[:2000]
+    if not to.startswith("/") or to.startswith("//") or "\\" in to:
+        to = "/"
+    response = RedirectResponse(to, status_code=303)
+    response.set_cookie(
+        i18n.COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=staff(request).cookie_secure,
+        path="/",
+    )
+    return response

@@ -1,0 +1,605 @@
+"""The intake wizard (desk mode) and the resumable upload API behind its attachments.
+
+A volunteer at an office desk goes through six steps — testifier, consent, person,
+what happened, attachments, review — on one URL, ``/intake``, with plain forms: what
+was typed is kept on the server, in a draft bound to the session (never in a URL or a
+cookie), and each step is checked with one sentence per field. Saving builds a
+``testimony.recorded`` change (naming the uploaded files) and a ``person.created``
+change whose claims cite it, and seals both with the uploaded blobs as ONE record entry
+(``Desk.seal_intake``). The draft is then forgotten: the volunteer sees only
+"sealed, reference …", and an intake account has no route that reads a record.
+
+Station mode (a station that seals and keeps no views at all) is a later step; this is
+the desk's wizard.
+
+Files arrive through ``/api/uploads`` (``static/upload.js``): ``POST`` declares name,
+type and size; ``PUT /api/uploads/{id}`` with ``Upload-Offset`` carries one piece of at
+most ``MAX_PIECE`` bytes, read from the request stream into memory and encrypted at
+once by the desk's upload registry (no temporary file); ``GET``/``HEAD`` tell how many
+bytes arrived, to resume after a dropped connection; ``DELETE`` gives up. An upload
+belongs to the account that started it; to anyone else it does not exist.
+
+Who may use the wizard: intake volunteers, researchers and admins (``INTAKE_ROLES``);
+reviewers and publishers decide on records and never take testimonies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from amanat.desk.service import UploadRegistry
+from amanat.errors import AmanatError, InputError, NotFound
+from amanat.records import build as b
+from amanat.records.changes import (
+    CONSENT_HOW,
+    ETHNICITIES,
+    MAX_TEXT,
+    RELATIONS,
+    STATUSES,
+    detect_script,
+    new_id,
+)
+from amanat.records.dates import PartialDate
+from amanat.records.ids import ResidentId
+from amanat.records.places import Gazetteer
+from amanat.web.staff.sessions import ABSOLUTE_S, Session
+from amanat.web.staff.state import staff
+
+__all__ = ["INTAKE_ROLES", "MAX_PIECE", "STEPS", "IntakeState", "build_changes"]
+
+INTAKE_ROLES = frozenset({"intake", "researcher", "admin"})
+STEPS = ("testifier", "consent", "person", "events", "attachments", "review")
+MAX_PIECE = 8 * 2**20  # bytes in one PUT: a piece is held in memory, never spooled
+MAX_JSON = 4096
+CONSENT_LEVELS = ("public_named", "public_anonymised", "internal")
+N_EVENTS = 3
+NAME_FORMS = (("name_1", "full"), ("name_2", "alias"), ("name_3", "chinese"))
+
+# Every field of every step, with the most characters it may hold (the record format's
+# own limits: a name 300, a testifier's name or contact 500, notes 100,000).
+FIELDS: Mapping[str, Mapping[str, int]] = {
+    "testifier": {
+        "testifier_name": 500,
+        "relationship": 40,
+        "testifier_contact": 500,
+        "testifier_iin": 64,
+    },
+    "consent": {
+        "consent_level": 40,
+        "consent_how": 40,
+        "consent_given": 64,
+        "consent_un": 1,
+        "consent_authorities": 1,
+        "consent_identifiers": 1,
+        "risk_notes": MAX_TEXT,
+    },
+    "person": {
+        "name_1": 300,
+        "name_2": 300,
+        "name_3": 300,
+        "sex": 10,
+        "birth": 64,
+        "ethnicity": 40,
+        "resident_id": 64,
+        "hometown_code": 80,
+        "hometown_words": 2000,
+        "hometown_pick": 80,
+    },
+    "events": {
+        f"event_{i}_{part}": limit
+        for i in range(1, N_EVENTS + 1)
+        for part, limit in (("status", 40), ("date", 64), ("place", 2000), ("note", MAX_TEXT))
+    },
+    "attachments": {},
+    "review": {},
+}
+CHECKBOXES = frozenset({"consent_un", "consent_authorities", "consent_identifiers"})
+
+
+@functools.cache
+def gazetteer() -> Gazetteer:
+    return Gazetteer.load_builtin()
+
+
+@dataclass
+class Upload:
+    id: str
+    name: str
+    size: int
+
+
+@dataclass
+class Draft:
+    """One intake being typed: what was typed, by field name, and the files sent."""
+
+    account: str
+    created: float
+    step: str = STEPS[0]
+    reached: int = 0
+    values: dict[str, str] = field(default_factory=dict)
+    uploads: list[Upload] = field(default_factory=list)
+
+
+class IntakeState:
+    """The drafts (by session token), the last reference each session saved, and the
+    desk's upload registry; held on ``app.state.intake``."""
+
+    def __init__(self, registry: UploadRegistry, clock: Callable[[], float]) -> None:
+        self.registry = registry
+        self.clock = clock
+        self._drafts: dict[str, Draft] = {}
+        self._done: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def draft(self, session: Session) -> Draft:
+        now = self.clock()
+        with self._lock:
+            for token in [t for t, d in self._drafts.items() if now - d.created > ABSOLUTE_S]:
+                del self._drafts[token]  # its session has ended; its uploads expire alone
+            found = self._drafts.get(session.token)
+            if found is None or found.account != session.account:
+                found = Draft(session.account, now)
+                self._drafts[session.token] = found
+            return found
+
+    def forget(self, session: Session, reference: str = "") -> None:
+        with self._lock:
+            self._drafts.pop(session.token, None)
+            if reference:
+                self._done[session.token] = reference
+            else:
+                self._done.pop(session.token, None)
+
+    def done(self, session: Session) -> str:
+        with self._lock:
+            return self._done.get(session.token, "")
+
+
+def intake_state(request: Request) -> IntakeState:
+    state: IntakeState = request.app.state.intake
+    return state
+
+
+# -- checking what was typed ---------------------------------------------------------
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _sentence(message: str) -> str:
+    """An error's message as a sentence: a capital first letter."""
+    return message[:1].upper() + message[1:]
+
+
+def _date(text: str) -> str:
+    return PartialDate.parse(text, today=_today()).to_text()
+
+
+def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Errors by field (one sentence each) and hints to show (scripts, a decoded ID,
+    place suggestions) for one step's values."""
+    errors: dict[str, str] = {}
+    hints: dict[str, Any] = {}
+    for name, limit in FIELDS[step].items():
+        value = v.get(name, "")
+        if len(value) > limit:
+            errors[name] = f"This is longer than {limit:,} characters; shorten it."
+        elif "\x00" in value:
+            errors[name] = "This contains a NUL character; remove it."
+
+    def check(name: str, fn: Callable[[], object]) -> None:
+        if name in errors:
+            return
+        try:
+            fn()
+        except InputError as exc:
+            errors[name] = _sentence(exc.message)
+
+    if step == "testifier":
+        if v.get("relationship", "") not in RELATIONS:
+            errors["relationship"] = "Choose how the testifier is related to the person."
+        if v.get("testifier_iin", "").strip():
+            check("testifier_iin", lambda: b.document("kz_iin", v["testifier_iin"]))
+    elif step == "consent":
+        if v.get("consent_level", "") not in CONSENT_LEVELS:
+            errors["consent_level"] = "Choose what the testifier consents to."
+        if v.get("consent_how", "") not in CONSENT_HOW:
+            errors["consent_how"] = "Choose how the consent was given."
+        if v.get("consent_given", "").strip():
+            check("consent_given", lambda: _date(v["consent_given"]))
+    elif step == "person":
+        _check_person(v, errors, hints, check)
+    elif step == "events":
+        complete = 0
+        for i in range(1, N_EVENTS + 1):
+            key = f"event_{i}_"
+            if not any(
+                v.get(key + part, "").strip() for part in ("status", "date", "place", "note")
+            ):
+                continue
+            if v.get(key + "status", "") not in STATUSES:
+                errors[key + "status"] = "Choose what happened."
+            if not v.get(key + "date", "").strip():
+                errors[key + "date"] = "Give the date, as precisely as it is known."
+            else:
+                check(key + "date", lambda key=key: _date(v[key + "date"]))  # type: ignore[misc]
+            complete += not any(k.startswith(key) for k in errors)
+        if complete == 0 and not errors:
+            errors["event_1_status"] = "Say what happened, with a date, at least once."
+    return errors, hints
+
+
+def _check_person(
+    v: Mapping[str, str],
+    errors: dict[str, str],
+    hints: dict[str, Any],
+    check: Callable[[str, Callable[[], object]], None],
+) -> None:
+    if not v.get("name_1", "").strip() and "name_1" not in errors:
+        errors["name_1"] = "Type the person's full name."
+    hints["scripts"] = {
+        name: detect_script(v[name]) for name, _ in NAME_FORMS if v.get(name, "").strip()
+    }
+    if v.get("sex", "") not in ("", "male", "female"):
+        errors["sex"] = "Choose male, female or not known."
+    if v.get("birth", "").strip():
+        check("birth", lambda: _date(v["birth"]))
+    if v.get("ethnicity", "") not in ("", *ETHNICITIES):
+        errors["ethnicity"] = "Choose an ethnicity from the list."
+    if v.get("resident_id", "").strip() and "resident_id" not in errors:
+        try:
+            rid = ResidentId.decode(v["resident_id"], today=_today())
+        except InputError as exc:
+            errors["resident_id"] = _sentence(exc.message)
+        else:
+            hints["resident_id"] = {
+                "number": rid.number,
+                "birth": rid.birth_date.isoformat(),
+                "sex": rid.sex,
+                "region": " / ".join(r.name for r in rid.region),
+                "region_code": rid.region_code,
+            }
+    code = v.get("hometown_code", "").strip()
+    if code and "hometown_code" not in errors and gazetteer().get(code) is None:
+        errors["hometown_code"] = (
+            "This code is not in the gazetteer; choose a suggestion or type the place in words."
+        )
+    words = v.get("hometown_words", "").strip()
+    if words and not code and "hometown_words" not in errors:
+        hints["places"] = [(p.id, p.label()) for p in gazetteer().find(words)[:8]]
+
+
+def check_all(draft: Draft) -> tuple[str, dict[str, str]] | None:
+    """The first step with errors and its errors, or None when everything is right."""
+    for step in STEPS:
+        errors, _ = check_step(step, draft.values)
+        if errors:
+            return step, errors
+    return None
+
+
+# -- the changes an intake seals -----------------------------------------------------
+
+
+def build_changes(v: Mapping[str, str], n_files: int) -> tuple[str, list[dict[str, Any]]]:
+    """The person's id and the two changes of one intake, from checked values."""
+    today = _today()
+    person, testimony = new_id("p"), new_id("t")
+    ref = b.source_ref(testimony=testimony)
+    testifier: dict[str, Any] = {"relationship": v["relationship"]}
+    for key, name in (("name", "testifier_name"), ("contact", "testifier_contact")):
+        if v.get(name, "").strip():
+            testifier[key] = v[name]
+    if v.get("testifier_iin", "").strip():
+        testifier["iin"] = b.document("kz_iin", v["testifier_iin"])["number"]
+    consent: dict[str, Any] = {
+        "level": v["consent_level"],
+        "how": v["consent_how"],
+        "given": b.date_text(v.get("consent_given", "").strip() or today.isoformat(), today=today),
+    }
+    for flag in ("un", "authorities", "identifiers"):
+        consent[flag] = bool(v.get(f"consent_{flag}"))
+    recorded: dict[str, Any] = {
+        "op": "testimony.recorded",
+        "testimony": testimony,
+        "persons": [person],
+        "testifier": testifier,
+        "consent": consent,
+        "recorded": today.isoformat(),
+        "media": [{"file": i} for i in range(n_files)],
+    }
+    if v.get("risk_notes", "").strip():
+        recorded["risk_notes"] = v["risk_notes"]
+    claims = [
+        b.claim("name", b.name(v[key], form=form), ref)
+        for key, form in NAME_FORMS
+        if v.get(key, "").strip()
+    ]
+    if v.get("sex"):
+        claims.append(b.claim("sex", v["sex"], ref))
+    if v.get("birth", "").strip():
+        claims.append(b.claim("birth", b.date_text(v["birth"], today=today), ref))
+    if v.get("ethnicity"):
+        claims.append(b.claim("ethnicity", v["ethnicity"], ref))
+    if v.get("resident_id", "").strip():
+        document = b.document("cn_resident_id", v["resident_id"], today=today)
+        claims.append(b.claim("document", document, ref))
+    code = v.get("hometown_code", "").strip()
+    if code or v.get("hometown_words", "").strip():
+        claims.append(b.claim("hometown", b.place_ref(code or None, v.get("hometown_words")), ref))
+    for i in range(1, N_EVENTS + 1):
+        key = f"event_{i}_"
+        if v.get(key + "status") not in STATUSES:
+            continue
+        place = _place(v.get(key + "place", ""))
+        event = b.status(
+            v[key + "status"], v[key + "date"], place=place, note=v.get(key + "note"), today=today
+        )
+        claims.append(b.claim("status", event, ref))
+    created = {"op": "person.created", "person": person, "claims": claims}
+    return person, [recorded, created]
+
+
+def _place(text: str) -> dict[str, Any] | None:
+    if not text.strip():
+        return None
+    if gazetteer().get(text.strip()) is not None:
+        return b.place_ref(text.strip())
+    return b.place_ref(None, text)
+
+
+# -- the wizard's pages --------------------------------------------------------------
+
+
+def _render(
+    request: Request,
+    draft: Draft,
+    errors: Mapping[str, str] | None = None,
+    hints: Mapping[str, Any] | None = None,
+) -> Response:
+    state = staff(request)
+    registry = intake_state(request).registry
+    session: Session = request.state.session
+    files = []
+    for up in draft.uploads:
+        try:
+            received, size = registry.received(session.account, up.id)
+        except NotFound:
+            received, size = -1, up.size
+        files.append({"id": up.id, "name": up.name, "size": size, "received": received})
+    if hints is None:
+        _, hints = check_step(draft.step, draft.values)
+    return state.render(
+        request,
+        "intake/wizard.html",
+        steps=STEPS,
+        step=draft.step,
+        reached=draft.reached,
+        v=draft.values,
+        errors=errors or {},
+        hints=hints,
+        files=files,
+        relations=RELATIONS,
+        consent_levels=CONSENT_LEVELS,
+        consent_how=CONSENT_HOW,
+        ethnicities=ETHNICITIES,
+        statuses=STATUSES,
+        n_events=N_EVENTS,
+        name_forms=NAME_FORMS,
+        max_piece=MAX_PIECE,
+        limit=registry.limit,
+    )
+
+
+async def intake_form(request: Request) -> Response:
+    session: Session = request.state.session
+    return _render(request, intake_state(request).draft(session))
+
+
+async def intake_post(request: Request) -> Response:
+    session: Session = request.state.session
+    intake = intake_state(request)
+    draft = intake.draft(session)
+    form = await request.form(max_files=0, max_fields=200, max_part_size=2 * MAX_TEXT)
+    for name in FIELDS[draft.step]:
+        if name in CHECKBOXES:
+            draft.values[name] = "1" if form.get(name) else ""
+        else:
+            draft.values[name] = str(form.get(name, ""))
+    if draft.step == "person" and draft.values.get("hometown_pick"):
+        draft.values["hometown_code"] = draft.values.pop("hometown_pick")
+    action = str(form.get("action", ""))
+    index = STEPS.index(draft.step)
+    if action == "restart":
+        for up in draft.uploads:
+            await _abort_quietly(intake.registry, session.account, up.id)
+        intake.forget(session)
+        return RedirectResponse("/intake", status_code=303)
+    if action.startswith("remove:"):
+        ident = action.removeprefix("remove:")[:64]
+        await _abort_quietly(intake.registry, session.account, ident)
+        draft.uploads = [u for u in draft.uploads if u.id != ident]
+        return _render(request, draft)
+    if action == "back":
+        draft.step = STEPS[max(0, index - 1)]
+        return _render(request, draft)
+    if action.startswith("goto:") and action[5:] in STEPS:
+        target = STEPS.index(action[5:])
+        if target <= draft.reached:
+            draft.step = STEPS[target]
+        return _render(request, draft)
+    errors, hints = check_step(draft.step, draft.values)
+    if action == "next" and not errors:
+        if draft.step == "attachments":
+            errors = _unfinished(intake.registry, session.account, draft)
+        if not errors:
+            draft.step = STEPS[min(index + 1, len(STEPS) - 1)]
+            draft.reached = max(draft.reached, STEPS.index(draft.step))
+            return _render(request, draft)
+    if action == "save" and draft.step == "review":
+        return await _save(request, intake, session, draft)
+    return _render(request, draft, errors if action in ("next", "check") else {}, hints)
+
+
+def _unfinished(registry: UploadRegistry, account: str, draft: Draft) -> dict[str, str]:
+    for up in draft.uploads:
+        try:
+            received, size = registry.received(account, up.id)
+        except NotFound:
+            return {"files": f"{up.name} is no longer on the server; remove it and send it again."}
+        if received != size:
+            return {"files": f"{up.name} has not finished arriving; wait, or remove it."}
+    return {}
+
+
+async def _abort_quietly(registry: UploadRegistry, account: str, ident: str) -> None:
+    with contextlib.suppress(NotFound):
+        await run_in_threadpool(registry.abort, account, ident)
+
+
+async def _save(request: Request, intake: IntakeState, session: Session, draft: Draft) -> Response:
+    wrong = check_all(draft)
+    if wrong is not None:
+        draft.step, errors = wrong
+        return _render(request, draft, errors)
+    errors = _unfinished(intake.registry, session.account, draft)
+    if errors:
+        draft.step = "attachments"
+        return _render(request, draft, errors)
+    state = staff(request)
+    person, changes = build_changes(draft.values, len(draft.uploads))
+    finished = []
+    for up in draft.uploads:
+        finished.append(await run_in_threadpool(intake.registry.finish, session.account, up.id))
+    receipt = await run_in_threadpool(state.desk.seal_intake, changes, finished)
+    state.audit.record("intake.saved", account=session.account, role=session.role, target=person)
+    intake.forget(session, receipt.entry_id)
+    return RedirectResponse("/intake/done", status_code=303)
+
+
+async def intake_done(request: Request) -> Response:
+    session: Session = request.state.session
+    reference = intake_state(request).done(session)
+    return staff(request).render(request, "intake/done.html", reference=reference)
+
+
+# -- uploads -------------------------------------------------------------------------
+
+
+def _error(message: str, status: int, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+async def _read_capped(request: Request, cap: int) -> bytes | None:
+    """The body, or None when it is longer than ``cap`` (read into memory only)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        return None
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > cap:
+            return None
+    return bytes(data)
+
+
+def _ident(request: Request) -> str:
+    return str(request.path_params["upload_id"])[:64]
+
+
+async def upload_start(request: Request) -> Response:
+    session: Session = request.state.session
+    intake = intake_state(request)
+    body = await _read_capped(request, MAX_JSON)
+    if body is None:
+        return _error("This request is too long.", 413)
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        return _error("Send the file's name, type and size as JSON.", 400)
+    name, media_type, size = doc.get("name"), doc.get("media_type", ""), doc.get("size")
+    if not isinstance(name, str) or not isinstance(media_type, str) or len(name) > 255:
+        return _error(
+            "The file's name and type must be text (a name of 255 characters at most).", 400
+        )
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return _error("The file's size must be a whole number of bytes.", 400)
+    ident = await run_in_threadpool(
+        intake.registry.start, session.account, name=name, media_type=media_type[:100], size=size
+    )
+    intake.draft(session).uploads.append(Upload(ident, name, size))
+    return JSONResponse(
+        {"id": ident, "received": 0, "size": size, "piece": MAX_PIECE}, status_code=201
+    )
+
+
+async def upload_put(request: Request) -> Response:
+    session: Session = request.state.session
+    intake = intake_state(request)
+    ident = _ident(request)
+    offset_text = request.headers.get("upload-offset", "")
+    if not offset_text.isdigit():
+        return _error("The Upload-Offset header must be a whole number of bytes.", 400)
+    offset = int(offset_text)
+    received, size = intake.registry.received(session.account, ident)
+    if offset != received:
+        return _error(
+            f"This piece starts at byte {offset}, but {received} bytes have arrived; "
+            f"send from byte {received}.",
+            409,
+            received=received,
+            size=size,
+        )
+    data = await _read_capped(request, MAX_PIECE)
+    if data is None:
+        return _error(f"A piece may hold at most {MAX_PIECE:,} bytes; send smaller pieces.", 413)
+    try:
+        received = await run_in_threadpool(
+            intake.registry.append, session.account, ident, offset, data
+        )
+    except AmanatError:
+        _drop_if_gone(intake, session, ident)
+        raise
+    return JSONResponse(
+        {"received": received, "size": size, "complete": received == size},
+        headers={"Upload-Offset": str(received)},
+    )
+
+
+def _drop_if_gone(intake: IntakeState, session: Session, ident: str) -> None:
+    try:
+        intake.registry.received(session.account, ident)
+    except NotFound:
+        draft = intake.draft(session)
+        draft.uploads = [u for u in draft.uploads if u.id != ident]
+
+
+async def upload_status(request: Request) -> Response:
+    session: Session = request.state.session
+    received, size = intake_state(request).registry.received(session.account, _ident(request))
+    return JSONResponse(
+        {"received": received, "size": size}, headers={"Upload-Offset": str(received)}
+    )
+
+
+async def upload_abort(request: Request) -> Response:
+    session: Session = request.state.session
+    intake = intake_state(request)
+    ident = _ident(request)
+    await run_in_threadpool(intake.registry.abort, session.account, ident)
+    _drop_if_gone(intake, session, ident)
+    return JSONResponse({"aborted": True})

@@ -1,0 +1,61 @@
+"""Stored codes (``in_camp``, ``public_anonymised``, grade 3…) to the English msgids of
+the catalogue, which templates then translate with ``_()``. ``N_`` only marks a string
+for extraction; an unknown code is shown as it is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = ["CONSENT", "GRADES", "RELATIONSHIPS", "STATUS", "label"]
+
+
+def N_(message: str) -> str:
+    return message
+
+
+STATUS: Mapping[str, str] = {
+    "detained": N_("Detained"),
+    "in_camp": N_("In camp"),
+    "sentenced": N_("Sentenced"),
+    "in_prison": N_("In prison"),
+    "released": N_("Released"),
+    "house_arrest": N_("Under house arrest"),
+    "forced_labour": N_("In forced labour"),
+    "travel_banned": N_("Passport confiscated / travel banned"),
+    "disappeared": N_("Disappeared"),
+    "deceased": N_("Deceased"),
+}
+CONSENT: Mapping[str, str] = {
+    "public_named": N_("Public, with name"),
+    "public_anonymised": N_("Public, anonymised"),
+    "internal": N_("Internal only"),
+    "withdrawn": N_("Withdrawn"),
+}
+GRADES: Mapping[str, str] = {
+    "unsupported": N_("Unsupported"),
+    "testimony": N_("Testimony"),
+    "identified": N_("Identified"),
+    "documented": N_("Documented"),
+    "corroborated": N_("Corroborated"),
+}
+RELATIONSHIPS: Mapping[str, str] = {
+    "spouse": N_("Spouse"),
+    "parent": N_("Parent"),
+    "child": N_("Child"),
+    "sibling": N_("Sibling"),
+    "other_relative": N_("Other relative"),
+    "friend": N_("Friend"),
+    "co_detainee": N_("Co-detainee"),
+    "eyewitness": N_("Eyewitness"),
+    # part: public
+    "self": N_("The person themself"),
+    "other": N_("Other"),
+    "unknown": N_("Unknown"),
+}
+_KINDS = {"status": STATUS, "consent": CONSENT, "grade": GRADES, "relationship": RELATIONSHIPS}
+
+
+def label(kind: str, code: object) -> str:
+    """The msgid for a stored code of ``kind``; the code itself when unknown."""
+    text = "" if code is None else str(code)
+    return _KINDS[kind].get(text, text)

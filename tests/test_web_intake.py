@@ -1,0 +1,238 @@
+"""The intake wizard and its resumable uploads, through the real staff app.
+
+An intake volunteer takes a testimony step by step, sends a photo in pieces (one
+piece "lost" and resent from the offset the server reports), and saves: one record
+entry holds the testimony, the person and the blob. Wrong, empty and oversized files
+are refused with their sentence and leave nothing behind; hostile text is stored
+exactly and shown escaped; another account cannot touch an upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from amanat.records.ids import ric_check_character
+from amanat.vault.opening import open_entry
+from amanat.views.read import Query
+from amanat.web.staff.intake import INTAKE_ROLES
+from conftest import Org
+from web_staff import Site, csrf_of, post_form, staff_site
+
+FIRST17 = "65400219750302123"
+RESIDENT_ID = FIRST17 + ric_check_character(FIRST17)
+PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 800  # ~200 KB, a JPEG head
+PIECE = 64 * 1024
+HOSTILE = "<script>alert(1)</script>\u202eevil"
+LONG = "ж" * 10_000
+
+TESTIFIER = {"testifier_name": "Айгүл Серікқызы", "relationship": "sibling",
+             "testifier_contact": "+7 700 123 4567"}  # fmt: skip
+CONSENT = {"consent_level": "public_anonymised", "consent_how": "video", "consent_un": "1"}
+PERSON = {"name_1": "Серік Жанболатұлы", "name_3": "谢里克", "sex": "male",
+          "birth": "1975-03-02", "ethnicity": "kazakh", "resident_id": RESIDENT_ID,
+          "hometown_words": "Ghulja"}  # fmt: skip
+EVENTS = {"event_1_status": "in_camp", "event_1_date": "04.2018",
+          "event_1_place": "Ghulja", "event_1_note": "taken at night"}  # fmt: skip
+
+
+def step(client: TestClient, action: str, data: dict[str, str] | None = None) -> Any:
+    return post_form(client, "/intake", {**(data or {}), "action": action}, page="/intake")
+
+
+def api_headers(client: TestClient, **extra: str) -> dict[str, str]:
+    return {"X-CSRF-Token": csrf_of(client, "/intake"), **extra}
+
+
+def start_upload(client: TestClient, size: int, name: str = "photo.jpg") -> Any:
+    return client.post(
+        "/api/uploads",
+        json={"name": name, "media_type": "image/jpeg", "size": size},
+        headers=api_headers(client),
+    )
+
+
+def put(client: TestClient, ident: str, offset: int, data: bytes) -> Any:
+    headers = api_headers(client, **{"Upload-Offset": str(offset)})
+    return client.put(f"/api/uploads/{ident}", content=data, headers=headers)
+
+
+def signed_in(site: Site, account: str = "intake") -> TestClient:
+    client = site.client()
+    assert site.sign_in(client, account) == 303
+    return client
+
+
+def fill_to_attachments(client: TestClient, person: dict[str, str] | None = None) -> None:
+    for data in (TESTIFIER, CONSENT, person or PERSON, EVENTS):
+        page = step(client, "next", data)
+        assert page.status_code == 200
+        assert "field-error" not in page.text, page.text[-3000:]
+
+
+def upload_parts(site: Site) -> list[str]:
+    return [p.name for p in (site.desk.vault.tmp_dir / "uploads").glob("*.upload")]
+
+
+def record_entries(site: Site) -> list[str]:
+    with site.desk.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT entry_id FROM entries WHERE type = 'record'")
+        return [r[0] for r in rows]
+
+
+def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
+    with staff_site(org) as site:
+        client = signed_in(site)
+        before = set(record_entries(site))
+        step(client, "next", TESTIFIER)
+        step(client, "next", CONSENT)
+        checked = step(client, "check", PERSON)  # the hints, before going on
+        assert "1975-03-02" in checked.text and "654002" in checked.text
+        assert "Cyrillic" in checked.text and "Chinese characters" in checked.text
+        step(client, "next", PERSON)
+        step(client, "next", EVENTS)
+        started = start_upload(client, len(PHOTO))
+        assert started.status_code == 201, started.text
+        ident = started.json()["id"]
+        assert put(client, ident, 0, PHOTO[:PIECE]).json()["received"] == PIECE
+        # The piece at PIECE is "lost"; the next one arrives from the wrong offset.
+        lost = put(client, ident, 2 * PIECE, PHOTO[2 * PIECE : 3 * PIECE])
+        assert lost.status_code == 409
+        resume = lost.json()["received"]
+        assert resume == PIECE and "send from byte" in lost.json()["error"]
+        assert int(client.head(f"/api/uploads/{ident}").headers["upload-offset"]) == PIECE
+        offset = client.get(f"/api/uploads/{ident}").json()["received"]
+        while offset < len(PHOTO):
+            sent = put(client, ident, offset, PHOTO[offset : offset + PIECE])
+            assert sent.status_code == 200, sent.text
+            offset = sent.json()["received"]
+        assert sent.json()["complete"] is True
+        review = step(client, "next")
+        assert "Review and save" in review.text and "photo.jpg" in review.text
+        saved = step(client, "save")
+        assert saved.status_code == 303 and saved.headers["location"] == "/intake/done"
+        done = client.get("/intake/done")
+        assert "Sealed, reference" in done.text and "Серік" not in done.text
+        # The volunteer cannot read it back: no record route, and the draft is gone.
+        assert client.get("/persons").status_code == 403
+        assert "Серік" not in client.get("/intake").text
+
+        found = site.desk.search(Query(name="Серік Жанболатұлы")).persons
+        assert len(found) == 1
+        detail = site.desk.person(found[0].person_id)
+        assert {n["text"] for n in detail.names} >= {"Серік Жанболатұлы", "谢里克"}
+        assert detail.timeline[0]["status"] == "in_camp"
+        new = set(record_entries(site)) - before
+        assert len(new) == 1
+        opened = open_entry(site.desk.vault, new.pop(), [org.desk_keys.identity])
+        files = opened.content["files"]
+        assert [f["sha256"] for f in files] == [hashlib.sha256(PHOTO).hexdigest()]
+        ops = [c["op"] for c in opened.content["data"]["changes"]]
+        assert ops == ["testimony.recorded", "person.created"]
+        assert opened.content["data"]["changes"][0]["media"] == [{"file": 0}]
+        assert upload_parts(site) == []
+        trail = site.app.state.staff.audit
+        trail.flush()
+
+
+def test_each_step_says_what_is_wrong_in_one_sentence(org: Org) -> None:
+    with staff_site(org) as site:
+        client = signed_in(site)
+        page = step(client, "next", {**TESTIFIER, "testifier_iin": "123"})
+        assert page.status_code == 200 and 'id="testifier_iin-error"' in page.text
+        step(client, "next", TESTIFIER)
+        page = step(client, "next", {"consent_level": "public_named"})
+        assert "Choose how the consent was given." in page.text
+        step(client, "next", CONSENT)
+        bad_id = RESIDENT_ID[:-1] + ("0" if RESIDENT_ID[-1] != "0" else "1")
+        page = step(client, "next", {**PERSON, "resident_id": bad_id, "name_1": LONG})
+        assert "This is longer than 300 characters; shorten it." in page.text
+        assert 'id="resident_id-error"' in page.text
+        assert "Consent" in page.text and 'aria-invalid="true"' in page.text
+
+
+def test_wrong_empty_and_oversized_files_are_refused_and_leave_nothing(org: Org) -> None:
+    with staff_site(org) as site:
+        site.app.state.intake.registry.limit = 100_000  # the configured limit, small
+        client = signed_in(site)
+        fill_to_attachments(client)
+        entries = set(record_entries(site))
+
+        empty = start_upload(client, 0, "empty.jpg")
+        assert empty.status_code == 400 and "empty" in empty.json()["error"]
+        big = start_upload(client, 100_001, "big.mp4")
+        assert big.status_code == 400 and "limit" in big.json()["error"]
+
+        text = b"this is a plain text file, not a video"
+        wrong = start_upload(client, len(text), "notes.mp4")
+        ident = wrong.json()["id"]
+        refused = put(client, ident, 0, text)
+        assert refused.status_code == 400
+        assert "not a video, audio recording, photo or PDF" in refused.json()["error"]
+        assert client.get(f"/api/uploads/{ident}").status_code == 404
+
+        # A client that lies about the size: refused once the bytes pass the limit.
+        liar = start_upload(client, 1000).json()["id"]
+        over = put(client, liar, 0, PHOTO[:2000])
+        assert over.status_code == 400 and "larger than the limit" in over.json()["error"]
+
+        page = client.get("/intake")
+        assert "No files yet." in page.text
+        assert upload_parts(site) == []
+        assert set(record_entries(site)) == entries
+        assert not list(site.desk.vault.object_path("blobs", "0" * 64).parent.parent.rglob("*"))
+
+
+def test_a_piece_over_the_limit_is_refused(org: Org) -> None:
+    with staff_site(org) as site:
+        client = signed_in(site)
+        ident = start_upload(client, 20 * 2**20).json()["id"]
+        too_big = put(client, ident, 0, b"\xff\xd8\xff" + bytes(8 * 2**20))
+        assert too_big.status_code == 413 and "at most" in too_big.json()["error"]
+        assert client.get(f"/api/uploads/{ident}").json()["received"] == 0
+
+
+def test_hostile_text_is_stored_exactly_and_shown_escaped(org: Org) -> None:
+    with staff_site(org) as site:
+        client = signed_in(site, "researcher")
+        person = {**PERSON, "name_1": HOSTILE, "name_2": "Test \u202e" + "x" * 290}
+        events = {**EVENTS, "event_1_note": LONG + HOSTILE, "event_1_place": HOSTILE}
+        step(client, "next", {**TESTIFIER, "testifier_name": HOSTILE})
+        step(client, "next", {**CONSENT, "risk_notes": LONG})
+        step(client, "next", person)
+        step(client, "next", events)
+        review = step(client, "next")
+        assert "<script>alert" not in review.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in review.text
+        assert step(client, "save").status_code == 303
+        found = site.desk.search(Query(name="alert(1)")).persons
+        assert len(found) == 1
+        detail = site.desk.person(found[0].person_id)
+        assert HOSTILE in {n["text"] for n in detail.names}
+        assert detail.timeline[0]["note"] == LONG + HOSTILE
+        assert detail.timeline[0]["place_text"] == HOSTILE
+        page = client.get(f"/persons/{found[0].person_id}")
+        assert page.status_code == 200 and "<script>alert" not in page.text
+
+
+def test_another_account_cannot_touch_an_upload(org: Org) -> None:
+    with staff_site(org) as site:
+        owner = signed_in(site)
+        ident = start_upload(owner, len(PHOTO)).json()["id"]
+        assert put(owner, ident, 0, PHOTO[:PIECE]).status_code == 200
+        other = signed_in(site, "admin")
+        assert other.get(f"/api/uploads/{ident}").status_code == 404
+        assert put(other, ident, PIECE, PHOTO[PIECE : 2 * PIECE]).status_code == 404
+        gone = other.delete(f"/api/uploads/{ident}", headers=api_headers(other))
+        assert gone.status_code == 404
+        assert owner.get(f"/api/uploads/{ident}").json()["received"] == PIECE
+        # Without the CSRF header even the owner is refused.
+        bare = owner.put(f"/api/uploads/{ident}", content=b"x", headers={"Upload-Offset": "0"})
+        assert bare.status_code == 403
+        reviewer = signed_in(site, "reviewer")
+        assert "reviewer" not in INTAKE_ROLES
+        assert reviewer.get("/intake").status_code == 403
+        assert owner.delete(f"/api/uploads/{ident}", headers=api_headers(owner)).status_code == 200
+        assert upload_parts(site) == []

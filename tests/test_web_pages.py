@@ -1,0 +1,166 @@
+"""Every page of the staff app in every interface language, the language switch, the
+person list's filters, and hostile text in the records shown harmless.
+
+Given / When / Then; the app runs over a real desk (``web_staff.staff_site``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import pytest
+from markupsafe import escape
+
+from amanat.desk.service import Batch
+from amanat.records import build as b
+from amanat.records.changes import new_id
+from amanat.views.read import Query
+from amanat.web.staff.i18n import COOKIE_NAME, LOCALES, translator
+from conftest import Org
+from web_staff import PERSON_NAMES, Site, staff_site
+
+HOSTILE_NAME = "<script>alert('x')</script> \u202egnp.exe Серік"
+LONG_NOTE = "ы" * 9_990 + "<b>end</b>"  # 10,000 characters
+
+
+def _signed_in(site: Site, lang: str, role: str = "researcher") -> Any:
+    client = site.client()
+    client.cookies.set(COOKIE_NAME, lang)
+    assert site.sign_in(client, role) == 303
+    return client
+
+
+def _html_tag(text: str) -> str:
+    found = re.search(r"<html[^>]*>", text)
+    assert found, text[:200]
+    return found.group(0)
+
+
+@pytest.mark.parametrize("lang", sorted(LOCALES))
+def test_every_page_renders_in_every_language(org: Org, lang: str) -> None:
+    """Given a visitor who chose a language, when they open every page, then each answers
+    in that language: the html element names it and its direction, and for the complete
+    languages no English msgid is left on the staff screens."""
+    info = LOCALES[lang]
+    gettext = translator(lang).gettext
+    with staff_site(org) as site:
+        anonymous = site.client()
+        anonymous.cookies.set(COOKIE_NAME, lang)
+        login = anonymous.get("/login")
+        assert login.status_code == 200
+        assert f'lang="{info.html_lang}"' in _html_tag(login.text)
+        assert f'dir="{info.direction}"' in _html_tag(login.text)
+        assert html.escape(gettext("Log in")) in login.text
+        client = _signed_in(site, lang)
+        pages = {
+            "/": 200,
+            "/persons": 200,
+            "/persons?status=in_camp&from=2018-01-01&to=2018-12-31&grade=1&flagged=1&page=1": 200,
+            f"/persons/{site.person_ids[0]}": 200,
+            "/persons/p_nobody": 404,
+            "/no/such/page": 404,
+        }
+        for path, status in pages.items():
+            response = client.get(path)
+            assert response.status_code == status, (lang, path)
+            assert f'dir="{info.direction}"' in _html_tag(response.text)
+            assert html.escape(gettext("Back to the start" if status == 404 else "Persons")) in (
+                response.text
+            )
+            if lang in ("kk", "ru") and status == 200:
+                for english in ("Persons", "Evidence grade", "Log out", "Disagreements"):
+                    assert f">{english}<" not in response.text, (lang, path, english)
+        person = client.get(f"/persons/{site.person_ids[0]}").text
+        assert gettext("In camp") in person  # the stored code in_camp, translated
+        assert gettext("Public, anonymised") in person  # consent level
+        assert gettext("Sibling") in person  # the testifier's relationship
+
+
+def test_the_kazakh_pages_speak_kazakh(org: Org) -> None:
+    with staff_site(org) as site:
+        text = _signed_in(site, "kk").get("/persons").text
+        assert "Адамдар" in text  # "Persons"
+        assert "Лагерьде" in text or "лагерь" in text.lower()  # the status "In camp"
+        assert 'lang="kk"' in _html_tag(text)
+
+
+def test_the_browser_language_is_used_until_one_is_chosen(org: Org) -> None:
+    """Given no cookie, then Accept-Language decides; when /lang/ug is followed, then the
+    cookie is set and wins; a redirect only ever goes to a path on this site."""
+    with staff_site(org) as site:
+        client = site.client()
+        page = client.get("/login", headers={"accept-language": "ru-RU,ru;q=0.9,en;q=0.5"})
+        assert 'lang="ru"' in _html_tag(page.text)
+        switched = client.get("/lang/ug", params={"next": "/login"})
+        assert switched.status_code == 303
+        assert switched.headers["location"] == "/login"
+        assert f"{COOKIE_NAME}=ug" in switched.headers["set-cookie"]
+        client.cookies.set(COOKIE_NAME, "ug")
+        page = client.get("/login", headers={"accept-language": "ru"})
+        assert 'dir="rtl"' in _html_tag(page.text)
+        assert translator("ug").gettext("Log in") in page.text
+        for evil in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+            assert client.get("/lang/kk", params={"next": evil}).headers["location"] == "/"
+        assert client.get("/lang/xx").status_code == 404
+
+
+def test_the_list_filters_and_pages(org: Org) -> None:
+    with staff_site(org) as site:
+        client = _signed_in(site, "en")
+        everyone = client.get("/persons").text
+        for name in PERSON_NAMES:
+            assert html.escape(name) in everyone
+        assert "3 persons" in everyone
+        assert "0 persons" in client.get("/persons", params={"status": "released"}).text
+        assert "3 persons" in client.get("/persons", params={"from": "2018-01-01"}).text
+        assert "0 persons" in client.get("/persons", params={"to": "2017-12-31"}).text
+        assert "0 persons" in client.get("/persons", params={"flagged": "1"}).text
+        assert client.get("/persons", params={"from": "yesterday"}).status_code == 400
+        assert client.get("/persons", params={"page": "2"}).status_code == 200
+
+
+def _add_hostile_person(site: Site) -> str:
+    person, testimony = new_id("p"), new_id("t")
+    ref = b.source_ref(testimony=testimony, locator="<i>00:01</i>")
+    changes = [
+        {
+            "op": "testimony.recorded",
+            "testimony": testimony,
+            "persons": [person],
+            "testifier": {"relationship": "self", "name": HOSTILE_NAME},
+            "consent": {"level": "internal"},
+            "media": [],
+        },
+        {
+            "op": "person.created",
+            "person": person,
+            "claims": [
+                b.claim("name", b.name(HOSTILE_NAME), ref),
+                b.claim("status", b.status("detained", "2019-02", note=LONG_NOTE), ref),
+            ],
+        },
+    ]
+    site.desk.seal_records([Batch(files=[], changes=changes)])
+    assert site.desk.search(Query(name="gnp.exe")).total == 1
+    return person
+
+
+@pytest.mark.parametrize("lang", ["en", "ug"])
+def test_hostile_text_in_records_is_shown_escaped_and_whole(org: Org, lang: str) -> None:
+    """Given a person whose name holds a script tag and a right-to-left override, and a
+    10,000-character note, when the list and the page are shown, then the text is there
+    exactly, escaped, and isolated in <bdi> so that it cannot reorder the page."""
+    assert len(LONG_NOTE) == 10_000
+    with staff_site(org) as site:
+        person = _add_hostile_person(site)
+        client = _signed_in(site, lang)
+        for path in ("/persons", f"/persons/{person}"):
+            text = client.get(path).text
+            assert "<script>alert" not in text
+            assert "<b>end" not in text and "<i>00:01" not in text
+            assert f"<bdi>{escape(HOSTILE_NAME)}</bdi>" in text
+        page = client.get(f"/persons/{person}").text
+        assert str(escape(LONG_NOTE)) in page
+        assert str(escape("<i>00:01</i>")) in page
