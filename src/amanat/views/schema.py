@@ -33,7 +33,7 @@ from sqlalchemy import (
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TABLES", "metadata"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -131,6 +131,7 @@ persons = Table(
     Index("ix_persons_hometown", "hometown_code"),
     Index("ix_persons_prefecture", "prefecture_code"),
     Index("ix_persons_status", "status"),
+    Index("ix_persons_updated", "updated", "person_id"),  # the list's order (added in v4)
     comment="One row per person: the values shown, chosen from all claims.",
 )
 
@@ -416,9 +417,15 @@ def _add_search_keys(conn: Connection) -> None:
         search_keys.create(conn)
 
 
+def _add_updated_index(conn: Connection) -> None:
+    index = next(i for i in persons.indexes if i.name == "ix_persons_updated")
+    index.create(conn, checkfirst=True)
+
+
 MIGRATIONS = (
     Migration(1, _add_search_keys, True, "name search keys (search_keys table)"),
     Migration(2, None, False, "log positions of changes (the views are rebuilt from the vault)"),
+    Migration(3, _add_updated_index, False, "an index for the person list's order"),
 )
 
 
