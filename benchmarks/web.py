@@ -6,8 +6,9 @@ hold ``--persons`` persons (built once with ``benchmarks/views.py``'s generator,
 testimony each, and reused). The load generator runs in this process: ``--clients``
 threads, each with its own keep-alive connection and the session of one researcher
 account (signed in with its password and TOTP code, as a person would), send requests
-for ``--seconds``: a page of the person list at a random page, a name search, or a
-random person's page, in equal shares.
+for ``--seconds``: a page of the person list at a random page, a name search (the
+filter form posted, then the list it redirects to: a name never goes into an address),
+or a random person's page, in equal shares.
 
 Reference, under the same load in the same run: the app's stylesheet (a static file
 through the same server, middleware and session check), the floor of the HTTP stack.
@@ -75,6 +76,7 @@ class Client:
     def __init__(self, port: int) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies: dict[str, str] = {}
+        self.location = ""
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
@@ -83,6 +85,7 @@ class Client:
         self.conn.request(method, path, body=body, headers=headers)
         response = self.conn.getresponse()
         text = response.read().decode("utf-8", "replace")
+        self.location = response.headers.get("Location", "")
         for value in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = value.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
@@ -121,19 +124,28 @@ def _worker(
     client = Client(port)
     client.cookies = dict(cookies)
     mine: dict[str, list[float]] = {k: [] for k in KINDS}
+    found = re.search(r'name="csrf" value="([^"]*)"', client.request("GET", "/persons")[1])
+    csrf = found.group(1) if found else ""
     while time.monotonic() < stop:
         kind = rng.choice(KINDS)
         if kind == "list":
             path = f"/persons?page={rng.randint(1, 200)}"
         elif kind == "search":
-            path = "/persons?" + urllib.parse.urlencode({"name": rng.choice(names).split()[0][:5]})
+            path = ""  # the filter form, posted; then the list it redirects to
         elif kind == "person":
             path = f"/persons/{rng.choice(ids)}"
         else:
             path = "/static/staff.css"
         start = time.perf_counter()
         try:
-            status, _ = client.request("GET", path)
+            if kind == "search":
+                word = rng.choice(names).split()[0][:5]
+                body = urllib.parse.urlencode({"name": word, "csrf": csrf})
+                status, _ = client.request("POST", "/persons", body)
+                if status == 303:
+                    status, _ = client.request("GET", client.location)
+            else:
+                status, _ = client.request("GET", path)
         except (OSError, http.client.HTTPException) as exc:
             errors.append(f"{kind}: {exc}")
             client = Client(port)

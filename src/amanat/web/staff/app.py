@@ -56,6 +56,7 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     ("GET", "/lang/{code}"): frozenset({ANONYMOUS}),  # anyone: only sets amanat_lang
     ("GET", "/"): EVERYONE_IN,
     ("GET", "/persons"): READERS,
+    ("POST", "/persons"): READERS,  # the filter form: keeps a typed name out of the address
     ("GET", "/persons/{person_id}"): READERS,
     ("GET", "/api/persons"): READERS,
     ("GET", "/api/persons/{person_id}"): READERS,
@@ -79,6 +80,7 @@ _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("GET", "/lang/{code}", pages.set_language),
     ("GET", "/", pages.home),
     ("GET", "/persons", pages.persons),
+    ("POST", "/persons", pages.search_persons),
     ("GET", "/persons/{person_id}", pages.person),
     ("GET", "/api/persons", api.api_persons),
     ("GET", "/api/persons/{person_id}", api.api_person),

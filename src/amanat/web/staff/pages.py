@@ -8,6 +8,7 @@ in ``app.py`` before the handler runs. Desk calls (SQL, argon2) run in the threa
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,8 +47,9 @@ def _day(params: Any, name: str) -> str:
     return value
 
 
-def parse_query(params: Any) -> tuple[Query, int]:
-    """A ``Query`` and the page number from the filters typed (query string)."""
+def parse_query(params: Any, name: str = "") -> tuple[Query, int]:
+    """A ``Query`` and the page number from the filters in the address; the name, which
+    is never in the address, comes from the session (``remember_search``)."""
     try:
         grade = int(_field(params, "grade") or 0)
         page = int(_field(params, "page") or 1)
@@ -59,7 +61,7 @@ def parse_query(params: Any) -> tuple[Query, int]:
     if status and status not in STATUSES:
         raise UsageError("Unknown status; choose one from the list.")
     query = Query(
-        name=_field(params, "name"),
+        name=name,
         county=_field(params, "county"),
         status=status,
         date_from=_day(params, "from"),
@@ -166,10 +168,44 @@ async def home(request: Request) -> Response:
     return staff(request).render(request, "home.html")
 
 
+MAX_SEARCHES = 20  # names remembered per session, the oldest forgotten first
+_PLAIN_FILTERS = ("county", "status", "from", "to", "grade", "flagged")
+
+
+def remember_search(session: Session, name: str) -> str:
+    """Keep a typed name in the session; the opaque key that stands for it in addresses."""
+    for key, known in session.searches.items():
+        if known == name:
+            return key
+    key = secrets.token_urlsafe(9)
+    session.searches[key] = name
+    while len(session.searches) > MAX_SEARCHES:
+        session.searches.pop(next(iter(session.searches)))
+    return key
+
+
+async def search_persons(request: Request) -> Response:
+    """The filter form, posted: the name goes into the session, the rest into the
+    address of the list it redirects to."""
+    session: Session = request.state.session
+    form = await request.form()
+    name = _field(form, "name")
+    target: dict[str, str] = {k: _field(form, k) for k in _PLAIN_FILTERS if _field(form, k)}
+    if name:
+        target["q"] = remember_search(session, name)
+    return RedirectResponse("/persons?" + urlencode(target), status_code=303)
+
+
 async def persons(request: Request) -> Response:
     state = staff(request)
     session: Session = request.state.session
-    query, page = parse_query(request.query_params)
+    params = request.query_params
+    if params.get("name"):  # an old link: move the name out of the address
+        target = {k: v for k, v in params.items() if k != "name"}
+        target["q"] = remember_search(session, _field(params, "name"))
+        return RedirectResponse("/persons?" + urlencode(target), status_code=303)
+    key = str(params.get("q", ""))
+    query, page = parse_query(params, session.searches.get(key, ""))
     result = await run_in_threadpool(state.desk.search, query)
     state.audit.record(
         "persons.search",
@@ -184,7 +220,9 @@ async def persons(request: Request) -> Response:
         "from": query.date_from, "to": query.date_to, "grade": query.min_grade or "",
         "flagged": "1" if query.flagged else "",
     }  # fmt: skip
-    kept = {k: v for k, v in filters.items() if v != ""}
+    kept = {k: v for k, v in filters.items() if v != "" and k != "name"}
+    if query.name:
+        kept["q"] = key
     pages = max(1, -(-result.total // PAGE_SIZE))
     return state.render(
         request,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["ABSOLUTE_S", "IDLE_S", "Session", "SessionStore"]
 
@@ -29,6 +29,9 @@ class Session:
     account: str = ""
     role: str = ""
     stage: str = "anonymous"  # anonymous, totp (password right), in (signed in)
+    # Names typed into search, behind opaque keys: a name never goes into a URL (browser
+    # history, logs); the list's address carries only the key.
+    searches: dict[str, str] = field(default_factory=dict)
 
 
 class SessionStore:
