@@ -164,3 +164,13 @@ def test_hostile_text_in_records_is_shown_escaped_and_whole(org: Org, lang: str)
         page = client.get(f"/persons/{person}").text
         assert str(escape(LONG_NOTE)) in page
         assert str(escape("<i>00:01</i>")) in page
+
+
+def test_the_api_searches_by_name_for_scripts(org: Org) -> None:
+    """Given a script using the JSON API, then a name in its query finds the person (the
+    HTML pages keep names out of addresses; a script's queries are its own)."""
+    with staff_site(org) as site:
+        client = site.client()
+        site.sign_in(client, "researcher")
+        found = client.get("/api/persons", params={"name": "серік"}).json()
+        assert found["total"] == 1

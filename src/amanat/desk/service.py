@@ -84,6 +84,14 @@ def place_rows() -> list[dict[str, Any]]:
     return out
 
 
+def _sealed_entry(receipt: SealReceipt, data: dict[str, Any]) -> SealedEntry:
+    """A record entry this desk has just sealed, as the projection reads one."""
+    blobs = tuple(b.id for b in receipt.blobs)
+    return SealedEntry(
+        receipt.entry_id, receipt.log, receipt.seq, receipt.time, "record", data, blobs
+    )
+
+
 class Desk:
     """A desk's vault and views, opened with its keys."""
 
@@ -183,15 +191,7 @@ class Desk:
                 )
                 receipts.append(receipt)
                 if update_views or keep is not None:
-                    entry = SealedEntry(
-                        receipt.entry_id,
-                        receipt.log,
-                        receipt.seq,
-                        receipt.time,
-                        "record",
-                        data,
-                        tuple(b.id for b in receipt.blobs),
-                    )
+                    entry = _sealed_entry(receipt, data)
                     # Every change was checked above (record_data), or row by row by
                     # the bulk import that marked its batch checked.
                     sealed.append(prepare_entry(entry, checked=True))
@@ -253,16 +253,7 @@ class Desk:
                 data=data,
                 sealed_files=[(f.blob, f.meta) for f in files],
             )
-        entry = SealedEntry(
-            receipt.entry_id,
-            receipt.log,
-            receipt.seq,
-            receipt.time,
-            "record",
-            data,
-            tuple(b.id for b in receipt.blobs),
-        )
-        self.project_sealed([prepare_entry(entry, checked=True)])
+        self.project_sealed([prepare_entry(_sealed_entry(receipt, data), checked=True)])
         return receipt
 
     def secret_box(self, purpose: str) -> SecretBox:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from amanat import __version__
-from amanat.web.staff.pages import parse_query
+from amanat.web.staff.pages import audit_search, field_text, parse_query
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import staff
 
@@ -21,15 +21,11 @@ __all__ = ["openapi_document"]
 async def api_persons(request: Request) -> Response:
     state = staff(request)
     session: Session = request.state.session
-    query, page = parse_query(request.query_params)
+    params = request.query_params
+    # A script's search names its terms in the query; the pages never do (see pages).
+    query, page = parse_query(params, field_text(params, "name"))
     result = await run_in_threadpool(state.desk.search, query)
-    state.audit.record(
-        "persons.search",
-        account=session.account,
-        role=session.role,
-        query={"name": query.name, "county": query.county, "status": query.status,
-               "grade": query.min_grade, "page": page},
-    )  # fmt: skip
+    audit_search(state, session, query, page)
     return JSONResponse(
         {
             "total": result.total,

@@ -30,7 +30,7 @@ PAGE_SIZE = 50
 MAX_FIELD = 10_000  # characters: longer text in a filter is refused, not cut
 
 
-def _field(params: Any, name: str) -> str:
+def field_text(params: Any, name: str) -> str:
     value = str(params.get(name, "")).strip()
     if len(value) > MAX_FIELD:
         raise UsageError(f"The {name} filter is too long.")
@@ -38,7 +38,7 @@ def _field(params: Any, name: str) -> str:
 
 
 def _day(params: Any, name: str) -> str:
-    value = _field(params, name)
+    value = field_text(params, name)
     if value:
         try:
             dt.date.fromisoformat(value)
@@ -51,23 +51,23 @@ def parse_query(params: Any, name: str = "") -> tuple[Query, int]:
     """A ``Query`` and the page number from the filters in the address; the name, which
     is never in the address, comes from the session (``remember_search``)."""
     try:
-        grade = int(_field(params, "grade") or 0)
-        page = int(_field(params, "page") or 1)
+        grade = int(field_text(params, "grade") or 0)
+        page = int(field_text(params, "page") or 1)
     except ValueError:
         raise UsageError("The grade and the page must be whole numbers.") from None
     if not 0 <= grade <= 4 or page < 1:
         raise UsageError("The grade must be 0 to 4 and the page 1 or more.")
-    status = _field(params, "status")
+    status = field_text(params, "status")
     if status and status not in STATUSES:
         raise UsageError("Unknown status; choose one from the list.")
     query = Query(
         name=name,
-        county=_field(params, "county"),
+        county=field_text(params, "county"),
         status=status,
         date_from=_day(params, "from"),
         date_to=_day(params, "to"),
         min_grade=grade,
-        flagged=_field(params, "flagged") in ("1", "on", "yes"),
+        flagged=field_text(params, "flagged") in ("1", "on", "yes"),
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -168,6 +168,18 @@ async def home(request: Request) -> Response:
     return staff(request).render(request, "home.html")
 
 
+def audit_search(state: StaffState, session: Session, query: Query, page: int) -> None:
+    """Record a search in the audit trail (sealed: the terms may be kept)."""
+    state.audit.record(
+        "persons.search",
+        account=session.account,
+        role=session.role,
+        query={"name": query.name, "county": query.county, "status": query.status,
+               "from": query.date_from, "to": query.date_to, "grade": query.min_grade,
+               "flagged": query.flagged, "page": page},
+    )  # fmt: skip
+
+
 MAX_SEARCHES = 20  # names remembered per session, the oldest forgotten first
 _PLAIN_FILTERS = ("county", "status", "from", "to", "grade", "flagged")
 
@@ -189,8 +201,8 @@ async def search_persons(request: Request) -> Response:
     address of the list it redirects to."""
     session: Session = request.state.session
     form = await request.form()
-    name = _field(form, "name")
-    target: dict[str, str] = {k: _field(form, k) for k in _PLAIN_FILTERS if _field(form, k)}
+    name = field_text(form, "name")
+    target: dict[str, str] = {k: field_text(form, k) for k in _PLAIN_FILTERS if field_text(form, k)}
     if name:
         target["q"] = remember_search(session, name)
     return RedirectResponse("/persons?" + urlencode(target), status_code=303)
@@ -202,19 +214,12 @@ async def persons(request: Request) -> Response:
     params = request.query_params
     if params.get("name"):  # an old link: move the name out of the address
         target = {k: v for k, v in params.items() if k != "name"}
-        target["q"] = remember_search(session, _field(params, "name"))
+        target["q"] = remember_search(session, field_text(params, "name"))
         return RedirectResponse("/persons?" + urlencode(target), status_code=303)
     key = str(params.get("q", ""))
     query, page = parse_query(params, session.searches.get(key, ""))
     result = await run_in_threadpool(state.desk.search, query)
-    state.audit.record(
-        "persons.search",
-        account=session.account,
-        role=session.role,
-        query={"name": query.name, "county": query.county, "status": query.status,
-               "from": query.date_from, "to": query.date_to, "grade": query.min_grade,
-               "flagged": query.flagged, "page": page},
-    )  # fmt: skip
+    audit_search(state, session, query, page)
     filters: dict[str, Any] = {
         "name": query.name, "county": query.county, "status": query.status,
         "from": query.date_from, "to": query.date_to, "grade": query.min_grade or "",
