@@ -6,6 +6,8 @@ import argparse
 import getpass
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
@@ -13,6 +15,7 @@ import uvicorn
 from amanat.bootstrap import open_desk, open_home
 from amanat.cli.output import print_result
 from amanat.cli.prompts import ask_passphrase
+from amanat.desk import Desk, Station
 from amanat.errors import UsageError
 from amanat.settings import Settings
 from amanat.web.staff import create_app
@@ -36,13 +39,24 @@ def _password(file: str | None) -> str:
     return password
 
 
+@contextmanager
+def _open(args: argparse.Namespace, settings: Settings) -> Iterator[Desk | Station]:
+    """The home's desk, unlocked with the passphrase; or, on a station, the station,
+    which needs none (it holds no decryption key)."""
+    home = open_home(args.home, settings)
+    if "desk" in home.roles or "station" not in home.roles:
+        with open_desk(home, ask_passphrase(settings, args.passphrase_file), settings) as desk:
+            yield desk
+    else:
+        with Station(home) as station:
+            yield station
+
+
 def user_add(args: argparse.Namespace, settings: Settings) -> int:
     password = _password(args.password_file)
-    home = open_home(args.home, settings)
-    with open_desk(home, ask_passphrase(settings, args.passphrase_file), settings) as desk:
-        store = AccountStore(
-            accounts_path(desk), sealer=desk.secret_box("staff totp"), clock=time.time
-        )
+    with _open(args, settings) as desk:
+        sealer = desk.secret_box("staff totp") if isinstance(desk, Desk) else None
+        store = AccountStore(accounts_path(desk), sealer=sealer, clock=time.time)
         enrolment = store.add(args.name, args.role, password)
     result = {"account": args.name, "role": args.role}
     lines = [f"Added {args.name} ({args.role})."]
@@ -58,9 +72,9 @@ def user_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    home = open_home(args.home, settings)
-    with open_desk(home, ask_passphrase(settings, args.passphrase_file), settings) as desk:
-        desk.update_views()
+    with _open(args, settings) as desk:
+        if isinstance(desk, Desk):
+            desk.update_views()
         app = create_app(desk, settings)
         print(f"Amanat staff app at http://{args.host}:{args.port}/ (Ctrl-C stops it).")
         # The lifespan seals the pending audit events when uvicorn stops.

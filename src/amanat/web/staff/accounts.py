@@ -158,7 +158,7 @@ class AccountStore:
         sealed = None
         if role in ROLES_WITH_TOTP:
             if self.sealer is None:
-                raise UsageError("A station keeps intake accounts only; add this one on a desk.")
+                raise UsageError("A station has intake accounts only; add this one on a desk.")
             secret = pyotp.random_base32()
             sealed = self.sealer.seal(secret, name)
             uri = pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=ISSUER)

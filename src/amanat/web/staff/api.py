@@ -24,7 +24,7 @@ async def api_persons(request: Request) -> Response:
     params = request.query_params
     # A script's search names its terms in the query; the pages never do (see pages).
     query, page = parse_query(params, field_text(params, "name"))
-    result = await run_in_threadpool(state.desk.search, query)
+    result = await run_in_threadpool(state.reader().search, query)
     audit_search(state, session, query, page)
     return JSONResponse(
         {
@@ -39,7 +39,7 @@ async def api_person(request: Request) -> Response:
     state = staff(request)
     session: Session = request.state.session
     person_id = str(request.path_params["person_id"])[:80]
-    detail = await run_in_threadpool(state.desk.person, person_id)
+    detail = await run_in_threadpool(state.reader().person, person_id)
     state.audit.record("person.view", account=session.account, role=session.role, target=person_id)
     return JSONResponse(detail.to_json())
 

@@ -1,5 +1,10 @@
 """The staff application: ``create_app(desk, settings)`` returns a Starlette app.
 
+It runs over a desk or over a station (``Station``: seals, never reads). On a station
+only the routes of signing in and out, the language, the home page and the intake
+wizard with its uploads exist; the ``DESK_ONLY`` routes are not mounted at all, so
+they answer 404, and the accounts are intake accounts only.
+
 Who may reach what is one table, ``ROUTE_ROLES``: every route names the visitors it
 admits (``ANONYMOUS``: anyone; ``PENDING``: a password accepted, TOTP not yet; else the
 roles). ``create_app`` refuses a route without a rule, and ``tests/test_web_roles.py``
@@ -28,16 +33,25 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from amanat.desk import Desk
+from amanat.desk import Desk, Station
 from amanat.errors import AmanatError
 from amanat.settings import Settings
 from amanat.web.staff import api, intake, pages
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
 from amanat.web.staff.sessions import Session, SessionStore
-from amanat.web.staff.state import COOKIE, StaffState, staff, template_environment
+from amanat.web.staff.state import COOKIE, Backend, StaffState, staff, template_environment
 
-__all__ = ["ANONYMOUS", "PENDING", "ROUTE_ROLES", "WebOptions", "accounts_path", "create_app"]
+__all__ = [
+    "ANONYMOUS",
+    "DESK_ONLY",
+    "PENDING",
+    "ROUTE_ROLES",
+    "WebOptions",
+    "accounts_path",
+    "create_app",
+    "routes",
+]
 
 ANONYMOUS = "anonymous"
 PENDING = "pending"
@@ -70,6 +84,21 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     ("PUT", "/api/uploads/{upload_id}"): intake.INTAKE_ROLES,
     ("DELETE", "/api/uploads/{upload_id}"): intake.INTAKE_ROLES,
 }
+
+# Routes that read the desk's database or serve a second factor: absent on a station,
+# which keeps intake accounts only (no TOTP) and can read nothing back.
+DESK_ONLY: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/login/totp"),
+        ("POST", "/login/totp"),
+        ("GET", "/persons"),
+        ("POST", "/persons"),
+        ("GET", "/persons/{person_id}"),
+        ("GET", "/api/persons"),
+        ("GET", "/api/persons/{person_id}"),
+        ("GET", "/api/openapi.json"),
+    }
+)
 
 _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("GET", "/login", pages.login_form),
@@ -120,7 +149,7 @@ class WebOptions:
     upload_limit: int = 4 * 2**30  # bytes in one uploaded file (a camera card's video)
 
 
-def accounts_path(desk: Desk) -> Path:
+def accounts_path(desk: Backend) -> Path:
     return desk.home.path / "web" / "accounts.json"
 
 
@@ -220,22 +249,27 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return staff(request).render(request, "error.html", status=exc.status_code, message=message)
 
 
-def routes() -> list[BaseRoute]:
+def routes(*, station: bool = False) -> list[BaseRoute]:
+    """Every route, guarded; on a station, without the ``DESK_ONLY`` ones."""
     out: list[BaseRoute] = [
         Route(path, _guard(method, path, endpoint), methods=[method])
         for method, path, endpoint in _ENDPOINTS
+        if not (station and (method, path) in DESK_ONLY)
     ]
     out.append(Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"))
     return out
 
 
-def create_app(desk: Desk, settings: Settings, options: WebOptions | None = None) -> Starlette:
-    """The staff app over an open desk. ``settings`` is kept for the settings the app
-    will read (none yet beyond the desk's own)."""
+def create_app(
+    desk: Desk | Station, settings: Settings, options: WebOptions | None = None
+) -> Starlette:
+    """The staff app over an open desk or a station. ``settings`` is kept for the
+    settings the app will read (none yet beyond the desk's own)."""
     opts = options or WebOptions()
+    station = not isinstance(desk, Desk)
     accounts = AccountStore(
         accounts_path(desk),
-        sealer=desk.secret_box("staff totp"),
+        sealer=desk.secret_box("staff totp") if isinstance(desk, Desk) else None,
         hasher=opts.hasher,
         clock=opts.clock,
     )
@@ -267,7 +301,7 @@ def create_app(desk: Desk, settings: Settings, options: WebOptions | None = None
             await run_in_threadpool(audit.flush)
 
     app = Starlette(
-        routes=routes(),
+        routes=routes(station=station),
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={AmanatError: _amanat_error, HTTPException: _http_error},
         lifespan=lifespan,

@@ -1,4 +1,4 @@
-"""The intake wizard (desk mode) and the resumable upload API behind its attachments.
+"""The intake wizard and the resumable upload API behind its attachments.
 
 A volunteer at an office desk goes through six steps — testifier, consent, person,
 what happened, attachments, review — on one URL, ``/intake``, with plain forms: what
@@ -9,8 +9,9 @@ change whose claims cite it, and seals both with the uploaded blobs as ONE recor
 (``Desk.seal_intake``). The draft is then forgotten: the volunteer sees only
 "sealed, reference …", and an intake account has no route that reads a record.
 
-Station mode (a station that seals and keeps no views at all) is a later step; this is
-the desk's wizard.
+On a station (``Station``: seals, keeps no views and no decryption key) the wizard is
+the same and ``seal_intake`` seals with the station's key: after saving, nothing of
+the testimony can be read back there.
 
 Files arrive through ``/api/uploads`` (``static/upload.js``): ``POST`` declares name,
 type and size; ``PUT /api/uploads/{id}`` with ``Upload-Offset`` carries one piece of at

@@ -218,7 +218,7 @@ async def persons(request: Request) -> Response:
         return RedirectResponse("/persons?" + urlencode(target), status_code=303)
     key = str(params.get("q", ""))
     query, page = parse_query(params, session.searches.get(key, ""))
-    result = await run_in_threadpool(state.desk.search, query)
+    result = await run_in_threadpool(state.reader().search, query)
     audit_search(state, session, query, page)
     filters: dict[str, Any] = {
         "name": query.name, "county": query.county, "status": query.status,
@@ -246,7 +246,7 @@ async def person(request: Request) -> Response:
     state = staff(request)
     session: Session = request.state.session
     person_id = str(request.path_params["person_id"])[:80]
-    detail = await run_in_threadpool(state.desk.person, person_id)
+    detail = await run_in_threadpool(state.reader().person, person_id)
     state.audit.record("person.view", account=session.account, role=session.role, target=person_id)
     return state.render(request, "person.html", p=detail)
 

@@ -1,24 +1,31 @@
-"""What every request handler of the staff app shares: the desk, accounts, sessions,
-audit trail and templates, held on ``app.state.staff`` (one per app, no globals)."""
+"""What every request handler of the staff app shares: the desk (or station), accounts,
+sessions, audit trail and templates, held on ``app.state.staff`` (one per app, no globals).
+
+The app runs over a ``Desk`` or a ``Station``: ``Backend`` is what it needs of either
+(sealing an intake, receiving uploads, sealing audit events). Reading persons needs a
+desk: ``StaffState.reader()`` returns it, and answers 404 on a station."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from amanat.desk import Desk
+from amanat.desk.service import Finished, UploadRegistry
 from amanat.web.staff import i18n
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
 from amanat.web.staff.labels import label
 from amanat.web.staff.sessions import Session, SessionStore
 
-__all__ = ["COOKIE", "StaffState", "request_locale", "staff", "template_environment"]
+__all__ = ["COOKIE", "Backend", "StaffState", "request_locale", "staff", "template_environment"]
 
 COOKIE = "amanat_session"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -47,14 +54,45 @@ def request_locale(request: Request) -> str:
     )
 
 
+class _HomeLike(Protocol):
+    @property
+    def path(self) -> Path: ...
+
+
+class _Receipt(Protocol):
+    @property
+    def entry_id(self) -> str: ...
+
+
+class Backend(Protocol):
+    """What the staff app uses of a ``Desk`` or a ``Station``."""
+
+    @property
+    def home(self) -> _HomeLike: ...
+
+    def seal_intake(
+        self, changes: Sequence[dict[str, Any]], files: Sequence[Finished], *, note: str = ""
+    ) -> _Receipt: ...
+
+    def uploads(self, *, limit: int = ...) -> UploadRegistry: ...
+
+    def seal_audit(self, events: Sequence[dict[str, Any]]) -> _Receipt: ...
+
+
 @dataclass
 class StaffState:
-    desk: Desk
+    desk: Backend
     accounts: AccountStore
     sessions: SessionStore
     audit: AuditTrail
     env: Environment
     cookie_secure: bool
+
+    def reader(self) -> Desk:
+        """The desk, to read persons; a station has none of those pages (404)."""
+        if not isinstance(self.desk, Desk):
+            raise HTTPException(404)
+        return self.desk
 
     def render(
         self, request: Request, name: str, status: int = 200, **context: Any
