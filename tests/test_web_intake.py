@@ -236,3 +236,15 @@ def test_another_account_cannot_touch_an_upload(org: Org) -> None:
         assert reviewer.get("/intake").status_code == 403
         assert owner.delete(f"/api/uploads/{ident}", headers=api_headers(owner)).status_code == 200
         assert upload_parts(site) == []
+
+
+def test_the_review_names_each_names_script(org: Org) -> None:
+    """Given a person's names in Cyrillic and Chinese characters, then the review step
+    says which script each is in (the volunteer checks what the relative wrote)."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        fill_to_attachments(client)
+        review = step(client, "next")
+        assert "Review and save" in review.text
+        assert "(Cyrillic)" in review.text and "(Chinese characters)" in review.text
+        assert "()" not in review.text

@@ -382,6 +382,9 @@ def _render(
         files.append({"id": up.id, "name": up.name, "size": size, "received": received})
     if hints is None:
         _, hints = check_step(draft.step, draft.values)
+    if draft.step == "review":  # the review names each name's script, as the check did
+        _, person = check_step("person", draft.values)
+        hints = {**person, **hints}
     return state.render(
         request,
         "intake/wizard.html",
