@@ -114,5 +114,50 @@ def openapi_document() -> dict[str, Any]:
             "/api/openapi.json": {
                 "get": {"summary": "This description", "responses": {"200": {"description": ""}}}
             },
+            **_upload_paths(),
+        },
+    }
+
+
+_UPLOAD_ID = {"name": "upload_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_CSRF = {"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"type": "string"},
+         "description": "the session's CSRF token (from any form of the app)"}  # fmt: skip
+
+
+def _upload_paths() -> dict[str, Any]:
+    """The intake wizard's uploads: a file sent in pieces, each sealed as it arrives."""
+    offset = {"name": "Upload-Offset", "in": "header", "required": True,
+              "schema": {"type": "integer"}, "description": "where this piece starts"}  # fmt: skip
+    errors = {"400": _ERROR, "401": _ERROR, "403": _ERROR}
+    return {
+        "/api/uploads": {
+            "post": {
+                "summary": "Start a file: name, media_type and size (bytes), as JSON",
+                "parameters": [_CSRF],
+                "responses": {"201": {"description": "the upload's id"}, **errors},
+            }
+        },
+        "/api/uploads/{upload_id}": {
+            "get": {
+                "summary": "How many bytes have arrived (where to resume)",
+                "parameters": [_UPLOAD_ID],
+                "responses": {"200": {"description": "received and size"}, "404": _ERROR},
+            },
+            "put": {
+                "summary": "One piece, as the raw request body (at most 8 MiB)",
+                "parameters": [_UPLOAD_ID, _CSRF, offset],
+                "responses": {
+                    "200": {"description": "received; complete when all bytes arrived"},
+                    "404": _ERROR,
+                    "409": _ERROR,
+                    "413": _ERROR,
+                    **errors,
+                },
+            },
+            "delete": {
+                "summary": "Give up the file; nothing of it is kept",
+                "parameters": [_UPLOAD_ID, _CSRF],
+                "responses": {"200": {"description": "aborted"}, "404": _ERROR},
+            },
         },
     }
