@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright import sync_api as playwright_api
 
 from amanat.vault.opening import open_entry
 from amanat.views.read import Query
@@ -20,8 +21,6 @@ from browser import CHROMIUM_FLAGS, SCREENSHOTS, chromium_path, served
 from conftest import Org, skip_unless_ci
 from test_web_intake import CONSENT, EVENTS, PERSON, TESTIFIER
 from web_staff import PERSON_NAMES, Site, password_of, staff_site
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture
