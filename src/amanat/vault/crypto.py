@@ -17,6 +17,10 @@ What is here, and why each choice:
 * **age decryption** goes through ``pyrage`` (the Rust ``age`` crate), a reader we did
   not write, so a mistake in our writer cannot hide behind a matching mistake in
   our reader.
+* **random access** to a sealed file (:class:`AgeRangeReader`: the staff app's media
+  player seeks in a video) is ours too, since neither reader opens one chunk alone;
+  property tests hold every range it returns equal to the same slice of ``pyrage``'s
+  whole decryption (``tests/test_age_range.py``).
 * **Signatures** are Ed25519. **Recovery shares** are SLIP-39.
 """
 
@@ -26,7 +30,7 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import BinaryIO, Protocol
 
 import pyrage
@@ -47,6 +51,7 @@ from amanat.errors import FormatError, KeyError_, ShareError, WrongPassphrase
 __all__ = [
     "AGE_CHUNK",
     "SCRYPT_WORK_FACTOR",
+    "AgeRangeReader",
     "AgeStreamEncryptor",
     "age_decrypt_bytes",
     "age_decrypt_stream",
@@ -376,44 +381,140 @@ def age_header_length(prefix: bytes) -> int:
     return end + 1
 
 
-def age_rewrap_header(header: bytes, identity: str, recipients: Sequence[str]) -> bytes:
-    """A new header for the same payload, wrapping its file key to ``recipients``.
-
-    The file key is unwrapped with ``identity`` from an X25519 stanza and the old
-    header's MAC is checked with it, so a forged header is refused."""
-    secret = X25519PrivateKey.from_private_bytes(_identity_bytes(identity))
-    mine = secret.public_key().public_bytes_raw()
+def _unwrap_file_key(header: bytes, identities: Sequence[str]) -> bytes:
+    """The file key of an age header (through its MAC line and newline), unwrapped from
+    an X25519 stanza with one of ``identities``; the header's MAC is checked with it, so
+    a forged or altered header is refused (``FormatError``), and a header sealed to none
+    of the identities raises ``KeyError_``."""
     lines = header.split(b"\n")
-    mac_line = lines[-2]
-    if not mac_line.startswith(b"--- "):
+    if len(lines) < 3 or not header.startswith(_AGE_INTRO) or not lines[-2].startswith(b"--- "):
         raise FormatError("This sealed item has no readable age header.")
+    mac_line = lines[-2]
     file_key = None
-    for i, line in enumerate(lines[1:-2], start=1):
-        parts = line.split(b" ")
-        if parts[:2] != [b"->", b"X25519"] or len(parts) != 3:
-            continue
-        try:
-            share = base64.b64decode(parts[2] + b"=", validate=True)
-            body = base64.b64decode(lines[i + 1] + b"=", validate=True)
-            wrap = _hkdf(
-                secret.exchange(X25519PublicKey.from_public_bytes(share)),
-                share + mine,
-                _X25519_LABEL,
-            )
-            file_key = ChaCha20Poly1305(wrap).decrypt(bytes(12), body, None)
+    for identity in identities:
+        secret = X25519PrivateKey.from_private_bytes(_identity_bytes(identity))
+        mine = secret.public_key().public_bytes_raw()
+        for i, line in enumerate(lines[1:-2], start=1):
+            parts = line.split(b" ")
+            if parts[:2] != [b"->", b"X25519"] or len(parts) != 3:
+                continue
+            try:
+                share = base64.b64decode(parts[2] + b"=", validate=True)
+                body = base64.b64decode(lines[i + 1] + b"=", validate=True)
+                wrap = _hkdf(
+                    secret.exchange(X25519PublicKey.from_public_bytes(share)),
+                    share + mine,
+                    _X25519_LABEL,
+                )
+                file_key = ChaCha20Poly1305(wrap).decrypt(bytes(12), body, None)
+                break
+            except Exception:  # not ours: another recipient's stanza  # noqa: S112
+                continue
+        if file_key is not None:
             break
-        except Exception:  # not ours: another recipient's stanza  # noqa: S112
-            continue
     if file_key is None:
         raise KeyError_("This key cannot open this item: it was not sealed to it.")
     signed = header[: len(header) - len(mac_line) - 1 + 3]  # through "---"
     mac = hmac.new(_hkdf(file_key, b"", b"header"), signed, hashlib.sha256).digest()
     if not hmac.compare_digest(_b64(mac), mac_line[4:]):
         raise FormatError("This sealed item's header was altered.")
+    return file_key
+
+
+def age_rewrap_header(header: bytes, identity: str, recipients: Sequence[str]) -> bytes:
+    """A new header for the same payload, wrapping its file key to ``recipients``.
+
+    The file key is unwrapped with ``identity`` from an X25519 stanza and the old
+    header's MAC is checked with it, so a forged header is refused."""
+    file_key = _unwrap_file_key(header, [identity])
     keys = [validate_recipient(r) for r in recipients]
     new = _AGE_INTRO + b"".join(_x25519_stanza(file_key, k) for k in keys) + b"---"
     new_mac = hmac.new(_hkdf(file_key, b"", b"header"), new, hashlib.sha256).digest()
     return new + b" " + _b64(new_mac) + b"\n"
+
+
+# --------------------------------------------------------------------------- random access
+# The staff app plays a sealed video in the browser: the player asks for byte ranges
+# (seeking), so a range must be decrypted without the chunks before it. An age payload
+# is a sequence of 64 KiB chunks, each sealed on its own with the chunk's number (and
+# whether it is the last) in its nonce, so any chunk can be opened alone.
+
+_SEALED_CHUNK = AGE_CHUNK + 16
+_MAX_HEADER = 64 * 1024  # far more than any header we write (one stanza per recipient)
+
+
+class AgeRangeReader:
+    """Random access to the plaintext of one age v1 file, in constant memory.
+
+    ``read_at(offset, n)`` returns up to ``n`` bytes of the stored file from ``offset``.
+    On opening, the file key is unwrapped with one of ``identities`` (from ``header``
+    when a restored desk keeps a rewrapped one, else from the stored header) and the
+    header's MAC is checked; then the final chunk is opened with the last-chunk flag, so
+    :attr:`size` is authenticated (a file cut at a chunk boundary is refused). A read
+    opens only the chunks covering the range, and checks each one's tag: a changed byte
+    in any chunk it reads raises ``FormatError``. Chunks it does not read are not
+    checked; whoever needs the whole file checked hashes the ciphertext (``Vault``).
+    """
+
+    def __init__(
+        self,
+        read_at: Callable[[int, int], bytes],
+        file_size: int,
+        identities: Sequence[str],
+        *,
+        header: bytes | None = None,
+    ) -> None:
+        self._read_at = read_at
+        head = read_at(0, min(file_size, _MAX_HEADER))
+        stored = age_header_length(head)
+        file_key = _unwrap_file_key(head[:stored] if header is None else header, identities)
+        nonce = read_at(stored, 16)
+        payload = file_size - stored - 16
+        chunks = -(-payload // _SEALED_CHUNK) if payload > 0 else 0
+        last = payload - (chunks - 1) * _SEALED_CHUNK
+        if len(nonce) != 16 or chunks == 0 or last < 16 or (last == 16 and chunks > 1):
+            raise FormatError("This sealed item is damaged and cannot be opened.")
+        self._start = stored + 16
+        self._chunks = chunks
+        self._aead = ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
+        self.size: int = payload - 16 * chunks
+        self._last_plain = self._open(chunks - 1, read_at(self._start + payload - last, last))
+
+    def _open(self, index: int, sealed: bytes | memoryview) -> bytes:
+        final = index == self._chunks - 1
+        expected = _SEALED_CHUNK if not final else len(sealed)
+        if len(sealed) != expected or len(sealed) < 16:
+            raise FormatError("This sealed item is damaged and cannot be opened.")
+        nonce = index.to_bytes(11, "big") + (b"\x01" if final else b"\x00")
+        try:
+            return self._aead.decrypt(nonce, sealed, None)
+        except InvalidTag:
+            raise FormatError("This sealed item is damaged and cannot be opened.") from None
+
+    def read(self, start: int, end: int, *, block: int = 16) -> Iterator[bytes]:
+        """The plaintext bytes ``start`` to ``end`` (exclusive), as pieces of at most
+        ``block`` chunks; ``0 <= start <= end <= size``."""
+        if not 0 <= start <= end <= self.size:
+            raise ValueError("a range inside the file")
+        index = start // AGE_CHUNK
+        while start < end:
+            last_index = min(self._chunks - 1, (end - 1) // AGE_CHUNK, index + block - 1)
+            at = self._start + index * _SEALED_CHUNK
+            span = self._read_at(at, (last_index - index + 1) * _SEALED_CHUNK)
+            view = memoryview(span)
+            pieces = []
+            for n in range(index, last_index + 1):
+                offset = (n - index) * _SEALED_CHUNK
+                sealed = view[offset : offset + _SEALED_CHUNK]
+                # The final chunk was opened (and its flag checked) when the file was.
+                plain = self._last_plain if n == self._chunks - 1 else self._open(n, sealed)
+                lo = max(start - n * AGE_CHUNK, 0)
+                hi = min(end - n * AGE_CHUNK, len(plain))
+                pieces.append(plain[lo:hi])
+            out = b"".join(pieces)
+            start += len(out)
+            index = last_index + 1
+            yield out
 
 
 # --------------------------------------------------------------------------- age reader
