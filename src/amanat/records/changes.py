@@ -33,8 +33,10 @@ from amanat.records.ids import KazakhIin, PassportNumber, ResidentId
 
 __all__ = [
     "CONSENT_LEVELS",
+    "DECISIONS",
     "ETHNICITIES",
     "FIELDS",
+    "LINK_SCHEMA",
     "OPS",
     "RELATIONS",
     "SCHEMA",
@@ -44,11 +46,19 @@ __all__ = [
     "check_changes",
     "claim_id",
     "detect_script",
+    "link_decided",
     "new_id",
+    "pair_subject",
     "read_changes",
+    "schema_for",
 ]
 
 SCHEMA = "amanat.records/1"
+# Version 1.1 adds the op ``link.decided`` and changes nothing else. A writer names it
+# only in an entry that holds such a change (``schema_for``), so a desk that knows only
+# version 1 still reads every other entry, and refuses a decision with "update Amanat".
+LINK_SCHEMA = "amanat.records/1.1"
+SCHEMAS = (SCHEMA, LINK_SCHEMA)
 MAX_CHANGES = 10_000
 MAX_TEXT = 100_000  # a transcript may be long; nothing larger belongs in an entry
 MAX_SHORT = 2_000
@@ -123,7 +133,11 @@ OPS = (
     "source.added",
     "rebuttal.added",
     "place.added",
+    "link.decided",  # version 1.1
 )
+LINK_OPS = frozenset({"link.decided"})
+# A reviewer's decision on a pair of person records.
+DECISIONS = ("same", "different", "unsure")
 
 _ID = re.compile(r"[ptsr]_[0-9a-f]{32}")
 _PLACE_ID = re.compile(r"(65[0-9]{4}|[0-9]{6}|user:[a-z0-9][a-z0-9._-]{0,90}|osm:[a-z]+/[0-9]+)")
@@ -132,6 +146,7 @@ _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _COORD = re.compile(r"-?[0-9]{1,3}\.[0-9]{1,7}")
 _SCRIPTS = ("Latn", "Cyrl", "Arab", "Hani", "Zyyy")
+_PROBABILITY = re.compile(r"0(\.[0-9]{1,6})?|1(\.0{1,6})?")
 
 
 def new_id(kind: str) -> str:
@@ -143,6 +158,46 @@ def new_id(kind: str) -> str:
 
 def claim_id(entry_id: str, change: int, claim: int) -> str:
     return f"{entry_id[:16]}.{change}.{claim}"
+
+
+def pair_subject(a: str, b: str) -> str:
+    """The subject of a decision on two person records: ``link:<smaller>:<larger>``,
+    the same whichever order the decision names them in."""
+    first, second = sorted((str(a), str(b)))
+    return f"link:{first}:{second}"
+
+
+def link_decided(
+    a: str,
+    b: str,
+    decision: str,
+    reason: str,
+    *,
+    by: str | None = None,
+    probability: str | None = None,
+    model: str | None = None,
+) -> dict[str, Any]:
+    """A ``link.decided`` change: a reviewer's decision that two person records are the
+    same person, different persons, or that they cannot tell (``docs/format/records.md``).
+    ``probability`` is the model's, as decimal text ("0.87"); ``model`` names it."""
+    change: dict[str, Any] = {
+        "op": "link.decided",
+        "a": a,
+        "b": b,
+        "decision": decision,
+        "reason": " ".join(reason.split()),
+    }
+    if by:
+        change["by"] = by
+    basis = {k: v for k, v in (("probability", probability), ("model", model)) if v}
+    if basis:
+        change["basis"] = basis
+    return change
+
+
+def schema_for(changes: Sequence[Mapping[str, Any]]) -> str:
+    """The schema a writer names for these changes: 1.1 only when one needs it."""
+    return LINK_SCHEMA if any(c.get("op") in LINK_OPS for c in changes) else SCHEMA
 
 
 def detect_script(text: str) -> str:
@@ -204,6 +259,8 @@ class Change:
             return str(self.body["testimony"])
         if op == "source.added":
             return str(self.body["source"])
+        if op in LINK_OPS:
+            return pair_subject(self.body["a"], self.body["b"])
         return str(self.body["place"])
 
     def claim_id(self, n: int) -> str:
@@ -537,6 +594,26 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
         ch.source_ref(body["source"], "rebuttal source")
         if "date" in body:
             ch.date(body["date"], "rebuttal date")
+    elif op == "link.decided":
+        body = ch.obj(change, op, ["op", "a", "b", "decision", "reason"], ["by", "basis"])
+        a = ch.ident(body["a"], "a", "p")
+        if ch.ident(body["b"], "b", "p") == a:
+            raise ch.fail("a decision is about two different person records.")
+        ch.choice(body["decision"], "decision", DECISIONS)
+        ch.text(body["reason"], "a decision's reason")
+        if "by" in body:
+            ch.text(body["by"], "who decided", limit=200)
+        if "basis" in body:
+            basis = ch.obj(body["basis"], "basis", [], ["probability", "model"])
+            if not basis:
+                raise ch.fail("basis is empty; leave it out.")
+            if "probability" in basis and (
+                not isinstance(basis["probability"], str)
+                or not _PROBABILITY.fullmatch(basis["probability"])
+            ):
+                raise ch.fail('basis probability must be decimal text from 0 to 1, e.g. "0.87".')
+            if "model" in basis:
+                ch.text(basis["model"], "basis model", limit=200)
     else:  # place.added
         body = ch.obj(
             change, op, ["op", "place", "kind", "names"], ["parent", "lat", "lon", "note"]
@@ -579,12 +656,17 @@ def check_changes(data: Any, n_files: int) -> list[tuple[str, dict[str, Any]]]:
     """The changes of one record entry's ``data``, each checked; FormatError otherwise."""
     if not isinstance(data, dict) or set(data) != {"schema", "changes"}:
         raise FormatError("A record entry must hold exactly a schema and its changes.")
-    if data["schema"] != SCHEMA:
+    if data["schema"] not in SCHEMAS:
         raise FormatError("This record entry uses a schema this Amanat does not know; update it.")
     changes = data["changes"]
     if not isinstance(changes, list) or not 1 <= len(changes) <= MAX_CHANGES:
         raise FormatError(f"A record entry holds between 1 and {MAX_CHANGES} changes.")
-    return [_check_one(_Checker(f"change {i}", n_files), c) for i, c in enumerate(changes)]
+    checked = [_check_one(_Checker(f"change {i}", n_files), c) for i, c in enumerate(changes)]
+    if data["schema"] == SCHEMA:
+        for i, (op, _) in enumerate(checked):
+            if op in LINK_OPS:
+                raise FormatError(f"change {i}: {op} needs the schema {LINK_SCHEMA}.")
+    return checked
 
 
 def read_changes(

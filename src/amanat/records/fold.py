@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from amanat.records.changes import (
+    LINK_OPS,
     MULTI_FIELDS,
     OFFICIAL_KINDS,
     SINGLE_FIELDS,
@@ -32,15 +33,20 @@ from amanat.records.ids import ResidentId
 
 __all__ = [
     "Claim",
+    "Decision",
     "Flag",
     "HistoryItem",
+    "Merge",
     "PersonState",
     "RebuttalState",
     "SourceState",
     "TestimonyState",
+    "current_decisions",
     "fold_person",
     "fold_source",
     "fold_testimony",
+    "merges",
+    "read_decision",
     "value_key",
 ]
 
@@ -72,6 +78,7 @@ class Claim:
     entry_id: str
     time: str
     order: tuple[str, bool, str, str, int, int]
+    record: str = ""  # the person record the claim was sealed on (a merged person has several)
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,9 @@ class PersonState:
     status: Claim | None = None
     status_updated: str = ""
     grade: Grade | None = None
+    # The person records folded together: the person's own id, and those merged into
+    # it by same-person decisions (``merges``), sorted; the first is the person's id.
+    records: list[str] = field(default_factory=list)
     _by_field: dict[str, list[Claim]] | None = field(default=None, repr=False, compare=False)
 
     def values(self, name: str) -> list[Claim]:
@@ -261,15 +271,23 @@ def fold_source(source_id: str, changes: Iterable[Change]) -> SourceState | None
     )
 
 
-def fold_person(person_id: str, changes: Iterable[Change]) -> PersonState | None:
+def fold_person(
+    person_id: str, changes: Iterable[Change], *, members: Collection[str] = ()
+) -> PersonState | None:
     """Everything known about one person; None if no change creates or amends them.
 
     ``changes`` may hold more than this person's: the fold picks the person's own
     changes, rebuttals about them, and the testimonies and sources that concern them.
+
+    ``members``: the person records merged into this one by same-person decisions
+    (``merges``); the fold is then the fold of the union of their changes, shown under
+    ``person_id``. A retraction still applies only to claims of its own record, so a
+    merge adds claims and never removes one.
     """
     changes = list(changes)
+    records = set(members) | {person_id}
     own = sorted(
-        (c for c in changes if c.op.startswith("person.") and c.body["person"] == person_id),
+        (c for c in changes if c.op.startswith("person.") and c.body["person"] in records),
         key=lambda c: c.order,
     )
     if not own:
@@ -285,20 +303,20 @@ def fold_person(person_id: str, changes: Iterable[Change]) -> PersonState | None
     testimonies = [
         t
         for t in (fold_testimony(t, changes) for t in testimony_ids)
-        if t is not None and (person_id in t.persons or t.testimony_id in cited)
+        if t is not None and (not records.isdisjoint(t.persons) or t.testimony_id in cited)
     ]
     source_ids = sorted({c.body["source"] for c in changes if c.op == "source.added"})
     sources = [
         s
         for s in (fold_source(s, changes) for s in source_ids)
-        if s is not None and (person_id in s.persons or s.source_id in cited)
+        if s is not None and (not records.isdisjoint(s.persons) or s.source_id in cited)
     ]
     rebuttals = sorted(
-        (c for c in changes if c.op == "rebuttal.added" and c.body["person"] == person_id),
+        (c for c in changes if c.op == "rebuttal.added" and c.body["person"] in records),
         key=lambda c: c.order,
     )
     all_claims: list[Claim] = []
-    retractions: dict[str, str] = {}
+    retractions: dict[tuple[str, str], str] = {}  # (record, claim) -> retracting change
     history: list[HistoryItem] = []
     for c in own:
         history.append(
@@ -321,12 +339,13 @@ def fold_person(person_id: str, changes: Iterable[Change]) -> PersonState | None
                     entry_id=c.entry_id,
                     time=c.time,
                     order=(*c.order, n),
+                    record=c.body["person"],
                 )
             )
         for claim in c.body.get("retract", []):
             # The first retraction in fold order is the one shown; order of arrival
             # does not matter because the fold order is fixed.
-            retractions.setdefault(claim, f"{c.entry_id[:16]}.{c.index}")
+            retractions.setdefault((c.body["person"], claim), f"{c.entry_id[:16]}.{c.index}")
     state = PersonState(
         person_id=person_id,
         created=own[0].time,
@@ -336,8 +355,12 @@ def fold_person(person_id: str, changes: Iterable[Change]) -> PersonState | None
             + [t.consent_changed for t in testimonies]
             + [t.time for t in testimonies]
         ),
-        claims=[c for c in all_claims if c.claim_id not in retractions],
-        retracted=[(c, retractions[c.claim_id]) for c in all_claims if c.claim_id in retractions],
+        claims=[c for c in all_claims if (c.record, c.claim_id) not in retractions],
+        retracted=[
+            (c, retractions[(c.record, c.claim_id)])
+            for c in all_claims
+            if (c.record, c.claim_id) in retractions
+        ],
         history=history,
         testimonies=testimonies,
         sources=sources,
@@ -345,6 +368,7 @@ def fold_person(person_id: str, changes: Iterable[Change]) -> PersonState | None
         rebuttals=list({c.body["rebuttal"]: _rebuttal(c) for c in reversed(rebuttals)}.values())[
             ::-1
         ],
+        records=sorted({c.body["person"] for c in own}, key=lambda r: (r != person_id, r)),
     )
     _choose(state)
     _status(state)
@@ -509,7 +533,126 @@ def persons_of(change: Change, links: Mapping[str, Iterable[str]]) -> set[str]:
     op, b = change.op, change.body
     if op.startswith("person.") or op == "rebuttal.added":
         return {b["person"]}
+    if op in LINK_OPS:
+        return {b["a"], b["b"]}
     found: set[str] = set(b.get("persons", []))
     subject = change.subject
     found.update(links.get(subject, ()))
     return found
+
+
+# -- decisions on pairs of records: merged persons -------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One ``link.decided`` change, with its pair in one order (``a`` < ``b``)."""
+
+    a: str
+    b: str
+    decision: str  # same, different, unsure
+    reason: str
+    by: str
+    probability: str
+    model: str
+    entry_id: str
+    index: int
+    time: str
+    position: str
+
+    @property
+    def order(self) -> tuple[str, bool, str, str, int]:
+        return (self.time, False, self.position, self.entry_id, self.index)
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.a, self.b)
+
+
+def read_decision(change: Change) -> Decision:
+    b = change.body
+    first, second = sorted((str(b["a"]), str(b["b"])))
+    basis = b.get("basis", {})
+    return Decision(
+        a=first,
+        b=second,
+        decision=str(b["decision"]),
+        reason=str(b["reason"]),
+        by=str(b.get("by", "")),
+        probability=str(basis.get("probability", "")),
+        model=str(basis.get("model", "")),
+        entry_id=change.entry_id,
+        index=change.index,
+        time=change.time,
+        position=change.position,
+    )
+
+
+def current_decisions(decisions: Iterable[Decision]) -> dict[tuple[str, str], Decision]:
+    """The decision in force on each pair: the latest in fold order."""
+    out: dict[tuple[str, str], Decision] = {}
+    for d in decisions:
+        held = out.get(d.pair)
+        if held is None or d.order > held.order:
+            out[d.pair] = d
+    return out
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Person records that decisions join into one person.
+
+    ``person_id`` is the smallest id among the members that exist (have a change of
+    their own); the other existing members are its aliases. ``members`` holds every
+    record the component reaches, sorted, existing or not. ``conflicts`` are the
+    decisions in force that say *different* about two members: the merge stands, and
+    the person is flagged until a reviewer decides again on one of the pairs.
+    """
+
+    person_id: str
+    members: tuple[str, ...]
+    conflicts: tuple[Decision, ...]
+
+
+def merges(current: Iterable[Decision], exists: Collection[str]) -> list[Merge]:
+    """The merged persons that decisions in force make (see ``docs/format/records.md``,
+    "Merged persons"): the connected components of the pairs whose decision in force is
+    *same*, with two members or more and at least one existing member. A pure function
+    of the set of decisions, like every fold."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    held = list(current)
+    for d in held:
+        if d.decision == "same":
+            ra, rb = find(d.a), find(d.b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, list[str]] = {}
+    for x in list(parent):
+        groups.setdefault(find(x), []).append(x)
+    conflicts: dict[str, list[Decision]] = {}
+    for d in held:
+        if d.decision == "different" and d.a in parent and d.b in parent:
+            root = find(d.a)
+            if root == find(d.b):
+                conflicts.setdefault(root, []).append(d)
+    out = []
+    for root, members in groups.items():
+        existing = [m for m in members if m in exists]
+        if len(members) < 2 or not existing:
+            continue
+        out.append(
+            Merge(
+                person_id=min(existing),
+                members=tuple(sorted(members)),
+                conflicts=tuple(sorted(conflicts.get(root, []), key=lambda d: d.order)),
+            )
+        )
+    return sorted(out, key=lambda m: m.person_id)

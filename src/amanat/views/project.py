@@ -11,6 +11,14 @@ rebuilding from the whole vault give identical tables (the property
 A record entry that does not follow ``docs/format/records.md`` is kept in ``entries``
 with the reason in ``problem`` and contributes nothing; one bad entry never stops the
 projection of the others.
+
+Decisions on pairs of person records (``link.decided``) are kept in ``link_decisions``
+and *merge* persons: the records that decisions in force join (``records.fold.merges``)
+are folded together and shown as one person under the smallest existing id, the others
+listed in ``person_aliases``. A new decision refolds every record of the components it
+touches, found by following the *same* decisions in force from its two records; so a
+merge followed by a split leaves the folded tables exactly as they were
+(``tests/test_merge.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import operator
 import os
 import unicodedata
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,24 +37,42 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from amanat.errors import FormatError, UnsupportedVersion
-from amanat.records.changes import Change, read_changes
+from amanat.records.changes import LINK_OPS, Change, pair_subject, read_changes
 from amanat.records.dates import stored_date
 from amanat.records.fold import (
+    Decision,
+    Flag,
     HistoryItem,
+    Merge,
     PersonState,
     SourceState,
     TestimonyState,
+    current_decisions,
     fold_person,
     fold_source,
     fold_testimony,
+    merges,
+    read_decision,
 )
 from amanat.records.ids import ResidentId
 from amanat.views import schema as s
 
-__all__ = ["ApplyReport", "PreparedEntry", "SealedEntry", "Views", "fold_text", "prepare_entry"]
+__all__ = [
+    "OUTCOMES",
+    "ApplyReport",
+    "Candidate",
+    "PreparedEntry",
+    "SealedEntry",
+    "Views",
+    "fold_text",
+    "prepare_entry",
+]
 
 _CHUNK = 500
 Progress = Callable[[int], None]
+
+
+OUTCOMES = ("link", "review", "no_link")  # the linkage model's three outcomes for a pair
 
 
 def fold_text(text: str) -> str:
@@ -123,6 +149,18 @@ def prepare_entry(e: SealedEntry, *, checked: bool = False) -> PreparedEntry:
             for c in found
         ),
     )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A pair of person records the linkage model proposes (``link_candidates``)."""
+
+    a: str
+    b: str
+    probability: float  # 0 to 1
+    outcome: str  # link, review or no_link
+    model: str  # which model, e.g. its version
+    computed: str  # when, "YYYY-MM-DDTHH:MM:SSZ"
 
 
 @dataclass
@@ -249,8 +287,8 @@ class Views:
             if fresh is not None:
                 counts = self._refold_fresh(conn, fresh)
             else:
-                persons, testimonies, sources, places = self._affected(conn, known)
-                self._refold(conn, persons, testimonies, sources, places)
+                persons, testimonies, sources, places, pairs = self._affected(conn, known)
+                persons = self._refold(conn, persons, testimonies, sources, places, pairs)
                 counts = (len(persons), len(testimonies), len(sources))
             report.persons, report.testimonies, report.sources = counts
             for log, size in sorted(log_sizes.items()):
@@ -319,11 +357,12 @@ class Views:
 
     def _affected(
         self, conn: Connection, touched: set[tuple[str, str]]
-    ) -> tuple[set[str], set[str], set[str], set[str]]:
+    ) -> tuple[set[str], set[str], set[str], set[str], set[str]]:
         persons: set[str] = set()
         testimonies: set[str] = set()
         sources: set[str] = set()
         places: set[str] = set()
+        pairs: set[str] = set()
         for op, subject in touched:
             if op.startswith("person.") or op == "rebuttal.added":
                 persons.add(subject)
@@ -331,6 +370,8 @@ class Views:
                 testimonies.add(subject)
             elif op == "source.added":
                 sources.add(subject)
+            elif op in LINK_OPS:
+                pairs.add(subject)
             else:
                 places.add(subject)
         linked = sorted(testimonies | sources)
@@ -341,7 +382,7 @@ class Views:
                     select(s.links.c.person_id).where(s.links.c.subject.in_(part))
                 )
             }
-        return persons, testimonies, sources, places
+        return persons, testimonies, sources, places, pairs
 
     # -- folding ----------------------------------------------------------------------
 
@@ -384,8 +425,13 @@ class Views:
         testimonies: set[str] | None,
         sources: set[str] | None,
         places: set[str] | None,
-    ) -> None:
-        """Delete and rewrite the rows of the given subjects; None means all of them."""
+        pairs: set[str] | None = None,
+    ) -> set[str]:
+        """Delete and rewrite the rows of the given subjects; None means all of them.
+
+        Decisions on ``pairs`` are written first; then every person record in the
+        merge components of the given persons and of the pairs' records is refolded.
+        The records refolded are returned."""
         if persons is None:
             by_subject = self._load(conn, None)
             links = self._links(conn, None)
@@ -400,9 +446,22 @@ class Views:
                     conn.execute(delete(s.places).where(s.places.c.origin == "user"))
                 else:
                     conn.execute(delete(table))
+            found = _decisions_in(by_subject)
+            _write_rows(conn, _decision_rows(found))
+            exists = set(person_ids)
+            held = list(current_decisions(found).values())
         else:
             testimonies, sources, places = testimonies or set(), sources or set(), places or set()
-            person_ids = sorted(persons)
+            seeds = set(persons)
+            if pairs:
+                pair_ids = sorted(pairs)
+                found = _decisions_in(self._load(conn, pair_ids))
+                for part in _chunks(pair_ids):
+                    conn.execute(delete(s.decisions).where(s.decisions.c.subject.in_(part)))
+                _write_rows(conn, _decision_rows(found))
+                seeds.update(x for d in found for x in d.pair)
+            records, held = self._components(conn, seeds)
+            person_ids = sorted(records)
             links = self._links(conn, person_ids)
             subjects = set(person_ids) | testimonies | sources | places
             for p in person_ids:
@@ -410,12 +469,38 @@ class Views:
             by_subject = self._load(conn, sorted(subjects))
             testimony_ids, source_ids = sorted(testimonies), sorted(sources)
             place_ids = sorted(places)
+            exists = {
+                p for p in person_ids if any(c.op.startswith("person.") for c in by_subject[p])
+            }
             self._delete_persons(conn, person_ids)
             self._delete_subjects(conn, testimony_ids, source_ids, place_ids)
+        fold_ids, merged = _plan(exists, held)
         for rows in fold_in_chunks(
-            by_subject, links, person_ids, testimony_ids, source_ids, place_ids
+            by_subject, links, fold_ids, testimony_ids, source_ids, place_ids, merged
         ):
             _write_rows(conn, rows)
+        return set(person_ids)
+
+    def _components(self, conn: Connection, seeds: set[str]) -> tuple[set[str], list[Decision]]:
+        """Every person record joined to ``seeds`` by *same* decisions in force, and the
+        decisions in force that touch them (a record no longer joined to a merge is
+        reached from the records of the decision that split it)."""
+        d = s.decisions
+        reached = set(seeds)
+        held: dict[tuple[str, int], Decision] = {}
+        frontier = sorted(seeds)
+        while frontier:
+            new: set[str] = set()
+            for part in _chunks(frontier):
+                query = select(d).where(d.c.current.is_(True), d.c.a.in_(part) | d.c.b.in_(part))
+                for r in conn.execute(query):
+                    decision = _decision_of_row(r)
+                    held[(r.entry_id, r.idx)] = decision
+                    if decision.decision == "same":
+                        new.update(x for x in decision.pair if x not in reached)
+            reached |= new
+            frontier = sorted(new)
+        return reached, list(held.values())
 
     def _refold_fresh(self, conn: Connection, fresh: _Fresh) -> tuple[int, int, int]:
         """Fold everything in ``fresh`` into views that held no changes before.
@@ -434,16 +519,55 @@ class Views:
         testimony_ids = sorted(k for k in by_subject if k.startswith("t_"))
         source_ids = sorted(k for k in by_subject if k.startswith("s_"))
         place_ids = sorted(k for k in by_subject if k.startswith("user:"))
+        found = _decisions_in(by_subject)
+        _write_rows(conn, _decision_rows(found))
+        fold_ids, merged = _plan(set(person_ids), current_decisions(found).values())
         for rows in fold_in_chunks(
-            by_subject, fresh.links, person_ids, testimony_ids, source_ids, place_ids
+            by_subject, fresh.links, fold_ids, testimony_ids, source_ids, place_ids, merged
         ):
             _write_rows(conn, rows)
         for index in indexes:
             index.create(conn)
         return len(person_ids), len(testimony_ids), len(source_ids)
 
+    # -- candidate pairs for review ------------------------------------------------------
+
+    def store_candidates(self, found: Iterable[Candidate], *, replace: bool = True) -> int:
+        """Write the pairs the linkage model proposes into ``link_candidates``; with
+        ``replace``, the table holds only these afterwards, else these pairs are added
+        or updated. Computed data: never sealed, emptied by a rebuild. The pairs
+        written."""
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for c in found:
+            a, b = sorted((c.a, c.b))
+            if a == b or not (a.startswith("p_") and b.startswith("p_")):
+                raise ValueError("a candidate pair is two different person records")
+            if c.outcome not in OUTCOMES or not 0.0 <= c.probability <= 1.0:
+                raise ValueError("a candidate has an outcome in OUTCOMES and a probability 0-1")
+            rows[(a, b)] = {
+                "a": a,
+                "b": b,
+                "probability": float(c.probability),
+                "outcome": c.outcome,
+                "model": c.model,
+                "computed": c.computed,
+            }
+        cand = s.candidates
+        with self.engine.begin() as conn:
+            if replace:
+                conn.execute(delete(cand))
+            else:
+                for a, b in rows:
+                    conn.execute(delete(cand).where(cand.c.a == a, cand.c.b == b))
+            batch = [rows[k] for k in sorted(rows)]
+            for i in range(0, len(batch), _CHUNK):
+                conn.execute(insert(cand), batch[i : i + _CHUNK])
+        return len(rows)
+
     def _delete_persons(self, conn: Connection, person_ids: Sequence[str]) -> None:
         for part in _chunks(person_ids):
+            a = s.aliases
+            conn.execute(delete(a).where(a.c.alias_id.in_(part) | a.c.person_id.in_(part)))
             for table in (
                 s.persons,
                 s.names,
@@ -484,9 +608,68 @@ def _links_of(c: Change) -> Iterator[tuple[str, str]]:
         for claim in c.body["claims"]:
             ref = claim["source"]
             yield str(ref.get("testimony") or ref.get("source")), person
-    elif c.op != "rebuttal.added":
+    elif c.op != "rebuttal.added" and c.op not in LINK_OPS:
         for person in c.body.get("persons", []):
             yield c.subject, str(person)
+
+
+def _decisions_in(by_subject: dict[str, list[Change]]) -> list[Decision]:
+    return [
+        read_decision(c)
+        for subject, found in by_subject.items()
+        if subject.startswith("link:")
+        for c in found
+        if c.op in LINK_OPS
+    ]
+
+
+def _decision_rows(found: Sequence[Decision]) -> Rows:
+    """``link_decisions`` rows of every decision on some pairs (all of each pair's)."""
+    held = current_decisions(found)
+    return {
+        s.decisions.name: [
+            (
+                d.entry_id,
+                d.index,
+                pair_subject(d.a, d.b),
+                d.a,
+                d.b,
+                d.decision,
+                d.reason,
+                d.by,
+                d.probability,
+                d.model,
+                d.time,
+                d.position,
+                held[d.pair] == d,
+            )
+            for d in sorted(found, key=lambda d: d.order)
+        ]
+    }
+
+
+def _decision_of_row(r: Any) -> Decision:
+    return Decision(
+        a=r.a,
+        b=r.b,
+        decision=r.decision,
+        reason=r.reason,
+        by=r.by,
+        probability=r.probability,
+        model=r.model,
+        entry_id=r.entry_id,
+        index=r.idx,
+        time=r.time,
+        position=r.position,
+    )
+
+
+def _plan(exists: set[str], held: Iterable[Decision]) -> tuple[list[str], dict[str, Merge]]:
+    """The persons to fold (existing records not merged into another) and the merges,
+    by the id they are shown under."""
+    merged = {m.person_id: m for m in merges(held, exists)}
+    hidden = {x for m in merged.values() for x in m.members if x != m.person_id}
+    return sorted(exists - hidden), merged
 
 
 @dataclass
@@ -507,8 +690,11 @@ def fold_rows(
     testimony_ids: Sequence[str],
     source_ids: Sequence[str],
     place_ids: Sequence[str],
+    merged: Mapping[str, Merge] | None = None,
 ) -> Rows:
-    """The rows of every given subject, as tuples in each table's column order."""
+    """The rows of every given subject, as tuples in each table's column order.
+
+    A person in ``merged`` is folded from the changes of all its records."""
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for t in testimony_ids:
         state = fold_testimony(t, by_subject.get(t, []))
@@ -521,10 +707,24 @@ def fold_rows(
     for place in place_ids:
         _place_rows(by_subject.get(place, []), rows)
     for p in person_ids:
-        changes = list(by_subject.get(p, []))
-        for subject in links.get(p, ()):
-            changes.extend(by_subject.get(subject, []))
-        person = fold_person(p, changes)
+        group = merged.get(p) if merged else None
+        if group is None:
+            changes = list(by_subject.get(p, []))
+            for subject in links.get(p, ()):
+                changes.extend(by_subject.get(subject, []))
+            person = fold_person(p, changes)
+        else:
+            changes = []
+            subjects: set[str] = set()
+            for m in group.members:
+                changes.extend(by_subject.get(m, []))
+                for subject in links.get(m, ()):
+                    if subject not in subjects:
+                        subjects.add(subject)
+                        changes.extend(by_subject.get(subject, []))
+            person = fold_person(p, changes, members=group.members)
+            if person is not None and group.conflicts:
+                _conflict_flags(person, group)
         if person is not None:
             _person_rows(person, rows)
     out: Rows = {}
@@ -537,13 +737,14 @@ def fold_rows(
 _PARALLEL_FROM = 5_000  # subjects; below this, worker processes cost more than they save
 _TASK = 2_000  # subjects per task
 _IN_FLIGHT = 6
-_SHARED: tuple[dict[str, list[Change]], dict[str, list[str]]] | None = None
+_SHARED: tuple[dict[str, list[Change]], dict[str, list[str]], Mapping[str, Merge] | None] | None
+_SHARED = None
 Task = tuple[Sequence[str], Sequence[str], Sequence[str], Sequence[str]]
 
 
 def _fold_task(task: Task) -> Rows:
     assert _SHARED is not None
-    return fold_rows(_SHARED[0], _SHARED[1], *task)
+    return fold_rows(_SHARED[0], _SHARED[1], *task, _SHARED[2])
 
 
 def fold_in_chunks(
@@ -553,6 +754,7 @@ def fold_in_chunks(
     testimony_ids: Sequence[str],
     source_ids: Sequence[str],
     place_ids: Sequence[str],
+    merged: Mapping[str, Merge] | None = None,
 ) -> Iterator[Rows]:
     """``fold_rows`` in pieces; with many subjects, folded by two forked workers while
     the caller writes the pieces already folded (on two cores, the fold and the
@@ -560,7 +762,7 @@ def fold_in_chunks(
     nothing in its rows."""
     small = len(person_ids) + len(testimony_ids) < _PARALLEL_FROM
     if small or (os.cpu_count() or 1) < 2:
-        yield fold_rows(by_subject, links, person_ids, testimony_ids, source_ids, place_ids)
+        yield fold_rows(by_subject, links, person_ids, testimony_ids, source_ids, place_ids, merged)
         return
     tasks: deque[Task] = deque([((), (), source_ids, place_ids)])
     for i in range(0, len(testimony_ids), _TASK):
@@ -568,7 +770,7 @@ def fold_in_chunks(
     for i in range(0, len(person_ids), _TASK):
         tasks.append((person_ids[i : i + _TASK], (), (), ()))
     global _SHARED
-    _SHARED = (by_subject, links)
+    _SHARED = (by_subject, links, merged)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
@@ -649,6 +851,7 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
             "n_sources": len(p.sources),
             "n_rebuttals": len(p.rebuttals),
             "n_flags": len(p.flags),
+            "n_records": len(p.records),
             "created": p.created,
             "updated": p.updated,
         }
@@ -685,6 +888,7 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
                 "time": c.time,
                 "retracted_by": by,
                 "chosen": c.claim_id in chosen_ids and by is None,
+                "record_id": c.record,
             }
         )
     for c in p.values("document"):
@@ -758,7 +962,24 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
                 "time": r.time,
             }
         )
+    for record in p.records:
+        if record != pid:
+            rows["person_aliases"].append({"alias_id": record, "person_id": pid})
     _history_rows(pid, p.history, rows)
+
+
+def _conflict_flags(p: PersonState, group: Merge) -> None:
+    """Flag a merge that a decision in force contradicts (``docs/format/records.md``)."""
+    for d in group.conflicts:
+        p.flags.append(
+            Flag(
+                "link_conflict",
+                "identity",
+                f"{d.a} and {d.b} were decided different ({d.time[:10]}), yet same-person "
+                "decisions join them; decide again on one of the pairs.",
+            )
+        )
+    p.flags.sort(key=lambda f: (f.field, f.kind, f.detail))
 
 
 def _history_rows(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -33,7 +34,7 @@ from sqlalchemy import (
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TABLES", "metadata"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -126,6 +127,12 @@ persons = Table(
     Column("n_sources", Integer, nullable=False, comment="sources about the person"),
     Column("n_rebuttals", Integer, nullable=False, comment="state rebuttals recorded"),
     Column("n_flags", Integer, nullable=False, comment="conflicts and disagreements"),
+    Column(
+        "n_records",
+        Integer,
+        nullable=False,
+        comment="person records merged into this person by decisions (1: none; added in v5)",
+    ),
     Column("created", String(20), nullable=False, comment="when the record was created"),
     Column("updated", String(20), nullable=False, comment="when anything about it last changed"),
     Index("ix_persons_hometown", "hometown_code"),
@@ -173,6 +180,12 @@ claims = Table(
     Column("time", String(20), nullable=False, comment="when the claim was made"),
     Column("retracted_by", String(40), nullable=True, comment="the change that retracted it"),
     Column("chosen", Boolean, nullable=False, comment="whether it is the value shown"),
+    Column(
+        "record_id",
+        String(_ID),
+        nullable=False,
+        comment="the person record the claim was made on (differs once merged; added in v5)",
+    ),
     Index("ix_claims_person", "person_id"),
     comment="Every value ever claimed about a person, with its provenance.",
 )
@@ -374,6 +387,58 @@ places = Table(
     comment="Places: the shipped gazetteer and places users added.",
 )
 
+aliases = Table(
+    "person_aliases",
+    metadata,
+    Column("alias_id", String(_ID), primary_key=True, comment="a person record merged into…"),
+    Column("person_id", String(_ID), nullable=False, comment="…this person, shown in its place"),
+    Index("ix_aliases_person", "person_id"),
+    comment="Person records merged into another by same-person decisions (added in v5).",
+)
+
+decisions = Table(
+    "link_decisions",
+    metadata,
+    Column("entry_id", String(_HASH), primary_key=True, comment="the entry of the decision"),
+    Column("idx", Integer, primary_key=True, comment="position of the change in its entry"),
+    Column("subject", String(80), nullable=False, comment="the pair: link:<a>:<b>"),
+    Column("a", String(_ID), nullable=False, comment="one person record (the smaller id)"),
+    Column("b", String(_ID), nullable=False, comment="the other person record"),
+    Column("decision", String(10), nullable=False, comment="same, different or unsure"),
+    Column("reason", Text, nullable=False, comment="why, in the reviewer's words"),
+    Column("by", String(200), nullable=False, comment="the account that decided (may be empty)"),
+    Column("probability", String(10), nullable=False, comment="the model's, if shown (text)"),
+    Column("model", String(200), nullable=False, comment="which model gave it, if any"),
+    Column("time", String(20), nullable=False, comment="when it was sealed"),
+    Column("position", String(80), nullable=False, comment="<log>/<seq>: order within a writer"),
+    Column(
+        "current",
+        Boolean,
+        nullable=False,
+        comment="whether it is the decision in force on the pair",
+    ),
+    Index("ix_decisions_pair", "a", "b"),
+    Index("ix_decisions_b", "b"),
+    Index("ix_decisions_subject", "subject"),
+    comment="Every decision on a pair of person records, the one in force marked (added in v5).",
+)
+
+candidates = Table(
+    "link_candidates",
+    metadata,
+    Column("a", String(_ID), primary_key=True, comment="one person record (the smaller id)"),
+    Column("b", String(_ID), primary_key=True, comment="the other person record"),
+    Column("probability", Float, nullable=False, comment="the model's match probability, 0-1"),
+    Column("outcome", String(10), nullable=False, comment="link, review or no_link"),
+    Column("model", String(200), nullable=False, comment="which model computed it"),
+    Column("computed", String(20), nullable=False, comment="when, UTC"),
+    Index("ix_candidates_queue", "outcome", "probability"),
+    comment=(
+        "Pairs the linkage model proposes, for the review queue; computed, never sealed, "
+        "and emptied by a rebuild until linkage runs again (added in v5)."
+    ),
+)
+
 # Every table folded from changes, in the order rows are deleted and written.
 TABLES = (
     persons,
@@ -394,6 +459,8 @@ TABLES = (
     source_files,
     rebuttals,
     places,
+    aliases,
+    decisions,
 )
 
 
@@ -426,6 +493,9 @@ MIGRATIONS = (
     Migration(1, _add_search_keys, True, "name search keys (search_keys table)"),
     Migration(2, None, False, "log positions of changes (the views are rebuilt from the vault)"),
     Migration(3, _add_updated_index, False, "an index for the person list's order"),
+    Migration(
+        4, None, False, "merged persons and link decisions (the views are rebuilt from the vault)"
+    ),
 )
 
 
