@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from amanat.desk.reader import EntryReader
-from amanat.errors import KeyError_, NotFound
+from amanat.errors import FormatError, InputError, KeyError_, NotFound
 from amanat.records import places as gazetteer
 from amanat.records.build import record_data
-from amanat.records.changes import SCHEMA
+from amanat.records.changes import SCHEMA, check_changes, link_decided, schema_for
 from amanat.vault import durable
 from amanat.vault.home import DeskKeys, Home, views_key
 from amanat.vault.seal import FileToSeal, SealReceipt, SealSession
@@ -272,3 +272,49 @@ class Desk:
         if found is None:
             raise NotFound(f"No person {person_id[:40]} in this desk's database.")
         return found
+
+    # -- review: decisions on pairs of person records ------------------------------------
+
+    def decide(
+        self,
+        a: str,
+        b: str,
+        decision: str,
+        reason: str,
+        *,
+        by: str | None,
+        probability: str | None = None,
+        model: str | None = None,
+    ) -> str:
+        """Seal a reviewer's decision on two person records (same, different or unsure)
+        as a record entry, project it, and give the entry's id. ``same`` merges the two
+        into one person; a later ``different`` on the pair splits them again. Nothing
+        sealed before is changed (``docs/format/records.md``, "Merged persons")."""
+        with self.engine.connect() as conn:
+            for record in (a, b):
+                if read.resolve(conn, record) is None:
+                    raise NotFound(f"No person {record[:40]} in this desk's database.")
+        change = link_decided(a, b, decision, reason, by=by, probability=probability, model=model)
+        data = {"schema": schema_for([change]), "changes": [change]}
+        try:
+            check_changes(data, 0)
+        except FormatError as exc:
+            raise InputError(f"this decision cannot be recorded: {exc.message}") from None
+        with SealSession(self.vault, self.keys.signing_seed) as session:
+            receipt = session.seal(entry_type="record", data=data)
+        self.project_sealed([prepare_entry(_sealed_entry(receipt, data), checked=True)])
+        return receipt.entry_id
+
+    def decisions(self, person_id: str) -> list[dict[str, Any]]:
+        """Every decision on the person's records (an alias is followed), oldest first."""
+        with self.engine.connect() as conn:
+            if read.resolve(conn, person_id) is None:
+                raise NotFound(f"No person {person_id[:40]} in this desk's database.")
+            return read.decisions(conn, person_id)
+
+    def review_queue(
+        self, *, outcome: str | None = "review", limit: int = 50, offset: int = 0
+    ) -> read.ReviewQueue:
+        """Candidate pairs no one has decided yet, most probable first."""
+        with self.engine.connect() as conn:
+            return read.review_queue(conn, outcome=outcome, limit=limit, offset=offset)

@@ -6,6 +6,12 @@ with the total count. Name search is case- and accent-insensitive substring sear
 over every recorded name, plus exact lookup in ``search_keys``: the seam where the
 names module adds cross-script keys (a query typed in Latin letters finding a name
 written in Cyrillic or Chinese characters) without a change here.
+
+Merged persons: ``person`` follows an alias (a record merged into another by reviewers'
+decisions) to the person it is shown as, and says so (``redirected_from``); its history
+holds the decisions on its records beside its changes. ``decisions`` lists those
+decisions, ``review_queue`` the candidate pairs no one has decided yet, and
+``decisions_in_force`` what the linkage model learns from.
 """
 
 from __future__ import annotations
@@ -15,12 +21,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
 from amanat.views import schema as s
 from amanat.views.project import fold_text
 
-__all__ = ["PersonDetail", "PersonSummary", "Query", "SearchResult", "person", "search"]
+__all__ = [
+    "CandidatePair",
+    "PersonDetail",
+    "PersonSummary",
+    "Query",
+    "ReviewQueue",
+    "SearchResult",
+    "decisions",
+    "decisions_in_force",
+    "link_conflicts",
+    "person",
+    "resolve",
+    "review_queue",
+    "search",
+]
 
 MAX_PAGE = 500
 
@@ -77,6 +97,13 @@ class PersonDetail:
     rebuttals: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     hometown: dict[str, Any] | None = None
+    # The person records shown as this person: its own id first, then those merged
+    # into it by same-person decisions.
+    records: list[str] = field(default_factory=list)
+    # The id asked for, when it is a record merged into this person; None otherwise.
+    redirected_from: str | None = None
+    # Every decision on a pair that holds one of the records (``decisions``).
+    decisions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -178,12 +205,40 @@ def _rows(conn: Connection, stmt: Select[Any]) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
+def resolve(conn: Connection, person_id: str) -> str | None:
+    """The id a person record is shown under: itself, or the person it was merged into;
+    None if the views know no such record."""
+    p = s.persons
+    if conn.execute(select(p.c.person_id).where(p.c.person_id == person_id)).first():
+        return person_id
+    row = conn.execute(select(s.aliases.c.person_id).where(s.aliases.c.alias_id == person_id))
+    return row.scalar_one_or_none()
+
+
+def _records(conn: Connection, person_id: str) -> list[str]:
+    """A shown person's records: its own id, then the records merged into it."""
+    a = s.aliases
+    merged = conn.execute(
+        select(a.c.alias_id).where(a.c.person_id == person_id).order_by(a.c.alias_id)
+    )
+    return [person_id, *merged.scalars()]
+
+
 def person(conn: Connection, person_id: str) -> PersonDetail | None:
-    """Everything the views know about one person, or None."""
+    """Everything the views know about one person, or None. Asked for a record that was
+    merged into another person, it gives that person with ``redirected_from`` set."""
     row = conn.execute(select(s.persons).where(s.persons.c.person_id == person_id)).first()
+    redirected = None
     if row is None:
-        return None
-    detail = PersonDetail(person=dict(row._mapping))
+        shown = resolve(conn, person_id)
+        if shown is None:
+            return None
+        redirected, person_id = person_id, shown
+        row = conn.execute(select(s.persons).where(s.persons.c.person_id == person_id)).first()
+        if row is None:  # pragma: no cover - an alias always names a shown person
+            return None
+    records = _records(conn, person_id)
+    detail = PersonDetail(person=dict(row._mapping), records=records, redirected_from=redirected)
     detail.person["grade_reasons"] = json.loads(detail.person["grade_reasons"])
     detail.names = _rows(
         conn, select(s.names).where(s.names.c.person_id == person_id).order_by(s.names.c.claim_id)
@@ -217,12 +272,12 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
     detail.flags = _rows(
         conn, select(s.flags).where(s.flags.c.person_id == person_id).order_by(s.flags.c.n)
     )
-    ln = s.links  # listed by the testimony, or cited by a claim about the person
+    ln = s.links  # listed by the testimony, or cited by a claim about any of its records
+    concern = select(ln.c.subject).where(ln.c.person_id.in_(records))
     detail.testimonies = _rows(
         conn,
         select(s.testimonies)
-        .join(ln, ln.c.subject == s.testimonies.c.testimony_id)
-        .where(ln.c.person_id == person_id)
+        .where(s.testimonies.c.testimony_id.in_(concern))
         .order_by(s.testimonies.c.time, s.testimonies.c.testimony_id),
     )
     for t in detail.testimonies:
@@ -239,8 +294,7 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
     detail.sources = _rows(
         conn,
         select(s.sources)
-        .join(ln, ln.c.subject == s.sources.c.source_id)
-        .where(ln.c.person_id == person_id)
+        .where(s.sources.c.source_id.in_(concern))
         .order_by(s.sources.c.time, s.sources.c.source_id),
     )
     detail.rebuttals = _rows(
@@ -249,12 +303,151 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
         .where(s.rebuttals.c.person_id == person_id)
         .order_by(s.rebuttals.c.time, s.rebuttals.c.rebuttal_id),
     )
+    h, ch = s.history, s.changes
     detail.history = _rows(
         conn,
-        select(s.history).where(s.history.c.subject == person_id).order_by(s.history.c.n),
+        select(h, ch.c.subject.label("record_id"))
+        .join(ch, and_(ch.c.entry_id == h.c.entry_id, ch.c.idx == h.c.idx))
+        .where(h.c.subject == person_id)
+        .order_by(h.c.n),
     )
+    detail.decisions = _decisions_of(conn, records)
+    # A decision is part of the history of each person it concerns: who decided what,
+    # when and why, kept after a split as after a merge.
+    detail.history = sorted(
+        detail.history
+        + [
+            {
+                "subject": person_id,
+                "entry_id": d["entry_id"],
+                "idx": d["idx"],
+                "time": d["time"],
+                "op": "link.decided",
+                "reason": d["reason"],
+                "record_id": d["a"] if d["a"] in records else d["b"],
+                "decision": d["decision"],
+                "by": d["by"],
+                "pair": [d["a"], d["b"]],
+            }
+            for d in detail.decisions
+        ],
+        key=lambda item: str(item["time"]),
+    )
+    for n, item in enumerate(detail.history):
+        item["n"] = n
     code = detail.person.get("hometown_code")
     if code:
         place = conn.execute(select(s.places).where(s.places.c.place_id == code)).first()
         detail.hometown = None if place is None else dict(place._mapping)
     return detail
+
+
+# -- decisions and the review queue --------------------------------------------------
+
+
+def _decisions_of(conn: Connection, records: Sequence[str]) -> list[dict[str, Any]]:
+    d = s.decisions
+    return _rows(
+        conn,
+        select(d)
+        .where(or_(d.c.a.in_(records), d.c.b.in_(records)))
+        .order_by(d.c.time, d.c.position, d.c.entry_id, d.c.idx),
+    )
+
+
+def decisions(conn: Connection, person_id: str) -> list[dict[str, Any]]:
+    """Every decision on a pair holding one of the person's records (an alias is
+    followed), oldest first; ``current`` marks the one in force on its pair."""
+    shown = resolve(conn, person_id)
+    return [] if shown is None else _decisions_of(conn, _records(conn, shown))
+
+
+def decisions_in_force(conn: Connection) -> list[dict[str, Any]]:
+    """The decision in force on each decided pair (what the linkage model learns from):
+    ``a``, ``b``, ``decision``, ``probability``, ``model``, ``time``."""
+    d = s.decisions
+    return _rows(
+        conn,
+        select(d.c.a, d.c.b, d.c.decision, d.c.probability, d.c.model, d.c.time)
+        .where(d.c.current.is_(True))
+        .order_by(d.c.a, d.c.b),
+    )
+
+
+def link_conflicts(conn: Connection) -> list[dict[str, Any]]:
+    """Merged persons that a decision in force contradicts (a *different* decision on
+    two of their records), for review: ``person_id`` and ``detail``."""
+    f = s.flags
+    return _rows(
+        conn,
+        select(f.c.person_id, f.c.detail)
+        .where(f.c.kind == "link_conflict")
+        .order_by(f.c.person_id, f.c.n),
+    )
+
+
+@dataclass(frozen=True)
+class CandidatePair:
+    a: str
+    b: str
+    probability: float
+    outcome: str
+    model: str
+    computed: str
+    person_a: str  # the person record ``a`` is shown as now (itself, or its merge)
+    person_b: str
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    total: int
+    pairs: list[CandidatePair]
+
+
+def review_queue(
+    conn: Connection, *, outcome: str | None = "review", limit: int = 50, offset: int = 0
+) -> ReviewQueue:
+    """Candidate pairs awaiting a reviewer, most probable first: of ``outcome`` (None:
+    any), with no decision yet on the pair, both records still shown, and not already
+    one merged person."""
+    c, d = s.candidates, s.decisions
+    pa, pb = s.aliases.alias("pa"), s.aliases.alias("pb")
+    shown_a = func.coalesce(pa.c.person_id, c.c.a)
+    shown_b = func.coalesce(pb.c.person_id, c.c.b)
+    shown = select(s.persons.c.person_id)
+    conds: list[ColumnElement[bool]] = [
+        d.c.entry_id.is_(None),
+        shown_a != shown_b,
+        shown_a.in_(shown),
+        shown_b.in_(shown),
+    ]
+    if outcome is not None:
+        conds.append(c.c.outcome == outcome)
+    joined = (
+        c.outerjoin(pa, pa.c.alias_id == c.c.a)
+        .outerjoin(pb, pb.c.alias_id == c.c.b)
+        .outerjoin(d, and_(d.c.a == c.c.a, d.c.b == c.c.b))
+    )
+    total = int(conn.execute(select(func.count()).select_from(joined).where(*conds)).scalar_one())
+    rows = conn.execute(
+        select(c, shown_a.label("person_a"), shown_b.label("person_b"))
+        .select_from(joined)
+        .where(*conds)
+        .order_by(c.c.probability.desc(), c.c.a, c.c.b)
+        .limit(max(1, min(limit, MAX_PAGE)))
+        .offset(max(0, offset))
+    )
+    pairs = [
+        CandidatePair(
+            a=r.a,
+            b=r.b,
+            probability=float(r.probability),
+            outcome=r.outcome,
+            model=r.model,
+            computed=r.computed,
+            person_a=r.person_a,
+            person_b=r.person_b,
+        )
+        for r in rows
+    ]
+    return ReviewQueue(total, pairs)
