@@ -7,6 +7,7 @@ The routes are read from the app itself, so a route added without a rule fails h
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from starlette.testclient import TestClient
 from amanat.web.staff.accounts import ROLES
 from amanat.web.staff.app import ANONYMOUS, ROUTE_ROLES
 from conftest import Org
+from test_web_media import seal_media_person, video_bytes
 from web_staff import Site, csrf_of, password_of, post_form, staff_site
 
 VISITORS = (ANONYMOUS, *ROLES)
@@ -34,12 +36,14 @@ def _routes(site: Site) -> list[tuple[str, str]]:
     return out
 
 
-def _try(site: Site, visitor: str, method: str, path: str) -> tuple[bool, int]:
-    """(succeeded, status) for one visitor on one route, with valid input."""
+def _try(site: Site, visitor: str, method: str, path: str, blob: str) -> tuple[bool, int]:
+    """(succeeded, status) for one visitor on one route, with valid input (``blob``: a
+    testimony's sealed video, for the media player)."""
     client = site.client()
     if visitor != ANONYMOUS:
         assert site.sign_in(client, visitor) == 303
     url = path.replace("{person_id}", site.person_ids[0]).replace("{code}", "kk")
+    url = url.replace("{blob_id}", blob)
     if "{upload_id}" in path or path == "/api/uploads":
         response = _upload_call(client, method, path)
     elif method == "GET":
@@ -79,15 +83,16 @@ def test_every_route_has_a_rule_and_every_rule_a_route(org: Org) -> None:
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
-def test_role_route_matrix(org: Org, visitor: str) -> None:
+def test_role_route_matrix(org: Org, visitor: str, tmp_path: Path) -> None:
     """Given each route, when this visitor tries it, then it succeeds exactly when the
     table allows the visitor (pending-TOTP routes are tried by a half-signed-in session
     in test_web_auth; here no signed-in role may use them)."""
     with staff_site(org) as site:
+        _, blob = seal_media_person(site, tmp_path, video_bytes(1000))
         for method, path in _routes(site):
             allowed = ROUTE_ROLES[(method, path)]
             expected = ANONYMOUS in allowed or visitor in allowed
-            ok, status = _try(site, visitor, method, path)
+            ok, status = _try(site, visitor, method, path, blob)
             assert ok == expected, f"{visitor} {method} {path}: {status}"
 
 

@@ -13,6 +13,7 @@ first, so whatever ``amanat sync`` pulled is visible without a separate step.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from amanat.desk import safety
+from amanat.desk.media import MediaInfo, MediaShelf, OpenMedia
 from amanat.desk.reader import EntryReader
 from amanat.errors import FormatError, InputError, KeyError_, NotFound
 from amanat.records import places as gazetteer
@@ -318,3 +321,30 @@ class Desk:
         """Candidate pairs no one has decided yet, most probable first."""
         with self.engine.connect() as conn:
             return read.review_queue(conn, outcome=outcome, limit=limit, offset=offset)
+
+    # -- media, for the staff app's player ----------------------------------------------
+
+    @functools.cached_property
+    def _media(self) -> MediaShelf:
+        return MediaShelf(self.home, self.engine, self.keys.identity)
+
+    def media_info(self, blob_id: str) -> MediaInfo:
+        """A testimony's sealed file as its entry describes it (type and size)."""
+        return self._media.info(blob_id)
+
+    def open_media(self, blob_id: str) -> OpenMedia:
+        """A testimony's sealed file, checked, open for ranges decrypted in memory."""
+        return self._media.open(blob_id)
+
+    # -- mirrors: what is safe ------------------------------------------------------------
+
+    def mirror_safety(self) -> safety.SafetyReport:
+        """Each mirror and what it holds, and what is not yet on the quorum."""
+        with self.engine.connect() as conn:
+            return safety.safety_report(self.home, conn)
+
+    def search_unsafe(self, query: read.Query) -> read.SearchResult:
+        """``search``, only among persons not yet safe (on fewer mirrors than the quorum)."""
+        _, safe_below = safety.thresholds(self.home)
+        with self.engine.connect() as conn:
+            return safety.search_unsafe(conn, query, safe_below)

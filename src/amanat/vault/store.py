@@ -13,23 +13,26 @@ Layout (``docs/format/vault.md``, "Folder layout")::
       tmp/                         *.part files of writes in progress; never data
       .lock                        the writers' lock
 
-Nothing in this module decrypts or signs; it only knows names and bytes.
+Nothing in this module signs, and it decrypts only through :class:`SealedBlob`: a
+sealed blob opened for reading at any offset, whose plaintext ranges the staff app's
+media player asks for (``crypto.AgeRangeReader``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from amanat.errors import FormatError, HomeError, NotFound, UnsupportedVersion
-from amanat.vault import durable
+from amanat.vault import crypto, durable
 from amanat.vault.org import Keyring, OrgFile
 
-__all__ = ["MARKER", "LogFiles", "Vault"]
+__all__ = ["MARKER", "LogFiles", "SealedBlob", "Vault"]
 
 MARKER = b"amanat-vault 1\n"
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -99,6 +102,64 @@ class LogFiles:
             os.close(fd)
 
 
+class SealedBlob:
+    """One sealed blob (an age file under ``blobs/``) open for reading at any offset.
+
+    ``plaintext`` gives random access to what it seals (the chunks covering a range are
+    decrypted in memory, nothing is written); ``ciphertext_ok`` hashes the whole file
+    against its name, which a range read alone does not do. ``stamp`` (inode, size,
+    modification time) lets a caller remember that check for an unchanged file."""
+
+    def __init__(self, path: Path, blob_id: str) -> None:
+        self.blob_id = blob_id
+        try:
+            self._fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise NotFound(f"The sealed file {blob_id[:12]} is not in this vault.") from None
+        info = os.fstat(self._fd)
+        self.size: int = info.st_size
+        self.stamp: tuple[int, int, int] = (info.st_ino, info.st_size, info.st_mtime_ns)
+
+    def read_at(self, offset: int, n: int) -> bytes:
+        """Up to ``n`` bytes from ``offset`` (fewer only at the end of the file)."""
+        parts = []
+        while n > 0:
+            data = os.pread(self._fd, n, offset)
+            if not data:
+                break
+            parts.append(data)
+            offset += len(data)
+            n -= len(data)
+        return b"".join(parts)
+
+    def ciphertext_ok(self) -> bool:
+        """True when the file's SHA-256 is its name (read once, 1 MiB at a time)."""
+        digest = hashlib.sha256()
+        offset = 0
+        while data := os.pread(self._fd, 1 << 20, offset):
+            digest.update(data)
+            offset += len(data)
+        return digest.hexdigest() == self.blob_id
+
+    def plaintext(
+        self, identities: Sequence[str], *, header: bytes | None = None
+    ) -> crypto.AgeRangeReader:
+        """Random access to the sealed plaintext (``header``: a restored desk's
+        rewrapped header for this blob, see ``opening.rekey_path``)."""
+        return crypto.AgeRangeReader(self.read_at, self.size, identities, header=header)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> SealedBlob:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class Vault:
     """A vault folder. The constructor refuses a relative path or a folder that is not a
     vault; :meth:`create` makes a new one."""
@@ -164,6 +225,10 @@ class Vault:
                 for f in sorted(sub.iterdir()):
                     if HEX64.match(f.name) and f.name[:2] == sub.name:
                         yield f.name
+
+    def open_blob(self, blob_id: str) -> SealedBlob:
+        """A sealed blob, open for random reading; ``NotFound`` when it is not here."""
+        return SealedBlob(self.object_path("blobs", blob_id), blob_id)
 
     def find_entry(self, prefix: str) -> str:
         """The full id of the entry whose id starts with ``prefix`` (at least 8 hex digits)."""

@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from amanat.desk import Desk, Station
 from amanat.errors import AmanatError
 from amanat.settings import Settings
-from amanat.web.staff import api, intake, pages
+from amanat.web.staff import api, intake, media, pages
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
 from amanat.web.staff.sessions import Session, SessionStore
@@ -72,6 +72,7 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     ("GET", "/persons"): READERS,
     ("POST", "/persons"): READERS,  # the filter form: keeps a typed name out of the address
     ("GET", "/persons/{person_id}"): READERS,
+    ("GET", "/media/{blob_id}"): READERS,  # a testimony's file, decrypted as it is played
     ("GET", "/api/persons"): READERS,
     ("GET", "/api/persons/{person_id}"): READERS,
     ("GET", "/api/openapi.json"): EVERYONE_IN,
@@ -94,6 +95,7 @@ DESK_ONLY: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/persons"),
         ("POST", "/persons"),
         ("GET", "/persons/{person_id}"),
+        ("GET", "/media/{blob_id}"),
         ("GET", "/api/persons"),
         ("GET", "/api/persons/{person_id}"),
         ("GET", "/api/openapi.json"),
@@ -111,6 +113,7 @@ _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("GET", "/persons", pages.persons),
     ("POST", "/persons", pages.search_persons),
     ("GET", "/persons/{person_id}", pages.person),
+    ("GET", "/media/{blob_id}", media.media),
     ("GET", "/api/persons", api.api_persons),
     ("GET", "/api/persons/{person_id}", api.api_person),
     ("GET", "/api/openapi.json", api.api_openapi),

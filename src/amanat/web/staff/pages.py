@@ -16,11 +16,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from amanat.errors import UsageError
+from amanat.desk import Desk
+from amanat.errors import AmanatError, UsageError
 from amanat.records.changes import STATUSES
-from amanat.views.read import Query
+from amanat.views.read import PersonDetail, Query
 from amanat.web.staff import i18n
 from amanat.web.staff.accounts import LoginStep
+from amanat.web.staff.media import kind_of
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import COOKIE, StaffState, staff
 
@@ -242,13 +244,31 @@ async def persons(request: Request) -> Response:
     )
 
 
+def media_of(desk: Desk, detail: PersonDetail) -> dict[str, dict[str, Any] | None]:
+    """Each testimony file's kind (video, audio, image), type and size, for the player;
+    None for a file the desk cannot describe (not here, damaged)."""
+    out: dict[str, dict[str, Any] | None] = {}
+    for t in detail.testimonies:
+        for blob in t.get("media", []):
+            try:
+                info = desk.media_info(blob)
+            except AmanatError:
+                out[blob] = None
+                continue
+            kind = kind_of(info.media_type)
+            out[blob] = {"kind": kind, "media_type": info.media_type, "size": info.size}
+    return out
+
+
 async def person(request: Request) -> Response:
     state = staff(request)
     session: Session = request.state.session
     person_id = str(request.path_params["person_id"])[:80]
-    detail = await run_in_threadpool(state.reader().person, person_id)
+    desk = state.reader()
+    detail = await run_in_threadpool(desk.person, person_id)
     state.audit.record("person.view", account=session.account, role=session.role, target=person_id)
-    return state.render(request, "person.html", p=detail)
+    media = await run_in_threadpool(media_of, desk, detail) if detail.testimonies else {}
+    return state.render(request, "person.html", p=detail, media=media)
 
 
 async def set_language(request: Request) -> Response:
