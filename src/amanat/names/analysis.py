@@ -1,0 +1,377 @@
+"""Names across scripts: analysis, comparison keys, query keys and similarity.
+
+``analyse`` splits a name into words, reads each word in its own script into canonical
+ASCII Latin (several readings where the script is ambiguous: Chinese characters, Arabic
+letters shared by Uyghur and Kazakh), joins a patronymic written apart (Nurlan uly),
+and gives each word a role. ``name_keys`` turns the readings into the keys the views
+store and linkage blocks on; ``query_keys`` does the same for a search box entry;
+``name_similarity`` compares two names. All are pure and cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.distance import JaroWinkler
+
+from amanat.names.chinese import han_pinyin, han_word_readings, looks_like_han_name
+from amanat.names.phonetic import phonetic_key
+from amanat.names.scripts import clean, detect_script, split_words
+from amanat.names.tables import read_table
+from amanat.names.transliterate import (
+    arabic_language,
+    cyrillic_language,
+    cyrillic_word,
+    kazakh_arabic_word,
+    latin_alphabet,
+    latin_language,
+    latin_word,
+    tidy,
+    uyghur_arabic_word,
+)
+
+__all__ = [
+    "KINDS",
+    "MAX_FORMS",
+    "NameAnalysis",
+    "NameKey",
+    "NameToken",
+    "analyse",
+    "name_keys",
+    "name_similarity",
+    "query_keys",
+]
+
+MAX_FORMS = 8
+MAX_WORDS = 16  # a longer "name" is text pasted by mistake; the rest is not read
+MAX_WORD = 64  # characters read of one word
+KINDS = ("full", "sorted", "core", "token", "phonetic", "ptoken", "pcore")
+ROLES = ("given", "surname", "patronymic", "particle", "unknown")
+
+
+@dataclass(frozen=True)
+class NameToken:
+    """One word of a name: as written, in canonical Latin, its role, its phonetic key."""
+
+    text: str
+    latin: str
+    role: str
+    phonetic: str
+
+
+@dataclass(frozen=True)
+class NameAnalysis:
+    """A name read: its script, a language guess, its words, and its Latin forms."""
+
+    text: str
+    script: str
+    language_guess: str | None
+    tokens: tuple[NameToken, ...]
+    forms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NameKey:
+    """A comparison key: ``kind`` (one of KINDS) and the key itself."""
+
+    kind: str
+    key: str
+
+
+# ---- affixes ----------------------------------------------------------------------------------
+
+_SON: dict[str, str] = {}
+_DAUGHTER: dict[str, str] = {}
+_WORDS: dict[str, str] = {}  # a patronymic word written apart -> the suffix to attach
+_SURNAME: list[str] = []
+_PARTICLES: set[str] = set()
+_HONORIFICS: list[str] = []
+for _row in read_table("affixes.tsv"):
+    kind, form, to = _row["kind"], _row["form"], _row["to"]
+    if kind in ("son", "daughter"):
+        (_SON if kind == "son" else _DAUGHTER)[form] = to
+        _WORDS[form] = to
+    elif kind in ("son-word", "daughter-word"):
+        _WORDS[form] = to
+        (_SON if kind == "son-word" else _DAUGHTER)[form] = to
+    elif kind == "surname":
+        _SURNAME.append(form)
+    elif kind == "particle":
+        _PARTICLES.add(form)
+    elif kind == "honorific":
+        _HONORIFICS.append(form)
+_ATTACHED = {k: v for k, v in {**_SON, **_DAUGHTER}.items() if k not in ("ogli", "ugli", "oglu")}
+_PATRONYMIC_RE = re.compile(
+    "^(?P<stem>[a-z]{3,}?)(?P<suffix>" + "|".join(sorted(_ATTACHED, key=len, reverse=True)) + ")$"
+)
+_SURNAME_RE = re.compile("^[a-z]{3,}(" + "|".join(sorted(_SURNAME, key=len, reverse=True)) + ")$")
+_HONORIFIC_RE = re.compile(
+    "^(?P<stem>[a-z]{3,}?)(" + "|".join(sorted(_HONORIFICS, key=len, reverse=True)) + ")$"
+)
+_SON_SUFFIXES = frozenset(_SON.values())
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
+    latin: str
+    role: str
+    phonetic: str
+    stem: str  # for the core key: the word without an honorific suffix
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _patronymic(latin: str) -> tuple[str, str] | None:
+    """(normalised word, phonetic key) when ``latin`` is a patronymic, else None."""
+    match = _PATRONYMIC_RE.match(latin)
+    if match is None:
+        return None
+    stem, suffix = match.group("stem"), _ATTACHED[match.group("suffix")]
+    mark = "s" if suffix in _SON_SUFFIXES else "d"
+    return stem + suffix, f"{phonetic_key(stem)}-{mark}"
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _word(text: str, latin: str) -> _Word:
+    """The role a word has on its own (patronymic, particle, surname) and its keys."""
+    patronymic = _patronymic(latin)
+    if patronymic is not None:
+        return _Word(text, patronymic[0], "patronymic", patronymic[1], patronymic[0])
+    if latin in _PARTICLES:
+        return _Word(text, latin, "particle", phonetic_key(latin), latin)
+    role = "surname" if _SURNAME_RE.match(latin) else ""
+    honorific = _HONORIFIC_RE.match(latin)
+    stem = honorific.group("stem") if honorific else latin
+    return _Word(text, latin, role, phonetic_key(latin), stem)
+
+
+# ---- reading words ------------------------------------------------------------------------------
+
+
+def _readings(word: str, script: str, language: str | None, alphabet: str) -> tuple[str, ...]:
+    """Canonical Latin readings of one word in ``script``, most likely first."""
+    if script == "Latn":
+        return (latin_word(word, alphabet),)
+    if script == "Cyrl":
+        return (cyrillic_word(word, language == "ug"),)
+    if script == "Arab":
+        if language == "kk":
+            return (kazakh_arabic_word(word),)
+        if language == "ug":
+            return (uyghur_arabic_word(word),)
+        return tuple(dict.fromkeys((uyghur_arabic_word(word), kazakh_arabic_word(word))))
+    if script == "Hani":
+        return han_word_readings(word)
+    return (tidy(word),)
+
+
+def _language(text: str, script: str, alphabet: str) -> str | None:
+    if script == "Cyrl":
+        return cyrillic_language(text)
+    if script == "Latn":
+        return latin_language(text, alphabet)
+    if script == "Arab":
+        return arabic_language(text)
+    if script == "Hani":
+        return "zh"
+    return None
+
+
+def _assign_roles(words: list[_Word], *, dotted: bool) -> list[_Word]:
+    """Give the words without a role of their own one by position (docs/format/names.md)."""
+    open_ = [i for i, w in enumerate(words) if not w.role]
+    roles = dict.fromkeys(open_, "given")
+    patronymics = [i for i, w in enumerate(words) if w.role == "patronymic"]
+    has_surname = any(w.role == "surname" for w in words)
+    if len(open_) == 1 and not patronymics and not has_surname and len(words) == 1:
+        roles[open_[0]] = "unknown"
+    elif not has_surname and len(open_) >= 2:
+        if patronymics and patronymics[-1] == len(words) - 1 and len(open_) == 2 and not dotted:
+            roles[open_[0]] = (
+                "surname"  # Russian and Kazakh official order: Bilash Serikjan Nurlanuly
+            )
+        else:
+            roles[open_[-1]] = "surname"
+            for i in open_[1:-1]:
+                roles[i] = "given" if dotted else "unknown"
+    return [
+        _Word(w.text, w.latin, roles[i], w.phonetic, w.stem) if i in roles else w
+        for i, w in enumerate(words)
+    ]
+
+
+def _join_patronymic_words(
+    words: list[tuple[str, tuple[str, ...]]],
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Nurlan uly → Nurlanuly: a patronymic word written apart joins the word before."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for text, readings in words:
+        suffix = _WORDS.get(readings[0])
+        if suffix is not None and out:
+            before_text, before = out[-1]
+            out[-1] = (f"{before_text} {text}", tuple(r + suffix for r in before))
+        else:
+            out.append((text, readings))
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _analyse(
+    text: str, script: str | None, language: str | None
+) -> tuple[NameAnalysis, tuple[tuple[_Word, ...], ...]]:
+    cleaned = clean(text)
+    raw_words, dotted = split_words(cleaned)
+    raw_words = [w[:MAX_WORD] for w in raw_words[:MAX_WORDS]]
+    main = script or detect_script(" ".join(raw_words))
+    latin_text = " ".join(w for w in raw_words if detect_script(w) == "Latn")
+    alphabet = latin_alphabet(latin_text)
+    guess = language or _language(cleaned, main, alphabet)
+
+    han_name = (
+        main == "Hani" and len(raw_words) == 1 and not dotted and looks_like_han_name(raw_words[0])
+    )
+    words: list[tuple[str, tuple[str, ...]]] = []
+    for raw in raw_words:
+        word_script = script or detect_script(raw)
+        if word_script == "Zyyy":
+            continue
+        word_language = language or (
+            guess if word_script == main else _language(raw, word_script, alphabet)
+        )
+        readings = tuple(r for r in _readings(raw, word_script, word_language, alphabet) if r)
+        if readings:
+            words.append((raw, readings))
+    words = _join_patronymic_words(words)
+
+    forms: list[tuple[_Word, ...]] = []
+    if han_name:
+        raw = raw_words[0]
+        surname, given = tidy(han_pinyin(raw[0])), tidy(han_pinyin(raw[1:]))
+        forms.append(
+            (
+                _Word(raw[0], surname, "surname", phonetic_key(surname), surname),
+                _Word(raw[1:], given, "given", phonetic_key(given), given),
+            )
+        )
+    primary = [readings[0] for _, readings in words]
+    variants = [primary] + [
+        [*primary[:i], alternative, *primary[i + 1 :]]
+        for i, (_, readings) in enumerate(words)
+        for alternative in readings[1:]
+    ]
+    for variant in itertools.islice(variants, MAX_FORMS - len(forms)):
+        plain = [_word(text, latin) for (text, _), latin in zip(words, variant, strict=True)]
+        forms.append(tuple(_assign_roles(plain, dotted=dotted and main == "Hani")))
+    if not forms or not forms[0]:
+        forms = [()]
+    first = forms[0]
+    analysis = NameAnalysis(
+        text=text,
+        script=main,
+        language_guess=guess,
+        tokens=tuple(NameToken(w.text, w.latin, w.role, w.phonetic) for w in first),
+        forms=tuple(dict.fromkeys(" ".join(w.latin for w in form) for form in forms if form)),
+    )
+    return analysis, tuple(forms)
+
+
+def analyse(text: str, *, script: str | None = None, language: str | None = None) -> NameAnalysis:
+    """Read a name written in any script (see the module docstring). Never raises."""
+    return _analyse(text, script, language)[0]
+
+
+# ---- keys ------------------------------------------------------------------------------------
+
+
+def _form_keys(form: tuple[_Word, ...]) -> list[NameKey]:
+    keys: list[NameKey] = []
+    if not form:
+        return keys
+    latins = [w.latin for w in form]
+    keys.append(NameKey("full", " ".join(latins)))
+    keys.append(NameKey("sorted", " ".join(sorted(latins))))
+    core = sorted(w.stem for w in form if w.role not in ("patronymic", "particle"))
+    if core:
+        keys.append(NameKey("core", " ".join(core)))
+    keys.extend(NameKey("token", latin) for latin in latins if len(latin) >= 2)
+    phonetic = sorted(w.phonetic for w in form if w.role != "particle" and w.phonetic)
+    if phonetic:
+        keys.append(NameKey("phonetic", " ".join(phonetic)))
+    keys.extend(
+        NameKey("ptoken", w.phonetic) for w in form if w.role != "particle" and len(w.phonetic) >= 2
+    )
+    pcore = sorted(phonetic_key(w.stem) for w in form if w.role not in ("patronymic", "particle"))
+    if any(pcore):
+        keys.append(NameKey("pcore", " ".join(p for p in pcore if p)))
+    return keys
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def name_keys(
+    text: str, *, script: str | None = None, language: str | None = None
+) -> tuple[NameKey, ...]:
+    """The comparison keys of a name over all its forms, deduplicated, in a stable order."""
+    forms = _analyse(text, script, language)[1]
+    return tuple(dict.fromkeys(k for form in forms for k in _form_keys(form)))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def query_keys(typed: str) -> tuple[NameKey, ...]:
+    """Keys for a search box entry: one word gives its "token" and "ptoken" keys (over all
+    its readings); several words give every kind, as ``name_keys``."""
+    if len(analyse(typed).tokens) <= 1:
+        return tuple(k for k in name_keys(typed) if k.kind in ("token", "ptoken"))
+    return name_keys(typed)
+
+
+# ---- similarity ------------------------------------------------------------------------------
+
+
+def _token_similarity(a: _Word, b: _Word) -> float:
+    spelled = JaroWinkler.normalized_similarity(a.latin, b.latin)
+    if a.phonetic and a.phonetic == b.phonetic:
+        return max(spelled, 0.93)
+    return max(spelled, 0.85 * JaroWinkler.normalized_similarity(a.phonetic, b.phonetic))
+
+
+def _form_similarity(a: tuple[_Word, ...], b: tuple[_Word, ...]) -> float:
+    left = [w for w in a if w.role != "particle"] or list(a)
+    right = [w for w in b if w.role != "particle"] or list(b)
+    if not left or not right:
+        return 0.0
+    pairs = sorted(
+        ((_token_similarity(x, y), i, j) for i, x in enumerate(left) for j, y in enumerate(right)),
+        reverse=True,
+    )
+    used_left: set[int] = set()
+    used_right: set[int] = set()
+    total = 0.0
+    for score, i, j in pairs:
+        if i not in used_left and j not in used_right:
+            used_left.add(i)
+            used_right.add(j)
+            total += score
+    small, large = sorted((len(left), len(right)))
+    return total / small * (0.8 + 0.2 * small / large)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def name_similarity(a: str, b: str) -> float:
+    """0..1: how alike two names are, the best over their forms, whatever the word order.
+
+    Words are paired greedily by Jaro-Winkler similarity of their canonical Latin (a
+    shared phonetic key counts as at least 0.93); unpaired words (a patronymic one list
+    adds) lower the score by up to a fifth.
+    """
+    forms_a = _analyse(a, None, None)[1]
+    forms_b = _analyse(b, None, None)[1]
+    best = 0.0
+    for x in forms_a:
+        for y in forms_b:
+            best = max(best, _form_similarity(x, y))
+            if best >= 1.0:
+                return 1.0
+    return round(min(best, 1.0), 6)

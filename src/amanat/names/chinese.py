@@ -1,0 +1,128 @@
+"""Uyghur and Kazakh names written in Chinese characters, read back as Turkic Latin.
+
+Chinese officials transcribe a Turkic name syllable by syllable with a conventional set
+of characters (赛力克江 for Serikjan, 买买提 for Memet, 古丽 for Gül). Reading them back
+needs those conventions, not plain pinyin: the characters and groups of characters in
+``data/zh_chars.tsv`` carry the readings (with a position: 克 is k at a word's end), and
+any other character goes through ``pypinyin`` and the syllable rules of
+``data/zh_pinyin.tsv``. Both tables mark their judgement calls and cite their sources
+in ``data/SOURCES.md``.
+
+A short name that starts with a common Han surname (马明华, a Hui name) is read the
+Chinese way first (surname, given name), with the Turkic reading as a second form.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
+
+from amanat.names.tables import read_table
+from amanat.names.transliterate import tidy
+
+__all__ = ["HAN_SURNAMES", "han_pinyin", "han_word_readings", "looks_like_han_name"]
+
+MAX_READINGS = 6
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    pinyin: str
+    reading: str
+    first: str
+    last: str
+    alternatives: tuple[str, ...]
+
+
+_CHUNKS: dict[str, _Chunk] = {}
+for _row in read_table("zh_chars.tsv"):
+    _CHUNKS[_row["hanzi"]] = _Chunk(
+        _row["pinyin"],
+        _row["reading"],
+        _row["first"] or _row["reading"],
+        _row["last"] or _row["reading"],
+        tuple(a for a in _row["alternatives"].split("|") if a),
+    )
+_LONGEST = max(len(k) for k in _CHUNKS)
+
+_RULES: dict[str, dict[str, str]] = {
+    k: {} for k in ("initial", "final", "final-palatal", "zero", "last")
+}
+for _row in read_table("zh_pinyin.tsv"):
+    _RULES[_row["kind"]][_row["pinyin"]] = _row["reading"]
+_INITIALS = sorted(_RULES["initial"], key=len, reverse=True)
+
+# Common Han surnames (Han and Hui). Characters that often open a Turkic transcription
+# (叶 苏 夏 白 哈 沙 海 穆 米 达 铁 艾 阿 古 吐 努 玉 江) are left out on purpose.
+HAN_SURNAMES = frozenset(
+    "马王李张刘陈杨黄赵吴周徐孙朱胡郭何高林罗郑梁谢宋唐韩冯于董萧程曹袁邓许傅沈曾彭吕卢蒋蔡贾"
+    "丁魏薛阎余潘杜戴钟汪田任姜范方石姚谭廖邹熊陆郝孔崔康毛邱秦史顾侯邵孟龙万段雷钱汤尹黎易常"
+    "武乔贺赖龚文"
+)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _syllable(char: str) -> str:
+    syllables = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
+    return syllables[0] if syllables else ""
+
+
+def _read_syllable(syllable: str, *, last: bool) -> str:
+    if last and syllable in _RULES["last"]:
+        return _RULES["last"][syllable]
+    if syllable in _RULES["zero"]:
+        return _RULES["zero"][syllable]
+    for initial in _INITIALS:
+        if syllable.startswith(initial):
+            rest = syllable[len(initial) :]
+            finals = _RULES["final-palatal"] if initial in "jqx" else _RULES["final"]
+            return _RULES["initial"][initial] + finals.get(rest, _RULES["final"].get(rest, rest))
+    return _RULES["final"].get(syllable, syllable)
+
+
+def han_pinyin(word: str) -> str:
+    """Plain toneless pinyin of a word, syllables run together (赛力克江 → sailikejiang)."""
+    return "".join(_CHUNKS[c].pinyin if c in _CHUNKS else _syllable(c) for c in word)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def han_word_readings(word: str) -> tuple[str, ...]:
+    """Turkic Latin readings of one Chinese word, most likely first (at most MAX_READINGS).
+
+    The first reading takes each group's primary reading; the next ones change one group
+    to one of its alternatives, in order; the last is plain pinyin.
+    """
+    options: list[tuple[str, ...]] = []
+    index = 0
+    while index < len(word):
+        for size in range(min(_LONGEST, len(word) - index), 0, -1):
+            piece = word[index : index + size]
+            chunk = _CHUNKS.get(piece)
+            if chunk is None and size > 1:
+                continue
+            first = index == 0
+            last = index + size == len(word)
+            if chunk is not None:
+                chosen = chunk.first if first else chunk.last if last else chunk.reading
+                options.append((chosen, *(a for a in chunk.alternatives if a != chosen)))
+            else:
+                syllable = _syllable(piece)
+                options.append((_read_syllable(syllable, last=last and not first),))
+            index += size
+            break
+    primary = [choice[0] for choice in options]
+    readings = [tidy("".join(primary))]
+    for position, choice in enumerate(options):
+        for alternative in choice[1:]:
+            variant = [*primary[:position], alternative, *primary[position + 1 :]]
+            readings.append(tidy("".join(variant)))
+    readings.append(tidy(han_pinyin(word)))
+    unique = [r for r in dict.fromkeys(readings) if r]
+    return tuple(unique[: MAX_READINGS - 1] + unique[-1:] if len(unique) > MAX_READINGS else unique)
+
+
+def looks_like_han_name(text: str) -> bool:
+    """Two to four characters, no separator, opening with a common Han surname."""
+    return 2 <= len(text) <= 4 and text[0] in HAN_SURNAMES

@@ -1,0 +1,66 @@
+"""The phonetic key: a consonant skeleton for Turkic names across scripts.
+
+A key keeps the class of a name's first vowel (a, i or u) and its consonants, merged
+where scripts and languages disagree (data/phonetic.tsv, each merge marked as a
+judgement): Серікжан, Serikzhan, Serikžan, سېرىكجان and 赛力克江 (read sai-li-ke-jiang)
+all give ``slkjn``. Dropping the vowels after the first is what makes Chinese
+transcriptions comparable: Chinese adds a vowel after a final consonant (克 ke for k) and
+writes vowels by the character's sound, not the name's (买买提 maimaiti for Memet).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from amanat.names.tables import read_table
+
+__all__ = ["phonetic_key"]
+
+_LETTERS: dict[str, str] = {}
+_VOWELS: dict[str, str] = {}
+_FINAL: dict[str, str] = {}
+for _row in read_table("phonetic.tsv"):
+    {"letters": _LETTERS, "vowel": _VOWELS, "final": _FINAL}[_row["kind"]][_row["from"]] = _row[
+        "to"
+    ]
+_UNITS = re.compile(
+    "|".join(re.escape(k) for k in sorted([*_LETTERS, *_VOWELS], key=len, reverse=True))
+)
+_VOWEL_LETTERS = frozenset("aeiouy")
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def phonetic_key(latin: str) -> str:
+    """The phonetic key of one canonical-Latin word ("" for a word with no letters)."""
+    word = latin[1:] if latin.startswith("ye") else latin
+    units = _UNITS.findall(word)
+    # Which units are vowels: y is a consonant before a vowel; i and u are consonants
+    # (y, w) before a vowel when they start the word or follow a vowel (Iusup, Uali,
+    # Aliia), and i before a vowel after a consonant too (Maria = Mariya).
+    kinds: list[str] = []
+    for index, unit in enumerate(units):
+        following = units[index + 1] if index + 1 < len(units) else ""
+        before_vowel = following in _VOWEL_LETTERS and following != "y"
+        if unit in ("y", "i"):
+            kinds.append("y" if before_vowel else "V")
+        elif unit == "u":
+            after_vowel = index == 0 or kinds[-1] == "V"
+            kinds.append("w" if before_vowel and after_vowel else "V")
+        elif unit in _VOWELS:
+            kinds.append("V")
+        else:
+            kinds.append(_LETTERS[unit])
+    out: list[str] = []
+    if kinds and kinds[0] == "V":
+        out.append(_VOWELS[units[0]])
+    previous = ""
+    for index, kind in enumerate(kinds):
+        # a y glide inside a word is left out: Aliya = Aliia = Ali-ya, Jamilya = Jamila,
+        # Zhiyenbek = Zhienbek, 热依拉 re-yi-la = Reyla; a leading y stays (Yusup)
+        if kind != "V" and kind != previous and (kind != "y" or index == 0):
+            out.append(kind)
+        previous = kind
+    if len(out) > 1 or (out and kinds[0] != "V"):
+        out[-1] = _FINAL.get(out[-1], out[-1])
+    return "".join(out)

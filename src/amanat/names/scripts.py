@@ -1,0 +1,119 @@
+"""Which script a name is written in, and the clean-up every name gets first.
+
+``detect_script`` returns the same ISO 15924 codes as ``records.changes.detect_script``
+(Latn, Cyrl, Arab, Hani, Zyyy) but reads more of Unicode: Latin Extended-B, IPA and
+Latin Extended-C letters (Uyghur Yengi Yeziq ə, ⱨ), Arabic Extended-A and presentation
+forms, Cyrillic Extended, CJK extensions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["clean", "detect_script", "script_of", "split_words"]
+
+_RANGES: tuple[tuple[int, int, str], ...] = (
+    (0x0041, 0x024F, "Latn"),
+    (0x0250, 0x02AF, "Latn"),
+    (0x1E00, 0x1EFF, "Latn"),
+    (0x2C60, 0x2C7F, "Latn"),
+    (0xA720, 0xA7FF, "Latn"),
+    (0xFF21, 0xFF5A, "Latn"),
+    (0x0400, 0x052F, "Cyrl"),
+    (0x1C80, 0x1C8F, "Cyrl"),
+    (0x2DE0, 0x2DFF, "Cyrl"),
+    (0xA640, 0xA69F, "Cyrl"),
+    (0x0600, 0x06FF, "Arab"),
+    (0x0750, 0x077F, "Arab"),
+    (0x08A0, 0x08FF, "Arab"),
+    (0xFB50, 0xFDFF, "Arab"),
+    (0xFE70, 0xFEFF, "Arab"),
+    (0x2E80, 0x2FDF, "Hani"),
+    (0x3005, 0x3007, "Hani"),
+    (0x3021, 0x3029, "Hani"),
+    (0x3400, 0x4DBF, "Hani"),
+    (0x4E00, 0x9FFF, "Hani"),
+    (0xF900, 0xFAFF, "Hani"),
+    (0x20000, 0x323AF, "Hani"),
+)
+_ORDER = ("Latn", "Cyrl", "Arab", "Hani")
+
+
+def script_of(char: str) -> str | None:
+    """The script of one letter, or None for anything that is not a letter we read."""
+    code = ord(char)
+    for low, high, script in _RANGES:
+        if low <= code <= high:
+            return script
+    return None
+
+
+def detect_script(text: str) -> str:
+    """The ISO 15924 code of the script most letters of ``text`` are in; ``Zyyy`` if none.
+
+    Ties go to the first of Latn, Cyrl, Arab, Hani. Marks, digits, punctuation and
+    format characters are not counted.
+    """
+    counts = dict.fromkeys(_ORDER, 0)
+    for char in text:
+        if char.isalpha():
+            script = script_of(char)
+            if script is not None:
+                counts[script] += 1
+    best = max(_ORDER, key=lambda s: counts[s])
+    return best if counts[best] else "Zyyy"
+
+
+# Format and control characters (bidi overrides and isolates, zero-width joiners, soft
+# hyphen, BOM), Arabic tatweel and harakat: none changes which name is written.
+_INVISIBLE = re.compile(
+    "[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u0640\u064b-\u065f\u0670\u06d6-\u06ed"
+    "\u115f\u1160\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]"
+)
+# Word separators: space, punctuation, and the dots that separate the parts of a
+# transcribed name in Chinese (· U+00B7, • U+2022, ‧ U+2027, ・ U+30FB, ∙ U+2219, ⋅ U+22C5,
+# ᐧ U+1427, ． U+FF0E, 。 U+3002) and the full stop.
+_NAME_DOTS = "\u00b7\u2022\u2027\u30fb\u2219\u22c5\u1427\uff0e\u3002\uff65."
+_APOSTROPHES = re.compile("[\u2019\u02bc\u02bb\u2018`\u00b4\u02b9\u2032\uff07]")
+_HYPHENS = re.compile("[\u2010-\u2015\u2212\ufe63\uff0d\u00ad]")
+
+
+def clean(text: str) -> str:
+    """``text`` with invisible characters removed and apostrophes and hyphens unified.
+
+    Arabic presentation forms (U+FB50-U+FEFF) are folded to their letters; other
+    compatibility characters (ٵ ٶ ٷ ٸ among them) are kept as written.
+    """
+    out = []
+    for char in _INVISIBLE.sub("", text):
+        code = ord(char)
+        if 0xFB50 <= code <= 0xFEFF or 0xFF01 <= code <= 0xFF5E:
+            out.append(unicodedata.normalize("NFKC", char))
+        else:
+            out.append(char)
+    folded = _HYPHENS.sub("-", _APOSTROPHES.sub("'", "".join(out)))
+    return unicodedata.normalize("NFC", folded)
+
+
+def split_words(text: str) -> tuple[list[str], bool]:
+    """The words of a cleaned name, and whether a name dot separated any of them.
+
+    Letters, marks, apostrophes and hyphens make up words; hyphens stay inside a word
+    (the caller joins or splits them); anything else separates.
+    """
+    words: list[str] = []
+    current: list[str] = []
+    dotted = False
+    for char in text:
+        if char.isalpha() or char in "'-" or unicodedata.category(char).startswith("M"):
+            current.append(char)
+            continue
+        if char in _NAME_DOTS and current:
+            dotted = True
+        if current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words, dotted
