@@ -1,44 +1,388 @@
-"""Names across scripts (issue 6): the required examples of docs/format/names.md."""
+"""Names across scripts (issue 6, part 1): the rules, by example, in every script.
+
+Each example says what a volunteer would meet in real lists: a wife writing in Kazakh
+Cyrillic, a cousin in one of three Kazakh Latin alphabets, an official notice in
+Chinese characters, a Uyghur list in Arabic script. The keys are those the views store
+and linkage blocks on (docs/format/names.md).
+"""
 
 from __future__ import annotations
 
-from amanat.names import NameKey, analyse, detect_script, name_keys
+import pytest
 
-SERIKJAN = [
+from amanat.names import (
+    KINDS,
+    TABLE_VERSION,
+    NameKey,
+    analyse,
+    detect_script,
+    name_keys,
+    name_similarity,
+    query_keys,
+)
+
+SERIKJAN_BILASH = [
     "Серікжан Білаш",  # Kazakh Cyrillic
-    "Serikjan Bilash",  # English style
+    "Serikjan Bilash",  # English style; also the 2017 and 2018 Kazakh Latin spelling
+    "Serikjan Bilas'",  # 2017 Kazakh Latin (apostrophes): ш = s'
     "Serikzhan Bilash",  # Russian-English style
-    "Serikžan Bılaş",  # ISO 9 ž with 2021 ş and ı
+    "Serikžan Bılaş",  # ISO 9 ž, 2021 Kazakh Latin ı (і) and ş (ш)
     "Серикжан Билаш",  # Russian-style Cyrillic
-    "赛力克江·别拉什",  # Chinese with the middle dot
+    "БІЛАШ Серікжан",  # surname first, in capitals, as on a Kazakh document
+    "赛力克江·别拉什",  # Chinese, given name·father's name with the middle dot
+    "Sailikejiang Bielashi",  # the Chinese notice's pinyin
     "سېرىكجان بىلاش",  # Uyghur Arabic script
-    "سەرىكجان بىلاش",  # Xinjiang Kazakh Arabic script
+    "سەرىكجان بىلاش",  # Arabic-script Kazakh as written in Xinjiang
 ]
 
 
-def _kind(text: str, kind: str) -> set[str]:
+def kinds(text: str, kind: str) -> set[str]:
     return {k.key for k in name_keys(text) if k.kind == kind}
 
 
-def test_every_spelling_of_serikjan_bilash_shares_keys() -> None:
-    """Given one man's name in eight spellings, when keyed, then all share a phonetic key
-    and the given name's ptoken key."""
-    for text in SERIKJAN:
-        assert "blx slkjn" in _kind(text, "phonetic"), text
-        assert "slkjn" in _kind(text, "ptoken"), text
+def shares(a: str, b: str, kind: str) -> bool:
+    return bool(kinds(a, kind) & kinds(b, kind))
 
 
-def test_unrelated_names_do_not_share_sorted_or_phonetic_keys() -> None:
+# ---- the required examples ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", SERIKJAN_BILASH)
+def test_every_spelling_of_one_man_shares_phonetic_and_given_name_keys(text: str) -> None:
+    """Given Серікжан Білаш written in eleven ways, when each is keyed, then each has the
+    phonetic key of the whole name and the given name's ptoken key."""
+    assert "blx slkjn" in kinds(text, "phonetic")
+    assert "slkjn" in kinds(text, "ptoken")
+
+
+@pytest.mark.parametrize("text", SERIKJAN_BILASH)
+def test_every_spelling_shares_a_token_or_ptoken_key_with_the_kazakh_cyrillic(text: str) -> None:
+    base = "Серікжан Білаш"
+    assert shares(text, base, "token") or shares(text, base, "ptoken")
+
+
+def test_latin_and_cyrillic_spellings_share_the_exact_keys() -> None:
+    """Given the Cyrillic, English, Russian-English, 2017 and 2021 Latin spellings, then
+    their canonical Latin is the same, so even the exact "sorted" keys meet."""
+    for text in SERIKJAN_BILASH[:7]:
+        assert "bilash serikjan" in kinds(text, "sorted"), text
+
+
+def test_unrelated_names_share_no_sorted_or_phonetic_key() -> None:
     a, b = "Ерлан Серікұлы", "Серікжан Білаш"
-    for kind in ("sorted", "phonetic"):
-        assert not _kind(a, kind) & _kind(b, kind)
+    for kind in ("sorted", "phonetic", "core", "pcore"):
+        assert not shares(a, b, kind), kind
+    assert name_similarity(a, b) < 0.8
 
 
-def test_scripts() -> None:
-    assert detect_script("Серікжан") == "Cyrl"
-    assert detect_script("赛力克江") == "Hani"
-    assert detect_script("سېرىكجان") == "Arab"
-    assert detect_script("Serikžan") == "Latn"
-    assert detect_script("123 ·") == "Zyyy"
-    assert analyse("Серікжан Білаш").tokens[0].latin == "serikjan"
-    assert NameKey("token", "serikjan") in name_keys("Serikzhan Bilash")
+def test_chinese_dotted_name_reads_given_name_first() -> None:
+    """Given 赛力克江·别拉什, then the first word is the given name, read Serikjan."""
+    tokens = analyse("赛力克江·别拉什").tokens
+    assert [(t.latin, t.role) for t in tokens] == [("serikjan", "given"), ("belash", "surname")]
+    assert "serikjan bilash" in analyse("赛力克江·别拉什").forms
+
+
+@pytest.mark.parametrize("dot", ["·", "•", "‧", "・", ".", "．", " "])
+def test_every_name_dot_separates_the_same_way(dot: str) -> None:
+    assert name_keys(f"赛力克江{dot}别拉什") == name_keys("赛力克江·别拉什")
+
+
+# ---- scripts --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "script"),
+    [
+        ("Серікжан", "Cyrl"),
+        ("Serikžan", "Latn"),
+        ("Aıgúl", "Latn"),
+        ("سېرىكجان", "Arab"),
+        ("ﺳﯧﺮﯨﻜﺠﺎﻥ", "Arab"),  # presentation forms
+        ("赛力克江", "Hani"),
+        ("Ⱨ", "Latn"),  # Uyghur Yengi Yeziq
+        ("", "Zyyy"),
+        ("1970 · —", "Zyyy"),
+        ("Serik Серікжан Білаш", "Cyrl"),  # most letters win
+    ],
+)
+def test_detect_script(text: str, script: str) -> None:
+    assert detect_script(text) == script
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Серікжан Білаш", "kk"),
+        ("Серикжан Билаш", "ru"),
+        ("Асанбек уулу Бакыт", "ky"),
+        ("Төлөгөн Бакыт", "ky"),
+        ("Абдурешит Җүмә", "ug"),
+        ("ئابدۇرېھىم ئابدۇللا", "ug"),
+        ("ٵسەت نۇرلان", "kk"),
+        ("赛力克江·别拉什", "zh"),
+        ("Aıgúl Nurǵalıqyzy", "kk"),
+    ],
+)
+def test_language_guess(text: str, language: str) -> None:
+    assert analyse(text).language_guess == language
+
+
+# ---- Kazakh: Cyrillic and the three Latin alphabets -------------------------------------------
+
+AIGUL = [
+    "Айгүл Нұрғалиқызы",  # Kazakh Cyrillic
+    "Ai'gu'l Nurg'ali'qyzy",  # 2017: apostrophes
+    "Aıgúl Nurǵalıqyzy",  # 2018: acute accents, ı for и/й
+    "Aigül Nūrğaliqyzy",  # 2021: ä ğ ş ç ū ü
+    "Aigul Nurgalikyzy",  # English style
+    "Айгуль Нургаликызы",  # Russian-style Cyrillic
+    "Aygul Nurgali kyzy",  # patronymic written apart
+    "Aigul Nurgali-qizi",  # hyphenated, Uyghur-style qizi
+]
+
+
+@pytest.mark.parametrize("text", AIGUL)
+def test_kazakh_alphabets_give_one_canonical_form(text: str) -> None:
+    """Given Айгүл Нұрғалиқызы in Cyrillic, the 2017, 2018 and 2021 Latin alphabets and
+    English and Russian styles, then all read "aygul nurgalikyzy" with a patronymic."""
+    a = analyse(text)
+    assert a.forms[0] == "aygul nurgalikyzy"
+    assert [t.role for t in a.tokens] == ["given", "patronymic"]
+    assert kinds(text, "core") == {"aygul"}
+
+
+def test_kazakh_letters_each_have_a_reading() -> None:
+    assert analyse("Әсет Ғалым Қайрат Ңңң Өмір Ұлан Үміт Һ Ілияс").forms[0] == (
+        "aset galym kayrat ngngng omir ulan umit h iliyas"
+    )
+
+
+def test_patronymic_in_russian_and_kazakh_order() -> None:
+    """Given Surname Given Patronymic (official order) and Given Patronymic Surname,
+    then roles follow the order and the core keys agree."""
+    official = analyse("Білаш Серікжан Нұрланұлы").tokens
+    assert [t.role for t in official] == ["surname", "given", "patronymic"]
+    informal = analyse("Serikjan Nurlanuly Bilash").tokens
+    assert [t.role for t in informal] == ["given", "patronymic", "surname"]
+    russian = "Билаш Серикжан Нурланович"
+    assert kinds(russian, "core") == kinds("Serikjan Nurlanuly Bilash", "core")
+    assert kinds(russian, "pcore") == kinds("Serikjan Nurlan uly Bilash", "pcore")
+    # the father's name is one patronymic key, whatever the suffix says
+    assert kinds(russian, "ptoken") & kinds("Нұрланұлы", "ptoken") == {"nln-s"}
+    assert "nln-d" in kinds("Нурлановна", "ptoken")
+
+
+def test_russian_surname_suffix_marks_the_surname() -> None:
+    tokens = analyse("Серикбаева Айгуль").tokens
+    assert [(t.latin, t.role) for t in tokens] == [("serikbaeva", "surname"), ("aygul", "given")]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Serikzhon", "Серікжан"),  # -jon/-zhon for -jan
+        ("Ахмеджан", "Ehmetjan"),  # Russian -джан after a vowel: Ahmed-jan
+        ("Akhmedzhan", "Ахметжан"),
+        ("Serikbai", "Серікбай"),  # -bai/-bay
+        ("Aibek", "Айбек"),
+        ("Askhat", "Асқат"),  # х/kh and қ
+        ("Yerlan", "Ерлан"),  # Russian-style initial Ye
+        ("Zhienbek", "Жиенбек"),
+        ("Zhiyenbek", "Жиенбек"),
+        ("Uali", "Уәли"),  # у as w
+        ("Vali", "Уәли"),
+        ("Yusuf", "Юсуп"),  # f/p, final devoicing
+        ("Ayub", "Аюп"),
+        ("Aliya", "Алия"),
+        ("Aliia", "Әлия"),  # ICAO passport ия
+        ("Muhammed", "Мұхамет"),
+        ("Jamila", "Джамиля"),
+        ("Shyngys", "Шыңғыс"),
+        ("Inkar", "Іңкәр"),
+        ("Dauit", "Dawut"),
+    ],
+)
+def test_spelling_variants_share_the_phonetic_key(a: str, b: str) -> None:
+    assert shares(a, b, "ptoken"), (kinds(a, "ptoken"), kinds(b, "ptoken"))
+
+
+def test_honorifics_and_particles_leave_the_core_key() -> None:
+    assert kinds("Memetahun Tursun", "core") == {"memet tursun"}
+    assert kinds("Tursun Hajim Memet", "core") == {"memet tursun"}
+    assert analyse("Tursun Hajim Memet").tokens[1].role == "particle"
+
+
+# ---- Kyrgyz ---------------------------------------------------------------------------------
+
+
+def test_kyrgyz_uulu_joins_the_fathers_name() -> None:
+    a = analyse("Асанбек уулу Бакыт")
+    assert [(t.latin, t.role) for t in a.tokens] == [
+        ("asanbekuly", "patronymic"),
+        ("bakyt", "given"),
+    ]
+    assert kinds("Асанбек уулу Бакыт", "pcore") == kinds("Бақыт Асанбекұлы", "pcore")
+    assert analyse("Төлөгөн").forms == ("tologon",)
+
+
+# ---- Uyghur --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arabic", "latin"),
+    [
+        ("ئابدۇرېھىم", "abdurehim"),
+        ("مەمەتجان", "memetjan"),
+        ("ئۆمەر", "omer"),
+        ("غۇجا", "guja"),
+        ("خالىق", "khalik"),
+        ("تۇرسۇن", "tursun"),
+        ("ﺗﯘﺭﺳﯘﻥ", "tursun"),  # presentation forms
+        ("تۇرسۇن\u200f", "tursun"),  # a right-to-left mark typed after it
+    ],
+)
+def test_uyghur_arabic_script(arabic: str, latin: str) -> None:
+    assert latin in analyse(arabic).forms
+
+
+def test_uyghur_in_three_scripts_and_chinese() -> None:
+    """Given Memet Tursun in Uyghur Arabic, Uyghur Latin, Cyrillic and Chinese, then all
+    share the phonetic key."""
+    variants = ["مەمەت تۇرسۇن", "Memet Tursun", "Мәмет Тұрсын", "买买提·吐尔逊", "Mamat Tursun"]
+    for text in variants:
+        assert "mmt tlsn" in kinds(text, "phonetic"), text
+
+
+# ---- Arabic-script Kazakh (Xinjiang) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arabic", "cyrillic"),
+    [
+        ("ٵسەت", "Әсет"),  # ٵ: alef with high hamza = ә
+        ("ٶمىرزاق", "Өмірзақ"),  # ٶ = ө; a front word, so ى = і
+        ("عالىم", "Ғалым"),  # ع = ғ; a back word, so ى = ы
+        ("ٴبىلال", "Біләл"),  # the high hamza before a word marks it front
+        ("حاسەن", "Хасен"),  # ح = х
+        ("نۇرلان", "Нұрлан"),
+        ("جانار", "Жанар"),
+        ("ەرلان", "Ерлан"),
+    ],
+)
+def test_kazakh_arabic_script_reads_like_kazakh_cyrillic(arabic: str, cyrillic: str) -> None:
+    assert analyse(arabic).forms[0] == analyse(cyrillic).forms[0]
+
+
+def test_arabic_letters_shared_by_uyghur_and_kazakh_give_both_readings() -> None:
+    """Given a name with no letter only one language uses, then both readings are forms."""
+    assert analyse("بىلاش").forms == ("bilash", "bylash")
+    assert analyse("ٴبىلاش").forms == ("bilash",)
+
+
+# ---- Chinese --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("chinese", "turkic"),
+    [
+        ("买买提", "Мәмет"),
+        ("买买提", "Mamat"),
+        ("阿不都热合曼", "Abdurakhman"),
+        ("阿卜杜热合曼", "Әбдірахман"),
+        ("古丽娜尔", "Гүлнар"),
+        ("阿依古丽", "Aigul"),
+        ("艾合买提江", "Ehmetjan"),
+        ("艾合买提江", "Ахмеджан"),
+        ("叶尔兰", "Ерлан"),
+        ("努尔兰", "Нұрлан"),
+        ("玉素甫", "Yusup"),
+        ("吐尔洪", "Turghun"),
+        ("达吾提", "Dawut"),
+        ("艾尔肯", "Erkin"),
+        ("依明", "Imin"),
+        ("吾斯曼", "Osman"),
+        ("库尔班", "Qurban"),
+        ("别克", "Бек"),
+        ("哈力克", "Xaliq"),
+        ("巴合提", "Бақыт"),
+        ("阿不力孜", "Abliz"),
+        ("扎娜尔", "Жанар"),
+        ("夏木西", "Shamshi"),
+    ],
+)
+def test_chinese_transcriptions_read_back_as_turkic(chinese: str, turkic: str) -> None:
+    assert shares(chinese, turkic, "ptoken"), (kinds(chinese, "ptoken"), kinds(turkic, "ptoken"))
+
+
+def test_chinese_final_consonants_lose_the_added_vowel() -> None:
+    """Given 克 ke, 提 ti, 什 shi, 尔 er at a word's end, then they read k, t, sh, r."""
+    assert analyse("赛力克").forms[0] == "serik"
+    assert analyse("买买提").forms[0] == "memet"
+    assert "bilash" in analyse("别拉什").forms
+    assert analyse("努尔").forms[0] == "nur"
+
+
+def test_chinese_readings_are_bounded() -> None:
+    a = analyse("阿不都热合曼·艾合买提江·古丽娜尔·赛力克江")
+    assert 1 < len(a.forms) <= 8
+
+
+def test_han_name_is_read_surname_first() -> None:
+    """Given a Hui name 马明华, then it reads Ma (surname) Minghua (given), and the Turkic
+    reading is kept as another form."""
+    a = analyse("马明华")
+    assert [(t.latin, t.role) for t in a.tokens] == [("ma", "surname"), ("minghua", "given")]
+    assert "ma minghua" in kinds("Ma Minghua", "sorted") & kinds("马明华", "sorted")
+
+
+# ---- search --------------------------------------------------------------------------------
+
+
+def test_a_single_typed_word_finds_every_script() -> None:
+    """Given "Serikzhan" typed in a search box, then its keys meet the keys of Серікжан,
+    Серикжан Билаш and 赛力克江·别拉什."""
+    typed = set(query_keys("Serikzhan"))
+    assert typed <= set(name_keys("Serikzhan"))
+    assert {k.kind for k in typed} == {"token", "ptoken"}
+    for stored in ("Серікжан", "Серикжан Билаш", "赛力克江·别拉什", "سېرىكجان بىلاش"):
+        assert typed & set(name_keys(stored)), stored
+
+
+def test_several_typed_words_give_every_kind() -> None:
+    assert {k.kind for k in query_keys("Bilash Serikzhan")} == set(KINDS)
+
+
+# ---- similarity -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", SERIKJAN_BILASH)
+def test_similarity_of_the_same_name_in_any_script_is_high(text: str) -> None:
+    assert name_similarity(text, "Серікжан Білаш") >= 0.9
+
+
+def test_similarity_is_order_insensitive_and_bounded() -> None:
+    assert name_similarity("Bilash Serikjan", "Serikjan Bilash") == 1.0
+    assert name_similarity("Serikjan Bilash", "Serikjan Nurlanuly Bilash") > 0.9
+    assert 0.0 <= name_similarity("Ерлан", "赛力克江") < 0.8
+    assert name_similarity("", "Serikjan") == 0.0
+
+
+# ---- contract ------------------------------------------------------------------------------
+
+
+def test_keys_are_deduplicated_and_of_known_kinds() -> None:
+    for text in [*SERIKJAN_BILASH, *AIGUL]:
+        keys = name_keys(text)
+        assert len(keys) == len(set(keys))
+        assert {k.kind for k in keys} <= set(KINDS)
+        assert all(isinstance(k, NameKey) and k.key for k in keys)
+
+
+def test_token_latin_is_lowercase_ascii() -> None:
+    for text in [*SERIKJAN_BILASH, *AIGUL, "马明华", "ٶمىرزاق"]:
+        for token in analyse(text).tokens:
+            assert token.latin.isascii() and token.latin.isalpha() and token.latin.islower()
+
+
+def test_table_version_is_exported() -> None:
+    assert TABLE_VERSION == "1.0"

@@ -257,10 +257,16 @@ def _analyse(
             )
         )
     primary = [readings[0] for _, readings in words]
-    variants = [primary] + [
-        [*primary[:i], alternative, *primary[i + 1 :]]
+    # Other forms change one word to one of its other readings, the likeliest first; ties
+    # are broken by the readings themselves, not by word order, so that which forms are
+    # kept under the cap does not depend on the order the words were written in.
+    swaps = sorted(
+        (rank, readings[0], alternative, i)
         for i, (_, readings) in enumerate(words)
-        for alternative in readings[1:]
+        for rank, alternative in enumerate(readings[1:], start=1)
+    )
+    variants = [primary] + [
+        [*primary[:i], alternative, *primary[i + 1 :]] for _, _, alternative, i in swaps
     ]
     for variant in itertools.islice(variants, MAX_FORMS - len(forms)):
         plain = [_word(text, latin) for (text, _), latin in zip(words, variant, strict=True)]

@@ -74,6 +74,7 @@ _INVISIBLE = re.compile(
 # Word separators: space, punctuation, and the dots that separate the parts of a
 # transcribed name in Chinese (· U+00B7, • U+2022, ‧ U+2027, ・ U+30FB, ∙ U+2219, ⋅ U+22C5,
 # ᐧ U+1427, ． U+FF0E, 。 U+3002) and the full stop.
+_CONTROL_SPACE = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]")
 _NAME_DOTS = "\u00b7\u2022\u2027\u30fb\u2219\u22c5\u1427\uff0e\u3002\uff65."
 _APOSTROPHES = re.compile("[\u2019\u02bc\u02bb\u2018`\u00b4\u02b9\u2032\uff07]")
 _HYPHENS = re.compile("[\u2010-\u2015\u2212\ufe63\uff0d\u00ad]")
@@ -86,7 +87,7 @@ def clean(text: str) -> str:
     compatibility characters (ٵ ٶ ٷ ٸ among them) are kept as written.
     """
     out = []
-    for char in _INVISIBLE.sub("", text):
+    for char in _INVISIBLE.sub("", _CONTROL_SPACE.sub(" ", text)):
         code = ord(char)
         if 0xFB50 <= code <= 0xFEFF or 0xFF01 <= code <= 0xFF5E:
             out.append(unicodedata.normalize("NFKC", char))

@@ -2,7 +2,7 @@
 
 Canonical Latin is lowercase ASCII, one spelling per name whatever the alphabet it came
 in: ә ä á a' → a, ғ ğ ǵ gh → g, қ q → k, ң ñ ń n' → ng, ө ö ó → o, ұ ү ū ü ú → u,
-ж zh ž j → j, ш ş š → sh, ч ç č → ch, х x kh → kh, ы ı(2021) → y. The tables in
+ж zh ž j → j, ш ş š → sh, ч ç č → ch, х x kh → kh, ы → y, і ı → i. The tables in
 ``data/`` (cyrillic.tsv, latin.tsv, kazakh_arabic.tsv, affixes.tsv) hold every letter rule.
 Uyghur in Arabic script is read with ``umsc`` (its Common Turkic Script, then the
 table below). Functions work on one word and are cached.
@@ -58,8 +58,11 @@ _KYRGYZ_OR_KAZAKH = frozenset("ңөү")
 
 
 def cyrillic_language(text: str) -> str:
-    """ "ug" (җ), "kk" (ә ғ қ ұ һ і), "ky" (only ң ө ү), else "ru"."""
-    letters = set(text.lower())
+    """ "ky" (уулу), "ug" (җ), "kk" (ә ғ қ ұ һ і), "ky" (only ң ө ү), else "ru"."""
+    low = text.lower()
+    letters = set(low)
+    if "уулу" in low:
+        return "ky"
     if "җ" in letters:
         return "ug"
     if letters & _KAZAKH_ONLY:
