@@ -21,6 +21,7 @@ from amanat.settings import Settings
 from amanat.views.read import Query
 from amanat.web.staff import WebOptions, create_app
 from amanat.web.staff.accounts import ROLES
+from amanat.web.staff.workers import Cluster
 from conftest import Org
 
 CHEAP_ARGON2 = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -103,14 +104,16 @@ def _person_changes(name: str) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def staff_site(org: Org, *, audit_interval: float = 3600) -> Iterator[Site]:
+def staff_site(
+    org: Org, *, audit_interval: float = 3600, cluster: Cluster | None = None
+) -> Iterator[Site]:
     clock = FakeClock()
     with Desk(org.desk, org.desk_keys) as desk:
         batches = [Batch(files=[], changes=_person_changes(n)) for n in PERSON_NAMES]
         desk.seal_records(batches)
         ids = [p.person_id for p in desk.search(Query()).persons]
         options = WebOptions(audit_interval=audit_interval, clock=clock, hasher=CHEAP_ARGON2)
-        app = create_app(desk, Settings.from_env({}), options)
+        app = create_app(desk, Settings.from_env({}), options, cluster=cluster)
         site = Site(app, desk, clock, ids)
         accounts = app.state.staff.accounts
         for role in ROLES:

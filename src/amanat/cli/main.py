@@ -569,6 +569,12 @@ def _web_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processes serving requests (default: one per CPU core; 1 on a station)",
+    )
     _home(p)
     _passphrase(p)
 

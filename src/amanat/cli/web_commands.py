@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ from amanat.settings import Settings
 from amanat.web.staff import create_app
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.app import accounts_path
+from amanat.web.staff.workers import Cluster, run_processes
 
 __all__ = ["COMMANDS"]
 
@@ -71,15 +74,40 @@ def user_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _uvicorn(app: object) -> uvicorn.Config:
+    # httptools and uvloop when installed (uvicorn's "auto"); no access log: addresses
+    # hold person ids, and the audit trail records who saw what.
+    return uvicorn.Config(app, log_level="warning", access_log=False)  # type: ignore[arg-type]
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> int:
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise UsageError("Give --workers 1 or more.")
     with _open(args, settings) as desk:
         if isinstance(desk, Desk):
             desk.update_views()
-        app = create_app(desk, settings)
-        print(f"Amanat staff app at http://{args.host}:{args.port}/ (Ctrl-C stops it).")
-        # The lifespan seals the pending audit events when uvicorn stops.
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
-    return 0
+        else:
+            workers = 1  # a station only takes intakes, which one process serves
+        where = f"http://{args.host}:{args.port}/"
+        if workers == 1:
+            app = create_app(desk, settings)
+            print(f"Amanat staff app at {where} (Ctrl-C stops it).", flush=True)
+            # The lifespan seals the pending audit events when uvicorn stops.
+            uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+            return 0
+        assert isinstance(desk, Desk)
+        opened: Desk = desk
+        cluster = Cluster.make()
+        opened.engine.dispose()  # no pooled connection crosses a fork
+
+        def run(primary: bool, sockets: list[socket.socket]) -> None:
+            opened.engine.dispose(close=False)  # the parent's connections are not ours
+            app = create_app(opened, settings, cluster=cluster, primary=primary)
+            uvicorn.Server(_uvicorn(app)).run(sockets=sockets)
+
+        print(f"Amanat staff app at {where} in {workers} processes (Ctrl-C stops it).", flush=True)
+        return run_processes(args.host, args.port, workers, run, cluster)
 
 
 COMMANDS = {"serve": serve, "user add": user_add}

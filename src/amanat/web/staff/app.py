@@ -41,6 +41,15 @@ from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
 from amanat.web.staff.sessions import Session, SessionStore
 from amanat.web.staff.state import COOKIE, Backend, StaffState, staff, template_environment
+from amanat.web.staff.workers import (
+    LOCAL_ROUTES,
+    Cluster,
+    Forward,
+    RemoteAudit,
+    RemoteSessions,
+    StateClient,
+    StateServer,
+)
 
 __all__ = [
     "ANONYMOUS",
@@ -191,7 +200,11 @@ def _guard(method: str, path: str, endpoint: Endpoint) -> Endpoint:
             return _refuse(request, 401, "Your session has expired. Please log in again.")
         if session.role not in allowed:
             return _refuse(request, 403, "You do not have permission to see this page.")
-        return await endpoint(request)
+        searches = dict(session.searches)
+        response = await endpoint(request)
+        if session.searches != searches:  # a worker's copy: the primary keeps the names
+            state.sessions.remember(session.token, session.searches)
+        return response
 
     return guarded
 
@@ -252,10 +265,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return staff(request).render(request, "error.html", status=exc.status_code, message=message)
 
 
-def routes(*, station: bool = False) -> list[BaseRoute]:
-    """Every route, guarded; on a station, without the ``DESK_ONLY`` ones."""
+def routes(*, station: bool = False, forward_to: str = "") -> list[BaseRoute]:
+    """Every route, guarded; on a station, without the ``DESK_ONLY`` ones. In a reading
+    worker (``forward_to``: the primary's socket), the routes outside ``LOCAL_ROUTES``
+    are passed to the primary, which guards them."""
     out: list[BaseRoute] = [
-        Route(path, _guard(method, path, endpoint), methods=[method])
+        Route(path, Forward(forward_to), methods=[method])
+        if forward_to and (method, path) not in LOCAL_ROUTES
+        else Route(path, _guard(method, path, endpoint), methods=[method])
         for method, path, endpoint in _ENDPOINTS
         if not (station and (method, path) in DESK_ONLY)
     ]
@@ -264,25 +281,48 @@ def routes(*, station: bool = False) -> list[BaseRoute]:
 
 
 def create_app(
-    desk: Desk | Station, settings: Settings, options: WebOptions | None = None
+    desk: Desk | Station,
+    settings: Settings,
+    options: WebOptions | None = None,
+    *,
+    cluster: Cluster | None = None,
+    primary: bool = True,
 ) -> Starlette:
     """The staff app over an open desk or a station. ``settings`` is kept for the
-    settings the app will read (none yet beyond the desk's own)."""
+    settings the app will read (none yet beyond the desk's own).
+
+    With a ``cluster`` (``amanat serve --workers N``, see ``workers.py``) the app is
+    either its primary, which answers the others' calls on its sessions and audit trail,
+    or (``primary=False``) a reading worker, which serves ``LOCAL_ROUTES`` with the
+    primary's sessions and forwards every other route to it."""
     opts = options or WebOptions()
     station = not isinstance(desk, Desk)
+    worker = cluster is not None and not primary
+    forward_to = cluster.forward_socket if cluster is not None and worker else ""
     accounts = AccountStore(
         accounts_path(desk),
         sealer=desk.secret_box("staff totp") if isinstance(desk, Desk) else None,
         hasher=opts.hasher,
         clock=opts.clock,
     )
+    sessions = SessionStore(opts.clock)
     audit = AuditTrail(desk.seal_audit, interval=opts.audit_interval, clock=opts.clock)
+    server: StateServer | None = None
+    if cluster is not None and worker:
+        client = StateClient(cluster)
+        sessions = RemoteSessions(client, opts.clock)
+        audit = RemoteAudit(client, opts.clock)
+    elif cluster is not None:
+        server = StateServer(cluster, sessions, audit)
+        server.start()
+    env = template_environment()
+    env.auto_reload = False  # templates are compiled once, not checked on disk per request
     state = StaffState(
         desk=desk,
         accounts=accounts,
-        sessions=SessionStore(opts.clock),
+        sessions=sessions,
         audit=audit,
-        env=template_environment(),
+        env=env,
         cookie_secure=opts.cookie_secure,
     )
 
@@ -302,14 +342,18 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await run_in_threadpool(audit.flush)
+            if server is not None:
+                server.close()
 
     app = Starlette(
-        routes=routes(station=station),
+        routes=routes(station=station, forward_to=forward_to),
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={AmanatError: _amanat_error, HTTPException: _http_error},
         lifespan=lifespan,
     )
     app.state.staff = state
-    app.state.intake = intake.IntakeState(desk.uploads(limit=opts.upload_limit), opts.clock)
+    app.state.state_server = server  # the primary's, closed when the app stops
+    if not worker:  # uploads and drafts live in the primary (desk.uploads cleans leftovers)
+        app.state.intake = intake.IntakeState(desk.uploads(limit=opts.upload_limit), opts.clock)
     app.state.settings = settings
     return app

@@ -4,6 +4,12 @@ A session ends after 30 minutes without a request or 12 hours after sign-in, whi
 comes first; nothing about it is stored on disk, so a restart signs everyone out. Each
 session carries its own CSRF token, which every POST must echo (``csrf`` form field or
 ``X-CSRF-Token`` header): a synchronizer token bound to the session, not a cookie.
+
+With several processes (``amanat serve --workers N``) the sessions stay in the memory
+of one of them, the primary; the others ask it for each request's session over a local
+socket (``workers.RemoteSessions``), so signing out or expiring holds everywhere at once.
+A session handed to a request is then a copy, and a search it remembered is sent back
+with ``remember``.
 """
 
 from __future__ import annotations
@@ -67,6 +73,23 @@ class SessionStore:
             session.seen = now
             return session
 
+    def remember(self, token: str, searches: dict[str, str]) -> None:
+        """Keep ``searches`` as the names remembered by a live session (a worker's copy
+        of the session changed them); nothing happens for an ended one."""
+        with self._lock:
+            session = self._sessions.get(token)
+            if session is not None and session.searches is not searches:
+                session.searches = dict(searches)
+
     def end(self, token: str) -> None:
         with self._lock:
             self._sessions.pop(token, None)
+
+    def end_account(self, account: str) -> int:
+        """End every session of ``account`` (disabled, or its password or second factor
+        reset by an admin); returns how many ended."""
+        with self._lock:
+            ended = [t for t, s in self._sessions.items() if s.account == account]
+            for token in ended:
+                del self._sessions[token]
+        return len(ended)

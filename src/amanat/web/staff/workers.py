@@ -1,0 +1,436 @@
+"""The staff app in several processes: one primary and reading workers.
+
+Python runs one thread at a time in a process, so one process uses one core however
+many requests wait. ``amanat serve --workers N`` therefore runs N processes, forked
+from the one that unlocked the desk (the keys pass in memory, never through a file),
+all accepting connections on the same listening socket:
+
+* the **primary** is the app as it runs alone: it holds the sessions, the audit trail,
+  the intake drafts and the uploads being received, and it is the only process that
+  signs in, seals an intake or an audit entry, or decrypts a testimony's media;
+* each **reading worker** serves only the routes in ``LOCAL_ROUTES`` (the person list,
+  a person's page and their JSON twins, the home page, static files): the pages under
+  load. It asks the primary for the session of each request and hands it the audit
+  events of what it showed, over the state socket (``StateServer``/``StateClient``).
+  Every other route (signing in and out, the search form, the intake wizard, uploads,
+  media) it forwards, request and response streamed, to the primary over a Unix socket
+  (``Forward``): a new route is forwarded unless it is listed, so state never splits.
+
+The two sockets live in a folder of mode 0700 made for this run; the state socket
+speaks ``multiprocessing.connection`` with a random 32-byte key that the processes
+inherit when they fork (HMAC challenge and response before any message), and the
+primary answers only the five calls in ``StateServer.CALLS``. Nothing of a session is
+written to disk: sessions stay in the primary's memory, as with one process, so a
+logout or an expiry holds for every worker at once, and a restart signs everyone out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client, Connection, Listener
+from pathlib import Path
+from typing import Any
+
+import h11
+from starlette.types import Receive, Scope, Send
+
+from amanat.errors import AmanatError
+from amanat.web.staff.audit import AuditTrail
+from amanat.web.staff.sessions import Session, SessionStore
+
+__all__ = [
+    "LOCAL_ROUTES",
+    "Cluster",
+    "Forward",
+    "RemoteAudit",
+    "RemoteSessions",
+    "StateClient",
+    "StateServer",
+    "run_processes",
+]
+
+# Served by every process; everything else by the primary alone.
+LOCAL_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/"),
+        ("GET", "/persons"),
+        ("GET", "/persons/{person_id}"),
+        ("GET", "/api/persons"),
+        ("GET", "/api/persons/{person_id}"),
+        ("GET", "/api/openapi.json"),
+    }
+)
+
+_CONNECT_S = 30.0  # how long a worker waits for the primary's state socket at start
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """How the processes of one ``amanat serve`` find each other: made before they fork."""
+
+    folder: Path  # mode 0700, this run's only
+    authkey: bytes
+
+    @classmethod
+    def make(cls) -> Cluster:
+        folder = Path(tempfile.mkdtemp(prefix="amanat-web-"))  # mkdtemp: mode 0700
+        return cls(folder, os.urandom(32))
+
+    @property
+    def state_socket(self) -> str:
+        return str(self.folder / "state.sock")
+
+    @property
+    def forward_socket(self) -> str:
+        return str(self.folder / "primary.sock")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# -- the state socket ---------------------------------------------------------------------
+
+
+class StateServer:
+    """In the primary: answers the workers' calls on its sessions and audit trail, one
+    thread per connected worker thread."""
+
+    CALLS = frozenset({"session.new", "session.get", "session.end", "session.remember",
+                       "audit.record"})  # fmt: skip
+
+    def __init__(self, cluster: Cluster, sessions: SessionStore, audit: AuditTrail) -> None:
+        self.sessions = sessions
+        self.audit = audit
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(cluster.state_socket)  # left by a primary that died
+        self.listener = Listener(cluster.state_socket, family="AF_UNIX", authkey=cluster.authkey)
+        self._closed = False
+
+    def start(self) -> None:
+        threading.Thread(target=self._accept, name="amanat-state", daemon=True).start()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.listener.close()  # and unlinks the socket
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                conn = self.listener.accept()
+            except (OSError, EOFError, AuthenticationError):
+                if self._closed:
+                    return
+                continue  # a peer without the key, or one that went away
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: Connection) -> None:
+        with conn:
+            while True:
+                try:
+                    call, args = conn.recv()
+                except (EOFError, OSError):
+                    return
+                try:
+                    conn.send(("ok", self._call(call, args)))
+                except AmanatError as e:
+                    conn.send(("error", e))
+                except Exception as e:  # never a traceback across processes
+                    conn.send(
+                        ("error", AmanatError(f"State call {call} failed: {type(e).__name__}."))
+                    )
+
+    def _call(self, call: str, args: dict[str, Any]) -> object:
+        if call not in self.CALLS:
+            raise AmanatError(f"Unknown state call {call}.")
+        if call == "session.new":
+            return self.sessions.new(
+                account=str(args["account"]), role=str(args["role"]), stage=str(args["stage"])
+            )
+        if call == "session.get":
+            return self.sessions.get(args["token"])
+        if call == "session.end":
+            self.sessions.end(str(args["token"]))
+            return None
+        if call == "session.remember":
+            self.sessions.remember(str(args["token"]), dict(args["searches"]))
+            return None
+        self.audit.record(
+            str(args["action"]),
+            account=str(args["account"]),
+            role=str(args["role"]),
+            target=str(args["target"]),
+            query=args["query"],
+        )
+        return None
+
+
+class StateClient:
+    """In a worker: calls the primary's ``StateServer``; one connection per thread,
+    made again once if the primary restarted."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self._local = threading.local()
+
+    def _connect(self) -> Connection:
+        deadline = time.monotonic() + _CONNECT_S
+        while True:
+            try:
+                return Client(
+                    self.cluster.state_socket, family="AF_UNIX", authkey=self.cluster.authkey
+                )
+            except (FileNotFoundError, ConnectionRefusedError):
+                if time.monotonic() > deadline:
+                    raise AmanatError(
+                        "The staff app's main process does not answer; restart amanat serve."
+                    ) from None
+                time.sleep(0.05)
+
+    def call(self, call: str, **args: Any) -> Any:
+        for attempt in (1, 2):
+            conn: Connection | None = getattr(self._local, "conn", None)
+            try:
+                if conn is None:
+                    conn = self._local.conn = self._connect()
+                conn.send((call, args))
+                kind, result = conn.recv()
+                break
+            except (EOFError, OSError):
+                self._local.conn = None
+                if attempt == 2:
+                    raise AmanatError(
+                        "The staff app's main process does not answer; restart amanat serve."
+                    ) from None
+        if kind == "error":
+            raise result
+        return result
+
+
+class RemoteSessions(SessionStore):
+    """The primary's sessions, seen from a worker. A session returned is a copy: a
+    change to its remembered searches is sent back with ``remember``."""
+
+    def __init__(self, client: StateClient, clock: Callable[[], float]) -> None:
+        super().__init__(clock)
+        self.client = client
+
+    def new(self, *, account: str = "", role: str = "", stage: str = "anonymous") -> Session:
+        found: Session = self.client.call("session.new", account=account, role=role, stage=stage)
+        return found
+
+    def get(self, token: str | None) -> Session | None:
+        if not token:
+            return None
+        found: Session | None = self.client.call("session.get", token=token)
+        return found
+
+    def end(self, token: str) -> None:
+        self.client.call("session.end", token=token)
+
+    def remember(self, token: str, searches: dict[str, str]) -> None:
+        self.client.call("session.remember", token=token, searches=searches)
+
+
+class RemoteAudit(AuditTrail):
+    """The primary's audit trail, seen from a worker: events go there at once, and the
+    primary seals them with its own."""
+
+    def __init__(self, client: StateClient, clock: Callable[[], float]) -> None:
+        super().__init__(self._nowhere, interval=3600.0, clock=clock)
+        self.client = client
+
+    @staticmethod
+    def _nowhere(events: object) -> None:
+        raise AssertionError("a worker never seals audit events itself")
+
+    def record(
+        self,
+        action: str,
+        *,
+        account: str = "",
+        role: str = "",
+        target: str = "",
+        query: dict[str, str | int] | None = None,
+    ) -> None:
+        self.client.call(
+            "audit.record", action=action, account=account, role=role, target=target, query=query
+        )
+
+
+# -- forwarding a request to the primary -------------------------------------------------
+
+# Hop-by-hop headers (RFC 9110 7.6.1) and Expect, which this process has answered.
+_HOP = frozenset(
+    {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer",
+     b"transfer-encoding", b"upgrade", b"expect"}
+)  # fmt: skip
+_READ = 256 * 1024
+
+
+class Forward:
+    """An ASGI app that passes a request to the primary over its Unix socket and streams
+    the answer back: bodies in both directions move piece by piece, never whole."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            reader, writer = await asyncio.open_unix_connection(self.path)
+        except OSError:
+            await _unavailable(send)
+            return
+        try:
+            await self._exchange(scope, receive, send, reader, writer)
+        finally:
+            writer.close()
+
+    async def _exchange(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
+        conn = h11.Connection(h11.CLIENT)
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _HOP]
+        names = {k.lower() for k, _ in headers}
+        if b"host" not in names:
+            headers.append((b"host", b"localhost"))
+        chunked = any(
+            k.lower() == b"transfer-encoding" and b"chunked" in v.lower()
+            for k, v in scope["headers"]
+        )
+        if chunked and b"content-length" not in names:
+            headers.append((b"transfer-encoding", b"chunked"))
+        headers.append((b"connection", b"close"))
+        target = scope.get("raw_path") or scope["path"].encode()
+        if scope.get("query_string"):
+            target += b"?" + scope["query_string"]
+        writer.write(conn.send(h11.Request(method=scope["method"], target=target, headers=headers)))
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            if body:
+                writer.write(conn.send(h11.Data(data=body)))
+                await writer.drain()
+            more = message.get("more_body", False)
+        writer.write(conn.send(h11.EndOfMessage()))
+        await writer.drain()
+        started = False
+        while True:
+            try:
+                event = conn.next_event()
+            except h11.RemoteProtocolError:
+                event = h11.ConnectionClosed()
+            if event is h11.NEED_DATA:
+                conn.receive_data(await reader.read(_READ))
+            elif isinstance(event, h11.Response):
+                started = True
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": event.status_code,
+                        "headers": [(k, v) for k, v in event.headers if k not in _HOP],
+                    }
+                )
+            elif isinstance(event, h11.Data):
+                await send({"type": "http.response.body", "body": bytes(event.data),
+                            "more_body": True})  # fmt: skip
+            elif isinstance(event, h11.EndOfMessage):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            elif event is h11.PAUSED or isinstance(event, h11.ConnectionClosed):
+                if not started:
+                    await _unavailable(send)
+                return
+
+
+async def _unavailable(send: Send) -> None:
+    body = b"The staff app is restarting. Please try again in a moment.\n"
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"cache-control", b"no-store")]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+# -- the processes ---------------------------------------------------------------------
+
+Serve = Callable[[bool, list[socket.socket]], None]
+
+
+def run_processes(host: str, port: int, workers: int, serve: Serve, cluster: Cluster) -> int:
+    """Listen on ``host:port``, fork the primary and ``workers - 1`` reading workers,
+    and wait. ``serve(primary, sockets)`` runs in each child until it is told to stop
+    (SIGTERM or SIGINT); a child that dies otherwise is started again. Returns when
+    every child has stopped after SIGTERM or SIGINT to this process."""
+    tcp = socket.create_server((host, port), backlog=2048)
+    tcp.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # Linux: accepted ones inherit it
+    forward = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    forward.bind(cluster.forward_socket)
+    forward.listen(256)
+    children: dict[int, int] = {}  # pid -> index; 0 is the primary
+    stopping = False
+
+    def start(index: int) -> None:
+        pid = os.fork()
+        if pid == 0:  # the child: serve until told to stop, then leave at once
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            code = 0
+            try:
+                serve(index == 0, [tcp, forward] if index == 0 else [tcp])
+            except BaseException:  # the parent starts it again
+                code = 1
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        children[pid] = index
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    old_int = signal.signal(signal.SIGINT, stop)
+    old_term = signal.signal(signal.SIGTERM, stop)
+    try:
+        for index in range(workers):
+            start(index)
+        while children:
+            try:
+                pid, _ = os.wait()
+            except ChildProcessError:
+                break
+            index = children.pop(pid, -1)
+            if index >= 0 and not stopping:
+                time.sleep(0.5)  # a child that dies at once must not spin the CPU
+                if not stopping:
+                    start(index)
+    finally:
+        signal.signal(signal.SIGINT, old_int)
+        signal.signal(signal.SIGTERM, old_term)
+        tcp.close()
+        forward.close()
+        cluster.remove()
+    return 0

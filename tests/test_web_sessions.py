@@ -1,0 +1,212 @@
+"""Sessions shared by the processes of ``amanat serve --workers N``.
+
+Given / When / Then. Two real app instances over one real desk, as ``amanat serve``
+runs them: the primary (sessions, audit trail, intake) served by uvicorn on its Unix
+socket, and a reading worker that asks the primary for every session over the state
+socket and forwards every route outside ``LOCAL_ROUTES`` to it. The worker runs in this
+process rather than a forked one; the sockets, the key and the messages are the same.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client
+
+import pytest
+import uvicorn
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from amanat.settings import Settings
+from amanat.web.staff import WebOptions, create_app
+from amanat.web.staff.sessions import IDLE_S
+from amanat.web.staff.state import COOKIE
+from amanat.web.staff.workers import Cluster
+from conftest import Org
+from web_staff import CHEAP_ARGON2, Site, post_form, staff_site
+
+
+@dataclass
+class Pair:
+    site: Site  # its app is the primary
+    worker: Starlette
+    cluster: Cluster
+
+    def primary_client(self) -> TestClient:
+        return self.site.client()
+
+    def worker_client(self) -> TestClient:
+        return TestClient(self.worker, base_url="http://testserver", follow_redirects=False)
+
+
+@contextmanager
+def primary_and_worker(org: Org) -> Iterator[Pair]:
+    cluster = Cluster.make()
+    try:
+        with staff_site(org, cluster=cluster) as site:
+            server = uvicorn.Server(
+                uvicorn.Config(site.app, uds=cluster.forward_socket, lifespan="off",
+                               log_level="warning")
+            )  # fmt: skip
+            thread = threading.Thread(target=server.run, daemon=True)
+            thread.start()
+            deadline = time.monotonic() + 10
+            while not server.started and time.monotonic() < deadline:
+                time.sleep(0.02)
+            options = WebOptions(clock=site.clock, hasher=CHEAP_ARGON2)
+            worker = create_app(
+                site.desk, Settings.from_env({}), options, cluster=cluster, primary=False
+            )
+            try:
+                yield Pair(site, worker, cluster)
+            finally:
+                server.should_exit = True
+                thread.join(timeout=10)
+                site.app.state.state_server.close()
+    finally:
+        cluster.remove()
+
+
+def test_signed_in_through_the_worker_holds_in_the_primary(org: Org) -> None:
+    """Given a primary and a worker, when a researcher signs in through the worker (which
+    forwards signing in to the primary), then the session opens the person list on the
+    worker and on the primary alike."""
+    with primary_and_worker(org) as pair:
+        worker = pair.worker_client()
+        assert pair.site.sign_in(worker, "researcher") == 303
+        assert worker.get("/persons").status_code == 200
+        primary = pair.primary_client()
+        primary.cookies.set(COOKIE, worker.cookies[COOKIE])
+        assert primary.get("/persons").status_code == 200
+        assert primary.get(f"/persons/{pair.site.person_ids[0]}").status_code == 200
+
+
+def test_logout_on_one_process_ends_the_session_on_both(org: Org) -> None:
+    """Given a session opened on the primary and used on the worker, when the researcher
+    signs out through the worker, then neither process accepts the session any more."""
+    with primary_and_worker(org) as pair:
+        primary = pair.primary_client()
+        assert pair.site.sign_in(primary, "researcher") == 303
+        worker = pair.worker_client()
+        worker.cookies.set(COOKIE, primary.cookies[COOKIE])
+        token = primary.cookies[COOKIE]
+        assert worker.get("/persons").status_code == 200
+        assert post_form(worker, "/logout", {}).status_code == 303
+        for client in (primary, worker):
+            client.cookies.set(COOKIE, token)
+            assert client.get("/persons").headers["location"] == "/login"
+            assert client.get("/api/persons").status_code == 401
+
+
+def test_an_expired_session_is_refused_by_the_worker(org: Org) -> None:
+    """Given a session used on the worker, when more than the idle time passes, then the
+    worker refuses it (the primary's clock and expiry decide, once, for both)."""
+    with primary_and_worker(org) as pair:
+        worker = pair.worker_client()
+        assert pair.site.sign_in(worker, "reviewer") == 303
+        assert worker.get("/api/persons").status_code == 200
+        pair.site.clock.advance(IDLE_S + 1)
+        assert worker.get("/api/persons").status_code == 401
+        assert worker.get("/persons").headers["location"] == "/login"
+
+
+def test_a_tampered_session_cookie_is_refused(org: Org) -> None:
+    """Given a signed-in session, when its cookie is changed in any way (a character
+    replaced, cut short, lengthened), then the worker refuses every read."""
+    with primary_and_worker(org) as pair:
+        worker = pair.worker_client()
+        assert pair.site.sign_in(worker, "researcher") == 303
+        token = worker.cookies[COOKIE]
+
+        @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(
+            position=st.integers(0, len(token)),
+            cut=st.integers(0, 3),
+            insert=st.text(
+                alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
+                max_size=3,
+            ),
+        )
+        def tampered(position: int, cut: int, insert: str) -> None:
+            changed = token[:position] + insert + token[position + cut :]
+            if changed == token:
+                return
+            client = pair.worker_client()
+            client.cookies.set(COOKIE, changed)
+            assert client.get("/api/persons").status_code == 401
+            assert client.get(f"/persons/{pair.site.person_ids[0]}").status_code == 303
+
+        tampered()
+        worker.cookies.set(COOKIE, token)
+        assert worker.get("/api/persons").status_code == 200  # the real one still works
+
+
+def test_a_name_remembered_by_the_worker_is_kept_by_the_primary(org: Org) -> None:
+    """Given an old link with a name in its address, when the worker moves the name
+    into the session, then the primary knows the key: the list it redirects to finds
+    the person on either process, and the name is never in the address."""
+    with primary_and_worker(org) as pair:
+        worker = pair.worker_client()
+        assert pair.site.sign_in(worker, "researcher") == 303
+        moved = worker.get("/persons", params={"name": "Гүлнар"})
+        target = moved.headers["location"]
+        assert "q=" in target and "%D0" not in target and "Гүлнар" not in target
+        primary = pair.primary_client()
+        primary.cookies.set(COOKIE, worker.cookies[COOKIE])
+        for client in (worker, primary):
+            page = client.get(target)
+            assert page.status_code == 200
+            assert "Тұрсынова" in page.text and "Серік" not in page.text
+
+
+def test_what_a_worker_shows_is_audited_by_the_primary(org: Org) -> None:
+    """Given a worker, when it shows a person's page, then the primary's audit trail
+    holds the view (the worker seals nothing itself)."""
+    with primary_and_worker(org) as pair:
+        worker = pair.worker_client()
+        assert pair.site.sign_in(worker, "researcher") == 303
+        trail = pair.site.app.state.staff.audit
+        before = trail.pending
+        assert worker.get(f"/persons/{pair.site.person_ids[1]}").status_code == 200
+        assert trail.pending == before + 1
+        assert pair.worker.state.staff.audit.pending == 0
+
+
+def test_the_state_socket_needs_the_runs_key(org: Org) -> None:
+    """Given a running primary, when a process without the run's key connects to the
+    state socket, then it is refused before any message; the folder holding the
+    sockets is private to the user (mode 0700)."""
+    with primary_and_worker(org) as pair:
+        mode = stat.S_IMODE(os.stat(pair.cluster.folder).st_mode)
+        assert mode == 0o700
+        with pytest.raises(AuthenticationError):
+            Client(pair.cluster.state_socket, family="AF_UNIX", authkey=os.urandom(32))
+        with Client(
+            pair.cluster.state_socket, family="AF_UNIX", authkey=pair.cluster.authkey
+        ) as conn:
+            conn.send(("accounts.add", {"name": "mallory"}))  # not a call it answers
+            kind, _ = conn.recv()
+            assert kind == "error"
+
+
+def test_intake_through_the_worker_reaches_the_primary(org: Org) -> None:
+    """Given a worker, which keeps no intake drafts or uploads, when an intake volunteer
+    opens the wizard through it, then the primary answers (the route is forwarded) and
+    the draft lives there."""
+    with primary_and_worker(org) as pair:
+        worker = pair.worker_client()
+        assert pair.site.sign_in(worker, "intake") == 303
+        page = worker.get("/intake")
+        assert page.status_code == 200
+        assert "csrf" in page.text
+        assert not hasattr(pair.worker.state, "intake")
+        assert page.headers["content-security-policy"].startswith("default-src 'self'")
