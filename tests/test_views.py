@@ -19,7 +19,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from amanat.errors import UnsupportedVersion
 from amanat.records import build as b
-from amanat.records.changes import SCHEMA, claim_id, read_changes
+from amanat.records.changes import claim_id, link_decided, read_changes, schema_for
 from amanat.views import project, read
 from amanat.views import schema as s
 from amanat.views.engine import KEY_BYTES, open_sqlite
@@ -47,7 +47,7 @@ def entry(
     log: str = "a" * 64,
 ) -> SealedEntry:
     eid = hashlib.sha256(f"entry {n}".encode()).hexdigest()
-    data = {"schema": SCHEMA, "changes": changes}
+    data = {"schema": schema_for(changes), "changes": changes}
     return SealedEntry(
         eid,
         log,
@@ -260,7 +260,10 @@ def test_search_filters(view_engine: Engine) -> None:
     assert found() == {P1, P2}
     assert found(name="СЕРІК") == {P1, P2}  # case-insensitive, any part of any name
     assert found(name="bilash") == {P1}
-    assert found(name="赛力克") == {P1}
+    assert found(name="赛力克江") == {P1}
+    assert found(name="赛力克") == {P1, P2}  # a beginning: Серікжан and Серікқызы
+    assert found(name="Serikzhan") == {P1}  # across scripts: Серікжан, 赛力克江
+    assert found(name="Серикжан Билаш") == {P1}  # Russian-style spelling
     assert found(name="50%_") == set()  # LIKE wildcards are literal
     assert found(id_number="6540 0219 8001 0100 10") == {P1}
     assert found(county="654002") == {P1}
@@ -274,6 +277,27 @@ def test_search_filters(view_engine: Engine) -> None:
     with view_engine.connect() as conn:
         page = read.search(conn, read.Query(limit=1))
     assert page.total == 2 and len(page.persons) == 1
+
+
+def test_name_search_ranks_across_scripts_and_shows_the_matched_form(
+    view_engine: Engine,
+) -> None:
+    """Given the scenario, when a name is typed in another script than recorded, then
+    the closest person comes first and carries the recorded form that matched."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {})
+    with view_engine.connect() as conn:
+        whole = read.search(conn, read.Query(name="Serikzhan Bilash")).persons
+        chinese = read.search(conn, read.Query(name="Sailikejiang")).persons
+        partial = read.search(conn, read.Query(name="Серік")).persons
+        nothing = read.search(conn, read.Query(name="Zhanna Qasymova")).persons
+    assert [p.person_id for p in whole] == [P1]
+    assert whole[0].matched in ("Серікжан Білаш", "Serikzhan Bilash")
+    assert [p.person_id for p in chinese] == [P1]
+    assert chinese[0].matched == "赛力克江"
+    assert {p.person_id for p in partial} == {P1, P2}
+    assert all(p.matched for p in partial)
+    assert nothing == []
 
 
 def test_bad_record_entry_is_kept_with_its_problem(view_engine: Engine) -> None:
@@ -385,7 +409,8 @@ _TESTIMONIES = [T1, T2]
 @st.composite
 def histories(draw: st.DrawFn) -> list[SealedEntry]:
     """Random record entries: creations, amendments, corrections retracting earlier
-    claims, testimonies linked and withdrawn, sources, rebuttals; times with ties."""
+    claims, testimonies linked and withdrawn, sources, rebuttals, reviewers' decisions
+    that merge and split persons (with conflicts among three); times with ties."""
     made: list[SealedEntry] = []
     claims_made: list[str] = []
     for n in range(draw(st.integers(1, 8))):
@@ -402,6 +427,8 @@ def histories(draw: st.DrawFn) -> list[SealedEntry]:
                         "consent",
                         "source",
                         "rebuttal",
+                        "decide",
+                        "decide",
                     ]
                 )
             )
@@ -461,6 +488,10 @@ def histories(draw: st.DrawFn) -> list[SealedEntry]:
                         "persons": [person],
                     }
                 )
+            elif kind == "decide":
+                a, other = draw(st.permutations(_PERSONS))[:2]
+                decision = draw(st.sampled_from(["same", "same", "different", "unsure"]))
+                changes.append(link_decided(a, other, decision, "reviewed", by="reviewer"))
             elif kind == "rebuttal":
                 changes.append(
                     {

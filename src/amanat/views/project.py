@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from amanat.errors import FormatError, UnsupportedVersion
+from amanat.names import name_keys
 from amanat.records.changes import LINK_OPS, Change, pair_subject, read_changes
 from amanat.records.dates import stored_date
 from amanat.records.fold import (
@@ -69,6 +70,7 @@ __all__ = [
 ]
 
 _CHUNK = 500
+KEY_LENGTH = 300  # search_keys.key is VARCHAR(300)
 Progress = Callable[[int], None]
 
 
@@ -499,7 +501,7 @@ class Views:
                     if decision.decision == "same":
                         new.update(x for x in decision.pair if x not in reached)
             reached |= new
-            frontier = sorted(new)
+            frontier = []
         return reached, list(held.values())
 
     def _refold_fresh(self, conn: Connection, fresh: _Fresh) -> tuple[int, int, int]:
@@ -870,9 +872,15 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
                 "form": v.get("form"),
             }
         )
-    # search_keys is left to the names module (cross-script forms, issue 6): a word of
-    # a name is already found by substring search in person_names.folded, and filling
-    # the table with the words alone was a fifth of the rows a rebuild wrote.
+    # Cross-script search keys from the names module (docs/format/names.md): the same
+    # key for Серікжан, Serikzhan and 赛力克江, one row per distinct (key, kind).
+    seen: set[tuple[str, str]] = set()
+    for c in names:
+        for k in name_keys(c.value["text"], script=c.value.get("script")):
+            pair = (k.key[:KEY_LENGTH], k.kind)
+            if pair not in seen:
+                seen.add(pair)
+                rows["search_keys"].append({"person_id": pid, "key": pair[0], "kind": k.kind})
     retracted = [(c, by) for c, by in p.retracted]
     for c, by in [(c, None) for c in p.claims] + retracted:
         rows["person_claims"].append(

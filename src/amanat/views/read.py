@@ -2,10 +2,11 @@
 
 The Python API the CLI and the staff app share. ``search`` takes a ``Query`` (every
 filter optional, combined with AND) and returns one page of ``PersonSummary`` rows
-with the total count. Name search is case- and accent-insensitive substring search
-over every recorded name, plus exact lookup in ``search_keys``: the seam where the
-names module adds cross-script keys (a query typed in Latin letters finding a name
-written in Cyrillic or Chinese characters) without a change here.
+with the total count. Name search looks the typed name's keys up in ``search_keys``
+(indexed; the keys come from the names module, docs/format/names.md), so a query typed
+in Latin letters finds a name written in Cyrillic, Arabic script or Chinese characters,
+and a typed word finds the recorded words it begins; results are ranked by the kinds
+of key they share (``KIND_WEIGHTS``).
 
 Merged persons: ``person`` follows an alias (a record merged into another by reviewers'
 decisions) to the person it is shown as, and says so (``redirected_from``); its history
@@ -21,8 +22,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
+from amanat.names import name_similarity, query_keys
 from amanat.views import schema as s
 from amanat.views.project import fold_text
 
@@ -75,6 +87,7 @@ class PersonSummary:
     n_testimonies: int
     n_flags: int
     updated: str
+    matched: str | None = None  # with a name search: the recorded name that matched best
 
 
 @dataclass(frozen=True)
@@ -109,11 +122,6 @@ class PersonDetail:
         return {k: v for k, v in self.__dict__.items()}
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _filtered(q: Query, columns: Sequence[Any] | None = None) -> Select[Any]:
     """The persons matching ``q``. Conditions on other tables are ``IN`` subqueries, which
     SQLite and PostgreSQL run once, not once per person as a correlated ``EXISTS`` (a
@@ -121,12 +129,6 @@ def _filtered(q: Query, columns: Sequence[Any] | None = None) -> Select[Any]:
     p = s.persons
     stmt = select(*(columns or [p])).select_from(p)
     conds: list[ColumnElement[bool]] = []
-    if q.name.strip():
-        folded = fold_text(q.name)
-        keys = {folded, *(fold_text(k) for k in q.name_keys if k.strip())}
-        named = select(s.names.c.person_id).where(s.names.c.folded.like(_like(folded), escape="\\"))
-        keyed = select(s.search_keys.c.person_id).where(s.search_keys.c.key.in_(keys))
-        conds.append(p.c.person_id.in_(named.union(keyed)))
     if q.id_number.strip():
         number = "".join(q.id_number.split()).replace("-", "").upper()
         conds.append(
@@ -158,7 +160,57 @@ def _filtered(q: Query, columns: Sequence[Any] | None = None) -> Select[Any]:
     return stmt.where(and_(*conds)) if conds else stmt
 
 
+# How much a key of each kind counts when a typed name shares it with a person's name:
+# a whole name in any order beats one word, spelling beats sound (docs/guide/database.md).
+KIND_WEIGHTS = {
+    "full": 100,
+    "sorted": 95,
+    "core": 90,
+    "phonetic": 80,
+    "token": 60,
+    "ptoken": 45,
+}
+PREFIX_WEIGHT = 30  # a typed word that begins a recorded word ("Serik" for Serikjan)
+MIN_PREFIX = 3
+
+
+def name_hits(name: str, extra_keys: Sequence[str] = ()) -> Select[Any] | None:
+    """``(person_id, score)`` for every person whose names share a key with ``name``
+    (``search_keys``, indexed); None when the name gives no key."""
+    k = s.search_keys
+    by_kind: dict[str, set[str]] = {}
+    for key in query_keys(name):
+        by_kind.setdefault(key.kind, set()).add(key.key)
+    for extra in extra_keys:
+        if extra.strip():
+            by_kind.setdefault("token", set()).add(fold_text(extra))
+    parts: list[Select[Any]] = []
+    for kind, keys in sorted(by_kind.items()):
+        weight = KIND_WEIGHTS.get(kind, 10)
+        parts.append(
+            select(k.c.person_id, literal(weight).label("w")).where(
+                k.c.kind == kind, k.c.key.in_(sorted(keys))
+            )
+        )
+    for token in sorted(by_kind.get("token", ())):
+        if len(token) >= MIN_PREFIX:
+            parts.append(
+                select(k.c.person_id, literal(PREFIX_WEIGHT).label("w")).where(
+                    k.c.kind == "token",
+                    k.c.key > token,  # the word itself is scored above
+                    k.c.key < token + "\uffff",  # a range the key index serves
+                )
+            )
+    if not parts:
+        return None
+    hits = union_all(*parts).subquery("hits")
+    return select(hits.c.person_id, func.sum(hits.c.w).label("score")).group_by(hits.c.person_id)
+
+
 def search(conn: Connection, q: Query) -> SearchResult:
+    """One page of the persons matching ``q``. With a name, persons are ranked by how
+    closely one of their names matches it, in any script, and each carries the name
+    form that matched best (``PersonSummary.matched``)."""
     p = s.persons
     limit = max(1, min(q.limit, MAX_PAGE))
     offset = max(0, q.offset)
@@ -168,19 +220,25 @@ def search(conn: Connection, q: Query) -> SearchResult:
         total = int(conn.execute(_filtered(q, [func.count()])).scalar_one())
         rows = conn.execute(_filtered(q).order_by(*order).limit(limit).offset(offset)).all()
     else:
-        # A name substring must scan the names: once, with the total as a window count.
+        hit_query = name_hits(q.name, q.name_keys)
+        if hit_query is None:
+            return SearchResult(0, [])
+        hits = hit_query.subquery("scored")
+        stmt = _filtered(q, [p, hits.c.score, func.count().over().label("total_found")])
         rows = conn.execute(
-            _filtered(q, [p, func.count().over().label("total_found")])
-            .order_by(*order)
+            stmt.join(hits, hits.c.person_id == p.c.person_id)
+            .order_by(hits.c.score.desc(), *order)
             .limit(limit)
             .offset(offset)
         ).all()
         if rows:
             total = int(rows[0].total_found)
         elif offset:
-            total = int(conn.execute(_filtered(q, [func.count()])).scalar_one())
+            count = _filtered(q, [func.count()]).join(hits, hits.c.person_id == p.c.person_id)
+            total = int(conn.execute(count).scalar_one())
         else:
             total = 0
+    matched = _matched_forms(conn, q.name, [r.person_id for r in rows]) if q.name.strip() else {}
     out = [
         PersonSummary(
             person_id=r.person_id,
@@ -195,10 +253,26 @@ def search(conn: Connection, q: Query) -> SearchResult:
             n_testimonies=r.n_testimonies,
             n_flags=r.n_flags,
             updated=r.updated,
+            matched=matched.get(r.person_id),
         )
         for r in rows
     ]
     return SearchResult(total, out)
+
+
+def _matched_forms(conn: Connection, typed: str, person_ids: Sequence[str]) -> dict[str, str]:
+    """For each person, the recorded name closest to what was typed (a page at most)."""
+    if not person_ids:
+        return {}
+    n = s.names
+    best: dict[str, tuple[float, str]] = {}
+    for pid, text in conn.execute(
+        select(n.c.person_id, n.c.text).where(n.c.person_id.in_(list(person_ids)))
+    ):
+        score = name_similarity(typed, text)
+        if pid not in best or score > best[pid][0]:
+            best[pid] = (score, text)
+    return {pid: text for pid, (_, text) in best.items()}
 
 
 def _rows(conn: Connection, stmt: Select[Any]) -> list[dict[str, Any]]:
