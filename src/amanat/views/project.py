@@ -501,7 +501,7 @@ class Views:
                     if decision.decision == "same":
                         new.update(x for x in decision.pair if x not in reached)
             reached |= new
-            frontier = []
+            frontier = sorted(new)
         return reached, list(held.values())
 
     def _refold_fresh(self, conn: Connection, fresh: _Fresh) -> tuple[int, int, int]:
