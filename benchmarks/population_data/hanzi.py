@@ -266,7 +266,8 @@ def turkic_zh(forms: dict[str, tuple[str, ...]], female: bool, attested: str) ->
     """Add zh-Hans and zh-Latn (pinyin of the characters) to a Turkic name's forms."""
     hans = zh_variants(forms["pivot"][0], female, attested)
     forms["zh-Hans"] = hans
-    forms["zh-Latn"] = tuple(dict.fromkeys(pinyin_of(h) for h in hans))
+    # Not deduplicated: the n-th pinyin is the reading of the n-th character form.
+    forms["zh-Latn"] = tuple(pinyin_of(h) for h in hans)
 
 
 # --- Hui names: pinyin -> Palladius Cyrillic and -> the pivot ---------------------

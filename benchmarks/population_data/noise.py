@@ -37,17 +37,20 @@ def typo(text: str, script: str, rng: random.Random) -> str:
         if text[i] == "·":
             return text
         return text[:i] + text[i + 1 :]
+    # Never the first letter: people rarely get that wrong, and it keeps capitals right.
     i = rng.randrange(1, len(text))
-    if text[i] == " " or text[i - 1] == " ":
+    if text[i] in " -'" or text[i - 1] in " -'":
         return text
     kind = rng.random()
     if kind < 0.45:
         swap = _CONFUSABLE.get(script, {}).get(text[i].lower())
         if swap is None:
             return text[:i] + text[i + 1 :]
+        if text[i].isupper():
+            swap = swap.upper()
         return text[:i] + swap + text[i + 1 :]
     if kind < 0.7:
         return text[:i] + text[i + 1 :]
-    if kind < 0.9:
+    if kind < 0.9 and i >= 2:
         return text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]
     return text[:i] + text[i] + text[i:]

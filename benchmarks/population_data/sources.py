@@ -51,6 +51,7 @@ class Source:
     neighbour: float
     hometown_given: float
     relative_given: float
+    pinyin_too: float = 0.0  # a Chinese name followed by its pinyin in brackets
     prefecture_factor: dict[str, float] = field(default_factory=dict)
 
 
@@ -63,8 +64,8 @@ SPECS = (
     Source(
         name="atajurt",
         coverage={"kazakh": 0.6, "uyghur": 0.07, "kyrgyz": 0.3, "hui": 0.1},
-        correlation=0.6,
-        duplicate=0.14,
+        correlation=0.75,
+        duplicate=0.16,
         conventions={
             "kazakh": _conv(
                 "kk-Cyrl:62 ru-Cyrl:14 kk-Arab:10 en-Latn:8 kk-Latn-2018:3 kk-Latn-2021:3"
@@ -97,7 +98,7 @@ SPECS = (
     Source(
         name="ngo_latin",
         coverage={"kazakh": 0.5, "uyghur": 0.5, "kyrgyz": 0.45, "hui": 0.4},
-        correlation=0.7,
+        correlation=0.8,
         duplicate=0.05,
         conventions={
             "kazakh": _conv(
@@ -154,13 +155,14 @@ SPECS = (
         neighbour=0.0,
         hometown_given=0.9,
         relative_given=0.15,
+        pinyin_too=0.05,
         # The leak comes from some prefectures' police: Ili and Kashgar well covered.
         prefecture_factor={"6540": 1.8, "6531": 1.6, "6542": 0.8, "6543": 0.4, "6532": 0.6},
     ),
     Source(
         name="uyghur_list",
         coverage={"kazakh": 0.06, "uyghur": 0.6, "kyrgyz": 0.12, "hui": 0.1},
-        correlation=0.5,
+        correlation=0.65,
         duplicate=0.06,
         conventions={eth: _conv("ug-Arab:90 ug-Latn:10") for eth in ETHNICITIES},
         family_surname=0.0,
@@ -187,8 +189,8 @@ SPECS = (
     Source(
         name="other_org",
         coverage={"kazakh": 0.4, "uyghur": 0.3, "kyrgyz": 0.5, "hui": 0.4},
-        correlation=0.6,
-        duplicate=0.08,
+        correlation=0.75,
+        duplicate=0.1,
         conventions={
             "kazakh": _conv("ru-Cyrl:55 kk-Cyrl:20 ru-Latn:25"),
             "kyrgyz": _conv("ky-Cyrl:60 ru-Cyrl:30 ru-Latn:10"),
@@ -260,53 +262,55 @@ def _cap(text: str, conv: str) -> str:
 def _names(person: Person, src: Source, conv: str, rng: random.Random) -> tuple[str, str, str, str]:
     """(full name, given, surname, patronymic) as this source writes them."""
     script = _SCRIPT_OF[conv]
+    given = _cap(_form(person.given, conv, rng, person), conv)
+    patronymic = ""
     if person.eth == "hui":
-        given = _cap(_form(person.given, conv, rng, person), conv)
         surname = _cap(_form(person.surname, conv, rng, person), conv)
-        patronymic = ""
-        if conv == "zh-Hans":
-            full = surname + given
-        elif conv == "en-Latn" and rng.random() < 0.3:
-            full = f"{given} {surname}"
-        else:
-            full = f"{surname} {given}"
     else:
-        given = _cap(_form(person.given, conv, rng, person), conv)
         base = person.family if rng.random() < src.family_surname else person.father
         roll = rng.random()
         uly = False
         if roll < src.suffix_ov:
             surname = sp.surname_with_suffix(base.forms, conv, person.female)
         elif roll < src.suffix_ov + src.suffix_uly:
-            surname = sp.uly_surname(base.forms, conv, person.female) or _form(
-                base, conv, rng, person
-            )
+            surname = sp.uly_surname(base.forms, conv, person.female)
+            surname = surname or _form(base, conv, rng, person)
             uly = True
         else:
             surname = _form(base, conv, rng, person)
         surname = _cap(surname, conv)
-        patronymic = ""
-        # A patronymic beside a surname that already says "son of the father" is rare.
-        if not (uly and base is person.father) and rng.random() < src.patronymic:
+        # A patronymic beside a surname that already says "son of the father" is rare,
+        # and Uyghurs use one only in Russian-language papers.
+        if (
+            not (uly and base is person.father)
+            and (person.eth != "uyghur" or conv in ("ru-Cyrl", "ru-Latn"))
+            and rng.random() < src.patronymic
+        ):
             patronymic = _cap(sp.patronymic(person.father.forms, conv, person.female), conv)
-        if conv == "zh-Hans":
-            dot = "·" if rng.random() < 0.93 else rng.choice(("•", "・", ""))
-            full = f"{given}{dot}{surname}"
-        elif rng.random() < src.surname_first:
-            full = " ".join(p for p in (surname, given, patronymic) if p)
-            if script == "Latn" and rng.random() < 0.4:
-                full = full.replace(surname, sp.upper_all(surname, conv), 1)
-        else:
-            full = " ".join(p for p in (given, surname, patronymic) if p)
     if src.typo and rng.random() < src.typo * 2:
         if rng.random() < 0.5:
-            given2 = noise.typo(given, script, rng)
-            full = full.replace(given, given2, 1)
-            given = given2
+            given = noise.typo(given, script, rng)
         else:
-            surname2 = noise.typo(surname, script, rng)
-            full = full.replace(surname, surname2, 1)
-            surname = surname2
+            surname = noise.typo(surname, script, rng)
+    shown_surname = surname
+    if script == "Latn" and rng.random() < 0.1:
+        shown_surname = sp.upper_all(surname, conv)  # "BILASH Serikzhan"
+    if person.eth == "hui":
+        if conv == "zh-Hans":
+            full = surname + given
+        elif conv == "en-Latn" and rng.random() < 0.3:
+            full = f"{given} {surname}"
+        else:
+            full = f"{shown_surname} {given}"
+    elif conv == "zh-Hans":
+        dot = "·" if rng.random() < 0.93 else rng.choice(("•", "・", ""))
+        full = f"{given}{dot}{surname}"
+    elif conv == "zh-Latn":
+        full = f"{given}{'·' if rng.random() < 0.2 else ' '}{surname}"
+    elif rng.random() < src.surname_first:
+        full = " ".join(p for p in (shown_surname, given, patronymic) if p)
+    else:
+        full = " ".join(p for p in (given, surname, patronymic) if p)
     if rng.random() < src.swap:
         if conv == "zh-Hans" and person.eth != "hui":
             full = "·".join(reversed(full.split("·"))) if "·" in full else full
@@ -316,6 +320,13 @@ def _names(person: Person, src: Source, conv: str, rng: random.Random) -> tuple[
             given, surname = surname, given
     if conv == "ru-Latn" and rng.random() < 0.3:
         full = sp.upper_all(full, conv)
+    if conv == "zh-Hans" and rng.random() < src.pinyin_too:
+        # Some rosters add the pinyin: "赛力克江·别拉什 (Sailikejiang Bielashi)".
+        latin = person.surname if person.eth == "hui" else person.father
+        parts = (_form(person.given, "zh-Latn", rng, person), _form(latin, "zh-Latn", rng, person))
+        if person.eth == "hui":
+            parts = parts[::-1]
+        full += " (" + " ".join(p.capitalize() for p in parts) + ")"
     if rng.random() < src.single_column:
         given = surname = patronymic = ""
     return full, given, surname, patronymic
@@ -383,7 +394,11 @@ def _hometown(county: County, src: str, rng: random.Random) -> str:
             return county.ug.replace("'", "").title()
         return f"{county.pinyin}, Xinjiang"
     # other_org: Russian, from the Kazakh name.
-    name = "".join(sp.KK_RU.get(c, c) for c in county.kk)
+    kk = county.kk.removesuffix(" ауданы").removesuffix(" қаласы")
+    name = "".join(
+        sp.KK_RU.get(c, c) if c.islower() else sp.KK_RU.get(c.lower(), c.lower()).upper()
+        for c in kk
+    )
     return name if rng.random() < 0.5 else f"{name} уезд"
 
 
