@@ -21,7 +21,7 @@ from amanat.web.staff.api import openapi_document
 from amanat.web.staff.app import ROUTE_ROLES
 from amanat.web.staff.i18n import COOKIE_NAME, LOCALES, translator
 from conftest import Org
-from web_staff import PERSON_NAMES, Site, staff_site
+from web_staff import PERSON_NAMES, Site, csrf_of, staff_site
 
 HOSTILE_NAME = "<script>alert('x')</script> \u202egnp.exe Серік"
 LONG_NOTE = "ы" * 9_990 + "<b>end</b>"  # 10,000 characters
@@ -168,14 +168,27 @@ def test_hostile_text_in_records_is_shown_escaped_and_whole(org: Org, lang: str)
         assert str(escape("<i>00:01</i>")) in page
 
 
-def test_the_api_searches_by_name_for_scripts(org: Org) -> None:
-    """Given a script using the JSON API, then a name in its query finds the person (the
-    HTML pages keep names out of addresses; a script's queries are its own)."""
+def test_the_api_searches_by_name_in_a_body_never_in_the_address(org: Org) -> None:
+    """Given a script using the JSON API, when it posts a name in a JSON body, then the
+    person is found; when it puts the name in the address, then 400 says to post it
+    (addresses end up in logs and history); filters alone may stay in the address."""
     with staff_site(org) as site:
         client = site.client()
         site.sign_in(client, "researcher")
-        found = client.get("/api/persons", params={"name": "серік"}).json()
-        assert found["total"] == 1
+        token = {"X-CSRF-Token": csrf_of(client, "/")}
+        found = client.post("/api/persons/search", json={"name": "серік"}, headers=token)
+        assert found.status_code == 200 and found.json()["total"] == 1
+        both = {"name": "серік", "status": "in_camp", "flagged": False, "page": 1}
+        assert client.post("/api/persons/search", json=both, headers=token).json()["total"] == 1
+        refused = client.get("/api/persons", params={"name": "серік"})
+        assert refused.status_code == 400 and "POST /api/persons/search" in refused.json()["error"]
+        assert client.get("/api/persons", params={"status": "in_camp"}).json()["total"] == 3
+        for bad in (b"[1]", b"{", b'{"age": 3}', b'{"name": [1]}'):
+            sent = client.post("/api/persons/search", content=bad, headers=token)
+            assert sent.status_code == 400, bad
+        big = client.post("/api/persons/search", json={"name": "ж" * 40_000}, headers=token)
+        assert big.status_code == 413
+        assert client.post("/api/persons/search", json={"name": "x"}).status_code == 403
 
 
 def test_openapi_describes_every_api_route() -> None:

@@ -7,9 +7,11 @@ The routes are read from the app itself, so a route added without a rule fails h
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
@@ -44,10 +46,19 @@ def _try(site: Site, visitor: str, method: str, path: str, blob: str) -> tuple[b
         assert site.sign_in(client, visitor) == 303
     url = path.replace("{person_id}", site.person_ids[0]).replace("{code}", "kk")
     url = url.replace("{blob_id}", blob)
+    url = url.replace("{account}", "target")
+    form = _form(site, visitor, path)
     if "{upload_id}" in path or path == "/api/uploads":
         response = _upload_call(client, method, path)
+    elif path == "/api/persons/search":
+        token = {"X-CSRF-Token": csrf_of(client, "/")}
+        response = client.post(url, json={"name": "серік", "grade": 1}, headers=token)
+    elif path == "/account/totp/confirm":
+        response = _enrol(site, client, visitor)
     elif method == "GET":
-        response = client.get(url)
+        response = client.get(url, params=form)
+    elif form:
+        response = post_form(client, url, form, page="/")
     elif path == "/login":
         response = post_form(client, url, {"account": "intake", "password": password_of("intake")})
     elif path == "/login/totp":
@@ -59,6 +70,43 @@ def _try(site: Site, visitor: str, method: str, path: str, blob: str) -> tuple[b
         and path != "/logout"
     )  # fmt: skip
     return (not refused and response.status_code < 400), response.status_code
+
+
+def _form(site: Site, visitor: str, path: str) -> dict[str, str]:
+    """Valid input for the routes that need some: the edit forms (a testimony to cite,
+    a claim to correct), one's own account (the password kept the same, so the next
+    sign-in works), an account to add."""
+    person = site.desk.person(site.person_ids[0])
+    if path.endswith("/amend"):
+        testimony = person.testimonies[0]["testimony_id"]
+        return {"field": "occupation", "value": "teacher", "source": testimony}
+    if path.endswith("/correct"):
+        standing = [c for c in person.claims if not c["retracted_by"]]
+        return {"claim": standing[0]["claim_id"], "reason": "A mistake in the spelling."}
+    own = password_of(visitor)
+    if path == "/account/password":
+        return {"old": own, "new": own, "again": own}
+    if path == "/account/totp":
+        return {"password": own}
+    if path == "/admin/accounts":
+        return {"name": f"new-{visitor}", "role": "researcher"}
+    return {}
+
+
+def _enrol(site: Site, client: TestClient, visitor: str) -> Any:
+    """A new second factor: the password, then a code from the secret shown (which
+    becomes the visitor's, so its next sign-in uses it)."""
+    shown = post_form(client, "/account/totp", {"password": password_of(visitor)}, page="/")
+    found = re.search(r'class="secret"><code>([A-Z2-7 ]+)</code>', shown.text)
+    if found is None:
+        return post_form(client, "/account/totp/confirm", {"code": "000000"}, page="/")
+    secret = found.group(1).replace(" ", "")
+    site.clock.advance(30)
+    code = pyotp.TOTP(secret).at(int(site.clock()))
+    response = post_form(client, "/account/totp/confirm", {"code": code}, page="/")
+    if response.status_code == 200:
+        site.totp[visitor] = secret
+    return response
 
 
 def _upload_call(client: TestClient, method: str, path: str) -> Any:
@@ -89,6 +137,7 @@ def test_role_route_matrix(org: Org, visitor: str, tmp_path: Path) -> None:
     in test_web_auth; here no signed-in role may use them)."""
     with staff_site(org) as site:
         _, blob = seal_media_person(site, tmp_path, video_bytes(1000))
+        site.app.state.staff.accounts.add("target", "researcher", password_of("target"))
         for method, path in _routes(site):
             allowed = ROUTE_ROLES[(method, path)]
             expected = ANONYMOUS in allowed or visitor in allowed

@@ -5,7 +5,14 @@ Stored in ``HOME/web/accounts.json`` (mode 0600)::
     {"format": "amanat-staff-accounts", "version": 1,
      "accounts": {"aigerim": {"role": "researcher", "password": "$argon2id$…",
                                "totp": "<sealed base64>", "failures": 0,
-                               "locked_until": 0, "last_totp_step": 0}}}
+                               "locked_until": 0, "last_totp_step": 0,
+                               "disabled": false, "enrol": false,
+                               "pending_totp": null}}}
+
+``disabled`` accounts cannot sign in. ``enrol`` means the account must set up a new
+second factor at its next sign-in (an admin forced it, or the account is new): the
+secret is made then, kept sealed in ``pending_totp`` until a code from it is typed.
+The three fields are optional (absent in files written before them).
 
 A TOTP secret is sealed by the desk (``Desk.secret_box``: ChaCha20-Poly1305 under a key
 derived from the desk identity and bound to the account name), so a seized, powered-off
@@ -31,11 +38,12 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from amanat.errors import FormatError, InputError, UnsupportedVersion, UsageError
+from amanat.errors import FormatError, InputError, NotFound, UnsupportedVersion, UsageError
 
 __all__ = [
     "ROLES",
     "ROLES_WITH_TOTP",
+    "AccountInfo",
     "AccountStore",
     "Enrolment",
     "LoginStep",
@@ -79,6 +87,18 @@ class Enrolment:
 class Account:
     name: str
     role: str
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """What the admin page shows of an account (no secret)."""
+
+    name: str
+    role: str
+    disabled: bool
+    locked: bool
+    has_totp: bool
+    must_enrol: bool
 
 
 class AccountStore:
@@ -188,6 +208,10 @@ class AccountStore:
                 with contextlib.suppress(VerificationError, InvalidHashError):
                     self.hasher.verify(self._dummy, password)
                 return LoginStep.FAILED
+            if found.get("disabled"):
+                with contextlib.suppress(VerificationError, InvalidHashError):
+                    self.hasher.verify(self._dummy, password)
+                return LoginStep.FAILED
             if self._locked(found):
                 return LoginStep.LOCKED
             try:
@@ -209,6 +233,8 @@ class AccountStore:
             accounts = self._read()
             found = accounts.get(name)
             if found is None or not found.get("totp") or self.sealer is None:
+                return LoginStep.FAILED
+            if found.get("disabled") or found.get("enrol"):
                 return LoginStep.FAILED
             if self._locked(found):
                 return LoginStep.LOCKED
@@ -238,3 +264,125 @@ class AccountStore:
             return LoginStep.LOCKED
         self._write(accounts)
         return LoginStep.FAILED
+
+    # -- administration (the admin pages) and one's own account ---------------------------
+
+    def _change(self, name: str) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+        accounts = self._read()
+        found = accounts.get(name)
+        if found is None:
+            raise NotFound(f"There is no account named {name[:40]}.")
+        return accounts, found
+
+    def infos(self) -> list[AccountInfo]:
+        return [
+            AccountInfo(
+                n,
+                str(a["role"]),
+                bool(a.get("disabled")),
+                self._locked(a),
+                bool(a.get("totp")),
+                bool(a.get("enrol")),
+            )
+            for n, a in sorted(self._read().items())
+        ]
+
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        """Disable an account (it cannot sign in) or enable it again."""
+        with self._lock:
+            accounts, found = self._change(name)
+            found["disabled"] = disabled
+            found["failures"] = 0
+            self._write(accounts)
+
+    def reset_password(self, name: str) -> str:
+        """Give the account a new random password (returned, to show once) and lift any
+        lockout; the person then chooses their own on their account page."""
+        password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+        with self._lock:
+            accounts, found = self._change(name)
+            found["password"] = self.hasher.hash(password)
+            found["failures"] = 0
+            found["locked_until"] = 0
+            self._write(accounts)
+        return password
+
+    def change_password(self, name: str, old: str, new: str) -> LoginStep:
+        """Change one's own password: the old one must be right (a wrong one counts
+        towards the lockout, as at sign-in); DONE when changed."""
+        if len(new) < MIN_PASSWORD:
+            raise UsageError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+        with self._lock:
+            accounts, found = self._change(name)
+            if found.get("disabled"):
+                return LoginStep.FAILED
+            if self._locked(found):
+                return LoginStep.LOCKED
+            try:
+                self.hasher.verify(found["password"], old)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                return self._fail(accounts, found)
+            found["password"] = self.hasher.hash(new)
+            found["failures"] = 0
+            self._write(accounts)
+            return LoginStep.DONE
+
+    def reset_totp(self, name: str) -> None:
+        """Make the account set up a new second factor at its next sign-in; the old one
+        stops working at once."""
+        with self._lock:
+            accounts, found = self._change(name)
+            if found["role"] not in ROLES_WITH_TOTP:
+                raise UsageError("This account has no second factor (intake accounts need none).")
+            found["totp"] = None
+            found["pending_totp"] = None
+            found["enrol"] = True
+            self._write(accounts)
+
+    def needs_enrolment(self, name: str) -> bool:
+        found = self._read().get(name)
+        return bool(found and found.get("enrol") and found["role"] in ROLES_WITH_TOTP)
+
+    def begin_enrolment(self, name: str, *, fresh: bool = False) -> Enrolment:
+        """A new TOTP secret for the account, kept sealed as pending until a code from it
+        is confirmed (``confirm_enrolment``); the same one again unless ``fresh``."""
+        if self.sealer is None:
+            raise UsageError("A station has intake accounts only; add this one on a desk.")
+        with self._lock:
+            accounts, found = self._change(name)
+            if found["role"] not in ROLES_WITH_TOTP:
+                raise UsageError("This account has no second factor (intake accounts need none).")
+            pending = found.get("pending_totp")
+            if pending and not fresh:
+                secret = self.sealer.open(pending, name)
+            else:
+                secret = pyotp.random_base32()
+                found["pending_totp"] = self.sealer.seal(secret, name)
+                self._write(accounts)
+        uri = pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=ISSUER)
+        return Enrolment(secret, uri)
+
+    def confirm_enrolment(self, name: str, code: str) -> LoginStep:
+        """A code from the pending secret makes it the account's second factor (DONE); a
+        wrong code counts towards the lockout."""
+        with self._lock:
+            accounts, found = self._change(name)
+            pending = found.get("pending_totp")
+            if not pending or self.sealer is None or found.get("disabled"):
+                return LoginStep.FAILED
+            if self._locked(found):
+                return LoginStep.LOCKED
+            totp = pyotp.TOTP(self.sealer.open(pending, name))
+            now = int(self.clock())
+            typed = "".join(code.split())
+            for offset in (0, -1, 1):
+                step = now // totp.interval + offset
+                if secrets.compare_digest(totp.generate_otp(step), typed):
+                    found["totp"] = pending
+                    found["pending_totp"] = None
+                    found["enrol"] = False
+                    found["last_totp_step"] = max(step, int(found["last_totp_step"]))
+                    found["failures"] = 0
+                    self._write(accounts)
+                    return LoginStep.DONE
+            return self._fail(accounts, found)

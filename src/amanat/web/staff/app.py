@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from amanat.desk import Desk, Station
 from amanat.errors import AmanatError
 from amanat.settings import Settings
-from amanat.web.staff import api, intake, media, pages
+from amanat.web.staff import admin, api, edit, intake, media, pages
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
 from amanat.web.staff.sessions import Session, SessionStore
@@ -82,13 +82,32 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     ("POST", "/persons"): READERS,  # the filter form: keeps a typed name out of the address
     ("GET", "/persons/{person_id}"): READERS,
     ("GET", "/media/{blob_id}"): READERS,  # a testimony's file, decrypted as it is played
+    ("GET", "/persons/{person_id}/amend"): edit.EDIT_ROLES,  # edit forms (edit.py)
+    ("POST", "/persons/{person_id}/amend"): edit.EDIT_ROLES,
+    ("GET", "/persons/{person_id}/correct"): edit.EDIT_ROLES,
+    ("POST", "/persons/{person_id}/correct"): edit.EDIT_ROLES,
     ("GET", "/api/persons"): READERS,
+    ("POST", "/api/persons/search"): READERS,  # a name in a JSON body, never in the address
     ("GET", "/api/persons/{person_id}"): READERS,
     ("GET", "/api/openapi.json"): EVERYONE_IN,
+    # one's own account (admin.py): everyone signed in; a new second factor above intake
+    ("GET", "/account"): EVERYONE_IN,
+    ("POST", "/account/password"): EVERYONE_IN,
+    ("POST", "/account/totp"): READERS,
+    ("POST", "/account/totp/confirm"): READERS,
+    # the admin's pages (admin.py)
+    ("GET", "/admin/accounts"): admin.ADMIN,
+    ("POST", "/admin/accounts"): admin.ADMIN,
+    ("POST", "/admin/accounts/{account}/disable"): admin.ADMIN,
+    ("POST", "/admin/accounts/{account}/enable"): admin.ADMIN,
+    ("POST", "/admin/accounts/{account}/password"): admin.ADMIN,
+    ("POST", "/admin/accounts/{account}/totp"): admin.ADMIN,
+    ("GET", "/admin/mirrors"): admin.ADMIN,
     # the intake wizard and its uploads (intake.py): intake, researcher, admin
     ("GET", "/intake"): intake.INTAKE_ROLES,
     ("POST", "/intake"): intake.INTAKE_ROLES,
     ("GET", "/intake/done"): intake.INTAKE_ROLES,
+    ("POST", "/intake/similar"): intake.INTAKE_ROLES,
     ("POST", "/api/uploads"): intake.INTAKE_ROLES,
     ("GET", "/api/uploads/{upload_id}"): intake.INTAKE_ROLES,
     ("PUT", "/api/uploads/{upload_id}"): intake.INTAKE_ROLES,
@@ -101,13 +120,28 @@ DESK_ONLY: frozenset[tuple[str, str]] = frozenset(
     {
         ("GET", "/login/totp"),
         ("POST", "/login/totp"),
+        ("POST", "/intake/similar"),
         ("GET", "/persons"),
         ("POST", "/persons"),
         ("GET", "/persons/{person_id}"),
         ("GET", "/media/{blob_id}"),
+        ("GET", "/persons/{person_id}/amend"),
+        ("POST", "/persons/{person_id}/amend"),
+        ("GET", "/persons/{person_id}/correct"),
+        ("POST", "/persons/{person_id}/correct"),
         ("GET", "/api/persons"),
+        ("POST", "/api/persons/search"),
         ("GET", "/api/persons/{person_id}"),
         ("GET", "/api/openapi.json"),
+        ("POST", "/account/totp"),
+        ("POST", "/account/totp/confirm"),
+        ("GET", "/admin/accounts"),
+        ("POST", "/admin/accounts"),
+        ("POST", "/admin/accounts/{account}/disable"),
+        ("POST", "/admin/accounts/{account}/enable"),
+        ("POST", "/admin/accounts/{account}/password"),
+        ("POST", "/admin/accounts/{account}/totp"),
+        ("GET", "/admin/mirrors"),
     }
 )
 
@@ -123,12 +157,29 @@ _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("POST", "/persons", pages.search_persons),
     ("GET", "/persons/{person_id}", pages.person),
     ("GET", "/media/{blob_id}", media.media),
+    ("GET", "/persons/{person_id}/amend", edit.amend_form),
+    ("POST", "/persons/{person_id}/amend", edit.amend),
+    ("GET", "/persons/{person_id}/correct", edit.correct_form),
+    ("POST", "/persons/{person_id}/correct", edit.correct),
     ("GET", "/api/persons", api.api_persons),
+    ("POST", "/api/persons/search", api.api_search),
     ("GET", "/api/persons/{person_id}", api.api_person),
     ("GET", "/api/openapi.json", api.api_openapi),
+    ("GET", "/account", admin.account_page),
+    ("POST", "/account/password", admin.change_password),
+    ("POST", "/account/totp", admin.totp_begin),
+    ("POST", "/account/totp/confirm", admin.totp_confirm),
+    ("GET", "/admin/accounts", admin.accounts_page),
+    ("POST", "/admin/accounts", admin.account_add),
+    ("POST", "/admin/accounts/{account}/disable", admin.account_disable),
+    ("POST", "/admin/accounts/{account}/enable", admin.account_enable),
+    ("POST", "/admin/accounts/{account}/password", admin.account_password),
+    ("POST", "/admin/accounts/{account}/totp", admin.account_totp),
+    ("GET", "/admin/mirrors", admin.mirrors_page),
     ("GET", "/intake", intake.intake_form),
     ("POST", "/intake", intake.intake_post),
     ("GET", "/intake/done", intake.intake_done),
+    ("POST", "/intake/similar", intake.intake_similar),
     ("POST", "/api/uploads", intake.upload_start),
     ("GET", "/api/uploads/{upload_id}", intake.upload_status),
     ("PUT", "/api/uploads/{upload_id}", intake.upload_put),
@@ -184,7 +235,7 @@ def _guard(method: str, path: str, endpoint: Endpoint) -> Endpoint:
 
     async def guarded(request: Request) -> Response:
         state = staff(request)
-        session = state.sessions.get(request.cookies.get(COOKIE))
+        session = await state.sessions.lookup(request.cookies.get(COOKIE))
         request.state.session = session
         if method in ("POST", "PUT", "DELETE") and not await _csrf_ok(request, session):
             return _refuse(

@@ -28,8 +28,17 @@ ACTIONS = frozenset(
         "persons.search",
         "record.edit",
         "intake.saved",
+        "intake.similar",  # "may already be recorded" shown at intake: target = the ids
         "export",
         "decrypt",
+        # accounts (admin.py): the target is the staff account's name
+        "account.added",
+        "account.disabled",
+        "account.enabled",
+        "account.password_reset",
+        "account.totp_reset",
+        "password.changed",
+        "totp.enrolled",
     }
 )
 

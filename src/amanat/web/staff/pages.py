@@ -19,9 +19,11 @@ from starlette.responses import RedirectResponse, Response
 from amanat.desk import Desk
 from amanat.errors import AmanatError, UsageError
 from amanat.records.changes import STATUSES
-from amanat.views.read import PersonDetail, Query
+from amanat.views.read import PersonDetail, Query, SearchResult
 from amanat.web.staff import i18n
 from amanat.web.staff.accounts import LoginStep
+from amanat.web.staff.admin import group_secret
+from amanat.web.staff.edit import EDIT_ROLES, EDITABLE, FIELD_LABELS
 from amanat.web.staff.media import kind_of
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import COOKIE, StaffState, staff
@@ -134,7 +136,18 @@ def _replace_session(
 
 
 async def totp_form(request: Request) -> Response:
-    return staff(request).render(request, "totp.html")
+    state = staff(request)
+    session: Session = request.state.session
+    return state.render(request, "totp.html", enrol=await _enrolment(state, session))
+
+
+async def _enrolment(state: StaffState, session: Session) -> dict[str, str] | None:
+    """The new second factor to set up, when the account must (new, or reset by an
+    admin): its secret in groups of four and its otpauth:// address; else None."""
+    if not await run_in_threadpool(state.accounts.needs_enrolment, session.account):
+        return None
+    found = await run_in_threadpool(state.accounts.begin_enrolment, session.account)
+    return {"secret": group_secret(found.secret), "uri": found.uri}
 
 
 async def totp(request: Request) -> Response:
@@ -142,8 +155,15 @@ async def totp(request: Request) -> Response:
     session: Session = request.state.session
     form = await request.form()
     code = str(form.get("code", ""))[:20]
-    step = await run_in_threadpool(state.accounts.check_totp, session.account, code)
+    enrol = await _enrolment(state, session)
+    check = state.accounts.confirm_enrolment if enrol else state.accounts.check_totp
+    step = await run_in_threadpool(check, session.account, code)
     if step is LoginStep.DONE:
+        if enrol:
+            state.audit.record(
+                "totp.enrolled", account=session.account, role=session.role,
+                target=session.account,
+            )  # fmt: skip
         state.audit.record("login.ok", account=session.account, role=session.role)
         return _replace_session(state, request, session.account, session.role, "in", "/")
     state.audit.record(
@@ -153,7 +173,8 @@ async def totp(request: Request) -> Response:
     )
     if step is LoginStep.LOCKED:
         state.sessions.end(session.token)
-    return state.render(request, "totp.html", status=401, problem=step.value)
+    shown = enrol if step is not LoginStep.LOCKED else None
+    return state.render(request, "totp.html", status=401, problem=step.value, enrol=shown)
 
 
 async def logout(request: Request) -> Response:
@@ -170,7 +191,9 @@ async def home(request: Request) -> Response:
     return staff(request).render(request, "home.html")
 
 
-def audit_search(state: StaffState, session: Session, query: Query, page: int) -> None:
+def audit_search(
+    state: StaffState, session: Session, query: Query, page: int, *, unsafe: bool = False
+) -> None:
     """Record a search in the audit trail (sealed: the terms may be kept)."""
     state.audit.record(
         "persons.search",
@@ -178,12 +201,22 @@ def audit_search(state: StaffState, session: Session, query: Query, page: int) -
         role=session.role,
         query={"name": query.name, "county": query.county, "status": query.status,
                "from": query.date_from, "to": query.date_to, "grade": query.min_grade,
-               "flagged": query.flagged, "page": page},
+               "flagged": query.flagged, "unsafe": unsafe, "page": page},
     )  # fmt: skip
 
 
+def wants_unsafe(params: Any) -> bool:
+    """The filter "unsafe: not yet on enough mirrors" (``unsafe=1``)."""
+    return field_text(params, "unsafe") in ("1", "on", "yes", "true")
+
+
+def find(desk: Desk, query: Query, unsafe: bool) -> SearchResult:
+    """One page of persons; only those not yet on enough mirrors when ``unsafe``."""
+    return desk.search_unsafe(query) if unsafe else desk.search(query)
+
+
 MAX_SEARCHES = 20  # names remembered per session, the oldest forgotten first
-_PLAIN_FILTERS = ("county", "status", "from", "to", "grade", "flagged")
+_PLAIN_FILTERS = ("county", "status", "from", "to", "grade", "flagged", "unsafe")
 
 
 def remember_search(session: Session, name: str) -> str:
@@ -220,12 +253,13 @@ async def persons(request: Request) -> Response:
         return RedirectResponse("/persons?" + urlencode(target), status_code=303)
     key = str(params.get("q", ""))
     query, page = parse_query(params, session.searches.get(key, ""))
-    result = await run_in_threadpool(state.reader().search, query)
-    audit_search(state, session, query, page)
+    unsafe = wants_unsafe(params)
+    result = await run_in_threadpool(find, state.reader(), query, unsafe)
+    audit_search(state, session, query, page, unsafe=unsafe)
     filters: dict[str, Any] = {
         "name": query.name, "county": query.county, "status": query.status,
         "from": query.date_from, "to": query.date_to, "grade": query.min_grade or "",
-        "flagged": "1" if query.flagged else "",
+        "flagged": "1" if query.flagged else "", "unsafe": "1" if unsafe else "",
     }  # fmt: skip
     kept = {k: v for k, v in filters.items() if v != "" and k != "name"}
     if query.name:
@@ -268,7 +302,16 @@ async def person(request: Request) -> Response:
     detail = await run_in_threadpool(desk.person, person_id)
     state.audit.record("person.view", account=session.account, role=session.role, target=person_id)
     media = await run_in_threadpool(media_of, desk, detail) if detail.testimonies else {}
-    return state.render(request, "person.html", p=detail, media=media)
+    return state.render(
+        request,
+        "person.html",
+        p=detail,
+        media=media,
+        can_edit=session.role in EDIT_ROLES,
+        edit_fields=EDITABLE,
+        edit_labels=FIELD_LABELS,
+        edited=request.query_params.get("edited") == "1",
+    )
 
 
 async def set_language(request: Request) -> Response:

@@ -1,0 +1,395 @@
+"""Edit forms on the person page: add a value, or correct one, as new sealed changes.
+
+Nothing is edited in place (docs/format/records.md): adding a value seals a
+``person.amended`` change with one claim, and correcting a value seals a
+``person.corrected`` change that retracts the claim with a required reason and, if
+given, claims the right value instead. Every claim cites a testimony or source already
+concerning the person, with an optional locator ("row 17", "00:12:30"). The change is
+sealed by the desk and projected at once (``Desk.seal_records``), so the person page
+shows it on return; the audit trail records ``record.edit`` with the person's id.
+
+Who may edit: researchers and the roles above them (``EDIT_ROLES``). What was typed is
+checked field by field with one sentence each, within the record format's limits; a
+form with a mistake seals nothing and comes back with what was typed.
+
+    GET  /persons/{id}/amend?field=F     the form for one field (no name in the address)
+    POST /persons/{id}/amend             seal person.amended
+    GET  /persons/{id}/correct?claim=C   the form to correct claim C
+    POST /persons/{id}/correct           seal person.corrected
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from amanat.desk import Desk
+from amanat.desk.service import Batch
+from amanat.errors import InputError, NotFound
+from amanat.records import build as b
+from amanat.records.changes import (
+    DOCUMENT_KINDS,
+    ETHNICITIES,
+    MAX_SHORT,
+    MAX_TEXT,
+    NAME_FORMS,
+    RELATIONS,
+    STATUSES,
+)
+from amanat.views.read import PersonDetail
+from amanat.web.staff.labels import RELATIONSHIPS, STATUS
+from amanat.web.staff.sessions import Session
+from amanat.web.staff.state import staff
+
+__all__ = ["EDITABLE", "EDIT_ROLES", "build_claim"]
+
+EDIT_ROLES = frozenset({"researcher", "reviewer", "publisher", "admin"})
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogues; templates translate it."""
+    return message
+
+
+FIELD_LABELS: Mapping[str, str] = {
+    "name": N_("Name"),
+    "status": N_("Status event"),
+    "birth": N_("Date of birth"),
+    "death": N_("Date of death"),
+    "sex": N_("Sex"),
+    "ethnicity": N_("Ethnicity"),
+    "citizenship": N_("Citizenship"),
+    "occupation": N_("Occupation"),
+    "hometown": N_("Hometown"),
+    "document": N_("Identity document"),
+    "relative": N_("Relative"),
+}
+EDITABLE = tuple(FIELD_LABELS)
+SEX_LABELS = {"male": N_("Male"), "female": N_("Female")}
+ETHNICITY_LABELS = {
+    "kazakh": N_("Kazakh"), "uyghur": N_("Uyghur"), "kyrgyz": N_("Kyrgyz"), "hui": N_("Hui"),
+    "uzbek": N_("Uzbek"), "tatar": N_("Tatar"), "tajik": N_("Tajik"), "mongol": N_("Mongol"),
+    "han": N_("Han"), "other": N_("Other"),
+}  # fmt: skip
+NAME_FORM_LABELS = {
+    "full": N_("Full name"), "given": N_("Given name"), "surname": N_("Surname"),
+    "patronymic": N_("Patronymic"), "alias": N_("Other spelling"),
+    "chinese": N_("Name in Chinese characters"),
+}  # fmt: skip
+DOCUMENT_LABELS = {
+    "cn_resident_id": N_("Chinese resident ID"), "kz_iin": N_("Kazakh IIN"),
+    "passport": N_("Passport"), "other": N_("Other document"),
+}  # fmt: skip
+
+# The most characters each input may hold: the record format's own limits.
+LIMITS: Mapping[str, int] = {
+    "value": MAX_SHORT,
+    "name_form": 20,
+    "kind": 20,
+    "country": 10,
+    "status": 20,
+    "relation": 20,
+    "place": MAX_SHORT,
+    "note": MAX_TEXT,
+    "source": 40,
+    "locator": 200,
+    "reason": MAX_SHORT,
+    "field": 20,
+    "claim": 40,
+}
+NAME_LIMIT = 300
+TOO_LONG = N_("This is longer than %(num)d characters; shorten it.")
+NUL = N_("This contains a NUL character; remove it.")
+CHOOSE = N_("Choose one from the list.")
+REQUIRED = N_("Fill this in.")
+WHICH_SOURCE = N_("Choose the testimony or source this comes from.")
+COUNTRY = N_("Write the two-letter country code, such as CN or KZ.")
+REASON = N_("Say why the value is wrong.")
+_CLAIM = re.compile(r"^[0-9a-f]{16}\.\d{1,5}\.\d{1,5}$")
+
+Errors = dict[str, tuple[str, dict[str, Any]]]
+
+
+class FormProblem(Exception):
+    def __init__(self, errors: Errors) -> None:
+        super().__init__("form")
+        self.errors = errors
+
+
+def _text(form: Mapping[str, str], name: str) -> str:
+    return str(form.get(name, ""))
+
+
+def _limits(form: Mapping[str, str]) -> Errors:
+    errors: Errors = {}
+    for name, limit in LIMITS.items():
+        value = _text(form, name)
+        if len(value) > limit:
+            errors[name] = (TOO_LONG, {"num": limit})
+        elif "\x00" in value:
+            errors[name] = (NUL, {})
+    return errors
+
+
+def _sentence(exc: InputError) -> tuple[str, dict[str, Any]]:
+    """A record layer's message as a sentence, ``%`` doubled: templates format messages."""
+    text = exc.message.replace("%", "%%")
+    return (text[:1].upper() + text[1:], {})
+
+
+def source_ref(form: Mapping[str, str], detail: PersonDetail) -> dict[str, Any]:
+    """The testimony or source a claim cites: one already concerning this person."""
+    chosen = _text(form, "source").strip()
+    known = {t["testimony_id"] for t in detail.testimonies} | {
+        s["source_id"] for s in detail.sources
+    }
+    if chosen not in known:
+        raise FormProblem({"source": (WHICH_SOURCE, {})})
+    locator = " ".join(_text(form, "locator").split())
+    if chosen.startswith("t_"):
+        return b.source_ref(testimony=chosen, locator=locator or None)
+    return b.source_ref(source=chosen, locator=locator or None)
+
+
+def _value(field: str, form: Mapping[str, str], today: dt.date) -> Any:
+    """The claim's value for ``field`` from what was typed; ``FormProblem`` if wrong."""
+    value = _text(form, "value").strip()
+
+    def need(name: str, options: tuple[str, ...] | list[str]) -> str:
+        got = _text(form, name).strip()
+        if got not in options:
+            raise FormProblem({name: (CHOOSE, {})})
+        return got
+
+    try:
+        if field in ("sex", "ethnicity"):
+            return need("value", ("male", "female") if field == "sex" else ETHNICITIES)
+        if field == "status":
+            kind = need("status", STATUSES)
+            if not value:
+                raise FormProblem({"value": (REQUIRED, {})})
+            place = " ".join(_text(form, "place").split())
+            note = _text(form, "note").strip()
+            return b.status(
+                kind,
+                value,
+                place=b.place_ref(text=place) if place else None,
+                note=note or None,
+                today=today,
+            )
+        if field == "document":
+            kind = need("kind", DOCUMENT_KINDS)
+            if not value:
+                raise FormProblem({"value": (REQUIRED, {})})
+            country = _text(form, "country").strip().upper() or None
+            return b.document(kind, value, country=country, today=today)
+        if not value:
+            raise FormProblem({"value": (REQUIRED, {})})
+        if field == "name":
+            if len(value) > NAME_LIMIT:
+                raise FormProblem({"value": (TOO_LONG, {"num": NAME_LIMIT})})
+            form_code = _text(form, "name_form").strip()
+            if form_code and form_code not in NAME_FORMS:
+                raise FormProblem({"name_form": (CHOOSE, {})})
+            return b.name(value, form=form_code or None)
+        if field in ("birth", "death"):
+            return b.date_text(value, today=today)
+        if field == "citizenship":
+            code = value.upper()
+            if not re.fullmatch(r"[A-Z]{2}", code):
+                raise FormProblem({"value": (COUNTRY, {})})
+            return code
+        if field == "occupation":
+            return value
+        if field == "hometown":
+            if re.fullmatch(r"\d{6}", value):
+                return b.place_ref(code=value)
+            return b.place_ref(text=value)
+        if field == "relative":
+            relation = need("relation", RELATIONS)
+            if len(value) > NAME_LIMIT:
+                raise FormProblem({"value": (TOO_LONG, {"num": NAME_LIMIT})})
+            return {"relation": relation, "name": value}
+    except InputError as exc:
+        raise FormProblem({"value": _sentence(exc)}) from None
+    raise FormProblem({"field": (CHOOSE, {})})
+
+
+def build_claim(
+    field: str, form: Mapping[str, str], detail: PersonDetail, today: dt.date
+) -> dict[str, Any]:
+    """One claim from an edit form (field, value inputs, source, locator)."""
+    if field not in EDITABLE:
+        raise FormProblem({"field": (CHOOSE, {})})
+    errors = _limits(form)
+    if errors:
+        raise FormProblem(errors)
+    problems: Errors = {}
+    value: Any = None
+    ref: dict[str, Any] = {}
+    try:
+        value = _value(field, form, today)
+    except FormProblem as exc:
+        problems.update(exc.errors)
+    try:
+        ref = source_ref(form, detail)
+    except FormProblem as exc:
+        problems.update(exc.errors)
+    if problems:
+        raise FormProblem(problems)
+    return b.claim(field, value, ref)
+
+
+def _wants_value(field: str, form: Mapping[str, str]) -> bool:
+    """Whether a correction also gives the right value (any value input filled)."""
+    inputs = ("value", "place", "note") if field == "status" else ("value",)
+    return any(_text(form, name).strip() for name in inputs)
+
+
+def _seal(desk: Desk, change: dict[str, Any]) -> None:
+    try:
+        b.record_data([change])
+    except InputError as exc:
+        raise FormProblem({"form": _sentence(exc)}) from None
+    desk.seal_records([Batch(files=(), changes=[change])])
+
+
+def _context(detail: PersonDetail) -> dict[str, Any]:
+    return {
+        "p": detail,
+        "fields": EDITABLE,
+        "field_labels": FIELD_LABELS,
+        "statuses": STATUSES,
+        "status_labels": STATUS,
+        "relations": RELATIONS,
+        "relation_labels": RELATIONSHIPS,
+        "sex_labels": SEX_LABELS,
+        "ethnicities": ETHNICITIES,
+        "ethnicity_labels": ETHNICITY_LABELS,
+        "name_forms": NAME_FORMS,
+        "name_form_labels": NAME_FORM_LABELS,
+        "document_kinds": DOCUMENT_KINDS,
+        "document_labels": DOCUMENT_LABELS,
+    }
+
+
+def _claim_of(detail: PersonDetail, claim_id: str) -> dict[str, Any]:
+    """A claim of this person that is still standing (not retracted)."""
+    if not _CLAIM.match(claim_id):
+        raise NotFound("No such value on this person's record.")
+    for c in detail.claims:
+        if c["claim_id"] == claim_id and not c.get("retracted_by"):
+            return c
+    raise NotFound("No such value on this person's record.")
+
+
+async def _person(request: Request) -> tuple[Desk, PersonDetail]:
+    desk = staff(request).reader()
+    person_id = str(request.path_params["person_id"])[:80]
+    detail = await run_in_threadpool(desk.person, person_id)
+    return desk, detail
+
+
+def _render(
+    request: Request,
+    detail: PersonDetail,
+    mode: str,
+    field: str,
+    values: Mapping[str, str],
+    errors: Errors | None = None,
+    claim: dict[str, Any] | None = None,
+) -> Response:
+    status = 400 if errors else 200
+    return staff(request).render(
+        request,
+        "edit.html",
+        status=status,
+        mode=mode,
+        field=field,
+        v=values,
+        errors=errors or {},
+        claim=claim,
+        **_context(detail),
+    )
+
+
+async def amend_form(request: Request) -> Response:
+    _, detail = await _person(request)
+    field = str(request.query_params.get("field", "name"))
+    if field not in EDITABLE:
+        field = "name"
+    return _render(request, detail, "amend", field, {})
+
+
+async def amend(request: Request) -> Response:
+    state = staff(request)
+    session: Session = request.state.session
+    desk, detail = await _person(request)
+    form = {k: str(v) for k, v in (await request.form(max_files=0)).items()}
+    field = _text(form, "field")
+    if field not in EDITABLE:
+        return _render(request, detail, "amend", "name", form, {"field": (CHOOSE, {})})
+    try:
+        claim = build_claim(field, form, detail, dt.date.today())
+        change: dict[str, Any] = {
+            "op": "person.amended",
+            "person": detail.person["person_id"],
+            "claims": [claim],
+        }
+        reason = _text(form, "reason").strip()
+        if reason:
+            change["reason"] = reason
+        await run_in_threadpool(_seal, desk, change)
+    except FormProblem as exc:
+        return _render(request, detail, "amend", field, form, exc.errors)
+    person_id = detail.person["person_id"]
+    state.audit.record("record.edit", account=session.account, role=session.role, target=person_id)
+    return RedirectResponse(f"/persons/{person_id}?edited=1#h-history", status_code=303)
+
+
+async def correct_form(request: Request) -> Response:
+    _, detail = await _person(request)
+    claim = _claim_of(detail, str(request.query_params.get("claim", ""))[:40])
+    return _render(request, detail, "correct", claim["field"], {}, claim=claim)
+
+
+async def correct(request: Request) -> Response:
+    state = staff(request)
+    session: Session = request.state.session
+    desk, detail = await _person(request)
+    form = {k: str(v) for k, v in (await request.form(max_files=0)).items()}
+    claim = _claim_of(detail, _text(form, "claim")[:40])
+    field = str(claim["field"])
+    try:
+        errors = _limits(form)
+        reason = _text(form, "reason").strip()
+        if not reason and "reason" not in errors:
+            errors["reason"] = (REASON, {})
+        claims: list[dict[str, Any]] = []
+        if field in EDITABLE and _wants_value(field, form):
+            try:
+                claims.append(build_claim(field, form, detail, dt.date.today()))
+            except FormProblem as exc:
+                errors.update(exc.errors)
+        if errors:
+            raise FormProblem(errors)
+        change = {
+            "op": "person.corrected",
+            # the record the claim was made on (a person merged into another keeps its own)
+            "person": claim.get("record_id") or detail.person["person_id"],
+            "claims": claims,
+            "retract": [claim["claim_id"]],
+            "reason": reason,
+        }
+        await run_in_threadpool(_seal, desk, change)
+    except FormProblem as exc:
+        return _render(request, detail, "correct", field, form, exc.errors, claim=claim)
+    person_id = detail.person["person_id"]
+    state.audit.record("record.edit", account=session.account, role=session.role, target=person_id)
+    return RedirectResponse(f"/persons/{person_id}?edited=1#h-history", status_code=303)
