@@ -18,7 +18,15 @@ from amanat.mirrors.config import MirrorConfig, MirrorEntry, open_store
 from amanat.mirrors.sync import sync_home
 from amanat.vault.opening import open_entry
 from conftest import Org
-from web_staff import PERSON_NAMES, Site, _person_changes, password_of, post_form, staff_site
+from web_staff import (
+    PERSON_NAMES,
+    Site,
+    _person_changes,
+    csrf_of,
+    password_of,
+    post_form,
+    staff_site,
+)
 
 
 def _signed_in(site: Site, account: str, password: str | None = None) -> Any:
@@ -268,6 +276,11 @@ def test_the_mirror_page_and_the_unsafe_filter(org: Org, tmp_path: Path) -> None
         assert PERSON_NAMES[0] not in listed
         combined = admin.get("/persons", params={"unsafe": "1", "status": "released"}).text
         assert "0 persons" in combined  # the other filters still apply
+        token = {"X-CSRF-Token": csrf_of(admin, "/")}
+        for name, total in (("Жаңа", 1), (PERSON_NAMES[0], 0)):
+            body = {"name": name, "unsafe": True}
+            found = admin.post("/api/persons/search", json=body, headers=token).json()
+            assert found["total"] == total, name  # and so does a name
         page = admin.get("/admin/mirrors").text
         assert "Not yet safe" in page and "1 person rests on them." in page
         researcher = _signed_in(site, "researcher")
