@@ -76,8 +76,15 @@ def user_add(args: argparse.Namespace, settings: Settings) -> int:
 
 def _uvicorn(app: object) -> uvicorn.Config:
     # httptools and uvloop when installed (uvicorn's "auto"); no access log: addresses
-    # hold person ids, and the audit trail records who saw what.
-    return uvicorn.Config(app, log_level="warning", access_log=False)  # type: ignore[arg-type]
+    # hold person ids, and the audit trail records who saw what. No proxy headers: the
+    # app listens itself, and a client's X-Forwarded-For is not to be believed.
+    return uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -73,6 +73,11 @@ class SessionStore:
             session.seen = now
             return session
 
+    async def lookup(self, token: str | None) -> Session | None:
+        """``get`` for a request handler: a worker's store asks the primary without
+        holding up its event loop."""
+        return self.get(token)
+
     def remember(self, token: str, searches: dict[str, str]) -> None:
         """Keep ``searches`` as the names remembered by a live session (a worker's copy
         of the session changed them); nothing happens for an ended one."""

@@ -1,27 +1,29 @@
 """The staff app in several processes: one primary and reading workers.
 
 Python runs one thread at a time in a process, so one process uses one core however
-many requests wait. ``amanat serve --workers N`` therefore runs N processes, forked
-from the one that unlocked the desk (the keys pass in memory, never through a file),
-all accepting connections on the same listening socket:
+many requests wait. ``amanat serve --workers N`` therefore runs N reading workers and
+one primary, forked from the process that unlocked the desk (the keys pass in memory,
+never through a file):
 
-* the **primary** is the app as it runs alone: it holds the sessions, the audit trail,
-  the intake drafts and the uploads being received, and it is the only process that
-  signs in, seals an intake or an audit entry, or decrypts a testimony's media;
-* each **reading worker** serves only the routes in ``LOCAL_ROUTES`` (the person list,
-  a person's page and their JSON twins, the home page, static files): the pages under
-  load. It asks the primary for the session of each request and hands it the audit
-  events of what it showed, over the state socket (``StateServer``/``StateClient``).
-  Every other route (signing in and out, the search form, the intake wizard, uploads,
-  media) it forwards, request and response streamed, to the primary over a Unix socket
-  (``Forward``): a new route is forwarded unless it is listed, so state never splits.
+* the **workers** accept the connections, all on the same listening socket, and serve
+  the routes in ``LOCAL_ROUTES`` (the person list, a person's page and their JSON
+  twins, the home page, static files): the pages under load. For each request they ask
+  the primary for its session, and hand it the audit events of what they showed, over
+  the state socket (``StateServer``/``StateClient``). Every other route (signing in and
+  out, the search form, the intake wizard, uploads, media, editing, accounts) they
+  forward to the primary, request and response streamed (``Forward``): a new route is
+  forwarded unless it is listed, so state never splits between processes.
+* the **primary** is the app as it runs alone, on a Unix socket only: it holds the
+  sessions, the audit trail, the intake drafts and the uploads being received, and it
+  is the only process that signs in, seals an intake or an audit entry, or decrypts a
+  testimony's media. It renders no list under load, so it answers the workers at once.
 
-The two sockets live in a folder of mode 0700 made for this run; the state socket
-speaks ``multiprocessing.connection`` with a random 32-byte key that the processes
-inherit when they fork (HMAC challenge and response before any message), and the
-primary answers only the five calls in ``StateServer.CALLS``. Nothing of a session is
-written to disk: sessions stay in the primary's memory, as with one process, so a
-logout or an expiry holds for every worker at once, and a restart signs everyone out.
+Both sockets live in a folder of mode 0700 made for this run; the state socket speaks
+``multiprocessing.connection`` with a random 32-byte key that the processes inherit
+when they fork (HMAC challenge and response before any message), and the primary
+answers only the calls in ``StateServer.CALLS``. Nothing of a session is written to
+disk: sessions stay in the primary's memory, as with one process, so a logout or an
+expiry holds for every worker at once, and a restart signs everyone out.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import pickle
 import shutil
 import signal
 import socket
+import struct
 import sys
 import tempfile
 import threading
@@ -109,6 +113,7 @@ class StateServer:
 
     CALLS = frozenset({"session.new", "session.get", "session.end", "session.remember",
                        "audit.record"})  # fmt: skip
+    NOTICES = frozenset({"audit.record"})  # sent without waiting for an answer
 
     def __init__(self, cluster: Cluster, sessions: SessionStore, audit: AuditTrail) -> None:
         self.sessions = sessions
@@ -144,13 +149,14 @@ class StateServer:
                 except (EOFError, OSError):
                     return
                 try:
-                    conn.send(("ok", self._call(call, args)))
+                    answer: tuple[str, object] = ("ok", self._call(call, args))
                 except AmanatError as e:
-                    conn.send(("error", e))
+                    answer = ("error", e)
                 except Exception as e:  # never a traceback across processes
-                    conn.send(
-                        ("error", AmanatError(f"State call {call} failed: {type(e).__name__}."))
-                    )
+                    failed = f"State call {call} failed: {type(e).__name__}."
+                    answer = ("error", AmanatError(failed))
+                if call not in self.NOTICES:  # a notice's sender waits for nothing
+                    conn.send(answer)
 
     def _call(self, call: str, args: dict[str, Any]) -> object:
         if call not in self.CALLS:
@@ -200,12 +206,15 @@ class StateClient:
                 time.sleep(0.05)
 
     def call(self, call: str, **args: Any) -> Any:
+        """Send ``call`` and wait for its answer (for a notice: only send it)."""
         for attempt in (1, 2):
             conn: Connection | None = getattr(self._local, "conn", None)
             try:
                 if conn is None:
                     conn = self._local.conn = self._connect()
                 conn.send((call, args))
+                if call in StateServer.NOTICES:
+                    return None
                 kind, result = conn.recv()
                 break
             except (EOFError, OSError):
@@ -219,6 +228,52 @@ class StateClient:
         return result
 
 
+class AsyncStateClient:
+    """In a worker's event loop: the session lookup of every request, without holding
+    up the loop while the primary answers. One connection, authenticated as
+    ``StateClient``'s (the same handshake, then the same length-prefixed pickles),
+    read and written with asyncio; calls take turns on it."""
+
+    def __init__(self, sync: StateClient) -> None:
+        self.sync = sync
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        conn = await asyncio.to_thread(self.sync._connect)  # the key's handshake
+        sock = socket.socket(fileno=os.dup(conn.fileno()))
+        conn.close()
+        return await asyncio.open_unix_connection(sock=sock)
+
+    async def call(self, call: str, **args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or loop is not self._loop:  # a server has one loop, tests many
+            self._loop, self._lock, self._streams = loop, asyncio.Lock(), None
+        async with self._lock:
+            for attempt in (1, 2):
+                try:
+                    if self._streams is None:
+                        self._streams = await self._open()
+                    reader, writer = self._streams
+                    payload = pickle.dumps((call, args))
+                    writer.write(struct.pack("!i", len(payload)) + payload)
+                    (size,) = struct.unpack("!i", await reader.readexactly(4))
+                    kind, result = pickle.loads(await reader.readexactly(size))  # noqa: S301
+                    break
+                except (OSError, EOFError, asyncio.IncompleteReadError):
+                    if self._streams is not None:
+                        self._streams[1].close()
+                    self._streams = None
+                    if attempt == 2:
+                        raise AmanatError(
+                            "The staff app's main process does not answer; restart amanat serve."
+                        ) from None
+        if kind == "error":
+            raise result
+        return result
+
+
 class RemoteSessions(SessionStore):
     """The primary's sessions, seen from a worker. A session returned is a copy: a
     change to its remembered searches is sent back with ``remember``."""
@@ -226,6 +281,13 @@ class RemoteSessions(SessionStore):
     def __init__(self, client: StateClient, clock: Callable[[], float]) -> None:
         super().__init__(clock)
         self.client = client
+        self.lookups = AsyncStateClient(client)
+
+    async def lookup(self, token: str | None) -> Session | None:
+        if not token:
+            return None
+        found: Session | None = await self.lookups.call("session.get", token=token)
+        return found
 
     def new(self, *, account: str = "", role: str = "", stage: str = "anonymous") -> Session:
         found: Session = self.client.call("session.new", account=account, role=role, stage=stage)
@@ -378,8 +440,10 @@ Serve = Callable[[bool, list[socket.socket]], None]
 
 
 def run_processes(host: str, port: int, workers: int, serve: Serve, cluster: Cluster) -> int:
-    """Listen on ``host:port``, fork the primary and ``workers - 1`` reading workers,
-    and wait. ``serve(primary, sockets)`` runs in each child until it is told to stop
+    """Listen on ``host:port``, fork the primary and ``workers`` reading workers, and
+    wait. The workers accept the connections; the primary listens only on its Unix
+    socket, for what they forward, so its state answers are never queued behind pages
+    it renders. ``serve(primary, sockets)`` runs in each child until it is told to stop
     (SIGTERM or SIGINT); a child that dies otherwise is started again. Returns when
     every child has stopped after SIGTERM or SIGINT to this process."""
     tcp = socket.create_server((host, port), backlog=2048)
@@ -397,7 +461,7 @@ def run_processes(host: str, port: int, workers: int, serve: Serve, cluster: Clu
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             code = 0
             try:
-                serve(index == 0, [tcp, forward] if index == 0 else [tcp])
+                serve(index == 0, [forward] if index == 0 else [tcp])
             except BaseException:  # the parent starts it again
                 code = 1
             sys.stdout.flush()
@@ -415,7 +479,7 @@ def run_processes(host: str, port: int, workers: int, serve: Serve, cluster: Clu
     old_int = signal.signal(signal.SIGINT, stop)
     old_term = signal.signal(signal.SIGTERM, stop)
     try:
-        for index in range(workers):
+        for index in range(workers + 1):
             start(index)
         while children:
             try:
