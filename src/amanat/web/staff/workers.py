@@ -111,8 +111,8 @@ class StateServer:
     """In the primary: answers the workers' calls on its sessions and audit trail, one
     thread per connected worker thread."""
 
-    CALLS = frozenset({"session.new", "session.get", "session.end", "session.remember",
-                       "audit.record"})  # fmt: skip
+    CALLS = frozenset({"session.new", "session.get", "session.end", "session.end_account",
+                       "session.remember", "audit.record"})  # fmt: skip
     NOTICES = frozenset({"audit.record"})  # sent without waiting for an answer
 
     def __init__(self, cluster: Cluster, sessions: SessionStore, audit: AuditTrail) -> None:
@@ -170,6 +170,8 @@ class StateServer:
         if call == "session.end":
             self.sessions.end(str(args["token"]))
             return None
+        if call == "session.end_account":
+            return self.sessions.end_account(str(args["account"]))
         if call == "session.remember":
             self.sessions.remember(str(args["token"]), dict(args["searches"]))
             return None
@@ -301,6 +303,10 @@ class RemoteSessions(SessionStore):
 
     def end(self, token: str) -> None:
         self.client.call("session.end", token=token)
+
+    def end_account(self, account: str) -> int:
+        ended: int = self.client.call("session.end_account", account=account)
+        return ended
 
     def remember(self, token: str, searches: dict[str, str]) -> None:
         self.client.call("session.remember", token=token, searches=searches)
