@@ -36,6 +36,8 @@ zh-Hans        Hans   Chinese characters
 
 from __future__ import annotations
 
+import functools
+
 __all__ = [
     "CONVENTIONS",
     "SCRIPT_OF",
@@ -134,11 +136,16 @@ def transliterate(word: str, table: dict[str, str]) -> str:
     return "".join(table.get(ch, ch) for ch in word)
 
 
+# Words of a patronymic that stay in lower case: "Асан уулу", "Исак кызы".
+_PARTICLES = frozenset(("уулу", "кызы", "oghli", "qizi"))
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def capitalize(text: str, conv: str = "") -> str:
     """Upper-case the first letter of each word, with the Kazakh Latin dotted capitals."""
     words = []
     for word in text.split(" "):
-        if not word:
+        if not word or word in _PARTICLES:
             words.append(word)
             continue
         first = word[0]
