@@ -429,7 +429,7 @@ def components(decisions: list[SealedEntry]) -> dict[str, set[str]]:
 
 
 _SETTINGS = settings(
-    max_examples=30,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
