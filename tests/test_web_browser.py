@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,9 @@ from amanat.web.staff.i18n import translator
 from browser import CHROMIUM_FLAGS, SCREENSHOTS, chromium_path, served
 from conftest import Org, skip_unless_ci
 from test_web_intake import CONSENT, EVENTS, PERSON, TESTIFIER
+from test_web_media import seal_media_person
 from web_staff import PERSON_NAMES, Site, password_of, staff_site
+from webm import encode_frames, webm
 
 
 @pytest.fixture
@@ -194,3 +197,115 @@ def test_volunteer_intake_with_an_interrupted_video_upload(browser: Any, site: S
     entry = detail.testimonies[0]["entry_id"]
     opened = open_entry(site.desk.vault, entry, [site.desk.keys.identity])
     assert [f["sha256"] for f in opened.content["files"]] == [hashlib.sha256(video).hexdigest()]
+
+
+def test_a_researcher_plays_a_sealed_video_and_seeks_by_range(
+    browser: Any, site: Site, tmp_path: Path
+) -> None:
+    """Given a 30-second WebM video sealed in the vault as a testimony's file (encoded
+    by the browser, muxed by the test, padded to tens of MiB), when a researcher opens
+    the person page, loads the player and seeks to 25 s, then chromium asks for the
+    seek with an HTTP Range request from far into the file, the desk answers 206, and
+    the video plays on from there; the person page with its player is saved as
+    person-player.png."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with served(site.app) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{base}/login")
+        video = webm(encode_frames(page, 60), padding=512 * 1024)
+        person, blob = seal_media_person(
+            site, tmp_path, video, media_type="video/webm", name="visit.webm"
+        )
+        _sign_in(page, site, "researcher")
+        asked: list[str] = []
+        answered: list[int] = []
+        page.on(
+            "request",
+            lambda r: asked.append(r.headers.get("range", "")) if "/media/" in r.url else None,
+        )
+        page.on("response", lambda r: answered.append(r.status) if "/media/" in r.url else None)
+        page.goto(f"{base}/persons/{person}")
+        player = page.locator(f"video[src='/media/{blob}']")
+        assert player.count() == 1 and asked == []  # nothing decrypted before it is asked
+        duration = player.evaluate(
+            """v => new Promise((done, fail) => {
+                v.muted = true;
+                v.addEventListener("loadedmetadata", () => done(v.duration), {once: true});
+                v.addEventListener("error", () => fail(String(v.error && v.error.message)));
+                v.preload = "metadata";
+                v.load();
+            })"""
+        )
+        assert 29 <= duration <= 31
+        before = len(asked)
+        player.evaluate(
+            """v => new Promise(done => {
+                v.addEventListener("seeked", done, {once: true});
+                v.currentTime = 25;
+            })"""
+        )
+        player.evaluate("v => v.play()")
+        page.wait_for_function(
+            "v => v.currentTime > 25.4 && !v.paused", arg=player.element_handle(), timeout=20_000
+        )
+        starts = [int(r[6:].split("-")[0]) for r in asked[before:] if r.startswith("bytes=")]
+        assert starts and max(starts) > len(video) // 2, asked
+        assert 206 in answered and all(s in (200, 206) for s in answered), answered
+        page.screenshot(path=str(SCREENSHOTS / "person-player.png"), full_page=True)
+
+
+def test_the_admin_pages_in_a_browser(browser: Any, site: Site) -> None:
+    """Given an admin, when they open the accounts page, add a publisher and open the
+    mirror page and their own account page, then each renders (the new password shown
+    once) and screenshots admin-accounts.png, admin-account-added.png, admin-mirrors.png
+    and account.png are saved; the pages carry no inline script."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with served(site.app) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{base}/login")
+        _sign_in(page, site, "admin")
+        page.click("nav >> text=Accounts")
+        page.wait_for_url("**/admin/accounts")
+        page.screenshot(path=str(SCREENSHOTS / "admin-accounts.png"), full_page=True)
+        page.fill("#n-name", "dana.s")
+        page.select_option("#n-role", "publisher")
+        page.click("text=Add the account")
+        assert "New password for dana.s" in page.inner_text("body")
+        page.screenshot(path=str(SCREENSHOTS / "admin-account-added.png"), full_page=True)
+        page.click("nav >> text=Mirrors")
+        page.wait_for_url("**/admin/mirrors")
+        assert "No mirrors yet" in page.inner_text("body")
+        page.screenshot(path=str(SCREENSHOTS / "admin-mirrors.png"), full_page=True)
+        page.click("nav >> text=My account")
+        page.wait_for_url("**/account")
+        page.screenshot(path=str(SCREENSHOTS / "account.png"), full_page=True)
+        assert page.evaluate("document.querySelectorAll('script:not([src])').length") == 0
+
+
+def test_a_researcher_corrects_a_value_in_a_browser(browser: Any, site: Site) -> None:
+    """Given a researcher on a person's page, when they follow 'Correct' on the status,
+    type the reason and the right value and send the form with the Enter key, then the
+    old value shows as retracted, the new one stands and the reason is in the history;
+    edit-correct.png is saved."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with served(site.app) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{base}/login")
+        _sign_in(page, site, "researcher")
+        page.goto(f"{base}/persons/{site.person_ids[0]}")
+        page.click("a:has-text('Correct') >> nth=1")
+        page.wait_for_url("**/correct?claim=*")
+        page.focus("#e-reason")
+        page.keyboard.type("Сестра уточнила: 2017 жыл.")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")  # to "what happened"
+        page.select_option("#e-status", "detained")
+        page.fill("#e-value", "2017-05")
+        page.select_option("#e-source", index=1)
+        page.screenshot(path=str(SCREENSHOTS / "edit-correct.png"), full_page=True)
+        page.focus("#e-value")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/persons/*?edited=1*")
+        body = page.inner_text("body")
+        assert "Retracted" in body and "Сестра уточнила: 2017 жыл." in body
+        assert "2017-05" in body
