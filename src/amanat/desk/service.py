@@ -35,6 +35,7 @@ from amanat.vault.secretbox import SecretBox
 from amanat.vault.upload import Finished, UploadRegistry, clean_uploads
 from amanat.views import engine as engines
 from amanat.views import read
+from amanat.views import similar as lookalikes
 from amanat.views.project import ApplyReport, PreparedEntry, SealedEntry, Views, prepare_entry
 
 __all__ = ["DEFAULT_UPLOAD_LIMIT", "Desk", "Finished", "UploadRegistry", "views_key"]
@@ -268,6 +269,26 @@ class Desk:
     def search(self, query: read.Query) -> read.SearchResult:
         with self.engine.connect() as conn:
             return read.search(conn, query)
+
+    def similar(
+        self,
+        *,
+        names: Sequence[str] = (),
+        id_number: str = "",
+        county: str = "",
+        birth_year: int | None = None,
+        limit: int = 5,
+    ) -> list[lookalikes.Candidate]:
+        """Persons already recorded that look like the one being typed (views/similar.py)."""
+        with self.engine.connect() as conn:
+            return lookalikes.candidates(
+                conn,
+                names=names,
+                id_number=id_number,
+                county=county,
+                birth_year=birth_year,
+                limit=limit,
+            )
 
     def person(self, person_id: str) -> read.PersonDetail:
         with self.engine.connect() as conn:

@@ -876,6 +876,10 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
     # key for Серікжан, Serikzhan and 赛力克江, one row per distinct (key, kind).
     seen: set[tuple[str, str]] = set()
     for c in names:
+        exact = fold_text(c.value["text"])[:KEY_LENGTH]  # as written: digits, marks and all
+        if exact and (exact, "text") not in seen:
+            seen.add((exact, "text"))
+            rows["search_keys"].append({"person_id": pid, "key": exact, "kind": "text"})
         for k in name_keys(c.value["text"], script=c.value.get("script")):
             pair = (k.key[:KEY_LENGTH], k.kind)
             if pair not in seen:

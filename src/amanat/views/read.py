@@ -163,6 +163,7 @@ def _filtered(q: Query, columns: Sequence[Any] | None = None) -> Select[Any]:
 # How much a key of each kind counts when a typed name shares it with a person's name:
 # a whole name in any order beats one word, spelling beats sound (docs/guide/database.md).
 KIND_WEIGHTS = {
+    "text": 120,  # the name exactly as written, case and accents aside
     "full": 100,
     "sorted": 95,
     "core": 90,
@@ -170,6 +171,7 @@ KIND_WEIGHTS = {
     "token": 60,
     "ptoken": 45,
 }
+RELATIVE_FLOOR = (1, 2)  # a result scores at least half the best one
 PREFIX_WEIGHT = 30  # a typed word that begins a recorded word ("Serik" for Serikjan)
 MIN_PREFIX = 3
 
@@ -181,6 +183,8 @@ def name_hits(name: str, extra_keys: Sequence[str] = ()) -> Select[Any] | None:
     by_kind: dict[str, set[str]] = {}
     for key in query_keys(name):
         by_kind.setdefault(key.kind, set()).add(key.key)
+    if fold_text(name):
+        by_kind.setdefault("text", set()).add(fold_text(name)[:300])
     for extra in extra_keys:
         if extra.strip():
             by_kind.setdefault("token", set()).add(fold_text(extra))
@@ -224,9 +228,17 @@ def search(conn: Connection, q: Query) -> SearchResult:
         if hit_query is None:
             return SearchResult(0, [])
         hits = hit_query.subquery("scored")
+        joined = hits.c.person_id == p.c.person_id
+        best = conn.execute(_filtered(q, [func.max(hits.c.score)]).join(hits, joined)).scalar()
+        if best is None:
+            return SearchResult(0, [])
+        # Persons far below the best match (one shared word when the whole name matched
+        # elsewhere) are noise, not results.
+        floor = hits.c.score * RELATIVE_FLOOR[1] >= int(best) * RELATIVE_FLOOR[0]
         stmt = _filtered(q, [p, hits.c.score, func.count().over().label("total_found")])
         rows = conn.execute(
-            stmt.join(hits, hits.c.person_id == p.c.person_id)
+            stmt.join(hits, joined)
+            .where(floor)
             .order_by(hits.c.score.desc(), *order)
             .limit(limit)
             .offset(offset)
@@ -234,7 +246,7 @@ def search(conn: Connection, q: Query) -> SearchResult:
         if rows:
             total = int(rows[0].total_found)
         elif offset:
-            count = _filtered(q, [func.count()]).join(hits, hits.c.person_id == p.c.person_id)
+            count = _filtered(q, [func.count()]).join(hits, joined).where(floor)
             total = int(conn.execute(count).scalar_one())
         else:
             total = 0

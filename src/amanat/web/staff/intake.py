@@ -30,6 +30,7 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from amanat.desk.service import UploadRegistry
+from amanat.desk.service import Desk, UploadRegistry
 from amanat.errors import AmanatError, InputError, NotFound
 from amanat.records import build as b
 from amanat.records.changes import (
@@ -96,6 +97,7 @@ FIELDS: Mapping[str, Mapping[str, int]] = {
         "hometown_code": 80,
         "hometown_words": 2000,
         "hometown_pick": 80,
+        "same_person": 40,
     },
     "events": {
         f"event_{i}_{part}": limit
@@ -250,6 +252,8 @@ def _check_person(
 ) -> None:
     if not v.get("name_1", "").strip() and "name_1" not in errors:
         errors["name_1"] = "Type the person's full name."
+    if v.get("same_person") and not _PERSON_ID.fullmatch(v["same_person"]):
+        errors["same_person"] = "Choose one of the persons listed, or a new person."
     hints["scripts"] = {
         name: detect_script(v[name]) for name, _ in NAME_FORMS if v.get(name, "").strip()
     }
@@ -282,6 +286,53 @@ def _check_person(
         hints["places"] = [(p.id, p.label()) for p in gazetteer().find(words)[:8]]
 
 
+_PERSON_ID = re.compile(r"p_[0-9a-f]{32}")
+SIMILAR_SHOWN = 5
+
+
+def similar_persons(request: Request, v: Mapping[str, str], session: Session) -> list[Any] | None:
+    """The persons already recorded that look like the one typed, on a desk (None on a
+    station, which can read nothing). Each showing is audited with the persons' ids."""
+    desk = staff(request).desk
+    if not isinstance(desk, Desk):
+        return None
+    names = [v.get(key, "")[:300] for key, _ in NAME_FORMS]
+    number = v.get("resident_id", "")[:64]
+    if not any(n.strip() for n in names) and not number.strip():
+        return []
+    year = None
+    with contextlib.suppress(InputError, ValueError):
+        if v.get("birth", "").strip():
+            year = PartialDate.parse(v["birth"][:64], today=_today()).earliest.year
+    county = v.get("hometown_code", "").strip()[:80]
+    found = desk.similar(
+        names=names, id_number=number, county=county, birth_year=year, limit=SIMILAR_SHOWN
+    )
+    if found:
+        staff(request).audit.record(
+            "intake.similar",
+            account=session.account,
+            role=session.role,
+            target=" ".join(c.person_id for c in found),
+        )
+    return found
+
+
+async def intake_similar(request: Request) -> Response:
+    """The "may already be recorded" box, for htmx while the person step is typed."""
+    session: Session = request.state.session
+    form = await request.form(max_files=0, max_fields=200, max_part_size=2 * MAX_TEXT)
+    values = {k: str(form.get(k, "")) for k in FIELDS["person"]}
+    draft = intake_state(request).draft(session)
+    found = await run_in_threadpool(similar_persons, request, values, session)
+    return staff(request).render(
+        request,
+        "intake/similar.html",
+        similar=found or [],
+        chosen=values.get("same_person") or draft.values.get("same_person", ""),
+    )
+
+
 def check_all(draft: Draft) -> tuple[str, dict[str, str]] | None:
     """The first step with errors and its errors, or None when everything is right."""
     for step in STEPS:
@@ -295,9 +346,12 @@ def check_all(draft: Draft) -> tuple[str, dict[str, str]] | None:
 
 
 def build_changes(v: Mapping[str, str], n_files: int) -> tuple[str, list[dict[str, Any]]]:
-    """The person's id and the two changes of one intake, from checked values."""
+    """The person's id and the two changes of one intake, from checked values: a new
+    person, or more claims on one already recorded when the volunteer recognised them
+    among the "may already be recorded" candidates (``same_person``)."""
     today = _today()
-    person, testimony = new_id("p"), new_id("t")
+    existing = v.get("same_person", "")
+    person, testimony = existing or new_id("p"), new_id("t")
     ref = b.source_ref(testimony=testimony)
     testifier: dict[str, Any] = {"relationship": v["relationship"]}
     for key, name in (("name", "testifier_name"), ("contact", "testifier_contact")):
@@ -349,6 +403,8 @@ def build_changes(v: Mapping[str, str], n_files: int) -> tuple[str, list[dict[st
             v[key + "status"], v[key + "date"], place=place, note=v.get(key + "note"), today=today
         )
         claims.append(b.claim("status", event, ref))
+    if existing:
+        return person, [recorded, {"op": "person.amended", "person": person, "claims": claims}]
     created = {"op": "person.created", "person": person, "claims": claims}
     return person, [recorded, created]
 
@@ -385,6 +441,14 @@ def _render(
     if draft.step == "review":  # the review names each name's script, as the check did
         _, person = check_step("person", draft.values)
         hints = {**person, **hints}
+    similar = None
+    if draft.step == "person":
+        similar = similar_persons(request, draft.values, session)
+    elif (
+        draft.step == "review" and draft.values.get("same_person") and isinstance(state.desk, Desk)
+    ):
+        with contextlib.suppress(NotFound):
+            hints = {**hints, "same_person": state.desk.person(draft.values["same_person"])}
     return state.render(
         request,
         "intake/wizard.html",
@@ -404,6 +468,8 @@ def _render(
         name_forms=NAME_FORMS,
         max_piece=MAX_PIECE,
         limit=registry.limit,
+        similar=similar,
+        chosen=draft.values.get("same_person", ""),
     )
 
 
@@ -422,6 +488,8 @@ async def intake_post(request: Request) -> Response:
             draft.values[name] = "1" if form.get(name) else ""
         else:
             draft.values[name] = str(form.get(name, ""))
+    if not isinstance(staff(request).desk, Desk):
+        draft.values["same_person"] = ""  # a station knows no other person
     if draft.step == "person" and draft.values.get("hometown_pick"):
         draft.values["hometown_code"] = draft.values.pop("hometown_pick")
     action = str(form.get("action", ""))
@@ -483,6 +551,14 @@ async def _save(request: Request, intake: IntakeState, session: Session, draft: 
         draft.step = "attachments"
         return _render(request, draft, errors)
     state = staff(request)
+    chosen = draft.values.get("same_person", "")
+    if chosen and isinstance(state.desk, Desk):
+        try:
+            draft.values["same_person"] = state.desk.person(chosen).person["person_id"]
+        except NotFound:
+            draft.step = "person"
+            message = "This person is no longer in the database; choose again."
+            return _render(request, draft, {"same_person": message})
     person, changes = build_changes(draft.values, len(draft.uploads))
     finished = []
     for up in draft.uploads:

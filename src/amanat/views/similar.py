@@ -1,0 +1,165 @@
+""""May already be recorded": the persons that look like one being typed at intake.
+
+A volunteer types a name, a resident ID number or a hometown; before a second record
+of the same person is made, the wizard shows the closest persons already in the
+views. Evidence, strongest first:
+
+- the same resident ID number (``id``), or one that differs in a single character
+  (``id_one_off``: a digit mistyped here or there; found among numbers with the same
+  region and birth date, which the first 14 characters hold);
+- a name sharing keys with a typed name, in any script (``name``, scored as
+  ``read.search`` scores it);
+- the same hometown county, or prefecture (``hometown``), and a birth year within one
+  (``birth``): these only raise a person already found by name or number, since a
+  county and a year alone are shared by thousands.
+
+Only what a volunteer needs to recognise a person is returned (the name that matched,
+birth, hometown, how many testimonies); the page decides what to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from amanat.names import name_similarity
+from amanat.views import schema as s
+from amanat.views.read import name_hits
+
+__all__ = ["Candidate", "candidates"]
+
+ID_SCORE = 300
+ID_ONE_OFF_SCORE = 150
+HOMETOWN_SCORE = 25
+PREFECTURE_SCORE = 10
+BIRTH_SCORE = 25
+MIN_NAME_SCORE = 60  # one shared word in spelling at least (KIND_WEIGHTS["token"])
+PER_NAME = 30  # persons read per typed name before the other evidence is weighed
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person_id: str
+    name: str  # the name shown for the person
+    matched: str | None  # the recorded name closest to a typed one
+    birth: str | None
+    hometown: str | None
+    n_testimonies: int
+    reasons: tuple[str, ...]  # id, id_one_off, name, hometown, birth
+    score: int
+
+
+def _normal_id(text: str) -> str:
+    return "".join(text.split()).replace("-", "").upper()
+
+
+def _id_matches(conn: Connection, number: str) -> dict[str, str]:
+    """person_id -> "id" or "id_one_off" for a typed 18-character resident ID."""
+    i = s.identifiers
+    found: dict[str, str] = {}
+    for pid in conn.execute(select(i.c.person_id).where(i.c.number == number)).scalars():
+        found[pid] = "id"
+    if len(number) == 18:
+        prefix = number[:14]
+        near = conn.execute(
+            select(i.c.person_id, i.c.number).where(
+                i.c.number >= prefix, i.c.number < prefix + "\uffff"
+            )
+        )
+        for pid, other in near:
+            if len(other) == 18 and sum(a != b for a, b in zip(other, number, strict=True)) == 1:
+                found.setdefault(pid, "id_one_off")
+    return found
+
+
+def candidates(
+    conn: Connection,
+    *,
+    names: Sequence[str] = (),
+    id_number: str = "",
+    county: str = "",
+    birth_year: int | None = None,
+    limit: int = 5,
+) -> list[Candidate]:
+    """The persons most like the one described, best first; [] when nothing is close."""
+    scores: dict[str, int] = {}
+    reasons: dict[str, list[str]] = {}
+    number = _normal_id(id_number)
+    if number:
+        for pid, why in _id_matches(conn, number).items():
+            scores[pid] = ID_SCORE if why == "id" else ID_ONE_OFF_SCORE
+            reasons[pid] = [why]
+    typed = [n for n in names if n.strip()]
+    for name in typed:
+        hits = name_hits(name)
+        if hits is None:
+            continue
+        scored = hits.subquery("scored")
+        top = conn.execute(
+            select(scored.c.person_id, scored.c.score)
+            .where(scored.c.score >= MIN_NAME_SCORE)
+            .order_by(scored.c.score.desc(), scored.c.person_id)
+            .limit(PER_NAME)
+        )
+        for pid, score in top:
+            if "name" not in reasons.setdefault(pid, []):
+                reasons[pid].append("name")
+            scores[pid] = max(scores.get(pid, 0), int(score) + scores.get(pid, 0) // 2)
+    if not scores:
+        return []
+    p = s.persons
+    rows = {
+        r.person_id: r
+        for r in conn.execute(
+            select(
+                p.c.person_id,
+                p.c.display_name,
+                p.c.birth,
+                p.c.birth_earliest,
+                p.c.hometown_code,
+                p.c.hometown_text,
+                p.c.prefecture_code,
+                p.c.n_testimonies,
+            ).where(p.c.person_id.in_(list(scores)))
+        )
+    }
+    prefecture = county[:4] + "00" if county[:4].isdigit() else ""
+    for pid, r in rows.items():
+        if county and r.hometown_code == county:
+            scores[pid] += HOMETOWN_SCORE
+            reasons[pid].append("hometown")
+        elif prefecture and r.prefecture_code == prefecture:
+            scores[pid] += PREFECTURE_SCORE
+            reasons[pid].append("hometown")
+        year = (r.birth_earliest or "")[:4]
+        if birth_year is not None and year.isdigit() and abs(int(year) - birth_year) <= 1:
+            scores[pid] += BIRTH_SCORE
+            reasons[pid].append("birth")
+    best = sorted(rows, key=lambda pid: (-scores[pid], pid))[: max(1, limit)]
+    n = s.names
+    recorded: dict[str, list[str]] = {}
+    for pid, text in conn.execute(select(n.c.person_id, n.c.text).where(n.c.person_id.in_(best))):
+        recorded.setdefault(pid, []).append(text)
+    out = []
+    for pid in best:
+        r = rows[pid]
+        matched = None
+        if typed and recorded.get(pid):
+            matched = max(
+                recorded[pid], key=lambda text: max(name_similarity(t, text) for t in typed)
+            )
+        out.append(
+            Candidate(
+                person_id=pid,
+                name=r.display_name,
+                matched=matched,
+                birth=r.birth,
+                hometown=r.hometown_code or r.hometown_text,
+                n_testimonies=r.n_testimonies,
+                reasons=tuple(reasons[pid]),
+                score=scores[pid],
+            )
+        )
+    return out
