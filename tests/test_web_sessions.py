@@ -32,7 +32,7 @@ from amanat.web.staff.sessions import IDLE_S
 from amanat.web.staff.state import COOKIE
 from amanat.web.staff.workers import Cluster
 from conftest import Org
-from web_staff import CHEAP_ARGON2, Site, post_form, staff_site
+from web_staff import CHEAP_ARGON2, Site, csrf_of, post_form, staff_site
 
 
 @dataclass
@@ -210,3 +210,36 @@ def test_intake_through_the_worker_reaches_the_primary(org: Org) -> None:
         assert "csrf" in page.text
         assert not hasattr(pair.worker.state, "intake")
         assert page.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_an_upload_through_the_worker_lands_in_the_primary(org: Org) -> None:
+    """Given a worker, when a volunteer sends a file in pieces through it, then each
+    piece streams to the primary's upload (the only place its key lives): the offsets it
+    reports grow piece by piece, whichever process is asked, and giving up through the
+    worker deletes the partial ciphertext."""
+    piece = b"\xff\xd8\xff\xe0" + os.urandom(256 * 1024 - 4)
+    with primary_and_worker(org) as pair:
+        worker = pair.worker_client()
+        assert pair.site.sign_in(worker, "intake") == 303
+        primary = pair.primary_client()
+        primary.cookies.set(COOKIE, worker.cookies[COOKIE])
+        token = {"X-CSRF-Token": csrf_of(worker, "/intake")}
+        started = worker.post(
+            "/api/uploads",
+            json={"name": "photo.jpg", "media_type": "image/jpeg", "size": 2 * len(piece)},
+            headers=token,
+        )
+        assert started.status_code == 201, started.text
+        ident = started.json()["id"]
+        for n in range(2):
+            sent = worker.put(
+                f"/api/uploads/{ident}",
+                content=piece,
+                headers={**token, "Upload-Offset": str(n * len(piece))},
+            )
+            assert sent.json()["received"] == (n + 1) * len(piece)
+        assert primary.get(f"/api/uploads/{ident}").json()["received"] == 2 * len(piece)
+        parts = pair.site.desk.vault.tmp_dir / "uploads"
+        assert len(list(parts.glob("*.upload"))) == 1
+        assert worker.delete(f"/api/uploads/{ident}", headers=token).status_code in (200, 204)
+        assert list(parts.glob("*.upload")) == []
