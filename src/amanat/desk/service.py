@@ -21,10 +21,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from amanat.desk import safety
+from amanat.desk import duplicates, safety
 from amanat.desk.media import MediaInfo, MediaShelf, OpenMedia
 from amanat.desk.reader import EntryReader
 from amanat.errors import FormatError, InputError, KeyError_, NotFound
+from amanat.linkage import LinkSettings
 from amanat.records import places as gazetteer
 from amanat.records.build import record_data
 from amanat.records.changes import SCHEMA, check_changes, link_decided, schema_for
@@ -36,7 +37,14 @@ from amanat.vault.upload import Finished, UploadRegistry, clean_uploads
 from amanat.views import engine as engines
 from amanat.views import read
 from amanat.views import similar as lookalikes
-from amanat.views.project import ApplyReport, PreparedEntry, SealedEntry, Views, prepare_entry
+from amanat.views.project import (
+    ApplyReport,
+    Candidate,
+    PreparedEntry,
+    SealedEntry,
+    Views,
+    prepare_entry,
+)
 
 __all__ = ["DEFAULT_UPLOAD_LIMIT", "Desk", "Finished", "UploadRegistry", "views_key"]
 
@@ -335,6 +343,19 @@ class Desk:
             if read.resolve(conn, person_id) is None:
                 raise NotFound(f"No person {person_id[:40]} in this desk's database.")
             return read.decisions(conn, person_id)
+
+    def find_duplicates(
+        self,
+        *,
+        settings: LinkSettings | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> list[Candidate]:
+        """Run the linkage model over every person and keep the pairs it proposes in the
+        review queue (replacing the last run's); nothing is merged (desk/duplicates.py)."""
+        with self.engine.connect() as conn:
+            found, _ = duplicates.candidate_pairs(conn, settings=settings, progress=progress)
+        self.views.store_candidates(found, replace=True)
+        return found
 
     def review_queue(
         self, *, outcome: str | None = "review", limit: int = 50, offset: int = 0

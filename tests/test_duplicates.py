@@ -1,0 +1,123 @@
+"""Finding persons recorded twice on a desk (desk/duplicates.py), and the reviewers'
+decisions that follow: the model proposes, a person decides, the decision is sealed.
+
+The desk holds 60 fictional persons (records/fiction.py, different names) and one man
+recorded three times: by his wife in Kazakh Cyrillic with his resident ID, by a cousin
+in Latin letters with his birth year only, and from a Chinese notice in characters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from amanat.desk import Desk
+from amanat.desk.service import Batch
+from amanat.records import build as b
+from amanat.records import fiction
+from amanat.records.changes import new_id
+from amanat.records.ids import ric_check_character
+from amanat.views.read import Query
+from conftest import Org
+
+FIRST17 = "65400219800101001"
+RESIDENT_ID = FIRST17 + ric_check_character(FIRST17)
+COUNTIES = ("654002", "654021", "654022", "654023", "654024", "653101", "652301")
+
+
+def _person(
+    name: str, *, birth: str = "", rid: str = "", county: str = "", sex: str = "male"
+) -> list[dict[str, Any]]:
+    person, testimony = new_id("p"), new_id("t")
+    ref = b.source_ref(testimony=testimony)
+    claims = [b.claim("name", b.name(name), ref), b.claim("sex", sex, ref)]
+    if birth:
+        claims.append(b.claim("birth", b.date_text(birth), ref))
+    if rid:
+        claims.append(b.claim("document", b.document("cn_resident_id", rid), ref))
+    if county:
+        claims.append(b.claim("hometown", b.place_ref(county), ref))
+    claims.append(b.claim("status", b.status("in_camp", "2018-04"), ref))
+    return [
+        {
+            "op": "testimony.recorded",
+            "testimony": testimony,
+            "persons": [person],
+            "testifier": {"relationship": "spouse"},
+            "consent": {"level": "internal"},
+            "media": [],
+        },
+        {"op": "person.created", "person": person, "claims": claims},
+    ]
+
+
+def _crowd(n: int) -> list[Batch]:
+    rng = random.Random(7)
+    out = []
+    for _ in range(n):
+        sex = rng.choice(("male", "female"))
+        name = fiction.turkic_name(rng, sex, rng.choice(("kazakh", "uyghur")))
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(50 * 365))
+        county = rng.choice(COUNTIES)
+        rid = fiction.resident_id(county, born, sex, rng).number
+        spelled = rng.choice((name.latin, name.cyrillic, name.chinese))
+        out.append(
+            Batch(
+                files=[],
+                changes=_person(spelled, birth=born.isoformat(), rid=rid, county=county, sex=sex),
+            )
+        )
+    return out
+
+
+BILASH = [
+    dict(name="Серікжан Білаш", birth="1980-01-01", rid=RESIDENT_ID, county="654002"),
+    dict(name="Serikzhan Bilash", birth="1980", county="654002"),
+    dict(name="赛力克江·别拉什", birth="1980", county="654002"),
+]
+
+
+def _desk_with_bilash(desk: Desk) -> list[str]:
+    desk.seal_records([*_crowd(60), *(Batch(files=[], changes=_person(**kw)) for kw in BILASH)])
+    ids = []
+    for kw in BILASH:
+        found = desk.search(Query(name=kw["name"], limit=5)).persons
+        ids.append(next(p.person_id for p in found if p.name == kw["name"]))
+    return ids
+
+
+def test_the_model_proposes_the_man_recorded_three_times_and_nothing_else(org: Org) -> None:
+    """Given a man recorded in Cyrillic, Latin (no ID, a year) and Chinese among
+    60 others, when the desk looks for duplicates, then his three records are proposed
+    as pairs (for linking or for review), and no pair of two different people is."""
+    with Desk(org.desk, org.desk_keys) as desk:
+        ids = _desk_with_bilash(desk)
+        found = desk.find_duplicates()
+        pairs = {(c.a, c.b) for c in found}
+        his = {tuple(sorted((x, y))) for x in ids for y in ids if x < y}
+        assert tuple(sorted(ids[:2])) in pairs, found
+        assert len(pairs & his) >= 2  # the Chinese notice joins through name and place
+        assert pairs <= his, [c for c in found if (c.a, c.b) not in his]
+        queue = desk.review_queue(outcome=None)
+        assert {(p.a, p.b) for p in queue.pairs} == pairs
+
+
+def test_a_decision_merges_and_the_model_does_not_propose_a_decided_pair(org: Org) -> None:
+    """Given the proposals, when a reviewer decides the Cyrillic and Latin records are
+    the same man, then the desk shows one person with both names and the pair leaves
+    the queue; when the reviewer says the Chinese record is a different man, then the
+    next run does not propose it again."""
+    with Desk(org.desk, org.desk_keys) as desk:
+        cyr, lat, han = _desk_with_bilash(desk)
+        desk.find_duplicates()
+        desk.decide(cyr, lat, "same", "same ID but one digit; same wife", by="reviewer")
+        merged = desk.person(lat)
+        assert sorted(merged.records) == sorted((cyr, lat))
+        assert desk.person(cyr).person == merged.person  # either id leads to him
+        assert {n["text"] for n in merged.names} >= {"Серікжан Білаш", "Serikzhan Bilash"}
+        shown = merged.person["person_id"]
+        desk.decide(shown, han, "different", "the notice names another father", by="r")
+        again = desk.find_duplicates()
+        assert all({c.a, c.b} != {shown, han} for c in again)
+        assert all(not ({c.a, c.b} <= {cyr, lat}) for c in again)
