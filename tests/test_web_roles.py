@@ -45,6 +45,7 @@ def _try(site: Site, visitor: str, method: str, path: str, blob: str) -> tuple[b
     if visitor != ANONYMOUS:
         assert site.sign_in(client, visitor) == 303
     url = path.replace("{person_id}", site.person_ids[0]).replace("{code}", "kk")
+    url = url.replace("{other_id}", site.person_ids[1])
     url = url.replace("{blob_id}", blob)
     url = url.replace("{account}", "target")
     form = _form(site, visitor, path)
@@ -90,6 +91,10 @@ def _form(site: Site, visitor: str, path: str) -> dict[str, str]:
         return {"password": own}
     if path == "/admin/accounts":
         return {"name": f"new-{visitor}", "role": "researcher"}
+    if path == "/review/{person_id}/{other_id}":
+        return {"decision": "unsure", "reason": "Not enough to tell yet."}
+    if path == "/intake/similar":
+        return {"name_1": "Серік"}
     return {}
 
 

@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from amanat.desk import Desk, Station
 from amanat.errors import AmanatError
 from amanat.settings import Settings
-from amanat.web.staff import admin, api, edit, intake, media, pages
+from amanat.web.staff import admin, api, edit, intake, media, pages, review
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
 from amanat.web.staff.sessions import Session, SessionStore
@@ -103,6 +103,11 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     ("POST", "/admin/accounts/{account}/password"): admin.ADMIN,
     ("POST", "/admin/accounts/{account}/totp"): admin.ADMIN,
     ("GET", "/admin/mirrors"): admin.ADMIN,
+    # the review queue (review.py): pairs that may be one person, decided by a reviewer
+    ("GET", "/review"): review.REVIEW_ROLES,
+    ("POST", "/review/find"): review.REVIEW_ROLES,
+    ("GET", "/review/{person_id}/{other_id}"): review.REVIEW_ROLES,
+    ("POST", "/review/{person_id}/{other_id}"): review.REVIEW_ROLES,
     # the intake wizard and its uploads (intake.py): intake, researcher, admin
     ("GET", "/intake"): intake.INTAKE_ROLES,
     ("POST", "/intake"): intake.INTAKE_ROLES,
@@ -121,6 +126,10 @@ DESK_ONLY: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/login/totp"),
         ("POST", "/login/totp"),
         ("POST", "/intake/similar"),
+        ("GET", "/review"),
+        ("POST", "/review/find"),
+        ("GET", "/review/{person_id}/{other_id}"),
+        ("POST", "/review/{person_id}/{other_id}"),
         ("GET", "/persons"),
         ("POST", "/persons"),
         ("GET", "/persons/{person_id}"),
@@ -180,6 +189,10 @@ _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("POST", "/intake", intake.intake_post),
     ("GET", "/intake/done", intake.intake_done),
     ("POST", "/intake/similar", intake.intake_similar),
+    ("GET", "/review", review.queue),
+    ("POST", "/review/find", review.find),
+    ("GET", "/review/{person_id}/{other_id}", review.pair_page),
+    ("POST", "/review/{person_id}/{other_id}", review.decide),
     ("POST", "/api/uploads", intake.upload_start),
     ("GET", "/api/uploads/{upload_id}", intake.upload_status),
     ("PUT", "/api/uploads/{upload_id}", intake.upload_put),

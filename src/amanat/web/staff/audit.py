@@ -29,6 +29,8 @@ ACTIONS = frozenset(
         "record.edit",
         "intake.saved",
         "intake.similar",  # "may already be recorded" shown at intake: target = the ids
+        "review.find",  # the linkage model run again; target = how many pairs it found
+        "review.decided",  # a decision on a pair sealed; target = the two person ids
         "export",
         "decrypt",
         # accounts (admin.py): the target is the staff account's name

@@ -1,0 +1,83 @@
+"""The review queue in the staff app: the model's doubtful pairs, side by side, decided
+by a reviewer; a merge and a split through the web, each sealed with its reason."""
+
+from __future__ import annotations
+
+from amanat.views.read import Query
+from conftest import Org
+from test_duplicates import _desk_with_bilash
+from web_staff import Site, post_form, staff_site
+
+HOSTILE = "<script>alert(1)</script>\u202e same wife"
+
+
+def reviewer(site: Site) -> object:
+    client = site.client()
+    assert site.sign_in(client, "reviewer") == 303
+    return client
+
+
+def test_a_reviewer_finds_merges_and_splits_a_pair_through_the_web(org: Org) -> None:
+    """Given a desk where one man is recorded in Cyrillic and in Latin letters, when a
+    reviewer runs the search for duplicates, then the pair is listed; the pair page
+    shows both name forms and what agrees; deciding "same" with a hostile reason merges
+    them (the reason stored exactly, shown escaped); deciding "different" splits them,
+    and both records are shown on their own again."""
+    with staff_site(org) as site:
+        cyr, lat, _ = _desk_with_bilash(site.desk)
+        client = reviewer(site)
+        found = post_form(client, "/review/find", {}, page="/review")
+        assert found.status_code == 303 and found.headers["location"].startswith("/review?found=")
+        queue = client.get(found.headers["location"])
+        assert "Серікжан Білаш" in queue.text and "Serikzhan Bilash" in queue.text
+        pair = client.get(f"/review/{cyr}/{lat}")
+        assert pair.status_code == 200
+        assert "Are these the same person?" in pair.text
+        assert "verdict-agree" in pair.text  # the same hometown and sex
+        missing = post_form(client, f"/review/{cyr}/{lat}", {"decision": "same"}, page="/review")
+        assert missing.status_code == 400 and "Say why" in missing.text
+
+        merged = post_form(
+            client,
+            f"/review/{cyr}/{lat}",
+            {"decision": "same", "reason": HOSTILE},
+            page="/review",
+        )
+        assert merged.status_code == 303
+        person = site.desk.person(lat)
+        assert sorted(person.records) == sorted((cyr, lat))
+        assert person.decisions[-1]["reason"] == HOSTILE
+        page = client.get(f"/review/{cyr}/{lat}")
+        assert "merged into one person now" in page.text
+        assert "<script>alert(1)" not in page.text and "&lt;script&gt;" in page.text
+
+        split = post_form(
+            client,
+            f"/review/{cyr}/{lat}",
+            {"decision": "different", "reason": "two men: the IDs differ in the birth date"},
+            page="/review",
+        )
+        assert split.status_code == 303
+        assert site.desk.person(cyr).records == [cyr]
+        assert site.desk.person(lat).records == [lat]
+        names = {p.name for p in site.desk.search(Query(name="Serikzhan Bilash")).persons}
+        assert {"Серікжан Білаш", "Serikzhan Bilash"} <= names
+
+
+def test_a_decision_on_an_unknown_person_says_so(org: Org) -> None:
+    """Given a reviewer, when the pair names a person who does not exist, then the
+    answer is 404 with a sentence, and nothing is sealed."""
+    with staff_site(org) as site:
+        client = reviewer(site)
+        ghost = "p_" + "0" * 32
+        page = client.get(f"/review/{site.person_ids[0]}/{ghost}")
+        assert page.status_code == 404
+        before = site.desk.decisions(site.person_ids[0])
+        answer = post_form(
+            client,
+            f"/review/{site.person_ids[0]}/{ghost}",
+            {"decision": "same", "reason": "looks alike"},
+            page="/review",
+        )
+        assert answer.status_code in (400, 404)
+        assert site.desk.decisions(site.person_ids[0]) == before
