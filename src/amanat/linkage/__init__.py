@@ -1,0 +1,39 @@
+"""Record linkage: which records, across lists and scripts, are one person.
+
+Blocking on name keys, ID numbers, birth years and places (``blocking``); a Splink
+model on DuckDB comparing names in all their forms, resident IDs (one mistyped digit
+is a strong partial match), birth date ranges, places, relatives and sex (``model``);
+three outcomes per pair (automatic link, human review, no link) and clusters of
+records into persons (``link``, ``clusters``). ``prepare`` derives the compared
+columns; ``evaluation`` scores a result against the truth; ``mapping`` reads the
+column mapping of ``amanat link``.
+
+    result = link_records(rows, decisions=[Decision("r1", "r7", "same")])
+    result.cluster_of()   # record id -> the record id naming its person
+    result.review()       # pairs for a person to decide
+"""
+
+from amanat.linkage.link import (
+    Decision,
+    LinkResult,
+    LinkSettings,
+    ScoredPair,
+    link_columns,
+    link_records,
+)
+from amanat.linkage.mapping import LinkMapping, load_link_mapping
+from amanat.linkage.prepare import RECORD_FIELDS, normalise_resident_id, prepare_records
+
+__all__ = [
+    "RECORD_FIELDS",
+    "Decision",
+    "LinkMapping",
+    "LinkResult",
+    "LinkSettings",
+    "ScoredPair",
+    "link_columns",
+    "link_records",
+    "load_link_mapping",
+    "normalise_resident_id",
+    "prepare_records",
+]

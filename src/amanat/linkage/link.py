@@ -1,0 +1,371 @@
+"""``link_records``: person records in, pairs with three outcomes and persons out.
+
+The steps, each timed in ``LinkResult.stats``:
+
+1. ``prepare`` derives name keys, birth ranges, IDs and places (``prepare.py``);
+2. ``block`` finds the candidate pairs (``blocking.py``);
+3. ``train`` estimates the model (``model.py``): u by random sampling, m by EM, and m
+   again from pairs a reviewer decided "same" when there are enough of them;
+4. ``score`` has Splink score the candidate pairs on DuckDB;
+5. ``cluster`` joins records through their automatic links (``clusters.py``).
+
+Three outcomes per pair, from its match probability: ``link`` at or above the
+automatic threshold (chosen on generated data so that at least 99% of automatic links
+are right: ``docs/performance.md``), ``review`` between the two thresholds (a person
+decides), ``no_link`` below. A reviewer's decisions win over the model: "same" is a
+link, "different" is never linked, not even through other records, and "unsure"
+leaves the pair to the model. When reviewers have decided enough pairs that the
+model scored at or above the automatic threshold and too many of them were
+"different", the threshold is raised until the decided pairs above it are 99% right.
+
+DuckDB runs in memory with spilling to disk turned off: its temporary files would
+hold names. ``LinkSettings.memory_limit`` bounds it; a list too large for it stops
+with an error that says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from splink import DuckDBAPI
+
+from amanat.errors import InputError, UsageError
+from amanat.linkage.blocking import DEFAULT_CAPS, block_pairs
+from amanat.linkage.clusters import cluster_links
+from amanat.linkage.prepare import Columns, Keyer, columns_of, prepare_records
+from amanat.linkage.scoring import estimate_lambda, score_candidates, sql_probability
+from amanat.linkage.training import new_linker, train_model
+from amanat.names import name_keys
+
+__all__ = [
+    "Decision",
+    "LinkResult",
+    "LinkSettings",
+    "ScoredPair",
+    "link_columns",
+    "link_records",
+]
+
+Verdict = Literal["same", "different", "unsure"]
+Outcome = Literal["link", "review", "no_link"]
+Progress = Callable[[str, int, int], None]
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's verdict on two records (by their record ids)."""
+
+    record_a: str
+    record_b: str
+    verdict: Verdict
+
+    def __post_init__(self) -> None:
+        if self.verdict not in ("same", "different", "unsure"):
+            raise InputError("a decision is same, different or unsure.")
+        if self.record_a == self.record_b:
+            raise InputError("a decision is about two different records.")
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """How to link. Thresholds are match probabilities; ``review_threshold`` may equal
+    ``auto_threshold`` (no review band)."""
+
+    auto_threshold: float = 0.99
+    review_threshold: float = 0.5
+    caps: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPS))
+    threads: int = 2
+    memory_limit: str = "6GB"
+    # pairs sampled for u; 1e7 takes 3 s at 1,000,000 records and moves the match
+    # weights by less than 0.1 against 1e8 (benchmarks/linkage.py, 2026-12)
+    u_sample_pairs: float = 1e7
+    em_max_pairs: float = 2e6
+    seed: int = 6
+    min_decisions: int = 20  # "same" decisions needed before they train m
+    keep_candidates: bool = False  # keep the blocked pairs (for the benchmark)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.review_threshold <= self.auto_threshold <= 1.0:
+            raise UsageError(
+                "The thresholds must satisfy 0 < review threshold <= automatic threshold "
+                "<= 1; change them and run again."
+            )
+        if not 1 <= self.threads <= 256:
+            raise UsageError("The number of threads must be between 1 and 256.")
+        if not _MEMORY.fullmatch(self.memory_limit.strip()):
+            raise UsageError("The memory limit is a size such as 4GB or 500MB.")
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    """Two records the model scored (or a reviewer decided), and the outcome."""
+
+    record_a: str
+    record_b: str
+    probability: float
+    outcome: Outcome
+    decided: bool
+
+
+@dataclass
+class LinkResult:
+    """What ``link_records`` found.
+
+    ``clusters[i]`` is the position of the first record of record i's person (so a
+    record alone is its own cluster); ``pairs`` holds every pair at or above the
+    review threshold and every decided pair, with columns ``a`` and ``b`` (record
+    positions), ``probability``, ``outcome`` and ``decided``.
+    """
+
+    record_ids: list[str]
+    clusters: list[int]
+    pairs: pa.Table
+    auto_threshold: float
+    review_threshold: float
+    stats: dict[str, float]
+    model: dict[str, Any]
+    candidates: pa.Table | None = None
+
+    def cluster_of(self) -> dict[str, str]:
+        """Each record id -> the record id that names its cluster."""
+        ids = self.record_ids
+        return {ids[i]: ids[c] for i, c in enumerate(self.clusters)}
+
+    def _pairs(self, outcome: Outcome) -> list[ScoredPair]:
+        ids = self.record_ids
+        rows = self.pairs.filter(pc.equal(self.pairs["outcome"], outcome))
+        return [
+            ScoredPair(ids[a], ids[b], p, outcome, d)
+            for a, b, p, d in zip(
+                rows["a"].to_pylist(),
+                rows["b"].to_pylist(),
+                rows["probability"].to_pylist(),
+                rows["decided"].to_pylist(),
+                strict=True,
+            )
+        ]
+
+    def links(self) -> list[ScoredPair]:
+        """The automatic (and decided) links, strongest first."""
+        return self._pairs("link")
+
+    def review(self) -> list[ScoredPair]:
+        """The pairs for a person to decide, most doubtful (nearest 0.5) first."""
+        return sorted(self._pairs("review"), key=lambda p: abs(p.probability - 0.5))
+
+
+def link_records(
+    records: Iterable[Mapping[str, object]],
+    *,
+    decisions: Sequence[Decision] = (),
+    settings: LinkSettings | None = None,
+    keyer: Keyer = name_keys,
+    progress: Progress | None = None,
+) -> LinkResult:
+    """Link ``records`` (mappings with the fields of ``prepare.RECORD_FIELDS``) into
+    persons; see the module's description."""
+    return link_columns(
+        columns_of(records),
+        decisions=decisions,
+        settings=settings,
+        keyer=keyer,
+        progress=progress,
+    )
+
+
+def link_columns(
+    columns: Columns,
+    *,
+    decisions: Sequence[Decision] = (),
+    settings: LinkSettings | None = None,
+    keyer: Keyer = name_keys,
+    progress: Progress | None = None,
+) -> LinkResult:
+    """``link_records`` for records given as one sequence per field (less memory than
+    a mapping per record at a million records)."""
+    settings = settings or LinkSettings()
+    stats: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stats[f"seconds_{stage}"] = round(now - clock, 3)
+        clock = now
+        if progress is not None:
+            progress(stage, 1, 1)
+
+    total = max((len(v) for v in columns.values()), default=0)
+    keyed = 0
+
+    def keying(done: int) -> None:
+        nonlocal keyed
+        keyed += done
+        if progress is not None:
+            progress("prepare", keyed, total)
+
+    table = prepare_records(columns, keyer=keyer, progress=keying)
+    record_ids = [str(x) for x in table.column("record_id").to_pylist()]
+    position = {rid: i for i, rid in enumerate(record_ids)}
+    if len(position) != len(record_ids):
+        raise InputError("two records have the same record id; record ids must be unique.")
+    decided = _decided_pairs(decisions, position)
+    stats["records"] = len(record_ids)
+    lap("prepare")
+
+    con = duckdb.connect(
+        config={
+            "threads": settings.threads,
+            "memory_limit": settings.memory_limit,
+            "temp_directory": "",
+            "preserve_insertion_order": False,
+        }
+    )
+    try:
+        return _link(con, table, record_ids, decided, settings, stats, lap)
+    except duckdb.OutOfMemoryException:
+        raise UsageError(
+            f"Linking needs more memory than the limit of {settings.memory_limit}; "
+            "raise it (--memory) or link a smaller list."
+        ) from None
+    finally:
+        con.close()
+
+
+def _decided_pairs(
+    decisions: Sequence[Decision], position: Mapping[str, int]
+) -> dict[tuple[int, int], Verdict]:
+    out: dict[tuple[int, int], Verdict] = {}
+    for d in decisions:
+        a, b = position.get(d.record_a), position.get(d.record_b)
+        if a is None or b is None:
+            raise InputError("a decision names a record id that is not among the records.")
+        out[(min(a, b), max(a, b))] = d.verdict  # the later decision wins
+    return {pair: v for pair, v in out.items() if v != "unsure"}
+
+
+def _link(
+    con: duckdb.DuckDBPyConnection,
+    table: pa.Table,
+    record_ids: list[str],
+    decided: dict[tuple[int, int], Verdict],
+    settings: LinkSettings,
+    stats: dict[str, float],
+    lap: Callable[[str], None],
+) -> LinkResult:
+    n = len(record_ids)
+    api = DuckDBAPI(con)
+    records = api.register(table, table_name="records")
+    con.execute("CREATE TABLE decided (unique_id_l BIGINT, unique_id_r BIGINT, same BOOLEAN)")
+    if decided:
+        con.executemany(
+            "INSERT INTO decided VALUES (?, ?, ?)",
+            [(a, b, v == "same") for (a, b), v in decided.items()],
+        )
+    counts = block_pairs(con, settings.caps, forced="decided" if decided else None)
+    stats.update({f"blocking_{k}": v for k, v in counts.items()})
+    candidates = (
+        con.sql("SELECT join_key_l AS a, join_key_r AS b FROM blocked_pairs").to_arrow_table()
+        if settings.keep_candidates
+        else None
+    )
+    lap("block")
+
+    labels = None
+    if sum(v == "same" for v in decided.values()) >= settings.min_decisions:
+        con.execute(
+            "CREATE TABLE decided_same AS SELECT unique_id_l, unique_id_r FROM decided WHERE same"
+        )
+        labels = "decided_same"
+    model = train_model(
+        records,
+        n=n,
+        u_pairs=settings.u_sample_pairs,
+        em_pairs=settings.em_max_pairs,
+        seed=settings.seed,
+        labels=labels,
+    )
+    linker = new_linker(records, model)
+    lap("train")
+
+    score_candidates(api, linker, con, "blocked_pairs", "evidence")
+    con.execute("DROP TABLE blocked_pairs")
+    lam = estimate_lambda(con, "evidence", n)
+    model["probability_two_random_records_match"] = lam
+    stats["lambda"] = lam
+    # a decision wins over the model: "same" is certain, "different" impossible
+    probability = sql_probability("e.w", lam)
+    con.execute(
+        "CREATE TABLE scored AS SELECT e.a, e.b, "
+        f"CASE WHEN d.same IS NULL THEN {probability} WHEN d.same THEN 1.0 ELSE 0.0 END "
+        "AS probability, d.same IS NOT NULL AS decided, "
+        f"{probability} AS model_probability "
+        "FROM evidence e LEFT JOIN decided d ON e.a = d.unique_id_l AND e.b = d.unique_id_r "
+        f"WHERE {probability} >= {settings.review_threshold} OR d.same IS NOT NULL"
+    )
+    con.execute("DROP TABLE evidence")
+    auto = _raised_threshold(con, settings) if decided else settings.auto_threshold
+    result_table = con.sql(
+        "SELECT a, b, probability, "
+        f"CASE WHEN probability >= {auto} THEN 'link' "
+        f"WHEN probability >= {settings.review_threshold} THEN 'review' "
+        "ELSE 'no_link' END AS outcome, decided "
+        "FROM scored ORDER BY probability DESC, a, b"
+    ).to_arrow_table()
+    lap("score")
+
+    links = con.sql(
+        f"SELECT a, b FROM scored WHERE probability >= {auto} ORDER BY probability DESC, a, b"
+    ).to_arrow_table()
+    apart = [pair for pair, v in decided.items() if v == "different"]
+    clusters = cluster_links(
+        n, zip(links["a"].to_pylist(), links["b"].to_pylist(), strict=True), apart=apart
+    )
+    stats["links"] = links.num_rows
+    stats["review_pairs"] = sum(1 for o in result_table["outcome"].to_pylist() if o == "review")
+    stats["clusters"] = len(set(clusters))
+    lap("cluster")
+    return LinkResult(
+        record_ids=record_ids,
+        clusters=clusters,
+        pairs=result_table,
+        auto_threshold=auto,
+        review_threshold=settings.review_threshold,
+        stats=stats,
+        model=model,
+        candidates=candidates,
+    )
+
+
+def _raised_threshold(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> float:
+    """The automatic threshold, raised if reviewers found it too loose.
+
+    Over the decided pairs the model scored at or above ``settings.auto_threshold``
+    (at least ``min_decisions`` of them): if fewer than 99% are "same", the threshold
+    becomes the lowest model probability above which they are."""
+    rows = con.execute(
+        "SELECT s.model_probability, d.same FROM scored s JOIN decided d "
+        "ON s.a = d.unique_id_l AND s.b = d.unique_id_r "
+        f"WHERE s.model_probability >= {settings.auto_threshold} "
+        "ORDER BY s.model_probability DESC"
+    ).fetchall()
+    if len(rows) < settings.min_decisions:
+        return settings.auto_threshold
+    best = 1.0
+    same = 0
+    for i, (probability, is_same) in enumerate(rows, start=1):
+        same += bool(is_same)
+        if same / i >= 0.99:
+            best = float(probability)
+    if same / len(rows) >= 0.99:
+        return settings.auto_threshold
+    return max(settings.auto_threshold, best)

@@ -1,0 +1,146 @@
+"""The Splink model: comparisons over the prepared columns, and how it is trained.
+
+Each comparison is a list of SQL levels, first match wins (Splink's comparison
+levels). The columns are those of ``prepare.prepare_records``; ``_l`` and ``_r`` are
+the two records of a pair. Levels are ordered from strongest agreement to none, and
+Splink learns how much each is worth:
+
+- u (how often a level occurs between two different persons) by random sampling;
+- m (how often between two records of one person) by expectation maximisation on
+  pairs sharing a resident ID (which trains everything but the ID) and on pairs
+  sharing a name key and a birth date (which trains the ID, places, relatives, sex);
+- and, when a reviewer has decided pairs, m from the pairs decided "same".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["EM_BLOCKING_RULES", "comparisons"]
+
+Level = dict[str, Any]
+
+
+def _null(condition: str) -> Level:
+    return {"sql_condition": condition, "label_for_charts": "null", "is_null_level": True}
+
+
+def _level(condition: str, label: str) -> Level:
+    return {"sql_condition": condition, "label_for_charts": label}
+
+
+_ELSE: Level = {"sql_condition": "ELSE", "label_for_charts": "else"}
+
+# Token-set similarity of the first sorted forms (Jaro-Winkler over the tokens sorted
+# alphabetically, so word order does not count).
+_JW = "jaro_winkler_similarity(name_form_l, name_form_r)"
+
+
+def _names() -> dict[str, Any]:
+    return {
+        "output_column_name": "name",
+        "comparison_levels": [
+            _null(
+                "(name_form_l IS NULL AND name_block_l IS NULL) "
+                "OR (name_form_r IS NULL AND name_block_r IS NULL)"
+            ),
+            {
+                **_level("name_block_l = name_block_r", "same sound"),
+                # how common the name is: a rare name alike says more than a common one
+                "tf_adjustment_column": "name_block",
+                "tf_adjustment_weight": 1.0,
+            },
+            _level("list_has_any(nm_words_l, nm_words_r)", "same words, other reading"),
+            _level("list_has_any(nm_sounds_l, nm_sounds_r)", "same sound, other reading"),
+            _level(f"{_JW} >= 0.92", "near spelling"),
+            _level("list_has_any(nm_ptok2_l, nm_ptok2_r)", "two words sound alike"),
+            _level("list_has_any(nm_pairs_l, nm_pairs_r)", "two words begin alike"),
+            _level(
+                f"list_has_any(nm_ptok_l, nm_ptok_r) OR {_JW} >= 0.8", "one word sounds alike"
+            ),
+            _ELSE,
+        ],
+    }
+
+
+def _birth() -> dict[str, Any]:
+    gap = "date_diff('day', least(birth_hi_l, birth_hi_r), greatest(birth_lo_l, birth_lo_r))"
+    return {
+        "output_column_name": "birth",
+        "comparison_levels": [
+            _null("birth_lo_l IS NULL OR birth_lo_r IS NULL"),
+            _level("birth_day_l = birth_day_r", "same day"),
+            _level("birth_lo_l <= birth_hi_r AND birth_lo_r <= birth_hi_l", "overlap"),
+            _level(f"{gap} <= 366", "within a year"),
+            _level(f"{gap} <= 731", "within two years"),
+            _ELSE,
+        ],
+    }
+
+
+def _resident_id() -> dict[str, Any]:
+    # GB 11643's MOD 11-2 check character catches every single-digit error and every
+    # swap of two digits, so two numbers that differ in one or two places and do not
+    # both pass the check are one number mistyped, not two persons.
+    one_bad = "NOT (rid_ok_l AND rid_ok_r)"
+    return {
+        "output_column_name": "resident_id",
+        "comparison_levels": [
+            _null("rid_l IS NULL OR rid_r IS NULL"),
+            _level("rid_l = rid_r", "same"),
+            _level(f"hamming(rid_l, rid_r) = 1 AND {one_bad}", "one digit mistyped"),
+            _level(f"hamming(rid_l, rid_r) = 2 AND {one_bad}", "two digits mistyped"),
+            _ELSE,
+        ],
+    }
+
+
+def _place() -> dict[str, Any]:
+    return {
+        "output_column_name": "hometown",
+        "comparison_levels": [
+            _null(
+                "(prefecture_l IS NULL AND len(home_keys_l) = 0) "
+                "OR (prefecture_r IS NULL AND len(home_keys_r) = 0)"
+            ),
+            _level("county_l = county_r", "same county"),
+            _level("list_has_any(home_keys_l, home_keys_r)", "a place's name alike"),
+            _level("prefecture_l = prefecture_r", "same prefecture"),
+            _ELSE,
+        ],
+    }
+
+
+def _relatives() -> dict[str, Any]:
+    return {
+        "output_column_name": "relatives",
+        "comparison_levels": [
+            _null("len(rel_keys_l) = 0 OR len(rel_keys_r) = 0"),
+            _level("list_has_any(rel_keys_l, rel_keys_r)", "a relative's name alike"),
+            _ELSE,
+        ],
+    }
+
+
+def _sex() -> dict[str, Any]:
+    return {
+        "output_column_name": "sex",
+        "comparison_levels": [
+            _null("sex_l IS NULL OR sex_r IS NULL"),
+            _level("sex_l = sex_r", "same"),
+            _ELSE,
+        ],
+    }
+
+
+def comparisons() -> list[dict[str, Any]]:
+    """The model's comparisons as Splink comparison dictionaries."""
+    return [_names(), _birth(), _resident_id(), _place(), _relatives(), _sex()]
+
+
+# Splink leaves out of an EM session every comparison that reads a column of its
+# blocking rule, so each rule trains the comparisons it does not use.
+EM_BLOCKING_RULES = (
+    "l.rid = r.rid",
+    "l.name_block = r.name_block AND l.birth_lo = r.birth_lo AND l.birth_hi = r.birth_hi",
+)

@@ -1,0 +1,96 @@
+"""Training the model on the list itself, with Splink.
+
+- u (how often each comparison level occurs between two different persons) by random
+  sampling of pairs;
+- m (how often between two records of one person) by expectation maximisation on the
+  blocking rules of ``model.EM_BLOCKING_RULES``, and from the pairs a reviewer decided
+  "same" when there are enough of them;
+- then *floors*: a level never seen among the training pairs would otherwise get a
+  probability of zero (or none), and one disagreement there (a county written
+  differently, a sex left out) would veto a link that everything else supports.
+
+The share of pairs that match (Splink's ``probability_two_random_records_match``) is
+not trained here but on the scored pairs (``scoring.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+from splink import Linker, SettingsCreator
+from splink.internals.exceptions import EMTrainingException
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from amanat.linkage.model import EM_BLOCKING_RULES, comparisons
+
+__all__ = ["M_FLOOR", "U_FLOOR", "new_linker", "train_model"]
+
+# The least m and u a level keeps after training. m: one record of a person in 500
+# may differ anywhere; u: below one random pair in ten million a level is "never
+# seen" in a sample of 10^6 pairs, not impossible.
+M_FLOOR = 0.002
+U_FLOOR = 1e-7
+
+
+def new_linker(records: SplinkDataFrame, model: dict[str, Any] | None = None) -> Linker:
+    """A Splink linker on the registered ``records`` with ``model`` (a Splink model
+    dictionary), or with the untrained comparisons of ``model.py``."""
+    settings: SettingsCreator | dict[str, Any] = (
+        copy.deepcopy(model)
+        if model is not None
+        else SettingsCreator(
+            link_type="dedupe_only",
+            comparisons=comparisons(),
+            retain_matching_columns=False,
+            retain_intermediate_calculation_columns=False,
+            em_convergence=0.001,
+            max_iterations=20,
+        )
+    )
+    # Splink's own switch: its messages (SQL and training notes, never values) at
+    # ERROR only, on its own logger, without touching the application's logging.
+    return Linker(records, settings, log_level=logging.ERROR)
+
+
+def train_model(
+    records: SplinkDataFrame,
+    *,
+    n: int,
+    u_pairs: float,
+    em_pairs: float,
+    seed: int,
+    labels: str | None = None,
+) -> dict[str, Any]:
+    """The trained model as a Splink model dictionary, floors applied. ``labels`` names
+    a table (unique_id_l, unique_id_r) of pairs known to be one person."""
+    linker = new_linker(records)
+    training = linker.training
+    training.estimate_u_using_random_sampling(
+        max_pairs=max(1.0, min(u_pairs, n * (n - 1) / 2)), seed=seed
+    )
+    for rule in EM_BLOCKING_RULES:
+        try:
+            training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=em_pairs
+            )
+        except EMTrainingException:  # a small list may have no pair for a rule
+            continue
+    if labels is not None:
+        training.estimate_m_from_pairwise_labels(labels)
+    return with_floors(linker.misc.save_model_to_json())
+
+
+def with_floors(model: dict[str, Any]) -> dict[str, Any]:
+    """``model`` with every level's m and u at least ``M_FLOOR`` and ``U_FLOOR`` (and
+    each comparison's m and u summing to 1 again)."""
+    out = copy.deepcopy(model)
+    for comparison in out["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for key, floor in (("m_probability", M_FLOOR), ("u_probability", U_FLOOR)):
+            values = [max(float(lv.get(key) or 0.0), floor) for lv in levels]
+            total = sum(values)
+            for level, value in zip(levels, values, strict=True):
+                level[key] = value / total
+    return out
