@@ -11,8 +11,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amanat.names import analyse, detect_script, name_keys, name_similarity, query_keys
-from amanat.names.analysis import _analyse
+from amanat.names import analyse, analysis, detect_script, name_keys, name_similarity, query_keys
 from amanat.names.phonetic import phonetic_key
 
 # Words as they appear in real lists, in every script the module reads. None is a
@@ -79,9 +78,8 @@ hostile = st.text(alphabet=hostile_chars, max_size=200)
 
 
 def _fresh_keys(text: str) -> tuple[object, ...]:
-    _analyse.cache_clear()
-    name_keys.cache_clear()
-    phonetic_key.cache_clear()
+    for cached in (analysis._read, analysis._readings, analysis._word, name_keys, phonetic_key):
+        cached.cache_clear()
     return name_keys(text)
 
 

@@ -11,7 +11,6 @@ store and linkage blocks on; ``query_keys`` does the same for a search box entry
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from dataclasses import dataclass
 
@@ -52,7 +51,7 @@ KINDS = ("full", "sorted", "core", "token", "phonetic", "ptoken", "pcore")
 ROLES = ("given", "surname", "patronymic", "particle", "unknown")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NameToken:
     """One word of a name: as written, in canonical Latin, its role, its phonetic key."""
 
@@ -62,7 +61,7 @@ class NameToken:
     phonetic: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NameAnalysis:
     """A name read: its script, a language guess, its words, and its Latin forms."""
 
@@ -73,7 +72,7 @@ class NameAnalysis:
     forms: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NameKey:
     """A comparison key: ``kind`` (one of KINDS) and the key itself."""
 
@@ -114,13 +113,28 @@ _HONORIFIC_RE = re.compile(
 _SON_SUFFIXES = frozenset(_SON.values())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, slots=True)
 class _Word:
+    """One word read one way, with its keys precomputed. Instances are shared through
+    ``_word``'s cache and compared by identity."""
+
     text: str
     latin: str
-    role: str
+    role: str  # the role the word has on its own: patronymic, particle, surname or ""
     phonetic: str
     stem: str  # for the core key: the word without an honorific suffix
+    in_core: bool
+    core_phonetic: str
+    token_key: NameKey | None = None
+    ptoken_key: NameKey | None = None
+
+
+def _new_word(
+    text: str, latin: str, role: str, phonetic: str, stem: str, in_core: bool, core: str
+) -> _Word:
+    token = NameKey("token", latin) if len(latin) >= 2 else None
+    ptoken = NameKey("ptoken", phonetic) if role != "particle" and len(phonetic) >= 2 else None
+    return _Word(text, latin, role, phonetic, stem, in_core, core, token, ptoken)
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -139,33 +153,40 @@ def _word(text: str, latin: str) -> _Word:
     """The role a word has on its own (patronymic, particle, surname) and its keys."""
     patronymic = _patronymic(latin)
     if patronymic is not None:
-        return _Word(text, patronymic[0], "patronymic", patronymic[1], patronymic[0])
+        word, phonetic = patronymic
+        return _new_word(text, word, "patronymic", phonetic, word, False, "")
     if latin in _PARTICLES:
-        return _Word(text, latin, "particle", phonetic_key(latin), latin)
+        return _new_word(text, latin, "particle", phonetic_key(latin), latin, False, "")
     role = "surname" if _SURNAME_RE.match(latin) else ""
     honorific = _HONORIFIC_RE.match(latin)
     stem = honorific.group("stem") if honorific else latin
-    return _Word(text, latin, role, phonetic_key(latin), stem)
+    return _new_word(text, latin, role, phonetic_key(latin), stem, True, phonetic_key(stem))
 
 
 # ---- reading words ------------------------------------------------------------------------------
 
+_word_script = functools.lru_cache(maxsize=1 << 16)(detect_script)
 
+
+@functools.lru_cache(maxsize=1 << 17)
 def _readings(word: str, script: str, language: str | None, alphabet: str) -> tuple[str, ...]:
     """Canonical Latin readings of one word in ``script``, most likely first."""
     if script == "Latn":
-        return (latin_word(word, alphabet),)
-    if script == "Cyrl":
-        return (cyrillic_word(word, language == "ug"),)
-    if script == "Arab":
+        readings: tuple[str, ...] = (latin_word(word, alphabet),)
+    elif script == "Cyrl":
+        readings = (cyrillic_word(word, language == "ug"),)
+    elif script == "Arab":
         if language == "kk":
-            return (kazakh_arabic_word(word),)
-        if language == "ug":
-            return (uyghur_arabic_word(word),)
-        return tuple(dict.fromkeys((uyghur_arabic_word(word), kazakh_arabic_word(word))))
-    if script == "Hani":
-        return han_word_readings(word)
-    return (tidy(word),)
+            readings = (kazakh_arabic_word(word),)
+        elif language == "ug":
+            readings = (uyghur_arabic_word(word),)
+        else:
+            readings = (uyghur_arabic_word(word), kazakh_arabic_word(word))
+    elif script == "Hani":
+        readings = han_word_readings(word)
+    else:
+        readings = (tidy(word),)
+    return tuple(r for r in dict.fromkeys(readings) if r)
 
 
 def _language(text: str, script: str, alphabet: str) -> str | None:
@@ -180,27 +201,24 @@ def _language(text: str, script: str, alphabet: str) -> str | None:
     return None
 
 
-def _assign_roles(words: list[_Word], *, dotted: bool) -> list[_Word]:
-    """Give the words without a role of their own one by position (docs/format/names.md)."""
-    open_ = [i for i, w in enumerate(words) if not w.role]
-    roles = dict.fromkeys(open_, "given")
-    patronymics = [i for i, w in enumerate(words) if w.role == "patronymic"]
-    has_surname = any(w.role == "surname" for w in words)
-    if len(open_) == 1 and not patronymics and not has_surname and len(words) == 1:
-        roles[open_[0]] = "unknown"
+def _positional_roles(words: tuple[_Word, ...], *, dotted: bool) -> list[str]:
+    """Roles for the words without one of their own, by position (docs/format/names.md)."""
+    roles = [w.role for w in words]
+    open_ = [i for i, role in enumerate(roles) if not role]
+    patronymics = [i for i, role in enumerate(roles) if role == "patronymic"]
+    has_surname = "surname" in roles
+    for i in open_:
+        roles[i] = "given"
+    if len(words) == 1 and open_:
+        roles[0] = "unknown"
     elif not has_surname and len(open_) >= 2:
         if patronymics and patronymics[-1] == len(words) - 1 and len(open_) == 2 and not dotted:
-            roles[open_[0]] = (
-                "surname"  # Russian and Kazakh official order: Bilash Serikjan Nurlanuly
-            )
+            roles[open_[0]] = "surname"  # official order: Bilash Serikjan Nurlanuly
         else:
             roles[open_[-1]] = "surname"
             for i in open_[1:-1]:
                 roles[i] = "given" if dotted else "unknown"
-    return [
-        _Word(w.text, w.latin, roles[i], w.phonetic, w.stem) if i in roles else w
-        for i, w in enumerate(words)
-    ]
+    return roles
 
 
 def _join_patronymic_words(
@@ -218,100 +236,118 @@ def _join_patronymic_words(
     return out
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _analyse(
-    text: str, script: str | None, language: str | None
-) -> tuple[NameAnalysis, tuple[tuple[_Word, ...], ...]]:
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    script: str
+    language: str | None
+    dotted: bool
+    han: bool  # the first form is a Han name, surname first (马明华)
+    forms: tuple[tuple[_Word, ...], ...]  # the first is the likeliest; never empty
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _read(text: str, script: str | None, language: str | None) -> _Reading:
     cleaned = clean(text)
     raw_words, dotted = split_words(cleaned)
     raw_words = [w[:MAX_WORD] for w in raw_words[:MAX_WORDS]]
-    main = script or detect_script(" ".join(raw_words))
-    latin_text = " ".join(w for w in raw_words if detect_script(w) == "Latn")
-    alphabet = latin_alphabet(latin_text)
+    scripts = [script or _word_script(w) for w in raw_words]
+    if script:
+        main = script
+    else:
+        letters = dict.fromkeys(("Latn", "Cyrl", "Arab", "Hani"), 0)
+        for word, word_script in zip(raw_words, scripts, strict=True):
+            if word_script in letters:
+                letters[word_script] += len(word)
+        main = max(letters, key=letters.__getitem__)
+        main = main if letters[main] else "Zyyy"
+    latin_words = [w for w, s in zip(raw_words, scripts, strict=True) if s == "Latn"]
+    alphabet = latin_alphabet(" ".join(latin_words)) if latin_words else "plain"
     guess = language or _language(cleaned, main, alphabet)
 
-    han_name = (
-        main == "Hani" and len(raw_words) == 1 and not dotted and looks_like_han_name(raw_words[0])
-    )
     words: list[tuple[str, tuple[str, ...]]] = []
-    for raw in raw_words:
-        word_script = script or detect_script(raw)
+    for raw, word_script in zip(raw_words, scripts, strict=True):
         if word_script == "Zyyy":
             continue
         word_language = language or (
             guess if word_script == main else _language(raw, word_script, alphabet)
         )
-        readings = tuple(r for r in _readings(raw, word_script, word_language, alphabet) if r)
+        readings = _readings(raw, word_script, word_language, alphabet)
         if readings:
             words.append((raw, readings))
     words = _join_patronymic_words(words)
 
     forms: list[tuple[_Word, ...]] = []
-    if han_name:
+    han = main == "Hani" and len(raw_words) == 1 and not dotted
+    if han and looks_like_han_name(raw_words[0]):
         raw = raw_words[0]
         surname, given = tidy(han_pinyin(raw[0])), tidy(han_pinyin(raw[1:]))
-        forms.append(
-            (
-                _Word(raw[0], surname, "surname", phonetic_key(surname), surname),
-                _Word(raw[1:], given, "given", phonetic_key(given), given),
-            )
-        )
+        if surname and given:
+            forms.append((_word(raw[0], surname), _word(raw[1:], given)))
+    han = bool(forms)
     primary = [readings[0] for _, readings in words]
-    # Other forms change one word to one of its other readings, the likeliest first; ties
-    # are broken by the readings themselves, not by word order, so that which forms are
-    # kept under the cap does not depend on the order the words were written in.
-    swaps = sorted(
-        (rank, readings[0], alternative, i)
-        for i, (_, readings) in enumerate(words)
-        for rank, alternative in enumerate(readings[1:], start=1)
-    )
-    variants = [primary] + [
-        [*primary[:i], alternative, *primary[i + 1 :]] for _, _, alternative, i in swaps
-    ]
-    for variant in itertools.islice(variants, MAX_FORMS - len(forms)):
-        plain = [_word(text, latin) for (text, _), latin in zip(words, variant, strict=True)]
-        forms.append(tuple(_assign_roles(plain, dotted=dotted and main == "Hani")))
-    if not forms or not forms[0]:
-        forms = [()]
-    first = forms[0]
-    analysis = NameAnalysis(
-        text=text,
-        script=main,
-        language_guess=guess,
-        tokens=tuple(NameToken(w.text, w.latin, w.role, w.phonetic) for w in first),
-        forms=tuple(dict.fromkeys(" ".join(w.latin for w in form) for form in forms if form)),
-    )
-    return analysis, tuple(forms)
+    forms.append(tuple(_word(text, latin) for (text, _), latin in zip(words, primary, strict=True)))
+    if len(words) == 1 or any(len(readings) > 1 for _, readings in words):
+        # Other forms change one word to one of its other readings, the likeliest first;
+        # ties are broken by the readings, not by word order, so that which forms are kept
+        # under the cap does not depend on the order the words were written in.
+        swaps = sorted(
+            (rank, readings[0], alternative, i)
+            for i, (_, readings) in enumerate(words)
+            for rank, alternative in enumerate(readings[1:], start=1)
+        )
+        for _, _, alternative, i in swaps[: MAX_FORMS - len(forms)]:
+            variant = [*primary[:i], alternative, *primary[i + 1 :]]
+            forms.append(
+                tuple(_word(text, latin) for (text, _), latin in zip(words, variant, strict=True))
+            )
+    return _Reading(main, guess, dotted and main == "Hani", han, tuple(forms))
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def analyse(text: str, *, script: str | None = None, language: str | None = None) -> NameAnalysis:
     """Read a name written in any script (see the module docstring). Never raises."""
-    return _analyse(text, script, language)[0]
+    reading = _read(text, script, language)
+    first = reading.forms[0]
+    roles = ["surname", "given"] if reading.han else _positional_roles(first, dotted=reading.dotted)
+    return NameAnalysis(
+        text=text,
+        script=reading.script,
+        language_guess=reading.language,
+        tokens=tuple(
+            NameToken(w.text, w.latin, role, w.phonetic)
+            for w, role in zip(first, roles, strict=True)
+        ),
+        forms=tuple(
+            dict.fromkeys(" ".join(w.latin for w in form) for form in reading.forms if form)
+        ),
+    )
 
 
 # ---- keys ------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _key(kind: str, key: str) -> NameKey:
+    """One shared NameKey per (kind, key): cached results then hold references, not copies."""
+    return NameKey(kind, key)
+
+
 def _form_keys(form: tuple[_Word, ...]) -> list[NameKey]:
-    keys: list[NameKey] = []
     if not form:
-        return keys
+        return []
     latins = [w.latin for w in form]
-    keys.append(NameKey("full", " ".join(latins)))
-    keys.append(NameKey("sorted", " ".join(sorted(latins))))
-    core = sorted(w.stem for w in form if w.role not in ("patronymic", "particle"))
+    keys = [_key("full", " ".join(latins)), _key("sorted", " ".join(sorted(latins)))]
+    core = sorted([w.stem for w in form if w.in_core])
     if core:
-        keys.append(NameKey("core", " ".join(core)))
-    keys.extend(NameKey("token", latin) for latin in latins if len(latin) >= 2)
-    phonetic = sorted(w.phonetic for w in form if w.role != "particle" and w.phonetic)
+        keys.append(_key("core", " ".join(core)))
+    keys.extend([w.token_key for w in form if w.token_key is not None])
+    phonetic = sorted([w.phonetic for w in form if w.role != "particle" and w.phonetic])
     if phonetic:
-        keys.append(NameKey("phonetic", " ".join(phonetic)))
-    keys.extend(
-        NameKey("ptoken", w.phonetic) for w in form if w.role != "particle" and len(w.phonetic) >= 2
-    )
-    pcore = sorted(phonetic_key(w.stem) for w in form if w.role not in ("patronymic", "particle"))
-    if any(pcore):
-        keys.append(NameKey("pcore", " ".join(p for p in pcore if p)))
+        keys.append(_key("phonetic", " ".join(phonetic)))
+    keys.extend([w.ptoken_key for w in form if w.ptoken_key is not None])
+    pcore = sorted([w.core_phonetic for w in form if w.in_core and w.core_phonetic])
+    if pcore:
+        keys.append(_key("pcore", " ".join(pcore)))
     return keys
 
 
@@ -320,15 +356,17 @@ def name_keys(
     text: str, *, script: str | None = None, language: str | None = None
 ) -> tuple[NameKey, ...]:
     """The comparison keys of a name over all its forms, deduplicated, in a stable order."""
-    forms = _analyse(text, script, language)[1]
-    return tuple(dict.fromkeys(k for form in forms for k in _form_keys(form)))
+    forms = _read(text, script, language).forms
+    if len(forms) == 1:
+        return tuple(dict.fromkeys(_form_keys(forms[0])))
+    return tuple(dict.fromkeys([key for form in forms for key in _form_keys(form)]))
 
 
 @functools.lru_cache(maxsize=1 << 14)
 def query_keys(typed: str) -> tuple[NameKey, ...]:
     """Keys for a search box entry: one word gives its "token" and "ptoken" keys (over all
     its readings); several words give every kind, as ``name_keys``."""
-    if len(analyse(typed).tokens) <= 1:
+    if len(_read(typed, None, None).forms[0]) <= 1:
         return tuple(k for k in name_keys(typed) if k.kind in ("token", "ptoken"))
     return name_keys(typed)
 
@@ -372,8 +410,8 @@ def name_similarity(a: str, b: str) -> float:
     shared phonetic key counts as at least 0.93); unpaired words (a patronymic one list
     adds) lower the score by up to a fifth.
     """
-    forms_a = _analyse(a, None, None)[1]
-    forms_b = _analyse(b, None, None)[1]
+    forms_a = _read(a, None, None).forms
+    forms_b = _read(b, None, None).forms
     best = 0.0
     for x in forms_a:
         for y in forms_b:

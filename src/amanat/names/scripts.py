@@ -8,6 +8,7 @@ forms, Cyrillic Extended, CJK extensions.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -40,13 +41,19 @@ _RANGES: tuple[tuple[int, int, str], ...] = (
 _ORDER = ("Latn", "Cyrl", "Arab", "Hani")
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def script_of(char: str) -> str | None:
     """The script of one letter, or None for anything that is not a letter we read."""
+    if not char.isalpha():
+        return None
     code = ord(char)
     for low, high, script in _RANGES:
         if low <= code <= high:
             return script
     return None
+
+
+_ASCII_LETTER = re.compile("[A-Za-z]")
 
 
 def detect_script(text: str) -> str:
@@ -55,13 +62,14 @@ def detect_script(text: str) -> str:
     Ties go to the first of Latn, Cyrl, Arab, Hani. Marks, digits, punctuation and
     format characters are not counted.
     """
+    if text.isascii():
+        return "Latn" if _ASCII_LETTER.search(text) else "Zyyy"
     counts = dict.fromkeys(_ORDER, 0)
     for char in text:
-        if char.isalpha():
-            script = script_of(char)
-            if script is not None:
-                counts[script] += 1
-    best = max(_ORDER, key=lambda s: counts[s])
+        script = script_of(char)
+        if script is not None:
+            counts[script] += 1
+    best = max(_ORDER, key=counts.__getitem__)
     return best if counts[best] else "Zyyy"
 
 
@@ -80,41 +88,51 @@ _APOSTROPHES = re.compile("[\u2019\u02bc\u02bb\u2018`\u00b4\u02b9\u2032\uff07]")
 _HYPHENS = re.compile("[\u2010-\u2015\u2212\ufe63\uff0d\u00ad]")
 
 
+_COMPATIBILITY = re.compile("[\ufb50-\ufeff\uff01-\uff5e]+")
+# A word: letters, apostrophes, hyphens and combining marks (Latin, Cyrillic, Arabic,
+# and the Indic blocks, whose vowel signs are marks)
+_WORD = re.compile(
+    "(?:[^\\W\\d_]|['\\-\u0300-\u036f\u0483-\u0489\u0610-\u061a\u064b-\u065f\u0670"
+    "\u06d6-\u06ed\u0900-\u0dff\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+"
+)
+_DOTTED = re.compile(f"[^\\W\\d_]\\s*[{re.escape(_NAME_DOTS)}]")
+
+
+_SPECIAL = re.compile(
+    "["
+    + "".join(
+        p.pattern.strip("+")[1:-1]
+        for p in (_INVISIBLE, _CONTROL_SPACE, _APOSTROPHES, _HYPHENS, _COMPATIBILITY)
+    )
+    + "]"
+)
+_DOT = re.compile(f"[{re.escape(_NAME_DOTS)}]")
+
+
 def clean(text: str) -> str:
     """``text`` with invisible characters removed and apostrophes and hyphens unified.
 
-    Arabic presentation forms (U+FB50-U+FEFF) are folded to their letters; other
-    compatibility characters (ٵ ٶ ٷ ٸ among them) are kept as written.
+    Arabic presentation forms (U+FB50-U+FEFF) and fullwidth Latin are folded to their
+    letters; other compatibility characters (ٵ ٶ ٷ ٸ among them) are kept as written.
     """
-    out = []
-    for char in _INVISIBLE.sub("", _CONTROL_SPACE.sub(" ", text)):
-        code = ord(char)
-        if 0xFB50 <= code <= 0xFEFF or 0xFF01 <= code <= 0xFF5E:
-            out.append(unicodedata.normalize("NFKC", char))
-        else:
-            out.append(char)
-    folded = _HYPHENS.sub("-", _APOSTROPHES.sub("'", "".join(out)))
+    if _SPECIAL.search(text) is None:  # the common case, checked at C speed
+        if text.isascii() or unicodedata.is_normalized("NFC", text):
+            return text
+        return unicodedata.normalize("NFC", text)
+    out = _INVISIBLE.sub("", _CONTROL_SPACE.sub(" ", text))
+    out = _COMPATIBILITY.sub(lambda m: unicodedata.normalize("NFKC", m.group()), out)
+    folded = _HYPHENS.sub("-", _APOSTROPHES.sub("'", out))
     return unicodedata.normalize("NFC", folded)
 
 
 def split_words(text: str) -> tuple[list[str], bool]:
-    """The words of a cleaned name, and whether a name dot separated any of them.
+    """The words of a cleaned name, and whether a name dot follows any of them.
 
     Letters, marks, apostrophes and hyphens make up words; hyphens stay inside a word
-    (the caller joins or splits them); anything else separates.
+    (the converters drop them: Nurlan-uly is one word); anything else separates.
     """
-    words: list[str] = []
-    current: list[str] = []
-    dotted = False
-    for char in text:
-        if char.isalpha() or char in "'-" or unicodedata.category(char).startswith("M"):
-            current.append(char)
-            continue
-        if char in _NAME_DOTS and current:
-            dotted = True
-        if current:
-            words.append("".join(current))
-            current = []
-    if current:
-        words.append("".join(current))
-    return words, dotted
+    words = text.split()
+    dotted = _DOT.search(text) is not None and _DOTTED.search(text) is not None
+    if all(word.isalpha() for word in words):  # letters and spaces only: the common case
+        return words, dotted
+    return _WORD.findall(text), dotted
