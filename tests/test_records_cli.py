@@ -360,3 +360,21 @@ def test_places_add_seals_a_user_place(org: Org, cli_env: dict[str, str]) -> Non
     )
     line = fails(cli_env, 6, "places", "add", "X", "--lat", "44.2", *home)
     assert "both --lat and --lon" in line
+
+
+def test_duplicates_lists_pairs_and_merges_nothing(
+    demo_desk: tuple[Org, DemoData], cli_env: dict[str, str]
+) -> None:
+    """Given the demo desk, when `amanat duplicates` runs, then it answers with the pairs
+    the model proposes (each between two demo persons) and the persons are unchanged."""
+    org, data = demo_desk
+    home = _home(org)
+    before = ok_json(cli_env, "persons", *home, "--limit", "100")["total"]
+    found = ok_json(cli_env, "duplicates", *home)
+    assert found["total"] == len(found["pairs"]) or found["total"] > len(found["pairs"])
+    for pair in found["pairs"]:
+        assert {pair["a"], pair["b"]} <= set(data.persons)
+        assert pair["outcome"] in ("link", "review") and 0 <= pair["probability"] <= 1
+    assert ok_json(cli_env, "persons", *home, "--limit", "100")["total"] == before
+    text = ok(cli_env, "duplicates", *home)
+    assert "Nothing was merged" in text

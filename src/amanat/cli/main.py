@@ -43,12 +43,13 @@ COMMAND_MODULES = {
     ),
     "demo": _DEMO,
     **dict.fromkeys(
-        ["id check", "persons", "person", "views update", "views rebuild", "export",
-         "places find", "places add"],
+        ["id check", "persons", "person", "duplicates", "views update", "views rebuild",
+         "export", "places find", "places add"],
         _RECORDS,
     ),
     "import": _IMPORT,
     **dict.fromkeys(["serve", "user add"], "amanat.cli.web_commands:COMMANDS"),
+    "link": "amanat.cli.link_commands:COMMANDS",
 }  # fmt: skip
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -430,6 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
     _records_parsers(sub)
     _web_parsers(sub)
+    _link_parsers(sub)
     return top
 
 
@@ -518,6 +520,15 @@ def _records_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("person_id", metavar="PERSON", help="the person's id (p_...)")
     _desk(p)
 
+    p = _parser(
+        sub,
+        "duplicates",
+        "Look for persons recorded twice; reviewers decide them in the staff app (Review).",
+        "amanat duplicates --home ~/atajurt-desk",
+    )
+    p.add_argument("--limit", type=int, default=20, help="pairs to list (20)")
+    _desk(p)
+
     views = _parser(sub, "views", "Keep the desk's views current.", "amanat views update")
     vsub = views.add_subparsers(dest="views_command", metavar="ACTION", required=True)
     p = _parser(vsub, "update", "Project new vault entries into the views.", "amanat views update")
@@ -595,6 +606,37 @@ def _web_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument("--password-file", metavar="FILE", help="read the password from FILE")
     _desk(p)
+
+
+def _link_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Linking a list of persons on its own, outside the vault."""
+    p = _parser(
+        sub,
+        "link",
+        "Find the rows of a list that are one person, without importing it.",
+        "amanat link list.csv --mapping list.link.yaml --out clusters.csv --review review.csv",
+    )
+    p.description = (
+        "Find the rows of a list that are one person, without importing it.\n\n"
+        "Names are matched across scripts (Cyrillic, Latin, Arabic script, Chinese),\n"
+        "resident IDs with one mistyped digit still match, birth years may be off.\n"
+        "Every row is written to --out with a cluster (the first row of its person);\n"
+        "doubtful pairs go to --review for a person to decide. docs/guide/linkage.md\n"
+        "explains the mapping and the outcomes."
+    )
+    p.add_argument("source", metavar="FILE", help="a .csv or .xlsx list of persons")
+    p.add_argument("--mapping", required=True, metavar="MAP", help="the column mapping (YAML)")
+    p.add_argument("--out", required=True, metavar="FILE", help="where to write every row (CSV)")
+    p.add_argument("--review", metavar="FILE", help="where to write the pairs to decide (CSV)")
+    p.add_argument(
+        "--auto-threshold", type=float, help="link automatically at this probability (0.99)"
+    )
+    p.add_argument(
+        "--review-threshold", type=float, help="ask a person from this probability (0.5)"
+    )
+    p.add_argument("--memory", default="6GB", help="the most memory linking may use (6GB)")
+    p.add_argument("--threads", type=int, default=2, help="how many threads to use (2)")
+    _json(p)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

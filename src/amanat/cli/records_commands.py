@@ -395,6 +395,43 @@ def cmd_person(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_duplicates(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the linkage model over the desk; list the pairs it proposes (none merged)."""
+    stages = {"prepare": "Reading names", "block": "Comparing", "score": "Scoring"}
+    bars: dict[str, CountBar] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in stages:
+            return
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = CountBar(stages[stage], total, "records")
+        bar(done - bar.done)
+
+    with _desk(args, settings) as desk:
+        _catch_up(desk)
+        try:
+            found = desk.find_duplicates(progress=progress)
+        finally:
+            for bar in bars.values():
+                bar.close()
+        shown = sorted(found, key=lambda c: -c.probability)[: max(0, args.limit)]
+        names = {pid: desk.person(pid).person["display_name"] for c in shown for pid in (c.a, c.b)}
+    rows = [{**dataclasses.asdict(c), "name_a": names[c.a], "name_b": names[c.b]} for c in shown]
+    n_link = sum(c.outcome == "link" for c in found)
+    lines = [
+        f"{len(found)} pairs may be one person each: {n_link} proposed links, "
+        f"{len(found) - n_link} to decide. Nothing was merged; decide them in the staff "
+        "app under Review."
+    ]
+    lines += [
+        f"  {r['probability']:.2f}  {r['outcome']:<6}  {r['name_a']}  ·  {r['name_b']}"
+        for r in rows
+    ]
+    print_result(args, {"total": len(found), "links": n_link, "pairs": rows}, "\n".join(lines))
+    return 0
+
+
 def _report(report: ApplyReport, done: str) -> tuple[dict[str, Any], str]:
     data = dataclasses.asdict(report)
     if report.entries == 0 and not report.migrated:
@@ -520,6 +557,7 @@ COMMANDS = {
     "id check": cmd_id_check,
     "persons": cmd_persons,
     "person": cmd_person,
+    "duplicates": cmd_duplicates,
     "views update": cmd_views_update,
     "views rebuild": cmd_views_rebuild,
     "export": cmd_export,
