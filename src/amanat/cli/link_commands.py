@@ -185,7 +185,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         + (f": {review_path}" if review_path else " (write them with --review FILE)."),
     ]
     if unread or empty:
-        lines.append(f"Not linked: {unread:,} rows not valid in the file's encoding, {empty:,} empty.")
+        lines.append(
+            f"Not linked: {unread:,} rows not valid in the file's encoding, {empty:,} empty."
+        )
     lines.append(f"Every row with its cluster: {out}")
     print_result(args, data, "\n".join(lines))
     return 0

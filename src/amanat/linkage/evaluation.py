@@ -60,12 +60,12 @@ def pairwise_scores(
     for a, b in links:
         predicted += 1
         correct += truth[a] == truth[b]
-    return Scores.of(predicted, true_pair_count(truth) if true_pairs is None else true_pairs, correct)
+    return Scores.of(
+        predicted, true_pair_count(truth) if true_pairs is None else true_pairs, correct
+    )
 
 
-def cluster_scores(
-    clusters: Sequence[Hashable], truth: Sequence[Hashable]
-) -> tuple[Scores, float]:
+def cluster_scores(clusters: Sequence[Hashable], truth: Sequence[Hashable]) -> tuple[Scores, float]:
     """(pair scores of the clustering, share of true persons found exactly)."""
     predicted = _pairs(Counter(clusters).values())
     true = _pairs(Counter(truth).values())

@@ -117,7 +117,7 @@ class LinkMapping:
                 if len(found) > 1:
                     raise self._fail(
                         f"the header {_shown(ref)!r} appears more than once; name the column "
-                        f"{fname} comes from by its letter, as \"column A\""
+                        f'{fname} comes from by its letter, as "column A"'
                     )
                 positions.append(found[0])
             out[fname] = tuple(positions)
@@ -174,7 +174,11 @@ def parse_link_mapping(doc: Any, name: str = "mapping") -> LinkMapping:
     if extra:
         raise fail(f"options has an unknown key {sorted(map(str, extra))[0]!r}")
     header_row = options.get("header_row", 1)
-    if not isinstance(header_row, int) or isinstance(header_row, bool) or not 1 <= header_row <= 100:
+    if (
+        not isinstance(header_row, int)
+        or isinstance(header_row, bool)
+        or not 1 <= header_row <= 100
+    ):
         raise fail("header_row must be a row number from 1 to 100")
     sheet = options.get("sheet")
     if sheet is not None and not isinstance(sheet, str | int):

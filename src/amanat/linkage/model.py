@@ -55,9 +55,7 @@ def _names() -> dict[str, Any]:
             _level(f"{_JW} >= 0.92", "near spelling"),
             _level("list_has_any(nm_ptok2_l, nm_ptok2_r)", "two words sound alike"),
             _level("list_has_any(nm_pairs_l, nm_pairs_r)", "two words begin alike"),
-            _level(
-                f"list_has_any(nm_ptok_l, nm_ptok_r) OR {_JW} >= 0.8", "one word sounds alike"
-            ),
+            _level(f"list_has_any(nm_ptok_l, nm_ptok_r) OR {_JW} >= 0.8", "one word sounds alike"),
             _ELSE,
         ],
     }

@@ -354,7 +354,9 @@ def prepare_records(
         put["birth_lo"](lo)
         put["birth_hi"](hi)
         put["birth_day"](lo if lo is not None and lo == hi else None)
-        put["birth_year"](lo.year if lo is not None and hi is not None and lo.year == hi.year else None)
+        put["birth_year"](
+            lo.year if lo is not None and hi is not None and lo.year == hi.year else None
+        )
         hometown = _str(field["hometown"][i])
         county, prefecture = derive.place(_str(field["county_code"][i]), hometown)
         put["county"](county)
