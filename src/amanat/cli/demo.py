@@ -245,6 +245,8 @@ def _database(base: Path, desk: Home, settings: Settings, said: list[str], *, ke
             "persons --name nur",
             "persons --county 伊宁县 --ever in_camp --from 2018 --to 2019",
             "persons --flagged",
+            "persons --name Serikzhan",
+            "duplicates",
             "persons --min-grade 3",
             f"person {data.featured['id_conflict']}",
             "id check 650102198001010012",
@@ -257,6 +259,7 @@ def _database(base: Path, desk: Home, settings: Settings, said: list[str], *, ke
 DEMO_ACCOUNTS = (
     ("volunteer", "intake", "volunteer demo password"),
     ("researcher", "researcher", "researcher demo password"),
+    ("reviewer", "reviewer", "reviewer demo password"),
 )
 
 
