@@ -95,14 +95,13 @@ for _row in read_table("affixes.tsv"):
         _WORDS[form] = to
     elif kind in ("son-word", "daughter-word"):
         _WORDS[form] = to
-        (_SON if kind == "son-word" else _DAUGHTER)[form] = to
     elif kind == "surname":
         _SURNAME.append(form)
     elif kind == "particle":
         _PARTICLES.add(form)
     elif kind == "honorific":
         _HONORIFICS.append(form)
-_ATTACHED = {k: v for k, v in {**_SON, **_DAUGHTER}.items() if k not in ("ogli", "ugli", "oglu")}
+_ATTACHED = {**_SON, **_DAUGHTER}
 _PATRONYMIC_RE = re.compile(
     "^(?P<stem>[a-z]{3,}?)(?P<suffix>" + "|".join(sorted(_ATTACHED, key=len, reverse=True)) + ")$"
 )
