@@ -7,7 +7,9 @@
 
 Extraction only adds: the seeded messages of messages.pot stay until removed by hand,
 and nothing translated is lost. Comments "part: public" / "part: intake" before a
-message in the source become its part.
+message in the source become its part; a message without one that comes from the intake
+wizard's files (PART_OF_PATH) belongs to the intake part. A message already in
+messages.pot without a part takes the part its source gives.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ STAFF = WEB / "staff"
 LOCALE_DIR = STAFF / "locale"
 POT = LOCALE_DIR / "messages.pot"
 WIDTH = 100
+# Every message of these files (paths as extraction names them, relative to WEB) is in
+# the intake part unless a comment before it says otherwise: a Jinja2 comment marks only
+# the first message after it, and the wizard's templates hold dozens on shared lines.
+PART_OF_PATH = (("staff/templates/intake/", "intake"), ("staff/intake.py", "intake"))
 
 
 def _po_files() -> list[Path]:
@@ -41,6 +47,13 @@ def compile_all() -> None:
         print(f"compiled {po.relative_to(LOCALE_DIR)}")
 
 
+def parts_of(filename: str, comments: list[str]) -> list[str]:
+    """A message's part comments: its marker in the source, else its file's part."""
+    parts = [c if c.startswith("part:") else f"part: {c.strip()}" for c in comments]
+    path = filename.replace("\\", "/")
+    return parts or [f"part: {part}" for prefix, part in PART_OF_PATH if path.startswith(prefix)]
+
+
 def extract() -> None:
     with (STAFF / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
@@ -51,14 +64,17 @@ def extract() -> None:
         str(WEB), method_map, options_map, comment_tags=("part:",)
     ):
         key = message[0] if isinstance(message, tuple) else message
-        parts = [c if c.startswith("part:") else f"part: {c.strip()}" for c in comments]
+        parts = parts_of(filename, comments)
         existing = template.get(key, context)
         if existing is None:
             template.add(message, locations=[(filename, lineno)], auto_comments=parts,
                          context=context)
             added += 1
-        elif (filename, lineno) not in existing.locations:
+            continue
+        if (filename, lineno) not in existing.locations:
             existing.locations.append((filename, lineno))
+        if parts and not any(c.startswith("part:") for c in existing.auto_comments):
+            existing.auto_comments = [*existing.auto_comments, *parts[:1]]
     with POT.open("wb") as f:
         write_po(f, template, width=WIDTH, sort_output=False)
     for po in _po_files():
