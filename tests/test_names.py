@@ -206,6 +206,22 @@ def test_spelling_variants_share_the_phonetic_key(a: str, b: str) -> None:
     assert shares(a, b, "ptoken"), (kinds(a, "ptoken"), kinds(b, "ptoken"))
 
 
+@pytest.mark.parametrize(
+    ("russian", "bare"),
+    [
+        ("Омаров", "Omar"),
+        ("Омарова", "Omar"),
+        ("Серікбаев", "Серікбай"),
+        ("Serikbayeva", "Serikbai"),
+    ],
+)
+def test_russian_style_surname_sounds_like_its_bare_stem(russian: str, bare: str) -> None:
+    """Given a surname with a Russian ending and the bare Kazakh form now often written
+    instead, then they share the phonetic key (the canonical keys keep the ending)."""
+    assert shares(russian, bare, "ptoken")
+    assert not shares(russian, bare, "token")
+
+
 def test_honorifics_and_particles_leave_the_core_key() -> None:
     assert kinds("Memetahun Tursun", "core") == {"memet tursun"}
     assert kinds("Tursun Hajim Memet", "core") == {"memet tursun"}
@@ -356,6 +372,22 @@ def test_chinese_final_consonants_lose_the_added_vowel() -> None:
 def test_chinese_readings_are_bounded() -> None:
     a = analyse("阿不都热合曼·艾合买提江·古丽娜尔·赛力克江")
     assert 1 < len(a.forms) <= 8
+
+
+@pytest.mark.parametrize(
+    ("undotted", "dotted"),
+    [
+        ("赛力克江别拉什", "赛力克江·别拉什"),
+        ("买买提吐尔逊", "Memet Tursun"),
+        ("阿不都热合曼买买提", "Abdurehman Memet"),
+        ("阿依古丽买买提", "Aygul Memet"),
+    ],
+)
+def test_chinese_name_without_its_dot_is_tried_divided(undotted: str, dotted: str) -> None:
+    """Given a transcribed name written without the dot, then one of its forms divides it
+    where a given name usually ends, and that form meets the dotted name's keys."""
+    assert shares(undotted, dotted, "phonetic")
+    assert len(analyse(undotted).forms) <= 8
 
 
 def test_han_name_is_read_surname_first() -> None:

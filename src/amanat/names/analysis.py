@@ -16,7 +16,12 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import JaroWinkler
 
-from amanat.names.chinese import han_pinyin, han_word_readings, looks_like_han_name
+from amanat.names.chinese import (
+    han_pinyin,
+    han_split_points,
+    han_word_readings,
+    looks_like_han_name,
+)
 from amanat.names.phonetic import phonetic_key
 from amanat.names.scripts import clean, detect_script, split_words
 from amanat.names.tables import read_table
@@ -105,7 +110,9 @@ _ATTACHED = {**_SON, **_DAUGHTER}
 _PATRONYMIC_RE = re.compile(
     "^(?P<stem>[a-z]{3,}?)(?P<suffix>" + "|".join(sorted(_ATTACHED, key=len, reverse=True)) + ")$"
 )
-_SURNAME_RE = re.compile("^[a-z]{3,}(" + "|".join(sorted(_SURNAME, key=len, reverse=True)) + ")$")
+_SURNAME_RE = re.compile(
+    "^(?P<stem>[a-z]{3,}?)(" + "|".join(sorted(_SURNAME, key=len, reverse=True)) + ")$"
+)
 _HONORIFIC_RE = re.compile(
     "^(?P<stem>[a-z]{3,}?)(" + "|".join(sorted(_HONORIFICS, key=len, reverse=True)) + ")$"
 )
@@ -156,10 +163,15 @@ def _word(text: str, latin: str) -> _Word:
         return _new_word(text, word, "patronymic", phonetic, word, False, "")
     if latin in _PARTICLES:
         return _new_word(text, latin, "particle", phonetic_key(latin), latin, False, "")
-    role = "surname" if _SURNAME_RE.match(latin) else ""
+    surname = _SURNAME_RE.match(latin)
+    if surname is not None:
+        # a Russian-style surname sounds like its stem: Omarov = Omarova = Omar, and
+        # Serikbaev = Serikbay, the bare form Kazakhs now often write
+        phonetic = phonetic_key(surname.group("stem"))
+        return _new_word(text, latin, "surname", phonetic, latin, True, phonetic)
     honorific = _HONORIFIC_RE.match(latin)
     stem = honorific.group("stem") if honorific else latin
-    return _new_word(text, latin, role, phonetic_key(latin), stem, True, phonetic_key(stem))
+    return _new_word(text, latin, "", phonetic_key(latin), stem, True, phonetic_key(stem))
 
 
 # ---- reading words ------------------------------------------------------------------------------
@@ -276,15 +288,24 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
     words = _join_patronymic_words(words)
 
     forms: list[tuple[_Word, ...]] = []
-    han = main == "Hani" and len(raw_words) == 1 and not dotted
-    if han and looks_like_han_name(raw_words[0]):
-        raw = raw_words[0]
+    undotted_han = main == "Hani" and len(words) == 1 and not dotted
+    han_name = False
+    if undotted_han and looks_like_han_name(words[0][0]):
+        raw = words[0][0]
         surname, given = tidy(han_pinyin(raw[0])), tidy(han_pinyin(raw[1:]))
         if surname and given:
             forms.append((_word(raw[0], surname), _word(raw[1:], given)))
-    han = bool(forms)
+            han_name = True
     primary = [readings[0] for _, readings in words]
     forms.append(tuple(_word(text, latin) for (text, _), latin in zip(words, primary, strict=True)))
+    if undotted_han and not han_name:
+        # a transcribed name written without its dot (赛力克江别拉什): each likely division
+        # into given name and father's name is another form
+        raw = words[0][0]
+        for point in han_split_points(raw):
+            left, right = han_word_readings(raw[:point]), han_word_readings(raw[point:])
+            if left and right:
+                forms.append((_word(raw[:point], left[0]), _word(raw[point:], right[0])))
     if len(words) == 1 or any(len(readings) > 1 for _, readings in words):
         # Other forms change one word to one of its other readings, the likeliest first;
         # ties are broken by the readings, not by word order, so that which forms are kept
@@ -299,7 +320,7 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
             forms.append(
                 tuple(_word(text, latin) for (text, _), latin in zip(words, variant, strict=True))
             )
-    return _Reading(main, guess, dotted and main == "Hani", han, tuple(forms))
+    return _Reading(main, guess, dotted and main == "Hani", han_name, tuple(forms))
 
 
 @functools.lru_cache(maxsize=1 << 14)

@@ -22,7 +22,13 @@ from pypinyin import Style, lazy_pinyin
 from amanat.names.tables import read_table
 from amanat.names.transliterate import tidy
 
-__all__ = ["HAN_SURNAMES", "han_pinyin", "han_word_readings", "looks_like_han_name"]
+__all__ = [
+    "HAN_SURNAMES",
+    "han_pinyin",
+    "han_split_points",
+    "han_word_readings",
+    "looks_like_han_name",
+]
 
 MAX_READINGS = 6
 
@@ -87,6 +93,24 @@ def han_pinyin(word: str) -> str:
     return "".join(_CHUNKS[c].pinyin if c in _CHUNKS else _syllable(c) for c in word)
 
 
+def _segments(word: str) -> list[str]:
+    """``word`` split into the longest groups of zh_chars.tsv, single characters between."""
+    pieces: list[str] = []
+    index = 0
+    while index < len(word):
+        size = next(
+            (
+                n
+                for n in range(min(_LONGEST, len(word) - index), 1, -1)
+                if word[index : index + n] in _CHUNKS
+            ),
+            1,
+        )
+        pieces.append(word[index : index + size])
+        index += size
+    return pieces
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def han_word_readings(word: str) -> tuple[str, ...]:
     """Turkic Latin readings of one Chinese word, most likely first (at most MAX_READINGS).
@@ -96,22 +120,16 @@ def han_word_readings(word: str) -> tuple[str, ...]:
     """
     options: list[tuple[str, ...]] = []
     index = 0
-    while index < len(word):
-        for size in range(min(_LONGEST, len(word) - index), 0, -1):
-            piece = word[index : index + size]
-            chunk = _CHUNKS.get(piece)
-            if chunk is None and size > 1:
-                continue
-            first = index == 0
-            last = index + size == len(word)
-            if chunk is not None:
-                chosen = chunk.first if first else chunk.last if last else chunk.reading
-                options.append((chosen, *(a for a in chunk.alternatives if a != chosen)))
-            else:
-                syllable = _syllable(piece)
-                options.append((_read_syllable(syllable, last=last and not first),))
-            index += size
-            break
+    for piece in _segments(word):
+        first = index == 0
+        last = index + len(piece) == len(word)
+        chunk = _CHUNKS.get(piece)
+        if chunk is not None:
+            chosen = chunk.first if first else chunk.last if last else chunk.reading
+            options.append((chosen, *(a for a in chunk.alternatives if a != chosen)))
+        else:
+            options.append((_read_syllable(_syllable(piece), last=last and not first),))
+        index += len(piece)
     primary = [choice[0] for choice in options]
     readings = [tidy("".join(primary))]
     for position, choice in enumerate(options):
@@ -121,6 +139,26 @@ def han_word_readings(word: str) -> tuple[str, ...]:
     readings.append(tidy(han_pinyin(word)))
     unique = [r for r in dict.fromkeys(readings) if r]
     return tuple(unique[: MAX_READINGS - 1] + unique[-1:] if len(unique) > MAX_READINGS else unique)
+
+
+_NAME_ENDS = frozenset(row["hanzi"] for row in read_table("zh_name_ends.tsv"))
+MAX_SPLITS = 3
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def han_split_points(word: str) -> tuple[int, ...]:
+    """Where a transcribed name written without its dot (赛力克江别拉什) may divide into
+    given name and father's name: after a group that often ends a given name
+    (zh_name_ends.tsv), leaving at least two characters each side; the (at most three)
+    points nearest the middle, in order."""
+    points: list[int] = []
+    index = 0
+    for piece in _segments(word):
+        index += len(piece)
+        if (piece in _NAME_ENDS or piece[-1] in _NAME_ENDS) and 2 <= index <= len(word) - 2:
+            points.append(index)
+    nearest = sorted(points, key=lambda p: (abs(2 * p - len(word)), p))[:MAX_SPLITS]
+    return tuple(sorted(nearest))
 
 
 def looks_like_han_name(text: str) -> bool:
