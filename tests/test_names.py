@@ -20,6 +20,7 @@ from amanat.names import (
     name_similarity,
     query_keys,
 )
+from amanat.names.tables import read_table
 
 SERIKJAN_BILASH = [
     "Серікжан Білаш",  # Kazakh Cyrillic
@@ -449,3 +450,36 @@ def test_token_latin_is_lowercase_ascii() -> None:
 
 def test_table_version_is_exported() -> None:
     assert TABLE_VERSION == "1.0"
+
+
+# ---- tables ---------------------------------------------------------------------------------
+
+TABLES = [
+    "cyrillic.tsv",
+    "latin.tsv",
+    "kazakh_arabic.tsv",
+    "zh_chars.tsv",
+    "zh_name_ends.tsv",
+    "zh_pinyin.tsv",
+    "phonetic.tsv",
+    "affixes.tsv",
+]
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_every_judgement_call_says_why(name: str) -> None:
+    """Given a table, then every row marked as a judgement call has a note for the
+    native speaker who will review it."""
+    rows = read_table(name)
+    assert rows
+    for row in rows:
+        if row["judgement"] == "yes":
+            assert row["note"].strip(), (name, row.line)
+
+
+def test_chinese_tables_hold_chinese_characters() -> None:
+    for row in [*read_table("zh_chars.tsv"), *read_table("zh_name_ends.tsv")]:
+        assert detect_script(row["hanzi"]) == "Hani", row.line
+    for row in read_table("zh_chars.tsv"):
+        for reading in (row["reading"], row["first"], row["last"], *row["alternatives"].split("|")):
+            assert reading == "" or (reading.isascii() and reading.isalpha()), row.line
