@@ -7,9 +7,12 @@ translation, and the negotiation, direction and extraction behave as documented.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
+from html.parser import HTMLParser
 from pathlib import Path
+from types import ModuleType
 
 import jinja2
 import pytest
@@ -19,10 +22,15 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from amanat.records.ids import ric_check_character
 from amanat.web.staff import i18n
+from conftest import Org
+from web_staff import post_form, staff_site
 
 LOCALE_DIR = i18n.LOCALE_DIR
 STAFF = LOCALE_DIR.parent
+WEB = STAFF.parent
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "i18n.py"
 PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdifr]|\{[A-Za-z_][A-Za-z0-9_]*\}")
 NOTE = "translator-note: machine-assisted, needs review by a native speaker"
 KAZAKH_LETTERS = set("әғқңөұүі")  # and һ, which only loanwords use; none here yet
@@ -97,6 +105,40 @@ def test_every_message_a_locale_claims_is_translated(code: str) -> None:
             assert len(_strings(found.string)) == catalog.num_plurals, found.id
         assert found is None or not found.fuzzy, found.id
     assert not missing, f"{code} lacks translations for {missing}"
+
+
+def _i18n_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("i18n_script", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_message_of_the_source_is_in_the_catalogue_in_its_part() -> None:
+    """Given the messages Babel extracts from the code and templates, as
+    scripts/i18n.py does, then each is in messages.pot (run `scripts/i18n.py extract`
+    if not), and each that its source places in a part (a `part:` comment before it,
+    or a file of the intake wizard) is in a part there, so that the locales claiming
+    that part are held to translating it; and the wizard's messages were among them."""
+    script = _i18n_script()
+    template = {m.id if isinstance(m.id, str) else m.id[0]: m for m in _template()}
+    with (STAFF / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    absent, outside, wizard = [], [], 0
+    for filename, lineno, message, comments, _ in extract_from_dir(
+        str(WEB), method_map, options_map, comment_tags=("part:",)
+    ):
+        key = message if isinstance(message, str) else message[0]
+        found = template.get(key)
+        if found is None:
+            absent.append(f"{filename}:{lineno} {key!r}")
+        elif script.parts_of(filename, list(comments)) and _part(found) == "staff":
+            outside.append(f"{filename}:{lineno} {key!r}")
+        wizard += filename.startswith("staff/templates/intake/")
+    assert not absent, f"not in messages.pot, run scripts/i18n.py extract: {absent}"
+    assert not outside, f"placed in a part by the source, in none in messages.pot: {outside}"
+    assert wizard >= 100
 
 
 def test_complete_and_partial_locales_are_as_the_issue_asks() -> None:
@@ -186,6 +228,10 @@ def test_translator_loads_the_shipped_catalogues() -> None:
     many = i18n.translator("ru").ngettext("%(num)d person", "%(num)d persons", 5)
     few = i18n.translator("ru").ngettext("%(num)d person", "%(num)d persons", 3)
     assert (many % {"num": 5}, few % {"num": 3}) == ("5 человек", "3 человека")
+    # Uyghur puts the number first in logical order: "3 persons" left in English
+    # would show as "persons 3" on a right-to-left page.
+    three = i18n.translator("ug").ngettext("%(num)d person", "%(num)d persons", 3)
+    assert three % {"num": 3} == "3 كىشى"
 
 
 @pytest.mark.parametrize(
@@ -255,3 +301,98 @@ def test_extraction_config_finds_template_and_code_strings(tmp_path: Path) -> No
     assert found["Visit"] == []
     assert found["Intake date"] == ["intake"]  # Jinja2's extractor drops the tag
     assert found["Page not found."] == ["public"]  # Python's keeps it
+
+
+FIRST17 = "65400219750302123"
+WIZARD = [  # (action, form values): every step of the intake wizard, then saving
+    ("next", {"testifier_name": "Айгүл Серікқызы", "relationship": "sibling"}),
+    ("next", {"consent_level": "internal", "consent_how": "video", "consent_un": "1"}),
+    ("check", {"name_1": "Серік Жанболатұлы", "name_3": "谢里克", "sex": "male",
+               "birth": "~1975", "resident_id": FIRST17 + ric_check_character(FIRST17)}),
+    ("next", {}),
+    ("next", {"event_1_status": "in_camp", "event_1_date": "04.2018"}),
+    ("next", {}),
+    ("next", {}),
+]  # fmt: skip
+# Latin words a translated page may show: the account's name, abbreviations kept in
+# every language, and the language switcher's "English".
+LATIN_ALLOWED = {"intake", "IIN", "PDF", "JavaScript", "English"}
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees or hears: text nodes outside scripts, and the labels
+    and messages held in attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._hidden += tag in ("script", "style")
+        for name, value in attrs:
+            if value and (name in ("aria-label", "title", "alt") or name.startswith("data-msg")):
+                self.texts.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden and data.strip():
+            self.texts.append(data.strip())
+
+
+def _english_left(page: str) -> list[str]:
+    """Texts of a page holding a Latin word that is not allowed (references and codes,
+    which hold digits, are skipped)."""
+    parser = _VisibleText()
+    parser.feed(page)
+    return [
+        text
+        for text in parser.texts
+        if set(re.findall(r"[A-Za-z]{3,}", re.sub(r"\S*\d\S*", "", text))) - LATIN_ALLOWED
+    ]
+
+
+@pytest.mark.parametrize("code", ["kk", "ru", "ug", "zh"])
+def test_the_intake_wizard_speaks_the_volunteers_language(org: Org, code: str) -> None:
+    """Given a volunteer whose language is Kazakh, Russian, Uyghur or Chinese, when they
+    sign in and take a testimony through every step of the wizard (the person step
+    with its script hints and a decoded ID number) and save it, then no page they see
+    on the way, the home page and the page after saving included, shows text of the
+    application in English."""
+    with staff_site(org) as site:
+        client = site.client()
+        client.cookies.set(i18n.COOKIE_NAME, code)
+        assert site.sign_in(client, "intake") == 303
+        pages = {"home": client.get("/").text, "start": client.get("/intake").text}
+        values: dict[str, str] = {}
+        for number, (action, data) in enumerate(WIZARD):
+            values.update(data)
+            page = post_form(client, "/intake", {**values, "action": action}, page="/intake")
+            assert page.status_code == 200 and "field-error" not in page.text, page.text[-2000:]
+            pages[f"step {number}"] = page.text
+        assert i18n.translator(code).gettext("Save and seal") in pages[f"step {len(WIZARD) - 1}"]
+        saved = post_form(client, "/intake", {"action": "save"}, page="/intake")
+        assert saved.headers.get("location") == "/intake/done"
+        pages["done"] = client.get("/intake/done").text
+        left = {name: found for name, page in pages.items() if (found := _english_left(page))}
+        assert not left, left
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="intake.py writes its error sentences in English: they are in the catalogues "
+    "(part intake, translated) but the code does not pass them through gettext yet",
+)
+@pytest.mark.parametrize("code", ["ru", "ug"])
+def test_the_wizards_error_sentences_follow_the_language(org: Org, code: str) -> None:
+    """Given a volunteer whose language is Russian or Uyghur, when a step is sent with
+    an answer missing, then the sentence saying what to do is in their language."""
+    with staff_site(org) as site:
+        client = site.client()
+        client.cookies.set(i18n.COOKIE_NAME, code)
+        assert site.sign_in(client, "intake") == 303
+        page = post_form(client, "/intake", {"action": "next"}, page="/intake")
+        assert "field-error" in page.text
+        assert not _english_left(page.text), _english_left(page.text)
