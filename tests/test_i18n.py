@@ -380,11 +380,6 @@ def test_the_intake_wizard_speaks_the_volunteers_language(org: Org, code: str) -
         assert not left, left
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake.py writes its error sentences in English: they are in the catalogues "
-    "(part intake, translated) but the code does not pass them through gettext yet",
-)
 @pytest.mark.parametrize("code", ["ru", "ug"])
 def test_the_wizards_error_sentences_follow_the_language(org: Org, code: str) -> None:
     """Given a volunteer whose language is Russian or Uyghur, when a step is sent with

@@ -272,8 +272,11 @@ def test_a_person_already_recorded_is_offered_and_the_testimony_joins_them(org: 
         step(client, "next", CONSENT)
         live = client.post(
             "/intake/similar",
-            data={"name_1": "Serik Zhanbolatuly", "resident_id": wrong_digit,
-                  "csrf": csrf_of(client, "/intake")},  # fmt: skip
+            data={
+                "name_1": "Serik Zhanbolatuly",
+                "resident_id": wrong_digit,
+                "csrf": csrf_of(client, "/intake"),
+            },
         )
         assert live.status_code == 200
         assert "May already be recorded" in live.text and first.person_id in live.text
@@ -305,3 +308,15 @@ def test_a_forged_same_person_choice_is_refused(org: Org) -> None:
         page = step(client, "next", {**PERSON, "same_person": "../../etc/passwd"})
         assert "Choose one of the persons listed, or a new person." in page.text
         assert "Names, in any script" in page.text
+
+
+def test_an_error_quoting_a_percent_sign_is_shown_not_formatted(org: Org) -> None:
+    """Given the person step, when the birth date typed holds format characters, then
+    the page answers 200 with the error sentence (translated sentences are never
+    formatted with what was typed)."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        step(client, "next", TESTIFIER)
+        step(client, "next", CONSENT)
+        page = step(client, "next", {**PERSON, "birth": "50%(x)s %d %"})
+        assert page.status_code == 200 and "field-error" in page.text

@@ -1,4 +1,4 @@
-""""May already be recorded": the persons that look like one being typed at intake.
+"""Persons who "may already be recorded": the ones that look like one being typed at intake.
 
 A volunteer types a name, a resident ID number or a hometown; before a second record
 of the same person is made, the wizard shows the closest persons already in the

@@ -160,6 +160,13 @@ def _context_ngettext(context: jinja2.runtime.Context, singular: str, plural: st
     return translator(locale).ngettext(singular, plural, n)
 
 
+@jinja2.pass_context
+def _context_plain_gettext(context: jinja2.runtime.Context, message: str) -> str:
+    """``tr(text)``: the translation of a message made at run time (an error sentence),
+    never formatted, so a ``%`` in it (a typed value quoted back) is shown as it is."""
+    return translator(str(context.get(LOCALE_VAR, DEFAULT_LOCALE))).gettext(str(message))
+
+
 def install(jinja_env: jinja2.Environment, locale: str | None) -> None:
     """Make ``jinja_env``'s templates translate, with Jinja2's i18n extension.
 
@@ -174,6 +181,7 @@ def install(jinja_env: jinja2.Environment, locale: str | None) -> None:
     """
     if "jinja2.ext.InternationalizationExtension" not in jinja_env.extensions:
         jinja_env.add_extension(jinja2.ext.i18n)
+    jinja_env.globals["tr"] = _context_plain_gettext
     if locale is not None:
         jinja_env.install_gettext_translations(translator(locale), newstyle=True)  # type: ignore[attr-defined]
         return

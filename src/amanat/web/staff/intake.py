@@ -190,6 +190,21 @@ def _date(text: str) -> str:
     return PartialDate.parse(text, today=_today()).to_text()
 
 
+class Sentence(str):
+    """An error sentence whose text is a catalogue message with placeholders; the page
+    translates it and fills in ``params`` (``{{ _(e, **e.params) }}``)."""
+
+    params: dict[str, Any]
+
+    def __new__(cls, message: str, **params: Any) -> Sentence:
+        made = super().__new__(cls, message)
+        made.params = params
+        return made
+
+
+TOO_LONG = "This is longer than %(num)d characters; shorten it."
+
+
 def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
     """Errors by field (one sentence each) and hints to show (scripts, a decoded ID,
     place suggestions) for one step's values."""
@@ -198,7 +213,7 @@ def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[st
     for name, limit in FIELDS[step].items():
         value = v.get(name, "")
         if len(value) > limit:
-            errors[name] = f"This is longer than {limit:,} characters; shorten it."
+            errors[name] = Sentence(TOO_LONG, num=limit)
         elif "\x00" in value:
             errors[name] = "This contains a NUL character; remove it."
 
