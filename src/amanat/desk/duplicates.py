@@ -112,6 +112,16 @@ def _decisions(conn: Connection, shown: set[str]) -> list[Decision]:
     return out
 
 
+def _decided_persons(conn: Connection) -> set[tuple[str, str]]:
+    """The pairs of shown persons with a decision in force between two of their records."""
+    out = set()
+    for d in read.decisions_in_force(conn):
+        a, b = read.resolve(conn, d["a"]), read.resolve(conn, d["b"])
+        if a is not None and b is not None and a != b:
+            out.add((min(a, b), max(a, b)))
+    return out
+
+
 def candidate_pairs(
     conn: Connection,
     *,
@@ -129,12 +139,13 @@ def candidate_pairs(
         records, decisions=_decisions(conn, shown), settings=settings, progress=progress
     )
     when = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    decided = _decided_persons(conn)
     best: dict[tuple[str, str], tuple[float, str]] = {}
     for pair in [*result.links(), *result.review()]:
         if pair.decided:
             continue
         a, b = sorted((_person(pair.record_a), _person(pair.record_b)))
-        if a == b:
+        if a == b or (a, b) in decided:  # a reviewer has spoken on these two
             continue
         if (a, b) not in best or pair.probability > best[(a, b)][0]:
             best[(a, b)] = (pair.probability, pair.outcome)
