@@ -342,7 +342,7 @@ def test_migration_from_version_1(view_engine: Engine) -> None:
     expected = dump(view_engine)
     with view_engine.begin() as conn:
         s.search_keys.drop(conn)
-        conn.execute(update(s.meta).values(value="1"))
+        conn.execute(update(s.meta).where(s.meta.c.key == "schema_version").values(value="1"))
     assert views.prepare() == [
         "name search keys (search_keys table)",
         "log positions of changes (the views are rebuilt from the vault)",
@@ -360,7 +360,7 @@ def test_in_place_migration_refolds(view_engine: Engine, monkeypatch: pytest.Mon
     expected = dump(view_engine)
     with view_engine.begin() as conn:
         s.search_keys.drop(conn)
-        conn.execute(update(s.meta).values(value="1"))
+        conn.execute(update(s.meta).where(s.meta.c.key == "schema_version").values(value="1"))
     monkeypatch.setattr(s, "MIGRATIONS", s.MIGRATIONS[:1])
     monkeypatch.setattr(s, "SCHEMA_VERSION", 2)
     assert views.prepare() == ["name search keys (search_keys table)"]
@@ -370,7 +370,11 @@ def test_in_place_migration_refolds(view_engine: Engine, monkeypatch: pytest.Mon
 def test_views_from_a_newer_amanat_are_refused(view_engine: Engine) -> None:
     views = new_views(view_engine)
     with view_engine.begin() as conn:
-        conn.execute(update(s.meta).values(value=str(s.SCHEMA_VERSION + 1)))
+        conn.execute(
+            update(s.meta)
+            .where(s.meta.c.key == "schema_version")
+            .values(value=str(s.SCHEMA_VERSION + 1))
+        )
     with pytest.raises(UnsupportedVersion, match="newer Amanat"):
         views.prepare()
 
@@ -644,3 +648,20 @@ def test_a_cited_source_concerns_the_person(view_engine: Engine) -> None:
     assert [src["source_id"] for src in p3.sources] == [S1]
     assert p3.claims[0]["locator"] == "row 7"
     assert p3.person["grade_label"] == "testimony" and p3.person["n_sources"] == 1
+
+
+def test_search_keys_are_made_again_when_the_name_tables_change(view_engine: Engine) -> None:
+    """Given views whose search keys were made under older name tables (here: lost),
+    when the views are prepared again, then the keys are made anew from the names, the
+    search finds across scripts again, and it says so once."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {})
+    with view_engine.begin() as conn:
+        conn.execute(update(s.meta).where(s.meta.c.key == "names_tables").values(value="0.9"))
+        conn.execute(s.search_keys.delete())
+        assert read.search(conn, read.Query(name="Serikzhan")).persons == []
+    assert any("name search keys" in d for d in views.prepare())
+    assert views.prepare() == []
+    with view_engine.connect() as conn:
+        found = read.search(conn, read.Query(name="Serikzhan")).persons
+    assert [p.person_id for p in found] == [P1]

@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from amanat.errors import FormatError, UnsupportedVersion
-from amanat.names import name_keys
+from amanat.names import TABLE_VERSION, name_keys
 from amanat.records.changes import LINK_OPS, Change, pair_subject, read_changes
 from amanat.records.dates import stored_date
 from amanat.records.fold import (
@@ -71,6 +71,7 @@ __all__ = [
 
 _CHUNK = 500
 KEY_LENGTH = 300  # search_keys.key is VARCHAR(300)
+NAME_TABLES_KEY = "names_tables"  # meta: the names tables the search keys were made with
 Progress = Callable[[int], None]
 
 
@@ -197,7 +198,45 @@ class Views:
     # -- schema ---------------------------------------------------------------------
 
     def prepare(self) -> list[str]:
-        """Create the tables, or migrate an older views database; what was migrated."""
+        """Create the tables, or migrate an older views database, and bring the name
+        search keys up to the names module's tables; what was done."""
+        done = self._prepare_tables()
+        return done + self._refresh_name_keys()
+
+    def _refresh_name_keys(self) -> list[str]:
+        """Keys made under other name tables no longer meet a typed name's keys: when
+        ``names.TABLE_VERSION`` is not the one the keys were made with, make them again
+        from the names (derived data; nothing in the vault changes)."""
+        with self.engine.begin() as conn:
+            stored = conn.execute(
+                select(s.meta.c.value).where(s.meta.c.key == NAME_TABLES_KEY)
+            ).scalar_one_or_none()
+            if stored == TABLE_VERSION:
+                return []
+            n = s.names
+            rows: list[dict[str, str]] = []
+            seen: set[tuple[str, str, str]] = set()
+            for pid, text, script in conn.execute(select(n.c.person_id, n.c.text, n.c.script)):
+                for kind, key in _name_key_pairs(text, script):
+                    if (pid, key, kind) not in seen:
+                        seen.add((pid, key, kind))
+                        rows.append({"person_id": pid, "key": key, "kind": kind})
+            conn.execute(delete(s.search_keys))
+            for i in range(0, len(rows), _CHUNK):
+                conn.execute(insert(s.search_keys), rows[i : i + _CHUNK])
+            if stored is None:
+                conn.execute(insert(s.meta), [{"key": NAME_TABLES_KEY, "value": TABLE_VERSION}])
+            else:
+                conn.execute(
+                    update(s.meta)
+                    .where(s.meta.c.key == NAME_TABLES_KEY)
+                    .values(value=TABLE_VERSION)
+                )
+        if stored is None and not rows:
+            return []
+        return [f"name search keys made again for the names tables {TABLE_VERSION}"]
+
+    def _prepare_tables(self) -> list[str]:
         with self.engine.begin() as conn:
             version = s.stored_version(conn)
             if version is None:
@@ -817,6 +856,17 @@ def _place_of(value: dict[str, Any] | None) -> tuple[str | None, str | None]:
     return value.get("place"), value.get("text")
 
 
+def _name_key_pairs(text: str, script: str | None) -> list[tuple[str, str]]:
+    """(kind, key) for search_keys: the name as written ("text": digits, marks and all,
+    case and accents aside), then the names module's keys."""
+    out = []
+    exact = fold_text(text)[:KEY_LENGTH]
+    if exact:
+        out.append(("text", exact))
+    out += [(k.kind, k.key[:KEY_LENGTH]) for k in name_keys(text, script=script)]
+    return out
+
+
 def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
     pid = p.person_id
     names = p.values("name")
@@ -876,15 +926,10 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
     # key for Серікжан, Serikzhan and 赛力克江, one row per distinct (key, kind).
     seen: set[tuple[str, str]] = set()
     for c in names:
-        exact = fold_text(c.value["text"])[:KEY_LENGTH]  # as written: digits, marks and all
-        if exact and (exact, "text") not in seen:
-            seen.add((exact, "text"))
-            rows["search_keys"].append({"person_id": pid, "key": exact, "kind": "text"})
-        for k in name_keys(c.value["text"], script=c.value.get("script")):
-            pair = (k.key[:KEY_LENGTH], k.kind)
-            if pair not in seen:
-                seen.add(pair)
-                rows["search_keys"].append({"person_id": pid, "key": pair[0], "kind": k.kind})
+        for kind, key in _name_key_pairs(c.value["text"], c.value.get("script")):
+            if (kind, key) not in seen:
+                seen.add((kind, key))
+                rows["search_keys"].append({"person_id": pid, "key": key, "kind": kind})
     retracted = [(c, by) for c, by in p.retracted]
     for c, by in [(c, None) for c in p.claims] + retracted:
         rows["person_claims"].append(
