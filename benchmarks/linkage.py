@@ -42,17 +42,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from anyascii import anyascii  # noqa: E402
-from population import generate  # noqa: E402
+import duckdb
+from anyascii import anyascii
+from splink import DuckDBAPI
 
-from amanat.linkage import LinkSettings, link_columns  # noqa: E402
-from amanat.linkage.evaluation import (  # noqa: E402
+from amanat.linkage import LinkSettings, link_columns
+from amanat.linkage.evaluation import (
     blocking_recall,
     cluster_scores,
     pairwise_scores,
     true_pair_count,
 )
-from amanat.names import NameKey, name_keys  # noqa: E402
+from amanat.linkage.prepare import prepare_records
+from amanat.linkage.training import train_model
+from amanat.names import NameKey, name_keys
+from population import generate
 
 _WORD = re.compile(r"[a-z0-9]+")
 METHODS = ("amanat", "anyascii")
@@ -132,6 +136,25 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
     }
 
 
+def prior(records: int, seed: int) -> str:
+    """The ``model.PRIOR`` literal: m and u trained on a generated population."""
+    population = generate(records, seed=seed)
+    population.columns.pop("person_id")
+    table = prepare_records(population.columns)
+    con = duckdb.connect(config={"threads": 2, "temp_directory": ""})
+    registered = DuckDBAPI(con).register(table, table_name="records")
+    model = train_model(registered, n=table.num_rows, u_pairs=1e7, em_pairs=5e6, seed=seed)
+    lines = ["PRIOR: Prior = {"]
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        values = ", ".join(
+            f"({lv['m_probability']:.4g}, {lv['u_probability']:.4g})" for lv in levels
+        )
+        lines.append(f'    "{comparison["output_column_name"]}": ({values}),')
+    lines.append("}")
+    return "\n".join(lines)
+
+
 def _table(rows: Sequence[dict[str, object]]) -> str:
     head = (
         f"{'records':>9} {'method':>8} {'pw P':>6} {'pw R':>6} {'pw F1':>6} {'cl P':>6} "
@@ -158,8 +181,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--memory", default="6GB", help="DuckDB's memory limit (6GB)")
     parser.add_argument("--json", metavar="FILE", help="write the figures here")
+    parser.add_argument(
+        "--prior", action="store_true", help="print model.PRIOR trained on --records[0], --seed"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.prior:
+        print(prior(args.records[0], args.seed))
+        return 0
     if args.child:
         figures = child(args.records[0], args.seed, args.methods[0], args.threads, args.memory)
         print(json.dumps(figures))

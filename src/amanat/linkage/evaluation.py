@@ -17,8 +17,8 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 __all__ = ["Scores", "blocking_recall", "cluster_scores", "pairwise_scores", "true_pair_count"]
 

@@ -21,11 +21,13 @@ model scored at or above the automatic threshold and too many of them were
 DuckDB runs in memory with spilling to disk turned off: its temporary files would
 hold names. ``LinkSettings.memory_limit`` bounds it; a list too large for it stops
 with an error that says so.
+
+SQL here is put together from this module's constants, table names it chose and
+numbers it computed, never from a record's text (hence the ``noqa: S608``).
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -33,8 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 from splink import DuckDBAPI
 
 from amanat.errors import InputError, UsageError
@@ -42,7 +44,7 @@ from amanat.linkage.blocking import DEFAULT_CAPS, block_pairs
 from amanat.linkage.clusters import cluster_links
 from amanat.linkage.prepare import Columns, Keyer, columns_of, prepare_records
 from amanat.linkage.scoring import estimate_lambda, score_candidates, sql_probability
-from amanat.linkage.training import new_linker, train_model
+from amanat.linkage.training import new_linker, prior_model, train_model
 from amanat.names import name_keys
 
 __all__ = [
@@ -85,10 +87,11 @@ class LinkSettings:
     caps: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPS))
     threads: int = 2
     memory_limit: str = "6GB"
-    # pairs sampled for u; 1e7 takes 3 s at 1,000,000 records and moves the match
-    # weights by less than 0.1 against 1e8 (benchmarks/linkage.py, 2026-12)
-    u_sample_pairs: float = 1e7
-    em_max_pairs: float = 2e6
+    # a list with fewer records is scored with the built-in model (model.PRIOR): too few
+    # pairs share an ID or a name and birth date for EM to learn from
+    train_from: int = 5000
+    u_sample_pairs: float = 2e6  # pairs sampled for u
+    em_max_pairs: float = 2e6  # pairs each EM session learns from, at most
     seed: int = 6
     min_decisions: int = 20  # "same" decisions needed before they train m
     keep_candidates: bool = False  # keep the blocked pairs (for the benchmark)
@@ -286,14 +289,18 @@ def _link(
             "CREATE TABLE decided_same AS SELECT unique_id_l, unique_id_r FROM decided WHERE same"
         )
         labels = "decided_same"
-    model = train_model(
-        records,
-        n=n,
-        u_pairs=settings.u_sample_pairs,
-        em_pairs=settings.em_max_pairs,
-        seed=settings.seed,
-        labels=labels,
-    )
+    if n >= max(settings.train_from, 2):
+        model = train_model(
+            records,
+            n=n,
+            u_pairs=settings.u_sample_pairs,
+            em_pairs=settings.em_max_pairs,
+            seed=settings.seed,
+            labels=labels,
+        )
+    else:
+        model = prior_model()
+    stats["trained"] = n >= max(settings.train_from, 2)
     linker = new_linker(records, model)
     lap("train")
 
@@ -305,7 +312,7 @@ def _link(
     # a decision wins over the model: "same" is certain, "different" impossible
     probability = sql_probability("e.w", lam)
     con.execute(
-        "CREATE TABLE scored AS SELECT e.a, e.b, "
+        "CREATE TABLE scored AS SELECT e.a, e.b, "  # noqa: S608
         f"CASE WHEN d.same IS NULL THEN {probability} WHEN d.same THEN 1.0 ELSE 0.0 END "
         "AS probability, d.same IS NOT NULL AS decided, "
         f"{probability} AS model_probability "
@@ -315,7 +322,7 @@ def _link(
     con.execute("DROP TABLE evidence")
     auto = _raised_threshold(con, settings) if decided else settings.auto_threshold
     result_table = con.sql(
-        "SELECT a, b, probability, "
+        "SELECT a, b, probability, "  # noqa: S608
         f"CASE WHEN probability >= {auto} THEN 'link' "
         f"WHEN probability >= {settings.review_threshold} THEN 'review' "
         "ELSE 'no_link' END AS outcome, decided "
@@ -324,7 +331,7 @@ def _link(
     lap("score")
 
     links = con.sql(
-        f"SELECT a, b FROM scored WHERE probability >= {auto} ORDER BY probability DESC, a, b"
+        f"SELECT a, b FROM scored WHERE probability >= {auto} ORDER BY probability DESC, a, b"  # noqa: S608
     ).to_arrow_table()
     apart = [pair for pair, v in decided.items() if v == "different"]
     clusters = cluster_links(
@@ -353,7 +360,7 @@ def _raised_threshold(con: duckdb.DuckDBPyConnection, settings: LinkSettings) ->
     (at least ``min_decisions`` of them): if fewer than 99% are "same", the threshold
     becomes the lowest model probability above which they are."""
     rows = con.execute(
-        "SELECT s.model_probability, d.same FROM scored s JOIN decided d "
+        "SELECT s.model_probability, d.same FROM scored s JOIN decided d "  # noqa: S608
         "ON s.a = d.unique_id_l AND s.b = d.unique_id_r "
         f"WHERE s.model_probability >= {settings.auto_threshold} "
         "ORDER BY s.model_probability DESC"

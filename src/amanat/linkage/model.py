@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["EM_BLOCKING_RULES", "comparisons"]
+__all__ = ["EM_BLOCKING_RULES", "PRIOR", "Prior", "comparisons"]
 
 Level = dict[str, Any]
 
@@ -131,9 +131,49 @@ def _sex() -> dict[str, Any]:
     }
 
 
-def comparisons() -> list[dict[str, Any]]:
-    """The model's comparisons as Splink comparison dictionaries."""
-    return [_names(), _birth(), _resident_id(), _place(), _relatives(), _sex()]
+def comparisons(prior: Prior | None = None) -> list[dict[str, Any]]:
+    """The model's comparisons as Splink comparison dictionaries, with the m and u of
+    ``prior`` (comparison name -> (m, u) for each level but the null one) if given."""
+    out = [_names(), _birth(), _resident_id(), _place(), _relatives(), _sex()]
+    for comparison in out if prior is not None else ():
+        values = prior.get(comparison["output_column_name"])  # type: ignore[union-attr]
+        if values is None:
+            continue
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for level, (m, u) in zip(levels, values, strict=True):
+            level["m_probability"], level["u_probability"] = m, u
+    return out
+
+
+Prior = dict[str, tuple[tuple[float, float], ...]]
+
+# The built-in model: m and u learnt by ``training.train_model`` on a generated
+# population of 100,000 records (benchmarks/population.py, seed 7; the benchmark scores
+# seed 1), for lists too small to learn from. Regenerate with
+# ``python benchmarks/linkage.py --prior`` when the comparisons change.
+PRIOR: Prior = {
+    "name": (
+        (0.4898, 4.802e-05),
+        (0.02726, 2.072e-05),
+        (0.1031, 1.181e-05),
+        (0.08917, 0.0001264),
+        (0.03365, 9.447e-05),
+        (0.07909, 0.0001815),
+        (0.1536, 0.01688),
+        (0.02429, 0.9826),
+    ),
+    "birth": (
+        (0.4884, 2.5e-05),
+        (0.4215, 0.01353),
+        (0.06917, 0.04586),
+        (0.01886, 0.03807),
+        (0.001997, 0.9025),
+    ),
+    "resident_id": ((0.9504, 1.441e-05), (0.03368, 1e-07), (0.01397, 1e-07), (0.001996, 1)),
+    "hometown": ((0.5402, 0.008223), (0.1287, 0.003112), (0.02902, 0.05957), (0.302, 0.9291)),
+    "relatives": ((0.475, 7.11e-05), (0.525, 0.9999)),
+    "sex": ((0.998, 0.5287), (0.001996, 0.4713)),
+}
 
 
 # Splink leaves out of an EM session every comparison that reads a column of its

@@ -38,7 +38,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from amanat.errors import InputError
 from amanat.names import NameKey, name_keys
@@ -163,8 +163,15 @@ def _two_of(items: Sequence[str]) -> list[str]:
     return [f"{a} {b}" for i, a in enumerate(chosen) for b in chosen[i + 1 :]]
 
 
-def _hashes(keys: Iterable[str]) -> tuple[int, ...]:
-    return tuple(dict.fromkeys(key_hash(k) for k in keys if k))
+def _hashes(keys: Iterable[str], cache: dict[str, int]) -> tuple[int, ...]:
+    out: dict[int, None] = {}
+    for k in keys:
+        if k:
+            h = cache.get(k)
+            if h is None:
+                h = cache[k] = key_hash(k)
+            out[h] = None
+    return tuple(out)
 
 
 class _Deriver:
@@ -178,6 +185,7 @@ class _Deriver:
         self.places: dict[tuple[str, str], tuple[str | None, str | None]] = {}
         self.relatives: dict[str, tuple[int, ...]] = {}
         self.homes: dict[str, tuple[int, ...]] = {}
+        self.hashed: dict[str, int] = {}  # key -> key_hash(key): words repeat across names
 
     def name(self, text: str, script: str) -> _Name:
         found = self.names.get((text, script))
@@ -190,12 +198,12 @@ class _Deriver:
         phonetic, forms = keys.get("phonetic", []), keys.get("sorted", [])
         out = (
             _Name(
-                words=_hashes([*forms, *keys.get("core", [])]),
-                sounds=_hashes([*phonetic, *keys.get("pcore", [])]),
-                ptok=_hashes(ptokens),
-                ptok2=_hashes(_two_of(ptokens)),
-                pairs=_hashes(_two_of([p.split("-")[0][:_PREFIX] for p in ptokens])),
-                block=key_hash(phonetic[0]) if phonetic else None,
+                words=_hashes([*forms, *keys.get("core", [])], self.hashed),
+                sounds=_hashes([*phonetic, *keys.get("pcore", [])], self.hashed),
+                ptok=_hashes(ptokens, self.hashed),
+                ptok2=_hashes(_two_of(ptokens), self.hashed),
+                pairs=_hashes(_two_of([p.split("-")[0][:_PREFIX] for p in ptokens]), self.hashed),
+                block=_hashes(phonetic[:1], self.hashed)[0] if phonetic else None,
                 form=forms[0] if forms else None,
             )
             if keys
@@ -250,14 +258,14 @@ class _Deriver:
             keys = (
                 nk.key for p in parts for nk in self.keyer(p) if nk.kind in ("phonetic", "sorted")
             )
-            found = self.relatives[text] = _hashes(keys)
+            found = self.relatives[text] = _hashes(keys, self.hashed)
         return found
 
     def home(self, text: str) -> tuple[int, ...]:
         found = self.homes.get(text)
         if found is None:
             keys = (nk.key for nk in self.keyer(text) if nk.kind == "ptoken")
-            found = self.homes[text] = _hashes(keys)
+            found = self.homes[text] = _hashes(keys, self.hashed)
         return found
 
 

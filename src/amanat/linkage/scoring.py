@@ -12,6 +12,9 @@ is small and on the side of caution.
 
 The result is the table ``evidence(a, b, w)`` (a < b record positions, w the evidence
 in bits), the estimated lambda, and ``probability(w, lambda)``.
+
+SQL here is put together from this module's constants, table names it chose and
+numbers it computed, never from a record's text (hence the ``noqa: S608``).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ def score_candidates(
     """Score the pairs of table ``blocked`` (Splink's blocked-pairs layout) into the
     table ``target(a, b, w)``."""
     con.execute(f"CREATE OR REPLACE TABLE {target} (a BIGINT, b BIGINT, w DOUBLE)")
-    ((count,),) = con.execute(f"SELECT count(*) FROM {blocked}").fetchall()
+    ((count,),) = con.execute(f"SELECT count(*) FROM {blocked}").fetchall()  # noqa: S608
     if count == 0:
         return
     lam = float(linker._settings_obj._probability_two_random_records_match)
@@ -55,7 +58,7 @@ def score_candidates(
     linker.table_management.register_blocked_pairs_for_predict(table)
     predictions = linker.inference.predict(warning_mode="never")
     con.execute(
-        f"INSERT INTO {target} SELECT unique_id_l, unique_id_r, match_weight - {_bits(lam)!r} "
+        f"INSERT INTO {target} SELECT unique_id_l, unique_id_r, match_weight - {_bits(lam)!r} "  # noqa: S608
         f"FROM {predictions.physical_name}"
     )
     predictions.drop_table_from_database_and_remove_from_cache()
@@ -70,7 +73,7 @@ def estimate_lambda(con: duckdb.DuckDBPyConnection, evidence: str, n_records: in
     lam = min(0.5, 1.0 / max(n_records, 2))
     for _ in range(_ITERATIONS):
         ((expected,),) = con.execute(
-            f"SELECT coalesce(sum({sql_probability('w', lam)}), 0) FROM {evidence}"
+            f"SELECT coalesce(sum({sql_probability('w', lam)}), 0) FROM {evidence}"  # noqa: S608
         ).fetchall()
         new = min(max(float(expected) / total, 1e-12), 0.5)
         if abs(new - lam) <= _TOLERANCE * lam:

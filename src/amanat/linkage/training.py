@@ -23,9 +23,9 @@ from splink import Linker, SettingsCreator
 from splink.internals.exceptions import EMTrainingException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
-from amanat.linkage.model import EM_BLOCKING_RULES, comparisons
+from amanat.linkage.model import EM_BLOCKING_RULES, PRIOR, comparisons
 
-__all__ = ["M_FLOOR", "U_FLOOR", "new_linker", "train_model"]
+__all__ = ["M_FLOOR", "U_FLOOR", "new_linker", "prior_model", "train_model", "with_floors"]
 
 # The least m and u a level keeps after training. m: one record of a person in 500
 # may differ anywhere; u: below one random pair in ten million a level is "never
@@ -34,24 +34,27 @@ M_FLOOR = 0.002
 U_FLOOR = 1e-7
 
 
+def prior_model() -> dict[str, Any]:
+    """The built-in model: the comparisons of ``model.py`` with the m and u of
+    ``model.PRIOR``, as a Splink model dictionary."""
+    return {
+        "link_type": "dedupe_only",
+        "comparisons": comparisons(PRIOR),
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+        "em_convergence": 0.001,
+        "max_iterations": 20,
+        "probability_two_random_records_match": 1e-4,
+    }
+
+
 def new_linker(records: SplinkDataFrame, model: dict[str, Any] | None = None) -> Linker:
     """A Splink linker on the registered ``records`` with ``model`` (a Splink model
-    dictionary), or with the untrained comparisons of ``model.py``."""
-    settings: SettingsCreator | dict[str, Any] = (
-        copy.deepcopy(model)
-        if model is not None
-        else SettingsCreator(
-            link_type="dedupe_only",
-            comparisons=comparisons(),
-            retain_matching_columns=False,
-            retain_intermediate_calculation_columns=False,
-            em_convergence=0.001,
-            max_iterations=20,
-        )
-    )
+    dictionary; the built-in model by default: training starts from it)."""
+    settings = copy.deepcopy(model) if model is not None else prior_model()
     # Splink's own switch: its messages (SQL and training notes, never values) at
     # ERROR only, on its own logger, without touching the application's logging.
-    return Linker(records, settings, log_level=logging.ERROR)
+    return Linker(records, SettingsCreator.from_path_or_dict(settings), log_level=logging.ERROR)
 
 
 def train_model(
@@ -78,7 +81,7 @@ def train_model(
         except EMTrainingException:  # a small list may have no pair for a rule
             continue
     if labels is not None:
-        training.estimate_m_from_pairwise_labels(labels)
+        training.estimate_m_from_pairwise_labels(labels)  # type: ignore[no-untyped-call]
     return with_floors(linker.misc.save_model_to_json())
 
 

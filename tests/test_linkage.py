@@ -1,0 +1,397 @@
+"""Record linkage (issue 6, parts 3 and 6): blocking, the model, three outcomes,
+decisions, clustering, and ``amanat link`` on a list.
+
+The populations come from ``benchmarks/population.py`` (names written from other
+references than the matcher's tables); small lists are scored with the built-in model,
+one test trains on the list itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from amanat.cli.main import main
+from amanat.errors import InputError, UsageError
+from amanat.linkage import (
+    Decision,
+    LinkResult,
+    LinkSettings,
+    link_columns,
+    link_records,
+    normalise_resident_id,
+)
+from amanat.linkage.clusters import cluster_links
+from amanat.linkage.evaluation import blocking_recall, cluster_scores, pairwise_scores
+from amanat.linkage.mapping import parse_link_mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from population import generate  # noqa: E402
+
+EXAMPLES = ROOT / "docs" / "examples"
+
+
+def _population(n: int, seed: int) -> tuple[dict[str, list[str]], list[int]]:
+    pop = generate(n, seed=seed)
+    persons = pop.columns.pop("person_id")
+    ids: dict[str, int] = {}
+    return pop.columns, [ids.setdefault(p, len(ids)) for p in persons]
+
+
+@pytest.fixture(scope="module")
+def small() -> tuple[dict[str, list[str]], list[int], LinkResult]:
+    """A generated list of 1,500 records, linked with the built-in model."""
+    columns, truth = _population(1500, seed=11)
+    return columns, truth, link_columns(columns, settings=LinkSettings(keep_candidates=True))
+
+
+def _links(result: LinkResult) -> list[tuple[int, int]]:
+    pairs = result.pairs
+    return [
+        (a, b)
+        for a, b, o in zip(
+            pairs["a"].to_pylist(),
+            pairs["b"].to_pylist(),
+            pairs["outcome"].to_pylist(),
+            strict=True,
+        )
+        if o == "link"
+    ]
+
+
+# -- the model on generated lists --------------------------------------------------------
+
+
+def test_generated_list_links_with_high_precision(small) -> None:  # type: ignore[no-untyped-def]
+    """Given a generated list with its truth, when it is linked with the built-in model,
+    then the automatic links are right at least 98% of the time, blocking lets most true
+    pairs through, and more than a third of the true pairs are linked."""
+    _, truth, result = small
+    scores = pairwise_scores(_links(result), truth)
+    assert scores.precision >= 0.98
+    assert scores.recall >= 0.35
+    assert result.candidates is not None
+    assert blocking_recall(result.candidates, truth, true_pairs=scores.true) >= 0.8
+    clusters, exact = cluster_scores(result.clusters, truth)
+    assert clusters.precision >= 0.97
+    assert 0 < exact <= 1
+
+
+def test_training_on_the_list_itself() -> None:
+    """Given a list large enough to learn from, when it is linked with training forced,
+    then the model is trained (u and m estimated on the list) and still precise."""
+    columns, truth = _population(3000, seed=12)
+    result = link_columns(columns, settings=LinkSettings(train_from=0))
+    assert result.stats["trained"]
+    assert 0 < result.stats["lambda"] < 0.01
+    assert pairwise_scores(_links(result), truth).precision >= 0.97
+    names = [c["output_column_name"] for c in result.model["comparisons"]]
+    assert names == ["name", "birth", "resident_id", "hometown", "relatives", "sex"]
+
+
+def test_every_pair_has_the_outcome_its_probability_gives(small) -> None:  # type: ignore[no-untyped-def]
+    """Given linked pairs, then outcome is link at or above the automatic threshold,
+    review between the thresholds, and no pair below the review threshold is kept."""
+    _, _, result = small
+    outcomes = Counter(result.pairs["outcome"].to_pylist())
+    assert outcomes["link"] > 0 and outcomes["review"] > 0
+    for p, o in zip(
+        result.pairs["probability"].to_pylist(), result.pairs["outcome"].to_pylist(), strict=True
+    ):
+        assert p >= result.review_threshold
+        assert (o == "link") == (p >= result.auto_threshold)
+    assert [p.outcome for p in result.links()] == ["link"] * outcomes["link"]
+    review = result.review()
+    assert len(review) == outcomes["review"]
+    assert abs(review[0].probability - 0.5) <= abs(review[-1].probability - 0.5)
+
+
+def test_thresholds_move_pairs_between_outcomes() -> None:
+    """Given one list linked with two settings, then a lower automatic threshold links at
+    least as many pairs, and a review band of zero width sends none to review."""
+    columns, _ = _population(800, seed=13)
+    strict = link_columns(columns, settings=LinkSettings(auto_threshold=0.999))
+    loose = link_columns(columns, settings=LinkSettings(auto_threshold=0.6, review_threshold=0.6))
+    assert len(loose.links()) > len(strict.links())
+    assert loose.review() == []
+    assert len(set(loose.clusters)) < len(set(strict.clusters))
+
+
+# -- resident IDs ------------------------------------------------------------------------
+
+SERIK = {
+    "record_id": "a",
+    "name": "Серікжан Білаш",
+    "birth": "1974",
+    "sex": "male",
+    "resident_id": "654002197403150038",
+}
+
+
+def _pair_probability(b: dict[str, str]) -> float:
+    others = [
+        {"record_id": f"x{i}", "name": name, "birth": str(1950 + i)}
+        for i, name in enumerate(
+            ["Ерлан Серікұлы", "Aigul Nurbekova", "Абай Нұрлан", "Марат Жексен"]
+        )
+    ]
+    result = link_records([SERIK, {"record_id": "b", **b}, *others])
+    found = [
+        p.probability
+        for p in [*result.links(), *result.review()]
+        if {p.record_a, p.record_b} == {"a", "b"}
+    ]
+    return found[0] if found else 0.0
+
+
+def test_normalised_resident_ids() -> None:
+    """Given IDs as people write them, then they are normalised and checked."""
+    assert normalise_resident_id("654002 19740315 0038") == ("654002197403150038", True)
+    assert normalise_resident_id("65010219900101005x") == ("65010219900101005X", True)
+    assert normalise_resident_id("654002197403150037") == ("654002197403150037", False)
+    widened, ok = normalise_resident_id("654002740315003")  # 15 digits: 19 inserted
+    assert widened is not None and widened.startswith("65400219740315003") and ok
+    assert normalise_resident_id("12345") == (None, False)
+    assert normalise_resident_id("") == (None, False)
+
+
+def test_an_id_with_one_mistyped_digit_is_a_strong_match() -> None:
+    """Given the same man in Latin letters with his resident ID mistyped in one digit
+    (so it fails its check digit), when linked, then the pair is linked, and the ID
+    counts for it: without the ID the pair is weaker, and with a different valid ID
+    (another person's) it is weaker still."""
+    latin = {"name": "Serikzhan Bilash", "birth": "1974-03-15", "sex": "male"}
+    mistyped = _pair_probability({**latin, "resident_id": "654002197403150037"})
+    without = _pair_probability(latin)
+    other = _pair_probability({**latin, "resident_id": "654002197403150126"})
+    assert normalise_resident_id("654002197403150126")[1]  # a valid, different number
+    assert mistyped >= 0.99
+    assert mistyped > without > other
+
+
+# -- decisions ---------------------------------------------------------------------------
+
+
+def test_a_different_decision_keeps_records_apart_even_through_others(small) -> None:  # type: ignore[no-untyped-def]
+    """Given a cluster of three or more records, when a reviewer decides that two of
+    them are different persons, then they end in different clusters, and the decided
+    pair is kept with probability 0 and outcome no_link."""
+    columns, _, result = small
+    sizes = Counter(result.clusters)
+    cluster = next(c for c, n in sizes.items() if n >= 3)
+    members = [i for i, c in enumerate(result.clusters) if c == cluster]
+    ids = result.record_ids
+    a, c = members[0], members[-1]
+    again = link_columns(columns, decisions=[Decision(ids[a], ids[c], "different")])
+    assert again.clusters[a] != again.clusters[c]
+    decided = [p for p in again.pairs.to_pylist() if p["decided"]]
+    assert decided == [{"a": a, "b": c, "probability": 0.0, "outcome": "no_link", "decided": True}]
+
+
+def test_a_same_decision_links_unrelated_records(small) -> None:  # type: ignore[no-untyped-def]
+    """Given two records the model keeps apart, when a reviewer decides they are the
+    same person, then they share a cluster and the pair is a decided link."""
+    columns, _, result = small
+    a, b = 0, next(i for i in range(1, 100) if result.clusters[i] != result.clusters[0])
+    ids = result.record_ids
+    again = link_columns(columns, decisions=[Decision(ids[b], ids[a], "same")])
+    assert again.clusters[a] == again.clusters[b]
+    link = next(p for p in again.links() if {p.record_a, p.record_b} == {ids[a], ids[b]})
+    assert link.decided and link.probability == 1.0
+
+
+def test_decisions_against_the_links_raise_the_threshold(small) -> None:  # type: ignore[no-untyped-def]
+    """Given 25 automatic links of which reviewers found 5 wrong, when linked again with
+    those decisions, then the automatic threshold is raised above the setting."""
+    columns, _, result = small
+    links = result.links()[:25]
+    decisions = [
+        Decision(p.record_a, p.record_b, "different" if i % 5 == 0 else "same")
+        for i, p in enumerate(links)
+    ]
+    again = link_columns(columns, decisions=decisions)
+    assert again.auto_threshold > LinkSettings().auto_threshold
+
+
+def test_decisions_name_records_that_exist() -> None:
+    """Given a decision about an unknown record, then linking refuses it."""
+    with pytest.raises(InputError):
+        link_records(
+            [SERIK, {"record_id": "b", "name": "X"}], decisions=[Decision("a", "zz", "same")]
+        )
+    with pytest.raises(InputError):
+        Decision("a", "a", "same")
+    with pytest.raises(InputError):
+        link_records([SERIK, SERIK])  # the same record id twice
+
+
+def test_settings_refuse_impossible_thresholds() -> None:
+    with pytest.raises(UsageError):
+        LinkSettings(auto_threshold=0.5, review_threshold=0.9)
+    with pytest.raises(UsageError):
+        LinkSettings(memory_limit="lots")
+
+
+# -- clustering --------------------------------------------------------------------------
+
+
+def _components(n: int, links: list[tuple[int, int]]) -> list[int]:
+    seen = [-1] * n
+    adjacent: dict[int, list[int]] = {}
+    for a, b in links:
+        adjacent.setdefault(a, []).append(b)
+        adjacent.setdefault(b, []).append(a)
+    for start in range(n):
+        if seen[start] < 0:
+            stack = [start]
+            while stack:
+                x = stack.pop()
+                if seen[x] < 0:
+                    seen[x] = start
+                    stack.extend(adjacent.get(x, []))
+    return seen
+
+
+_EDGES = st.lists(st.tuples(st.integers(0, 19), st.integers(0, 19)), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(links=_EDGES, apart=_EDGES)
+def test_clusters_never_join_records_decided_apart(
+    links: list[tuple[int, int]], apart: list[tuple[int, int]]
+) -> None:
+    """Given any links and any pairs decided different, then no such pair shares a
+    cluster, and without such pairs the clusters are the connected components."""
+    clusters = cluster_links(20, links, apart=apart)
+    for a, b in apart:
+        if a != b:
+            assert clusters[a] != clusters[b]
+    assert cluster_links(20, links) == _components(20, links)
+    assert all(clusters[i] <= i for i in range(20))  # named by their first record
+
+
+# -- the mapping and the command ---------------------------------------------------------
+
+
+def test_mapping_is_checked() -> None:
+    mapping = parse_link_mapping(
+        {"version": 1, "columns": {"name": ["Тегі", "Аты"], "birth": "column C"}}
+    )
+    assert mapping.bind(["No", "Тегі", "Аты", "Туған"]) == {"name": (1, 2), "birth": (2,)}
+    for doc, words in [
+        ({"version": 2, "columns": {"name": "A"}}, "version: 1"),
+        ({"version": 1, "columns": {"nmae": "A"}}, "unknown field 'nmae'"),
+        ({"version": 1, "columns": {"birth": "A"}}, "name"),
+        ({"version": 1, "columns": {"name": "A"}, "values": {"sex": {"ер": "man"}}}, "male"),
+        ({"version": 1, "columns": {"name": "A"}, "options": {"auto_threshold": 2}}, "probability"),
+        ("just text", "sections"),
+    ]:
+        with pytest.raises(UsageError, match=words):
+            parse_link_mapping(doc)
+    with pytest.raises(UsageError, match="lacks"):
+        parse_link_mapping({"version": 1, "columns": {"name": "Name"}}).bind(["Аты"])
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_link_command_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Given the documented example list and mapping, when `amanat link` runs, then
+    every row is written with its cluster, the man written in Cyrillic, Latin letters
+    (ID mistyped by one digit) and Chinese characters is one cluster, his wife is not in
+    it, and both files are readable by their owner only."""
+    shutil.copy(EXAMPLES / "link-list.csv", tmp_path / "list.csv")
+    out, review = tmp_path / "clusters.csv", tmp_path / "review.csv"
+    code = main(
+        ["link", str(tmp_path / "list.csv"), "--mapping", str(EXAMPLES / "link-list.mapping.yaml"),
+         "--out", str(out), "--review", str(review)]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    rows = _read(out)
+    source = _read(tmp_path / "list.csv")
+    assert [r["No"] for r in rows] == [r["No"] for r in source]
+    assert list(rows[0])[-5:] == [
+        "cluster", "cluster_size", "outcome", "best_match_row", "best_probability"
+    ]  # fmt: skip
+    by_no = {r["No"]: r for r in rows}
+    serik = {by_no[n]["cluster"] for n in ("1", "2", "3")}
+    assert serik == {"2"}  # row 2 of the sheet is the first of his rows
+    assert by_no["1"]["outcome"] == "linked" and by_no["1"]["cluster_size"] == "3"
+    assert by_no["9"]["cluster"] != "2"  # Гүлнар Білаш, his wife
+    assert _read(review) == [] or set(_read(review)[0]) >= {"probability", "row_a", "row_b"}
+    assert out.stat().st_mode & 0o077 == 0 and review.stat().st_mode & 0o077 == 0
+    assert "persons" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("mapping", "words"),
+    [
+        ("version: 1\ncolumns:\n  name: Missing column\n", "lacks"),
+        ("version: 1\ncolumns:\n  nme: Аты-жөні\n", "unknown field"),
+        ("version: 1\ncolumns: [\n", "not valid YAML"),
+        ("version: 1\ncolumns:\n  birth: Туған күні\n", "name"),
+    ],
+)
+def test_link_command_explains_a_bad_mapping(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mapping: str, words: str
+) -> None:
+    """Given a mapping with a mistake, when `amanat link` runs, then it stops with exit
+    status 2 and one sentence naming the mistake, and writes nothing."""
+    (tmp_path / "map.yaml").write_text(mapping, "utf-8")
+    out = tmp_path / "out.csv"
+    code = main(
+        ["link", str(EXAMPLES / "link-list.csv"), "--mapping", str(tmp_path / "map.yaml"),
+         "--out", str(out)]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert words in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_link_command_refuses_missing_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mapping = str(EXAMPLES / "link-list.mapping.yaml")
+    assert (
+        main(
+            [
+                "link",
+                str(tmp_path / "none.csv"),
+                "--mapping",
+                mapping,
+                "--out",
+                str(tmp_path / "o.csv"),
+            ]
+        )
+        == 2
+    )
+    assert "No list" in capsys.readouterr().err
+    listed = str(EXAMPLES / "link-list.csv")
+    assert (
+        main(
+            [
+                "link",
+                listed,
+                "--mapping",
+                str(tmp_path / "none.yaml"),
+                "--out",
+                str(tmp_path / "o.csv"),
+            ]
+        )
+        == 2
+    )
+    assert "No mapping file" in capsys.readouterr().err
+    assert main(["link", listed, "--mapping", mapping, "--out", listed]) == 2
+    assert "overwrite" in capsys.readouterr().err
