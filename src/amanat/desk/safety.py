@@ -84,51 +84,8 @@ def search_unsafe(
     conn: Connection, query: read.Query, safe_below: dict[str, int]
 ) -> read.SearchResult:
     """``read.search`` restricted to unsafe persons: the same filters, name ranking,
-    order and page (it follows ``read.search``, adding one condition)."""
-    p = s.persons
-    cond = _unsafe_condition(safe_below)
-    limit = max(1, min(query.limit, read.MAX_PAGE))
-    order = (p.c.updated.desc(), p.c.person_id.desc())
-    matched: dict[str, str] = {}
-    if not query.name.strip():
-        total = int(conn.execute(read._filtered(query, [func.count()]).where(cond)).scalar_one())
-        ranked = read._filtered(query).where(cond).order_by(*order)
-    else:
-        found = read.name_hits(query.name, query.name_keys)
-        if found is None:
-            return read.SearchResult(0, [])
-        hits = found.subquery("scored")
-        on = hits.c.person_id == p.c.person_id
-        count = read._filtered(query, [func.count()]).join(hits, on).where(cond)
-        total = int(conn.execute(count).scalar_one())
-        ranked = (
-            read._filtered(query, [p, hits.c.score])
-            .join(hits, on)
-            .where(cond)
-            .order_by(hits.c.score.desc(), *order)
-        )
-    rows = conn.execute(ranked.limit(limit).offset(max(0, query.offset))).all()
-    if query.name.strip():
-        matched = read._matched_forms(conn, query.name, [r.person_id for r in rows])
-    persons = [
-        read.PersonSummary(
-            person_id=r.person_id,
-            name=r.display_name,
-            sex=r.sex,
-            birth=r.birth,
-            hometown=r.hometown_code or r.hometown_text,
-            status=r.status,
-            status_date=r.status_date,
-            grade=r.grade,
-            grade_label=r.grade_label,
-            n_testimonies=r.n_testimonies,
-            n_flags=r.n_flags,
-            updated=r.updated,
-            matched=matched.get(r.person_id),
-        )
-        for r in rows
-    ]
-    return read.SearchResult(total, persons)
+    order and page, with one condition more."""
+    return read.search(conn, query, only=_unsafe_condition(safe_below))
 
 
 def count_unsafe_persons(conn: Connection, safe_below: dict[str, int]) -> int:

@@ -122,7 +122,9 @@ class PersonDetail:
         return {k: v for k, v in self.__dict__.items()}
 
 
-def _filtered(q: Query, columns: Sequence[Any] | None = None) -> Select[Any]:
+def _filtered(
+    q: Query, columns: Sequence[Any] | None = None, extra: ColumnElement[bool] | None = None
+) -> Select[Any]:
     """The persons matching ``q``. Conditions on other tables are ``IN`` subqueries, which
     SQLite and PostgreSQL run once, not once per person as a correlated ``EXISTS`` (a
     name search over 100,000 persons: 500 ms against about 60)."""
@@ -157,6 +159,8 @@ def _filtered(q: Query, columns: Sequence[Any] | None = None) -> Select[Any]:
         conds.append(p.c.grade >= q.min_grade)
     if q.flagged:
         conds.append(p.c.n_flags > 0)
+    if extra is not None:
+        conds.append(extra)
     return stmt.where(and_(*conds)) if conds else stmt
 
 
@@ -211,31 +215,36 @@ def name_hits(name: str, extra_keys: Sequence[str] = ()) -> Select[Any] | None:
     return select(hits.c.person_id, func.sum(hits.c.w).label("score")).group_by(hits.c.person_id)
 
 
-def search(conn: Connection, q: Query) -> SearchResult:
-    """One page of the persons matching ``q``. With a name, persons are ranked by how
-    closely one of their names matches it, in any script, and each carries the name
-    form that matched best (``PersonSummary.matched``)."""
+def search(conn: Connection, q: Query, *, only: ColumnElement[bool] | None = None) -> SearchResult:
+    """One page of the persons matching ``q`` (and ``only``, a further condition on
+    ``persons``, e.g. "not yet safe"). With a name, persons are ranked by how closely
+    one of their names matches it, in any script, and each carries the name form that
+    matched best (``PersonSummary.matched``)."""
     p = s.persons
     limit = max(1, min(q.limit, MAX_PAGE))
     offset = max(0, q.offset)
     order = (p.c.updated.desc(), p.c.person_id.desc())  # served by ix_persons_updated
     if not q.name.strip():
         # Counting apart is cheap here: from an index, or the rows a filter selects.
-        total = int(conn.execute(_filtered(q, [func.count()])).scalar_one())
-        rows = conn.execute(_filtered(q).order_by(*order).limit(limit).offset(offset)).all()
+        total = int(conn.execute(_filtered(q, [func.count()], only)).scalar_one())
+        rows = conn.execute(
+            _filtered(q, None, only).order_by(*order).limit(limit).offset(offset)
+        ).all()
     else:
         hit_query = name_hits(q.name, q.name_keys)
         if hit_query is None:
             return SearchResult(0, [])
         hits = hit_query.subquery("scored")
         joined = hits.c.person_id == p.c.person_id
-        best = conn.execute(_filtered(q, [func.max(hits.c.score)]).join(hits, joined)).scalar()
+        best = conn.execute(
+            _filtered(q, [func.max(hits.c.score)], only).join(hits, joined)
+        ).scalar()
         if best is None:
             return SearchResult(0, [])
         # Persons far below the best match (one shared word when the whole name matched
         # elsewhere) are noise, not results.
         floor = hits.c.score * RELATIVE_FLOOR[1] >= int(best) * RELATIVE_FLOOR[0]
-        stmt = _filtered(q, [p, hits.c.score, func.count().over().label("total_found")])
+        stmt = _filtered(q, [p, hits.c.score, func.count().over().label("total_found")], only)
         rows = conn.execute(
             stmt.join(hits, joined)
             .where(floor)
@@ -246,7 +255,7 @@ def search(conn: Connection, q: Query) -> SearchResult:
         if rows:
             total = int(rows[0].total_found)
         elif offset:
-            count = _filtered(q, [func.count()]).join(hits, joined).where(floor)
+            count = _filtered(q, [func.count()], only).join(hits, joined).where(floor)
             total = int(conn.execute(count).scalar_one())
         else:
             total = 0
