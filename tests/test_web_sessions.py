@@ -243,3 +243,21 @@ def test_an_upload_through_the_worker_lands_in_the_primary(org: Org) -> None:
         assert len(list(parts.glob("*.upload"))) == 1
         assert worker.delete(f"/api/uploads/{ident}", headers=token).status_code in (200, 204)
         assert list(parts.glob("*.upload")) == []
+
+
+def test_the_worker_serves_the_same_static_files_from_memory(org: Org) -> None:
+    """Given a worker, when the stylesheet and script are asked for, then they are the
+    primary's bytes and type, with an ETag that a repeat visit gets 304 for; a path
+    outside the folder is not found."""
+    with primary_and_worker(org) as pair:
+        worker, primary = pair.worker_client(), pair.primary_client()
+        for name in ("staff.css", "htmx.min.js"):
+            mine, theirs = worker.get(f"/static/{name}"), primary.get(f"/static/{name}")
+            assert mine.status_code == theirs.status_code == 200
+            assert mine.content == theirs.content
+            assert mine.headers["content-type"] == theirs.headers["content-type"]
+            assert "no-store" not in mine.headers.get("cache-control", "")
+            again = worker.get(f"/static/{name}", headers={"If-None-Match": mine.headers["etag"]})
+            assert again.status_code == 304 and again.content == b""
+        assert worker.get("/static/../app.py").status_code == 404
+        assert worker.get("/static/nothing.css").status_code == 404

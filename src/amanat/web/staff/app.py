@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anyio import to_thread
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -43,8 +44,10 @@ from amanat.web.staff.sessions import Session, SessionStore
 from amanat.web.staff.state import COOKIE, Backend, StaffState, staff, template_environment
 from amanat.web.staff.workers import (
     LOCAL_ROUTES,
+    READ_THREADS,
     Cluster,
     Forward,
+    MemoryStatic,
     RemoteAudit,
     RemoteSessions,
     StateClient,
@@ -340,7 +343,8 @@ def routes(*, station: bool = False, forward_to: str = "") -> list[BaseRoute]:
         for method, path, endpoint in _ENDPOINTS
         if not (station and (method, path) in DESK_ONLY)
     ]
-    out.append(Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"))
+    static = MemoryStatic(STATIC) if forward_to else StaticFiles(directory=STATIC, check_dir=False)
+    out.append(Mount("/static", static, name="static"))
     return out
 
 
@@ -399,6 +403,8 @@ def create_app(
                     await run_in_threadpool(audit.flush)
 
         task = asyncio.create_task(seal_every_interval())
+        if worker:  # reads only: a few threads, so a few warm database connections
+            to_thread.current_default_thread_limiter().total_tokens = READ_THREADS
         try:
             yield
         finally:

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import mimetypes
 import os
 import pickle
 import shutil
@@ -56,8 +58,10 @@ from amanat.web.staff.sessions import Session, SessionStore
 
 __all__ = [
     "LOCAL_ROUTES",
+    "READ_THREADS",
     "Cluster",
     "Forward",
+    "MemoryStatic",
     "RemoteAudit",
     "RemoteSessions",
     "StateClient",
@@ -78,6 +82,12 @@ LOCAL_ROUTES: frozenset[tuple[str, str]] = frozenset(
 )
 
 _CONNECT_S = 30.0  # how long a worker waits for the primary's state socket at start
+# Threads a worker gives to database reads at once (Starlette's default is 40). Each
+# thread draws its own SQLCipher connection, and each connection decrypts pages into a
+# cache of its own: a name search reads many pages of search_keys, and with 40 threads
+# the mixed load of benchmarks/web.py cost 17-19 ms of server CPU a request, with 4
+# threads 13.8-14.5 (2026-11-28; without searches, the same 3.0-3.4 either way).
+READ_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -438,6 +448,53 @@ async def _unavailable(send: Send) -> None:
                             (b"content-length", str(len(body)).encode()),
                             (b"cache-control", b"no-store")]})  # fmt: skip
     await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+# -- static files from memory -------------------------------------------------------------
+
+
+class MemoryStatic:
+    """The app's few static files, read once and served from memory: a worker keeps its
+    threads for the database (``READ_THREADS``), and a stylesheet must not wait for a
+    query. GET and HEAD, with an ETag and 304; anything else under /static is 404."""
+
+    def __init__(self, folder: Path) -> None:
+        self.files: dict[str, tuple[bytes, list[tuple[bytes, bytes]], bytes]] = {}
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and not path.name.startswith("."):
+                body = path.read_bytes()
+                etag = b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"'
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                if kind.startswith("text/") or kind.endswith("javascript"):
+                    kind += "; charset=utf-8"
+                headers = [
+                    (b"content-type", kind.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"etag", etag),
+                ]
+                self.files["/" + path.name] = (body, headers, etag)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path, root = scope["path"], scope.get("root_path", "")
+        found = self.files.get(path[len(root) :] if path.startswith(root) else path)
+        if scope["method"] not in ("GET", "HEAD") or found is None:
+            body = b"Page not found.\n"
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                    (b"content-length", str(len(body)).encode())]})  # fmt: skip
+            await send({"type": "http.response.body", "body": body})
+            return
+        body, headers, etag = found
+        sent = dict(scope["headers"]).get(b"if-none-match", b"")
+        if etag in [t.strip() for t in sent.split(b",")]:
+            await send({"type": "http.response.start", "status": 304,
+                        "headers": [(b"etag", etag)]})  # fmt: skip
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send(
+            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
+        )
 
 
 # -- the processes ---------------------------------------------------------------------
