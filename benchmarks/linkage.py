@@ -47,6 +47,7 @@ from anyascii import anyascii
 from splink import DuckDBAPI
 
 from amanat.linkage import LinkSettings, link_columns
+from amanat.linkage.clusters import cluster_links
 from amanat.linkage.evaluation import (
     blocking_recall,
     cluster_scores,
@@ -60,6 +61,8 @@ from population import generate
 
 _WORD = re.compile(r"[a-z0-9]+")
 METHODS = ("amanat", "anyascii")
+# automatic thresholds tried on the same scores (the figures for choosing the default)
+SWEEP = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.999)
 
 
 def anyascii_keys(text: str) -> tuple[NameKey, ...]:
@@ -110,6 +113,19 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
     pairwise = pairwise_scores(links, truth, true_pairs=true_pairs)
     clusters, exact = cluster_scores(result.clusters, truth)
     assert result.candidates is not None
+    probability = pairs["probability"].to_pylist()
+    sweep = []
+    for threshold in SWEEP:
+        chosen = [(x, y) for x, y, p in zip(a, b, probability, strict=True) if p >= threshold]
+        at = pairwise_scores(chosen, truth, true_pairs=true_pairs)
+        grouped, _ = cluster_scores(cluster_links(len(truth), chosen), truth)
+        sweep.append(
+            {
+                "auto_threshold": threshold,
+                "pairwise": at.as_dict(),
+                "cluster": grouped.as_dict(),
+            }
+        )
     return {
         "method": method,
         "records": len(truth),
@@ -133,6 +149,7 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
         "review_true": sum(1 for x, y in review if truth[x] == truth[y]),
         "auto_threshold": result.auto_threshold,
         "lambda": result.stats.get("lambda"),
+        "sweep": sweep,
     }
 
 

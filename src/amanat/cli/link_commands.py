@@ -147,8 +147,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     mapping = load_link_mapping(Path(args.mapping).expanduser().absolute())
     out = _path(args.out, "output", source)
     review_path = _path(args.review, "review file", source) if args.review else None
-    auto = args.auto_threshold or mapping.auto_threshold or 0.99
-    review = args.review_threshold or mapping.review_threshold or min(0.5, auto)
+    default = LinkSettings()
+    auto = args.auto_threshold or mapping.auto_threshold or default.auto_threshold
+    review = (
+        args.review_threshold or mapping.review_threshold or min(default.review_threshold, auto)
+    )
     link_settings = LinkSettings(
         auto_threshold=auto,
         review_threshold=review,

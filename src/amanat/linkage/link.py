@@ -82,7 +82,9 @@ class LinkSettings:
     """How to link. Thresholds are match probabilities; ``review_threshold`` may equal
     ``auto_threshold`` (no review band)."""
 
-    auto_threshold: float = 0.99
+    # the lowest automatic threshold whose links stayed >= 99% right, pairwise and as
+    # clusters, at 100,000 and 1,000,000 generated records (docs/performance.md)
+    auto_threshold: float = 0.98
     review_threshold: float = 0.5
     caps: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPS))
     threads: int = 2

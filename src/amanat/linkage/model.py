@@ -98,11 +98,15 @@ def _place() -> dict[str, Any]:
         "output_column_name": "hometown",
         "comparison_levels": [
             _null(
-                "(prefecture_l IS NULL AND len(home_keys_l) = 0) "
-                "OR (prefecture_r IS NULL AND len(home_keys_r) = 0)"
+                "(prefecture_l IS NULL AND len(home_keys_l) = 0 AND id_county_l IS NULL) "
+                "OR (prefecture_r IS NULL AND len(home_keys_r) = 0 AND id_county_r IS NULL)"
             ),
             _level("county_l = county_r", "same county"),
             _level("list_has_any(home_keys_l, home_keys_r)", "a place's name alike"),
+            _level(
+                "coalesce(county_l, id_county_l) = coalesce(county_r, id_county_r)",
+                "same county, one from a resident ID",
+            ),
             _level("prefecture_l = prefecture_r", "same prefecture"),
             _ELSE,
         ],
@@ -155,23 +159,29 @@ PRIOR: Prior = {
     "name": (
         (0.4898, 4.802e-05),
         (0.02726, 2.072e-05),
-        (0.1031, 1.181e-05),
+        (0.1031, 7.837e-05),
         (0.08917, 0.0001264),
         (0.03365, 9.447e-05),
-        (0.07909, 0.0001815),
+        (0.07909, 0.000222),
         (0.1536, 0.01688),
-        (0.02429, 0.9826),
+        (0.02427, 0.9826),
     ),
     "birth": (
-        (0.4884, 2.5e-05),
+        (0.4885, 2.5e-05),
         (0.4215, 0.01353),
-        (0.06917, 0.04586),
-        (0.01886, 0.03807),
+        (0.06915, 0.04586),
+        (0.01887, 0.03807),
         (0.001997, 0.9025),
     ),
-    "resident_id": ((0.9504, 1.441e-05), (0.03368, 1e-07), (0.01397, 1e-07), (0.001996, 1)),
-    "hometown": ((0.5402, 0.008223), (0.1287, 0.003112), (0.02902, 0.05957), (0.302, 0.9291)),
-    "relatives": ((0.475, 7.11e-05), (0.525, 0.9999)),
+    "resident_id": ((0.9502, 1.441e-05), (0.03368, 5.623e-07), (0.01412, 2.356e-07), (0.001996, 1)),
+    "hometown": (
+        (0.4358, 0.007579),
+        (0.1088, 0.002868),
+        (0.2853, 0.007519),
+        (0.02385, 0.05491),
+        (0.1462, 0.933),
+    ),
+    "relatives": ((0.4755, 7.11e-05), (0.5245, 0.9999)),
     "sex": ((0.998, 0.5287), (0.001996, 0.4713)),
 }
 

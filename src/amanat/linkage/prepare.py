@@ -112,6 +112,7 @@ _TYPES: dict[str, pa.DataType] = {
     "rid_ok": pa.bool_(),
     "county": pa.string(),
     "prefecture": pa.string(),
+    "id_county": pa.string(),
     "home_keys": _LIST,
     "rel_keys": _LIST,
     "sex": pa.string(),
@@ -369,6 +370,7 @@ def prepare_records(
         county, prefecture = derive.place(_str(field["county_code"][i]), hometown)
         put["county"](county)
         put["prefecture"](prefecture)
+        put["id_county"](derive.place(rid[:6], "")[0] if rid is not None and rid_ok else None)
         put["home_keys"](derive.home(hometown) if hometown else ())
         relative = _str(field["relative_name"][i])
         put["rel_keys"](derive.relative(relative) if relative else ())

@@ -37,15 +37,17 @@ U_FLOOR = 1e-7
 def prior_model() -> dict[str, Any]:
     """The built-in model: the comparisons of ``model.py`` with the m and u of
     ``model.PRIOR``, as a Splink model dictionary."""
-    return {
-        "link_type": "dedupe_only",
-        "comparisons": comparisons(PRIOR),
-        "retain_matching_columns": False,
-        "retain_intermediate_calculation_columns": False,
-        "em_convergence": 0.001,
-        "max_iterations": 20,
-        "probability_two_random_records_match": 1e-4,
-    }
+    return with_floors(
+        {
+            "link_type": "dedupe_only",
+            "comparisons": comparisons(PRIOR),
+            "retain_matching_columns": False,
+            "retain_intermediate_calculation_columns": False,
+            "em_convergence": 0.001,
+            "max_iterations": 20,
+            "probability_two_random_records_match": 1e-4,
+        }
+    )
 
 
 def new_linker(records: SplinkDataFrame, model: dict[str, Any] | None = None) -> Linker:
@@ -86,8 +88,11 @@ def train_model(
 
 
 def with_floors(model: dict[str, Any]) -> dict[str, Any]:
-    """``model`` with every level's m and u at least ``M_FLOOR`` and ``U_FLOOR`` (and
-    each comparison's m and u summing to 1 again)."""
+    """``model`` with every level's m and u at least ``M_FLOOR`` and ``U_FLOOR`` (each
+    comparison's m and u summing to 1 again), and no level worth more than the one
+    above it: the levels are written strongest first, and a level seldom seen among
+    random pairs (an ID mistyped in one digit: u at the floor) must not outweigh the
+    agreement it falls short of."""
     out = copy.deepcopy(model)
     for comparison in out["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
@@ -96,4 +101,10 @@ def with_floors(model: dict[str, Any]) -> dict[str, Any]:
             total = sum(values)
             for level, value in zip(levels, values, strict=True):
                 level[key] = value / total
+        ceiling = float("inf")
+        for level in levels:
+            m, u = level["m_probability"], level["u_probability"]
+            if m / u > ceiling:
+                level["u_probability"] = m / ceiling
+            ceiling = min(ceiling, level["m_probability"] / level["u_probability"])
     return out
