@@ -146,3 +146,73 @@ def test_serve_with_two_workers_shares_sessions_and_seals_their_audit(
     actions = [e["action"] for e in events]
     assert actions.count("persons.search") >= 16  # shown by the workers, sealed by the primary
     assert "login.ok" in actions and "logout" in actions
+
+
+def _wait_for_children(pid: int, count: int, old: set[int]) -> list[int]:
+    deadline = time.monotonic() + 30
+    while True:
+        now = _children(pid)
+        if len(now) == count and not (set(now) & old):
+            return now
+        assert time.monotonic() < deadline, f"children {now}"
+        time.sleep(0.1)
+
+
+def test_a_process_that_dies_is_started_again(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given ``amanat serve --workers 2`` with a researcher signed in, when a reading
+    worker is killed, then a new one takes its place and the session still holds (it
+    lives in the primary); when the primary is killed, a new primary starts, the
+    workers reach it, and the researcher must sign in again (sessions are never kept
+    on disk)."""
+    password = tmp_path / "password"
+    password.write_text("serve test researcher password\n")
+    base = [sys.executable, "-m", "amanat.cli.main"]
+    added = subprocess.run(
+        [*base, "user", "add", "reader", "--role", "researcher", "--password-file",
+         str(password), "--home", str(org.desk.path), "--json"],
+        env=cli_env, capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    secret = json.loads(added.stdout)["totp_secret"]
+    port = _free_port()
+    server = subprocess.Popen(
+        [*base, "serve", "--home", str(org.desk.path), "--port", str(port), "--workers", "2"],
+        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        browser = Browser(port)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                browser.request("GET", "/login")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        browser.post_form(
+            "/login", {"account": "reader", "password": "serve test researcher password"}
+        )
+        browser.post_form("/login/totp", {"code": pyotp.TOTP(secret).now()})
+        assert browser.request("GET", "/persons")[0] == 200
+        primary, *workers = sorted(_children(server.pid))  # the primary is forked first
+        os.kill(workers[0], signal.SIGKILL)
+        _wait_for_children(server.pid, 3, {workers[0]})
+        for _ in range(8):
+            assert browser.request("GET", "/persons")[0] == 200
+        os.kill(primary, signal.SIGKILL)
+        _wait_for_children(server.pid, 3, {primary})
+        deadline = time.monotonic() + 30
+        while True:  # until the new primary answers the workers
+            status, headers, _ = browser.request("GET", "/persons")
+            if status != 503 and headers.get("location") == "/login":
+                break
+            assert time.monotonic() < deadline, status
+            time.sleep(0.2)
+        for _ in range(8):
+            status, headers, _ = browser.request("GET", "/persons")
+            assert (status, headers["location"]) == (303, "/login")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    assert server.returncode == 0, err
