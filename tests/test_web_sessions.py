@@ -168,6 +168,24 @@ def test_a_name_remembered_by_the_worker_is_kept_by_the_primary(org: Org) -> Non
             assert "Тұрсынова" in page.text and "Серік" not in page.text
 
 
+def test_a_name_posted_to_the_worker_is_kept_by_the_primary(org: Org) -> None:
+    """Given the filter form served by the worker, when a name is posted to it, then the
+    primary keeps the name behind the key of the address it redirects to (a restarted
+    worker, or the other one, finds it), and the name is not in that address."""
+    with primary_and_worker(org) as pair:
+        worker = pair.worker_client()
+        assert pair.site.sign_in(worker, "researcher") == 303
+        posted = post_form(worker, "/persons", {"name": "Серік"}, page="/persons")
+        target = posted.headers["location"]
+        assert posted.status_code == 303 and "q=" in target and "Серік" not in target
+        key = target.split("q=", 1)[1].split("&", 1)[0]
+        kept = pair.site.app.state.staff.sessions.get(worker.cookies[COOKIE])
+        assert kept is not None and kept.searches[key] == "Серік"
+        page = pair.primary_client()
+        page.cookies.set(COOKIE, worker.cookies[COOKIE])
+        assert "Жылқыбаев" in page.get(target).text
+
+
 def test_what_a_worker_shows_is_audited_by_the_primary(org: Org) -> None:
     """Given a worker, when it shows a person's page, then the primary's audit trail
     holds the view (the worker seals nothing itself)."""

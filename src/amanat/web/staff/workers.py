@@ -6,13 +6,14 @@ one primary, forked from the process that unlocked the desk (the keys pass in me
 never through a file):
 
 * the **workers** accept the connections, all on the same listening socket, and serve
-  the routes in ``LOCAL_ROUTES`` (the person list, a person's page and their JSON
-  twins, the home page, static files): the pages under load. For each request they ask
-  the primary for its session, and hand it the audit events of what they showed, over
-  the state socket (``StateServer``/``StateClient``). Every other route (signing in and
-  out, the search form, the intake wizard, uploads, media, editing, accounts) they
-  forward to the primary, request and response streamed (``Forward``): a new route is
-  forwarded unless it is listed, so state never splits between processes.
+  the routes in ``LOCAL_ROUTES`` (the person list and its filter form, a person's page,
+  their JSON twins, the home page, static files): the pages under load. For each
+  request they ask the primary for its session, and hand it the audit events of what
+  they showed and the names typed into the filter form, over the state socket
+  (``StateServer``, ``StateClient``). Every other route (signing in and out, the intake
+  wizard, uploads, media, editing, accounts) they forward to the primary, request and
+  response streamed (``Forward``): a new route is forwarded unless it is listed, so
+  state never splits between processes.
 * the **primary** is the app as it runs alone, on a Unix socket only: it holds the
   sessions, the audit trail, the intake drafts and the uploads being received, and it
   is the only process that signs in, seals an intake or an audit entry, or decrypts a
@@ -74,9 +75,11 @@ LOCAL_ROUTES: frozenset[tuple[str, str]] = frozenset(
     {
         ("GET", "/"),
         ("GET", "/persons"),
+        ("POST", "/persons"),  # the filter form: a typed name goes back with ``remember``
         ("GET", "/persons/{person_id}"),
         ("GET", "/api/persons"),
         ("GET", "/api/persons/{person_id}"),
+        ("POST", "/api/persons/search"),
         ("GET", "/api/openapi.json"),
     }
 )
