@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import secrets
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,12 +269,37 @@ def _guard(method: str, path: str, endpoint: Endpoint) -> Endpoint:
         if session.role not in allowed:
             return _refuse(request, 403, "You do not have permission to see this page.")
         searches = dict(session.searches)
-        response = await endpoint(request)
+        if _name_search(method, path, request):
+            async with _search_lane(request):
+                response = await endpoint(request)
+        else:
+            response = await endpoint(request)
         if session.searches != searches:  # a worker's copy: the primary keeps the names
             state.sessions.remember(session.token, session.searches)
         return response
 
     return guarded
+
+
+# Name searches in progress at once in one process (each takes a database thread for
+# tens of milliseconds); the others wait in line, so a list page or a person's page
+# never waits behind a crowd of searches for a thread.
+SEARCH_LANE = 1
+
+
+def _name_search(method: str, path: str, request: Request) -> bool:
+    if (method, path) == ("POST", "/api/persons/search"):
+        return True
+    return (method, path) == ("GET", "/persons") and bool(request.query_params.get("q"))
+
+
+def _search_lane(request: Request) -> asyncio.Semaphore:
+    lanes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+    lanes = request.app.state.search_lanes
+    loop = asyncio.get_running_loop()
+    if loop not in lanes:  # a server has one loop; tests make many
+        lanes[loop] = asyncio.Semaphore(SEARCH_LANE)
+    return lanes[loop]
 
 
 async def _csrf_ok(request: Request, session: Session | None) -> bool:
@@ -422,6 +448,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.staff = state
+    app.state.search_lanes = weakref.WeakKeyDictionary()
     app.state.state_server = server  # the primary's, closed when the app stops
     if not worker:  # uploads and drafts live in the primary (desk.uploads cleans leftovers)
         app.state.intake = intake.IntakeState(desk.uploads(limit=opts.upload_limit), opts.clock)
