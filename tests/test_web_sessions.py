@@ -9,6 +9,7 @@ process rather than a forked one; the sockets, the key and the messages are the 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 import threading
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client
+from typing import Any
 
 import pytest
 import uvicorn
@@ -279,3 +281,65 @@ def test_the_worker_serves_the_same_static_files_from_memory(org: Org) -> None:
             assert again.status_code == 304 and again.content == b""
         assert worker.get("/static/../app.py").status_code == 404
         assert worker.get("/static/nothing.css").status_code == 404
+
+
+def test_name_searches_take_turns_and_pages_do_not_wait_for_them(org: Org) -> None:
+    """Given two name searches and a person's page asked for at once, when the desk's
+    search is slow, then the searches run one after the other (``SEARCH_LANE``) and the
+    person's page is answered while the first search still runs."""
+    with staff_site(org) as site:
+        client = site.client()
+        assert site.sign_in(client, "researcher") == 303
+        keys = []
+        for name in ("Серік", "Гүлнар"):
+            posted = post_form(client, "/persons", {"name": name}, page="/persons")
+            keys.append(posted.headers["location"])
+        cookie = f"{COOKIE}={client.cookies[COOKIE]}".encode()
+        spans: dict[str, tuple[float, float]] = {}
+        real_search = site.desk.search
+
+        def slow_search(query: Any) -> Any:
+            started = time.monotonic()
+            time.sleep(0.3)
+            found = real_search(query)
+            spans[query.name] = (started, time.monotonic())
+            return found
+
+        site.desk.search = slow_search  # type: ignore[method-assign]
+        done: dict[str, float] = {}
+
+        async def get(label: str, target: str) -> None:
+            path, _, query = target.partition("?")
+            scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                     "method": "GET", "scheme": "http", "path": path,
+                     "raw_path": path.encode(), "query_string": query.encode(),
+                     "root_path": "", "headers": [(b"host", b"testserver"), (b"cookie", cookie)],
+                     "client": ("127.0.0.1", 1), "server": ("testserver", 80)}  # fmt: skip
+
+            async def receive() -> dict[str, Any]:
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            status = []
+
+            async def send(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    status.append(message["status"])
+
+            await site.app(scope, receive, send)
+            assert status == [200]
+            done[label] = time.monotonic()
+
+        async def all_at_once() -> float:
+            start = time.monotonic()
+            await asyncio.gather(
+                get("first", keys[0]),
+                get("second", keys[1]),
+                get("page", f"/persons/{site.person_ids[0]}"),
+            )
+            return start
+
+        start = asyncio.run(all_at_once())
+        (_, a_end), (b_start, _) = sorted(spans.values())
+        assert b_start >= a_end  # one search at a time
+        assert done["page"] < a_end  # the page did not wait for the search
+        assert done["page"] - start < 0.3
