@@ -101,6 +101,7 @@ _TYPES: dict[str, pa.DataType] = {
     "nm_sounds": _LIST,
     "nm_ptok": _LIST,
     "nm_ptok2": _LIST,
+    "nm_initials": _LIST,
     "nm_pairs": _LIST,
     "name_block": pa.int64(),
     "name_form": pa.string(),
@@ -151,17 +152,25 @@ class _Name:
     sounds: tuple[int, ...]
     ptok: tuple[int, ...]
     ptok2: tuple[int, ...]
+    initials: tuple[int, ...]
     pairs: tuple[int, ...]
     block: int | None
     form: str | None
 
 
-_NO_NAME = _Name((), (), (), (), (), None, None)
+_NO_NAME = _Name((), (), (), (), (), (), None, None)
 
 
 def _two_of(items: Sequence[str]) -> list[str]:
     chosen = sorted(set(items))[:_MAX_PAIR_WORDS]
     return [f"{a} {b}" for i, a in enumerate(chosen) for b in chosen[i + 1 :]]
+
+
+def _word_and_initials(ptokens: Sequence[str]) -> list[str]:
+    """Each word's phonetic key with the first letter of each other word's: a name
+    with one word mistyped ("Karlygash" and "Карпыгаш Жолдасбек") keeps one of these."""
+    chosen = sorted({p for p in ptokens if len(p) >= 2})[:_MAX_PAIR_WORDS]
+    return [f"{p} {q[0]}" for p in chosen for q in chosen if q != p]
 
 
 def _hashes(keys: Iterable[str], cache: dict[str, int]) -> tuple[int, ...]:
@@ -203,6 +212,7 @@ class _Deriver:
                 sounds=_hashes([*phonetic, *keys.get("pcore", [])], self.hashed),
                 ptok=_hashes(ptokens, self.hashed),
                 ptok2=_hashes(_two_of(ptokens), self.hashed),
+                initials=_hashes(_word_and_initials(ptokens), self.hashed),
                 pairs=_hashes(_two_of([p.split("-")[0][:_PREFIX] for p in ptokens]), self.hashed),
                 block=_hashes(phonetic[:1], self.hashed)[0] if phonetic else None,
                 form=forms[0] if forms else None,
@@ -349,6 +359,7 @@ def prepare_records(
         put["nm_sounds"](name.sounds)
         put["nm_ptok"](name.ptok)
         put["nm_ptok2"](name.ptok2)
+        put["nm_initials"](name.initials)
         put["nm_pairs"](name.pairs)
         put["name_block"](name.block)
         put["name_form"](name.form)
