@@ -175,6 +175,8 @@ KIND_WEIGHTS = {
     "token": 60,
     "ptoken": 45,
 }
+SHORT_KEY_KINDS = frozenset({"ptoken", "phonetic", "pcore"})
+MIN_SOUND_KEY = 3  # consonants a sound key needs to count in a search
 RELATIVE_FLOOR = (1, 2)  # a result scores at least half the best one
 PREFIX_WEIGHT = 30  # a typed word that begins a recorded word ("Serik" for Serikjan)
 MIN_PREFIX = 3
@@ -194,6 +196,12 @@ def name_hits(name: str, extra_keys: Sequence[str] = ()) -> Select[Any] | None:
             by_kind.setdefault("token", set()).add(fold_text(extra))
     parts: list[Select[Any]] = []
     for kind, keys in sorted(by_kind.items()):
+        if kind in SHORT_KEY_KINDS:
+            # A sound key of one or two consonants ("bk") is shared by thousands of
+            # unrelated words; it only adds noise (and time) to a search.
+            keys = {key for key in keys if len(key.replace(" ", "")) >= MIN_SOUND_KEY}
+            if not keys:
+                continue
         weight = KIND_WEIGHTS.get(kind, 10)
         parts.append(
             select(k.c.person_id, literal(weight).label("w")).where(
@@ -236,29 +244,38 @@ def search(conn: Connection, q: Query, *, only: ColumnElement[bool] | None = Non
             return SearchResult(0, [])
         hits = hit_query.subquery("scored")
         joined = hits.c.person_id == p.c.person_id
-        best = conn.execute(
-            _filtered(q, [func.max(hits.c.score)], only).join(hits, joined)
-        ).scalar()
-        if best is None:
-            return SearchResult(0, [])
-        # Persons far below the best match (one shared word when the whole name matched
-        # elsewhere) are noise, not results.
-        floor = hits.c.score * RELATIVE_FLOOR[1] >= int(best) * RELATIVE_FLOOR[0]
-        stmt = _filtered(q, [p, hits.c.score, func.count().over().label("total_found")], only)
-        rows = conn.execute(
-            stmt.join(hits, joined)
+        # One pass over the hits: each matching person with its score and the best
+        # score of all; persons far below the best (one shared word when the whole name
+        # matched elsewhere) are noise, not results. Ranked on ids and two columns, then
+        # only the page's persons are read whole (a third of the time at 100,000).
+        scored = (
+            _filtered(
+                q,
+                [p.c.person_id, p.c.updated, hits.c.score, func.max(hits.c.score).over()],
+                only,
+            )
+            .join(hits, joined)
+            .subquery("ranked")
+        )
+        best = scored.c[3]
+        floor = scored.c.score * RELATIVE_FLOOR[1] >= best * RELATIVE_FLOOR[0]
+        page = conn.execute(
+            select(scored.c.person_id, func.count().over().label("total_found"))
             .where(floor)
-            .order_by(hits.c.score.desc(), *order)
+            .order_by(scored.c.score.desc(), scored.c.updated.desc(), scored.c.person_id.desc())
             .limit(limit)
             .offset(offset)
         ).all()
-        if rows:
-            total = int(rows[0].total_found)
+        if page:
+            total = int(page[0].total_found)
         elif offset:
-            count = _filtered(q, [func.count()], only).join(hits, joined).where(floor)
+            count = select(func.count()).select_from(scored).where(floor)
             total = int(conn.execute(count).scalar_one())
         else:
             total = 0
+        ids = [r.person_id for r in page]
+        by_id = {r.person_id: r for r in conn.execute(select(p).where(p.c.person_id.in_(ids)))}
+        rows = [by_id[i] for i in ids if i in by_id]
     matched = _matched_forms(conn, q.name, [r.person_id for r in rows]) if q.name.strip() else {}
     out = [
         PersonSummary(
