@@ -222,6 +222,25 @@ def test_decisions_against_the_links_raise_the_threshold(small) -> None:  # type
     assert again.auto_threshold > LinkSettings().auto_threshold
 
 
+def test_same_decisions_train_the_model() -> None:
+    """Given a list the model learns from, when reviewers have decided 20 or more pairs
+    "same", then those pairs train m too, and the learnt m differ from the run without
+    them; fewer decisions leave the model as it was."""
+    columns, _ = _population(2000, seed=14)
+    trained = LinkSettings(train_from=0)
+    plain = link_columns(columns, settings=trained)
+    same = [Decision(p.record_a, p.record_b, "same") for p in plain.links()[:25]]
+    taught = link_columns(columns, decisions=same, settings=trained)
+    few = link_columns(columns, decisions=same[:5], settings=trained)
+
+    def m(result: LinkResult) -> list[float]:
+        levels = result.model["comparisons"][0]["comparison_levels"]
+        return [lv["m_probability"] for lv in levels if "m_probability" in lv]
+
+    assert m(taught) != m(plain)
+    assert m(few) == m(plain)
+
+
 def test_decisions_name_records_that_exist() -> None:
     """Given a decision about an unknown record, then linking refuses it."""
     with pytest.raises(InputError):
