@@ -99,7 +99,9 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
     start = time.perf_counter()
     result = link_columns(
         population.columns,
-        settings=LinkSettings(threads=threads, memory_limit=memory, keep_candidates=True),
+        settings=LinkSettings(
+            threads=threads, workers=threads, memory_limit=memory, keep_candidates=True
+        ),
         keyer=anyascii_keys if method == "anyascii" else name_keys,
     )
     seconds = time.perf_counter() - start

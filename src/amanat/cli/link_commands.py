@@ -157,6 +157,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         review_threshold=review,
         memory_limit=args.memory,
         threads=args.threads,
+        workers=args.threads,
     )
     records, positions, unread, empty = _records(source, mapping)
     result = link_records(records, settings=link_settings, progress=_progress(len(records)))

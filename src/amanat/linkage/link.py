@@ -87,7 +87,8 @@ class LinkSettings:
     auto_threshold: float = 0.98
     review_threshold: float = 0.5
     caps: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPS))
-    threads: int = 2
+    threads: int = 2  # DuckDB's
+    workers: int = 1  # processes keying names (spawned; 2 halves keying on two cores)
     memory_limit: str = "6GB"
     # a list with fewer records is scored with the built-in model (model.PRIOR): too few
     # pairs share an ID or a name and birth date for EM to learn from
@@ -104,7 +105,7 @@ class LinkSettings:
                 "The thresholds must satisfy 0 < review threshold <= automatic threshold "
                 "<= 1; change them and run again."
             )
-        if not 1 <= self.threads <= 256:
+        if not 1 <= self.threads <= 256 or not 1 <= self.workers <= 256:
             raise UsageError("The number of threads must be between 1 and 256.")
         if not _MEMORY.fullmatch(self.memory_limit.strip()):
             raise UsageError("The memory limit is a size such as 4GB or 500MB.")
@@ -218,7 +219,7 @@ def link_columns(
         if progress is not None:
             progress("prepare", keyed, total)
 
-    table = prepare_records(columns, keyer=keyer, progress=keying)
+    table = prepare_records(columns, keyer=keyer, progress=keying, workers=settings.workers)
     record_ids = [str(x) for x in table.column("record_id").to_pylist()]
     position = {rid: i for i, rid in enumerate(record_ids)}
     if len(position) != len(record_ids):

@@ -18,29 +18,30 @@ record into that). ``prepare_records`` derives, per record:
 - the resident ID in its 18-character form (``rid``; 15-digit numbers are widened)
   and whether its check character is right (``rid_ok``);
 - ``county`` and ``prefecture`` from the county code or, failing that, from a hometown
-  the gazetteer knows by one name; ``home_keys``, the phonetic keys of the hometown's
-  words as written, without those that more than ``COMMON_PLACE_WORD`` of the list's
-  hometowns share ("county", "ауданы", "县"): the gazetteer knows county names in
-  Chinese and pinyin only, and a list written in Kazakh names the same places;
+  the gazetteer knows by one name; ``id_county``, the county of a valid resident ID's
+  region code (where it was issued: usually, not always, the hometown);
+  ``home_keys``, the phonetic keys of the hometown's words as written, without those
+  that more than ``COMMON_PLACE_WORD`` of the list's hometowns share ("county",
+  "ауданы", "县"): the gazetteer knows county names in Chinese and pinyin only, and a
+  list written in Kazakh names the same places;
 - ``rel_keys``, the phonetic and sorted keys of the relatives' names; ``sex``.
 
-Keys are hashed with BLAKE2b to 64 bits, the same on every run; comparing integers
-instead of strings makes scoring several times faster. Every derived value is
-computed once per distinct input string: a list of 1,000,000 records has about
-700,000 distinct names and far fewer distinct birth dates, places and IDs' parts.
+Keys are hashed to 64 bits (``namekeys.py``, which also keys the names, several
+processes at a time if asked). Every derived value is computed once per distinct
+input string: a list of 1,000,000 records has about 700,000 distinct names and far
+fewer distinct birth dates, places and IDs' parts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from amanat.errors import InputError
+from amanat.linkage.namekeys import NameKeyer, key_hash
 from amanat.names import NameKey, name_keys
 from amanat.records.dates import PartialDate
 from amanat.records.ids import ric_check_character
@@ -80,14 +81,10 @@ Progress = Callable[[int], None]
 # A word in more than this share of the hometowns (and in more than 20 of them) is an
 # administrative word, not a place's name.
 COMMON_PLACE_WORD = 0.02
-_PREFIX = 3
-_MAX_PAIR_WORDS = 6  # words taken for pairs: 15 pairs at most
-_SCRIPTS = frozenset({"Latn", "Cyrl", "Arab", "Hani"})
 _RID_SEPARATORS = re.compile(r"[\s\-]")
 _RID18 = re.compile(r"\d{17}[\dX]")
 _RID15 = re.compile(r"\d{15}")
 _COUNTY = re.compile(r"\d{6}")
-_RELATIVE_SPLIT = re.compile(r"[;|/\n]")
 _SEX = {"male": "male", "m": "male", "female": "female", "f": "female"}
 # A fixed "today" for reading birth dates: linkage gives the same answer every day.
 _TODAY = dt.date(2100, 1, 1)
@@ -120,12 +117,6 @@ _TYPES: dict[str, pa.DataType] = {
 }
 
 
-def key_hash(key: str) -> int:
-    """A key's 64-bit hash (signed), the same in every process and on every machine."""
-    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "little", signed=True)
-
-
 def normalise_resident_id(text: str | None) -> tuple[str | None, bool]:
     """(18-character form, check character right) of an ID as written, or (None, False).
 
@@ -144,84 +135,13 @@ def normalise_resident_id(text: str | None) -> tuple[str | None, bool]:
     return compact, ric_check_character(compact[:17]) == compact[17]
 
 
-@dataclass(frozen=True)
-class _Name:
-    """The derived columns of one name string (shared by every record that has it)."""
-
-    words: tuple[int, ...]
-    sounds: tuple[int, ...]
-    ptok: tuple[int, ...]
-    ptok2: tuple[int, ...]
-    initials: tuple[int, ...]
-    pairs: tuple[int, ...]
-    block: int | None
-    form: str | None
-
-
-_NO_NAME = _Name((), (), (), (), (), (), None, None)
-
-
-def _two_of(items: Sequence[str]) -> list[str]:
-    chosen = sorted(set(items))[:_MAX_PAIR_WORDS]
-    return [f"{a} {b}" for i, a in enumerate(chosen) for b in chosen[i + 1 :]]
-
-
-def _word_and_initials(ptokens: Sequence[str]) -> list[str]:
-    """Each word's phonetic key with the first letter of each other word's: a name
-    with one word mistyped ("Karlygash" and "Карпыгаш Жолдасбек") keeps one of these."""
-    chosen = sorted({p for p in ptokens if len(p) >= 2})[:_MAX_PAIR_WORDS]
-    return [f"{p} {q[0]}" for p in chosen for q in chosen if q != p]
-
-
-def _hashes(keys: Iterable[str], cache: dict[str, int]) -> tuple[int, ...]:
-    out: dict[int, None] = {}
-    for k in keys:
-        if k:
-            h = cache.get(k)
-            if h is None:
-                h = cache[k] = key_hash(k)
-            out[h] = None
-    return tuple(out)
-
-
 class _Deriver:
-    """Derived values, each computed once per distinct input string."""
+    """Births and places, each read once per distinct input string."""
 
-    def __init__(self, keyer: Keyer, gazetteer: Gazetteer) -> None:
-        self.keyer = keyer
+    def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
-        self.names: dict[tuple[str, str], _Name] = {}
         self.births: dict[str, tuple[dt.date, dt.date] | None] = {}
         self.places: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-        self.relatives: dict[str, tuple[int, ...]] = {}
-        self.homes: dict[str, tuple[int, ...]] = {}
-        self.hashed: dict[str, int] = {}  # key -> key_hash(key): words repeat across names
-
-    def name(self, text: str, script: str) -> _Name:
-        found = self.names.get((text, script))
-        if found is not None:
-            return found
-        keys: dict[str, list[str]] = {}
-        for nk in self.keyer(text) if text else ():
-            keys.setdefault(nk.kind, []).append(nk.key)
-        ptokens = keys.get("ptoken", [])
-        phonetic, forms = keys.get("phonetic", []), keys.get("sorted", [])
-        out = (
-            _Name(
-                words=_hashes([*forms, *keys.get("core", [])], self.hashed),
-                sounds=_hashes([*phonetic, *keys.get("pcore", [])], self.hashed),
-                ptok=_hashes(ptokens, self.hashed),
-                ptok2=_hashes(_two_of(ptokens), self.hashed),
-                initials=_hashes(_word_and_initials(ptokens), self.hashed),
-                pairs=_hashes(_two_of([p.split("-")[0][:_PREFIX] for p in ptokens]), self.hashed),
-                block=_hashes(phonetic[:1], self.hashed)[0] if phonetic else None,
-                form=forms[0] if forms else None,
-            )
-            if keys
-            else _NO_NAME
-        )
-        self.names[(text, script)] = out
-        return out
 
     def birth(self, text: str) -> tuple[dt.date, dt.date] | None:
         if text in self.births:
@@ -261,23 +181,6 @@ class _Deriver:
         if place is not None and place.parent:
             return county, place.parent
         return county, county[:4] + "00"
-
-    def relative(self, text: str) -> tuple[int, ...]:
-        found = self.relatives.get(text)
-        if found is None:
-            parts = (p for p in _RELATIVE_SPLIT.split(text) if p.strip())
-            keys = (
-                nk.key for p in parts for nk in self.keyer(p) if nk.kind in ("phonetic", "sorted")
-            )
-            found = self.relatives[text] = _hashes(keys, self.hashed)
-        return found
-
-    def home(self, text: str) -> tuple[int, ...]:
-        found = self.homes.get(text)
-        if found is None:
-            keys = (nk.key for nk in self.keyer(text) if nk.kind == "ptoken")
-            found = self.homes[text] = _hashes(keys, self.hashed)
-        return found
 
 
 def _without_common(lists: list[object]) -> None:
@@ -333,16 +236,30 @@ def prepare_records(
     keyer: Keyer = name_keys,
     gazetteer: Gazetteer | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> pa.Table:
-    """The Arrow table of the records in ``columns`` with the derived columns above.
+    """The Arrow table of the records in ``columns`` with the derived columns above;
+    names are keyed in ``workers`` processes (``namekeys.NameKeyer.key_all``).
 
     ``unique_id`` is each record's position (0, 1, …); ``record_id`` is kept as given
     (its position as text when missing). ``progress`` is called with the number of
     records done since its last call.
     """
-    derive = _Deriver(keyer, gazetteer or Gazetteer.load_builtin())
+    derive = _Deriver(gazetteer or Gazetteer.load_builtin())
     n = max((len(v) for v in columns.values()), default=0)
     field = {f: _field(columns, f, n) for f in RECORD_FIELDS}
+    names = [
+        _str(field["name"][i])
+        or " ".join(p for p in (_str(field[f][i]) for f in ("surname", "given", "patronymic")) if p)
+        for i in range(n)
+    ]
+    keying = NameKeyer(keyer)
+    keying.key_all(
+        names,
+        (t for t in map(_str, field["relative_name"]) if t),
+        (t for t in map(_str, field["hometown"]) if t),
+        workers=workers,
+    )
     out: dict[str, list[object]] = {name: [] for name in _TYPES}
     put = {name: values.append for name, values in out.items()}
     done = 0
@@ -350,11 +267,7 @@ def prepare_records(
         put["unique_id"](i)
         put["record_id"](_str(field["record_id"][i]) or str(i))
         put["source"](_str(field["source"][i]) or None)
-        text = _str(field["name"][i]) or " ".join(
-            p for p in (_str(field[f][i]) for f in ("surname", "given", "patronymic")) if p
-        )
-        script = _str(field["script"][i])
-        name = derive.name(text, script if script in _SCRIPTS else "")
+        name = keying.name(names[i])
         put["nm_words"](name.words)
         put["nm_sounds"](name.sounds)
         put["nm_ptok"](name.ptok)
@@ -382,9 +295,9 @@ def prepare_records(
         put["county"](county)
         put["prefecture"](prefecture)
         put["id_county"](derive.place(rid[:6], "")[0] if rid is not None and rid_ok else None)
-        put["home_keys"](derive.home(hometown) if hometown else ())
+        put["home_keys"](keying.home(hometown) if hometown else ())
         relative = _str(field["relative_name"][i])
-        put["rel_keys"](derive.relative(relative) if relative else ())
+        put["rel_keys"](keying.relative(relative) if relative else ())
         put["sex"](_SEX.get(_str(field["sex"][i]).lower()))
         done += 1
         if progress is not None and done == _BATCH:
