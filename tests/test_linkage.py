@@ -237,8 +237,9 @@ def test_same_decisions_train_the_model() -> None:
         levels = result.model["comparisons"][0]["comparison_levels"]
         return [lv["m_probability"] for lv in levels if "m_probability" in lv]
 
-    assert m(taught) != m(plain)
-    assert m(few) == m(plain)
+    # (DuckDB sums in parallel: the same model can differ in the 16th digit)
+    assert m(taught) != pytest.approx(m(plain), rel=1e-6)
+    assert m(few) == pytest.approx(m(plain), rel=1e-9)
 
 
 def test_decisions_name_records_that_exist() -> None:
