@@ -22,6 +22,7 @@ from amanat.names.chinese import (
     han_word_readings,
     looks_like_han_name,
 )
+from amanat.names.palladius import palladius_name
 from amanat.names.phonetic import phonetic_key
 from amanat.names.scripts import clean, detect_script, split_words
 from amanat.names.tables import read_table
@@ -111,12 +112,15 @@ _PATRONYMIC_RE = re.compile(
     "^(?P<stem>[a-z]{3,}?)(?P<suffix>" + "|".join(sorted(_ATTACHED, key=len, reverse=True)) + ")$"
 )
 _SURNAME_RE = re.compile(
-    "^(?P<stem>[a-z]{3,}?)(" + "|".join(sorted(_SURNAME, key=len, reverse=True)) + ")$"
+    "^(?P<stem>[a-z]{3,}?)(?P<suffix>" + "|".join(sorted(_SURNAME, key=len, reverse=True)) + ")$"
 )
 _HONORIFIC_RE = re.compile(
     "^(?P<stem>[a-z]{3,}?)(" + "|".join(sorted(_HONORIFICS, key=len, reverse=True)) + ")$"
 )
 _SON_SUFFIXES = frozenset(_SON.values())
+# endings whose root is the father's (or an ancestor's) name: the surname endings other
+# than -skiy/-skaya, and every patronymic suffix (docs/format/names.md, "Roots")
+_ROOTED_SURNAME = frozenset(k for k in _SURNAME if not k.startswith("sk"))
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -172,6 +176,41 @@ def _word(text: str, latin: str) -> _Word:
     honorific = _HONORIFIC_RE.match(latin)
     stem = honorific.group("stem") if honorific else latin
     return _new_word(text, latin, "", phonetic_key(latin), stem, True, phonetic_key(stem))
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _root(latin: str) -> str | None:
+    """The father's name inside a patronymic or Russian-style surname (Erjanov, Erjanuly →
+    erjan; Khamitova, Khamitkyzy → khamit; Serikbaev → serikbay; Sergeevich → sergey), or
+    None when the word has no such ending on a root of three letters or more."""
+    match = _PATRONYMIC_RE.match(latin)
+    if match is None:
+        match = _SURNAME_RE.match(latin)
+        if match is None or match.group("suffix") not in _ROOTED_SURNAME:
+            return None
+    stem, suffix = match.group("stem"), match.group("suffix")
+    if suffix.startswith("i") and suffix[1:2] == "e":  # Valievich → vali
+        return stem + "i"
+    if suffix.startswith("y") or (suffix.startswith("e") and stem[-1] in "aeou"):
+        return stem + "y"  # Serikbaev, Serikbayev → serikbay; Nikolaevich → nikolay
+    return stem
+
+
+def _rooted(form: tuple[_Word, ...]) -> tuple[_Word, ...] | None:
+    """``form`` with each patronymic and Russian-style surname reduced to its root, or None
+    when nothing changes or the name has fewer than two words besides particles."""
+    if sum(1 for w in form if w.role != "particle") < 2:
+        return None
+    changed = False
+    out: list[_Word] = []
+    for w in form:
+        root = _root(w.latin) if w.role in ("patronymic", "surname") else None
+        if root is None:
+            out.append(w)
+        else:
+            out.append(_word(w.text, root))
+            changed = True
+    return tuple(out) if changed else None
 
 
 # ---- reading words ------------------------------------------------------------------------------
@@ -254,6 +293,7 @@ class _Reading:
     dotted: bool
     han: bool  # the first form is a Han name, surname first (马明华)
     forms: tuple[tuple[_Word, ...], ...]  # the first is the likeliest; never empty
+    keyed: tuple[tuple[_Word, ...], ...]  # forms, then forms with roots (_rooted)
 
 
 @functools.lru_cache(maxsize=1 << 15)
@@ -298,6 +338,12 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
             han_name = True
     primary = [readings[0] for _, readings in words]
     forms.append(tuple(_word(text, latin) for (text, _), latin in zip(words, primary, strict=True)))
+    if main == "Cyrl":
+        # a Chinese name in the Russian (Palladius) transcription: Ло Хайцзюнь = luo haijun
+        raws = tuple(text for text, _ in words)
+        pinyin = palladius_name(raws)
+        if pinyin is not None:
+            forms.append(tuple(_word(t, p) for t, p in zip(raws, pinyin, strict=True)))
     if undotted_han and not han_name:
         # a transcribed name written without its dot (赛力克江别拉什): each likely division
         # into given name and father's name is another form
@@ -320,7 +366,13 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
             forms.append(
                 tuple(_word(text, latin) for (text, _), latin in zip(words, variant, strict=True))
             )
-    return _Reading(main, guess, dotted and main == "Hani", han_name, tuple(forms))
+    rooted = [r for r in dict.fromkeys(_rooted(form) for form in forms) if r is not None]
+    if rooted:
+        rooted = rooted[: max(1, MAX_FORMS - len(forms))]
+        forms = forms[: MAX_FORMS - len(rooted)]
+    return _Reading(
+        main, guess, dotted and main == "Hani", han_name, tuple(forms), tuple(forms + rooted)
+    )
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -338,7 +390,7 @@ def analyse(text: str, *, script: str | None = None, language: str | None = None
             for w, role in zip(first, roles, strict=True)
         ),
         forms=tuple(
-            dict.fromkeys(" ".join(w.latin for w in form) for form in reading.forms if form)
+            dict.fromkeys(" ".join(w.latin for w in form) for form in reading.keyed if form)
         ),
     )
 
@@ -376,7 +428,7 @@ def name_keys(
     text: str, *, script: str | None = None, language: str | None = None
 ) -> tuple[NameKey, ...]:
     """The comparison keys of a name over all its forms, deduplicated, in a stable order."""
-    forms = _read(text, script, language).forms
+    forms = _read(text, script, language).keyed
     if len(forms) == 1:
         return tuple(dict.fromkeys(_form_keys(forms[0])))
     return tuple(dict.fromkeys([key for form in forms for key in _form_keys(form)]))

@@ -1,0 +1,65 @@
+"""Chinese names written the Russian way: the Palladius Cyrillic transcription.
+
+Russian lists write Han and Hui names syllable by syllable in Palladius' system (Ло
+Хайцзюнь for 罗海军 Luo Haijun, Ма Шэнь, Ван Мин, Ли Цзюань). Read as Kazakh or Russian
+Cyrillic they never meet the pinyin or the characters. ``palladius_name`` recognises a
+name whose every word parses into the syllables of ``data/palladius.tsv`` and which has
+a one-syllable word that is a common Han surname, and gives its pinyin, word by word,
+as the Chinese path writes a Han name (``tidy`` of the toneless pinyin).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from amanat.names.chinese import HAN_SURNAMES, han_pinyin
+from amanat.names.tables import read_table
+from amanat.names.transliterate import tidy
+
+__all__ = ["palladius_name", "palladius_word"]
+
+MAX_WORD_SYLLABLES = 2  # a Chinese given name has one or two syllables, a surname one
+MAX_NAME_WORDS = 3
+
+_SYLLABLES: dict[str, str] = {
+    row["palladius"]: row["pinyin"] for row in read_table("palladius.tsv")
+}
+_LONGEST = max(len(k) for k in _SYLLABLES)
+_SURNAMES = frozenset(han_pinyin(c) for c in HAN_SURNAMES)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def palladius_word(word: str) -> tuple[str, ...] | None:
+    """The pinyin syllables of a Cyrillic word read as Palladius (fewest syllables), or None."""
+    text = word.lower().replace("ё", "е").replace("-", "").replace("'", "")
+    if not text:
+        return None
+    # best[i]: the shortest parse of text[i:]
+    best: list[tuple[str, ...] | None] = [None] * len(text) + [()]
+    for start in range(len(text) - 1, -1, -1):
+        for size in range(min(_LONGEST, len(text) - start), 0, -1):
+            pinyin = _SYLLABLES.get(text[start : start + size])
+            rest = best[start + size]
+            if pinyin is not None and rest is not None:
+                parse = (pinyin, *rest)
+                current = best[start]
+                if current is None or len(parse) < len(current):
+                    best[start] = parse
+    return best[0]
+
+
+def palladius_name(words: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Each word's canonical Latin (run-together pinyin) when the whole name reads as a
+    Chinese name in Palladius Cyrillic, else None (docs/format/names.md)."""
+    if not 2 <= len(words) <= MAX_NAME_WORDS:
+        return None
+    parses = [palladius_word(w) for w in words]
+    syllables: list[tuple[str, ...]] = []
+    for parse in parses:
+        if parse is None or len(parse) > MAX_WORD_SYLLABLES:
+            return None
+        syllables.append(parse)
+    ends = (syllables[0], syllables[-1])
+    if not any(len(s) == 1 and s[0] in _SURNAMES for s in ends):
+        return None
+    return tuple(tidy("".join(s)) for s in syllables)
