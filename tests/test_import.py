@@ -269,7 +269,7 @@ def test_a_suggested_mapping_is_written_on_first_run(
     rows = [
         ["Тегі", "Аты", "Әкесінің аты", "Жынысы", "Туған жылы", "身份证号码", "Ұлты",
          "Ауданы", "Статус", "Дата задержания", "Телефон"],
-        ["Нұрланов", "Серік", "Ерланұлы", "ер", "1980", GOOD_ID, "қазақ", "Құлжа", "оқуда",
+        ["Нұрланов", "Серік", "Ерланұлы", "ер", "1980", GOOD_ID, "қазақ", "Қайнар", "оқуда",
          "04.2018", "+7 701 000 00 00"],
         ["Оспанова", "Айгүл", "", "әйел", "1975", "", "ұйғыр", "伊宁县", "оқуда", "", ""],
     ]  # fmt: skip
@@ -284,7 +284,7 @@ def test_a_suggested_mapping_is_written_on_first_run(
     assert 'resident_id: "身份证号码"' in text
     assert 'detained_date: "Дата задержания"' in text
     assert '"оқуда": ?  # 2 rows' in text  # "at study": a euphemism for the camps
-    assert '"Құлжа": ?' in text  # a county the gazetteer cannot place
+    assert '"Қайнар": ?' in text  # a village the gazetteer cannot place
     assert '"Телефон"' in text  # listed as not mapped
     mapping = load_mapping(suggested)
     assert mapping.columns["sex"] == ("Жынысы",)
@@ -293,7 +293,7 @@ def test_a_suggested_mapping_is_written_on_first_run(
     assert "already" in again.stdout
     # When the listed words are filled in, then the list imports (dry run).
     text = text.replace('  #   "оқуда": ?', '  status:\n    "оқуда": in_camp').replace(
-        '  #   "Құлжа": ?', '  hometown:\n    "Құлжа": "654002"'
+        '  #   "Қайнар": ?', '  hometown:\n    "Қайнар": "654002"'
     )
     text = text.replace("  # status_as_of:", "  status_as_of:")
     suggested.write_text(text, "utf-8")
