@@ -465,6 +465,7 @@ TABLES = [
     "zh_pinyin.tsv",
     "phonetic.tsv",
     "affixes.tsv",
+    "palladius.tsv",
 ]
 
 
@@ -485,3 +486,158 @@ def test_chinese_tables_hold_chinese_characters() -> None:
     for row in read_table("zh_chars.tsv"):
         for reading in (row["reading"], row["first"], row["last"], *row["alternatives"].split("|")):
             assert reading == "" or (reading.isascii() and reading.isalpha()), row.line
+
+
+def test_palladius_table_is_cyrillic_to_pinyin() -> None:
+    """Given palladius.tsv, then every row maps Cyrillic letters to a toneless pinyin
+    syllable, each Cyrillic spelling once, and every non-standard variant is a judgement."""
+    rows = read_table("palladius.tsv")
+    assert len(rows) > 400
+    seen: set[str] = set()
+    for row in rows:
+        assert detect_script(row["palladius"]) == "Cyrl", row.line
+        assert row["pinyin"].isascii() and row["pinyin"].isalpha(), row.line
+        assert row["palladius"] not in seen, row.line
+        seen.add(row["palladius"])
+        if row["kind"] == "variant":
+            assert row["judgement"] == "yes", row.line
+
+
+# ---- table 1.1: roots of patronymics and Russian-style surnames ------------------------------
+
+SERIK_ERJAN = [
+    "Serik Erzhanov",  # Russian-style surname from the father's name
+    "Серік Ержанов",
+    "Серік Ержанұлы",  # Kazakh patronymic
+    "Serik Erjan-uly",
+    "Serik Erzhanuly",
+    "Serik Erjan uly",  # written apart
+    "Serik Erjan",  # the father's name as surname, bare
+    "Серик Ержанович",  # Russian patronymic
+]
+
+
+@pytest.mark.parametrize("text", SERIK_ERJAN)
+def test_patronymic_and_russified_surname_meet_their_root(text: str) -> None:
+    """Given one man written Serik Erzhanov, Серік Ержанұлы, Serik Erjan-uly, Serik Erjan
+    and Серик Ержанович, when each is keyed, then each has the sorted, core, phonetic and
+    pcore keys of "Serik Erjan" (the form with the father's name as its root)."""
+    assert "erjan serik" in kinds(text, "sorted")
+    assert "erjan serik" in kinds(text, "core")
+    assert "aljn slk" in kinds(text, "phonetic")
+    assert "aljn slk" in kinds(text, "pcore")
+    assert "serik erjan" in analyse(text).forms
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Aigul Khamitova", "Айгүл Хамитова", "Айгүл Хамитқызы", "Aigul Khamit-kyzy", "Aigul Khamit"],
+)
+def test_a_womans_patronymic_and_surname_meet_their_root(text: str) -> None:
+    """Given Aigul Khamitova, Айгүл Хамитқызы and Aigul Khamit, then all share the sorted key
+    "aygul khamit"; Hamitova (h for х) meets them by the phonetic key."""
+    assert "aygul khamit" in kinds(text, "sorted")
+    assert kinds(text, "phonetic") & kinds("Aigul Hamitova", "phonetic")
+
+
+@pytest.mark.parametrize(
+    ("text", "root"),
+    [
+        ("Азамат Бакыт уулу", "azamat bakyt"),  # Kyrgyz, written apart
+        ("Ерлан Серікбаев", "erlan serikbay"),  # -ev after a vowel: the bare form ends in y
+        ("Erlan Serikbayev", "erlan serikbay"),
+        ("Лейла Алиева", "ali leyla"),  # -ev after i: no y
+        ("Nurlan Petrovich", "nurlan petr"),  # the Russian stem
+        ("Ivan Sergeevich", "ivan sergey"),
+        ("Gulnara Nurlanovna", "gulnara nurlan"),
+        ("Мұрат Әбдірахманов Серікұлы", "abdirakhman murat serik"),  # both words reduced
+    ],
+)
+def test_roots_of_endings(text: str, root: str) -> None:
+    assert root in kinds(text, "sorted")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Erzhanov",  # one word: a surname alone, or a given name; not reduced
+        "Lev Tolstoy",  # no ending on a root of three letters: Lev is not cut
+        "Eva Braun",
+        "Aiguli Nurlan",  # -uli attached is not a patronymic (Aiguli = Aygul)
+        "Anna Kovalskaya",  # -skaya is not a father's name
+        "Серікжан Білаш",  # no ending at all
+    ],
+)
+def test_words_without_a_patronymic_ending_are_not_reduced(text: str) -> None:
+    """Given names whose words have no patronymic or -ov ending on a root of three letters
+    (or a one-word name), then no extra form is made: forms are the written readings."""
+    assert len(analyse(text).forms) == 1
+
+
+def test_two_men_with_swapped_names_share_sorted_keys_but_not_full_keys() -> None:
+    """Given Serik Erzhanov (Serik, son of Erzhan) and Erzhan Serikov (Erzhan, son of
+    Serik), when both are keyed, then they share the sorted key "erjan serik" of their
+    root forms, necessarily: Serik Erjan and Erjan Serik (bare, either order) are one
+    sorted key, and each must meet its own man. Their phonetic keys already met before
+    table 1.1 (a surname's key is its stem's). No full key is shared, and similarity,
+    which reads only the written forms, stays below 1."""
+    a, b = "Serik Erzhanov", "Erzhan Serikov"
+    assert kinds(a, "sorted") & kinds(b, "sorted") == {"erjan serik"}
+    assert not kinds(a, "full") & kinds(b, "full")
+    assert name_similarity(a, b) < 0.95
+    assert name_similarity("Serik Erzhanov", "Serik Erjan") > name_similarity(a, b)
+
+
+def test_root_forms_stay_within_max_forms() -> None:
+    for text in [*SERIK_ERJAN, "阿依古丽·努尔兰克孜", "Мұрат Әбдірахманов Серікұлы"]:
+        assert 1 <= len(analyse(text).forms) <= 8
+
+
+def test_a_search_for_the_fathers_name_finds_the_patronymic() -> None:
+    """Given Серік Ержанұлы, when a volunteer searches "Erzhan", then a token and a ptoken
+    key meet."""
+    stored = set(name_keys("Серік Ержанұлы"))
+    assert {k.kind for k in stored & set(query_keys("Erzhan"))} == {"token", "ptoken"}
+
+
+# ---- table 1.1: Chinese names in the Russian (Palladius) transcription ----------------------
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "pinyin", "hanzi"),
+    [
+        ("Ло Хайцзюнь", "Luo Haijun", "罗海军"),
+        ("Ма Минхуа", "Ma Minghua", "马明华"),  # a Hui name
+        ("Ван Мин", "Wang Ming", "王明"),
+        ("Ли Цзюань", "Li Juan", "李娟"),
+        ("Хайцзюнь Ло", "Haijun Luo", "罗海军"),  # given name first
+        ("Ло Хай-цзюнь", "Luo Hai-jun", "罗海军"),
+        ("Ма Шень", "Ma Shen", "马申"),  # non-standard е for э
+    ],
+)
+def test_palladius_cyrillic_meets_pinyin_and_characters(
+    cyrillic: str, pinyin: str, hanzi: str
+) -> None:
+    """Given a Han or Hui name in a Russian list (Palladius Cyrillic), in pinyin and in
+    characters, when each is keyed, then the three share sorted and phonetic keys, and
+    similarity is 1."""
+    for kind in ("sorted", "phonetic", "core"):
+        assert kinds(cyrillic, kind) & kinds(pinyin, kind) & kinds(hanzi, kind), kind
+    assert name_similarity(cyrillic, hanzi) == 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Асан Али",  # parses as a-sang a-li, but no one-syllable Han surname
+        "Серік Нұрлан",
+        "Марат Ма",  # Ма is a surname, Марат does not parse
+        "Ма",  # one word
+        "Ли Ван Мин Хуа",  # four words
+        "Ло Сяохайцзюнь",  # a three-syllable given name
+    ],
+)
+def test_kazakh_and_russian_names_are_not_read_as_palladius(text: str) -> None:
+    """Given Cyrillic names that are not Chinese names in Palladius' system, then no
+    pinyin form is added: there is one form, the Cyrillic reading."""
+    assert len(analyse(text).forms) == 1

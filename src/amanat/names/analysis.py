@@ -94,8 +94,11 @@ _WORDS: dict[str, str] = {}  # a patronymic word written apart -> the suffix to 
 _SURNAME: list[str] = []
 _PARTICLES: set[str] = set()
 _HONORIFICS: list[str] = []
+_ROOTED: set[str] = set()  # endings whose word also gives a root (affixes.tsv, column root)
 for _row in read_table("affixes.tsv"):
     kind, form, to = _row["kind"], _row["form"], _row["to"]
+    if _row["root"] == "yes":
+        _ROOTED.add(form)
     if kind in ("son", "daughter"):
         (_SON if kind == "son" else _DAUGHTER)[form] = to
         _WORDS[form] = to
@@ -118,9 +121,6 @@ _HONORIFIC_RE = re.compile(
     "^(?P<stem>[a-z]{3,}?)(" + "|".join(sorted(_HONORIFICS, key=len, reverse=True)) + ")$"
 )
 _SON_SUFFIXES = frozenset(_SON.values())
-# endings whose root is the father's (or an ancestor's) name: the surname endings other
-# than -skiy/-skaya, and every patronymic suffix (docs/format/names.md, "Roots")
-_ROOTED_SURNAME = frozenset(k for k in _SURNAME if not k.startswith("sk"))
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -183,14 +183,14 @@ def _root(latin: str) -> str | None:
     """The father's name inside a patronymic or Russian-style surname (Erjanov, Erjanuly →
     erjan; Khamitova, Khamitkyzy → khamit; Serikbaev → serikbay; Sergeevich → sergey), or
     None when the word has no such ending on a root of three letters or more."""
-    match = _PATRONYMIC_RE.match(latin)
-    if match is None:
-        match = _SURNAME_RE.match(latin)
-        if match is None or match.group("suffix") not in _ROOTED_SURNAME:
-            return None
+    match = _PATRONYMIC_RE.match(latin) or _SURNAME_RE.match(latin)
+    if match is None or match.group("suffix") not in _ROOTED:
+        return None
     stem, suffix = match.group("stem"), match.group("suffix")
-    if suffix.startswith("i") and suffix[1:2] == "e":  # Valievich → vali
+    if suffix.startswith("ie"):  # Valievich → vali
         return stem + "i"
+    if stem.endswith("i"):  # Aliyev, Aliev → ali
+        return stem
     if suffix.startswith("y") or (suffix.startswith("e") and stem[-1] in "aeou"):
         return stem + "y"  # Serikbaev, Serikbayev → serikbay; Nikolaevich → nikolay
     return stem
