@@ -5,7 +5,9 @@ its source, date and licence in ``SOURCES.md``) and read with ``importlib.resour
 nothing is downloaded. Three kinds of place come with it:
 
 - ``prefecture`` and ``county``: the GB/T 2260 codes of Xinjiang (prefix 65), with names
-  in Chinese characters and toneless pinyin. Their years of validity are not shipped:
+  in Chinese characters and toneless pinyin, and the Uyghur, Kazakh, Russian and English
+  names of ``places-xinjiang-names.csv`` (Құлжа, Ghulja, غۇلجا for 伊宁市), so that
+  ``find`` knows a place by any of them. Their years of validity are not shipped:
   they are read from python-stdnum's table (``stdnum.numdb.get("cn/loc")``) when the
   gazetteer loads, so that LGPL file is never copied.
 - ``facility``: camps, detention centres and prisons from an OpenStreetMap extract
