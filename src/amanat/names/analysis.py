@@ -293,7 +293,7 @@ class _Reading:
     dotted: bool
     han: bool  # the first form is a Han name, surname first (马明华)
     forms: tuple[tuple[_Word, ...], ...]  # the first is the likeliest; never empty
-    keyed: tuple[tuple[_Word, ...], ...]  # forms, then forms with roots (_rooted)
+    rooted: tuple[tuple[_Word, ...], ...]  # forms with roots (_rooted): keys, not similarity
 
 
 @functools.lru_cache(maxsize=1 << 15)
@@ -370,9 +370,7 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
     if rooted:
         rooted = rooted[: max(1, MAX_FORMS - len(forms))]
         forms = forms[: MAX_FORMS - len(rooted)]
-    return _Reading(
-        main, guess, dotted and main == "Hani", han_name, tuple(forms), tuple(forms + rooted)
-    )
+    return _Reading(main, guess, dotted and main == "Hani", han_name, tuple(forms), tuple(rooted))
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -390,7 +388,9 @@ def analyse(text: str, *, script: str | None = None, language: str | None = None
             for w, role in zip(first, roles, strict=True)
         ),
         forms=tuple(
-            dict.fromkeys(" ".join(w.latin for w in form) for form in reading.keyed if form)
+            dict.fromkeys(
+                " ".join(w.latin for w in form) for form in reading.forms + reading.rooted if form
+            )
         ),
     )
 
@@ -404,7 +404,9 @@ def _key(kind: str, key: str) -> NameKey:
     return NameKey(kind, key)
 
 
-def _form_keys(form: tuple[_Word, ...]) -> list[NameKey]:
+def _form_keys(form: tuple[_Word, ...], *, tokens: bool = True) -> list[NameKey]:
+    """The keys of one form; ``tokens=False`` (a form with roots) leaves out its token and
+    ptoken keys, so a search for a word ranks a word that is written so above a root."""
     if not form:
         return []
     latins = [w.latin for w in form]
@@ -412,11 +414,13 @@ def _form_keys(form: tuple[_Word, ...]) -> list[NameKey]:
     core = sorted([w.stem for w in form if w.in_core])
     if core:
         keys.append(_key("core", " ".join(core)))
-    keys.extend([w.token_key for w in form if w.token_key is not None])
+    if tokens:
+        keys.extend([w.token_key for w in form if w.token_key is not None])
     phonetic = sorted([w.phonetic for w in form if w.role != "particle" and w.phonetic])
     if phonetic:
         keys.append(_key("phonetic", " ".join(phonetic)))
-    keys.extend([w.ptoken_key for w in form if w.ptoken_key is not None])
+    if tokens:
+        keys.extend([w.ptoken_key for w in form if w.ptoken_key is not None])
     pcore = sorted([w.core_phonetic for w in form if w.in_core and w.core_phonetic])
     if pcore:
         keys.append(_key("pcore", " ".join(pcore)))
@@ -428,10 +432,13 @@ def name_keys(
     text: str, *, script: str | None = None, language: str | None = None
 ) -> tuple[NameKey, ...]:
     """The comparison keys of a name over all its forms, deduplicated, in a stable order."""
-    forms = _read(text, script, language).keyed
-    if len(forms) == 1:
+    reading = _read(text, script, language)
+    forms = reading.forms
+    if len(forms) == 1 and not reading.rooted:
         return tuple(dict.fromkeys(_form_keys(forms[0])))
-    return tuple(dict.fromkeys([key for form in forms for key in _form_keys(form)]))
+    keys = [key for form in forms for key in _form_keys(form)]
+    keys += [key for form in reading.rooted for key in _form_keys(form, tokens=False)]
+    return tuple(dict.fromkeys(keys))
 
 
 @functools.lru_cache(maxsize=1 << 14)
