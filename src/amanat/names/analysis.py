@@ -137,6 +137,7 @@ class _Word:
     core_phonetic: str
     token_key: NameKey | None = None
     ptoken_key: NameKey | None = None
+    root: str = ""  # a patronymic's or surname's root (_root), "" when none
 
 
 def _new_word(
@@ -144,7 +145,8 @@ def _new_word(
 ) -> _Word:
     token = NameKey("token", latin) if len(latin) >= 2 else None
     ptoken = NameKey("ptoken", phonetic) if role != "particle" and len(phonetic) >= 2 else None
-    return _Word(text, latin, role, phonetic, stem, in_core, core, token, ptoken)
+    root = (_root(latin) or "") if role in ("patronymic", "surname") else ""
+    return _Word(text, latin, role, phonetic, stem, in_core, core, token, ptoken, root)
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -199,18 +201,9 @@ def _root(latin: str) -> str | None:
 def _rooted(form: tuple[_Word, ...]) -> tuple[_Word, ...] | None:
     """``form`` with each patronymic and Russian-style surname reduced to its root, or None
     when nothing changes or the name has fewer than two words besides particles."""
-    if sum(1 for w in form if w.role != "particle") < 2:
+    if not any(w.root for w in form) or sum(1 for w in form if w.role != "particle") < 2:
         return None
-    changed = False
-    out: list[_Word] = []
-    for w in form:
-        root = _root(w.latin) if w.role in ("patronymic", "surname") else None
-        if root is None:
-            out.append(w)
-        else:
-            out.append(_word(w.text, root))
-            changed = True
-    return tuple(out) if changed else None
+    return tuple(_word(w.text, w.root) if w.root else w for w in form)
 
 
 # ---- reading words ------------------------------------------------------------------------------

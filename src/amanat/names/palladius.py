@@ -53,6 +53,9 @@ def palladius_name(words: tuple[str, ...]) -> tuple[str, ...] | None:
     Chinese name in Palladius Cyrillic, else None (docs/format/names.md)."""
     if not 2 <= len(words) <= MAX_NAME_WORDS:
         return None
+    first, last = palladius_word(words[0]), palladius_word(words[-1])
+    if first is None or last is None:
+        return None  # the common case, a Kazakh or Russian name: decided in two lookups
     parses = [palladius_word(w) for w in words]
     syllables: list[tuple[str, ...]] = []
     for parse in parses:
