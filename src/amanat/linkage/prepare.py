@@ -18,12 +18,14 @@ record into that). ``prepare_records`` derives, per record:
 - the resident ID in its 18-character form (``rid``; 15-digit numbers are widened)
   and whether its check character is right (``rid_ok``);
 - ``county`` and ``prefecture`` from the county code or, failing that, from a hometown
-  the gazetteer knows by one name; ``id_county``, the county of a valid resident ID's
-  region code (where it was issued: usually, not always, the hometown);
+  the gazetteer knows by one name (or by one of its parts: "Каракаш уезд", "Санжы,
+  Мори", the county at the end of 伊犁哈萨克自治州新源县); ``id_county``, the
+  county of a valid resident ID's region code (where it was issued: usually, not
+  always, the hometown);
   ``home_keys``, the phonetic keys of the hometown's words as written, without those
   that more than ``COMMON_PLACE_WORD`` of the list's hometowns share ("county",
-  "ауданы", "县"): the gazetteer knows county names in Chinese and pinyin only, and a
-  list written in Kazakh names the same places;
+  "ауданы", "县"): a hometown the gazetteer does not know still meets the same
+  spelling in another row;
 - ``rel_keys``, the phonetic and sorted keys of the relatives' names; ``sex``.
 
 Keys are hashed to 64 bits (``namekeys.py``, which also keys the names, several
@@ -45,7 +47,7 @@ from amanat.linkage.namekeys import NameKeyer, key_hash
 from amanat.names import NameKey, name_keys
 from amanat.records.dates import PartialDate
 from amanat.records.ids import ric_check_character
-from amanat.records.places import Gazetteer
+from amanat.records.places import Gazetteer, Place, PlaceKind
 
 __all__ = [
     "COMMON_PLACE_WORD",
@@ -85,6 +87,8 @@ _RID_SEPARATORS = re.compile(r"[\s\-]")
 _RID18 = re.compile(r"\d{17}[\dX]")
 _RID15 = re.compile(r"\d{15}")
 _COUNTY = re.compile(r"\d{6}")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_KINDS: tuple[PlaceKind, ...] = ("county", "prefecture")
 _SEX = {"male": "male", "m": "male", "female": "female", "f": "female"}
 # A fixed "today" for reading birth dates: linkage gives the same answer every day.
 _TODAY = dt.date(2100, 1, 1)
@@ -163,7 +167,7 @@ class _Deriver:
             current = self.gazetteer.for_region_code(code)
             out = self._county_and_prefecture(current.id if current is not None else code)
         elif hometown:
-            matches = self.gazetteer.find(hometown, kinds={"county", "prefecture"})
+            matches = self.gazetteer.find(hometown, kinds=_KINDS) or self._find_in_parts(hometown)
             counties = {p.id for p in matches if p.kind == "county"}
             prefectures = {p.id for p in matches if p.kind == "prefecture"}
             prefectures |= {p.parent for p in matches if p.kind == "county" and p.parent}
@@ -173,6 +177,21 @@ class _Deriver:
                 out = (None, prefectures.pop())
         self.places[(code, hometown)] = out
         return out
+
+    def _find_in_parts(self, hometown: str) -> tuple[Place, ...]:
+        """Places named by parts of ``hometown``: its comma-separated parts and words
+        ("Санжы, Мори", "Каракаш уезд"), or for Chinese, which writes the province,
+        prefecture and county in one run, its longest ending the gazetteer knows
+        (伊犁哈萨克自治州新源县: 新源县)."""
+        if _HAN.search(hometown):
+            run = "".join(hometown.split())
+            for start in range(1, max(len(run) - 1, 1)):
+                found = self.gazetteer.find(run[start:], kinds=_KINDS)
+                if found:
+                    return found
+            return ()
+        parts = {w for part in hometown.split(",") for w in (part, *part.split()) if w.strip()}
+        return tuple(p for w in sorted(parts) for p in self.gazetteer.find(w, kinds=_KINDS))
 
     def _county_and_prefecture(self, county: str) -> tuple[str | None, str | None]:
         place = self.gazetteer.get(county)
