@@ -24,6 +24,7 @@ from amanat.names.chinese import (
 )
 from amanat.names.palladius import palladius_name
 from amanat.names.phonetic import phonetic_key
+from amanat.names.pinyin import pinyin_readings
 from amanat.names.scripts import clean, detect_script, split_words
 from amanat.names.tables import read_table
 from amanat.names.transliterate import (
@@ -215,7 +216,8 @@ _word_script = functools.lru_cache(maxsize=1 << 16)(detect_script)
 def _readings(word: str, script: str, language: str | None, alphabet: str) -> tuple[str, ...]:
     """Canonical Latin readings of one word in ``script``, most likely first."""
     if script == "Latn":
-        readings: tuple[str, ...] = (latin_word(word, alphabet),)
+        # a word that is pinyin (Nuerlan) is also read as the characters it stands for
+        readings: tuple[str, ...] = (latin_word(word, alphabet), *pinyin_readings(word))
     elif script == "Cyrl":
         readings = (cyrillic_word(word, language == "ug"),)
     elif script == "Arab":
@@ -337,6 +339,15 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
         pinyin = palladius_name(raws)
         if pinyin is not None:
             forms.append(tuple(_word(t, p) for t, p in zip(raws, pinyin, strict=True)))
+    if main == "Latn" and len(words) > 1:
+        # a name printed as pinyin (Nuerlan Yeerjiang = nurlan erjan): every pinyin word
+        # read from its pinyin at once, as the characters would be
+        pinyin_form = [
+            readings[1] if len(readings) > 1 and pinyin_readings(text) else readings[0]
+            for text, readings in words
+        ]
+        if pinyin_form != primary:
+            forms.append(tuple(_word(t, p) for (t, _), p in zip(words, pinyin_form, strict=True)))
     if undotted_han and not han_name:
         # a transcribed name written without its dot (赛力克江别拉什): each likely division
         # into given name and father's name is another form

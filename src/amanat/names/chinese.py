@@ -28,6 +28,7 @@ __all__ = [
     "han_split_points",
     "han_word_readings",
     "looks_like_han_name",
+    "pinyin_syllables_readings",
 ]
 
 MAX_READINGS = 6
@@ -111,6 +112,27 @@ def _segments(word: str) -> list[str]:
     return pieces
 
 
+Options = tuple[tuple[str, ...], ...]  # per group: its readings, the likeliest first
+
+
+def _combine(options: Options, plain: str) -> tuple[str, ...]:
+    """Whole-word readings from each group's options (see han_word_readings)."""
+    primary = [choice[0] for choice in options]
+    readings = [tidy("".join(primary))]
+    for position, choice in enumerate(options):
+        for alternative in choice[1:]:
+            variant = [*primary[:position], alternative, *primary[position + 1 :]]
+            readings.append(tidy("".join(variant)))
+    readings.append(tidy(plain))
+    unique = [r for r in dict.fromkeys(readings) if r]
+    return tuple(unique[: MAX_READINGS - 1] + unique[-1:] if len(unique) > MAX_READINGS else unique)
+
+
+def _chunk_options(chunk: _Chunk, *, first: bool, last: bool) -> tuple[str, ...]:
+    chosen = chunk.first if first else chunk.last if last else chunk.reading
+    return (chosen, *(a for a in chunk.alternatives if a != chosen))
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def han_word_readings(word: str) -> tuple[str, ...]:
     """Turkic Latin readings of one Chinese word, most likely first (at most MAX_READINGS).
@@ -125,20 +147,44 @@ def han_word_readings(word: str) -> tuple[str, ...]:
         last = index + len(piece) == len(word)
         chunk = _CHUNKS.get(piece)
         if chunk is not None:
-            chosen = chunk.first if first else chunk.last if last else chunk.reading
-            options.append((chosen, *(a for a in chunk.alternatives if a != chosen)))
+            options.append(_chunk_options(chunk, first=first, last=last))
         else:
             options.append((_read_syllable(_syllable(piece), last=last and not first),))
         index += len(piece)
-    primary = [choice[0] for choice in options]
-    readings = [tidy("".join(primary))]
-    for position, choice in enumerate(options):
-        for alternative in choice[1:]:
-            variant = [*primary[:position], alternative, *primary[position + 1 :]]
-            readings.append(tidy("".join(variant)))
-    readings.append(tidy(han_pinyin(word)))
-    unique = [r for r in dict.fromkeys(readings) if r]
-    return tuple(unique[: MAX_READINGS - 1] + unique[-1:] if len(unique) > MAX_READINGS else unique)
+    return _combine(tuple(options), han_pinyin(word))
+
+
+# zh_chars.tsv by the pinyin of each group, the first row of a pinyin winning (买买提, not
+# 麦麦提, for maimaiti): how pinyin printed in Latin letters is read (names/pinyin.py)
+_BY_PINYIN: dict[str, _Chunk] = {}
+for _chunk in _CHUNKS.values():
+    _BY_PINYIN.setdefault(_chunk.pinyin, _chunk)
+_LONGEST_PINYIN = max(len(k) for k in _BY_PINYIN)
+
+
+def pinyin_syllables_readings(syllables: tuple[str, ...]) -> tuple[str, ...]:
+    """Turkic Latin readings of a word given as toneless pinyin syllables (Nu-er-lan), the
+    way han_word_readings reads the characters they stand for: the longest run of
+    syllables that is the pinyin of a group of zh_chars.tsv is read as that group, any
+    other syllable by the rules of zh_pinyin.tsv."""
+    options: list[tuple[str, ...]] = []
+    index = 0
+    count = len(syllables)
+    while index < count:
+        size, chunk = 1, None
+        for end in range(count, index, -1):
+            joined = "".join(syllables[index:end])
+            if len(joined) <= _LONGEST_PINYIN and joined in _BY_PINYIN:
+                size, chunk = end - index, _BY_PINYIN[joined]
+                break
+        first = index == 0
+        last = index + size == count
+        if chunk is not None:
+            options.append(_chunk_options(chunk, first=first, last=last))
+        else:
+            options.append((_read_syllable(syllables[index], last=last and not first),))
+        index += size
+    return _combine(tuple(options), "".join(syllables))
 
 
 _NAME_ENDS = frozenset(row["hanzi"] for row in read_table("zh_name_ends.tsv"))

@@ -16,7 +16,7 @@ from amanat.names.chinese import HAN_SURNAMES, han_pinyin
 from amanat.names.tables import read_table
 from amanat.names.transliterate import tidy
 
-__all__ = ["palladius_name", "palladius_word"]
+__all__ = ["PINYIN_SYLLABLES", "palladius_name", "palladius_word"]
 
 MAX_WORD_SYLLABLES = 2  # a Chinese given name has one or two syllables, a surname one
 MAX_NAME_WORDS = 3
@@ -25,6 +25,8 @@ _SYLLABLES: dict[str, str] = {
     row["palladius"]: row["pinyin"] for row in read_table("palladius.tsv")
 }
 _LONGEST = max(len(k) for k in _SYLLABLES)
+# every toneless pinyin syllable (ü written v): the pinyin side of palladius.tsv
+PINYIN_SYLLABLES = frozenset(_SYLLABLES.values())
 _SURNAMES = frozenset(han_pinyin(c) for c in HAN_SURNAMES)
 
 
