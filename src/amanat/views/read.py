@@ -34,7 +34,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from amanat.names import name_similarity, query_keys
+from amanat.names import detect_script, name_similarity, query_keys
 from amanat.views import schema as s
 from amanat.views.project import fold_text
 
@@ -299,15 +299,20 @@ def search(conn: Connection, q: Query, *, only: ColumnElement[bool] | None = Non
 
 
 def _matched_forms(conn: Connection, typed: str, person_ids: Sequence[str]) -> dict[str, str]:
-    """For each person, the recorded name closest to what was typed (a page at most)."""
+    """For each person, the recorded name closest to what was typed (a page at most):
+    the most similar; among equally similar forms, one written as typed (case and
+    accents aside), then one in the script typed, then the first recorded."""
     if not person_ids:
         return {}
     n = s.names
-    best: dict[str, tuple[float, str]] = {}
-    for pid, text in conn.execute(
-        select(n.c.person_id, n.c.text).where(n.c.person_id.in_(list(person_ids)))
+    folded, script = fold_text(typed), detect_script(typed)
+    best: dict[str, tuple[tuple[float, bool, bool], str]] = {}
+    for pid, text, written in conn.execute(
+        select(n.c.person_id, n.c.text, n.c.script)
+        .where(n.c.person_id.in_(list(person_ids)))
+        .order_by(n.c.person_id, n.c.claim_id)
     ):
-        score = name_similarity(typed, text)
+        score = (name_similarity(typed, text), fold_text(text) == folded, written == script)
         if pid not in best or score > best[pid][0]:
             best[pid] = (score, text)
     return {pid: text for pid, (_, text) in best.items()}
