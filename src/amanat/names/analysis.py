@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from rapidfuzz.distance import JaroWinkler
 
 from amanat.names.chinese import (
+    SURNAME_PINYIN,
     han_pinyin,
     han_split_points,
     han_word_readings,
     looks_like_han_name,
+    may_be_hui_name,
 )
 from amanat.names.palladius import palladius_name
 from amanat.names.phonetic import phonetic_key
@@ -291,6 +293,13 @@ class _Reading:
     rooted: tuple[tuple[_Word, ...], ...]  # forms with roots (_rooted): keys, not similarity
 
 
+def _han_form(raw: str) -> tuple[_Word, ...]:
+    """A Chinese name read the Han way: surname (its first character), given name."""
+    surname = tidy(SURNAME_PINYIN.get(raw[0]) or han_pinyin(raw[0]))
+    given = tidy(han_pinyin(raw[1:]))
+    return (_word(raw[0], surname), _word(raw[1:], given)) if surname and given else ()
+
+
 @functools.lru_cache(maxsize=1 << 15)
 def _read(text: str, script: str | None, language: str | None) -> _Reading:
     cleaned = clean(text)
@@ -326,13 +335,17 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
     undotted_han = main == "Hani" and len(words) == 1 and not dotted
     han_name = False
     if undotted_han and looks_like_han_name(words[0][0]):
-        raw = words[0][0]
-        surname, given = tidy(han_pinyin(raw[0])), tidy(han_pinyin(raw[1:]))
-        if surname and given:
-            forms.append((_word(raw[0], surname), _word(raw[1:], given)))
+        han_form = _han_form(words[0][0])
+        if han_form:
+            forms.append(han_form)
             han_name = True
     primary = [readings[0] for _, readings in words]
     forms.append(tuple(_word(text, latin) for (text, _), latin in zip(words, primary, strict=True)))
+    if undotted_han and not han_name and may_be_hui_name(words[0][0]):
+        # 海福 may be Hai Fu, a Hui name, as 海拉提 is Gayrat: both readings are kept
+        han_form = _han_form(words[0][0])
+        if han_form:
+            forms.append(han_form)
     if main == "Cyrl":
         # a Chinese name in the Russian (Palladius) transcription: Ло Хайцзюнь = luo haijun
         raws = tuple(text for text, _ in words)

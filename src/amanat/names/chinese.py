@@ -9,7 +9,10 @@ any other character goes through ``pypinyin`` and the syllable rules of
 in ``data/SOURCES.md``.
 
 A short name that starts with a common Han surname (马明华, a Hui name) is read the
-Chinese way first (surname, given name), with the Turkic reading as a second form.
+Chinese way first (surname, given name), with the Turkic reading as a second form; one
+that starts with a Hui surname which also opens Turkic transcriptions (海福, but 海拉提
+Gayrat) keeps the Turkic reading first and gets the Chinese one as a further form
+(``data/zh_surnames.tsv``).
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ from amanat.names.transliterate import tidy
 
 __all__ = [
     "HAN_SURNAMES",
+    "HUI_SURNAMES",
+    "SURNAME_PINYIN",
     "han_pinyin",
     "han_split_points",
     "han_word_readings",
     "looks_like_han_name",
+    "may_be_hui_name",
     "pinyin_syllables_readings",
 ]
 
@@ -61,13 +67,14 @@ for _row in read_table("zh_pinyin.tsv"):
     _RULES[_row["kind"]][_row["pinyin"]] = _row["reading"]
 _INITIALS = sorted(_RULES["initial"], key=len, reverse=True)
 
-# Common Han surnames (Han and Hui). Characters that often open a Turkic transcription
-# (叶 苏 夏 白 哈 沙 海 穆 米 达 铁 艾 阿 古 吐 努 玉 江) are left out on purpose.
-HAN_SURNAMES = frozenset(
-    "马王李张刘陈杨黄赵吴周徐孙朱胡郭何高林罗郑梁谢宋唐韩冯于董萧程曹袁邓许傅沈曾彭吕卢蒋蔡贾"
-    "丁魏薛阎余潘杜戴钟汪田任姜范方石姚谭廖邹熊陆郝孔崔康毛邱秦史顾侯邵孟龙万段雷钱汤尹黎易常"
-    "武乔贺赖龚文"
-)
+# Surnames (data/zh_surnames.tsv): "han" ones make a short name a Han name, read surname
+# first; "hui" ones (海 哈 达 苏 …, which also open Turkic transcriptions) add that reading
+# as a further form. SURNAME_PINYIN holds every surname's reading (for Palladius names).
+_SURNAME_ROWS = read_table("zh_surnames.tsv")
+HAN_SURNAMES = frozenset(r["hanzi"] for r in _SURNAME_ROWS if r["kind"] == "han")
+HUI_SURNAMES = frozenset(r["hanzi"] for r in _SURNAME_ROWS if r["kind"] == "hui")
+SURNAME_PINYIN: dict[str, str] = {r["hanzi"]: r["pinyin"] for r in _SURNAME_ROWS}
+MAX_HUI_NAME = 3  # characters: a longer name opening with a "hui" surname is Turkic
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -210,3 +217,9 @@ def han_split_points(word: str) -> tuple[int, ...]:
 def looks_like_han_name(text: str) -> bool:
     """Two to four characters, no separator, opening with a common Han surname."""
     return 2 <= len(text) <= 4 and text[0] in HAN_SURNAMES
+
+
+def may_be_hui_name(text: str) -> bool:
+    """Two or three characters, no separator, opening with a surname common among the Hui
+    that also opens Turkic transcriptions (海福 Hai Fu, but 海拉提 Gayrat)."""
+    return 2 <= len(text) <= MAX_HUI_NAME and text[0] in HUI_SURNAMES

@@ -4,15 +4,16 @@ Russian lists write Han and Hui names syllable by syllable in Palladius' system 
 Хайцзюнь for 罗海军 Luo Haijun, Ма Шэнь, Ван Мин, Ли Цзюань). Read as Kazakh or Russian
 Cyrillic they never meet the pinyin or the characters. ``palladius_name`` recognises a
 name whose every word parses into the syllables of ``data/palladius.tsv`` and which has
-a one-syllable word that is a common Han surname, and gives its pinyin, word by word,
-as the Chinese path writes a Han name (``tidy`` of the toneless pinyin).
+a one-syllable word that is a Han or Hui surname (``data/zh_surnames.tsv``), and gives
+its pinyin, word by word, as the Chinese path writes a Han name (``tidy`` of the
+toneless pinyin).
 """
 
 from __future__ import annotations
 
 import functools
 
-from amanat.names.chinese import HAN_SURNAMES, han_pinyin
+from amanat.names.chinese import SURNAME_PINYIN
 from amanat.names.tables import read_table
 from amanat.names.transliterate import tidy
 
@@ -27,7 +28,7 @@ _SYLLABLES: dict[str, str] = {
 _LONGEST = max(len(k) for k in _SYLLABLES)
 # every toneless pinyin syllable (ü written v): the pinyin side of palladius.tsv
 PINYIN_SYLLABLES = frozenset(_SYLLABLES.values())
-_SURNAMES = frozenset(han_pinyin(c) for c in HAN_SURNAMES)
+_SURNAMES = frozenset(SURNAME_PINYIN.values())
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -58,7 +58,7 @@ def phonetic_key(latin: str) -> str:
     for index, kind in enumerate(kinds):
         # a y glide inside a word is left out: Aliya = Aliia = Ali-ya, Jamilya = Jamila,
         # Zhiyenbek = Zhienbek, 热依拉 re-yi-la = Reyla; a leading y stays (Yusup)
-        if kind != "V" and kind != previous and (kind != "y" or index == 0):
+        if kind != "V" and kind != previous and (kind not in ("y", "w") or index == 0):
             out.append(kind)
         previous = kind
     if len(out) > 1 or (out and kinds[0] != "V"):
