@@ -2,7 +2,8 @@
 their shared sessions, through real TCP connections.
 
 Given / When / Then. Each request opens a new connection, so the two workers take
-turns accepting them as they would from many browsers.
+turns serving them as they would from many browsers' (the parent process accepts and
+hands them out in turn).
 """
 
 from __future__ import annotations
@@ -80,6 +81,22 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _connections_held(pid: int, port: int) -> int:
+    """How many established connections to ``port`` the process ``pid`` holds."""
+    established = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":
+            established.add(f"socket:[{fields[9]}]")
+    held = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            held += os.readlink(fd) in established
+        except OSError:
+            continue
+    return held
+
+
 def test_serve_with_two_workers_shares_sessions_and_seals_their_audit(
     org: Org, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -121,6 +138,17 @@ def test_serve_with_two_workers_shares_sessions_and_seals_their_audit(
         for _ in range(16):
             status, _, text = browser.request("GET", "/persons")
             assert status == 200 and 'name="csrf"' in text
+        # Ten browsers' keep-alive connections opened at once are shared out evenly.
+        kept = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(10)]
+        for conn in kept:
+            conn.connect()
+        for conn in kept:
+            conn.request("GET", "/login")
+            assert conn.getresponse().read()
+        _, *workers = sorted(_children(server.pid))  # the primary is forked first
+        assert [_connections_held(pid, port) for pid in workers] == [5, 5]
+        for conn in kept:
+            conn.close()
         assert browser.post_form("/logout", {}, page="/persons")[0] == 303
         for _ in range(16):
             status, headers, _ = browser.request("GET", "/persons")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import os
 import socket
@@ -23,7 +24,7 @@ from amanat.settings import Settings
 from amanat.web.staff import create_app
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.app import accounts_path
-from amanat.web.staff.workers import Cluster, run_processes
+from amanat.web.staff.workers import Cluster, HandoffServer, run_processes
 
 __all__ = ["COMMANDS"]
 
@@ -111,7 +112,12 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         def run(primary: bool, sockets: list[socket.socket]) -> None:
             opened.engine.dispose(close=False)  # the parent's connections are not ours
             app = create_app(opened, settings, cluster=cluster, primary=primary)
-            uvicorn.Server(_uvicorn(app)).run(sockets=sockets)
+            gc.freeze()  # what the app holds for good is never scanned again
+            gc.set_threshold(20_000, 20, 20)
+            if primary:
+                uvicorn.Server(_uvicorn(app)).run(sockets=sockets)
+            else:  # a worker: its connections come from the parent (Dispatcher)
+                HandoffServer(_uvicorn(app), sockets[0]).run()
 
         print(f"Amanat staff app at {where} in {workers} processes (Ctrl-C stops it).", flush=True)
         return run_processes(args.host, args.port, workers, run, cluster)

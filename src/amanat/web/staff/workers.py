@@ -5,11 +5,14 @@ many requests wait. ``amanat serve --workers N`` therefore runs N reading worker
 one primary, forked from the process that unlocked the desk (the keys pass in memory,
 never through a file):
 
-* the **workers** accept the connections, all on the same listening socket, and serve
-  the routes in ``LOCAL_ROUTES`` (the person list and its filter form, a person's page,
-  their JSON twins, the home page, static files): the pages under load. For each
-  request they ask the primary for its session, and hand it the audit events of what
-  they showed and the names typed into the filter form, over the state socket
+* the **workers** serve the connections the parent process accepts and hands them in
+  turn (``Dispatcher``, ``HandoffServer``: each worker gets as many as the next; workers
+  accepting on one shared socket let the first one awake take a whole burst and left a
+  core idle). They serve the routes in ``LOCAL_ROUTES`` (the person list and its filter
+  form, a person's page, their JSON twins, the home page, static files): the pages
+  under load. For each request they ask the primary for its session, and hand it the
+  audit events of what they showed and the names typed into the filter form, over the
+  state socket
   (``StateServer``, ``StateClient``). Every other route (signing in and out, the intake
   wizard, uploads, media, editing, accounts) they forward to the primary, request and
   response streamed (``Forward``): a new route is forwarded unless it is listed, so
@@ -51,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import h11
+import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from amanat.errors import AmanatError
@@ -61,7 +65,9 @@ __all__ = [
     "LOCAL_ROUTES",
     "READ_THREADS",
     "Cluster",
+    "Dispatcher",
     "Forward",
+    "HandoffServer",
     "MemoryStatic",
     "RemoteAudit",
     "RemoteSessions",
@@ -502,21 +508,141 @@ class MemoryStatic:
 
 # -- the processes ---------------------------------------------------------------------
 
+# -- handing accepted connections to the workers -------------------------------------------
+
+
+class Dispatcher:
+    """Accepts the connections in the parent process and hands each to the next worker
+    in turn (the descriptor passes over a Unix socket pair, ``SCM_RIGHTS``), so the
+    workers hold as many connections as each other. A worker being started again finds
+    what was handed to it meanwhile waiting on its socket; while one cannot take more,
+    the next one does."""
+
+    def __init__(self, listener: socket.socket, pairs: list[socket.socket]) -> None:
+        self.listener = listener
+        self.pairs = pairs  # the parent's end of each worker's socket pair
+        self.turn = 0
+        for pair in pairs:
+            pair.setblocking(False)
+        self.thread = threading.Thread(target=self._run, name="amanat-dispatch", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:  # closed: the server is stopping
+                return
+            with conn:
+                self.hand(conn)
+
+    def hand(self, conn: socket.socket) -> None:
+        n = len(self.pairs)
+        for step in range(n):
+            pair = self.pairs[(self.turn + step) % n]
+            try:
+                socket.send_fds(pair, [b"c"], [conn.fileno()])
+            except (BlockingIOError, InterruptedError):
+                continue  # that worker is behind: the next one takes it
+            except OSError:
+                continue
+            self.turn = (self.turn + step + 1) % n
+            return
+        # Every worker is behind: wait for the one whose turn it is.
+        pair = self.pairs[self.turn % n]
+        self.turn = (self.turn + 1) % n
+        with contextlib.suppress(OSError):
+            pair.setblocking(True)
+            try:
+                socket.send_fds(pair, [b"c"], [conn.fileno()])
+            finally:
+                pair.setblocking(False)
+
+
+class HandoffServer(uvicorn.Server):
+    """uvicorn serving the connections handed over ``handoff`` (``Dispatcher``) rather
+    than accepting its own. Each is given to the same HTTP protocol uvicorn's own
+    listener would make, so requests, keep-alive and shutdown are uvicorn's."""
+
+    def __init__(self, config: uvicorn.Config, handoff: socket.socket) -> None:
+        super().__init__(config)
+        self.handoff = handoff
+        self.adopting: set[asyncio.Task[object]] = set()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])
+        if self.should_exit:
+            return
+        loop = asyncio.get_running_loop()
+        config, state = self.config, self.server_state
+
+        def protocol() -> asyncio.Protocol:  # as uvicorn's own listener makes them
+            made: asyncio.Protocol = config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=state, app_state=self.lifespan.state, _loop=loop
+            )
+            return made
+
+        self.handoff.setblocking(False)
+        loop.add_reader(self.handoff.fileno(), self._receive, loop, protocol)
+
+    def _receive(
+        self, loop: asyncio.AbstractEventLoop, protocol: Callable[[], asyncio.Protocol]
+    ) -> None:
+        try:
+            data, fds, _, _ = socket.recv_fds(self.handoff, 64, 64)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data, fds = b"", []
+        if not data and not fds:  # the parent is gone: finish what is open, then stop
+            loop.remove_reader(self.handoff.fileno())
+            self.should_exit = True
+            return
+        for fd in fds:
+            conn = socket.socket(fileno=fd)
+            conn.setblocking(False)
+            task: asyncio.Task[object] = loop.create_task(self._adopt(loop, conn, protocol))
+            self.adopting.add(task)
+            task.add_done_callback(self.adopting.discard)
+
+    @staticmethod
+    async def _adopt(
+        loop: asyncio.AbstractEventLoop,
+        conn: socket.socket,
+        protocol: Callable[[], asyncio.Protocol],
+    ) -> object:
+        try:
+            return await loop.connect_accepted_socket(protocol, conn)
+        except OSError:  # the client left before its connection was taken up
+            conn.close()
+            return None
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        with contextlib.suppress(ValueError, OSError):
+            asyncio.get_running_loop().remove_reader(self.handoff.fileno())
+        await super().shutdown(sockets)
+
+
 Serve = Callable[[bool, list[socket.socket]], None]
 
 
 def run_processes(host: str, port: int, workers: int, serve: Serve, cluster: Cluster) -> int:
     """Listen on ``host:port``, fork the primary and ``workers`` reading workers, and
-    wait. The workers accept the connections; the primary listens only on its Unix
-    socket, for what they forward, so its state answers are never queued behind pages
-    it renders. ``serve(primary, sockets)`` runs in each child until it is told to stop
-    (SIGTERM or SIGINT); a child that dies otherwise is started again. Returns when
-    every child has stopped after SIGTERM or SIGINT to this process."""
+    wait. This process accepts the connections and hands them to the workers in turn
+    (``Dispatcher``); the primary listens only on its Unix socket, for what they
+    forward, so its state answers are never queued behind pages it renders.
+    ``serve(primary, sockets)`` runs in each child until it is told to stop (SIGTERM or
+    SIGINT): the primary gets its listening socket, a worker the socket its connections
+    come over (for ``HandoffServer``). A child that dies otherwise is started again.
+    Returns when every child has stopped after SIGTERM or SIGINT to this process."""
     tcp = socket.create_server((host, port), backlog=2048)
     tcp.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # Linux: accepted ones inherit it
     forward = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     forward.bind(cluster.forward_socket)
     forward.listen(256)
+    pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(workers)]
     children: dict[int, int] = {}  # pid -> index; 0 is the primary
     stopping = False
 
@@ -527,7 +653,10 @@ def run_processes(host: str, port: int, workers: int, serve: Serve, cluster: Clu
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             code = 0
             try:
-                serve(index == 0, [forward] if index == 0 else [tcp])
+                tcp.close()
+                for mine, _ in pairs:
+                    mine.close()  # the parent's ends: a worker sees the parent go
+                serve(index == 0, [forward] if index == 0 else [pairs[index - 1][1]])
             except BaseException:  # the parent starts it again
                 code = 1
             sys.stdout.flush()
@@ -547,6 +676,7 @@ def run_processes(host: str, port: int, workers: int, serve: Serve, cluster: Clu
     try:
         for index in range(workers + 1):
             start(index)
+        Dispatcher(tcp, [mine for mine, _ in pairs]).start()
         while children:
             try:
                 pid, _ = os.wait()
@@ -562,5 +692,8 @@ def run_processes(host: str, port: int, workers: int, serve: Serve, cluster: Clu
         signal.signal(signal.SIGTERM, old_term)
         tcp.close()
         forward.close()
+        for mine, theirs in pairs:
+            mine.close()
+            theirs.close()
         cluster.remove()
     return 0
