@@ -14,6 +14,11 @@ The rules (``RULES``):
     several), born within two years of each other, of the same sex and prefecture
     (where both are known); for keys shared by more than 300 records (the common
     names), born the same year;
+``sound_typo``
+    the sound of the whole name (any reading) with at most one symbol left out on each
+    side, for sounds of five symbols or more: one mistyped, dropped or added letter
+    ("Нұрланова Аар" and "Анар Нұрлан", "Бейбитов Еболь" and "Erbol Beybitov"), with
+    the ``name`` rule's filter (the same year above 20 records);
 ``word_pair``
     two words of the name beginning alike (the first three letters of their phonetic
     keys: catches -ov against -uly, a patronymic added, spelling variants), with the
@@ -25,6 +30,14 @@ The rules (``RULES``):
     birth year (a name with one word mistyped: "Karlygash Zholdasbek" and
     "Карпыгаш Жолдасбек"); for keys shared by more than 50 records, the same
     prefecture too;
+``word_county_year``
+    one word sounding alike, the same county and the same birth year (a name with one
+    word the same and the other different: a father's name given as surname in one
+    list, a husband's in another);
+``name_no_birth``
+    the same sound of the whole name and the same prefecture, when one of the two
+    records has no birth date at all (the ``name`` rule's filter cannot tell such a
+    record from a namesake of another age in a common name's block);
 ``resident_id``
     the ID with one of its three six-digit thirds left out: two numbers that differ in
     one digit (or two neighbouring ones) agree on at least two thirds;
@@ -62,6 +75,7 @@ _SAME_SEX = "(a.sex IS NULL OR b.sex IS NULL OR a.sex = b.sex)"
 _SAME_PREFECTURE = "(a.prefecture IS NULL OR b.prefecture IS NULL OR a.prefecture = b.prefecture)"
 _SAME_YEAR = "a.birth_year = b.birth_year"
 _NAME_FILTER = f"{_NEAR_BIRTH} AND {_SAME_SEX} AND {_SAME_PREFECTURE}"
+_FUZZY = "SELECT unique_id, unnest(nm_fuzzy) AS s FROM records"
 
 
 @dataclass(frozen=True)
@@ -71,8 +85,11 @@ class Rule:
     ``keys``: SQL giving (unique_id, k) rows from the table ``records`` (k a key of any
     type DuckDB hashes); ``pair``: a condition on the two records ``a`` and ``b``;
     ``crowded``: a further condition for keys shared by more than ``loose`` records
-    (the common names, where a key alone says little); ``cap``: keys shared by more
-    records are left out.
+    (the common names, where a key alone says little); ``crowded_on``: a column
+    (``birth_year``, ``sex`` or ``prefecture``) that ``crowded`` requires to be equal,
+    joined on for those keys, so that a key of thousands of records is never paired
+    out in full (the same pairs, far less work); ``cap``: keys shared by more records
+    are left out.
     """
 
     keys: str
@@ -80,6 +97,7 @@ class Rule:
     crowded: str = "true"
     loose: int = 1_000_000
     cap: int = 1000
+    crowded_on: str | None = None
 
 
 RULES: Mapping[str, Rule] = {
@@ -89,6 +107,18 @@ RULES: Mapping[str, Rule] = {
         _SAME_YEAR,
         loose=300,
         cap=5000,
+        crowded_on="birth_year",
+    ),
+    "sound_typo": Rule(
+        f"SELECT unique_id, s AS k FROM ({_FUZZY}) UNION ALL "  # noqa: S608
+        "SELECT unique_id, substr(s, 1, i) || substr(s, i + 2) AS k FROM "
+        f"(SELECT unique_id, s, unnest(range(length(s))) AS i FROM ({_FUZZY})) "
+        "WHERE substr(s, i + 1, 1) <> ' '",
+        _NAME_FILTER,
+        _SAME_YEAR,
+        loose=20,
+        cap=5000,
+        crowded_on="birth_year",
     ),
     "word_pair": Rule(
         "SELECT unique_id, unnest(nm_pairs) AS k FROM records",
@@ -96,6 +126,7 @@ RULES: Mapping[str, Rule] = {
         _SAME_YEAR,
         loose=200,
         cap=5000,
+        crowded_on="birth_year",
     ),
     "word_day": Rule(
         "SELECT unique_id, hash(k, birth_day) AS k FROM "
@@ -112,6 +143,21 @@ RULES: Mapping[str, Rule] = {
         "a.prefecture = b.prefecture",
         loose=50,
         cap=500,
+        crowded_on="prefecture",
+    ),
+    "word_county_year": Rule(
+        "SELECT unique_id, hash(k, county, birth_year) AS k FROM "
+        "(SELECT unique_id, unnest(nm_ptok) AS k, county, birth_year FROM records "
+        "WHERE county IS NOT NULL AND birth_year IS NOT NULL)",
+        _SAME_SEX,
+        cap=500,
+    ),
+    "name_no_birth": Rule(
+        "SELECT unique_id, hash(k, prefecture) AS k FROM "
+        "(SELECT unique_id, unnest(nm_sounds) AS k, prefecture FROM records "
+        "WHERE prefecture IS NOT NULL)",
+        f"(a.birth_lo IS NULL OR b.birth_lo IS NULL) AND {_SAME_SEX}",
+        cap=3000,
     ),
     "resident_id": Rule(
         "SELECT unique_id, unnest([ 'a' || substr(rid, 1, 12), "
@@ -164,10 +210,24 @@ def block_pairs(
             "HAVING n BETWEEN 2 AND ?) s USING (key) JOIN records r USING (unique_id)",
             [cap],
         )
+        if rule.crowded_on is None:
+            con.execute(
+                "INSERT INTO block_found SELECT a.unique_id, b.unique_id FROM block_usable a "  # noqa: S608
+                "JOIN block_usable b ON a.key = b.key AND a.unique_id < b.unique_id "
+                f"WHERE {rule.pair} AND (a.n <= {rule.loose} OR {rule.crowded})"
+            )
+            continue
+        on = rule.crowded_on
         con.execute(
             "INSERT INTO block_found SELECT a.unique_id, b.unique_id FROM block_usable a "  # noqa: S608
             "JOIN block_usable b ON a.key = b.key AND a.unique_id < b.unique_id "
-            f"WHERE {rule.pair} AND (a.n <= {rule.loose} OR {rule.crowded})"
+            f"WHERE a.n <= {rule.loose} AND {rule.pair}"
+        )
+        con.execute(
+            "INSERT INTO block_found SELECT a.unique_id, b.unique_id FROM block_usable a "  # noqa: S608
+            f"JOIN block_usable b ON a.key = b.key AND a.{on} = b.{on} "
+            "AND a.unique_id < b.unique_id "
+            f"WHERE a.n > {rule.loose} AND {rule.pair} AND {rule.crowded}"
         )
     if forced:
         con.execute(

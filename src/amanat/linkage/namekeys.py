@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import re
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ __all__ = ["NameColumns", "NameKeyer", "key_hash"]
 Keyer = Callable[[str], Sequence[NameKey]]
 
 _PREFIX = 3
+MIN_FUZZY = 5  # symbols (spaces aside) a sound needs to be matched with one left out
+_MAX_FUZZY = 4  # sounds of a name matched so, at most
 _MAX_PAIR_WORDS = 6  # words taken for pairs: 15 pairs at most
 _RELATIVE_SPLIT = re.compile(r"[;|/\n]")
 # Below this many distinct texts, starting processes costs more than it saves.
@@ -45,7 +48,9 @@ class NameColumns:
     """The derived columns of one name (shared by every record that has it): hashes of
     its sorted and core words, its sounds (phonetic and pcore keys), each word's sound,
     every two words' sounds, each word's sound with another word's first letter, every
-    two words' first three letters; the first sound's hash and the first sorted form."""
+    two words' first three letters; the first sound's hash and the first sorted form;
+    the sounds themselves as text, those of at least ``MIN_FUZZY`` symbols (blocking
+    pairs them with one symbol left out: a typo)."""
 
     words: tuple[int, ...]
     sounds: tuple[int, ...]
@@ -55,6 +60,7 @@ class NameColumns:
     pairs: tuple[int, ...]
     block: int | None
     form: str | None
+    sound_text: tuple[str, ...] = ()
 
 
 NO_NAME = NameColumns((), (), (), (), (), (), None, None)
@@ -70,6 +76,12 @@ def _word_and_initials(ptokens: Sequence[str]) -> list[str]:
     with one word mistyped ("Karlygash" and "Карпыгаш Жолдасбек") keeps one of these."""
     chosen = sorted({p for p in ptokens if len(p) >= 2})[:_MAX_PAIR_WORDS]
     return [f"{p} {q[0]}" for p in chosen for q in chosen if q != p]
+
+
+def _fuzzy_sounds(sounds: Sequence[str]) -> tuple[str, ...]:
+    """The sounds long enough to be matched with a symbol left out, at most _MAX_FUZZY."""
+    chosen = (s for s in dict.fromkeys(sounds) if len(s) - s.count(" ") >= MIN_FUZZY)
+    return tuple(sys.intern(s) for s in chosen)[:_MAX_FUZZY]
 
 
 class NameKeyer:
@@ -112,6 +124,7 @@ class NameKeyer:
                 pairs=self._hashes(_two_of(p.split("-")[0][:_PREFIX] for p in ptokens)),
                 block=self._hashes(phonetic[:1])[0] if phonetic else None,
                 form=forms[0] if forms else None,
+                sound_text=_fuzzy_sounds([*phonetic, *keys.get("pcore", [])]),
             )
             if keys
             else NO_NAME

@@ -10,7 +10,8 @@ record into that). ``prepare_records`` derives, per record:
   "core" keys), ``nm_sounds`` ("phonetic" and "pcore"), ``nm_ptok`` (each word's
   phonetic key), ``nm_ptok2`` (every two of those), ``nm_pairs`` (every two words'
   first three phonetic letters: "Erzhanov Talgat" and "Talğat Erjan" share "alj tlg"
-  though neither their words nor their sounds are equal); ``name_block`` (the hash of
+  though neither their words nor their sounds are equal); ``nm_fuzzy`` (the longer
+  sounds as text, for blocking with one symbol left out); ``name_block`` (the hash of
   the first phonetic key) and ``name_form`` (the first sorted form, as text);
 - the birth date as a range of days (``birth_lo``..``birth_hi``: a year alone is the
   whole year; from a valid resident ID when the birth is missing), ``birth_day`` when
@@ -104,6 +105,7 @@ _TYPES: dict[str, pa.DataType] = {
     "nm_ptok2": _LIST,
     "nm_initials": _LIST,
     "nm_pairs": _LIST,
+    "nm_fuzzy": pa.list_(pa.string()),
     "name_block": pa.int64(),
     "name_form": pa.string(),
     "birth_lo": pa.date32(),
@@ -293,6 +295,7 @@ def prepare_records(
         put["nm_ptok2"](name.ptok2)
         put["nm_initials"](name.initials)
         put["nm_pairs"](name.pairs)
+        put["nm_fuzzy"](name.sound_text)
         put["name_block"](name.block)
         put["name_form"](name.form)
         rid, rid_ok = normalise_resident_id(_str(field["resident_id"][i]))
