@@ -34,8 +34,11 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union_all,
 )
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from amanat.names import detect_script, name_similarity, query_keys
 from amanat.views import schema as s
@@ -241,17 +244,26 @@ def _unfiltered(q: Query) -> bool:
     )  # fmt: skip
 
 
-def _listed(conn: Connection, values: list[str]) -> Select[Any]:
-    """``SELECT value`` from a list passed as one JSON parameter: for a list of hundreds
-    or thousands of ids, a tenth of the cost of one bound parameter each (SQLAlchemy
-    expands those one by one), and no limit on the number."""
+_BY_ID_UPDATED = text(
+    "SELECT p.person_id, p.updated FROM json_each(:ids) AS j"
+    " JOIN persons AS p INDEXED BY ix_persons_id_updated ON p.person_id = j.value"
+)
+
+
+def _each(conn: Connection, values: list[str]) -> TableValuedAlias:
+    """A list passed as one JSON parameter, as a table of one column, ``value``: for
+    hundreds or thousands of ids, a tenth of the cost of one bound parameter each
+    (SQLAlchemy expands those one by one), and no limit on the number."""
     doc = json.dumps(values)
     if conn.dialect.name == "postgresql":
         parsed = cast(literal(doc, String()), JSON)
-        each = func.json_array_elements_text(parsed).table_valued("value")
-    else:
-        each = func.json_each(doc).table_valued("value")
-    return select(each.c.value)
+        return func.json_array_elements_text(parsed).table_valued("value")
+    return func.json_each(doc).table_valued("value")
+
+
+def _listed(conn: Connection, values: list[str]) -> Select[Any]:
+    """``SELECT value`` from ``values`` (``_each``), for ``IN``."""
+    return select(_each(conn, values).c.value)
 
 
 def _ranked(conn: Connection, q: Query, only: ColumnElement[bool] | None) -> list[str]:
@@ -275,9 +287,16 @@ def _ranked(conn: Connection, q: Query, only: ColumnElement[bool] | None) -> lis
         best = max(scores.values())
         scores = {pid: sc for pid, sc in scores.items() if sc * floor_den >= best * floor_num}
     p = s.persons
-    stmt = _filtered(q, [p.c.person_id, p.c.updated], only).where(
-        p.c.person_id.in_(_listed(conn, list(scores)))
-    )
+    if _unfiltered(q) and only is None and conn.dialect.name == "sqlite":
+        # Two columns of a few hundred persons, looked up one by one in the small index
+        # that holds just them, not in the table's wide rows all over the file (0.7 ms
+        # for 300 persons at 100,000, against 1.9 for the IN list below). SQLite takes
+        # the primary key's index unless told; SQLAlchemy does not write SQLite's hint.
+        stmt: Executable = _BY_ID_UPDATED.bindparams(ids=json.dumps(list(scores)))
+    else:
+        stmt = _filtered(q, [p.c.person_id, p.c.updated], only).where(
+            p.c.person_id.in_(_listed(conn, list(scores)))
+        )
     found = [(scores[pid], updated or "", pid) for pid, updated in conn.execute(stmt).all()]
     if not found:
         return []
@@ -347,14 +366,14 @@ def _matched_forms(conn: Connection, typed: str, person_ids: Sequence[str]) -> d
         .where(n.c.person_id.in_(_listed(conn, list(person_ids))))
         .order_by(n.c.person_id, n.c.claim_id)
     ).all()
-    for pid, text, written in rows:
-        similarity = name_similarity(typed, text)
+    for pid, form, written in rows:
+        similarity = name_similarity(typed, form)
         held = best.get(pid)
         if held is not None and similarity < held[0][0]:
             continue  # the tie-breaks below only matter among equally similar forms
-        score = (similarity, fold_text(text) == folded, written == script)
+        score = (similarity, fold_text(form) == folded, written == script)
         if held is None or score > held[0]:
-            best[pid] = (score, text)
+            best[pid] = (score, form)
     return {pid: text for pid, (_, text) in best.items()}
 
 
