@@ -451,7 +451,7 @@ def test_token_latin_is_lowercase_ascii() -> None:
 
 
 def test_table_version_is_exported() -> None:
-    assert TABLE_VERSION == "1.2"
+    assert TABLE_VERSION == "1.3"
 
 
 # ---- tables ---------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from amanat.names.transliterate import (
     tidy,
     uyghur_arabic_word,
 )
+from amanat.names.uyghur_chinese import uyghur_chinese_name
 
 __all__ = [
     "KINDS",
@@ -352,6 +353,10 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
         pinyin = palladius_name(raws)
         if pinyin is not None:
             forms.append(tuple(_word(t, p) for t, p in zip(raws, pinyin, strict=True)))
+    if main == "Arab":
+        # a Chinese name in Uyghur letters: ياڭ شيۇيىڭ = yang xiuying
+        for pinyin in uyghur_chinese_name(tuple(primary)):
+            forms.append(tuple(_word(t, p) for (t, _), p in zip(words, pinyin, strict=True)))
     if main == "Latn" and len(words) > 1:
         # a name printed as pinyin (Nuerlan Yeerjiang = nurlan erjan): every pinyin word
         # read from its pinyin at once, as the characters would be
