@@ -21,6 +21,7 @@ from amanat.names import (
     query_keys,
 )
 from amanat.names.tables import read_table
+from amanat.names.uyghur_chinese import uyghur_chinese_name
 
 SERIKJAN_BILASH = [
     "Серікжан Білаш",  # Kazakh Cyrillic
@@ -466,6 +467,8 @@ TABLES = [
     "phonetic.tsv",
     "affixes.tsv",
     "palladius.tsv",
+    "zh_surnames.tsv",
+    "uyghur_pinyin.tsv",
 ]
 
 
@@ -643,3 +646,101 @@ def test_kazakh_and_russian_names_are_not_read_as_palladius(text: str) -> None:
     """Given Cyrillic names that are not Chinese names in Palladius' system, then no
     pinyin form is added: there is one form, the Cyrillic reading."""
     assert len(analyse(text).forms) == 1
+
+
+# ---- table 1.3: Hui names, Chinese names in Uyghur letters, glides, ğ = h ------------------
+
+
+@pytest.mark.parametrize(
+    ("hanzi", "pinyin", "cyrillic"),
+    [
+        ("海福", "Hai Fu", "Хай Фу"),
+        ("锁慧", "Suo Hui", "Со Хуэй"),  # Palladius hui is хуэй
+        ("妥秀英", "Tuo Xiuying", "То Сюин"),
+        ("纳兴旺", "Na Xingwang", "На Синван"),
+        ("哈娟", "Juan Ha", "Цзюань Ха"),  # given name first
+    ],
+)
+def test_hui_surnames_meet_across_scripts(hanzi: str, pinyin: str, cyrillic: str) -> None:
+    """Given a Hui name whose surname (海 锁 妥 纳 哈) also opens Turkic transcriptions or
+    was not a known Han surname, in characters, pinyin and Palladius Cyrillic, then the
+    three share a sorted and a phonetic key."""
+    for kind in ("sorted", "phonetic"):
+        assert kinds(hanzi, kind) & kinds(pinyin, kind) & kinds(cyrillic, kind), kind
+
+
+def test_a_turkic_name_opening_with_a_hui_surname_keeps_its_turkic_reading_first() -> None:
+    """Given 海拉提 (Gayrat, 3 characters) and 海力且木古丽 (6 characters), then the first
+    form is the Turkic reading, 海拉提 still meets Gayrat, and only the short one gets
+    the Han reading (surname hai, given name lati)."""
+    assert analyse("海拉提").forms[0] == "heylat"
+    assert "hay lati" in analyse("海拉提").forms
+    assert shares("海拉提", "Ғайрат", "ptoken")
+    assert not any(f.startswith("hay ") for f in analyse("海力且木古丽").forms)
+
+
+@pytest.mark.parametrize(
+    ("uyghur", "other"),
+    [
+        ("سۇ يۇڭشياڭ", "Su Yongxiang"),
+        ("تو شيۇيىڭ", "То Сюин"),
+        ("جاڭ جىچياڭ", "张志强"),
+        ("ۋاڭ ۋېنخۋا", "王文华"),
+        ("جاۋ خۇڭمېي", "赵红梅"),
+        ("ئان يۇڭفۇ", "安永福"),
+    ],
+)
+def test_chinese_names_in_uyghur_letters_meet_pinyin(uyghur: str, other: str) -> None:
+    """Given a Han or Hui name in Uyghur Arabic script (x as ش, q as چ, h as خ) and the
+    same name in pinyin, Palladius or characters, then they share a sorted key."""
+    assert shares(uyghur, other, "sorted"), (kinds(uyghur, "sorted"), kinds(other, "sorted"))
+
+
+@pytest.mark.parametrize(
+    "text", ["ئەلى ئابدۇللا", "سېرىك ئېربولات", "مەمەت ئابدۇرەھىم", "سۇ", "شى شى شى شى"]
+)
+def test_uyghur_names_are_not_read_as_chinese(text: str) -> None:
+    """Given Uyghur names (or one word, or four syllables as words), then their Uyghur
+    readings are not taken for a Chinese name, whereas سۇ يۇڭشياڭ is."""
+    latins = tuple(t.latin for t in analyse(text, language="ug").tokens)
+    assert uyghur_chinese_name(latins) == ()
+    assert uyghur_chinese_name(("su", "yungshyang")) == (("su", "yongxiang"),)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Бауыржан", "باۋىرجان"),  # Kazakh у after a vowel is a w glide
+        ("Бауыржан", "巴维尔江"),
+        ("Сәуле", "سەۋلې"),
+        ("Dauren", "Dewren"),
+        ("Куаныш", "库瓦尼西"),
+        ("Ғалым", "哈力木"),  # Chinese h for Turkic ğ
+        ("Талғат", "塔力哈提"),
+        ("Ғайрат", "海拉提"),
+    ],
+)
+def test_glides_and_gh_share_the_phonetic_key(a: str, b: str) -> None:
+    """Given a Kazakh name with у after a vowel (a w glide) or with ғ, and its Uyghur or
+    Chinese transcription, then the two share a ptoken key (table 1.3)."""
+    assert shares(a, b, "ptoken"), (kinds(a, "ptoken"), kinds(b, "ptoken"))
+
+
+def test_the_initial_w_stays_and_other_names_stay_apart() -> None:
+    """Given Uali and Ali, Ravil and Rahila, then a leading w is kept (Uali = Vali is not
+    Ali) and the names keep different keys."""
+    assert shares("Uali", "Vali", "ptoken")
+    assert not shares("Uali", "Ali", "ptoken")
+    assert not shares("Serikzhan Bilash", "Ерлан Серікұлы", "phonetic")
+
+
+def test_russian_haji_is_a_title() -> None:
+    """Given Хаджи Ильхам and ھاجى ئىلھام, then Хаджи is read as the title haji and the
+    two share their phonetic key."""
+    assert analyse("Хаджи Ильхам").tokens[0].role == "particle"
+    assert shares("Хаджи Ильхам", "ھاجى ئىلھام", "phonetic")
+
+
+def test_sha_in_a_womans_name_may_be_sa() -> None:
+    """Given 莎拉·赛力克江 and Sara Serikzhan, then they share the phonetic key."""
+    assert shares("莎拉·赛力克江", "Sara Serikzhan", "phonetic")

@@ -181,14 +181,15 @@ def block_pairs(
     caps: Mapping[str, int] = DEFAULT_CAPS,
     *,
     forced: str | None = None,
+    rules: Mapping[str, Rule] = RULES,
 ) -> dict[str, int]:
     """Create the table ``blocked_pairs(match_key, join_key_l, join_key_r)`` from the
-    table ``records``; the pairs of the table ``forced`` (unique_id_l, unique_id_r),
-    if given, are added whatever their keys. Returns counts for the report: keys,
-    keys left out for their size, and pairs."""
+    table ``records`` with ``rules``; the pairs of the table ``forced`` (unique_id_l,
+    unique_id_r), if given, are added whatever their keys. Returns counts for the
+    report: keys, keys left out for their size, and pairs."""
     con.execute("CREATE OR REPLACE TEMP TABLE block_found (l BIGINT, r BIGINT)")
     keys = oversized = 0
-    for number, (name, rule) in enumerate(RULES.items()):
+    for number, (name, rule) in enumerate(rules.items()):
         cap = caps.get(name, rule.cap)
         if cap < 2:
             continue

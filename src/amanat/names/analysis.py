@@ -26,7 +26,7 @@ from amanat.names.chinese import (
 )
 from amanat.names.palladius import palladius_name
 from amanat.names.phonetic import phonetic_key
-from amanat.names.pinyin import pinyin_readings
+from amanat.names.pinyin import han_pinyin_name, pinyin_readings
 from amanat.names.scripts import clean, detect_script, split_words
 from amanat.names.tables import read_table
 from amanat.names.transliterate import (
@@ -357,6 +357,11 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
         # a Chinese name in Uyghur letters: ياڭ شيۇيىڭ = yang xiuying
         for pinyin in uyghur_chinese_name(tuple(primary)):
             forms.append(tuple(_word(t, p) for (t, _), p in zip(words, pinyin, strict=True)))
+    if main == "Latn":
+        # a Han or Hui name in pinyin (Tuo Xiuying): the pinyin itself, x and q kept
+        han = han_pinyin_name(tuple(text for text, _ in words))
+        if han is not None:
+            forms.append(tuple(_word(t, p) for (t, _), p in zip(words, han, strict=True)))
     if main == "Latn" and len(words) > 1:
         # a name printed as pinyin (Nuerlan Yeerjiang = nurlan erjan): every pinyin word
         # read from its pinyin at once, as the characters would be

@@ -56,8 +56,10 @@ def phonetic_key(latin: str) -> str:
         out.append(_VOWELS[units[0]])
     previous = ""
     for index, kind in enumerate(kinds):
-        # a y glide inside a word is left out: Aliya = Aliia = Ali-ya, Jamilya = Jamila,
-        # Zhiyenbek = Zhienbek, 热依拉 re-yi-la = Reyla; a leading y stays (Yusup)
+        # a y or w glide inside a word is left out: Aliya = Aliia = Ali-ya, Jamilya =
+        # Jamila, Zhiyenbek = Zhienbek, 热依拉 re-yi-la = Reyla; Бауыржан (Kazakh у after
+        # a vowel, written u) = باۋىرجان Bavirjan = 巴维尔江, Сәуле = Sewle, Куаныш =
+        # 库瓦尼西 Kuvanishi; a leading y or w stays (Yusup, Uali = Vali)
         if kind != "V" and kind != previous and (kind not in ("y", "w") or index == 0):
             out.append(kind)
         previous = kind

@@ -21,16 +21,24 @@ A word is taken for pinyin when (docs/format/names.md, "Pinyin in Latin letters"
 
 Ordinary Latin names that divide into pinyin (Ali, Dana, Madina, Aliya, Aruzhan,
 Halima) have no tell-tale and are read only as Turkic Latin.
+
+A Han or Hui name in pinyin (Tuo Xiuying, Su Yongxiang) is another matter: read as
+Turkic Latin its x, q and c become kh, k and k, and it no longer meets the characters,
+the Palladius Cyrillic or the Uyghur letters, which all read as the pinyin itself.
+``han_pinyin_name`` recognises one (two or three words of one or two syllables, a
+one-syllable Han or Hui surname at one end, as ``palladius_name`` does) and gives its
+words as pinyin, which the name gets as a further form.
 """
 
 from __future__ import annotations
 
 import functools
 
-from amanat.names.chinese import pinyin_syllables_readings
+from amanat.names.chinese import SURNAME_PINYIN, pinyin_syllables_readings
 from amanat.names.palladius import PINYIN_SYLLABLES
+from amanat.names.transliterate import tidy
 
-__all__ = ["MAX_PINYIN_READINGS", "pinyin_readings", "pinyin_syllables"]
+__all__ = ["MAX_PINYIN_READINGS", "han_pinyin_name", "pinyin_readings", "pinyin_syllables"]
 
 MAX_PINYIN_READINGS = 3
 MAX_LETTERS = 40  # a longer run of letters is not one transcribed name
@@ -82,3 +90,22 @@ def pinyin_readings(word: str) -> tuple[str, ...]:
     plain = "".join(syllables)
     readings = [r for r in pinyin_syllables_readings(syllables) if r != plain]
     return tuple(readings[:MAX_PINYIN_READINGS])
+
+
+_SURNAMES = frozenset(SURNAME_PINYIN.values())
+
+
+def han_pinyin_name(words: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Each word as run-together pinyin (``tidy``) when the Latin name reads as a Han or
+    Hui name in pinyin (two or three words of one or two syllables, a one-syllable
+    surname at one end), else None."""
+    if not 2 <= len(words) <= 3:
+        return None
+    plain = [w.lower().replace("-", "").replace("'", "") for w in words]
+    parses = [pinyin_syllables(w) for w in plain]
+    if any(p is None or len(p) > 2 for p in parses):
+        return None
+    ends = (parses[0], parses[-1])
+    if not any(p is not None and len(p) == 1 and p[0] in _SURNAMES for p in ends):
+        return None
+    return tuple(tidy(w) for w in plain)
