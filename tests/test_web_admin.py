@@ -85,6 +85,9 @@ def test_an_admin_adds_an_account_whose_owner_sets_up_the_second_factor(org: Org
         assert "Set up your second factor" in enrol.text
         secret = _shown_secret(enrol.text)
         assert _shown_secret(client.get("/login/totp").text) == secret  # the same key again
+        # ... and as a QR code for the phone's camera: drawn inline, no text in it.
+        drawn = re.search(r'<figure class="qr"><svg [^>]*class="segno".*?</svg>', enrol.text)
+        assert drawn and secret not in drawn.group(0) and "otpauth" not in drawn.group(0)
         site.clock.advance(30)
         wrong = post_form(client, "/login/totp", {"code": "000000"})
         assert wrong.status_code == 401 and "Set up your second factor" in wrong.text

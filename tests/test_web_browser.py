@@ -71,6 +71,16 @@ def test_researcher_signs_in_with_totp_and_reads_a_person(browser: Any, site: Si
         for name in PERSON_NAMES:
             assert name in text
         page.screenshot(path=str(SCREENSHOTS / "persons.png"), full_page=True)
+        # The name filter: results swapped in place, an address without the name.
+        page.fill("#f-name", "Gulnar")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_url("**/persons?q=*")
+        page.wait_for_function("!document.body.innerText.includes('Серік Жылқыбаев')")
+        assert PERSON_NAMES[1] in page.inner_text("#results")
+        assert "Gulnar" not in page.url
+        assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") is None
+        page.go_back()  # the whole list again, asked for by its address
+        page.wait_for_function("document.body.innerText.includes('Серік Жылқыбаев')")
         page.click(f"text={PERSON_NAMES[2]}")
         page.wait_for_url("**/persons/p_*")
         assert PERSON_NAMES[2] in page.inner_text("body")

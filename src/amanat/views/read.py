@@ -327,7 +327,7 @@ def search(conn: Connection, q: Query, *, only: ColumnElement[bool] | None = Non
         ids = ranked[offset : offset + limit]
         by_id = {
             r.person_id: r
-            for r in conn.execute(select(p).where(p.c.person_id.in_(_listed(conn, ids))))
+            for r in conn.execute(select(p).where(p.c.person_id.in_(_listed(conn, ids)))).all()
         }
         rows = [by_id[i] for i in ids if i in by_id]
     matched = _matched_forms(conn, q.name, [r.person_id for r in rows]) if q.name.strip() else {}
@@ -360,7 +360,11 @@ def _matched_forms(conn: Connection, typed: str, person_ids: Sequence[str]) -> d
         return {}
     n = s.names
     folded, script = fold_text(typed), detect_script(typed)
-    best: dict[str, tuple[tuple[float, bool, bool], str]] = {}
+
+    def closer(form: str, written: str) -> tuple[bool, bool]:
+        return fold_text(form) == folded, written == script
+
+    best: dict[str, tuple[float, str, str]] = {}
     rows = conn.execute(
         select(n.c.person_id, n.c.text, n.c.script)
         .where(n.c.person_id.in_(_listed(conn, list(person_ids))))
@@ -369,12 +373,11 @@ def _matched_forms(conn: Connection, typed: str, person_ids: Sequence[str]) -> d
     for pid, form, written in rows:
         similarity = name_similarity(typed, form)
         held = best.get(pid)
-        if held is not None and similarity < held[0][0]:
-            continue  # the tie-breaks below only matter among equally similar forms
-        score = (similarity, fold_text(form) == folded, written == script)
-        if held is None or score > held[0]:
-            best[pid] = (score, form)
-    return {pid: text for pid, (_, text) in best.items()}
+        if held is None or similarity > held[0]:
+            best[pid] = (similarity, form, written)
+        elif similarity == held[0] and closer(form, written) > closer(held[1], held[2]):
+            best[pid] = (similarity, form, written)  # the tie-breaks: only among equals
+    return {pid: form for pid, (_, form, _) in best.items()}
 
 
 def _rows(conn: Connection, stmt: Select[Any]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -233,18 +234,37 @@ def remember_search(session: Session, name: str) -> str:
 
 async def search_persons(request: Request) -> Response:
     """The filter form, posted: the name goes into the session, the rest into the
-    address of the list it redirects to."""
+    address of the list. A browser without scripts is sent to that address (303); the
+    page's own script (htmx, ``HX-Request``) gets the results at once, to put in place of
+    the old ones, and is told the address to show (``HX-Push-Url``), so Back and Reload
+    ask for the list by address as without scripts."""
     session: Session = request.state.session
     form = await request.form()
     name = field_text(form, "name")
     target: dict[str, str] = {k: field_text(form, k) for k in _PLAIN_FILTERS if field_text(form, k)}
     if name:
         target["q"] = remember_search(session, name)
-    return RedirectResponse("/persons?" + urlencode(target), status_code=303)
+    address = "/persons?" + urlencode(target)
+    if not in_place(request):
+        return RedirectResponse(address, status_code=303)
+    try:
+        response = await _list_page(request, target, name, fragment=True)
+    except AmanatError:  # shown whole, with its message, by the list's own address
+        return Response(status_code=204, headers={"HX-Redirect": address})
+    response.headers["HX-Push-Url"] = address
+    return response
+
+
+def in_place(request: Request) -> bool:
+    """True for the page's own script asking for a part to swap in (htmx), not for a
+    page of its own; a history restore asks for a whole page."""
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
+    )
 
 
 async def persons(request: Request) -> Response:
-    state = staff(request)
     session: Session = request.state.session
     params = request.query_params
     if params.get("name"):  # an old link: move the name out of the address
@@ -252,7 +272,18 @@ async def persons(request: Request) -> Response:
         target["q"] = remember_search(session, field_text(params, "name"))
         return RedirectResponse("/persons?" + urlencode(target), status_code=303)
     key = str(params.get("q", ""))
-    query, page = parse_query(params, session.searches.get(key, ""))
+    return await _list_page(request, params, session.searches.get(key, ""))
+
+
+async def _list_page(
+    request: Request, params: Mapping[str, str], name: str, *, fragment: bool = False
+) -> Response:
+    """The person list for the filters in ``params`` (an address's, or a posted
+    form's as its address would carry them) and a ``name`` from the session: the whole
+    page, or (``fragment``) only its results, for the filter form's script."""
+    state = staff(request)
+    session: Session = request.state.session
+    query, page = parse_query(params, name)
     unsafe = wants_unsafe(params)
     result = await run_in_threadpool(find, state.reader(), query, unsafe)
     audit_search(state, session, query, page, unsafe=unsafe)
@@ -263,11 +294,11 @@ async def persons(request: Request) -> Response:
     }  # fmt: skip
     kept = {k: v for k, v in filters.items() if v != "" and k != "name"}
     if query.name:
-        kept["q"] = key
+        kept["q"] = str(params.get("q", ""))
     pages = max(1, -(-result.total // PAGE_SIZE))
     return state.render(
         request,
-        "persons.html",
+        "persons_results.html" if fragment else "persons.html",
         result=result,
         filters=filters,
         page=page,

@@ -23,6 +23,7 @@ from amanat.web.staff import i18n
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
 from amanat.web.staff.labels import label
+from amanat.web.staff.qr import qr_svg
 from amanat.web.staff.sessions import Session, SessionStore
 
 __all__ = ["COOKIE", "Backend", "StaffState", "request_locale", "staff", "template_environment"]
@@ -42,6 +43,7 @@ def template_environment() -> Environment:
     )
     i18n.install(env, None)
     env.globals["label"] = label
+    env.globals["qr"] = qr_svg
     env.globals["locales"] = i18n.LOCALES
     return env
 
