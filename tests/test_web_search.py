@@ -3,6 +3,8 @@ the matched form shown, and the typed name nowhere in an address."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from amanat.desk.service import Batch
 from amanat.records import build as b
 from conftest import Org
@@ -10,19 +12,25 @@ from test_duplicates import _person
 from web_staff import csrf_of, post_form, staff_site
 
 
+def _two_records_of_one_man(site: Any) -> Any:
+    """Серікжан Білаш and 赛力克江 sealed on the desk; a researcher's signed-in client."""
+    site.desk.seal_records(
+        [
+            Batch(files=[], changes=_person("Серікжан Білаш", birth="1980")),
+            Batch(files=[], changes=_person("赛力克江", birth="1980")),
+        ]
+    )
+    client = site.client()
+    assert site.sign_in(client, "researcher") == 303
+    return client
+
+
 def test_a_name_typed_in_latin_finds_cyrillic_and_chinese_records(org: Org) -> None:
     """Given persons recorded as Серікжан Білаш and as 赛力克江, when a researcher types
     "Serikzhan" into the list's name filter, then both are listed, each with the
     recorded form that matched, and the address carries an opaque key only."""
     with staff_site(org) as site:
-        site.desk.seal_records(
-            [
-                Batch(files=[], changes=_person("Серікжан Білаш", birth="1980")),
-                Batch(files=[], changes=_person("赛力克江", birth="1980")),
-            ]
-        )
-        client = site.client()
-        assert site.sign_in(client, "researcher") == 303
+        client = _two_records_of_one_man(site)
         posted = post_form(client, "/persons", {"name": "Serikzhan"})
         assert posted.status_code == 303
         address = posted.headers["location"]
@@ -60,14 +68,7 @@ def test_the_filter_forms_script_gets_the_results_in_place(org: Org) -> None:
     address gives the same persons as a whole page; a filter that cannot be read sends
     the browser to the list's address, where the message is shown in full."""
     with staff_site(org) as site:
-        site.desk.seal_records(
-            [
-                Batch(files=[], changes=_person("Серікжан Білаш", birth="1980")),
-                Batch(files=[], changes=_person("赛力克江", birth="1980")),
-            ]
-        )
-        client = site.client()
-        assert site.sign_in(client, "researcher") == 303
+        client = _two_records_of_one_man(site)
         script = {"HX-Request": "true", "HX-Current-URL": "http://testserver/persons"}
         token = csrf_of(client, "/persons")
         swapped = client.post("/persons", data={"name": "Serikzhan", "csrf": token}, headers=script)
