@@ -3,6 +3,9 @@ by a reviewer; a merge and a split through the web, each sealed with its reason.
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from amanat.views.read import Query
 from conftest import Org
 from test_duplicates import _desk_with_bilash
@@ -17,6 +20,26 @@ def reviewer(site: Site) -> object:
     return client
 
 
+def _find_duplicates(client: Any) -> Any:
+    """Press "Look for duplicates now", follow its progress as the page's script does
+    (every poll answered at once, the page told to reload at the end), and return the
+    queue page it reloads."""
+    started = post_form(client, "/review/find", {}, page="/review")
+    assert (started.status_code, started.headers["location"]) == (303, "/review")
+    deadline = time.monotonic() + 120
+    while True:
+        poll = client.get("/review/find")
+        assert poll.status_code == 200 and 'id="duplicate-search"' in poll.text
+        if poll.headers.get("hx-refresh") == "true":
+            break
+        assert 'hx-trigger="every 2s"' in poll.text and "<progress" in poll.text
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    queue = client.get("/review")
+    assert "The search found" in queue.text and "Look for duplicates now" in queue.text
+    return queue
+
+
 def test_a_reviewer_finds_merges_and_splits_a_pair_through_the_web(org: Org) -> None:
     """Given a desk where one man is recorded in Cyrillic and in Latin letters, when a
     reviewer runs the search for duplicates, then the pair is listed; the pair page
@@ -26,9 +49,7 @@ def test_a_reviewer_finds_merges_and_splits_a_pair_through_the_web(org: Org) -> 
     with staff_site(org) as site:
         cyr, lat, _ = _desk_with_bilash(site.desk)
         client = reviewer(site)
-        found = post_form(client, "/review/find", {}, page="/review")
-        assert found.status_code == 303 and found.headers["location"].startswith("/review?found=")
-        queue = client.get(found.headers["location"])
+        queue = _find_duplicates(client)
         assert "Серікжан Білаш" in queue.text and "Serikzhan Bilash" in queue.text
         pair = client.get(f"/review/{cyr}/{lat}")
         assert pair.status_code == 200

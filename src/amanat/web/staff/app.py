@@ -110,6 +110,7 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     # the review queue (review.py): pairs that may be one person, decided by a reviewer
     ("GET", "/review"): review.REVIEW_ROLES,
     ("POST", "/review/find"): review.REVIEW_ROLES,
+    ("GET", "/review/find"): review.REVIEW_ROLES,  # how far that search is
     ("GET", "/review/{person_id}/{other_id}"): review.REVIEW_ROLES,
     ("POST", "/review/{person_id}/{other_id}"): review.REVIEW_ROLES,
     # the intake wizard and its uploads (intake.py): intake, researcher, admin
@@ -132,6 +133,7 @@ DESK_ONLY: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/intake/similar"),
         ("GET", "/review"),
         ("POST", "/review/find"),
+        ("GET", "/review/find"),
         ("GET", "/review/{person_id}/{other_id}"),
         ("POST", "/review/{person_id}/{other_id}"),
         ("GET", "/persons"),
@@ -195,6 +197,7 @@ _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("POST", "/intake/similar", intake.intake_similar),
     ("GET", "/review", review.queue),
     ("POST", "/review/find", review.find),
+    ("GET", "/review/find", review.find_progress),
     ("GET", "/review/{person_id}/{other_id}", review.pair_page),
     ("POST", "/review/{person_id}/{other_id}", review.decide),
     ("POST", "/api/uploads", intake.upload_start),
@@ -460,6 +463,7 @@ def create_app(
     )
     app.state.staff = state
     app.state.page_lanes = weakref.WeakKeyDictionary()
+    app.state.duplicate_search = review.DuplicateSearch()
     app.state.state_server = server  # the primary's, closed when the app stops
     if not worker:  # uploads and drafts live in the primary (desk.uploads cleans leftovers)
         app.state.intake = intake.IntakeState(desk.uploads(limit=opts.upload_limit), opts.clock)

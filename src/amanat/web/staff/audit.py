@@ -29,7 +29,8 @@ ACTIONS = frozenset(
         "record.edit",
         "intake.saved",
         "intake.similar",  # "may already be recorded" shown at intake: target = the ids
-        "review.find",  # the linkage model run again; target = how many pairs it found
+        "review.find",  # a reviewer started the linkage model again
+        "review.found",  # that run ended; target = the pairs it found, or "failed"
         "review.decided",  # a decision on a pair sealed; target = the two person ids
         "export",
         "decrypt",

@@ -9,7 +9,8 @@ person / different / unsure, with a reason) is ``POST``\\ ed back and sealed as 
 ``link.decided`` record entry (``Desk.decide``). *Same* merges the two into one person;
 *different* on a merged pair splits it again: nothing sealed before is changed, and
 the person's history keeps every decision. ``POST /review/find`` runs the model again
-over the whole desk.
+over the whole desk in a thread of the primary (``DuplicateSearch``: one at a time),
+while the queue page shows how far it has got and reloads when it is done.
 
 Addresses carry person ids only, never a name. Every pair shown is audited as a view
 of both persons; every decision as ``review.decided``.
@@ -17,6 +18,10 @@ of both persons; every decision as ``review.decided``.
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -29,7 +34,16 @@ from amanat.views.read import CandidatePair, PersonDetail
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import staff
 
-__all__ = ["DECISIONS", "REVIEW_ROLES", "decide", "find", "pair_page", "queue"]
+__all__ = [
+    "DECISIONS",
+    "REVIEW_ROLES",
+    "DuplicateSearch",
+    "decide",
+    "find",
+    "find_progress",
+    "pair_page",
+    "queue",
+]
 
 REVIEW_ROLES = frozenset({"reviewer"})  # decides merges (issue 5: reviewer)
 DECISIONS = ("same", "different", "unsure")
@@ -100,7 +114,6 @@ async def queue(request: Request) -> Response:
     )
     confident = await run_in_threadpool(desk.review_queue, outcome="link", limit=PAGE)
     names = await run_in_threadpool(_display_names, desk, [*doubtful.pairs, *confident.pairs])
-    found = str(request.query_params.get("found", ""))[:9]
     return state.render(
         request,
         "review_queue.html",
@@ -109,7 +122,7 @@ async def queue(request: Request) -> Response:
         names=names,
         page=page,
         pages=max(1, -(-doubtful.total // PAGE)),
-        found=int(found) if found.isdigit() else None,
+        search=duplicate_search(request),
     )
 
 
@@ -125,15 +138,109 @@ def _display_names(desk: Desk, pairs: list[CandidatePair]) -> dict[str, str]:
     return out
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalogues (scripts/i18n.py extract); the page translates."""
+    return message
+
+
+SEARCH_FAILED = N_("The search for duplicates stopped on an error; try again.")
+
+# The linkage run's stages (linkage.link: ``progress(stage, done, of)``) in order, with
+# their rough share of its time at 100,000 to 1,000,000 persons (docs/performance.md):
+# reading and keying the names is most of it.
+STAGES = (("prepare", 0.55), ("block", 0.15), ("train", 0.05), ("score", 0.2), ("cluster", 0.05))
+
+
+@dataclass
+class DuplicateSearch:
+    """The search for duplicates a desk runs: one at a time, in a thread of the primary,
+    so a reviewer's request never waits minutes for it and can see how far it is."""
+
+    running: bool = False
+    stage: str = ""  # the stage now running ("prepare" ... "cluster", then "store")
+    done: int = 0  # names read, while preparing
+    total: int = 0
+    started: float = 0.0
+    found: int | None = None  # pairs the last finished run put in the queue
+    failed: str = ""  # what went wrong in the last run, in a sentence
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+    def start(self, desk: Desk, finished: Any) -> bool:
+        """Start a run unless one is running; ``finished(found_or_None)`` is called in
+        the thread at its end. False when one was already running."""
+        with self.lock:
+            if self.running:
+                return False
+            self.running, self.stage, self.done, self.total = True, "prepare", 0, 0
+            self.started, self.failed = time.monotonic(), ""
+        threading.Thread(
+            target=self._run, args=(desk, finished), name="amanat-duplicates", daemon=True
+        ).start()
+        return True
+
+    def _run(self, desk: Desk, finished: Any) -> None:
+        found: int | None = None
+        try:
+            found = len(desk.find_duplicates(progress=self._progress))
+        except AmanatError as exc:
+            self.failed = exc.message
+        except Exception:  # the reviewer sees a sentence, never a traceback
+            self.failed = SEARCH_FAILED
+        with self.lock:
+            self.running, self.found = False, found
+        finished(found)
+
+    def _progress(self, stage: str, done: int, of: int) -> None:
+        if stage == "prepare" and of > 1:
+            self.done, self.total = done, of
+            return
+        names = [name for name, _ in STAGES]
+        if stage in names:  # that stage has finished: the next one runs
+            at = names.index(stage)
+            self.stage = names[at + 1] if at + 1 < len(names) else "store"
+
+    def share(self) -> float:
+        """0..1: how much of the run is done, by the stages' usual shares of its time."""
+        got = 0.0
+        for name, weight in STAGES:
+            if name == self.stage:
+                if name == "prepare" and self.total:
+                    got += weight * min(1.0, self.done / self.total)
+                return round(got, 3)
+            got += weight
+        return 1.0 if not self.running else round(got, 3)
+
+
+def duplicate_search(request: Request) -> DuplicateSearch:
+    search: DuplicateSearch = request.app.state.duplicate_search
+    return search
+
+
 async def find(request: Request) -> Response:
-    """Run the linkage model over the desk again (a reviewer's button)."""
+    """Start the linkage model over the desk again (a reviewer's button); the queue page
+    then shows its progress."""
     state = staff(request)
     session: Session = request.state.session
-    found = await run_in_threadpool(_desk(request).find_duplicates)
-    state.audit.record(
-        "review.find", account=session.account, role=session.role, target=str(len(found))
-    )
-    return RedirectResponse(f"/review?found={len(found)}", status_code=303)
+
+    def finished(found: int | None) -> None:
+        state.audit.record(
+            "review.found", account=session.account, role=session.role,
+            target="failed" if found is None else str(found),
+        )  # fmt: skip
+
+    if duplicate_search(request).start(_desk(request), finished):
+        state.audit.record("review.find", account=session.account, role=session.role)
+    return RedirectResponse("/review", status_code=303)
+
+
+async def find_progress(request: Request) -> Response:
+    """How far the search for duplicates is (the queue page asks every two seconds);
+    once it is over, the page is told to reload and show the new queue."""
+    search = duplicate_search(request)
+    response = staff(request).render(request, "review_progress.html", search=search)
+    if not search.running:
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 def _pair_ids(request: Request) -> tuple[str, str]:
