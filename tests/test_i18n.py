@@ -7,9 +7,11 @@ translation, and the negotiation, direction and extraction behave as documented.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import io
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
@@ -22,8 +24,11 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from amanat.records.ids import ric_check_character
+from amanat.errors import InputError
+from amanat.records.dates import PartialDate
+from amanat.records.ids import KazakhIin, ResidentId, iin_check_digit, ric_check_character
 from amanat.web.staff import i18n
+from amanat.web.staff.intake import RECORD_CHECKS, _said
 from conftest import Org
 from web_staff import post_form, staff_site
 
@@ -391,3 +396,84 @@ def test_the_wizards_error_sentences_follow_the_language(org: Org, code: str) ->
         page = post_form(client, "/intake", {"action": "next"}, page="/intake")
         assert "field-error" in page.text
         assert not _english_left(page.text), _english_left(page.text)
+
+
+def _iin(first11_from: int, want: Callable[[int | None], bool]) -> str:
+    """The first 12-digit IIN from ``first11_from`` up whose check digit ``want``s."""
+    n = first11_from
+    while not want(iin_check_digit(f"{n:011d}")):
+        n += 1
+    digit = iin_check_digit(f"{n:011d}")
+    return f"{n:011d}{digit if digit is not None else 0}"
+
+
+def _ric(first17: str) -> str:
+    return first17 + ric_check_character(first17)
+
+
+# Bad dates and ID numbers a volunteer may type, each giving a different sentence of
+# the records layer's checks.
+BAD_DATES = ["13.13.2018", "31.02.2018", "2999", "1850", "12/04/2018", "12.04.18",
+             "２０１８", "sometime", "2018..2017", "2017..2018..2019"]  # fmt: skip
+BAD_RESIDENT_IDS = [
+    "65400219750302123" + ("0" if ric_check_character("65400219750302123") != "0" else "1"),
+    "6540021975030212",  # 16 characters
+    "65400219750302123Y",
+    "65400275030212X",  # old 15-digit form ending in X
+    _ric("99999919750302123"),  # no such region
+    _ric("65400219751302123"),  # month 13
+    _ric("65400230750302123"),  # born in 3075
+]
+BAD_IINS = [
+    "75030240012" + str((_iin_digit := iin_check_digit("75030240012") or 0) + 1)[-1],
+    "7503024001",
+    "75030A400123",
+    "750302700123",  # seventh digit 7
+    _iin(75030240000, lambda d: d is None),  # no check digit fits
+    _iin(75133040000, lambda d: d is not None),  # month 13
+    _iin(99030250000, lambda d: d is not None),  # born in 2099
+]
+
+
+def test_every_sentence_of_the_record_checks_is_in_the_catalogues() -> None:
+    """Given bad dates, resident IDs and IINs of every kind the checks refuse, then what
+    the wizard would show for each is one of ``RECORD_CHECKS`` (so it is translated), and
+    every language's catalogue translates every one of them."""
+    said = set()
+    for text in BAD_DATES:
+        with pytest.raises(InputError) as caught:
+            PartialDate.parse(text, today=dt.date(2026, 11, 28))
+        said.add(str(_said(caught.value)))
+    for text in BAD_RESIDENT_IDS:
+        with pytest.raises(InputError) as caught:
+            ResidentId.decode(text, today=dt.date(2026, 11, 28))
+        said.add(str(_said(caught.value)))
+    for text in BAD_IINS:
+        with pytest.raises(InputError) as caught:
+            KazakhIin.decode(text, today=dt.date(2026, 11, 28))
+        said.add(str(_said(caught.value)))
+    assert len(said) >= 22
+    assert said <= set(RECORD_CHECKS), sorted(said - set(RECORD_CHECKS))
+    for code in ("kk", "ru", "ug", "zh"):
+        catalogue = {m.id: m.string for m in _read(_po(code)) if m.id}
+        assert all(catalogue.get(message) for message in RECORD_CHECKS), code
+
+
+def test_a_wrong_id_is_explained_in_kazakh_with_the_digit_it_needs(org: Org) -> None:
+    """Given a Kazakh-speaking volunteer, when the testifier's IIN has a wrong last
+    digit, then the wizard says so in Kazakh and names the digit the number needs."""
+    wrong = BAD_IINS[0]
+    with staff_site(org) as site:
+        client = site.client()
+        client.cookies.set(i18n.COOKIE_NAME, "kk")
+        assert site.sign_in(client, "intake") == 303
+        page = post_form(
+            client,
+            "/intake",
+            {"action": "next", "testifier_name": "Айгүл", "relationship": "sibling",
+             "testifier_contact": "+7 700 123 4567", "testifier_iin": wrong},
+            page="/intake",
+        )  # fmt: skip
+        expected = iin_check_digit(wrong[:11])
+        assert f"Соңғы цифр {expected} болуы керек" in page.text
+        assert "the number may be mistyped" not in page.text

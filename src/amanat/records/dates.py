@@ -54,12 +54,13 @@ class Precision(enum.Enum):
 
 def _calendar_day(year: int, month: int, day: int) -> dt.date:
     if not 1 <= month <= 12:
-        raise InputError(f"there is no month {month}; months run from 1 to 12.")
+        raise InputError("there is no month %(month)d; months run from 1 to 12.", month=month)
     try:
         return dt.date(year, month, day)
     except ValueError:
         raise InputError(
-            f"there is no day {year:04d}-{month:02d}-{day:02d}; check the day and month."
+            "there is no day %(day)s; check the day and month.",
+            day=f"{year:04d}-{month:02d}-{day:02d}",
         ) from None
 
 
@@ -326,13 +327,17 @@ def _single(text: str, today: dt.date) -> PartialDate:
     else:
         raise InputError(f"this is not a date the desk understands; write it as {_FORMS}.")
     if made.earliest > today:
-        raise InputError(f"{made.to_text()} is after today; a date cannot be in the future.")
+        raise InputError(
+            "%(date)s is after today; a date cannot be in the future.", date=made.to_text()
+        )
     return made
 
 
 def _check_year(year: int) -> None:
     if year < _FIRST_YEAR:
-        raise InputError(f"the year {year} is before {_FIRST_YEAR}; check the year.")
+        raise InputError(
+            "the year %(year)d is before %(first)d; check the year.", year=year, first=_FIRST_YEAR
+        )
 
 
 @functools.lru_cache(maxsize=1 << 16)

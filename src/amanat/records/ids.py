@@ -39,17 +39,18 @@ _COUNTY_ENTRY = re.compile(r"\[([0-9]*)-([0-9]*)\](.+)")
 
 def _cleaned(text: str, kind: str, alphabet: str) -> str:
     """Strip separators; refuse empty, overlong or non-ASCII text (``alphabet`` says why)."""
+    a = "an" if kind[:1] in "AEIOU" else "a"  # an IIN, a resident ID
     if not isinstance(text, str):
-        raise InputError(f"a {kind} must be given as text.")
+        raise InputError(f"{a} {kind} must be given as text.")
     if len(text) > _MAX_INPUT:
-        raise InputError(f"this is far too long to be a {kind}.")
+        raise InputError(f"this is far too long to be {a} {kind}.")
     compact = _SEPARATORS.sub("", text.strip())
     if not compact:
         raise InputError(f"the {kind} is empty.")
     # Checked before upper() so that e.g. a dotless i cannot become an ASCII I, and
     # before any digit test so that Arabic-Indic or full-width digits are refused.
     if not compact.isascii() or not compact.isalnum():
-        raise InputError(f"a {kind} contains only {alphabet}.")
+        raise InputError(f"{a} {kind} contains only {alphabet}.")
     return compact.upper()
 
 
@@ -58,8 +59,8 @@ def _calendar_date(year: int, month: int, day: int, kind: str) -> dt.date:
         return dt.date(year, month, day)
     except ValueError:
         raise InputError(
-            f"the birth date in this {kind} ({year:04d}-{month:02d}-{day:02d}) "
-            "does not exist; the number may be mistyped."
+            f"the birth date in this {kind} (%(date)s) does not exist; the number may be mistyped.",
+            date=f"{year:04d}-{month:02d}-{day:02d}",
         ) from None
 
 
@@ -67,8 +68,9 @@ def _check_plausible(born: dt.date, today: dt.date | None, kind: str) -> None:
     today = today or dt.date.today()
     if born > today:
         raise InputError(
-            f"the birth date in this {kind} ({born.isoformat()}) is in the future; "
-            "the number may be mistyped."
+            f"the birth date in this {kind} (%(date)s) is in the future; "
+            "the number may be mistyped.",
+            date=born.isoformat(),
         )
 
 
@@ -165,15 +167,17 @@ class ResidentId:
         expected = ric_check_character(n[:17])
         if n[17] != expected:
             raise InputError(
-                f"the last character should be {expected}; the number may be mistyped."
+                "the last character should be %(expected)s; the number may be mistyped.",
+                expected=expected,
             )
         _calendar_date(int(n[6:10]), int(n[10:12]), int(n[12:14]), "resident ID")
         if self.legacy_number is not None and self.legacy_number != n[:6] + n[8:17]:
             raise InputError("the old 15-digit form does not match the resident ID.")
         if not _region(n[:6]):
             raise InputError(
-                f"the region code {n[:6]} is not a known GB/T 2260 code; "
-                "the number may be mistyped."
+                "the region code %(code)s is not a known GB/T 2260 code; "
+                "the number may be mistyped.",
+                code=n[:6],
             )
 
     @classmethod
@@ -198,8 +202,8 @@ class ResidentId:
             compact = first17 + ric_check_character(first17)
         elif len(compact) != 18:
             raise InputError(
-                "a resident ID has 18 characters (or 15 on old cards); "
-                f"this one has {len(compact)}."
+                "a resident ID has 18 characters (or 15 on old cards); this one has %(count)d.",
+                count=len(compact),
             )
         made = cls(compact, legacy)
         _check_plausible(made.birth_date, today, "resident ID")
@@ -324,7 +328,10 @@ class KazakhIin:
                 "the number may be mistyped."
             )
         if int(n[11]) != expected:
-            raise InputError(f"the last digit should be {expected}; the number may be mistyped.")
+            raise InputError(
+                "the last digit should be %(expected)d; the number may be mistyped.",
+                expected=expected,
+            )
         century = _IIN_CENTURY[n[6]][0]
         _calendar_date(century + int(n[:2]), int(n[2:4]), int(n[4:6]), "IIN")
 
@@ -335,7 +342,7 @@ class KazakhIin:
         if not set(compact) <= _ASCII_DIGITS:
             raise InputError("an IIN contains only the digits 0-9.")
         if len(compact) != 12:
-            raise InputError(f"an IIN has 12 digits; this one has {len(compact)}.")
+            raise InputError("an IIN has 12 digits; this one has %(count)d.", count=len(compact))
         made = cls(compact)
         _check_plausible(made.birth_date, today, "IIN")
         return made

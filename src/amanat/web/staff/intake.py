@@ -186,6 +186,15 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:]
 
 
+def _said(exc: InputError) -> str:
+    """What a check of the records layer says, for the page to translate: a sentence
+    that quotes a value (a check digit, a date) goes as its catalogue message with the
+    value beside it (``Sentence``), one without as itself (``tr``)."""
+    if exc.template:
+        return Sentence(_sentence(exc.template), **exc.params)
+    return _sentence(exc.message)
+
+
 def _date(text: str) -> str:
     return PartialDate.parse(text, today=_today()).to_text()
 
@@ -203,6 +212,55 @@ class Sentence(str):
 
 
 TOO_LONG = "This is longer than %(num)d characters; shorten it."
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogues (scripts/i18n.py extract)."""
+    return message
+
+
+# What the records layer's checks of dates and ID numbers say (``InputError``), as the
+# wizard shows them (``_said``): here so that they are in the catalogues and every
+# volunteer reads them in the interface's language. tests/test_web_intake.py checks that
+# each sentence the checks can give is here.
+RECORD_CHECKS = (
+    N_("Write the date with the digits 0-9."),
+    N_(
+        "This is not a date the desk understands; write it as 2018-04-12, 12.04.2018, "
+        "2018-04, 04.2018, 2018 or 2017..2018."
+    ),
+    N_("A range has one start and one end, as in 2017..2018."),
+    N_("The range ends before it starts; write the earlier date first."),
+    N_(
+        "With slashes or dashes it is unclear whether the day or the month comes first; "
+        "write it as 2018-05-04 or 04.05.2018."
+    ),
+    N_("Write the year with four digits, as in 12.04.2018."),
+    N_("A date range cannot end before it starts."),
+    N_("There is no month %(month)d; months run from 1 to 12."),
+    N_("There is no day %(day)s; check the day and month."),
+    N_("%(date)s is after today; a date cannot be in the future."),
+    N_("The year %(year)d is before %(first)d; check the year."),
+    N_("A resident ID contains only the digits 0-9 and, as its last character, X."),
+    N_("An old 15-digit resident ID contains only digits."),
+    N_("A resident ID has 17 digits followed by a digit or X."),
+    N_("A resident ID has 18 characters (or 15 on old cards); this one has %(count)d."),
+    N_("The last character should be %(expected)s; the number may be mistyped."),
+    N_("The birth date in this resident ID (%(date)s) does not exist; the number may be mistyped."),
+    N_(
+        "The birth date in this resident ID (%(date)s) is in the future; the number may "
+        "be mistyped."
+    ),
+    N_("The region code %(code)s is not a known GB/T 2260 code; the number may be mistyped."),
+    N_("An IIN contains only the digits 0-9."),
+    N_("An IIN has exactly 12 digits."),
+    N_("An IIN has 12 digits; this one has %(count)d."),
+    N_("The seventh digit of an IIN (century and sex) must be 1 to 6; the number may be mistyped."),
+    N_("This IIN cannot have been issued (no check digit fits); the number may be mistyped."),
+    N_("The last digit should be %(expected)d; the number may be mistyped."),
+    N_("The birth date in this IIN (%(date)s) does not exist; the number may be mistyped."),
+    N_("The birth date in this IIN (%(date)s) is in the future; the number may be mistyped."),
+)
 
 
 def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
@@ -223,7 +281,7 @@ def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[st
         try:
             fn()
         except InputError as exc:
-            errors[name] = _sentence(exc.message)
+            errors[name] = _said(exc)
 
     if step == "testifier":
         if v.get("relationship", "") not in RELATIONS:
@@ -282,7 +340,7 @@ def _check_person(
         try:
             rid = ResidentId.decode(v["resident_id"], today=_today())
         except InputError as exc:
-            errors["resident_id"] = _sentence(exc.message)
+            errors["resident_id"] = _said(exc)
         else:
             hints["resident_id"] = {
                 "number": rid.number,
