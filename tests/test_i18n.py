@@ -30,7 +30,7 @@ from amanat.records.ids import KazakhIin, ResidentId, iin_check_digit, ric_check
 from amanat.web.staff import i18n
 from amanat.web.staff.intake import RECORD_CHECKS, _said
 from conftest import Org
-from web_staff import post_form, staff_site
+from web_staff import csrf_of, post_form, staff_site
 
 LOCALE_DIR = i18n.LOCALE_DIR
 STAFF = LOCALE_DIR.parent
@@ -216,7 +216,10 @@ def test_scripts_are_the_ones_readers_expect() -> None:
                     assert "Ã" not in form and "\ufffd" not in form, (code, form)
                     kazakh += form if code == "kk" else ""
     assert set(kazakh.lower()) >= KAZAKH_LETTERS
-    assert not re.search(r"[a-zA-Z]{3,}", PLACEHOLDER.sub("", kazakh).replace("IIN", ""))
+    # Names of things kept as they are written: IIN (the number on the ID card), PDF.
+    assert not re.search(
+        r"[a-zA-Z]{3,}", PLACEHOLDER.sub("", kazakh).replace("IIN", "").replace("PDF", "")
+    )
 
 
 def test_translator_loads_the_shipped_catalogues() -> None:
@@ -477,3 +480,32 @@ def test_a_wrong_id_is_explained_in_kazakh_with_the_digit_it_needs(org: Org) -> 
         expected = iin_check_digit(wrong[:11])
         assert f"Соңғы цифр {expected} болуы керек" in page.text
         assert "the number may be mistyped" not in page.text
+
+
+@pytest.mark.parametrize(("code", "empty", "too_big"), [
+    ("ru", "Этот файл пуст (0 байт)", "Этот файл весит 100,001 байт"),
+    ("kk", "Бұл файл бос (0 байт)", "Бұл файл 100,001 байт"),
+])  # fmt: skip
+def test_a_refused_file_is_explained_in_the_volunteers_language(
+    org: Org, code: str, empty: str, too_big: str
+) -> None:
+    """Given a volunteer whose language is Russian or Kazakh, when they add an empty
+    file or one over the limit, then the wizard's script is told why in their language,
+    the size and the limit filled in."""
+    with staff_site(org) as site:
+        site.app.state.intake.registry.limit = 100_000
+        client = site.client()
+        client.cookies.set(i18n.COOKIE_NAME, code)
+        assert site.sign_in(client, "intake") == 303
+        token = {"X-CSRF-Token": csrf_of(client, "/intake")}
+        said = []
+        for size in (0, 100_001):
+            refused = client.post(
+                "/api/uploads",
+                json={"name": "video.mp4", "media_type": "video/mp4", "size": size},
+                headers=token,
+            )
+            assert refused.status_code == 400
+            said.append(refused.json()["error"])
+        assert said[0].startswith(empty), said
+        assert said[1].startswith(too_big) and "100,000" in said[1], said

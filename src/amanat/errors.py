@@ -55,9 +55,16 @@ class AmanatError(Exception):
     exit_code: int = 1
     http_status: int = 500
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, **params: object) -> None:
+        """A message that quotes a value is written with ``%(name)s`` placeholders and
+        the values as keywords: ``message`` is the English sentence filled in;
+        ``template`` and ``params`` let an interface translate the sentence first and
+        fill in the values after (the staff app does)."""
+        text = message % params if params else message
+        super().__init__(text)
+        self.message = text
+        self.template = message if params else ""
+        self.params = params
 
     def __str__(self) -> str:
         return self.message
@@ -100,18 +107,8 @@ class NotFound(AmanatError):
 
 
 class InputError(AmanatError):
-    """Bad input. A message that quotes a value is written with ``%(name)s``
-    placeholders and the values as keywords: ``message`` is the English sentence filled
-    in, ``template`` and ``params`` let an interface translate the sentence first and
-    fill in the values after (the staff app's intake wizard does)."""
-
     exit_code = 6
     http_status = 400
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message % params if params else message)
-        self.template = message if params else ""
-        self.params = params
 
 
 class FormatError(AmanatError):

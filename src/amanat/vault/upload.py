@@ -96,8 +96,8 @@ class ResumableUpload:
         if self.received + len(data) > self.limit:
             self.abort()
             raise InputError(
-                f"this file is larger than the limit of {self.limit:,} bytes; nothing of it "
-                "was kept."
+                "this file is larger than the limit of %(limit)s bytes; nothing of it was kept.",
+                limit=f"{self.limit:,}",
             )
         self._pending += data
         self._plain.update(data)
@@ -216,15 +216,18 @@ class UploadRegistry:
             raise InputError("this file is empty (0 bytes); choose the file again.")
         if size > self.limit:
             raise InputError(
-                f"this file is {size:,} bytes, more than the limit of {self.limit:,}; "
-                "ask the admin, or split the video."
+                "this file is %(size)s bytes, more than the limit of %(limit)s; "
+                "ask the admin, or split the video.",
+                size=f"{size:,}",
+                limit=f"{self.limit:,}",
             )
         self.expire()
         with self._lock:
             mine = sum(1 for e in self._uploads.values() if e.owner == owner)
             if mine >= self.per_owner:
                 raise BusyError(
-                    f"{mine} uploads are already going on for this account; wait for one to end."
+                    "%(count)d uploads are already going on for this account; wait for one to end.",
+                    count=mine,
                 )
             upload = ResumableUpload(
                 self.vault, self.recipients, name=name, media_type=media_type, limit=size
@@ -274,8 +277,9 @@ class UploadRegistry:
         with entry.lock:
             if entry.upload.received != entry.size:
                 raise InputError(
-                    f"only {entry.upload.received:,} of {entry.size:,} bytes have arrived; "
-                    "send the rest first."
+                    "only %(received)s of %(size)s bytes have arrived; send the rest first.",
+                    received=f"{entry.upload.received:,}",
+                    size=f"{entry.size:,}",
                 )
             if len(entry.head) < _SNIFF:  # a file shorter than the signatures
                 self._check_kind(ident, entry)

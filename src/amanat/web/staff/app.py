@@ -38,11 +38,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from amanat.desk import Desk, Station
 from amanat.errors import AmanatError
 from amanat.settings import Settings
-from amanat.web.staff import admin, api, edit, intake, media, pages, review
+from amanat.web.staff import admin, api, edit, i18n, intake, media, pages, review
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
 from amanat.web.staff.sessions import Session, SessionStore
-from amanat.web.staff.state import COOKIE, Backend, StaffState, staff, template_environment
+from amanat.web.staff.state import (
+    COOKIE,
+    Backend,
+    StaffState,
+    request_locale,
+    staff,
+    template_environment,
+)
 from amanat.web.staff.workers import (
     LOCAL_ROUTES,
     READ_THREADS,
@@ -355,9 +362,10 @@ class SecurityHeaders:
 
 async def _amanat_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AmanatError)
+    text = i18n.said(request_locale(request), exc)  # in the language of the page
     if _is_api(request):
-        return JSONResponse({"error": exc.message}, status_code=exc.http_status)
-    return staff(request).render(request, "error.html", status=exc.http_status, message=exc.message)
+        return JSONResponse({"error": text}, status_code=exc.http_status)
+    return staff(request).render(request, "error.html", status=exc.http_status, message=text)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

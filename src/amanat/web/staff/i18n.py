@@ -36,6 +36,8 @@ from typing import Literal
 import jinja2
 import jinja2.ext
 
+from amanat.errors import AmanatError
+
 __all__ = [
     "COOKIE_NAME",
     "DEFAULT_LOCALE",
@@ -188,3 +190,17 @@ def install(jinja_env: jinja2.Environment, locale: str | None) -> None:
     jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         _context_gettext, _context_ngettext, newstyle=True
     )
+
+
+def said(locale: str, exc: AmanatError) -> str:
+    """An error's sentence in ``locale``: the catalogue's translation of its sentence
+    (first letter capital), with the values it quotes filled in after (``template`` and
+    ``params``); the English sentence where the catalogue has none."""
+    sentence = exc.template or exc.message
+    translated = translator(locale).gettext(sentence[:1].upper() + sentence[1:])
+    if not exc.template:
+        return translated
+    try:
+        return translated % exc.params
+    except (KeyError, TypeError, ValueError):  # a catalogue that lost a placeholder
+        return exc.message[:1].upper() + exc.message[1:]

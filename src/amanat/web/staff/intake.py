@@ -263,6 +263,22 @@ RECORD_CHECKS = (
 )
 
 
+# What the desk says about a file sent to the wizard (``vault/upload.py``), shown by
+# the page's script: here so that it is in the catalogues (app.py translates it).
+UPLOAD_CHECKS = (
+    N_("This file is larger than the limit of %(limit)s bytes; nothing of it was kept."),
+    N_("This file is empty (0 bytes); choose the file again."),
+    N_(
+        "This file is %(size)s bytes, more than the limit of %(limit)s; ask the admin, or "
+        "split the video."
+    ),
+    N_("%(count)d uploads are already going on for this account; wait for one to end."),
+    N_("This is not a video, audio recording, photo or PDF; choose the right file."),
+    N_("Only %(received)s of %(size)s bytes have arrived; send the rest first."),
+    N_("This upload has already ended; start the file again."),
+)
+
+
 def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
     """Errors by field (one sentence each) and hints to show (scripts, a decoded ID,
     place suggestions) for one step's values."""
