@@ -86,7 +86,9 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
     with staff_site(org) as site:
         client = signed_in(site)
         before = set(record_entries(site))
-        step(client, "next", TESTIFIER)
+        # A paper form typed in later: the interview's own day, place and language.
+        visit = {"visit_date": "12.04.2019", "visit_place": "Жаркент", "visit_language": "kk"}
+        step(client, "next", {**TESTIFIER, **visit})
         step(client, "next", CONSENT)
         checked = step(client, "check", PERSON)  # the hints, before going on
         assert "1975-03-02" in checked.text and "654002" in checked.text
@@ -111,6 +113,7 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         assert sent.json()["complete"] is True
         review = step(client, "next")
         assert "Review and save" in review.text and "photo.jpg" in review.text
+        assert "12.04.2019" in review.text and "Қазақша" in review.text
         saved = step(client, "save")
         assert saved.status_code == 303 and saved.headers["location"] == "/intake/done"
         done = client.get("/intake/done")
@@ -132,7 +135,13 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         assert [f["sha256"] for f in files] == [hashlib.sha256(PHOTO).hexdigest()]
         ops = [c["op"] for c in opened.content["data"]["changes"]]
         assert ops == ["testimony.recorded", "person.created"]
-        assert opened.content["data"]["changes"][0]["media"] == [{"file": 0}]
+        recorded = opened.content["data"]["changes"][0]
+        assert recorded["media"] == [{"file": 0}]
+        assert (recorded["recorded"], recorded["place"], recorded["language"]) == (
+            "2019-04-12",
+            {"text": "Жаркент"},
+            "kk",
+        )
         assert upload_parts(site) == []
         trail = site.app.state.staff.audit
         trail.flush()
@@ -143,6 +152,9 @@ def test_each_step_says_what_is_wrong_in_one_sentence(org: Org) -> None:
         client = signed_in(site)
         page = step(client, "next", {**TESTIFIER, "testifier_iin": "123"})
         assert page.status_code == 200 and 'id="testifier_iin-error"' in page.text
+        page = step(client, "next", {**TESTIFIER, "visit_date": "2999", "visit_language": "xx"})
+        assert "a date cannot be in the future" in page.text
+        assert "Choose the language of the interview from the list." in page.text
         step(client, "next", TESTIFIER)
         page = step(client, "next", {"consent_level": "public_named"})
         assert "Choose how the consent was given." in page.text

@@ -65,6 +65,8 @@ STEPS = ("testifier", "consent", "person", "events", "attachments", "review")
 MAX_PIECE = 8 * 2**20  # bytes in one PUT: a piece is held in memory, never spooled
 MAX_JSON = 4096
 CONSENT_LEVELS = ("public_named", "public_anonymised", "internal")
+# Languages an interview is held in at the desks (ISO 639-1; "other" is left unsaid).
+INTERVIEW_LANGUAGES = ("kk", "ru", "ug", "zh", "ky", "uz", "en")
 N_EVENTS = 3
 NAME_FORMS = (("name_1", "full"), ("name_2", "alias"), ("name_3", "chinese"))
 
@@ -72,6 +74,9 @@ NAME_FORMS = (("name_1", "full"), ("name_2", "alias"), ("name_3", "chinese"))
 # own limits: a name 300, a testifier's name or contact 500, notes 100,000).
 FIELDS: Mapping[str, Mapping[str, int]] = {
     "testifier": {
+        "visit_date": 64,
+        "visit_place": 2000,
+        "visit_language": 10,
         "testifier_name": 500,
         "relationship": 40,
         "testifier_contact": 500,
@@ -300,6 +305,10 @@ def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[st
             errors[name] = _said(exc)
 
     if step == "testifier":
+        if v.get("visit_date", "").strip():
+            check("visit_date", lambda: _date(v["visit_date"]))
+        if v.get("visit_language", "") not in ("", *INTERVIEW_LANGUAGES):
+            errors["visit_language"] = N_("Choose the language of the interview from the list.")
         if v.get("relationship", "") not in RELATIONS:
             errors["relationship"] = "Choose how the testifier is related to the person."
         if v.get("testifier_iin", "").strip():
@@ -461,9 +470,19 @@ def build_changes(v: Mapping[str, str], n_files: int) -> tuple[str, list[dict[st
         "persons": [person],
         "testifier": testifier,
         "consent": consent,
-        "recorded": today.isoformat(),
+        # The day of the interview, when the volunteer gives it (a paper form typed in
+        # later); else today.
+        "recorded": (
+            b.date_text(v["visit_date"], today=today)
+            if v.get("visit_date", "").strip()
+            else today.isoformat()
+        ),
         "media": [{"file": i} for i in range(n_files)],
     }
+    if v.get("visit_place", "").strip():
+        recorded["place"] = {"text": v["visit_place"].strip()}
+    if v.get("visit_language", "") in INTERVIEW_LANGUAGES:
+        recorded["language"] = v["visit_language"]
     if v.get("risk_notes", "").strip():
         recorded["risk_notes"] = v["risk_notes"]
     claims = [
@@ -549,6 +568,7 @@ def _render(
         hints=hints,
         files=files,
         relations=RELATIONS,
+        languages=INTERVIEW_LANGUAGES,
         consent_levels=CONSENT_LEVELS,
         consent_how=CONSENT_HOW,
         ethnicities=ETHNICITIES,
