@@ -29,6 +29,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     cast,
     func,
     literal,
@@ -38,6 +39,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from amanat.names import detect_script, name_similarity, query_keys
@@ -306,6 +308,15 @@ def _ranked(conn: Connection, q: Query, only: ColumnElement[bool] | None) -> lis
     return [pid for _, _, pid in kept]
 
 
+_ALL_COUNT = select(func.count()).select_from(s.persons)
+_ALL_PAGE = (
+    select(s.persons)
+    .order_by(s.persons.c.updated.desc(), s.persons.c.person_id.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+
+
 def search(conn: Connection, q: Query, *, only: ColumnElement[bool] | None = None) -> SearchResult:
     """One page of the persons matching ``q`` (and ``only``, a further condition on
     ``persons``, e.g. "not yet safe"). With a name, persons are ranked by how closely
@@ -315,7 +326,11 @@ def search(conn: Connection, q: Query, *, only: ColumnElement[bool] | None = Non
     limit = max(1, min(q.limit, MAX_PAGE))
     offset = max(0, q.offset)
     order = (p.c.updated.desc(), p.c.person_id.desc())  # served by ix_persons_updated
-    if not q.name.strip():
+    if not q.name.strip() and _unfiltered(q) and only is None:
+        # The whole list, a page of it: the busiest page of all, its statements built once.
+        total = int(conn.execute(_ALL_COUNT).scalar_one())
+        rows = conn.execute(_ALL_PAGE, {"limit": limit, "offset": offset}).all()
+    elif not q.name.strip():
         # Counting apart is cheap here: from an index, or the rows a filter selects.
         total = int(conn.execute(_filtered(q, [func.count()], only)).scalar_one())
         rows = conn.execute(
@@ -396,100 +411,93 @@ def resolve(conn: Connection, person_id: str) -> str | None:
 
 def _records(conn: Connection, person_id: str) -> list[str]:
     """A shown person's records: its own id, then the records merged into it."""
-    a = s.aliases
-    merged = conn.execute(
-        select(a.c.alias_id).where(a.c.person_id == person_id).order_by(a.c.alias_id)
-    )
-    return [person_id, *merged.scalars()]
+    return [person_id, *conn.execute(_ONE["merged"], {"pid": person_id}).scalars()]
+
+
+def _person_statements() -> dict[str, Select[Any]]:
+    """The statements of a person's page, built once: a page runs thirteen, and building
+    them anew each time cost more than SQLite's work for them."""
+    pid: BindParameter[str] = bindparam("pid")
+    records: BindParameter[str] = bindparam("records", expanding=True)
+    ln, h, ch, a = s.links, s.history, s.changes, s.aliases
+    concern = select(ln.c.subject).where(ln.c.person_id.in_(records))
+    return {
+        "person": select(s.persons).where(s.persons.c.person_id == pid),
+        "merged": select(a.c.alias_id).where(a.c.person_id == pid).order_by(a.c.alias_id),
+        "names": select(s.names).where(s.names.c.person_id == pid).order_by(s.names.c.claim_id),
+        "claims": select(s.claims)
+        .where(s.claims.c.person_id == pid)
+        .order_by(s.claims.c.field, s.claims.c.time, s.claims.c.claim_id),
+        "identifiers": select(s.identifiers)
+        .where(s.identifiers.c.person_id == pid)
+        .order_by(s.identifiers.c.claim_id),
+        "timeline": select(s.events)
+        .where(s.events.c.person_id == pid)
+        .order_by(s.events.c.earliest, s.events.c.latest, s.events.c.claim_id),
+        "relatives": select(s.relatives)
+        .where(s.relatives.c.person_id == pid)
+        .order_by(s.relatives.c.claim_id),
+        "flags": select(s.flags).where(s.flags.c.person_id == pid).order_by(s.flags.c.n),
+        # listed by the testimony, or cited by a claim about any of its records
+        "testimonies": select(s.testimonies)
+        .where(s.testimonies.c.testimony_id.in_(concern))
+        .order_by(s.testimonies.c.time, s.testimonies.c.testimony_id),
+        "media": select(s.testimony_media.c.blob)
+        .where(s.testimony_media.c.testimony_id == bindparam("testimony"))
+        .order_by(s.testimony_media.c.n),
+        "sources": select(s.sources)
+        .where(s.sources.c.source_id.in_(concern))
+        .order_by(s.sources.c.time, s.sources.c.source_id),
+        "rebuttals": select(s.rebuttals)
+        .where(s.rebuttals.c.person_id == pid)
+        .order_by(s.rebuttals.c.time, s.rebuttals.c.rebuttal_id),
+        "history": select(h, ch.c.subject.label("record_id"))
+        .join(ch, and_(ch.c.entry_id == h.c.entry_id, ch.c.idx == h.c.idx))
+        .where(h.c.subject == pid)
+        .order_by(h.c.n),
+        "place": select(s.places).where(s.places.c.place_id == bindparam("place")),
+    }
+
+
+_ONE = _person_statements()
+
+
+def _all(conn: Connection, name: str, **params: Any) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(_ONE[name], params).mappings().all()]
 
 
 def person(conn: Connection, person_id: str) -> PersonDetail | None:
     """Everything the views know about one person, or None. Asked for a record that was
     merged into another person, it gives that person with ``redirected_from`` set."""
-    row = conn.execute(select(s.persons).where(s.persons.c.person_id == person_id)).first()
+    row = conn.execute(_ONE["person"], {"pid": person_id}).first()
     redirected = None
     if row is None:
         shown = resolve(conn, person_id)
         if shown is None:
             return None
         redirected, person_id = person_id, shown
-        row = conn.execute(select(s.persons).where(s.persons.c.person_id == person_id)).first()
+        row = conn.execute(_ONE["person"], {"pid": person_id}).first()
         if row is None:  # pragma: no cover - an alias always names a shown person
             return None
     records = _records(conn, person_id)
     detail = PersonDetail(person=dict(row._mapping), records=records, redirected_from=redirected)
     detail.person["grade_reasons"] = json.loads(detail.person["grade_reasons"])
-    detail.names = _rows(
-        conn, select(s.names).where(s.names.c.person_id == person_id).order_by(s.names.c.claim_id)
-    )
-    detail.claims = _rows(
-        conn,
-        select(s.claims)
-        .where(s.claims.c.person_id == person_id)
-        .order_by(s.claims.c.field, s.claims.c.time, s.claims.c.claim_id),
-    )
+    detail.names = _all(conn, "names", pid=person_id)
+    detail.claims = _all(conn, "claims", pid=person_id)
     for c in detail.claims:
         c["value"] = json.loads(c["value"])
-    detail.identifiers = _rows(
-        conn,
-        select(s.identifiers)
-        .where(s.identifiers.c.person_id == person_id)
-        .order_by(s.identifiers.c.claim_id),
-    )
-    detail.timeline = _rows(
-        conn,
-        select(s.events)
-        .where(s.events.c.person_id == person_id)
-        .order_by(s.events.c.earliest, s.events.c.latest, s.events.c.claim_id),
-    )
-    detail.relatives = _rows(
-        conn,
-        select(s.relatives)
-        .where(s.relatives.c.person_id == person_id)
-        .order_by(s.relatives.c.claim_id),
-    )
-    detail.flags = _rows(
-        conn, select(s.flags).where(s.flags.c.person_id == person_id).order_by(s.flags.c.n)
-    )
-    ln = s.links  # listed by the testimony, or cited by a claim about any of its records
-    concern = select(ln.c.subject).where(ln.c.person_id.in_(records))
-    detail.testimonies = _rows(
-        conn,
-        select(s.testimonies)
-        .where(s.testimonies.c.testimony_id.in_(concern))
-        .order_by(s.testimonies.c.time, s.testimonies.c.testimony_id),
-    )
+    detail.identifiers = _all(conn, "identifiers", pid=person_id)
+    detail.timeline = _all(conn, "timeline", pid=person_id)
+    detail.relatives = _all(conn, "relatives", pid=person_id)
+    detail.flags = _all(conn, "flags", pid=person_id)
+    detail.testimonies = _all(conn, "testimonies", records=records)
     for t in detail.testimonies:
         t["consent_detail"] = json.loads(t["consent_detail"])
         t["external"] = json.loads(t["external"])
-        t["media"] = [
-            r.blob
-            for r in conn.execute(
-                select(s.testimony_media.c.blob)
-                .where(s.testimony_media.c.testimony_id == t["testimony_id"])
-                .order_by(s.testimony_media.c.n)
-            )
-        ]
-    detail.sources = _rows(
-        conn,
-        select(s.sources)
-        .where(s.sources.c.source_id.in_(concern))
-        .order_by(s.sources.c.time, s.sources.c.source_id),
-    )
-    detail.rebuttals = _rows(
-        conn,
-        select(s.rebuttals)
-        .where(s.rebuttals.c.person_id == person_id)
-        .order_by(s.rebuttals.c.time, s.rebuttals.c.rebuttal_id),
-    )
-    h, ch = s.history, s.changes
-    detail.history = _rows(
-        conn,
-        select(h, ch.c.subject.label("record_id"))
-        .join(ch, and_(ch.c.entry_id == h.c.entry_id, ch.c.idx == h.c.idx))
-        .where(h.c.subject == person_id)
-        .order_by(h.c.n),
-    )
+        t["media"] = list(conn.execute(_ONE["media"], {"testimony": t["testimony_id"]}).scalars())
+    detail.sources = _all(conn, "sources", records=records)
+    detail.rebuttals = _all(conn, "rebuttals", pid=person_id)
+    detail.history = _all(conn, "history", pid=person_id)
     detail.decisions = _decisions_of(conn, records)
     # A decision is part of the history of each person it concerns: who decided what,
     # when and why, kept after a split as after a merge.
@@ -516,7 +524,7 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
         item["n"] = n
     code = detail.person.get("hometown_code")
     if code:
-        place = conn.execute(select(s.places).where(s.places.c.place_id == code)).first()
+        place = conn.execute(_ONE["place"], {"place": code}).first()
         detail.hometown = None if place is None else dict(place._mapping)
     return detail
 
@@ -524,14 +532,22 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
 # -- decisions and the review queue --------------------------------------------------
 
 
-def _decisions_of(conn: Connection, records: Sequence[str]) -> list[dict[str, Any]]:
+def _decisions_statement() -> Select[Any]:
     d = s.decisions
-    return _rows(
-        conn,
+    records: BindParameter[str] = bindparam("records", expanding=True)
+    return (
         select(d)
         .where(or_(d.c.a.in_(records), d.c.b.in_(records)))
-        .order_by(d.c.time, d.c.position, d.c.entry_id, d.c.idx),
+        .order_by(d.c.time, d.c.position, d.c.entry_id, d.c.idx)
     )
+
+
+_DECISIONS_OF = _decisions_statement()
+
+
+def _decisions_of(conn: Connection, records: Sequence[str]) -> list[dict[str, Any]]:
+    rows = conn.execute(_DECISIONS_OF, {"records": list(records)}).mappings().all()
+    return [dict(r) for r in rows]
 
 
 def decisions(conn: Connection, person_id: str) -> list[dict[str, Any]]:
