@@ -35,7 +35,10 @@ PERSON = {"name_1": "Серік Жанболатұлы", "name_3": "谢里克", 
           "birth": "1975-03-02", "ethnicity": "kazakh", "resident_id": RESIDENT_ID,
           "hometown_words": "Ghulja"}  # fmt: skip
 EVENTS = {"event_1_status": "in_camp", "event_1_date": "04.2018",
-          "event_1_place": "Ghulja", "event_1_note": "taken at night"}  # fmt: skip
+          "event_1_place": "Ghulja", "event_1_note": "taken at night",
+          "event_2_status": "sentenced", "event_2_date": "2019",
+          "event_2_charge": "«экстремизм»", "event_2_term": "10 жыл",
+          "event_2_note": "the family says he only prayed"}  # fmt: skip
 
 
 def step(client: TestClient, action: str, data: dict[str, str] | None = None) -> Any:
@@ -128,6 +131,13 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         detail = site.desk.person(found[0].person_id)
         assert {n["text"] for n in detail.names} >= {"Серік Жанболатұлы", "谢里克"}
         assert detail.timeline[0]["status"] == "in_camp"
+        sentenced = detail.timeline[1]  # the official reason kept apart from the family's
+        assert (sentenced["status"], sentenced["charge"], sentenced["term"]) == (
+            "sentenced",
+            "«экстремизм»",
+            "10 жыл",
+        )
+        assert sentenced["note"] == "the family says he only prayed"
         new = set(record_entries(site)) - before
         assert len(new) == 1
         opened = open_entry(site.desk.vault, new.pop(), [org.desk_keys.identity])

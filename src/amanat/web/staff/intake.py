@@ -107,7 +107,14 @@ FIELDS: Mapping[str, Mapping[str, int]] = {
     "events": {
         f"event_{i}_{part}": limit
         for i in range(1, N_EVENTS + 1)
-        for part, limit in (("status", 40), ("date", 64), ("place", 2000), ("note", MAX_TEXT))
+        for part, limit in (
+            ("status", 40),
+            ("date", 64),
+            ("place", 2000),
+            ("charge", 500),
+            ("term", 500),
+            ("note", MAX_TEXT),
+        )
     },
     "attachments": {},
     "review": {},
@@ -327,7 +334,8 @@ def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[st
         for i in range(1, N_EVENTS + 1):
             key = f"event_{i}_"
             if not any(
-                v.get(key + part, "").strip() for part in ("status", "date", "place", "note")
+                v.get(key + part, "").strip()
+                for part in ("status", "date", "place", "charge", "term", "note")
             ):
                 continue
             if v.get(key + "status", "") not in STATUSES:
@@ -508,7 +516,13 @@ def build_changes(v: Mapping[str, str], n_files: int) -> tuple[str, list[dict[st
             continue
         place = _place(v.get(key + "place", ""))
         event = b.status(
-            v[key + "status"], v[key + "date"], place=place, note=v.get(key + "note"), today=today
+            v[key + "status"],
+            v[key + "date"],
+            place=place,
+            charge=v.get(key + "charge"),  # what the authorities said: kept apart from
+            term=v.get(key + "term"),
+            note=v.get(key + "note"),  # what the family says and believes
+            today=today,
         )
         claims.append(b.claim("status", event, ref))
     if existing:
