@@ -20,13 +20,13 @@ import argparse
 import csv
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from amanat.cli.output import print_result
-from amanat.cli.progress import CountBar
+from amanat.cli.progress import CountBar, linking_progress
 from amanat.errors import UsageError
 from amanat.ingest import open_table
 from amanat.ingest.tables import CellValue
@@ -39,7 +39,6 @@ __all__ = ["COMMANDS"]
 
 _RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 _EXTRA = ("cluster", "cluster_size", "outcome", "best_match_row", "best_probability")
-_STAGES = ("block", "train", "score", "cluster")
 
 
 def _cell(value: CellValue) -> str:
@@ -122,24 +121,6 @@ def _records(
     return records, positions, unread, empty
 
 
-def _progress(total: int) -> Callable[[str, int, int], None]:
-    keying = CountBar("Keying names", total, "rows")
-    steps = CountBar("Linking", len(_STAGES), "steps", least=1 if total >= 500 else 2)
-
-    def report(stage: str, done: int, _of: int) -> None:
-        if stage == "prepare" and done < total:
-            keying(done - keying.done)
-        elif stage == "prepare":
-            keying(total - keying.done)
-            keying.close()
-        elif stage in _STAGES:
-            steps(1)
-            if stage == _STAGES[-1]:
-                steps.close()
-
-    return report
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
     source = Path(args.source).expanduser().absolute()
     if not source.is_file():
@@ -160,7 +141,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.threads,
     )
     records, positions, unread, empty = _records(source, mapping)
-    result = link_records(records, settings=link_settings, progress=_progress(len(records)))
+    result = link_records(records, settings=link_settings, progress=linking_progress())
     rows_done = _write_clusters(source, mapping, out, result)
     if review_path is not None:
         _write_review(review_path, records, positions, result)

@@ -635,9 +635,7 @@ def _link_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--review-threshold", type=float, help="ask a person from this probability (0.5)"
     )
     p.add_argument("--memory", default="6GB", help="the most memory linking may use (6GB)")
-    p.add_argument(
-        "--threads", type=int, default=2, help="threads, and processes keying names (2)"
-    )
+    p.add_argument("--threads", type=int, default=2, help="threads, and processes keying names (2)")
     _json(p)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["CountBar", "ProgressBar", "folder_size"]
+__all__ = ["LINK_STEPS", "CountBar", "ProgressBar", "folder_size", "linking_progress"]
 
 _MANY = 500  # entries or rows below which no progress bar is worth drawing
 
@@ -76,3 +77,36 @@ class CountBar:
         if self.enabled:
             self.stream.write("\n")
             self.stream.flush()
+
+
+# The steps of a linkage run after its names are keyed (linkage.link reports each as
+# ``progress(step, 1, 1)`` when it ends; keying reports ``("prepare", done, of)``).
+LINK_STEPS = ("block", "train", "score", "cluster")
+
+
+def linking_progress(stream: TextIO | None = None) -> Callable[[str, int, int], None]:
+    """Bars for a linkage run (``amanat link``, ``amanat duplicates``): the names keyed,
+    then its four steps, which on a large list take half a minute or more. The end of
+    keying (``("prepare", 1, 1)``) is told from keying's own reports by their count."""
+    bars: dict[str, CountBar] = {}
+
+    def report(stage: str, done: int, of: int) -> None:
+        keying = bars.get("prepare")
+        if stage == "prepare" and of > 1:
+            if keying is None:
+                keying = bars["prepare"] = CountBar("Keying names", of, "names", stream)
+            keying(done - keying.done)
+        elif stage == "prepare":
+            if keying is not None:
+                keying(keying.total - keying.done)
+                keying.close()
+            size = keying.total if keying is not None else 1
+            bars["steps"] = CountBar(
+                "Linking", len(LINK_STEPS), "steps", stream, least=1 if size >= _MANY else 5
+            )
+        elif stage in LINK_STEPS and "steps" in bars:
+            bars["steps"](1)
+            if stage == LINK_STEPS[-1]:
+                bars["steps"].close()
+
+    return report

@@ -21,7 +21,7 @@ from typing import Any
 
 from amanat.bootstrap import open_desk, open_home
 from amanat.cli.output import print_result
-from amanat.cli.progress import CountBar
+from amanat.cli.progress import CountBar, linking_progress
 from amanat.cli.prompts import ask_passphrase
 from amanat.desk import Desk
 from amanat.desk.service import Batch
@@ -397,24 +397,11 @@ def cmd_person(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_duplicates(args: argparse.Namespace, settings: Settings) -> int:
     """Run the linkage model over the desk; list the pairs it proposes (none merged)."""
-    stages = {"prepare": "Reading names", "block": "Comparing", "score": "Scoring"}
-    bars: dict[str, CountBar] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if stage not in stages:
-            return
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = CountBar(stages[stage], total, "records")
-        bar(done - bar.done)
+    progress = linking_progress()
 
     with _desk(args, settings) as desk:
         _catch_up(desk)
-        try:
-            found = desk.find_duplicates(progress=progress)
-        finally:
-            for bar in bars.values():
-                bar.close()
+        found = desk.find_duplicates(progress=progress)
         shown = sorted(found, key=lambda c: -c.probability)[: max(0, args.limit)]
         names = {pid: desk.person(pid).person["display_name"] for c in shown for pid in (c.a, c.b)}
     rows = [{**dataclasses.asdict(c), "name_a": names[c.a], "name_b": names[c.b]} for c in shown]
