@@ -138,6 +138,11 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
             "10 жыл",
         )
         assert sentenced["note"] == "the family says he only prayed"
+        researcher = site.client()
+        assert site.sign_in(researcher, "researcher") == 303
+        shown = researcher.get(f"/persons/{found[0].person_id}").text
+        assert "Official reason or charge: <bdi>«экстремизм»</bdi>" in shown
+        assert "Sentence: <bdi>10 жыл</bdi>" in shown
         new = set(record_entries(site)) - before
         assert len(new) == 1
         opened = open_entry(site.desk.vault, new.pop(), [org.desk_keys.identity])
