@@ -97,13 +97,11 @@ def _connections_held(pid: int, port: int) -> int:
     return held
 
 
-def test_serve_with_two_workers_shares_sessions_and_seals_their_audit(
+def _serve_two_workers(
     org: Org, cli_env: dict[str, str], tmp_path: Path
-) -> None:
-    """Given a desk served by ``amanat serve --workers 2``, when a researcher signs in
-    and reads the person list over many connections, then every connection, whichever
-    process accepts it, knows the session; after signing out none does; and when the
-    server is stopped, the primary seals the views the workers showed into the vault."""
+) -> tuple[str, int, subprocess.Popen[str]]:
+    """A researcher account "reader" added, and ``amanat serve --workers 2`` started and
+    answering; its TOTP secret, port and process."""
     password = tmp_path / "password"
     password.write_text("serve test researcher password\n")
     base = [sys.executable, "-m", "amanat.cli.main"]
@@ -112,22 +110,35 @@ def test_serve_with_two_workers_shares_sessions_and_seals_their_audit(
          str(password), "--home", str(org.desk.path), "--json"],
         env=cli_env, capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip
-    secret = json.loads(added.stdout)["totp_secret"]
     port = _free_port()
     server = subprocess.Popen(
         [*base, "serve", "--home", str(org.desk.path), "--port", str(port), "--workers", "2"],
         env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            Browser(port).request("GET", "/login")
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() >= deadline:
+                server.kill()
+                server.communicate(timeout=60)
+                raise AssertionError("amanat serve did not start") from None
+            time.sleep(0.2)
+    return json.loads(added.stdout)["totp_secret"], port, server
+
+
+def test_serve_with_two_workers_shares_sessions_and_seals_their_audit(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given a desk served by ``amanat serve --workers 2``, when a researcher signs in
+    and reads the person list over many connections, then every connection, whichever
+    process accepts it, knows the session; after signing out none does; and when the
+    server is stopped, the primary seals the views the workers showed into the vault."""
+    secret, port, server = _serve_two_workers(org, cli_env, tmp_path)
     try:
         browser = Browser(port)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                browser.request("GET", "/login")
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
         assert len(_children(server.pid)) == 3  # the primary and two workers
         step, headers, _ = browser.post_form(
             "/login", {"account": "reader", "password": "serve test researcher password"}
@@ -140,15 +151,15 @@ def test_serve_with_two_workers_shares_sessions_and_seals_their_audit(
             assert status == 200 and 'name="csrf"' in text
         # Ten browsers' keep-alive connections opened at once are shared out evenly.
         kept = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(10)]
-        for conn in kept:
-            conn.connect()
-        for conn in kept:
-            conn.request("GET", "/login")
-            assert conn.getresponse().read()
+        for open_ in kept:
+            open_.connect()
+        for open_ in kept:
+            open_.request("GET", "/login")
+            assert open_.getresponse().read()
         _, *workers = sorted(_children(server.pid))  # the primary is forked first
         assert [_connections_held(pid, port) for pid in workers] == [5, 5]
-        for conn in kept:
-            conn.close()
+        for open_ in kept:
+            open_.close()
         assert browser.post_form("/logout", {}, page="/persons")[0] == 303
         for _ in range(16):
             status, headers, _ = browser.request("GET", "/persons")
@@ -194,30 +205,9 @@ def test_a_process_that_dies_is_started_again(
     lives in the primary); when the primary is killed, a new primary starts, the
     workers reach it, and the researcher must sign in again (sessions are never kept
     on disk)."""
-    password = tmp_path / "password"
-    password.write_text("serve test researcher password\n")
-    base = [sys.executable, "-m", "amanat.cli.main"]
-    added = subprocess.run(
-        [*base, "user", "add", "reader", "--role", "researcher", "--password-file",
-         str(password), "--home", str(org.desk.path), "--json"],
-        env=cli_env, capture_output=True, text=True, check=True, timeout=120,
-    )  # fmt: skip
-    secret = json.loads(added.stdout)["totp_secret"]
-    port = _free_port()
-    server = subprocess.Popen(
-        [*base, "serve", "--home", str(org.desk.path), "--port", str(port), "--workers", "2"],
-        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    secret, port, server = _serve_two_workers(org, cli_env, tmp_path)
     try:
         browser = Browser(port)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                browser.request("GET", "/login")
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
         browser.post_form(
             "/login", {"account": "reader", "password": "serve test researcher password"}
         )
