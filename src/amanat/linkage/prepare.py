@@ -19,8 +19,11 @@ record into that). ``prepare_records`` derives, per record:
 - the resident ID in its 18-character form (``rid``; 15-digit numbers are widened)
   and whether its check character is right (``rid_ok``);
 - ``county`` and ``prefecture`` from the county code or, failing that, from a hometown
-  the gazetteer knows by one name (or by one of its parts: "Каракаш уезд", "Санжы,
-  Мори", the county at the end of 伊犁哈萨克自治州新源县); ``id_county``, the
+  the gazetteer knows by one name (or by one of its parts: "Каракаш уезд", the county
+  at the end of 伊犁哈萨克自治州新源县; "prefecture, county" as "Алтай, Бурылтоғай"),
+  or by the sound of one of its names when spelt otherwise (Кунес for Күнес, one or
+  two letters apart at most); a name that sounds like two counties gives only their
+  prefecture; ``id_county``, the
   county of a valid resident ID's region code (where it was issued: usually, not
   always, the hometown);
   ``home_keys``, the phonetic keys of the hometown's words as written, without those
@@ -38,10 +41,12 @@ fewer distinct birth dates, places and IDs' parts.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import pyarrow as pa  # type: ignore[import-untyped]
+from rapidfuzz.distance import Levenshtein
 
 from amanat.errors import InputError
 from amanat.linkage.namekeys import NameKeyer, key_hash
@@ -90,6 +95,20 @@ _RID15 = re.compile(r"\d{15}")
 _COUNTY = re.compile(r"\d{6}")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _KINDS: tuple[PlaceKind, ...] = ("county", "prefecture")
+# Administrative words written after a place's name ("Кунес уезд", "Күнес ауданы",
+# "Künes County", "كۈنەس ناھىيىسى"): left out before a name is looked up by its sound.
+_ADMIN_WORDS = frozenset(
+    (
+        *("ауданы", "қаласы", "аймағы", "облысы", "ауылы"),
+        *("уезд", "уезда", "район", "города", "город", "г"),
+        *("county", "city", "prefecture", "district", "town", "village"),
+        *("xian", "shi", "diqu", "nahiyisi", "shehiri", "shehri", "wilayiti", "rayoni"),
+        *("yéza", "yeza", "ناھىيىسى", "شەھىرى", "ۋىلايىتى", "رايونى", "يېزىسى"),
+    )
+)
+# Names looked up as written only: characters, and pinyin (whose syllables read as
+# Turkic words would meet names they are not).
+_SOUNDLESS_LANGS = frozenset({"zh-Hans", "zh-Latn-pinyin"})
 _SEX = {"male": "male", "m": "male", "female": "female", "f": "female"}
 # A fixed "today" for reading birth dates: linkage gives the same answer every day.
 _TODAY = dt.date(2100, 1, 1)
@@ -148,6 +167,7 @@ class _Deriver:
         self.gazetteer = gazetteer
         self.births: dict[str, tuple[dt.date, dt.date] | None] = {}
         self.places: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        self.sounds: dict[str, tuple[tuple[str, str], ...]] | None = None
 
     def birth(self, text: str) -> tuple[dt.date, dt.date] | None:
         if text in self.births:
@@ -169,22 +189,36 @@ class _Deriver:
             current = self.gazetteer.for_region_code(code)
             out = self._county_and_prefecture(current.id if current is not None else code)
         elif hometown:
-            matches = self.gazetteer.find(hometown, kinds=_KINDS) or self._find_in_parts(hometown)
-            counties = {p.id for p in matches if p.kind == "county"}
-            prefectures = {p.id for p in matches if p.kind == "prefecture"}
-            prefectures |= {p.parent for p in matches if p.kind == "county" and p.parent}
-            if len(counties) == 1:
-                out = self._county_and_prefecture(counties.pop())
-            elif len(prefectures) == 1:
-                out = (None, prefectures.pop())
+            out = self._chosen(self._named(hometown))
         self.places[(code, hometown)] = out
         return out
 
-    def _find_in_parts(self, hometown: str) -> tuple[Place, ...]:
-        """Places named by parts of ``hometown``: its comma-separated parts and words
-        ("Санжы, Мори", "Каракаш уезд"), or for Chinese, which writes the province,
-        prefecture and county in one run, its longest ending the gazetteer knows
-        (伊犁哈萨克自治州新源县: 新源县)."""
+    def _chosen(self, matches: Sequence[Place]) -> tuple[str | None, str | None]:
+        """The county (and its prefecture) the matches agree on, else the prefecture
+        they agree on. A prefecture named beside several counties keeps those inside
+        it ("Іле, Құлжа": the Ghulja of Ili)."""
+        counties = {p.id: p for p in matches if p.kind == "county"}
+        named = {p.id for p in matches if p.kind == "prefecture"}
+        if len(counties) > 1 and named:
+            inside = {c for c, p in counties.items() if p.parent in named}
+            counties = {c: counties[c] for c in inside} or counties
+        prefectures = named | {p.parent for p in counties.values() if p.parent}
+        if len(counties) == 1:
+            return self._county_and_prefecture(next(iter(counties)))
+        if len(prefectures) == 1:
+            return None, prefectures.pop()
+        return None, None
+
+    def _named(self, hometown: str) -> tuple[Place, ...]:
+        """The places ``hometown`` names: the whole text, else each comma-separated
+        part as a whole ("Іле, Құлжа ауданы"), else each word ("Каракаш уезд"); a
+        part or word the gazetteer does not know as written is looked up by its sound
+        (``_by_sound``: Кунес, Кулжа, Нылкы as written in Russian). Chinese, which
+        writes the province, prefecture and county in one run, is looked up by its
+        longest ending the gazetteer knows (伊犁哈萨克自治州新源县: 新源县)."""
+        found = self.gazetteer.find(hometown, kinds=_KINDS)
+        if found:
+            return found
         if _HAN.search(hometown):
             run = "".join(hometown.split())
             for start in range(1, max(len(run) - 1, 1)):
@@ -192,8 +226,52 @@ class _Deriver:
                 if found:
                     return found
             return ()
-        parts = {w for part in hometown.split(",") for w in (part, *part.split()) if w.strip()}
-        return tuple(p for w in sorted(parts) for p in self.gazetteer.find(w, kinds=_KINDS))
+        parts = [part.strip() for part in hometown.split(",") if part.strip()]
+        if len(parts) > 1:
+            # "Алтай, Бурылтоғай": the last part that names one county within the
+            # prefectures the other parts name (Алтай is a city and a prefecture).
+            for i in range(len(parts) - 1, -1, -1):
+                counties = [p for p in self._one(parts[i]) if p.kind == "county"]
+                others = [p for j, part in enumerate(parts) if j != i for p in self._one(part)]
+                regions = {p.id for p in others if p.kind == "prefecture"}
+                regions |= {p.parent for p in others if p.kind == "county" and p.parent}
+                inside = [p for p in counties if not regions or p.parent in regions]
+                if len(inside) == 1:
+                    return (inside[0],)
+        whole = tuple(p for part in parts for p in self._one(part))
+        if any(p.kind == "county" for p in whole):
+            return whole
+        words = sorted({w for part in parts for w in part.split()} - set(parts))
+        return whole + tuple(p for w in words for p in self._one(w))
+
+    def _one(self, text: str) -> tuple[Place, ...]:
+        found = self.gazetteer.find(text, kinds=_KINDS)
+        if found:
+            return found
+        index = self._by_sound()
+        ids: set[str] = set()
+        for sound, spelling in _place_sounds(text):
+            for known, place_id in index.get(sound, ()):
+                if Levenshtein.distance(spelling, known) <= _spelling_slack(known):
+                    ids.add(place_id)
+        return tuple(p for i in sorted(ids) if (p := self.gazetteer.get(i)) is not None)
+
+    def _by_sound(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Phonetic key of each local name of a county or prefecture (``amanat.names``,
+        administrative words left out) -> (its spelling in canonical Latin, the
+        place's id); built on first use."""
+        if self.sounds is None:
+            index: dict[str, set[tuple[str, str]]] = {}
+            for place in self.gazetteer:
+                if place.kind not in _KINDS:
+                    continue
+                for name in place.names:
+                    if name.lang in _SOUNDLESS_LANGS:
+                        continue
+                    for sound, spelling in _place_sounds(name.text):
+                        index.setdefault(sound, set()).add((spelling, place.id))
+            self.sounds = {key: tuple(sorted(found)) for key, found in index.items()}
+        return self.sounds
 
     def _county_and_prefecture(self, county: str) -> tuple[str | None, str | None]:
         place = self.gazetteer.get(county)
@@ -202,6 +280,28 @@ class _Deriver:
         if place is not None and place.parent:
             return county, place.parent
         return county, county[:4] + "00"
+
+
+def _place_sounds(text: str) -> tuple[tuple[str, str], ...]:
+    """(phonetic key, canonical Latin spelling) pairs (``amanat.names``) of a place's
+    name without its administrative words: Кунес, Күнес, Künes and كۈنەس share
+    one sound."""
+    words = text.replace(",", " ").split()
+    words = [w for w in words if w.casefold().strip(".") not in _ADMIN_WORDS]
+    if not words:
+        return ()
+    keys = name_keys(" ".join(words))
+    sounds = [nk.key for nk in keys if nk.kind == "phonetic"]
+    spellings = [nk.key for nk in keys if nk.kind == "sorted"]
+    return tuple(itertools.product(sounds, spellings))
+
+
+def _spelling_slack(known: str) -> int:
+    """How far a spelling may be from a known name of the same sound and still name
+    it: one letter in a short name (Куйтин, Küytun), two in a long one (Бұыршын,
+    Burchin). The sound alone is too coarse for short names: Küytun and Xoten both
+    sound "ktn"."""
+    return 1 if len(known) <= 7 else 2
 
 
 def _without_common(lists: list[object]) -> None:
