@@ -26,6 +26,10 @@ Targets: F1 >= 0.95, automatic links at precision >= 0.99, blocking recall >= 0.
 F1 >= baseline + 0.10; 1,000,000 records within 5 minutes and 8 GB.
 
     python benchmarks/linkage.py [--records 100000 1000000] [--seed 1] [--json FILE]
+    python benchmarks/linkage.py --ceiling [--records 100000 1000000] [--json FILE]
+
+``--ceiling`` prints instead what an oracle that knows the truth reaches over the
+model's own comparisons (``ceiling``): the most any model over them could do.
 """
 
 from __future__ import annotations
@@ -43,10 +47,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
 from anyascii import anyascii
 from splink import DuckDBAPI
 
 from amanat.linkage import LinkSettings, link_columns
+from amanat.linkage.blocking import block_pairs
 from amanat.linkage.clusters import cluster_links
 from amanat.linkage.evaluation import (
     blocking_recall,
@@ -54,12 +60,16 @@ from amanat.linkage.evaluation import (
     pairwise_scores,
     true_pair_count,
 )
+from amanat.linkage.model import comparisons
 from amanat.linkage.prepare import prepare_records
 from amanat.linkage.training import train_model
 from amanat.names import NameKey, name_keys
 from population import generate
 
 _WORD = re.compile(r"[a-z0-9]+")
+# the oracle's links are scored where they are at least this right as pairs
+_ORACLE_PRECISION = (0.95, 0.99, 0.995, 0.998)
+_SIDE = re.compile(r"\b(\w+)_([lr])\b")
 METHODS = ("amanat", "anyascii")
 # automatic thresholds tried on the same scores (the figures for choosing the default)
 SWEEP = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.999)
@@ -155,6 +165,122 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
     }
 
 
+def _levels_sql() -> list[str]:
+    """One SQL expression per comparison of the model: the number of the level a pair
+    reaches (the strongest is the highest, -1 for the null level), over ``l`` and
+    ``r``, the two records' rows."""
+    out = []
+    for comparison in comparisons():
+        levels = comparison["comparison_levels"]
+        number = len(levels) - 1
+        cases = []
+        for level in levels:
+            condition = level["sql_condition"]
+            if condition == "ELSE":
+                cases.append("ELSE 0")
+                continue
+            condition = _SIDE.sub(lambda m: f"{m.group(2)}.{m.group(1)}", condition)
+            if level.get("is_null_level"):
+                cases.append(f"WHEN {condition} THEN -1")
+            else:
+                cases.append(f"WHEN {condition} THEN {number}")
+                number -= 1
+        out.append(f"CASE {' '.join(cases)} END")
+    return out
+
+
+def ceiling(records: int, seed: int, threads: int, memory: str) -> dict[str, object]:
+    """The best any classifier could do over what the model compares, knowing the truth.
+
+    Every pair blocking proposes, and every true pair, gets its *pattern*: the level
+    of each of the model's comparisons plus how common the name is (the bucket of
+    its name key's count, which the model reads through its term-frequency
+    adjustment). An oracle that knows each pattern's true share of matches links the
+    patterns best first: the most recall it reaches with the links still >= 99 %
+    right as pairs, and the best F1 at any precision, are the ceiling of every model
+    over these comparisons (only finer comparisons can pass it). Also scored as
+    clusters, as ``child`` scores the model's links."""
+    population = generate(records, seed=seed)
+    persons = population.columns.pop("person_id")
+    ids: dict[str, int] = {}
+    truth = [ids.setdefault(p, len(ids)) for p in persons]
+    del persons
+    table = prepare_records(population.columns, workers=threads)
+    del population
+    con = duckdb.connect(config={"threads": threads, "memory_limit": memory})
+    con.register("prepared", table)
+    con.execute("CREATE TABLE records AS SELECT * FROM prepared")
+    con.unregister("prepared")
+    del table
+    block_pairs(con)
+    con.register("truth_table", pa.table({"uid": range(len(truth)), "pid": truth}))
+    con.execute(
+        "CREATE TABLE pairs AS SELECT a, b, bool_or(blocked) AS blocked, bool_or(same) AS same "
+        "FROM (SELECT join_key_l AS a, join_key_r AS b, true AS blocked, false AS same "
+        "FROM blocked_pairs UNION ALL SELECT x.uid, y.uid, false, true FROM truth_table x "
+        "JOIN truth_table y ON x.pid = y.pid AND x.uid < y.uid) GROUP BY a, b"
+    )
+    levels = ", ".join(f"{sql} AS g{i}" for i, sql in enumerate(_levels_sql()))
+    common = (
+        "CASE WHEN l.name_block IS DISTINCT FROM r.name_block THEN 0 WHEN k.n <= 2 THEN 1 "
+        "WHEN k.n <= 5 THEN 2 WHEN k.n <= 20 THEN 3 WHEN k.n <= 100 THEN 4 ELSE 5 END"
+    )
+    con.execute(
+        f"CREATE TABLE patterns AS SELECT p.a, p.b, p.blocked, p.same, {levels}, "  # noqa: S608
+        f"{common} AS g_common FROM pairs p JOIN records l ON l.unique_id = p.a "
+        "JOIN records r ON r.unique_id = p.b LEFT JOIN (SELECT name_block, count(*) AS n "
+        "FROM records GROUP BY name_block) k ON k.name_block = l.name_block"
+    )
+    gs = ", ".join(f"g{i}" for i in range(len(comparisons()))) + ", g_common"
+    rows = con.execute(
+        f"SELECT {gs}, count(*) FILTER (WHERE same AND blocked), "  # noqa: S608
+        "count(*) FILTER (WHERE NOT same), count(*) FILTER (WHERE same) "
+        "FROM patterns GROUP BY ALL"
+    ).fetchall()
+    true_pairs = true_pair_count(truth)
+    out: dict[str, object] = {"records": len(truth), "true_pairs": true_pairs}
+    for name, column in (("blocked", -3), ("every_pair", -1)):
+        # patterns best first: the order an oracle that knows their true share links them
+        ranked = sorted(
+            (r for r in rows if r[column] + r[-2] > 0),
+            key=lambda r, c=column: -r[c] / (r[c] + r[-2]),  # type: ignore[misc]
+        )
+        correct = chosen = 0
+        kept: dict[str, int] = {}
+        best = 0.0
+        for i, r in enumerate(ranked, start=1):
+            correct += r[column]
+            chosen += r[column] + r[-2]
+            for target in _ORACLE_PRECISION:
+                if correct >= target * chosen:
+                    kept[f"at_precision_{target}"] = i
+            if 2 * correct / (chosen + true_pairs) > best:
+                best = 2 * correct / (chosen + true_pairs)
+                kept["best_f1"] = i
+        figures: dict[str, object] = {}
+        for label, count in kept.items():
+            keys = [tuple(r[: len(comparisons()) + 1]) for r in ranked[:count]]
+            columns = ", ".join(f"{g.strip()} INTEGER" for g in gs.split(","))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE chosen_keys ({columns})")
+            con.executemany(
+                f"INSERT INTO chosen_keys VALUES ({', '.join('?' * len(keys[0]))})",  # noqa: S608
+                keys,
+            )
+            where = "" if name == "every_pair" else "WHERE p.blocked"
+            links = con.execute(
+                f"SELECT p.a, p.b FROM patterns p JOIN chosen_keys USING ({gs}) {where}"  # noqa: S608
+            ).fetchall()
+            pairwise = pairwise_scores(links, truth, true_pairs=true_pairs)
+            clusters, _ = cluster_scores(cluster_links(len(truth), links), truth)
+            figures[label] = {"pairwise": pairwise.as_dict(), "cluster": clusters.as_dict()}
+        out[name] = figures
+    lonely = con.execute(
+        "SELECT count(*) FROM patterns WHERE same AND g2 <= 0 AND g1 < 5 AND g3 < 3 AND g4 <= 0"
+    ).fetchone()
+    out["true_pairs_name_and_year_only"] = lonely[0] if lonely else 0
+    return out
+
+
 def prior(records: int, seed: int) -> str:
     """The ``model.PRIOR`` literal: m and u trained on a generated population."""
     population = generate(records, seed=seed)
@@ -192,6 +318,37 @@ def _table(rows: Sequence[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _ceilings(args: argparse.Namespace) -> int:
+    rows = []
+    for n in args.records:
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "--ceiling", "--records", str(n), "--seed",
+             str(args.seed), "--threads", str(args.threads), "--memory", args.memory],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr)
+            return 1
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print(f"{'records':>9} {'pairs':>10} {'oracle':>18} {'pw P':>6} {'pw R':>6} {'pw F1':>6} "
+          f"{'cl P':>6} {'cl R':>6} {'cl F1':>6}")  # fmt: skip
+    for r in rows:
+        for pairs in ("blocked", "every_pair"):
+            for label, f in r[pairs].items():
+                pw, cl = f["pairwise"], f["cluster"]
+                print(
+                    f"{r['records']:>9,} {pairs:>10} {label:>18} {pw['precision']:6.4f} "
+                    f"{pw['recall']:6.4f} {pw['f1']:6.4f} {cl['precision']:6.4f} "
+                    f"{cl['recall']:6.4f} {cl['f1']:6.4f}"
+                )
+        share = r["true_pairs_name_and_year_only"] / r["true_pairs"]
+        print(f"{r['records']:>9,} true pairs sharing a name and at most a year, nothing else: "
+              f"{share:.1%}")  # fmt: skip
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", "utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -203,11 +360,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--prior", action="store_true", help="print model.PRIOR trained on --records[0], --seed"
     )
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="print the best any classifier over the model's comparisons could reach",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.prior:
         print(prior(args.records[0], args.seed))
         return 0
+    if args.child and args.ceiling:
+        print(json.dumps(ceiling(args.records[0], args.seed, args.threads, args.memory)))
+        return 0
+    if args.ceiling:
+        return _ceilings(args)
     if args.child:
         figures = child(args.records[0], args.seed, args.methods[0], args.threads, args.memory)
         print(json.dumps(figures))
