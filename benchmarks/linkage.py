@@ -17,7 +17,9 @@ Each child reports, against the population's truth:
 * cluster-level precision, recall and F1 (every pair of records put in one cluster),
   and the share of persons whose records form exactly one cluster;
 * blocking recall (true pairs among the pairs scored at all);
-* review pairs, and how many of them are true;
+* review pairs, and how many of them are true; and the scores once every review pair
+  is decided rightly (the links plus the true review pairs: what a group has after
+  its review work);
 * seconds per stage and in all (generating the population is not counted), and peak
   RSS of the child (``ru_maxrss``: Python, Arrow and DuckDB together, the generated
   population included) and its RSS before linking.
@@ -73,6 +75,8 @@ _SIDE = re.compile(r"\b(\w+)_([lr])\b")
 METHODS = ("amanat", "anyascii")
 # automatic thresholds tried on the same scores (the figures for choosing the default)
 SWEEP = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.999)
+# review thresholds tried, each with every review pair decided rightly
+REVIEW_SWEEP = (0.05, 0.1, 0.2, 0.3, 0.5)
 
 
 def anyascii_keys(text: str) -> tuple[NameKey, ...]:
@@ -110,7 +114,11 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
     result = link_columns(
         population.columns,
         settings=LinkSettings(
-            threads=threads, workers=threads, memory_limit=memory, keep_candidates=True
+            threads=threads,
+            workers=threads,
+            memory_limit=memory,
+            keep_candidates=True,
+            review_threshold=min(REVIEW_SWEEP),
         ),
         keyer=anyascii_keys if method == "anyascii" else name_keys,
     )
@@ -120,12 +128,40 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
     pairs = result.pairs
     outcome = pairs["outcome"].to_pylist()
     a, b = pairs["a"].to_pylist(), pairs["b"].to_pylist()
+    probability = pairs["probability"].to_pylist()
     links = [(x, y) for x, y, o in zip(a, b, outcome, strict=True) if o == "link"]
-    review = [(x, y) for x, y, o in zip(a, b, outcome, strict=True) if o == "review"]
+    # linked with the lowest review threshold of the sweep; the figures are for the
+    # default one
+    usual = LinkSettings().review_threshold
+    review = [
+        (x, y)
+        for x, y, o, p in zip(a, b, outcome, probability, strict=True)
+        if o == "review" and p >= usual
+    ]
     pairwise = pairwise_scores(links, truth, true_pairs=true_pairs)
     clusters, exact = cluster_scores(result.clusters, truth)
+    # what the group has once a person has decided every review pair rightly, for
+    # review bands starting at each threshold of REVIEW_SWEEP
+    after_review = []
+    for lowest in REVIEW_SWEEP:
+        band = [
+            (x, y)
+            for x, y, o, p in zip(a, b, outcome, probability, strict=True)
+            if o == "review" and p >= lowest
+        ]
+        decided = links + [(x, y) for x, y in band if truth[x] == truth[y]]
+        after = pairwise_scores(decided, truth, true_pairs=true_pairs)
+        grouped, _ = cluster_scores(cluster_links(len(truth), decided), truth)
+        after_review.append(
+            {
+                "review_threshold": lowest,
+                "review_pairs": len(band),
+                "review_true": len(decided) - len(links),
+                "pairwise": after.as_dict(),
+                "cluster": grouped.as_dict(),
+            }
+        )
     assert result.candidates is not None
-    probability = pairs["probability"].to_pylist()
     sweep = []
     for threshold in SWEEP:
         chosen = [(x, y) for x, y, p in zip(a, b, probability, strict=True) if p >= threshold]
@@ -159,6 +195,7 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
         "candidate_pairs": result.candidates.num_rows,
         "review_pairs": len(review),
         "review_true": sum(1 for x, y in review if truth[x] == truth[y]),
+        "after_review": after_review,
         "auto_threshold": result.auto_threshold,
         "lambda": result.stats.get("lambda"),
         "sweep": sweep,
@@ -395,6 +432,19 @@ def main(argv: list[str] | None = None) -> int:
             print(_table(rows[-1:]).splitlines()[-1], flush=True)
     print()
     print(_table(rows))
+    print()
+    print("with every review pair decided rightly (review band from the threshold up):")
+    print(f"{'records':>9} {'method':>8} {'from':>5} {'review':>9} {'true':>5} {'pw F1':>6} "
+          f"{'cl P':>6} {'cl R':>6} {'cl F1':>6}")  # fmt: skip
+    for r in rows:
+        for band in r["after_review"]:  # type: ignore[attr-defined]
+            pw, cl = band["pairwise"], band["cluster"]
+            share = band["review_true"] / max(band["review_pairs"], 1)
+            print(
+                f"{r['records']:>9,} {r['method']:>8} {band['review_threshold']:5.2f} "
+                f"{band['review_pairs']:>9,} {share:5.0%} {pw['f1']:6.4f} "
+                f"{cl['precision']:6.4f} {cl['recall']:6.4f} {cl['f1']:6.4f}"
+            )
     for i in range(0, len(rows) - 1):
         ours, base = rows[i], rows[i + 1]
         if ours["method"] == "amanat" and base["method"] == "anyascii":
