@@ -45,6 +45,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -355,18 +356,28 @@ def _table(rows: Sequence[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _in_child(args: argparse.Namespace, records: int, *extra: str) -> dict[str, Any] | None:
+    """Run this script with ``--child`` for ``records`` in a fresh process (its time
+    and peak memory its own); its figures, or None (its error printed) if it failed."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", "--records", str(records), "--seed",
+         str(args.seed), "--threads", str(args.threads), "--memory", args.memory, *extra],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        print(done.stderr, file=sys.stderr)
+        return None
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def _ceilings(args: argparse.Namespace) -> int:
     rows = []
     for n in args.records:
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", "--ceiling", "--records", str(n), "--seed",
-             str(args.seed), "--threads", str(args.threads), "--memory", args.memory],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if done.returncode != 0:
-            print(done.stderr, file=sys.stderr)
+        figures = _in_child(args, n, "--ceiling")
+        if figures is None:
             return 1
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        rows.append(figures)
     print(f"{'records':>9} {'pairs':>10} {'oracle':>18} {'pw P':>6} {'pw R':>6} {'pw F1':>6} "
           f"{'cl P':>6} {'cl R':>6} {'cl F1':>6}")  # fmt: skip
     for r in rows:
@@ -413,22 +424,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.ceiling:
         return _ceilings(args)
     if args.child:
-        figures = child(args.records[0], args.seed, args.methods[0], args.threads, args.memory)
-        print(json.dumps(figures))
+        n, method = args.records[0], args.methods[0]
+        print(json.dumps(child(n, args.seed, method, args.threads, args.memory)))
         return 0
     rows = []
     for n in args.records:
         for method in args.methods:
-            done = subprocess.run(
-                [sys.executable, __file__, "--child", "--records", str(n), "--seed",
-                 str(args.seed), "--methods", method, "--threads", str(args.threads),
-                 "--memory", args.memory],
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if done.returncode != 0:
-                print(done.stderr, file=sys.stderr)
+            found = _in_child(args, n, "--methods", method)
+            if found is None:
                 return 1
-            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            rows.append(found)
             print(_table(rows[-1:]).splitlines()[-1], flush=True)
     print()
     print(_table(rows))
@@ -437,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'records':>9} {'method':>8} {'from':>5} {'review':>9} {'true':>5} {'pw F1':>6} "
           f"{'cl P':>6} {'cl R':>6} {'cl F1':>6}")  # fmt: skip
     for r in rows:
-        for band in r["after_review"]:  # type: ignore[attr-defined]
+        for band in r["after_review"]:
             pw, cl = band["pairwise"], band["cluster"]
             share = band["review_true"] / max(band["review_pairs"], 1)
             print(
@@ -448,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(0, len(rows) - 1):
         ours, base = rows[i], rows[i + 1]
         if ours["method"] == "amanat" and base["method"] == "anyascii":
-            gain = ours["cluster"]["f1"] - base["cluster"]["f1"]  # type: ignore[index]
+            gain = ours["cluster"]["f1"] - base["cluster"]["f1"]
             print(f"{ours['records']:,} records: cluster F1 {gain:+.4f} over the baseline")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", "utf-8")
