@@ -29,7 +29,9 @@ F1 >= baseline + 0.10; 1,000,000 records within 5 minutes and 8 GB.
 
     python benchmarks/linkage.py [--records 100000 1000000] [--seed 1] [--json FILE]
     python benchmarks/linkage.py --ceiling [--records 100000 1000000] [--json FILE]
+    python benchmarks/linkage.py --feedback 2000 [--records 100000] [--json FILE]
 
+``--feedback N`` prints instead what N review decisions do once fed back (``feedback``).
 ``--ceiling`` prints instead what an oracle that knows the truth reaches over the
 model's own comparisons (``ceiling``): the most any model over them could do.
 """
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import resource
 import subprocess
@@ -54,7 +57,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from anyascii import anyascii
 from splink import DuckDBAPI
 
-from amanat.linkage import LinkSettings, link_columns
+from amanat.linkage import Decision, LinkSettings, link_columns
 from amanat.linkage.blocking import block_pairs
 from amanat.linkage.clusters import cluster_links
 from amanat.linkage.evaluation import (
@@ -201,6 +204,56 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
         "lambda": result.stats.get("lambda"),
         "sweep": sweep,
     }
+
+
+def feedback(records: int, seed: int, threads: int, memory: str, count: int) -> dict[str, object]:
+    """What ``count`` review decisions do when they are fed back (``--feedback``).
+
+    The population is linked once; ``count`` of its review pairs, drawn at random
+    (seeded), are decided rightly from the truth, as reviewers would; then it is linked
+    again with those decisions, which train the model's m, may raise the automatic
+    threshold, and are certain themselves. Scored: the first run; the first run's
+    links plus the decided "same" pairs (the decisions without any learning); and the
+    second run. The difference between the last two is what the model learnt."""
+    population = generate(records, seed=seed)
+    persons = population.columns.pop("person_id")
+    ids: dict[str, int] = {}
+    truth = [ids.setdefault(p, len(ids)) for p in persons]
+    del persons
+    settings = LinkSettings(threads=threads, workers=threads, memory_limit=memory)
+    first = link_columns(population.columns, settings=settings)
+    pairs = first.pairs
+    rows = zip(
+        pairs["a"].to_pylist(), pairs["b"].to_pylist(), pairs["outcome"].to_pylist(), strict=True
+    )
+    links: list[tuple[int, int]] = []
+    review: list[tuple[int, int]] = []
+    for a, b, outcome in rows:
+        (links if outcome == "link" else review if outcome == "review" else []).append((a, b))
+    chosen = random.Random(seed).sample(review, min(count, len(review)))
+    names = first.record_ids
+    decisions = [
+        Decision(names[a], names[b], "same" if truth[a] == truth[b] else "different")
+        for a, b in chosen
+    ]
+    second = link_columns(population.columns, settings=settings, decisions=decisions)
+    same = [(a, b) for a, b in chosen if truth[a] == truth[b]]
+    apart = [(a, b) for a, b in chosen if truth[a] != truth[b]]
+    applied = cluster_links(len(truth), links + same, apart=apart)
+    out: dict[str, object] = {
+        "records": len(truth),
+        "decisions": len(chosen),
+        "decided_same": len(same),
+        "auto_threshold_after": second.auto_threshold,
+    }
+    for label, clusters in (
+        ("before", first.clusters),
+        ("decisions_only", applied),
+        ("after", second.clusters),
+    ):
+        scores, _ = cluster_scores(clusters, truth)
+        out[label] = scores.as_dict()
+    return out
 
 
 def _levels_sql() -> list[str]:
@@ -371,6 +424,26 @@ def _in_child(args: argparse.Namespace, records: int, *extra: str) -> dict[str, 
     return figures
 
 
+def _feedbacks(args: argparse.Namespace) -> int:
+    rows = []
+    for n in args.records:
+        found = _in_child(args, n, "--feedback", str(args.feedback))
+        if found is None:
+            return 1
+        rows.append(found)
+        for label in ("before", "decisions_only", "after"):
+            c = found[label]
+            print(
+                f"{n:>9,} {found['decisions']:>6,} decided ({found['decided_same']:,} same) "
+                f"{label:>15}: cluster P {c['precision']:.4f} R {c['recall']:.4f} "
+                f"F1 {c['f1']:.4f}"
+            )
+        print(f"{n:>9,} automatic threshold after: {found['auto_threshold_after']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", "utf-8")
+    return 0
+
+
 def _ceilings(args: argparse.Namespace) -> int:
     rows = []
     for n in args.records:
@@ -413,6 +486,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="print the best any classifier over the model's comparisons could reach",
     )
+    parser.add_argument(
+        "--feedback",
+        type=int,
+        metavar="N",
+        help="decide N review pairs rightly, link again with them, and print what changed",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.prior:
@@ -421,8 +500,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.child and args.ceiling:
         print(json.dumps(ceiling(args.records[0], args.seed, args.threads, args.memory)))
         return 0
+    if args.child and args.feedback:
+        n, count = args.records[0], args.feedback
+        print(json.dumps(feedback(n, args.seed, args.threads, args.memory, count)))
+        return 0
     if args.ceiling:
         return _ceilings(args)
+    if args.feedback:
+        return _feedbacks(args)
     if args.child:
         n, method = args.records[0], args.methods[0]
         print(json.dumps(child(n, args.seed, method, args.threads, args.memory)))
