@@ -30,13 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from amanat.errors import InputError, UsageError
 from amanat.ingest.tables import CellValue, column_letter
 from amanat.ingest.vocab import FIELD_LABELS, HEADER_WORDS, NAME_PARTS, VALUE_WORDS, fold
 from amanat.records.changes import ETHNICITIES, RELATIONS, STATUSES
 from amanat.records.dates import PartialDate
+from amanat.records.mapping_file import bind_columns, column_refs, read_mapping_yaml, shown
 from amanat.records.places import Gazetteer
 
 __all__ = ["FIELDS", "VALUE_FIELDS", "Mapping", "load_mapping", "suggest_mapping"]
@@ -61,11 +60,8 @@ _OPTIONS = (
     "name_language",
 )
 _SOURCE = ("title", "date", "note")
-_LETTER_REF = re.compile(r"column\s+([A-Za-z]{1,3})", re.IGNORECASE)
 _COUNTRY = re.compile(r"[A-Z]{2,3}")
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-MAX_MAPPING_BYTES = 1 << 20
-_SHOWN = 60
 
 
 @dataclass(frozen=True)
@@ -89,75 +85,20 @@ class Mapping:
     def bind(self, headers: Sequence[str]) -> dict[str, tuple[int, ...]]:
         """Each mapped field's column positions in ``headers``; UsageError for a column
         the header does not have, or names twice."""
-        folded: dict[str, list[int]] = {}
-        for i, h in enumerate(headers):
-            folded.setdefault(fold(h), []).append(i)
-        out: dict[str, tuple[int, ...]] = {}
-        for fname, refs in self.columns.items():
-            positions = []
-            for ref in refs:
-                letter = _LETTER_REF.fullmatch(ref.strip())
-                if letter:
-                    index = _letter_index(letter[1])
-                    if index >= len(headers):
-                        raise self._fail(f"{fname} names {ref}, but the sheet has no such column")
-                    positions.append(index)
-                    continue
-                found = folded.get(fold(ref), [])
-                if not found:
-                    raise self._fail(
-                        f"{fname} names the column {_shown(ref)!r}, which the header row lacks"
-                    )
-                if len(found) > 1:
-                    letters = " and ".join(f"column {column_letter(i)}" for i in found)
-                    raise self._fail(
-                        f"the header {_shown(ref)!r} appears more than once ({letters}); "
-                        f"name the one {fname} comes from by its letter, as "
-                        f"{json.dumps('column ' + column_letter(found[0]))}"
-                    )
-                positions.append(found[0])
-            out[fname] = tuple(positions)
-        return out
+        return bind_columns(self.columns, headers, self._fail, table="sheet")
 
     def _fail(self, problem: str) -> UsageError:
         return UsageError(f"The mapping {self.name}: {problem}. Fix it and run again.")
 
 
-def _letter_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - ord("A") + 1
-    return n - 1
-
-
-def _shown(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
-
-
 def load_mapping(path: Path) -> Mapping:
     """Read and check a mapping file; UsageError (one sentence, what to fix) otherwise."""
-    name = path.name
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"No mapping file at {path}; check the path.") from None
-    except OSError as exc:
-        raise UsageError(f"The mapping {path} cannot be read ({exc.strerror}).") from None
-    if len(raw) > MAX_MAPPING_BYTES:
-        raise UsageError(f"The mapping {name} is larger than 1 MiB; it cannot be a mapping.")
-    try:
-        doc = yaml.safe_load(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise UsageError(f"The mapping {name} is not UTF-8 text; save it as UTF-8.") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise UsageError(
-            f"The mapping {name} is not valid YAML{where}; fix it, or delete it and run "
-            "`amanat import` without --mapping to get a new suggestion."
-        ) from None
-    return parse_mapping(doc, name)
+    doc = read_mapping_yaml(
+        path,
+        if_invalid="fix it, or delete it and run `amanat import` without --mapping to get "
+        "a new suggestion.",
+    )
+    return parse_mapping(doc, path.name)
 
 
 def parse_mapping(doc: Any, name: str = "mapping") -> Mapping:
@@ -223,22 +164,10 @@ def parse_mapping(doc: Any, name: str = "mapping") -> Mapping:
 
 
 def _columns(raw: Any, fail: Any) -> dict[str, tuple[str, ...]]:
-    if not isinstance(raw, dict) or not raw:
-        raise fail("columns must name at least one field and its column")
-    out: dict[str, tuple[str, ...]] = {}
-    for key, ref in raw.items():
-        if key not in FIELDS:
-            raise fail(
-                f"columns has an unknown field {str(key)[:40]!r} (known: {', '.join(FIELDS)})"
-            )
-        if ref is None:
-            continue  # left empty on purpose: not imported
-        refs = ref if isinstance(ref, list) else [ref]
-        if not refs or not all(isinstance(r, str | int) and not isinstance(r, bool) for r in refs):
-            raise fail(f"{key} must name a column header, or a list of them")
-        out[key] = tuple(str(r) for r in refs)
+    empty = "columns must name at least one field and its column"
+    out = column_refs(raw, fail, FIELDS, if_empty=empty)
     if not out:
-        raise fail("columns must name at least one field and its column")
+        raise fail(empty)
     return out
 
 
@@ -270,12 +199,12 @@ def _values(raw: Any, fail: Any) -> dict[str, dict[str, str | None]]:
                 target = str(target)
                 if allowed is not None and target not in allowed:
                     raise fail(
-                        f"values: {fname}: {_shown(str(word))!r} must map to one of "
+                        f"values: {fname}: {shown(str(word))!r} must map to one of "
                         f"{', '.join(allowed)}"
                     )
                 if fname == "citizenship" and not re.fullmatch(r"[A-Z]{2}", target):
                     raise fail(
-                        f"values: {fname}: {_shown(str(word))!r} must map to a two-letter "
+                        f"values: {fname}: {shown(str(word))!r} must map to a two-letter "
                         "country code"
                     )
             out[fname][fold(str(word))] = target
@@ -401,8 +330,8 @@ def suggest_mapping(
     if rest:
         lines.append("# Columns not mapped (kept in the sealed spreadsheet and in the report):")
         for i in rest:
-            shown = _shown(headers[i]) or "(no header)"
-            lines.append(f"#   column {column_letter(i)}: {_q(shown)}")
+            header = shown(headers[i]) or "(no header)"
+            lines.append(f"#   column {column_letter(i)}: {_q(header)}")
     lines.append("values:")
     lines.append("  # Words of this list that Amanat does not know yet. Give each its value")
     lines.append("  # (or null for 'not known') and remove the #. Built-in words: the guide.")

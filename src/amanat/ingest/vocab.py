@@ -14,17 +14,9 @@ silent decision: an unknown value rejects the row and names the word to add.
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from amanat.records.mapping_file import fold
 
 __all__ = ["FIELD_LABELS", "HEADER_WORDS", "NAME_PARTS", "NO_VALUE", "VALUE_WORDS", "fold"]
-
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-def fold(text: str) -> str:
-    """The matching key of a header or value: NFKC, case-folded, punctuation as spaces."""
-    return " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
 
 
 # Cells that say "not known" in so many words: read as an empty cell in every field, so

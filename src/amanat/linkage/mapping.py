@@ -27,18 +27,15 @@ mapping.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from amanat.errors import UsageError
+from amanat.records.mapping_file import bind_columns, column_refs, fold, read_mapping_yaml, shown
 
-__all__ = ["LINK_FIELDS", "LinkMapping", "load_link_mapping", "parse_link_mapping"]
+__all__ = ["LINK_FIELDS", "LinkMapping", "fold", "load_link_mapping", "parse_link_mapping"]
 
 VERSION = 1
 LINK_FIELDS = (
@@ -57,27 +54,6 @@ LINK_FIELDS = (
 _NAME_FIELDS = ("name", "given", "surname", "patronymic")
 _OPTIONS = ("header_row", "sheet", "auto_threshold", "review_threshold")
 _SEXES = ("male", "female")
-_LETTER_REF = re.compile(r"column\s+([A-Za-z]{1,3})", re.IGNORECASE)
-_NOT_WORD = re.compile(r"[\W_]+")
-MAX_MAPPING_BYTES = 1 << 20
-_SHOWN = 60
-
-
-def fold(text: str) -> str:
-    """The matching key of a header or a word: NFKC, case-folded, punctuation as spaces."""
-    return " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
-
-
-def _shown(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
-
-
-def _letter_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - ord("A") + 1
-    return n - 1
 
 
 @dataclass(frozen=True)
@@ -95,33 +71,7 @@ class LinkMapping:
     def bind(self, headers: Sequence[str]) -> dict[str, tuple[int, ...]]:
         """Each mapped field's column positions in ``headers``; UsageError for a column
         the header row lacks or has twice."""
-        folded: dict[str, list[int]] = {}
-        for i, h in enumerate(headers):
-            folded.setdefault(fold(h), []).append(i)
-        out: dict[str, tuple[int, ...]] = {}
-        for fname, refs in self.columns.items():
-            positions = []
-            for ref in refs:
-                letter = _LETTER_REF.fullmatch(ref.strip())
-                if letter:
-                    index = _letter_index(letter[1])
-                    if index >= len(headers):
-                        raise self._fail(f"{fname} names {ref}, but the list has no such column")
-                    positions.append(index)
-                    continue
-                found = folded.get(fold(ref), [])
-                if not found:
-                    raise self._fail(
-                        f"{fname} names the column {_shown(ref)!r}, which the header row lacks"
-                    )
-                if len(found) > 1:
-                    raise self._fail(
-                        f"the header {_shown(ref)!r} appears more than once; name the column "
-                        f'{fname} comes from by its letter, as "column A"'
-                    )
-                positions.append(found[0])
-            out[fname] = tuple(positions)
-        return out
+        return bind_columns(self.columns, headers, self._fail, table="list")
 
     def _fail(self, problem: str) -> UsageError:
         return UsageError(f"The mapping {self.name}: {problem}. Fix it and run again.")
@@ -129,27 +79,10 @@ class LinkMapping:
 
 def load_link_mapping(path: Path) -> LinkMapping:
     """Read and check a mapping file; UsageError (one sentence, what to fix) otherwise."""
-    name = path.name
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"No mapping file at {path}; check the path.") from None
-    except OSError as exc:
-        raise UsageError(f"The mapping {path} cannot be read ({exc.strerror}).") from None
-    if len(raw) > MAX_MAPPING_BYTES:
-        raise UsageError(f"The mapping {name} is larger than 1 MiB; it cannot be a mapping.")
-    try:
-        doc = yaml.safe_load(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise UsageError(f"The mapping {name} is not UTF-8 text; save it as UTF-8.") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise UsageError(
-            f"The mapping {name} is not valid YAML{where}; fix it (docs/guide/linkage.md "
-            "shows one) and run again."
-        ) from None
-    return parse_link_mapping(doc, name)
+    doc = read_mapping_yaml(
+        path, if_invalid="fix it (docs/guide/linkage.md shows one) and run again."
+    )
+    return parse_link_mapping(doc, path.name)
 
 
 def parse_link_mapping(doc: Any, name: str = "mapping") -> LinkMapping:
@@ -203,20 +136,9 @@ def parse_link_mapping(doc: Any, name: str = "mapping") -> LinkMapping:
 
 
 def _columns(raw: Any, fail: Any) -> dict[str, tuple[str, ...]]:
-    if not isinstance(raw, dict) or not raw:
-        raise fail("columns must name at least the name field and its column")
-    out: dict[str, tuple[str, ...]] = {}
-    for key, ref in raw.items():
-        if key not in LINK_FIELDS:
-            raise fail(
-                f"columns has an unknown field {str(key)[:40]!r} (known: {', '.join(LINK_FIELDS)})"
-            )
-        if ref is None:
-            continue
-        refs = ref if isinstance(ref, list) else [ref]
-        if not refs or not all(isinstance(r, str | int) and not isinstance(r, bool) for r in refs):
-            raise fail(f"{key} must name a column header, or a list of them")
-        out[key] = tuple(str(r) for r in refs)
+    out = column_refs(
+        raw, fail, LINK_FIELDS, if_empty="columns must name at least the name field and its column"
+    )
     if not any(f in out for f in _NAME_FIELDS):
         raise fail("columns must name the column of the name (or of its parts: given, surname)")
     return out
@@ -236,6 +158,6 @@ def _sex_words(raw: Any, fail: Any) -> dict[str, str | None]:
         if isinstance(word, bool) or isinstance(target, bool):
             raise fail("in values: sex, write yes, no, on and off in quotes")
         if target is not None and str(target) not in _SEXES:
-            raise fail(f"values: sex: {_shown(str(word))!r} must map to male or female")
+            raise fail(f"values: sex: {shown(str(word))!r} must map to male or female")
         out[fold(str(word))] = None if target is None else str(target)
     return out

@@ -1,0 +1,148 @@
+"""What the mapping files of ``amanat import`` and ``amanat link`` share.
+
+Both are small YAML files (read with ``yaml.safe_load`` only) whose ``columns`` section
+names, for each field, the column it comes from: a header as written (matched
+case-, width- and punctuation-blind) or a letter ("column F"), or a list of them.
+``amanat.ingest.mapping`` and ``amanat.linkage.mapping`` check the rest, each for its
+own fields and options.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from amanat.errors import UsageError
+
+__all__ = [
+    "MAX_MAPPING_BYTES",
+    "bind_columns",
+    "column_letter",
+    "column_refs",
+    "fold",
+    "read_mapping_yaml",
+    "shown",
+]
+
+MAX_MAPPING_BYTES = 1 << 20
+_SHOWN = 60
+_NOT_WORD = re.compile(r"[\W_]+")
+_LETTER_REF = re.compile(r"column\s+([A-Za-z]{1,3})", re.IGNORECASE)
+
+Fail = Callable[[str], UsageError]
+
+
+def fold(text: str) -> str:
+    """The matching key of a header or value: NFKC, case-folded, punctuation as spaces."""
+    return " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
+
+
+def shown(text: str) -> str:
+    """``text`` as a message may quote it: one line, at most 60 characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _letter_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - ord("A") + 1
+    return n - 1
+
+
+def read_mapping_yaml(path: Path, *, if_invalid: str) -> Any:
+    """The YAML document of the mapping file at ``path``; UsageError (one sentence, what
+    to fix) if it is missing, unreadable, over 1 MiB, not UTF-8 or not YAML
+    (``if_invalid`` says what to do then, after "is not valid YAML at line N; ")."""
+    name = path.name
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"No mapping file at {path}; check the path.") from None
+    except OSError as exc:
+        raise UsageError(f"The mapping {path} cannot be read ({exc.strerror}).") from None
+    if len(raw) > MAX_MAPPING_BYTES:
+        raise UsageError(f"The mapping {name} is larger than 1 MiB; it cannot be a mapping.")
+    try:
+        return yaml.safe_load(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UsageError(f"The mapping {name} is not UTF-8 text; save it as UTF-8.") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise UsageError(f"The mapping {name} is not valid YAML{where}; {if_invalid}") from None
+
+
+def column_refs(
+    raw: Any, fail: Fail, fields: Sequence[str], *, if_empty: str
+) -> dict[str, tuple[str, ...]]:
+    """The ``columns`` section checked: field -> its column references as written. A
+    field left empty is left out; ``if_empty`` is the complaint when none is given."""
+    if not isinstance(raw, dict) or not raw:
+        raise fail(if_empty)
+    out: dict[str, tuple[str, ...]] = {}
+    for key, ref in raw.items():
+        if key not in fields:
+            raise fail(
+                f"columns has an unknown field {str(key)[:40]!r} (known: {', '.join(fields)})"
+            )
+        if ref is None:
+            continue  # left empty on purpose
+        refs = ref if isinstance(ref, list) else [ref]
+        if not refs or not all(isinstance(r, str | int) and not isinstance(r, bool) for r in refs):
+            raise fail(f"{key} must name a column header, or a list of them")
+        out[key] = tuple(str(r) for r in refs)
+    return out
+
+
+def bind_columns(
+    columns: dict[str, tuple[str, ...]], headers: Sequence[str], fail: Fail, *, table: str
+) -> dict[str, tuple[int, ...]]:
+    """Each field's column positions in ``headers``; UsageError for a column the header
+    row lacks or has twice (``table``: "sheet" or "list", as the message names it)."""
+    folded: dict[str, list[int]] = {}
+    for i, h in enumerate(headers):
+        folded.setdefault(fold(h), []).append(i)
+    out: dict[str, tuple[int, ...]] = {}
+    for fname, refs in columns.items():
+        positions = []
+        for ref in refs:
+            letter = _LETTER_REF.fullmatch(ref.strip())
+            if letter:
+                index = _letter_index(letter[1])
+                if index >= len(headers):
+                    raise fail(f"{fname} names {ref}, but the {table} has no such column")
+                positions.append(index)
+                continue
+            found = folded.get(fold(ref), [])
+            if not found:
+                raise fail(f"{fname} names the column {shown(ref)!r}, which the header row lacks")
+            if len(found) > 1:
+                raise fail(
+                    f"the header {shown(ref)!r} appears more than once ({_letters(found)}); "
+                    f"name the one {fname} comes from by its letter, as "
+                    f"{json.dumps('column ' + column_letter(found[0]))}"
+                )
+            positions.append(found[0])
+        out[fname] = tuple(positions)
+    return out
+
+
+def _letters(indexes: Iterable[int]) -> str:
+    return " and ".join(f"column {column_letter(i)}" for i in indexes)
