@@ -35,7 +35,13 @@ from amanat.ingest.tables import CellValue, column_letter
 from amanat.ingest.vocab import FIELD_LABELS, HEADER_WORDS, NAME_PARTS, VALUE_WORDS, fold
 from amanat.records.changes import ETHNICITIES, RELATIONS, STATUSES
 from amanat.records.dates import PartialDate
-from amanat.records.mapping_file import bind_columns, column_refs, read_mapping_yaml, shown
+from amanat.records.mapping_file import (
+    bind_columns,
+    column_refs,
+    read_mapping_yaml,
+    shown,
+    where_the_table_is,
+)
 from amanat.records.places import Gazetteer
 
 __all__ = ["FIELDS", "VALUE_FIELDS", "Mapping", "load_mapping", "suggest_mapping"]
@@ -122,16 +128,7 @@ def parse_mapping(doc: Any, name: str = "mapping") -> Mapping:
         extra = set(section) - set(allowed)
         if extra:
             raise fail(f"{label} has an unknown key {sorted(map(str, extra))[0]!r}")
-    header_row = options.get("header_row", 1)
-    if (
-        not isinstance(header_row, int)
-        or isinstance(header_row, bool)
-        or not 1 <= header_row <= 100
-    ):
-        raise fail("header_row must be a row number from 1 to 100")
-    sheet = options.get("sheet")
-    if sheet is not None and not isinstance(sheet, str | int):
-        raise fail("sheet must be a sheet's name")
+    header_row, sheet = where_the_table_is(options, fail)
     ages_as_of = _day(options.get("ages_as_of"), "ages_as_of", fail)
     status_as_of = _partial(options.get("status_as_of"), "status_as_of", fail)
     country = options.get("passport_country")

@@ -33,7 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from amanat.errors import UsageError
-from amanat.records.mapping_file import bind_columns, column_refs, fold, read_mapping_yaml, shown
+from amanat.records.mapping_file import (
+    bind_columns,
+    column_refs,
+    fold,
+    read_mapping_yaml,
+    shown,
+    where_the_table_is,
+)
 
 __all__ = ["LINK_FIELDS", "LinkMapping", "fold", "load_link_mapping", "parse_link_mapping"]
 
@@ -106,16 +113,7 @@ def parse_link_mapping(doc: Any, name: str = "mapping") -> LinkMapping:
     extra = set(options) - set(_OPTIONS)
     if extra:
         raise fail(f"options has an unknown key {sorted(map(str, extra))[0]!r}")
-    header_row = options.get("header_row", 1)
-    if (
-        not isinstance(header_row, int)
-        or isinstance(header_row, bool)
-        or not 1 <= header_row <= 100
-    ):
-        raise fail("header_row must be a row number from 1 to 100")
-    sheet = options.get("sheet")
-    if sheet is not None and not isinstance(sheet, str | int):
-        raise fail("sheet must be a sheet's name")
+    header_row, sheet = where_the_table_is(options, fail)
     thresholds = []
     for key in ("auto_threshold", "review_threshold"):
         value = options.get(key)

@@ -28,6 +28,7 @@ __all__ = [
     "fold",
     "read_mapping_yaml",
     "shown",
+    "where_the_table_is",
 ]
 
 MAX_MAPPING_BYTES = 1 << 20
@@ -109,6 +110,21 @@ def column_refs(
             raise fail(f"{key} must name a column header, or a list of them")
         out[key] = tuple(str(r) for r in refs)
     return out
+
+
+def where_the_table_is(options: dict[Any, Any], fail: Fail) -> tuple[int, str | int | None]:
+    """The ``header_row`` (1 if not given) and ``sheet`` options, checked."""
+    header_row = options.get("header_row", 1)
+    if (
+        not isinstance(header_row, int)
+        or isinstance(header_row, bool)
+        or not 1 <= header_row <= 100
+    ):
+        raise fail("header_row must be a row number from 1 to 100")
+    sheet = options.get("sheet")
+    if sheet is not None and not isinstance(sheet, str | int):
+        raise fail("sheet must be a sheet's name")
+    return header_row, sheet
 
 
 def bind_columns(
