@@ -7,6 +7,7 @@ plain filter, on random records.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -154,3 +155,46 @@ def test_joining_crowded_keys_on_their_column_finds_the_same_pairs(
     assert crowded
     plain = {k: replace(r, crowded_on=None) for k, r in crowded.items()}
     assert _blocked(records, rules=crowded) == _blocked(records, rules=plain)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=30), min_size=1, max_size=30),
+    st.integers(min_value=0, max_value=2000),
+)
+def test_the_word_budget_is_never_overspent(sizes: list[int], budget: int) -> None:
+    """Given words shared by any numbers of records and any budget, when the word rule
+    alone blocks them, then it takes exactly the words, smallest first, whose pairs
+    (with those of all smaller words) fit in the budget: never more, and none of a size
+    that would have overspent it."""
+    rows = [{"name": f"{_word(i)}"} for i, size in enumerate(sizes) for _ in range(size)]
+    table = prepare_records(columns_of([{"record_id": str(i), **r} for i, r in enumerate(rows)]))
+    groups: dict[int, list[int]] = {}
+    for position, keys in enumerate(table["nm_ptok"].to_pylist()):
+        for key in set(keys):
+            groups.setdefault(key, []).append(position)
+    per_size: dict[int, int] = {}
+    for members in groups.values():
+        n = len(members)
+        if n >= 2:
+            per_size[n] = per_size.get(n, 0) + n * (n - 1) // 2
+    cap, total = 1, 0
+    for n in sorted(per_size):
+        if total + per_size[n] > budget:
+            break
+        total += per_size[n]
+        cap = n
+    expected = {
+        (str(a), str(b))
+        for members in groups.values()
+        if 2 <= len(members) <= cap
+        for a, b in itertools.combinations(sorted(members), 2)
+    }
+    found = _blocked(rows, rules={"word": replace(RULES["word"], budget=budget)})
+    assert found == expected
+    assert total <= budget
+
+
+def _word(i: int) -> str:
+    """A made-up one-word name per number (what it sounds like is read, not assumed)."""
+    return "".join("bdklmnrstz"[int(d)] + "a" for d in f"{i:03d}") + "n"

@@ -9,8 +9,11 @@ person share no place at all.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from amanat.linkage.prepare import columns_of, prepare_records
+from amanat.records.places import Gazetteer
 
 
 def _place(hometown: str, code: str = "") -> tuple[str | None, str | None]:
@@ -86,3 +89,27 @@ def test_a_county_code_wins_over_the_hometown() -> None:
     """Given a county code and a hometown that names another county, when the record
     is read, then the code decides."""
     assert _place("Кунес", code="654028") == ("654028", "654000")
+
+
+_KNOWN = {p.id for p in Gazetteer.load_builtin()}
+_LETTERS = "КунесҚұлжаKünesكۈنەسغۇلجا新源县石河子市, .-'уездауданыcounty"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_LETTERS) | st.characters(), max_size=40))
+def test_any_hometown_gives_a_known_place_or_none(hometown: str) -> None:
+    """Given any hometown text at all (scripts mixed, punctuation, control characters),
+    when the record is read, then nothing fails, and the county is one the gazetteer
+    knows (or None) with its prefecture (the XPCC cities, 6590xx, under the grouping
+    659000, which is not a place of its own)."""
+    county, prefecture = _place(hometown)
+    assert county is None or county in _KNOWN
+    if county is not None:
+        assert prefecture is not None and county[:4] == prefecture[:4]
+    assert prefecture is None or prefecture in _KNOWN or prefecture == "659000"
+
+
+def test_an_xpcc_city_has_the_xpcc_grouping_for_prefecture() -> None:
+    """Given 石河子市, a city the XPCC runs (no prefecture above it), when it is read,
+    then its county is 659001 and its prefecture the grouping 659000."""
+    assert _place("石河子市") == ("659001", "659000")
