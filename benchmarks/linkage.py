@@ -66,6 +66,7 @@ from amanat.linkage.evaluation import (
     pairwise_scores,
     true_pair_count,
 )
+from amanat.linkage.link import record_facts
 from amanat.linkage.model import comparisons
 from amanat.linkage.prepare import prepare_records
 from amanat.linkage.training import train_model
@@ -153,9 +154,11 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
             for x, y, o, p in zip(a, b, outcome, probability, strict=True)
             if o == "review" and p >= lowest
         ]
-        decided = links + [(x, y) for x, y in band if truth[x] == truth[y]]
+        right = [(x, y) for x, y in band if truth[x] == truth[y]]
+        decided = links + right
         after = pairwise_scores(decided, truth, true_pairs=true_pairs)
-        grouped, _ = cluster_scores(cluster_links(len(truth), decided), truth)
+        clustered = cluster_links(len(truth), links, sure=right, facts=result.facts)
+        grouped, _ = cluster_scores(clustered, truth)
         after_review.append(
             {
                 "review_threshold": lowest,
@@ -170,7 +173,8 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
     for threshold in SWEEP:
         chosen = [(x, y) for x, y, p in zip(a, b, probability, strict=True) if p >= threshold]
         at = pairwise_scores(chosen, truth, true_pairs=true_pairs)
-        grouped, _ = cluster_scores(cluster_links(len(truth), chosen), truth)
+        clustered = cluster_links(len(truth), chosen, facts=result.facts)
+        grouped, _ = cluster_scores(clustered, truth)
         sweep.append(
             {
                 "auto_threshold": threshold,
@@ -220,7 +224,9 @@ def feedback(records: int, seed: int, threads: int, memory: str, count: int) -> 
     ids: dict[str, int] = {}
     truth = [ids.setdefault(p, len(ids)) for p in persons]
     del persons
-    settings = LinkSettings(threads=threads, workers=threads, memory_limit=memory)
+    settings = LinkSettings(
+        threads=threads, workers=threads, memory_limit=memory, keep_candidates=True
+    )
     first = link_columns(population.columns, settings=settings)
     pairs = first.pairs
     rows = zip(
@@ -239,7 +245,7 @@ def feedback(records: int, seed: int, threads: int, memory: str, count: int) -> 
     second = link_columns(population.columns, settings=settings, decisions=decisions)
     same = [(a, b) for a, b in chosen if truth[a] == truth[b]]
     apart = [(a, b) for a, b in chosen if truth[a] != truth[b]]
-    applied = cluster_links(len(truth), links + same, apart=apart)
+    applied = cluster_links(len(truth), links, apart=apart, sure=same, facts=first.facts)
     out: dict[str, object] = {
         "records": len(truth),
         "decisions": len(chosen),
@@ -298,6 +304,7 @@ def ceiling(records: int, seed: int, threads: int, memory: str) -> dict[str, obj
     del persons
     table = prepare_records(population.columns, workers=threads)
     del population
+    facts = record_facts(table)
     con = duckdb.connect(config={"threads": threads, "memory_limit": memory})
     con.register("prepared", table)
     con.execute("CREATE TABLE records AS SELECT * FROM prepared")
@@ -350,19 +357,21 @@ def ceiling(records: int, seed: int, threads: int, memory: str) -> dict[str, obj
                 kept["best_f1"] = i
         figures: dict[str, object] = {}
         for label, count in kept.items():
-            keys = [tuple(r[: len(comparisons()) + 1]) for r in ranked[:count]]
+            keys = [(*r[: len(comparisons()) + 1], i) for i, r in enumerate(ranked[:count])]
             columns = ", ".join(f"{g.strip()} INTEGER" for g in gs.split(","))
-            con.execute(f"CREATE OR REPLACE TEMP TABLE chosen_keys ({columns})")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE chosen_keys ({columns}, rank INTEGER)")
             con.executemany(
                 f"INSERT INTO chosen_keys VALUES ({', '.join('?' * len(keys[0]))})",  # noqa: S608
                 keys,
             )
             where = "" if name == "every_pair" else "WHERE p.blocked"
             links = con.execute(
-                f"SELECT p.a, p.b FROM patterns p JOIN chosen_keys USING ({gs}) {where}"  # noqa: S608
+                f"SELECT p.a, p.b FROM patterns p JOIN chosen_keys USING ({gs}) {where} "  # noqa: S608
+                "ORDER BY rank, p.a, p.b"
             ).fetchall()
             pairwise = pairwise_scores(links, truth, true_pairs=true_pairs)
-            clusters, _ = cluster_scores(cluster_links(len(truth), links), truth)
+            # strongest patterns first, as the model's links are
+            clusters, _ = cluster_scores(cluster_links(len(truth), links, facts=facts), truth)
             figures[label] = {"pairwise": pairwise.as_dict(), "cluster": clusters.as_dict()}
         out[name] = figures
     lonely = con.execute(

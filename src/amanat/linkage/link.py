@@ -41,7 +41,7 @@ from splink import DuckDBAPI
 
 from amanat.errors import InputError, UsageError
 from amanat.linkage.blocking import DEFAULT_CAPS, block_pairs
-from amanat.linkage.clusters import cluster_links
+from amanat.linkage.clusters import RecordFacts, cluster_links
 from amanat.linkage.prepare import Columns, Keyer, columns_of, prepare_records
 from amanat.linkage.scoring import estimate_lambda, score_candidates, sql_probability
 from amanat.linkage.training import new_linker, prior_model, train_model
@@ -83,8 +83,9 @@ class LinkSettings:
     ``auto_threshold`` (no review band)."""
 
     # the lowest automatic threshold whose links stayed >= 99% right, pairwise and as
-    # clusters, at 100,000 and 1,000,000 generated records (docs/performance.md)
-    auto_threshold: float = 0.98
+    # clusters (records that contradict each other kept apart), at 100,000 and
+    # 1,000,000 generated records (docs/performance.md)
+    auto_threshold: float = 0.97
     review_threshold: float = 0.5
     caps: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPS))
     threads: int = 2  # DuckDB's
@@ -140,6 +141,7 @@ class LinkResult:
     stats: dict[str, float]
     model: dict[str, Any]
     candidates: pa.Table | None = None
+    facts: RecordFacts | None = None  # with keep_candidates, for clustering again
 
     def cluster_of(self) -> dict[str, str]:
         """Each record id -> the record id that names its cluster."""
@@ -334,13 +336,20 @@ def _link(
     lap("score")
 
     links = con.sql(
-        f"SELECT a, b FROM scored WHERE probability >= {auto} ORDER BY probability DESC, a, b"  # noqa: S608
+        f"SELECT a, b FROM scored WHERE probability >= {auto} AND NOT decided "  # noqa: S608
+        "ORDER BY probability DESC, a, b"
     ).to_arrow_table()
     apart = [pair for pair, v in decided.items() if v == "different"]
+    sure = [pair for pair, v in decided.items() if v == "same"]
+    facts = record_facts(table)
     clusters = cluster_links(
-        n, zip(links["a"].to_pylist(), links["b"].to_pylist(), strict=True), apart=apart
+        n,
+        zip(links["a"].to_pylist(), links["b"].to_pylist(), strict=True),
+        apart=apart,
+        facts=facts,
+        sure=sure,
     )
-    stats["links"] = links.num_rows
+    stats["links"] = links.num_rows + len(sure)
     stats["review_pairs"] = sum(1 for o in result_table["outcome"].to_pylist() if o == "review")
     stats["clusters"] = len(set(clusters))
     lap("cluster")
@@ -353,6 +362,22 @@ def _link(
         stats=stats,
         model=model,
         candidates=candidates,
+        facts=facts if settings.keep_candidates else None,
+    )
+
+
+def record_facts(table: pa.Table) -> RecordFacts:
+    """The facts clustering checks (``clusters.RecordFacts``) from the prepared records:
+    resident ID, birth range in days, sex."""
+
+    def days(column: str) -> list[int | None]:
+        return [d.toordinal() if d is not None else None for d in table[column].to_pylist()]
+
+    return RecordFacts(
+        resident_id=table["rid"].to_pylist(),
+        birth_lo=days("birth_lo"),
+        birth_hi=days("birth_hi"),
+        sex=table["sex"].to_pylist(),
     )
 
 
