@@ -629,7 +629,7 @@ def _link_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--out", required=True, metavar="FILE", help="where to write every row (CSV)")
     p.add_argument("--review", metavar="FILE", help="where to write the pairs to decide (CSV)")
     p.add_argument(
-        "--auto-threshold", type=float, help="link automatically at this probability (0.98)"
+        "--auto-threshold", type=float, help="link automatically at this probability (0.97)"
     )
     p.add_argument(
         "--review-threshold", type=float, help="ask a person from this probability (0.5)"
