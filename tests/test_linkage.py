@@ -99,16 +99,27 @@ def test_training_on_the_list_itself() -> None:
 
 
 def test_every_pair_has_the_outcome_its_probability_gives(small) -> None:  # type: ignore[no-untyped-def]
-    """Given linked pairs, then outcome is link at or above the automatic threshold,
-    review between the thresholds, and no pair below the review threshold is kept."""
+    """Given linked pairs, then outcome is link at or above the automatic threshold
+    (review there only if clustering kept the two records apart), review between the
+    thresholds, and no pair below the review threshold is kept."""
     _, _, result = small
     outcomes = Counter(result.pairs["outcome"].to_pylist())
     assert outcomes["link"] > 0 and outcomes["review"] > 0
-    for p, o in zip(
-        result.pairs["probability"].to_pylist(), result.pairs["outcome"].to_pylist(), strict=True
+    pairs = result.pairs
+    for a, b, p, o in zip(
+        pairs["a"].to_pylist(),
+        pairs["b"].to_pylist(),
+        pairs["probability"].to_pylist(),
+        pairs["outcome"].to_pylist(),
+        strict=True,
     ):
         assert p >= result.review_threshold
-        assert (o == "link") == (p >= result.auto_threshold)
+        if p < result.auto_threshold:
+            assert o == "review"
+        elif o == "review":  # refused: the records' clusters contradict each other
+            assert result.clusters[a] != result.clusters[b]
+        else:
+            assert o == "link" and result.clusters[a] == result.clusters[b]
     assert [p.outcome for p in result.links()] == ["link"] * outcomes["link"]
     review = result.review()
     assert len(review) == outcomes["review"]
@@ -117,12 +128,17 @@ def test_every_pair_has_the_outcome_its_probability_gives(small) -> None:  # typ
 
 def test_thresholds_move_pairs_between_outcomes() -> None:
     """Given one list linked with two settings, then a lower automatic threshold links at
-    least as many pairs, and a review band of zero width sends none to review."""
+    least as many pairs, and a review band of zero width sends to review only the links
+    that clustering refused (records whose clusters contradict each other)."""
     columns, _ = _population(800, seed=13)
     strict = link_columns(columns, settings=LinkSettings(auto_threshold=0.999))
     loose = link_columns(columns, settings=LinkSettings(auto_threshold=0.6, review_threshold=0.6))
     assert len(loose.links()) > len(strict.links())
-    assert loose.review() == []
+    where = loose.cluster_of()
+    for pair in loose.review():
+        assert pair.probability >= 0.6
+        assert where[pair.record_a] != where[pair.record_b]
+    assert len(loose.review()) == loose.stats["links_refused"]
     assert len(set(loose.clusters)) < len(set(strict.clusters))
 
 

@@ -80,7 +80,8 @@ def test_a_reviewers_same_wins_over_the_facts() -> None:
 def test_linking_keeps_two_namesakes_with_two_ids_apart() -> None:
     """Given two men of one name, year and county with different resident IDs, and a
     third record of that name with neither ID nor more, when the list is linked, then
-    the two men are never in one cluster."""
+    the two men are never in one cluster, and the links that would have joined them
+    go to a person for review instead of being dropped."""
     rows = [
         {"record_id": "a", "name": "Серікжан Білаш", "birth": "1974-03-15",
          "resident_id": ID_A, "county_code": "654002", "sex": "male"},
@@ -89,8 +90,15 @@ def test_linking_keeps_two_namesakes_with_two_ids_apart() -> None:
         {"record_id": "c", "name": "Серикжан Билаш", "birth": "1974-03-15",
          "resident_id": ID_B, "county_code": "654002", "sex": "male"},
     ]  # fmt: skip
-    clusters = link_records(rows).cluster_of()
+    result = link_records(rows)
+    clusters = result.cluster_of()
     assert clusters["a"] != clusters["c"]
+    for pair in result.links():
+        assert clusters[pair.record_a] == clusters[pair.record_b]
+    review = {(p.record_a, p.record_b) for p in result.review()}
+    assert ("a", "c") in review
+    assert {("a", "b"), ("b", "c")} & review
+    assert result.stats["links_refused"] >= 1
 
 
 _IDS = ("1" * 18, "2" * 18, "3" * 18)  # pairwise far apart: equal or contradicting

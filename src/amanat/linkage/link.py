@@ -80,7 +80,8 @@ class Decision:
 @dataclass(frozen=True)
 class LinkSettings:
     """How to link. Thresholds are match probabilities; ``review_threshold`` may equal
-    ``auto_threshold`` (no review band)."""
+    ``auto_threshold`` (no review band: only the links clustering refused, whose records
+    contradict each other, are then left for review)."""
 
     # the lowest automatic threshold whose links stayed >= 99% right, pairwise and as
     # clusters (records that contradict each other kept apart), at 100,000 and
@@ -130,7 +131,9 @@ class LinkResult:
     ``clusters[i]`` is the position of the first record of record i's person (so a
     record alone is its own cluster); ``pairs`` holds every pair at or above the
     review threshold and every decided pair, with columns ``a`` and ``b`` (record
-    positions), ``probability``, ``outcome`` and ``decided``.
+    positions), ``probability``, ``outcome`` and ``decided``. A pair at or above the
+    automatic threshold whose records clustering kept apart (their clusters contradict
+    each other: ``clusters.py``) has the outcome ``review``.
     """
 
     record_ids: list[str]
@@ -349,7 +352,9 @@ def _link(
         facts=facts,
         sure=sure,
     )
-    stats["links"] = links.num_rows + len(sure)
+    result_table, refused = _refused_to_review(result_table, clusters)
+    stats["links"] = links.num_rows + len(sure) - refused
+    stats["links_refused"] = refused
     stats["review_pairs"] = sum(1 for o in result_table["outcome"].to_pylist() if o == "review")
     stats["clusters"] = len(set(clusters))
     lap("cluster")
@@ -364,6 +369,24 @@ def _link(
         candidates=candidates,
         facts=facts if settings.keep_candidates else None,
     )
+
+
+def _refused_to_review(pairs: pa.Table, clusters: list[int]) -> tuple[pa.Table, int]:
+    """``pairs`` with every automatic link whose two records clustering kept apart
+    (their records contradict each other elsewhere: clusters.py) turned into a pair for
+    review, and how many there were: the model is sure of the pair, the facts are not,
+    and a person decides."""
+    if pairs.num_rows == 0:
+        return pairs, 0
+    where = pa.array(clusters, type=pa.int64())
+    apart = pc.not_equal(pc.take(where, pairs["a"]), pc.take(where, pairs["b"]))
+    refused = pc.and_(pc.equal(pairs["outcome"], "link"), apart)
+    count = pc.sum(refused).as_py() or 0
+    if not count:
+        return pairs, 0
+    outcome = pc.if_else(refused, "review", pairs["outcome"])
+    index = pairs.schema.get_field_index("outcome")
+    return pairs.set_column(index, "outcome", outcome), int(count)
 
 
 def record_facts(table: pa.Table) -> RecordFacts:
