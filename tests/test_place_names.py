@@ -177,3 +177,33 @@ def test_intake_offers_the_place_for_a_kazakh_name() -> None:
     assert hints["places"][0] == ("654002", "伊宁市 (654002)")
     _errors, hints = check_step("person", {"name_1": "Серік", "hometown_words": "Чугучак"})
     assert hints["places"][0] == ("654201", "塔城市 (654201)")
+
+
+@pytest.mark.parametrize(
+    ("typed", "codes"),
+    [
+        ("Кунес", ["654025"]),  # Russian letters for Күнес (新源县)
+        ("Кунес уезд", ["654025"]),
+        ("Нылкы", ["654028"]),
+        ("Шауешек", ["654201"]),
+        ("Куйтин", ["654003"]),  # Куйтун, one letter apart
+        ("Каба уезд", ["654324"]),  # Қаба (哈巴河县)
+        ("Кулжа", ["654002", "654021"]),  # the city and the county: the caller decides
+        ("Zzyzx", []),
+    ],
+)
+def test_a_spelling_the_gazetteer_lacks_is_found_by_its_sound(
+    gazetteer: Gazetteer, typed: str, codes: list[str]
+) -> None:
+    """Given a place typed in a spelling no name of the gazetteer has, when it is looked
+    up by sound, then the places whose names sound alike and are spelt within a letter
+    or two come back, and ``find`` itself stays exact."""
+    assert gazetteer.find(typed) == ()
+    assert [p.id for p in gazetteer.find_by_sound(typed)] == codes
+
+
+def test_intake_offers_the_place_for_a_russian_spelling() -> None:
+    """Given a volunteer who types the hometown as Кунес (Russian letters), when the
+    person step is checked, then 新源县 is offered."""
+    _errors, hints = check_step("person", {"name_1": "Серік", "hometown_words": "Кунес"})
+    assert hints["places"][0] == ("654025", "新源县 (654025)")

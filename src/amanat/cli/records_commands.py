@@ -484,7 +484,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_places_find(args: argparse.Namespace, settings: Settings) -> int:
     """Look a place up in the shipped gazetteer (no home needed)."""
     places = Gazetteer.load_builtin()
-    found = places.find(args.text)
+    found = places.find(args.text) or places.find_by_sound(args.text)
     rows = [
         {
             "id": p.id,

@@ -21,7 +21,8 @@ record into that). ``prepare_records`` derives, per record:
 - ``county`` and ``prefecture`` from the county code or, failing that, from a hometown
   the gazetteer knows by one name (or by one of its parts: "Каракаш уезд", the county
   at the end of 伊犁哈萨克自治州新源县; "prefecture, county" as "Алтай, Бурылтоғай"),
-  or by the sound of one of its names when spelt otherwise (Кунес for Күнес, one or
+  or by the sound of one of its names when spelt otherwise (``Gazetteer.find_by_sound``:
+  Кунес for Күнес, one or
   two letters apart at most); a name that sounds like two counties gives only their
   prefecture; ``id_county``, the
   county of a valid resident ID's region code (where it was issued: usually, not
@@ -41,12 +42,10 @@ fewer distinct birth dates, places and IDs' parts.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import pyarrow as pa  # type: ignore[import-untyped]
-from rapidfuzz.distance import Levenshtein
 
 from amanat.errors import InputError
 from amanat.linkage.namekeys import NameKeyer, key_hash
@@ -95,20 +94,6 @@ _RID15 = re.compile(r"\d{15}")
 _COUNTY = re.compile(r"\d{6}")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _KINDS: tuple[PlaceKind, ...] = ("county", "prefecture")
-# Administrative words written after a place's name ("Кунес уезд", "Күнес ауданы",
-# "Künes County", "كۈنەس ناھىيىسى"): left out before a name is looked up by its sound.
-_ADMIN_WORDS = frozenset(
-    (
-        *("ауданы", "қаласы", "аймағы", "облысы", "ауылы"),
-        *("уезд", "уезда", "район", "города", "город", "г"),
-        *("county", "city", "prefecture", "district", "town", "village"),
-        *("xian", "shi", "diqu", "nahiyisi", "shehiri", "shehri", "wilayiti", "rayoni"),
-        *("yéza", "yeza", "ناھىيىسى", "شەھىرى", "ۋىلايىتى", "رايونى", "يېزىسى"),
-    )
-)
-# Names looked up as written only: characters, and pinyin (whose syllables read as
-# Turkic words would meet names they are not).
-_SOUNDLESS_LANGS = frozenset({"zh-Hans", "zh-Latn-pinyin"})
 _SEX = {"male": "male", "m": "male", "female": "female", "f": "female"}
 # A fixed "today" for reading birth dates: linkage gives the same answer every day.
 _TODAY = dt.date(2100, 1, 1)
@@ -167,7 +152,6 @@ class _Deriver:
         self.gazetteer = gazetteer
         self.births: dict[str, tuple[dt.date, dt.date] | None] = {}
         self.places: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-        self.sounds: dict[str, tuple[tuple[str, str], ...]] | None = None
 
     def birth(self, text: str) -> tuple[dt.date, dt.date] | None:
         if text in self.births:
@@ -246,32 +230,7 @@ class _Deriver:
 
     def _one(self, text: str) -> tuple[Place, ...]:
         found = self.gazetteer.find(text, kinds=_KINDS)
-        if found:
-            return found
-        index = self._by_sound()
-        ids: set[str] = set()
-        for sound, spelling in _place_sounds(text):
-            for known, place_id in index.get(sound, ()):
-                if Levenshtein.distance(spelling, known) <= _spelling_slack(known):
-                    ids.add(place_id)
-        return tuple(p for i in sorted(ids) if (p := self.gazetteer.get(i)) is not None)
-
-    def _by_sound(self) -> dict[str, tuple[tuple[str, str], ...]]:
-        """Phonetic key of each local name of a county or prefecture (``amanat.names``,
-        administrative words left out) -> (its spelling in canonical Latin, the
-        place's id); built on first use."""
-        if self.sounds is None:
-            index: dict[str, set[tuple[str, str]]] = {}
-            for place in self.gazetteer:
-                if place.kind not in _KINDS:
-                    continue
-                for name in place.names:
-                    if name.lang in _SOUNDLESS_LANGS:
-                        continue
-                    for sound, spelling in _place_sounds(name.text):
-                        index.setdefault(sound, set()).add((spelling, place.id))
-            self.sounds = {key: tuple(sorted(found)) for key, found in index.items()}
-        return self.sounds
+        return found or self.gazetteer.find_by_sound(text, kinds=_KINDS)
 
     def _county_and_prefecture(self, county: str) -> tuple[str | None, str | None]:
         place = self.gazetteer.get(county)
@@ -280,28 +239,6 @@ class _Deriver:
         if place is not None and place.parent:
             return county, place.parent
         return county, county[:4] + "00"
-
-
-def _place_sounds(text: str) -> tuple[tuple[str, str], ...]:
-    """(phonetic key, canonical Latin spelling) pairs (``amanat.names``) of a place's
-    name without its administrative words: Кунес, Күнес, Künes and كۈنەس share
-    one sound."""
-    words = text.replace(",", " ").split()
-    words = [w for w in words if w.casefold().strip(".") not in _ADMIN_WORDS]
-    if not words:
-        return ()
-    keys = name_keys(" ".join(words))
-    sounds = [nk.key for nk in keys if nk.kind == "phonetic"]
-    spellings = [nk.key for nk in keys if nk.kind == "sorted"]
-    return tuple(itertools.product(sounds, spellings))
-
-
-def _spelling_slack(known: str) -> int:
-    """How far a spelling may be from a known name of the same sound and still name
-    it: one letter in a short name (Куйтин, Küytun), two in a long one (Бұыршын,
-    Burchin). The sound alone is too coarse for short names: Küytun and Xoten both
-    sound "ktn"."""
-    return 1 if len(known) <= 7 else 2
 
 
 def _without_common(lists: list[object]) -> None:

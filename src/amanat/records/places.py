@@ -35,9 +35,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from rapidfuzz.distance import Levenshtein
 from stdnum import numdb
 
 from amanat.errors import InputError
+from amanat.names import name_keys
 
 __all__ = ["Gazetteer", "Place", "PlaceKind", "PlaceName", "stdnum_xinjiang_codes", "user_place"]
 
@@ -52,6 +54,20 @@ _FACILITIES_FILE = "facilities-osm.csv"
 # Longer text is not a place name but something pasted in by mistake; never searched,
 # never echoed.
 _MAX_QUERY = 200
+# Administrative words written after a place's name ("Кунес уезд", "Күнес ауданы",
+# "Künes County", "كۈنەس ناھىيىسى"): left out before a name is looked up by its sound.
+_ADMIN_WORDS = frozenset(
+    (
+        *("ауданы", "қаласы", "аймағы", "облысы", "ауылы"),
+        *("уезд", "уезда", "район", "города", "город", "г"),
+        *("county", "city", "prefecture", "district", "town", "village"),
+        *("xian", "shi", "diqu", "nahiyisi", "shehiri", "shehri", "wilayiti", "rayoni"),
+        *("yéza", "yeza", "ناھىيىسى", "شەھىرى", "ۋىلايىتى", "رايونى", "يېزىسى"),
+    )
+)
+# Names looked up as written only: characters, and pinyin (whose syllables read as
+# Turkic words would meet names they are not).
+_SOUNDLESS_LANGS = frozenset({"zh-Hans", "zh-Latn-pinyin"})
 _MAX_ID = 100
 _SHOWN = 40
 _CODE = re.compile(r"65\d{4}")
@@ -224,6 +240,27 @@ def _stripped(key: str) -> str | None:
     return None
 
 
+def _place_sounds(text: str) -> tuple[tuple[str, str], ...]:
+    """(phonetic key, canonical Latin spelling) pairs (``amanat.names``) of a place's
+    name without its administrative words: Кунес, Күнес, Künes and كۈنەس share
+    one sound."""
+    words = text.replace(",", " ").split()
+    words = [w for w in words if w.casefold().strip(".") not in _ADMIN_WORDS]
+    if not words:
+        return ()
+    keys = name_keys(" ".join(words))
+    sounds = [nk.key for nk in keys if nk.kind == "phonetic"]
+    spellings = [nk.key for nk in keys if nk.kind == "sorted"]
+    return tuple((sound, spelling) for sound in sounds for spelling in spellings)
+
+
+def _spelling_slack(known: str) -> int:
+    """How far a spelling may be from a known name of the same sound and still name
+    it: one letter in a short name (Куйтин, Küytun), two in a long one (Бұыршын,
+    Burchin)."""
+    return 1 if len(known) <= 7 else 2
+
+
 class Gazetteer:
     """An immutable set of places, looked up by id, by name, by parent and by region code.
 
@@ -255,6 +292,7 @@ class Gazetteer:
                     loose.setdefault(short, []).append(place.id)
         self._exact = {k: tuple(dict.fromkeys(v)) for k, v in exact.items()}
         self._loose = {k: tuple(dict.fromkeys(v)) for k, v in loose.items()}
+        self._sounds: dict[str, tuple[tuple[str, str], ...]] | None = None
 
     @classmethod
     def load_builtin(cls) -> Gazetteer:
@@ -323,6 +361,45 @@ class Gazetteer:
             if found:
                 return tuple(sorted(found, key=lambda p: p.id))
         return ()
+
+    def find_by_sound(
+        self, text: str, *, kinds: Iterable[PlaceKind] | None = None
+    ) -> tuple[Place, ...]:
+        """Places one of whose names sounds like ``text`` (``amanat.names`` phonetic
+        keys, administrative words such as уезд, ауданы, county left out) and is spelt
+        within one letter of it (two in names longer than seven letters); never raises.
+
+        For a spelling ``find`` does not know: Кунес finds Күнес (新源县), Нылкы finds
+        Нылқы. The sound alone is too coarse for short names (Küytun and Xoten both
+        sound "ktn"), hence the spelling. Characters and pinyin are matched by ``find``
+        only. Several places may come back (Кулжа: Ghulja city and county): the caller
+        decides.
+        """
+        if not isinstance(text, str) or len(text) > _MAX_QUERY:
+            return ()
+        wanted = frozenset(kinds) if kinds is not None else _KINDS
+        index = self._sound_index()
+        ids: set[str] = set()
+        for sound, spelling in _place_sounds(text):
+            for known, place_id in index.get(sound, ()):
+                if Levenshtein.distance(spelling, known) <= _spelling_slack(known):
+                    ids.add(place_id)
+        found = (self._by_id[i] for i in sorted(ids))
+        return tuple(p for p in found if p.kind in wanted)
+
+    def _sound_index(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Phonetic key of each place's local names -> (the name's canonical Latin
+        spelling, the place's id); built on first use."""
+        if self._sounds is None:
+            index: dict[str, set[tuple[str, str]]] = {}
+            for place in self._by_id.values():
+                for name in place.names:
+                    if name.lang in _SOUNDLESS_LANGS:
+                        continue
+                    for sound, spelling in _place_sounds(name.text):
+                        index.setdefault(sound, set()).add((spelling, place.id))
+            self._sounds = {key: tuple(sorted(found)) for key, found in index.items()}
+        return self._sounds
 
     def resolve(self, text: str, *, kinds: Iterable[PlaceKind] | None = None) -> Place:
         """The one place ``text`` names; ``InputError`` if none or several match."""

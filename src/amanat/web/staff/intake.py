@@ -389,7 +389,8 @@ def _check_person(
         )
     words = v.get("hometown_words", "").strip()
     if words and not code and "hometown_words" not in errors:
-        hints["places"] = [(p.id, p.label()) for p in gazetteer().find(words)[:8]]
+        found = gazetteer().find(words) or gazetteer().find_by_sound(words)
+        hints["places"] = [(p.id, p.label()) for p in found[:8]]
 
 
 _PERSON_ID = re.compile(r"p_[0-9a-f]{32}")
