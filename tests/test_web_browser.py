@@ -20,6 +20,7 @@ from amanat.views.read import Query
 from amanat.web.staff.i18n import translator
 from browser import CHROMIUM_FLAGS, SCREENSHOTS, chromium_path, served
 from conftest import Org, skip_unless_ci
+from test_duplicates import _desk_with_bilash
 from test_web_intake import CONSENT, EVENTS, PERSON, TESTIFIER
 from test_web_media import seal_media_person
 from web_staff import PERSON_NAMES, Site, password_of, staff_site
@@ -319,3 +320,57 @@ def test_a_researcher_corrects_a_value_in_a_browser(browser: Any, site: Site) ->
         body = page.inner_text("body")
         assert "Retracted" in body and "Сестра уточнила: 2017 жыл." in body
         assert "2017-05" in body
+
+
+def test_a_reviewer_decides_a_pair_in_a_browser(browser: Any, site: Site) -> None:
+    """Given a desk where one man is recorded in Cyrillic, Latin and Chinese, when a
+    reviewer presses "Look for duplicates now" in a real browser, then the page follows
+    the search's progress and reloads with his pairs; the pair page shows both records
+    side by side with what agrees and differs (the names read the same, each with its
+    Latin reading; a birth day within a birth year); deciding "The same person" with a reason
+    merges them and says so, and deciding "Different persons" splits them again.
+    review-queue.png, review-pair.png (and in Kazakh, review-pair-kk.png) and
+    review-merged.png are saved."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    cyr, lat, _ = _desk_with_bilash(site.desk)
+    with served(site.app) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/login")
+        _sign_in(page, site, "reviewer")
+        page.goto(f"{base}/review")
+        page.click("text=Look for duplicates now")
+        page.wait_for_selector("text=The search found", timeout=120_000)
+        body = page.inner_text("body")
+        assert "Серікжан Білаш" in body and "Serikzhan Bilash" in body
+        page.screenshot(path=str(SCREENSHOTS / "review-queue.png"), full_page=True)
+
+        page.goto(f"{base}/review/{cyr}/{lat}")
+        assert "Are these the same person?" in page.inner_text("h1")
+        assert page.locator("tr.verdict-agree").count() >= 1
+        names = page.inner_text("tr.verdict-agree:has-text('Names')")
+        assert "written differently, read the same" in names and "serikjan bilash" in names
+        assert "agree, one more precise" in page.inner_text("body")  # 1980-01-01 and 1980
+        page.screenshot(path=str(SCREENSHOTS / "review-pair.png"), full_page=True)
+        page.click("nav.languages a[href^='/lang/kk']")
+        page.wait_for_url(f"**/review/{cyr}/{lat}")
+        kk = translator("kk").gettext
+        assert kk("written differently, read the same") in page.inner_text("body")
+        page.screenshot(path=str(SCREENSHOTS / "review-pair-kk.png"), full_page=True)
+        page.click("nav.languages a[href^='/lang/en']")
+        page.wait_for_url(f"**/review/{cyr}/{lat}")
+        page.check("#decision-same")
+        page.fill("#reason", "Same hometown, same year; the wife and the cousin describe him alike")
+        page.click("text=Seal the decision")
+        page.wait_for_url("**/review*decided=1")
+        assert sorted(site.desk.person(lat).records) == sorted((cyr, lat))
+
+        page.goto(f"{base}/review/{cyr}/{lat}")
+        assert "merged into one person now" in page.inner_text("body")
+        page.screenshot(path=str(SCREENSHOTS / "review-merged.png"), full_page=True)
+        page.check("#decision-different")
+        page.fill("#reason", "Two men: the IDs differ in the birth date")
+        page.click("text=Seal the decision")
+        page.wait_for_url("**/review*decided=1")
+        assert site.desk.person(cyr).records == [cyr]
+        assert site.desk.person(lat).records == [lat]
+        assert page.evaluate("document.querySelectorAll('script:not([src])').length") == 0

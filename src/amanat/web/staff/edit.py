@@ -43,7 +43,7 @@ from amanat.records.changes import (
     STATUSES,
 )
 from amanat.views.read import PersonDetail
-from amanat.web.staff.labels import RELATIONSHIPS, STATUS
+from amanat.web.staff.labels import ETHNICITY, RELATIONSHIPS, SEX, STATUS
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import staff
 
@@ -71,12 +71,6 @@ FIELD_LABELS: Mapping[str, str] = {
     "relative": N_("Relative"),
 }
 EDITABLE = tuple(FIELD_LABELS)
-SEX_LABELS = {"male": N_("Male"), "female": N_("Female")}
-ETHNICITY_LABELS = {
-    "kazakh": N_("Kazakh"), "uyghur": N_("Uyghur"), "kyrgyz": N_("Kyrgyz"), "hui": N_("Hui"),
-    "uzbek": N_("Uzbek"), "tatar": N_("Tatar"), "tajik": N_("Tajik"), "mongol": N_("Mongol"),
-    "han": N_("Han"), "other": N_("Other"),
-}  # fmt: skip
 NAME_FORM_LABELS = {
     "full": N_("Full name"), "given": N_("Given name"), "surname": N_("Surname"),
     "patronymic": N_("Patronymic"), "alias": N_("Other spelling"),
@@ -269,9 +263,9 @@ def _context(detail: PersonDetail) -> dict[str, Any]:
         "status_labels": STATUS,
         "relations": RELATIONS,
         "relation_labels": RELATIONSHIPS,
-        "sex_labels": SEX_LABELS,
+        "sex_labels": SEX,
         "ethnicities": ETHNICITIES,
-        "ethnicity_labels": ETHNICITY_LABELS,
+        "ethnicity_labels": ETHNICITY,
         "name_forms": NAME_FORMS,
         "name_form_labels": NAME_FORM_LABELS,
         "document_kinds": DOCUMENT_KINDS,

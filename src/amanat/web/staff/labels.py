@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["CONSENT", "GRADES", "RELATIONSHIPS", "STATUS", "label"]
+__all__ = ["CONSENT", "ETHNICITY", "GRADES", "RELATIONSHIPS", "SEX", "STATUS", "label"]
 
 
 def N_(message: str) -> str:
@@ -52,7 +52,20 @@ RELATIONSHIPS: Mapping[str, str] = {
     "other": N_("Other"),
     "unknown": N_("Unknown"),
 }
-_KINDS = {"status": STATUS, "consent": CONSENT, "grade": GRADES, "relationship": RELATIONSHIPS}
+SEX: Mapping[str, str] = {"male": N_("Male"), "female": N_("Female")}
+ETHNICITY: Mapping[str, str] = {
+    "kazakh": N_("Kazakh"), "uyghur": N_("Uyghur"), "kyrgyz": N_("Kyrgyz"), "hui": N_("Hui"),
+    "uzbek": N_("Uzbek"), "tatar": N_("Tatar"), "tajik": N_("Tajik"), "mongol": N_("Mongol"),
+    "han": N_("Han"), "other": N_("Other"),
+}  # fmt: skip
+_KINDS = {
+    "status": STATUS,
+    "consent": CONSENT,
+    "grade": GRADES,
+    "relationship": RELATIONSHIPS,
+    "sex": SEX,
+    "ethnicity": ETHNICITY,
+}
 
 
 def label(kind: str, code: object) -> str:

@@ -29,8 +29,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from amanat.desk import Desk
+from amanat.desk.compare import compare_persons
 from amanat.errors import AmanatError, NotFound
-from amanat.views.read import CandidatePair, PersonDetail
+from amanat.views.read import CandidatePair
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import staff
 
@@ -49,53 +50,6 @@ REVIEW_ROLES = frozenset({"reviewer"})  # decides merges (issue 5: reviewer)
 DECISIONS = ("same", "different", "unsure")
 PAGE = 50
 MAX_REASON = 2000
-# The values compared side by side, in the order shown.
-FIELDS = ("name", "sex", "birth", "document", "hometown", "ethnicity", "status", "relative")
-
-
-def _values(detail: PersonDetail) -> dict[str, list[str]]:
-    """Field -> the distinct values the person's chosen and other claims give, as text."""
-    out: dict[str, list[str]] = {f: [] for f in FIELDS}
-
-    def add(field: str, text: Any) -> None:
-        if text and str(text) not in out[field]:
-            out[field].append(str(text))
-
-    for n in detail.names:
-        add("name", n["text"])
-    for i in detail.identifiers:
-        add("document", i["number"])
-    person = detail.person
-    add("sex", person.get("sex"))
-    add("birth", person.get("birth"))
-    add("ethnicity", person.get("ethnicity"))
-    add("hometown", person.get("hometown_code") or person.get("hometown_text"))
-    for e in detail.timeline:
-        add("status", f"{e['status']} {e['date']}")
-    for r in detail.relatives:
-        add("relative", f"{r['relation']}: {r.get('name') or r.get('relative_id') or ''}")
-    return out
-
-
-def compare(a: PersonDetail, b: PersonDetail) -> list[dict[str, Any]]:
-    """One row per field: both sides' values and whether they agree, differ or one side
-    is silent (names are compared by their keys, so scripts do not count as a
-    difference: the template shows every form)."""
-    va, vb = _values(a), _values(b)
-    rows = []
-    for field in FIELDS:
-        left, right = va[field], vb[field]
-        if not left or not right:
-            verdict = "missing" if left or right else "none"
-        elif field == "name":
-            verdict = "compare"
-        elif set(left) & set(right):
-            verdict = "agree" if set(left) == set(right) else "overlap"
-        else:
-            verdict = "differ"
-        if verdict != "none":
-            rows.append({"field": field, "a": left, "b": right, "verdict": verdict})
-    return rows
 
 
 def _desk(request: Request) -> Desk:
@@ -279,7 +233,7 @@ async def pair_page(
         b=b,
         left=left,
         right=right,
-        rows=compare(left, right),
+        rows=await run_in_threadpool(compare_persons, left, right),
         merged=same,
         candidate=candidate,
         errors=errors or {},

@@ -1,0 +1,276 @@
+"""Two person records side by side, for a reviewer deciding whether they are one person
+(issue 6, "Review").
+
+``compare_persons`` reads what each record says of a field and how the two relate,
+the way the linkage model compares them, so that the page shows a reviewer the same
+evidence the model weighed:
+
+- names by how they read, whatever the script (``names.name_similarity``): 赛力克江·别拉什
+  and Serikzhan Bilash *agree*, and each name shows its Latin reading;
+- birth dates as the ranges they stand for: 1980-01-01 lies within 1980 (*overlap*:
+  they agree, one is more precise); 1980 and 1981 are *near*, a year apart;
+- resident ID numbers: two numbers that differ in one or two places and do not both
+  pass the check character are one number mistyped (*near*), not two persons;
+- hometowns by code: the same county *agrees*, a county within the other's
+  prefecture *overlaps*, two counties of one prefecture are *near*;
+- statuses and relatives are listed, never a contradiction (a man detained and later
+  released has both).
+
+Verdicts: ``agree``, ``overlap``, ``near``, ``differ``, ``missing`` (one side is
+silent) and ``compare`` (nothing to weigh: the reviewer reads both). A row's ``note``
+says why, as a code the app words in the reviewer's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz.distance import JaroWinkler
+
+from amanat.names import analyse, name_similarity
+from amanat.records.ids import ric_check_character
+from amanat.views.read import PersonDetail
+
+__all__ = ["FIELDS", "NOTES", "VERDICTS", "Row", "Value", "compare_persons"]
+
+FIELDS = ("name", "sex", "birth", "document", "hometown", "ethnicity", "status", "relative")
+VERDICTS = ("agree", "overlap", "near", "differ", "missing", "compare")
+NOTES = (
+    "sound_alike",  # names written differently that read the same
+    "names_close",  # names alike, not the same
+    "within",  # one birth date or place lies within the other
+    "years_apart",  # births ``amount`` years apart
+    "mistyped",  # ID numbers one or two digits apart, not both valid: one number
+    "same_prefecture",  # two counties of one prefecture
+)
+# name_similarity from which two names are read as the same, and as close
+SAME_NAME = 0.95
+CLOSE_NAME = 0.88
+NEAR_BIRTH_DAYS = 731  # two years: what blocking and clustering allow
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """One value one side gives: ``text`` as recorded (or a place's names); ``reading``
+    a second line (a name in Latin letters, a place's code); ``code`` a stored code the
+    app translates (sex, ethnicity, status, relationship), else empty."""
+
+    text: str
+    reading: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    field: str
+    a: tuple[Value, ...]
+    b: tuple[Value, ...]
+    verdict: str
+    note: str = ""
+    amount: int = 0
+
+
+def compare_persons(a: PersonDetail, b: PersonDetail) -> list[Row]:
+    """One row per field either side gives, in ``FIELDS`` order."""
+    rows = [
+        _names(a, b),
+        _codes("sex", a.person.get("sex"), b.person.get("sex")),
+        _birth(a.person, b.person),
+        _documents(a, b),
+        _hometown(a, b),
+        _codes("ethnicity", a.person.get("ethnicity"), b.person.get("ethnicity")),
+        _listed("status", _statuses(a), _statuses(b)),
+        _relatives(a, b),
+    ]
+    return [r for r in rows if r is not None]
+
+
+def _row(field: str, a: Sequence[Value], b: Sequence[Value], verdict: str, **kw: Any) -> Row:
+    if not a or not b:
+        verdict, kw = "missing", {}
+    return Row(field, tuple(a), tuple(b), verdict, **kw)
+
+
+def _distinct(texts: Iterable[object]) -> list[str]:
+    out: list[str] = []
+    for t in texts:
+        if t and str(t) not in out:
+            out.append(str(t))
+    return out
+
+
+# -- names ------------------------------------------------------------------------------
+
+
+def _names(a: PersonDetail, b: PersonDetail) -> Row | None:
+    left = _distinct(n["text"] for n in a.names) or _distinct([a.person.get("display_name")])
+    right = _distinct(n["text"] for n in b.names) or _distinct([b.person.get("display_name")])
+    if not left and not right:
+        return None
+    best = max((name_similarity(x, y) for x in left for y in right), default=0.0)
+    folded = {t.casefold() for t in left} & {t.casefold() for t in right}
+    if folded:
+        verdict, note = "agree", ""
+    elif best >= SAME_NAME:
+        verdict, note = "agree", "sound_alike"
+    elif best >= CLOSE_NAME:
+        verdict, note = "near", "names_close"
+    else:
+        verdict, note = "differ", ""
+    return _row("name", _read(left, right), _read(right, left), verdict, note=note)
+
+
+def _read(names: list[str], others: list[str]) -> list[Value]:
+    """Each name with the Latin reading of it closest to the other side's names, when
+    that reading is not the name itself."""
+    their = [f for o in others for f in analyse(o).forms]
+    out = []
+    for text in names:
+        forms = analyse(text).forms
+        reading = max(
+            forms,
+            key=lambda f: max((JaroWinkler.similarity(f, o) for o in their), default=0.0),
+            default="",
+        )
+        out.append(Value(text, "" if reading == text.casefold() else reading))
+    return out
+
+
+# -- codes, births, documents, places ------------------------------------------------------
+
+
+def _codes(field: str, a: object, b: object) -> Row | None:
+    if not a and not b:
+        return None
+    left = [Value(str(a), code=str(a))] if a else []
+    right = [Value(str(b), code=str(b))] if b else []
+    return _row(field, left, right, "agree" if a == b else "differ")
+
+
+def _day(text: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(text)[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _birth(a: dict[str, Any], b: dict[str, Any]) -> Row | None:
+    left = [Value(str(a["birth"]))] if a.get("birth") else []
+    right = [Value(str(b["birth"]))] if b.get("birth") else []
+    if not left and not right:
+        return None
+    if not left or not right:
+        return _row("birth", left, right, "missing")
+    if a["birth"] == b["birth"]:
+        return _row("birth", left, right, "agree")
+    lo_a, hi_a = _day(a.get("birth_earliest")), _day(a.get("birth_latest"))
+    lo_b, hi_b = _day(b.get("birth_earliest")), _day(b.get("birth_latest"))
+    if lo_a is None or hi_a is None or lo_b is None or hi_b is None:
+        return _row("birth", left, right, "compare")
+    if lo_a <= hi_b and lo_b <= hi_a:
+        return _row("birth", left, right, "overlap", note="within")
+    gap = (lo_b - hi_a).days if lo_b > hi_a else (lo_a - hi_b).days
+    if gap <= NEAR_BIRTH_DAYS:
+        years = max(1, round(gap / 365.25))
+        return _row("birth", left, right, "near", note="years_apart", amount=years)
+    return _row("birth", left, right, "differ")
+
+
+def _one_number_mistyped(x: str, y: str) -> bool:
+    """Two 18-character resident ID numbers one or two places apart, not both valid."""
+    if len(x) != 18 or len(y) != 18:
+        return False
+    apart = sum(p != q for p, q in zip(x, y, strict=True))
+
+    def valid(n: str) -> bool:
+        try:
+            return ric_check_character(n[:17]) == n[17].upper()
+        except ValueError:
+            return False
+
+    return 1 <= apart <= 2 and not (valid(x) and valid(y))
+
+
+def _documents(a: PersonDetail, b: PersonDetail) -> Row | None:
+    left = _distinct(i["number"] for i in a.identifiers)
+    right = _distinct(i["number"] for i in b.identifiers)
+    if not left and not right:
+        return None
+    values_a, values_b = [Value(t) for t in left], [Value(t) for t in right]
+    if set(left) & set(right):
+        return _row("document", values_a, values_b, "agree" if left == right else "overlap")
+    if any(_one_number_mistyped(x, y) for x in left for y in right):
+        return _row("document", values_a, values_b, "near", note="mistyped")
+    return _row("document", values_a, values_b, "differ")
+
+
+def _place(detail: PersonDetail) -> list[Value]:
+    code = detail.person.get("hometown_code")
+    text = detail.person.get("hometown_text")
+    place = detail.hometown
+    if code and place:
+        names = _distinct(
+            place.get(k) for k in ("name_kk", "name_zh", "name_ug", "name_en", "name_pinyin")
+        )
+        return [Value(" · ".join(names[:3]) or str(code), str(code))]
+    if code or text:
+        return [Value(str(text or code), str(code) if code and text else "")]
+    return []
+
+
+def _hometown(a: PersonDetail, b: PersonDetail) -> Row | None:
+    left, right = _place(a), _place(b)
+    if not left and not right:
+        return None
+    ca, cb = str(a.person.get("hometown_code") or ""), str(b.person.get("hometown_code") or "")
+    if not (ca.isdigit() and cb.isdigit() and len(ca) == len(cb) == 6):
+        same = bool(left and right) and left[0].text.casefold() == right[0].text.casefold()
+        return _row("hometown", left, right, "agree" if same else "compare")
+    if ca == cb:
+        return _row("hometown", left, right, "agree")
+    if ca[:4] == cb[:4]:
+        if ca.endswith("00") or cb.endswith("00"):  # a prefecture and a county in it
+            return _row("hometown", left, right, "overlap", note="within")
+        return _row("hometown", left, right, "near", note="same_prefecture")
+    return _row("hometown", left, right, "differ")
+
+
+# -- statuses and relatives: listed, never a contradiction ----------------------------------
+
+
+def _statuses(detail: PersonDetail) -> list[Value]:
+    out: list[Value] = []
+    for e in detail.timeline:
+        value = Value(str(e.get("date") or ""), code=str(e["status"]))
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def _listed(field: str, left: list[Value], right: list[Value]) -> Row | None:
+    if not left and not right:
+        return None
+    return _row(field, left, right, "agree" if set(left) == set(right) else "compare")
+
+
+def _relatives(a: PersonDetail, b: PersonDetail) -> Row | None:
+    def values(detail: PersonDetail) -> list[Value]:
+        out: list[Value] = []
+        for r in detail.relatives:
+            value = Value(str(r.get("name") or r.get("relative_id") or ""), code=r["relation"])
+            if value not in out:
+                out.append(value)
+        return out
+
+    left, right = values(a), values(b)
+    if not left and not right:
+        return None
+    named = [(x.text, y.text) for x in left for y in right if x.text and y.text]
+    if any(x.casefold() == y.casefold() for x, y in named):
+        return _row("relative", left, right, "agree")
+    if any(name_similarity(x, y) >= SAME_NAME for x, y in named):
+        return _row("relative", left, right, "agree", note="sound_alike")
+    return _row("relative", left, right, "compare")

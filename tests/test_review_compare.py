@@ -1,0 +1,170 @@
+"""Two person records side by side for a reviewer (``desk.compare``): what agrees, what
+is close, what differs, read the way the linkage model reads it. Given / When / Then."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from amanat.desk.compare import Row, compare_persons
+from amanat.records.ids import ric_check_character
+from amanat.views.read import PersonDetail
+
+YINING = {"name_kk": "Құлжа", "name_zh": "伊宁市", "name_ug": "غۇلجا", "name_en": "Yining"}
+
+
+def _valid_id(first17: str) -> str:
+    return first17 + ric_check_character(first17)
+
+
+def person(
+    *names: str,
+    birth: str | None = None,
+    earliest: str | None = None,
+    latest: str | None = None,
+    sex: str | None = None,
+    ids: tuple[str, ...] = (),
+    hometown: str | None = None,
+    hometown_text: str | None = None,
+    status: tuple[tuple[str, str], ...] = (),
+    relatives: tuple[tuple[str, str], ...] = (),
+) -> PersonDetail:
+    return PersonDetail(
+        person={
+            "display_name": names[0] if names else "",
+            "birth": birth,
+            "birth_earliest": earliest or (birth if birth and len(birth) == 10 else None),
+            "birth_latest": latest or (birth if birth and len(birth) == 10 else None),
+            "sex": sex,
+            "hometown_code": hometown,
+            "hometown_text": hometown_text,
+            "ethnicity": None,
+        },
+        names=[{"text": n} for n in names],
+        identifiers=[{"number": i} for i in ids],
+        timeline=[{"status": s, "date": d} for s, d in status],
+        relatives=[{"relation": r, "name": n} for r, n in relatives],
+        hometown=YINING if hometown == "654002" else None,
+    )
+
+
+def rows(a: PersonDetail, b: PersonDetail) -> dict[str, Row]:
+    return {r.field: r for r in compare_persons(a, b)}
+
+
+def test_names_in_two_scripts_read_the_same_and_show_their_reading() -> None:
+    """Given a man written in Chinese characters and in Latin letters, when compared,
+    then the names agree as read the same, and the Chinese name shows the Latin reading
+    closest to the other side's name."""
+    found = rows(person("赛力克江·别拉什"), person("Serikzhan Bilash"))["name"]
+    assert (found.verdict, found.note) == ("agree", "sound_alike")
+    assert found.a[0].reading == "serikjan bilash"
+    assert found.b[0].reading == "serikjan bilash"
+
+
+def test_different_given_names_differ_and_a_typo_is_close() -> None:
+    """Given two names that share only a surname, and two that differ by a letter of
+    one word, when compared, then the first differ and the second are at least close."""
+    assert rows(person("Сәкен Білаш"), person("Serikzhan Bilash"))["name"].verdict == "differ"
+    typo = rows(person("Serikzhan Bilash"), person("Serikzhan Bilosh"))["name"]
+    assert typo.verdict in ("agree", "near")
+
+
+def test_a_birth_day_within_a_birth_year_agrees_and_a_year_apart_is_close() -> None:
+    """Given 1980-01-01 and 1980, 1980 and 1981, 1980 and 1990, when compared, then the
+    first agree (one more precise), the second are a year apart, the third differ."""
+    day = person("A", birth="1980-01-01")
+    year = person("A", birth="1980", earliest="1980-01-01", latest="1980-12-31")
+    later = person("A", birth="1981", earliest="1981-01-01", latest="1981-12-31")
+    far = person("A", birth="1990", earliest="1990-01-01", latest="1990-12-31")
+    assert rows(day, year)["birth"].verdict == "overlap"
+    near = rows(year, later)["birth"]
+    assert (near.verdict, near.note, near.amount) == ("near", "years_apart", 1)
+    assert rows(year, far)["birth"].verdict == "differ"
+    assert rows(day, person("A"))["birth"].verdict == "missing"
+
+
+def test_an_id_with_one_digit_mistyped_is_close_two_valid_ids_differ() -> None:
+    """Given a valid resident ID and the same number with one digit mistyped (the check
+    character then fails), when compared, then they are close ("perhaps one number
+    mistyped"); two different valid numbers differ; the same number agrees."""
+    good = _valid_id("65400219800101001")
+    typo = good[:10] + ("9" if good[10] != "9" else "8") + good[11:]
+    other = _valid_id("65400219800101002")
+    mistyped = rows(person("A", ids=(good,)), person("A", ids=(typo,)))["document"]
+    assert (mistyped.verdict, mistyped.note) == ("near", "mistyped")
+    assert rows(person("A", ids=(good,)), person("A", ids=(other,)))["document"].verdict == (
+        "differ"
+    )
+    assert rows(person("A", ids=(good,)), person("A", ids=(good,)))["document"].verdict == ("agree")
+
+
+def test_hometowns_by_code_with_their_names() -> None:
+    """Given hometown codes, when compared, then the same county agrees and shows its
+    names with the code below; a county and its prefecture agree (one more precise); two
+    counties of one prefecture are close; two prefectures differ."""
+    same = rows(person("A", hometown="654002"), person("A", hometown="654002"))["hometown"]
+    assert same.verdict == "agree"
+    assert same.a[0].text == "Құлжа · 伊宁市 · غۇلجا" and same.a[0].reading == "654002"
+    assert rows(person("A", hometown="654002"), person("A", hometown="654000"))[
+        "hometown"
+    ].verdict == ("overlap")
+    near = rows(person("A", hometown="654002"), person("A", hometown="654021"))["hometown"]
+    assert (near.verdict, near.note) == ("near", "same_prefecture")
+    assert rows(person("A", hometown="654002"), person("A", hometown="652301"))[
+        "hometown"
+    ].verdict == ("differ")
+    words = rows(person("A", hometown_text="Құлжа"), person("A", hometown_text="Ghulja"))
+    assert words["hometown"].verdict == "compare"
+
+
+def test_statuses_and_relatives_are_listed_never_a_contradiction() -> None:
+    """Given one record saying detained and another saying released, when compared,
+    then the reviewer is asked to read both (not told they differ); a relative whose
+    name reads the same on both sides agrees."""
+    found = rows(
+        person("A", status=(("detained", "2017-05"),), relatives=(("spouse", "Гүлнар"),)),
+        person("A", status=(("released", "2019"),), relatives=(("spouse", "Gulnar"),)),
+    )
+    assert found["status"].verdict == "compare"
+    assert found["status"].a[0].code == "detained"
+    assert found["relative"].verdict == "agree"
+
+
+def test_fields_neither_side_gives_are_left_out() -> None:
+    """Given two records with only names, when compared, then only the names row is
+    shown; a field one side gives is shown as one side silent."""
+    assert list(rows(person("A"), person("B"))) == ["name"]
+    assert rows(person("A", sex="male"), person("B"))["sex"].verdict == "missing"
+
+
+_FIELD = st.sampled_from(["Nurlan", "Нұрлан", "努尔兰", "Serik", "Сәкен", "Gulnar"])
+_BIRTH = st.sampled_from([None, "1980", "1981", "1980-01-01", "1990"])
+_CODE = st.sampled_from([None, "654002", "654000", "654021", "652301"])
+
+
+def _person(draw: Any) -> PersonDetail:
+    birth = draw(_BIRTH)
+    year = birth[:4] if birth else None
+    return person(
+        *draw(st.lists(_FIELD, min_size=1, max_size=3)),
+        birth=birth,
+        earliest=f"{year}-01-01" if birth and len(birth) == 4 else None,
+        latest=f"{year}-12-31" if birth and len(birth) == 4 else None,
+        sex=draw(st.sampled_from([None, "male", "female"])),
+        hometown=draw(_CODE),
+    )
+
+
+@given(st.data())
+def test_the_comparison_is_the_same_either_way_round(data: st.DataObject) -> None:
+    """Given any two records, when compared a-b and b-a, then every row has the same
+    verdict and note, with the two sides swapped."""
+    a, b = _person(data.draw), _person(data.draw)
+    there, back = compare_persons(a, b), compare_persons(b, a)
+    assert [(r.field, r.verdict, r.note, r.amount) for r in there] == [
+        (r.field, r.verdict, r.note, r.amount) for r in back
+    ]
+    assert [[v.text for v in r.a] for r in there] == [[v.text for v in r.b] for r in back]
