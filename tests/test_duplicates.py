@@ -125,3 +125,26 @@ def test_a_decision_merges_and_the_model_does_not_propose_a_decided_pair(org: Or
         again = desk.find_duplicates()
         assert all({c.a, c.b} != {shown, han} for c in again)
         assert all(not ({c.a, c.b} <= {cyr, lat}) for c in again)
+
+
+def test_the_estimate_of_a_pair_is_found_either_way_round(org: Org) -> None:
+    """Given the proposals, when the desk is asked for the model's estimate of each
+    proposed pair, in either order, then it is the stored one, also once the pair is
+    decided; a pair the model did not propose has none."""
+    with Desk(org.desk, org.desk_keys) as desk:
+        cyr, lat, _ = _desk_with_bilash(desk)
+        found = desk.find_duplicates()
+        for c in found:
+            for a, b in ((c.a, c.b), (c.b, c.a)):
+                pair = desk.candidate(a, b)
+                assert pair is not None
+                assert (pair.a, pair.b, pair.outcome) == (c.a, c.b, c.outcome)
+                assert abs(pair.probability - c.probability) < 1e-9
+        desk.decide(cyr, lat, "same", "same hometown and year; same wife", by="reviewer")
+        assert desk.candidate(lat, cyr) is not None
+        strangers = desk.search(Query(limit=2)).persons
+        proposed = {(c.a, c.b) for c in found}
+        a, b = sorted(p.person_id for p in strangers)
+        if (a, b) not in proposed:
+            assert desk.candidate(a, b) is None
+        assert desk.candidate("p_" + "0" * 32, cyr) is None

@@ -364,6 +364,11 @@ class Desk:
         with self.engine.connect() as conn:
             return read.review_queue(conn, outcome=outcome, limit=limit, offset=offset)
 
+    def candidate(self, a: str, b: str) -> read.CandidatePair | None:
+        """The model's last estimate for a pair of person records, if it proposed it."""
+        with self.engine.connect() as conn:
+            return read.candidate(conn, a, b)
+
     # -- media, for the staff app's player ----------------------------------------------
 
     @functools.cached_property

@@ -53,6 +53,7 @@ __all__ = [
     "Query",
     "ReviewQueue",
     "SearchResult",
+    "candidate",
     "decisions",
     "decisions_in_force",
     "link_conflicts",
@@ -646,3 +647,34 @@ def review_queue(
         for r in rows
     ]
     return ReviewQueue(total, pairs)
+
+
+def candidate(conn: Connection, a: str, b: str) -> CandidatePair | None:
+    """The model's last estimate for the pair of person records ``a`` and ``b`` (either
+    order), decided or not; None when the model did not propose it. One primary-key
+    lookup, however long the queue."""
+    c = s.candidates
+    pa, pb = s.aliases.alias("pa"), s.aliases.alias("pb")
+    row = conn.execute(
+        select(
+            c,
+            func.coalesce(pa.c.person_id, c.c.a).label("person_a"),
+            func.coalesce(pb.c.person_id, c.c.b).label("person_b"),
+        )
+        .select_from(
+            c.outerjoin(pa, pa.c.alias_id == c.c.a).outerjoin(pb, pb.c.alias_id == c.c.b)
+        )
+        .where(c.c.a == min(a, b), c.c.b == max(a, b))
+    ).first()
+    if row is None:
+        return None
+    return CandidatePair(
+        a=row.a,
+        b=row.b,
+        probability=float(row.probability),
+        outcome=row.outcome,
+        model=row.model,
+        computed=row.computed,
+        person_a=row.person_a,
+        person_b=row.person_b,
+    )

@@ -204,14 +204,6 @@ def _pair_ids(request: Request) -> tuple[str, str]:
     )
 
 
-def _candidate(desk: Desk, a: str, b: str) -> CandidatePair | None:
-    for outcome in ("review", "link"):
-        for pair in desk.review_queue(outcome=outcome, limit=10_000).pairs:
-            if {pair.a, pair.b} == {a, b} or {pair.person_a, pair.person_b} == {a, b}:
-                return pair
-    return None
-
-
 async def pair_page(
     request: Request, *, errors: dict[str, str] | None = None, status: int = 200
 ) -> Response:
@@ -224,7 +216,7 @@ async def pair_page(
     for target in (a, b):
         state.audit.record("person.view", account=session.account, role=session.role, target=target)
     same = left.person["person_id"] == right.person["person_id"]
-    candidate = await run_in_threadpool(_candidate, desk, a, b)
+    candidate = await run_in_threadpool(desk.candidate, a, b)
     return state.render(
         request,
         "review_pair.html",
@@ -258,7 +250,7 @@ async def decide(request: Request) -> Response:
         errors["reason"] = f"Keep the reason under {MAX_REASON:,} characters, without NUL."
     if errors:
         return await pair_page(request, errors=errors, status=400)
-    candidate = await run_in_threadpool(_candidate, desk, a, b)
+    candidate = await run_in_threadpool(desk.candidate, a, b)
     try:
         await run_in_threadpool(
             lambda: desk.decide(
