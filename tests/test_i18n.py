@@ -216,10 +216,13 @@ def test_scripts_are_the_ones_readers_expect() -> None:
                     assert "Ã" not in form and "\ufffd" not in form, (code, form)
                     kazakh += form if code == "kk" else ""
     assert set(kazakh.lower()) >= KAZAKH_LETTERS
-    # Names of things kept as they are written: IIN (the number on the ID card), PDF.
-    assert not re.search(
-        r"[a-zA-Z]{3,}", PLACEHOLDER.sub("", kazakh).replace("IIN", "").replace("PDF", "")
-    )
+    # Names of things kept as they are written: IIN (the number on the ID card), PDF,
+    # and the protocol's names in the upload API's answers (JSON, Upload-Offset).
+    kept = ("IIN", "PDF", "JSON", "Upload-Offset")
+    rest = PLACEHOLDER.sub("", kazakh)
+    for name in kept:
+        rest = rest.replace(name, "")
+    assert not re.search(r"[a-zA-Z]{3,}", rest)
 
 
 def test_translator_loads_the_shipped_catalogues() -> None:
@@ -509,3 +512,45 @@ def test_a_refused_file_is_explained_in_the_volunteers_language(
             said.append(refused.json()["error"])
         assert said[0].startswith(empty), said
         assert said[1].startswith(too_big) and "100,000" in said[1], said
+
+
+@pytest.mark.parametrize(("code", "not_json", "offset"), [
+    ("ru", "Пришлите имя, тип и размер файла", "Этот кусок начинается с байта 5, но получено 0"),
+    ("kk", "Файлдың атын, түрін және өлшемін", "Бұл бөлік 5-байттан басталады, бірақ 0 байт"),
+    ("ug", "ھۆججەتنىڭ نامى، تىپى ۋە چوڭلۇقىنى", "بۇ پارچە 5-بايتتىن باشلىنىدۇ"),
+    ("zh", "请以 JSON 格式发送", "这一段从第 5 字节开始，但已收到 0 字节"),
+])  # fmt: skip
+def test_a_malformed_upload_request_is_refused_in_the_volunteers_language(
+    org: Org, code: str, not_json: str, offset: str
+) -> None:
+    """Given a volunteer whose language is not English, when the upload API gets a
+    start that is not JSON, and a piece sent from the wrong byte, then each answer says
+    why in that language, the numbers filled in, and the JSON keeps them for a script
+    (received, size); nothing is accepted."""
+    with staff_site(org) as site:
+        client = site.client()
+        client.cookies.set(i18n.COOKIE_NAME, code)
+        assert site.sign_in(client, "intake") == 303
+        token = {"X-CSRF-Token": csrf_of(client, "/intake")}
+        refused = client.post("/api/uploads", content=b"not json", headers=token)
+        assert refused.status_code == 400 and refused.json()["error"].startswith(not_json)
+        started = client.post(
+            "/api/uploads",
+            json={"name": "video.mp4", "media_type": "video/mp4", "size": 10},
+            headers=token,
+        )
+        ident = started.json()["id"]
+        wrong = client.put(
+            f"/api/uploads/{ident}",
+            content=b"12345",
+            headers={
+                **token,
+                "Upload-Offset": "5",
+                "Content-Type": "application/offset+octet-stream",
+            },
+        )
+        assert wrong.status_code == 409
+        body = wrong.json()
+        assert body["error"].startswith(offset), body
+        assert (body["received"], body["size"]) == (0, 10)
+        assert client.get(f"/api/uploads/{ident}").json()["received"] == 0

@@ -55,8 +55,9 @@ from amanat.records.changes import (
 from amanat.records.dates import PartialDate
 from amanat.records.ids import ResidentId
 from amanat.records.places import Gazetteer
+from amanat.web.staff import i18n
 from amanat.web.staff.sessions import ABSOLUTE_S, Session
-from amanat.web.staff.state import staff
+from amanat.web.staff.state import request_locale, staff
 
 __all__ = ["INTAKE_ROLES", "MAX_PIECE", "STEPS", "IntakeState", "build_changes"]
 
@@ -702,8 +703,11 @@ async def intake_done(request: Request) -> Response:
 # -- uploads -------------------------------------------------------------------------
 
 
-def _error(message: str, status: int, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status)
+def _error(request: Request, message: str, status: int, **extra: Any) -> JSONResponse:
+    """A refused upload request, its sentence in the page's language (``message`` is a
+    msgid; ``extra`` fills its %(name)s places and goes into the answer too)."""
+    text = i18n.translator(request_locale(request)).gettext(message) % extra
+    return JSONResponse({"error": text, **extra}, status_code=status)
 
 
 async def _read_capped(request: Request, cap: int) -> bytes | None:
@@ -728,20 +732,22 @@ async def upload_start(request: Request) -> Response:
     intake = intake_state(request)
     body = await _read_capped(request, MAX_JSON)
     if body is None:
-        return _error("This request is too long.", 413)
+        return _error(request, N_("This request is too long."), 413)
     try:
         doc = json.loads(body)
     except ValueError:
         doc = None
     if not isinstance(doc, dict):
-        return _error("Send the file's name, type and size as JSON.", 400)
+        return _error(request, N_("Send the file's name, type and size as JSON."), 400)
     name, media_type, size = doc.get("name"), doc.get("media_type", ""), doc.get("size")
     if not isinstance(name, str) or not isinstance(media_type, str) or len(name) > 255:
         return _error(
-            "The file's name and type must be text (a name of 255 characters at most).", 400
+            request,
+            N_("The file's name and type must be text (a name of 255 characters at most)."),
+            400,
         )
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        return _error("The file's size must be a whole number of bytes.", 400)
+        return _error(request, N_("The file's size must be a whole number of bytes."), 400)
     ident = await run_in_threadpool(
         intake.registry.start, session.account, name=name, media_type=media_type[:100], size=size
     )
@@ -757,20 +763,29 @@ async def upload_put(request: Request) -> Response:
     ident = _ident(request)
     offset_text = request.headers.get("upload-offset", "")
     if not offset_text.isdigit():
-        return _error("The Upload-Offset header must be a whole number of bytes.", 400)
+        return _error(request, N_("The Upload-Offset header must be a whole number of bytes."), 400)
     offset = int(offset_text)
     received, size = intake.registry.received(session.account, ident)
     if offset != received:
         return _error(
-            f"This piece starts at byte {offset}, but {received} bytes have arrived; "
-            f"send from byte {received}.",
+            request,
+            N_(
+                "This piece starts at byte %(offset)d, but %(received)d bytes have arrived; "
+                "send from byte %(received)d."
+            ),
             409,
+            offset=offset,
             received=received,
             size=size,
         )
     data = await _read_capped(request, MAX_PIECE)
     if data is None:
-        return _error(f"A piece may hold at most {MAX_PIECE:,} bytes; send smaller pieces.", 413)
+        return _error(
+            request,
+            N_("A piece may hold at most %(piece)d bytes; send smaller pieces."),
+            413,
+            piece=MAX_PIECE,
+        )
     try:
         received = await run_in_threadpool(
             intake.registry.append, session.account, ident, offset, data
