@@ -661,9 +661,7 @@ def candidate(conn: Connection, a: str, b: str) -> CandidatePair | None:
             func.coalesce(pa.c.person_id, c.c.a).label("person_a"),
             func.coalesce(pb.c.person_id, c.c.b).label("person_b"),
         )
-        .select_from(
-            c.outerjoin(pa, pa.c.alias_id == c.c.a).outerjoin(pb, pb.c.alias_id == c.c.b)
-        )
+        .select_from(c.outerjoin(pa, pa.c.alias_id == c.c.a).outerjoin(pb, pb.c.alias_id == c.c.b))
         .where(c.c.a == min(a, b), c.c.b == max(a, b))
     ).first()
     if row is None:
