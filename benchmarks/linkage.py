@@ -213,12 +213,14 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
 def feedback(records: int, seed: int, threads: int, memory: str, count: int) -> dict[str, object]:
     """What ``count`` review decisions do when they are fed back (``--feedback``).
 
-    The population is linked once; ``count`` of its review pairs, drawn at random
-    (seeded), are decided rightly from the truth, as reviewers would; then it is linked
-    again with those decisions, which train the model's m, may raise the automatic
-    threshold, and are certain themselves. Scored: the first run; the first run's
-    links plus the decided "same" pairs (the decisions without any learning); and the
-    second run. The difference between the last two is what the model learnt."""
+    The population is linked once; ``count`` of its review pairs are decided rightly
+    from the truth, as reviewers would, in two ways: drawn at random (seeded), and the
+    most probable first, as a reviewer working down the review file or queue does.
+    Each set is linked again with its decisions (given with the probability the
+    reviewer saw), which train the model's m, may raise the automatic threshold, and
+    are certain themselves. Scored: the first run; the first run's links plus the
+    decided "same" pairs (the decisions without any learning); and the second run. The
+    difference between the last two is what the model learnt."""
     population = generate(records, seed=seed)
     persons = population.columns.pop("person_id")
     ids: dict[str, int] = {}
@@ -230,35 +232,44 @@ def feedback(records: int, seed: int, threads: int, memory: str, count: int) -> 
     first = link_columns(population.columns, settings=settings)
     pairs = first.pairs
     rows = zip(
-        pairs["a"].to_pylist(), pairs["b"].to_pylist(), pairs["outcome"].to_pylist(), strict=True
+        pairs["a"].to_pylist(),
+        pairs["b"].to_pylist(),
+        pairs["probability"].to_pylist(),
+        pairs["outcome"].to_pylist(),
+        strict=True,
     )
     links: list[tuple[int, int]] = []
-    review: list[tuple[int, int]] = []
-    for a, b, outcome in rows:
-        (links if outcome == "link" else review if outcome == "review" else []).append((a, b))
-    chosen = random.Random(seed).sample(review, min(count, len(review)))
+    review: list[tuple[int, int, float]] = []
+    for a, b, p, outcome in rows:
+        if outcome == "link":
+            links.append((a, b))
+        elif outcome == "review":
+            review.append((a, b, p))
     names = first.record_ids
-    decisions = [
-        Decision(names[a], names[b], "same" if truth[a] == truth[b] else "different")
-        for a, b in chosen
-    ]
-    second = link_columns(population.columns, settings=settings, decisions=decisions)
-    same = [(a, b) for a, b in chosen if truth[a] == truth[b]]
-    apart = [(a, b) for a, b in chosen if truth[a] != truth[b]]
-    applied = cluster_links(len(truth), links, apart=apart, sure=same, facts=first.facts)
-    out: dict[str, object] = {
-        "records": len(truth),
-        "decisions": len(chosen),
-        "decided_same": len(same),
-        "auto_threshold_after": second.auto_threshold,
-    }
-    for label, clusters in (
-        ("before", first.clusters),
-        ("decisions_only", applied),
-        ("after", second.clusters),
-    ):
-        scores, _ = cluster_scores(clusters, truth)
-        out[label] = scores.as_dict()
+    out: dict[str, object] = {"records": len(truth), "decisions": min(count, len(review))}
+    before, _ = cluster_scores(first.clusters, truth)
+    for order in ("random", "top"):
+        if order == "random":
+            chosen = random.Random(seed).sample(review, min(count, len(review)))
+        else:
+            chosen = sorted(review, key=lambda r: (-r[2], r[0], r[1]))[:count]
+        decisions = [
+            Decision(names[a], names[b], "same" if truth[a] == truth[b] else "different", p)
+            for a, b, p in chosen
+        ]
+        second = link_columns(population.columns, settings=settings, decisions=decisions)
+        same = [(a, b) for a, b, _ in chosen if truth[a] == truth[b]]
+        apart = [(a, b) for a, b, _ in chosen if truth[a] != truth[b]]
+        applied = cluster_links(len(truth), links, apart=apart, sure=same, facts=first.facts)
+        figures: dict[str, object] = {
+            "decided_same": len(same),
+            "auto_threshold_after": second.auto_threshold,
+            "before": before.as_dict(),
+        }
+        for label, clusters in (("decisions_only", applied), ("after", second.clusters)):
+            scores, _ = cluster_scores(clusters, truth)
+            figures[label] = scores.as_dict()
+        out[order] = figures
     return out
 
 
@@ -440,14 +451,16 @@ def _feedbacks(args: argparse.Namespace) -> int:
         if found is None:
             return 1
         rows.append(found)
-        for label in ("before", "decisions_only", "after"):
-            c = found[label]
-            print(
-                f"{n:>9,} {found['decisions']:>6,} decided ({found['decided_same']:,} same) "
-                f"{label:>15}: cluster P {c['precision']:.4f} R {c['recall']:.4f} "
-                f"F1 {c['f1']:.4f}"
-            )
-        print(f"{n:>9,} automatic threshold after: {found['auto_threshold_after']}")
+        for order in ("random", "top"):
+            figures = found[order]
+            for label in ("before", "decisions_only", "after"):
+                c = figures[label]
+                print(
+                    f"{n:>9,} {found['decisions']:>6,} decided ({order}, "
+                    f"{figures['decided_same']:,} same) {label:>15}: cluster P "
+                    f"{c['precision']:.4f} R {c['recall']:.4f} F1 {c['f1']:.4f}"
+                )
+            print(f"{n:>9,} {order}: automatic threshold after: {figures['auto_threshold_after']}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", "utf-8")
     return 0

@@ -227,15 +227,42 @@ def test_a_same_decision_links_unrelated_records(small) -> None:  # type: ignore
 
 def test_decisions_against_the_links_raise_the_threshold(small) -> None:  # type: ignore[no-untyped-def]
     """Given 25 automatic links of which reviewers found 5 wrong, when linked again with
-    those decisions, then the automatic threshold is raised above the setting."""
+    those decisions (each with the probability the reviewer saw), then the automatic
+    threshold is raised above the setting; without the probabilities it is not (the
+    decisions may have been on doubtful pairs)."""
     columns, _, result = small
     links = result.links()[:25]
     decisions = [
-        Decision(p.record_a, p.record_b, "different" if i % 5 == 0 else "same")
+        Decision(p.record_a, p.record_b, "different" if i % 5 == 0 else "same", p.probability)
         for i, p in enumerate(links)
     ]
     again = link_columns(columns, decisions=decisions)
     assert again.auto_threshold > LinkSettings().auto_threshold
+    unknown = [Decision(d.record_a, d.record_b, d.verdict) for d in decisions]
+    assert link_columns(columns, decisions=unknown).auto_threshold == LinkSettings().auto_threshold
+
+
+def test_decisions_on_doubtful_pairs_leave_the_threshold_alone(small) -> None:  # type: ignore[no-untyped-def]
+    """Given review pairs decided by a reviewer, a fifth of them "different", when
+    linked again with those decisions and the probabilities the reviewer saw (all below
+    the automatic threshold), then the threshold stays: they are the hard cases, not a
+    sample of the links."""
+    columns, _, result = small
+    doubtful = sorted(result.review(), key=lambda p: -p.probability)[:30]
+    assert len(doubtful) >= 20
+    decisions = [
+        Decision(p.record_a, p.record_b, "different" if i % 5 == 0 else "same", p.probability)
+        for i, p in enumerate(doubtful)
+    ]
+    again = link_columns(columns, decisions=decisions)
+    assert again.auto_threshold == LinkSettings().auto_threshold
+
+
+def test_a_decision_with_a_probability_out_of_range_is_refused() -> None:
+    """Given a decision whose probability is not between 0 and 1, then it is refused
+    with a sentence."""
+    with pytest.raises(InputError, match="between 0 and 1"):
+        Decision("1", "2", "same", 1.5)
 
 
 def test_same_decisions_train_the_model() -> None:
@@ -431,3 +458,119 @@ def test_link_command_refuses_missing_files(
     assert "No mapping file" in capsys.readouterr().err
     assert main(["link", listed, "--mapping", mapping, "--out", listed]) == 2
     assert "overwrite" in capsys.readouterr().err
+
+
+_GENERATED_MAPPING = """version: 1
+columns:
+  name: name
+  birth: birth
+  sex: sex
+  resident_id: resident_id
+  county_code: county_code
+  hometown: hometown
+  relative_name: relative_name
+  source: source
+"""
+
+
+@pytest.fixture(scope="module")
+def reviewed_list(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+    """A generated list of 3,000 rows (no truth column), its mapping, and the truth of
+    each row in the order a spreadsheet numbers them (row 2 is the first)."""
+    folder = tmp_path_factory.mktemp("reviewed")
+    pop = generate(3000, seed=12)
+    truth = ["", "", *pop.columns["person_id"]]
+    pop.write_csv(folder / "list.csv", truth=False)
+    (folder / "map.yaml").write_text(_GENERATED_MAPPING, "utf-8")
+    return folder / "list.csv", folder / "map.yaml", truth
+
+
+def _write_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_link_command_takes_decisions_back_from_the_review_file(
+    reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given the review file of a list, when a reviewer writes decisions in its decision
+    column (in English, Kazakh and Russian, some left empty) and `amanat link` runs with
+    --decisions, then the pairs decided same share a cluster, those decided different do
+    not, the new review file leaves the decided pairs out and marks the unsure one, and
+    the summary counts the decisions."""
+    source, mapping, truth = reviewed_list
+    review = tmp_path / "review.csv"
+    args = ["link", str(source), "--mapping", str(mapping)]
+    assert main([*args, "--out", str(tmp_path / "first.csv"), "--review", str(review)]) == 0
+    pairs = _read(review)
+    assert len(pairs) >= 30 and list(pairs[0])[:4] == ["decision", "probability", "row_a", "row_b"]
+    assert all(p["decision"] == "" for p in pairs)
+    words = {True: ("same", "иә", "Да"), False: ("different", "жоқ", "Нет")}
+    for i, p in enumerate(pairs[:30]):
+        p["decision"] = words[truth[int(p["row_a"])] == truth[int(p["row_b"])]][i % 3]
+    pairs[30]["decision"] = "?"
+    _write_rows(review, pairs)
+    capsys.readouterr()
+    out, again = tmp_path / "second.csv", tmp_path / "review-2.csv"
+    code = main([*args, "--out", str(out), "--decisions", str(review), "--review", str(again)])
+    assert code == 0, capsys.readouterr().err
+    said = capsys.readouterr().out
+    assert "With 31 decisions" in said and "1 unsure" in said
+    cluster = {r["record_id"]: r["cluster"] for r in _read(out)}
+    row_id = {str(i): r["record_id"] for i, r in enumerate(_read(out), start=2)}
+    for p in pairs[:30]:
+        same = cluster[row_id[p["row_a"]]] == cluster[row_id[p["row_b"]]]
+        assert same == (truth[int(p["row_a"])] == truth[int(p["row_b"])]), p
+    left = {(p["row_a"], p["row_b"]): p["decision"] for p in _read(again)}
+    assert not {(p["row_a"], p["row_b"]) for p in pairs[:30]} & set(left)
+    assert left.get((pairs[30]["row_a"], pairs[30]["row_b"])) == "unsure"
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "words"),
+    [
+        ({"decision": "maybe"}, 6, "'maybe' is not a decision"),
+        ({"decision": "same", "row_a": "99999"}, 6, "names row '99999'"),
+        ({"decision": "same", "row_b": "=1+1"}, 6, "names row"),
+    ],
+)
+def test_link_command_explains_a_bad_decision(
+    reviewed_list: tuple[Path, Path, list[str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: dict[str, str],
+    code: int,
+    words: str,
+) -> None:
+    """Given a review file with a word that is not a decision, or a row the list does
+    not have, when `amanat link` runs with it, then it stops with one sentence naming
+    the review file's row and what to write, and writes nothing."""
+    source, mapping, _ = reviewed_list
+    review = tmp_path / "review.csv"
+    args = ["link", str(source), "--mapping", str(mapping)]
+    assert main([*args, "--out", str(tmp_path / "first.csv"), "--review", str(review)]) == 0
+    pairs = _read(review)
+    pairs[3].update(change)
+    _write_rows(review, pairs)
+    capsys.readouterr()
+    out = tmp_path / "second.csv"
+    assert main([*args, "--out", str(out), "--decisions", str(review)]) == code
+    err = capsys.readouterr().err
+    assert words in err and "Row 5 of review.csv" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_link_command_wants_the_decision_column(
+    reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a file without a decision column given as --decisions, then `amanat link`
+    says which column it lacks (exit status 2)."""
+    source, mapping, _ = reviewed_list
+    (tmp_path / "d.csv").write_text("row_a,row_b\n2,3\n", "utf-8")
+    code = main(
+        ["link", str(source), "--mapping", str(mapping), "--out", str(tmp_path / "o.csv"),
+         "--decisions", str(tmp_path / "d.csv")]
+    )  # fmt: skip
+    assert code == 2 and "lacks the column decision" in capsys.readouterr().err

@@ -12,6 +12,12 @@ to decide, see --review; ``alone``; ``unread``: a row not valid in the file's en
 ``empty``), ``best_match_row`` and ``best_probability`` (the row it is most likely the
 same person as). Both files hold the list's personal data, so they are written readable
 by their owner only, through a temporary file renamed into place when complete.
+
+The review file opens with an empty ``decision`` column. A person writes *same*,
+*different* or *unsure* (or the Kazakh or Russian word: ``DECISION_WORDS``) in it, in a
+spreadsheet, and gives the file back with ``--decisions``: *same* links the two rows,
+*different* keeps them apart even through other rows, both teach the model, and the
+next review file leaves the decided pairs out (an *unsure* one comes back, marked).
 """
 
 from __future__ import annotations
@@ -21,24 +27,44 @@ import csv
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress
-from amanat.errors import UsageError
+from amanat.errors import InputError, UsageError
 from amanat.ingest import open_table
 from amanat.ingest.tables import CellValue
 from amanat.ingest.vocab import NO_VALUE, VALUE_WORDS
-from amanat.linkage import LinkMapping, LinkResult, LinkSettings, link_records, load_link_mapping
+from amanat.linkage import (
+    Decision,
+    LinkMapping,
+    LinkResult,
+    LinkSettings,
+    link_records,
+    load_link_mapping,
+)
+from amanat.linkage.link import Verdict
 from amanat.linkage.mapping import fold
+from amanat.records.mapping_file import shown
 from amanat.settings import Settings
 
-__all__ = ["COMMANDS"]
+__all__ = ["COMMANDS", "DECISION_WORDS"]
 
 _RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 _EXTRA = ("cluster", "cluster_size", "outcome", "best_match_row", "best_probability")
+# What a reviewer may write in the review file's decision column, folded (any case).
+DECISION_WORDS: dict[str, Verdict] = {
+    **dict.fromkeys(("same", "yes", "y", "+", "иә", "бір адам", "да", "один", "тот же"), "same"),
+    **dict.fromkeys(
+        ("different", "no", "n", "-", "жоқ", "басқа", "нет", "разные", "другой"), "different"
+    ),
+    **dict.fromkeys(("unsure", "?", "білмеймін", "не знаю", "не уверен"), "unsure"),
+}
+_REVIEW_KEYS = ("decision", "row_a", "row_b")
+DECISIONS = ("same", "different", "unsure")
 
 
 def _cell(value: CellValue) -> str:
@@ -141,15 +167,24 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.threads,
     )
     records, positions, unread, empty = _records(source, mapping)
-    result = link_records(records, settings=link_settings, progress=linking_progress())
+    decisions: list[Decision] = []
+    if args.decisions:
+        decisions = _read_decisions(
+            Path(args.decisions).expanduser().absolute(), {r["record_id"] for r in records}
+        )
+    result = link_records(
+        records, decisions=decisions, settings=link_settings, progress=linking_progress()
+    )
     rows_done = _write_clusters(source, mapping, out, result)
     if review_path is not None:
-        _write_review(review_path, records, positions, result)
+        unsure = {(d.record_a, d.record_b) for d in decisions if d.verdict == "unsure"}
+        _write_review(review_path, records, positions, result, unsure)
     sizes: dict[int, int] = {}
     for c in result.clusters:
         sizes[c] = sizes.get(c, 0) + 1
     linked = sum(n for n in sizes.values() if n > 1)
     n_review = int(result.stats.get("review_pairs", 0))
+    counts = {v: sum(d.verdict == v for d in decisions) for v in DECISIONS}
     data = {
         "list": str(source),
         "rows": rows_done,
@@ -162,10 +197,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "review_threshold": result.review_threshold,
         "out": str(out),
         "review": str(review_path) if review_path else None,
+        "decisions": counts,
     }
     lines = [
         f"Linked {source.name}: {len(records):,} rows of persons are {len(sizes):,} persons "
         f"({linked:,} rows share a person with another).",
+        *(
+            [
+                f"With {len(decisions):,} decisions: "
+                + ", ".join(f"{n:,} {v}" for v, n in counts.items())
+                + "."
+            ]
+            if decisions
+            else []
+        ),
         f"{n_review:,} pairs need a person to decide"
         + (f": {review_path}" if review_path else " (write them with --review FILE)."),
     ]
@@ -238,24 +283,94 @@ def _write_review(
     records: Sequence[dict[str, str]],
     positions: dict[str, tuple[int, ...]],
     result: LinkResult,
+    unsure: AbstractSet[tuple[str, str]] = frozenset(),
 ) -> None:
-    """The pairs for a person to decide, most likely first, their fields side by side."""
+    """The pairs for a person to decide, most likely first, their fields side by side,
+    after an empty ``decision`` column to write in (``unsure`` for the pairs a person
+    was unsure of before)."""
     fields = list(positions)
     by_id = {r["record_id"]: r for r in records}
     with _owner_only_csv(path) as writer:
         writer.writerow(
-            ["probability", "row_a", "row_b", *(f"{f}_{s}" for f in fields for s in "ab")]
+            [
+                "decision",
+                "probability",
+                "row_a",
+                "row_b",
+                *(f"{f}_{s}" for f in fields for s in "ab"),
+            ]
         )
         for pair in sorted(result.review(), key=lambda p: -p.probability):
             a, b = by_id[pair.record_a], by_id[pair.record_b]
+            was = {(pair.record_a, pair.record_b), (pair.record_b, pair.record_a)} & unsure
             writer.writerow(
                 [
+                    "unsure" if was else "",
                     f"{pair.probability:.4f}",
                     pair.record_a,
                     pair.record_b,
                     *(_safe(r.get(f, "")) for f in fields for r in (a, b)),
                 ]
             )
+
+
+def _probability(values: Sequence[CellValue], at: int | None) -> float | None:
+    """The model's probability a review file showed with the pair, if it is there."""
+    if at is None or at >= len(values):
+        return None
+    try:
+        p = float(_cell(values[at]))
+    except ValueError:
+        return None
+    return p if 0.0 <= p <= 1.0 else None
+
+
+def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
+    """The decisions written in a review file (CSV or XLSX, as --review wrote it, or
+    saved again by a spreadsheet); rows without one are skipped. ``rows``: the row
+    numbers of the list being linked, which the decisions must name."""
+    if not path.is_file():
+        raise UsageError(f"No decisions file at {path}; check the path.")
+    out: list[Decision] = []
+    with open_table(path, header_row=1) as table:
+        heads = [fold(h) for h in table.headers]
+        missing = [k for k in _REVIEW_KEYS if fold(k) not in heads]
+        if missing:
+            raise UsageError(
+                f"{path.name} lacks the column {missing[0]}: give the file --review wrote, "
+                "with a decision written in its decision column."
+            )
+        at = {k: heads.index(fold(k)) for k in _REVIEW_KEYS}
+        shown_at = heads.index("probability") if "probability" in heads else None
+        for row in table.rows:
+            if row.empty or row.problem is not None:
+                continue
+            cell = {
+                k: _cell(row.values[i]).strip() if i < len(row.values) else ""
+                for k, i in at.items()
+            }
+            if not cell["decision"]:
+                continue
+            word = cell["decision"]
+            verdict = DECISION_WORDS.get(word) or DECISION_WORDS.get(fold(word))
+            if verdict is None:
+                raise InputError(
+                    f"Row {row.number} of {path.name}: {shown(cell['decision'])!r} is not a "
+                    "decision; write same, different or unsure, or leave it empty."
+                )
+            for key in ("row_a", "row_b"):
+                if cell[key] not in rows:
+                    raise InputError(
+                        f"Row {row.number} of {path.name} names row {shown(cell[key])!r}, which "
+                        "is not a row of persons in this list; were the decisions made on "
+                        "another list, or the list changed since?"
+                    )
+            if cell["row_a"] == cell["row_b"]:
+                raise InputError(f"Row {row.number} of {path.name} pairs a row with itself.")
+            out.append(
+                Decision(cell["row_a"], cell["row_b"], verdict, _probability(row.values, shown_at))
+            )
+    return out
 
 
 COMMANDS = {"link": run}

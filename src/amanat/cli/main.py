@@ -614,20 +614,28 @@ def _link_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         sub,
         "link",
         "Find the rows of a list that are one person, without importing it.",
-        "amanat link list.csv --mapping list.link.yaml --out clusters.csv --review review.csv",
+        "amanat link list.csv --mapping list.link.yaml --out clusters.csv --review review.csv\n"
+        "  amanat link list.csv --mapping list.link.yaml --out clusters.csv "
+        "--decisions review.csv --review review-2.csv",
     )
     p.description = (
         "Find the rows of a list that are one person, without importing it.\n\n"
         "Names are matched across scripts (Cyrillic, Latin, Arabic script, Chinese),\n"
         "resident IDs with one mistyped digit still match, birth years may be off.\n"
         "Every row is written to --out with a cluster (the first row of its person);\n"
-        "doubtful pairs go to --review for a person to decide. docs/guide/linkage.md\n"
-        "explains the mapping and the outcomes."
+        "doubtful pairs go to --review for a person to decide: write same, different\n"
+        "or unsure in its decision column and give it back with --decisions.\n"
+        "docs/guide/linkage.md explains the mapping and the outcomes."
     )
     p.add_argument("source", metavar="FILE", help="a .csv or .xlsx list of persons")
     p.add_argument("--mapping", required=True, metavar="MAP", help="the column mapping (YAML)")
     p.add_argument("--out", required=True, metavar="FILE", help="where to write every row (CSV)")
     p.add_argument("--review", metavar="FILE", help="where to write the pairs to decide (CSV)")
+    p.add_argument(
+        "--decisions",
+        metavar="FILE",
+        help="a review file with its decision column filled in: linked as decided",
+    )
     p.add_argument(
         "--auto-threshold", type=float, help="link automatically at this probability (0.97)"
     )

@@ -108,8 +108,17 @@ def _decisions(conn: Connection, shown: set[str]) -> list[Decision]:
         a, b = read.resolve(conn, d["a"]), read.resolve(conn, d["b"])
         if a is None or b is None or a == b or a not in shown or b not in shown:
             continue
-        out.append(Decision(f"{a}#0", f"{b}#0", d["decision"]))
+        out.append(Decision(f"{a}#0", f"{b}#0", d["decision"], _shown(d.get("probability"))))
     return out
+
+
+def _shown(text: object) -> float | None:
+    """The model's estimate a decision was made with (kept as text), if any."""
+    try:
+        p = float(str(text))
+    except ValueError:
+        return None
+    return p if 0.0 <= p <= 1.0 else None
 
 
 def _decided_persons(conn: Connection) -> set[tuple[str, str]]:
