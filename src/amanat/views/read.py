@@ -633,20 +633,21 @@ def review_queue(
         .limit(max(1, min(limit, MAX_PAGE)))
         .offset(max(0, offset))
     )
-    pairs = [
-        CandidatePair(
-            a=r.a,
-            b=r.b,
-            probability=float(r.probability),
-            outcome=r.outcome,
-            model=r.model,
-            computed=r.computed,
-            person_a=r.person_a,
-            person_b=r.person_b,
-        )
-        for r in rows
-    ]
-    return ReviewQueue(total, pairs)
+    return ReviewQueue(total, [_candidate_pair(r) for r in rows])
+
+
+def _candidate_pair(row: Any) -> CandidatePair:
+    """A row of ``link_candidates`` with the persons its records are shown as now."""
+    return CandidatePair(
+        a=row.a,
+        b=row.b,
+        probability=float(row.probability),
+        outcome=row.outcome,
+        model=row.model,
+        computed=row.computed,
+        person_a=row.person_a,
+        person_b=row.person_b,
+    )
 
 
 def candidate(conn: Connection, a: str, b: str) -> CandidatePair | None:
@@ -664,15 +665,4 @@ def candidate(conn: Connection, a: str, b: str) -> CandidatePair | None:
         .select_from(c.outerjoin(pa, pa.c.alias_id == c.c.a).outerjoin(pb, pb.c.alias_id == c.c.b))
         .where(c.c.a == min(a, b), c.c.b == max(a, b))
     ).first()
-    if row is None:
-        return None
-    return CandidatePair(
-        a=row.a,
-        b=row.b,
-        probability=float(row.probability),
-        outcome=row.outcome,
-        model=row.model,
-        computed=row.computed,
-        person_a=row.person_a,
-        person_b=row.person_b,
-    )
+    return None if row is None else _candidate_pair(row)
