@@ -216,11 +216,11 @@ def feedback(records: int, seed: int, threads: int, memory: str, count: int) -> 
     The population is linked once; ``count`` of its review pairs are decided rightly
     from the truth, as reviewers would, in two ways: drawn at random (seeded), and the
     most probable first, as a reviewer working down the review file or queue does.
-    Each set is linked again with its decisions (given with the probability the
-    reviewer saw), which train the model's m, may raise the automatic threshold, and
-    are certain themselves. Scored: the first run; the first run's links plus the
-    decided "same" pairs (the decisions without any learning); and the second run. The
-    difference between the last two is what the model learnt."""
+    Each set is linked again with its decisions (on review pairs: ``proposed`` is
+    false), which train the model's m and are certain themselves. Scored: the first
+    run; the first run's links plus the decided "same" pairs (the decisions without any
+    learning); and the second run. The difference between the last two is what the
+    model learnt."""
     population = generate(records, seed=seed)
     persons = population.columns.pop("person_id")
     ids: dict[str, int] = {}
@@ -254,8 +254,8 @@ def feedback(records: int, seed: int, threads: int, memory: str, count: int) -> 
         else:
             chosen = sorted(review, key=lambda r: (-r[2], r[0], r[1]))[:count]
         decisions = [
-            Decision(names[a], names[b], "same" if truth[a] == truth[b] else "different", p)
-            for a, b, p in chosen
+            Decision(names[a], names[b], "same" if truth[a] == truth[b] else "different")
+            for a, b, _ in chosen
         ]
         second = link_columns(population.columns, settings=settings, decisions=decisions)
         same = [(a, b) for a, b, _ in chosen if truth[a] == truth[b]]

@@ -227,13 +227,13 @@ def test_a_same_decision_links_unrelated_records(small) -> None:  # type: ignore
 
 def test_decisions_against_the_links_raise_the_threshold(small) -> None:  # type: ignore[no-untyped-def]
     """Given 25 automatic links of which reviewers found 5 wrong, when linked again with
-    those decisions (each with the probability the reviewer saw), then the automatic
-    threshold is raised above the setting; without the probabilities it is not (the
-    decisions may have been on doubtful pairs)."""
+    those decisions (marked as made on links), then the automatic threshold is raised
+    above the setting; the same decisions not marked so leave it (they may have been
+    on doubtful pairs)."""
     columns, _, result = small
     links = result.links()[:25]
     decisions = [
-        Decision(p.record_a, p.record_b, "different" if i % 5 == 0 else "same", p.probability)
+        Decision(p.record_a, p.record_b, "different" if i % 5 == 0 else "same", proposed=True)
         for i, p in enumerate(links)
     ]
     again = link_columns(columns, decisions=decisions)
@@ -243,26 +243,18 @@ def test_decisions_against_the_links_raise_the_threshold(small) -> None:  # type
 
 
 def test_decisions_on_doubtful_pairs_leave_the_threshold_alone(small) -> None:  # type: ignore[no-untyped-def]
-    """Given review pairs decided by a reviewer, a fifth of them "different", when
-    linked again with those decisions and the probabilities the reviewer saw (all below
-    the automatic threshold), then the threshold stays: they are the hard cases, not a
-    sample of the links."""
+    """Given review pairs decided by a reviewer from the top, a fifth of them
+    "different", when linked again with those decisions, then the threshold stays: they
+    are the hard cases, not a sample of the links."""
     columns, _, result = small
     doubtful = sorted(result.review(), key=lambda p: -p.probability)[:30]
     assert len(doubtful) >= 20
     decisions = [
-        Decision(p.record_a, p.record_b, "different" if i % 5 == 0 else "same", p.probability)
+        Decision(p.record_a, p.record_b, "different" if i % 5 == 0 else "same")
         for i, p in enumerate(doubtful)
     ]
     again = link_columns(columns, decisions=decisions)
     assert again.auto_threshold == LinkSettings().auto_threshold
-
-
-def test_a_decision_with_a_probability_out_of_range_is_refused() -> None:
-    """Given a decision whose probability is not between 0 and 1, then it is refused
-    with a sentence."""
-    with pytest.raises(InputError, match="between 0 and 1"):
-        Decision("1", "2", "same", 1.5)
 
 
 def test_same_decisions_train_the_model() -> None:

@@ -314,17 +314,6 @@ def _write_review(
             )
 
 
-def _probability(values: Sequence[CellValue], at: int | None) -> float | None:
-    """The model's probability a review file showed with the pair, if it is there."""
-    if at is None or at >= len(values):
-        return None
-    try:
-        p = float(_cell(values[at]))
-    except ValueError:
-        return None
-    return p if 0.0 <= p <= 1.0 else None
-
-
 def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
     """The decisions written in a review file (CSV or XLSX, as --review wrote it, or
     saved again by a spreadsheet); rows without one are skipped. ``rows``: the row
@@ -341,7 +330,6 @@ def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
                 "with a decision written in its decision column."
             )
         at = {k: heads.index(fold(k)) for k in _REVIEW_KEYS}
-        shown_at = heads.index("probability") if "probability" in heads else None
         for row in table.rows:
             if row.empty or row.problem is not None:
                 continue
@@ -367,9 +355,7 @@ def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
                     )
             if cell["row_a"] == cell["row_b"]:
                 raise InputError(f"Row {row.number} of {path.name} pairs a row with itself.")
-            out.append(
-                Decision(cell["row_a"], cell["row_b"], verdict, _probability(row.values, shown_at))
-            )
+            out.append(Decision(cell["row_a"], cell["row_b"], verdict))
     return out
 
 

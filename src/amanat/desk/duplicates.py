@@ -102,23 +102,16 @@ def _person(record_id: str) -> str:
 def _decisions(conn: Connection, shown: set[str]) -> list[Decision]:
     """Decisions in force between two shown persons, as linkage decisions on their
     first records (a *same* decision has merged them already, so only *different*
-    ones reach here in practice)."""
+    ones reach here in practice). None is marked ``proposed``: with the *same* ones
+    merged away they are no sample of the links, and nothing here links by itself, so
+    they never raise the automatic threshold."""
     out = []
     for d in read.decisions_in_force(conn):
         a, b = read.resolve(conn, d["a"]), read.resolve(conn, d["b"])
         if a is None or b is None or a == b or a not in shown or b not in shown:
             continue
-        out.append(Decision(f"{a}#0", f"{b}#0", d["decision"], _shown(d.get("probability"))))
+        out.append(Decision(f"{a}#0", f"{b}#0", d["decision"]))
     return out
-
-
-def _shown(text: object) -> float | None:
-    """The model's estimate a decision was made with (kept as text), if any."""
-    try:
-        p = float(str(text))
-    except ValueError:
-        return None
-    return p if 0.0 <= p <= 1.0 else None
 
 
 def _decided_persons(conn: Connection) -> set[tuple[str, str]]:

@@ -66,24 +66,21 @@ _MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)")
 class Decision:
     """A reviewer's verdict on two records (by their record ids).
 
-    ``probability``: the model's estimate when the pair was put to the reviewer (the
-    review file's probability column, the estimate the desk keeps with a decision), if
-    known. Decisions on pairs put at or above the automatic threshold (automatic links,
-    a desk's proposed links) check it: a reviewer working through them sees a fair
-    sample of the links (``_raised_threshold``)."""
+    ``proposed``: the pair was put to the reviewer as a link (an automatic link, a
+    desk's proposed link), not as a doubtful pair. Decisions on links are a fair sample
+    of them and check the automatic threshold (``_raised_threshold``); decisions on
+    doubtful pairs are not, and do not."""
 
     record_a: str
     record_b: str
     verdict: Verdict
-    probability: float | None = None
+    proposed: bool = False
 
     def __post_init__(self) -> None:
         if self.verdict not in ("same", "different", "unsure"):
             raise InputError("a decision is same, different or unsure.")
         if self.record_a == self.record_b:
             raise InputError("a decision is about two different records.")
-        if self.probability is not None and not 0.0 <= self.probability <= 1.0:
-            raise InputError("a decision's probability is between 0 and 1.")
 
 
 @dataclass(frozen=True)
@@ -286,12 +283,13 @@ def _link(
     api = DuckDBAPI(con)
     records = api.register(table, table_name="records")
     con.execute(
-        "CREATE TABLE decided (unique_id_l BIGINT, unique_id_r BIGINT, same BOOLEAN, shown DOUBLE)"
+        "CREATE TABLE decided "
+        "(unique_id_l BIGINT, unique_id_r BIGINT, same BOOLEAN, proposed BOOLEAN)"
     )
     if decided:
         con.executemany(
             "INSERT INTO decided VALUES (?, ?, ?, ?)",
-            [(a, b, d.verdict == "same", d.probability) for (a, b), d in decided.items()],
+            [(a, b, d.verdict == "same", d.proposed) for (a, b), d in decided.items()],
         )
     counts = block_pairs(con, settings.caps, forced="decided" if decided else None)
     stats.update({f"blocking_{k}": v for k, v in counts.items()})
@@ -418,20 +416,21 @@ def record_facts(table: pa.Table) -> RecordFacts:
 def _raised_threshold(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> float:
     """The automatic threshold, raised if reviewers found the links too loose.
 
-    Only decisions on pairs put to the reviewer at or above the threshold count
-    (``Decision.probability``: automatic links, a desk's proposed links), at least
-    ``min_decisions`` of them: a fair sample of the links. If fewer than 99 % of them
-    are "same", the threshold becomes the lowest probability of the model (as it scores
-    them now) above which they are. Decisions on the doubtful pairs below it do not
-    count: they are the hard cases, not a sample of the links, and the model, which has
-    just learnt from them, scores them higher than before. (Counted too, they made one
-    reviewer working down the review file of a 20,000-row list, 38 of 1,000 pairs
-    decided "different", raise the threshold to 0.9999 and lose a third of the links:
-    cluster F1 0.80 before, 0.78 after, 0.84 with the threshold kept.)"""
+    Only decisions on pairs put to the reviewer as links count (``Decision.proposed``:
+    automatic links, a desk's proposed links), at least ``min_decisions`` of them: a
+    fair sample of the links. If fewer than 99 % of them are "same", the threshold
+    becomes the lowest probability of the model (as it scores them now) above which
+    they are. Decisions on doubtful pairs do not count: they are the hard cases, not a
+    sample of the links (the links clustering refused, put to review for their
+    contradicting records, are scored above the threshold), and the model, which has
+    just learnt from them, scores them higher than before. Counted too, they made a
+    reviewer working down the review file of a 20,000-row list (38 of 1,000 pairs
+    "different") raise the threshold to 0.9999, cluster F1 0.80 -> 0.78 instead of
+    0.84; at 100,000 rows, 2,000 pairs decided from the top, 0.77 -> 0.51 instead of
+    0.80."""
     rows = con.execute(
-        "SELECT s.model_probability, d.same FROM scored s JOIN decided d "  # noqa: S608
-        "ON s.a = d.unique_id_l AND s.b = d.unique_id_r "
-        f"WHERE d.shown >= {settings.auto_threshold} "
+        "SELECT s.model_probability, d.same FROM scored s JOIN decided d "
+        "ON s.a = d.unique_id_l AND s.b = d.unique_id_r WHERE d.proposed "
         "ORDER BY s.model_probability DESC"
     ).fetchall()
     if len(rows) < settings.min_decisions:
