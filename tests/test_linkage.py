@@ -35,6 +35,7 @@ from amanat.linkage.mapping import parse_link_mapping
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from linkage import decisions_needed  # noqa: E402  (benchmarks/linkage.py)
 from population import generate  # noqa: E402
 
 EXAMPLES = ROOT / "docs" / "examples"
@@ -566,3 +567,15 @@ def test_link_command_wants_the_decision_column(
          "--decisions", str(tmp_path / "d.csv")]
     )  # fmt: skip
     assert code == 2 and "lacks the column decision" in capsys.readouterr().err
+
+
+def test_the_benchmark_counts_only_the_decisions_a_reviewer_has_to_make() -> None:
+    """Given one person's three records in three review pairs, and a fourth record of
+    another person doubted against two of them, when a reviewer works down the queue
+    (benchmarks/linkage.py, decisions_needed), then a pair already joined through an
+    earlier "same" needs no decision, nor one between persons already decided
+    different: 3 decisions of 5 pairs."""
+    truth = [0, 0, 0, 1]
+    review = [(0.9, 0, 1), (0.8, 1, 2), (0.7, 0, 2), (0.6, 3, 0), (0.5, 3, 2)]
+    assert decisions_needed([0, 1, 2, 3], review, truth) == 3
+    assert decisions_needed([0, 0, 2, 3], review, truth) == 2  # 0 and 1 linked already
