@@ -519,6 +519,9 @@ def test_link_command_takes_decisions_back_from_the_review_file(
     left = {(p["row_a"], p["row_b"]): p["decision"] for p in _read(again)}
     assert not {(p["row_a"], p["row_b"]) for p in pairs[:30]} & set(left)
     assert left.get((pairs[30]["row_a"], pairs[30]["row_b"])) == "unsure"
+    # a pair settled by the decisions (its rows one person through others) is gone
+    assert all(cluster[row_id[a]] != cluster[row_id[b]] for a, b in left)
+    assert f"{len(left):,} pairs need a person to decide" in said
 
 
 @pytest.mark.parametrize(

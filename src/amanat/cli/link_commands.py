@@ -46,7 +46,7 @@ from amanat.linkage import (
     link_records,
     load_link_mapping,
 )
-from amanat.linkage.link import Verdict
+from amanat.linkage.link import ScoredPair, Verdict
 from amanat.linkage.mapping import fold
 from amanat.records.mapping_file import shown
 from amanat.settings import Settings
@@ -175,15 +175,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     result = link_records(
         records, decisions=decisions, settings=link_settings, progress=linking_progress()
     )
-    rows_done = _write_clusters(source, mapping, out, result)
+    apart = [(d.record_a, d.record_b) for d in decisions if d.verdict == "different"]
+    open_pairs = _open_pairs(result, apart)
+    rows_done = _write_clusters(source, mapping, out, result, open_pairs)
     if review_path is not None:
         unsure = {(d.record_a, d.record_b) for d in decisions if d.verdict == "unsure"}
-        _write_review(review_path, records, positions, result, unsure)
+        _write_review(review_path, records, positions, open_pairs, unsure)
     sizes: dict[int, int] = {}
     for c in result.clusters:
         sizes[c] = sizes.get(c, 0) + 1
     linked = sum(n for n in sizes.values() if n > 1)
-    n_review = int(result.stats.get("review_pairs", 0))
+    n_review = len(open_pairs)
     counts = {v: sum(d.verdict == v for d in decisions) for v in DECISIONS}
     data = {
         "list": str(source),
@@ -223,25 +225,29 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _write_clusters(source: Path, mapping: LinkMapping, out: Path, result: LinkResult) -> int:
-    """Copy every row of the list to ``out`` with its cluster columns; the row count."""
+def _write_clusters(
+    source: Path,
+    mapping: LinkMapping,
+    out: Path,
+    result: LinkResult,
+    open_pairs: Sequence[ScoredPair],
+) -> int:
+    """Copy every row of the list to ``out`` with its cluster columns; the row count.
+    A row alone in its cluster is ``review`` when one of ``open_pairs`` holds it."""
     index = {int(rid): i for i, rid in enumerate(result.record_ids)}
     row_of = [int(rid) for rid in result.record_ids]
     sizes: dict[int, int] = {}
     for c in result.clusters:
         sizes[c] = sizes.get(c, 0) + 1
     best: dict[int, tuple[float, int]] = {}
-    reviewed: set[int] = set()
+    reviewed = {index[int(r)] for p in open_pairs for r in (p.record_a, p.record_b)}
     pairs = result.pairs
-    for a, b, p, outcome in zip(
+    for a, b, p in zip(
         pairs["a"].to_pylist(),
         pairs["b"].to_pylist(),
         pairs["probability"].to_pylist(),
-        pairs["outcome"].to_pylist(),
         strict=True,
     ):
-        if outcome == "review":
-            reviewed.update((a, b))
         for x, y in ((a, b), (b, a)):
             if x not in best or p > best[x][0]:
                 best[x] = (p, y)
@@ -278,16 +284,30 @@ def _write_clusters(source: Path, mapping: LinkMapping, out: Path, result: LinkR
     return count
 
 
+def _open_pairs(result: LinkResult, apart: Sequence[tuple[str, str]]) -> list[ScoredPair]:
+    """The review pairs still open, most likely first: a pair whose rows are one person
+    already (linked through other rows) is settled, and so is one between two persons
+    a decision in ``apart`` keeps apart."""
+    cluster = dict(zip(result.record_ids, result.clusters, strict=True))
+    kept_apart = {frozenset((cluster[a], cluster[b])) for a, b in apart}
+    out = []
+    for pair in sorted(result.review(), key=lambda p: -p.probability):
+        ca, cb = cluster[pair.record_a], cluster[pair.record_b]
+        if ca != cb and frozenset((ca, cb)) not in kept_apart:
+            out.append(pair)
+    return out
+
+
 def _write_review(
     path: Path,
     records: Sequence[dict[str, str]],
     positions: dict[str, tuple[int, ...]],
-    result: LinkResult,
+    pairs: Sequence[ScoredPair],
     unsure: AbstractSet[tuple[str, str]] = frozenset(),
 ) -> None:
-    """The pairs for a person to decide, most likely first, their fields side by side,
-    after an empty ``decision`` column to write in (``unsure`` for the pairs a person
-    was unsure of before)."""
+    """The open pairs for a person to decide, their fields side by side, after an
+    empty ``decision`` column to write in (``unsure`` for the pairs a person was
+    unsure of before)."""
     fields = list(positions)
     by_id = {r["record_id"]: r for r in records}
     with _owner_only_csv(path) as writer:
@@ -300,7 +320,7 @@ def _write_review(
                 *(f"{f}_{s}" for f in fields for s in "ab"),
             ]
         )
-        for pair in sorted(result.review(), key=lambda p: -p.probability):
+        for pair in pairs:
             a, b = by_id[pair.record_a], by_id[pair.record_b]
             was = {(pair.record_a, pair.record_b), (pair.record_b, pair.record_a)} & unsure
             writer.writerow(
