@@ -705,8 +705,10 @@ async def intake_done(request: Request) -> Response:
 
 def _error(request: Request, message: str, status: int, **extra: Any) -> JSONResponse:
     """A refused upload request, its sentence in the page's language (``message`` is a
-    msgid; ``extra`` fills its %(name)s places and goes into the answer too)."""
-    text = i18n.translator(request_locale(request)).gettext(message) % extra
+    msgid; ``extra`` fills its %(name)s places, numbers with thousands separators, and
+    goes into the answer as it is)."""
+    shown = {k: f"{v:,}" if isinstance(v, int) else v for k, v in extra.items()}
+    text = i18n.translator(request_locale(request)).gettext(message) % shown
     return JSONResponse({"error": text, **extra}, status_code=status)
 
 
@@ -770,8 +772,8 @@ async def upload_put(request: Request) -> Response:
         return _error(
             request,
             N_(
-                "This piece starts at byte %(offset)d, but %(received)d bytes have arrived; "
-                "send from byte %(received)d."
+                "This piece starts at byte %(offset)s, but %(received)s bytes have arrived; "
+                "send from byte %(received)s."
             ),
             409,
             offset=offset,
@@ -782,7 +784,7 @@ async def upload_put(request: Request) -> Response:
     if data is None:
         return _error(
             request,
-            N_("A piece may hold at most %(piece)d bytes; send smaller pieces."),
+            N_("A piece may hold at most %(piece)s bytes; send smaller pieces."),
             413,
             piece=MAX_PIECE,
         )
