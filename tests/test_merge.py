@@ -576,3 +576,29 @@ def test_review_queue_lists_undecided_candidates_most_probable_first(
     views.prepare()
     views.apply([*records()], {})
     assert queue(None) == []
+
+
+def test_the_queue_leaves_out_pairs_settled_through_other_records(view_engine: Engine) -> None:
+    """Given candidate pairs PA-PC and PB-PC, when PA and PB are merged and PB is
+    decided different from PC, then PA-PC is settled (PA is part of the man kept apart
+    from PC) and the queue is empty, on either views database; when that decision is
+    made "unsure", PA-PC comes back."""
+    views = projected(view_engine, records())
+    views.store_candidates(
+        [
+            Candidate(PA, PC, 0.8, "review", "splink-test", "2026-01-01T00:00:00Z"),
+            Candidate(PB, PC, 0.7, "review", "splink-test", "2026-01-01T00:00:00Z"),
+        ]
+    )
+
+    def queue() -> list[tuple[str, str]]:
+        with view_engine.connect() as conn:
+            return [(p.a, p.b) for p in read.review_queue(conn).pairs]
+
+    assert queue() == [(PA, PC), (PB, PC)]
+    views.apply([decision(1, PA, PB, "same")], {})
+    assert queue() == [(PA, PC), (PB, PC)]
+    views.apply([decision(2, PB, PC, "different")], {})
+    assert queue() == []
+    views.apply([decision(3, PB, PC, "unsure")], {})
+    assert queue() == [(PA, PC)]

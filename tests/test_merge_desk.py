@@ -19,6 +19,7 @@ from amanat.records.changes import new_id
 from amanat.views import schema as s
 from amanat.views.project import Candidate
 from conftest import Org
+from test_duplicates import _desk_with_bilash
 
 
 def _tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -165,3 +166,28 @@ def test_the_review_queue_on_a_desk(org: Org) -> None:
         desk.decide(first, second, "unsure", "the photo is unclear", by="aru")
         assert desk.review_queue().total == 0
         assert desk.person(second).redirected_from is None  # unsure merges nothing
+
+
+def test_a_pair_settled_through_other_records_leaves_the_queue(org: Org) -> None:
+    """Given one man recorded three times and the model's three pairs in the queue,
+    when a reviewer merges the Cyrillic and Latin records and then decides the Latin
+    and Chinese ones are different persons, then the Cyrillic-Chinese pair is settled
+    too (the Cyrillic record is part of the man now kept apart from the Chinese one)
+    and leaves the queue; when that decision is reversed to "unsure", the pair comes
+    back."""
+    with Desk(org.desk, org.desk_keys) as desk:
+        cyr, lat, han = _desk_with_bilash(desk)
+        pairs = [tuple(sorted(p)) for p in ((cyr, lat), (cyr, han), (lat, han))]
+        desk.views.store_candidates(
+            [
+                Candidate(a, b, 0.8, "review", "splink-test", "2026-01-01T00:00:00Z")
+                for a, b in pairs
+            ]
+        )
+        assert desk.review_queue().total == 3
+        desk.decide(cyr, lat, "same", "same ID, same wife", by="aru")
+        assert {(p.a, p.b) for p in desk.review_queue().pairs} == set(pairs[1:])
+        desk.decide(lat, han, "different", "the notice names another father", by="aru")
+        assert desk.review_queue().total == 0
+        desk.decide(lat, han, "unsure", "the father's name may be a misreading", by="aru")
+        assert {(p.a, p.b) for p in desk.review_queue().pairs} == {pairs[1]}

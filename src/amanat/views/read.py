@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     func,
     literal,
@@ -604,18 +605,21 @@ def review_queue(
     conn: Connection, *, outcome: str | None = "review", limit: int = 50, offset: int = 0
 ) -> ReviewQueue:
     """Candidate pairs awaiting a reviewer, most probable first: of ``outcome`` (None:
-    any), with no decision yet on the pair, both records still shown, and not already
-    one merged person."""
+    any), with no decision yet on the pair, both records still shown, not already one
+    merged person, and not two persons a decision in force keeps apart through other
+    records of theirs (merged since the search ran): the pair is settled."""
     c, d = s.candidates, s.decisions
     pa, pb = s.aliases.alias("pa"), s.aliases.alias("pb")
     shown_a = func.coalesce(pa.c.person_id, c.c.a)
     shown_b = func.coalesce(pb.c.person_id, c.c.b)
     shown = select(s.persons.c.person_id)
+    apart = _kept_apart()
     conds: list[ColumnElement[bool]] = [
         d.c.entry_id.is_(None),
         shown_a != shown_b,
         shown_a.in_(shown),
         shown_b.in_(shown),
+        apart.c.low.is_(None),
     ]
     if outcome is not None:
         conds.append(c.c.outcome == outcome)
@@ -623,6 +627,12 @@ def review_queue(
         c.outerjoin(pa, pa.c.alias_id == c.c.a)
         .outerjoin(pb, pb.c.alias_id == c.c.b)
         .outerjoin(d, and_(d.c.a == c.c.a, d.c.b == c.c.b))
+        .outerjoin(
+            apart,
+            and_(
+                apart.c.low == _least(shown_a, shown_b), apart.c.high == _greatest(shown_a, shown_b)
+            ),
+        )
     )
     total = int(conn.execute(select(func.count()).select_from(joined).where(*conds)).scalar_one())
     rows = conn.execute(
@@ -634,6 +644,31 @@ def review_queue(
         .offset(max(0, offset))
     )
     return ReviewQueue(total, [_candidate_pair(r) for r in rows])
+
+
+def _least(x: ColumnElement[Any], y: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The smaller of two values (SQLite has no ``least``)."""
+    return case((x < y, x), else_=y)
+
+
+def _greatest(x: ColumnElement[Any], y: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((x < y, y), else_=x)
+
+
+def _kept_apart() -> Any:
+    """The pairs of shown persons (``low`` < ``high``) that a *different* decision in
+    force keeps apart, through whichever of their records it was made on."""
+    d = s.decisions
+    xa, xb = s.aliases.alias("xa"), s.aliases.alias("xb")
+    a = func.coalesce(xa.c.person_id, d.c.a)
+    b = func.coalesce(xb.c.person_id, d.c.b)
+    return (
+        select(_least(a, b).label("low"), _greatest(a, b).label("high"))
+        .select_from(d.outerjoin(xa, xa.c.alias_id == d.c.a).outerjoin(xb, xb.c.alias_id == d.c.b))
+        .where(d.c.current.is_(True), d.c.decision == "different")
+        .distinct()
+        .subquery("kept_apart")
+    )
 
 
 def _candidate_pair(row: Any) -> CandidatePair:
