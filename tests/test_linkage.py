@@ -516,12 +516,22 @@ def test_link_command_takes_decisions_back_from_the_review_file(
     for p in pairs[:30]:
         same = cluster[row_id[p["row_a"]]] == cluster[row_id[p["row_b"]]]
         assert same == (truth[int(p["row_a"])] == truth[int(p["row_b"])]), p
-    left = {(p["row_a"], p["row_b"]): p["decision"] for p in _read(again)}
+    written = _read(again)
+    still = [p for p in written if p["probability"]]
+    left = {(p["row_a"], p["row_b"]): p["decision"] for p in still}
     assert not {(p["row_a"], p["row_b"]) for p in pairs[:30]} & set(left)
     assert left.get((pairs[30]["row_a"], pairs[30]["row_b"])) == "unsure"
     # a pair settled by the decisions (its rows one person through others) is gone
     assert all(cluster[row_id[a]] != cluster[row_id[b]] for a, b in left)
     assert f"{len(left):,} pairs need a person to decide" in said
+    # the decided pairs follow, their decisions written: the latest file holds them all
+    kept = {(p["row_a"], p["row_b"]): p["decision"] for p in written if not p["probability"]}
+    assert written[-len(kept) :] == [p for p in written if not p["probability"]]
+    assert len(kept) == 30 and set(kept.values()) == {"same", "different"}
+    capsys.readouterr()
+    third = tmp_path / "third.csv"
+    assert main([*args, "--out", str(third), "--decisions", str(again)]) == 0
+    assert [r["cluster"] for r in _read(third)] == [r["cluster"] for r in _read(out)]
 
 
 @pytest.mark.parametrize(
@@ -582,3 +592,31 @@ def test_the_benchmark_counts_only_the_decisions_a_reviewer_has_to_make() -> Non
     review = [(0.9, 0, 1), (0.8, 1, 2), (0.7, 0, 2), (0.6, 3, 0), (0.5, 3, 2)]
     assert decisions_needed([0, 1, 2, 3], review, truth) == 3
     assert decisions_needed([0, 0, 2, 3], review, truth) == 2  # 0 and 1 linked already
+
+
+def test_link_command_takes_several_decision_files_the_later_winning(
+    reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given two reviewers' copies of one review file, the first saying "different"
+    of a pair and the second "same", when both are given to `amanat link` in that
+    order, then the pair is linked (the later file wins); in the other order, not."""
+    source, mapping, _ = reviewed_list
+    review = tmp_path / "review.csv"
+    args = ["link", str(source), "--mapping", str(mapping)]
+    assert main([*args, "--out", str(tmp_path / "first.csv"), "--review", str(review)]) == 0
+    pairs = _read(review)
+    first, second = tmp_path / "aru.csv", tmp_path / "dana.csv"
+    _write_rows(first, [{**pairs[0], "decision": "different"}, *pairs[1:]])
+    _write_rows(second, [{**pairs[0], "decision": "same"}, *pairs[1:]])
+
+    def together(*files: Path) -> bool:
+        out = tmp_path / "out.csv"
+        given = [x for f in files for x in ("--decisions", str(f))]
+        assert main([*args, "--out", str(out), *given]) == 0, capsys.readouterr().err
+        rows = _read(out)
+        cluster = {r["record_id"]: r["cluster"] for r in rows}
+        row_id = {str(i): r["record_id"] for i, r in enumerate(rows, start=2)}
+        return cluster[row_id[pairs[0]["row_a"]]] == cluster[row_id[pairs[0]["row_b"]]]
+
+    assert together(first, second)
+    assert not together(second, first)

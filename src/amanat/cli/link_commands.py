@@ -16,8 +16,9 @@ by their owner only, through a temporary file renamed into place when complete.
 The review file opens with an empty ``decision`` column. A person writes *same*,
 *different* or *unsure* (or the Kazakh or Russian word: ``DECISION_WORDS``) in it, in a
 spreadsheet, and gives the file back with ``--decisions``: *same* links the two rows,
-*different* keeps them apart even through other rows, both teach the model, and the
-next review file leaves the decided pairs out (an *unsure* one comes back, marked).
+*different* keeps them apart even through other rows, both teach the model. The next
+review file lists the pairs still open first (an *unsure* one comes back, marked), then
+every pair decided so far with its decision, so the latest file holds them all.
 """
 
 from __future__ import annotations
@@ -167,11 +168,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.threads,
     )
     records, positions, unread, empty = _records(source, mapping)
-    decisions: list[Decision] = []
-    if args.decisions:
-        decisions = _read_decisions(
-            Path(args.decisions).expanduser().absolute(), {r["record_id"] for r in records}
-        )
+    row_ids = {r["record_id"] for r in records}
+    said: dict[tuple[str, str], Decision] = {}
+    for given in args.decisions or ():
+        for d in _read_decisions(Path(given).expanduser().absolute(), row_ids):
+            key = (min(d.record_a, d.record_b), max(d.record_a, d.record_b))
+            said.pop(key, None)  # the later file, or the later row, wins
+            said[key] = d
+    decisions = list(said.values())
     result = link_records(
         records, decisions=decisions, settings=link_settings, progress=linking_progress()
     )
@@ -180,7 +184,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     rows_done = _write_clusters(source, mapping, out, result, open_pairs)
     if review_path is not None:
         unsure = {(d.record_a, d.record_b) for d in decisions if d.verdict == "unsure"}
-        _write_review(review_path, records, positions, open_pairs, unsure)
+        decided = [d for d in decisions if d.verdict != "unsure"]
+        _write_review(review_path, records, positions, open_pairs, unsure, decided)
     sizes: dict[int, int] = {}
     for c in result.clusters:
         sizes[c] = sizes.get(c, 0) + 1
@@ -304,10 +309,12 @@ def _write_review(
     positions: dict[str, tuple[int, ...]],
     pairs: Sequence[ScoredPair],
     unsure: AbstractSet[tuple[str, str]] = frozenset(),
+    decided: Sequence[Decision] = (),
 ) -> None:
     """The open pairs for a person to decide, their fields side by side, after an
     empty ``decision`` column to write in (``unsure`` for the pairs a person was
-    unsure of before)."""
+    unsure of before); then every pair ``decided`` so far, its decision written and no
+    probability, so that the latest review file given back holds every decision."""
     fields = list(positions)
     by_id = {r["record_id"]: r for r in records}
     with _owner_only_csv(path) as writer:
@@ -332,6 +339,17 @@ def _write_review(
                     *(_safe(r.get(f, "")) for f in fields for r in (a, b)),
                 ]
             )
+        for d in decided:
+            a, b = by_id[d.record_a], by_id[d.record_b]
+            writer.writerow(
+                [
+                    d.verdict,
+                    "",
+                    d.record_a,
+                    d.record_b,
+                    *(_safe(r.get(f, "")) for f in fields for r in (a, b)),
+                ]
+            )
 
 
 def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
@@ -351,8 +369,10 @@ def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
             )
         at = {k: heads.index(fold(k)) for k in _REVIEW_KEYS}
         for row in table.rows:
-            if row.empty or row.problem is not None:
+            if row.empty:
                 continue
+            if row.problem is not None:
+                raise InputError(f"Row {row.number} of {path.name} cannot be read: {row.problem}")
             cell = {
                 k: _cell(row.values[i]).strip() if i < len(row.values) else ""
                 for k, i in at.items()

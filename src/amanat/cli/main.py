@@ -634,7 +634,9 @@ def _link_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument(
         "--decisions",
         metavar="FILE",
-        help="a review file with its decision column filled in: linked as decided",
+        action="append",
+        help="a review file with its decision column filled in: linked as decided "
+        "(may be given more than once; the later file wins)",
     )
     p.add_argument(
         "--auto-threshold", type=float, help="link automatically at this probability (0.97)"
