@@ -256,9 +256,11 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
 def feedback(records: int, seed: int, threads: int, memory: str, count: int) -> dict[str, object]:
     """What ``count`` review decisions do when they are fed back (``--feedback``).
 
-    The population is linked once; ``count`` of its review pairs are decided rightly
-    from the truth, as reviewers would, in two ways: drawn at random (seeded), and the
-    most probable first, as a reviewer working down the review file or queue does.
+    The population is linked once; ``count`` of its open review pairs (not one person
+    already through other links: the review file and the queue leave those out) are
+    decided rightly from the truth, as reviewers would, in two ways: drawn at random
+    (seeded), and the most probable first, as a reviewer working down the review file
+    or queue does.
     Each set is linked again with its decisions (on review pairs: ``proposed`` is
     false), which train the model's m and are certain themselves. Scored: the first
     run; the first run's links plus the decided "same" pairs (the decisions without any
@@ -286,8 +288,8 @@ def feedback(records: int, seed: int, threads: int, memory: str, count: int) -> 
     for a, b, p, outcome in rows:
         if outcome == "link":
             links.append((a, b))
-        elif outcome == "review":
-            review.append((a, b, p))
+        elif outcome == "review" and first.clusters[a] != first.clusters[b]:
+            review.append((a, b, p))  # open: not one person already through other links
     names = first.record_ids
     out: dict[str, object] = {"records": len(truth), "decisions": min(count, len(review))}
     before, _ = cluster_scores(first.clusters, truth)
