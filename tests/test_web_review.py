@@ -9,7 +9,7 @@ from typing import Any
 from amanat.views.read import Query
 from conftest import Org
 from test_duplicates import _desk_with_bilash
-from web_staff import Site, post_form, staff_site
+from web_staff import Site, csrf_of, post_form, staff_site
 
 HOSTILE = "<script>alert(1)</script>\u202e same wife"
 
@@ -102,3 +102,38 @@ def test_a_decision_on_an_unknown_person_says_so(org: Org) -> None:
         )
         assert answer.status_code in (400, 404)
         assert site.desk.decisions(site.person_ids[0]) == before
+
+
+def test_a_reviewer_confirms_the_proposed_links_of_a_page_at_once(org: Org) -> None:
+    """Given a desk where one man is recorded three times and the model proposes his
+    pairs as links, when a reviewer ticks them on the queue page and confirms them with
+    one reason, then the three records are one person, each pair has its own sealed
+    decision with that reason, and the queue says so; without a reason nothing is
+    merged; a forged or unproposed pair in the form is ignored."""
+    with staff_site(org) as site:
+        cyr, lat, han = _desk_with_bilash(site.desk)
+        client = reviewer(site)
+        page = _find_duplicates(client)
+        proposed = site.desk.review_queue(outcome="link").pairs
+        assert len(proposed) >= 2 and 'action="/review/confirm"' in page.text
+        values = [f"{p.a} {p.b}" for p in proposed]
+        token = csrf_of(client, "/review")
+        refused = client.post("/review/confirm", data={"pair": values, "csrf": token})
+        assert refused.status_code == 400 and "Say why" in refused.text
+        assert site.desk.person(cyr).records == [cyr]
+        stranger = next(p for p in site.person_ids if p not in (cyr, lat, han))
+        forged = [*values, f"{cyr} {stranger}", "<script> x", f"{lat}\\n{han}"]
+        done = client.post(
+            "/review/confirm",
+            data={"pair": forged, "reason": "same ID, same wife, same village", "csrf": token},
+        )
+        assert (done.status_code, done.headers["location"].split("=")[0]) == (
+            303,
+            "/review?confirmed",
+        )
+        assert sorted(site.desk.person(han).records) == sorted((cyr, lat, han))
+        assert site.desk.person(stranger).records == [stranger]
+        reasons = [d["reason"] for d in site.desk.decisions(cyr) if d["decision"] == "same"]
+        assert len(reasons) >= 2 and set(reasons) == {"same ID, same wife, same village"}
+        shown = client.get(done.headers["location"])
+        assert "proposed link" in shown.text and "confirmed" in shown.text

@@ -118,6 +118,7 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     ("GET", "/review"): review.REVIEW_ROLES,
     ("POST", "/review/find"): review.REVIEW_ROLES,
     ("GET", "/review/find"): review.REVIEW_ROLES,  # how far that search is
+    ("POST", "/review/confirm"): review.REVIEW_ROLES,  # proposed links, ticked on the queue
     ("GET", "/review/{person_id}/{other_id}"): review.REVIEW_ROLES,
     ("POST", "/review/{person_id}/{other_id}"): review.REVIEW_ROLES,
     # the intake wizard and its uploads (intake.py): intake, researcher, admin
@@ -141,6 +142,7 @@ DESK_ONLY: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/review"),
         ("POST", "/review/find"),
         ("GET", "/review/find"),
+        ("POST", "/review/confirm"),
         ("GET", "/review/{person_id}/{other_id}"),
         ("POST", "/review/{person_id}/{other_id}"),
         ("GET", "/persons"),
@@ -205,6 +207,7 @@ _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("GET", "/review", review.queue),
     ("POST", "/review/find", review.find),
     ("GET", "/review/find", review.find_progress),
+    ("POST", "/review/confirm", review.confirm),
     ("GET", "/review/{person_id}/{other_id}", review.pair_page),
     ("POST", "/review/{person_id}/{other_id}", review.decide),
     ("POST", "/api/uploads", intake.upload_start),

@@ -19,6 +19,8 @@ of both persons; every decision as ``review.decided``.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -39,6 +41,7 @@ __all__ = [
     "DECISIONS",
     "REVIEW_ROLES",
     "DuplicateSearch",
+    "confirm",
     "decide",
     "find",
     "find_progress",
@@ -56,7 +59,7 @@ def _desk(request: Request) -> Desk:
     return staff(request).reader()
 
 
-async def queue(request: Request) -> Response:
+async def queue(request: Request, *, confirm_error: str = "", status: int = 200) -> Response:
     state = staff(request)
     desk = _desk(request)
     try:
@@ -68,9 +71,17 @@ async def queue(request: Request) -> Response:
     )
     confident = await run_in_threadpool(desk.review_queue, outcome="link", limit=PAGE)
     names = await run_in_threadpool(_display_names, desk, [*doubtful.pairs, *confident.pairs])
+    try:
+        confirmed = max(0, int(str(request.query_params.get("confirmed", ""))[:6]))
+    except ValueError:
+        confirmed = None
     return state.render(
         request,
         "review_queue.html",
+        status=status,
+        confirmed=confirmed,
+        confirm_error=confirm_error,
+        max_reason=MAX_REASON,
         doubtful=doubtful,
         confident=confident,
         names=names,
@@ -273,3 +284,61 @@ async def decide(request: Request) -> Response:
         pair = nxt.pairs[0]
         return RedirectResponse(f"/review/{pair.a}/{pair.b}?decided=1", status_code=303)
     return RedirectResponse("/review?decided=1", status_code=303)
+
+
+_PAIR_VALUE = re.compile(r"^(p_[0-9a-f]{1,64}) (p_[0-9a-f]{1,64})$")
+
+
+async def confirm(request: Request) -> Response:
+    """``POST /review/confirm``: the proposed links a reviewer ticked on the queue page,
+    confirmed as the same person with one reason, each sealed as its own decision (and
+    each undone from its pair page like any other). Only pairs still proposed and
+    undecided are taken: one decided meanwhile, or merged through another of the
+    batch, is left as it is. Redirects to the queue, which says how many were merged."""
+    state = staff(request)
+    session: Session = request.state.session
+    desk = _desk(request)
+    form = await request.form(max_files=0, max_fields=PAGE + 10, max_part_size=4 * MAX_REASON)
+    reason = str(form.get("reason", "")).strip()
+    ticked = {
+        (m.group(1), m.group(2))
+        for v in form.getlist("pair")
+        if (m := _PAIR_VALUE.match(str(v)[:200])) is not None
+    }
+    error = ""
+    if not ticked:
+        error = N_("Tick the links to confirm.")
+    elif not reason:
+        error = N_("Say why, in a few words: the next reviewer reads it.")
+    elif len(reason) > MAX_REASON or "\x00" in reason:
+        error = N_("Keep the reason under %(num)d characters, without NUL.")
+    if error:
+        return await queue(request, confirm_error=error, status=400)
+    proposed = await run_in_threadpool(desk.review_queue, outcome="link", limit=500)
+    merged = 0
+    for pair in proposed.pairs:
+        if (pair.a, pair.b) not in ticked:
+            continue
+        try:
+            await run_in_threadpool(
+                functools.partial(
+                    desk.decide,
+                    pair.a,
+                    pair.b,
+                    "same",
+                    reason,
+                    by=session.account,
+                    probability=f"{pair.probability:.6f}",
+                    model=pair.model,
+                )
+            )
+        except AmanatError:
+            continue  # merged through another of the batch, or decided meanwhile
+        merged += 1
+        state.audit.record(
+            "review.decided",
+            account=session.account,
+            role=session.role,
+            target=f"{pair.a} {pair.b}",
+        )
+    return RedirectResponse(f"/review?confirmed={merged}", status_code=303)
