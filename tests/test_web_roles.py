@@ -93,6 +93,9 @@ def _form(site: Site, visitor: str, path: str) -> dict[str, str]:
         return {"name": f"new-{visitor}", "role": "researcher"}
     if path == "/review/{person_id}/{other_id}":
         return {"decision": "unsure", "reason": "Not enough to tell yet."}
+    if path == "/review/confirm":  # a pair the model did not propose: nothing merged
+        pair = f"{site.person_ids[0]} {site.person_ids[1]}"
+        return {"pair": pair, "reason": "Checked a few; the rest look alike."}
     if path == "/intake/similar":
         return {"name_1": "Серік"}
     return {}
