@@ -347,3 +347,29 @@ def test_an_error_quoting_a_percent_sign_is_shown_not_formatted(org: Org) -> Non
         step(client, "next", CONSENT)
         page = step(client, "next", {**PERSON, "birth": "50%(x)s %d %"})
         assert page.status_code == 200 and "field-error" in page.text
+
+
+def test_discarding_a_testimony_is_asked_first(org: Org) -> None:
+    """Given a volunteer at the attachments step with a file sent, when they press
+    "Discard and start again", then they are asked first and nothing is lost: "No,
+    keep it" returns to the same step with the typed answers and the file; only "Yes,
+    discard it" removes the draft and the file."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        fill_to_attachments(client)
+        ident = start_upload(client, len(PHOTO)).json()["id"]
+        assert put(client, ident, 0, PHOTO).status_code == 200
+        asked = step(client, "restart")
+        assert asked.status_code == 200 and "Discard this testimony?" in asked.text
+        assert 'value="restart_confirmed"' in asked.text
+        assert client.get(f"/api/uploads/{ident}").json()["received"] == len(PHOTO)
+        kept = step(client, "stay")
+        assert "Discard this testimony?" not in kept.text and "photo.jpg" in kept.text
+        back = step(client, "back")
+        assert "Ghulja" in back.text  # the answers typed before are still there
+        gone = step(client, "restart_confirmed")
+        assert gone.status_code == 303
+        fresh = client.get("/intake")
+        assert "Ghulja" not in fresh.text and "Айгүл" not in fresh.text
+        assert client.get(f"/api/uploads/{ident}").status_code == 404
+        assert not upload_parts(site)

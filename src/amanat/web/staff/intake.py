@@ -549,6 +549,8 @@ def _render(
     draft: Draft,
     errors: Mapping[str, str] | None = None,
     hints: Mapping[str, Any] | None = None,
+    *,
+    confirm_discard: bool = False,
 ) -> Response:
     state = staff(request)
     registry = intake_state(request).registry
@@ -595,6 +597,7 @@ def _render(
         limit=registry.limit,
         similar=similar,
         chosen=draft.values.get("same_person", ""),
+        confirm_discard=confirm_discard,
     )
 
 
@@ -619,7 +622,9 @@ async def intake_post(request: Request) -> Response:
         draft.values["hometown_code"] = draft.values.pop("hometown_pick")
     action = str(form.get("action", ""))
     index = STEPS.index(draft.step)
-    if action == "restart":
+    if action == "restart":  # asked first: a click too many must not lose an interview
+        return _render(request, draft, confirm_discard=True)
+    if action == "restart_confirmed":
         for up in draft.uploads:
             await _abort_quietly(intake.registry, session.account, up.id)
         intake.forget(session)
