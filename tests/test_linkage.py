@@ -620,3 +620,33 @@ def test_link_command_takes_several_decision_files_the_later_winning(
 
     assert together(first, second)
     assert not together(second, first)
+
+
+def test_link_command_reads_decisions_saved_by_a_spreadsheet_as_xlsx(
+    reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a review file opened in a spreadsheet and saved as XLSX (row numbers now
+    numbers, a decision typed in capitals), when `amanat link` takes it, then the
+    decision is applied as from the CSV."""
+    openpyxl = pytest.importorskip("openpyxl")
+    source, mapping, _ = reviewed_list
+    review = tmp_path / "review.csv"
+    args = ["link", str(source), "--mapping", str(mapping)]
+    assert main([*args, "--out", str(tmp_path / "first.csv"), "--review", str(review)]) == 0
+    pairs = _read(review)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(pairs[0]))
+    for i, p in enumerate(pairs):
+        row: list[object] = list(p.values())
+        row[0] = "SAME" if i == 0 else ""
+        row[2], row[3] = int(p["row_a"]), int(p["row_b"])
+        sheet.append(row)
+    book.save(tmp_path / "review.xlsx")
+    out = tmp_path / "out.csv"
+    code = main([*args, "--out", str(out), "--decisions", str(tmp_path / "review.xlsx")])
+    assert code == 0, capsys.readouterr().err
+    assert "With 1 decision: 1 same" in capsys.readouterr().out
+    rows = _read(out)
+    cluster = {str(i): r["cluster"] for i, r in enumerate(rows, start=2)}
+    assert cluster[pairs[0]["row_a"]] == cluster[pairs[0]["row_b"]]

@@ -211,7 +211,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         f"({linked:,} rows share a person with another).",
         *(
             [
-                f"With {len(decisions):,} decisions: "
+                f"With {len(decisions):,} decision{'' if len(decisions) == 1 else 's'}: "
                 + ", ".join(f"{n:,} {v}" for v, n in counts.items())
                 + "."
             ]
