@@ -43,7 +43,8 @@ from amanat.records.changes import (
     STATUSES,
 )
 from amanat.views.read import PersonDetail
-from amanat.web.staff.labels import ETHNICITY, RELATIONSHIPS, SEX, STATUS
+from amanat.web.staff.labels import ETHNICITY, FIELDS, RELATIONSHIPS, SEX, STATUS
+from amanat.web.staff.labels import NAME_FORMS as NAME_FORM_LABELS
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import staff
 
@@ -57,25 +58,9 @@ def N_(message: str) -> str:
     return message
 
 
-FIELD_LABELS: Mapping[str, str] = {
-    "name": N_("Name"),
-    "status": N_("Status event"),
-    "birth": N_("Date of birth"),
-    "death": N_("Date of death"),
-    "sex": N_("Sex"),
-    "ethnicity": N_("Ethnicity"),
-    "citizenship": N_("Citizenship"),
-    "occupation": N_("Occupation"),
-    "hometown": N_("Hometown"),
-    "document": N_("Identity document"),
-    "relative": N_("Relative"),
-}
+# the fields a person may correct or add to: those of labels.FIELDS but the photo
+FIELD_LABELS: Mapping[str, str] = {k: v for k, v in FIELDS.items() if k != "photo"}
 EDITABLE = tuple(FIELD_LABELS)
-NAME_FORM_LABELS = {
-    "full": N_("Full name"), "given": N_("Given name"), "surname": N_("Surname"),
-    "patronymic": N_("Patronymic"), "alias": N_("Other spelling"),
-    "chinese": N_("Name in Chinese characters"),
-}  # fmt: skip
 DOCUMENT_LABELS = {
     "cn_resident_id": N_("Chinese resident ID"), "kz_iin": N_("Kazakh IIN"),
     "passport": N_("Passport"), "other": N_("Other document"),

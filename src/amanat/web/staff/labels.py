@@ -6,7 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["CONSENT", "ETHNICITY", "GRADES", "RELATIONSHIPS", "SEX", "STATUS", "label"]
+__all__ = [
+    "CONSENT",
+    "ETHNICITY",
+    "FIELDS",
+    "GRADES",
+    "KEYS",
+    "NAME_FORMS",
+    "RELATIONSHIPS",
+    "SCRIPTS",
+    "SEX",
+    "STATUS",
+    "label",
+]
 
 
 def N_(message: str) -> str:
@@ -58,6 +70,51 @@ ETHNICITY: Mapping[str, str] = {
     "uzbek": N_("Uzbek"), "tatar": N_("Tatar"), "tajik": N_("Tajik"), "mongol": N_("Mongol"),
     "han": N_("Han"), "other": N_("Other"),
 }  # fmt: skip
+SCRIPTS: Mapping[str, str] = {
+    "Latn": N_("Latin"),
+    "Cyrl": N_("Cyrillic"),
+    "Arab": N_("Arabic script"),
+    "Hani": N_("Chinese characters"),
+    "Zyyy": N_("no letters"),
+}
+# The fields of a person's values (records.changes.FIELDS), as a value's table names them
+FIELDS: Mapping[str, str] = {
+    "name": N_("Name"),
+    "status": N_("Status event"),
+    "birth": N_("Date of birth"),
+    "death": N_("Date of death"),
+    "sex": N_("Sex"),
+    "ethnicity": N_("Ethnicity"),
+    "citizenship": N_("Citizenship"),
+    "occupation": N_("Occupation"),
+    "hometown": N_("Hometown"),
+    "document": N_("Identity document"),
+    "relative": N_("Relative"),
+    "photo": N_("Photo"),
+}
+NAME_FORMS: Mapping[str, str] = {
+    "full": N_("Full name"), "given": N_("Given name"), "surname": N_("Surname"),
+    "patronymic": N_("Patronymic"), "alias": N_("Other spelling"),
+    "chinese": N_("Name in Chinese characters"),
+}  # fmt: skip
+# The parts of a value with several (a name's text and script, an event's date…)
+KEYS: Mapping[str, str] = {
+    "text": N_("Text"),
+    "script": N_("Script"),
+    "language": N_("Language"),
+    "form": N_("Form"),
+    "date": N_("Date"),
+    "status": N_("Status"),
+    "place": N_("Place"),
+    "note": N_("Note"),
+    "term": N_("Sentence"),
+    "charge": N_("Official reason or charge"),
+    "kind": N_("Kind"),
+    "number": N_("Number"),
+    "country": N_("Country"),
+    "relation": N_("Relation"),
+    "name": N_("Name"),
+}
 _KINDS = {
     "status": STATUS,
     "consent": CONSENT,
@@ -65,6 +122,10 @@ _KINDS = {
     "relationship": RELATIONSHIPS,
     "sex": SEX,
     "ethnicity": ETHNICITY,
+    "script": SCRIPTS,
+    "field": FIELDS,
+    "key": KEYS,
+    "name_form": NAME_FORMS,
 }
 
 
