@@ -13,6 +13,7 @@ __all__ = [
     "GRADES",
     "KEYS",
     "NAME_FORMS",
+    "OPS",
     "RELATIONSHIPS",
     "SCRIPTS",
     "SEX",
@@ -97,6 +98,19 @@ NAME_FORMS: Mapping[str, str] = {
     "patronymic": N_("Patronymic"), "alias": N_("Other spelling"),
     "chinese": N_("Name in Chinese characters"),
 }  # fmt: skip
+# What each change in a person's history did (records.changes.OPS)
+OPS: Mapping[str, str] = {
+    "person.created": N_("Recorded"),
+    "person.amended": N_("Added to"),
+    "person.corrected": N_("Corrected"),
+    "testimony.recorded": N_("Testimony recorded"),
+    "testimony.linked": N_("Testimony linked"),
+    "testimony.consent_changed": N_("Consent changed"),
+    "source.added": N_("Source added"),
+    "rebuttal.added": N_("Rebuttal added"),
+    "place.added": N_("Place added"),
+    "link.decided": N_("Review decision"),
+}
 # The parts of a value with several (a name's text and script, an event's date…)
 KEYS: Mapping[str, str] = {
     "text": N_("Text"),
@@ -126,6 +140,7 @@ _KINDS = {
     "field": FIELDS,
     "key": KEYS,
     "name_form": NAME_FORMS,
+    "op": OPS,
 }
 
 
