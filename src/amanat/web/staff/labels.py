@@ -12,6 +12,7 @@ __all__ = [
     "FIELDS",
     "GRADES",
     "KEYS",
+    "LANGUAGES",
     "NAME_FORMS",
     "OPS",
     "RELATIONSHIPS",
@@ -98,6 +99,11 @@ NAME_FORMS: Mapping[str, str] = {
     "patronymic": N_("Patronymic"), "alias": N_("Other spelling"),
     "chinese": N_("Name in Chinese characters"),
 }  # fmt: skip
+# Languages of an interview, each by its own name (not translated)
+LANGUAGES: Mapping[str, str] = {
+    "kk": "Қазақша", "ru": "Русский", "ug": "ئۇيغۇرچە", "zh": "中文", "ky": "Кыргызча",
+    "uz": "Ўзбекча", "en": "English",
+}  # fmt: skip
 # What each change in a person's history did (records.changes.OPS)
 OPS: Mapping[str, str] = {
     "person.created": N_("Recorded"),
@@ -141,6 +147,7 @@ _KINDS = {
     "key": KEYS,
     "name_form": NAME_FORMS,
     "op": OPS,
+    "language": LANGUAGES,
 }
 
 
