@@ -56,6 +56,7 @@ from amanat.records.dates import PartialDate
 from amanat.records.ids import ResidentId
 from amanat.records.places import Gazetteer
 from amanat.web.staff import i18n
+from amanat.web.staff.labels import LANGUAGES
 from amanat.web.staff.sessions import ABSOLUTE_S, Session
 from amanat.web.staff.state import request_locale, staff
 
@@ -587,6 +588,7 @@ def _render(
         files=files,
         relations=RELATIONS,
         languages=INTERVIEW_LANGUAGES,
+        language_labels=LANGUAGES,
         consent_levels=CONSENT_LEVELS,
         consent_how=CONSENT_HOW,
         ethnicities=ETHNICITIES,
