@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -628,7 +629,6 @@ def test_link_command_reads_decisions_saved_by_a_spreadsheet_as_xlsx(
     """Given a review file opened in a spreadsheet and saved as XLSX (row numbers now
     numbers, a decision typed in capitals), when `amanat link` takes it, then the
     decision is applied as from the CSV."""
-    openpyxl = pytest.importorskip("openpyxl")
     source, mapping, _ = reviewed_list
     review = tmp_path / "review.csv"
     args = ["link", str(source), "--mapping", str(mapping)]
