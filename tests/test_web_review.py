@@ -7,6 +7,8 @@ import time
 from typing import Any
 
 from amanat.views.read import Query
+from amanat.web.staff import i18n
+from amanat.web.staff.review import MAX_REASON
 from conftest import Org
 from test_duplicates import _desk_with_bilash
 from web_staff import Site, csrf_of, post_form, staff_site
@@ -137,3 +139,21 @@ def test_a_reviewer_confirms_the_proposed_links_of_a_page_at_once(org: Org) -> N
         assert len(reasons) >= 2 and set(reasons) == {"same ID, same wife, same village"}
         shown = client.get(done.headers["location"])
         assert "proposed link" in shown.text and "confirmed" in shown.text
+
+
+def test_a_reason_too_long_is_refused_in_the_reviewers_language(org: Org) -> None:
+    """Given a Russian-speaking reviewer, when a decision's reason is longer than the
+    limit, then nothing is sealed and the page says so in Russian, the limit filled in."""
+    with staff_site(org) as site:
+        cyr, lat, _ = _desk_with_bilash(site.desk)
+        client = reviewer(site)
+        client.cookies.set(i18n.COOKIE_NAME, "ru")
+        long = "ж" * (MAX_REASON + 1)
+        refused = post_form(
+            client, f"/review/{cyr}/{lat}", {"decision": "same", "reason": long}, page="/review"
+        )
+        said = i18n.translator("ru").gettext(
+            "Keep the reason under %(num)d characters, without NUL."
+        ) % {"num": MAX_REASON}
+        assert refused.status_code == 400 and said in refused.text
+        assert site.desk.person(cyr).records == [cyr]

@@ -49,6 +49,7 @@ from amanat.linkage import (
 )
 from amanat.linkage.link import ScoredPair, Verdict
 from amanat.linkage.mapping import fold
+from amanat.records.changes import DECISIONS
 from amanat.records.mapping_file import shown
 from amanat.settings import Settings
 
@@ -65,7 +66,6 @@ DECISION_WORDS: dict[str, Verdict] = {
     **dict.fromkeys(("unsure", "?", "білмеймін", "не знаю", "не уверен"), "unsure"),
 }
 _REVIEW_KEYS = ("decision", "row_a", "row_b")
-DECISIONS = ("same", "different", "unsure")
 
 
 def _cell(value: CellValue) -> str:

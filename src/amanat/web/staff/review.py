@@ -240,6 +240,7 @@ async def pair_page(
         merged=same,
         candidate=candidate,
         errors=errors or {},
+        max_reason=MAX_REASON,
         decisions=DECISIONS,
     )
 
@@ -255,10 +256,8 @@ async def decide(request: Request) -> Response:
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
         errors["decision"] = "Choose same person, different persons or not sure."
-    if not reason:
-        errors["reason"] = "Say why, in a few words: the next reviewer reads it."
-    elif len(reason) > MAX_REASON or "\x00" in reason:
-        errors["reason"] = f"Keep the reason under {MAX_REASON:,} characters, without NUL."
+    if problem := _reason_problem(reason):
+        errors["reason"] = problem
     if errors:
         return await pair_page(request, errors=errors, status=400)
     candidate = await run_in_threadpool(desk.candidate, a, b)
@@ -286,6 +285,16 @@ async def decide(request: Request) -> Response:
     return RedirectResponse("/review?decided=1", status_code=303)
 
 
+def _reason_problem(reason: str) -> str:
+    """What is wrong with a decision's reason (a msgid, ``%(num)d`` the longest
+    allowed), or "" when nothing is."""
+    if not reason:
+        return N_("Say why, in a few words: the next reviewer reads it.")
+    if len(reason) > MAX_REASON or "\x00" in reason:
+        return N_("Keep the reason under %(num)d characters, without NUL.")
+    return ""
+
+
 _PAIR_VALUE = re.compile(r"^(p_[0-9a-f]{1,64}) (p_[0-9a-f]{1,64})$")
 
 
@@ -305,13 +314,7 @@ async def confirm(request: Request) -> Response:
         for v in form.getlist("pair")
         if (m := _PAIR_VALUE.match(str(v)[:200])) is not None
     }
-    error = ""
-    if not ticked:
-        error = N_("Tick the links to confirm.")
-    elif not reason:
-        error = N_("Say why, in a few words: the next reviewer reads it.")
-    elif len(reason) > MAX_REASON or "\x00" in reason:
-        error = N_("Keep the reason under %(num)d characters, without NUL.")
+    error = N_("Tick the links to confirm.") if not ticked else _reason_problem(reason)
     if error:
         return await queue(request, confirm_error=error, status=400)
     proposed = await run_in_threadpool(desk.review_queue, outcome="link", limit=500)
