@@ -11,7 +11,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from amanat.records.changes import CONSENT_LEVELS, Change, check_changes, read_changes
+from amanat.records.changes import (
+    CONSENT_LEVELS,
+    Change,
+    check_changes,
+    read_changes,
+    schema_for,
+)
 from amanat.records.demo_data import MARKER, DemoBatch, DemoData, demo_data
 from amanat.records.fold import fold_person
 from amanat.records.ids import ResidentId
@@ -32,9 +38,9 @@ def _sealed(data: DemoData) -> list[Change]:
         (later, _entry_ids(later, "later"), "2026-01-01T00:00:01Z"),
     ):
         for batch, entry_id in zip(batches, ids, strict=True):
-            data_ = {"schema": "amanat.records/1", "changes": list(batch.changes)}
+            entry = {"schema": schema_for(batch.changes), "changes": list(batch.changes)}
             blobs = [hashlib.sha256(f.content).hexdigest() for f in batch.files]
-            out += read_changes(entry_id, time, data_, blobs)
+            out += read_changes(entry_id, time, entry, blobs)
     return out
 
 
@@ -46,9 +52,8 @@ def test_every_batch_passes_check_changes() -> None:
     data = demo_data()
     later = data.follow_up(_entry_ids(data.intake, "x"))
     for batch in (*data.intake, *later):
-        checked = check_changes(
-            {"schema": "amanat.records/1", "changes": list(batch.changes)}, len(batch.files)
-        )
+        entry = {"schema": schema_for(batch.changes), "changes": list(batch.changes)}
+        checked = check_changes(entry, len(batch.files))
         assert len(checked) == len(batch.changes)
 
 
@@ -143,3 +148,17 @@ def test_every_feature_is_shown() -> None:
     assert corrected is not None and corrected.retracted
     assert corrected.value("hometown") == {"place": "654021"}
     assert corrected.rebuttals
+
+
+def test_the_demo_shows_who_is_responsible_and_what_families_did() -> None:
+    """Given the demo, then some detentions name who is believed responsible, some say
+    whether the authorities acknowledge them, and some families' petitions are recorded
+    with a reply: the staff app's demo shows the UN's minimum elements."""
+    claims = [c for batch in demo_data().intake for ch in batch.changes
+              for c in ch.get("claims", ())]  # fmt: skip
+    detained = [c["value"] for c in claims
+                if c["field"] == "status" and c["value"]["status"] == "detained"]  # fmt: skip
+    assert detained and all("by" in v for v in detained)
+    assert {True, False} <= {v.get("acknowledged") for v in detained}
+    actions = [c["value"] for c in claims if c["field"] == "action"]
+    assert len({a["to"] for a in actions}) >= 4 and any("reply" in a for a in actions)

@@ -11,7 +11,17 @@ from hypothesis import strategies as st
 
 from amanat.errors import FormatError, InputError
 from amanat.records import build as b
-from amanat.records.changes import SCHEMA, STATUSES, check_changes, detect_script
+from amanat.records.changes import (
+    ACTION_TARGETS,
+    CASE_SCHEMA,
+    LINK_SCHEMA,
+    RESPONSIBLE,
+    SCHEMA,
+    STATUSES,
+    check_changes,
+    detect_script,
+    schema_for,
+)
 
 P = "p_" + "1" * 32
 T = "t_" + "2" * 32
@@ -89,6 +99,94 @@ def test_malformed_changes_are_refused_with_the_reason(change: dict[str, Any], w
     """Given a change that breaks the format, when checked, then a FormatError says why."""
     with pytest.raises(FormatError, match=why):
         check_changes(data(change), n_files=0)
+
+
+def _case_change() -> dict[str, Any]:
+    return created(
+        b.claim("status", b.status("detained", "2018-04", by="police", acknowledged=False), REF),
+        b.claim("action", b.action("kz_foreign_ministry", "2018-06", reply="No answer."), REF),
+    )
+
+
+def test_who_is_responsible_and_what_the_family_did_need_the_schema_1_2() -> None:
+    """Given a status event with who is believed responsible and a petition the family
+    sent, when the entry names the schema 1 or 1.1, then it is refused with the version
+    it needs; under 1.2 (what ``record_data`` names for it) it passes."""
+    change = _case_change()
+    for older in (SCHEMA, LINK_SCHEMA):
+        with pytest.raises(FormatError, match=r"needs the schema amanat\.records/1\.2"):
+            check_changes({"schema": older, "changes": [change]}, 0)
+    assert schema_for([change]) == CASE_SCHEMA
+    assert b.record_data([change])["schema"] == CASE_SCHEMA
+    assert check_changes({"schema": CASE_SCHEMA, "changes": [change]}, 0)
+
+
+def test_an_entry_without_the_new_fields_keeps_the_oldest_schema() -> None:
+    """Given changes that use nothing of 1.1 or 1.2, when a writer wraps them, then the
+    entry names schema 1, so a desk not yet updated still reads it; a decision alone
+    names 1.1; a 1.2 entry may also hold a decision."""
+    plain = created(b.claim("status", b.status("detained", "2018"), REF))
+    assert b.record_data([plain])["schema"] == SCHEMA
+    decision = {
+        "op": "link.decided",
+        "a": P,
+        "b": "p_" + "3" * 32,
+        "decision": "same",
+        "reason": "one man",
+    }
+    assert schema_for([plain, decision]) == LINK_SCHEMA
+    assert schema_for([decision, _case_change()]) == CASE_SCHEMA
+    assert check_changes({"schema": CASE_SCHEMA, "changes": [decision, plain]}, 0)
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ({"status": "detained", "date": "2018", "by": "aliens"}, "by must be one of"),
+        ({"status": "detained", "date": "2018", "acknowledged": "yes"}, "true or false"),
+    ],
+)
+def test_a_bad_responsible_or_acknowledged_is_refused(value: dict[str, Any], why: str) -> None:
+    change = created({"field": "status", "value": value, "source": REF})
+    with pytest.raises(FormatError, match=why):
+        check_changes({"schema": CASE_SCHEMA, "changes": [change]}, 0)
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ({"date": "2018"}, "lacks to"),
+        ({"to": "the moon"}, "to must be one of"),
+        ({"to": "un", "date": "June"}, "date"),
+        ({"to": "un", "reply": "x" * 2001}, "reply"),
+        ({"to": "un", "colour": "red"}, "unknown fields colour"),
+    ],
+)
+def test_a_malformed_action_is_refused(value: dict[str, Any], why: str) -> None:
+    """Given a family's action without whom it went to, or with a bad date or an
+    unknown key, when checked, then it is refused with the reason."""
+    change = created({"field": "action", "value": value, "source": REF})
+    with pytest.raises(FormatError, match=why):
+        check_changes({"schema": CASE_SCHEMA, "changes": [change]}, 0)
+
+
+@given(
+    to=st.sampled_from(ACTION_TARGETS),
+    by=st.sampled_from(RESPONSIBLE),
+    acknowledged=st.sampled_from((None, True, False)),
+    year=st.integers(1990, 2025),
+    reply=st.text(max_size=80).filter(lambda t: "\x00" not in t),
+)
+def test_the_case_builders_always_give_valid_changes(
+    to: str, by: str, acknowledged: bool | None, year: int, reply: str
+) -> None:
+    """Given any target, responsible, acknowledgement, year and reply, when the builders
+    make the changes, then ``record_data`` names a schema under which they pass."""
+    change = created(
+        b.claim("status", b.status("in_camp", str(year), by=by, acknowledged=acknowledged), REF),
+        b.claim("action", b.action(to, str(year), reply=reply), REF),
+    )
+    assert check_changes(b.record_data([change]), 0)[0][0] == "person.created"
 
 
 def test_entry_shape_is_checked() -> None:

@@ -124,8 +124,18 @@ def scenario() -> list[SealedEntry]:
                     b.claim("birth", "1980", wife),
                     b.claim("document", b.document("cn_resident_id", RID), wife),
                     b.claim("hometown", b.place_ref("654002"), wife),
-                    b.claim("status", b.status("detained", "2018-04-12"), wife),
+                    b.claim(
+                        "status",
+                        b.status("detained", "2018-04-12", by="police", acknowledged=False),
+                        wife,
+                    ),
                     b.claim("status", b.status("in_camp", "2018-05"), wife),
+                    b.claim("action", b.action("un", note="through a lawyer"), wife),
+                    b.claim(
+                        "action",
+                        b.action("kz_foreign_ministry", "2018-06", reply="Under review."),
+                        wife,
+                    ),
                 ],
             },
         ],
@@ -227,6 +237,17 @@ def test_scenario_projects_provenance_disagreement_and_history(view_engine: Engi
     assert ("disagreement", "birth") in kinds
     assert ("id_birth_conflict", "birth") in kinds  # the cousin's 1982 against the ID
     assert [e["status"] for e in p1.timeline] == ["detained", "in_camp", "sentenced"]
+    # who is believed responsible and what the family did (schema 1.2)
+    assert [(e["responsible"], e["acknowledged"]) for e in p1.timeline] == [
+        ("police", False),
+        (None, None),
+        (None, None),
+    ]
+    assert [(a["target"], a["date"], a["reply"], a["note"]) for a in p1.actions] == [
+        ("kz_foreign_ministry", "2018-06", "Under review.", None),
+        ("un", None, None, "through a lawyer"),  # undated: last
+    ]
+    assert p1.actions[0]["earliest"] == "2018-06-01" and p1.actions[0]["source_id"] == T1
     assert {c["source_id"] for c in p1.claims} == {T1, T2}
     assert p1.identifiers[0]["decoded_birth"] == "1980-01-01"
     assert p1.identifiers[0]["decoded_region"] == "654002"

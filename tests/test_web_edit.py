@@ -77,6 +77,56 @@ def test_a_researcher_adds_a_value_and_sees_it(org: Org) -> None:
         assert [h["op"] for h in detail.history].count("person.amended") == 2
 
 
+def test_a_researcher_adds_what_the_family_did_and_who_is_responsible(org: Org) -> None:
+    """Given a person, when a researcher adds a petition the family sent (with the
+    reply that came later) and a status event with who is believed responsible, then
+    both are sealed under the schema 1.2 and the page shows them in words."""
+    with staff_site(org) as site:
+        person = site.person_ids[0]
+        testimony = _testimony(site, person)
+        client = _editor(site)
+        form = client.get(f"/persons/{person}/amend?field=action")
+        assert form.status_code == 200 and 'name="to"' in form.text
+        assert "The answer, if one came" in form.text
+        before = _records(site)
+        done = _post(client, person, "amend", {
+            "field": "action", "to": "cn_consulate", "value": "2019-02", "source": testimony,
+            "reply": "They said he is studying.", "note": "letter handed in at Almaty",
+        })  # fmt: skip
+        assert done.status_code == 303
+        done = _post(client, person, "amend", {
+            "field": "status", "status": "detained", "value": "2018", "by": "local_officials",
+            "acknowledged": "yes", "source": testimony,
+        })  # fmt: skip
+        assert done.status_code == 303
+        assert _records(site) == before + 2
+        detail = site.desk.person(person)
+        assert [(a["target"], a["date"], a["reply"], a["note"]) for a in detail.actions][-1] == (
+            "cn_consulate", "2019-02", "They said he is studying.", "letter handed in at Almaty"
+        )
+        added = [e for e in detail.timeline if e["responsible"] == "local_officials"]
+        assert [e["acknowledged"] for e in added] == [True]
+        page = client.get(f"/persons/{person}").text
+        assert "China&#39;s embassy or a consulate" in page
+        assert "Village or neighbourhood officials" in page
+        assert "Acknowledged by the authorities" in page
+        # the value list names the parts in words, not codes
+        assert "To whom: China&#39;s embassy or a consulate" in page
+        assert "cn_consulate" not in page and "local_officials" not in page
+
+
+def test_a_step_taken_without_whom_it_went_to_is_refused(org: Org) -> None:
+    with staff_site(org) as site:
+        person = site.person_ids[0]
+        client = _editor(site)
+        before = _records(site)
+        page = _post(client, person, "amend", {
+            "field": "action", "to": "", "value": "2019", "source": _testimony(site, person),
+        })  # fmt: skip
+        assert page.status_code == 400 and 'id="to-error"' in page.text
+        assert _records(site) == before
+
+
 def test_a_correction_retracts_with_its_reason_and_may_give_the_right_value(org: Org) -> None:
     """Given a person's status claim, when a researcher corrects it with a reason and
     the right value, then the old claim is shown retracted, the new one stands, and the

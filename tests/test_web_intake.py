@@ -36,6 +36,9 @@ PERSON = {"name_1": "Серік Жанболатұлы", "name_3": "谢里克", 
           "hometown_words": "Ghulja"}  # fmt: skip
 EVENTS = {"event_1_status": "in_camp", "event_1_date": "04.2018",
           "event_1_place": "Ghulja", "event_1_note": "taken at night",
+          "event_1_by": "state_security", "event_1_acknowledged": "no",
+          "action_1_to": "kz_foreign_ministry", "action_1_date": "06.2018",
+          "action_1_reply": "Мәселе қаралуда", "action_2_to": "un",
           "event_2_status": "sentenced", "event_2_date": "2019",
           "event_2_charge": "«экстремизм»", "event_2_term": "10 жыл",
           "event_2_note": "the family says he only prayed"}  # fmt: skip
@@ -116,6 +119,9 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         assert sent.json()["complete"] is True
         review = step(client, "next")
         assert "Review and save" in review.text and "photo.jpg" in review.text
+        assert "Who is believed responsible: State security" in review.text
+        assert "Kazakhstan's Ministry of Foreign Affairs, 06.2018" in review.text
+        assert "The United Nations" in review.text
         assert "12.04.2019" in review.text and "Қазақша" in review.text
         saved = step(client, "save")
         assert saved.status_code == 303 and saved.headers["location"] == "/intake/done"
@@ -138,16 +144,28 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
             "10 жыл",
         )
         assert sentenced["note"] == "the family says he only prayed"
+        # who is believed responsible, and what the family has done (the UN's minimum)
+        camp = detail.timeline[0]
+        assert (camp["responsible"], camp["acknowledged"]) == ("state_security", False)
+        assert (sentenced["responsible"], sentenced["acknowledged"]) == (None, None)
+        assert [(a["target"], a["date"], a["reply"]) for a in detail.actions] == [
+            ("kz_foreign_ministry", "2018-06", "Мәселе қаралуда"),
+            ("un", None, None),
+        ]
         researcher = site.client()
         assert site.sign_in(researcher, "researcher") == 303
         shown = researcher.get(f"/persons/{found[0].person_id}").text
         assert "Official reason or charge: <bdi>«экстремизм»</bdi>" in shown
         assert "Sentence: <bdi>10 жыл</bdi>" in shown
+        assert "Who is believed responsible: State security" in shown
+        assert "Not acknowledged by the authorities" in shown
+        assert "What the family has done" in shown and "Мәселе қаралуда" in shown
         new = set(record_entries(site)) - before
         assert len(new) == 1
         opened = open_entry(site.desk.vault, new.pop(), [org.desk_keys.identity])
         files = opened.content["files"]
         assert [f["sha256"] for f in files] == [hashlib.sha256(PHOTO).hexdigest()]
+        assert opened.content["data"]["schema"] == "amanat.records/1.2"
         ops = [c["op"] for c in opened.content["data"]["changes"]]
         assert ops == ["testimony.recorded", "person.created"]
         recorded = opened.content["data"]["changes"][0]
@@ -179,6 +197,27 @@ def test_each_step_says_what_is_wrong_in_one_sentence(org: Org) -> None:
         assert "This is longer than 300 characters; shorten it." in page.text
         assert 'id="resident_id-error"' in page.text
         assert "Consent" in page.text and 'aria-invalid="true"' in page.text
+
+
+def test_a_step_taken_needs_whom_it_went_to_and_a_real_date(org: Org) -> None:
+    """Given the "what happened" step, when a step taken has a date but no one it went
+    to, another an impossible date, and an event a responsible not in the list, then
+    each is named with its sentence and the wizard stays on the step."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        for data in (TESTIFIER, CONSENT, PERSON):
+            step(client, "next", data)
+        page = step(client, "next", {
+            **EVENTS, "action_1_to": "", "action_2_date": "31.02.2019", "event_1_by": "aliens",
+            "event_2_acknowledged": "maybe",
+        })  # fmt: skip
+        assert "Choose to whom the family turned." in page.text
+        assert 'id="action_2_date-error"' in page.text
+        assert "Choose who is believed responsible from the list." in page.text
+        assert "Choose yes, no or not known." in page.text
+        assert "What the family has done" in page.text  # still on the step
+        page = step(client, "next", EVENTS)
+        assert "field-error" not in page.text
 
 
 def test_wrong_empty_and_oversized_files_are_refused_and_leave_nothing(org: Org) -> None:

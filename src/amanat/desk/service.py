@@ -28,7 +28,7 @@ from amanat.errors import FormatError, InputError, KeyError_, NotFound
 from amanat.linkage import LinkSettings
 from amanat.records import places as gazetteer
 from amanat.records.build import record_data
-from amanat.records.changes import SCHEMA, check_changes, link_decided, schema_for
+from amanat.records.changes import check_changes, link_decided, schema_for
 from amanat.vault import durable
 from amanat.vault.home import DeskKeys, Home, views_key
 from amanat.vault.seal import FileToSeal, SealReceipt, SealSession
@@ -191,7 +191,7 @@ class Desk:
             for batch in batches:
                 checked = batch.checked and not batch.files
                 if checked:
-                    data = {"schema": SCHEMA, "changes": list(batch.changes)}
+                    data = {"schema": schema_for(batch.changes), "changes": list(batch.changes)}
                 else:
                     data = record_data(batch.changes, len(batch.files))
                 receipt = session.seal(

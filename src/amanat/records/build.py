@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from amanat.errors import FormatError, InputError
-from amanat.records.changes import SCHEMA, check_changes, detect_script
+from amanat.records.changes import check_changes, detect_script, schema_for
 from amanat.records.dates import PartialDate
 from amanat.records.ids import KazakhIin, PassportNumber, ResidentId
 
 __all__ = [
+    "action",
     "claim",
     "date_text",
     "document",
@@ -99,12 +100,40 @@ def status(
     term: str | None = None,
     charge: str | None = None,
     note: str | None = None,
+    by: str | None = None,
+    acknowledged: bool | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
+    """A status event; ``by`` (who is believed responsible) and ``acknowledged``
+    (whether the authorities admit it) need the schema 1.2, which ``record_data``
+    names when they are given."""
     value: dict[str, Any] = {"status": kind, "date": date_text(when, today=today)}
     if place:
         value["place"] = place
     for key, text in (("term", term), ("charge", charge), ("note", note)):
+        if text and text.strip():
+            value[key] = text.strip()
+    if by:
+        value["by"] = by
+    if acknowledged is not None:
+        value["acknowledged"] = acknowledged
+    return value
+
+
+def action(
+    to: str,
+    when: PartialDate | str | None = None,
+    *,
+    reply: str | None = None,
+    note: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """What the family did (a petition, a letter, an appeal): to whom, when, and the
+    reply if one came (schema 1.2)."""
+    value: dict[str, Any] = {"to": to}
+    if when is not None and (not isinstance(when, str) or when.strip()):
+        value["date"] = date_text(when, today=today)
+    for key, text in (("reply", reply), ("note", note)):
         if text and text.strip():
             value[key] = text.strip()
     return value
@@ -112,7 +141,7 @@ def status(
 
 def record_data(changes: Sequence[dict[str, Any]], n_files: int = 0) -> dict[str, Any]:
     """The ``data`` of a record entry, checked as a projection will check it."""
-    data = {"schema": SCHEMA, "changes": list(changes)}
+    data = {"schema": schema_for(changes), "changes": list(changes)}
     try:
         check_changes(data, n_files)
     except FormatError as exc:

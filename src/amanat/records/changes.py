@@ -6,6 +6,8 @@ added, a value corrected with a reason, a consent withdrawn, a state rebuttal â€
 
     {"schema": "amanat.records/1", "changes": [CHANGE, ...]}
 
+(``amanat.records/1.1`` or ``/1.2`` when a change needs what those versions add.)
+
 The format is specified in ``docs/format/records.md``; this module is its reference
 implementation. ``check_changes`` refuses anything that does not follow it, with one
 plain sentence, so a projection never folds a malformed change, and the builders
@@ -32,6 +34,8 @@ from amanat.records.dates import PartialDate, stored_date
 from amanat.records.ids import KazakhIin, PassportNumber, ResidentId
 
 __all__ = [
+    "ACTION_TARGETS",
+    "CASE_SCHEMA",
     "CONSENT_LEVELS",
     "DECISIONS",
     "ETHNICITIES",
@@ -39,6 +43,7 @@ __all__ = [
     "LINK_SCHEMA",
     "OPS",
     "RELATIONS",
+    "RESPONSIBLE",
     "SCHEMA",
     "SOURCE_KINDS",
     "STATUSES",
@@ -58,7 +63,13 @@ SCHEMA = "amanat.records/1"
 # only in an entry that holds such a change (``schema_for``), so a desk that knows only
 # version 1 still reads every other entry, and refuses a decision with "update Amanat".
 LINK_SCHEMA = "amanat.records/1.1"
-SCHEMAS = (SCHEMA, LINK_SCHEMA)
+# Version 1.2 adds what a case for the UN Working Group on Enforced or Involuntary
+# Disappearances needs beyond version 1.1: who is believed responsible for a status
+# event (``by``) and whether the authorities acknowledge it (``acknowledged``), and the
+# claim field ``action`` (what the family has done: petitions and their replies). It
+# too is named only by an entry that uses it.
+CASE_SCHEMA = "amanat.records/1.2"
+SCHEMAS = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA)  # oldest first: each reads all before it
 MAX_CHANGES = 10_000
 MAX_TEXT = 100_000  # a transcript may be long; nothing larger belongs in an entry
 MAX_SHORT = 2_000
@@ -74,6 +85,28 @@ STATUSES = (
     "travel_banned",
     "disappeared",
     "deceased",
+)
+# Who is believed responsible for a status event (version 1.2).
+RESPONSIBLE = (
+    "police",
+    "state_security",
+    "local_officials",  # village, township or neighbourhood cadres
+    "court",
+    "border_guards",
+    "other",
+    "unknown",
+)
+# To whom the family turned (version 1.2): petitions, letters, appeals.
+ACTION_TARGETS = (
+    "kz_foreign_ministry",
+    "kz_akimat",
+    "kz_police",
+    "kz_other",  # another Kazakh body: the ombudsman, parliament, the president's office
+    "cn_consulate",  # the Chinese embassy or a consulate
+    "cn_authorities",
+    "un",
+    "media",
+    "other",
 )
 CONSENT_LEVELS = ("public_named", "public_anonymised", "internal", "withdrawn")
 CONSENT_HOW = ("video", "written", "oral", "unknown")
@@ -120,7 +153,9 @@ NAME_FORMS = ("full", "given", "surname", "patronymic", "alias", "chinese")
 # Fields with one true value: several values mean the sources disagree.
 SINGLE_FIELDS = ("sex", "birth", "ethnicity", "hometown", "occupation", "death")
 # Fields where every value stands beside the others.
-MULTI_FIELDS = ("name", "citizenship", "document", "photo", "relative", "status")
+MULTI_FIELDS = ("name", "citizenship", "document", "photo", "relative", "status", "action")
+CASE_FIELDS = frozenset({"action"})  # version 1.2
+CASE_STATUS_KEYS = frozenset({"by", "acknowledged"})  # version 1.2
 FIELDS = SINGLE_FIELDS + MULTI_FIELDS
 
 OPS = (
@@ -195,9 +230,28 @@ def link_decided(
     return change
 
 
+def _version_needed(change: Mapping[str, Any]) -> int:
+    """The index in ``SCHEMAS`` of the oldest version that has all this change uses."""
+    if change.get("op") in LINK_OPS:
+        return 1
+    claims = change.get("claims")
+    for claim in claims if isinstance(claims, list) else ():
+        if not isinstance(claim, Mapping):
+            continue
+        if claim.get("field") in CASE_FIELDS:
+            return 2
+        value = claim.get("value")
+        if claim.get("field") == "status" and CASE_STATUS_KEYS & set(
+            value if isinstance(value, Mapping) else ()
+        ):
+            return 2
+    return 0
+
+
 def schema_for(changes: Sequence[Mapping[str, Any]]) -> str:
-    """The schema a writer names for these changes: 1.1 only when one needs it."""
-    return LINK_SCHEMA if any(c.get("op") in LINK_OPS for c in changes) else SCHEMA
+    """The schema a writer names for these changes: the oldest that has what they use,
+    so an entry without the newer fields stays readable by an older desk."""
+    return SCHEMAS[max((_version_needed(c) for c in changes), default=0)]
 
 
 def detect_script(text: str) -> str:
@@ -417,8 +471,17 @@ class _Checker:
             if "name" in rel:
                 self.text(rel["name"], f"{what} name", limit=300)
         elif field == "status":
-            st = self.obj(v, what, ["status", "date"], ["place", "term", "charge", "note"])
+            st = self.obj(
+                v,
+                what,
+                ["status", "date"],
+                ["place", "term", "charge", "note", "by", "acknowledged"],
+            )
             self.choice(st["status"], f"{what} status", STATUSES)
+            if "by" in st:
+                self.choice(st["by"], f"{what} by", RESPONSIBLE)
+            if "acknowledged" in st and not isinstance(st["acknowledged"], bool):
+                raise self.fail(f"{what} acknowledged must be true or false.")
             self.date(st["date"], f"{what} date")
             if "place" in st:
                 self.place(st["place"], f"{what} place")
@@ -427,6 +490,15 @@ class _Checker:
                     self.text(st[key], f"{what} {key}", limit=500)
             if "note" in st:
                 self.text(st["note"], f"{what} note", limit=MAX_TEXT)
+        elif field == "action":
+            act = self.obj(v, what, ["to"], ["date", "reply", "note"])
+            self.choice(act["to"], f"{what} to", ACTION_TARGETS)
+            if "date" in act:
+                self.date(act["date"], f"{what} date")
+            if "reply" in act:
+                self.text(act["reply"], f"{what} reply", limit=MAX_SHORT)
+            if "note" in act:
+                self.text(act["note"], f"{what} note", limit=MAX_TEXT)
 
     def _document(self, kind: str, number: str, country: Any, what: str) -> None:
         try:
@@ -662,10 +734,11 @@ def check_changes(data: Any, n_files: int) -> list[tuple[str, dict[str, Any]]]:
     if not isinstance(changes, list) or not 1 <= len(changes) <= MAX_CHANGES:
         raise FormatError(f"A record entry holds between 1 and {MAX_CHANGES} changes.")
     checked = [_check_one(_Checker(f"change {i}", n_files), c) for i, c in enumerate(changes)]
-    if data["schema"] == SCHEMA:
-        for i, (op, _) in enumerate(checked):
-            if op in LINK_OPS:
-                raise FormatError(f"change {i}: {op} needs the schema {LINK_SCHEMA}.")
+    version = SCHEMAS.index(data["schema"])
+    for i, (op, body) in enumerate(checked):
+        needed = _version_needed({"op": op, **body})
+        if needed > version:
+            raise FormatError(f"change {i}: {op} needs the schema {SCHEMAS[needed]}.")
     return checked
 
 

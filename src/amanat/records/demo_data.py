@@ -241,6 +241,17 @@ class DemoData:
 # -- making things up ------------------------------------------------------------------
 
 
+_RESPONSIBLE = ("police", "police", "state_security", "local_officials", "unknown")
+_TARGETS = ("kz_foreign_ministry", "kz_akimat", "cn_consulate", "un", "media")
+_REPLIES = (
+    None,
+    None,
+    "No answer (DEMO).",
+    "The request was forwarded to the Chinese side (DEMO).",
+    "He is studying and will come home when he finishes (DEMO).",
+)
+
+
 def _rng(seed: int) -> random.Random:
     return random.Random(seed)  # noqa: S311 - demo data must be reproducible, not secret
 
@@ -293,6 +304,8 @@ class _Plan:
 class _Writer:
     def __init__(self, seed: int) -> None:
         self.rng = _rng(seed)
+        # who did it and what the family did: drawn apart, so the rest stays as it was
+        self.case_rng = _rng(seed + 2)
         self.gazetteer = Gazetteer.load_builtin()
         facilities: dict[str, list[str]] = {}
         for place in self.gazetteer:
@@ -426,6 +439,9 @@ class _Writer:
             extra: dict[str, Any] = {}
             if kind == "detained":
                 extra["place"] = b.place_ref(plan.county)
+                extra["by"] = self.case_rng.choice(_RESPONSIBLE)
+                if self.case_rng.random() < 0.6:
+                    extra["acknowledged"] = self.case_rng.random() < 0.2
             elif kind in ("in_camp", "in_prison"):
                 extra["place"] = camp
             elif kind == "sentenced":
@@ -489,7 +505,21 @@ class _Writer:
             photo = intake.file(DemoFile(f"DEMO-photo-{n:02d}.png", demo_png(rng), "image/png"))
             intake.claim("photo", photo, said)
         self.timeline(intake, plan, tid, days)
+        self.actions(intake, tid, days)
         return intake, {"testimony": tid, "home_claim": home_claim, "days": days}
+
+    def actions(self, intake: _Intake, tid: str, days: list[dt.date]) -> None:
+        """What the family did after the first event: none to three petitions."""
+        rng = self.case_rng
+        when = days[0]
+        for target in rng.sample(_TARGETS, rng.choice((0, 1, 1, 2, 3))):
+            when = min(when + dt.timedelta(days=rng.randrange(20, 300)), dt.date(2022, 6, 30))
+            reply = rng.choice(_REPLIES)
+            intake.claim(
+                "action",
+                b.action(target, PartialDate.month(when.year, when.month), reply=reply),
+                b.source_ref(testimony=tid),
+            )
 
 
 def _plans(rng: random.Random) -> list[_Plan]:

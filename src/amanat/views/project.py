@@ -616,6 +616,7 @@ class Views:
                 s.claims,
                 s.identifiers,
                 s.events,
+                s.actions,
                 s.relatives,
                 s.flags,
                 s.rebuttals,
@@ -984,6 +985,25 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
                 "place_text": text,
                 "term": v.get("term"),
                 "charge": v.get("charge"),
+                "note": v.get("note"),
+                "responsible": v.get("by"),
+                "acknowledged": v.get("acknowledged"),
+                "source_kind": c.source_kind,
+                "source_id": c.source_id,
+            }
+        )
+    for c in p.values("action"):
+        v = c.value
+        first, last = _bounds(v["date"]) if "date" in v else (None, None)
+        rows["actions"].append(
+            {
+                "person_id": pid,
+                "claim_id": c.claim_id,
+                "target": v["to"],
+                "date": v.get("date"),
+                "earliest": first,
+                "latest": last,
+                "reply": v.get("reply"),
                 "note": v.get("note"),
                 "source_kind": c.source_kind,
                 "source_id": c.source_id,

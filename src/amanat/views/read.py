@@ -113,6 +113,8 @@ class PersonDetail:
     claims: list[dict[str, Any]] = field(default_factory=list)
     identifiers: list[dict[str, Any]] = field(default_factory=list)
     timeline: list[dict[str, Any]] = field(default_factory=list)
+    # what the family has done (petitions and their replies), oldest first
+    actions: list[dict[str, Any]] = field(default_factory=list)
     relatives: list[dict[str, Any]] = field(default_factory=list)
     flags: list[dict[str, Any]] = field(default_factory=list)
     testimonies: list[dict[str, Any]] = field(default_factory=list)
@@ -417,7 +419,7 @@ def _records(conn: Connection, person_id: str) -> list[str]:
 
 
 def _person_statements() -> dict[str, Select[Any]]:
-    """The statements of a person's page, built once: a page runs thirteen, and building
+    """The statements of a person's page, built once: a page runs fourteen, and building
     them anew each time cost more than SQLite's work for them."""
     pid: BindParameter[str] = bindparam("pid")
     records: BindParameter[str] = bindparam("records", expanding=True)
@@ -436,6 +438,9 @@ def _person_statements() -> dict[str, Select[Any]]:
         "timeline": select(s.events)
         .where(s.events.c.person_id == pid)
         .order_by(s.events.c.earliest, s.events.c.latest, s.events.c.claim_id),
+        "actions": select(s.actions)
+        .where(s.actions.c.person_id == pid)
+        .order_by(s.actions.c.earliest.is_(None), s.actions.c.earliest, s.actions.c.claim_id),
         "relatives": select(s.relatives)
         .where(s.relatives.c.person_id == pid)
         .order_by(s.relatives.c.claim_id),
@@ -490,6 +495,7 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
         c["value"] = json.loads(c["value"])
     detail.identifiers = _all(conn, "identifiers", pid=person_id)
     detail.timeline = _all(conn, "timeline", pid=person_id)
+    detail.actions = _all(conn, "actions", pid=person_id)
     detail.relatives = _all(conn, "relatives", pid=person_id)
     detail.flags = _all(conn, "flags", pid=person_id)
     detail.testimonies = _all(conn, "testimonies", records=records)

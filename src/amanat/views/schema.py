@@ -34,7 +34,7 @@ from sqlalchemy import (
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TABLES", "metadata"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 metadata = MetaData()
 
@@ -223,6 +223,18 @@ events = Table(
     Column("term", Text, nullable=True, comment="sentence term"),
     Column("charge", Text, nullable=True, comment="charge"),
     Column("note", Text, nullable=True, comment="what else was said"),
+    Column(
+        "responsible",
+        String(20),
+        nullable=True,
+        comment="who is believed responsible: police, state_security… (added in v7)",
+    ),
+    Column(
+        "acknowledged",
+        Boolean,
+        nullable=True,
+        comment="whether the authorities acknowledge it; empty if not known (added in v7)",
+    ),
     Column("source_kind", String(10), nullable=False, comment="testimony or source"),
     Column("source_id", String(_ID), nullable=False, comment="the testimony or source"),
     Index("ix_events_person", "person_id"),
@@ -240,6 +252,23 @@ relatives = Table(
     Column("name", Text, nullable=True, comment="the relative's name as given"),
     Index("ix_relatives_person", "person_id"),
     comment="Relatives of each person, linked where they have a record.",
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    _person_fk(),
+    Column("claim_id", String(40), primary_key=True, comment="the claim that gives it"),
+    Column("target", String(30), nullable=False, comment="to whom: kz_foreign_ministry, un…"),
+    Column("date", String(30), nullable=True, comment="the date as said (partial date)"),
+    Column("earliest", String(_DATE), nullable=True, comment="earliest possible day"),
+    Column("latest", String(_DATE), nullable=True, comment="latest possible day"),
+    Column("reply", Text, nullable=True, comment="the reply, if one came"),
+    Column("note", Text, nullable=True, comment="what else was said"),
+    Column("source_kind", String(10), nullable=False, comment="testimony or source"),
+    Column("source_id", String(_ID), nullable=False, comment="the testimony or source"),
+    Index("ix_actions_person", "person_id"),
+    comment="What the family has done: petitions, letters, appeals (added in v7).",
 )
 
 flags = Table(
@@ -450,6 +479,7 @@ TABLES = (
     claims,
     identifiers,
     events,
+    actions,
     relatives,
     flags,
     history,
@@ -510,6 +540,12 @@ MIGRATIONS = (
         4, None, False, "merged persons and link decisions (the views are rebuilt from the vault)"
     ),
     Migration(5, _add_search_indexes, False, "indexes for name search"),
+    Migration(
+        6,
+        None,
+        False,
+        "who is responsible and what the family did (the views are rebuilt from the vault)",
+    ),
 )
 
 

@@ -34,17 +34,21 @@ from amanat.desk.service import Batch
 from amanat.errors import InputError, NotFound
 from amanat.records import build as b
 from amanat.records.changes import (
+    ACTION_TARGETS,
     DOCUMENT_KINDS,
     ETHNICITIES,
     MAX_SHORT,
     MAX_TEXT,
     NAME_FORMS,
     RELATIONS,
+    RESPONSIBLE,
     STATUSES,
 )
 from amanat.views.read import PersonDetail
+from amanat.web.staff.labels import ACTION_TARGETS as TARGET_LABELS
 from amanat.web.staff.labels import ETHNICITY, FIELDS, RELATIONSHIPS, SEX, STATUS
 from amanat.web.staff.labels import NAME_FORMS as NAME_FORM_LABELS
+from amanat.web.staff.labels import RESPONSIBLE as RESPONSIBLE_LABELS
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import staff
 
@@ -73,6 +77,10 @@ LIMITS: Mapping[str, int] = {
     "kind": 20,
     "country": 10,
     "status": 20,
+    "by": 20,
+    "acknowledged": 10,
+    "to": 30,
+    "reply": MAX_SHORT,
     "relation": 20,
     "place": MAX_SHORT,
     "note": MAX_TEXT,
@@ -155,13 +163,22 @@ def _value(field: str, form: Mapping[str, str], today: dt.date) -> Any:
                 raise FormProblem({"value": (REQUIRED, {})})
             place = " ".join(_text(form, "place").split())
             note = _text(form, "note").strip()
+            by = need("by", ("", *RESPONSIBLE))
+            acknowledged = need("acknowledged", ("", "yes", "no"))
             return b.status(
                 kind,
                 value,
                 place=b.place_ref(text=place) if place else None,
                 note=note or None,
+                by=by or None,
+                acknowledged={"yes": True, "no": False}.get(acknowledged),
                 today=today,
             )
+        if field == "action":
+            to = need("to", ACTION_TARGETS)
+            reply = _text(form, "reply").strip()
+            note = _text(form, "note").strip()
+            return b.action(to, value, reply=reply or None, note=note or None, today=today)
         if field == "document":
             kind = need("kind", DOCUMENT_KINDS)
             if not value:
@@ -227,7 +244,10 @@ def build_claim(
 
 def _wants_value(field: str, form: Mapping[str, str]) -> bool:
     """Whether a correction also gives the right value (any value input filled)."""
-    inputs = ("value", "place", "note") if field == "status" else ("value",)
+    inputs = {
+        "status": ("value", "place", "note", "by", "acknowledged"),
+        "action": ("to", "value", "reply", "note"),
+    }.get(field, ("value",))
     return any(_text(form, name).strip() for name in inputs)
 
 
@@ -246,6 +266,11 @@ def _context(detail: PersonDetail) -> dict[str, Any]:
         "field_labels": FIELD_LABELS,
         "statuses": STATUSES,
         "status_labels": STATUS,
+        "responsible": RESPONSIBLE,
+        "responsible_labels": RESPONSIBLE_LABELS,
+        "acknowledged_labels": {"yes": N_("Yes"), "no": N_("No")},
+        "action_targets": ACTION_TARGETS,
+        "target_labels": TARGET_LABELS,
         "relations": RELATIONS,
         "relation_labels": RELATIONSHIPS,
         "sex_labels": SEX,

@@ -44,10 +44,13 @@ from amanat.desk.service import Desk, UploadRegistry
 from amanat.errors import AmanatError, InputError, NotFound
 from amanat.records import build as b
 from amanat.records.changes import (
+    ACTION_TARGETS,
     CONSENT_HOW,
     ETHNICITIES,
+    MAX_SHORT,
     MAX_TEXT,
     RELATIONS,
+    RESPONSIBLE,
     STATUSES,
     detect_script,
     new_id,
@@ -70,6 +73,11 @@ CONSENT_LEVELS = ("public_named", "public_anonymised", "internal")
 # Languages an interview is held in at the desks (ISO 639-1; "other" is left unsaid).
 INTERVIEW_LANGUAGES = ("kk", "ru", "ug", "zh", "ky", "uz", "en")
 N_EVENTS = 3
+N_ACTIONS = 3
+EVENT_PARTS = ("status", "date", "place", "charge", "term", "note", "by", "acknowledged")
+ACTION_PARTS = ("to", "date", "reply")
+# Whether the authorities acknowledge an event: not known (left empty), yes, no.
+ACKNOWLEDGED = {"yes": True, "no": False}
 NAME_FORMS = (("name_1", "full"), ("name_2", "alias"), ("name_3", "chinese"))
 
 # Every field of every step, with the most characters it may hold (the record format's
@@ -116,7 +124,14 @@ FIELDS: Mapping[str, Mapping[str, int]] = {
             ("charge", 500),
             ("term", 500),
             ("note", MAX_TEXT),
+            ("by", 40),
+            ("acknowledged", 10),
         )
+    }
+    | {
+        f"action_{i}_{part}": limit
+        for i in range(1, N_ACTIONS + 1)
+        for part, limit in (("to", 40), ("date", 64), ("reply", MAX_SHORT))
     },
     "attachments": {},
     "review": {},
@@ -335,13 +350,14 @@ def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[st
         complete = 0
         for i in range(1, N_EVENTS + 1):
             key = f"event_{i}_"
-            if not any(
-                v.get(key + part, "").strip()
-                for part in ("status", "date", "place", "charge", "term", "note")
-            ):
+            if not any(v.get(key + part, "").strip() for part in EVENT_PARTS):
                 continue
             if v.get(key + "status", "") not in STATUSES:
                 errors[key + "status"] = "Choose what happened."
+            if v.get(key + "by", "") not in ("", *RESPONSIBLE):
+                errors[key + "by"] = N_("Choose who is believed responsible from the list.")
+            if v.get(key + "acknowledged", "") not in ("", *ACKNOWLEDGED):
+                errors[key + "acknowledged"] = N_("Choose yes, no or not known.")
             if not v.get(key + "date", "").strip():
                 errors[key + "date"] = "Give the date, as precisely as it is known."
             else:
@@ -349,6 +365,14 @@ def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[st
             complete += not any(k.startswith(key) for k in errors)
         if complete == 0 and not errors:
             errors["event_1_status"] = "Say what happened, with a date, at least once."
+        for i in range(1, N_ACTIONS + 1):
+            key = f"action_{i}_"
+            if not any(v.get(key + part, "").strip() for part in ACTION_PARTS):
+                continue
+            if v.get(key + "to", "") not in ACTION_TARGETS:
+                errors[key + "to"] = N_("Choose to whom the family turned.")
+            if v.get(key + "date", "").strip():
+                check(key + "date", lambda key=key: _date(v[key + "date"]))  # type: ignore[misc]
     return errors, hints
 
 
@@ -525,9 +549,19 @@ def build_changes(v: Mapping[str, str], n_files: int) -> tuple[str, list[dict[st
             charge=v.get(key + "charge"),  # what the authorities said: kept apart from
             term=v.get(key + "term"),
             note=v.get(key + "note"),  # what the family says and believes
+            by=v.get(key + "by") or None,
+            acknowledged=ACKNOWLEDGED.get(v.get(key + "acknowledged", "")),
             today=today,
         )
         claims.append(b.claim("status", event, ref))
+    for i in range(1, N_ACTIONS + 1):
+        key = f"action_{i}_"
+        if v.get(key + "to") not in ACTION_TARGETS:
+            continue
+        act = b.action(
+            v[key + "to"], v.get(key + "date", ""), reply=v.get(key + "reply"), today=today
+        )
+        claims.append(b.claim("action", act, ref))
     if existing:
         return person, [recorded, {"op": "person.amended", "person": person, "claims": claims}]
     created = {"op": "person.created", "person": person, "claims": claims}
@@ -594,6 +628,9 @@ def _render(
         ethnicities=ETHNICITIES,
         statuses=STATUSES,
         n_events=N_EVENTS,
+        responsible=RESPONSIBLE,
+        action_targets=ACTION_TARGETS,
+        n_actions=N_ACTIONS,
         name_forms=NAME_FORMS,
         max_piece=MAX_PIECE,
         limit=registry.limit,

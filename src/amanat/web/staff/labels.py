@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 __all__ = [
+    "ACKNOWLEDGED",
+    "ACTION_TARGETS",
     "CONSENT",
     "ETHNICITY",
     "FIELDS",
@@ -16,6 +18,7 @@ __all__ = [
     "NAME_FORMS",
     "OPS",
     "RELATIONSHIPS",
+    "RESPONSIBLE",
     "SCRIPTS",
     "SEX",
     "STATUS",
@@ -38,6 +41,33 @@ STATUS: Mapping[str, str] = {
     "travel_banned": N_("Passport confiscated / travel banned"),
     "disappeared": N_("Disappeared"),
     "deceased": N_("Deceased"),
+}
+# Who is believed responsible for a status event (records.changes.RESPONSIBLE)
+RESPONSIBLE: Mapping[str, str] = {
+    "police": N_("Police"),
+    "state_security": N_("State security"),
+    "local_officials": N_("Village or neighbourhood officials"),
+    "court": N_("A court"),
+    "border_guards": N_("Border guards"),
+    "other": N_("Someone else"),
+    "unknown": N_("Not known"),
+}
+# Whether the authorities acknowledge an event (a stored true or false)
+ACKNOWLEDGED: Mapping[str, str] = {
+    "True": N_("Acknowledged by the authorities"),
+    "False": N_("Not acknowledged by the authorities"),
+}
+# To whom the family turned (records.changes.ACTION_TARGETS)
+ACTION_TARGETS: Mapping[str, str] = {
+    "kz_foreign_ministry": N_("Kazakhstan's Ministry of Foreign Affairs"),
+    "kz_akimat": N_("The local akimat"),
+    "kz_police": N_("Police in Kazakhstan"),
+    "kz_other": N_("Another Kazakh body (ombudsman, parliament…)"),
+    "cn_consulate": N_("China's embassy or a consulate"),
+    "cn_authorities": N_("Authorities in China"),
+    "un": N_("The United Nations"),
+    "media": N_("Journalists"),
+    "other": N_("Someone else"),
 }
 CONSENT: Mapping[str, str] = {
     "public_named": N_("Public, with name"),
@@ -92,6 +122,7 @@ FIELDS: Mapping[str, str] = {
     "hometown": N_("Hometown"),
     "document": N_("Identity document"),
     "relative": N_("Relative"),
+    "action": N_("Step taken by the family"),
     "photo": N_("Photo"),
 }
 NAME_FORMS: Mapping[str, str] = {
@@ -134,6 +165,10 @@ KEYS: Mapping[str, str] = {
     "country": N_("Country"),
     "relation": N_("Relation"),
     "name": N_("Name"),
+    "by": N_("Who is believed responsible"),
+    "acknowledged": N_("Acknowledged by the authorities"),
+    "to": N_("To whom"),
+    "reply": N_("The answer"),
 }
 _KINDS = {
     "status": STATUS,
@@ -148,6 +183,9 @@ _KINDS = {
     "name_form": NAME_FORMS,
     "op": OPS,
     "language": LANGUAGES,
+    "responsible": RESPONSIBLE,
+    "acknowledged": ACKNOWLEDGED,
+    "target": ACTION_TARGETS,
 }
 
 
