@@ -113,6 +113,9 @@ def test_a_researcher_adds_what_the_family_did_and_who_is_responsible(org: Org) 
         # the value list names the parts in words, not codes
         assert "To whom: China&#39;s embassy or a consulate" in page
         assert "cn_consulate" not in page and "local_officials" not in page
+        # the UN's list of what is missing no longer names what was just added
+        un = page[page.index('id="h-un"') :].split("</section>")[0]
+        assert "what the family has done" not in un and "who is believed responsible" not in un
 
 
 def test_a_step_taken_without_whom_it_went_to_is_refused(org: Org) -> None:

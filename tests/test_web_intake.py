@@ -160,6 +160,8 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         assert "Who is believed responsible: State security" in shown
         assert "Not acknowledged by the authorities" in shown
         assert "What the family has done" in shown and "Мәселе қаралуда" in shown
+        # a month, a place, the responsible, two steps and the UN consent: nothing lacks
+        assert "This record holds what the UN Working Group" in shown
         new = set(record_entries(site)) - before
         assert len(new) == 1
         opened = open_entry(site.desk.vault, new.pop(), [org.desk_keys.identity])

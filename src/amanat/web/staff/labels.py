@@ -22,6 +22,7 @@ __all__ = [
     "SCRIPTS",
     "SEX",
     "STATUS",
+    "UN_ELEMENTS",
     "label",
 ]
 
@@ -68,6 +69,15 @@ ACTION_TARGETS: Mapping[str, str] = {
     "un": N_("The United Nations"),
     "media": N_("Journalists"),
     "other": N_("Someone else"),
+}
+# What a case to the UN working group needs (views.un.UN_ELEMENTS), as still missing
+UN_ELEMENTS: Mapping[str, str] = {
+    "name": N_("the person's full name"),
+    "date": N_("the date of the detention or disappearance, at least its month"),
+    "place": N_("where the person was detained or last seen"),
+    "responsible": N_("who is believed responsible"),
+    "actions": N_("what the family has done"),
+    "consent": N_("a testimony whose testifier agreed to a submission to the UN"),
 }
 CONSENT: Mapping[str, str] = {
     "public_named": N_("Public, with name"),
@@ -186,6 +196,7 @@ _KINDS = {
     "responsible": RESPONSIBLE,
     "acknowledged": ACKNOWLEDGED,
     "target": ACTION_TARGETS,
+    "un_element": UN_ELEMENTS,
 }
 
 

@@ -21,6 +21,7 @@ from amanat.desk import Desk
 from amanat.errors import AmanatError, UsageError
 from amanat.records.changes import STATUSES
 from amanat.views.read import PersonDetail, Query, SearchResult
+from amanat.views.un import un_case_gaps
 from amanat.web.staff import i18n
 from amanat.web.staff.accounts import LoginStep
 from amanat.web.staff.admin import group_secret
@@ -338,6 +339,7 @@ async def person(request: Request) -> Response:
         "person.html",
         p=detail,
         media=media,
+        un_gaps=un_case_gaps(detail),
         can_edit=session.role in EDIT_ROLES,
         edit_fields=EDITABLE,
         edit_labels=FIELD_LABELS,

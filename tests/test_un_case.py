@@ -1,0 +1,87 @@
+"""What a record lacks for a case to the UN Working Group on Enforced or Involuntary
+Disappearances (``amanat.views.un``), read from projected views. Given / When / Then."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from amanat.records import build as b
+from amanat.views import read
+from amanat.views.un import UN_ELEMENTS, un_case_gaps
+from test_views import P1, P2, entry, new_views, scenario
+
+P4 = "p_" + "4" * 32
+T4 = "t_" + "4" * 32
+
+
+def _gaps(engine: Engine, person: str) -> list[str]:
+    with engine.connect() as conn:
+        detail = read.person(conn, person)
+    assert detail is not None
+    return un_case_gaps(detail)
+
+
+def _case(claims: list[dict[str, Any]], consent: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "op": "testimony.recorded",
+            "testimony": T4,
+            "persons": [P4],
+            "testifier": {"relationship": "spouse"},
+            "consent": consent,
+        },
+        {
+            "op": "person.created",
+            "person": P4,
+            "claims": [b.claim("name", b.name("Ербол Ахметұлы"), {"testimony": T4}), *claims],
+        },
+    ]
+
+
+def test_the_scenarios_persons_lack_what_they_lack(view_engine: Engine) -> None:
+    """Given the views scenario (a detention dated to the day with the police named and
+    two petitions, but no place and no consent to a UN submission; a sister with only a
+    retracted travel ban), when asked, then each lacks exactly those elements."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {})
+    assert _gaps(view_engine, P1) == ["place", "consent"]
+    assert _gaps(view_engine, P2) == ["date", "place", "responsible", "actions", "consent"]
+
+
+def test_a_complete_case_lacks_nothing(view_engine: Engine) -> None:
+    """Given a detention known to its month, with its place and who did it, a petition,
+    and the wife's consent to a UN submission, when asked, then nothing is missing."""
+    said = {"testimony": T4}
+    claims = [
+        b.claim(
+            "status",
+            b.status("in_camp", "2018-05", place=b.place_ref("654002"), by="state_security"),
+            said,
+        ),
+        b.claim("action", b.action("kz_foreign_ministry", "2018-07"), said),
+    ]
+    new_views(view_engine).apply([entry(1, _case(claims, {"level": "internal", "un": True}))], {})
+    assert _gaps(view_engine, P4) == []
+
+
+def test_a_year_alone_an_unknown_responsible_and_a_withdrawn_consent_are_not_enough(
+    view_engine: Engine,
+) -> None:
+    """Given a detention dated to its year only, with "not known" for who did it, and a
+    consent to a UN submission that was later withdrawn, when asked, then the date, the
+    responsible and the consent are missing; a release's place does not count either."""
+    said = {"testimony": T4}
+    claims = [
+        b.claim("status", b.status("detained", "2018", by="unknown"), said),
+        b.claim("status", b.status("released", "2019-03-02", place=b.place_ref("654002")), said),
+        b.claim("action", b.action("un"), said),
+    ]
+    views = new_views(view_engine)
+    views.apply([entry(1, _case(claims, {"level": "public_named", "un": True}))], {})
+    withdrawn = {"op": "testimony.consent_changed", "testimony": T4,
+                 "consent": {"level": "withdrawn"}}  # fmt: skip
+    views.apply([entry(2, [withdrawn])], {})
+    assert _gaps(view_engine, P4) == ["date", "place", "responsible", "consent"]
+    assert set(_gaps(view_engine, P4)) <= set(UN_ELEMENTS)
