@@ -446,3 +446,54 @@ def test_a_yt_dlp_folder_becomes_testimonies(
         "uploaded": "2019-03-14",
         "site": "Youtube",
     }
+
+
+def test_who_detained_the_person_is_imported_with_the_detention(tmp_path: Path) -> None:
+    """Given a list with a "who detained" column (Russian and Chinese words, one the
+    vocabulary lacks, one without any date), when imported, then the known words name
+    who is believed responsible on the detention (schema 1.2), the unknown word rejects
+    its row naming the mapping's section to add it to, and the undated one is refused."""
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        "ФИО,Дата задержания,Кем задержан,Статус,Дата статуса\n"
+        "Серік Нұрланов,04.2018,полиция,в лагере,2019\n"
+        "谢里克,2017,国安,,\n"
+        "Айгүл Оспан,2018,соседи,,\n"
+        "Дәулет Ахмет,,суд,,\n",
+        encoding="utf-8",
+    )
+    text, mapped = suggest_mapping(
+        ["ФИО", "Дата задержания", "Кем задержан", "Статус", "Дата статуса"],
+        [],
+        file_name="list.csv",
+        today=dt.date(2026, 1, 1),
+    )
+    assert 'responsible: "Кем задержан"' in text and mapped == 5
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "version: 1\ncolumns:\n  name_native: ФИО\n  detained_date: Дата задержания\n"
+        "  responsible: Кем задержан\n  status: Статус\n  status_date: Дата статуса\n",
+        "utf-8",
+    )
+    job = SpreadsheetImport(
+        listing, load_mapping(mapping), gazetteer=Gazetteer.load_builtin(), today=dt.date.today()
+    )
+    report_path = tmp_path / "r.csv"
+    with job, ReportWriter(report_path, "row", job.headers) as report:
+        changes = [c for batch in job.batches(report) for c in batch]
+        report.commit()
+    events = [
+        [
+            (c["value"]["status"], c["value"].get("by"))
+            for c in ch["claims"]
+            if c["field"] == "status"
+        ]
+        for ch in changes
+    ]
+    assert events == [
+        [("detained", "police"), ("in_camp", None)],
+        [("detained", "state_security")],
+    ]
+    reasons = [r["reason"] for r in report_rows(report_path)]
+    assert "values: responsible" in reasons[2]
+    assert "needs a status or a detention date" in reasons[3]

@@ -33,7 +33,7 @@ from typing import Any
 from amanat.errors import InputError, UsageError
 from amanat.ingest.tables import CellValue, column_letter
 from amanat.ingest.vocab import FIELD_LABELS, HEADER_WORDS, NAME_PARTS, VALUE_WORDS, fold
-from amanat.records.changes import ETHNICITIES, RELATIONS, STATUSES
+from amanat.records.changes import ETHNICITIES, RELATIONS, RESPONSIBLE, STATUSES
 from amanat.records.dates import PartialDate
 from amanat.records.mapping_file import (
     bind_columns,
@@ -48,7 +48,15 @@ __all__ = ["FIELDS", "VALUE_FIELDS", "Mapping", "load_mapping", "suggest_mapping
 
 VERSION = 1
 FIELDS = tuple(FIELD_LABELS)
-VALUE_FIELDS = ("sex", "ethnicity", "citizenship", "status", "relationship", "hometown")
+VALUE_FIELDS = (
+    "sex",
+    "ethnicity",
+    "citizenship",
+    "status",
+    "relationship",
+    "hometown",
+    "responsible",
+)
 _CANONICAL: dict[str, Sequence[str] | None] = {
     "sex": ("male", "female"),
     "ethnicity": ETHNICITIES,
@@ -56,6 +64,7 @@ _CANONICAL: dict[str, Sequence[str] | None] = {
     "relationship": RELATIONS,
     "citizenship": None,  # any two-letter code
     "hometown": None,  # a county's code or name, checked against the gazetteer on use
+    "responsible": RESPONSIBLE,
 }
 _OPTIONS = (
     "header_row",

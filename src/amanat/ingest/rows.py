@@ -20,6 +20,8 @@ Every value becomes a claim citing the sealed spreadsheet (``source``) with the 
   ``status_place`` when no current status is given;
 - ``status``: a status event dated ``status_date`` (else ``options.status_as_of``),
   at ``status_place`` or ``camp``, with ``sentence_term``, ``charge`` and ``notes``;
+- ``responsible`` (who detained the person, through the value words): the detention's
+  event, else the status's, names them as believed responsible;
 - ``testifier_name`` and ``relationship``: a ``relative`` claim (what the reporter is
   to the person).
 
@@ -43,7 +45,7 @@ from amanat.ingest.mapping import Mapping
 from amanat.ingest.tables import CellValue, Row
 from amanat.ingest.vocab import NO_VALUE, fold
 from amanat.records import build
-from amanat.records.changes import SCHEMA, check_changes, new_id
+from amanat.records.changes import check_changes, new_id, schema_for
 from amanat.records.dates import PartialDate
 from amanat.records.ids import ResidentId
 from amanat.records.places import Gazetteer, Place
@@ -310,7 +312,7 @@ class RowChecker:
         person = new_id("p")
         change = {"op": "person.created", "person": person, "claims": claims}
         try:
-            check_changes({"schema": SCHEMA, "changes": [change]}, 0)
+            check_changes({"schema": schema_for([change]), "changes": [change]}, 0)
         except FormatError as exc:  # a backstop: the checks above should catch it first
             return RowOutcome(row.number, "rejected", f"this row cannot be recorded: {exc.message}")
         return RowOutcome(row.number, "accepted", " ".join(notes), change, person)
@@ -433,6 +435,7 @@ class RowChecker:
         term = self._text(row, "sentence_term")
         charge = self._text(row, "charge")
         note = self._text(row, "notes")
+        by = self._word(row, "responsible") if "responsible" in self.columns else None
         place = self._where(place_text) if place_text else None
         events: list[dict[str, Any]] = []
         if detained:
@@ -444,6 +447,7 @@ class RowChecker:
                     term=None if status else term,
                     charge=None if status else charge,
                     note=None if status else note,
+                    by=by,
                 )
             )
         if status:
@@ -456,10 +460,22 @@ class RowChecker:
                 )
                 return events
             events.append(
-                build.status(status, when, place=place, term=term, charge=charge, note=note)
+                build.status(
+                    status,
+                    when,
+                    place=place,
+                    term=term,
+                    charge=charge,
+                    note=note,
+                    by=None if detained else by,
+                )
             )
-        elif not detained and (term or charge or place_text):
-            what = "status_place" if place_text else ("sentence_term" if term else "charge")
+        elif not detained and (term or charge or place_text or by):
+            what = (
+                "status_place"
+                if place_text
+                else ("sentence_term" if term else ("charge" if charge else "responsible"))
+            )
             if what in self.columns:
                 self._problem(what, "this needs a status or a detention date in the same row")
         elif note and not detained:

@@ -48,6 +48,7 @@ FIELD_LABELS = {
     "camp": "the camp, prison or detention centre",
     "sentence_term": "the sentence, as written (e.g. 10 years)",
     "charge": "the charge, as written",
+    "responsible": "who detained the person: police, state security, … (see values: responsible)",
     "testifier_name": "who reported the case",
     "relationship": "what the reporter is to the person (see values: relationship)",
     "notes": "anything else (kept with the status)",
@@ -122,6 +123,11 @@ HEADER_WORDS: dict[str, tuple[str, ...]] = {
         "жаза мерзімі", "үкім", "刑期",
     ),
     "charge": ("charge", "charges", "обвинение", "статья", "айып", "айыптау", "罪名"),
+    "responsible": (
+        "responsible", "detained by", "who detained", "perpetrator", "кем задержан",
+        "кем задержана", "кто задержал", "кем арестован", "кім ұстады", "кім ұстаған",
+        "ұстаған орган", "抓捕单位",
+    ),
     "testifier_name": (
         "testifier", "reported by", "applicant", "relative name", "заявитель",
         "кто обратился", "өтініш беруші", "арыз беруші", "хабарлаушы",
@@ -144,6 +150,18 @@ NAME_PARTS = (
 )
 
 VALUE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "responsible": {
+        "police": ("police", "полиция", "милиция", "полицейские", "полиция қызметкерлері",
+                   "полицейлер", "公安", "警察", "派出所"),
+        "state_security": ("state security", "госбезопасность", "мгб", "гб",
+                           "ұлттық қауіпсіздік", "国安", "国家安全"),
+        "local_officials": ("village officials", "local officials", "cadres",
+                            "сельские чиновники", "местные чиновники", "ауыл әкімі",
+                            "ауыл шенеуніктері", "村干部", "社区干部"),
+        "court": ("court", "суд", "сот", "法院"),
+        "border_guards": ("border guards", "border", "пограничники", "погранслужба",
+                          "шекарашылар", "边防", "边检"),
+    },
     "sex": {
         "male": ("m", "male", "man", "м", "муж", "мужской", "мужчина", "ер", "еркек", "er",
                  "erkek", "男"),
