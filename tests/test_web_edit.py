@@ -102,7 +102,10 @@ def test_a_researcher_adds_what_the_family_did_and_who_is_responsible(org: Org) 
         assert _records(site) == before + 2
         detail = site.desk.person(person)
         assert [(a["target"], a["date"], a["reply"], a["note"]) for a in detail.actions][-1] == (
-            "cn_consulate", "2019-02", "They said he is studying.", "letter handed in at Almaty"
+            "cn_consulate",
+            "2019-02",
+            "They said he is studying.",
+            "letter handed in at Almaty",
         )
         added = [e for e in detail.timeline if e["responsible"] == "local_officials"]
         assert [e["acknowledged"] for e in added] == [True]

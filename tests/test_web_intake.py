@@ -33,7 +33,7 @@ TESTIFIER = {"testifier_name": "Айгүл Серікқызы", "relationship": 
 CONSENT = {"consent_level": "public_anonymised", "consent_how": "video", "consent_un": "1"}
 PERSON = {"name_1": "Серік Жанболатұлы", "name_3": "谢里克", "sex": "male",
           "birth": "1975-03-02", "ethnicity": "kazakh", "resident_id": RESIDENT_ID,
-          "hometown_words": "Ghulja"}  # fmt: skip
+          "hometown_words": "Ghulja", "citizen_kz": "1", "occupation": "мал дәрігері"}  # fmt: skip
 EVENTS = {"event_1_status": "in_camp", "event_1_date": "04.2018",
           "event_1_place": "Ghulja", "event_1_note": "taken at night",
           "event_1_by": "state_security", "event_1_acknowledged": "no",
@@ -120,6 +120,7 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         review = step(client, "next")
         assert "Review and save" in review.text and "photo.jpg" in review.text
         assert "Who is believed responsible: State security" in review.text
+        assert "Citizen of Kazakhstan" in review.text and "мал дәрігері" in review.text
         assert "Kazakhstan's Ministry of Foreign Affairs, 06.2018" in review.text
         assert "The United Nations" in review.text
         assert "12.04.2019" in review.text and "Қазақша" in review.text
@@ -137,6 +138,9 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         detail = site.desk.person(found[0].person_id)
         assert {n["text"] for n in detail.names} >= {"Серік Жанболатұлы", "谢里克"}
         assert detail.timeline[0]["status"] == "in_camp"
+        values = {(c["field"], str(c["value"])) for c in detail.claims}
+        assert {("citizenship", "KZ"), ("occupation", "мал дәрігері")} <= values
+        assert ("citizenship", "CN") not in values  # a box left empty claims nothing
         sentenced = detail.timeline[1]  # the official reason kept apart from the family's
         assert (sentenced["status"], sentenced["charge"], sentenced["term"]) == (
             "sentenced",

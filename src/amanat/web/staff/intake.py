@@ -113,6 +113,9 @@ FIELDS: Mapping[str, Mapping[str, int]] = {
         "hometown_words": 2000,
         "hometown_pick": 80,
         "same_person": 40,
+        "citizen_cn": 1,
+        "citizen_kz": 1,
+        "occupation": MAX_SHORT,
     },
     "events": {
         f"event_{i}_{part}": limit
@@ -136,7 +139,12 @@ FIELDS: Mapping[str, Mapping[str, int]] = {
     "attachments": {},
     "review": {},
 }
-CHECKBOXES = frozenset({"consent_un", "consent_authorities", "consent_identifiers"})
+CHECKBOXES = frozenset(
+    {"consent_un", "consent_authorities", "consent_identifiers", "citizen_cn", "citizen_kz"}
+)
+# The citizenships the person step asks about (ISO 3166 codes): whether the person is a
+# citizen of Kazakhstan decides what the Kazakh state will do for them.
+CITIZENSHIPS = (("citizen_cn", "CN"), ("citizen_kz", "KZ"))
 
 
 @functools.cache
@@ -531,6 +539,9 @@ def build_changes(v: Mapping[str, str], n_files: int) -> tuple[str, list[dict[st
         claims.append(b.claim("birth", b.date_text(v["birth"], today=today), ref))
     if v.get("ethnicity"):
         claims.append(b.claim("ethnicity", v["ethnicity"], ref))
+    claims += [b.claim("citizenship", code, ref) for key, code in CITIZENSHIPS if v.get(key)]
+    if v.get("occupation", "").strip():
+        claims.append(b.claim("occupation", " ".join(v["occupation"].split()), ref))
     if v.get("resident_id", "").strip():
         document = b.document("cn_resident_id", v["resident_id"], today=today)
         claims.append(b.claim("document", document, ref))
