@@ -41,6 +41,7 @@ from amanat.names import TABLE_VERSION, name_keys
 from amanat.records.changes import LINK_OPS, Change, pair_subject, read_changes
 from amanat.records.dates import stored_date
 from amanat.records.fold import (
+    Claim,
     Decision,
     Flag,
     HistoryItem,
@@ -186,6 +187,25 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
 def _bounds(text: str) -> tuple[str, str]:
     d = stored_date(text)
     return d.earliest.isoformat(), d.latest.isoformat()
+
+
+def _dated_row(text: str | None) -> dict[str, str | None]:
+    """A row's date as said and the days it spans (all empty when not said)."""
+    if text is None:
+        return {"date": None, "earliest": None, "latest": None}
+    earliest, latest = _bounds(text)
+    return {"date": text, "earliest": earliest, "latest": latest}
+
+
+def _sourced_row(pid: str, c: Claim, **values: Any) -> dict[str, Any]:
+    """A row of a person's table made from claim ``c``, with its source."""
+    return {
+        "person_id": pid,
+        "claim_id": c.claim_id,
+        **values,
+        "source_kind": c.source_kind,
+        "source_id": c.source_id,
+    }
 
 
 class Views:
@@ -971,43 +991,33 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
         rows["identifiers"].append(row)
     for c in p.values("status"):
         v = c.value
-        early, late = _bounds(v["date"])
         code, text = _place_of(v.get("place"))
         rows["status_events"].append(
-            {
-                "person_id": pid,
-                "claim_id": c.claim_id,
-                "status": v["status"],
-                "date": v["date"],
-                "earliest": early,
-                "latest": late,
-                "place_code": code,
-                "place_text": text,
-                "term": v.get("term"),
-                "charge": v.get("charge"),
-                "note": v.get("note"),
-                "responsible": v.get("by"),
-                "acknowledged": v.get("acknowledged"),
-                "source_kind": c.source_kind,
-                "source_id": c.source_id,
-            }
+            _sourced_row(
+                pid,
+                c,
+                status=v["status"],
+                **_dated_row(v["date"]),
+                place_code=code,
+                place_text=text,
+                term=v.get("term"),
+                charge=v.get("charge"),
+                note=v.get("note"),
+                responsible=v.get("by"),
+                acknowledged=v.get("acknowledged"),
+            )
         )
     for c in p.values("action"):
         v = c.value
-        first, last = _bounds(v["date"]) if "date" in v else (None, None)
         rows["actions"].append(
-            {
-                "person_id": pid,
-                "claim_id": c.claim_id,
-                "target": v["to"],
-                "date": v.get("date"),
-                "earliest": first,
-                "latest": last,
-                "reply": v.get("reply"),
-                "note": v.get("note"),
-                "source_kind": c.source_kind,
-                "source_id": c.source_id,
-            }
+            _sourced_row(
+                pid,
+                c,
+                target=v["to"],
+                **_dated_row(v.get("date")),
+                reply=v.get("reply"),
+                note=v.get("note"),
+            )
         )
     for c in p.values("relative"):
         v = c.value

@@ -49,6 +49,25 @@ def _person_fk(*, key: bool = False) -> Column[str]:
     )
 
 
+def _dated(*, required: bool) -> list[Column[str]]:
+    """A partial date as said, and the first and last days it may mean."""
+    return [
+        Column(
+            "date", String(30), nullable=not required, comment="the date as said (partial date)"
+        ),
+        Column("earliest", String(_DATE), nullable=not required, comment="earliest possible day"),
+        Column("latest", String(_DATE), nullable=not required, comment="latest possible day"),
+    ]
+
+
+def _sourced() -> list[Column[str]]:
+    """Where a claim's row comes from."""
+    return [
+        Column("source_kind", String(10), nullable=False, comment="testimony or source"),
+        Column("source_id", String(_ID), nullable=False, comment="the testimony or source"),
+    ]
+
+
 meta = Table(
     "meta",
     metadata,
@@ -176,8 +195,7 @@ claims = Table(
     Column("claim_id", String(40), primary_key=True, comment="<entry>.<change>.<claim>"),
     Column("field", String(20), nullable=False, comment="which value the claim is about"),
     Column("value", Text, nullable=False, comment="the claimed value (JSON)"),
-    Column("source_kind", String(10), nullable=False, comment="testimony or source"),
-    Column("source_id", String(_ID), nullable=False, comment="the testimony or source"),
+    *_sourced(),
     Column("locator", Text, nullable=False, comment="where in the source (row, page)"),
     Column("entry_id", String(_HASH), nullable=False, comment="the entry that made the claim"),
     Column("time", String(20), nullable=False, comment="when the claim was made"),
@@ -215,9 +233,7 @@ events = Table(
     _person_fk(),
     Column("claim_id", String(40), primary_key=True, comment="the claim that gives it"),
     Column("status", String(20), nullable=False, comment="detained, in_camp, sentenced…"),
-    Column("date", String(30), nullable=False, comment="the date as said (partial date)"),
-    Column("earliest", String(_DATE), nullable=False, comment="earliest possible day"),
-    Column("latest", String(_DATE), nullable=False, comment="latest possible day"),
+    *_dated(required=True),
     Column("place_code", String(80), nullable=True, comment="place code"),
     Column("place_text", Text, nullable=True, comment="place in words"),
     Column("term", Text, nullable=True, comment="sentence term"),
@@ -235,8 +251,7 @@ events = Table(
         nullable=True,
         comment="whether the authorities acknowledge it; empty if not known (added in v7)",
     ),
-    Column("source_kind", String(10), nullable=False, comment="testimony or source"),
-    Column("source_id", String(_ID), nullable=False, comment="the testimony or source"),
+    *_sourced(),
     Index("ix_events_person", "person_id"),
     Index("ix_events_dates", "earliest", "latest"),
     comment="The status timeline: dated, sourced events.",
@@ -260,13 +275,10 @@ actions = Table(
     _person_fk(),
     Column("claim_id", String(40), primary_key=True, comment="the claim that gives it"),
     Column("target", String(30), nullable=False, comment="to whom: kz_foreign_ministry, un…"),
-    Column("date", String(30), nullable=True, comment="the date as said (partial date)"),
-    Column("earliest", String(_DATE), nullable=True, comment="earliest possible day"),
-    Column("latest", String(_DATE), nullable=True, comment="latest possible day"),
+    *_dated(required=False),
     Column("reply", Text, nullable=True, comment="the reply, if one came"),
     Column("note", Text, nullable=True, comment="what else was said"),
-    Column("source_kind", String(10), nullable=False, comment="testimony or source"),
-    Column("source_id", String(_ID), nullable=False, comment="the testimony or source"),
+    *_sourced(),
     Index("ix_actions_person", "person_id"),
     comment="What the family has done: petitions, letters, appeals (added in v7).",
 )

@@ -183,8 +183,9 @@ def openapi_document() -> dict[str, Any]:
             },
             "/api/persons/{person_id}": {
                 "get": {
-                    "summary": "One person: names, claims with provenance, timeline, "
-                    "testimonies, flags",
+                    "summary": "One person: names, claims with provenance, timeline (with "
+                    "who is believed responsible), what the family has done, testimonies, "
+                    "flags",
                     "parameters": [
                         {
                             "name": "person_id",
