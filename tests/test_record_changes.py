@@ -139,6 +139,34 @@ def test_an_entry_without_the_new_fields_keeps_the_oldest_schema() -> None:
     assert check_changes({"schema": CASE_SCHEMA, "changes": [decision, plain]}, 0)
 
 
+def _recorded(media: list[Any]) -> dict[str, Any]:
+    return {
+        "op": "testimony.recorded",
+        "testimony": T,
+        "persons": [P],
+        "testifier": {"relationship": "spouse"},
+        "consent": {"level": "internal"},
+        "media": media,
+    }
+
+
+def test_who_may_see_a_file_needs_the_schema_1_2_and_a_known_word() -> None:
+    """Given a testimony whose ID-card photo is marked sensitive, when checked under
+    1.1, then it is refused with the version it needs; under 1.2 it passes; a word
+    outside public / restricted / sensitive is refused; a file without one stays 1."""
+    marked = _recorded([{"file": 0, "visibility": "sensitive"}, {"file": 1}])
+    with pytest.raises(FormatError, match=r"needs the schema amanat\.records/1\.2"):
+        check_changes({"schema": LINK_SCHEMA, "changes": [marked]}, 2)
+    assert schema_for([marked]) == CASE_SCHEMA
+    assert check_changes({"schema": CASE_SCHEMA, "changes": [marked]}, 2)
+    wrong = _recorded([{"file": 0, "visibility": "everyone"}])
+    with pytest.raises(FormatError, match="visibility must be one of"):
+        check_changes({"schema": CASE_SCHEMA, "changes": [wrong]}, 1)
+    assert schema_for([_recorded([{"file": 0}])]) == SCHEMA
+    with pytest.raises(FormatError, match="media must be a list"):
+        check_changes({"schema": CASE_SCHEMA, "changes": [_recorded("abc")]}, 1)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("value", "why"),
     [

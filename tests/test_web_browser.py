@@ -194,6 +194,8 @@ def test_volunteer_intake_with_an_interrupted_video_upload(browser: Any, site: S
         page.click("#upload-start")
         page.wait_for_selector("text=visit.mp4", timeout=60_000)
         assert "dropped" in lost and lost.count("put") >= 4  # resumed after the drop
+        # the page is drawn again with the file and who may see it: staff only until said
+        page.select_option("select[name^=visibility_]", "public")
         page.screenshot(path=str(SCREENSHOTS / "intake-5-attachments.png"), full_page=True)
         if not page.locator("button[value=save]").count():  # still on the attachments step
             page.click("button.primary[value=next]")
@@ -208,6 +210,7 @@ def test_volunteer_intake_with_an_interrupted_video_upload(browser: Any, site: S
     entry = detail.testimonies[0]["entry_id"]
     opened = open_entry(site.desk.vault, entry, [site.desk.keys.identity])
     assert [f["sha256"] for f in opened.content["files"]] == [hashlib.sha256(video).hexdigest()]
+    assert opened.content["data"]["changes"][0]["media"] == [{"file": 0, "visibility": "public"}]
 
 
 def test_a_researcher_plays_a_sealed_video_and_seeks_by_range(

@@ -117,8 +117,11 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
             assert sent.status_code == 200, sent.text
             offset = sent.json()["received"]
         assert sent.json()["complete"] is True
-        review = step(client, "next")
-        assert "Review and save" in review.text and "photo.jpg" in review.text
+        page = client.get("/intake").text  # the photo is listed, staff only until said
+        assert f'name="visibility_{ident}"' in page and "Staff only" in page
+        review = step(client, "next", {f"visibility_{ident}": "sensitive"})
+        assert "Review and save" in review.text
+        assert "photo.jpg</bdi> (Sensitive: staff only)" in review.text
         assert "Who is believed responsible: State security" in review.text
         assert "Citizen of Kazakhstan" in review.text and "мал дәрігері" in review.text
         assert "Kazakhstan's Ministry of Foreign Affairs, 06.2018" in review.text
@@ -164,6 +167,8 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         assert "Who is believed responsible: State security" in shown
         assert "Not acknowledged by the authorities" in shown
         assert "What the family has done" in shown and "Мәселе қаралуда" in shown
+        assert detail.testimonies[0]["media_visibility"] == ["sensitive"]
+        assert "Sensitive: staff only" in shown
         # a month, a place, the responsible, two steps and the UN consent: nothing lacks
         assert "This record holds what the UN Working Group" in shown
         new = set(record_entries(site)) - before
@@ -175,7 +180,7 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         ops = [c["op"] for c in opened.content["data"]["changes"]]
         assert ops == ["testimony.recorded", "person.created"]
         recorded = opened.content["data"]["changes"][0]
-        assert recorded["media"] == [{"file": 0}]
+        assert recorded["media"] == [{"file": 0, "visibility": "sensitive"}]
         assert (recorded["recorded"], recorded["place"], recorded["language"]) == (
             "2019-04-12",
             {"text": "Жаркент"},

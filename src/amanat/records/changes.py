@@ -47,6 +47,7 @@ __all__ = [
     "SCHEMA",
     "SOURCE_KINDS",
     "STATUSES",
+    "VISIBILITIES",
     "Change",
     "check_changes",
     "claim_id",
@@ -66,8 +67,9 @@ LINK_SCHEMA = "amanat.records/1.1"
 # Version 1.2 adds what a case for the UN Working Group on Enforced or Involuntary
 # Disappearances needs beyond version 1.1: who is believed responsible for a status
 # event (``by``) and whether the authorities acknowledge it (``acknowledged``), and the
-# claim field ``action`` (what the family has done: petitions and their replies). It
-# too is named only by an entry that uses it.
+# claim field ``action`` (what the family has done: petitions and their replies); and
+# who may see each of a testimony's files (``visibility``). It too is named only by an
+# entry that uses it.
 CASE_SCHEMA = "amanat.records/1.2"
 SCHEMAS = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA)  # oldest first: each reads all before it
 MAX_CHANGES = 10_000
@@ -108,6 +110,10 @@ ACTION_TARGETS = (
     "media",
     "other",
 )
+# Who may see a testimony's file (version 1.2): published if the consent allows, staff
+# only, or sensitive (an ID card, a document: staff only, and never shown unasked).
+# A file without one is staff only.
+VISIBILITIES = ("public", "restricted", "sensitive")
 CONSENT_LEVELS = ("public_named", "public_anonymised", "internal", "withdrawn")
 CONSENT_HOW = ("video", "written", "oral", "unknown")
 RELATIONS = (
@@ -156,6 +162,7 @@ SINGLE_FIELDS = ("sex", "birth", "ethnicity", "hometown", "occupation", "death")
 MULTI_FIELDS = ("name", "citizenship", "document", "photo", "relative", "status", "action")
 CASE_FIELDS = frozenset({"action"})  # version 1.2
 CASE_STATUS_KEYS = frozenset({"by", "acknowledged"})  # version 1.2
+CASE_MEDIA_KEYS = frozenset({"visibility"})  # version 1.2
 FIELDS = SINGLE_FIELDS + MULTI_FIELDS
 
 OPS = (
@@ -232,6 +239,10 @@ def link_decided(
 
 def _version_needed(change: Mapping[str, Any]) -> int:
     """The index in ``SCHEMAS`` of the oldest version that has all this change uses."""
+    media = change.get("media") if change.get("op") == "testimony.recorded" else None
+    for ref in media if isinstance(media, list) else ():
+        if isinstance(ref, Mapping) and CASE_MEDIA_KEYS & ref.keys():
+            return 2
     if change.get("op") in LINK_OPS:
         return 1
     claims = change.get("claims")
@@ -397,8 +408,8 @@ class _Checker:
             raise self.fail(f"{what} is not in its canonical form ({parsed.to_text()}).")
         return parsed
 
-    def file_ref(self, value: Any, what: str) -> int:
-        ref = self.obj(value, what, ["file"])
+    def file_ref(self, value: Any, what: str, optional: Sequence[str] = ()) -> int:
+        ref = self.obj(value, what, ["file"], optional)
         n = ref["file"]
         if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n < self.n_files:
             raise self.fail(f"{what} refers to a file this entry does not hold.")
@@ -602,10 +613,12 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
             isinstance(body["language"], str) and _LANG.fullmatch(body["language"])
         ):
             raise ch.fail("language must be a language code such as kk, ru or ug.")
-        for i, ref in enumerate(body.get("media", [])):
-            ch.file_ref(ref, f"media {i}")
         if not isinstance(body.get("media", []), list):
             raise ch.fail("media must be a list.")
+        for i, ref in enumerate(body.get("media", [])):
+            ch.file_ref(ref, f"media {i}", ["visibility"])
+            if "visibility" in ref:
+                ch.choice(ref["visibility"], f"media {i} visibility", VISIBILITIES)
         for key in ("transcript", "risk_notes"):
             if key in body:
                 ch.text(body[key], key, limit=MAX_TEXT, empty=True)

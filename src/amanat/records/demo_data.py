@@ -383,9 +383,12 @@ class _Writer:
             "media": [],
         }
         if with_still:
-            body["media"] = [
-                intake.file(DemoFile(f"DEMO-still-{intake.n:02d}.png", demo_png(rng), "image/png"))
-            ]
+            still = intake.file(
+                DemoFile(f"DEMO-still-{intake.n:02d}.png", demo_png(rng), "image/png")
+            )
+            # who may see it: drawn apart from ``rng``, so the rest stays as it was
+            visibility = self.case_rng.choice(("public", "restricted", "sensitive"))
+            body["media"] = [{**still, "visibility": visibility}]
         intake.changes.append(body)
         return tid, testifier
 

@@ -108,6 +108,9 @@ class TestimonyState:
     place: dict[str, Any]
     language: str
     media: list[str]  # blob ids
+    # who may see each file (``media``'s order): public, restricted, sensitive, or ""
+    # when the entry does not say (staff only)
+    visibility: list[str]
     transcript: str
     translations: list[dict[str, Any]]
     risk_notes: str
@@ -224,6 +227,7 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
         place=dict(b.get("place", {})),
         language=b.get("language", ""),
         media=[recorded.files[m["file"]] for m in b.get("media", [])],
+        visibility=[m.get("visibility", "") for m in b.get("media", [])],
         transcript=b.get("transcript", ""),
         translations=[dict(t) for t in b.get("translations", [])],
         risk_notes=b.get("risk_notes", ""),

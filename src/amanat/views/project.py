@@ -1113,8 +1113,10 @@ def _testimony_rows(t: TestimonyState, rows: dict[str, list[dict[str, Any]]]) ->
     )
     for p in t.persons:
         rows["testimony_persons"].append({"testimony_id": tid, "person_id": p})
-    for n, blob in enumerate(t.media):
-        rows["testimony_media"].append({"testimony_id": tid, "n": n, "blob": blob})
+    for n, (blob, visibility) in enumerate(zip(t.media, t.visibility, strict=True)):
+        rows["testimony_media"].append(
+            {"testimony_id": tid, "n": n, "blob": blob, "visibility": visibility or None}
+        )
     for n, tr in enumerate(t.translations):
         rows["translations"].append(
             {"testimony_id": tid, "n": n, "language": tr["language"], "text": tr["text"]}

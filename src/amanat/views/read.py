@@ -449,7 +449,7 @@ def _person_statements() -> dict[str, Select[Any]]:
         "testimonies": select(s.testimonies)
         .where(s.testimonies.c.testimony_id.in_(concern))
         .order_by(s.testimonies.c.time, s.testimonies.c.testimony_id),
-        "media": select(s.testimony_media.c.blob)
+        "media": select(s.testimony_media.c.blob, s.testimony_media.c.visibility)
         .where(s.testimony_media.c.testimony_id == bindparam("testimony"))
         .order_by(s.testimony_media.c.n),
         "sources": select(s.sources)
@@ -502,7 +502,10 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
     for t in detail.testimonies:
         t["consent_detail"] = json.loads(t["consent_detail"])
         t["external"] = json.loads(t["external"])
-        t["media"] = list(conn.execute(_ONE["media"], {"testimony": t["testimony_id"]}).scalars())
+        files = conn.execute(_ONE["media"], {"testimony": t["testimony_id"]}).all()
+        t["media"] = [f.blob for f in files]
+        # who may see each file: public, restricted, sensitive; "" when not said
+        t["media_visibility"] = [f.visibility or "" for f in files]
     detail.sources = _all(conn, "sources", records=records)
     detail.rebuttals = _all(conn, "rebuttals", pid=person_id)
     detail.history = _all(conn, "history", pid=person_id)

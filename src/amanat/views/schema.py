@@ -349,6 +349,13 @@ testimony_media = Table(
     Column("testimony_id", String(_ID), primary_key=True, comment="the testimony"),
     Column("n", Integer, primary_key=True, comment="position"),
     Column("blob", String(_HASH), nullable=False, comment="the sealed file's blob id"),
+    Column(
+        "visibility",
+        String(20),
+        nullable=True,
+        comment="public (if the consent allows), restricted or sensitive; empty: not said, "
+        "staff only (added in v7)",
+    ),
     comment="The sealed media files of each testimony.",
 )
 

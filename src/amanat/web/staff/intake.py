@@ -32,7 +32,7 @@ import functools
 import json
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,7 @@ from amanat.records.changes import (
     RELATIONS,
     RESPONSIBLE,
     STATUSES,
+    VISIBILITIES,
     detect_script,
     new_id,
 )
@@ -157,6 +158,9 @@ class Upload:
     id: str
     name: str
     size: int
+    # who may see the file once sealed (records.changes.VISIBILITIES): staff only until
+    # the volunteer says otherwise
+    visibility: str = "restricted"
 
 
 @dataclass
@@ -486,10 +490,13 @@ def check_all(draft: Draft) -> tuple[str, dict[str, str]] | None:
 # -- the changes an intake seals -----------------------------------------------------
 
 
-def build_changes(v: Mapping[str, str], n_files: int) -> tuple[str, list[dict[str, Any]]]:
+def build_changes(
+    v: Mapping[str, str], n_files: int, visibility: Sequence[str] = ()
+) -> tuple[str, list[dict[str, Any]]]:
     """The person's id and the two changes of one intake, from checked values: a new
     person, or more claims on one already recorded when the volunteer recognised them
-    among the "may already be recorded" candidates (``same_person``)."""
+    among the "may already be recorded" candidates (``same_person``). ``visibility``
+    says who may see each of the ``n_files`` files (staff only where not given)."""
     today = _today()
     existing = v.get("same_person", "")
     person, testimony = existing or new_id("p"), new_id("t")
@@ -520,7 +527,10 @@ def build_changes(v: Mapping[str, str], n_files: int) -> tuple[str, list[dict[st
             if v.get("visit_date", "").strip()
             else today.isoformat()
         ),
-        "media": [{"file": i} for i in range(n_files)],
+        "media": [
+            {"file": i, "visibility": visibility[i] if i < len(visibility) else "restricted"}
+            for i in range(n_files)
+        ],
     }
     if v.get("visit_place", "").strip():
         recorded["place"] = {"text": v["visit_place"].strip()}
@@ -607,7 +617,15 @@ def _render(
             received, size = registry.received(session.account, up.id)
         except NotFound:
             received, size = -1, up.size
-        files.append({"id": up.id, "name": up.name, "size": size, "received": received})
+        files.append(
+            {
+                "id": up.id,
+                "name": up.name,
+                "size": size,
+                "received": received,
+                "visibility": up.visibility,
+            }
+        )
     if hints is None:
         _, hints = check_step(draft.step, draft.values)
     if draft.step == "review":  # the review names each name's script, as the check did
@@ -642,6 +660,7 @@ def _render(
         responsible=RESPONSIBLE,
         action_targets=ACTION_TARGETS,
         n_actions=N_ACTIONS,
+        visibilities=VISIBILITIES,
         name_forms=NAME_FORMS,
         max_piece=MAX_PIECE,
         limit=registry.limit,
@@ -670,6 +689,11 @@ async def intake_post(request: Request) -> Response:
         draft.values["same_person"] = ""  # a station knows no other person
     if draft.step == "person" and draft.values.get("hometown_pick"):
         draft.values["hometown_code"] = draft.values.pop("hometown_pick")
+    if draft.step == "attachments":  # who may see each file, as chosen beside it
+        for up in draft.uploads:
+            chosen = form.get(f"visibility_{up.id}")
+            if chosen in VISIBILITIES:
+                up.visibility = str(chosen)
     action = str(form.get("action", ""))
     index = STEPS.index(draft.step)
     if action == "restart":  # asked first: a click too many must not lose an interview
@@ -739,7 +763,9 @@ async def _save(request: Request, intake: IntakeState, session: Session, draft: 
             draft.step = "person"
             message = "This person is no longer in the database; choose again."
             return _render(request, draft, {"same_person": message})
-    person, changes = build_changes(draft.values, len(draft.uploads))
+    person, changes = build_changes(
+        draft.values, len(draft.uploads), [up.visibility for up in draft.uploads]
+    )
     finished = []
     for up in draft.uploads:
         finished.append(await run_in_threadpool(intake.registry.finish, session.account, up.id))

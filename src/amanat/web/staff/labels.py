@@ -23,6 +23,7 @@ __all__ = [
     "SEX",
     "STATUS",
     "UN_ELEMENTS",
+    "VISIBILITY",
     "label",
 ]
 
@@ -78,6 +79,12 @@ UN_ELEMENTS: Mapping[str, str] = {
     "responsible": N_("who is believed responsible"),
     "actions": N_("what the family has done"),
     "consent": N_("a testimony whose testifier agreed to a submission to the UN"),
+}
+# Who may see a testimony's file (records.changes.VISIBILITIES)
+VISIBILITY: Mapping[str, str] = {
+    "public": N_("May be published, if the consent allows"),
+    "restricted": N_("Staff only"),
+    "sensitive": N_("Sensitive: staff only"),
 }
 CONSENT: Mapping[str, str] = {
     "public_named": N_("Public, with name"),
@@ -197,6 +204,7 @@ _KINDS = {
     "acknowledged": ACKNOWLEDGED,
     "target": ACTION_TARGETS,
     "un_element": UN_ELEMENTS,
+    "visibility": VISIBILITY,
 }
 
 

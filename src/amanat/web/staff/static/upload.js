@@ -90,7 +90,19 @@
     try {
       await send(file);
       say(box.getAttribute("data-msg-done"));
-      window.location.reload();  // the list of files is drawn by the server
+      // The list of files is drawn by the server: post the form (keeping each file's
+      // "who may see it") and show the step again with the new file in it.
+      var form = box.closest("form");
+      if (form) {
+        var stay = document.createElement("input");
+        stay.type = "hidden";
+        stay.name = "action";
+        stay.value = "stay";
+        form.appendChild(stay);
+        form.submit();
+      } else {
+        window.location.reload();
+      }
     } catch (e) {
       say(e.message || String(e));
     } finally {
