@@ -148,6 +148,9 @@ def _fill(page: Any, fields: dict[str, str]) -> None:
             radio.check()
             continue
         element = page.locator(f"[name={name}]").first
+        folded = element.locator("xpath=ancestor::details[not(@open)]")
+        if folded.count():  # a folded part of the form ("Add another event"): unfold it
+            folded.first.locator("summary").click()
         tag = element.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
         if tag.startswith("select"):
             element.select_option(value)

@@ -660,6 +660,8 @@ def _render(
         responsible=RESPONSIBLE,
         action_targets=ACTION_TARGETS,
         n_actions=N_ACTIONS,
+        event_parts=EVENT_PARTS,
+        action_parts=ACTION_PARTS,
         visibilities=VISIBILITIES,
         name_forms=NAME_FORMS,
         max_piece=MAX_PIECE,
