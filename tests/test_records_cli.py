@@ -202,8 +202,11 @@ def test_person_shows_provenance_flags_and_history(
         "Rebuttals by the state",
         "person.corrected: The wife gave the city",
         "spouse's testimony",
+        "What the family has done",
+        "For a case to the UN working group",
     ):
         assert words in text, words
+    assert "{'" not in text  # every value in words, never a raw dictionary
     page = ok_json(cli_env, "person", showcase, *_home(org))
     assert page["person"]["person_id"] == showcase
     assert len(page["testimonies"]) == 2 and len(page["rebuttals"]) == 1

@@ -34,6 +34,7 @@ from amanat.settings import Settings
 from amanat.views import read
 from amanat.views.export import check_export_folder, count_rows, export_views
 from amanat.views.project import ApplyReport, fold_text
+from amanat.views.un import un_case_gaps
 
 __all__ = ["COMMANDS", "CountBar", "person_page", "persons_table"]
 
@@ -140,6 +141,8 @@ def _value(field: str, value: Any, places: Gazetteer) -> str:
         return f"{value['relation']}: {who}"
     if field == "status":
         return f"{value['status']} {value['date']}"
+    if field == "action":
+        return f"{value['to']} {value.get('date', '')}".rstrip()
     return str(value)
 
 
@@ -161,7 +164,7 @@ def _cited(kind: str, ident: str, locator: str, sources: dict[str, str]) -> str:
 def _values(detail: read.PersonDetail, cites: dict[str, str], places: Gazetteer) -> list[str]:
     out = ["Values, and where each comes from (* the value shown where sources differ)"]
     for c in detail.claims:
-        if c["field"] in ("name", "status"):
+        if c["field"] in ("name", "status", "action"):  # each has its own section
             continue
         mark = "*" if c["chosen"] and c["field"] in SINGLE_FIELDS else " "
         retracted = f"  [retracted by {c['retracted_by']}]" if c["retracted_by"] else ""
@@ -187,11 +190,31 @@ def _timeline(detail: read.PersonDetail, cites: dict[str, str], places: Gazettee
         place = _place_ref({"place": e["place_code"], "text": e["place_text"] or ""}, places)
         term = e["term"] and f"term {e['term']}"
         charge = e["charge"] and f"charge: {e['charge']}"
-        extra = "; ".join(x for x in (place, term, charge, e["note"]) if x)
+        by = e["responsible"] and f"by {e['responsible']}"
+        admitted = {True: "acknowledged", False: "not acknowledged"}.get(e["acknowledged"])
+        extra = "; ".join(x for x in (place, term, charge, by, admitted, e["note"]) if x)
         out.append(f"  {e['date']:<22} {e['status']:<14} {extra}".rstrip())
         out.append(f"  {'':<37} ({_cited(e['source_kind'], e['source_id'], '', cites)})")
     if not detail.timeline:
         out.append("  no status recorded")
+    return out
+
+
+def _actions(detail: read.PersonDetail, cites: dict[str, str]) -> list[str]:
+    out = ["What the family has done"]
+    for a in detail.actions:
+        reply = f"; answer: {a['reply']}" if a["reply"] else ""
+        note = f"; {a['note']}" if a["note"] else ""
+        out.append(f"  {a['date'] or 'no date':<22} {a['target']}{reply}{note}")
+        out.append(f"  {'':<22} ({_cited(a['source_kind'], a['source_id'], '', cites)})")
+    if not detail.actions:
+        out.append("  nothing recorded")
+    gaps = un_case_gaps(detail)
+    out.append(
+        "For a case to the UN working group, still needed: " + ", ".join(gaps)
+        if gaps
+        else "For a case to the UN working group: nothing is missing."
+    )
     return out
 
 
@@ -248,6 +271,7 @@ def person_page(detail: read.PersonDetail, places: Gazetteer) -> str:
     for section in (
         _values(detail, cites, places),
         _timeline(detail, cites, places),
+        _actions(detail, cites),
         _testimonies(detail, places),
         _documents(detail, cites),
     ):
