@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from amanat.records import build as b
 from amanat.views import read
-from amanat.views.un import UN_ELEMENTS, un_case_gaps
+from amanat.views.un import UN_ELEMENTS, stored_gaps
 from test_views import P1, P2, entry, new_views, scenario
 
 P4 = "p_" + "4" * 32
@@ -20,7 +20,7 @@ def _gaps(engine: Engine, person: str) -> list[str]:
     with engine.connect() as conn:
         detail = read.person(conn, person)
     assert detail is not None
-    return un_case_gaps(detail)
+    return stored_gaps(detail.person)
 
 
 def _case(claims: list[dict[str, Any]], consent: dict[str, Any]) -> list[dict[str, Any]]:
@@ -48,6 +48,8 @@ def test_the_scenarios_persons_lack_what_they_lack(view_engine: Engine) -> None:
     views.apply(scenario(), {})
     assert _gaps(view_engine, P1) == ["place", "consent"]
     assert _gaps(view_engine, P2) == ["date", "place", "responsible", "actions", "consent"]
+    with view_engine.connect() as conn:
+        assert read.search(conn, read.Query(un_ready=True)).total == 0
 
 
 def test_a_complete_case_lacks_nothing(view_engine: Engine) -> None:
@@ -64,6 +66,9 @@ def test_a_complete_case_lacks_nothing(view_engine: Engine) -> None:
     ]
     new_views(view_engine).apply([entry(1, _case(claims, {"level": "internal", "un": True}))], {})
     assert _gaps(view_engine, P4) == []
+    with view_engine.connect() as conn:  # and the list of cases the UN can take finds it
+        ready = read.search(conn, read.Query(un_ready=True))
+    assert [p.person_id for p in ready.persons] == [P4]
 
 
 def test_a_year_alone_an_unknown_responsible_and_a_withdrawn_consent_are_not_enough(

@@ -132,6 +132,8 @@ def test_the_list_filters_and_pages(org: Org) -> None:
         assert "3 persons" in client.get("/persons", params={"from": "2018-01-01"}).text
         assert "0 persons" in client.get("/persons", params={"to": "2017-12-31"}).text
         assert "0 persons" in client.get("/persons", params={"flagged": "1"}).text
+        # none of the three holds all a UN case needs (no step taken by the family)
+        assert "0 persons" in client.get("/persons", params={"un": "1"}).text
         assert client.get("/persons", params={"from": "yesterday"}).status_code == 400
         assert client.get("/persons", params={"page": "2"}).status_code == 200
 

@@ -507,6 +507,11 @@ def _records_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--to", dest="date_to", default="", metavar="DATE", help="events until")
     p.add_argument("--min-grade", type=int, default=0, help="evidence grade at least (0-4)")
     p.add_argument("--flagged", action="store_true", help="only records with conflicts")
+    p.add_argument(
+        "--un-ready",
+        action="store_true",
+        help="only records that hold all a case to the UN working group needs",
+    )
     p.add_argument("--limit", type=int, default=50, help="rows per page (50)")
     p.add_argument("--page", type=int, default=1, help="which page (1)")
     _desk(p)

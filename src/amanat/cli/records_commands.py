@@ -34,7 +34,7 @@ from amanat.settings import Settings
 from amanat.views import read
 from amanat.views.export import check_export_folder, count_rows, export_views
 from amanat.views.project import ApplyReport, fold_text
-from amanat.views.un import un_case_gaps
+from amanat.views.un import stored_gaps
 
 __all__ = ["COMMANDS", "CountBar", "person_page", "persons_table"]
 
@@ -209,7 +209,7 @@ def _actions(detail: read.PersonDetail, cites: dict[str, str]) -> list[str]:
         out.append(f"  {'':<22} ({_cited(a['source_kind'], a['source_id'], '', cites)})")
     if not detail.actions:
         out.append("  nothing recorded")
-    gaps = un_case_gaps(detail)
+    gaps = stored_gaps(detail.person)
     out.append(
         "For a case to the UN working group, still needed: " + ", ".join(gaps)
         if gaps
@@ -390,6 +390,7 @@ def _query(args: argparse.Namespace, places: Gazetteer) -> read.Query:
         date_to=_day_bound(args.date_to, "--to", latest=True),
         min_grade=args.min_grade,
         flagged=args.flagged,
+        un_ready=args.un_ready,
         limit=args.limit,
         offset=(args.page - 1) * args.limit,
     )

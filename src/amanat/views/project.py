@@ -58,6 +58,7 @@ from amanat.records.fold import (
 )
 from amanat.records.ids import ResidentId
 from amanat.views import schema as s
+from amanat.views.un import Event, case_gaps
 
 __all__ = [
     "OUTCOMES",
@@ -888,6 +889,23 @@ def _name_key_pairs(text: str, script: str | None) -> list[tuple[str, str]]:
     return out
 
 
+def _un_gaps(p: PersonState) -> list[str]:
+    """What the person's record lacks for a case to the UN working group."""
+    events = []
+    for c in p.values("status"):
+        d = stored_date(c.value["date"])
+        place = c.value.get("place")
+        events.append(
+            Event(c.value["status"], d.earliest, d.latest, bool(place), c.value.get("by"))
+        )
+    return case_gaps(
+        named=bool(p.values("name")),
+        events=events,
+        acted=bool(p.values("action")),
+        consents=[t.consent for t in p.testimonies],
+    )
+
+
 def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
     pid = p.person_id
     names = p.values("name")
@@ -927,6 +945,7 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
             "n_records": len(p.records),
             "created": p.created,
             "updated": p.updated,
+            "un_gaps": ",".join(_un_gaps(p)),
         }
     )
     for c in names:

@@ -78,6 +78,7 @@ class Query:
     date_to: str = ""  # ISO day: a status event on or before it
     min_grade: int = 0
     flagged: bool = False
+    un_ready: bool = False  # only persons a case to the UN working group lacks nothing for
     limit: int = 50
     offset: int = 0
     name_keys: tuple[str, ...] = ()  # extra normalised forms from the names module
@@ -171,6 +172,8 @@ def _filtered(
         conds.append(p.c.grade >= q.min_grade)
     if q.flagged:
         conds.append(p.c.n_flags > 0)
+    if q.un_ready:
+        conds.append(p.c.un_gaps == "")
     if extra is not None:
         conds.append(extra)
     return stmt.where(and_(*conds)) if conds else stmt
@@ -246,7 +249,7 @@ def _unfiltered(q: Query) -> bool:
     """True when ``q`` asks for nothing but a name."""
     return not (
         q.id_number.strip() or q.county or q.status or q.ever_status or q.date_from
-        or q.date_to or q.min_grade or q.flagged
+        or q.date_to or q.min_grade or q.flagged or q.un_ready
     )  # fmt: skip
 
 

@@ -154,6 +154,13 @@ persons = Table(
     ),
     Column("created", String(20), nullable=False, comment="when the record was created"),
     Column("updated", String(20), nullable=False, comment="when anything about it last changed"),
+    Column(
+        "un_gaps",
+        String(80),
+        nullable=False,
+        comment="what a case to the UN working group still needs, comma-separated (name, "
+        "date, place, responsible, actions, consent); empty: nothing (added in v7)",
+    ),
     Index("ix_persons_hometown", "hometown_code"),
     Index("ix_persons_prefecture", "prefecture_code"),
     Index("ix_persons_status", "status"),

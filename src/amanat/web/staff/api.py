@@ -25,7 +25,9 @@ NAME_IN_ADDRESS = (
     "/api/persons/search with a JSON body."
 )
 MAX_BODY = 64 * 1024  # bytes of a search's JSON body
-SEARCH_KEYS = ("name", "status", "county", "from", "to", "grade", "flagged", "unsafe", "page")
+SEARCH_KEYS = (
+    "name", "status", "county", "from", "to", "grade", "flagged", "un", "unsafe", "page",
+)  # fmt: skip
 
 
 async def _answer(request: Request, params: Mapping[str, str], name: str) -> Response:
@@ -118,6 +120,10 @@ _SEARCH = {
         "to": {"type": "string", "description": "a status event on or before (YYYY-MM-DD)"},
         "grade": {"type": "integer", "description": "evidence grade at least (0-4)"},
         "flagged": {"type": "boolean", "description": "only persons with disagreements"},
+        "un": {
+            "type": "boolean",
+            "description": "only persons whose record holds all a UN working group case needs",
+        },
         "unsafe": {"type": "boolean", "description": "only persons not yet on enough mirrors"},
         "page": {"type": "integer", "description": "which page (1)"},
     },
@@ -153,6 +159,7 @@ def openapi_document() -> dict[str, Any]:
                         _filter("to", "string", "a status event on or before (YYYY-MM-DD)"),
                         _filter("grade", "integer", "evidence grade at least (0-4)"),
                         _filter("flagged", "integer", "1: only persons with disagreements"),
+                        _filter("un", "integer", "1: only cases the UN working group can take"),
                         _filter("unsafe", "integer", "1: only persons not yet on enough mirrors"),
                         _filter("page", "integer", "which page (1)"),
                     ],

@@ -21,7 +21,7 @@ from amanat.desk import Desk
 from amanat.errors import AmanatError, UsageError
 from amanat.records.changes import STATUSES
 from amanat.views.read import PersonDetail, Query, SearchResult
-from amanat.views.un import un_case_gaps
+from amanat.views.un import stored_gaps
 from amanat.web.staff import i18n
 from amanat.web.staff.accounts import LoginStep
 from amanat.web.staff.admin import group_secret
@@ -74,6 +74,7 @@ def parse_query(params: Any, name: str = "") -> tuple[Query, int]:
         date_to=_day(params, "to"),
         min_grade=grade,
         flagged=field_text(params, "flagged") in ("1", "on", "yes"),
+        un_ready=field_text(params, "un") in ("1", "on", "yes"),
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -203,7 +204,8 @@ def audit_search(
         role=session.role,
         query={"name": query.name, "county": query.county, "status": query.status,
                "from": query.date_from, "to": query.date_to, "grade": query.min_grade,
-               "flagged": query.flagged, "unsafe": unsafe, "page": page},
+               "flagged": query.flagged, "un": query.un_ready, "unsafe": unsafe,
+               "page": page},
     )  # fmt: skip
 
 
@@ -218,7 +220,7 @@ def find(desk: Desk, query: Query, unsafe: bool) -> SearchResult:
 
 
 MAX_SEARCHES = 20  # names remembered per session, the oldest forgotten first
-_PLAIN_FILTERS = ("county", "status", "from", "to", "grade", "flagged", "unsafe")
+_PLAIN_FILTERS = ("county", "status", "from", "to", "grade", "flagged", "un", "unsafe")
 
 
 def remember_search(session: Session, name: str) -> str:
@@ -291,7 +293,8 @@ async def _list_page(
     filters: dict[str, Any] = {
         "name": query.name, "county": query.county, "status": query.status,
         "from": query.date_from, "to": query.date_to, "grade": query.min_grade or "",
-        "flagged": "1" if query.flagged else "", "unsafe": "1" if unsafe else "",
+        "flagged": "1" if query.flagged else "", "un": "1" if query.un_ready else "",
+        "unsafe": "1" if unsafe else "",
     }  # fmt: skip
     kept = {k: v for k, v in filters.items() if v != "" and k != "name"}
     if query.name:
@@ -339,7 +342,7 @@ async def person(request: Request) -> Response:
         "person.html",
         p=detail,
         media=media,
-        un_gaps=un_case_gaps(detail),
+        un_gaps=stored_gaps(detail.person),
         can_edit=session.role in EDIT_ROLES,
         edit_fields=EDITABLE,
         edit_labels=FIELD_LABELS,
