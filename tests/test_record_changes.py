@@ -153,7 +153,8 @@ def _recorded(media: list[Any]) -> dict[str, Any]:
 def test_who_may_see_a_file_needs_the_schema_1_2_and_a_known_word() -> None:
     """Given a testimony whose ID-card photo is marked sensitive, when checked under
     1.1, then it is refused with the version it needs; under 1.2 it passes; a word
-    outside public / restricted / sensitive is refused; a file without one stays 1."""
+    outside public / restricted / sensitive is refused; a file without one stays 1.
+    The testifier's status in Kazakhstan is 1.2 too, from its own list."""
     marked = _recorded([{"file": 0, "visibility": "sensitive"}, {"file": 1}])
     with pytest.raises(FormatError, match=r"needs the schema amanat\.records/1\.2"):
         check_changes({"schema": LINK_SCHEMA, "changes": [marked]}, 2)
@@ -163,6 +164,12 @@ def test_who_may_see_a_file_needs_the_schema_1_2_and_a_known_word() -> None:
     with pytest.raises(FormatError, match="visibility must be one of"):
         check_changes({"schema": CASE_SCHEMA, "changes": [wrong]}, 1)
     assert schema_for([_recorded([{"file": 0}])]) == SCHEMA
+    kandas = {**_recorded([]), "testifier": {"relationship": "spouse", "kz_status": "kandas"}}
+    assert schema_for([kandas]) == CASE_SCHEMA
+    assert check_changes({"schema": CASE_SCHEMA, "changes": [kandas]}, 0)
+    tourist = {**_recorded([]), "testifier": {"relationship": "spouse", "kz_status": "tourist"}}
+    with pytest.raises(FormatError, match="kz_status must be one of"):
+        check_changes({"schema": CASE_SCHEMA, "changes": [tourist]}, 0)
     with pytest.raises(FormatError, match="media must be a list"):
         check_changes({"schema": CASE_SCHEMA, "changes": [_recorded("abc")]}, 1)  # type: ignore[arg-type]
 

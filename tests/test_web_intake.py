@@ -29,7 +29,7 @@ HOSTILE = "<script>alert(1)</script>\u202eevil"
 LONG = "ж" * 10_000
 
 TESTIFIER = {"testifier_name": "Айгүл Серікқызы", "relationship": "sibling",
-             "testifier_contact": "+7 700 123 4567"}  # fmt: skip
+             "testifier_contact": "+7 700 123 4567", "testifier_kz_status": "kandas"}  # fmt: skip
 CONSENT = {"consent_level": "public_anonymised", "consent_how": "video", "consent_un": "1"}
 PERSON = {"name_1": "Серік Жанболатұлы", "name_3": "谢里克", "sex": "male",
           "birth": "1975-03-02", "ethnicity": "kazakh", "resident_id": RESIDENT_ID,
@@ -124,6 +124,7 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         assert "photo.jpg</bdi> (Sensitive: staff only)" in review.text
         assert "Who is believed responsible: State security" in review.text
         assert "Citizen of Kazakhstan" in review.text and "мал дәрігері" in review.text
+        assert "(Brother or sister, Kandas: papers in process)" in review.text
         assert "Kazakhstan's Ministry of Foreign Affairs, 06.2018" in review.text
         assert "The United Nations" in review.text
         assert "12.04.2019" in review.text and "Қазақша" in review.text
@@ -168,6 +169,8 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         assert "Not acknowledged by the authorities" in shown
         assert "What the family has done" in shown and "Мәселе қаралуда" in shown
         assert detail.testimonies[0]["media_visibility"] == ["sensitive"]
+        assert detail.testimonies[0]["testifier_kz_status"] == "kandas"
+        assert "Kandas: papers in process" in shown
         assert "Sensitive: staff only" in shown
         # a month, a place, the responsible, two steps and the UN consent: nothing lacks
         assert "This record holds what the UN Working Group" in shown
@@ -177,6 +180,7 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         files = opened.content["files"]
         assert [f["sha256"] for f in files] == [hashlib.sha256(PHOTO).hexdigest()]
         assert opened.content["data"]["schema"] == "amanat.records/1.2"
+        assert opened.content["data"]["changes"][0]["testifier"]["kz_status"] == "kandas"
         ops = [c["op"] for c in opened.content["data"]["changes"]]
         assert ops == ["testimony.recorded", "person.created"]
         recorded = opened.content["data"]["changes"][0]
@@ -196,7 +200,9 @@ def test_each_step_says_what_is_wrong_in_one_sentence(org: Org) -> None:
         client = signed_in(site)
         page = step(client, "next", {**TESTIFIER, "testifier_iin": "123"})
         assert page.status_code == 200 and 'id="testifier_iin-error"' in page.text
-        page = step(client, "next", {**TESTIFIER, "visit_date": "2999", "visit_language": "xx"})
+        page = step(client, "next", {**TESTIFIER, "visit_date": "2999", "visit_language": "xx",
+                                     "testifier_kz_status": "tourist"})  # fmt: skip
+        assert "Choose the testifier&#39;s status from the list." in page.text
         assert "a date cannot be in the future" in page.text
         assert "Choose the language of the interview from the list." in page.text
         step(client, "next", TESTIFIER)

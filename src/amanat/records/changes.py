@@ -40,6 +40,7 @@ __all__ = [
     "DECISIONS",
     "ETHNICITIES",
     "FIELDS",
+    "KZ_STATUSES",
     "LINK_SCHEMA",
     "OPS",
     "RELATIONS",
@@ -67,8 +68,9 @@ LINK_SCHEMA = "amanat.records/1.1"
 # Version 1.2 adds what a case for the UN Working Group on Enforced or Involuntary
 # Disappearances needs beyond version 1.1: who is believed responsible for a status
 # event (``by``) and whether the authorities acknowledge it (``acknowledged``), and the
-# claim field ``action`` (what the family has done: petitions and their replies); and
-# who may see each of a testimony's files (``visibility``). It too is named only by an
+# claim field ``action`` (what the family has done: petitions and their replies); who
+# may see each of a testimony's files (``visibility``); and the testifier's status in
+# Kazakhstan (``kz_status``). It too is named only by an
 # entry that uses it.
 CASE_SCHEMA = "amanat.records/1.2"
 SCHEMAS = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA)  # oldest first: each reads all before it
@@ -110,6 +112,10 @@ ACTION_TARGETS = (
     "media",
     "other",
 )
+# The testifier's status in Kazakhstan (version 1.2): it decides whom they may petition
+# there, and what the Kazakh state will do for them. A kandas is an ethnic Kazakh
+# returning from abroad, with papers in process.
+KZ_STATUSES = ("citizen", "permanent_resident", "kandas", "other")
 # Who may see a testimony's file (version 1.2): published if the consent allows, staff
 # only, or sensitive (an ID card, a document: staff only, and never shown unasked).
 # A file without one is staff only.
@@ -163,6 +169,7 @@ MULTI_FIELDS = ("name", "citizenship", "document", "photo", "relative", "status"
 CASE_FIELDS = frozenset({"action"})  # version 1.2
 CASE_STATUS_KEYS = frozenset({"by", "acknowledged"})  # version 1.2
 CASE_MEDIA_KEYS = frozenset({"visibility"})  # version 1.2
+CASE_TESTIFIER_KEYS = frozenset({"kz_status"})  # version 1.2
 FIELDS = SINGLE_FIELDS + MULTI_FIELDS
 
 OPS = (
@@ -243,6 +250,9 @@ def _version_needed(change: Mapping[str, Any]) -> int:
     for ref in media if isinstance(media, list) else ():
         if isinstance(ref, Mapping) and CASE_MEDIA_KEYS & ref.keys():
             return 2
+    testifier = change.get("testifier") if change.get("op") == "testimony.recorded" else None
+    if isinstance(testifier, Mapping) and CASE_TESTIFIER_KEYS & testifier.keys():
+        return 2
     if change.get("op") in LINK_OPS:
         return 1
     claims = change.get("claims")
@@ -590,9 +600,11 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
             body["testifier"],
             "testifier",
             ["relationship"],
-            ["name", "contact", "iin", "language", "anonymous"],
+            ["name", "contact", "iin", "language", "anonymous", "kz_status"],
         )
         ch.choice(t["relationship"], "testifier relationship", RELATIONS)
+        if "kz_status" in t:
+            ch.choice(t["kz_status"], "testifier kz_status", KZ_STATUSES)
         for key in ("name", "contact"):
             if key in t:
                 ch.text(t[key], f"testifier {key}", limit=500)

@@ -1115,6 +1115,7 @@ def _testimony_rows(t: TestimonyState, rows: dict[str, list[dict[str, Any]]]) ->
             "testifier_name": t.testifier.get("name"),
             "relationship": t.testifier["relationship"],
             "testifier_contact": t.testifier.get("contact"),
+            "testifier_kz_status": t.testifier.get("kz_status"),
             "recorded": t.recorded or None,
             "place_code": code,
             "place_text": text,

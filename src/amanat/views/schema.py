@@ -325,6 +325,13 @@ testimonies = Table(
         "relationship", String(20), nullable=False, comment="testifier's relation to the person"
     ),
     Column("testifier_contact", Text, nullable=True, comment="contact (never public)"),
+    Column(
+        "testifier_kz_status",
+        String(20),
+        nullable=True,
+        comment="the testifier's status in Kazakhstan: citizen, permanent_resident, kandas, "
+        "other (added in v7)",
+    ),
     Column("recorded", String(30), nullable=True, comment="when it was recorded"),
     Column("place_code", String(80), nullable=True, comment="where it was recorded (code)"),
     Column("place_text", Text, nullable=True, comment="where it was recorded (words)"),

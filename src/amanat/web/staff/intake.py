@@ -47,6 +47,7 @@ from amanat.records.changes import (
     ACTION_TARGETS,
     CONSENT_HOW,
     ETHNICITIES,
+    KZ_STATUSES,
     MAX_SHORT,
     MAX_TEXT,
     RELATIONS,
@@ -92,6 +93,7 @@ FIELDS: Mapping[str, Mapping[str, int]] = {
         "relationship": 40,
         "testifier_contact": 500,
         "testifier_iin": 64,
+        "testifier_kz_status": 40,
     },
     "consent": {
         "consent_level": 40,
@@ -349,6 +351,8 @@ def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[st
             errors["relationship"] = "Choose how the testifier is related to the person."
         if v.get("testifier_iin", "").strip():
             check("testifier_iin", lambda: b.document("kz_iin", v["testifier_iin"]))
+        if v.get("testifier_kz_status", "") not in ("", *KZ_STATUSES):
+            errors["testifier_kz_status"] = N_("Choose the testifier's status from the list.")
     elif step == "consent":
         if v.get("consent_level", "") not in CONSENT_LEVELS:
             errors["consent_level"] = "Choose what the testifier consents to."
@@ -507,6 +511,8 @@ def build_changes(
             testifier[key] = v[name]
     if v.get("testifier_iin", "").strip():
         testifier["iin"] = b.document("kz_iin", v["testifier_iin"])["number"]
+    if v.get("testifier_kz_status") in KZ_STATUSES:
+        testifier["kz_status"] = v["testifier_kz_status"]
     consent: dict[str, Any] = {
         "level": v["consent_level"],
         "how": v["consent_how"],
@@ -663,6 +669,7 @@ def _render(
         event_parts=EVENT_PARTS,
         action_parts=ACTION_PARTS,
         visibilities=VISIBILITIES,
+        kz_statuses=KZ_STATUSES,
         name_forms=NAME_FORMS,
         max_piece=MAX_PIECE,
         limit=registry.limit,

@@ -14,6 +14,7 @@ __all__ = [
     "FIELDS",
     "GRADES",
     "KEYS",
+    "KZ_STATUS",
     "LANGUAGES",
     "NAME_FORMS",
     "OPS",
@@ -79,6 +80,13 @@ UN_ELEMENTS: Mapping[str, str] = {
     "responsible": N_("who is believed responsible"),
     "actions": N_("what the family has done"),
     "consent": N_("a testimony whose testifier agreed to a submission to the UN"),
+}
+# The testifier's status in Kazakhstan (records.changes.KZ_STATUSES)
+KZ_STATUS: Mapping[str, str] = {
+    "citizen": N_("Citizen of Kazakhstan"),
+    "permanent_resident": N_("Permanent resident of Kazakhstan"),
+    "kandas": N_("Kandas: papers in process"),
+    "other": N_("Other"),
 }
 # Who may see a testimony's file (records.changes.VISIBILITIES)
 VISIBILITY: Mapping[str, str] = {
@@ -205,6 +213,7 @@ _KINDS = {
     "target": ACTION_TARGETS,
     "un_element": UN_ELEMENTS,
     "visibility": VISIBILITY,
+    "kz_status": KZ_STATUS,
 }
 
 
