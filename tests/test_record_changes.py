@@ -271,3 +271,45 @@ def test_script_hint(text: str, script: str) -> None:
 def test_record_data_turns_a_bad_change_into_one_sentence() -> None:
     with pytest.raises(InputError, match="this change cannot be recorded"):
         b.record_data([{"op": "nonsense"}])
+
+
+@given(
+    by=st.booleans(),
+    acknowledged=st.booleans(),
+    action=st.booleans(),
+    visibility=st.booleans(),
+    kz_status=st.booleans(),
+    decision=st.booleans(),
+)
+def test_an_entry_names_exactly_the_oldest_schema_it_needs(
+    by: bool, acknowledged: bool, action: bool, visibility: bool, kz_status: bool, decision: bool
+) -> None:
+    """Given an entry using any mix of what versions 1.1 and 1.2 added, when a writer
+    names its schema, then the entry passes under that schema and is refused under
+    every older one: an older desk never reads half of it."""
+    testifier: dict[str, Any] = {"relationship": "spouse"}
+    if kz_status:
+        testifier["kz_status"] = "citizen"
+    media: dict[str, Any] = {"file": 0}
+    if visibility:
+        media["visibility"] = "sensitive"
+    recorded = {**_recorded([media]), "testifier": testifier}
+    status = b.status(
+        "detained", "2018", by="police" if by else None, acknowledged=True if acknowledged else None
+    )
+    claims = [b.claim("status", status, REF)]
+    if action:
+        claims.append(b.claim("action", b.action("un", "2019"), REF))
+    changes: list[dict[str, Any]] = [recorded, created(*claims)]
+    if decision:
+        changes.append(
+            {"op": "link.decided", "a": P, "b": "p_" + "3" * 32, "decision": "same", "reason": "x"}
+        )
+    named = schema_for(changes)
+    needs_12 = by or acknowledged or action or visibility or kz_status
+    assert named == (CASE_SCHEMA if needs_12 else LINK_SCHEMA if decision else SCHEMA)
+    assert check_changes({"schema": named, "changes": changes}, 1)
+    older = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA)[: (SCHEMA, LINK_SCHEMA, CASE_SCHEMA).index(named)]
+    for schema in older:
+        with pytest.raises(FormatError, match="needs the schema"):
+            check_changes({"schema": schema, "changes": changes}, 1)

@@ -70,8 +70,7 @@ LINK_SCHEMA = "amanat.records/1.1"
 # event (``by``) and whether the authorities acknowledge it (``acknowledged``), and the
 # claim field ``action`` (what the family has done: petitions and their replies); who
 # may see each of a testimony's files (``visibility``); and the testifier's status in
-# Kazakhstan (``kz_status``). It too is named only by an
-# entry that uses it.
+# Kazakhstan (``kz_status``). It too is named only by an entry that uses it.
 CASE_SCHEMA = "amanat.records/1.2"
 SCHEMAS = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA)  # oldest first: each reads all before it
 MAX_CHANGES = 10_000
