@@ -313,3 +313,35 @@ def test_an_entry_names_exactly_the_oldest_schema_it_needs(
     for schema in older:
         with pytest.raises(FormatError, match="needs the schema"):
             check_changes({"schema": schema, "changes": changes}, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ({"media": -1, "visibility": "sensitive", "reason": "ID card"}, "position of a file"),
+        ({"media": True, "visibility": "sensitive", "reason": "ID card"}, "position of a file"),
+        ({"media": 0, "visibility": "everyone", "reason": "ID card"}, "visibility must be one"),
+        ({"media": 0, "visibility": "sensitive", "reason": " "}, "reason"),
+        ({"media": 0, "visibility": "sensitive"}, "lacks reason"),
+    ],
+)
+def test_a_malformed_visibility_change_is_refused(body: dict[str, Any], why: str) -> None:
+    """Given a change of who may see a file with a bad position, an unknown word or no
+    reason, when checked, then it is refused with the reason."""
+    change = {"op": "testimony.visibility_changed", "testimony": T, **body}
+    with pytest.raises(FormatError, match=why):
+        check_changes({"schema": CASE_SCHEMA, "changes": [change]}, 0)
+
+
+def test_a_visibility_change_needs_the_schema_1_2() -> None:
+    change = {
+        "op": "testimony.visibility_changed",
+        "testimony": T,
+        "media": 0,
+        "visibility": "sensitive",
+        "reason": "it is the ID card",
+    }
+    assert schema_for([change]) == CASE_SCHEMA
+    assert check_changes(b.record_data([change]), 0)
+    with pytest.raises(FormatError, match=r"needs the schema amanat\.records/1\.2"):
+        check_changes({"schema": LINK_SCHEMA, "changes": [change]}, 0)

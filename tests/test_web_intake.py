@@ -10,6 +10,7 @@ exactly and shown escaped; another account cannot touch an upload.
 from __future__ import annotations
 
 import hashlib
+from html import escape
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -433,3 +434,46 @@ def test_discarding_a_testimony_is_asked_first(org: Org) -> None:
         assert "Ghulja" not in fresh.text and "Айгүл" not in fresh.text
         assert client.get(f"/api/uploads/{ident}").status_code == 404
         assert not upload_parts(site)
+
+
+def test_a_file_marked_public_by_mistake_is_made_sensitive_with_a_reason(org: Org) -> None:
+    """Given a testimony whose ID-card photo the volunteer marked publishable, when a
+    researcher changes who may see it, then a change without a reason is refused and
+    seals nothing, the change with one is sealed (schema 1.2) and the person page shows
+    the file as sensitive; an intake volunteer may not change it."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        fill_to_attachments(client)
+        ident = start_upload(client, len(PHOTO), name="id-card.jpg").json()["id"]
+        assert put(client, ident, 0, PHOTO).json()["complete"] is True
+        step(client, "next", {f"visibility_{ident}": "public"})
+        assert step(client, "save").status_code == 303
+        person = site.desk.search(Query(name=PERSON["name_1"])).persons[0].person_id
+        testimony = site.desk.person(person).testimonies[0]
+        assert testimony["media_visibility"] == ["public"]
+
+        researcher = site.client()
+        assert site.sign_in(researcher, "researcher") == 303
+        page = researcher.get(f"/persons/{person}").text
+        form_url = f"/persons/{person}/visibility?testimony={testimony['testimony_id']}&media=0"
+        assert escape(form_url) in page and "Change who may see it" in page
+        form = researcher.get(form_url)
+        assert form.status_code == 200 and "May be published, if the consent allows" in form.text
+        before = len(record_entries(site))
+        data = {"testimony": testimony["testimony_id"], "media": "0", "visibility": "sensitive"}
+        refused = post_form(researcher, f"/persons/{person}/visibility", data, page=form_url)
+        assert refused.status_code == 400 and "Say why who may see this file changes." in (
+            refused.text.replace("&#39;", "'")
+        )
+        assert len(record_entries(site)) == before
+        done = post_form(
+            researcher,
+            f"/persons/{person}/visibility",
+            {**data, "reason": "it is the ID card"},
+            page=form_url,
+        )
+        assert done.status_code == 303
+        assert len(record_entries(site)) == before + 1
+        assert site.desk.person(person).testimonies[0]["media_visibility"] == ["sensitive"]
+        assert "Sensitive: staff only" in researcher.get(f"/persons/{person}").text
+        assert client.get(form_url).status_code == 403  # the volunteer cannot

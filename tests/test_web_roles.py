@@ -38,17 +38,22 @@ def _routes(site: Site) -> list[tuple[str, str]]:
     return out
 
 
-def _try(site: Site, visitor: str, method: str, path: str, blob: str) -> tuple[bool, int]:
-    """(succeeded, status) for one visitor on one route, with valid input (``blob``: a
-    testimony's sealed video, for the media player)."""
+def _try(
+    site: Site, visitor: str, method: str, path: str, media: tuple[str, str]
+) -> tuple[bool, int]:
+    """(succeeded, status) for one visitor on one route, with valid input (``media``: a
+    person and their testimony's sealed video, for the media player and for who may
+    see a file)."""
     client = site.client()
     if visitor != ANONYMOUS:
         assert site.sign_in(client, visitor) == 303
-    url = path.replace("{person_id}", site.person_ids[0]).replace("{code}", "kk")
+    person, blob = media
+    shown = person if path.endswith("/visibility") else site.person_ids[0]
+    url = path.replace("{person_id}", shown).replace("{code}", "kk")
     url = url.replace("{other_id}", site.person_ids[1])
     url = url.replace("{blob_id}", blob)
     url = url.replace("{account}", "target")
-    form = _form(site, visitor, path)
+    form = _form(site, visitor, path, person)
     if "{upload_id}" in path or path == "/api/uploads":
         response = _upload_call(client, method, path)
     elif path == "/api/persons/search":
@@ -73,10 +78,14 @@ def _try(site: Site, visitor: str, method: str, path: str, blob: str) -> tuple[b
     return (not refused and response.status_code < 400), response.status_code
 
 
-def _form(site: Site, visitor: str, path: str) -> dict[str, str]:
+def _form(site: Site, visitor: str, path: str, media_person: str) -> dict[str, str]:
     """Valid input for the routes that need some: the edit forms (a testimony to cite,
-    a claim to correct), one's own account (the password kept the same, so the next
-    sign-in works), an account to add."""
+    a claim to correct, a file whose visibility to change), one's own account (the
+    password kept the same, so the next sign-in works), an account to add."""
+    if path.endswith("/visibility"):
+        testimony = site.desk.person(media_person).testimonies[0]["testimony_id"]
+        return {"testimony": testimony, "media": "0", "visibility": "sensitive",
+                "reason": "It shows the ID card."}  # fmt: skip
     person = site.desk.person(site.person_ids[0])
     if path.endswith("/amend"):
         testimony = person.testimonies[0]["testimony_id"]
@@ -144,12 +153,12 @@ def test_role_route_matrix(org: Org, visitor: str, tmp_path: Path) -> None:
     table allows the visitor (pending-TOTP routes are tried by a half-signed-in session
     in test_web_auth; here no signed-in role may use them)."""
     with staff_site(org) as site:
-        _, blob = seal_media_person(site, tmp_path, video_bytes(1000))
+        media = seal_media_person(site, tmp_path, video_bytes(1000))
         site.app.state.staff.accounts.add("target", "researcher", password_of("target"))
         for method, path in _routes(site):
             allowed = ROUTE_ROLES[(method, path)]
             expected = ANONYMOUS in allowed or visitor in allowed
-            ok, status = _try(site, visitor, method, path, blob)
+            ok, status = _try(site, visitor, method, path, media)
             assert ok == expected, f"{visitor} {method} {path}: {status}"
 
 

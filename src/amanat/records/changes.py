@@ -169,6 +169,7 @@ CASE_FIELDS = frozenset({"action"})  # version 1.2
 CASE_STATUS_KEYS = frozenset({"by", "acknowledged"})  # version 1.2
 CASE_MEDIA_KEYS = frozenset({"visibility"})  # version 1.2
 CASE_TESTIFIER_KEYS = frozenset({"kz_status"})  # version 1.2
+CASE_OPS = frozenset({"testimony.visibility_changed"})  # version 1.2
 FIELDS = SINGLE_FIELDS + MULTI_FIELDS
 
 OPS = (
@@ -178,6 +179,7 @@ OPS = (
     "testimony.recorded",
     "testimony.linked",
     "testimony.consent_changed",
+    "testimony.visibility_changed",  # version 1.2
     "source.added",
     "rebuttal.added",
     "place.added",
@@ -251,6 +253,8 @@ def _version_needed(change: Mapping[str, Any]) -> int:
             return 2
     testifier = change.get("testifier") if change.get("op") == "testimony.recorded" else None
     if isinstance(testifier, Mapping) and CASE_TESTIFIER_KEYS & testifier.keys():
+        return 2
+    if change.get("op") in CASE_OPS:
         return 2
     if change.get("op") in LINK_OPS:
         return 1
@@ -655,6 +659,14 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
         ch.consent(body["consent"], "consent")
         if "reason" in body:
             ch.text(body["reason"], "reason")
+    elif op == "testimony.visibility_changed":
+        body = ch.obj(change, op, ["op", "testimony", "media", "visibility", "reason"])
+        ch.ident(body["testimony"], "testimony", "t")
+        n = body["media"]
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n < MAX_CHANGES:
+            raise ch.fail("media must be the position of a file in the testimony (0, 1, …).")
+        ch.choice(body["visibility"], "visibility", VISIBILITIES)
+        ch.text(body["reason"], "reason")
     elif op == "source.added":
         body = ch.obj(
             change,

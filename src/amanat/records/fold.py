@@ -246,6 +246,9 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
         elif c.op == "testimony.consent_changed":
             state.consent = dict(c.body["consent"])
             state.consent_changed = c.time
+        elif c.op == "testimony.visibility_changed" and c.body["media"] < len(state.visibility):
+            # a file's "who may see it" corrected (a position the testimony lacks: ignored)
+            state.visibility[c.body["media"]] = c.body["visibility"]
     # A second "recorded" for the same id (a replayed or duplicated intake) is kept in
     # the history but does not replace the first.
     return state

@@ -97,6 +97,8 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     ("POST", "/persons/{person_id}/amend"): edit.EDIT_ROLES,
     ("GET", "/persons/{person_id}/correct"): edit.EDIT_ROLES,
     ("POST", "/persons/{person_id}/correct"): edit.EDIT_ROLES,
+    ("GET", "/persons/{person_id}/visibility"): edit.EDIT_ROLES,  # who may see a file
+    ("POST", "/persons/{person_id}/visibility"): edit.EDIT_ROLES,
     ("GET", "/api/persons"): READERS,
     ("POST", "/api/persons/search"): READERS,  # a name in a JSON body, never in the address
     ("GET", "/api/persons/{person_id}"): READERS,
@@ -153,6 +155,8 @@ DESK_ONLY: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/persons/{person_id}/amend"),
         ("GET", "/persons/{person_id}/correct"),
         ("POST", "/persons/{person_id}/correct"),
+        ("GET", "/persons/{person_id}/visibility"),
+        ("POST", "/persons/{person_id}/visibility"),
         ("GET", "/api/persons"),
         ("POST", "/api/persons/search"),
         ("GET", "/api/persons/{person_id}"),
@@ -185,6 +189,8 @@ _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("POST", "/persons/{person_id}/amend", edit.amend),
     ("GET", "/persons/{person_id}/correct", edit.correct_form),
     ("POST", "/persons/{person_id}/correct", edit.correct),
+    ("GET", "/persons/{person_id}/visibility", edit.visibility_form),
+    ("POST", "/persons/{person_id}/visibility", edit.visibility),
     ("GET", "/api/persons", api.api_persons),
     ("POST", "/api/persons/search", api.api_search),
     ("GET", "/api/persons/{person_id}", api.api_person),

@@ -16,6 +16,8 @@ form with a mistake seals nothing and comes back with what was typed.
     POST /persons/{id}/amend             seal person.amended
     GET  /persons/{id}/correct?claim=C   the form to correct claim C
     POST /persons/{id}/correct           seal person.corrected
+    GET  /persons/{id}/visibility?testimony=T&media=N   who may see a testimony's file
+    POST /persons/{id}/visibility        seal testimony.visibility_changed (with a reason)
 """
 
 from __future__ import annotations
@@ -43,12 +45,14 @@ from amanat.records.changes import (
     RELATIONS,
     RESPONSIBLE,
     STATUSES,
+    VISIBILITIES,
 )
 from amanat.views.read import PersonDetail
 from amanat.web.staff.labels import ACTION_TARGETS as TARGET_LABELS
 from amanat.web.staff.labels import ETHNICITY, FIELDS, RELATIONSHIPS, SEX, STATUS
 from amanat.web.staff.labels import NAME_FORMS as NAME_FORM_LABELS
 from amanat.web.staff.labels import RESPONSIBLE as RESPONSIBLE_LABELS
+from amanat.web.staff.labels import VISIBILITY as VISIBILITY_LABELS
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import staff
 
@@ -89,6 +93,9 @@ LIMITS: Mapping[str, int] = {
     "reason": MAX_SHORT,
     "field": 20,
     "claim": 40,
+    "testimony": 40,
+    "media": 6,
+    "visibility": 20,
 }
 NAME_LIMIT = 300
 TOO_LONG = N_("This is longer than %(num)d characters; shorten it.")
@@ -98,6 +105,7 @@ REQUIRED = N_("Fill this in.")
 WHICH_SOURCE = N_("Choose the testimony or source this comes from.")
 COUNTRY = N_("Write the two-letter country code, such as CN or KZ.")
 REASON = N_("Say why the value is wrong.")
+WHY_VISIBILITY = N_("Say why who may see this file changes.")
 _CLAIM = re.compile(r"^[0-9a-f]{16}\.\d{1,5}\.\d{1,5}$")
 
 Errors = dict[str, tuple[str, dict[str, Any]]]
@@ -397,3 +405,82 @@ async def correct(request: Request) -> Response:
     person_id = detail.person["person_id"]
     state.audit.record("record.edit", account=session.account, role=session.role, target=person_id)
     return RedirectResponse(f"/persons/{person_id}?edited=1#h-history", status_code=303)
+
+
+# -- who may see a testimony's file ------------------------------------------------------
+
+
+def _file_of(detail: PersonDetail, testimony: str, media: str) -> tuple[dict[str, Any], int]:
+    """A testimony concerning this person and the position of one of its files."""
+    for t in detail.testimonies:
+        if t["testimony_id"] == testimony and media.isdigit() and int(media) < len(t["media"]):
+            return t, int(media)
+    raise NotFound("No such file among this person's testimonies.")
+
+
+def _render_visibility(
+    request: Request,
+    detail: PersonDetail,
+    testimony: dict[str, Any],
+    n: int,
+    values: Mapping[str, str],
+    errors: Errors | None = None,
+) -> Response:
+    return staff(request).render(
+        request,
+        "visibility.html",
+        status=400 if errors else 200,
+        p=detail,
+        t=testimony,
+        n=n,
+        current=testimony["media_visibility"][n] or "restricted",
+        v=values,
+        errors=errors or {},
+        visibilities=VISIBILITIES,
+        visibility_labels=VISIBILITY_LABELS,
+    )
+
+
+async def visibility_form(request: Request) -> Response:
+    _, detail = await _person(request)
+    params = request.query_params
+    testimony, n = _file_of(
+        detail, str(params.get("testimony", ""))[:40], str(params.get("media", ""))[:6]
+    )
+    return _render_visibility(request, detail, testimony, n, {})
+
+
+async def visibility(request: Request) -> Response:
+    """Seal who may see one file of a testimony, with the reason: a photo of an ID card
+    marked public by mistake is marked sensitive here, and the change stays in the
+    testimony's history."""
+    state = staff(request)
+    session: Session = request.state.session
+    desk, detail = await _person(request)
+    form = {k: str(v) for k, v in (await request.form(max_files=0)).items()}
+    testimony, n = _file_of(detail, _text(form, "testimony")[:40], _text(form, "media")[:6])
+    errors = _limits(form)
+    chosen = _text(form, "visibility")
+    if chosen not in VISIBILITIES:
+        errors["visibility"] = (CHOOSE, {})
+    reason = " ".join(_text(form, "reason").split())
+    if not reason and "reason" not in errors:
+        errors["reason"] = (WHY_VISIBILITY, {})
+    change = {
+        "op": "testimony.visibility_changed",
+        "testimony": testimony["testimony_id"],
+        "media": n,
+        "visibility": chosen,
+        "reason": reason,
+    }
+    try:
+        if errors:
+            raise FormProblem(errors)
+        await run_in_threadpool(_seal, desk, change)
+    except FormProblem as exc:
+        return _render_visibility(request, detail, testimony, n, form, exc.errors)
+    person_id = detail.person["person_id"]
+    state.audit.record(
+        "record.edit", account=session.account, role=session.role, target=testimony["testimony_id"]
+    )
+    return RedirectResponse(f"/persons/{person_id}?edited=1#h-testimonies", status_code=303)

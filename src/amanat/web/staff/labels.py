@@ -172,6 +172,7 @@ OPS: Mapping[str, str] = {
     "rebuttal.added": N_("Rebuttal added"),
     "place.added": N_("Place added"),
     "link.decided": N_("Review decision"),
+    "testimony.visibility_changed": N_("Who may see a file changed"),
 }
 # The parts of a value with several (a name's text and script, an event's date…)
 KEYS: Mapping[str, str] = {
