@@ -109,6 +109,7 @@ ACTION_TARGETS = (
     "cn_authorities",
     "un",
     "media",
+    "ngo",  # another human-rights organisation (Atajurt, Amnesty, Human Rights Watch…)
     "other",
 )
 # The testifier's status in Kazakhstan (version 1.2): it decides whom they may petition

@@ -70,6 +70,7 @@ ACTION_TARGETS: Mapping[str, str] = {
     "cn_authorities": N_("Authorities in China"),
     "un": N_("The United Nations"),
     "media": N_("Journalists"),
+    "ngo": N_("Another human-rights organisation"),
     "other": N_("Someone else"),
 }
 # What a case to the UN working group needs (views.un.UN_ELEMENTS), as still missing
