@@ -48,6 +48,7 @@ from amanat.records.changes import (
     VISIBILITIES,
 )
 from amanat.views.read import PersonDetail
+from amanat.web.staff.intake import ACKNOWLEDGED
 from amanat.web.staff.labels import ACTION_TARGETS as TARGET_LABELS
 from amanat.web.staff.labels import ETHNICITY, FIELDS, RELATIONSHIPS, SEX, STATUS
 from amanat.web.staff.labels import NAME_FORMS as NAME_FORM_LABELS
@@ -172,14 +173,14 @@ def _value(field: str, form: Mapping[str, str], today: dt.date) -> Any:
             place = " ".join(_text(form, "place").split())
             note = _text(form, "note").strip()
             by = need("by", ("", *RESPONSIBLE))
-            acknowledged = need("acknowledged", ("", "yes", "no"))
+            acknowledged = need("acknowledged", ("", *ACKNOWLEDGED))
             return b.status(
                 kind,
                 value,
                 place=b.place_ref(text=place) if place else None,
                 note=note or None,
                 by=by or None,
-                acknowledged={"yes": True, "no": False}.get(acknowledged),
+                acknowledged=ACKNOWLEDGED.get(acknowledged),
                 today=today,
             )
         if field == "action":
