@@ -477,3 +477,6 @@ def test_a_file_marked_public_by_mistake_is_made_sensitive_with_a_reason(org: Or
         assert site.desk.person(person).testimonies[0]["media_visibility"] == ["sensitive"]
         assert "Sensitive: staff only" in researcher.get(f"/persons/{person}").text
         assert client.get(form_url).status_code == 403  # the volunteer cannot
+        for wrong in ("1", "²", "-1", "x"):  # no such file: a page that says so, not a crash
+            bad = form_url.replace("media=0", f"media={wrong}")
+            assert researcher.get(bad).status_code == 404

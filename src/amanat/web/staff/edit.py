@@ -414,8 +414,10 @@ async def correct(request: Request) -> Response:
 def _file_of(detail: PersonDetail, testimony: str, media: str) -> tuple[dict[str, Any], int]:
     """A testimony concerning this person and the position of one of its files."""
     for t in detail.testimonies:
-        if t["testimony_id"] == testimony and media.isdigit() and int(media) < len(t["media"]):
-            return t, int(media)
+        # ASCII digits only: "²" passes str.isdigit() but not int()
+        position = int(media) if re.fullmatch(r"[0-9]{1,6}", media) else -1
+        if t["testimony_id"] == testimony and 0 <= position < len(t["media"]):
+            return t, position
     raise NotFound("No such file among this person's testimonies.")
 
 
