@@ -1,10 +1,12 @@
 """Test populations with ground truth, for measuring record linkage (issue 6, part 7).
 
 Generates true persons (Kazakh, Uyghur, Kyrgyz and Hui; sex; birth dates 1940-2005;
-real Xinjiang county codes; valid 18-digit resident IDs; parents, spouses and children)
-and then the lists that mention them. Each list ("source") covers the persons unevenly
-and in correlation with the others, sometimes lists one person twice, writes names in
-its own scripts and conventions and makes its own mistakes:
+real Xinjiang county codes; valid 18-digit resident IDs; parents, spouses and children;
+when each was taken, mostly in 2017 and 2018) and then the lists that mention them.
+Each list ("source") covers the persons unevenly and in correlation with the others,
+sometimes lists one person twice, writes names in its own scripts and conventions and
+makes its own mistakes (the date of detention too: said or not, to the day, month or
+year, sometimes a month or a year off):
 
 - ``atajurt``: testimonies taken by a Kazakh volunteer group in Almaty, about 60 % of
   the Kazakhs; Kazakh Cyrillic, Russian-style Cyrillic, Arabic-script Kazakh copied from
@@ -21,7 +23,8 @@ its own scripts and conventions and makes its own mistakes:
 Name forms come from ``benchmarks/population_data/`` (names written by hand and
 spelling rules written from the references in ``population_data/SOURCES.md``), never
 from the matcher's tables in ``src/amanat/names/``. Deterministic for a seed, whatever
-``PYTHONHASHSEED`` is.
+``PYTHONHASHSEED`` is. Detention dates come from a random stream of their own, so every
+other column is as it was before they were added (same seed, same rows).
 
     python benchmarks/population.py --records 100000 --seed 1 --out FILE.csv [--no-truth]
 
@@ -48,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from population_data.people import ETHNICITIES, People, counties
-from population_data.sources import SPECS, record, threshold
+from population_data.sources import SPECS, detention, record, threshold
 
 __all__ = ["COLUMNS", "ETHNICITIES", "SOURCES", "Population", "generate"]
 
@@ -67,6 +70,7 @@ COLUMNS = (
     "county_code",
     "hometown",
     "relative_name",
+    "detained",
     "person_id",
 )
 
@@ -115,6 +119,8 @@ def generate(n_records: int, seed: int = 0) -> Population:
     if n_records < 0:
         raise ValueError("n_records must be at least 0")
     rng = random.Random(seed)
+    # detention dates from a stream of their own: the rest is as it was before them
+    taken_rng = random.Random(f"detained-{seed}")
     people = People(rng)
     places = counties()
     per_source: dict[str, list[tuple[str, ...]]] = {s.name: [] for s in SPECS}
@@ -126,6 +132,7 @@ def generate(n_records: int, seed: int = 0) -> Population:
         county = places[person.county]
         pref = person.county[:4]
         rows: list[tuple[str, ...]] = []
+        taken = (detention(taken_rng), taken_rng)
         for src in SPECS:
             limit = threshold(src.name, person.eth, pref)
             c = src.correlation
@@ -136,7 +143,7 @@ def generate(n_records: int, seed: int = 0) -> Population:
             while rng.random() < src.duplicate and copies < 4:
                 copies += 1
             for _ in range(copies):
-                rows.append(record(person, county, src, rng, places))
+                rows.append(record(person, county, src, rng, places, taken))
         if not rows:
             continue
         persons += 1

@@ -9,6 +9,7 @@ one test trains on the list itself.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import shutil
 import sys
 from collections import Counter
@@ -32,6 +33,7 @@ from amanat.linkage import (
 from amanat.linkage.clusters import cluster_links
 from amanat.linkage.evaluation import blocking_recall, cluster_scores, pairwise_scores
 from amanat.linkage.mapping import parse_link_mapping
+from amanat.linkage.prepare import prepare_records
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -155,14 +157,14 @@ SERIK = {
 }
 
 
-def _pair_probability(b: dict[str, str]) -> float:
+def _pair_probability(b: dict[str, str], first: dict[str, str] = SERIK) -> float:
     others = [
         {"record_id": f"x{i}", "name": name, "birth": str(1950 + i)}
         for i, name in enumerate(
             ["Ерлан Серікұлы", "Aigul Nurbekova", "Абай Нұрлан", "Марат Жексен"]
         )
     ]
-    result = link_records([SERIK, {"record_id": "b", **b}, *others])
+    result = link_records([first, {"record_id": "b", **b}, *others])
     found = [
         p.probability
         for p in [*result.links(), *result.review()]
@@ -194,6 +196,27 @@ def test_an_id_with_one_mistyped_digit_is_a_strong_match() -> None:
     assert normalise_resident_id("654002197403150126")[1]  # a valid, different number
     assert mistyped >= 0.99
     assert mistyped > without > other
+
+
+def test_the_date_of_detention_tells_namesakes_apart() -> None:
+    """Given a man with only his name and birth year in a second list, when that list
+    says when he was taken, then the pair is stronger the closer the date comes to the
+    first list's (the same day, then the same month, then the same year), and a date
+    two years apart makes it weaker than no date at all; a date the reader cannot read
+    counts as none."""
+    latin = {"name": "Serikzhan Bilash", "birth": "1974"}
+    first = {**SERIK, "detained": "2018-03-22"}
+
+    def chance(detained: str) -> float:
+        return _pair_probability({**latin, "detained": detained}, first=first)
+
+    day, month, year = chance("22.03.2018"), chance("2018-03"), chance("2018")
+    none, apart = chance(""), chance("2016-03")
+    assert day > month > year and month > none > apart
+    assert chance("весной 2018") == none
+    table = prepare_records({"name": ["A", "B", "C"], "detained": ["03.2018", "2017..2018", "x"]})
+    assert table["detained_lo"].to_pylist() == [dt.date(2018, 3, 1), dt.date(2017, 1, 1), None]
+    assert table["detained_hi"].to_pylist() == [dt.date(2018, 3, 31), dt.date(2018, 12, 31), None]
 
 
 # -- decisions ---------------------------------------------------------------------------

@@ -112,6 +112,37 @@ def test_one_word_alike_is_compared_within_the_word_budget() -> None:
     assert ("0", "1") not in _blocked(rows, without="word")
 
 
+def test_one_word_alike_and_the_month_of_detention_is_compared() -> None:
+    """Given Серікжан Омірбек and Serikzhan Bilash with no birth date or place, both
+    taken in March 2018 (one list says the day), and Serikzhan Nurlan taken in 2016,
+    when the list is blocked without the word rule (as in a list too large for its
+    budget), then the March pair is compared (word_detained) and the 2016 one is not."""
+    rows = [
+        {"name": "Серікжан Омірбек", "sex": "male", "detained": "22.03.2018"},
+        {"name": "Serikzhan Bilash", "detained": "2018-03"},
+        {"name": "Serikzhan Nurlan", "detained": "2016-03"},
+        *FILLER,
+    ]
+    found = _blocked(rows, without="word")
+    assert ("0", "1") in found
+    assert ("0", "2") not in found and ("1", "2") not in found
+    assert ("0", "1") not in _blocked(rows, without=("word", "word_detained"))
+
+
+def test_the_same_relative_in_two_lists_is_compared() -> None:
+    """Given a man written Нурлан Омаров in one list and Nurlan Bilash in another (his
+    father's name, then his family name), no birth year on one side, both naming his
+    wife Гүлнар Сейітқызы / Gulnar Seitkyzy, when blocked without the word rule, then
+    the pair is compared (relative), and not once that rule is left out too."""
+    rows = [
+        {"name": "Нурлан Омаров", "birth": "1975", "relative_name": "Гүлнар Сейітқызы"},
+        {"name": "Nurlan Bilash", "relative_name": "Gulnar Seitkyzy"},
+        *FILLER,
+    ]
+    assert ("0", "1") in _blocked(rows, without="word")
+    assert ("0", "1") not in _blocked(rows, without=("word", "relative"))
+
+
 def test_the_word_budget_takes_the_rarest_words_first() -> None:
     """Given a list where one given name is common and another rare, and a word budget
     that fits the rare word's pairs but not the common one's, when it is blocked, then

@@ -9,6 +9,7 @@ which mistakes it makes; ``record`` renders one record of one person.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import functools
 import itertools
 import random
@@ -21,7 +22,7 @@ from population_data import noise
 from population_data import scripts as sp
 from population_data.people import ETHNICITIES, County, Name, Person
 
-__all__ = ["SPECS", "Source", "record", "threshold"]
+__all__ = ["SPECS", "Source", "detention", "record", "threshold"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,14 @@ class Source:
     neighbour: float
     hometown_given: float
     relative_given: float
+    # when the person was taken: said at all, to the day, to the month (the rest: the
+    # year alone), and remembered a month or more off (a family's memory, a later
+    # transfer written as the date of detention)
+    detained_given: float = 0.0
+    detained_day: float = 0.0
+    detained_month: float = 0.0
+    detained_off: float = 0.0
+    detained_style: str = "iso"  # "iso": 2017-04-12; "dots": 12.04.2017
     pinyin_too: float = 0.0  # a Chinese name followed by its pinyin in brackets
     prefecture_factor: dict[str, float] = field(default_factory=dict)
 
@@ -94,6 +103,11 @@ SPECS = (
         neighbour=0.04,
         hometown_given=0.85,
         relative_given=0.9,
+        detained_given=0.85,
+        detained_day=0.3,
+        detained_month=0.5,
+        detained_off=0.12,
+        detained_style="dots",
     ),
     Source(
         name="ngo_latin",
@@ -128,6 +142,11 @@ SPECS = (
         neighbour=0.04,
         hometown_given=0.6,
         relative_given=0.3,
+        detained_given=0.5,
+        detained_day=0.2,
+        detained_month=0.5,
+        detained_off=0.1,
+        detained_style="iso",
     ),
     Source(
         name="official_cn",
@@ -155,6 +174,11 @@ SPECS = (
         neighbour=0.0,
         hometown_given=0.9,
         relative_given=0.15,
+        detained_given=0.9,
+        detained_day=0.95,
+        detained_month=0.05,
+        detained_off=0.02,
+        detained_style="iso",
         pinyin_too=0.05,
         # The leak comes from some prefectures' police: Ili and Kashgar well covered.
         prefecture_factor={"6540": 1.8, "6531": 1.6, "6542": 0.8, "6543": 0.4, "6532": 0.6},
@@ -185,6 +209,11 @@ SPECS = (
         neighbour=0.05,
         hometown_given=0.75,
         relative_given=0.4,
+        detained_given=0.6,
+        detained_day=0.1,
+        detained_month=0.5,
+        detained_off=0.15,
+        detained_style="iso",
     ),
     Source(
         name="other_org",
@@ -217,6 +246,11 @@ SPECS = (
         neighbour=0.05,
         hometown_given=0.6,
         relative_given=0.4,
+        detained_given=0.4,
+        detained_day=0.1,
+        detained_month=0.4,
+        detained_off=0.2,
+        detained_style="dots",
     ),
 )
 _SPEC_BY_NAME = {s.name: s for s in SPECS}
@@ -413,9 +447,39 @@ def _relative(person: Person, conv: str, rng: random.Random) -> str:
     return f"{g} {f}"
 
 
+def _detained(taken: dt.date, src: Source, rng: random.Random) -> str:
+    if rng.random() >= src.detained_given:
+        return ""
+    if rng.random() < src.detained_off:
+        months = rng.choice((-12, -3, -2, -1, -1, 1, 1, 2, 3, 12))
+        m = taken.year * 12 + taken.month - 1 + months
+        taken = dt.date(m // 12, m % 12 + 1, min(taken.day, 28))
+    roll = rng.random()
+    dots = src.detained_style == "dots"
+    if roll < src.detained_day:
+        return taken.strftime("%d.%m.%Y" if dots else "%Y-%m-%d")
+    if roll < src.detained_day + src.detained_month:
+        return taken.strftime("%m.%Y" if dots else "%Y-%m")
+    return f"{taken.year:04d}"
+
+
+def detention(rng: random.Random) -> dt.date:
+    """When a person was taken: most in 2017 and 2018, the height of the internments."""
+    year = rng.choices((2014, 2015, 2016, 2017, 2018, 2019, 2020), (2, 3, 6, 40, 35, 10, 4))[0]
+    return dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365))
+
+
 def record(
-    person: Person, county: County, src: Source, rng: random.Random, counties: dict[str, County]
+    person: Person,
+    county: County,
+    src: Source,
+    rng: random.Random,
+    counties: dict[str, County],
+    taken: tuple[dt.date, random.Random] | None = None,
 ) -> tuple[str, ...]:
+    """One record of ``person`` in ``src``. ``taken``: when the person was taken, and
+    the random stream its mentions are drawn from (kept apart from ``rng``, so that
+    the rest of a population is the same with or without detention dates)."""
     codes, cum = src.conventions[person.eth]
     conv = codes[bisect.bisect_right(cum, rng.random() * cum[-1])]
     full, given, surname, patronymic = _names(person, src, conv, rng)
@@ -442,5 +506,6 @@ def record(
         code,
         intern(hometown),
         relative,
+        intern(_detained(taken[0], src, taken[1])) if taken is not None else "",
         person.pid,
     )

@@ -2,10 +2,10 @@
 
 Every person the views show becomes one linkage record per name it is recorded under
 (``<person_id>#<n>``; a man recorded as Серікжан Білаш and 赛力克江 is two records with
-the same birth, ID and hometown), so a name in any of his scripts can meet the other
-person's. The model's pairs are folded back to pairs of persons (the strongest pair of
-their records counts) and stored in the views' ``link_candidates``: computed data,
-never sealed, replaced at each run.
+the same birth, ID, hometown and date of detention), so a name in any of his scripts
+can meet the other person's. The model's pairs are folded back to pairs of persons
+(the strongest pair of their records counts) and stored in the views'
+``link_candidates``: computed data, never sealed, replaced at each run.
 
 Nothing is merged here. Pairs above the automatic threshold are *proposed links*
 (``link``), the doubtful band goes to the review queue (``review``); a reviewer's
@@ -26,9 +26,11 @@ from amanat.views import read
 from amanat.views import schema as s
 from amanat.views.project import Candidate
 
-__all__ = ["MODEL", "candidate_pairs", "linkage_records"]
+__all__ = ["MODEL", "TAKEN", "candidate_pairs", "linkage_records"]
 
 MODEL = "amanat-linkage-1"
+# the events that say when a person was taken: the earliest of them is compared
+TAKEN = ("detained", "disappeared", "in_camp")
 Progress = Callable[[str, int, int], None]
 
 
@@ -41,7 +43,10 @@ def _year_or_date(earliest: str | None, latest: str | None) -> str:
 
 
 def linkage_records(conn: Connection) -> list[dict[str, Any]]:
-    """One linkage record per (shown person, recorded name)."""
+    """One linkage record per (shown person, recorded name), with the first date the
+    person is known to have been taken (detained, disappeared or sent to a camp: the
+    event that surely came first, the more precise of two that may have) as
+    ``detained``."""
     p = s.persons
     names: dict[str, list[str]] = {}
     n = s.names
@@ -64,6 +69,14 @@ def linkage_records(conn: Connection) -> list[dict[str, Any]]:
         select(r.c.person_id, r.c.name).where(r.c.name.is_not(None)).order_by(r.c.person_id)
     ):
         relatives.setdefault(pid, name)
+    taken: dict[str, str] = {}
+    e = s.events
+    for pid, earliest, latest in conn.execute(
+        select(e.c.person_id, e.c.earliest, e.c.latest)
+        .where(e.c.status.in_(TAKEN))
+        .order_by(e.c.person_id, e.c.latest, e.c.earliest.desc())
+    ):
+        taken.setdefault(pid, earliest if earliest == latest else f"{earliest}..{latest}")
     out: list[dict[str, Any]] = []
     for row in conn.execute(
         select(
@@ -90,6 +103,7 @@ def linkage_records(conn: Connection) -> list[dict[str, Any]]:
                     "county_code": county,
                     "hometown": "" if county else (row.hometown_text or ""),
                     "relative_name": relatives.get(pid, ""),
+                    "detained": taken.get(pid, ""),
                 }
             )
     return out

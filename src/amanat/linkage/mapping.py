@@ -12,6 +12,7 @@ mapping (``amanat.ingest.mapping``) but with the fields linkage compares::
       county_code: County code
       hometown: Туған жері
       relative_name: Relative
+      detained: Ұсталған күні
       source: List
     values:             # words of a value column, added to the built-in ones
       sex: {ер: male, әйел: female}
@@ -56,6 +57,7 @@ LINK_FIELDS = (
     "county_code",
     "hometown",
     "relative_name",
+    "detained",
     "source",
 )
 _NAME_FIELDS = ("name", "given", "surname", "patronymic")

@@ -76,6 +76,36 @@ def _birth() -> dict[str, Any]:
     }
 
 
+def _detained() -> dict[str, Any]:
+    # A month is at most 31 days: two ranges that short which overlap name the same
+    # month (or day); a year alone overlapping a day says much less.
+    gap = (
+        "date_diff('day', least(detained_hi_l, detained_hi_r), "
+        "greatest(detained_lo_l, detained_lo_r))"
+    )
+    overlap = "detained_lo_l <= detained_hi_r AND detained_lo_r <= detained_hi_l"
+    short = (
+        "date_diff('day', detained_lo_l, detained_hi_l) <= 31 "
+        "AND date_diff('day', detained_lo_r, detained_hi_r) <= 31"
+    )
+    return {
+        "output_column_name": "detained",
+        "comparison_levels": [
+            _null("detained_lo_l IS NULL OR detained_lo_r IS NULL"),
+            _level(
+                "detained_lo_l = detained_hi_l AND detained_lo_r = detained_hi_r "
+                "AND detained_lo_l = detained_lo_r",
+                "same day",
+            ),
+            _level(f"{overlap} AND {short}", "same month"),
+            _level(overlap, "overlap"),
+            _level(f"{gap} <= 92", "within three months"),
+            _level(f"{gap} <= 366", "within a year"),
+            _ELSE,
+        ],
+    }
+
+
 def _resident_id() -> dict[str, Any]:
     # GB 11643's MOD 11-2 check character catches every single-digit error and every
     # swap of two digits, so two numbers that differ in one or two places and do not
@@ -138,7 +168,7 @@ def _sex() -> dict[str, Any]:
 def comparisons(prior: Prior | None = None) -> list[dict[str, Any]]:
     """The model's comparisons as Splink comparison dictionaries, with the m and u of
     ``prior`` (comparison name -> (m, u) for each level but the null one) if given."""
-    out = [_names(), _birth(), _resident_id(), _place(), _relatives(), _sex()]
+    out = [_names(), _birth(), _resident_id(), _place(), _relatives(), _sex(), _detained()]
     for comparison in out if prior is not None else ():
         values = prior.get(comparison["output_column_name"])  # type: ignore[union-attr]
         if values is None:
@@ -153,36 +183,45 @@ Prior = dict[str, tuple[tuple[float, float], ...]]
 
 # The built-in model: m and u learnt by ``training.train_model`` on a generated
 # population of 100,000 records (benchmarks/population.py, seed 7; the benchmark scores
-# seed 1), for lists too small to learn from; retrained with names 1.3. Regenerate with
+# seed 1), for lists too small to learn from; retrained with the date of detention and the
+# relative blocking rule. Regenerate with
 # ``python benchmarks/linkage.py --prior`` when the comparisons change.
 PRIOR: Prior = {
     "name": (
-        (0.5488, 5.491e-05),
-        (0.09529, 2.276e-05),
-        (0.1609, 3.842e-05),
-        (0.0296, 0.000124),
-        (0.02636, 0.0001156),
-        (0.03068, 0.0002327),
-        (0.1001, 0.01785),
-        (0.008337, 0.9816),
+        (0.5418, 5.365e-05),
+        (0.09851, 2.54e-05),
+        (0.1595, 4.114e-05),
+        (0.03157, 0.0001291),
+        (0.02981, 0.0001219),
+        (0.02884, 0.0001767),
+        (0.09886, 0.01827),
+        (0.01102, 0.9812),
     ),
     "birth": (
-        (0.4885, 2.5e-05),
-        (0.4215, 0.01353),
-        (0.06915, 0.04586),
-        (0.01887, 0.03807),
-        (0.001997, 0.9025),
+        (0.4825, 2.462e-05),
+        (0.4268, 0.01327),
+        (0.07176, 0.04554),
+        (0.01691, 0.0381),
+        (0.001997, 0.9031),
     ),
-    "resident_id": ((0.95, 1.441e-05), (0.03397, 7.506e-07), (0.01399, 3.289e-07), (0.001996, 1)),
+    "resident_id": ((0.9503, 2.191e-05), (0.03398, 7.834e-07), (0.01371, 3.622e-07), (0.001996, 1)),
     "hometown": (
-        (0.6645, 0.01075),
-        (0.05196, 0.001348),
-        (0.1773, 0.004597),
-        (0.06371, 0.08037),
-        (0.04258, 0.9064),
+        (0.7566, 0.01645),
+        (0.01109, 0.0006334),
+        (0.1406, 0.008034),
+        (0.07115, 0.1395),
+        (0.0206, 0.8423),
     ),
-    "relatives": ((0.4996, 7.667e-05), (0.5004, 0.9999)),
-    "sex": ((0.998, 0.5287), (0.001996, 0.4713)),
+    "relatives": ((0.5098, 7.522e-05), (0.4902, 0.9999)),
+    "sex": ((0.998, 0.5306), (0.001996, 0.4694)),
+    "detained": (
+        (0.1812, 0.0001244),
+        (0.3773, 0.009987),
+        (0.314, 0.1216),
+        (0.09066, 0.148),
+        (0.03484, 0.3264),
+        (0.001999, 0.3939),
+    ),
 }
 
 

@@ -31,7 +31,11 @@ record into that). ``prepare_records`` derives, per record:
   that more than ``COMMON_PLACE_WORD`` of the list's hometowns share ("county",
   "ауданы", "县"): a hometown the gazetteer does not know still meets the same
   spelling in another row;
-- ``rel_keys``, the phonetic and sorted keys of the relatives' names; ``sex``.
+- ``rel_keys``, the phonetic and sorted keys of the relatives' names; ``sex``;
+- when the person was detained or disappeared (``detained``: a day, a month or a
+  year, read as a birth date is) as a range of days, ``detained_lo``..``detained_hi``.
+  Two lists of one man mostly name the same month; two namesakes of one village and
+  age rarely do.
 
 Keys are hashed to 64 bits (``namekeys.py``, which also keys the names, several
 processes at a time if asked). Every derived value is computed once per distinct
@@ -79,6 +83,7 @@ RECORD_FIELDS = (
     "county_code",
     "hometown",
     "relative_name",
+    "detained",
 )
 
 Keyer = Callable[[str], Sequence[NameKey]]
@@ -124,6 +129,8 @@ _TYPES: dict[str, pa.DataType] = {
     "home_keys": _LIST,
     "rel_keys": _LIST,
     "sex": pa.string(),
+    "detained_lo": pa.date32(),
+    "detained_hi": pa.date32(),
 }
 
 
@@ -146,22 +153,23 @@ def normalise_resident_id(text: str | None) -> tuple[str | None, bool]:
 
 
 class _Deriver:
-    """Births and places, each read once per distinct input string."""
+    """Dates (of birth, of detention) and places, each read once per distinct input
+    string."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
-        self.births: dict[str, tuple[dt.date, dt.date] | None] = {}
+        self.dates: dict[str, tuple[dt.date, dt.date] | None] = {}
         self.places: dict[tuple[str, str], tuple[str | None, str | None]] = {}
 
-    def birth(self, text: str) -> tuple[dt.date, dt.date] | None:
-        if text in self.births:
-            return self.births[text]
+    def date(self, text: str) -> tuple[dt.date, dt.date] | None:
+        if text in self.dates:
+            return self.dates[text]
         try:
             parsed = PartialDate.parse(text, today=_TODAY)
             found: tuple[dt.date, dt.date] | None = (parsed.earliest, parsed.latest)
         except InputError:
             found = None
-        self.births[text] = found
+        self.dates[text] = found
         return found
 
     def place(self, code: str, hometown: str) -> tuple[str | None, str | None]:
@@ -339,7 +347,7 @@ def prepare_records(
         put["rid"](rid)
         put["rid_ok"](rid_ok if rid else None)
         birth_text = _str(field["birth"][i])
-        birth = derive.birth(birth_text) if birth_text else None
+        birth = derive.date(birth_text) if birth_text else None
         if birth is None and rid is not None and rid_ok:
             birth = _birth_from_id(rid)
         lo, hi = birth if birth is not None else (None, None)
@@ -358,6 +366,10 @@ def prepare_records(
         relative = _str(field["relative_name"][i])
         put["rel_keys"](keying.relative(relative) if relative else ())
         put["sex"](_SEX.get(_str(field["sex"][i]).lower()))
+        taken_text = _str(field["detained"][i])
+        taken = derive.date(taken_text) if taken_text else None
+        put["detained_lo"](taken[0] if taken is not None else None)
+        put["detained_hi"](taken[1] if taken is not None else None)
         done += 1
         if progress is not None and done == _BATCH:
             progress(done)
