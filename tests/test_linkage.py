@@ -99,7 +99,7 @@ def test_training_on_the_list_itself() -> None:
     assert 0 < result.stats["lambda"] < 0.01
     assert pairwise_scores(_links(result), truth).precision >= 0.97
     names = [c["output_column_name"] for c in result.model["comparisons"]]
-    assert names == ["name", "birth", "resident_id", "hometown", "relatives", "sex"]
+    assert names == ["name", "birth", "resident_id", "hometown", "relatives", "sex", "detained"]
 
 
 def test_every_pair_has_the_outcome_its_probability_gives(small) -> None:  # type: ignore[no-untyped-def]
@@ -486,6 +486,7 @@ columns:
   county_code: county_code
   hometown: hometown
   relative_name: relative_name
+  detained: detained
   source: source
 """
 

@@ -3,12 +3,14 @@ is close, what differs, read the way the linkage model reads it. Given / When / 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from amanat.desk.compare import Row, compare_persons
+from amanat.records.dates import PartialDate
 from amanat.records.ids import ric_check_character
 from amanat.views.read import PersonDetail
 
@@ -44,10 +46,20 @@ def person(
         },
         names=[{"text": n} for n in names],
         identifiers=[{"number": i} for i in ids],
-        timeline=[{"status": s, "date": d} for s, d in status],
+        timeline=[_event(s, d) for s, d in status],
         relatives=[{"relation": r, "name": n} for r, n in relatives],
         hometown=YINING if hometown == "654002" else None,
     )
+
+
+def _event(status: str, date: str) -> dict[str, Any]:
+    when = PartialDate.parse(date, today=dt.date(2026, 1, 1))
+    return {
+        "status": status,
+        "date": date,
+        "earliest": when.earliest.isoformat(),
+        "latest": when.latest.isoformat(),
+    }
 
 
 def rows(a: PersonDetail, b: PersonDetail) -> dict[str, Row]:
@@ -133,6 +145,26 @@ def test_statuses_and_relatives_are_listed_never_a_contradiction() -> None:
     assert found["relative"].verdict == "agree"
 
 
+def test_when_first_taken_is_compared_as_the_model_compares_it() -> None:
+    """Given two records of when a man was taken, when compared, then the same month
+    agrees, a day within the other's month overlaps, six weeks apart is close (with the
+    months between them), a year apart differs; of several events the first taken one
+    counts (detained 3 April before the camp that April), a release never."""
+
+    def taken(a: tuple[tuple[str, str], ...], b: tuple[tuple[str, str], ...]) -> Row:
+        return rows(person("A", status=a), person("A", status=b))["taken"]
+
+    april = (("in_camp", "2018-04"), ("detained", "2018-04-03"), ("released", "2017"))
+    assert taken((("detained", "2018-04"),), (("disappeared", "2018-04"),)).verdict == "agree"
+    within = taken(april, (("detained", "2018-04"),))
+    assert (within.verdict, within.note) == ("overlap", "within")
+    assert within.a[0].text == "2018-04-03" and within.a[0].code == "detained"
+    near = taken((("detained", "2018-04-03"),), (("detained", "2018-05-20"),))
+    assert (near.verdict, near.note, near.amount) == ("near", "months_apart", 2)
+    assert taken((("detained", "2018-04"),), (("in_camp", "2019-04"),)).verdict == "differ"
+    assert "taken" not in rows(person("A", status=(("released", "2019"),)), person("A"))
+
+
 def test_fields_neither_side_gives_are_left_out() -> None:
     """Given two records with only names, when compared, then only the names row is
     shown; a field one side gives is shown as one side silent."""
@@ -143,6 +175,8 @@ def test_fields_neither_side_gives_are_left_out() -> None:
 _FIELD = st.sampled_from(["Nurlan", "Нұрлан", "努尔兰", "Serik", "Сәкен", "Gulnar"])
 _BIRTH = st.sampled_from([None, "1980", "1981", "1980-01-01", "1990"])
 _CODE = st.sampled_from([None, "654002", "654000", "654021", "652301"])
+_STATUS = st.sampled_from(["detained", "in_camp", "disappeared", "released"])
+_TAKEN = st.sampled_from(["2018", "2018-04", "2018-04-03", "2018-05-20", "2019-01"])
 
 
 def _person(draw: Any) -> PersonDetail:
@@ -155,6 +189,7 @@ def _person(draw: Any) -> PersonDetail:
         latest=f"{year}-12-31" if birth and len(birth) == 4 else None,
         sex=draw(st.sampled_from([None, "male", "female"])),
         hometown=draw(_CODE),
+        status=tuple(draw(st.lists(st.tuples(_STATUS, _TAKEN), max_size=3))),
     )
 
 

@@ -13,6 +13,10 @@ evidence the model weighed:
   pass the check character are one number mistyped (*near*), not two persons;
 - hometowns by code: the same county *agrees*, a county within the other's
   prefecture *overlaps*, two counties of one prefecture are *near*;
+- when the person was first taken (the event the linkage model compares: detained,
+  disappeared or sent to a camp, the one surely first): the same range *agrees*, a day
+  within the other side's month or year *overlaps*, dates up to three months apart
+  are *near* (a family's memory errs by a month or two), further apart they *differ*;
 - statuses and relatives are listed, never a contradiction (a man detained and later
   released has both).
 
@@ -30,13 +34,24 @@ from typing import Any
 
 from rapidfuzz.distance import JaroWinkler
 
+from amanat.desk.duplicates import TAKEN
 from amanat.names import analyse, name_similarity
 from amanat.records.ids import ric_check_character
 from amanat.views.read import PersonDetail
 
 __all__ = ["FIELDS", "NOTES", "VERDICTS", "Row", "Value", "compare_persons"]
 
-FIELDS = ("name", "sex", "birth", "document", "hometown", "ethnicity", "status", "relative")
+FIELDS = (
+    "name",
+    "sex",
+    "birth",
+    "document",
+    "hometown",
+    "ethnicity",
+    "taken",
+    "status",
+    "relative",
+)
 VERDICTS = ("agree", "overlap", "near", "differ", "missing", "compare")
 NOTES = (
     "sound_alike",  # names written differently that read the same
@@ -45,11 +60,13 @@ NOTES = (
     "years_apart",  # births ``amount`` years apart
     "mistyped",  # ID numbers one or two digits apart, not both valid: one number
     "same_prefecture",  # two counties of one prefecture
+    "months_apart",  # first taken ``amount`` months apart
 )
 # name_similarity from which two names are read as the same, and as close
 SAME_NAME = 0.95
 CLOSE_NAME = 0.88
 NEAR_BIRTH_DAYS = 731  # two years: what blocking and clustering allow
+NEAR_TAKEN_DAYS = 92  # three months: the model's "within three months"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +99,7 @@ def compare_persons(a: PersonDetail, b: PersonDetail) -> list[Row]:
         _documents(a, b),
         _hometown(a, b),
         _codes("ethnicity", a.person.get("ethnicity"), b.person.get("ethnicity")),
+        _taken(a, b),
         _listed("status", _statuses(a), _statuses(b)),
         _relatives(a, b),
     ]
@@ -236,6 +254,48 @@ def _hometown(a: PersonDetail, b: PersonDetail) -> Row | None:
             return _row("hometown", left, right, "overlap", note="within")
         return _row("hometown", left, right, "near", note="same_prefecture")
     return _row("hometown", left, right, "differ")
+
+
+def _first_taken(detail: PersonDetail) -> dict[str, Any] | None:
+    """The event that says when the person was first taken, as linkage reads it."""
+    events = [
+        e
+        for e in detail.timeline
+        if e.get("status") in TAKEN and e.get("earliest") and e.get("latest")
+    ]
+    # surely first: the earliest last day; of two, the more precise (the later first day)
+    return min(
+        events,
+        key=lambda e: (str(e["latest"]), -(_day(e["earliest"]) or dt.date.min).toordinal()),
+        default=None,
+    )
+
+
+def _taken(a: PersonDetail, b: PersonDetail) -> Row | None:
+    ea, eb = _first_taken(a), _first_taken(b)
+    if ea is None and eb is None:
+        return None
+    left = [Value(str(ea.get("date") or ea["earliest"]), code=str(ea["status"]))] if ea else []
+    right = [Value(str(eb.get("date") or eb["earliest"]), code=str(eb["status"]))] if eb else []
+    if ea is None or eb is None:
+        return _row("taken", left, right, "missing")
+    lo_a, hi_a, lo_b, hi_b = (
+        _day(ea["earliest"]),
+        _day(ea["latest"]),
+        _day(eb["earliest"]),
+        _day(eb["latest"]),
+    )
+    if lo_a is None or hi_a is None or lo_b is None or hi_b is None:
+        return _row("taken", left, right, "compare")
+    if (lo_a, hi_a) == (lo_b, hi_b):
+        return _row("taken", left, right, "agree")
+    if lo_a <= hi_b and lo_b <= hi_a:
+        return _row("taken", left, right, "overlap", note="within")
+    gap = (lo_b - hi_a).days if lo_b > hi_a else (lo_a - hi_b).days
+    if gap <= NEAR_TAKEN_DAYS:
+        months = max(1, round(gap / 30.44))
+        return _row("taken", left, right, "near", note="months_apart", amount=months)
+    return _row("taken", left, right, "differ")
 
 
 # -- statuses and relatives: listed, never a contradiction ----------------------------------
