@@ -57,6 +57,7 @@ def test_a_reviewer_finds_merges_and_splits_a_pair_through_the_web(org: Org) -> 
         assert pair.status_code == 200
         assert "Are these the same person?" in pair.text
         assert "verdict-agree" in pair.text  # the same hometown and sex
+        assert "First taken" in pair.text and "2018-04" in pair.text  # both: a camp in April
         missing = post_form(client, f"/review/{cyr}/{lat}", {"decision": "same"}, page="/review")
         assert missing.status_code == 400 and "Say why" in missing.text
 

@@ -184,17 +184,32 @@ def _birth(a: dict[str, Any], b: dict[str, Any]) -> Row | None:
         return _row("birth", left, right, "missing")
     if a["birth"] == b["birth"]:
         return _row("birth", left, right, "agree")
-    lo_a, hi_a = _day(a.get("birth_earliest")), _day(a.get("birth_latest"))
-    lo_b, hi_b = _day(b.get("birth_earliest")), _day(b.get("birth_latest"))
+    return _ranges(
+        "birth",
+        (left, (_day(a.get("birth_earliest")), _day(a.get("birth_latest")))),
+        (right, (_day(b.get("birth_earliest")), _day(b.get("birth_latest")))),
+        near=NEAR_BIRTH_DAYS,
+        note="years_apart",
+        unit=365.25,
+    )
+
+
+Side = tuple[list[Value], tuple[dt.date | None, dt.date | None]]
+
+
+def _ranges(field: str, a: Side, b: Side, *, near: int, note: str, unit: float) -> Row:
+    """Two dates as the ranges of days they stand for: one within the other *overlaps*,
+    up to ``near`` days apart is *near* (``note``, with the gap in ``unit`` days, at
+    least one), further *differs*; a range not read is left to the reviewer."""
+    (left, (lo_a, hi_a)), (right, (lo_b, hi_b)) = a, b
     if lo_a is None or hi_a is None or lo_b is None or hi_b is None:
-        return _row("birth", left, right, "compare")
+        return _row(field, left, right, "compare")
     if lo_a <= hi_b and lo_b <= hi_a:
-        return _row("birth", left, right, "overlap", note="within")
+        return _row(field, left, right, "overlap", note="within")
     gap = (lo_b - hi_a).days if lo_b > hi_a else (lo_a - hi_b).days
-    if gap <= NEAR_BIRTH_DAYS:
-        years = max(1, round(gap / 365.25))
-        return _row("birth", left, right, "near", note="years_apart", amount=years)
-    return _row("birth", left, right, "differ")
+    if gap <= near:
+        return _row(field, left, right, "near", note=note, amount=max(1, round(gap / unit)))
+    return _row(field, left, right, "differ")
 
 
 def _one_number_mistyped(x: str, y: str) -> bool:
@@ -279,23 +294,18 @@ def _taken(a: PersonDetail, b: PersonDetail) -> Row | None:
     right = [Value(str(eb.get("date") or eb["earliest"]), code=str(eb["status"]))] if eb else []
     if ea is None or eb is None:
         return _row("taken", left, right, "missing")
-    lo_a, hi_a, lo_b, hi_b = (
-        _day(ea["earliest"]),
-        _day(ea["latest"]),
-        _day(eb["earliest"]),
-        _day(eb["latest"]),
-    )
-    if lo_a is None or hi_a is None or lo_b is None or hi_b is None:
-        return _row("taken", left, right, "compare")
-    if (lo_a, hi_a) == (lo_b, hi_b):
+    range_a = (_day(ea["earliest"]), _day(ea["latest"]))
+    range_b = (_day(eb["earliest"]), _day(eb["latest"]))
+    if range_a == range_b and None not in range_a:
         return _row("taken", left, right, "agree")
-    if lo_a <= hi_b and lo_b <= hi_a:
-        return _row("taken", left, right, "overlap", note="within")
-    gap = (lo_b - hi_a).days if lo_b > hi_a else (lo_a - hi_b).days
-    if gap <= NEAR_TAKEN_DAYS:
-        months = max(1, round(gap / 30.44))
-        return _row("taken", left, right, "near", note="months_apart", amount=months)
-    return _row("taken", left, right, "differ")
+    return _ranges(
+        "taken",
+        (left, range_a),
+        (right, range_b),
+        near=NEAR_TAKEN_DAYS,
+        note="months_apart",
+        unit=30.44,
+    )
 
 
 # -- statuses and relatives: listed, never a contradiction ----------------------------------
