@@ -221,6 +221,11 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
         sweep.append(
             {
                 "auto_threshold": threshold,
+                # what the model itself expects of these links: the mean of their
+                # probabilities (the precision, were it calibrated)
+                "expected_precision": round(
+                    sum(p for p in probability if p >= threshold) / max(1, len(chosen)), 5
+                ),
                 "pairwise": at.as_dict(),
                 "cluster": grouped.as_dict(),
             }
