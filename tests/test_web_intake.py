@@ -342,7 +342,8 @@ def test_the_review_names_each_names_script(org: Org) -> None:
 def test_a_person_already_recorded_is_offered_and_the_testimony_joins_them(org: Org) -> None:
     """Given a person recorded by a first intake, when a second volunteer types the
     same man in Latin letters with one ID digit mistyped, then the wizard offers the
-    recorded person ("may already be recorded", live and on Check), and choosing him
+    recorded person ("may already be recorded", live and on Check, with when he was
+    taken, which his relatives know), and choosing him
     adds the new testimony to his record instead of making a second person."""
     with staff_site(org) as site:
         client = signed_in(site)
@@ -369,6 +370,7 @@ def test_a_person_already_recorded_is_offered_and_the_testimony_joins_them(org: 
         assert live.status_code == 200
         assert "May already be recorded" in live.text and first.person_id in live.text
         assert "an ID number one character apart" in live.text
+        assert "taken 2018-04" in live.text  # when the first intake said he was taken
         checked = step(client, "check", latin)
         assert "May already be recorded" in checked.text and first.person_id in checked.text
         assert "Серік Жанболатұлы" in checked.text  # the recorded form, to recognise him

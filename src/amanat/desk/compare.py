@@ -34,8 +34,8 @@ from typing import Any
 
 from rapidfuzz.distance import JaroWinkler
 
-from amanat.desk.duplicates import TAKEN
 from amanat.names import analyse, name_similarity
+from amanat.records.changes import TAKEN
 from amanat.records.ids import ric_check_character
 from amanat.views.read import PersonDetail
 

@@ -22,15 +22,14 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from amanat.linkage import Decision, LinkResult, LinkSettings, link_records
+from amanat.records.changes import TAKEN
 from amanat.views import read
 from amanat.views import schema as s
 from amanat.views.project import Candidate
 
-__all__ = ["MODEL", "TAKEN", "candidate_pairs", "linkage_records"]
+__all__ = ["MODEL", "candidate_pairs", "linkage_records"]
 
 MODEL = "amanat-linkage-1"
-# the events that say when a person was taken: the earliest of them is compared
-TAKEN = ("detained", "disappeared", "in_camp")
 Progress = Callable[[str, int, int], None]
 
 

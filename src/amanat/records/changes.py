@@ -48,6 +48,7 @@ __all__ = [
     "SCHEMA",
     "SOURCE_KINDS",
     "STATUSES",
+    "TAKEN",
     "VISIBILITIES",
     "Change",
     "check_changes",
@@ -89,6 +90,9 @@ STATUSES = (
     "disappeared",
     "deceased",
 )
+# The statuses that say when a person was taken: linkage and the review page compare
+# the first of them (a release, a sentence or a death is not when a person was taken).
+TAKEN = ("detained", "disappeared", "in_camp")
 # Who is believed responsible for a status event (version 1.2).
 RESPONSIBLE = (
     "police",
