@@ -385,6 +385,10 @@ def test_chinese_readings_are_bounded() -> None:
         ("买买提吐尔逊", "Memet Tursun"),
         ("阿不都热合曼买买提", "Abdurehman Memet"),
         ("阿依古丽买买提", "Aygul Memet"),
+        ("努尔比叶伊明江", "نۇربىيە ئىمىنجان"),  # table 1.5: -ye
+        ("古丽米热伊明江", "گۈلمىرە ئىمىنجان"),  # -re
+        ("阿扎特帕力塔", "阿扎特·帕力塔"),  # -t
+        ("阿迪力买买提", "Адил Мамет"),  # -l
     ],
 )
 def test_chinese_name_without_its_dot_is_tried_divided(undotted: str, dotted: str) -> None:
@@ -452,7 +456,7 @@ def test_token_latin_is_lowercase_ascii() -> None:
 
 
 def test_table_version_is_exported() -> None:
-    assert TABLE_VERSION == "1.4"
+    assert TABLE_VERSION == "1.5"
 
 
 # ---- tables ---------------------------------------------------------------------------------
