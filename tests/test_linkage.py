@@ -528,7 +528,12 @@ def test_link_command_takes_decisions_back_from_the_review_file(
     words = {True: ("same", "иә", "Да"), False: ("different", "жоқ", "Нет")}
     for i, p in enumerate(pairs[:30]):
         p["decision"] = words[truth[int(p["row_a"])] == truth[int(p["row_b"])]][i % 3]
-    pairs[30]["decision"] = "?"
+    # the unsure one touches no decided row, so no decision can settle it through others
+    decided_rows = {p[side] for p in pairs[:30] for side in ("row_a", "row_b")}
+    unsure = next(
+        p for p in pairs[30:] if p["row_a"] not in decided_rows and p["row_b"] not in decided_rows
+    )
+    unsure["decision"] = "?"
     _write_rows(review, pairs)
     capsys.readouterr()
     out, again = tmp_path / "second.csv", tmp_path / "review-2.csv"
@@ -545,7 +550,7 @@ def test_link_command_takes_decisions_back_from_the_review_file(
     still = [p for p in written if p["probability"]]
     left = {(p["row_a"], p["row_b"]): p["decision"] for p in still}
     assert not {(p["row_a"], p["row_b"]) for p in pairs[:30]} & set(left)
-    assert left.get((pairs[30]["row_a"], pairs[30]["row_b"])) == "unsure"
+    assert left.get((unsure["row_a"], unsure["row_b"])) == "unsure"
     # a pair settled by the decisions (its rows one person through others) is gone
     assert all(cluster[row_id[a]] != cluster[row_id[b]] for a, b in left)
     assert f"{len(left):,} pairs need a person to decide" in said
