@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from amanat.linkage import Decision, LinkResult, LinkSettings, link_records
-from amanat.records.changes import TAKEN
 from amanat.views import read
 from amanat.views import schema as s
 from amanat.views.project import Candidate
@@ -68,14 +67,10 @@ def linkage_records(conn: Connection) -> list[dict[str, Any]]:
         select(r.c.person_id, r.c.name).where(r.c.name.is_not(None)).order_by(r.c.person_id)
     ):
         relatives.setdefault(pid, name)
-    taken: dict[str, str] = {}
-    e = s.events
-    for pid, earliest, latest in conn.execute(
-        select(e.c.person_id, e.c.earliest, e.c.latest)
-        .where(e.c.status.in_(TAKEN))
-        .order_by(e.c.person_id, e.c.latest, e.c.earliest.desc())
-    ):
-        taken.setdefault(pid, earliest if earliest == latest else f"{earliest}..{latest}")
+    taken = {
+        pid: earliest if earliest == latest else f"{earliest}..{latest}"
+        for pid, (_, earliest, latest) in read.first_taken(conn).items()
+    }
     out: list[dict[str, Any]] = []
     for row in conn.execute(
         select(

@@ -44,6 +44,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from amanat.names import detect_script, name_similarity, query_keys
+from amanat.records.changes import TAKEN
 from amanat.views import schema as s
 from amanat.views.project import fold_text
 
@@ -57,6 +58,7 @@ __all__ = [
     "candidate",
     "decisions",
     "decisions_in_force",
+    "first_taken",
     "link_conflicts",
     "person",
     "resolve",
@@ -65,6 +67,25 @@ __all__ = [
 ]
 
 MAX_PAGE = 500
+
+
+def first_taken(
+    conn: Connection, persons: Sequence[str] | None = None
+) -> dict[str, tuple[str, str, str]]:
+    """person_id -> (date as said, earliest day, latest day) of the event that says
+    when the person was first taken (records.changes.TAKEN: detained, disappeared, a
+    camp): the one that surely came first (the earliest last day), of two such the more
+    precise (the later first day). Every person with one, or those of ``persons``."""
+    e = s.events
+    query = select(e.c.person_id, e.c.date, e.c.earliest, e.c.latest).where(e.c.status.in_(TAKEN))
+    if persons is not None:
+        query = query.where(e.c.person_id.in_(list(persons)))
+    out: dict[str, tuple[str, str, str]] = {}
+    for pid, date, earliest, latest in conn.execute(
+        query.order_by(e.c.person_id, e.c.latest, e.c.earliest.desc())
+    ):
+        out.setdefault(pid, (date, earliest, latest))
+    return out
 
 
 @dataclass(frozen=True)

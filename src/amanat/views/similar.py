@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from amanat.names import name_similarity
-from amanat.records.changes import TAKEN
 from amanat.views import schema as s
-from amanat.views.read import name_hits
+from amanat.views.read import first_taken, name_hits
 
 __all__ = ["Candidate", "candidates"]
 
@@ -51,20 +50,6 @@ class Candidate:
     reasons: tuple[str, ...]  # id, id_one_off, name, hometown, birth
     score: int
     taken: str | None = None  # when first taken, as said (detained, disappeared, a camp)
-
-
-def _first_taken(conn: Connection, persons: Sequence[str]) -> dict[str, str]:
-    """person_id -> the date (as said) of the event that surely came first of those
-    that say when the person was taken; of two, the more precise."""
-    e = s.events
-    out: dict[str, str] = {}
-    for pid, date in conn.execute(
-        select(e.c.person_id, e.c.date)
-        .where(e.c.person_id.in_(list(persons)), e.c.status.in_(TAKEN))
-        .order_by(e.c.person_id, e.c.latest, e.c.earliest.desc())
-    ):
-        out.setdefault(pid, date)
-    return out
 
 
 def _normal_id(text: str) -> str:
@@ -158,7 +143,7 @@ def candidates(
     recorded: dict[str, list[str]] = {}
     for pid, text in conn.execute(select(n.c.person_id, n.c.text).where(n.c.person_id.in_(best))):
         recorded.setdefault(pid, []).append(text)
-    taken = _first_taken(conn, best)
+    taken = first_taken(conn, best)
     out = []
     for pid in best:
         r = rows[pid]
@@ -177,7 +162,7 @@ def candidates(
                 n_testimonies=r.n_testimonies,
                 reasons=tuple(reasons[pid]),
                 score=scores[pid],
-                taken=taken.get(pid),
+                taken=taken[pid][0] if pid in taken else None,
             )
         )
     return out
