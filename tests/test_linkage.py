@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import shutil
 import sys
 from collections import Counter
@@ -217,6 +218,30 @@ def test_the_date_of_detention_tells_namesakes_apart() -> None:
     table = prepare_records({"name": ["A", "B", "C"], "detained": ["03.2018", "2017..2018", "x"]})
     assert table["detained_lo"].to_pylist() == [dt.date(2018, 3, 1), dt.date(2017, 1, 1), None]
     assert table["detained_hi"].to_pylist() == [dt.date(2018, 3, 31), dt.date(2018, 12, 31), None]
+
+
+def test_prepare_counts_the_values_it_cannot_read() -> None:
+    """Given birth dates, dates of detention and resident IDs some of which cannot be
+    read (no such day, a word, too few digits), some empty and some readable (a year, a
+    month, an ID with a wrong check digit, a 15-digit ID), when the records are prepared
+    with ``unread``, then it counts each unreadable value once per record (a repeated
+    one too, though its reading is cached), not the empty or readable ones, and the
+    table is the same as without it."""
+    columns = {
+        "name": ["A", "B", "C", "D", "E", "F"],
+        "birth": ["31.02.1980", "soon", "soon", "1974", "", None],
+        "detained": ["x", "", "03.2018", None, "2017..2018", "  "],
+        "resident_id": [
+            "12345", "654002197403150038", "654002197403150037", "654002740315003", "", "   "
+        ],
+    }  # fmt: skip
+    unread: dict[str, int] = {}
+    table = prepare_records(columns, unread=unread)
+    assert unread == {"birth": 3, "detained": 1, "resident_id": 1}
+    assert table.equals(prepare_records(columns))
+    clean: dict[str, int] = {"birth": 7}
+    prepare_records({"name": ["A"], "birth": ["1974"]}, unread=clean)
+    assert clean == {"birth": 0, "detained": 0, "resident_id": 0}
 
 
 # -- decisions ---------------------------------------------------------------------------
@@ -475,6 +500,46 @@ def test_link_command_refuses_missing_files(
     assert "No mapping file" in capsys.readouterr().err
     assert main(["link", listed, "--mapping", mapping, "--out", listed]) == 2
     assert "overwrite" in capsys.readouterr().err
+
+
+def test_link_command_says_how_many_values_it_could_not_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a small list with one birth date that is no day and one resident ID of
+    too few digits, when `amanat link` runs, then it says in one line how many of each
+    it could not read (and nothing of the dates of detention, all read), and its JSON
+    gives the three counts."""
+    _write_rows(
+        tmp_path / "list.csv",
+        [
+            {
+                "name": "Серікжан Білаш",
+                "birth": "31.02.1974",
+                "resident_id": "",
+                "detained": "2018",
+            },
+            {"name": "Serikzhan Bilash", "birth": "1974", "resident_id": "12345", "detained": ""},
+            {"name": "Гүлнар Білаш", "birth": "1976", "resident_id": "", "detained": "03.2018"},
+        ],
+    )
+    (tmp_path / "map.yaml").write_text(
+        "version: 1\ncolumns:\n  name: name\n  birth: birth\n  resident_id: resident_id\n"
+        "  detained: detained\n",
+        "utf-8",
+    )
+    args = ["link", str(tmp_path / "list.csv"), "--mapping", str(tmp_path / "map.yaml"),
+            "--out", str(tmp_path / "out.csv")]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    lines = capsys.readouterr().out.splitlines()
+    said = [line for line in lines if line.startswith("Not read")]
+    assert said == [
+        "Not read, so counted as not known: 1 birth date, 1 resident ID. "
+        "Correct them in the list and run again to use them."
+    ]
+    assert lines.index(said[0]) == len(lines) - 2  # just before "Every row with its cluster"
+    assert main([*args, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["unread_values"] == {"birth": 1, "detained": 0, "resident_id": 1}
 
 
 _GENERATED_MAPPING = """version: 1

@@ -66,6 +66,12 @@ DECISION_WORDS: dict[str, Verdict] = {
     **dict.fromkeys(("unsure", "?", "білмеймін", "не знаю", "не уверен"), "unsure"),
 }
 _REVIEW_KEYS = ("decision", "row_a", "row_b")
+# The values a list gave but linking could not read: (stats key, one, several).
+_UNREAD_KINDS = {
+    "birth": ("unread_birth", "birth date", "birth dates"),
+    "detained": ("unread_detained", "date of detention", "dates of detention"),
+    "resident_id": ("unread_resident_id", "resident ID", "resident IDs"),
+}
 
 
 def _cell(value: CellValue) -> str:
@@ -192,6 +198,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     linked = sum(n for n in sizes.values() if n > 1)
     n_review = len(open_pairs)
     counts = {v: sum(d.verdict == v for d in decisions) for v in DECISIONS}
+    not_read = {k: int(result.stats.get(key, 0)) for k, (key, _, _) in _UNREAD_KINDS.items()}
     data = {
         "list": str(source),
         "rows": rows_done,
@@ -205,6 +212,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "out": str(out),
         "review": str(review_path) if review_path else None,
         "decisions": counts,
+        "unread_values": not_read,
     }
     lines = [
         f"Linked {source.name}: {len(records):,} rows of persons are {len(sizes):,} persons "
@@ -224,6 +232,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if unread or empty:
         lines.append(
             f"Not linked: {unread:,} rows not valid in the file's encoding, {empty:,} empty."
+        )
+    if any(not_read.values()):
+        lines.append(
+            "Not read, so counted as not known: "
+            + ", ".join(
+                f"{not_read[k]:,} {one if not_read[k] == 1 else several}"
+                for k, (_, one, several) in _UNREAD_KINDS.items()
+                if not_read[k]
+            )
+            + ". Correct them in the list and run again to use them."
         )
     lines.append(f"Every row with its cluster: {out}")
     print_result(args, data, "\n".join(lines))

@@ -230,7 +230,11 @@ def link_columns(
         if progress is not None:
             progress("prepare", keyed, total)
 
-    table = prepare_records(columns, keyer=keyer, progress=keying, workers=settings.workers)
+    unread: dict[str, int] = {}
+    table = prepare_records(
+        columns, keyer=keyer, progress=keying, workers=settings.workers, unread=unread
+    )
+    stats.update({f"unread_{kind}": n for kind, n in unread.items()})
     record_ids = [str(x) for x in table.column("record_id").to_pylist()]
     position = {rid: i for i, rid in enumerate(record_ids)}
     if len(position) != len(record_ids):

@@ -303,13 +303,16 @@ def prepare_records(
     gazetteer: Gazetteer | None = None,
     progress: Progress | None = None,
     workers: int = 1,
+    unread: dict[str, int] | None = None,
 ) -> pa.Table:
     """The Arrow table of the records in ``columns`` with the derived columns above;
     names are keyed in ``workers`` processes (``namekeys.NameKeyer.key_all``).
 
     ``unique_id`` is each record's position (0, 1, …); ``record_id`` is kept as given
     (its position as text when missing). ``progress`` is called with the number of
-    records done since its last call.
+    records done since its last call. ``unread``, when given, is filled with how many
+    values were given but could not be read, and so count as not known: ``birth`` and
+    ``detained`` (no date ``PartialDate`` reads), ``resident_id`` (not 18 or 15 digits).
     """
     derive = _Deriver(gazetteer or Gazetteer.load_builtin())
     n = max((len(v) for v in columns.values()), default=0)
@@ -329,6 +332,7 @@ def prepare_records(
     out: dict[str, list[object]] = {name: [] for name in _TYPES}
     put = {name: values.append for name, values in out.items()}
     done = 0
+    bad_birth = bad_detained = bad_rid = 0
     for i in range(n):
         put["unique_id"](i)
         put["record_id"](_str(field["record_id"][i]) or str(i))
@@ -343,11 +347,16 @@ def prepare_records(
         put["nm_fuzzy"](name.sound_text)
         put["name_block"](name.block)
         put["name_form"](name.form)
-        rid, rid_ok = normalise_resident_id(_str(field["resident_id"][i]))
+        rid_text = _str(field["resident_id"][i])
+        rid, rid_ok = normalise_resident_id(rid_text)
+        if rid is None and rid_text:
+            bad_rid += 1
         put["rid"](rid)
         put["rid_ok"](rid_ok if rid else None)
         birth_text = _str(field["birth"][i])
         birth = derive.date(birth_text) if birth_text else None
+        if birth is None and birth_text:
+            bad_birth += 1
         if birth is None and rid is not None and rid_ok:
             birth = _birth_from_id(rid)
         lo, hi = birth if birth is not None else (None, None)
@@ -368,6 +377,8 @@ def prepare_records(
         put["sex"](_SEX.get(_str(field["sex"][i]).lower()))
         taken_text = _str(field["detained"][i])
         taken = derive.date(taken_text) if taken_text else None
+        if taken is None and taken_text:
+            bad_detained += 1
         put["detained_lo"](taken[0] if taken is not None else None)
         put["detained_hi"](taken[1] if taken is not None else None)
         done += 1
@@ -376,5 +387,7 @@ def prepare_records(
             done = 0
     if progress is not None and done:
         progress(done)
+    if unread is not None:
+        unread.update(birth=bad_birth, detained=bad_detained, resident_id=bad_rid)
     _without_common(out["home_keys"])
     return pa.table({name: pa.array(values, type=_TYPES[name]) for name, values in out.items()})
