@@ -60,6 +60,7 @@ from splink import DuckDBAPI
 from amanat.linkage import Decision, LinkSettings, link_columns
 from amanat.linkage.blocking import block_pairs
 from amanat.linkage.clusters import cluster_links
+from amanat.linkage.engine import DuckDBEngine
 from amanat.linkage.evaluation import (
     blocking_recall,
     cluster_scores,
@@ -371,7 +372,7 @@ def ceiling(records: int, seed: int, threads: int, memory: str) -> dict[str, obj
     con.execute("CREATE TABLE records AS SELECT * FROM prepared")
     con.unregister("prepared")
     del table
-    block_pairs(con)
+    block_pairs(DuckDBEngine(con))
     con.register("truth_table", pa.table({"uid": range(len(truth)), "pid": truth}))
     con.execute(
         "CREATE TABLE pairs AS SELECT a, b, bool_or(blocked) AS blocked, bool_or(same) AS same "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib
 import json
 import shutil
 import sys
@@ -744,3 +745,27 @@ def test_link_command_reads_decisions_saved_by_a_spreadsheet_as_xlsx(
     rows = _read(out)
     cluster = {str(i): r["cluster"] for i, r in enumerate(rows, start=2)}
     assert cluster[pairs[0]["row_a"]] == cluster[pairs[0]["row_b"]]
+
+
+def test_link_command_says_spark_is_an_extra(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a machine where PySpark is not installed (its import fails), when
+    `amanat link --spark` runs, then it says how to install it, writes nothing and
+    shows no traceback."""
+    real = importlib.import_module
+
+    def without_pyspark(name: str, package: str | None = None) -> object:
+        if name == "amanat.linkage.spark":
+            raise ModuleNotFoundError("No module named 'pyspark'", name="pyspark")
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", without_pyspark)
+    shutil.copy(EXAMPLES / "link-list.csv", tmp_path / "list.csv")
+    out = tmp_path / "o.csv"
+    mapping = str(EXAMPLES / "link-list.mapping.yaml")
+    code = main(["link", str(tmp_path / "list.csv"), "--mapping", mapping, "--out", str(out),
+                 "--spark"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "amanat[spark]" in err and "Traceback" not in err
+    assert not out.exists()

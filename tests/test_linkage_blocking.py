@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amanat.linkage.blocking import DEFAULT_CAPS, RULES, Rule, block_pairs
+from amanat.linkage.engine import DuckDBEngine
 from amanat.linkage.prepare import columns_of, prepare_records
 
 FILLER = [
@@ -36,11 +37,11 @@ def _blocked(
     table = prepare_records(columns_of(records))
     con = duckdb.connect()
     try:
-        con.register("records_arrow", table)
-        con.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
+        engine = DuckDBEngine(con)
+        engine.load("records", table)
         left_out = (without,) if isinstance(without, str) else without
         caps = {**DEFAULT_CAPS, **dict.fromkeys(left_out, 0)}
-        block_pairs(con, caps, rules=rules)
+        block_pairs(engine, caps, rules=rules)
         pairs = con.execute("SELECT join_key_l, join_key_r FROM blocked_pairs").fetchall()
     finally:
         con.close()

@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from amanat.cli.output import print_result
@@ -154,6 +156,18 @@ def _records(
     return records, positions, unread, empty
 
 
+def _spark() -> ModuleType:
+    """``amanat.linkage.spark``, loaded only when asked for: PySpark and Java are an
+    extra that most desks never need."""
+    try:
+        return importlib.import_module("amanat.linkage.spark")
+    except ImportError:
+        raise UsageError(
+            "Linking on Spark needs PySpark: install Amanat with its spark extra "
+            "(pip install 'amanat[spark]') and Java 17 or newer, then run again."
+        ) from None
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     source = Path(args.source).expanduser().absolute()
     if not source.is_file():
@@ -182,9 +196,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             said.pop(key, None)  # the later file, or the later row, wins
             said[key] = d
     decisions = list(said.values())
-    result = link_records(
-        records, decisions=decisions, settings=link_settings, progress=linking_progress()
-    )
+    if args.spark:
+        master = f"local[{args.threads}]" if args.spark == "local" else args.spark
+        with _spark().spark_engine(master, memory=args.memory) as engine:
+            result = link_records(
+                records,
+                decisions=decisions,
+                settings=link_settings,
+                progress=linking_progress(),
+                engine=engine,
+            )
+    else:
+        result = link_records(
+            records, decisions=decisions, settings=link_settings, progress=linking_progress()
+        )
     apart = [(d.record_a, d.record_b) for d in decisions if d.verdict == "different"]
     open_pairs = _open_pairs(result, apart)
     rows_done = _write_clusters(source, mapping, out, result, open_pairs)

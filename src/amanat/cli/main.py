@@ -651,6 +651,15 @@ def _link_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.add_argument("--memory", default="6GB", help="the most memory linking may use (6GB)")
     p.add_argument("--threads", type=int, default=2, help="threads, and processes keying names (2)")
+    p.add_argument(
+        "--spark",
+        nargs="?",
+        const="local",
+        metavar="MASTER",
+        help="link on Spark, for a list too large for one machine: a cluster's master "
+        "(spark://host:7077), or none for Spark on this machine with --threads threads; "
+        "needs amanat[spark] and Java 17",
+    )
     _json(p)
 
 

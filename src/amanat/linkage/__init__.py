@@ -1,8 +1,10 @@
 """Record linkage: which records, across lists and scripts, are one person.
 
 Blocking on name keys, ID numbers, birth years and places (``blocking``); a Splink
-model on DuckDB comparing names in all their forms, resident IDs (one mistyped digit
-is a strong partial match), birth date ranges, places, relatives and sex (``model``);
+model comparing names in all their forms, resident IDs (one mistyped digit is a strong
+partial match), birth date ranges, places, relatives, sex and when the person was
+taken (``model``), its SQL run on DuckDB in this process or on Spark for a list too
+large for one machine (``engine``, ``spark``: PySpark is an extra, loaded only there);
 three outcomes per pair (automatic link, human review, no link) and clusters of
 records into persons (``link``, ``clusters``). ``prepare`` derives the compared
 columns; ``evaluation`` scores a result against the truth; ``mapping`` reads the

@@ -86,20 +86,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import duckdb
+from amanat.linkage.engine import DUCKDB, Dialect, Engine
 
-__all__ = ["DEFAULT_CAPS", "RULES", "Rule", "block_pairs"]
+__all__ = ["DEFAULT_CAPS", "RULES", "Rule", "block_pairs", "blocking_rules"]
 
-# Born within two years of each other (a range counts from its ends), or not known.
-_NEAR_BIRTH = (
-    "(a.birth_lo IS NULL OR b.birth_lo IS NULL OR "
-    "(a.birth_lo <= b.birth_hi + 731 AND b.birth_lo <= a.birth_hi + 731))"
-)
+
+def _near_birth(d: Dialect) -> str:
+    """Born within two years of each other (a range counts from its ends), or not known."""
+    return (
+        "(a.birth_lo IS NULL OR b.birth_lo IS NULL OR "
+        f"(a.birth_lo <= {d.later('b.birth_hi', 731)} "
+        f"AND b.birth_lo <= {d.later('a.birth_hi', 731)}))"
+    )
+
+
 _SAME_SEX = "(a.sex IS NULL OR b.sex IS NULL OR a.sex = b.sex)"
 _SAME_PREFECTURE = "(a.prefecture IS NULL OR b.prefecture IS NULL OR a.prefecture = b.prefecture)"
 _SAME_YEAR = "a.birth_year = b.birth_year"
-_NAME_FILTER = f"{_NEAR_BIRTH} AND {_SAME_SEX} AND {_SAME_PREFECTURE}"
-_FUZZY = "SELECT unique_id, unnest(nm_fuzzy) AS s FROM records"
 # pairs (before the filter) the ``word`` rule may spend, rarest words first: at
 # 100,000 generated records nearly all of them, for blocking recall 0.993 (0.987 with
 # 40 million)
@@ -131,180 +134,185 @@ class Rule:
     budget: int | None = None
 
 
-RULES: Mapping[str, Rule] = {
-    "name": Rule(
-        "SELECT unique_id, unnest(nm_sounds) AS k FROM records",
-        _NAME_FILTER,
-        _SAME_YEAR,
-        loose=1000,
-        cap=5000,
-        crowded_on="birth_year",
-    ),
-    "sound_typo": Rule(
-        f"SELECT unique_id, s AS k FROM ({_FUZZY}) UNION ALL "  # noqa: S608
-        "SELECT unique_id, substr(s, 1, i) || substr(s, i + 2) AS k FROM "
-        f"(SELECT unique_id, s, unnest(range(length(s))) AS i FROM ({_FUZZY})) "
-        "WHERE substr(s, i + 1, 1) <> ' '",
-        _NAME_FILTER,
-        _SAME_YEAR,
-        loose=20,
-        cap=5000,
-        crowded_on="birth_year",
-    ),
-    "word_pair": Rule(
-        "SELECT unique_id, unnest(nm_pairs) AS k FROM records",
-        _NAME_FILTER,
-        _SAME_YEAR,
-        loose=200,
-        cap=5000,
-        crowded_on="birth_year",
-    ),
-    "word_day": Rule(
-        "SELECT unique_id, hash(k, birth_day) AS k FROM "
-        "(SELECT unique_id, unnest(nm_ptok) AS k, birth_day FROM records "
-        "WHERE birth_day IS NOT NULL)",
-        _SAME_SEX,
-        cap=500,
-    ),
-    "word_initial_year": Rule(
-        "SELECT unique_id, hash(k, birth_year) AS k FROM "
-        "(SELECT unique_id, unnest(nm_initials) AS k, birth_year FROM records "
-        "WHERE birth_year IS NOT NULL)",
-        f"{_SAME_SEX} AND {_SAME_PREFECTURE}",
-        "a.prefecture = b.prefecture",
-        loose=20,
-        cap=500,
-        crowded_on="prefecture",
-    ),
-    "word_county_year": Rule(
-        "SELECT unique_id, hash(k, county, birth_year) AS k FROM "
-        "(SELECT unique_id, unnest(nm_ptok) AS k, county, birth_year FROM records "
-        "WHERE county IS NOT NULL AND birth_year IS NOT NULL)",
-        _SAME_SEX,
-        cap=500,
-    ),
-    "name_no_birth": Rule(
-        "SELECT unique_id, hash(k, prefecture) AS k FROM "
-        "(SELECT unique_id, unnest(nm_sounds) AS k, prefecture FROM records "
-        "WHERE prefecture IS NOT NULL)",
-        f"(a.birth_lo IS NULL OR b.birth_lo IS NULL) AND {_SAME_SEX}",
-        cap=3000,
-    ),
-    "word": Rule(
-        "SELECT unique_id, unnest(nm_ptok) AS k FROM records",
-        _NAME_FILTER,
-        cap=1_000_000,
-        budget=WORD_BUDGET,
-    ),
-    "word_detained": Rule(
-        "SELECT unique_id, hash(k, m) AS k FROM (SELECT unique_id, unnest(nm_ptok) AS k, "
-        "strftime(detained_lo, '%Y-%m') AS m FROM records WHERE detained_lo IS NOT NULL "
-        "AND date_diff('day', detained_lo, detained_hi) <= 31)",
-        _NAME_FILTER,
-        cap=1000,
-    ),
-    "relative": Rule(
-        "SELECT unique_id, unnest(rel_keys) AS k FROM records",
-        _NAME_FILTER,
-        cap=1000,
-    ),
-    "resident_id": Rule(
-        "SELECT unique_id, unnest([ 'a' || substr(rid, 1, 12), "
-        "'b' || substr(rid, 1, 6) || substr(rid, 13, 6), 'c' || substr(rid, 7, 12)]) AS k "
-        "FROM records WHERE rid IS NOT NULL",
-        cap=50,
-    ),
-    "day_place": Rule(
-        "SELECT unique_id, hash(birth_day, prefecture) AS k FROM records "
-        "WHERE birth_day IS NOT NULL AND prefecture IS NOT NULL",
-        _SAME_SEX,
-        cap=200,
-    ),
-}
+def blocking_rules(d: Dialect = DUCKDB) -> dict[str, Rule]:
+    """The rules, in the SQL of ``d``."""
+    name_filter = f"{_near_birth(d)} AND {_SAME_SEX} AND {_SAME_PREFECTURE}"
+    fuzzy = f"SELECT unique_id, {d.unnest('nm_fuzzy')} AS s FROM records"  # noqa: S608
 
+    def unnested(column: str, *more: str) -> str:
+        """(unique_id, k) with k each key of the list ``column``, hashed with the
+        columns ``more`` if any (rows where one of them is null are left out)."""
+        rows = f"SELECT unique_id, {d.unnest(column)} AS k{''.join(', ' + m for m in more)}"
+        if not more:
+            return f"{rows} FROM records"
+        present = " AND ".join(f"{m.split(' AS ')[-1]} IS NOT NULL" for m in more)
+        names = [m.split(" AS ")[-1] for m in more]
+        return (
+            f"SELECT unique_id, {d.hash('k', *names)} AS k "  # noqa: S608
+            f"FROM ({rows} FROM records) WHERE {present}"
+        )
+
+    ids = d.array(
+        "'a' || substr(rid, 1, 12)",
+        "'b' || substr(rid, 1, 6) || substr(rid, 13, 6)",
+        "'c' || substr(rid, 7, 12)",
+    )
+    return {
+        "name": Rule(
+            unnested("nm_sounds"),
+            name_filter,
+            _SAME_YEAR,
+            loose=1000,
+            cap=5000,
+            crowded_on="birth_year",
+        ),
+        "sound_typo": Rule(
+            f"SELECT unique_id, s AS k FROM ({fuzzy}) UNION ALL "  # noqa: S608
+            "SELECT unique_id, substr(s, 1, i) || substr(s, i + 2) AS k FROM "
+            f"(SELECT unique_id, s, {d.positions('s')} AS i FROM ({fuzzy}) WHERE length(s) > 0) "
+            "WHERE substr(s, i + 1, 1) <> ' '",
+            name_filter,
+            _SAME_YEAR,
+            loose=20,
+            cap=5000,
+            crowded_on="birth_year",
+        ),
+        "word_pair": Rule(
+            unnested("nm_pairs"),
+            name_filter,
+            _SAME_YEAR,
+            loose=200,
+            cap=5000,
+            crowded_on="birth_year",
+        ),
+        "word_day": Rule(unnested("nm_ptok", "birth_day"), _SAME_SEX, cap=500),
+        "word_initial_year": Rule(
+            unnested("nm_initials", "birth_year"),
+            f"{_SAME_SEX} AND {_SAME_PREFECTURE}",
+            "a.prefecture = b.prefecture",
+            loose=20,
+            cap=500,
+            crowded_on="prefecture",
+        ),
+        "word_county_year": Rule(unnested("nm_ptok", "county", "birth_year"), _SAME_SEX, cap=500),
+        "name_no_birth": Rule(
+            unnested("nm_sounds", "prefecture"),
+            f"(a.birth_lo IS NULL OR b.birth_lo IS NULL) AND {_SAME_SEX}",
+            cap=3000,
+        ),
+        "word": Rule(unnested("nm_ptok"), name_filter, cap=1_000_000, budget=WORD_BUDGET),
+        "word_detained": Rule(
+            unnested(
+                "nm_ptok",
+                f"CASE WHEN {d.days('detained_lo', 'detained_hi')} <= 31 "
+                f"THEN {d.month('detained_lo')} END AS m",
+            ),
+            name_filter,
+            cap=1000,
+        ),
+        "relative": Rule(unnested("rel_keys"), name_filter, cap=1000),
+        "resident_id": Rule(
+            f"SELECT unique_id, {d.unnest(ids)} AS k FROM records WHERE rid IS NOT NULL",  # noqa: S608
+            cap=50,
+        ),
+        "day_place": Rule(
+            f"SELECT unique_id, {d.hash('birth_day', 'prefecture')} AS k FROM records "  # noqa: S608
+            "WHERE birth_day IS NOT NULL AND prefecture IS NOT NULL",
+            _SAME_SEX,
+            cap=200,
+        ),
+    }
+
+
+RULES: Mapping[str, Rule] = blocking_rules()
 DEFAULT_CAPS: Mapping[str, int] = {name: rule.cap for name, rule in RULES.items()}
 
 
-def _budget_cap(con: duckdb.DuckDBPyConnection, budget: int) -> int:
+def _budget_cap(engine: Engine, budget: int) -> int:
     """The largest key size whose keys, with all smaller ones, give at most ``budget``
     pairs (from the table ``block_keys``); 1 if even the pairs of two records do not
     fit."""
-    ((cap,),) = con.execute(
-        "SELECT coalesce(max(n), 1) FROM (SELECT n, sum(pairs) OVER (ORDER BY n) AS total "
-        "FROM (SELECT n, count(*) * n * (n - 1) // 2 AS pairs FROM "
-        "(SELECT count(*) AS n FROM block_keys GROUP BY key HAVING n >= 2) GROUP BY n)) "
-        "WHERE total <= ?",
-        [budget],
-    ).fetchall()
+    ((cap,),) = engine.rows(
+        "SELECT coalesce(max(n), 1) FROM (SELECT n, sum(pairs) OVER (ORDER BY n) AS total "  # noqa: S608
+        "FROM (SELECT n, count(*) * n * (n - 1) / 2 AS pairs FROM "
+        "(SELECT count(*) AS n FROM block_keys GROUP BY key HAVING count(*) >= 2) s "
+        f"GROUP BY n) t) u WHERE total <= {int(budget)}"
+    )
     return int(cap)
 
 
 def block_pairs(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     caps: Mapping[str, int] = DEFAULT_CAPS,
     *,
     forced: str | None = None,
-    rules: Mapping[str, Rule] = RULES,
+    rules: Mapping[str, Rule] | None = None,
 ) -> dict[str, int]:
     """Create the table ``blocked_pairs(match_key, join_key_l, join_key_r)`` from the
-    table ``records`` with ``rules``; the pairs of the table ``forced`` (unique_id_l,
-    unique_id_r), if given, are added whatever their keys. Returns counts for the
-    report: keys, keys left out for their size, and pairs."""
-    con.execute("CREATE OR REPLACE TEMP TABLE block_found (l BIGINT, r BIGINT)")
+    table ``records`` with ``rules`` (by default ``blocking_rules`` in the engine's SQL); the
+    pairs of the table ``forced`` (unique_id_l, unique_id_r), if given, are added
+    whatever their keys. Returns counts for the report: keys, keys left out for their
+    size, and pairs."""
+    d = engine.dialect
+    if rules is None:
+        rules = RULES if d == DUCKDB else blocking_rules(d)
+    engine.create(
+        "block_found",
+        "SELECT CAST(NULL AS BIGINT) AS l, CAST(NULL AS BIGINT) AS r WHERE 1 = 0",
+    )
     keys = oversized = 0
     for number, (name, rule) in enumerate(rules.items()):
         cap = caps.get(name, rule.cap)
         if cap < 2:
             continue
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE block_keys AS SELECT DISTINCT unique_id, "  # noqa: S608
-            f"hash({number}, k) AS key FROM ({rule.keys}) WHERE k IS NOT NULL"
+        engine.create(
+            "block_keys",
+            f"SELECT DISTINCT unique_id, {d.hash(str(number), 'k')} AS key "  # noqa: S608
+            f"FROM ({rule.keys}) keyed WHERE k IS NOT NULL",
         )
         if rule.budget is not None:
-            cap = min(cap, _budget_cap(con, rule.budget))
-        ((n_keys, n_oversized),) = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE n > ?) FROM "
-            "(SELECT count(*) AS n FROM block_keys GROUP BY key HAVING n >= 2)",
-            [cap],
-        ).fetchall()
+            cap = min(cap, _budget_cap(engine, rule.budget))
+        ((n_keys, n_oversized),) = engine.rows(
+            f"SELECT count(*), count(*) FILTER (WHERE n > {int(cap)}) FROM "  # noqa: S608
+            "(SELECT count(*) AS n FROM block_keys GROUP BY key HAVING count(*) >= 2) s"
+        )
         keys += n_keys
         oversized += n_oversized
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE block_usable AS SELECT k.unique_id, k.key, s.n, "
+        engine.create(
+            "block_usable",
+            "SELECT k.unique_id, k.key, s.n, "  # noqa: S608
             "r.birth_lo, r.birth_hi, r.birth_year, r.sex, r.prefecture FROM block_keys k "
             "JOIN (SELECT key, count(*) AS n FROM block_keys GROUP BY key "
-            "HAVING n BETWEEN 2 AND ?) s USING (key) JOIN records r USING (unique_id)",
-            [cap],
+            f"HAVING count(*) BETWEEN 2 AND {int(cap)}) s ON k.key = s.key "
+            "JOIN records r ON k.unique_id = r.unique_id",
+        )
+        pairs = (
+            "SELECT a.unique_id AS l, b.unique_id AS r FROM block_usable a "
+            "JOIN block_usable b ON a.key = b.key AND a.unique_id < b.unique_id"
         )
         if rule.crowded_on is None:
-            con.execute(
-                "INSERT INTO block_found SELECT a.unique_id, b.unique_id FROM block_usable a "  # noqa: S608
-                "JOIN block_usable b ON a.key = b.key AND a.unique_id < b.unique_id "
-                f"WHERE {rule.pair} AND (a.n <= {rule.loose} OR {rule.crowded})"
+            engine.append(
+                "block_found",
+                f"{pairs} WHERE {rule.pair} AND (a.n <= {rule.loose} OR {rule.crowded})",
             )
             continue
         on = rule.crowded_on
-        con.execute(
-            "INSERT INTO block_found SELECT a.unique_id, b.unique_id FROM block_usable a "  # noqa: S608
-            "JOIN block_usable b ON a.key = b.key AND a.unique_id < b.unique_id "
-            f"WHERE a.n <= {rule.loose} AND {rule.pair}"
-        )
-        con.execute(
-            "INSERT INTO block_found SELECT a.unique_id, b.unique_id FROM block_usable a "  # noqa: S608
-            f"JOIN block_usable b ON a.key = b.key AND a.{on} = b.{on} "
-            "AND a.unique_id < b.unique_id "
-            f"WHERE a.n > {rule.loose} AND {rule.pair} AND {rule.crowded}"
+        engine.append("block_found", f"{pairs} WHERE a.n <= {rule.loose} AND {rule.pair}")
+        engine.append(
+            "block_found",
+            f"{pairs} AND a.{on} = b.{on} "
+            f"WHERE a.n > {rule.loose} AND {rule.pair} AND {rule.crowded}",
         )
     if forced:
-        con.execute(
-            "INSERT INTO block_found SELECT least(unique_id_l, unique_id_r), "  # noqa: S608
-            f"greatest(unique_id_l, unique_id_r) FROM {forced}"
+        engine.append(
+            "block_found",
+            "SELECT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r) "  # noqa: S608
+            f"FROM {forced}",
         )
-    con.execute(
-        "CREATE OR REPLACE TABLE blocked_pairs AS SELECT '0' AS match_key, "
-        "l AS join_key_l, r AS join_key_r FROM block_found GROUP BY l, r"
+    engine.create(
+        "blocked_pairs",
+        "SELECT '0' AS match_key, l AS join_key_l, r AS join_key_r FROM block_found GROUP BY l, r",
     )
-    for table in ("block_found", "block_usable", "block_keys"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    ((pairs,),) = con.execute("SELECT count(*) FROM blocked_pairs").fetchall()
-    return {"block_keys": int(keys), "oversized_keys": int(oversized), "pairs": int(pairs)}
+    engine.drop("block_found", "block_usable", "block_keys")
+    ((pairs_count,),) = engine.rows("SELECT count(*) FROM blocked_pairs")
+    return {"block_keys": int(keys), "oversized_keys": int(oversized), "pairs": int(pairs_count)}

@@ -6,7 +6,7 @@ The steps, each timed in ``LinkResult.stats``:
 2. ``block`` finds the candidate pairs (``blocking.py``);
 3. ``train`` estimates the model (``model.py``): u by random sampling, m by EM, and m
    again from pairs a reviewer decided "same" when there are enough of them;
-4. ``score`` has Splink score the candidate pairs on DuckDB;
+4. ``score`` has Splink score the candidate pairs;
 5. ``cluster`` joins records through their automatic links (``clusters.py``).
 
 Three outcomes per pair, from its match probability: ``link`` at or above the
@@ -18,9 +18,11 @@ leaves the pair to the model. When reviewers have decided enough pairs that the
 model scored at or above the automatic threshold and too many of them were
 "different", the threshold is raised until the decided pairs above it are 99% right.
 
-DuckDB runs in memory with spilling to disk turned off: its temporary files would
-hold names. ``LinkSettings.memory_limit`` bounds it; a list too large for it stops
-with an error that says so.
+The SQL runs on an ``engine.Engine``: by default DuckDB in this process, or Spark
+(``spark.py``) for a list too large for one machine. DuckDB runs in memory with
+spilling to disk turned off: its temporary files would hold names.
+``LinkSettings.memory_limit`` bounds it; a list too large for it stops with an error
+that says so.
 
 SQL here is put together from this module's constants, table names it chose and
 numbers it computed, never from a record's text (hence the ``noqa: S608``).
@@ -37,11 +39,11 @@ from typing import Any, Literal
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
-from splink import DuckDBAPI
 
 from amanat.errors import InputError, UsageError
 from amanat.linkage.blocking import DEFAULT_CAPS, block_pairs
 from amanat.linkage.clusters import RecordFacts, cluster_links
+from amanat.linkage.engine import DuckDBEngine, Engine
 from amanat.linkage.prepare import Columns, Keyer, columns_of, prepare_records
 from amanat.linkage.scoring import estimate_lambda, score_candidates, sql_probability
 from amanat.linkage.training import new_linker, prior_model, train_model
@@ -187,6 +189,7 @@ def link_records(
     settings: LinkSettings | None = None,
     keyer: Keyer = name_keys,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> LinkResult:
     """Link ``records`` (mappings with the fields of ``prepare.RECORD_FIELDS``) into
     persons; see the module's description."""
@@ -196,6 +199,7 @@ def link_records(
         settings=settings,
         keyer=keyer,
         progress=progress,
+        engine=engine,
     )
 
 
@@ -206,9 +210,11 @@ def link_columns(
     settings: LinkSettings | None = None,
     keyer: Keyer = name_keys,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> LinkResult:
     """``link_records`` for records given as one sequence per field (less memory than
-    a mapping per record at a million records)."""
+    a mapping per record at a million records). The SQL runs on ``engine``
+    (``engine.py``), by default DuckDB in this process within ``settings``."""
     settings = settings or LinkSettings()
     stats: dict[str, float] = {}
     clock = time.perf_counter()
@@ -243,6 +249,8 @@ def link_columns(
     stats["records"] = len(record_ids)
     lap("prepare")
 
+    if engine is not None:
+        return _on(engine, table, record_ids, decided, settings, stats, lap)
     con = duckdb.connect(
         config={
             "threads": settings.threads,
@@ -252,14 +260,27 @@ def link_columns(
         }
     )
     try:
-        return _link(con, table, record_ids, decided, settings, stats, lap)
-    except duckdb.OutOfMemoryException:
+        return _on(DuckDBEngine(con), table, record_ids, decided, settings, stats, lap)
+    finally:
+        con.close()
+
+
+def _on(
+    engine: Engine,
+    table: pa.Table,
+    record_ids: list[str],
+    decided: dict[tuple[int, int], Decision],
+    settings: LinkSettings,
+    stats: dict[str, float],
+    lap: Callable[[str], None],
+) -> LinkResult:
+    try:
+        return _link(engine, table, record_ids, decided, settings, stats, lap)
+    except engine.out_of_memory:
         raise UsageError(
             f"Linking needs more memory than the limit of {settings.memory_limit}; "
             "raise it (--memory) or link a smaller list."
         ) from None
-    finally:
-        con.close()
 
 
 def _decided_pairs(
@@ -275,7 +296,7 @@ def _decided_pairs(
 
 
 def _link(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     table: pa.Table,
     record_ids: list[str],
     decided: dict[tuple[int, int], Decision],
@@ -284,31 +305,33 @@ def _link(
     lap: Callable[[str], None],
 ) -> LinkResult:
     n = len(record_ids)
-    api = DuckDBAPI(con)
+    d = engine.dialect
+    api = engine.splink()
+    engine.drop("records")  # a list linked before on the same engine (Spark's session)
     records = api.register(table, table_name="records")
-    con.execute(
-        "CREATE TABLE decided "
-        "(unique_id_l BIGINT, unique_id_r BIGINT, same BOOLEAN, proposed BOOLEAN)"
+    engine.load(
+        "decided",
+        pa.table(
+            {
+                "unique_id_l": pa.array([a for a, _ in decided], type=pa.int64()),
+                "unique_id_r": pa.array([b for _, b in decided], type=pa.int64()),
+                "same": pa.array([x.verdict == "same" for x in decided.values()], pa.bool_()),
+                "proposed": pa.array([x.proposed for x in decided.values()], pa.bool_()),
+            }
+        ),
     )
-    if decided:
-        con.executemany(
-            "INSERT INTO decided VALUES (?, ?, ?, ?)",
-            [(a, b, d.verdict == "same", d.proposed) for (a, b), d in decided.items()],
-        )
-    counts = block_pairs(con, settings.caps, forced="decided" if decided else None)
+    counts = block_pairs(engine, settings.caps, forced="decided" if decided else None)
     stats.update({f"blocking_{k}": v for k, v in counts.items()})
     candidates = (
-        con.sql("SELECT join_key_l AS a, join_key_r AS b FROM blocked_pairs").to_arrow_table()
+        engine.arrow("SELECT join_key_l AS a, join_key_r AS b FROM blocked_pairs")
         if settings.keep_candidates
         else None
     )
     lap("block")
 
     labels = None
-    if sum(d.verdict == "same" for d in decided.values()) >= settings.min_decisions:
-        con.execute(
-            "CREATE TABLE decided_same AS SELECT unique_id_l, unique_id_r FROM decided WHERE same"
-        )
+    if sum(x.verdict == "same" for x in decided.values()) >= settings.min_decisions:
+        engine.create("decided_same", "SELECT unique_id_l, unique_id_r FROM decided WHERE same")
         labels = "decided_same"
     if n >= max(settings.train_from, 2):
         model = train_model(
@@ -318,45 +341,48 @@ def _link(
             em_pairs=settings.em_max_pairs,
             seed=settings.seed,
             labels=labels,
+            dialect=d,
         )
     else:
-        model = prior_model()
+        model = prior_model(d)
     stats["trained"] = n >= max(settings.train_from, 2)
-    linker = new_linker(records, model)
+    linker = new_linker(records, model, d)
     lap("train")
 
-    score_candidates(api, linker, con, "blocked_pairs", "evidence")
-    con.execute("DROP TABLE blocked_pairs")
-    lam = estimate_lambda(con, "evidence", n)
+    score_candidates(api, linker, engine, "blocked_pairs", "evidence")
+    engine.drop("blocked_pairs")
+    lam = estimate_lambda(engine, "evidence", n)
     model["probability_two_random_records_match"] = lam
     stats["lambda"] = lam
     # a decision wins over the model: "same" is certain, "different" impossible
     probability = sql_probability("e.w", lam)
-    con.execute(
-        "CREATE TABLE scored AS SELECT e.a, e.b, "  # noqa: S608
-        f"CASE WHEN d.same IS NULL THEN {probability} WHEN d.same THEN 1.0 ELSE 0.0 END "
-        "AS probability, d.same IS NOT NULL AS decided, "
+    engine.create(
+        "scored",
+        "SELECT e.a, e.b, "  # noqa: S608
+        f"CASE WHEN x.same IS NULL THEN {probability} WHEN x.same THEN 1.0 ELSE 0.0 END "
+        "AS probability, x.same IS NOT NULL AS decided, "
         f"{probability} AS model_probability "
-        "FROM evidence e LEFT JOIN decided d ON e.a = d.unique_id_l AND e.b = d.unique_id_r "
-        f"WHERE {probability} >= {settings.review_threshold} OR d.same IS NOT NULL"
+        "FROM evidence e LEFT JOIN decided x ON e.a = x.unique_id_l AND e.b = x.unique_id_r "
+        f"WHERE {probability} >= {settings.review_threshold} OR x.same IS NOT NULL",
     )
-    con.execute("DROP TABLE evidence")
-    auto = _raised_threshold(con, settings) if decided else settings.auto_threshold
-    result_table = con.sql(
+    engine.drop("evidence")
+    auto = _raised_threshold(engine, settings) if decided else settings.auto_threshold
+    result_table = engine.arrow(
         "SELECT a, b, probability, "  # noqa: S608
         f"CASE WHEN probability >= {auto} THEN 'link' "
         f"WHEN probability >= {settings.review_threshold} THEN 'review' "
         "ELSE 'no_link' END AS outcome, decided "
         "FROM scored ORDER BY probability DESC, a, b"
-    ).to_arrow_table()
+    )
     lap("score")
 
-    links = con.sql(
+    links = engine.arrow(
         f"SELECT a, b FROM scored WHERE probability >= {auto} AND NOT decided "  # noqa: S608
         "ORDER BY probability DESC, a, b"
-    ).to_arrow_table()
-    apart = [pair for pair, d in decided.items() if d.verdict == "different"]
-    sure = [pair for pair, d in decided.items() if d.verdict == "same"]
+    )
+    engine.drop("scored", "decided", "decided_same")
+    apart = [pair for pair, x in decided.items() if x.verdict == "different"]
+    sure = [pair for pair, x in decided.items() if x.verdict == "same"]
     facts = record_facts(table)
     clusters = cluster_links(
         n,
@@ -417,7 +443,7 @@ def record_facts(table: pa.Table) -> RecordFacts:
     )
 
 
-def _raised_threshold(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> float:
+def _raised_threshold(engine: Engine, settings: LinkSettings) -> float:
     """The automatic threshold, raised if reviewers found the links too loose.
 
     Only decisions on pairs put to the reviewer as links count (``Decision.proposed``:
@@ -432,11 +458,11 @@ def _raised_threshold(con: duckdb.DuckDBPyConnection, settings: LinkSettings) ->
     "different") raise the threshold to 0.9999, cluster F1 0.80 -> 0.78 instead of
     0.84; at 100,000 rows, 2,000 pairs decided from the top, 0.77 -> 0.51 instead of
     0.80."""
-    rows = con.execute(
+    rows = engine.rows(
         "SELECT s.model_probability, d.same FROM scored s JOIN decided d "
         "ON s.a = d.unique_id_l AND s.b = d.unique_id_r WHERE d.proposed "
         "ORDER BY s.model_probability DESC"
-    ).fetchall()
+    )
     if len(rows) < settings.min_decisions:
         return settings.auto_threshold
     best = 1.0

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from amanat.linkage.engine import DUCKDB, Dialect
+
 __all__ = ["EM_BLOCKING_RULES", "PRIOR", "Prior", "comparisons"]
 
 Level = dict[str, Any]
@@ -31,12 +33,12 @@ def _level(condition: str, label: str) -> Level:
 
 _ELSE: Level = {"sql_condition": "ELSE", "label_for_charts": "else"}
 
-# Token-set similarity of the first sorted forms (Jaro-Winkler over the tokens sorted
-# alphabetically, so word order does not count).
-_JW = "jaro_winkler_similarity(name_form_l, name_form_r)"
 
-
-def _names() -> dict[str, Any]:
+def _names(d: Dialect) -> dict[str, Any]:
+    # Token-set similarity of the first sorted forms (Jaro-Winkler over the tokens
+    # sorted alphabetically, so word order does not count).
+    jw = d.similarity("name_form_l", "name_form_r")
+    one_word = d.overlap("nm_ptok_l", "nm_ptok_r")
     return {
         "output_column_name": "name",
         "comparison_levels": [
@@ -50,19 +52,19 @@ def _names() -> dict[str, Any]:
                 "tf_adjustment_column": "name_block",
                 "tf_adjustment_weight": 1.0,
             },
-            _level("list_has_any(nm_words_l, nm_words_r)", "same words, other reading"),
-            _level("list_has_any(nm_sounds_l, nm_sounds_r)", "same sound, other reading"),
-            _level(f"{_JW} >= 0.92", "near spelling"),
-            _level("list_has_any(nm_ptok2_l, nm_ptok2_r)", "two words sound alike"),
-            _level("list_has_any(nm_pairs_l, nm_pairs_r)", "two words begin alike"),
-            _level(f"list_has_any(nm_ptok_l, nm_ptok_r) OR {_JW} >= 0.8", "one word sounds alike"),
+            _level(d.overlap("nm_words_l", "nm_words_r"), "same words, other reading"),
+            _level(d.overlap("nm_sounds_l", "nm_sounds_r"), "same sound, other reading"),
+            _level(f"{jw} >= 0.92", "near spelling"),
+            _level(d.overlap("nm_ptok2_l", "nm_ptok2_r"), "two words sound alike"),
+            _level(d.overlap("nm_pairs_l", "nm_pairs_r"), "two words begin alike"),
+            _level(f"{one_word} OR {jw} >= 0.8", "one word sounds alike"),
             _ELSE,
         ],
     }
 
 
-def _birth() -> dict[str, Any]:
-    gap = "date_diff('day', least(birth_hi_l, birth_hi_r), greatest(birth_lo_l, birth_lo_r))"
+def _birth(d: Dialect) -> dict[str, Any]:
+    gap = d.days("least(birth_hi_l, birth_hi_r)", "greatest(birth_lo_l, birth_lo_r)")
     return {
         "output_column_name": "birth",
         "comparison_levels": [
@@ -76,17 +78,14 @@ def _birth() -> dict[str, Any]:
     }
 
 
-def _detained() -> dict[str, Any]:
+def _detained(d: Dialect) -> dict[str, Any]:
     # A month is at most 31 days: two ranges that short which overlap name the same
     # month (or day); a year alone overlapping a day says much less.
-    gap = (
-        "date_diff('day', least(detained_hi_l, detained_hi_r), "
-        "greatest(detained_lo_l, detained_lo_r))"
-    )
+    gap = d.days("least(detained_hi_l, detained_hi_r)", "greatest(detained_lo_l, detained_lo_r)")
     overlap = "detained_lo_l <= detained_hi_r AND detained_lo_r <= detained_hi_l"
     short = (
-        "date_diff('day', detained_lo_l, detained_hi_l) <= 31 "
-        "AND date_diff('day', detained_lo_r, detained_hi_r) <= 31"
+        f"{d.days('detained_lo_l', 'detained_hi_l')} <= 31 "
+        f"AND {d.days('detained_lo_r', 'detained_hi_r')} <= 31"
     )
     return {
         "output_column_name": "detained",
@@ -106,7 +105,7 @@ def _detained() -> dict[str, Any]:
     }
 
 
-def _resident_id() -> dict[str, Any]:
+def _resident_id(d: Dialect) -> dict[str, Any]:
     # GB 11643's MOD 11-2 check character catches every single-digit error and every
     # swap of two digits, so two numbers that differ in one or two places and do not
     # both pass the check are one number mistyped, not two persons.
@@ -116,23 +115,23 @@ def _resident_id() -> dict[str, Any]:
         "comparison_levels": [
             _null("rid_l IS NULL OR rid_r IS NULL"),
             _level("rid_l = rid_r", "same"),
-            _level(f"hamming(rid_l, rid_r) = 1 AND {one_bad}", "one digit mistyped"),
-            _level(f"hamming(rid_l, rid_r) = 2 AND {one_bad}", "two digits mistyped"),
+            _level(f"{d.differing('rid_l', 'rid_r')} = 1 AND {one_bad}", "one digit mistyped"),
+            _level(f"{d.differing('rid_l', 'rid_r')} = 2 AND {one_bad}", "two digits mistyped"),
             _ELSE,
         ],
     }
 
 
-def _place() -> dict[str, Any]:
+def _place(d: Dialect) -> dict[str, Any]:
     return {
         "output_column_name": "hometown",
         "comparison_levels": [
             _null(
-                "(prefecture_l IS NULL AND len(home_keys_l) = 0 AND id_county_l IS NULL) "
-                "OR (prefecture_r IS NULL AND len(home_keys_r) = 0 AND id_county_r IS NULL)"
+                f"(prefecture_l IS NULL AND {d.size('home_keys_l')} = 0 AND id_county_l IS NULL) "
+                f"OR (prefecture_r IS NULL AND {d.size('home_keys_r')} = 0 AND id_county_r IS NULL)"
             ),
             _level("county_l = county_r", "same county"),
-            _level("list_has_any(home_keys_l, home_keys_r)", "a place's name alike"),
+            _level(d.overlap("home_keys_l", "home_keys_r"), "a place's name alike"),
             _level(
                 "coalesce(county_l, id_county_l) = coalesce(county_r, id_county_r)",
                 "same county, one from a resident ID",
@@ -143,12 +142,12 @@ def _place() -> dict[str, Any]:
     }
 
 
-def _relatives() -> dict[str, Any]:
+def _relatives(d: Dialect) -> dict[str, Any]:
     return {
         "output_column_name": "relatives",
         "comparison_levels": [
-            _null("len(rel_keys_l) = 0 OR len(rel_keys_r) = 0"),
-            _level("list_has_any(rel_keys_l, rel_keys_r)", "a relative's name alike"),
+            _null(f"{d.size('rel_keys_l')} = 0 OR {d.size('rel_keys_r')} = 0"),
+            _level(d.overlap("rel_keys_l", "rel_keys_r"), "a relative's name alike"),
             _ELSE,
         ],
     }
@@ -165,10 +164,12 @@ def _sex() -> dict[str, Any]:
     }
 
 
-def comparisons(prior: Prior | None = None) -> list[dict[str, Any]]:
-    """The model's comparisons as Splink comparison dictionaries, with the m and u of
-    ``prior`` (comparison name -> (m, u) for each level but the null one) if given."""
-    out = [_names(), _birth(), _resident_id(), _place(), _relatives(), _sex(), _detained()]
+def comparisons(prior: Prior | None = None, dialect: Dialect = DUCKDB) -> list[dict[str, Any]]:
+    """The model's comparisons as Splink comparison dictionaries in the SQL of
+    ``dialect``, with the m and u of ``prior`` (comparison name -> (m, u) for each level
+    but the null one) if given."""
+    d = dialect
+    out = [_names(d), _birth(d), _resident_id(d), _place(d), _relatives(d), _sex(), _detained(d)]
     for comparison in out if prior is not None else ():
         values = prior.get(comparison["output_column_name"])  # type: ignore[union-attr]
         if values is None:

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import math
 
-import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 from splink import Linker
-from splink.internals.duckdb.database_api import DuckDBAPI
+from splink.internals.database_api import DatabaseAPISubClass
+
+from amanat.linkage.engine import Engine
 
 __all__ = ["estimate_lambda", "score_candidates", "sql_probability"]
 
@@ -41,40 +44,52 @@ def sql_probability(weight: str, lam: float) -> str:
 
 
 def score_candidates(
-    api: DuckDBAPI,
+    api: DatabaseAPISubClass,
     linker: Linker,
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     blocked: str,
     target: str,
 ) -> None:
     """Score the pairs of table ``blocked`` (Splink's blocked-pairs layout) into the
     table ``target(a, b, w)``."""
-    con.execute(f"CREATE OR REPLACE TABLE {target} (a BIGINT, b BIGINT, w DOUBLE)")
-    ((count,),) = con.execute(f"SELECT count(*) FROM {blocked}").fetchall()  # noqa: S608
+    ((count,),) = engine.rows(f"SELECT count(*) FROM {blocked}")  # noqa: S608
     if count == 0:
+        engine.create(
+            target,
+            "SELECT CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, "
+            "CAST(NULL AS DOUBLE) AS w WHERE 1 = 0",
+        )
         return
     lam = float(linker._settings_obj._probability_two_random_records_match)
-    table = api.register(blocked, table_name=f"{blocked}_for_predict")
+    table = engine.for_splink(api, blocked, f"{blocked}_for_predict")
     linker.table_management.register_blocked_pairs_for_predict(table)
     predictions = linker.inference.predict(warning_mode="never")
-    con.execute(
-        f"INSERT INTO {target} SELECT unique_id_l, unique_id_r, match_weight - {_bits(lam)!r} "  # noqa: S608
-        f"FROM {predictions.physical_name}"
+    engine.create(
+        target,
+        "SELECT unique_id_l AS a, unique_id_r AS b, "  # noqa: S608
+        f"match_weight - {_bits(lam)!r} AS w FROM {predictions.physical_name}",
     )
     predictions.drop_table_from_database_and_remove_from_cache()
     api.delete_table_from_database(f"{blocked}_for_predict")
 
 
-def estimate_lambda(con: duckdb.DuckDBPyConnection, evidence: str, n_records: int) -> float:
-    """The share of all pairs of ``n_records`` that match, by EM over ``evidence``."""
+def estimate_lambda(engine: Engine, evidence: str, n_records: int) -> float:
+    """The share of all pairs of ``n_records`` that match, by EM over ``evidence``.
+
+    The pairs' evidence is read once, as each distinct value and how many pairs have
+    it (a few thousand values: pairs alike in every comparison have the same), and the
+    rounds run here: one query, however many rounds, on any engine."""
     total = n_records * (n_records - 1) / 2
     if total <= 0:
         return 0.5
+    rows = engine.arrow(f"SELECT w, count(*) AS n FROM {evidence} GROUP BY w")  # noqa: S608
+    weights = pc.cast(rows["w"], pa.float64())
+    counts = pc.cast(rows["n"], pa.float64())
     lam = min(0.5, 1.0 / max(n_records, 2))
     for _ in range(_ITERATIONS):
-        ((expected,),) = con.execute(
-            f"SELECT coalesce(sum({sql_probability('w', lam)}), 0) FROM {evidence}"  # noqa: S608
-        ).fetchall()
+        # each pair's probability of matching at share lam (sql_probability), summed
+        odds = pc.power(2.0, pc.negate(pc.add(weights, _bits(lam))))
+        expected = pc.sum(pc.divide(counts, pc.add(odds, 1.0))).as_py() or 0.0
         new = min(max(float(expected) / total, 1e-12), 0.5)
         if abs(new - lam) <= _TOLERANCE * lam:
             return new

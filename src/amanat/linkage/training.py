@@ -23,6 +23,7 @@ from splink import Linker, SettingsCreator
 from splink.internals.exceptions import EMTrainingException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
+from amanat.linkage.engine import DUCKDB, Dialect
 from amanat.linkage.model import EM_BLOCKING_RULES, PRIOR, comparisons
 
 __all__ = ["M_FLOOR", "U_FLOOR", "new_linker", "prior_model", "train_model", "with_floors"]
@@ -34,13 +35,13 @@ M_FLOOR = 0.002
 U_FLOOR = 1e-7
 
 
-def prior_model() -> dict[str, Any]:
-    """The built-in model: the comparisons of ``model.py`` with the m and u of
-    ``model.PRIOR``, as a Splink model dictionary."""
+def prior_model(dialect: Dialect = DUCKDB) -> dict[str, Any]:
+    """The built-in model: the comparisons of ``model.py`` (in the SQL of ``dialect``)
+    with the m and u of ``model.PRIOR``, as a Splink model dictionary."""
     return with_floors(
         {
             "link_type": "dedupe_only",
-            "comparisons": comparisons(PRIOR),
+            "comparisons": comparisons(PRIOR, dialect),
             "retain_matching_columns": False,
             "retain_intermediate_calculation_columns": False,
             "em_convergence": 0.001,
@@ -50,10 +51,13 @@ def prior_model() -> dict[str, Any]:
     )
 
 
-def new_linker(records: SplinkDataFrame, model: dict[str, Any] | None = None) -> Linker:
+def new_linker(
+    records: SplinkDataFrame, model: dict[str, Any] | None = None, dialect: Dialect = DUCKDB
+) -> Linker:
     """A Splink linker on the registered ``records`` with ``model`` (a Splink model
-    dictionary; the built-in model by default: training starts from it)."""
-    settings = copy.deepcopy(model) if model is not None else prior_model()
+    dictionary; the built-in model in the SQL of ``dialect`` by default: training
+    starts from it)."""
+    settings = copy.deepcopy(model) if model is not None else prior_model(dialect)
     # Splink's own switch: its messages (SQL and training notes, never values) at
     # ERROR only, on its own logger, without touching the application's logging.
     return Linker(records, SettingsCreator.from_path_or_dict(settings), log_level=logging.ERROR)
@@ -67,10 +71,11 @@ def train_model(
     em_pairs: float,
     seed: int,
     labels: str | None = None,
+    dialect: Dialect = DUCKDB,
 ) -> dict[str, Any]:
     """The trained model as a Splink model dictionary, floors applied. ``labels`` names
     a table (unique_id_l, unique_id_r) of pairs known to be one person."""
-    linker = new_linker(records)
+    linker = new_linker(records, dialect=dialect)
     training = linker.training
     training.estimate_u_using_random_sampling(
         max_pairs=max(1.0, min(u_pairs, n * (n - 1) / 2)), seed=seed

@@ -1,0 +1,214 @@
+"""Linking on Spark, for a list that outgrows one machine.
+
+``spark_engine`` starts (or joins) a Spark session and gives the ``engine.Engine`` that
+``link.link_columns`` runs its SQL on: the same blocking rules, the same model and the
+same three outcomes as on DuckDB, written in Spark's SQL by ``engine.SPARK``. Splink
+scores the pairs on Spark with its own Jaro-Winkler function (the jar Splink ships,
+loaded into the session here).
+
+What runs where:
+
+- preparing the records (reading names in every script, dates, places) runs in this
+  process, as on DuckDB, and the prepared table goes to Spark once;
+- blocking, training, scoring and the three outcomes run on Spark;
+- clustering the automatic links runs in this process (a few links per record).
+
+On one's own machine ``local[N]`` runs Spark in this process's Java with N threads;
+on a cluster, the master's address (``spark://host:7077``) sends the work to its
+workers. Spark must write what it shuffles between stages to local disks (its
+``spark.local.dir``): those files hold the records' prepared names and dates. Here they
+go to a private directory that is deleted when the session ends; on a cluster, each
+worker's local directories must be on encrypted disks, as the threat model asks of
+every disk that holds personal data (``docs/guide/linkage.md``). Spark's web interface
+is turned off, and its log is kept to errors.
+
+SQL here is put together from the linkage modules' constants, table names they chose
+and numbers they computed, never from a record's text.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped]
+from py4j.protocol import Py4JError  # type: ignore[import-untyped]
+from pyspark.errors import PySparkException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.pandas.functions import arrow_udf
+from rapidfuzz.distance import JaroWinkler
+from splink import SparkAPI
+from splink.backends.spark import similarity_jar_location
+from splink.internals.database_api import DatabaseAPISubClass
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from amanat.errors import UsageError
+from amanat.linkage.engine import SPARK
+
+__all__ = ["SparkEngine", "jaro_winkler", "spark_engine"]
+
+_LOG_CONFIG = Path(__file__).resolve().parent / "data" / "spark-log4j2.properties"
+_SIZE = re.compile(r"(\d+)(?:\.\d+)?\s*([KMGT])i?B", re.IGNORECASE)
+_LOCAL = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?")
+
+
+class SparkEngine:
+    """The engine on a Spark session: each table a temporary view of a persisted
+    DataFrame."""
+
+    dialect = SPARK
+    # Spark reports a lack of memory as any other failed job: spark_engine says so
+    out_of_memory: tuple[type[BaseException], ...] = ()
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.spark = spark
+        self._tables: dict[str, DataFrame] = {}
+        self._old: list[DataFrame] = []
+        spark.udf.register("amanat_jaro_winkler", arrow_udf(jaro_winkler, "double"))  # type: ignore[call-overload]
+
+    def splink(self) -> DatabaseAPISubClass:
+        # A new API for each list linked (it names the tables it registered). Persist:
+        # Splink keeps its intermediate tables in Spark's memory (spilling to the
+        # private local directory), never as Parquet files of its own.
+        return SparkAPI(spark_session=self.spark, break_lineage_method="persist")  # type: ignore[no-untyped-call]
+
+    def _keep(self, name: str, frame: DataFrame) -> None:
+        # Persisted, not computed yet: Spark computes a table when a query first needs
+        # it, and plans the steps that need it together. A query reads the tables it
+        # names as they were when it was written, so replacing a table later changes
+        # nothing already written. A replaced table is let go at the next ``drop``.
+        self._old.extend(f for f in (self._tables.get(name),) if f is not None)
+        frame = frame.persist()
+        self._tables[name] = frame
+        frame.createOrReplaceTempView(name)
+
+    def create(self, name: str, sql: str) -> None:
+        self._keep(name, self.spark.sql(sql))
+
+    def append(self, name: str, sql: str) -> None:
+        added = self.spark.sql(sql)
+        self._keep(name, self._tables[name].unionByName(added) if name in self._tables else added)
+
+    def load(self, name: str, table: pa.Table) -> None:
+        self._keep(name, self.spark.createDataFrame(table))
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self.spark.sql(sql).collect()]
+
+    def arrow(self, sql: str) -> pa.Table:
+        return self.spark.sql(sql).toArrow()
+
+    def drop(self, *names: str) -> None:
+        for name in names:
+            self.spark.catalog.dropTempView(name)
+            frame = self._tables.pop(name, None)
+            if frame is not None:
+                frame.unpersist()
+        # and the tables replaced since (a table still to be computed that reads one
+        # computes it again from what it was made of)
+        for frame in self._old:
+            frame.unpersist()
+        self._old.clear()
+
+    def for_splink(self, api: DatabaseAPISubClass, name: str, as_name: str) -> SplinkDataFrame:
+        return api.register(self.spark.table(name), table_name=as_name)
+
+
+def jaro_winkler(a: pa.Array, b: pa.Array) -> pa.Array:
+    """Jaro-Winkler similarity of each pair of texts, exactly as DuckDB's
+    ``jaro_winkler_similarity`` (which is rapidfuzz's): null if either is null, 0 for
+    two empty texts. Spark calls it on batches of pairs (an Arrow function)."""
+    similarity = JaroWinkler.similarity
+    return pa.array(
+        [
+            None if x is None or y is None else similarity(x, y) if x or y else 0.0
+            for x, y in zip(a.to_pylist(), b.to_pylist(), strict=True)
+        ],
+        type=pa.float64(),
+    )
+
+
+def _threads(master: str) -> int:
+    """Shuffle partitions for a local master: its threads (local[3] -> 3; local[*] -> 4,
+    local -> 1). Spark's default of 200 makes each of linking's many small steps 200
+    tasks."""
+    found = _LOCAL.fullmatch(master)
+    if found is None or found.group(2) is None:
+        return 1
+    return 4 if found.group(2) == "*" else max(1, int(found.group(2)))
+
+
+def _java_memory(size: str) -> str:
+    """'6GB' (as ``LinkSettings.memory_limit``) as Java writes it: '6g'."""
+    found = _SIZE.fullmatch(size.strip())
+    if found is None:
+        raise UsageError("The memory limit is a size such as 4GB or 500MB.")
+    return f"{found.group(1)}{found.group(2).lower()}"
+
+
+@contextmanager
+def spark_engine(
+    master: str = "local[2]",
+    *,
+    memory: str = "4GB",
+    scratch: Path | None = None,
+) -> Iterator[SparkEngine]:
+    """A Spark engine for the master ``master`` (``local[N]``, or a cluster's address
+    such as ``spark://host:7077``), its driver given ``memory``; Spark's local files in
+    a private directory under ``scratch`` (the system's temporary directory by
+    default), deleted at the end. A session already running in this process is used
+    as it is, and left running."""
+    running = SparkSession.getActiveSession()
+    if running is not None:
+        yield SparkEngine(running)
+        return
+    local_dir = tempfile.mkdtemp(prefix="amanat-spark-", dir=scratch)
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("amanat-link")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.driver.memory", _java_memory(memory))
+        .config("spark.local.dir", local_dir)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_LOG_CONFIG}")
+    )
+    if _LOCAL.fullmatch(master):
+        builder = (
+            builder.config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", str(_threads(master)))
+        )
+    try:
+        spark = builder.getOrCreate()
+    except (PySparkException, Py4JError, OSError) as e:
+        shutil.rmtree(local_dir, ignore_errors=True)
+        raise UsageError(
+            f"Spark did not start at {master}: it needs Java 17 or newer (on Debian: "
+            "apt-get install default-jre-headless) and, for a cluster, a master that "
+            "answers at that address."
+        ) from e
+    spark.sparkContext.setLogLevel("ERROR")
+    if _LOCAL.fullmatch(master):
+        # Spark's Python workers (for ``jaro_winkler``) run this Python, with Amanat
+        # and its libraries; a cluster's are set by its own spark.pyspark.python
+        spark.sparkContext.pythonExec = sys.executable
+    try:
+        yield SparkEngine(spark)
+    except (PySparkException, Py4JError):
+        # Spark has logged what failed (its messages name tables and steps, not
+        # values); its Java traceback would tell a user nothing more
+        raise UsageError(
+            "Spark could not finish linking: its messages above say why. If it ran out "
+            "of memory, give it more (--memory) or more workers, and run again."
+        ) from None
+    finally:
+        spark.stop()
+        shutil.rmtree(local_dir, ignore_errors=True)
