@@ -249,31 +249,17 @@ def link_columns(
     stats["records"] = len(record_ids)
     lap("prepare")
 
-    if engine is not None:
-        return _on(engine, table, record_ids, decided, settings, stats, lap)
-    con = duckdb.connect(
-        config={
-            "threads": settings.threads,
-            "memory_limit": settings.memory_limit,
-            "temp_directory": "",
-            "preserve_insertion_order": False,
-        }
-    )
-    try:
-        return _on(DuckDBEngine(con), table, record_ids, decided, settings, stats, lap)
-    finally:
-        con.close()
-
-
-def _on(
-    engine: Engine,
-    table: pa.Table,
-    record_ids: list[str],
-    decided: dict[tuple[int, int], Decision],
-    settings: LinkSettings,
-    stats: dict[str, float],
-    lap: Callable[[str], None],
-) -> LinkResult:
+    own = None
+    if engine is None:
+        own = duckdb.connect(
+            config={
+                "threads": settings.threads,
+                "memory_limit": settings.memory_limit,
+                "temp_directory": "",
+                "preserve_insertion_order": False,
+            }
+        )
+        engine = DuckDBEngine(own)
     try:
         return _link(engine, table, record_ids, decided, settings, stats, lap)
     except engine.out_of_memory:
@@ -281,6 +267,9 @@ def _on(
             f"Linking needs more memory than the limit of {settings.memory_limit}; "
             "raise it (--memory) or link a smaller list."
         ) from None
+    finally:
+        if own is not None:
+            own.close()
 
 
 def _decided_pairs(

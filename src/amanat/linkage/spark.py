@@ -2,9 +2,11 @@
 
 ``spark_engine`` starts (or joins) a Spark session and gives the ``engine.Engine`` that
 ``link.link_columns`` runs its SQL on: the same blocking rules, the same model and the
-same three outcomes as on DuckDB, written in Spark's SQL by ``engine.SPARK``. Splink
-scores the pairs on Spark with its own Jaro-Winkler function (the jar Splink ships,
-loaded into the session here).
+same three outcomes as on DuckDB, written in Spark's SQL by ``engine.SPARK``. Names
+are compared with ``jaro_winkler``, a Python function over Arrow that gives exactly
+DuckDB's values (Splink's own Spark function, from the jar Splink ships and loaded
+here for Splink's sake, gives others); Spark's workers run it, so each needs Amanat
+installed in the Python Spark runs there.
 
 What runs where:
 
