@@ -306,8 +306,8 @@ def block_pairs(
     if forced:
         engine.append(
             "block_found",
-            "SELECT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r) "  # noqa: S608
-            f"FROM {forced}",
+            "SELECT least(unique_id_l, unique_id_r) AS l, "  # noqa: S608
+            f"greatest(unique_id_l, unique_id_r) AS r FROM {forced}",
         )
     engine.create(
         "blocked_pairs",

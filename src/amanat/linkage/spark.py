@@ -58,6 +58,7 @@ __all__ = ["SparkEngine", "jaro_winkler", "spark_engine"]
 _LOG_CONFIG = Path(__file__).resolve().parent / "data" / "spark-log4j2.properties"
 _SIZE = re.compile(r"(\d+)(?:\.\d+)?\s*([KMGT])i?B", re.IGNORECASE)
 _LOCAL = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?")
+_ON_THIS_MACHINE = re.compile(r"spark://(127\.0\.0\.1|localhost)(:\d+)?")
 
 
 class SparkEngine:
@@ -182,12 +183,13 @@ def spark_engine(
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_LOG_CONFIG}")
     )
-    if _LOCAL.fullmatch(master):
-        builder = (
-            builder.config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", str(_threads(master)))
+    if _LOCAL.fullmatch(master) or _ON_THIS_MACHINE.fullmatch(master):
+        # nothing of this run listens beyond this machine
+        builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config(
+            "spark.driver.host", "127.0.0.1"
         )
+    if _LOCAL.fullmatch(master):
+        builder = builder.config("spark.sql.shuffle.partitions", str(_threads(master)))
     try:
         spark = builder.getOrCreate()
     except (PySparkException, Py4JError, OSError) as e:
@@ -198,9 +200,10 @@ def spark_engine(
             "answers at that address."
         ) from e
     spark.sparkContext.setLogLevel("ERROR")
-    if _LOCAL.fullmatch(master):
+    if spark.sparkContext.pythonExec == "python3":
         # Spark's Python workers (for ``jaro_winkler``) run this Python, with Amanat
-        # and its libraries; a cluster's are set by its own spark.pyspark.python
+        # and its libraries, at the same path on every worker; "python3" is PySpark's
+        # default when PYSPARK_PYTHON names none, and would lack them
         spark.sparkContext.pythonExec = sys.executable
     try:
         yield SparkEngine(spark)
