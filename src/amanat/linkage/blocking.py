@@ -140,13 +140,14 @@ def blocking_rules(d: Dialect = DUCKDB) -> dict[str, Rule]:
     fuzzy = f"SELECT unique_id, {d.unnest('nm_fuzzy')} AS s FROM records"  # noqa: S608
 
     def unnested(column: str, *more: str) -> str:
-        """(unique_id, k) with k each key of the list ``column``, hashed with the
-        columns ``more`` if any (rows where one of them is null are left out)."""
+        """(unique_id, k) with k each key of the list ``column``, hashed with
+        ``more`` if any: columns, or expressions named with ``AS`` (rows where one of
+        them is null are left out)."""
         rows = f"SELECT unique_id, {d.unnest(column)} AS k{''.join(', ' + m for m in more)}"
         if not more:
             return f"{rows} FROM records"
-        present = " AND ".join(f"{m.split(' AS ')[-1]} IS NOT NULL" for m in more)
         names = [m.split(" AS ")[-1] for m in more]
+        present = " AND ".join(f"{name} IS NOT NULL" for name in names)
         return (
             f"SELECT unique_id, {d.hash('k', *names)} AS k "  # noqa: S608
             f"FROM ({rows} FROM records) WHERE {present}"

@@ -73,7 +73,7 @@ class Dialect:
 
     def similarity(self, a: str, b: str) -> str:
         """Jaro-Winkler similarity: DuckDB's own; on Spark, ``amanat_jaro_winkler``,
-        which ``spark.py`` defines in SQL to give exactly DuckDB's values (Splink's
+        the function ``spark.py`` registers to give exactly DuckDB's values (Splink's
         own Spark function gives others: 0.918 against 0.924 for 'shalkauly
         toktarkhan' and 'shalkar toktarkhan', either side of a level's 0.92)."""
         if self.name == "duckdb":

@@ -18,10 +18,11 @@ What runs where:
 On one's own machine ``local[N]`` runs Spark in this process's Java with N threads;
 on a cluster, the master's address (``spark://host:7077``) sends the work to its
 workers. Spark must write what it shuffles between stages to local disks (its
-``spark.local.dir``): those files hold the records' prepared names and dates. Here they
-go to a private directory that is deleted when the session ends; on a cluster, each
-worker's local directories must be on encrypted disks, as the threat model asks of
-every disk that holds personal data (``docs/guide/linkage.md``). Spark's web interface
+``spark.local.dir``): those files hold the records' prepared names and dates. Spark's
+I/O encryption is turned on, so they are encrypted with a key kept in memory for the
+run; here they also go to a private directory that is deleted when the session ends.
+On a cluster, each worker's disks should still be encrypted, as the threat model asks
+of every disk that holds personal data (``docs/guide/linkage.md``). Spark's web interface
 is turned off, and its log is kept to errors.
 
 SQL here is put together from the linkage modules' constants, table names they chose
@@ -86,7 +87,9 @@ class SparkEngine:
         # it, and plans the steps that need it together. A query reads the tables it
         # names as they were when it was written, so replacing a table later changes
         # nothing already written. A replaced table is let go at the next ``drop``.
-        self._old.extend(f for f in (self._tables.get(name),) if f is not None)
+        old = self._tables.get(name)
+        if old is not None:
+            self._old.append(old)
         frame = frame.persist()
         self._tables[name] = frame
         frame.createOrReplaceTempView(name)
@@ -178,6 +181,9 @@ def spark_engine(
         .config("spark.jars", similarity_jar_location())
         .config("spark.driver.memory", _java_memory(memory))
         .config("spark.local.dir", local_dir)
+        # what Spark writes to local disks (shuffles, spills, data handed over from
+        # Python) is encrypted with a key that lives in memory for this run only
+        .config("spark.io.encryption.enabled", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
