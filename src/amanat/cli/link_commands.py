@@ -30,7 +30,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -196,19 +196,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             said.pop(key, None)  # the later file, or the later row, wins
             said[key] = d
     decisions = list(said.values())
-    if args.spark:
-        master = f"local[{args.threads}]" if args.spark == "local" else args.spark
-        with _spark().spark_engine(master, memory=args.memory) as engine:
-            result = link_records(
-                records,
-                decisions=decisions,
-                settings=link_settings,
-                progress=linking_progress(),
-                engine=engine,
-            )
-    else:
+    master = f"local[{args.threads}]" if args.spark == "local" else args.spark
+    on = _spark().spark_engine(master, memory=args.memory) if master else nullcontext(None)
+    with on as engine:
         result = link_records(
-            records, decisions=decisions, settings=link_settings, progress=linking_progress()
+            records,
+            decisions=decisions,
+            settings=link_settings,
+            progress=linking_progress(),
+            engine=engine,
         )
     apart = [(d.record_a, d.record_b) for d in decisions if d.verdict == "different"]
     open_pairs = _open_pairs(result, apart)
