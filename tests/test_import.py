@@ -497,3 +497,26 @@ def test_who_detained_the_person_is_imported_with_the_detention(tmp_path: Path) 
     reasons = [r["reason"] for r in report_rows(report_path)]
     assert "values: responsible" in reasons[2]
     assert "needs a status or a detention date" in reasons[3]
+
+
+def test_a_formula_in_a_column_not_imported_costs_the_row_nothing(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Given a workbook numbered with =ROW()-1 in a column the mapping does not name.
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["№", "ФИО", "Пол"])
+    ws.append(["=ROW()-1", "Нурлан Серикбаев", "м"])
+    ws.append(["=ROW()-1", "Айгуль Серикбаева", '=IF(1,"ж","м")'])
+    listing = tmp_path / "numbered.xlsx"
+    book.save(listing)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("version: 1\ncolumns:\n  name_native: ФИО\n  sex: Пол\n", encoding="utf-8")
+    # When it is imported.
+    done = amanat_json(
+        cli_env, "import", str(listing), "--mapping", str(mapping), "--home", str(org.desk.path)
+    )
+    # Then the numbered row is accepted; a formula in a column it reads still rejects one.
+    outcome = {int(r["row"]): r for r in report_rows(Path(done["report"]))}
+    assert outcome[2]["outcome"] == "accepted"
+    assert outcome[3]["outcome"] == "rejected" and "C3" in outcome[3]["reason"]

@@ -633,9 +633,12 @@ def test_link_command_takes_decisions_back_from_the_review_file(
 @pytest.mark.parametrize(
     ("change", "code", "words"),
     [
-        ({"decision": "maybe"}, 6, "'maybe' is not a decision"),
-        ({"decision": "same", "row_a": "99999"}, 6, "names row '99999'"),
-        ({"decision": "same", "row_b": "=1+1"}, 6, "names row"),
+        ({"decision": "maybe"}, 6, "something other than a decision"),
+        # a name pasted into the wrong column is not repeated in the message
+        ({"decision": "Серікжан Білаш"}, 6, "something other than a decision"),
+        ({"decision": "same", "row_a": "99999"}, 6, "names row 99999,"),
+        ({"decision": "same", "row_b": "=1+1"}, 6, "in row_b something other than a row number"),
+        ({"decision": "same", "row_b": "Білаш 650105"}, 6, "other than a row number"),
     ],
 )
 def test_link_command_explains_a_bad_decision(
@@ -661,7 +664,7 @@ def test_link_command_explains_a_bad_decision(
     assert main([*args, "--out", str(out), "--decisions", str(review)]) == code
     err = capsys.readouterr().err
     assert words in err and "Row 5 of review.csv" in err and "Traceback" not in err
-    assert not out.exists()
+    assert "Серікжан" not in err and "650105" not in err
 
 
 def test_link_command_wants_the_decision_column(

@@ -6,12 +6,22 @@ the output with its cluster, so a list of 1,000,000 rows is never held twice. Ro
 named by their row number as a spreadsheet shows it; a cluster is named by the row
 number of its first row.
 
-Output columns after the list's own: ``cluster`` (the first row of the person), ``cluster_size``,
+Output columns after the list's own (and after any cells a row has beyond the header,
+under ``column F``...): ``cluster`` (the first row of the person), ``cluster_size``,
 ``outcome`` (``linked``: in a cluster of several rows; ``review``: a pair for a person
-to decide, see --review; ``alone``; ``unread``: a row not valid in the file's encoding;
-``empty``), ``best_match_row`` and ``best_probability`` (the row it is most likely the
-same person as). Both files hold the list's personal data, so they are written readable
-by their owner only, through a temporary file renamed into place when complete.
+to decide, see --review; ``alone``; ``unread``: a row that could not be read, not
+linked; ``empty``: nothing in the columns the mapping names), ``best_match_row`` and
+``best_probability`` (the row it is most likely the same person as). A file named
+.xlsx is written as a workbook; .csv (or .tsv, .txt) as CSV with the list's own
+separator when the list is a CSV (a semicolon list opens in a Russian or Kazakh Excel as
+it came), a comma otherwise.
+
+Both files hold the list's personal data, so they are written readable by their owner
+only, to a file with no name (``O_TMPFILE``) that is named when complete: a run killed
+midway leaves nothing behind (SIGTERM and SIGHUP stop it as Ctrl-C does). No output
+may be the list, the mapping, a decisions file given, or the other output, however the
+path is written (``..``, a link); a review file may replace a decisions file, since it
+holds every decision read from it.
 
 The review file opens with an empty ``decision`` column. A person writes *same*,
 *different* or *unsure* (or the Kazakh or Russian word: ``DECISION_WORDS``) in it, in a
@@ -26,20 +36,29 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib
+import io
 import os
+import secrets
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from types import FrameType, ModuleType
+from typing import BinaryIO
+
+import openpyxl
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress
 from amanat.errors import InputError, UsageError
 from amanat.ingest import open_table
-from amanat.ingest.tables import CellValue
+from amanat.ingest.tables import NOT_UTF8, CellValue, column_letter
 from amanat.ingest.vocab import NO_VALUE, VALUE_WORDS
 from amanat.linkage import (
     Decision,
@@ -52,13 +71,16 @@ from amanat.linkage import (
 from amanat.linkage.link import ScoredPair, Verdict
 from amanat.linkage.mapping import fold
 from amanat.records.changes import DECISIONS
-from amanat.records.mapping_file import shown
 from amanat.settings import Settings
 
 __all__ = ["COMMANDS", "DECISION_WORDS"]
 
 _RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 _EXTRA = ("cluster", "cluster_size", "outcome", "best_match_row", "best_probability")
+# what an output's name says it is written as
+_KINDS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx"}
+_XLSX_ROWS = 1_048_576  # a worksheet's rows, the header's included
+_XLSX_CELL = 32_767  # characters a cell holds
 # What a reviewer may write in the review file's decision column, folded (any case).
 DECISION_WORDS: dict[str, Verdict] = {
     **dict.fromkeys(("same", "yes", "y", "+", "иә", "бір адам", "да", "один", "тот же"), "same"),
@@ -88,34 +110,163 @@ def _cell(value: CellValue) -> str:
     return str(value)
 
 
-def _safe(text: str) -> str:
-    """Safe to open in a spreadsheet: no formula (OWASP "CSV injection"), valid UTF-8."""
+def _safe(text: str, *, formula: bool = True) -> str:
+    """Valid UTF-8 and, for CSV (``formula``), safe to open in a spreadsheet: no
+    formula (OWASP "CSV injection"). A workbook's text cells are never formulas."""
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return "'" + text if text.startswith(_RISKY_START) else text
+    return "'" + text if formula and text.startswith(_RISKY_START) else text
 
 
-def _path(text: str, what: str, source: Path) -> Path:
+def _path(text: str, what: str) -> Path:
+    """An output's path, checked before any work: a .csv or .xlsx name, not a folder,
+    in a folder that exists and may be written."""
     path = Path(text).expanduser().absolute()
-    if path == source:
-        raise UsageError(f"The {what} would overwrite the list itself; choose another file.")
+    if path.is_dir():
+        raise UsageError(f"The {what}, {path}, is a folder; give the name of a file in it.")
+    if path.suffix.lower() not in _KINDS:
+        raise UsageError(
+            f"The {what} is written as CSV or as an Excel workbook: give it a name that "
+            "ends in .csv or .xlsx."
+        )
     if not path.parent.is_dir():
         raise UsageError(f"The folder for the {what}, {path.parent}, does not exist.")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"The folder for the {what}, {path.parent}, cannot be written to; choose another."
+        )
     return path
 
 
-@contextmanager
-def _owner_only_csv(path: Path) -> Iterator[Any]:
-    """A CSV writer on a temporary file beside ``path``, renamed into place on success."""
-    fd, tmp = tempfile.mkstemp(prefix=".amanat-link-", suffix=".tmp", dir=path.parent)
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: the same path once ``..`` and links are
+    followed, or one file reached by two names (a hard link)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
     try:
-        with open(fd, "w", encoding="utf-8-sig", newline="") as f:
-            yield csv.writer(f)
-            f.flush()
-            os.fsync(f.fileno())
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _apart(outputs: dict[str, Path], inputs: dict[str, Path], may_replace: str = "") -> None:
+    """Refuse, before any work, an output that is an input or the other output; the
+    output named ``may_replace`` may be a decisions file (it holds every decision)."""
+    names = list(outputs)
+    for i, what in enumerate(names):
+        for other in names[i + 1 :]:
+            if _same_file(outputs[what], outputs[other]):
+                raise UsageError(f"The {what} and the {other} are one file; give two names.")
+        for given, path in inputs.items():
+            if what == may_replace and given.startswith("decisions"):
+                continue
+            if _same_file(outputs[what], path):
+                raise UsageError(
+                    f"The {what} would overwrite the {given.split(' #')[0]}; choose another file."
+                )
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a closed terminal) stop the command as Ctrl-C does, so that
+    what it was writing is removed, not left half-done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    before = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+
+
+@contextmanager
+def _owner_only(path: Path) -> Iterator[BinaryIO]:
+    """A file readable by its owner only, renamed to ``path`` when complete. It has no
+    name while it is written (``O_TMPFILE``), so a killed run leaves nothing; where the
+    filesystem cannot do that (a USB stick's FAT), a hidden temporary file beside
+    ``path``, removed if the command stops."""
+    tmp: str | None = None
+    try:
+        fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o600)
+    except (OSError, AttributeError):
+        fd, tmp = tempfile.mkstemp(prefix=".amanat-link-", suffix=".tmp", dir=path.parent)
+    f = os.fdopen(fd, "wb")
+    try:
+        yield f
+        f.flush()
+        os.fsync(f.fileno())
+        if tmp is None:
+            tmp = str(path.parent / f".amanat-link-{secrets.token_hex(8)}.tmp")
+            folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                # a directory descriptor makes Python call linkat(AT_SYMLINK_FOLLOW),
+                # which names the open file; plain link() would link /proc's symlink
+                os.link(f"/proc/self/fd/{f.fileno()}", tmp, src_dir_fd=folder)
+            finally:
+                os.close(folder)
+        f.close()
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        f.close()
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class _Sheet:
+    """Rows written as CSV (text, formulas defused by ``_safe``) or into an Excel
+    workbook (text cells, never formulas; numbers as numbers)."""
+
+    def __init__(self, f: BinaryIO, kind: str, delimiter: str) -> None:
+        self.kind = kind
+        self._f = f
+        if kind == "xlsx":
+            self._book = openpyxl.Workbook(write_only=True)
+            self._ws = self._book.create_sheet()
+        else:
+            self._text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+            self._csv = csv.writer(self._text, delimiter=delimiter)
+
+    def row(self, cells: Sequence[str | int | float]) -> None:
+        if self.kind == "csv":
+            self._csv.writerow(
+                [
+                    _safe(c) if isinstance(c, str) else f"{c:.4f}" if isinstance(c, float) else c
+                    for c in cells
+                ]
+            )
+            return
+        out = []
+        for value in cells:
+            if isinstance(value, str):
+                text = _safe(value, formula=False)
+                text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)[:_XLSX_CELL]
+                cell = WriteOnlyCell(self._ws, value=text)
+                cell.data_type = "s"  # text, even when it begins with =
+                out.append(cell)
+            else:
+                out.append(WriteOnlyCell(self._ws, value=value))
+        self._ws.append(out)
+
+    def close(self) -> None:
+        if self.kind == "xlsx":
+            self._book.save(self._f)
+        else:
+            self._text.flush()
+            self._text.detach()
+
+
+@contextmanager
+def _owner_only_sheet(path: Path, delimiter: str) -> Iterator[_Sheet]:
+    with _owner_only(path) as f:
+        sheet = _Sheet(f, _KINDS[path.suffix.lower()], delimiter)
+        yield sheet
+        sheet.close()
 
 
 def _sex_words(mapping: LinkMapping) -> dict[str, str | None]:
@@ -126,34 +277,76 @@ def _sex_words(mapping: LinkMapping) -> dict[str, str | None]:
     return words
 
 
-def _records(
-    source: Path, mapping: LinkMapping
-) -> tuple[list[dict[str, str]], dict[str, tuple[int, ...]], int, int]:
-    """(records to link, field -> column positions, unread rows, empty rows)."""
+@dataclass
+class _List:
+    """What reading the list found: the records to link and how the other rows fared."""
+
+    records: list[dict[str, str]]
+    positions: dict[str, tuple[int, ...]]
+    headers: tuple[str, ...]
+    delimiter: str
+    width: int = 0  # cells in the widest row, the header's included
+    rows: int = 0
+    empty: int = 0
+    unread: set[int] = field(default_factory=set)  # row numbers
+    not_utf8: int = 0
+    first_problem: tuple[int, str] | None = None
+    rounded_ids: int = 0
+
+
+def _records(source: Path, mapping: LinkMapping) -> _List:
+    """The list's records to link, with what could not be read (never a value)."""
     sexes = _sex_words(mapping)
-    records: list[dict[str, str]] = []
-    unread = empty = 0
     with open_table(source, header_row=mapping.header_row, sheet=mapping.sheet) as table:
         positions = mapping.bind(table.headers)
+        found = _List([], positions, table.headers, table.delimiter, width=len(table.headers))
+        used = frozenset(i for columns in positions.values() for i in columns)
+        ids = positions.get("resident_id", ())
         bar = CountBar("Reading", table.estimated_rows, "rows")
         for row in table.rows:
             bar(1)
+            found.rows += 1
+            found.width = max(found.width, len(row.values))
             if row.empty:
-                empty += 1
+                found.empty += 1
                 continue
-            if row.problem is not None:
-                unread += 1
+            problem = row.problem_in(used)
+            if problem is None and table.kind == "csv":
+                extra = [v for v in row.values[len(table.headers) :] if _cell(v).strip()]
+                if extra:
+                    problem = (
+                        f"the row has {len(row.values)} cells but the header only "
+                        f"{len(table.headers)} columns; a separator inside a value may be "
+                        "missing its quotes."
+                    )
+            if problem is not None:
+                found.unread.add(row.number)
+                found.not_utf8 += problem == NOT_UTF8
+                if found.first_problem is None:
+                    found.first_problem = (row.number, problem)
                 continue
             record = {"record_id": str(row.number)}
             for fname, columns in positions.items():
                 texts = (_cell(row.values[i]) if i < len(row.values) else "" for i in columns)
                 text = " ".join(t.strip() for t in texts if t.strip())
                 record[fname] = "" if fold(text) in NO_VALUE else text
+            if not any(record[f] for f in positions):
+                found.empty += 1  # nothing in the columns linking reads: a numbered line
+                continue
+            if any(_rounded(row.values[i]) for i in ids if i < len(row.values)):
+                # an ID a spreadsheet stored as a number has lost its last digits
+                found.rounded_ids += 1
+                record["resident_id"] = ""
             if "sex" in record:
                 record["sex"] = sexes.get(fold(record["sex"])) or ""
-            records.append(record)
+            found.records.append(record)
         bar.close()
-    return records, positions, unread, empty
+    return found
+
+
+def _rounded(value: CellValue) -> bool:
+    """A cell holding an ID as a number: a float, or more digits than a float keeps."""
+    return isinstance(value, float) or (isinstance(value, int) and len(str(abs(value))) > 15)
 
 
 def _spark() -> ModuleType:
@@ -168,17 +361,38 @@ def _spark() -> ModuleType:
         ) from None
 
 
+def _n(count: int, one: str, several: str | None = None) -> str:
+    """'1 row', '2,000 rows'."""
+    return f"{count:,} {one if count == 1 else several or one + 's'}"
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     source = Path(args.source).expanduser().absolute()
     if not source.is_file():
         raise UsageError(f"No list at {source}; check the path.")
-    mapping = load_link_mapping(Path(args.mapping).expanduser().absolute())
-    out = _path(args.out, "output", source)
-    review_path = _path(args.review, "review file", source) if args.review else None
+    mapping_path = Path(args.mapping).expanduser().absolute()
+    decision_paths = [Path(given).expanduser().absolute() for given in args.decisions or ()]
+    out = _path(args.out, "output")
+    review_path = _path(args.review, "review file") if args.review else None
+    _apart(
+        {"output": out, **({"review file": review_path} if review_path else {})},
+        {
+            "list": source,
+            "mapping": mapping_path,
+            **{f"decisions file #{i}": d for i, d in enumerate(decision_paths)},
+        },
+        may_replace="review file",
+    )
+    mapping = load_link_mapping(mapping_path)
     default = LinkSettings()
-    auto = args.auto_threshold or mapping.auto_threshold or default.auto_threshold
-    review = (
-        args.review_threshold or mapping.review_threshold or min(default.review_threshold, auto)
+
+    def given(*values: float | None) -> float:
+        """The first value given (0 is given: LinkSettings then says it is too low)."""
+        return next(v for v in values if v is not None)
+
+    auto = given(args.auto_threshold, mapping.auto_threshold, default.auto_threshold)
+    review = given(
+        args.review_threshold, mapping.review_threshold, min(default.review_threshold, auto)
     )
     link_settings = LinkSettings(
         auto_threshold=auto,
@@ -187,11 +401,36 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         threads=args.threads,
         workers=args.threads,
     )
-    records, positions, unread, empty = _records(source, mapping)
+    with _stopped_by_signals():
+        return _link_list(args, source, mapping, out, review_path, decision_paths, link_settings)
+
+
+def _link_list(
+    args: argparse.Namespace,
+    source: Path,
+    mapping: LinkMapping,
+    out: Path,
+    review_path: Path | None,
+    decision_paths: Sequence[Path],
+    link_settings: LinkSettings,
+) -> int:
+    found = _records(source, mapping)
+    records = found.records
+    if found.not_utf8 and found.not_utf8 * 2 >= found.rows - found.empty:
+        raise UsageError(
+            f"Most rows of {source.name} are not valid UTF-8 (it may have been saved as "
+            "Windows-1251); re-save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8) and run "
+            "again. Nothing was written."
+        )
+    if out.suffix.lower() == ".xlsx" and found.rows + 1 > _XLSX_ROWS:
+        raise UsageError(
+            f"The list has {found.rows:,} rows, more than an Excel worksheet holds; write "
+            "the output as .csv. Nothing was written."
+        )
     row_ids = {r["record_id"] for r in records}
     said: dict[tuple[str, str], Decision] = {}
-    for given in args.decisions or ():
-        for d in _read_decisions(Path(given).expanduser().absolute(), row_ids):
+    for path in decision_paths:
+        for d in _read_decisions(path, row_ids):
             key = (min(d.record_a, d.record_b), max(d.record_a, d.record_b))
             said.pop(key, None)  # the later file, or the later row, wins
             said[key] = d
@@ -208,11 +447,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
     apart = [(d.record_a, d.record_b) for d in decisions if d.verdict == "different"]
     open_pairs = _open_pairs(result, apart)
-    rows_done = _write_clusters(source, mapping, out, result, open_pairs)
+    rows_done = _write_clusters(source, mapping, out, found, result, open_pairs)
+    cut = 0
     if review_path is not None:
         unsure = {(d.record_a, d.record_b) for d in decisions if d.verdict == "unsure"}
         decided = [d for d in decisions if d.verdict != "unsure"]
-        _write_review(review_path, records, positions, open_pairs, unsure, decided)
+        cut = _write_review(
+            review_path, records, found.positions, found.delimiter, open_pairs, unsure, decided
+        )
     sizes: dict[int, int] = {}
     for c in result.clusters:
         sizes[c] = sizes.get(c, 0) + 1
@@ -220,6 +462,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     n_review = len(open_pairs)
     counts = {v: sum(d.verdict == v for d in decisions) for v in DECISIONS}
     not_read = {k: int(result.stats.get(key, 0)) for k, (key, _, _) in _UNREAD_KINDS.items()}
+    not_read["resident_id"] += found.rounded_ids
+    unread = len(found.unread)
     data = {
         "list": str(source),
         "rows": rows_done,
@@ -227,32 +471,47 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "persons": len(sizes),
         "review_pairs": n_review,
         "unread_rows": unread,
-        "empty_rows": empty,
+        "empty_rows": found.empty,
         "auto_threshold": result.auto_threshold,
         "review_threshold": result.review_threshold,
         "out": str(out),
         "review": str(review_path) if review_path else None,
+        "review_pairs_left_out": cut,
         "decisions": counts,
         "unread_values": not_read,
     }
     lines = [
-        f"Linked {source.name}: {len(records):,} rows of persons are {len(sizes):,} persons "
-        f"({linked:,} rows share a person with another).",
+        f"Linked {source.name}: {_n(len(records), 'row')} of persons "
+        f"{'is' if len(records) == 1 else 'are'} {_n(len(sizes), 'person')} "
+        f"({_n(linked, 'row')} share a person with another).",
         *(
             [
-                f"With {len(decisions):,} decision{'' if len(decisions) == 1 else 's'}: "
+                f"With {_n(len(decisions), 'decision')}: "
                 + ", ".join(f"{n:,} {v}" for v, n in counts.items())
                 + "."
             ]
             if decisions
             else []
         ),
-        f"{n_review:,} pairs need a person to decide"
+        f"{_n(n_review, 'pair')} {'needs' if n_review == 1 else 'need'} a person to decide"
         + (f": {review_path}" if review_path else " (write them with --review FILE)."),
     ]
-    if unread or empty:
+    if cut:
         lines.append(
-            f"Not linked: {unread:,} rows not valid in the file's encoding, {empty:,} empty."
+            f"The review workbook holds the first {n_review - cut:,} of them, as many as a "
+            "worksheet can; decide those, or write the review file as .csv."
+        )
+    if unread or found.empty:
+        lines.append(
+            f"Not linked: {_n(unread, 'row')} that could not be read, {found.empty:,} empty."
+        )
+    if found.first_problem is not None:
+        number, why = found.first_problem
+        lines.append(f"  row {number}: {why}")
+    if found.rounded_ids:
+        lines.append(
+            f"{_n(found.rounded_ids, 'resident ID')} stored as a number, which a spreadsheet "
+            "rounds, counted as not known: format that column as text and type them again."
         )
     if any(not_read.values()):
         lines.append(
@@ -273,6 +532,7 @@ def _write_clusters(
     source: Path,
     mapping: LinkMapping,
     out: Path,
+    found: _List,
     result: LinkResult,
     open_pairs: Sequence[ScoredPair],
 ) -> int:
@@ -296,33 +556,34 @@ def _write_clusters(
             if x not in best or p > best[x][0]:
                 best[x] = (p, y)
     count = 0
+    width = found.width
     with (
         open_table(source, header_row=mapping.header_row, sheet=mapping.sheet) as table,
-        _owner_only_csv(out) as writer,
+        _owner_only_sheet(out, found.delimiter) as sheet,
     ):
-        writer.writerow([_safe(h) for h in (*table.headers, *_EXTRA)])
-        width = len(table.headers)
+        beyond = [f"column {column_letter(i)}" for i in range(len(table.headers), width)]
+        sheet.row([*table.headers, *beyond, *_EXTRA])
         for row in table.rows:
             count += 1
-            cells = [_safe(_cell(v)) for v in row.values[:width]]
+            cells: list[str | int | float] = [_cell(v) for v in row.values[:width]]
             cells += [""] * (width - len(cells))
             i = index.get(row.number)
             if i is None:
-                outcome = "empty" if row.empty else "unread"
-                writer.writerow([*cells, "", "", outcome, "", ""])
+                outcome = "unread" if row.number in found.unread else "empty"
+                sheet.row([*cells, "", "", outcome, "", ""])
                 continue
             cluster = result.clusters[i]
             size = sizes[cluster]
             outcome = "linked" if size > 1 else "review" if i in reviewed else "alone"
             p, partner = best.get(i, (None, None))
-            writer.writerow(
+            sheet.row(
                 [
                     *cells,
                     row_of[cluster],
                     size,
                     outcome,
                     "" if partner is None else row_of[partner],
-                    "" if p is None else f"{p:.4f}",
+                    "" if p is None else p,
                 ]
             )
     return count
@@ -346,18 +607,26 @@ def _write_review(
     path: Path,
     records: Sequence[dict[str, str]],
     positions: dict[str, tuple[int, ...]],
+    delimiter: str,
     pairs: Sequence[ScoredPair],
     unsure: AbstractSet[tuple[str, str]] = frozenset(),
     decided: Sequence[Decision] = (),
-) -> None:
+) -> int:
     """The open pairs for a person to decide, their fields side by side, after an
     empty ``decision`` column to write in (``unsure`` for the pairs a person was
     unsure of before); then every pair ``decided`` so far, its decision written and no
-    probability, so that the latest review file given back holds every decision."""
+    probability, so that the latest review file given back holds every decision. A
+    workbook holds as many open pairs as a worksheet can beside the decided ones;
+    returns how many it left out (0 for CSV)."""
     fields = list(positions)
     by_id = {r["record_id"]: r for r in records}
-    with _owner_only_csv(path) as writer:
-        writer.writerow(
+    cut = 0
+    if path.suffix.lower() == ".xlsx":
+        room = max(_XLSX_ROWS - 1 - len(decided), 0)
+        cut = max(len(pairs) - room, 0)
+        pairs = pairs[:room]
+    with _owner_only_sheet(path, delimiter) as sheet:
+        sheet.row(
             [
                 "decision",
                 "probability",
@@ -369,26 +638,27 @@ def _write_review(
         for pair in pairs:
             a, b = by_id[pair.record_a], by_id[pair.record_b]
             was = {(pair.record_a, pair.record_b), (pair.record_b, pair.record_a)} & unsure
-            writer.writerow(
+            sheet.row(
                 [
                     "unsure" if was else "",
-                    f"{pair.probability:.4f}",
-                    pair.record_a,
-                    pair.record_b,
-                    *(_safe(r.get(f, "")) for f in fields for r in (a, b)),
+                    pair.probability,
+                    int(pair.record_a),
+                    int(pair.record_b),
+                    *(r.get(f, "") for f in fields for r in (a, b)),
                 ]
             )
         for d in decided:
             a, b = by_id[d.record_a], by_id[d.record_b]
-            writer.writerow(
+            sheet.row(
                 [
                     d.verdict,
                     "",
-                    d.record_a,
-                    d.record_b,
-                    *(_safe(r.get(f, "")) for f in fields for r in (a, b)),
+                    int(d.record_a),
+                    int(d.record_b),
+                    *(r.get(f, "") for f in fields for r in (a, b)),
                 ]
             )
+    return cut
 
 
 def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
@@ -410,8 +680,9 @@ def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
         for row in table.rows:
             if row.empty:
                 continue
-            if row.problem is not None:
-                raise InputError(f"Row {row.number} of {path.name} cannot be read: {row.problem}")
+            problem = row.problem_in(at.values())
+            if problem is not None:
+                raise InputError(f"Row {row.number} of {path.name} cannot be read: {problem}")
             cell = {
                 k: _cell(row.values[i]).strip() if i < len(row.values) else ""
                 for k, i in at.items()
@@ -421,16 +692,22 @@ def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
             word = cell["decision"]
             verdict = DECISION_WORDS.get(word) or DECISION_WORDS.get(fold(word))
             if verdict is None:
+                # not quoted: a cell pasted in the wrong column may hold a name
                 raise InputError(
-                    f"Row {row.number} of {path.name}: {shown(cell['decision'])!r} is not a "
-                    "decision; write same, different or unsure, or leave it empty."
+                    f"Row {row.number} of {path.name}: its decision column holds something "
+                    "other than a decision; write same, different or unsure, or leave it empty."
                 )
             for key in ("row_a", "row_b"):
                 if cell[key] not in rows:
+                    named_row = (
+                        f"row {cell[key]}"
+                        if cell[key].isdigit() and len(cell[key]) <= 9
+                        else f"in {key} something other than a row number"
+                    )
                     raise InputError(
-                        f"Row {row.number} of {path.name} names row {shown(cell[key])!r}, which "
-                        "is not a row of persons in this list; were the decisions made on "
-                        "another list, or the list changed since?"
+                        f"Row {row.number} of {path.name} names {named_row}, which is not a "
+                        "row of persons in this list; were the decisions made on another "
+                        "list, or the list changed since?"
                     )
             if cell["row_a"] == cell["row_b"]:
                 raise InputError(f"Row {row.number} of {path.name} pairs a row with itself.")

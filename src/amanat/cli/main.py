@@ -634,8 +634,15 @@ def _link_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.add_argument("source", metavar="FILE", help="a .csv or .xlsx list of persons")
     p.add_argument("--mapping", required=True, metavar="MAP", help="the column mapping (YAML)")
-    p.add_argument("--out", required=True, metavar="FILE", help="where to write every row (CSV)")
-    p.add_argument("--review", metavar="FILE", help="where to write the pairs to decide (CSV)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="where to write every row: a .csv (with the list's separator) or an .xlsx workbook",
+    )
+    p.add_argument(
+        "--review", metavar="FILE", help="where to write the pairs to decide (.csv or .xlsx)"
+    )
     p.add_argument(
         "--decisions",
         metavar="FILE",

@@ -38,6 +38,7 @@ from amanat.records.dates import PartialDate
 from amanat.records.mapping_file import (
     bind_columns,
     column_refs,
+    named,
     read_mapping_yaml,
     shown,
     where_the_table_is,
@@ -124,7 +125,7 @@ def parse_mapping(doc: Any, name: str = "mapping") -> Mapping:
         raise fail("it must have the sections version, columns, values, options, source")
     unknown = set(doc) - {"version", "columns", "values", "options", "source"}
     if unknown:
-        raise fail(f"unknown section {sorted(map(str, unknown))[0]!r}")
+        raise fail(f"unknown section {named(sorted(map(str, unknown))[0])}")
     if doc.get("version") != VERSION:
         raise fail(f"it must say version: {VERSION}")
     columns = _columns(doc.get("columns"), fail)
@@ -136,7 +137,7 @@ def parse_mapping(doc: Any, name: str = "mapping") -> Mapping:
             raise fail(f"{label} must be a list of key: value lines")
         extra = set(section) - set(allowed)
         if extra:
-            raise fail(f"{label} has an unknown key {sorted(map(str, extra))[0]!r}")
+            raise fail(f"{label} has an unknown key {named(sorted(map(str, extra))[0])}")
     header_row, sheet = where_the_table_is(options, fail)
     ages_as_of = _day(options.get("ages_as_of"), "ages_as_of", fail)
     status_as_of = _partial(options.get("status_as_of"), "status_as_of", fail)
@@ -192,8 +193,7 @@ def _values(raw: Any, fail: Any) -> dict[str, dict[str, str | None]]:
     for fname, table in raw.items():
         if fname not in VALUE_FIELDS:
             raise fail(
-                f"values has an unknown field {str(fname)[:40]!r} "
-                f"(known: {', '.join(VALUE_FIELDS)})"
+                f"values has an unknown field {named(fname)} (known: {', '.join(VALUE_FIELDS)})"
             )
         if not isinstance(table, dict):
             raise fail(f"values: {fname} must be word: value pairs")

@@ -135,6 +135,8 @@ class RowChecker:
         self.mapping = mapping
         self.headers = headers
         self.columns = mapping.bind(headers)
+        # the columns the import reads: a formula elsewhere in a row costs it nothing
+        self._used = frozenset(i for cols in self.columns.values() for i in cols)
         self.source_id = source_id
         self.gazetteer = gazetteer
         self.today = today
@@ -283,8 +285,9 @@ class RowChecker:
 
     def check(self, row: Row) -> RowOutcome:
         """The row's outcome; an accepted row carries its ``person.created`` change."""
-        if row.problem is not None:
-            return RowOutcome(row.number, "rejected", row.problem)
+        problem = row.problem_in(self._used)
+        if problem is not None:
+            return RowOutcome(row.number, "rejected", problem)
         if row.empty:
             return RowOutcome(row.number, "empty", "")
         extra = [v for v in row.values[len(self.headers) :] if cell_text(v).strip()]

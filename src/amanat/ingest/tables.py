@@ -10,8 +10,13 @@ Nothing is mended silently. A CSV row that is not valid in the file's encoding (
 Windows-1251 file read as UTF-8, say) keeps its undecodable bytes as surrogates
 (``surrogateescape``) and comes with a ``problem``, so the import rejects that row with
 a hint rather than storing mangled letters. An XLSX cell holding a formula or an error
-value (#N/A) is a ``problem`` too: Amanat never calculates formulas. Cells Excel
-stores as dates come back as dates.
+value (#N/A) is a problem of that cell (``Row.cell_problems``): Amanat never calculates
+formulas, and a reader asks only about the columns it uses (``Row.problem_in``), so a
+numbered column of ``=ROW()-1`` does not cost a row its names. Cells Excel stores as
+dates come back as dates.
+
+A quote opened in a CSV row and never closed would make the rest of the file one cell:
+that is an error naming the row, never a short list read without a word.
 
 Empty rows at the very end (spreadsheets often carry formatting down to row 1,048,576)
 are not rows anyone typed and are left out; empty rows between data rows are counted.
@@ -24,7 +29,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +39,7 @@ from openpyxl.utils import get_column_letter
 
 from amanat.errors import UsageError
 
-__all__ = ["CellValue", "Row", "Table", "column_letter", "open_table"]
+__all__ = ["NOT_UTF8", "CellValue", "Row", "Table", "column_letter", "open_table"]
 
 CellValue = str | int | float | dt.date | dt.datetime | dt.time | dt.timedelta | None
 
@@ -44,10 +49,11 @@ MAX_CSV_BYTES = 1 << 30
 # cell up to 16 MiB is read and then refused by the row checker with its row number.
 _FIELD_LIMIT = 1 << 24
 _SURROGATE = re.compile("[\udc80-\udcff]")
-_NOT_UTF8 = (
+NOT_UTF8 = (
     "this row is not valid UTF-8 (the file may have been saved as Windows-1251 or another "
-    "encoding); re-save the file as UTF-8 (in Excel: Save As, CSV UTF-8) and import it again."
+    "encoding); re-save the file as UTF-8 (in Excel: Save As, CSV UTF-8) and try again."
 )
+_NUL = "this row holds a NUL character, which no typed text has; the file may be damaged."
 
 
 def column_letter(index: int) -> str:
@@ -57,12 +63,20 @@ def column_letter(index: int) -> str:
 
 @dataclass(frozen=True)
 class Row:
-    """One data row: its number as the user sees it, its cells, and why it cannot be
-    read as it stands (None when it can)."""
+    """One data row: its number as the user sees it, its cells, why it cannot be read
+    as it stands (None when it can), and the cells that cannot be read (column index,
+    why: a formula, an error value)."""
 
     number: int
     values: tuple[CellValue, ...]
     problem: str | None = None
+    cell_problems: tuple[tuple[int, str], ...] = ()
+
+    def problem_in(self, columns: Collection[int]) -> str | None:
+        """Why the row's values in ``columns`` cannot be read, if they cannot."""
+        if self.problem is not None:
+            return self.problem
+        return next((why for i, why in self.cell_problems if i in columns), None)
 
     @property
     def empty(self) -> bool:
@@ -80,6 +94,7 @@ class Table:
     rows: Iterator[Row]
     estimated_rows: int  # for a progress bar; may be off
     _closer: Any = field(default=None, repr=False)
+    delimiter: str = ","  # a CSV's, as detected
 
     def close(self) -> None:
         if self._closer is not None:
@@ -124,20 +139,20 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
         except UnicodeDecodeError:
             raise UsageError(
                 f"{name} starts like a UTF-16 file but is not valid UTF-16; "
-                "re-save it as CSV UTF-8 and import it again."
+                "re-save it as CSV UTF-8 and try again."
             ) from None
     if b"\x00" in raw[:4096]:
         raise UsageError(
             f"{name} holds NUL bytes, as UTF-16 text without a byte-order mark does; "
-            "re-save it as CSV UTF-8 and import it again."
+            "re-save it as CSV UTF-8 and try again."
         )
     return raw.decode("utf-8", "surrogateescape"), "UTF-8"
 
 
-def _delimiter(first_line: str) -> str:
+def _delimiter(header_line: str) -> str:
     """Comma, semicolon (Excel in Russian and Kazakh locales) or tab, whichever the
     header line uses most; comma when it uses none."""
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
@@ -148,7 +163,15 @@ def _open_csv(path: Path, header_row: int) -> Table:
         raise UsageError(f"{path.name} is larger than 1 GiB; split it into smaller files.")
     text, encoding = _decode(path.read_bytes(), path.name)
     csv.field_size_limit(_FIELD_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
+    # the header row's line, not the first: a title line above a semicolon header
+    # ("Список задержанных, 2019;;;") has commas of its own
+    lines = text.split("\n", header_row)
+    header_line = lines[min(header_row, len(lines)) - 1]
+    # strict: a quote opened and never closed is an error, not the rest of the file
+    # read as one cell
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=_delimiter(header_line), strict=True
+    )
     headers: list[str] | None = None
     number = 0
     try:
@@ -158,17 +181,16 @@ def _open_csv(path: Path, header_row: int) -> Table:
                 headers = [h.strip() for h in record]
                 break
     except csv.Error as exc:
-        raise UsageError(
-            f"{path.name} could not be read as CSV near row {number}: {exc}."
-        ) from None
+        raise _csv_error(path.name, number + 1, exc) from None
     if headers is None:
         raise UsageError(f"{path.name} has no header row {header_row}; is the file empty?")
     if any(_SURROGATE.search(h) for h in headers):
         raise UsageError(
             f"The header row of {path.name} is not valid UTF-8; re-save the file as UTF-8 "
-            "(in Excel: Save As, CSV UTF-8) and import it again."
+            "(in Excel: Save As, CSV UTF-8) and try again."
         )
     check_bytes = bool(_SURROGATE.search(text))
+    check_nul = "\x00" in text
     estimated = max(text.count("\n") - header_row + 1, 0)
 
     def rows() -> Iterator[Row]:
@@ -178,15 +200,36 @@ def _open_csv(path: Path, header_row: int) -> Table:
                 n += 1
                 problem = None
                 if check_bytes and any(_SURROGATE.search(c) for c in record):
-                    problem = _NOT_UTF8
+                    problem = NOT_UTF8
+                elif check_nul and any("\x00" in c for c in record):
+                    problem = _NUL
                 yield Row(n, tuple(record), problem)
         except csv.Error as exc:
-            raise UsageError(
-                f"{path.name} could not be read as CSV at row {n + 1} ({exc}); nothing was "
-                "sealed from it. Check that row's quotes, then import again."
-            ) from None
+            raise _csv_error(path.name, n + 1, exc) from None
 
-    return Table(path, "csv", encoding, tuple(headers), _drop_trailing_empty(rows()), estimated)
+    return Table(
+        path,
+        "csv",
+        encoding,
+        tuple(headers),
+        _drop_trailing_empty(rows()),
+        estimated,
+        delimiter=reader.dialect.delimiter,
+    )
+
+
+def _csv_error(name: str, number: int, exc: csv.Error) -> UsageError:
+    """The one sentence for a CSV the reader cannot go on with at row ``number``."""
+    if "end of data" in str(exc):
+        return UsageError(
+            f'Row {number} of {name} opens a quote (") that is never closed, so the rest '
+            "of the file would be read as one cell; nothing was taken from the file. Close "
+            "or remove that quote, then try again."
+        )
+    return UsageError(
+        f"{name} could not be read as CSV at row {number} ({exc}); nothing was taken from "
+        "the file. Check that row's quotes, then try again."
+    )
 
 
 # -- XLSX --------------------------------------------------------------------------------
@@ -235,22 +278,29 @@ def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
         for raw in cells:
             number += 1
             values: list[CellValue] = []
-            problem = None
+            problems: list[tuple[int, str]] = []
             for i, cell in enumerate(raw):
                 kind = getattr(cell, "data_type", "n")
                 value = cell.value
-                if kind == "f" and problem is None:
-                    problem = (
-                        f"cell {column_letter(i)}{number} holds a formula, which Amanat does "
-                        "not calculate; replace it with its value (copy, then paste values)."
+                if kind == "f":
+                    problems.append(
+                        (
+                            i,
+                            f"cell {column_letter(i)}{number} holds a formula, which Amanat "
+                            "does not calculate; replace it with its value (copy, then paste "
+                            "values).",
+                        )
                     )
-                elif kind == "e" and problem is None:
-                    problem = (
-                        f"cell {column_letter(i)}{number} holds a spreadsheet error "
-                        f"({str(value)[:12]}); correct it or clear it."
+                elif kind == "e":
+                    problems.append(
+                        (
+                            i,
+                            f"cell {column_letter(i)}{number} holds a spreadsheet error "
+                            f"({str(value)[:12]}); correct it or clear it.",
+                        )
                     )
                 values.append(value)
-            yield Row(number, tuple(values), problem)
+            yield Row(number, tuple(values), None, tuple(problems))
 
     return Table(path, "xlsx", "xlsx", headers, _drop_trailing_empty(rows()), estimated, book)
 

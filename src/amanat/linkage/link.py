@@ -61,7 +61,7 @@ __all__ = [
 Verdict = Literal["same", "different", "unsure"]
 Outcome = Literal["link", "review", "no_link"]
 Progress = Callable[[str, int, int], None]
-_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)")
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from amanat.records.mapping_file import (
     bind_columns,
     column_refs,
     fold,
+    named,
     read_mapping_yaml,
     shown,
     where_the_table_is,
@@ -104,7 +105,7 @@ def parse_link_mapping(doc: Any, name: str = "mapping") -> LinkMapping:
         raise fail("it must have the sections version, columns, values and options")
     unknown = set(doc) - {"version", "columns", "values", "options"}
     if unknown:
-        raise fail(f"unknown section {sorted(map(str, unknown))[0]!r}")
+        raise fail(f"unknown section {named(sorted(map(str, unknown))[0])}")
     if doc.get("version") != VERSION:
         raise fail(f"it must say version: {VERSION}")
     columns = _columns(doc.get("columns"), fail)
@@ -114,7 +115,7 @@ def parse_link_mapping(doc: Any, name: str = "mapping") -> LinkMapping:
         raise fail("options must be a list of key: value lines")
     extra = set(options) - set(_OPTIONS)
     if extra:
-        raise fail(f"options has an unknown key {sorted(map(str, extra))[0]!r}")
+        raise fail(f"options has an unknown key {named(sorted(map(str, extra))[0])}")
     header_row, sheet = where_the_table_is(options, fail)
     thresholds = []
     for key in ("auto_threshold", "review_threshold"):
@@ -149,7 +150,7 @@ def _sex_words(raw: Any, fail: Any) -> dict[str, str | None]:
         raise fail("values must be a list of fields, each with its words")
     extra = set(raw) - {"sex"}
     if extra:
-        raise fail(f"values has an unknown field {sorted(map(str, extra))[0]!r} (known: sex)")
+        raise fail(f"values has an unknown field {named(sorted(map(str, extra))[0])} (known: sex)")
     table = raw.get("sex") or {}
     if not isinstance(table, dict):
         raise fail("values: sex must be word: value pairs")
@@ -157,7 +158,7 @@ def _sex_words(raw: Any, fail: Any) -> dict[str, str | None]:
     for word, target in table.items():
         if isinstance(word, bool) or isinstance(target, bool):
             raise fail("in values: sex, write yes, no, on and off in quotes")
-        if target is not None and str(target) not in _SEXES:
+        if target is not None and (not isinstance(target, str) or target not in _SEXES):
             raise fail(f"values: sex: {shown(str(word))!r} must map to male or female")
         out[fold(str(word))] = None if target is None else str(target)
     return out

@@ -1,6 +1,8 @@
 """What the mapping files of ``amanat import`` and ``amanat link`` share.
 
-Both are small YAML files (read with ``yaml.safe_load`` only) whose ``columns`` section
+Both are small YAML files (read with ``yaml.SafeLoader`` only, refusing aliases, which
+can make a few hundred bytes into gigabytes, and keys given twice, of which YAML would
+silently keep the last) whose ``columns`` section
 names, for each field, the column it comes from: a header as written (matched
 case-, width- and punctuation-blind) or a letter ("column F"), or a list of them.
 ``amanat.ingest.mapping`` and ``amanat.linkage.mapping`` check the rest, each for its
@@ -26,6 +28,7 @@ __all__ = [
     "column_letter",
     "column_refs",
     "fold",
+    "named",
     "read_mapping_yaml",
     "shown",
     "where_the_table_is",
@@ -35,6 +38,8 @@ MAX_MAPPING_BYTES = 1 << 20
 _SHOWN = 60
 _NOT_WORD = re.compile(r"[\W_]+")
 _LETTER_REF = re.compile(r"column\s+([A-Za-z]{1,3})", re.IGNORECASE)
+# a key as a mapping's sections, fields and options are written (Latin letters)
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,39}")
 
 Fail = Callable[[str], UsageError]
 
@@ -60,6 +65,50 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def named(key: Any) -> str:
+    """A key of a mapping file as a message may quote it: the key, when it is written as
+    the mapping's own keys are (Latin letters); otherwise a note that it is not shown,
+    for a wrong key may be a line of the list pasted in, with a name or an ID."""
+    text = str(key)
+    if _KEY.fullmatch(text):
+        return repr(text)
+    return "(not shown here: it is not written in Latin letters, as the known ones are)"
+
+
+class _Refused(yaml.YAMLError):
+    """What a mapping file may not hold, at a line."""
+
+    def __init__(self, what: str, mark: Any) -> None:
+        super().__init__(what)
+        self.what = what
+        self.problem_mark = mark
+
+
+class _MappingLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` without aliases and without keys given twice."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise _Refused(
+                "uses an alias (*), which a mapping file may not; write the value out",
+                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise _Refused(
+                        "gives the same key twice in one section; keep one of them",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _letter_index(letters: str) -> int:
     n = 0
     for ch in letters.upper():
@@ -81,9 +130,12 @@ def read_mapping_yaml(path: Path, *, if_invalid: str) -> Any:
     if len(raw) > MAX_MAPPING_BYTES:
         raise UsageError(f"The mapping {name} is larger than 1 MiB; it cannot be a mapping.")
     try:
-        return yaml.safe_load(raw.decode("utf-8-sig"))
+        return yaml.load(raw.decode("utf-8-sig"), Loader=_MappingLoader)  # noqa: S506
     except UnicodeDecodeError:
         raise UsageError(f"The mapping {name} is not UTF-8 text; save it as UTF-8.") from None
+    except _Refused as exc:
+        line = exc.problem_mark.line + 1
+        raise UsageError(f"The mapping {name} {exc.what} (line {line}).") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -100,9 +152,7 @@ def column_refs(
     out: dict[str, tuple[str, ...]] = {}
     for key, ref in raw.items():
         if key not in fields:
-            raise fail(
-                f"columns has an unknown field {str(key)[:40]!r} (known: {', '.join(fields)})"
-            )
+            raise fail(f"columns has an unknown field {named(key)} (known: {', '.join(fields)})")
         if ref is None:
             continue  # left empty on purpose
         refs = ref if isinstance(ref, list) else [ref]
