@@ -41,6 +41,13 @@ _YEAR_RANGE = re.compile(r"(\d{4})[-/](\d{4})")
 _AMBIGUOUS = re.compile(r"\d{1,2}[/-]\d{1,2}[/-]\d{4}")
 _SHORT_YEAR = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}")
 _FORMS = "2018-04-12, 12.04.2018, 2018-04, 04.2018, 2018 or 2017..2018"
+# Chinese documents and rosters: 1974年3月15日, 1974年3月, 1974年 (日 or 号 for the day)
+_CJK = re.compile(r"(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})[日号])?)?")
+# "year" after a date, as Russian and Kazakh lists write it: 1990 г.р. (год рождения),
+# 1990 г., 1990 года, 1990 ж., 1990 жылы, 1990 ж.т. (жылы туған)
+_YEAR_WORD = re.compile(
+    r"(?<=\d)(г\.?р\.?|г\.|года|год|ж\.т\.?|жылы|жыл|ж\.)(?=$|\.\.)", re.IGNORECASE
+)
 
 
 class Precision(enum.Enum):
@@ -186,7 +193,9 @@ class PartialDate:
 
         Accepted: 2018-04-12, 12.04.2018, 2018-04, 04.2018, 2018, ranges 2017..2018,
         2017-2018, 2017/2018 and 2017–2018 (either end may be a day or month), each
-        optionally after ~, c., ca., circa, около, примерно or шамамен for "about".
+        optionally after ~, c., ca., circa, около, примерно or шамамен for "about";
+        Chinese 2018年4月12日, 2018年4月, 2018年; the word for "year" after a date
+        (1990 г.р., 1990 г., 1990 ж., 1990 жылы).
         ``today`` is a parameter so that tests stay fixed; nothing after it is taken.
         """
         if not isinstance(text, str):
@@ -199,6 +208,7 @@ class PartialDate:
         if prefix is not None:
             body = body[prefix.end() :]
         body = re.sub(r"\s+", "", body.replace("–", "..").replace("—", ".."))
+        body = _YEAR_WORD.sub("", _CJK.sub(_iso, body))
         if not body:
             raise InputError("the date is empty.")
         if any(ch.isdigit() and not ch.isascii() for ch in body):
@@ -295,6 +305,11 @@ class PartialDate:
         if not isinstance(other, PartialDate):
             return NotImplemented
         return self._key() >= other._key()
+
+
+def _iso(found: re.Match[str]) -> str:
+    """A Chinese date (1974年3月15日) as its ISO form (1974-3-15)."""
+    return "-".join(part for part in found.groups() if part)
 
 
 def _single(text: str, today: dt.date) -> PartialDate:
