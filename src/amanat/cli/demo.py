@@ -240,12 +240,15 @@ def _database(base: Path, desk: Home, settings: Settings, said: list[str], *, ke
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(DEMO_PASSPHRASE + "\n")
         opts = f"--home {base / 'desk'} --passphrase-file {secret}"
+        # the featured person's name typed in Latin letters finds every script's form
+        latin = [n["text"] for n in detail.names if n["script"] == "Latn"]
+        across = latin[0].split()[0] if latin else "nur"
         _say(said, "   Try it yourself on the kept demo desk:")
         for example in (
             "persons --name nur",
             "persons --county 伊宁县 --ever in_camp --from 2018 --to 2019",
             "persons --flagged",
-            "persons --name Serikzhan",
+            f"persons --name {across}",
             "duplicates",
             "persons --min-grade 3",
             f"person {data.featured['id_conflict']}",
