@@ -30,7 +30,8 @@ from amanat.records.ids import KazakhIin, ResidentId, iin_check_digit, ric_check
 from amanat.web.staff import i18n
 from amanat.web.staff.intake import RECORD_CHECKS, _said
 from conftest import Org
-from web_staff import csrf_of, post_form, staff_site
+from test_web_intake import step
+from web_staff import csrf_of, staff_site
 
 LOCALE_DIR = i18n.LOCALE_DIR
 STAFF = LOCALE_DIR.parent
@@ -380,11 +381,11 @@ def test_the_intake_wizard_speaks_the_volunteers_language(org: Org, code: str) -
         values: dict[str, str] = {}
         for number, (action, data) in enumerate(WIZARD):
             values.update(data)
-            page = post_form(client, "/intake", {**values, "action": action}, page="/intake")
+            page = step(client, action, values)
             assert page.status_code == 200 and "field-error" not in page.text, page.text[-2000:]
             pages[f"step {number}"] = page.text
         assert i18n.translator(code).gettext("Save and seal") in pages[f"step {len(WIZARD) - 1}"]
-        saved = post_form(client, "/intake", {"action": "save"}, page="/intake")
+        saved = step(client, "save")
         assert saved.headers.get("location") == "/intake/done"
         pages["done"] = client.get("/intake/done").text
         left = {name: found for name, page in pages.items() if (found := _english_left(page))}
@@ -399,7 +400,7 @@ def test_the_wizards_error_sentences_follow_the_language(org: Org, code: str) ->
         client = site.client()
         client.cookies.set(i18n.COOKIE_NAME, code)
         assert site.sign_in(client, "intake") == 303
-        page = post_form(client, "/intake", {"action": "next"}, page="/intake")
+        page = step(client, "next")
         assert "field-error" in page.text
         assert not _english_left(page.text), _english_left(page.text)
 
@@ -473,12 +474,11 @@ def test_a_wrong_id_is_explained_in_kazakh_with_the_digit_it_needs(org: Org) -> 
         client = site.client()
         client.cookies.set(i18n.COOKIE_NAME, "kk")
         assert site.sign_in(client, "intake") == 303
-        page = post_form(
+        page = step(
             client,
-            "/intake",
-            {"action": "next", "testifier_name": "Айгүл", "relationship": "sibling",
+            "next",
+            {"testifier_name": "Айгүл", "relationship": "sibling",
              "testifier_contact": "+7 700 123 4567", "testifier_iin": wrong},
-            page="/intake",
         )  # fmt: skip
         expected = iin_check_digit(wrong[:11])
         assert f"Соңғы цифр {expected} болуы керек" in page.text

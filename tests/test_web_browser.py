@@ -160,6 +160,32 @@ def _fill(page: Any, fields: dict[str, str]) -> None:
             element.fill(value)
 
 
+def test_back_in_the_wizard_shows_the_step_and_keeps_what_was_typed(
+    browser: Any, site: Site
+) -> None:
+    """Given a volunteer on the person step who typed a name and an ID number and
+    pressed Check, when they press the browser's Back twice, then the wizard is shown
+    each time (never the browser's "Confirm Form Resubmission" page: every step is
+    answered with a redirect) and it holds the name and the ID that were typed."""
+    with served(site.app) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{base}/login")
+        _sign_in(page, site, "intake")
+        page.goto(f"{base}/intake")
+        for data in (TESTIFIER, CONSENT):
+            _fill(page, data)
+            page.click("button.primary[value=next]")
+        page.fill("#name_1", PERSON["name_1"])
+        page.fill("#resident_id", PERSON["resident_id"])
+        page.click("button[value=check]")
+        page.wait_for_selector("text=This ID says")
+        for _ in range(2):
+            page.go_back()
+            assert page.locator("form.intake").count() == 1, page.content()[:500]
+            assert page.input_value("#name_1") == PERSON["name_1"]
+            assert page.input_value("#resident_id") == PERSON["resident_id"]
+
+
 def test_volunteer_intake_with_an_interrupted_video_upload(browser: Any, site: Site) -> None:
     """Given a volunteer at the intake desk, when they fill the wizard and send a video
     whose upload loses its connection once, then the upload resumes where it stopped,

@@ -10,6 +10,7 @@ exactly and shown escaped; another account cannot touch an upload.
 from __future__ import annotations
 
 import hashlib
+import re
 from html import escape
 from typing import Any
 
@@ -18,6 +19,7 @@ from starlette.testclient import TestClient
 from amanat.records.ids import ric_check_character
 from amanat.vault.opening import open_entry
 from amanat.views.read import Query
+from amanat.web.staff import i18n
 from amanat.web.staff.intake import INTAKE_ROLES
 from conftest import Org
 from web_staff import Site, csrf_of, post_form, staff_site
@@ -45,8 +47,22 @@ EVENTS = {"event_1_status": "in_camp", "event_1_date": "04.2018",
           "event_2_note": "the family says he only prayed"}  # fmt: skip
 
 
+HIDDEN = re.compile(r'<input type="hidden" name="(csrf|step|draft)" value="([^"]*)"')
+
+
+def hidden_of(page: str) -> dict[str, str]:
+    """The hidden fields of a wizard page's form: CSRF token, step, draft's version."""
+    return dict(HIDDEN.findall(page))
+
+
 def step(client: TestClient, action: str, data: dict[str, str] | None = None) -> Any:
-    return post_form(client, "/intake", {**(data or {}), "action": action}, page="/intake")
+    """Send the form of the step shown, as a browser does (its hidden fields read from
+    the page), and follow the redirect to the step shown next (Post/Redirect/Get)."""
+    hidden = hidden_of(client.get("/intake").text)
+    sent = client.post("/intake", data={**hidden, **(data or {}), "action": action})
+    if sent.status_code == 303 and sent.headers["location"] == "/intake":
+        return client.get("/intake")
+    return sent
 
 
 def api_headers(client: TestClient, **extra: str) -> dict[str, str]:
@@ -194,6 +210,89 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         assert upload_parts(site) == []
         trail = site.app.state.staff.audit
         trail.flush()
+
+
+def _value_of(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    return found.group(1) if found else ""
+
+
+def test_an_old_form_of_another_step_never_wipes_what_was_typed(org: Org) -> None:
+    """Given a volunteer on the person step who typed a name and an ID number and
+    pressed Check, when the consent form is sent again (from a second tab, or an old
+    page), then every form is answered with a redirect to the wizard's address (Back
+    and Reload post nothing again), the consent step is shown with a notice, and the
+    name and ID are still there when the volunteer goes on; an old, empty form of the
+    person step itself erases nothing either."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        step(client, "next", TESTIFIER)
+        consent_page = client.get("/intake").text
+        old_consent = hidden_of(consent_page)
+        assert old_consent["step"] == "consent" and old_consent["draft"]
+        step(client, "next", CONSENT)
+        old_person = hidden_of(client.get("/intake").text)
+        typed = {"name_1": PERSON["name_1"], "resident_id": RESIDENT_ID}
+        checked = client.post("/intake", data={**old_person, **typed, "action": "check"})
+        assert (checked.status_code, checked.headers["location"]) == (303, "/intake")
+        assert _value_of(client.get("/intake").text, "resident_id") == RESIDENT_ID
+        # When: the consent form is sent again, with a risk note typed in that tab
+        again = {**old_consent, **CONSENT, "risk_notes": "neighbours watch", "action": "next"}
+        resent = client.post("/intake", data=again)
+        assert (resent.status_code, resent.headers["location"]) == (303, "/intake")
+        shown = client.get("/intake").text
+        assert 'name="step" value="consent"' in shown and "This page was older" in shown
+        assert "neighbours watch" in shown  # what was typed on the old page is kept
+        person = step(client, "next", CONSENT)
+        assert _value_of(person.text, "name_1") == PERSON["name_1"]
+        assert _value_of(person.text, "resident_id") == RESIDENT_ID
+        # And: the person step's form drawn before the Check, sent empty, erases nothing
+        empty = client.post("/intake", data={**old_person, "action": "next"})
+        assert empty.status_code == 303
+        person = client.get("/intake").text
+        assert 'name="step" value="person"' in person and "This page was older" in person
+        assert _value_of(person, "name_1") == PERSON["name_1"]
+        assert _value_of(person, "resident_id") == RESIDENT_ID
+
+
+def test_a_form_of_a_discarded_testimony_adds_nothing_to_the_next(org: Org) -> None:
+    """Given a testimony discarded in one tab, when a form of it is sent from another,
+    then the new testimony stays empty and the page says why."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        old = hidden_of(client.get("/intake").text)
+        step(client, "restart_confirmed")
+        sent = client.post("/intake", data={**old, **TESTIFIER, "action": "next"})
+        assert sent.status_code == 303
+        page = client.get("/intake").text
+        assert "already saved or discarded" in page
+        assert TESTIFIER["testifier_name"] not in page and 'value="testifier"' in page
+
+
+def test_a_hometown_is_named_in_the_readers_language_not_by_its_code(org: Org) -> None:
+    """Given a person recorded with the gazetteer's code of Ghulja (654002) as hometown,
+    when a Kazakh-speaking volunteer types his name and the live check offers him, and
+    a Russian-speaking researcher opens the person list, then each reads the town's name
+    in their language (Құлжа, Кульджа), not its code."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        fill_to_attachments(client, {**PERSON, "hometown_code": "654002", "hometown_words": ""})
+        step(client, "next")
+        assert step(client, "save").status_code == 303
+        volunteer = signed_in(site)
+        volunteer.cookies.set(i18n.COOKIE_NAME, "kk")
+        step(volunteer, "next", TESTIFIER)
+        step(volunteer, "next", CONSENT)
+        token = csrf_of(volunteer, "/intake")
+        live = volunteer.post("/intake/similar", data={"name_1": PERSON["name_1"], "csrf": token})
+        assert PERSON["name_1"] in live.text
+        assert "Құлжа" in live.text and "654002" not in live.text
+        researcher = site.client()
+        researcher.cookies.set(i18n.COOKIE_NAME, "ru")
+        assert site.sign_in(researcher, "researcher") == 303
+        listed = researcher.get("/persons", params={"county": "654002"})
+        assert PERSON["name_1"] in listed.text
+        assert "<bdi>Кульджа</bdi>" in listed.text and "<bdi>654002</bdi>" not in listed.text
 
 
 def test_each_step_says_what_is_wrong_in_one_sentence(org: Org) -> None:
@@ -430,9 +529,8 @@ def test_discarding_a_testimony_is_asked_first(org: Org) -> None:
         assert "Discard this testimony?" not in kept.text and "photo.jpg" in kept.text
         back = step(client, "back")
         assert "Ghulja" in back.text  # the answers typed before are still there
-        gone = step(client, "restart_confirmed")
-        assert gone.status_code == 303
-        fresh = client.get("/intake")
+        fresh = step(client, "restart_confirmed")
+        assert fresh.status_code == 200
         assert "Ghulja" not in fresh.text and "Айгүл" not in fresh.text
         assert client.get(f"/api/uploads/{ident}").status_code == 404
         assert not upload_parts(site)

@@ -168,3 +168,31 @@ def test_logout_is_a_success_for_every_role(org: Org) -> None:
             client = site.client()
             site.sign_in(client, role)
             assert post_form(client, "/logout", {}, page="/").headers["location"] == "/login"
+
+
+def test_publishers_and_admins_decide_pairs_as_the_guide_says(org: Org) -> None:
+    """Given the guide's roles (a publisher may do all a reviewer does, an admin all of
+    the above), when a publisher and then an admin open a pair and decide it, then
+    both are let in and each decision is sealed under their own account; a
+    researcher is still refused."""
+    with staff_site(org) as site:
+        x, y = site.person_ids[:2]
+        for role, decision in (("publisher", "same"), ("admin", "different")):
+            client = site.client()
+            assert site.sign_in(client, role) == 303
+            page = client.get(f"/review/{x}/{y}")
+            assert page.status_code == 200 and client.get("/review").status_code == 200
+            assert 'href="/review"' in client.get("/persons").text  # the menu shows it
+            hidden = dict(
+                re.findall(r'type="hidden" name="(csrf|seen)" value="([^"]*)"', page.text)
+            )
+            sent = client.post(
+                f"/review/{x}/{y}", data={**hidden, "decision": decision, "reason": "checked"}
+            )
+            assert sent.status_code == 303, role
+        by = [(d["decision"], d["by"]) for d in site.desk.decisions(x)]
+        assert by == [("same", "publisher"), ("different", "admin")]
+        researcher = site.client()
+        assert site.sign_in(researcher, "researcher") == 303
+        assert researcher.get(f"/review/{x}/{y}").status_code == 403
+        assert 'href="/review"' not in researcher.get("/persons").text

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import uvicorn
@@ -186,6 +187,66 @@ def test_a_name_posted_to_the_worker_is_kept_by_the_primary(org: Org) -> None:
         page = pair.primary_client()
         page.cookies.set(COOKIE, worker.cookies[COOKIE])
         assert "Жылқыбаев" in page.get(target).text
+
+
+def test_two_searches_at_once_through_a_worker_keep_both_names(org: Org) -> None:
+    """Given one researcher's session, when two name searches are posted to the worker
+    at the same time (each request holding its own copy of the session, the first
+    still searching when the second is read), then the primary keeps both names, each
+    behind its own key, and each address lists its own person with its name in the box:
+    the last to finish does not replace what the other remembered."""
+    with primary_and_worker(org) as pair:
+        worker = pair.worker_client()
+        assert pair.site.sign_in(worker, "researcher") == 303
+        token = worker.cookies[COOKIE]
+        csrf = csrf_of(worker, "/persons")
+        real_search = pair.site.desk.search
+
+        def slow_search(query: Any) -> Any:
+            time.sleep(0.3)  # the other request reads its copy of the session meanwhile
+            return real_search(query)
+
+        pair.site.desk.search = slow_search  # type: ignore[method-assign]
+        pushed: dict[str, str] = {}
+        cookie = f"{COOKIE}={token}".encode()
+
+        async def search(name: str) -> None:
+            body = urlencode({"name": name, "csrf": csrf}).encode()
+            scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                     "method": "POST", "scheme": "http", "path": "/persons",
+                     "raw_path": b"/persons", "query_string": b"", "root_path": "",
+                     "headers": [(b"host", b"testserver"), (b"cookie", cookie),
+                                 (b"hx-request", b"true"),
+                                 (b"content-type", b"application/x-www-form-urlencoded"),
+                                 (b"content-length", str(len(body)).encode())],
+                     "client": ("127.0.0.1", 1), "server": ("testserver", 80)}  # fmt: skip
+            sent = False
+
+            async def receive() -> dict[str, Any]:
+                nonlocal sent
+                if sent:
+                    await asyncio.sleep(3600)
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            async def send(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    assert message["status"] == 200
+                    headers = {k.decode(): v.decode() for k, v in message["headers"]}
+                    pushed[name] = headers["hx-push-url"]
+
+            await pair.worker(scope, receive, send)
+
+        async def both() -> None:
+            await asyncio.gather(search("Серік"), search("Гүлнар"))
+
+        asyncio.run(both())
+        pair.site.desk.search = real_search  # type: ignore[method-assign]
+        kept = pair.site.app.state.staff.sessions.get(token)
+        assert kept is not None and sorted(kept.searches.values()) == ["Гүлнар", "Серік"]
+        for name, person in (("Серік", "Жылқыбаев"), ("Гүлнар", "Тұрсынова")):
+            page = worker.get(pushed[name]).text
+            assert f'value="{name}"' in page and person in page
 
 
 def test_what_a_worker_shows_is_audited_by_the_primary(org: Org) -> None:

@@ -27,8 +27,10 @@ says why, as a code the app words in the reviewer's language.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +38,11 @@ from rapidfuzz.distance import JaroWinkler
 
 from amanat.names import analyse, name_similarity
 from amanat.records.changes import TAKEN
+from amanat.records.dates import stored_date
 from amanat.records.ids import ric_check_character
 from amanat.views.read import PersonDetail
 
-__all__ = ["FIELDS", "NOTES", "VERDICTS", "Row", "Value", "compare_persons"]
+__all__ = ["FIELDS", "NOTES", "VERDICTS", "Row", "Value", "compare_persons", "own_record"]
 
 FIELDS = (
     "name",
@@ -73,11 +76,13 @@ NEAR_TAKEN_DAYS = 92  # three months: the model's "within three months"
 class Value:
     """One value one side gives: ``text`` as recorded (or a place's names); ``reading``
     a second line (a name in Latin letters, a place's code); ``code`` a stored code the
-    app translates (sex, ethnicity, status, relationship), else empty."""
+    app translates (sex, ethnicity, status, relationship), else empty; ``person`` the
+    record of a relative who has one (the app shows that person's name), else empty."""
 
     text: str
     reading: str = ""
     code: str = ""
+    person: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +123,78 @@ def _distinct(texts: Iterable[object]) -> list[str]:
         if t and str(t) not in out:
             out.append(str(t))
     return out
+
+
+# -- one record of a merged person -------------------------------------------------------
+
+
+def own_record(detail: PersonDetail, record: str, *, concerns: Collection[str]) -> PersonDetail:
+    """What one record of a merged person says by itself, so that a reviewer judging
+    whether to split a merge sees each record's values side by side, not the merged
+    person twice. The views keep, for every claim, the record it was sealed on
+    (``record_id``): the record's names, ID numbers, events and relatives are those of
+    its own standing claims; a single value (sex, birth, hometown…) is the one the
+    merged person shows when this record gives it, else the one most of the record's
+    sources give. ``concerns``: the testimonies and sources about this record (the
+    views' links). ``hometown`` is kept only when it is the same place; the caller
+    looks up another. Decisions and history stay the merged person's."""
+    mine = [c for c in detail.claims if c.get("record_id") == record and not c.get("retracted_by")]
+    ids = {str(c["claim_id"]) for c in mine}
+
+    def pick(name: str) -> Any:
+        claims = [c for c in mine if c["field"] == name]
+        chosen = [c for c in claims if c.get("chosen")]
+        if chosen:
+            return chosen[0]["value"]
+        support: dict[str, set[str]] = {}
+        first: dict[str, Any] = {}
+        for c in claims:
+            key = json.dumps(c["value"], sort_keys=True, ensure_ascii=False)
+            support.setdefault(key, set()).add(str(c.get("source_id")))
+            first.setdefault(key, c["value"])
+        return first[max(first, key=lambda k: len(support[k]))] if first else None
+
+    names = [n for n in detail.names if str(n["claim_id"]) in ids]
+    texts = [str(c["value"].get("text", "")) for c in mine if c["field"] == "name"]
+    shown = str(detail.person.get("display_name") or "")
+    birth = pick("birth")
+    span = stored_date(str(birth)) if birth else None
+    home = pick("hometown")
+    home = home if isinstance(home, dict) else {}
+    person = {
+        **detail.person,
+        "person_id": record,
+        "display_name": shown if shown in texts else (texts[0] if texts else ""),
+        "sex": pick("sex"),
+        "birth": birth,
+        "birth_earliest": span.earliest.isoformat() if span else None,
+        "birth_latest": span.latest.isoformat() if span else None,
+        "ethnicity": pick("ethnicity"),
+        "occupation": pick("occupation"),
+        "hometown_code": home.get("place"),
+        "hometown_text": home.get("text"),
+    }
+    same_place = home.get("place") and home.get("place") == detail.person.get("hometown_code")
+
+    def own(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in rows if str(r.get("claim_id")) in ids]
+
+    return dataclasses.replace(
+        detail,
+        person=person,
+        names=names,
+        claims=[c for c in detail.claims if c.get("record_id") == record],
+        identifiers=own(detail.identifiers),
+        timeline=own(detail.timeline),
+        actions=own(detail.actions),
+        relatives=own(detail.relatives),
+        flags=[],
+        testimonies=[t for t in detail.testimonies if t["testimony_id"] in concerns],
+        sources=[s for s in detail.sources if s["source_id"] in concerns],
+        hometown=detail.hometown if same_place else None,
+        records=[record],
+        redirected_from=None,
+    )
 
 
 # -- names ------------------------------------------------------------------------------
@@ -330,7 +407,11 @@ def _relatives(a: PersonDetail, b: PersonDetail) -> Row | None:
     def values(detail: PersonDetail) -> list[Value]:
         out: list[Value] = []
         for r in detail.relatives:
-            value = Value(str(r.get("name") or r.get("relative_id") or ""), code=r["relation"])
+            value = Value(
+                str(r.get("name") or ""),
+                code=r["relation"],
+                person=str(r.get("relative_id") or ""),
+            )
             if value not in out:
                 out.append(value)
         return out
@@ -339,7 +420,8 @@ def _relatives(a: PersonDetail, b: PersonDetail) -> Row | None:
     if not left and not right:
         return None
     named = [(x.text, y.text) for x in left for y in right if x.text and y.text]
-    if any(x.casefold() == y.casefold() for x, y in named):
+    linked = {x.person for x in left if x.person} & {y.person for y in right if y.person}
+    if linked or any(x.casefold() == y.casefold() for x, y in named):
         return _row("relative", left, right, "agree")
     if any(name_similarity(x, y) >= SAME_NAME for x, y in named):
         return _row("relative", left, right, "agree", note="sound_alike")

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from amanat.desk import duplicates, safety
+from amanat.desk import compare, duplicates, safety
 from amanat.desk.media import MediaInfo, MediaShelf, OpenMedia
 from amanat.desk.reader import EntryReader
 from amanat.errors import FormatError, InputError, KeyError_, NotFound
@@ -35,7 +35,7 @@ from amanat.vault.seal import FileToSeal, SealReceipt, SealSession
 from amanat.vault.secretbox import SecretBox
 from amanat.vault.upload import Finished, UploadRegistry, clean_uploads
 from amanat.views import engine as engines
-from amanat.views import read
+from amanat.views import read, schema
 from amanat.views import similar as lookalikes
 from amanat.views.project import (
     ApplyReport,
@@ -304,6 +304,25 @@ class Desk:
         if found is None:
             raise NotFound(f"No person {person_id[:40]} in this desk's database.")
         return found
+
+    def record_detail(self, record_id: str) -> read.PersonDetail:
+        """What one person record says by itself, also once merged into another person
+        (``compare.own_record``): for a reviewer who judges whether to split a merge.
+        A record merged with no other is the person as shown."""
+        with self.engine.connect() as conn:
+            found = read.person(conn, record_id)
+            if found is None:
+                raise NotFound(f"No person {record_id[:40]} in this desk's database.")
+            if len(found.records) < 2:
+                return found
+            links = select(schema.links.c.subject).where(schema.links.c.person_id == record_id)
+            own = compare.own_record(found, record_id, concerns=set(conn.execute(links).scalars()))
+            code = own.person.get("hometown_code")
+            if code and own.hometown is None:
+                places = schema.places
+                row = conn.execute(select(places).where(places.c.place_id == code)).first()
+                own.hometown = None if row is None else dict(row._mapping)
+        return own
 
     # -- review: decisions on pairs of person records ------------------------------------
 

@@ -295,8 +295,11 @@ def _guard(method: str, path: str, endpoint: Endpoint) -> Endpoint:
                 response = await endpoint(request)
         else:
             response = await endpoint(request)
-        if session.searches != searches:  # a worker's copy: the primary keeps the names
-            state.sessions.remember(session.token, session.searches)
+        # In a worker the session is a copy: the primary keeps each name it remembered,
+        # beside the names other requests remembered meanwhile.
+        for key, name in session.searches.items():
+            if searches.get(key) != name:
+                state.sessions.remember(session.token, key, name)
         return response
 
     return guarded

@@ -3,7 +3,12 @@
 A volunteer at an office desk goes through six steps — testifier, consent, person,
 what happened, attachments, review — on one URL, ``/intake``, with plain forms: what
 was typed is kept on the server, in a draft bound to the session (never in a URL or a
-cookie), and each step is checked with one sentence per field. Saving builds a
+cookie), and each step is checked with one sentence per field. Every form is answered
+with a redirect to ``GET /intake`` (Post/Redirect/Get), so Back and Reload never post a
+form again; what the step's page shows once (errors, the "discard?" question, a notice)
+waits in the draft for that GET. Each form names its step and the draft's version it was
+drawn from: a form drawn before the draft last changed (a second tab, an old page) adds
+what was typed on it to its own step and erases nothing (``_apply``). Saving builds a
 ``testimony.recorded`` change (naming the uploaded files) and a ``person.created``
 change whose claims cite it, and seals both with the uploaded blobs as ONE record entry
 (``Desk.seal_intake``). The draft is then forgotten: the volunteer sees only
@@ -31,6 +36,7 @@ import datetime as dt
 import functools
 import json
 import re
+import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,7 +71,7 @@ from amanat.web.staff.labels import LANGUAGES
 from amanat.web.staff.sessions import ABSOLUTE_S, Session
 from amanat.web.staff.state import request_locale, staff
 
-__all__ = ["INTAKE_ROLES", "MAX_PIECE", "STEPS", "IntakeState", "build_changes"]
+__all__ = ["INTAKE_ROLES", "MAX_PIECE", "STEPS", "IntakeState", "build_changes", "place_name"]
 
 INTAKE_ROLES = frozenset({"intake", "researcher", "admin"})
 STEPS = ("testifier", "consent", "person", "events", "attachments", "review")
@@ -155,6 +161,33 @@ def gazetteer() -> Gazetteer:
     return Gazetteer.load_builtin()
 
 
+# A place's name to show in each interface language, the best first (the gazetteer's
+# language tags); else its name in Chinese characters.
+PLACE_NAMES: Mapping[str, tuple[str, ...]] = {
+    "kk": ("kk", "ru", "en"),
+    "ru": ("ru", "kk", "en"),
+    "en": ("en", "ug-Latn", "zh-Latn-pinyin"),
+    "ug": ("ug-Arab", "kk", "en"),
+    "zh": ("zh-Hans", "zh"),
+}
+
+
+def place_name(value: str | None, lang: str) -> str:
+    """A hometown as a page shows it: a gazetteer code (654002) as the place's name in
+    the interface's language (Құлжа, Кульджа, Ghulja, غۇلجا, 伊宁市); words, or a code
+    the gazetteer does not know, as they were given."""
+    if not value:
+        return ""
+    place = gazetteer().get(value)
+    if place is None:
+        return value
+    for tag in PLACE_NAMES.get(lang, ()):
+        found = place.name_in(tag)
+        if found:
+            return found
+    return place.name
+
+
 @dataclass
 class Upload:
     id: str
@@ -175,6 +208,16 @@ class Draft:
     reached: int = 0
     values: dict[str, str] = field(default_factory=dict)
     uploads: list[Upload] = field(default_factory=list)
+    # Which draft a form was drawn from, and at which version (counted up at each form
+    # posted): the hidden ``draft`` field of every step's form (``mark``).
+    key: str = field(default_factory=lambda: secrets.token_urlsafe(9))
+    version: int = 0
+    # What the next GET of the step shows once: "errors", "confirm_discard", "notice".
+    flash: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mark(self) -> str:
+        return f"{self.key}.{self.version}"
 
 
 class IntakeState:
@@ -478,6 +521,7 @@ async def intake_similar(request: Request) -> Response:
         request,
         "intake/similar.html",
         similar=found or [],
+        place=functools.partial(place_name, lang=request_locale(request)),
         chosen=values.get("same_person") or draft.values.get("same_person", ""),
     )
 
@@ -606,17 +650,13 @@ def _place(text: str) -> dict[str, Any] | None:
 # -- the wizard's pages --------------------------------------------------------------
 
 
-def _render(
-    request: Request,
-    draft: Draft,
-    errors: Mapping[str, str] | None = None,
-    hints: Mapping[str, Any] | None = None,
-    *,
-    confirm_discard: bool = False,
-) -> Response:
+def _render(request: Request, draft: Draft) -> Response:
+    """The draft's step, with what its last form left to show once (``Draft.flash``)."""
     state = staff(request)
     registry = intake_state(request).registry
     session: Session = request.state.session
+    shown, draft.flash = draft.flash, {}
+    errors: Mapping[str, str] = shown.get("errors") or {}
     files = []
     for up in draft.uploads:
         try:
@@ -632,8 +672,7 @@ def _render(
                 "visibility": up.visibility,
             }
         )
-    if hints is None:
-        _, hints = check_step(draft.step, draft.values)
+    _, hints = check_step(draft.step, draft.values)
     if draft.step == "review":  # the review names each name's script, as the check did
         _, person = check_step("person", draft.values)
         hints = {**person, **hints}
@@ -645,14 +684,17 @@ def _render(
     ):
         with contextlib.suppress(NotFound):
             hints = {**hints, "same_person": state.desk.person(draft.values["same_person"])}
+    lang = request_locale(request)
     return state.render(
         request,
         "intake/wizard.html",
         steps=STEPS,
         step=draft.step,
         reached=draft.reached,
+        mark=draft.mark,
         v=draft.values,
-        errors=errors or {},
+        errors=errors,
+        notice=shown.get("notice", ""),
         hints=hints,
         files=files,
         relations=RELATIONS,
@@ -674,9 +716,29 @@ def _render(
         max_piece=MAX_PIECE,
         limit=registry.limit,
         similar=similar,
+        place=functools.partial(place_name, lang=lang),
         chosen=draft.values.get("same_person", ""),
-        confirm_discard=confirm_discard,
+        confirm_discard=bool(shown.get("confirm_discard")),
     )
+
+
+# What the step's page says when its form was drawn before the draft last changed, or
+# belongs to a testimony no longer being typed.
+STALE = N_(
+    "This page was older than the testimony being typed (another tab, or the browser's "
+    "Back button). What was typed on it has been added; nothing was erased. Check this "
+    "step and go on."
+)
+OTHER_DRAFT = N_(
+    "That page belonged to a testimony already saved or discarded; nothing on it was "
+    "added to this one."
+)
+
+
+def _shown(draft: Draft, **flash: Any) -> Response:
+    """Post/Redirect/Get: the draft's step is shown by ``GET /intake``, with ``flash``."""
+    draft.flash = flash
+    return RedirectResponse("/intake", status_code=303)
 
 
 async def intake_form(request: Request) -> Response:
@@ -684,20 +746,40 @@ async def intake_form(request: Request) -> Response:
     return _render(request, intake_state(request).draft(session))
 
 
+def _apply(draft: Draft, step: str, form: Mapping[str, Any], *, stale: bool) -> None:
+    """Keep what a form of ``step`` holds, and only the fields of that step: a form
+    from another step never touches this one. A form drawn before the draft last
+    changed (``stale``) adds what was typed on it, but erases nothing: its empty fields
+    and unticked boxes leave the draft's values as they are."""
+    for name in FIELDS[step]:
+        value = str(form.get(name, ""))
+        if name in CHECKBOXES:
+            value = "1" if value else ""
+        if not stale or value.strip():
+            draft.values[name] = value
+    if step == "person" and draft.values.get("hometown_pick"):
+        draft.values["hometown_code"] = draft.values.pop("hometown_pick")
+    draft.values.pop("hometown_pick", None)
+
+
 async def intake_post(request: Request) -> Response:
     session: Session = request.state.session
     intake = intake_state(request)
     draft = intake.draft(session)
     form = await request.form(max_files=0, max_fields=200, max_part_size=2 * MAX_TEXT)
-    for name in FIELDS[draft.step]:
-        if name in CHECKBOXES:
-            draft.values[name] = "1" if form.get(name) else ""
-        else:
-            draft.values[name] = str(form.get(name, ""))
+    # The step and the draft's version the form was drawn at (absent: the draft's own).
+    step = str(form.get("step", draft.step))
+    key, _, version = str(form.get("draft", draft.mark)).partition(".")
+    if key != draft.key or step not in STEPS or STEPS.index(step) > draft.reached:
+        return _shown(draft, notice=OTHER_DRAFT)
+    stale = version != str(draft.version) or step != draft.step
+    draft.version += 1
+    _apply(draft, step, form, stale=stale)
     if not isinstance(staff(request).desk, Desk):
         draft.values["same_person"] = ""  # a station knows no other person
-    if draft.step == "person" and draft.values.get("hometown_pick"):
-        draft.values["hometown_code"] = draft.values.pop("hometown_pick")
+    if stale:  # drawn before the last change: nothing is moved, saved or discarded
+        draft.step = step
+        return _shown(draft, notice=STALE)
     if draft.step == "attachments":  # who may see each file, as chosen beside it
         for up in draft.uploads:
             chosen = form.get(f"visibility_{up.id}")
@@ -706,7 +788,7 @@ async def intake_post(request: Request) -> Response:
     action = str(form.get("action", ""))
     index = STEPS.index(draft.step)
     if action == "restart":  # asked first: a click too many must not lose an interview
-        return _render(request, draft, confirm_discard=True)
+        return _shown(draft, confirm_discard=True)
     if action == "restart_confirmed":
         for up in draft.uploads:
             await _abort_quietly(intake.registry, session.account, up.id)
@@ -716,26 +798,26 @@ async def intake_post(request: Request) -> Response:
         ident = action.removeprefix("remove:")[:64]
         await _abort_quietly(intake.registry, session.account, ident)
         draft.uploads = [u for u in draft.uploads if u.id != ident]
-        return _render(request, draft)
+        return _shown(draft)
     if action == "back":
         draft.step = STEPS[max(0, index - 1)]
-        return _render(request, draft)
+        return _shown(draft)
     if action.startswith("goto:") and action[5:] in STEPS:
         target = STEPS.index(action[5:])
         if target <= draft.reached:
             draft.step = STEPS[target]
-        return _render(request, draft)
-    errors, hints = check_step(draft.step, draft.values)
+        return _shown(draft)
+    errors, _ = check_step(draft.step, draft.values)
     if action == "next" and not errors:
         if draft.step == "attachments":
             errors = _unfinished(intake.registry, session.account, draft)
         if not errors:
             draft.step = STEPS[min(index + 1, len(STEPS) - 1)]
             draft.reached = max(draft.reached, STEPS.index(draft.step))
-            return _render(request, draft)
+            return _shown(draft)
     if action == "save" and draft.step == "review":
         return await _save(request, intake, session, draft)
-    return _render(request, draft, errors if action in ("next", "check") else {}, hints)
+    return _shown(draft, errors=errors if action in ("next", "check") else {})
 
 
 def _unfinished(registry: UploadRegistry, account: str, draft: Draft) -> dict[str, str]:
@@ -758,11 +840,11 @@ async def _save(request: Request, intake: IntakeState, session: Session, draft: 
     wrong = check_all(draft)
     if wrong is not None:
         draft.step, errors = wrong
-        return _render(request, draft, errors)
+        return _shown(draft, errors=errors)
     errors = _unfinished(intake.registry, session.account, draft)
     if errors:
         draft.step = "attachments"
-        return _render(request, draft, errors)
+        return _shown(draft, errors=errors)
     state = staff(request)
     chosen = draft.values.get("same_person", "")
     if chosen and isinstance(state.desk, Desk):
@@ -771,7 +853,7 @@ async def _save(request: Request, intake: IntakeState, session: Session, draft: 
         except NotFound:
             draft.step = "person"
             message = "This person is no longer in the database; choose again."
-            return _render(request, draft, {"same_person": message})
+            return _shown(draft, errors={"same_person": message})
     person, changes = build_changes(
         draft.values, len(draft.uploads), [up.visibility for up in draft.uploads]
     )

@@ -3,11 +3,17 @@ and the language switch.
 
 Handlers only read and render; who may reach each one is decided by ``ROUTE_ROLES``
 in ``app.py`` before the handler runs. Desk calls (SQL, argon2) run in the thread pool.
+
+A filter the person list cannot use (a date that is no date, a name of more than
+``MAX_FIELD`` characters, a search key no longer remembered) is said beside the filter
+form, in the page's language, with every filter kept as it was typed, and no results
+are shown: an old list under a new query could be taken for its answer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -26,20 +32,33 @@ from amanat.web.staff import i18n
 from amanat.web.staff.accounts import LoginStep
 from amanat.web.staff.admin import group_secret
 from amanat.web.staff.edit import EDIT_ROLES, EDITABLE, FIELD_LABELS
+from amanat.web.staff.intake import place_name
+from amanat.web.staff.labels import N_
 from amanat.web.staff.media import kind_of
-from amanat.web.staff.sessions import Session
-from amanat.web.staff.state import COOKIE, StaffState, staff
+from amanat.web.staff.sessions import MAX_SEARCHES, Session, keep_search
+from amanat.web.staff.state import COOKIE, StaffState, request_locale, staff
 
-__all__ = ["PAGE_SIZE", "parse_query", "set_language"]
+__all__ = ["MAX_SEARCHES", "PAGE_SIZE", "parse_query", "set_language"]
 
 PAGE_SIZE = 50
 MAX_FIELD = 10_000  # characters: longer text in a filter is refused, not cut
 
 
+# What the list says of a filter it cannot use (UsageError), in the catalogues so that
+# the page says it in its language (i18n.said).
+NAME_TOO_LONG = N_("The name typed is too long; shorten it.")
+FILTER_TOO_LONG = N_("A filter is too long; shorten it.")
+BAD_DAY = N_("Write the dates as YYYY-MM-DD, as in 2018-04-12.")
+BAD_NUMBER = N_("The grade and the page must be whole numbers.")
+BAD_RANGE = N_("The grade must be 0 to 4 and the page 1 or more.")
+BAD_STATUS = N_("Unknown status; choose one from the list.")
+FORGOTTEN = N_("This search is no longer remembered; type the name again.")
+
+
 def field_text(params: Any, name: str) -> str:
     value = str(params.get(name, "")).strip()
     if len(value) > MAX_FIELD:
-        raise UsageError(f"The {name} filter is too long.")
+        raise UsageError(NAME_TOO_LONG if name == "name" else FILTER_TOO_LONG)
     return value
 
 
@@ -49,7 +68,7 @@ def _day(params: Any, name: str) -> str:
         try:
             dt.date.fromisoformat(value)
         except ValueError:
-            raise UsageError("Dates are written as YYYY-MM-DD.") from None
+            raise UsageError(BAD_DAY) from None
     return value
 
 
@@ -60,12 +79,12 @@ def parse_query(params: Any, name: str = "") -> tuple[Query, int]:
         grade = int(field_text(params, "grade") or 0)
         page = int(field_text(params, "page") or 1)
     except ValueError:
-        raise UsageError("The grade and the page must be whole numbers.") from None
+        raise UsageError(BAD_NUMBER) from None
     if not 0 <= grade <= 4 or page < 1:
-        raise UsageError("The grade must be 0 to 4 and the page 1 or more.")
+        raise UsageError(BAD_RANGE)
     status = field_text(params, "status")
     if status and status not in STATUSES:
-        raise UsageError("Unknown status; choose one from the list.")
+        raise UsageError(BAD_STATUS)
     query = Query(
         name=name,
         county=field_text(params, "county"),
@@ -219,7 +238,6 @@ def find(desk: Desk, query: Query, unsafe: bool) -> SearchResult:
     return desk.search_unsafe(query) if unsafe else desk.search(query)
 
 
-MAX_SEARCHES = 20  # names remembered per session, the oldest forgotten first
 _PLAIN_FILTERS = ("county", "status", "from", "to", "grade", "flagged", "un", "unsafe")
 
 
@@ -229,9 +247,7 @@ def remember_search(session: Session, name: str) -> str:
         if known == name:
             return key
     key = secrets.token_urlsafe(9)
-    session.searches[key] = name
-    while len(session.searches) > MAX_SEARCHES:
-        session.searches.pop(next(iter(session.searches)))
+    keep_search(session.searches, key, name)
     return key
 
 
@@ -240,11 +256,17 @@ async def search_persons(request: Request) -> Response:
     address of the list. A browser without scripts is sent to that address (303); the
     page's own script (htmx, ``HX-Request``) gets the results at once, to put in place of
     the old ones, and is told the address to show (``HX-Push-Url``), so Back and Reload
-    ask for the list by address as without scripts."""
+    ask for the list by address as without scripts. A filter the list cannot use is
+    said beside the form, every filter kept as typed, and nothing is remembered."""
     session: Session = request.state.session
     form = await request.form()
-    name = field_text(form, "name")
-    target: dict[str, str] = {k: field_text(form, k) for k in _PLAIN_FILTERS if field_text(form, k)}
+    try:
+        name = field_text(form, "name")
+        target = {k: v for k in _PLAIN_FILTERS if (v := field_text(form, k))}
+        parse_query(target, name)
+        wants_unsafe(target)
+    except UsageError as exc:
+        return _refused(request, form, str(form.get("name", "")), exc, fragment=in_place(request))
     if name:
         target["q"] = remember_search(session, name)
     address = "/persons?" + urlencode(target)
@@ -272,10 +294,47 @@ async def persons(request: Request) -> Response:
     params = request.query_params
     if params.get("name"):  # an old link: move the name out of the address
         target = {k: v for k, v in params.items() if k != "name"}
-        target["q"] = remember_search(session, field_text(params, "name"))
+        try:
+            target["q"] = remember_search(session, field_text(params, "name"))
+        except UsageError as exc:
+            return _refused(request, params, str(params.get("name", "")), exc)
         return RedirectResponse("/persons?" + urlencode(target), status_code=303)
     key = str(params.get("q", ""))
+    if key and key not in session.searches:  # forgotten: not a list of everyone
+        return _refused(request, params, "", UsageError(FORGOTTEN), status=200)
     return await _list_page(request, params, session.searches.get(key, ""))
+
+
+def _refused(
+    request: Request,
+    params: Mapping[str, Any],
+    name: str,
+    exc: UsageError,
+    *,
+    fragment: bool = False,
+    status: int = 400,
+) -> Response:
+    """The list with no results and ``exc``'s sentence beside the filter form, in the
+    page's language, the filters as they were typed (``name`` in its box). The page's
+    script gets only the results' part, as a 200: it puts in place only what succeeded."""
+    typed = {k: str(params.get(k, "")).strip() for k in _PLAIN_FILTERS}
+    grade = typed["grade"]
+    filters: dict[str, Any] = {
+        **typed,
+        "name": name,
+        "grade": int(grade) if grade.isdigit() else "",
+    }
+    return staff(request).render(
+        request,
+        "persons_results.html" if fragment else "persons.html",
+        status=200 if fragment else status,
+        problem=i18n.said(request_locale(request), exc),
+        result=None,
+        filters=filters,
+        statuses=STATUSES,
+        page=1,
+        pages=1,
+    )
 
 
 async def _list_page(
@@ -286,8 +345,11 @@ async def _list_page(
     page, or (``fragment``) only its results, for the filter form's script."""
     state = staff(request)
     session: Session = request.state.session
-    query, page = parse_query(params, name)
-    unsafe = wants_unsafe(params)
+    try:
+        query, page = parse_query(params, name)
+        unsafe = wants_unsafe(params)
+    except UsageError as exc:
+        return _refused(request, params, name, exc, fragment=fragment)
     result = await run_in_threadpool(find, state.reader(), query, unsafe)
     audit_search(state, session, query, page, unsafe=unsafe)
     filters: dict[str, Any] = {
@@ -308,6 +370,7 @@ async def _list_page(
         page=page,
         pages=pages,
         statuses=STATUSES,
+        place=functools.partial(place_name, lang=request_locale(request)),
         prev_href="/persons?" + urlencode({**kept, "page": page - 1}),
         next_href="/persons?" + urlencode({**kept, "page": page + 1}),
     )

@@ -12,6 +12,13 @@ the person's history keeps every decision. ``POST /review/find`` runs the model 
 over the whole desk in a thread of the primary (``DuplicateSearch``: one at a time),
 while the queue page shows how far it has got and reloads when it is done.
 
+A pair already merged is shown as what each of its records said by itself
+(``Desk.record_detail``), so that a reviewer can judge whether to split it. The form
+carries the decision on the pair that the page showed (``seen``): when another
+reviewer, or the same one on another page, has decided the pair since, nothing is
+sealed and the page says who decided what, and when; a form sent twice (a
+double-click) seals once. Reviewers, publishers and admins decide (the guide's roles).
+
 Addresses carry person ids only, never a name. Every pair shown is audited as a view
 of both persons; every decision as ``review.decided``.
 """
@@ -31,11 +38,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from amanat.desk import Desk
-from amanat.desk.compare import compare_persons
+from amanat.desk.compare import Row, compare_persons
 from amanat.errors import AmanatError, NotFound
-from amanat.views.read import CandidatePair
+from amanat.views.read import CandidatePair, PersonDetail
 from amanat.web.staff.sessions import Session
-from amanat.web.staff.state import staff
+from amanat.web.staff.state import REVIEW_ROLES, staff
 
 __all__ = [
     "DECISIONS",
@@ -49,7 +56,6 @@ __all__ = [
     "queue",
 ]
 
-REVIEW_ROLES = frozenset({"reviewer"})  # decides merges (issue 5: reviewer)
 DECISIONS = ("same", "different", "unsure")
 PAGE = 50
 MAX_REASON = 2000
@@ -59,7 +65,15 @@ def _desk(request: Request) -> Desk:
     return staff(request).reader()
 
 
-async def queue(request: Request, *, confirm_error: str = "", status: int = 200) -> Response:
+async def queue(
+    request: Request,
+    *,
+    confirm_error: str = "",
+    status: int = 200,
+    confirm_reason: str = "",
+    ticked: set[str] | None = None,
+) -> Response:
+    """The queue; after a refused confirmation, with the reason and the ticks as sent."""
     state = staff(request)
     desk = _desk(request)
     try:
@@ -81,6 +95,8 @@ async def queue(request: Request, *, confirm_error: str = "", status: int = 200)
         status=status,
         confirmed=confirmed,
         confirm_error=confirm_error,
+        confirm_reason=confirm_reason,
+        ticked=ticked,
         max_reason=MAX_REASON,
         doubtful=doubtful,
         confident=confident,
@@ -215,19 +231,62 @@ def _pair_ids(request: Request) -> tuple[str, str]:
     )
 
 
+NO_PERSON = N_("This pair names a person who is not in this desk's database.")
+SAME_RECORD = N_("This pair names one record twice: a record cannot be compared with itself.")
+NOT_SEALED = N_("The decision could not be sealed, and nothing was saved. Please try again.")
+NO_DECISION = N_("Choose same person, different persons or not sure.")
+NONE_SEEN = "none"  # the form's ``seen`` when the page showed no decision on the pair
+
+# Decisions are checked against what the page showed and sealed one at a time, so that
+# two forms sent together (a double-click) cannot both pass the check.
+_SEALING = threading.Lock()
+
+
+def _refused(request: Request, message: str, status: int = 404) -> Response:
+    return staff(request).render(request, "error.html", status=status, message=message)
+
+
+def _latest_on_pair(decisions: list[dict[str, Any]], a: str, b: str) -> dict[str, Any] | None:
+    """The last decision sealed on the pair of records ``a`` and ``b`` (either order),
+    or None; ``decisions`` oldest first, as the desk gives them."""
+    on_pair = [d for d in decisions if {d["a"], d["b"]} == {a, b}]
+    return on_pair[-1] if on_pair else None
+
+
+def _seen(decision: dict[str, Any] | None) -> str:
+    return NONE_SEEN if decision is None else f"{decision['entry_id']}.{decision['idx']}"
+
+
 async def pair_page(
-    request: Request, *, errors: dict[str, str] | None = None, status: int = 200
+    request: Request,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    posted: dict[str, str] | None = None,
+    changed: dict[str, Any] | None = None,
 ) -> Response:
+    """The pair side by side. ``posted``: the form as sent, shown again; ``changed``:
+    the decision sealed on the pair since the reviewer's page was made."""
     state = staff(request)
     session: Session = request.state.session
     desk = _desk(request)
     a, b = _pair_ids(request)
-    left = await run_in_threadpool(desk.person, a)
-    right = await run_in_threadpool(desk.person, b)
+    if a == b:
+        return _refused(request, SAME_RECORD)
+    try:
+        left = await run_in_threadpool(desk.person, a)
+        right = await run_in_threadpool(desk.person, b)
+        same = left.person["person_id"] == right.person["person_id"]
+        if same:  # merged: what each record said by itself, not the merged person twice
+            left = await run_in_threadpool(desk.record_detail, a)
+            right = await run_in_threadpool(desk.record_detail, b)
+    except NotFound:
+        return _refused(request, NO_PERSON)
     for target in (a, b):
         state.audit.record("person.view", account=session.account, role=session.role, target=target)
-    same = left.person["person_id"] == right.person["person_id"]
     candidate = await run_in_threadpool(desk.candidate, a, b)
+    rows = await run_in_threadpool(compare_persons, left, right)
+    merged_detail = left if not same else await run_in_threadpool(desk.person, a)
     return state.render(
         request,
         "review_pair.html",
@@ -236,13 +295,40 @@ async def pair_page(
         b=b,
         left=left,
         right=right,
-        rows=await run_in_threadpool(compare_persons, left, right),
+        rows=rows,
         merged=same,
+        records=_record_names(merged_detail) if same else [],
+        people=await run_in_threadpool(_relative_names, desk, rows),
         candidate=candidate,
         errors=errors or {},
+        posted=posted or {},
+        changed=changed,
+        seen=_seen(_latest_on_pair(left.decisions, a, b)),
         max_reason=MAX_REASON,
         decisions=DECISIONS,
     )
+
+
+def _record_names(detail: PersonDetail) -> list[tuple[str, str]]:
+    """A merged person's records, each with the first name it was recorded under."""
+    first: dict[str, str] = {}
+    for claim in detail.claims:
+        if claim["field"] == "name" and not claim.get("retracted_by"):
+            first.setdefault(str(claim["record_id"]), str(claim["value"].get("text", "")))
+    return [(r, first.get(r, "")) for r in detail.records]
+
+
+def _relative_names(desk: Desk, rows: list[Row]) -> dict[str, str]:
+    """The shown name of each relative who has a record ("" for one not found)."""
+    out: dict[str, str] = {}
+    for row in rows:
+        for v in (*row.a, *row.b):
+            if v.person and v.person not in out:
+                try:
+                    out[v.person] = str(desk.person(v.person).person["display_name"])
+                except NotFound:
+                    out[v.person] = ""
+    return out
 
 
 async def decide(request: Request) -> Response:
@@ -250,20 +336,32 @@ async def decide(request: Request) -> Response:
     session: Session = request.state.session
     desk = _desk(request)
     a, b = _pair_ids(request)
+    if a == b:
+        return _refused(request, SAME_RECORD)
     form = await request.form(max_files=0, max_fields=20, max_part_size=4 * MAX_REASON)
-    decision = str(form.get("decision", ""))
+    decision = str(form.get("decision", ""))[:20]
     reason = str(form.get("reason", "")).strip()
+    seen = str(form.get("seen", NONE_SEEN))[:200]
+    posted = {"decision": decision, "reason": reason}
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
-        errors["decision"] = "Choose same person, different persons or not sure."
+        errors["decision"] = NO_DECISION
     if problem := _reason_problem(reason):
         errors["reason"] = problem
     if errors:
-        return await pair_page(request, errors=errors, status=400)
+        return await pair_page(request, errors=errors, status=400, posted=posted)
     candidate = await run_in_threadpool(desk.candidate, a, b)
-    try:
-        await run_in_threadpool(
-            lambda: desk.decide(
+
+    def seal_unless_changed() -> tuple[str, dict[str, Any] | None]:
+        with _SEALING:
+            latest = _latest_on_pair(desk.decisions(a), a, b)
+            if _seen(latest) != seen:
+                repeat = latest is not None and (
+                    (latest["decision"], latest["reason"], latest["by"])
+                    == (decision, reason, session.account)
+                )
+                return ("repeat" if repeat else "changed"), latest
+            desk.decide(
                 a,
                 b,
                 decision,
@@ -272,12 +370,20 @@ async def decide(request: Request) -> Response:
                 probability=f"{candidate.probability:.6f}" if candidate else None,
                 model=candidate.model if candidate else None,
             )
+            return "sealed", None
+
+    try:
+        outcome, latest = await run_in_threadpool(seal_unless_changed)
+    except NotFound:
+        return _refused(request, NO_PERSON)
+    except AmanatError:  # the reviewer reads a sentence in their language, never the desk's
+        return await pair_page(request, errors={"decision": NOT_SEALED}, status=400, posted=posted)
+    if outcome == "changed":
+        return await pair_page(request, status=409, posted=posted, changed=latest)
+    if outcome == "sealed":
+        state.audit.record(
+            "review.decided", account=session.account, role=session.role, target=f"{a} {b}"
         )
-    except AmanatError as exc:
-        return await pair_page(request, errors={"decision": exc.message}, status=400)
-    state.audit.record(
-        "review.decided", account=session.account, role=session.role, target=f"{a} {b}"
-    )
     nxt = await run_in_threadpool(desk.review_queue, outcome="review", limit=1)
     if nxt.pairs:
         pair = nxt.pairs[0]
@@ -316,27 +422,26 @@ async def confirm(request: Request) -> Response:
     }
     error = N_("Tick the links to confirm.") if not ticked else _reason_problem(reason)
     if error:
-        return await queue(request, confirm_error=error, status=400)
+        return await queue(
+            request,
+            confirm_error=error,
+            status=400,
+            confirm_reason=reason,
+            ticked={f"{x} {y}" for x, y in ticked},
+        )
     proposed = await run_in_threadpool(desk.review_queue, outcome="link", limit=500)
     merged = 0
     for pair in proposed.pairs:
         if (pair.a, pair.b) not in ticked:
             continue
         try:
-            await run_in_threadpool(
-                functools.partial(
-                    desk.decide,
-                    pair.a,
-                    pair.b,
-                    "same",
-                    reason,
-                    by=session.account,
-                    probability=f"{pair.probability:.6f}",
-                    model=pair.model,
-                )
+            sealed = await run_in_threadpool(
+                functools.partial(_confirm_undecided, desk, pair, reason, by=session.account)
             )
         except AmanatError:
-            continue  # merged through another of the batch, or decided meanwhile
+            continue  # merged through another of the batch
+        if not sealed:
+            continue  # decided meanwhile (or this form sent twice): left as it is
         merged += 1
         state.audit.record(
             "review.decided",
@@ -345,3 +450,20 @@ async def confirm(request: Request) -> Response:
             target=f"{pair.a} {pair.b}",
         )
     return RedirectResponse(f"/review?confirmed={merged}", status_code=303)
+
+
+def _confirm_undecided(desk: Desk, pair: CandidatePair, reason: str, *, by: str) -> bool:
+    """Seal "same" on a proposed pair unless someone has decided it meanwhile."""
+    with _SEALING:
+        if _latest_on_pair(desk.decisions(pair.a), pair.a, pair.b) is not None:
+            return False
+        desk.decide(
+            pair.a,
+            pair.b,
+            "same",
+            reason,
+            by=by,
+            probability=f"{pair.probability:.6f}",
+            model=pair.model,
+        )
+        return True

@@ -9,7 +9,8 @@ With several processes (``amanat serve --workers N``) the sessions stay in the m
 of one of them, the primary; the others ask it for each request's session over a local
 socket (``workers.RemoteSessions``), so signing out or expiring holds everywhere at once.
 A session handed to a request is then a copy, and a search it remembered is sent back
-with ``remember``.
+with ``remember``: the new key and name only, merged into the primary's session, so two
+searches that ran at once in two processes are both kept.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["ABSOLUTE_S", "IDLE_S", "Session", "SessionStore"]
+__all__ = ["ABSOLUTE_S", "IDLE_S", "MAX_SEARCHES", "Session", "SessionStore", "keep_search"]
 
 IDLE_S = 30 * 60
 ABSOLUTE_S = 12 * 60 * 60
 MAX_SESSIONS = 10_000  # anonymous sessions (a login form) included; oldest dropped first
+MAX_SEARCHES = 20  # names remembered per session, the oldest forgotten first
 
 
 @dataclass
@@ -38,6 +40,14 @@ class Session:
     # Names typed into search, behind opaque keys: a name never goes into a URL (browser
     # history, logs); the list's address carries only the key.
     searches: dict[str, str] = field(default_factory=dict)
+
+
+def keep_search(searches: dict[str, str], key: str, name: str) -> None:
+    """Put ``name`` behind ``key`` in ``searches``, forgetting the oldest beyond
+    ``MAX_SEARCHES``."""
+    searches[key] = name
+    while len(searches) > MAX_SEARCHES:
+        searches.pop(next(iter(searches)))
 
 
 class SessionStore:
@@ -78,13 +88,15 @@ class SessionStore:
         holding up its event loop."""
         return self.get(token)
 
-    def remember(self, token: str, searches: dict[str, str]) -> None:
-        """Keep ``searches`` as the names remembered by a live session (a worker's copy
-        of the session changed them); nothing happens for an ended one."""
+    def remember(self, token: str, key: str, name: str) -> None:
+        """Keep ``name`` behind ``key`` among the names a live session remembers (a
+        worker's copy of the session remembered it), beside those it already holds:
+        a search remembered at the same time by another process is not lost. Nothing
+        happens for an ended session."""
         with self._lock:
             session = self._sessions.get(token)
-            if session is not None and session.searches is not searches:
-                session.searches = dict(searches)
+            if session is not None:
+                keep_search(session.searches, key, name)
 
     def end(self, token: str) -> None:
         with self._lock:

@@ -26,9 +26,20 @@ from amanat.web.staff.labels import label
 from amanat.web.staff.qr import qr_svg
 from amanat.web.staff.sessions import Session, SessionStore
 
-__all__ = ["COOKIE", "Backend", "StaffState", "request_locale", "staff", "template_environment"]
+__all__ = [
+    "COOKIE",
+    "REVIEW_ROLES",
+    "Backend",
+    "StaffState",
+    "request_locale",
+    "staff",
+    "template_environment",
+]
 
 COOKIE = "amanat_session"
+# who decides merges: a reviewer, and the roles above it (docs/guide/staff-app.md,
+# "Roles"); the review pages (review.py) and the links to them in every page's menu
+REVIEW_ROLES = frozenset({"reviewer", "publisher", "admin"})
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -45,6 +56,7 @@ def template_environment() -> Environment:
     env.globals["label"] = label
     env.globals["qr"] = qr_svg
     env.globals["locales"] = i18n.LOCALES
+    env.globals["review_roles"] = REVIEW_ROLES
     return env
 
 

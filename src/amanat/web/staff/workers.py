@@ -192,7 +192,7 @@ class StateServer:
         if call == "session.end_account":
             return self.sessions.end_account(str(args["account"]))
         if call == "session.remember":
-            self.sessions.remember(str(args["token"]), dict(args["searches"]))
+            self.sessions.remember(str(args["token"]), str(args["key"]), str(args["name"]))
             return None
         self.audit.record(
             str(args["action"]),
@@ -327,8 +327,8 @@ class RemoteSessions(SessionStore):
         ended: int = self.client.call("session.end_account", account=account)
         return ended
 
-    def remember(self, token: str, searches: dict[str, str]) -> None:
-        self.client.call("session.remember", token=token, searches=searches)
+    def remember(self, token: str, key: str, name: str) -> None:
+        self.client.call("session.remember", token=token, key=key, name=name)
 
 
 class RemoteAudit(AuditTrail):

@@ -1,0 +1,225 @@
+"""A pair page in the review queue, as reviewers meet it: two reviewers (or a stale
+page, or a double-click) on one pair, a merge reviewed from each record's own values,
+forms that keep what was typed, sentences in the reviewer's language, relatives by
+name, and who may review. Given / When / Then."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from amanat.desk.service import Batch, Desk
+from amanat.errors import InputError
+from amanat.records import build as b
+from amanat.records.changes import new_id
+from amanat.views.project import Candidate
+from amanat.web.staff import i18n
+from amanat.web.staff.review import NO_PERSON, NOT_SEALED, SAME_RECORD
+from conftest import Org
+from test_web_review import decide_on_page
+from web_staff import Site, password_of, post_form, staff_site
+
+
+def _seal_person(
+    desk: Desk,
+    name: str,
+    *,
+    birth: str = "",
+    county: str = "",
+    sibling: str = "",
+) -> str:
+    """One person with a testimony, the values given; their record's id."""
+    person, testimony = new_id("p"), new_id("t")
+    ref = b.source_ref(testimony=testimony)
+    claims = [b.claim("name", b.name(name), ref), b.claim("sex", "male", ref)]
+    if birth:
+        claims.append(b.claim("birth", b.date_text(birth), ref))
+    if county:
+        claims.append(b.claim("hometown", b.place_ref(county), ref))
+    if sibling:
+        claims.append(b.claim("relative", {"relation": "sibling", "person": sibling}, ref))
+    changes = [
+        {
+            "op": "testimony.recorded",
+            "testimony": testimony,
+            "persons": [person],
+            "testifier": {"relationship": "spouse"},
+            "consent": {"level": "internal"},
+            "media": [],
+        },
+        {"op": "person.created", "person": person, "claims": claims},
+    ]
+    desk.seal_records([Batch(files=[], changes=changes)])
+    return person
+
+
+def _signed_in(site: Site, account: str, role: str = "") -> Any:
+    """A client signed in as ``account`` (made with ``role`` first, when given)."""
+    if role:
+        enrolment = site.app.state.staff.accounts.add(account, role, password_of(account))
+        if enrolment is not None:
+            site.totp[account] = enrolment.secret
+    client = site.client()
+    assert site.sign_in(client, account) == 303
+    return client
+
+
+def _form_of(page: str) -> dict[str, str]:
+    """The hidden fields of a pair page's decision form (CSRF token, ``seen``)."""
+    return dict(re.findall(r'<input type="hidden" name="(csrf|seen)" value="([^"]*)"', page))
+
+
+def _on_pair(desk: Desk, a: str, b: str) -> list[str]:
+    return [d["decision"] for d in desk.decisions(a) if {d["a"], d["b"]} == {a, b}]
+
+
+def test_a_stale_page_or_a_double_click_never_undoes_or_repeats_a_decision(org: Org) -> None:
+    """Given two reviewers who open the same pair, when the first sends "same" twice
+    (a double-click) and the second then sends "different" from the page opened
+    before, then one decision is sealed, the records stay merged, and the second
+    reviewer's page says who decided what and when, with the choice and reason kept;
+    when the second reviewer sends again from that page, the pair is split."""
+    with staff_site(org) as site:
+        x, y = site.person_ids[:2]
+        first = _signed_in(site, "reviewer")
+        second = _signed_in(site, "reviewer2", "reviewer")
+        page_1 = _form_of(first.get(f"/review/{x}/{y}").text)
+        page_2 = _form_of(second.get(f"/review/{x}/{y}").text)
+
+        same = {**page_1, "decision": "same", "reason": "the same ID card"}
+        clicks = [first.post(f"/review/{x}/{y}", data=same) for _ in range(2)]
+        assert [c.status_code for c in clicks] == [303, 303]
+        assert _on_pair(site.desk, x, y) == ["same"]
+
+        stale = {**page_2, "decision": "different", "reason": "another father's name"}
+        refused = second.post(f"/review/{x}/{y}", data=stale)
+        assert refused.status_code == 409
+        assert _on_pair(site.desk, x, y) == ["same"]
+        assert sorted(site.desk.person(x).records) == sorted((x, y))
+        assert "decided by reviewer on" in refused.text and "the same ID card" in refused.text
+        assert 'value="different" checked' in refused.text
+        assert ">another father&#39;s name</textarea>" in refused.text
+
+        again = second.post(f"/review/{x}/{y}", data={**stale, **_form_of(refused.text)})
+        assert again.status_code == 303
+        assert _on_pair(site.desk, x, y) == ["same", "different"]
+        assert site.desk.person(x).records == [x]
+
+
+def test_a_merge_is_reviewed_from_what_each_record_said(org: Org) -> None:
+    """Given two records of different births and hometowns merged by a decision, when
+    a reviewer opens "Review this merge", then each column shows its own record's
+    name, birth and hometown, and the births and hometowns are marked as differing,
+    not the merged person twice with every line agreeing."""
+    with staff_site(org) as site:
+        x = _seal_person(site.desk, "Серікжан Білаш", birth="1980", county="654002")
+        y = _seal_person(site.desk, "Serikzhan Bilash", birth="1961", county="653101")
+        site.desk.decide(x, y, "same", "looked alike", by="reviewer")
+        client = _signed_in(site, "reviewer")
+        page = client.get(f"/review/{x}/{y}").text
+        assert "merged into one person now" in page
+        rows = re.findall(r'<tr class="verdict-(\w+)">\s*<th scope="row">([^<]+)</th>', page)
+        by_field = {field: verdict for verdict, field in rows}
+        assert by_field["Birth date"] == "differ"
+        assert by_field["Hometown"] == "differ"
+        birth = re.search(r"<th scope=\"row\">Birth date</th>(.*?)</tr>", page, re.S)
+        assert birth is not None
+        left, right = re.findall(r"<td><ul class=\"plain\">(.*?)</ul></td>", birth.group(1))
+        assert "1980" in left and "1961" not in left
+        assert "1961" in right and "1980" not in right
+        names = re.search(r"<th scope=\"row\">Names</th>(.*?)</tr>", page, re.S)
+        assert names is not None
+        left, right = re.findall(r"<td><ul class=\"plain\">(.*?)</ul></td>", names.group(1))
+        assert "Серікжан Білаш" in left and "Serikzhan" not in left
+        assert "Serikzhan Bilash" in right and "Серікжан" not in right
+
+
+def test_a_refused_form_keeps_what_was_typed(org: Org) -> None:
+    """Given a reviewer on a pair, when the reason is typed but no decision chosen,
+    or a decision chosen but no reason typed, then nothing is sealed and the page
+    comes back with the reason and the choice as they were sent."""
+    with staff_site(org) as site:
+        x, y = site.person_ids[:2]
+        client = _signed_in(site, "reviewer")
+        hidden = _form_of(client.get(f"/review/{x}/{y}").text)
+        no_choice = client.post(f"/review/{x}/{y}", data={**hidden, "reason": "Гүлнар said so"})
+        assert no_choice.status_code == 400 and ">Гүлнар said so</textarea>" in no_choice.text
+        no_reason = client.post(f"/review/{x}/{y}", data={**hidden, "decision": "different"})
+        assert no_reason.status_code == 400 and 'value="different" checked' in no_reason.text
+        assert _on_pair(site.desk, x, y) == []
+
+
+def test_a_refused_confirmation_keeps_the_ticks_and_the_reason(org: Org) -> None:
+    """Given two proposed links, when a reviewer ticks one and confirms with a reason
+    over the limit, then nothing is merged and the queue comes back with that one
+    ticked, the other not, and the reason as typed."""
+    with staff_site(org) as site:
+        x, y, z = sorted(site.person_ids[:3])
+        when = "2026-01-01T00:00:00Z"
+        site.desk.views.store_candidates(
+            [
+                Candidate(x, y, 0.99, "link", "test", when),
+                Candidate(x, z, 0.98, "link", "test", when),
+            ]
+        )
+        client = _signed_in(site, "reviewer")
+        long = "ж" * 2001
+        refused = post_form(
+            client, "/review/confirm", {"pair": f"{x} {y}", "reason": long}, page="/review"
+        )
+        assert refused.status_code == 400 and f">{long}</textarea>" in refused.text
+        assert re.search(rf'value="{x} {y}" id="confirm-\d+" checked', refused.text)
+        assert re.search(rf'value="{x} {z}" id="confirm-\d+" aria-label', refused.text)
+        assert site.desk.person(y).records == [y]
+
+
+def test_problems_are_said_in_the_reviewers_language_without_ids(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a Russian-speaking reviewer, when a pair names one record twice, or a
+    person who does not exist, or the desk refuses to seal, then the page says so in
+    Russian, without the desk's English sentence or the id asked for, and nothing is
+    sealed."""
+    with staff_site(org) as site:
+        x, y = site.person_ids[:2]
+        client = _signed_in(site, "reviewer")
+        client.cookies.set(i18n.COOKIE_NAME, "ru")
+        ru = i18n.translator("ru").gettext
+        assert ru(SAME_RECORD) != SAME_RECORD and ru(NO_PERSON) != NO_PERSON
+        itself = client.get(f"/review/{x}/{x}")
+        assert itself.status_code == 404 and ru(SAME_RECORD) in itself.text
+        sent = post_form(client, f"/review/{x}/{x}", {"decision": "same", "reason": "r"}, page="/")
+        assert sent.status_code == 404 and ru(SAME_RECORD) in sent.text
+        ghost = "p_" + "0" * 32
+        unknown = client.get(f"/review/{ghost}/x")
+        assert unknown.status_code == 404 and ru(NO_PERSON) in unknown.text
+        said = re.search(r'role="alert">([^<]*)</p>', unknown.text)
+        assert said is not None and said.group(1) == ru(NO_PERSON)  # no id, no English
+
+        def refuse(*args: Any, **kwargs: Any) -> str:
+            raise InputError("this decision cannot be recorded: change 0: something.")
+
+        monkeypatch.setattr(site.desk, "decide", refuse)
+        failed = decide_on_page(client, x, y, "same", "the same ID card")
+        assert failed.status_code == 400 and ru(NOT_SEALED) in failed.text
+        assert "cannot be recorded" not in failed.text and "the same ID card" in failed.text
+        assert _on_pair(site.desk, x, y) == []
+
+
+def test_a_relative_is_shown_by_name_with_a_link_to_their_page(org: Org) -> None:
+    """Given a record whose sibling has a record of their own, when the pair page shows
+    it, then the relative appears under their recorded name, linked to their page,
+    and their id is not printed."""
+    with staff_site(org) as site:
+        sister = _seal_person(site.desk, "Гүлнар Білаш")
+        x = _seal_person(site.desk, "Серікжан Білаш", sibling=sister)
+        y = _seal_person(site.desk, "Serikzhan Bilash", sibling=sister)
+        client = _signed_in(site, "reviewer")
+        page = client.get(f"/review/{x}/{y}").text
+        link = f'<a href="/persons/{sister}"><bdi>Гүлнар Білаш</bdi></a>'
+        assert page.count(link) == 2
+        assert re.search(rf">[^<]*{sister}", page) is None  # in no text, only in links
+        relatives = re.search(r'<tr class="verdict-(\w+)">\s*<th scope="row">Relatives', page)
+        assert relatives is not None and relatives.group(1) == "agree"
