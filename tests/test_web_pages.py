@@ -213,3 +213,38 @@ def test_openapi_describes_every_api_route() -> None:
     for method, path in ROUTE_ROLES:
         if path.startswith("/api/"):
             assert method.lower() in paths.get(path, {}), (method, path)
+
+
+def test_places_are_shown_by_name_never_by_code(org: Org) -> None:
+    """Given a person whose hometown is a county code with the words a relative used,
+    and a camp given by the gazetteer's OSM id, when a reader opens the person's page in
+    Kazakh, then the county and the camp are named (with the relative's words), and
+    neither code nor a raw record value ({'place': ...}) is shown."""
+    person, testimony = new_id("p"), new_id("t")
+    ref = b.source_ref(testimony=testimony)
+    camp = b.place_ref("osm:way/646988930")
+    changes = [
+        {
+            "op": "testimony.recorded",
+            "testimony": testimony,
+            "persons": [person],
+            "testifier": {"relationship": "sibling", "name": "Айгүл"},
+            "consent": {"level": "internal"},
+            "media": [],
+        },
+        {
+            "op": "person.created",
+            "person": person,
+            "claims": [
+                b.claim("name", b.name("Серікжан Білаш"), ref),
+                b.claim("hometown", b.place_ref("654021", "Кульджа"), ref),
+                b.claim("status", b.status("in_camp", "2018-04", place=camp), ref),
+            ],
+        },
+    ]
+    with staff_site(org) as site:
+        site.desk.seal_records([Batch(files=[], changes=changes)])
+        page = html.unescape(_signed_in(site, "kk").get(f"/persons/{person}").text)
+    assert "Құлжа ауданы (Кульджа)" in page
+    assert "Shule County Legal Education Transformation School" in page or "疏勒县" in page
+    assert "osm:way" not in page and "{'place'" not in page and "654021" not in page

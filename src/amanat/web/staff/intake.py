@@ -65,13 +65,13 @@ from amanat.records.changes import (
 )
 from amanat.records.dates import PartialDate
 from amanat.records.ids import ResidentId
-from amanat.records.places import Gazetteer
 from amanat.web.staff import i18n
 from amanat.web.staff.labels import LANGUAGES
+from amanat.web.staff.places import gazetteer, place_name
 from amanat.web.staff.sessions import ABSOLUTE_S, Session
 from amanat.web.staff.state import request_locale, staff
 
-__all__ = ["INTAKE_ROLES", "MAX_PIECE", "STEPS", "IntakeState", "build_changes", "place_name"]
+__all__ = ["INTAKE_ROLES", "MAX_PIECE", "STEPS", "IntakeState", "build_changes"]
 
 INTAKE_ROLES = frozenset({"intake", "researcher", "admin"})
 STEPS = ("testifier", "consent", "person", "events", "attachments", "review")
@@ -154,38 +154,6 @@ CHECKBOXES = frozenset(
 # The citizenships the person step asks about (ISO 3166 codes): whether the person is a
 # citizen of Kazakhstan decides what the Kazakh state will do for them.
 CITIZENSHIPS = (("citizen_cn", "CN"), ("citizen_kz", "KZ"))
-
-
-@functools.cache
-def gazetteer() -> Gazetteer:
-    return Gazetteer.load_builtin()
-
-
-# A place's name to show in each interface language, the best first (the gazetteer's
-# language tags); else its name in Chinese characters.
-PLACE_NAMES: Mapping[str, tuple[str, ...]] = {
-    "kk": ("kk", "ru", "en"),
-    "ru": ("ru", "kk", "en"),
-    "en": ("en", "ug-Latn", "zh-Latn-pinyin"),
-    "ug": ("ug-Arab", "kk", "en"),
-    "zh": ("zh-Hans", "zh"),
-}
-
-
-def place_name(value: str | None, lang: str) -> str:
-    """A hometown as a page shows it: a gazetteer code (654002) as the place's name in
-    the interface's language (Құлжа, Кульджа, Ghulja, غۇلجا, 伊宁市); words, or a code
-    the gazetteer does not know, as they were given."""
-    if not value:
-        return ""
-    place = gazetteer().get(value)
-    if place is None:
-        return value
-    for tag in PLACE_NAMES.get(lang, ()):
-        found = place.name_in(tag)
-        if found:
-            return found
-    return place.name
 
 
 @dataclass

@@ -32,9 +32,9 @@ from amanat.web.staff import i18n
 from amanat.web.staff.accounts import LoginStep
 from amanat.web.staff.admin import group_secret
 from amanat.web.staff.edit import EDIT_ROLES, EDITABLE, FIELD_LABELS
-from amanat.web.staff.intake import place_name
 from amanat.web.staff.labels import N_
 from amanat.web.staff.media import kind_of
+from amanat.web.staff.places import place_name
 from amanat.web.staff.sessions import MAX_SEARCHES, Session, keep_search
 from amanat.web.staff.state import COOKIE, StaffState, request_locale, staff
 

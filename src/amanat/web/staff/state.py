@@ -23,6 +23,7 @@ from amanat.web.staff import i18n
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
 from amanat.web.staff.labels import label
+from amanat.web.staff.places import place_shown
 from amanat.web.staff.qr import qr_svg
 from amanat.web.staff.sessions import Session, SessionStore
 
@@ -57,6 +58,7 @@ def template_environment() -> Environment:
     env.globals["qr"] = qr_svg
     env.globals["locales"] = i18n.LOCALES
     env.globals["review_roles"] = REVIEW_ROLES
+    env.globals["place_shown"] = place_shown
     return env
 
 
