@@ -82,6 +82,12 @@ def test_a_reviewer_finds_merges_and_splits_a_pair_through_the_web(org: Org) -> 
         assert person.decisions[-1]["reason"] == HOSTILE
         page = client.get(f"/review/{cyr}/{lat}")
         assert "merged into one person now" in page.text
+        # the person's page names the records merged into it, never by their ids
+        merged_page = client.get(f"/persons/{lat}").text
+        section = merged_page.split('id="h-records"')[1].split("</section>")[0]
+        assert "Серікжан Білаш" in section and "Serikzhan Bilash" in section
+        shown = re.sub(r"<[^>]*>", " ", section)  # the text a reader sees, not the links
+        assert cyr not in shown and lat not in shown
         assert "<script>alert(1)" not in page.text and "&lt;script&gt;" in page.text
 
         split = decide_on_page(

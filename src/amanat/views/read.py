@@ -155,6 +155,16 @@ class PersonDetail:
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
 
+    def record_names(self) -> list[tuple[str, str]]:
+        """Each of the person's records (``records``) with the first name it was
+        recorded under ("" for none): a merged person's records, as a reader tells
+        them apart."""
+        first: dict[str, str] = {}
+        for claim in self.claims:
+            if claim["field"] == "name" and not claim.get("retracted_by"):
+                first.setdefault(str(claim["record_id"]), str(claim["value"].get("text", "")))
+        return [(r, first.get(r, "")) for r in self.records]
+
 
 def _filtered(
     q: Query, columns: Sequence[Any] | None = None, extra: ColumnElement[bool] | None = None

@@ -40,7 +40,7 @@ from starlette.responses import RedirectResponse, Response
 from amanat.desk import Desk
 from amanat.desk.compare import Row, compare_persons
 from amanat.errors import AmanatError, NotFound
-from amanat.views.read import CandidatePair, PersonDetail
+from amanat.views.read import CandidatePair
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import REVIEW_ROLES, staff
 
@@ -297,7 +297,7 @@ async def pair_page(
         right=right,
         rows=rows,
         merged=same,
-        records=_record_names(merged_detail) if same else [],
+        records=merged_detail.record_names() if same else [],
         people=await run_in_threadpool(_relative_names, desk, rows),
         candidate=candidate,
         errors=errors or {},
@@ -307,15 +307,6 @@ async def pair_page(
         max_reason=MAX_REASON,
         decisions=DECISIONS,
     )
-
-
-def _record_names(detail: PersonDetail) -> list[tuple[str, str]]:
-    """A merged person's records, each with the first name it was recorded under."""
-    first: dict[str, str] = {}
-    for claim in detail.claims:
-        if claim["field"] == "name" and not claim.get("retracted_by"):
-            first.setdefault(str(claim["record_id"]), str(claim["value"].get("text", "")))
-    return [(r, first.get(r, "")) for r in detail.records]
 
 
 def _relative_names(desk: Desk, rows: list[Row]) -> dict[str, str]:
