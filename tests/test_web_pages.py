@@ -248,3 +248,12 @@ def test_places_are_shown_by_name_never_by_code(org: Org) -> None:
     assert "Құлжа ауданы (Кульджа)" in page
     assert "Shule County Legal Education Transformation School" in page or "疏勒县" in page
     assert "osm:way" not in page and "{'place'" not in page and "654021" not in page
+
+
+def test_an_unknown_person_is_said_in_the_page_language(org: Org) -> None:
+    """Given a reader of the Russian pages, when they open an id the desk does not
+    hold, then the answer is 404 with the sentence in Russian."""
+    with staff_site(org) as site:
+        answer = _signed_in(site, "ru").get("/persons/p_00")
+    assert answer.status_code == 404
+    assert "Человека p_00 нет в базе данных" in html.unescape(answer.text)

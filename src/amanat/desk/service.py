@@ -302,7 +302,7 @@ class Desk:
         with self.engine.connect() as conn:
             found = read.person(conn, person_id)
         if found is None:
-            raise NotFound(f"No person {person_id[:40]} in this desk's database.")
+            raise NotFound("No person %(id)s in this desk's database.", id=person_id[:40])
         return found
 
     def record_detail(self, record_id: str) -> read.PersonDetail:
@@ -312,7 +312,7 @@ class Desk:
         with self.engine.connect() as conn:
             found = read.person(conn, record_id)
             if found is None:
-                raise NotFound(f"No person {record_id[:40]} in this desk's database.")
+                raise NotFound("No person %(id)s in this desk's database.", id=record_id[:40])
             if len(found.records) < 2:
                 return found
             links = select(schema.links.c.subject).where(schema.links.c.person_id == record_id)
@@ -360,7 +360,7 @@ class Desk:
         """Every decision on the person's records (an alias is followed), oldest first."""
         with self.engine.connect() as conn:
             if read.resolve(conn, person_id) is None:
-                raise NotFound(f"No person {person_id[:40]} in this desk's database.")
+                raise NotFound("No person %(id)s in this desk's database.", id=person_id[:40])
             return read.decisions(conn, person_id)
 
     def find_duplicates(

@@ -392,6 +392,10 @@ def media_of(desk: Desk, detail: PersonDetail) -> dict[str, dict[str, Any] | Non
     return out
 
 
+# the desk's sentence for an id it does not hold (NotFound), translated where it is shown
+NO_PERSON = N_("No person %(id)s in this desk's database.")
+
+
 async def person(request: Request) -> Response:
     state = staff(request)
     session: Session = request.state.session
