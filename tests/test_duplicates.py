@@ -208,3 +208,26 @@ def test_the_date_a_person_was_taken_is_compared(org: Org) -> None:
         same = chance("Нурлан Омаров", "Nurlan Omarov")
         assert same > chance("Нурлан Омаров", "Нұрлан Омаров")
         assert same > chance("Nurlan Omarov", "Нұрлан Омаров")
+
+
+def test_a_number_mistyped_anywhere_is_offered_at_intake(org: Org) -> None:
+    """Given a person recorded with a resident ID, when a volunteer types the number
+    with one digit wrong in its region code, its birth date or its last four, and no
+    name, then "may already be recorded" offers that person as one character apart;
+    a number two digits apart, or a hometown alone, offers no one."""
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.seal_records([Batch(files=[], changes=_person("Серікжан Білаш", rid=RESIDENT_ID))])
+        desk.update_views()
+        (pid,) = [p.person_id for p in desk.search(Query()).persons]
+
+        def changed(number: str, *places: int) -> str:
+            digits = list(number)
+            for i in places:
+                digits[i] = str((int(digits[i]) + 1) % 10)
+            return "".join(digits)
+
+        for place in (2, 8, 16):
+            found = desk.similar(id_number=changed(RESIDENT_ID, place))
+            assert [(c.person_id, list(c.reasons)) for c in found] == [(pid, ["id_one_off"])], place
+        assert desk.similar(id_number=changed(RESIDENT_ID, 2, 16)) == []
+        assert desk.similar(county="654002") == []
