@@ -520,3 +520,23 @@ def test_a_formula_in_a_column_not_imported_costs_the_row_nothing(
     outcome = {int(r["row"]): r for r in report_rows(Path(done["report"]))}
     assert outcome[2]["outcome"] == "accepted"
     assert outcome[3]["outcome"] == "rejected" and "C3" in outcome[3]["reason"]
+
+
+def test_a_workbook_column_without_a_header_is_not_a_broken_row(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Given a workbook with notes typed in a column that has no header.
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["ФИО", "Пол"])
+    ws.append(["Нурлан Серикбаев", "м", "звонила сестра"])
+    listing = tmp_path / "notes.xlsx"
+    book.save(listing)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("version: 1\ncolumns:\n  name_native: ФИО\n  sex: Пол\n", encoding="utf-8")
+    # When it is imported.
+    done = amanat_json(
+        cli_env, "import", str(listing), "--mapping", str(mapping), "--home", str(org.desk.path)
+    )
+    # Then the row is accepted: only a CSV's extra cells mean a separator lost its quotes.
+    assert done["accepted"] == 1 and done["rejected"] == 0

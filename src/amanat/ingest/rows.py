@@ -131,8 +131,10 @@ class RowChecker:
         source_id: str,
         gazetteer: Gazetteer,
         today: dt.date,
+        extra_cells_ok: bool = False,
     ) -> None:
         self.mapping = mapping
+        self.extra_cells_ok = extra_cells_ok
         self.headers = headers
         self.columns = mapping.bind(headers)
         # the columns the import reads: a formula elsewhere in a row costs it nothing
@@ -291,7 +293,7 @@ class RowChecker:
         if row.empty:
             return RowOutcome(row.number, "empty", "")
         extra = [v for v in row.values[len(self.headers) :] if cell_text(v).strip()]
-        if extra:
+        if extra and not self.extra_cells_ok:
             return RowOutcome(
                 row.number,
                 "rejected",

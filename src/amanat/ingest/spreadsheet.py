@@ -100,6 +100,9 @@ class SpreadsheetImport:
                 source_id=self.source_id,
                 gazetteer=gazetteer,
                 today=today,
+                # a workbook's cell beyond the header is a column without one (notes),
+                # not a separator without its quotes
+                extra_cells_ok=self.table.kind == "xlsx",
             )
         except BaseException:
             self.table.close()
