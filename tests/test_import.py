@@ -15,8 +15,10 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -540,3 +542,98 @@ def test_a_workbook_column_without_a_header_is_not_a_broken_row(
     )
     # Then the row is accepted: only a CSV's extra cells mean a separator lost its quotes.
     assert done["accepted"] == 1 and done["rejected"] == 0
+
+
+def _persons(org: Org) -> int:
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.update_views()
+        return desk.search(Query()).total
+
+
+def test_a_broken_quote_stops_the_import_before_any_row_is_sealed(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Given a list of 3,000 rows whose row 2,800 opens a quote and never closes it
+    # (read lazily, the first 2,000 rows used to be sealed before the reader met it).
+    lines = ["ФИО,Пол"] + [f"Адам {i},м" for i in range(3000)]
+    lines[2799] = '"Адам 2799,м'
+    listing = tmp_path / "list.csv"
+    listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("version: 1\ncolumns:\n  name_native: ФИО\n  sex: Пол\n", encoding="utf-8")
+    # When it is imported.
+    done = amanat(
+        cli_env, "import", str(listing), "--mapping", str(mapping), "--home", str(org.desk.path),
+        code=2,
+    )  # fmt: skip
+    # Then the command names the row, says nothing was taken, and nothing was.
+    assert "Row 2800 of list.csv opens a quote" in done.stderr
+    assert "nothing was taken from the file" in done.stderr
+    assert _persons(org) == 0
+
+
+def test_the_report_never_replaces_what_the_user_gave(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Given a list, its mapping, a folder and a named pipe (what /dev/null is to root).
+    listing = tmp_path / "list.csv"
+    listing.write_text("ФИО,Пол\nНурлан Серикбаев,м\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("version: 1\ncolumns:\n  name_native: ФИО\n  sex: Пол\n", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    before = mapping.read_bytes()
+    cases = {
+        str(mapping): "would overwrite the mapping",
+        str(tmp_path / "folder" / ".." / "list.csv"): "would overwrite the list",
+        str(tmp_path / "folder"): "is a folder",
+        str(pipe): "is not an ordinary file",
+    }
+    for report, says in cases.items():
+        # When it is imported with that as the report.
+        done = amanat(
+            cli_env, "import", str(listing), "--mapping", str(mapping), "--report", report,
+            "--home", str(org.desk.path), code=2,
+        )  # fmt: skip
+        # Then it stops before the desk is opened: nothing sealed, nothing replaced.
+        assert says in done.stderr, done.stderr
+    assert mapping.read_bytes() == before and _persons(org) == 0
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name != "org")  # the desk's folder
+    assert left == ["folder", "list.csv", "map.yaml", "pipe"]
+
+
+def test_the_separator_is_the_one_that_fits_the_rows(tmp_path: Path) -> None:
+    # Given a Russian list whose header has more commas than semicolons in one cell.
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "Фамилия, имя, отчество;Дата рождения\r\nИванов Иван Иванович;01.01.1980\r\n"
+        "Петров Пётр;1975\r\n",
+        encoding="utf-8",
+    )
+    # When it is opened, then the semicolon is chosen: it cuts every row as the header.
+    with open_table(path) as table:
+        assert table.delimiter == ";"
+        assert table.headers == ("Фамилия, имя, отчество", "Дата рождения")
+        assert next(r.values for r in table.rows) == ("Иванов Иван Иванович", "01.01.1980")
+
+
+def test_a_workbook_damaged_midway_is_one_sentence(tmp_path: Path) -> None:
+    # Given a workbook of 3,000 rows whose sheet is cut off two thirds of the way.
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["ФИО", "Пол"])
+    for i in range(3000):
+        ws.append([f"Адам {i}", "м"])
+    whole = tmp_path / "whole.xlsx"
+    book.save(whole)
+    cut = tmp_path / "cut.xlsx"
+    with zipfile.ZipFile(whole) as src, zipfile.ZipFile(cut, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) * 2 // 3]
+            dst.writestr(item, data)
+    # When its rows are read, then the reader stops with a sentence naming where.
+    with open_table(cut) as table, pytest.raises(UsageError, match="the workbook is damaged"):
+        list(table.rows)

@@ -35,6 +35,7 @@ from amanat.ingest import (
     default_report_path,
     load_mapping,
     open_table,
+    output_path,
     read_video_folder,
     suggest_mapping,
     write_text_atomic,
@@ -61,13 +62,9 @@ def _plain(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _report_path(args: argparse.Namespace, source: Path, default: Path) -> Path:
-    path = Path(args.report).expanduser().absolute() if args.report else default
-    if path == source:
-        raise UsageError("The report would overwrite the list itself; choose another --report.")
-    if not path.parent.is_dir():
-        raise UsageError(f"The folder for the report, {path.parent}, does not exist.")
-    return path
+def _report_path(args: argparse.Namespace, default: Path, inputs: dict[str, Path]) -> Path:
+    """--report (or ``default``), checked before the desk is opened or a row sealed."""
+    return output_path(args.report or default, "report", inputs=inputs)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -129,7 +126,9 @@ def _spreadsheet(
     args: argparse.Namespace, settings: Settings, source: Path, mapping_path: Path
 ) -> int:
     mapping = load_mapping(mapping_path)
-    report_path = _report_path(args, source, default_report_path(source))
+    report_path = _report_path(
+        args, default_report_path(source), {"list": source, "mapping": mapping_path}
+    )
     job = SpreadsheetImport(
         source, mapping, gazetteer=Gazetteer.load_builtin(), today=dt.date.today()
     )
@@ -186,31 +185,39 @@ def _seal_rows(
         [job.source_change(n_files=len(files))],
         note=f"{note}: the list as received, and its mapping",
     )
-    pending: list[tuple[Batch, int]] = [(first, 0)]
-    sealed = 0
-    sealed_through = 0
+    pending: list[Batch] = [first]
+    # the last row of each batch handed to the desk, in order (0: the list itself); the
+    # desk adds each entry to ``kept`` as it seals it, so a stop anywhere, even within
+    # a call, says exactly how far the import got
+    last_rows = [0]
+    already = len(kept)
     try:
         for changes in job.batches(report, bar):
             # Each row's change was checked when the row was read (rows.py).
-            pending.append((Batch((), changes, note=note, checked=True), job.tally.last_row))
+            pending.append(Batch((), changes, note=note, checked=True))
+            last_rows.append(job.tally.last_row)
             if len(pending) >= GROUP_BATCHES:
-                sealed += len(
-                    desk.seal_records([b for b, _ in pending], update_views=False, keep=kept)
-                )
-                sealed_through = pending[-1][1]
+                desk.seal_records(pending, update_views=False, keep=kept)
                 pending = []
         if pending:
-            sealed += len(desk.seal_records([b for b, _ in pending], update_views=False, keep=kept))
+            desk.seal_records(pending, update_views=False, keep=kept)
     except BaseException:
-        if sealed:
+        sealed = len(kept) - already
+        if sealed > 1:
             print(
-                f"amanat: the import stopped; rows up to {sealed_through} are sealed "
+                f"amanat: the import stopped; rows up to {last_rows[sealed - 1]} are sealed "
                 f"(source {job.source_id}), later rows are not. Fix the cause, remove the rows "
                 "up to that one from the list, and import the rest.",
                 file=sys.stderr,
             )
+        elif sealed == 1:
+            print(
+                f"amanat: the import stopped before any row was sealed; only the list and "
+                f"its mapping are (source {job.source_id}). Fix the cause and import it again.",
+                file=sys.stderr,
+            )
         raise
-    return sealed
+    return len(kept) - already
 
 
 def _tally_json(t: Tally) -> dict[str, Any]:
@@ -276,7 +283,9 @@ def _print_summary(
 def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
     if args.mapping:
         raise UsageError("A folder of videos needs no --mapping; leave it out.")
-    report_path = _report_path(args, folder, folder.with_name(folder.name + ".report.csv"))
+    report_path = _report_path(
+        args, folder.with_name(folder.name + ".report.csv"), {"folder of videos": folder}
+    )
     items = read_video_folder(folder)
     videos = [i for i in items if i.change is not None]
     desk = None if args.dry_run else _open(args, settings)

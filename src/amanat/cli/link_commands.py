@@ -37,10 +37,7 @@ import argparse
 import csv
 import importlib
 import io
-import os
-import secrets
 import signal
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -58,6 +55,7 @@ from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress
 from amanat.errors import InputError, UsageError
 from amanat.ingest import open_table
+from amanat.ingest.report import output_path, owner_only_file, same_file
 from amanat.ingest.tables import NOT_UTF8, CellValue, column_letter
 from amanat.ingest.vocab import NO_VALUE, VALUE_WORDS
 from amanat.linkage import (
@@ -120,32 +118,13 @@ def _safe(text: str, *, formula: bool = True) -> str:
 def _path(text: str, what: str) -> Path:
     """An output's path, checked before any work: a .csv or .xlsx name, not a folder,
     in a folder that exists and may be written."""
-    path = Path(text).expanduser().absolute()
-    if path.is_dir():
-        raise UsageError(f"The {what}, {path}, is a folder; give the name of a file in it.")
+    path = output_path(text, what, inputs={})
     if path.suffix.lower() not in _KINDS:
         raise UsageError(
             f"The {what} is written as CSV or as an Excel workbook: give it a name that "
             "ends in .csv or .xlsx."
         )
-    if not path.parent.is_dir():
-        raise UsageError(f"The folder for the {what}, {path.parent}, does not exist.")
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise UsageError(
-            f"The folder for the {what}, {path.parent}, cannot be written to; choose another."
-        )
     return path
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name one file: the same path once ``..`` and links are
-    followed, or one file reached by two names (a hard link)."""
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _apart(outputs: dict[str, Path], inputs: dict[str, Path], may_replace: str = "") -> None:
@@ -154,12 +133,12 @@ def _apart(outputs: dict[str, Path], inputs: dict[str, Path], may_replace: str =
     names = list(outputs)
     for i, what in enumerate(names):
         for other in names[i + 1 :]:
-            if _same_file(outputs[what], outputs[other]):
+            if same_file(outputs[what], outputs[other]):
                 raise UsageError(f"The {what} and the {other} are one file; give two names.")
         for given, path in inputs.items():
             if what == may_replace and given.startswith("decisions"):
                 continue
-            if _same_file(outputs[what], path):
+            if same_file(outputs[what], path):
                 raise UsageError(
                     f"The {what} would overwrite the {given.split(' #')[0]}; choose another file."
                 )
@@ -182,40 +161,6 @@ def _stopped_by_signals() -> Iterator[None]:
     finally:
         for s, handler in before.items():
             signal.signal(s, handler)
-
-
-@contextmanager
-def _owner_only(path: Path) -> Iterator[BinaryIO]:
-    """A file readable by its owner only, renamed to ``path`` when complete. It has no
-    name while it is written (``O_TMPFILE``), so a killed run leaves nothing; where the
-    filesystem cannot do that (a USB stick's FAT), a hidden temporary file beside
-    ``path``, removed if the command stops."""
-    tmp: str | None = None
-    try:
-        fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o600)
-    except (OSError, AttributeError):
-        fd, tmp = tempfile.mkstemp(prefix=".amanat-link-", suffix=".tmp", dir=path.parent)
-    f = os.fdopen(fd, "wb")
-    try:
-        yield f
-        f.flush()
-        os.fsync(f.fileno())
-        if tmp is None:
-            tmp = str(path.parent / f".amanat-link-{secrets.token_hex(8)}.tmp")
-            folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                # a directory descriptor makes Python call linkat(AT_SYMLINK_FOLLOW),
-                # which names the open file; plain link() would link /proc's symlink
-                os.link(f"/proc/self/fd/{f.fileno()}", tmp, src_dir_fd=folder)
-            finally:
-                os.close(folder)
-        f.close()
-        os.replace(tmp, path)
-    except BaseException:
-        f.close()
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class _Sheet:
@@ -263,7 +208,7 @@ class _Sheet:
 
 @contextmanager
 def _owner_only_sheet(path: Path, delimiter: str) -> Iterator[_Sheet]:
-    with _owner_only(path) as f:
+    with owner_only_file(path, ".amanat-link-") as f:
         sheet = _Sheet(f, _KINDS[path.suffix.lower()], delimiter)
         yield sheet
         sheet.close()

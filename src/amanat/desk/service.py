@@ -184,7 +184,8 @@ class Desk:
     ) -> list[SealReceipt]:
         """Seal each batch as one ``record`` entry, signed by this desk; then project them
         into the views from memory. A bulk writer passes ``update_views=False`` and a
-        ``keep`` list, and calls ``project_sealed(keep)`` once at the end."""
+        ``keep`` list (each entry is added to it as soon as it is sealed), and calls
+        ``project_sealed(keep)`` once at the end."""
         receipts = []
         sealed: list[PreparedEntry] = []
         with SealSession(self.vault, self.keys.signing_seed) as session:
@@ -207,8 +208,9 @@ class Desk:
                     # Every change was checked above (record_data), or row by row by
                     # the bulk import that marked its batch checked.
                     sealed.append(prepare_entry(entry, checked=True))
-        if keep is not None:
-            keep.extend(sealed)
+                    if keep is not None:
+                        # as each is sealed: a caller stopped midway knows how far it got
+                        keep.append(sealed[-1])
         if update_views:
             self.project_sealed(sealed)
         return receipts

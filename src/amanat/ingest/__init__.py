@@ -13,7 +13,13 @@ CLI's ``amanat import`` seals what it yields.
 """
 
 from amanat.ingest.mapping import Mapping, load_mapping, suggest_mapping
-from amanat.ingest.report import ReportWriter, write_text_atomic
+from amanat.ingest.report import (
+    ReportWriter,
+    output_path,
+    owner_only_file,
+    same_file,
+    write_text_atomic,
+)
 from amanat.ingest.rows import RowChecker, RowOutcome
 from amanat.ingest.spreadsheet import (
     BATCH_ROWS,
@@ -40,7 +46,10 @@ __all__ = [
     "default_report_path",
     "load_mapping",
     "open_table",
+    "output_path",
+    "owner_only_file",
     "read_video_folder",
+    "same_file",
     "suggest_mapping",
     "write_text_atomic",
 ]

@@ -3,9 +3,13 @@
 Columns: the row number (or the file name, for a folder of videos), ``outcome``
 (``accepted``, ``rejected`` or ``empty``), ``reason``, then the row's original cells
 under their own headers, so a volunteer can correct rejected rows in the report itself
-and import them again. The report is written to a temporary file beside its final
-name and renamed into place only when complete (``commit``): a report that exists is a
-whole one.
+and import them again. The report is written to a file with no name in the folder of
+its final name (``O_TMPFILE``: a process killed midway leaves nothing behind, where a
+named temporary file would leave every row's names and IDs) and named only when
+complete (``commit``): a report that exists is a whole one. Where the filesystem cannot
+make a file without a name (a USB stick's FAT), a hidden temporary file stands in, and
+is removed when the command stops (``PendingFile``; ``amanat link`` writes its outputs
+the same way).
 
 Two things are changed on the way, both so that opening the report is safe:
 
@@ -22,16 +26,27 @@ CSV file) and readable by its owner only: it holds the same personal data as the
 from __future__ import annotations
 
 import csv
+import io
 import os
+import secrets
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
+from amanat.errors import UsageError
 from amanat.ingest.rows import cell_text
 from amanat.ingest.tables import CellValue
 
-__all__ = ["ReportWriter"]
+__all__ = [
+    "PendingFile",
+    "ReportWriter",
+    "output_path",
+    "owner_only_file",
+    "same_file",
+    "write_text_atomic",
+]
 
 _RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,16 +56,117 @@ def _safe(text: str) -> str:
     return "'" + text if text.startswith(_RISKY_START) else text
 
 
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: the same path once ``..`` and links are
+    followed, or one file reached by two names (a hard link)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def output_path(text: str | Path, what: str, *, inputs: dict[str, Path]) -> Path:
+    """The path of an output file (``what``: "report", "output"...), checked before any
+    work: not a folder, not a device or other special file (run as root, replacing
+    /dev/null would replace the device), in a folder that exists and may be written,
+    and none of ``inputs`` (name -> path) however the path is written."""
+    path = Path(text).expanduser().absolute()
+    if path.is_dir():
+        raise UsageError(f"The {what}, {path}, is a folder; give the name of a file in it.")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"The {what}, {path}, is not an ordinary file; choose another name.")
+    if not path.parent.is_dir():
+        raise UsageError(f"The folder for the {what}, {path.parent}, does not exist.")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"The folder for the {what}, {path.parent}, cannot be written to; choose another."
+        )
+    for name, given in inputs.items():
+        if same_file(path, given):
+            raise UsageError(f"The {what} would overwrite the {name}; choose another file.")
+    return path
+
+
+class PendingFile:
+    """A file readable by its owner only, to become ``path`` when complete: written
+    without a name (``O_TMPFILE``) where the filesystem can, else as a hidden temporary
+    file beside ``path``. ``commit`` names it ``path`` (replacing what was there);
+    ``discard``, or a failed commit, leaves nothing."""
+
+    def __init__(self, path: Path, prefix: str = ".amanat-") -> None:
+        self.path = path
+        self._prefix = prefix
+        self._tmp: Path | None = None
+        try:
+            fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o600)
+        except (OSError, AttributeError):
+            fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+            self._tmp = Path(name)
+        self.file: BinaryIO | None = os.fdopen(fd, "wb")
+
+    def commit(self) -> Path:
+        """Flush, fsync, and put the file in place as ``path``."""
+        f = self.file
+        assert f is not None
+        try:
+            f.flush()
+            os.fsync(f.fileno())
+            folder = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                if self._tmp is None:
+                    name = self.path.parent / f"{self._prefix}{secrets.token_hex(8)}.tmp"
+                    # a directory descriptor makes Python call linkat(AT_SYMLINK_FOLLOW),
+                    # which names the open file; plain link() would link /proc's symlink
+                    os.link(f"/proc/self/fd/{f.fileno()}", name, src_dir_fd=folder)
+                    self._tmp = name
+                f.close()
+                self.file = None
+                os.replace(self._tmp, self.path)
+                self._tmp = None
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+        except BaseException:
+            self.discard()
+            raise
+        return self.path
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+            self._tmp = None
+
+
+@contextmanager
+def owner_only_file(path: Path, prefix: str = ".amanat-") -> Iterator[BinaryIO]:
+    """A ``PendingFile`` to write in the block, put in place as ``path`` when the block
+    ends without an error; nothing is left when it raises (Ctrl-C included)."""
+    pending = PendingFile(path, prefix)
+    try:
+        assert pending.file is not None
+        yield pending.file
+        pending.commit()
+    finally:
+        pending.discard()
+
+
 class ReportWriter:
     """Writes the report line by line; ``commit`` puts it in place, ``discard`` drops it."""
 
     def __init__(self, path: Path, first_column: str, headers: Sequence[str]) -> None:
         self.path = path
         self.lines = 0
-        fd, tmp = tempfile.mkstemp(prefix=".amanat-report-", suffix=".tmp", dir=path.parent)
-        self._tmp = Path(tmp)
-        self._file: TextIO | None = open(fd, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-        self._csv = csv.writer(self._file)
+        self._pending = PendingFile(path, ".amanat-report-")
+        assert self._pending.file is not None
+        self._text: io.TextIOWrapper | None = io.TextIOWrapper(
+            self._pending.file, encoding="utf-8-sig", newline=""
+        )
+        self._csv = csv.writer(self._text)
         self._csv.writerow([first_column, "outcome", "reason", *(_safe(h) for h in headers)])
 
     def add(self, key: str | int, outcome: str, reason: str, cells: Sequence[CellValue]) -> None:
@@ -58,25 +174,18 @@ class ReportWriter:
         self.lines += 1
 
     def commit(self) -> Path:
-        """Flush, fsync and rename the report into place."""
-        assert self._file is not None
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        self._file = None
-        os.replace(self._tmp, self.path)
-        dir_fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-        return self.path
+        """Flush, fsync and put the report in place."""
+        assert self._text is not None
+        self._text.flush()
+        self._text.detach()
+        self._text = None
+        return self._pending.commit()
 
     def discard(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-            self._tmp.unlink(missing_ok=True)
+        if self._text is not None:
+            self._text.detach()
+            self._text = None
+        self._pending.discard()
 
     def __enter__(self) -> ReportWriter:
         return self

@@ -149,12 +149,33 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
     return raw.decode("utf-8", "surrogateescape"), "UTF-8"
 
 
-def _delimiter(header_line: str) -> str:
-    """Comma, semicolon (Excel in Russian and Kazakh locales) or tab, whichever the
-    header line uses most; comma when it uses none."""
-    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+_SEPARATORS = (",", ";", "\t")
+_SAMPLE_LINES = 50
+
+
+def _delimiter(sample: str) -> str:
+    """Comma, semicolon (Excel in Russian and Kazakh locales) or tab: the one that cuts
+    the most of the rows after the header (``sample``: the header row's line and the
+    lines after it) into as many cells as the header, of those that cut the header into
+    more than one; a header such as "Фамилия, имя, отчество;Дата рождения" has more
+    commas than semicolons, but only the semicolon gives its rows two cells. With one
+    line only, whichever the header uses most; a comma when it uses none."""
+    lines = sample.split("\n")
+    scores: dict[str, tuple[float, int]] = {}
+    for d in _SEPARATORS:
+        try:
+            records = list(csv.reader(io.StringIO(sample, newline=""), delimiter=d))
+        except csv.Error:
+            continue
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        rest = [r for r in records[1:] if any(c.strip() for c in r)]
+        fit = sum(len(r) == width for r in rest) / len(rest) if rest else 0.0
+        scores[d] = (fit, lines[0].count(d))
+    if not scores:
+        return ","
+    return max(scores, key=lambda d: scores[d])
 
 
 def _open_csv(path: Path, header_row: int) -> Table:
@@ -163,15 +184,22 @@ def _open_csv(path: Path, header_row: int) -> Table:
         raise UsageError(f"{path.name} is larger than 1 GiB; split it into smaller files.")
     text, encoding = _decode(path.read_bytes(), path.name)
     csv.field_size_limit(_FIELD_LIMIT)
-    # the header row's line, not the first: a title line above a semicolon header
+    # from the header row's line, not the first: a title line above a semicolon header
     # ("Список задержанных, 2019;;;") has commas of its own
-    lines = text.split("\n", header_row)
-    header_line = lines[min(header_row, len(lines)) - 1]
-    # strict: a quote opened and never closed is an error, not the rest of the file
-    # read as one cell
-    reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=_delimiter(header_line), strict=True
-    )
+    lines = text.split("\n", header_row + _SAMPLE_LINES)
+    start = min(header_row, len(lines)) - 1
+    delimiter = _delimiter("\n".join(lines[start : start + _SAMPLE_LINES + 1]))
+    # Read through once before any row is given out: a quote opened and never closed
+    # (strict: an error, not the rest of the file read as one cell), or a cell over 16
+    # MiB, stops the command before an import has sealed a row, so that "nothing was
+    # taken from the file" is true; and the row count is exact.
+    records = 0
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            records += 1
+    except csv.Error as exc:
+        raise _csv_error(path.name, records + 1, exc) from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     headers: list[str] | None = None
     number = 0
     try:
@@ -191,7 +219,7 @@ def _open_csv(path: Path, header_row: int) -> Table:
         )
     check_bytes = bool(_SURROGATE.search(text))
     check_nul = "\x00" in text
-    estimated = max(text.count("\n") - header_row + 1, 0)
+    estimated = max(records - header_row, 0)
 
     def rows() -> Iterator[Row]:
         n = header_row
@@ -275,7 +303,20 @@ def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
 
     def rows() -> Iterator[Row]:
         number = header_row
-        for raw in cells:
+        raws = iter(cells)
+        while True:
+            try:
+                raw = next(raws)
+            except StopIteration:
+                return
+            # openpyxl raises many kinds of error for a sheet damaged midway (XML cut
+            # off, a broken part): each means the same to the user
+            except Exception:
+                raise UsageError(
+                    f"{path.name} cannot be read from row {number + 1} on: the workbook "
+                    "is damaged. Open it in Excel or LibreOffice, save it again as .xlsx, "
+                    "and try again."
+                ) from None
             number += 1
             values: list[CellValue] = []
             problems: list[tuple[int, str]] = []
