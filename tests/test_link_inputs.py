@@ -347,6 +347,10 @@ def test_options_as_typed(
             "unknown section (not shown here",
         ),
         ("version: 1\ncolumns:\n  name: name\nvalues:\n  sex: {er: [male]}\n", "male or female"),
+        (
+            "version: 1\ncolumns:\n  name: name\nvalues:\n  sex: {2019-02-30: male}\n",
+            "a date that does not exist",
+        ),
     ],
 )
 def test_a_mapping_that_is_not_one(
@@ -401,3 +405,38 @@ def test_a_killed_run_leaves_no_file_behind(tmp_path: Path, how: str, sig: str) 
     expected = -signal.SIGKILL if sig == "SIGKILL" else -signal.SIGINT
     assert done.returncode == expected, done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_mapping_that_is_a_pipe_is_refused_at_once(
+    example: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a named pipe (or a device such as /dev/zero) given as the mapping, when
+    `amanat link` reads it, then it says it is not a file instead of waiting for ever."""
+    source, _ = example
+    pipe = tmp_path / "map.yaml"
+    os.mkfifo(pipe)
+    code, _, err = _link(capsys, source, pipe, "--out", str(tmp_path / "o.csv"))
+    assert code == 2 and "is not a file" in err
+
+
+def test_the_sheet_read_is_the_one_a_person_sees(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a workbook whose first sheet is a hidden lookup table and whose active
+    sheet is the list, when it is linked without naming a sheet, then the list is
+    read."""
+    book = openpyxl.Workbook()
+    lookup = book.active
+    lookup.title = "lookup"
+    lookup.append(["code", "county"])
+    lookup.sheet_state = "hidden"
+    listing = book.create_sheet("list")
+    listing.append(["name", "birth"])
+    listing.append(["Серікжан Білаш", 1974])
+    book.active = 1
+    source = tmp_path / "list.xlsx"
+    book.save(source)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(SMALL_MAPPING, encoding="utf-8")
+    code, said, err = _link(capsys, source, mapping, "--out", str(tmp_path / "o.csv"))
+    assert code == 0 and "1 row of persons" in said, err

@@ -402,3 +402,11 @@ def test_passport_is_trimmed_and_upper_cased() -> None:
 def test_passport_refuses_bad_values(country: str, number: str) -> None:
     with pytest.raises(InputError):
         PassportNumber.decode(country, number)
+
+
+@pytest.mark.parametrize("text", ["6.50102E+17", "6,50102E+17", "6.50102197503021e17"])
+def test_an_id_a_spreadsheet_made_a_number_says_how_to_mend_it(text: str) -> None:
+    # Given an ID that Excel turned into scientific notation (a CSV saved from a number
+    # column), when decoded, then the sentence says what happened and what to do.
+    message = decode_error(text)
+    assert "format the column as text" in message and text not in message

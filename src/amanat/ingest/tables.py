@@ -1,5 +1,6 @@
 """Reading spreadsheets one row at a time: CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM)
-and XLSX (openpyxl in read-only mode).
+and XLSX (openpyxl in read-only mode: the sheet the mapping names, else the one a
+person sees on opening the workbook, never a hidden one).
 
 A ``Table`` has its header cells and an iterator of ``Row`` values. Rows are numbered
 as a person sees them in Excel or LibreOffice: the header is row 1 (or the
@@ -282,7 +283,7 @@ def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
                 )
             ws = book[sheet]
         else:
-            ws = book.worksheets[0]
+            ws = _first_sheet(book)
         estimated = max((ws.max_row or 0) - header_row, 0)
         # Some programs write a wrong <dimension> (A1:A1); read-only mode trusts it and
         # would silently cut rows and columns off. Reading without it reads everything.
@@ -344,6 +345,16 @@ def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
             yield Row(number, tuple(values), None, tuple(problems))
 
     return Table(path, "xlsx", "xlsx", headers, _drop_trailing_empty(rows()), estimated, book)
+
+
+def _first_sheet(book: Any) -> Any:
+    """The sheet a person sees on opening the workbook: the active one when it is
+    visible, else the first visible one (a hidden lookup sheet often comes first)."""
+    visible = [w for w in book.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+    active = book.active
+    if active is not None and active in visible:
+        return active
+    return visible[0] if visible else book.worksheets[0]
 
 
 def _header_text(cell: Any) -> str:

@@ -34,6 +34,11 @@ _FIRST_YEAR = 1900
 _APPROXIMATE = re.compile(r"(~|c\.|ca\.|circa\b|около\b|примерно\b|шамамен\b)\s*", re.IGNORECASE)
 _DAY_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DAY_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+# year first with dots or slashes, as Chinese rosters write it: 1980.04.12, 1980/04/12
+_DAY_YEAR_FIRST = re.compile(r"(\d{4})[./](\d{1,2})[./](\d{1,2})")
+# a time of day after a date, as spreadsheets write a date-time cell into a CSV
+# ("12.04.1980 0:00:00" in Russian Excel, "2019-03-01T00:00:00"): the day is the date
+_TIME_OF_DAY = re.compile(r"(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*$")
 _MONTH_ISO = re.compile(r"(\d{4})-(\d{1,2})")
 _MONTH_DOTTED = re.compile(r"(\d{1,2})\.(\d{4})")
 _YEAR = re.compile(r"\d{4}")
@@ -194,15 +199,17 @@ class PartialDate:
         Accepted: 2018-04-12, 12.04.2018, 2018-04, 04.2018, 2018, ranges 2017..2018,
         2017-2018, 2017/2018 and 2017–2018 (either end may be a day or month), each
         optionally after ~, c., ca., circa, около, примерно or шамамен for "about";
-        Chinese 2018年4月12日, 2018年4月, 2018年; the word for "year" after a date
-        (1990 г.р., 1990 г., 1990 ж., 1990 жылы).
+        Chinese 2018年4月12日, 2018年4月, 2018年, and year first 2018.04.12 or
+        2018/04/12; the word for "year" after a date (1990 г.р., 1990 г., 1990 ж.,
+        1990 жылы); a time of day after a date (12.04.2018 0:00:00, as spreadsheets
+        write a date-time cell), which is left out.
         ``today`` is a parameter so that tests stay fixed; nothing after it is taken.
         """
         if not isinstance(text, str):
             raise InputError("a date must be given as text.")
         if len(text) > _MAX_INPUT:
             raise InputError("this is far too long to be a date.")
-        body = text.strip()
+        body = _TIME_OF_DAY.sub("", text.strip())
         prefix = _APPROXIMATE.match(body)
         approximate = prefix is not None
         if prefix is not None:
@@ -315,7 +322,7 @@ def _iso(found: re.Match[str]) -> str:
 def _single(text: str, today: dt.date) -> PartialDate:
     """One day, month or year in a typed form, checked against 1900 and ``today``."""
     made: PartialDate
-    if match := _DAY_ISO.fullmatch(text):
+    if (match := _DAY_ISO.fullmatch(text)) or (match := _DAY_YEAR_FIRST.fullmatch(text)):
         year, month, day = int(match[1]), int(match[2]), int(match[3])
         _check_year(year)
         made = PartialDate.day(year, month, day)

@@ -32,6 +32,7 @@ Sex = Literal["male", "female"]
 _MAX_INPUT = 64
 _SEPARATORS = re.compile(r"[ \t\-]")
 _ASCII_DIGITS = frozenset("0123456789")
+_SCIENTIFIC = re.compile(r"\d[.,]\d*[eE]\+?\d+")
 # ISO 7064 MOD 11-2 weights 2**(17-i) mod 11 for positions 0..16 (GB 11643-1999, 5.2).
 _RIC_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _COUNTY_ENTRY = re.compile(r"\[([0-9]*)-([0-9]*)\](.+)")
@@ -47,6 +48,12 @@ def _cleaned(text: str, kind: str, alphabet: str) -> str:
     compact = _SEPARATORS.sub("", text.strip())
     if not compact:
         raise InputError(f"the {kind} is empty.")
+    if _SCIENTIFIC.fullmatch(compact):
+        # 6.50102E+17, or 6,50102E+17 from a Russian Excel: the digits are gone
+        raise InputError(
+            f"a spreadsheet turned this {kind} into a number like 6.5E+17 and lost its last "
+            "digits; format the column as text and type the number again."
+        )
     # Checked before upper() so that e.g. a dotless i cannot become an ASCII I, and
     # before any digit test so that Arabic-Indic or full-width digits are refused.
     if not compact.isascii() or not compact.isalnum():

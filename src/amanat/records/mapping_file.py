@@ -121,8 +121,12 @@ def read_mapping_yaml(path: Path, *, if_invalid: str) -> Any:
     to fix) if it is missing, unreadable, over 1 MiB, not UTF-8 or not YAML
     (``if_invalid`` says what to do then, after "is not valid YAML at line N; ")."""
     name = path.name
+    if path.exists() and not path.is_file():
+        # a folder, a device (/dev/zero would be read for ever) or a pipe
+        raise UsageError(f"The mapping {path} is not a file; give the mapping's file.")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(MAX_MAPPING_BYTES + 1)
     except FileNotFoundError:
         raise UsageError(f"No mapping file at {path}; check the path.") from None
     except OSError as exc:
@@ -136,6 +140,12 @@ def read_mapping_yaml(path: Path, *, if_invalid: str) -> Any:
     except _Refused as exc:
         line = exc.problem_mark.line + 1
         raise UsageError(f"The mapping {name} {exc.what} (line {line}).") from None
+    except ValueError:
+        # YAML reads 2019-02-30 as a date, and a day that does not exist fails there
+        raise UsageError(
+            f"The mapping {name} holds a date that does not exist (such as 2019-02-30); "
+            "correct it, or put the date in quotes."
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
