@@ -637,3 +637,30 @@ def test_a_workbook_damaged_midway_is_one_sentence(tmp_path: Path) -> None:
     # When its rows are read, then the reader stops with a sentence naming where.
     with open_table(cut) as table, pytest.raises(UsageError, match="the workbook is damaged"):
         list(table.rows)
+
+
+def test_invisible_characters_are_left_out_with_a_note(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Given names copied from web pages, with a soft hyphen, a zero-width space, a
+    # right-to-left mark and a byte order mark inside them.
+    junk = ["\u00ad", "\u200b", "\u200f", "\ufeff"]
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        "ФИО,Пол\n" + "".join(f"Сер{j}ік Нұрланов,м\n" for j in junk), encoding="utf-8"
+    )
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("version: 1\ncolumns:\n  name_native: ФИО\n  sex: Пол\n", encoding="utf-8")
+    # When the list is imported.
+    done = amanat_json(
+        cli_env, "import", str(listing), "--mapping", str(mapping), "--home", str(org.desk.path)
+    )
+    # Then every row is accepted as the name a person reads, the report says what was
+    # left out, and a search for that name finds all four.
+    assert done["accepted"] == 4
+    reasons = [r["reason"] for r in report_rows(Path(done["report"]))]
+    assert all("invisible characters" in r for r in reasons)
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.update_views()
+        found = desk.search(Query(name="Серік Нұрланов")).persons
+        assert len(found) == 4 and {p.name for p in found} == {"Серік Нұрланов"}

@@ -70,6 +70,12 @@ _DEFAULT_LIMIT = 200
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Invisible characters that change nothing written but break search and matching when
+# left in (copied from web pages and word processors): soft hyphen, zero-width space,
+# left-to-right and right-to-left marks, the Arabic letter mark, word joiners, a byte
+# order mark within the text. They are left out, with a note in the report. Zero-width
+# (non-)joiners (U+200C, U+200D) are kept: they change how Arabic script is written.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u061c\u2060-\u2064\ufeff]")
 _SHOWN = 40
 
 
@@ -146,6 +152,7 @@ class RowChecker:
         self._ids: dict[str, int] = {}
         self._region_notes: dict[tuple[str, int], list[str]] = {}
         self._problems: list[str] = []
+        self._notes: list[str] = []
         # The list's own spellings of places (values: hometown), each checked once here.
         self._home_words: dict[str, str] = {}
         for word, target in mapping.values.get("hometown", {}).items():
@@ -194,6 +201,12 @@ class RowChecker:
                 fname, f"this cell is {len(text):,} characters long; at most {limit:,} fit here"
             )
             raise _Rejected
+        if _INVISIBLE.search(text):
+            text = _INVISIBLE.sub("", text)
+            self._notes.append(
+                f"{self._label(fname)}: invisible characters (a zero-width space, a "
+                "direction mark or a soft hyphen) were left out"
+            )
         if _HIDDEN.search(text):
             if _BIDI.search(text):
                 self._problem(
@@ -301,6 +314,7 @@ class RowChecker:
                 "columns; a separator inside a value may be missing its quotes.",
             )
         self._problems = []
+        self._notes = []
         notes: list[str] = []
         try:
             claims = self._claims(row, notes)
@@ -320,6 +334,7 @@ class RowChecker:
             check_changes({"schema": schema_for([change]), "changes": [change]}, 0)
         except FormatError as exc:  # a backstop: the checks above should catch it first
             return RowOutcome(row.number, "rejected", f"this row cannot be recorded: {exc.message}")
+        notes = [*(n + "." for n in dict.fromkeys(self._notes)), *notes]
         return RowOutcome(row.number, "accepted", " ".join(notes), change, person)
 
     def _claims(self, row: Row, notes: list[str]) -> list[dict[str, Any]]:
