@@ -25,7 +25,7 @@ from amanat.records import build as b
 from amanat.records.demo_data import DemoBatch, DemoData, demo_data
 from amanat.vault import seal
 from amanat.views import schema
-from amanat.views.export import exported_tables
+from amanat.views.export import _csv_value, exported_tables
 from conftest import Org
 
 VALID = "650102198001010012"  # 天山区, Urumqi; 1980-01-01; male
@@ -381,3 +381,13 @@ def test_duplicates_lists_pairs_and_merges_nothing(
     assert ok_json(cli_env, "persons", *home, "--limit", "100")["total"] == before
     text = ok(cli_env, "duplicates", *home)
     assert "Nothing was merged" in text
+
+
+def test_export_never_hands_a_spreadsheet_a_formula() -> None:
+    """Given values of the views as an imported list can make them (a name "=cmd|...",
+    "+7 700 ...", "-2+3", "@SUM(1)"), when they are written to the export's CSV, then
+    each text that a spreadsheet would run begins with ' instead; numbers, booleans,
+    nulls and other text are as they are."""
+    risky = ['=HYPERLINK("x")', "+Серік", "-2+3", "@SUM(1)", "\tx"]
+    assert [_csv_value(v) for v in risky] == ["'" + v for v in risky]
+    assert [_csv_value(v) for v in ("Серік", -5, 1.5, True, None)] == ["Серік", -5, 1.5, "true", ""]

@@ -7,7 +7,11 @@ keys, so the description of a column lives in exactly one place (``schema.py``).
 
 - CSV is UTF-8 *with* a byte-order mark: without it Excel on Windows reads the file
   in the machine's legacy code page and shows Cyrillic, Arabic and Chinese names as
-  mojibake. Empty cells are NULL; true/false are written ``true``/``false``.
+  mojibake. Empty cells are NULL; true/false are written ``true``/``false``. A text
+  cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+  leading ``'``, so that a spreadsheet shows it instead of running it as a formula (a
+  list imported from anywhere can hold such names; OWASP "CSV injection"); the JSON
+  Lines file has every value as it is.
 - JSON Lines holds one object per row, with real nulls, numbers and booleans.
 - Columns that hold JSON (lists, objects) stay JSON *text* in both formats, so the
   two files of a table hold the same values.
@@ -108,7 +112,8 @@ def dictionary(tables: list[Table], counts: dict[str, int]) -> dict[str, Any]:
         "format": "amanat.export/1",
         "views_schema_version": s.SCHEMA_VERSION,
         "encoding": {
-            "csv": "UTF-8 with a byte-order mark; comma-separated; empty cell = null",
+            "csv": "UTF-8 with a byte-order mark; comma-separated; empty cell = null; "
+            "a text beginning with = + - @ (or a tab) has a ' put before it",
             "jsonl": "UTF-8, one JSON object per line",
         },
         "tables": [
@@ -148,7 +153,10 @@ def dictionary_markdown(doc: dict[str, Any]) -> str:
         "",
         "- `TABLE.csv`: UTF-8 with a byte-order mark, so that Excel opens Cyrillic, Arabic "
         "and Chinese text correctly; comma-separated; an empty cell is an empty value "
-        "(null); booleans are `true` / `false`.",
+        "(null); booleans are `true` / `false`. A text that begins with `=`, `+`, `-` or "
+        "`@` (a name in an imported list can) has a `'` put before it, so that a "
+        "spreadsheet shows it instead of running it as a formula; the JSON Lines file has "
+        "it as it is.",
         "- `TABLE.jsonl`: one JSON object per line, with real nulls, numbers and booleans.",
         "",
         "Dates are ISO text (`YYYY-MM-DD`); a date *as said* keeps its precision "
@@ -249,11 +257,16 @@ def _snapshot(engine: Engine) -> Iterator[Connection]:
                 conn.rollback()
 
 
+_RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_RISKY_START):
+        return "'" + value
     return value
 
 
