@@ -664,3 +664,24 @@ def test_invisible_characters_are_left_out_with_a_note(
         desk.update_views()
         found = desk.search(Query(name="Серік Нұрланов")).persons
         assert len(found) == 4 and {p.name for p in found} == {"Серік Нұрланов"}
+
+
+def test_the_terminal_never_shows_a_value_the_report_holds(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Given a list whose relationship column holds a relative's name by mistake.
+    listing = tmp_path / "list.csv"
+    listing.write_text("ФИО,Туыстығы\nНұрланов Серік,Гүлнар Нұрланова\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "version: 1\ncolumns:\n  name_native: ФИО\n  relationship: Туыстығы\n", encoding="utf-8"
+    )
+    # When it is checked, on the terminal and as JSON.
+    said = amanat(cli_env, "import", str(listing), "--mapping", str(mapping), "--dry-run")
+    data = amanat_json(cli_env, "import", str(listing), "--mapping", str(mapping), "--dry-run")
+    # Then the row is rejected with its column named, the name is not on the terminal or
+    # in the JSON, and the report, readable by its owner only, says which word it was.
+    assert "column 'Туыстығы'" in said.stdout and "Гүлнар" not in said.stdout + said.stderr
+    assert "Гүлнар" not in json.dumps(data, ensure_ascii=False)
+    (row,) = report_rows(Path(data["report"]))
+    assert "'Гүлнар Нұрланова' is not a word" in row["reason"]
