@@ -685,3 +685,34 @@ def test_the_terminal_never_shows_a_value_the_report_holds(
     assert "Гүлнар" not in json.dumps(data, ensure_ascii=False)
     (row,) = report_rows(Path(data["report"]))
     assert "'Гүлнар Нұрланова' is not a word" in row["reason"]
+
+
+def test_a_detention_before_the_birth_is_refused(cli_env: dict[str, str], tmp_path: Path) -> None:
+    # Given a row born 1980 and detained in 1970 (a mistyped year), and one about 1980.
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        "ФИО,Туған,Ұсталған\nНұрланов Серік,1980,1970-01-01\nАсқар Бек,~1980,1979\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "version: 1\ncolumns:\n  name_native: ФИО\n  birth: Туған\n  detained_date: Ұсталған\n",
+        encoding="utf-8",
+    )
+    # When it is checked.
+    data = amanat_json(cli_env, "import", str(listing), "--mapping", str(mapping), "--dry-run")
+    # Then the first is rejected with both dates to check; an "about" birth is left be.
+    assert (data["accepted"], data["rejected"]) == (1, 1)
+    (rejected,) = data["rejections"]
+    assert rejected["row"] == 2 and "born (1980) after the detained date" in rejected["reason"]
+
+
+def test_a_workbook_named_csv_is_told_apart(tmp_path: Path) -> None:
+    # Given an .xlsx workbook saved under a .csv name.
+    book = openpyxl.Workbook()
+    book.active.append(["ФИО"])
+    path = tmp_path / "list.csv"
+    book.save(path)
+    # When it is opened, then the sentence says what it is and what to do.
+    with pytest.raises(UsageError, match=r"workbook with a text file's name; rename it to \.xlsx"):
+        open_table(path)

@@ -46,7 +46,7 @@ from amanat.ingest.tables import CellValue, Row
 from amanat.ingest.vocab import NO_VALUE, fold
 from amanat.records import build
 from amanat.records.changes import check_changes, new_id, schema_for
-from amanat.records.dates import PartialDate
+from amanat.records.dates import PartialDate, stored_date
 from amanat.records.ids import ResidentId
 from amanat.records.places import Gazetteer, Place
 
@@ -374,7 +374,19 @@ class RowChecker:
                 add("hometown", build.place_ref(found.id, home))
             else:
                 self._problem("hometown", found)
+        # an event before the birth is a mistyped year (an "about" date may be far off)
+        born = stored_date(birth) if birth else None
+        if born is not None and born.approximate:
+            born = None
         for event in self._events(row, notes):
+            happened = stored_date(event["date"])
+            if born is not None and not happened.approximate and happened.latest < born.earliest:
+                self._problem(
+                    "birth",
+                    f"the person was born ({born.to_text()}) after the {event['status']} date "
+                    f"({event['date']}); check both",
+                )
+                raise _Rejected
             add("status", event)
         testifier = self._text(row, "testifier_name")
         relation = self._word(row, "relationship") if "relationship" in self.columns else None

@@ -134,6 +134,11 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
     surrogates (U+DC80-U+DCFF) so the rows holding them can be refused one by one."""
     if raw.startswith(codecs.BOM_UTF8):
         return raw[len(codecs.BOM_UTF8) :].decode("utf-8", "surrogateescape"), "UTF-8 with BOM"
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise UsageError(
+            f"{name} is a spreadsheet workbook with a text file's name; rename it to .xlsx "
+            "(or open it and save it as CSV UTF-8), then try again."
+        )
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16"), "UTF-16"
