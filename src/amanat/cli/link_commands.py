@@ -34,9 +34,7 @@ every pair decided so far with its decision, so the latest file holds them all.
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib
-import io
 import signal
 import threading
 from collections.abc import Iterator, Sequence
@@ -45,17 +43,18 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, ModuleType
-from typing import BinaryIO
-
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress
 from amanat.errors import InputError, UsageError
 from amanat.ingest import open_table
-from amanat.ingest.report import output_path, owner_only_file, same_file
+from amanat.ingest.report import (
+    SHEET_KINDS,
+    SheetWriter,
+    output_path,
+    owner_only_file,
+    same_file,
+)
 from amanat.ingest.tables import NOT_UTF8, CellValue, column_letter
 from amanat.ingest.vocab import NO_VALUE, VALUE_WORDS
 from amanat.linkage import (
@@ -73,12 +72,8 @@ from amanat.settings import Settings
 
 __all__ = ["COMMANDS", "DECISION_WORDS"]
 
-_RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 _EXTRA = ("cluster", "cluster_size", "outcome", "best_match_row", "best_probability")
-# what an output's name says it is written as
-_KINDS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx"}
 _XLSX_ROWS = 1_048_576  # a worksheet's rows, the header's included
-_XLSX_CELL = 32_767  # characters a cell holds
 # What a reviewer may write in the review file's decision column, folded (any case).
 DECISION_WORDS: dict[str, Verdict] = {
     **dict.fromkeys(("same", "yes", "y", "+", "иә", "бір адам", "да", "один", "тот же"), "same"),
@@ -108,18 +103,11 @@ def _cell(value: CellValue) -> str:
     return str(value)
 
 
-def _safe(text: str, *, formula: bool = True) -> str:
-    """Valid UTF-8 and, for CSV (``formula``), safe to open in a spreadsheet: no
-    formula (OWASP "CSV injection"). A workbook's text cells are never formulas."""
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return "'" + text if formula and text.startswith(_RISKY_START) else text
-
-
 def _path(text: str, what: str) -> Path:
     """An output's path, checked before any work: a .csv or .xlsx name, not a folder,
     in a folder that exists and may be written."""
     path = output_path(text, what, inputs={})
-    if path.suffix.lower() not in _KINDS:
+    if path.suffix.lower() not in SHEET_KINDS:
         raise UsageError(
             f"The {what} is written as CSV or as an Excel workbook: give it a name that "
             "ends in .csv or .xlsx."
@@ -163,53 +151,10 @@ def _stopped_by_signals() -> Iterator[None]:
             signal.signal(s, handler)
 
 
-class _Sheet:
-    """Rows written as CSV (text, formulas defused by ``_safe``) or into an Excel
-    workbook (text cells, never formulas; numbers as numbers)."""
-
-    def __init__(self, f: BinaryIO, kind: str, delimiter: str) -> None:
-        self.kind = kind
-        self._f = f
-        if kind == "xlsx":
-            self._book = openpyxl.Workbook(write_only=True)
-            self._ws = self._book.create_sheet()
-        else:
-            self._text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
-            self._csv = csv.writer(self._text, delimiter=delimiter)
-
-    def row(self, cells: Sequence[str | int | float]) -> None:
-        if self.kind == "csv":
-            self._csv.writerow(
-                [
-                    _safe(c) if isinstance(c, str) else f"{c:.4f}" if isinstance(c, float) else c
-                    for c in cells
-                ]
-            )
-            return
-        out = []
-        for value in cells:
-            if isinstance(value, str):
-                text = _safe(value, formula=False)
-                text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)[:_XLSX_CELL]
-                cell = WriteOnlyCell(self._ws, value=text)
-                cell.data_type = "s"  # text, even when it begins with =
-                out.append(cell)
-            else:
-                out.append(WriteOnlyCell(self._ws, value=value))
-        self._ws.append(out)
-
-    def close(self) -> None:
-        if self.kind == "xlsx":
-            self._book.save(self._f)
-        else:
-            self._text.flush()
-            self._text.detach()
-
-
 @contextmanager
-def _owner_only_sheet(path: Path, delimiter: str) -> Iterator[_Sheet]:
+def _owner_only_sheet(path: Path, delimiter: str) -> Iterator[SheetWriter]:
     with owner_only_file(path, ".amanat-link-") as f:
-        sheet = _Sheet(f, _KINDS[path.suffix.lower()], delimiter)
+        sheet = SheetWriter(f, SHEET_KINDS[path.suffix.lower()], delimiter)
         yield sheet
         sheet.close()
 

@@ -1,4 +1,7 @@
-"""The import report: one CSV line for every input row (or file), whatever became of it.
+"""The import report: one line for every input row (or file), whatever became of it.
+
+A workbook (.xlsx) when its name says so, the default for a workbook list, so that the
+report goes round Excel with its 18-digit IDs whole (text cells); CSV otherwise.
 
 Columns: the row number (or the file name, for a folder of videos), ``outcome``
 (``accepted``, ``rejected`` or ``empty``), ``reason``, then the row's original cells
@@ -35,13 +38,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+import openpyxl
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 from amanat.errors import UsageError
 from amanat.ingest.rows import cell_text
 from amanat.ingest.tables import CellValue
 
 __all__ = [
+    "SHEET_KINDS",
     "PendingFile",
     "ReportWriter",
+    "SheetWriter",
     "output_path",
     "owner_only_file",
     "same_file",
@@ -51,9 +60,60 @@ __all__ = [
 _RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(text: str) -> str:
+# what an output's name says it is written as
+SHEET_KINDS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx"}
+_XLSX_CELL = 32_767  # characters a cell holds
+
+
+def _safe(text: str, *, formula: bool = True) -> str:
+    """Valid UTF-8 and, for CSV (``formula``), safe to open in a spreadsheet: no
+    formula (OWASP "CSV injection"). A workbook's text cells are never formulas."""
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return "'" + text if text.startswith(_RISKY_START) else text
+    return "'" + text if formula and text.startswith(_RISKY_START) else text
+
+
+class SheetWriter:
+    """Rows written as CSV UTF-8 with a byte-order mark (text, formulas defused by
+    ``_safe``) or into an Excel workbook (text cells, never formulas, so that an
+    18-digit ID stays the text it is; numbers as numbers), on a binary file."""
+
+    def __init__(self, f: BinaryIO, kind: str, delimiter: str = ",") -> None:
+        self.kind = kind
+        self._f = f
+        if kind == "xlsx":
+            self._book = openpyxl.Workbook(write_only=True)
+            self._ws = self._book.create_sheet()
+        else:
+            self._text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+            self._csv = csv.writer(self._text, delimiter=delimiter)
+
+    def row(self, cells: Sequence[str | int | float]) -> None:
+        if self.kind == "csv":
+            self._csv.writerow(
+                [
+                    _safe(c) if isinstance(c, str) else f"{c:.4f}" if isinstance(c, float) else c
+                    for c in cells
+                ]
+            )
+            return
+        out = []
+        for value in cells:
+            if isinstance(value, str):
+                text = _safe(value, formula=False)
+                text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)[:_XLSX_CELL]
+                cell = WriteOnlyCell(self._ws, value=text)
+                cell.data_type = "s"  # text, even when it begins with =
+                out.append(cell)
+            else:
+                out.append(WriteOnlyCell(self._ws, value=value))
+        self._ws.append(out)
+
+    def close(self) -> None:
+        if self.kind == "xlsx":
+            self._book.save(self._f)
+        else:
+            self._text.flush()
+            self._text.detach()
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -156,35 +216,32 @@ def owner_only_file(path: Path, prefix: str = ".amanat-") -> Iterator[BinaryIO]:
 
 
 class ReportWriter:
-    """Writes the report line by line; ``commit`` puts it in place, ``discard`` drops it."""
+    """Writes the report line by line (a workbook when ``path`` ends in .xlsx, else
+    CSV); ``commit`` puts it in place, ``discard`` drops it."""
 
     def __init__(self, path: Path, first_column: str, headers: Sequence[str]) -> None:
         self.path = path
         self.lines = 0
         self._pending = PendingFile(path, ".amanat-report-")
         assert self._pending.file is not None
-        self._text: io.TextIOWrapper | None = io.TextIOWrapper(
-            self._pending.file, encoding="utf-8-sig", newline=""
-        )
-        self._csv = csv.writer(self._text)
-        self._csv.writerow([first_column, "outcome", "reason", *(_safe(h) for h in headers)])
+        kind = SHEET_KINDS.get(path.suffix.lower(), "csv")
+        self._sheet: SheetWriter | None = SheetWriter(self._pending.file, kind)
+        self._sheet.row([first_column, "outcome", "reason", *headers])
 
     def add(self, key: str | int, outcome: str, reason: str, cells: Sequence[CellValue]) -> None:
-        self._csv.writerow([key, outcome, _safe(reason), *(_safe(cell_text(c)) for c in cells)])
+        assert self._sheet is not None
+        self._sheet.row([key, outcome, reason, *(cell_text(c) for c in cells)])
         self.lines += 1
 
     def commit(self) -> Path:
         """Flush, fsync and put the report in place."""
-        assert self._text is not None
-        self._text.flush()
-        self._text.detach()
-        self._text = None
+        assert self._sheet is not None
+        self._sheet.close()
+        self._sheet = None
         return self._pending.commit()
 
     def discard(self) -> None:
-        if self._text is not None:
-            self._text.detach()
-            self._text = None
+        self._sheet = None
         self._pending.discard()
 
     def __enter__(self) -> ReportWriter:

@@ -87,8 +87,12 @@ def default_mapping_path(source: Path) -> Path:
 
 
 def default_report_path(source: Path) -> Path:
-    """Where the report goes unless the user names a place: list.xlsx -> list.report.csv."""
-    return source.with_name(source.stem + ".report.csv")
+    """Where the report goes unless the user names a place: list.csv -> list.report.csv,
+    list.xlsx -> list.report.xlsx (a workbook keeps an 18-digit ID as text when a
+    volunteer corrects the rejected rows in Excel and saves; a CSV opened in Excel loses
+    its last digits)."""
+    suffix = ".xlsx" if source.suffix.lower() in (".xlsx", ".xlsm") else ".csv"
+    return source.with_name(source.stem + ".report" + suffix)
 
 
 class SpreadsheetImport:
