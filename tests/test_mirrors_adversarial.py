@@ -512,19 +512,23 @@ def test_a_desk_that_finds_no_sound_copy_names_both_mirrors_and_destroys_nothing
     # When: the desk pulls
     report = sync_home(world.org.desk)
 
-    # Then: the sync finishes and names both mirrors for the corrupted blob; no record
-    # whose objects are missing enters the desk's vault, which still verifies; and the
-    # damaged copies are left in place (nothing sound to put instead: deleting the last
-    # copies would lose what a forensic reader might still recover)
+    # Then: the sync finishes and names both mirrors for the corrupted blob, and the
+    # blob as lost; the records enter the desk's vault all the same (each is signed and
+    # proven: one bad file must not hold back a whole log, and on the last surviving
+    # mirror it would be all there is), and verify names the missing blob; the damaged
+    # copies are left in place (nothing sound to put instead: deleting the last copies
+    # would lose what a forensic reader might still recover)
     mirrors = _by_name(report)
     for name in ("a", "b"):
         text = "\n".join(mirrors[name].problems)
         assert f"{key} is corrupted" in text, text
-        assert "No sound copy" in text, text
+    assert any(f"{key} is lost" in p for m in mirrors.values() for p in m.problems)
+    assert report.lost == [key] and not report.ok
     vault = world.org.desk.vault()
     assert not vault.object_path("blobs", key.rsplit("/", 1)[-1]).exists()
     checked = verify_vault(vault.root)
-    assert checked.ok and checked.tree_size == 0, checked.problems
+    assert not checked.ok and checked.tree_size > 0
+    assert any(key.rsplit("/", 1)[-1] in p.where + p.what for p in checked.problems)
     assert (world.folder("a") / key).read_bytes() == damaged
     # When: the station, which holds the sound copy, syncs; then the desk again
     assert not sync_home(world.org.station, deep=True).ok

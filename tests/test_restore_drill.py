@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from amanat.errors import KeyError_, ShareError
+from amanat.bootstrap import open_desk
+from amanat.errors import AmanatError, KeyError_, ShareError
 from amanat.mirrors.config import MirrorConfig, MirrorEntry
 from amanat.mirrors.drill import run_drill
 from amanat.mirrors.local_s3 import LocalS3, local_s3
 from amanat.mirrors.restore import rekey_missing, restore_home
 from amanat.mirrors.sync import sync_home
+from amanat.settings import Settings
 from amanat.vault import crypto, opening, seal
 from amanat.vault.home import Home
 from amanat.vault.verify import verify_vault
@@ -190,3 +192,146 @@ def test_rekey_lets_a_restored_desk_open_what_arrived_later(org: Org, tmp_path: 
         home.vault(), entry, [identity], tmp_path / "o2", rekeys=home.rekeys_dir
     )
     assert out[0].read_bytes() == b"lost on mirror a"
+
+
+def _three_testimonies(
+    org: Org, tmp_path: Path, *, syncs: bool
+) -> tuple[dict[str, bytes], list[str]]:
+    """Three entries sealed at the station, synced to a folder mirror "usb" after each
+    one (``syncs``: three segments and three checkpoints) or once at the end; their
+    files' contents by entry, and their blobs' ids."""
+    MirrorConfig(mirrors=[MirrorEntry("usb", str(tmp_path / "usb"))]).save(org.station.path)
+    files, blobs = {}, []
+    for n in range(3):
+        path = tmp_path / f"video-{n}.mp4"
+        path.write_bytes(os.urandom(50_000 + n))
+        receipt = seal.seal_entry(org.station.vault(), org.station_seed, [seal.FileToSeal(path)])
+        files[receipt.entry_id] = path.read_bytes()
+        blobs.append(receipt.blobs[0].id)
+        if syncs or n == 2:
+            assert sync_home(org.station).ok
+    return files, blobs
+
+
+def _restore(org: Org, tmp_path: Path, mirror: Path) -> tuple[Home, str, list[str], int]:
+    report = restore_home(
+        tmp_path / "new-desk", url=str(mirror), shares=org.shares[:3],
+        passphrase=PASSPHRASE, work_factor=TEST_WORK_FACTOR,
+    )  # fmt: skip
+    home = Home(tmp_path / "new-desk")
+    return home, home.desk_identity(PASSPHRASE), report.problems, report.records
+
+
+def _opens(home: Home, identity: str, entry_id: str, out: Path) -> bytes:
+    entry = opening.open_entry(home.vault(), entry_id, [identity], rekeys=home.rekeys_dir)
+    written = opening.write_files(home.vault(), entry, [identity], out, rekeys=home.rekeys_dir)
+    return written[0].read_bytes()
+
+
+def test_one_damaged_file_on_the_last_mirror_costs_one_testimony(org: Org, tmp_path: Path) -> None:
+    """Given three testimonies on the only mirror left after a raid, one of whose video
+    files has a byte flipped, when the trustees restore, then every record is taken, the
+    two sound testimonies open byte for byte, the damaged file is named as lost (by the
+    restore and by verify), and when another copy of the mirror turns up, a sync finds
+    the file there and, after rekey, it opens too."""
+    files, blobs = _three_testimonies(org, tmp_path, syncs=False)
+    shutil.copytree(tmp_path / "usb", tmp_path / "usb-copy")
+    target = tmp_path / "usb" / "blobs" / blobs[1][:2] / blobs[1]
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    target.write_bytes(bytes(data))
+    shutil.rmtree(org.station.path)
+    shutil.rmtree(org.desk.path)
+
+    home, identity, problems, records = _restore(org, tmp_path, tmp_path / "usb")
+
+    assert records == 3
+    assert any("is lost" in p and target.name in p for p in problems), problems
+    opened = {}
+    for n, (entry_id, original) in enumerate(files.items()):
+        try:
+            opened[entry_id] = _opens(home, identity, entry_id, tmp_path / f"o{n}") == original
+        except AmanatError:
+            opened[entry_id] = False
+    assert list(opened.values()) == [True, False, True]  # the two whose files are sound
+    checked = verify_vault(home.path / "vault")
+    assert not checked.ok and any(target.name in p.what or target.name in p.where
+                                  for p in checked.problems)  # fmt: skip
+
+    both = [
+        MirrorEntry("origin", str(tmp_path / "usb")),
+        MirrorEntry("copy", str(tmp_path / "usb-copy")),
+    ]
+    MirrorConfig(mirrors=both).save(home.path)
+    synced = sync_home(home)
+    assert synced.found and not synced.lost
+    rekey_missing(home, org.shares[2:5], PASSPHRASE)
+    for n, (entry_id, original) in enumerate(files.items()):
+        assert _opens(home, identity, entry_id, tmp_path / f"again{n}") == original
+    assert verify_vault(home.path / "vault").ok
+
+
+def test_a_damaged_log_is_restored_up_to_the_checkpoint_that_still_proves_it(
+    org: Org, tmp_path: Path
+) -> None:
+    """Given a mirror whose log lost its last segment (records 2 on), but still holds
+    the checkpoints of earlier syncs, when the trustees restore, then the records an
+    older checkpoint proves come back and open, and the restore says what was not."""
+    files, _ = _three_testimonies(org, tmp_path, syncs=True)
+    (segment,) = [
+        p for p in (tmp_path / "usb" / "logs").rglob("*.jsonl") if p.name == f"{2:012d}.jsonl"
+    ]
+    segment.unlink()
+    shutil.rmtree(org.station.path)
+    shutil.rmtree(org.desk.path)
+
+    home, identity, problems, records = _restore(org, tmp_path, tmp_path / "usb")
+
+    assert records == 2
+    assert any("older checkpoint" in p for p in problems), problems
+    first_two = list(files.items())[:2]
+    for n, (entry_id, original) in enumerate(first_two):
+        assert _opens(home, identity, entry_id, tmp_path / f"o{n}") == original
+
+
+def test_records_beyond_the_last_checkpoint_are_said_not_kept(org: Org, tmp_path: Path) -> None:
+    """Given a mirror whose newest checkpoint file was deleted, when the trustees
+    restore, then the record it covered is not taken (a seized station key could have
+    written it), and the restore says so instead of reporting success."""
+    _three_testimonies(org, tmp_path, syncs=True)
+    (newest,) = [p for p in (tmp_path / "usb" / "logs").rglob(f"{3:012d}") if p.is_file()]
+    newest.unlink()
+    shutil.rmtree(org.station.path)
+    shutil.rmtree(org.desk.path)
+
+    _, _, problems, records = _restore(org, tmp_path, tmp_path / "usb")
+
+    assert records == 2
+    assert any("1 record(s) after the 2 the mirror proves" in p for p in problems), problems
+
+
+def test_a_lost_entry_is_shown_as_lost_and_comes_back_when_found(org: Org, tmp_path: Path) -> None:
+    """Given a restore from a mirror that lacks one entry's sealed file, when the new
+    desk updates its views, then they are made all the same, with that entry marked
+    lost; when a sync finds it on another copy of the mirror, the next update takes it."""
+    files, _ = _three_testimonies(org, tmp_path, syncs=False)
+    shutil.copytree(tmp_path / "usb", tmp_path / "usb-copy")
+    lost = list(files)[1]
+    (tmp_path / "usb" / "entries" / lost[:2] / lost).unlink()
+    shutil.rmtree(org.station.path)
+    shutil.rmtree(org.desk.path)
+    home, _, problems, records = _restore(org, tmp_path, tmp_path / "usb")
+    assert records == 3 and any(lost in p and "is lost" in p for p in problems)
+
+    with open_desk(home, PASSPHRASE, Settings.from_env({})) as desk:
+        desk.update_views()
+        assert desk.views.lost_entries() == [lost]
+        both = [
+            MirrorEntry("origin", str(tmp_path / "usb")),
+            MirrorEntry("copy", str(tmp_path / "usb-copy")),
+        ]
+        MirrorConfig(mirrors=both).save(home.path)
+        assert sync_home(home).found == [f"entries/{lost[:2]}/{lost}"]
+        rekey_missing(home, org.shares[:3], PASSPHRASE)
+        desk.update_views()
+        assert desk.views.lost_entries() == []

@@ -120,6 +120,13 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         )
         lines += [f"  PROBLEM: {p}" for p in m.problems]
         lines += [f"  repaired: {r}" for r in m.repaired]
+    lines += [f"Found again on a mirror: {okey}" for okey in report.found]
+    if report.lost:
+        lines.append(
+            f"LOST: {len(report.lost)} file(s) that the log names are on no mirror reached "
+            "(`amanat verify` names them). Connect every other mirror there is (a USB disk, "
+            "a bucket abroad) and sync again: each sync looks for them."
+        )
     if dropped:
         lines.append(f"Dropped the local ciphertext of {dropped} safe entries.")
     now = status.home_status(home)
@@ -129,14 +136,15 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     doc = {
         "ok": report.ok,
         "mirrors": [m.__dict__ for m in report.mirrors],
+        "found": report.found,
+        "lost": report.lost,
         "unsafe": len(now.unsafe),
         "dropped": dropped,
     }
     print_result(args, doc, "\n".join(lines))
     unrepaired = any(m.problems and not m.repaired for m in report.mirrors)
-    return (
-        MirrorError.exit_code if unrepaired or not all(m.reachable for m in report.mirrors) else 0
-    )
+    failed = unrepaired or report.lost or not all(m.reachable for m in report.mirrors)
+    return MirrorError.exit_code if failed else 0
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -196,6 +204,13 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     ]
     lines += [f"  rotated out: {r}" for r in report.rotated]
     lines += [f"  PROBLEM: {p}" for p in report.problems]
+    if report.problems:
+        lines.append(
+            "What could be read is restored, and the problems above are what could not. "
+            "If another mirror survived (a USB disk, a bucket abroad), add it to this desk "
+            "with `amanat mirror add` and run `amanat sync`: what it holds is taken too "
+            "(then `amanat rekey` with the trustees' shares, so this desk can open it)."
+        )
     print_result(args, report.__dict__ | {"home": str(home)}, "\n".join(lines))
     return MirrorError.exit_code if report.problems else 0
 

@@ -18,13 +18,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from amanat.errors import AmanatError, IntegrityError
+from amanat.errors import AmanatError, IntegrityError, NotFound
 from amanat.vault import merkle, note
 from amanat.vault.log import Envelope, checkpoint_origin
 from amanat.vault.opening import open_record
 from amanat.vault.org import Keyring
 from amanat.vault.store import LogFiles, Vault
-from amanat.views.project import PreparedEntry, SealedEntry, prepare_entry
+from amanat.views.project import PreparedEntry, SealedEntry, lost_entry, prepare_entry
 
 __all__ = ["EntryReader"]
 
@@ -81,7 +81,14 @@ class EntryReader:
                     f"Record {seq} of log {task.kid[:12]} is not signed by a trusted key; "
                     "run `amanat verify` and do not trust this vault until it passes."
                 )
-            opened = open_record(self.vault, env, self.identities, rekeys=self.rekeys)
+            try:
+                opened = open_record(self.vault, env, self.identities, rekeys=self.rekeys)
+            except NotFound:
+                # lost: no mirror held a sound copy when the log was pulled (restore,
+                # sync). The entry is shown as lost and gives nothing; once a sync
+                # finds it, the next update rebuilds the views (Desk.update_views).
+                out.append(lost_entry(env.entry, env.log, env.seq, env.time))
+                continue
             content = opened.content
             blobs = tuple(f["blob"] for f in content["files"])
             out.append(

@@ -159,7 +159,12 @@ class Desk:
     # -- views -------------------------------------------------------------------------
 
     def update_views(self, progress: Progress | None = None) -> ApplyReport:
-        """Apply every entry the views have not seen yet."""
+        """Apply every entry the views have not seen yet; rebuild them from the vault
+        when an entry they hold as lost has been found since (its changes may come
+        before others already applied)."""
+        lost = self.views.lost_entries()
+        if any(self.vault.object_path("entries", e).exists() for e in lost):
+            return self.rebuild_views(progress)
         entries, sizes = self._entries(self.views.projected_sizes())
         report = self.views.apply(entries, sizes, progress)
         report.migrated = list(self.migrated)

@@ -94,6 +94,9 @@ class MirrorConfig:
 class MirrorState:
     seen: dict[str, dict[str, Any]] = field(default_factory=dict)  # kid -> {size, root}
     confirmed: dict[str, dict[str, int]] = field(default_factory=dict)  # mirror -> kid -> size
+    # objects ("blobs/ab/ab…") that records of this home name and no mirror had a sound
+    # copy of when they were pulled: each sync looks for them again
+    lost: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, home: Path) -> MirrorState:
@@ -102,10 +105,16 @@ class MirrorState:
         except FileNotFoundError:
             return cls()
         doc: Any = canonical.decode(raw.rstrip(b"\n"), what="mirror state")
-        return cls(seen=dict(doc.get("seen", {})), confirmed=dict(doc.get("confirmed", {})))
+        return cls(
+            seen=dict(doc.get("seen", {})),
+            confirmed=dict(doc.get("confirmed", {})),
+            lost=[str(k) for k in doc.get("lost", [])],
+        )
 
     def save(self, home: Path) -> None:
-        doc = {"seen": self.seen, "confirmed": self.confirmed}
+        doc: dict[str, Any] = {"seen": self.seen, "confirmed": self.confirmed}
+        if self.lost:
+            doc["lost"] = sorted(set(self.lost))
         durable.write_atomic(home / "mirror-state.json", canonical.encode(doc) + b"\n", home)
 
     def remember(self, kid: str, size: int, root: str) -> None:

@@ -124,6 +124,28 @@ class MirrorSource:
     def checkpoint_where(self, kid: str) -> str:
         return f"logs/{kid}/checkpoints"
 
+    def readable_records(self, kid: str) -> tuple[list[bytes], str | None]:
+        """The records of log ``kid`` as far as they can be read in order, and what
+        stopped the reading (None when nothing did): a missing range, a segment cut
+        short (its whole lines are kept), one that cannot be fetched or disagrees with
+        the one before. What a restore can still take when ``records`` refuses."""
+        lines: list[bytes] = []
+        for first, key in self.segments.get(kid, []):
+            if first > len(lines):
+                return lines, f"records {len(lines)}–{first - 1} are missing"
+            try:
+                data = self.store.get(key)
+            except AmanatError as exc:
+                return lines, f"segment {key} cannot be read ({exc})"
+            segment = data.split(b"\n")[:-1]
+            overlap = lines[first:]
+            if segment[: len(overlap)] != overlap[: len(segment)]:
+                return lines, f"segment {key} disagrees with the one before"
+            lines.extend(segment[len(overlap) :])
+            if not data.endswith(b"\n"):
+                return lines, f"segment {key} is truncated"
+        return lines, None
+
     def records(self, kid: str) -> tuple[list[bytes], bytes]:
         if kid in self._records:
             return self._records[kid], b""

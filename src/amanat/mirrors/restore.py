@@ -100,6 +100,16 @@ def restore_home(
         report.problems += [f"{m.name}: {p}" for p in m.problems]
         report.records += m.pulled_records
     vault = restored.vault()
+    for kid in source.log_names():
+        readable, _ = source.readable_records(kid)
+        taken = len(vault.log(kid).read_records()[0])
+        if len(readable) > taken:
+            report.problems.append(
+                f"{mirror_name}: log {kid}: {len(readable) - taken} record(s) after the "
+                f"{taken} the mirror proves with a signed checkpoint were not taken (a "
+                "checkpoint file may be missing): they cannot be told from records added "
+                "with a seized key"
+            )
     if recovery is not None:
         _write_rekeys(vault, restored.path / "rekeys", recovery, crypto.recipient_of(desk_identity))
     report.entries = sum(1 for _ in vault.object_ids("entries"))

@@ -55,15 +55,18 @@ class MirrorReport:
     pushed_bytes: int = 0
     pushed_records: int = 0
     pulled_records: int = 0
+    lost_objects: int = 0  # named by records, with no sound copy anywhere
 
 
 @dataclass
 class SyncReport:
     mirrors: list[MirrorReport] = field(default_factory=list)
+    found: list[str] = field(default_factory=list)  # lost objects found again on a mirror
+    lost: list[str] = field(default_factory=list)  # still lost after this sync
 
     @property
     def ok(self) -> bool:
-        return all(m.reachable and not m.problems for m in self.mirrors)
+        return all(m.reachable and not m.problems for m in self.mirrors) and not self.lost
 
 
 @dataclass
@@ -74,6 +77,11 @@ class _LogView:
     size: int  # records covered by a valid checkpoint
     checkpoint: str | None
     sound: bool = True
+    # For a log that is not sound because records were lost or damaged: the longest
+    # prefix of its records that an older checkpoint of the mirror still proves (size,
+    # checkpoint, records). A pull may take it (it is signed and matches its root); the
+    # mirror itself is still rewritten from this home's copy.
+    fallback: tuple[int, str, list[bytes]] | None = None
 
 
 class _Mirror:
@@ -167,6 +175,12 @@ def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
         except AmanatError as exc:
             m.problem(f"log {kid}: {exc}")
             view.sound = False
+            view.fallback = _proven_prefix(src, kid, origin, key.key)
+            if view.fallback is not None:
+                m.problem(
+                    f"log {kid}: records 0–{view.fallback[0] - 1} are still proven by an "
+                    "older checkpoint, and can be taken"
+                )
             continue
         seen = state.seen.get(kid)
         # A mirror merely behind this home (not pushed to yet) is no rollback: only one
@@ -199,6 +213,26 @@ def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
                 elif deep and m.store.hash(okey)[0] != object_id:
                     m.problem(f"{okey} is corrupted (its content does not match its name)")
                     m.bad_objects.add(okey)
+
+
+def _proven_prefix(
+    src: MirrorSource, kid: str, origin: str, key: bytes
+) -> tuple[int, str, list[bytes]] | None:
+    """The longest prefix of a damaged log that one of the mirror's checkpoints still
+    proves: (size, checkpoint text, records), or None."""
+    lines, _ = src.readable_records(kid)
+    for size in sorted(src.checkpoints.get(kid, []), reverse=True):
+        if size == 0 or size > len(lines):
+            continue
+        try:
+            text = src.checkpoint_text(kid, size)
+            cp = note.open_checkpoint(text, origin, key, origin)
+        except AmanatError:
+            continue
+        hashes = [merkle.leaf_hash(x) for x in lines[: cp.size]]
+        if cp.size == size and merkle.root_from_leaf_hashes(hashes) == cp.root_hash:
+            return size, text, lines[:size]
+    return None
 
 
 class _ObjectFinder:
@@ -247,24 +281,45 @@ def _pull(
     state: MirrorState,
     progress: Progress | None = None,
 ) -> None:
-    """Bring records (and their objects) that this vault lacks from a sound mirror."""
+    """Bring records (and their objects) that this vault lacks from a mirror: from a
+    sound log, or from the prefix of a damaged one that an older checkpoint proves.
+
+    Every object is fetched before the records that name it are written. An object no
+    mirror holds a sound copy of is **lost**: it is reported, and the records are
+    written all the same (each is signed and proven by the checkpoint), so that one
+    damaged file on the last surviving mirror costs one testimony, not the whole log;
+    verify then names what is missing, and a later sync fetches it from any mirror
+    that has it."""
     for kid, view in m.logs.items():
-        if not view.sound or view.checkpoint is None:
+        if view.sound and view.checkpoint is not None:
+            size, checkpoint, proven = view.size, view.checkpoint, view.lines
+        elif view.fallback is not None:
+            size, checkpoint, proven = view.fallback
+        else:
             continue
         lines, _ = _local_log(vault, kid)
-        if view.lines[: len(lines)] != lines[: view.size]:
+        if proven[: len(lines)] != lines[:size]:
             m.problem(f"log {kid}: disagrees with this home's copy (a fork)")
             view.sound = False
             continue
-        if view.size <= len(lines):
+        if size <= len(lines):
             continue
         files = vault.log(kid)
-        for seq in range(len(lines), view.size):  # every object first: no record without them
-            env = Envelope.parse(view.lines[seq], where=f"{kid}/{seq}")
+        for seq in range(len(lines), size):  # every object first
+            env = Envelope.parse(proven[seq], where=f"{kid}/{seq}")
             for kind, object_id in [("entries", env.entry)] + [("blobs", b.id) for b in env.blobs]:
                 if vault.object_path(kind, object_id).exists():
                     continue
-                path, temporary = finder.fetch(kind, object_id, exclude=None)
+                try:
+                    path, temporary = finder.fetch(kind, object_id, exclude=None)
+                except NotFound:
+                    m.problem(
+                        f"{object_key(kind, object_id)} is lost: no sound copy here or on any "
+                        f"mirror (named by log {kid} record {seq}); the record is kept"
+                    )
+                    m.report.lost_objects += 1
+                    state.lost.append(object_key(kind, object_id))
+                    continue
                 if progress:
                     progress(path.stat().st_size)
                 if temporary:
@@ -272,12 +327,12 @@ def _pull(
         keep = sum(len(x) + 1 for x in lines)
         if files.records_path.exists() and files.records_path.stat().st_size > keep:
             files.truncate_to(keep)  # records of a pull cut short before its checkpoint
-        for seq in range(len(lines), view.size):
-            files.append_record(view.lines[seq])
+        for seq in range(len(lines), size):
+            files.append_record(proven[seq])
             m.report.pulled_records += 1
-        durable.write_atomic(files.checkpoint_path, view.checkpoint.encode(), vault.tmp_dir)
-        root = merkle.root_from_leaf_hashes([merkle.leaf_hash(x) for x in view.lines[: view.size]])
-        state.remember(kid, view.size, root.hex())
+        durable.write_atomic(files.checkpoint_path, checkpoint.encode(), vault.tmp_dir)
+        root = merkle.root_from_leaf_hashes([merkle.leaf_hash(x) for x in proven[:size]])
+        state.remember(kid, size, root.hex())
 
 
 def _push(
@@ -319,7 +374,11 @@ def _push(
                 return
             kind, object_id = item
             okey = object_key(kind, object_id)
-            path, temporary = finder.fetch(kind, object_id, exclude=m)
+            try:
+                path, temporary = finder.fetch(kind, object_id, exclude=m)
+            except NotFound:
+                m.problem(f"{okey} is lost: no sound copy here or on any mirror to give it")
+                return
             try:
                 if okey in m.bad_objects:
                     with contextlib.suppress(AmanatError):
@@ -454,6 +513,7 @@ def sync_home(
                     _pull(vault, m, finder, state, progress)
                 except AmanatError as exc:
                     m.problem(f"could not finish pulling: {exc}")
+            _look_for_lost(vault, finder, state, report)
         for m in mirrors:
             try:
                 _push_keyring(m, ring)
@@ -463,6 +523,28 @@ def sync_home(
                 m.problem(f"could not finish: {exc}")
         state.save(home.path)
     return report
+
+
+def _look_for_lost(
+    vault: Vault, finder: _ObjectFinder, state: MirrorState, report: SyncReport
+) -> None:
+    """Fetch the objects that records name but no mirror held when they were pulled,
+    from any mirror that holds a sound copy now; the rest stay on the list."""
+    still: list[str] = []
+    for okey in sorted(set(state.lost)):
+        kind, _, object_id = okey.split("/")
+        if vault.object_path(kind, object_id).exists():
+            continue
+        try:
+            path, temporary = finder.fetch(kind, object_id, exclude=None)
+        except NotFound:
+            still.append(okey)
+            continue
+        if temporary:
+            durable.place(path, vault.object_path(kind, object_id))
+        report.found.append(okey)
+    state.lost = still
+    report.lost = still
 
 
 def _confirmed(vault: Vault, fresh: MirrorSource) -> dict[str, int]:

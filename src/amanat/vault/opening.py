@@ -69,7 +69,10 @@ def _read_checked(vault: Vault, kind: str, object_id: str) -> bytes:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise NotFound(f"The sealed {kind[:-1]} {object_id[:12]} is not in this vault.") from None
+        raise NotFound(
+            f"The sealed {'entry' if kind == 'entries' else 'file'} {object_id[:12]} is "
+            "not in this vault."
+        ) from None
     if hashlib.sha256(data).hexdigest() != object_id:
         raise IntegrityError(f"The sealed {kind[:-1]} {object_id[:12]} is corrupted.")
     return data

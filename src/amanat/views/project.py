@@ -61,6 +61,7 @@ from amanat.views import schema as s
 from amanat.views.un import Event, case_gaps
 
 __all__ = [
+    "LOST",
     "OUTCOMES",
     "ApplyReport",
     "Candidate",
@@ -68,6 +69,7 @@ __all__ = [
     "SealedEntry",
     "Views",
     "fold_text",
+    "lost_entry",
     "prepare_entry",
 ]
 
@@ -110,6 +112,25 @@ class PreparedEntry:
     changes: tuple[Change, ...]
     entry_row: tuple[Any, ...]
     change_rows: tuple[tuple[Any, ...], ...]
+
+
+LOST = "lost"  # the type of an entry the log names whose sealed file this vault lacks
+LOST_PROBLEM = (
+    "the sealed entry is lost: no mirror held a sound copy of it; a sync that finds it "
+    "brings it back"
+)
+
+
+def lost_entry(entry_id: str, log: str, seq: int, time: str) -> PreparedEntry:
+    """The row of an entry the log names but this vault lacks (see ``LOST``)."""
+    return PreparedEntry(
+        entry_id=entry_id,
+        is_record=False,
+        problem=LOST_PROBLEM,
+        changes=(),
+        entry_row=(entry_id, log, seq, time, LOST, 0, LOST_PROBLEM),
+        change_rows=(),
+    )
 
 
 def prepare_entry(e: SealedEntry, *, checked: bool = False) -> PreparedEntry:
@@ -308,6 +329,13 @@ class Views:
         rows = list(self._place_rows())
         if rows:
             conn.execute(insert(s.places), rows)
+
+    def lost_entries(self) -> list[str]:
+        """The entries projected as lost (their sealed file was missing)."""
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(select(s.entries.c.entry_id).where(s.entries.c.type == LOST)).scalars()
+            )
 
     def projected_sizes(self) -> dict[str, int]:
         with self.engine.connect() as conn:
