@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from amanat.cli import prompts
 from amanat.errors import ShareError, WrongPassphrase
 from amanat.vault import copy, crypto, enrol, opening, seal
 from amanat.vault.shares import read_share_text
@@ -154,3 +155,52 @@ def test_opened_files_never_escape_or_overwrite(org: Org, tmp_path: Path) -> Non
     assert written == [out / "escape (2).txt"]
     assert (out / "escape.txt").read_bytes() == b"keep me"
     assert not (tmp_path.parent / "escape.txt").exists()
+
+
+@given(
+    which=st.integers(min_value=0, max_value=4),
+    cut=st.lists(st.integers(min_value=4, max_value=8), min_size=33, max_size=33),
+    numbered=st.sampled_from(["", "{n}. ", "{n}) ", "{n} ", "({n}) "]),
+    per_line=st.integers(min_value=1, max_value=7),
+    bom=st.booleans(),
+    upper=st.booleans(),
+)
+def test_a_share_reads_back_however_a_trustee_wrote_it(
+    which: int, cut: list[int], numbered: str, per_line: int, bom: bool, upper: bool
+) -> None:
+    """Given a share written as a trustee might (numbered as the printed page numbers
+    it, each word cut to its first four letters or more, several per line, in capitals,
+    saved by Notepad with a byte-order mark), when it is read, then it is exactly the
+    share: SLIP-39 words are told apart by their first four letters."""
+    words = FIVE_SHARES[0][which].split()
+    typed = [numbered.format(n=n) + w[: cut[n - 1]] for n, w in enumerate(words, start=1)]
+    lines = [" ".join(typed[i : i + per_line]) for i in range(0, len(typed), per_line)]
+    text = ("\ufeff" if bom else "") + "# Amanat recovery share\n" + "\n".join(lines)
+    assert read_share_text(text.upper() if upper else text) == FIVE_SHARES[0][which]
+
+
+def test_a_share_typed_at_the_prompt_is_checked_before_the_next_trustee(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Given trustees typing at a terminal (hidden): the first pastes a share file with
+    its # header over several lines, the second mistypes a word; when the shares are
+    asked for, then the first is taken whole and the second is refused at once, naming
+    it; given share files, a folder or a file with a wrong word is named by its name."""
+    words = FIVE_SHARES[0][0].split()
+    typed = iter(
+        ["# Amanat recovery share 1 of 5", " ".join(words[:7]), " ".join(words[7:]), "zzzz " * 33]
+    )
+    monkeypatch.setattr(prompts.getpass, "getpass", lambda _label: next(typed))
+    monkeypatch.setattr(prompts.sys.stdin, "isatty", lambda: True)
+    with pytest.raises(ShareError, match="Share 2 is not valid"):
+        prompts.ask_shares(None)
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(ShareError, match="folder is a folder"):
+        prompts.ask_shares([str(tmp_path / "folder")])
+    bad = tmp_path / "share-4.txt"
+    bad.write_text(" ".join(["academic", *FIVE_SHARES[0][3].split()[1:]]), encoding="utf-8")
+    with pytest.raises(ShareError, match=r"share-4\.txt is not valid"):
+        prompts.ask_shares([str(bad)])
+    good = iter(["# header", " ".join(words[:10]), " ".join(words[10:]), ""])
+    monkeypatch.setattr(prompts.getpass, "getpass", lambda _label: next(good))
+    assert prompts.ask_shares(None) == [FIVE_SHARES[0][0]]

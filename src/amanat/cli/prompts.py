@@ -13,6 +13,7 @@ from pathlib import Path
 
 from amanat.errors import ShareError, UsageError
 from amanat.settings import Settings
+from amanat.vault.crypto import check_share
 from amanat.vault.shares import read_share_file, read_share_text
 
 __all__ = ["ask_passphrase", "ask_shares"]
@@ -43,15 +44,62 @@ def ask_passphrase(settings: Settings, file: str | None, *, new: bool = False) -
     return passphrase
 
 
+_SHARE_LENGTHS = (20, 33)  # SLIP-39 words in a share of a 128- or 256-bit secret
+
+
 def ask_shares(files: list[str] | None) -> list[str]:
+    """The trustees' shares: from share files (each checked on its own, named by its
+    file), or typed at the keyboard, hidden, one share after another."""
     if files:
-        return [read_share_file(Path(f)) for f in files]
+        shares = []
+        for name in files:
+            path = Path(name)
+            if path.is_dir():
+                raise ShareError(f"{name} is a folder; give the trustees' share files in it.")
+            words = read_share_file(path)
+            check_share(words, path.name)
+            shares.append(words)
+        return shares
     if not sys.stdin.isatty():
         raise ShareError("Give the trustees' share files with --shares FILE FILE …")
-    shares: list[str] = []
-    print("Type each trustee's share words; an empty line when done.", file=sys.stderr)
+    print(
+        "Each trustee types their share's words (hidden), on as many lines as they like; "
+        "an empty line before a share begins ends the list.",
+        file=sys.stderr,
+    )
+    shares = []
     while True:
-        words = read_share_text(getpass.getpass(f"Share {len(shares) + 1}: "))
+        words = _ask_one_share(len(shares) + 1)
         if not words:
             return shares
         shares.append(words)
+
+
+def _ask_one_share(number: int) -> str:
+    """One trustee's words, read line by line until they make a share (checked there
+    and then, so a mistyped word is found before the next trustee types)."""
+    words: list[str] = []
+    while True:
+        label = f"Share {number}: " if not words else f"Share {number}, more words: "
+        line = getpass.getpass(label)
+        if not line.strip() and not words:
+            return ""
+        more = read_share_text(line).split()
+        if not more and line.strip():
+            continue  # a comment line (# Amanat recovery share ...), pasted with the words
+        words += more
+        text = " ".join(words)
+        if len(words) == min(_SHARE_LENGTHS) and line.strip():
+            # a whole short share, or the first 20 words of a long one
+            try:
+                check_share(text, f"Share {number}")
+            except ShareError:
+                print(f"  {len(words)} words so far.", file=sys.stderr)
+                continue
+        elif len(words) < max(_SHARE_LENGTHS) and line.strip():
+            print(f"  {len(words)} words so far.", file=sys.stderr)
+            continue
+        else:
+            check_share(text, f"Share {number}")
+        print(f"Share {number}: {len(words)} words, checked.", file=sys.stderr)
+        return text

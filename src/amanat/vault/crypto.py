@@ -636,12 +636,7 @@ def combine_shares(mnemonics: Sequence[str]) -> bytes:
     cleaned = [" ".join(m.lower().split()) for m in mnemonics if m.strip()]
     if not cleaned:
         raise ShareError("No recovery shares were given.")
-    parsed = []
-    for number, words in enumerate(cleaned, start=1):
-        try:
-            parsed.append(shamir_mnemonic.Share.from_mnemonic(words))
-        except shamir_mnemonic.MnemonicError as exc:
-            raise ShareError(f"Share {number} is not valid: {_share_problem(words, exc)}") from None
+    parsed = [check_share(words, f"Share {number}") for number, words in enumerate(cleaned, 1)]
     first = parsed[0]
     if any(p.identifier != first.identifier for p in parsed):
         raise ShareError("These shares belong to different organisations or key generations.")
@@ -663,11 +658,26 @@ def combine_shares(mnemonics: Sequence[str]) -> bytes:
         raise ShareError(f"The shares do not fit together: {exc}") from None
 
 
+def check_share(words: str, named: str) -> shamir_mnemonic.Share:
+    """One share's words, checked on their own (spelling, length, checksum); ShareError
+    naming it as ``named`` ("Share 2", "share-3.txt") otherwise."""
+    try:
+        return shamir_mnemonic.Share.from_mnemonic(" ".join(words.lower().split()))
+    except shamir_mnemonic.MnemonicError as exc:
+        raise ShareError(f"{named} is not valid: {_share_problem(words, exc)}") from None
+
+
 def _share_problem(words: str, exc: Exception) -> str:
     wordlist = set(shamir_mnemonic.wordlist.WORDLIST)
     for position, word in enumerate(words.split(), start=1):
         if word not in wordlist:
             return f"word {position} is not in the SLIP-39 word list (check its spelling)."
+    count = len(words.split())
+    if "length" in str(exc).lower():
+        return (
+            f"a share has 20 or 33 words, and this one has {count}: a word is missing or "
+            "one too many."
+        )
     text = str(exc)
     if "checksum" in text.lower():
         return "a word is mistyped or two words are swapped (the checksum does not match)."

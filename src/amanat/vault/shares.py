@@ -2,15 +2,20 @@
 
 A share file is plain UTF-8 text: comment lines starting with ``#`` say whose share it
 is and how many are needed; the remaining words are the SLIP-39 mnemonic. Reading
-accepts the words with any spacing, line breaks or capitals, so a trustee can type
-them back from paper.
+accepts the words with any spacing, line breaks or capitals, numbered as the printed
+page numbers them ("1. academic 2. acid" or "1 academic"), with a byte-order mark
+(Windows Notepad), and each word by its first four letters or more (SLIP-39 words are
+told apart by their first four), so a trustee can type them back from paper.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from pathlib import Path
+
+import shamir_mnemonic
 
 from amanat.errors import ShareError
 from amanat.vault import durable
@@ -69,10 +74,30 @@ def write_share_files(
     return out
 
 
+_NUMBER = re.compile(r"^\(?\d+[.):]?\)?")
+_WORDS = tuple(shamir_mnemonic.wordlist.WORDLIST)
+
+
+def _word(token: str) -> str:
+    """A typed word as the SLIP-39 word it stands for: itself, or the one word it is a
+    prefix of (four letters or more); else as typed (the check names it)."""
+    if token in shamir_mnemonic.wordlist.WORD_INDEX_MAP or len(token) < 4:
+        return token
+    found = [w for w in _WORDS if w.startswith(token)]
+    return found[0] if len(found) == 1 else token
+
+
 def read_share_text(text: str) -> str:
-    words = [
-        w for line in text.splitlines() if not line.lstrip().startswith("#") for w in line.split()
-    ]
+    """The share's words from text as a trustee has it: comment lines (#) left out,
+    numbers of a numbered list left out, any spacing and capitals."""
+    words = []
+    for line in text.replace("\ufeff", "").splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        for raw in line.split():
+            token = _NUMBER.sub("", raw.lower()).strip(".,;:")
+            if token:
+                words.append(_word(token))
     return " ".join(words)
 
 
