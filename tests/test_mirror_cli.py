@@ -126,3 +126,29 @@ def test_restore_with_the_real_command(org: Org, tmp_path: Path, cli_env: dict[s
     opened = as_json(amanat(cli_env, "open", "--home", str(tmp_path / "new"),
                             receipt.entry_id[:12], "--json"))  # fmt: skip
     assert opened["content"]["files"][0]["size"] == len(b"testimony")
+
+
+def test_anyone_verifies_a_mirror_by_its_address_with_no_home(
+    org: Org, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    """Given a synced mirror on a USB disk, and a person with no home and no key (a
+    journalist, a trustee), when they run `amanat verify --from` its address, then it
+    verifies; a flipped byte is named; an empty folder is not called a sound mirror."""
+    home = str(org.station.path)
+    f = tmp_path / "f.bin"
+    f.write_bytes(b"testimony" * 1000)
+    seal.seal_entry(org.station.vault(), org.station_seed, [seal.FileToSeal(f)])
+    amanat(cli_env, "mirror", "add", "--home", home, "usb", str(tmp_path / "usb"))
+    amanat(cli_env, "sync", "--home", home)
+    usb = str(tmp_path / "usb")
+    checked = as_json(amanat(cli_env, "verify", "--from", usb, "--json"))
+    assert checked["ok"] and checked["tree_size"] == 1
+    blob = next((tmp_path / "usb" / "blobs").rglob("*/*"))
+    data = bytearray(blob.read_bytes())
+    data[10] ^= 1
+    blob.write_bytes(bytes(data))
+    bad = as_json(amanat(cli_env, "verify", "--from", usb, "--json", code=8))
+    assert any(blob.name in p["where"] for p in bad["problems"])
+    (tmp_path / "empty").mkdir()
+    empty = amanat(cli_env, "verify", "--from", str(tmp_path / "empty"), code=10)
+    assert "holds no Amanat vault" in empty.stderr

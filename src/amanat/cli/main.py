@@ -229,6 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
     _home(p)
     p.add_argument("--vault", metavar="DIR", help="verify this vault folder (a copy)")
     p.add_argument("--mirror", metavar="NAME", help="verify this mirror in place, without keys")
+    p.add_argument(
+        "--from",
+        dest="from_url",
+        metavar="ADDRESS",
+        help="verify a mirror at this address (a folder, or s3://…), with no home and no key",
+    )
+    p.add_argument(
+        "--credentials", metavar="FILE", help="with --from s3://…: the S3 credentials file"
+    )
     _json(p)
 
     p = _parser(
@@ -682,7 +691,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = f"{name} {getattr(args, group)}"
     try:
         settings = load_settings(os.environ)
-        if name == "verify" and args.mirror:
+        if name == "verify" and (args.mirror or args.from_url):
             name = "mirror verify"
         return load_command(name)(args, settings)
     except AmanatError as exc:

@@ -164,10 +164,22 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify_mirror(args: argparse.Namespace, settings: Settings) -> int:
-    config = MirrorConfig.load(open_home(args.home, settings).path)
-    source = MirrorSource(open_store(config.find(args.mirror)))
+    """A mirror checked in place: one of a home's (--mirror NAME), or any at an address
+    (--from ADDRESS), with no home and no key, for anyone who holds a copy."""
+    address = getattr(args, "from_url", None)
+    if address:
+        creds = str(Path(args.credentials).absolute()) if args.credentials else None
+        entry = MirrorEntry("mirror", _address(address), creds)
+        label = address
+    else:
+        entry = MirrorConfig.load(open_home(args.home, settings).path).find(args.mirror)
+        label = args.mirror
+    source = MirrorSource(open_store(entry))
+    problem = source.marker_problem()
+    if problem:
+        raise MirrorError(problem)
     report = verify_source(source)
-    lines = [f"Mirror {args.mirror}"]
+    lines = [f"Mirror {label}"]
     lines += [f"  log {s.log}: tree size {s.size}, root {s.root}" for s in report.logs]
     lines += [f"  PROBLEM {p.where}: {p.what}" for p in report.problems]
     lines.append("OK: everything verifies." if report.ok else f"{len(report.problems)} problem(s).")
