@@ -391,15 +391,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = _parser(
         sub,
         "restore",
-        "Rebuild a desk on a fresh machine from one mirror.",
+        "Rebuild a desk on a fresh machine from the surviving mirrors.",
         "amanat restore ~/new-desk --from 's3://our-bucket/amanat?endpoint=URL' "
         "--shares s1.txt s2.txt s3.txt",
     )
     p.add_argument("home_dir", metavar="HOME", help="a new, empty folder")
     p.add_argument(
-        "--from", dest="source", required=True, metavar="URL", help="the surviving mirror"
+        "--from",
+        dest="source",
+        required=True,
+        action="append",
+        metavar="URL",
+        help="a surviving mirror; give --from again for each other mirror that was never "
+        "in police hands (all are read, and the most complete history is kept)",
     )
-    p.add_argument("--credentials", metavar="FILE", help="credentials for an S3 mirror")
+    p.add_argument(
+        "--credentials",
+        action="append",
+        metavar="FILE",
+        help="credentials for an S3 mirror: one for each s3:// --from, in the same order",
+    )
     p.add_argument("--shares", nargs="+", metavar="FILE", help="k trustee share files")
     p.add_argument(
         "--identity",

@@ -194,8 +194,17 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     passphrase = ask_passphrase(settings, args.passphrase_file, new=True)
     if args.identity:
         identity = restore.read_identity_file(Path(args.identity), passphrase)
-    creds = str(Path(args.credentials).absolute()) if args.credentials else None
-    url = _address(args.source)
+    addresses = [_address(a) for a in args.source]
+    given = [str(Path(c).absolute()) for c in args.credentials or ()]
+    s3 = [a for a in addresses if a.startswith("s3://")]
+    if len(given) > len(s3):
+        raise UsageError(
+            "More --credentials than s3:// mirrors were given: give one credentials file "
+            "for each s3:// --from, in the same order."
+        )
+    creds_of = dict(zip(s3, given, strict=False))
+    pairs = [(a, creds_of.get(a)) for a in addresses]
+    (url, creds), also = pairs[0], pairs[1:]
     bar = ProgressBar("Restoring", 0)
 
     def set_total(total: int) -> None:
@@ -206,7 +215,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
         report = restore.restore_home(
             home, url=url, credentials=creds, shares=shares, identity=identity,
             passphrase=passphrase, work_factor=settings.scrypt_work_factor,
-            progress=bar, announce_total=set_total,
+            also=also, progress=bar, announce_total=set_total,
         )  # fmt: skip
     finally:
         bar.close()

@@ -1,4 +1,9 @@
-"""Restore: a working desk on a fresh machine, from one surviving mirror.
+"""Restore: a working desk on a fresh machine, from the surviving mirrors.
+
+The first mirror given (``url``) is read for the organisation and keyring; any others
+(``also``: mirrors that were never in police hands) are read too: each station is
+revoked at the largest log size any of them proves, and the desk pulls from all, so a
+testimony that only a later mirror holds is not lost because the first was behind.
 
 With **k trustee shares**, the organisation's master keys are rebuilt in memory only.
 The new desk is added to the keyring by the root key, every old desk is removed and
@@ -57,6 +62,7 @@ def restore_home(
     passphrase: str,
     work_factor: int = crypto.SCRYPT_WORK_FACTOR,
     mirror_name: str = "origin",
+    also: list[tuple[str, str | None]] | None = None,
     progress: Progress | None = None,
     announce_total: Callable[[int], None] | None = None,
 ) -> RestoreReport:
@@ -65,10 +71,18 @@ def restore_home(
     if home.exists() and (not home.is_dir() or any(home.iterdir())):
         raise HomeError(f"{home} already exists and is not empty; restore into a new folder.")
     entry = MirrorEntry(mirror_name, url, credentials)
-    source = MirrorSource(open_store(entry))
-    problem = source.marker_problem()
-    if problem:
-        raise MirrorError(problem)
+    entries = [entry] + [
+        MirrorEntry(f"{mirror_name}-{n}", address, creds)
+        for n, (address, creds) in enumerate(also or (), start=2)
+    ]
+    sources = []
+    for given in entries:
+        found = MirrorSource(open_store(given))
+        problem = found.marker_problem()
+        if problem:
+            raise MirrorError(problem)
+        sources.append(found)
+    source = sources[0]
     if announce_total:
         announce_total(sum(source.index.values()))  # for a progress bar's total
     org = OrgFile.from_bytes(source.org_bytes())
@@ -80,7 +94,7 @@ def restore_home(
     if shares is not None:
         keys = enrol.keys_from_shares(org, shares)  # checks they are this organisation's
         recovery = keys.recovery_identity
-        _rotate(ring, keys.root_seed, desk_identity, desk_seed, source, report)
+        _rotate(ring, keys.root_seed, desk_identity, desk_seed, sources, report)
     else:
         assert identity is not None
         desk_identity = identity.strip()
@@ -93,23 +107,24 @@ def restore_home(
     Home.write_home_file(
         home, {"roles": ["desk"], "org": org.org_id, "desk": desk_kid, "name": "restored-desk"}
     )
-    MirrorConfig(mirrors=[entry]).save(home)
+    MirrorConfig(mirrors=entries).save(home)
     restored = Home(home)
-    synced = sync_home(restored, only=mirror_name, progress=progress)
+    synced = sync_home(restored, progress=progress)
     for m in synced.mirrors:
         report.problems += [f"{m.name}: {p}" for p in m.problems]
         report.records += m.pulled_records
     vault = restored.vault()
-    for kid in source.log_names():
-        readable, _ = source.readable_records(kid)
-        taken = len(vault.log(kid).read_records()[0])
-        if len(readable) > taken:
-            report.problems.append(
-                f"{mirror_name}: log {kid}: {len(readable) - taken} record(s) after the "
-                f"{taken} the mirror proves with a signed checkpoint were not taken (a "
-                "checkpoint file may be missing): they cannot be told from records added "
-                "with a seized key"
-            )
+    for given, found in zip(entries, sources, strict=True):
+        for kid in found.log_names():
+            readable, _ = found.readable_records(kid)
+            taken = len(vault.log(kid).read_records()[0])
+            if len(readable) > taken:
+                report.problems.append(
+                    f"{given.name}: log {kid}: {len(readable) - taken} record(s) after the "
+                    f"{taken} the mirrors prove with a signed checkpoint were not taken (a "
+                    "checkpoint file may be missing): they cannot be told from records added "
+                    "with a seized key"
+                )
     if recovery is not None:
         _write_rekeys(vault, restored.path / "rekeys", recovery, crypto.recipient_of(desk_identity))
     report.entries = sum(1 for _ in vault.object_ids("entries"))
@@ -135,10 +150,11 @@ def _rotate(
     root_seed: bytes,
     desk_identity: str,
     desk_seed: bytes,
-    source: MirrorSource,
+    sources: list[MirrorSource],
     report: RestoreReport,
 ) -> None:
-    """Add the new desk; remove every old desk and revoke every station (seized keys)."""
+    """Add the new desk; remove every old desk and revoke every station (seized keys),
+    each at the largest size of its log that one of the mirrors proves."""
     now = utc_now()
     old = [(kid, state) for kid, state in ring.keys.items() if state.active]
     ring.apply(
@@ -156,7 +172,7 @@ def _rotate(
     )
     for kid, state in old:
         op = "remove-desk" if state.role == "desk" else "revoke-station"
-        keep = _proven_size(source, ring, kid)
+        keep = max(_proven_size(source, ring, kid) for source in sources)
         body = ring.next_body(op, now, key=base64.b64encode(state.key).decode(), keep_until=keep)
         ring.apply(sign_statement(body, root_seed))
         report.rotated.append(f"{state.role} {state.name or kid} ({kid}) {op}, kept {keep}")
