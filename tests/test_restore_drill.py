@@ -19,8 +19,10 @@ from amanat.bootstrap import open_desk
 from amanat.errors import AmanatError, KeyError_, ShareError
 from amanat.mirrors.config import MirrorConfig, MirrorEntry
 from amanat.mirrors.drill import run_drill
+from amanat.mirrors.layout import MirrorSource
 from amanat.mirrors.local_s3 import LocalS3, local_s3
 from amanat.mirrors.restore import rekey_missing, restore_home
+from amanat.mirrors.store import FolderStore
 from amanat.mirrors.sync import sync_home
 from amanat.settings import Settings
 from amanat.vault import crypto, opening, seal
@@ -368,3 +370,34 @@ def test_a_restore_from_several_mirrors_keeps_the_most_complete_history(
     identity = home.desk_identity(PASSPHRASE)
     for n, (entry_id, original) in enumerate(files.items()):
         assert _opens(home, identity, entry_id, tmp_path / f"o{n}") == original
+
+
+def test_records_past_a_revocation_are_named_and_not_taken_by_a_later_sync(
+    org: Org, tmp_path: Path
+) -> None:
+    """Given a desk restored from a mirror that was behind (the station revoked at 2),
+    when a second mirror that holds the station's third record is added and synced,
+    then the sync names that record as signed after the revocation, does not take it,
+    and leaves it on the mirror, where a person can still look at it."""
+    a, b = MirrorEntry("a", str(tmp_path / "a")), MirrorEntry("b", str(tmp_path / "b"))
+    MirrorConfig(mirrors=[a, b]).save(org.station.path)
+    for n in range(3):
+        if n == 2:
+            MirrorConfig(mirrors=[b]).save(org.station.path)
+        path = tmp_path / f"video-{n}.mp4"
+        path.write_bytes(os.urandom(30_000 + n))
+        seal.seal_entry(org.station.vault(), org.station_seed, [seal.FileToSeal(path)])
+        assert sync_home(org.station).ok
+    shutil.rmtree(org.station.path)
+    shutil.rmtree(org.desk.path)
+    home, _, problems, records = _restore(org, tmp_path, tmp_path / "a")
+    assert records == 2 and problems == []
+
+    MirrorConfig(mirrors=[MirrorEntry("origin", str(tmp_path / "a")), b]).save(home.path)
+    report = sync_home(home)
+
+    said = [p for m in report.mirrors for p in m.problems]
+    assert any("records 2–2 were signed after the key was revoked" in p for p in said), said
+    assert max(len(f.read_records()[0]) for f in home.vault().logs()) == 2
+    on_b = MirrorSource(FolderStore("b", tmp_path / "b"))
+    assert max(len(on_b.records(kid)[0]) for kid in on_b.log_names()) == 3  # left there

@@ -82,6 +82,9 @@ class _LogView:
     # checkpoint, records). A pull may take it (it is signed and matches its root); the
     # mirror itself is still rewritten from this home's copy.
     fallback: tuple[int, str, list[bytes]] | None = None
+    # a sound log of a revoked key that goes on past the size it was revoked at: only
+    # ``fallback`` (what a checkpoint proves up to that size) may be taken
+    capped: bool = False
 
 
 class _Mirror:
@@ -182,6 +185,16 @@ def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
                     "older checkpoint, and can be taken"
                 )
             continue
+        if not key.active and key.keep_until is not None and view.size > key.keep_until:
+            # Signed by a key after it was revoked (a seized station's, or one that never
+            # learnt of the revocation): not taken, and not counted as safe; left on the
+            # mirror, where a person can still look at it.
+            m.problem(
+                f"log {kid}: records {key.keep_until}–{view.size - 1} were signed after "
+                f"the key was revoked (at {key.keep_until}); they are not taken"
+            )
+            view.capped = True
+            view.fallback = _proven_prefix(src, kid, origin, key.key, most=key.keep_until)
         seen = state.seen.get(kid)
         # A mirror merely behind this home (not pushed to yet) is no rollback: only one
         # serving less than it held at its last sync is.
@@ -216,13 +229,14 @@ def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
 
 
 def _proven_prefix(
-    src: MirrorSource, kid: str, origin: str, key: bytes
+    src: MirrorSource, kid: str, origin: str, key: bytes, most: int | None = None
 ) -> tuple[int, str, list[bytes]] | None:
-    """The longest prefix of a damaged log that one of the mirror's checkpoints still
-    proves: (size, checkpoint text, records), or None."""
+    """The longest prefix of a log (damaged, or to be taken only up to ``most``
+    records) that one of the mirror's checkpoints still proves: (size, checkpoint text,
+    records), or None."""
     lines, _ = src.readable_records(kid)
     for size in sorted(src.checkpoints.get(kid, []), reverse=True):
-        if size == 0 or size > len(lines):
+        if size == 0 or size > len(lines) or (most is not None and size > most):
             continue
         try:
             text = src.checkpoint_text(kid, size)
@@ -291,7 +305,7 @@ def _pull(
     verify then names what is missing, and a later sync fetches it from any mirror
     that has it."""
     for kid, view in m.logs.items():
-        if view.sound and view.checkpoint is not None:
+        if view.sound and view.checkpoint is not None and not view.capped:
             size, checkpoint, proven = view.size, view.checkpoint, view.lines
         elif view.fallback is not None:
             size, checkpoint, proven = view.fallback
