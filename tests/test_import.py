@@ -73,6 +73,22 @@ def report_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def _name_and_sex_mapping(tmp_path: Path) -> Path:
+    """map.yaml for a list of ФИО and Пол columns."""
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("version: 1\ncolumns:\n  name_native: ФИО\n  sex: Пол\n", encoding="utf-8")
+    return mapping
+
+
+def _workbook(path: Path, rows: list[list[Any]]) -> Path:
+    """A one-sheet workbook of ``rows`` (the first the header), saved at ``path``."""
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
 def vault_digest(org: Org) -> str:
     h = hashlib.sha256()
     root = org.desk.vault().root
@@ -512,15 +528,15 @@ def test_a_formula_in_a_column_not_imported_costs_the_row_nothing(
     org: Org, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     # Given a workbook numbered with =ROW()-1 in a column the mapping does not name.
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.append(["№", "ФИО", "Пол"])
-    ws.append(["=ROW()-1", "Нурлан Серикбаев", "м"])
-    ws.append(["=ROW()-1", "Айгуль Серикбаева", '=IF(1,"ж","м")'])
-    listing = tmp_path / "numbered.xlsx"
-    book.save(listing)
-    mapping = tmp_path / "map.yaml"
-    mapping.write_text("version: 1\ncolumns:\n  name_native: ФИО\n  sex: Пол\n", encoding="utf-8")
+    listing = _workbook(
+        tmp_path / "numbered.xlsx",
+        [
+            ["№", "ФИО", "Пол"],
+            ["=ROW()-1", "Нурлан Серикбаев", "м"],
+            ["=ROW()-1", "Айгуль Серикбаева", '=IF(1,"ж","м")'],
+        ],
+    )
+    mapping = _name_and_sex_mapping(tmp_path)
     # When it is imported.
     done = amanat_json(
         cli_env, "import", str(listing), "--mapping", str(mapping), "--home", str(org.desk.path)
@@ -535,14 +551,10 @@ def test_a_workbook_column_without_a_header_is_not_a_broken_row(
     org: Org, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     # Given a workbook with notes typed in a column that has no header.
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.append(["ФИО", "Пол"])
-    ws.append(["Нурлан Серикбаев", "м", "звонила сестра"])
-    listing = tmp_path / "notes.xlsx"
-    book.save(listing)
-    mapping = tmp_path / "map.yaml"
-    mapping.write_text("version: 1\ncolumns:\n  name_native: ФИО\n  sex: Пол\n", encoding="utf-8")
+    listing = _workbook(
+        tmp_path / "notes.xlsx", [["ФИО", "Пол"], ["Нурлан Серикбаев", "м", "звонила сестра"]]
+    )
+    mapping = _name_and_sex_mapping(tmp_path)
     # When it is imported.
     done = amanat_json(
         cli_env, "import", str(listing), "--mapping", str(mapping), "--home", str(org.desk.path)
@@ -566,8 +578,7 @@ def test_a_broken_quote_stops_the_import_before_any_row_is_sealed(
     lines[2799] = '"Адам 2799,м'
     listing = tmp_path / "list.csv"
     listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    mapping = tmp_path / "map.yaml"
-    mapping.write_text("version: 1\ncolumns:\n  name_native: ФИО\n  sex: Пол\n", encoding="utf-8")
+    mapping = _name_and_sex_mapping(tmp_path)
     # When it is imported.
     done = amanat(
         cli_env, "import", str(listing), "--mapping", str(mapping), "--home", str(org.desk.path),
@@ -585,8 +596,7 @@ def test_the_report_never_replaces_what_the_user_gave(
     # Given a list, its mapping, a folder and a named pipe (what /dev/null is to root).
     listing = tmp_path / "list.csv"
     listing.write_text("ФИО,Пол\nНурлан Серикбаев,м\n", encoding="utf-8")
-    mapping = tmp_path / "map.yaml"
-    mapping.write_text("version: 1\ncolumns:\n  name_native: ФИО\n  sex: Пол\n", encoding="utf-8")
+    mapping = _name_and_sex_mapping(tmp_path)
     (tmp_path / "folder").mkdir()
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
@@ -656,8 +666,7 @@ def test_invisible_characters_are_left_out_with_a_note(
     listing.write_text(
         "ФИО,Пол\n" + "".join(f"Сер{j}ік Нұрланов,м\n" for j in junk), encoding="utf-8"
     )
-    mapping = tmp_path / "map.yaml"
-    mapping.write_text("version: 1\ncolumns:\n  name_native: ФИО\n  sex: Пол\n", encoding="utf-8")
+    mapping = _name_and_sex_mapping(tmp_path)
     # When the list is imported.
     done = amanat_json(
         cli_env, "import", str(listing), "--mapping", str(mapping), "--home", str(org.desk.path)
