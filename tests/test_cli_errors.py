@@ -78,7 +78,7 @@ def test_mistyped_share_word(org: Org, cli_env: dict[str, str], tmp_path: Path) 
     bad.write_text(" ".join(words))
     files = [str(bad), str(org.share_files[1]), str(org.share_files[2])]
     done = amanat(cli_env, "shares", "check", "--org", str(org.org_export), "--shares", *files)
-    line = one_line_error(done, ShareError.exit_code, "share 1", "word 5")
+    line = one_line_error(done, ShareError.exit_code, "share-typo.txt", "word 5")
     assert secret_word not in line
 
 
@@ -101,7 +101,7 @@ def test_swapped_share_words_fail_the_checksum(
         str(org.share_files[1]),
         str(org.share_files[2]),
     )
-    one_line_error(done, ShareError.exit_code, "share 1")
+    one_line_error(done, ShareError.exit_code, "share-swap.txt", "checksum")
 
 
 def test_shares_of_another_organisation(org: Org, cli_env: dict[str, str], tmp_path: Path) -> None:

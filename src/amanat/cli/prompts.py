@@ -13,8 +13,7 @@ from pathlib import Path
 
 from amanat.errors import ShareError, UsageError
 from amanat.settings import Settings
-from amanat.vault.crypto import check_share
-from amanat.vault.shares import read_share_file, read_share_text
+from amanat.vault.shares import check_share_text, read_share_file, read_share_text
 
 __all__ = ["ask_passphrase", "ask_shares"]
 
@@ -57,7 +56,7 @@ def ask_shares(files: list[str] | None) -> list[str]:
             if path.is_dir():
                 raise ShareError(f"{name} is a folder; give the trustees' share files in it.")
             words = read_share_file(path)
-            check_share(words, path.name)
+            check_share_text(words, path.name)
             shares.append(words)
         return shares
     if not sys.stdin.isatty():
@@ -92,7 +91,7 @@ def _ask_one_share(number: int) -> str:
         if len(words) == min(_SHARE_LENGTHS) and line.strip():
             # a whole short share, or the first 20 words of a long one
             try:
-                check_share(text, f"Share {number}")
+                check_share_text(text, f"Share {number}")
             except ShareError:
                 print(f"  {len(words)} words so far.", file=sys.stderr)
                 continue
@@ -100,6 +99,6 @@ def _ask_one_share(number: int) -> str:
             print(f"  {len(words)} words so far.", file=sys.stderr)
             continue
         else:
-            check_share(text, f"Share {number}")
+            check_share_text(text, f"Share {number}")
         print(f"Share {number}: {len(words)} words, checked.", file=sys.stderr)
         return text

@@ -58,6 +58,7 @@ __all__ = [
     "age_encrypt_bytes",
     "age_header_length",
     "age_rewrap_header",
+    "check_share",
     "combine_shares",
     "derive_key",
     "ed25519_public_key",
@@ -70,6 +71,7 @@ __all__ = [
     "recipient_of",
     "secret_open",
     "secret_seal",
+    "share_word",
     "split_secret",
     "validate_recipient",
     "x25519_identity_from_bytes",
@@ -656,6 +658,16 @@ def combine_shares(mnemonics: Sequence[str]) -> bytes:
         return bytes(shamir_mnemonic.combine_mnemonics(list(chosen.values())))
     except shamir_mnemonic.MnemonicError as exc:
         raise ShareError(f"The shares do not fit together: {exc}") from None
+
+
+def share_word(token: str) -> str:
+    """A typed word (lower case) as the SLIP-39 word it stands for: itself, or the one
+    word it begins (four letters or more: SLIP-39 words are told apart by their first
+    four); else as typed, for the check to name."""
+    if token in shamir_mnemonic.wordlist.WORD_INDEX_MAP or len(token) < 4:
+        return token
+    found = [w for w in shamir_mnemonic.wordlist.WORDLIST if w.startswith(token)]
+    return found[0] if len(found) == 1 else token
 
 
 def check_share(words: str, named: str) -> shamir_mnemonic.Share:

@@ -15,13 +15,18 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import shamir_mnemonic
-
 from amanat.errors import ShareError
-from amanat.vault import durable
+from amanat.vault import crypto, durable
 from amanat.vault.org import OrgFile
 
-__all__ = ["read_share_file", "read_share_text", "write_share_files"]
+__all__ = ["check_share_text", "read_share_file", "read_share_text", "write_share_files"]
+
+
+def check_share_text(words: str, named: str) -> None:
+    """One share's words checked on their own (spelling, length, checksum): ShareError
+    naming it as ``named`` ("Share 2", "share-3.txt") otherwise."""
+    crypto.check_share(words, named)
+
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -75,16 +80,6 @@ def write_share_files(
 
 
 _NUMBER = re.compile(r"^\(?\d+[.):]?\)?")
-_WORDS = tuple(shamir_mnemonic.wordlist.WORDLIST)
-
-
-def _word(token: str) -> str:
-    """A typed word as the SLIP-39 word it stands for: itself, or the one word it is a
-    prefix of (four letters or more); else as typed (the check names it)."""
-    if token in shamir_mnemonic.wordlist.WORD_INDEX_MAP or len(token) < 4:
-        return token
-    found = [w for w in _WORDS if w.startswith(token)]
-    return found[0] if len(found) == 1 else token
 
 
 def read_share_text(text: str) -> str:
@@ -97,7 +92,7 @@ def read_share_text(text: str) -> str:
         for raw in line.split():
             token = _NUMBER.sub("", raw.lower()).strip(".,;:")
             if token:
-                words.append(_word(token))
+                words.append(crypto.share_word(token))
     return " ".join(words)
 
 
