@@ -767,3 +767,23 @@ def test_a_workbook_report_goes_round_with_its_ids_whole(
     # Then the corrected rows import with the same mapping.
     redone = amanat_json(cli_env, "import", str(again), "--mapping", str(mapping), "--dry-run")
     assert (redone["accepted"], redone["rejected"]) == (1, 0), redone["rejections"]
+
+
+def test_the_same_list_twice_is_refused_unless_meant(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Given a list imported once.
+    listing = tmp_path / "list.csv"
+    listing.write_text("ФИО,Пол\nНурлан Серикбаев,м\nАйгуль Серикбаева,ж\n", encoding="utf-8")
+    mapping = _name_and_sex_mapping(tmp_path)
+    args = ["import", str(listing), "--mapping", str(mapping), "--home", str(org.desk.path)]
+    first = amanat_json(cli_env, *args)
+    assert first["accepted"] == 2
+    # When the same file is imported again (a volunteer not sure it went in).
+    again = amanat(cli_env, *args, code=2)
+    # Then it is refused, naming the earlier import; nothing is sealed twice.
+    assert "imported before" in again.stderr and first["source"] in again.stderr
+    assert _persons(org) == 2
+    # And --again imports it anyway, when that is what is meant.
+    assert amanat_json(cli_env, *args, "--again")["accepted"] == 2
+    assert _persons(org) == 4

@@ -137,6 +137,16 @@ def _spreadsheet(
     kept: list[PreparedEntry] = []
     try:
         desk = None if args.dry_run else _open(args, settings)
+        if desk is not None and not getattr(args, "again", False):
+            desk.update_views()
+            before = desk.imported_before(job.sha256)
+            if before is not None:
+                raise UsageError(
+                    f"This list, byte for byte, was imported before (source {before[0]}, "
+                    f"sealed {before[1]}): importing it again would record every person in "
+                    "it twice. Import only the rows that are new or corrected (the report "
+                    "holds them), or give --again if you mean to."
+                )
         with job, ReportWriter(report_path, "row", job.headers) as report:
             bar = CountBar(
                 "Checking rows" if desk is None else "Importing rows",

@@ -591,6 +591,11 @@ def _records_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("source", metavar="FILE", help="a .csv or .xlsx file, or a folder of videos")
     p.add_argument("--mapping", metavar="MAP", help="the column mapping (YAML)")
     p.add_argument("--dry-run", action="store_true", help="check every row, seal nothing")
+    p.add_argument(
+        "--again",
+        action="store_true",
+        help="import a list that was imported before, byte for byte (its persons twice)",
+    )
     p.add_argument("--report", metavar="FILE", help="where to write the row report (CSV)")
     _desk(p)
 

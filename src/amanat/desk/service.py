@@ -285,6 +285,13 @@ class Desk:
         with self.engine.connect() as conn:
             return read.search(conn, query)
 
+    def imported_before(self, sha256: str) -> tuple[str, str] | None:
+        """(source id, time) of an earlier import of the list whose bytes have this
+        SHA-256, or None (as far as the views have been updated)."""
+        with self.engine.connect() as conn:
+            found = read.sources_naming(conn, f"(SHA-256 {sha256})")
+        return found[0] if found else None
+
     def similar(
         self,
         *,

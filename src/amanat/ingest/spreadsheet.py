@@ -14,6 +14,7 @@ Nothing here touches the vault (layer rule: ``ingest`` imports only ``records``)
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -81,6 +82,15 @@ class Tally:
                 self.rejections.append((outcome.number, terminal_reason(outcome.reason)))
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def default_mapping_path(source: Path) -> Path:
     """Where a suggested mapping goes: list.xlsx -> list.mapping.yaml, beside it."""
     return source.with_name(source.stem + ".mapping.yaml")
@@ -110,6 +120,7 @@ class SpreadsheetImport:
         self.path = path
         self.mapping = mapping
         self.source_id = new_id("s")
+        self.sha256 = file_sha256(path)
         self.batch_rows = batch_rows
         self.tally = Tally()
         self.table: Table = open_table(path, header_row=mapping.header_row, sheet=mapping.sheet)
@@ -149,7 +160,8 @@ class SpreadsheetImport:
             "title": m.title or self.path.name,
             "persons": [],
             "files": [{"file": i} for i in range(n_files)],
-            "reference": self.path.name[:1000],
+            # the file exactly, so that the same list is known when it comes again
+            "reference": f"{self.path.name[:900]} (SHA-256 {self.sha256})",
         }
         if m.date:
             change["date"] = m.date

@@ -64,6 +64,7 @@ __all__ = [
     "resolve",
     "review_queue",
     "search",
+    "sources_naming",
 ]
 
 MAX_PAGE = 500
@@ -353,6 +354,18 @@ _ALL_PAGE = (
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )
+
+
+def sources_naming(conn: Connection, text: str) -> list[tuple[str, str]]:
+    """(source id, time sealed) of each source whose reference holds ``text`` (an
+    imported list's "NAME (SHA-256 HEX)"), oldest first."""
+    src = s.sources
+    rows = conn.execute(
+        select(src.c.source_id, src.c.time)
+        .where(src.c.reference.contains(text, autoescape=True))
+        .order_by(src.c.time, src.c.source_id)
+    )
+    return [(r.source_id, r.time) for r in rows]
 
 
 def search(conn: Connection, q: Query, *, only: ColumnElement[bool] | None = None) -> SearchResult:
