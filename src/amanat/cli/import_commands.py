@@ -43,6 +43,7 @@ from amanat.ingest import (
 from amanat.records.places import Gazetteer
 from amanat.settings import Settings
 from amanat.vault.seal import FileToSeal
+from amanat.vault.source import sha256_file
 from amanat.views.project import PreparedEntry
 
 __all__ = ["COMMANDS"]
@@ -129,17 +130,18 @@ def _spreadsheet(
     report_path = _report_path(
         args, default_report_path(source), {"list": source, "mapping": mapping_path}
     )
+    digest, _ = sha256_file(source)
     job = SpreadsheetImport(
-        source, mapping, gazetteer=Gazetteer.load_builtin(), today=dt.date.today()
+        source, mapping, gazetteer=Gazetteer.load_builtin(), today=dt.date.today(), sha256=digest
     )
     desk = None
     entries = 0
     kept: list[PreparedEntry] = []
     try:
         desk = None if args.dry_run else _open(args, settings)
-        if desk is not None and not getattr(args, "again", False):
+        if desk is not None and not args.again:
             desk.update_views()
-            before = desk.imported_before(job.sha256)
+            before = desk.imported_before(digest)
             if before is not None:
                 raise UsageError(
                     f"This list, byte for byte, was imported before (source {before[0]}, "

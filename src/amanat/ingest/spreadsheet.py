@@ -14,7 +14,6 @@ Nothing here touches the vault (layer rule: ``ingest`` imports only ``records``)
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -82,15 +81,6 @@ class Tally:
                 self.rejections.append((outcome.number, terminal_reason(outcome.reason)))
 
 
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, in hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def default_mapping_path(source: Path) -> Path:
     """Where a suggested mapping goes: list.xlsx -> list.mapping.yaml, beside it."""
     return source.with_name(source.stem + ".mapping.yaml")
@@ -116,11 +106,12 @@ class SpreadsheetImport:
         gazetteer: Gazetteer,
         today: dt.date,
         batch_rows: int = BATCH_ROWS,
+        sha256: str | None = None,
     ) -> None:
         self.path = path
         self.mapping = mapping
         self.source_id = new_id("s")
-        self.sha256 = file_sha256(path)
+        self.sha256 = sha256  # of the file's bytes, kept in the source's reference
         self.batch_rows = batch_rows
         self.tally = Tally()
         self.table: Table = open_table(path, header_row=mapping.header_row, sheet=mapping.sheet)
@@ -161,7 +152,8 @@ class SpreadsheetImport:
             "persons": [],
             "files": [{"file": i} for i in range(n_files)],
             # the file exactly, so that the same list is known when it comes again
-            "reference": f"{self.path.name[:900]} (SHA-256 {self.sha256})",
+            "reference": self.path.name[:900]
+            + (f" (SHA-256 {self.sha256})" if self.sha256 else ""),
         }
         if m.date:
             change["date"] = m.date

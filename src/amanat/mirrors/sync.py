@@ -14,7 +14,6 @@ is replaced by the history this home has verified).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import threading
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from amanat.vault import durable, merkle, note
 from amanat.vault.home import Home
 from amanat.vault.log import Envelope, checkpoint_origin
 from amanat.vault.org import Keyring
+from amanat.vault.source import sha256_file
 from amanat.vault.store import Vault
 
 __all__ = ["MirrorReport", "SyncReport", "sync_home"]
@@ -268,7 +268,7 @@ class _ObjectFinder:
             part = durable.new_part_path(self.vault.tmp_dir)
             try:
                 m.store.download(okey, part)
-                digest = _sha256(part)
+                digest, _ = sha256_file(part)
             except AmanatError:
                 part.unlink(missing_ok=True)
                 continue
@@ -278,14 +278,6 @@ class _ObjectFinder:
             m.bad_objects.add(okey)
             part.unlink(missing_ok=True)
         raise NotFound(f"No sound copy of {okey} is left, here or on any mirror.")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _pull(
