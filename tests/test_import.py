@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from amanat.desk.service import Desk
 from amanat.errors import UsageError
-from amanat.ingest import SpreadsheetImport, load_mapping, open_table, suggest_mapping
+from amanat.ingest import SpreadsheetImport, load_mapping, open_table, spreadsheet, suggest_mapping
 from amanat.ingest.report import ReportWriter
 from amanat.records.ids import ric_check_character
 from amanat.records.places import Gazetteer
@@ -389,6 +389,62 @@ def test_rows_are_batched_and_each_batch_checks(tmp_path: Path) -> None:
     assert len(report_rows(report_path)) == 2500
     assert job.source_change(n_files=2)["files"] == [{"file": 0}, {"file": 1}]
     assert "The same resident id as row" in report_rows(report_path)[-1]["reason"]
+
+
+def _without_person_ids(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in change.items() if k != "person"} for change in batch]
+
+
+def test_a_long_list_checked_by_worker_processes_comes_out_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a list of 1,700 rows with bad rows, and IDs that come again hundreds of rows
+    later (in another worker's share of the list), when it is checked by two worker
+    processes and when it is checked here, then every row's outcome, reason and change
+    is the same (the random ids of the new persons and the source aside), the repeated IDs are noted across
+    the workers' shares, and two worker processes did the checking."""
+    listing = tmp_path / "long.csv"
+    with listing.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["name", "id", "born"])
+        for n in range(1700):
+            number = resident_id("654021", "19800101", n % 900 + 1)
+            born = "31.02.1980" if n % 97 == 5 else "01.01.1980"
+            out.writerow([f"Person {n}" if n % 89 else "", number, born])
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "version: 1\ncolumns:\n  name_latin: name\n  resident_id: id\n  birth: born\n", "utf-8"
+    )
+    pids = tmp_path / "pids"
+    start_worker = spreadsheet._start_worker
+
+    def start_noting_pid(checker: Any) -> None:  # a forked worker: nothing is pickled
+        with pids.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        start_worker(checker)
+
+    monkeypatch.setattr(spreadsheet, "_start_worker", start_noting_pid)
+    runs = {}
+    for workers in (2, 0):
+        job = SpreadsheetImport(
+            listing,
+            load_mapping(mapping),
+            gazetteer=Gazetteer.load_builtin(),
+            today=dt.date.today(),
+            workers=workers,
+        )
+        report_path = tmp_path / f"r{workers}.csv"
+        with job, ReportWriter(report_path, "row", job.headers) as report:
+            batches = [_without_person_ids(b) for b in job.batches(report)]
+            report.commit()
+        changes = json.dumps(batches).replace(job.source_id, "the source")
+        runs[workers] = (changes, report_rows(report_path), job.tally)
+    assert runs[2] == runs[0]
+    _, rows, tally = runs[2]
+    assert (tally.total, tally.accepted, tally.rejected) == (1700, 1682, 18)
+    assert "The same resident id as row 2." in rows[900]["reason"]  # row 902
+    workers = {int(p) for p in pids.read_text().split()}
+    assert len(workers) == 2 and os.getpid() not in workers
 
 
 def test_suggestion_guesses_from_headers_alone() -> None:

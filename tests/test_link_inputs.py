@@ -377,11 +377,11 @@ def test_a_mapping_that_is_not_one(
 _KILLED = """
 import os, signal, sys
 from pathlib import Path
-from amanat.cli import link_commands as lc
+from amanat.cli.progress import stopped_by_signals
 from amanat.ingest.report import owner_only_file
 if sys.argv[2] == "named":
     del os.O_TMPFILE  # a filesystem without unnamed files: the hidden temporary one
-with lc._stopped_by_signals():
+with stopped_by_signals():
     with owner_only_file(Path(sys.argv[1]) / "out.csv") as f:
         f.write("Серікжан Білаш,654002197403150038\\n".encode() * 1000)
         f.flush()

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select, text, update
 
 from amanat.errors import UnsupportedVersion
+from amanat.names import TABLE_VERSION
 from amanat.records import build as b
 from amanat.records.changes import claim_id, link_decided, read_changes, schema_for
 from amanat.views import project, read
@@ -386,6 +387,53 @@ def test_in_place_migration_refolds(view_engine: Engine, monkeypatch: pytest.Mon
     monkeypatch.setattr(s, "SCHEMA_VERSION", 2)
     assert views.prepare() == ["name search keys (search_keys table)"]
     assert dump(view_engine) == expected
+
+
+_V7_SEARCH_KEYS = (
+    "CREATE TABLE search_keys (person_id VARCHAR(40) NOT NULL, key VARCHAR(300) NOT NULL,"
+    " kind VARCHAR(20) NOT NULL, PRIMARY KEY (person_id, key, kind))"
+)
+
+
+def test_migration_from_version_7_makes_the_search_keys_again(view_engine: Engine) -> None:
+    """Given views of version 7, whose search keys were one row per kind of key (a rowid
+    table on SQLite, every key kept three times), when opened, then the table holds one
+    row per key with a bit for each kind, made again from the names without reading the
+    vault, and equal to new views' rows."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {"a" * 64: 3})
+    expected = dump(view_engine)
+    assert expected["search_keys"]
+    old = [
+        {"person_id": pid, "key": key, "kind": kind}
+        for pid, key, bits in expected["search_keys"]
+        for kind in s.SEARCH_KINDS
+        if bits & s.kind_bit(kind)
+    ]
+    assert len(old) > len(expected["search_keys"])  # keys of several kinds are one row now
+    with view_engine.begin() as conn:
+        s.search_keys.drop(conn)
+        conn.exec_driver_sql(_V7_SEARCH_KEYS)
+        conn.exec_driver_sql("CREATE INDEX ix_search_keys_kind_key ON search_keys (kind, key)")
+        conn.execute(text("INSERT INTO search_keys VALUES (:person_id, :key, :kind)"), old)
+        conn.execute(update(s.meta).where(s.meta.c.key == "schema_version").values(value="7"))
+    assert views.prepare() == [
+        "name search keys stored one row a key",
+        f"name search keys made again for the names tables {TABLE_VERSION}",
+    ]
+    assert dump(view_engine) == expected
+    assert views.projected_sizes() == {"a" * 64: 3}  # nothing to read from the vault again
+    if view_engine.dialect.name == "sqlite":
+        with view_engine.connect() as conn:
+            sql = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'search_keys'"
+            ).scalar_one()
+            indexes = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE tbl_name = 'search_keys'"
+                " AND type = 'index' AND sql IS NOT NULL"
+            ).scalars()
+            assert "WITHOUT ROWID" in sql
+            assert list(indexes) == ["ix_search_keys_key_person"]
 
 
 def test_views_from_a_newer_amanat_are_refused(view_engine: Engine) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from amanat.bootstrap import open_desk, open_home
 from amanat.cli.output import print_result
-from amanat.cli.progress import CountBar, ProgressBar
+from amanat.cli.progress import CountBar, ProgressBar, stopped_by_signals
 from amanat.cli.prompts import ask_passphrase
 from amanat.desk.service import Batch, Desk
 from amanat.errors import UsageError
@@ -76,7 +76,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"Nothing to import at {source}; check the path.")
     if not args.mapping:
         return _suggest(args, source)
-    return _spreadsheet(args, settings, source, Path(args.mapping).expanduser().absolute())
+    # a closed terminal or a `kill` stops the import as Ctrl-C does: it says how far it
+    # got, and leaves no half-written report
+    with stopped_by_signals():
+        return _spreadsheet(args, settings, source, Path(args.mapping).expanduser().absolute())
 
 
 def _open(args: argparse.Namespace, settings: Settings) -> Desk:

@@ -35,17 +35,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import signal
-import threading
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import ModuleType
 
 from amanat.cli.output import print_result
-from amanat.cli.progress import CountBar, linking_progress
+from amanat.cli.progress import CountBar, linking_progress, stopped_by_signals
 from amanat.errors import InputError, UsageError
 from amanat.ingest import open_table
 from amanat.ingest.report import (
@@ -130,25 +128,6 @@ def _apart(outputs: dict[str, Path], inputs: dict[str, Path], may_replace: str =
                 raise UsageError(
                     f"The {what} would overwrite the {given.split(' #')[0]}; choose another file."
                 )
-
-
-@contextmanager
-def _stopped_by_signals() -> Iterator[None]:
-    """SIGTERM and SIGHUP (a closed terminal) stop the command as Ctrl-C does, so that
-    what it was writing is removed, not left half-done."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    before = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for s, handler in before.items():
-            signal.signal(s, handler)
 
 
 @contextmanager
@@ -291,7 +270,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         threads=args.threads,
         workers=args.threads,
     )
-    with _stopped_by_signals():
+    with stopped_by_signals():
         return _link_list(args, source, mapping, out, review_path, decision_paths, link_settings)
 
 

@@ -1,14 +1,27 @@
-"""A plain progress bar on stderr, shown only when stderr is a terminal."""
+"""Long work in a terminal: a plain progress bar on stderr, shown only when stderr is a
+terminal, and stopping as Ctrl-C does when the terminal is closed or the command is
+told to end."""
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
-__all__ = ["LINK_STEPS", "CountBar", "ProgressBar", "folder_size", "linking_progress"]
+__all__ = [
+    "LINK_STEPS",
+    "CountBar",
+    "ProgressBar",
+    "folder_size",
+    "linking_progress",
+    "stopped_by_signals",
+]
 
 _MANY = 500  # entries or rows below which no progress bar is worth drawing
 
@@ -110,3 +123,22 @@ def linking_progress(stream: TextIO | None = None) -> Callable[[str, int, int], 
                 bars["steps"].close()
 
     return report
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a closed terminal) stop the command as Ctrl-C does, so that
+    what it was writing is removed, not left half-done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    before = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)

@@ -37,7 +37,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from amanat.errors import FormatError, InputError, UsageError
@@ -96,6 +96,9 @@ class RowOutcome:
     reason: str  # why rejected; for an accepted row, notes for the reviewer (or "")
     change: dict[str, Any] | None = None
     person: str | None = None
+    # the row's document numbers ("kind:number", the column's words), for the notes on
+    # a number the list has already given (RowChecker.note_repeats)
+    ids: tuple[tuple[str, str], ...] = ()
 
 
 def _shown(text: str) -> str:
@@ -153,6 +156,7 @@ class RowChecker:
         self._region_notes: dict[tuple[str, int], list[str]] = {}
         self._problems: list[str] = []
         self._notes: list[str] = []
+        self._row_ids: list[tuple[str, str]] = []
         # The list's own spellings of places (values: hometown), each checked once here.
         self._home_words: dict[str, str] = {}
         for word, target in mapping.values.get("hometown", {}).items():
@@ -315,13 +319,15 @@ class RowChecker:
             )
         self._problems = []
         self._notes = []
+        self._row_ids = []
         notes: list[str] = []
         try:
             claims = self._claims(row, notes)
         except _Rejected:
             claims = []
+        ids = tuple(self._row_ids)
         if self._problems:
-            return RowOutcome(row.number, "rejected", "; ".join(self._problems) + ".")
+            return RowOutcome(row.number, "rejected", "; ".join(self._problems) + ".", ids=ids)
         if not any(c["field"] in ("name", "document") for c in claims):
             return RowOutcome(
                 row.number,
@@ -333,9 +339,24 @@ class RowChecker:
         try:
             check_changes({"schema": schema_for([change]), "changes": [change]}, 0)
         except FormatError as exc:  # a backstop: the checks above should catch it first
-            return RowOutcome(row.number, "rejected", f"this row cannot be recorded: {exc.message}")
+            reason = f"this row cannot be recorded: {exc.message}"
+            return RowOutcome(row.number, "rejected", reason, ids=ids)
         notes = [*(n + "." for n in dict.fromkeys(self._notes)), *notes]
-        return RowOutcome(row.number, "accepted", " ".join(notes), change, person)
+        return RowOutcome(row.number, "accepted", " ".join(notes), change, person, ids)
+
+    def note_repeats(self, outcome: RowOutcome) -> RowOutcome:
+        """``outcome`` with a note for each document number an earlier row of the list
+        gave (rejected rows count: the reviewer may want to see them). Called in the
+        list's order by the process that reads the list, since its rows may be checked
+        in other processes (spreadsheet.py)."""
+        notes = []
+        for key, label in outcome.ids:
+            first = self._ids.setdefault(key, outcome.number)
+            if first != outcome.number:
+                notes.append(f"The same {label} as row {first}.")
+        if not notes or outcome.outcome != "accepted":
+            return outcome
+        return replace(outcome, reason=" ".join(filter(None, [outcome.reason, *notes])))
 
     def _claims(self, row: Row, notes: list[str]) -> list[dict[str, Any]]:
         src = build.source_ref(source=self.source_id, locator=f"row {row.number}")
@@ -437,9 +458,7 @@ class RowChecker:
             except InputError as exc:
                 self._problem(fname, exc.message)
                 continue
-            first = self._ids.setdefault(f"{kind}:{doc['number']}", row.number)
-            if first != row.number:
-                notes.append(f"The same {fname.replace('_', ' ')} as row {first}.")
+            self._row_ids.append((f"{kind}:{doc['number']}", fname.replace("_", " ")))
             if rid is not None:
                 notes += self._id_notes(rid, sex, birth)
             add("document", doc)

@@ -13,9 +13,14 @@ Nothing here touches the vault (layer rule: ``ingest`` imports only ``records``)
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import multiprocessing
+import os
 import re
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +28,10 @@ from typing import Any
 from amanat.ingest.mapping import Mapping
 from amanat.ingest.report import ReportWriter
 from amanat.ingest.rows import RowChecker, RowOutcome
-from amanat.ingest.tables import Table, open_table
+from amanat.ingest.tables import Row, Table, open_table
 from amanat.records.changes import new_id
 from amanat.records.places import Gazetteer
+from amanat.records.workers import start_worker
 
 __all__ = [
     "BATCH_ROWS",
@@ -43,6 +49,27 @@ SHOWN_REJECTIONS = 100
 # not a column's header (column 'Туыстығы'): a value may be a name or an ID from a
 # column mapped by mistake, and the terminal is no place for it (the report has it).
 _QUOTED = re.compile(r"'[^']*'")
+
+# A long list's rows are checked by two forked worker processes while this one reads
+# the list, writes the report and the caller seals: on two cores the checks were a third
+# of a 100,000-row import, on one core while the other idled (docs/performance.md).
+# Below PARALLEL_FROM rows, starting the workers costs more than it saves.
+PARALLEL_FROM = 4_000
+_CHUNK_ROWS = 500  # rows a worker checks per task
+_IN_FLIGHT = 16  # tasks handed out ahead, so the workers go on while the caller seals
+
+_CHECKER: RowChecker | None = None  # a worker's own, set by _start_worker
+
+
+def _start_worker(checker: RowChecker) -> None:
+    global _CHECKER
+    start_worker()
+    _CHECKER = checker
+
+
+def _check_rows(rows: list[Row]) -> list[RowOutcome]:
+    assert _CHECKER is not None
+    return [_CHECKER.check(row) for row in rows]
 
 
 def terminal_reason(reason: str) -> str:
@@ -107,12 +134,16 @@ class SpreadsheetImport:
         today: dt.date,
         batch_rows: int = BATCH_ROWS,
         sha256: str | None = None,
+        workers: int | None = None,
     ) -> None:
         self.path = path
         self.mapping = mapping
         self.source_id = new_id("s")
         self.sha256 = sha256  # of the file's bytes, kept in the source's reference
         self.batch_rows = batch_rows
+        # processes that check rows; None: two for a long list on a machine with two
+        # cores or more, else none (the rows are checked here)
+        self.workers = workers
         self.tally = Tally()
         self.table: Table = open_table(path, header_row=mapping.header_row, sheet=mapping.sheet)
         try:
@@ -168,17 +199,55 @@ class SpreadsheetImport:
         ``report`` and ``tally`` (also for rows in a batch the caller never seals)."""
         batch: list[dict[str, Any]] = []
         width = len(self.headers)
-        for row in self.table.rows:
-            outcome = self.checker.check(row)
-            self.tally.count(outcome)
-            cells = list(row.values) + [None] * (width - len(row.values))
-            report.add(row.number, outcome.outcome, outcome.reason, cells)
-            if progress is not None:
-                progress(1)
-            if outcome.change is not None:
-                batch.append(outcome.change)
-                if len(batch) >= self.batch_rows:
-                    yield batch
-                    batch = []
+        with contextlib.closing(self._checked()) as checked:
+            for row, checked_outcome in checked:
+                outcome = self.checker.note_repeats(checked_outcome)
+                self.tally.count(outcome)
+                cells = list(row.values) + [None] * (width - len(row.values))
+                report.add(row.number, outcome.outcome, outcome.reason, cells)
+                if progress is not None:
+                    progress(1)
+                if outcome.change is not None:
+                    batch.append(outcome.change)
+                    if len(batch) >= self.batch_rows:
+                        yield batch
+                        batch = []
         if batch:
             yield batch
+
+    def _checked(self) -> Generator[tuple[Row, RowOutcome], None, None]:
+        """Every row with its outcome, in the list's order. The check is pure (a row's
+        outcome depends on nothing but the row, the mapping and the gazetteer), so which
+        process checks a row changes nothing but the new person's random id."""
+        workers = self.workers
+        if workers is None:
+            long = self.table.estimated_rows >= PARALLEL_FROM
+            workers = 2 if long and (os.cpu_count() or 1) >= 2 else 0
+        if workers < 1:
+            for row in self.table.rows:
+                yield row, self.checker.check(row)
+            return
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(self.checker,),
+        )
+        try:
+            pending: deque[tuple[list[Row], Future[list[RowOutcome]]]] = deque()
+            chunk: list[Row] = []
+            for row in self.table.rows:
+                chunk.append(row)
+                if len(chunk) >= _CHUNK_ROWS:
+                    pending.append((chunk, pool.submit(_check_rows, chunk)))
+                    chunk = []
+                    if len(pending) >= _IN_FLIGHT:
+                        rows, done = pending.popleft()
+                        yield from zip(rows, done.result(), strict=True)
+            if chunk:
+                pending.append((chunk, pool.submit(_check_rows, chunk)))
+            while pending:
+                rows, done = pending.popleft()
+                yield from zip(rows, done.result(), strict=True)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

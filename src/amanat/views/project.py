@@ -57,6 +57,7 @@ from amanat.records.fold import (
     read_decision,
 )
 from amanat.records.ids import ResidentId
+from amanat.records.workers import start_worker
 from amanat.views import schema as s
 from amanat.views.un import Event, case_gaps
 
@@ -75,7 +76,7 @@ __all__ = [
 
 _CHUNK = 500
 KEY_LENGTH = 300  # search_keys.key is VARCHAR(300)
-NAME_TABLES_KEY = "names_tables"  # meta: the names tables the search keys were made with
+NAME_TABLES_KEY = s.NAME_TABLES_KEY
 Progress = Callable[[int], None]
 
 
@@ -256,13 +257,10 @@ class Views:
             if stored == TABLE_VERSION:
                 return []
             n = s.names
-            rows: list[dict[str, str]] = []
-            seen: set[tuple[str, str, str]] = set()
+            names: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
             for pid, text, script in conn.execute(select(n.c.person_id, n.c.text, n.c.script)):
-                for kind, key in _name_key_pairs(text, script):
-                    if (pid, key, kind) not in seen:
-                        seen.add((pid, key, kind))
-                        rows.append({"person_id": pid, "key": key, "kind": kind})
+                names[pid].append((text, script))
+            rows = [r for pid in sorted(names) for r in _search_key_rows(pid, names[pid])]
             conn.execute(delete(s.search_keys))
             for i in range(0, len(rows), _CHUNK):
                 conn.execute(insert(s.search_keys), rows[i : i + _CHUNK])
@@ -864,7 +862,9 @@ def fold_in_chunks(
     _SHARED = (by_subject, links, merged)
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=2, mp_context=context, initializer=start_worker
+        ) as pool:
             pending: deque[Future[Rows]] = deque()
             while tasks or pending:
                 while tasks and len(pending) < _IN_FLIGHT:
@@ -915,6 +915,16 @@ def _name_key_pairs(text: str, script: str | None) -> list[tuple[str, str]]:
         out.append(("text", exact))
     out += [(k.kind, k.key[:KEY_LENGTH]) for k in name_keys(text, script=script)]
     return out
+
+
+def _search_key_rows(pid: str, names: Iterable[tuple[str, str | None]]) -> list[dict[str, Any]]:
+    """``search_keys`` rows of one person's names (text, script): one a distinct key,
+    with a bit for each kind that made it."""
+    kinds: dict[str, int] = {}
+    for text, script in names:
+        for kind, key in _name_key_pairs(text, script):
+            kinds[key] = kinds.get(key, 0) | s.kind_bit(kind)
+    return [{"person_id": pid, "key": key, "kinds": bits} for key, bits in kinds.items()]
 
 
 def _un_gaps(p: PersonState) -> list[str]:
@@ -991,13 +1001,10 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
             }
         )
     # Cross-script search keys from the names module (docs/format/names.md): the same
-    # key for Серікжан, Serikzhan and 赛力克江, one row per distinct (key, kind).
-    seen: set[tuple[str, str]] = set()
-    for c in names:
-        for kind, key in _name_key_pairs(c.value["text"], c.value.get("script")):
-            if (kind, key) not in seen:
-                seen.add((kind, key))
-                rows["search_keys"].append({"person_id": pid, "key": key, "kind": kind})
+    # key for Серікжан, Serikzhan and 赛力克江.
+    rows["search_keys"] += _search_key_rows(
+        pid, [(c.value["text"], c.value.get("script")) for c in names]
+    )
     retracted = [(c, by) for c, by in p.retracted]
     for c, by in [(c, None) for c in p.claims] + retracted:
         rows["person_claims"].append(

@@ -229,6 +229,11 @@ PREFIX_WEIGHT = 30  # a typed word that begins a recorded word ("Serik" for Seri
 MIN_PREFIX = 3
 
 
+def _of_kind(kind: str) -> ColumnElement[bool]:
+    """A search key row is of ``kind`` (its bit is set in ``kinds``)."""
+    return s.search_keys.c.kinds.op("&")(s.kind_bit(kind)) != 0
+
+
 def _hit_parts(name: str, extra_keys: Sequence[str] = ()) -> list[Select[Any]]:
     """``(person_id, w)`` selects, one per kind of key ``name`` gives (and one per typed
     word long enough to be a beginning); empty when the name gives no key."""
@@ -252,14 +257,14 @@ def _hit_parts(name: str, extra_keys: Sequence[str] = ()) -> list[Select[Any]]:
         weight = KIND_WEIGHTS.get(kind, 10)
         parts.append(
             select(k.c.person_id, literal(weight).label("w")).where(
-                k.c.kind == kind, k.c.key.in_(sorted(keys))
+                k.c.key.in_(sorted(keys)), _of_kind(kind)
             )
         )
     for token in sorted(by_kind.get("token", ())):
         if len(token) >= MIN_PREFIX:
             parts.append(
                 select(k.c.person_id, literal(PREFIX_WEIGHT).label("w")).where(
-                    k.c.kind == "token",
+                    _of_kind("token"),
                     k.c.key > token,  # the word itself is scored above
                     k.c.key < token + "\uffff",  # a range the key index serves
                 )

@@ -32,9 +32,18 @@ from sqlalchemy import (
     select,
 )
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TABLES", "metadata"]
+__all__ = [
+    "MIGRATIONS",
+    "NAME_TABLES_KEY",
+    "SCHEMA_VERSION",
+    "SEARCH_KINDS",
+    "TABLES",
+    "kind_bit",
+    "metadata",
+]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
+NAME_TABLES_KEY = "names_tables"  # meta: the names tables the search keys were made with
 
 metadata = MetaData()
 
@@ -183,16 +192,38 @@ names = Table(
     comment="Every name a person is recorded under, in any script.",
 )
 
+# The kinds of key the names module makes, plus "text" (the name as written), one bit
+# each in ``search_keys.kinds``: a key that is several kinds of one person's names
+# ("serik": full, sorted, core and token of Серік) is one row, not four (v8).
+SEARCH_KINDS = ("text", "full", "sorted", "core", "token", "phonetic", "ptoken", "pcore")
+
+
+def kind_bit(kind: str) -> int:
+    """The bit of ``kind`` in ``search_keys.kinds`` (ValueError for a kind not listed)."""
+    return 1 << SEARCH_KINDS.index(kind)
+
+
 search_keys = Table(
     "search_keys",
     metadata,
     _person_fk(key=True),
     Column("key", String(300), primary_key=True, comment="a normalised name form"),
-    Column("kind", String(20), primary_key=True, comment="which normalisation made it"),
-    # A search asks for (kind, key) pairs and a word's beginning as a key range; with
-    # person_id in the index it never reads the table (v6; v2-v5 had an index on key).
-    Index("ix_search_keys_kind_key", "kind", "key", "person_id"),
-    comment="Normalised name forms for search, filled by the names module (added in v2).",
+    Column(
+        "kinds",
+        Integer,
+        nullable=False,
+        comment="which normalisations made it, one bit each: text 1, full 2, sorted 4, "
+        "core 8, token 16, phonetic 32, ptoken 64, pcore 128",
+    ),
+    # A search asks for keys and a word's beginning as a key range, each with its kind's
+    # bit; with person_id and kinds in the index it never reads the table.
+    Index("ix_search_keys_key_person", "key", "person_id", "kinds"),
+    # On SQLite the primary key is the table (v8): a rowid table kept each key a third
+    # time. With one row per key, not per kind, writing the keys went from about a
+    # third of a 100,000-row import to ... (docs/performance.md).
+    sqlite_with_rowid=False,
+    comment="Normalised name forms for search, filled by the names module (added in v2; "
+    "one row per key since v8).",
 )
 
 claims = Table(
@@ -556,13 +587,20 @@ def _add_updated_index(conn: Connection) -> None:
 
 
 def _add_search_indexes(conn: Connection) -> None:
+    # v6's index on search_keys (kind, key, person_id) is gone with v8's table, and
+    # step 6 rebuilds the views after this step anyway; the persons index stays.
     conn.exec_driver_sql("DROP INDEX IF EXISTS ix_search_keys_key")
-    for table, name in (
-        (search_keys, "ix_search_keys_kind_key"),
-        (persons, "ix_persons_id_updated"),
-    ):
-        index = next(i for i in table.indexes if i.name == name)
-        index.create(conn, checkfirst=True)
+    index = next(i for i in persons.indexes if i.name == "ix_persons_id_updated")
+    index.create(conn, checkfirst=True)
+
+
+def _one_row_per_key(conn: Connection) -> None:
+    """v8: the search keys' table made again empty, one row per key with a bit for each
+    kind; forgetting which names tables made the keys has ``Views.prepare`` make them
+    again from the names (no entry is read from the vault)."""
+    conn.exec_driver_sql("DROP TABLE IF EXISTS search_keys")
+    search_keys.create(conn)
+    conn.execute(meta.delete().where(meta.c.key == NAME_TABLES_KEY))
 
 
 MIGRATIONS = (
@@ -579,6 +617,7 @@ MIGRATIONS = (
         False,
         "who is responsible and what the family did (the views are rebuilt from the vault)",
     ),
+    Migration(7, _one_row_per_key, False, "name search keys stored one row a key"),
 )
 
 
