@@ -918,13 +918,17 @@ def _name_key_pairs(text: str, script: str | None) -> list[tuple[str, str]]:
 
 
 def _search_key_rows(pid: str, names: Iterable[tuple[str, str | None]]) -> list[dict[str, Any]]:
-    """``search_keys`` rows of one person's names (text, script): one a distinct key,
-    with a bit for each kind that made it."""
-    kinds: dict[str, int] = {}
+    """``search_keys`` rows of one person's names (text, script): one for each distinct
+    key of a word and each of a whole name, with a bit for each kind that made it."""
+    kinds: dict[tuple[bool, str], int] = {}
     for text, script in names:
         for kind, key in _name_key_pairs(text, script):
-            kinds[key] = kinds.get(key, 0) | s.kind_bit(kind)
-    return [{"person_id": pid, "key": key, "kinds": bits} for key, bits in kinds.items()]
+            at = (kind in s.WORD_KINDS, key)
+            kinds[at] = kinds.get(at, 0) | s.kind_bit(kind)
+    return [
+        {"person_id": pid, "word": word, "key": key, "kinds": bits}
+        for (word, key), bits in kinds.items()
+    ]
 
 
 def _un_gaps(p: PersonState) -> list[str]:

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     ColumnElement,
     Connection,
     Select,
@@ -230,8 +231,12 @@ MIN_PREFIX = 3
 
 
 def _of_kind(kind: str) -> ColumnElement[bool]:
-    """A search key row is of ``kind`` (its bit is set in ``kinds``)."""
-    return s.search_keys.c.kinds.op("&")(s.kind_bit(kind)) != 0
+    """A search key row is of ``kind``: a word's key or a whole name's as the kind is,
+    with the kind's bit set in ``kinds``."""
+    k = s.search_keys
+    # "=" and not "IS": an equality the index serves on both databases
+    word = k.c.word == bindparam(None, kind in s.WORD_KINDS, Boolean)
+    return and_(word, k.c.kinds.op("&")(s.kind_bit(kind)) != 0)
 
 
 def _hit_parts(name: str, extra_keys: Sequence[str] = ()) -> list[Select[Any]]:

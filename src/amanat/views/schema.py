@@ -38,6 +38,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SEARCH_KINDS",
     "TABLES",
+    "WORD_KINDS",
     "kind_bit",
     "metadata",
 ]
@@ -194,8 +195,11 @@ names = Table(
 
 # The kinds of key the names module makes, plus "text" (the name as written), one bit
 # each in ``search_keys.kinds``: a key that is several kinds of one person's names
-# ("serik": full, sorted, core and token of Серік) is one row, not four (v8).
+# ("serik nurlanov": text, full and core of Серік Нұрланов) is one row, not three (v8).
 SEARCH_KINDS = ("text", "full", "sorted", "core", "token", "phonetic", "ptoken", "pcore")
+# Kinds that key one word of a name, kept apart from a whole name's keys ("word"): a
+# typed word's beginning is a key range over words alone.
+WORD_KINDS = frozenset({"token", "ptoken"})
 
 
 def kind_bit(kind: str) -> int:
@@ -207,6 +211,12 @@ search_keys = Table(
     "search_keys",
     metadata,
     _person_fk(key=True),
+    Column(
+        "word",
+        Boolean,
+        primary_key=True,
+        comment="a key of one word of a name (token, ptoken), else of a whole name",
+    ),
     Column("key", String(300), primary_key=True, comment="a normalised name form"),
     Column(
         "kinds",
@@ -215,15 +225,14 @@ search_keys = Table(
         comment="which normalisations made it, one bit each: text 1, full 2, sorted 4, "
         "core 8, token 16, phonetic 32, ptoken 64, pcore 128",
     ),
-    # A search asks for keys and a word's beginning as a key range, each with its kind's
-    # bit; with person_id and kinds in the index it never reads the table.
-    Index("ix_search_keys_key_person", "key", "person_id", "kinds"),
+    # A search asks for keys, and a word's beginning as a range of word keys, each with
+    # its kind's bit; with person_id and kinds in the index it never reads the table.
+    Index("ix_search_keys_word_key", "word", "key", "person_id", "kinds"),
     # On SQLite the primary key is the table (v8): a rowid table kept each key a third
-    # time. With one row per key, not per kind, writing the keys went from about a
-    # third of a 100,000-row import to ... (docs/performance.md).
+    # time (docs/operations/views.md).
     sqlite_with_rowid=False,
     comment="Normalised name forms for search, filled by the names module (added in v2; "
-    "one row per key since v8).",
+    "one row per key and not per kind since v8).",
 )
 
 claims = Table(
