@@ -401,8 +401,8 @@ def test_a_long_list_checked_by_worker_processes_comes_out_the_same(
     """Given a list of 1,700 rows with bad rows, and IDs that come again hundreds of rows
     later (in another worker's share of the list), when it is checked by two worker
     processes and when it is checked here, then every row's outcome, reason and change
-    is the same (the random ids of the new persons and the source aside), the repeated IDs are noted across
-    the workers' shares, and two worker processes did the checking."""
+    is the same (the random ids of the new persons and the source aside), the repeated
+    IDs are noted across the workers' shares, and two worker processes did the checking."""
     listing = tmp_path / "long.csv"
     with listing.open("w", encoding="utf-8", newline="") as f:
         out = csv.writer(f)
