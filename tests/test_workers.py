@@ -41,6 +41,14 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _gone_soon(workers: set[int]) -> bool:
+    """True once none of ``workers`` is alive, waiting up to ten checks and 5 s more."""
+    deadline = time.monotonic() + 10 * PARENT_CHECK_S + 5
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not any(_alive(w) for w in workers)
+
+
 def _start_parent() -> tuple[subprocess.Popen[str], set[int]]:
     parent = subprocess.Popen(
         [sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True, start_new_session=True
@@ -60,10 +68,7 @@ def test_workers_leave_when_their_parent_is_killed() -> None:
         assert all(_alive(w) for w in workers)
         parent.kill()
         parent.wait()
-        deadline = time.monotonic() + 10 * PARENT_CHECK_S + 5
-        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(_alive(w) for w in workers)
+        assert _gone_soon(workers)
     finally:
         for w in workers:
             if _alive(w):
@@ -82,7 +87,4 @@ def test_workers_leave_ctrl_c_to_their_parent() -> None:
     finally:
         parent.kill()
         parent.wait()
-    deadline = time.monotonic() + 10 * PARENT_CHECK_S + 5
-    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(_alive(w) for w in workers)
+    assert _gone_soon(workers)
