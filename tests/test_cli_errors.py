@@ -7,12 +7,16 @@ starts with ``amanat:``, no "Traceback", and no secret echoed back.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from amanat import cli
 from amanat.errors import (
     HomeError,
     InputError,
@@ -244,3 +248,52 @@ def test_a_station_key_from_another_org_is_refused(
 def test_recipient_validation_is_strict() -> None:
     with pytest.raises(KeyError_):
         crypto.validate_recipient("age1notarealrecipient")
+
+
+def test_ctrl_c_while_the_commands_load_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given the `amanat` entry point still loading its commands (a second and more on
+    an old laptop), when Ctrl-C comes, then one line and exit status 130, no traceback."""
+
+    def interrupted(name: str) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.importlib, "import_module", interrupted)
+    assert cli.run(["status"]) == 130
+    err = capsys.readouterr().err
+    assert err == "amanat: stopped before it began; nothing was done.\n"
+
+
+@pytest.mark.parametrize("after", [0.3, 4.0], ids=["loading", "at-the-prompt"])
+def test_ctrl_c_is_one_line_whenever_it_comes(
+    org: Org, cli_env: dict[str, str], tmp_path: Path, after: float
+) -> None:
+    """Given the real `amanat` command, its commands loading (0.3 s in) or waiting for its
+    passphrase file (a pipe nobody writes to; 4 s in), when Ctrl-C comes, then it stops
+    with exit status 130 and one line, never a Python traceback."""
+    entry = Path(sys.executable).with_name("amanat")
+    if not entry.exists():
+        pytest.skip("the amanat command is not installed beside this Python")
+    listing = tmp_path / "list.csv"
+    listing.write_text("name\nSerik\n", "utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("version: 1\ncolumns:\n  name_latin: name\n", "utf-8")
+    env = {k: v for k, v in cli_env.items() if k != "AMANAT_PASSPHRASE"}
+    waiting = tmp_path / "passphrase"
+    os.mkfifo(waiting)
+    command = [str(entry), "import", str(listing), "--mapping", str(mapping)]
+    process = subprocess.Popen(
+        [*command, "--home", str(org.desk.path), "--passphrase-file", str(waiting)],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    time.sleep(after)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err + out
+    assert err.startswith("amanat: stopped") and len(err.strip().splitlines()) == 1, err
