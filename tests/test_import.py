@@ -843,3 +843,40 @@ def test_the_same_list_twice_is_refused_unless_meant(
     # And --again imports it anyway, when that is what is meant.
     assert amanat_json(cli_env, *args, "--again")["accepted"] == 2
     assert _persons(org) == 4
+
+
+def test_an_id_the_desk_has_recorded_already_is_noted(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given a desk that has imported a list with two resident IDs, when another
+    organisation's list gives one of those IDs again (another spelling of the name),
+    then the row is still imported, as a record of its own for a reviewer to join, and
+    the report names the person who holds the number; the summary counts such rows,
+    without a name or a number in it; a dry run, which opens no desk, asks nothing."""
+    home = str(org.desk.path)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("version: 1\ncolumns:\n  name_latin: name\n  resident_id: id\n", "utf-8")
+    first = tmp_path / "first.csv"
+    first.write_text(f"name,id\nSerikzhan Bilash,{GOOD_ID}\nAigul Ospanova,{OTHER_ID}\n", "utf-8")
+    amanat_json(cli_env, "import", str(first), "--mapping", str(mapping), "--home", home)
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.update_views()
+        holder = desk.search(Query(id_number=GOOD_ID)).persons[0].person_id
+    second = tmp_path / "second.csv"
+    second.write_text(f"name,id\nSerikjan Bilash,{GOOD_ID}\nNurlan Kasymov,\n", "utf-8")
+    done = amanat_json(cli_env, "import", str(second), "--mapping", str(mapping), "--home", home)
+    assert (done["accepted"], done["recorded_already"]) == (2, 1)
+    rows = report_rows(Path(done["report"]))
+    assert rows[0]["outcome"] == "accepted"
+    assert f"is recorded already, for person {holder}" in rows[0]["reason"]
+    assert "recorded already" not in rows[1]["reason"]
+    plain = amanat(
+        cli_env, "import", str(second), "--mapping", str(mapping), "--home", home, "--again"
+    )
+    assert "1 accepted row gives an ID number this desk has recorded already" in plain.stdout
+    assert GOOD_ID not in plain.stdout and "Serikjan" not in plain.stdout
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.update_views()
+        assert desk.search(Query(id_number=GOOD_ID)).total == 3  # recorded, not merged
+    dry = amanat_json(cli_env, "import", str(second), "--mapping", str(mapping), "--dry-run")
+    assert dry["recorded_already"] == 0

@@ -142,8 +142,10 @@ def _spreadsheet(
     kept: list[PreparedEntry] = []
     try:
         desk = None if args.dry_run else _open(args, settings)
-        if desk is not None and not args.again:
+        if desk is not None:
             desk.update_views()
+            job.recorded = desk.recorded_documents
+        if desk is not None and not args.again:
             before = desk.imported_before(digest)
             if before is not None:
                 raise UsageError(
@@ -235,12 +237,17 @@ def _seal_rows(
     return len(kept) - already
 
 
+def _rows(n: int) -> str:
+    return "row gives" if n == 1 else "rows give"
+
+
 def _tally_json(t: Tally) -> dict[str, Any]:
     return {
         "total": t.total,
         "accepted": t.accepted,
         "rejected": t.rejected,
         "empty": t.empty,
+        "recorded_already": t.recorded,
         "rejections": [{"row": n, "reason": r} for n, r in t.rejections],
     }
 
@@ -284,6 +291,12 @@ def _print_summary(
         lines.append(f"  row {number}: {_plain(reason)}")
     if t.rejected > SHOWN_IN_TERMINAL:
         lines.append(f"  … and {t.rejected - SHOWN_IN_TERMINAL:,} more rejected rows.")
+    if t.recorded:
+        lines.append(
+            f"{t.recorded:,} accepted {_rows(t.recorded)} an ID number this desk has "
+            "recorded already: each became a new record, and the report names the person "
+            "who holds the number. `amanat duplicates` offers such pairs to the reviewers."
+        )
     lines.append(f"Every row, with its reason: {report}")
     if t.rejected:
         lines.append(

@@ -292,6 +292,13 @@ class Desk:
             found = read.sources_naming(conn, f"(SHA-256 {sha256})")
         return found[0] if found else None
 
+    def recorded_documents(
+        self, documents: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """Who holds each (kind, number) already, of those the views know."""
+        with self.engine.connect() as conn:
+            return read.recorded_documents(conn, documents)
+
     def similar(
         self,
         *,

@@ -19,9 +19,9 @@ import multiprocessing
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from amanat.records.workers import start_worker
 
 __all__ = [
     "BATCH_ROWS",
+    "Recorded",
     "SpreadsheetImport",
     "Tally",
     "default_mapping_path",
@@ -59,6 +60,13 @@ _CHUNK_ROWS = 500  # rows a worker checks per task
 _IN_FLIGHT = 16  # tasks handed out ahead, so the workers go on while the caller seals
 
 _CHECKER: RowChecker | None = None  # a worker's own, set by _start_worker
+Recorded = Callable[[Sequence[tuple[str, str]]], dict[tuple[str, str], str]]
+
+
+def _document(key: str) -> tuple[str, str]:
+    """(kind, number) of a RowOutcome.ids key, "kind:number"."""
+    kind, _, number = key.partition(":")
+    return kind, number
 
 
 def _start_worker(checker: RowChecker) -> None:
@@ -90,6 +98,7 @@ class Tally:
     rejected: int = 0
     empty: int = 0
     not_utf8: int = 0
+    recorded: int = 0  # accepted rows giving a document number already recorded
     rejections: list[tuple[int, str]] = field(default_factory=list)  # the first ones
     last_row: int = 0
 
@@ -144,6 +153,9 @@ class SpreadsheetImport:
         # processes that check rows; None: two for a long list on a machine with two
         # cores or more, else none (the rows are checked here)
         self.workers = workers
+        # who already holds a document number, (kind, number) -> person, asked for a
+        # few hundred rows at a time (the desk's views); None: not asked (a dry run)
+        self.recorded: Recorded | None = None
         self.tally = Tally()
         self.table: Table = open_table(path, header_row=mapping.header_row, sheet=mapping.sheet)
         try:
@@ -200,8 +212,7 @@ class SpreadsheetImport:
         batch: list[dict[str, Any]] = []
         width = len(self.headers)
         with contextlib.closing(self._checked()) as checked:
-            for row, checked_outcome in checked:
-                outcome = self.checker.note_repeats(checked_outcome)
+            for row, outcome in self._noted(checked):
                 self.tally.count(outcome)
                 cells = list(row.values) + [None] * (width - len(row.values))
                 report.add(row.number, outcome.outcome, outcome.reason, cells)
@@ -214,6 +225,40 @@ class SpreadsheetImport:
                         batch = []
         if batch:
             yield batch
+
+    def _noted(self, checked: Iterator[tuple[Row, RowOutcome]]) -> Iterator[tuple[Row, RowOutcome]]:
+        """The outcomes with the notes that need more than the row: a document number an
+        earlier row gave, or one already recorded (asked for ``_CHUNK_ROWS`` at a time)."""
+        group: list[tuple[Row, RowOutcome]] = []
+        for row, outcome in checked:
+            group.append((row, self.checker.note_repeats(outcome)))
+            if len(group) >= _CHUNK_ROWS:
+                yield from self._note_recorded(group)
+                group = []
+        yield from self._note_recorded(group)
+
+    def _note_recorded(
+        self, group: list[tuple[Row, RowOutcome]]
+    ) -> Iterator[tuple[Row, RowOutcome]]:
+        if self.recorded is None or not group:
+            yield from group
+            return
+        wanted = sorted(
+            {_document(key) for _, o in group if o.outcome == "accepted" for key, _ in o.ids}
+        )
+        holders = self.recorded(wanted) if wanted else {}
+        for row, outcome in group:
+            notes = [
+                f"The same {label} is recorded already, for person {holders[_document(key)]}: "
+                "this row is a new record of its own until a reviewer joins them."
+                for key, label in outcome.ids
+                if outcome.outcome == "accepted" and _document(key) in holders
+            ]
+            if notes:
+                self.tally.recorded += 1
+                reason = " ".join(filter(None, [outcome.reason, *dict.fromkeys(notes)]))
+                outcome = replace(outcome, reason=reason)
+            yield row, outcome
 
     def _checked(self) -> Generator[tuple[Row, RowOutcome], None, None]:
         """Every row with its outcome, in the list's order. The check is pure (a row's

@@ -460,6 +460,31 @@ def _rows(conn: Connection, stmt: Select[Any]) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
+def recorded_documents(
+    conn: Connection, documents: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """For each (kind, number) of an identity document already recorded, the person who
+    holds it (the first by id when several do)."""
+    wanted = set(documents)
+    found: dict[tuple[str, str], str] = {}
+    i = s.identifiers
+    numbers = sorted({number for _, number in wanted})
+    for start in range(0, len(numbers), _DOCUMENTS_AT_ONCE):
+        part = numbers[start : start + _DOCUMENTS_AT_ONCE]
+        query = (
+            select(i.c.kind, i.c.number, i.c.person_id)
+            .where(i.c.number.in_(part))
+            .order_by(i.c.person_id)
+        )
+        for kind, number, person in conn.execute(query):
+            if (kind, number) in wanted:
+                found.setdefault((kind, number), person)
+    return found
+
+
+_DOCUMENTS_AT_ONCE = 500
+
+
 def resolve(conn: Connection, person_id: str) -> str | None:
     """The id a person record is shown under: itself, or the person it was merged into;
     None if the views know no such record."""
