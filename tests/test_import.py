@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import select
 
 from amanat.desk.service import Desk
-from amanat.errors import UsageError
+from amanat.errors import AmanatError, UsageError
 from amanat.ingest import SpreadsheetImport, load_mapping, open_table, spreadsheet, suggest_mapping
 from amanat.ingest.report import ReportWriter
 from amanat.records.ids import ric_check_character
@@ -445,6 +445,37 @@ def test_a_long_list_checked_by_worker_processes_comes_out_the_same(
     assert "The same resident id as row 2." in rows[900]["reason"]  # row 902
     workers = {int(p) for p in pids.read_text().split()}
     assert len(workers) == 2 and os.getpid() not in workers
+
+
+def test_a_checker_process_that_dies_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a long list whose checking worker processes die (as when the machine runs out
+    of memory and the kernel kills one), when the rows are checked, then one sentence
+    says what happened and what to do, not an internal error."""
+    listing = tmp_path / "long.csv"
+    with listing.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["name"])
+        out.writerows([f"Person {n}"] for n in range(1200))
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("version: 1\ncolumns:\n  name_latin: name\n", "utf-8")
+
+    def killed(checker: Any) -> None:
+        os._exit(137)
+
+    monkeypatch.setattr(spreadsheet, "_start_worker", killed)
+    job = SpreadsheetImport(
+        listing,
+        load_mapping(mapping),
+        gazetteer=Gazetteer.load_builtin(),
+        today=dt.date.today(),
+        workers=2,
+    )
+    stopped = pytest.raises(AmanatError, match="helper process checking the rows stopped")
+    with job, ReportWriter(tmp_path / "r.csv", "row", job.headers) as report, stopped:
+        for _ in job.batches(report):
+            pass
 
 
 def test_suggestion_guesses_from_headers_alone() -> None:

@@ -21,10 +21,12 @@ import re
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from amanat.errors import AmanatError
 from amanat.ingest.mapping import Mapping
 from amanat.ingest.report import ReportWriter
 from amanat.ingest.rows import RowChecker, RowOutcome
@@ -294,5 +296,10 @@ class SpreadsheetImport:
             while pending:
                 rows, done = pending.popleft()
                 yield from zip(rows, done.result(), strict=True)
+        except BrokenProcessPool:
+            raise AmanatError(
+                "A helper process checking the rows stopped without finishing (the machine "
+                "may have run out of memory); close other programs and import the rest."
+            ) from None
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
