@@ -1,4 +1,4 @@
-"""Keep the staff application's message catalogues in step (docs/guide/languages.md).
+"""Keep Amanat's message catalogues in step (docs/guide/languages.md).
 
     .venv/bin/python scripts/i18n.py compile   .po -> .mo for every locale
     .venv/bin/python scripts/i18n.py extract   add new messages from the code and the
@@ -10,6 +10,12 @@ and nothing translated is lost. Comments "part: public" / "part: intake" before 
 message in the source become its part; a message without one that comes from the intake
 wizard's files (PART_OF_PATH) belongs to the intake part. A message already in
 messages.pot without a part takes the part its source gives.
+
+Two kinds of source feed the catalogues: the staff web app (src/amanat/web, as
+web/staff/babel.cfg says) and the command line (src/amanat/cli, with ``tr``, ``ntr``,
+``N_`` and the first argument of each error class), with the library modules whose
+error sentences the command prints to a trustee or a volunteer (CLI_SOURCES). The
+command's messages are in the cli part.
 """
 
 from __future__ import annotations
@@ -18,20 +24,74 @@ import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract as extract_messages
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-WEB = Path(__file__).resolve().parent.parent / "src" / "amanat" / "web"
+SRC = Path(__file__).resolve().parent.parent / "src" / "amanat"
+WEB = SRC / "web"
 STAFF = WEB / "staff"
-LOCALE_DIR = STAFF / "locale"
+LOCALE_DIR = SRC / "locale"
 POT = LOCALE_DIR / "messages.pot"
 WIDTH = 100
 # Every message of these files (paths as extraction names them, relative to WEB) is in
 # the intake part unless a comment before it says otherwise: a Jinja2 comment marks only
 # the first message after it, and the wizard's templates hold dozens on shared lines.
-PART_OF_PATH = (("staff/templates/intake/", "intake"), ("staff/intake.py", "intake"))
+PART_OF_PATH = (
+    ("staff/templates/intake/", "intake"),
+    ("staff/intake.py", "intake"),
+    ("cli/", "cli"),
+    ("vault/", "cli"),
+    ("mirrors/", "cli"),
+)
+
+ERRORS = (
+    "AmanatError", "UsageError", "HomeError", "RoleError", "KeyError_", "WrongPassphrase",
+    "ShareError", "UntrustedKey", "NotFound", "InputError", "FormatError",
+    "UnsupportedVersion", "IntegrityError", "BusyError", "MirrorError",
+)  # fmt: skip
+_FIRST: tuple[int] = (1,)
+CLI_KEYWORDS = {"tr": _FIRST, "ntr": (1, 2), "N_": None} | dict.fromkeys(ERRORS, _FIRST)
+# The command line's files, and the library modules whose error sentences a trustee or a
+# volunteer meets at it (each with the error classes whose sentences are extracted).
+# The command's files whose error sentences are written to be translated (templates
+# with %(name)s, not f-strings); the others give their tr() and N_() messages only.
+CLI_TRANSLATED = ("main.py", "commands.py", "mirror_commands.py", "prompts.py", "output.py")
+CLI_SOURCES: tuple[tuple[str, dict[str, tuple[int, ...] | None]], ...] = (
+    ("cli", {"tr": _FIRST, "ntr": (1, 2), "N_": None}),
+    *((f"cli/{name}", CLI_KEYWORDS) for name in CLI_TRANSLATED),
+    ("vault/home.py", dict.fromkeys(ERRORS, _FIRST)),
+    ("vault/shares.py", dict.fromkeys(ERRORS, _FIRST)),
+    ("vault/enrol.py", {"ShareError": _FIRST}),
+    ("vault/crypto.py", {"ShareError": _FIRST, "WrongPassphrase": _FIRST}),
+    ("mirrors/restore.py", dict.fromkeys(ERRORS, _FIRST)),
+    ("mirrors/config.py", dict.fromkeys(ERRORS, _FIRST)),
+)
+
+Extracted = tuple[str, int, str | tuple[str, ...], list[str], str | None]
+
+
+def source_messages() -> list[Extracted]:
+    """Every message of the sources: (file, line, message, comments, context), the file
+    relative to src/amanat/web for the web app's and to src/amanat for the others."""
+    with (STAFF / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    found: list[Extracted] = list(
+        extract_from_dir(str(WEB), method_map, options_map, comment_tags=("part:",))
+    )
+    for name, keywords in CLI_SOURCES:
+        path = SRC / name
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            with file.open("rb") as f:
+                for lineno, message, comments, context in extract_messages(
+                    "python", f, keywords=keywords, comment_tags=("part:",)
+                ):
+                    found.append((file.relative_to(SRC).as_posix(), lineno, message,
+                                  comments, context))  # fmt: skip
+    return found
 
 
 def _po_files() -> list[Path]:
@@ -55,20 +115,17 @@ def parts_of(filename: str, comments: list[str]) -> list[str]:
 
 
 def extract() -> None:
-    with (STAFF / "babel.cfg").open() as f:
-        method_map, options_map = parse_mapping_cfg(f)
     with POT.open("rb") as f:
         template: Catalog = read_po(f)
     added = 0
-    for filename, lineno, message, comments, context in extract_from_dir(
-        str(WEB), method_map, options_map, comment_tags=("part:",)
-    ):
+    for filename, lineno, message, comments, context in source_messages():
         key = message[0] if isinstance(message, tuple) else message
         parts = parts_of(filename, comments)
         existing = template.get(key, context)
         if existing is None:
-            template.add(message, locations=[(filename, lineno)], auto_comments=parts,
-                         context=context)
+            template.add(
+                message, locations=[(filename, lineno)], auto_comments=parts, context=context
+            )
             added += 1
             continue
         if (filename, lineno) not in existing.locations:

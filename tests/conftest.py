@@ -30,6 +30,9 @@ hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 PASSPHRASE = "correct horse battery staple"
+# The commands speak the terminal's language (LANG=kk_KZ.UTF-8 on a Kazakh laptop); the
+# tests read their English words, so they ask for English whatever the machine's is.
+os.environ["AMANAT_LANG"] = "en"
 
 
 def skip_unless_ci(reason: str) -> None:
@@ -110,6 +113,7 @@ def org(_org_template: Org, tmp_path: Path) -> Iterator[Org]:
 def cli_env(tmp_path: Path) -> dict[str, str]:
     """Environment for running the real ``amanat`` command in a subprocess."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AMANAT_")}
+    env["AMANAT_LANG"] = "en"
     env["AMANAT_PASSPHRASE"] = PASSPHRASE
     env["AMANAT_SCRYPT_WORK_FACTOR"] = str(TEST_WORK_FACTOR)
     env["AMANAT_HOME"] = str(tmp_path / "default-home")

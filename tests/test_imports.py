@@ -61,6 +61,8 @@ ALLOWED_PROJECT = {
     "__init__": set(),
     "errors": set(),
     "settings": {"errors"},
+    # the languages and their catalogues, for the staff app and the command line
+    "i18n": {"errors"},
     "records": {"records", "names", "errors"},
     "names": {"names", "records", "errors"},
     "vault": {"vault", "errors"},
@@ -84,7 +86,9 @@ ALLOWED_PROJECT = {
         "ingest",
     },
     # the staff app: desk services and the read API, never the vault or crypto directly
-    "web": {"web", "desk", "bootstrap", "views", "records", "errors", "settings", "__init__"},
+    "web": {
+        "web", "desk", "bootstrap", "views", "records", "errors", "settings", "i18n", "__init__"
+    },
     # reading spreadsheets and downloaded videos into record changes (no vault, no SQL)
     "ingest": {"ingest", "records", "names", "errors"},
     "cli": {
@@ -94,6 +98,7 @@ ALLOWED_PROJECT = {
         "bootstrap",
         "settings",
         "errors",
+        "i18n",
         "vault",
         "mirrors",
         "views",

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from amanat.bootstrap import home_path, open_home
-from amanat.cli.output import print_result
+from amanat.cli.output import print_result, problem_word, verdict
 from amanat.cli.progress import ProgressBar, folder_size
 from amanat.cli.prompts import ask_passphrase, ask_shares
+from amanat.cli.words import ntr, tr
 from amanat.errors import IntegrityError, UsageError
 from amanat.settings import Settings
 from amanat.vault import canonical, copy, enrol, opening, proof, seal, verify
@@ -48,11 +49,20 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
             "shares": [str(p) for p in result.share_files],
             "org_export": str(result.org_export),
         },
-        f"Created organisation {result.org.name!r} ({result.org.org_id}).\n"
-        f"This desk's home: {home}\n"
-        f"Trustee shares ({args.threshold} of {args.trustees} needed): {shares_dir}\n"
-        "  Give one share to each trustee, then delete that folder.\n"
-        f"Organisation file for stations: {result.org_export}",
+        tr(
+            "Created organisation %(name)r (%(org)s).\n"
+            "This desk's home: %(home)s\n"
+            "Trustee shares (%(threshold)d of %(trustees)d needed): %(shares)s\n"
+            "  Give one share to each trustee, then delete that folder.\n"
+            "Organisation file for stations: %(export)s",
+            name=result.org.name,
+            org=result.org.org_id,
+            home=home,
+            threshold=args.threshold,
+            trustees=args.trustees,
+            shares=shares_dir,
+            export=result.org_export,
+        ),
     )
     return 0
 
@@ -63,10 +73,15 @@ def cmd_station_create(args: argparse.Namespace, settings: Settings) -> int:
     print_result(
         args,
         {"home": str(station.path), "station_key": vkey},
-        f"Station ready at {station.path}. It holds no key that can read testimonies.\n"
-        f"Its key: {vkey}\n"
-        "Before it can seal, a desk must trust it:\n"
-        f"  amanat station trust --home DESK_HOME {station.keys_dir / 'station.pub'}",
+        tr(
+            "Station ready at %(home)s. It holds no key that can read testimonies.\n"
+            "Its key: %(key)s\n"
+            "Before it can seal, a desk must trust it:\n"
+            "  %(command)s",
+            home=station.path,
+            key=vkey,
+            command=f"amanat station trust --home DESK_HOME {station.keys_dir / 'station.pub'}",
+        ),
     )
     return 0
 
@@ -79,13 +94,19 @@ def cmd_station_trust(args: argparse.Namespace, settings: Settings) -> int:
     keys = desk.desk_keys(ask_passphrase(settings, args.passphrase_file))
     kid = enrol.trust_station(desk, vkey, keys.signing_seed, name=args.name)
     export = desk.path / "org-export.json"
-    lines = [f"Station {kid} is now trusted.", f"Updated organisation file: {export}"]
+    lines = [
+        tr("Station %(station)s is now trusted.", station=kid),
+        tr("Updated organisation file: %(file)s", file=export),
+    ]
     if args.station:
         station = Home(Path(args.station).absolute())
         enrol.update_from_export(station, export)
-        lines.append(f"The station at {station.path} has the new keyring.")
+        lines.append(tr("The station at %(home)s has the new keyring.", home=station.path))
     else:
-        lines.append("Give it to the station: amanat station update STATION_HOME --org FILE")
+        lines.append(
+            tr("Give it to the station: %(command)s",
+               command="amanat station update STATION_HOME --org FILE")
+        )  # fmt: skip
     print_result(args, {"station": kid, "org_export": str(export)}, "\n".join(lines))
     return 0
 
@@ -98,8 +119,12 @@ def cmd_station_revoke(args: argparse.Namespace, settings: Settings) -> int:
     print_result(
         args,
         {"station": args.station, "keep_until": keep},
-        f"Station {args.station} is revoked: its first {keep} records stay trusted, anything "
-        "it signs later is refused. Run `amanat sync` so every mirror and station learns it.",
+        tr(
+            "Station %(station)s is revoked: its first %(count)d records stay trusted, anything "
+            "it signs later is refused. Run `amanat sync` so every mirror and station learns it.",
+            station=args.station,
+            count=keep,
+        ),
     )
     return 0
 
@@ -107,14 +132,21 @@ def cmd_station_revoke(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_station_update(args: argparse.Namespace, settings: Settings) -> int:
     home = open_home(args.home_dir, settings)
     new = enrol.update_from_export(home, Path(args.org).absolute())
-    print_result(args, {"new_statements": new}, f"Keyring updated: {new} new statement(s).")
+    print_result(
+        args,
+        {"new_statements": new},
+        ntr("Keyring updated: %(count)d new statement.",
+            "Keyring updated: %(count)d new statements.", new),
+    )  # fmt: skip
     return 0
 
 
 def cmd_org_export(args: argparse.Namespace, settings: Settings) -> int:
     home = open_home(args.home, settings)
     path = enrol.export_org(home, Path(args.out).absolute() if args.out else None)
-    print_result(args, {"org_export": str(path)}, f"Organisation file written to {path}")
+    print_result(
+        args, {"org_export": str(path)}, tr("Organisation file written to %(file)s", file=path)
+    )
     return 0
 
 
@@ -126,14 +158,14 @@ def cmd_seal(args: argparse.Namespace, settings: Settings) -> int:
         try:
             data = json.loads(Path(args.data).read_text("utf-8"))
         except FileNotFoundError:
-            raise UsageError(f"Data file not found: {args.data}") from None
+            raise UsageError("Data file not found: %(file)s", file=args.data) from None
         except (ValueError, UnicodeDecodeError):
-            raise UsageError(f"{args.data} is not valid JSON.") from None
+            raise UsageError("%(file)s is not valid JSON.", file=args.data) from None
         if not isinstance(data, dict):
             raise UsageError("The data file must hold one JSON object.")
     items = [seal.FileToSeal(Path(f).absolute()) for f in args.files]
     total = sum(p.path.stat().st_size for p in items if p.path.is_file())
-    bar = ProgressBar("Sealing", total)
+    bar = ProgressBar(tr("Sealing"), total)
     try:
         receipt = seal.seal_entry(
             home.vault(),
@@ -156,10 +188,17 @@ def cmd_seal(args: argparse.Namespace, settings: Settings) -> int:
             "blobs": [b.id for b in receipt.blobs],
             "recovered": receipt.recovered,
         },
-        (f"Note: {receipt.recovered}.\n" if receipt.recovered else "")
-        + f"Sealed entry {receipt.entry_id[:12]} ({len(receipt.blobs)} file(s)), "
-        f"record {receipt.seq} of log {receipt.log}. It is safe on this disk; "
-        "sync it to the mirrors.",
+        (tr("Note: %(note)s.", note=receipt.recovered) + "\n" if receipt.recovered else "")
+        + ntr(
+            "Sealed entry %(entry)s (%(count)d file), record %(seq)d of log %(log)s. It is "
+            "safe on this disk; sync it to the mirrors.",
+            "Sealed entry %(entry)s (%(count)d files), record %(seq)d of log %(log)s. It is "
+            "safe on this disk; sync it to the mirrors.",
+            len(receipt.blobs),
+            entry=receipt.entry_id[:12],
+            seq=receipt.seq,
+            log=receipt.log,
+        ),
     )
     return 0
 
@@ -168,18 +207,20 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     root = (
         Path(args.vault).absolute() if args.vault else open_home(args.home, settings).path / "vault"
     )
-    bar = ProgressBar("Verifying", folder_size(root))
+    bar = ProgressBar(tr("Verifying"), folder_size(root))
     try:
         report = verify.verify_vault(root, progress=bar)
     finally:
         bar.close()
-    lines = [f"Vault {root}"]
+    lines = [tr("Vault %(vault)s", vault=root)]
     for s in report.logs:
-        lines.append(f"  log {s.log} ({s.name}): tree size {s.size}, root {s.root}")
-    lines.append(f"  {report.entries} entries and {report.blobs} files checked.")
-    lines += [f"  note: {n}" for n in report.notes]
-    lines += [f"  PROBLEM {p.where}: {p.what}" for p in report.problems]
-    lines.append("OK: everything verifies." if report.ok else f"{len(report.problems)} problem(s).")
+        lines.append("  " + tr("log %(log)s (%(name)s): tree size %(size)d, root %(root)s",
+                               log=s.log, name=s.name, size=s.size, root=s.root))  # fmt: skip
+    lines.append("  " + tr("%(entries)d entries and %(files)d files checked.",
+                           entries=report.entries, files=report.blobs))  # fmt: skip
+    lines += ["  " + tr("note: %(note)s", note=n) for n in report.notes]
+    lines += [f"  {problem_word()} {p.where}: {p.what}" for p in report.problems]
+    lines.append(verdict(report.ok, len(report.problems)))
     print_result(args, report.as_json(), "\n".join(lines))
     return 0 if report.ok else IntegrityError.exit_code
 
@@ -203,9 +244,11 @@ def cmd_log(args: argparse.Namespace, settings: Settings) -> int:
                 }
             )
     text = "\n".join(
-        f"{r['time']}  {r['log']}/{r['seq']}  {r['entry'][:12]}  {r['files']} file(s)" for r in rows
+        f"{r['time']}  {r['log']}/{r['seq']}  {r['entry'][:12]}  "
+        + ntr("%(count)d file", "%(count)d files", r["files"])
+        for r in rows
     )
-    print_result(args, rows, text or "The vault is empty.")
+    print_result(args, rows, text or tr("The vault is empty."))
     return 0
 
 
@@ -218,7 +261,7 @@ def cmd_open(args: argparse.Namespace, settings: Settings) -> int:
     written: list[Path] = []
     if args.out:
         files = entry.content.get("files", [])
-        bar = ProgressBar("Opening", sum(int(f.get("size", 0)) for f in files))
+        bar = ProgressBar(tr("Opening"), sum(int(f.get("size", 0)) for f in files))
         try:
             written = opening.write_files(
                 vault,
@@ -239,7 +282,7 @@ def cmd_open(args: argparse.Namespace, settings: Settings) -> int:
     }
     text = json.dumps(entry.content, ensure_ascii=False, indent=2)
     if written:
-        text += "\n" + "\n".join(f"Wrote {p}" for p in written)
+        text += "\n" + "\n".join(tr("Wrote %(file)s", file=p) for p in written)
     print_result(args, doc, text)
     return 0
 
@@ -252,7 +295,11 @@ def cmd_prove(args: argparse.Namespace, settings: Settings) -> int:
     print_result(
         args,
         {"proof": str(out)},
-        f"Proof written to {out}\nAnyone can check it: amanat check-proof {out.name}",
+        tr(
+            "Proof written to %(file)s\nAnyone can check it: %(command)s",
+            file=out,
+            command=f"amanat check-proof {out.name}",
+        ),
     )
     return 0
 
@@ -261,9 +308,10 @@ def cmd_check_proof(args: argparse.Namespace, settings: Settings) -> int:
     check = proof.check_bundle(
         proof.load_bundle(Path(args.bundle)), [Path(f) for f in args.file or []]
     )
-    text = [f"Entry {check.entry} of {check.organisation!r}, sealed {check.sealed_at}:"]
-    text += [f"  ok: {s}" for s in check.steps]
-    text += [f"  file {p}: {v}" for p, v in check.files.items()]
+    text = [tr("Entry %(entry)s of %(org)r, sealed %(time)s:",
+               entry=check.entry, org=check.organisation, time=check.sealed_at)]  # fmt: skip
+    text += ["  " + tr("ok: %(step)s", step=s) for s in check.steps]
+    text += ["  " + tr("file %(file)s: %(state)s", file=p, state=v) for p, v in check.files.items()]
     print_result(args, check.__dict__, "\n".join(text))
     return 0 if all(v == "in record" for v in check.files.values()) else IntegrityError.exit_code
 
@@ -274,8 +322,14 @@ def cmd_pull(args: argparse.Namespace, settings: Settings) -> int:
     print_result(
         args,
         report.__dict__,
-        f"Copied {report.records} record(s), {report.objects} object(s) "
-        f"({report.bytes} bytes), {report.keyring_statements} keyring statement(s).",
+        tr(
+            "Copied %(records)d records, %(objects)d objects (%(bytes)d bytes), "
+            "%(statements)d keyring statements.",
+            records=report.records,
+            objects=report.objects,
+            bytes=report.bytes,
+            statements=report.keyring_statements,
+        ),
     )
     return 0
 
@@ -286,7 +340,10 @@ def cmd_shares_check(args: argparse.Namespace, settings: Settings) -> int:
     print_result(
         args,
         {"ok": True, "org": org.org_id},
-        f"These shares rebuild the recovery key of {org.name!r}. Keep them apart and safe.",
+        tr(
+            "These shares rebuild the recovery key of %(org)r. Keep them apart and safe.",
+            org=org.name,
+        ),
     )
     return 0
 

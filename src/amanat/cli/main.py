@@ -15,7 +15,10 @@ from collections.abc import Callable, Sequence
 
 from amanat import __version__
 from amanat.bootstrap import load_settings
+from amanat.cli import words
+from amanat.cli.words import sentence, tr
 from amanat.errors import AmanatError
+from amanat.i18n import LOCALES, from_environment
 from amanat.settings import Settings
 from amanat.vault import seal
 
@@ -107,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Help,
     )
     top.add_argument("--version", action="version", version=f"amanat {__version__}")
+    top.add_argument(
+        "--lang",
+        choices=sorted(LOCALES),
+        help="the language of what the command says (default: $AMANAT_LANG, else the "
+        "terminal's language, else en)",
+    )
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = _parser(
@@ -698,6 +707,7 @@ def _link_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    words.use(from_environment(os.environ, args.lang))
     name = args.command
     for group in (
         "station_command", "org_command", "shares_command", "mirror_command", "id_command",
@@ -711,21 +721,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = "mirror verify"
         return load_command(name)(args, settings)
     except AmanatError as exc:
-        print(f"amanat: {exc}", file=sys.stderr)
+        print(f"amanat: {sentence(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("amanat: stopped. Everything already acknowledged is safe.", file=sys.stderr)
+        print("amanat: " + tr("stopped. Everything already acknowledged is safe."),
+              file=sys.stderr)  # fmt: skip
         return 130
     except BrokenPipeError:
         return 0
     except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        print(f"amanat: the system said: {exc.strerror or exc}{where}.", file=sys.stderr)
+        said = str(exc.strerror or exc) + (f" ({exc.filename})" if exc.filename else "")
+        print("amanat: " + tr("the system said: %(what)s.", what=said), file=sys.stderr)
         return 1
     except Exception as exc:  # the last line of defence: no traceback, no personal data
         print(
-            f"amanat: unexpected internal error ({type(exc).__name__}). Nothing acknowledged "
-            "was lost. Please report this with the command you ran.",
+            "amanat: "
+            + tr(
+                "unexpected internal error (%(kind)s). Nothing acknowledged was lost. Please "
+                "report this with the command you ran.",
+                kind=type(exc).__name__,
+            ),
             file=sys.stderr,
         )
         return 1

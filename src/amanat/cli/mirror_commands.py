@@ -9,9 +9,10 @@ import tempfile
 from pathlib import Path
 
 from amanat.bootstrap import home_path, open_home
-from amanat.cli.output import print_result
+from amanat.cli.output import print_result, problem_word, verdict
 from amanat.cli.progress import ProgressBar, folder_size
 from amanat.cli.prompts import ask_passphrase, ask_shares
+from amanat.cli.words import ntr, tr
 from amanat.errors import IntegrityError, MirrorError, UsageError
 from amanat.mirrors import drill, panic, restore, status, sync
 from amanat.mirrors.config import MirrorConfig, MirrorEntry, open_store
@@ -33,7 +34,7 @@ def cmd_mirror_add(args: argparse.Namespace, settings: Settings) -> int:
     home = open_home(args.home, settings)
     config = MirrorConfig.load(home.path)
     if any(m.name == args.name for m in config.mirrors):
-        raise UsageError(f"A mirror called {args.name!r} exists already.")
+        raise UsageError("A mirror called %(name)r exists already.", name=args.name)
     url = _address(args.url)
     if args.quorum is not None and args.quorum < 1:
         raise UsageError("The quorum is at least 1 mirror.")
@@ -45,7 +46,9 @@ def cmd_mirror_add(args: argparse.Namespace, settings: Settings) -> int:
         config.quorum = args.quorum
     config.save(home.path)
     print_result(
-        args, {"name": entry.name, "url": entry.url}, f"Mirror {entry.name} added: {entry.url}"
+        args,
+        {"name": entry.name, "url": entry.url},
+        tr("Mirror %(name)s added: %(url)s", name=entry.name, url=entry.url),
     )
     return 0
 
@@ -53,10 +56,9 @@ def cmd_mirror_add(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_mirror_list(args: argparse.Namespace, settings: Settings) -> int:
     config = MirrorConfig.load(open_home(args.home, settings).path)
     rows = [{"name": m.name, "url": m.url} for m in config.mirrors]
-    text = "\n".join(f"{m.name:12} {m.url}" for m in config.mirrors) or "No mirrors yet."
-    print_result(
-        args, {"quorum": config.quorum, "mirrors": rows}, text + f"\nQuorum: {config.quorum}"
-    )
+    text = "\n".join(f"{m.name:12} {m.url}" for m in config.mirrors) or tr("No mirrors yet.")
+    quorum = tr("Quorum: %(count)d", count=config.quorum)
+    print_result(args, {"quorum": config.quorum, "mirrors": rows}, f"{text}\n{quorum}")
     return 0
 
 
@@ -69,7 +71,10 @@ def cmd_mirror_remove(args: argparse.Namespace, settings: Settings) -> int:
     print_result(
         args,
         {"removed": entry.name},
-        f"Mirror {entry.name} removed from this home's list; nothing on it was deleted.",
+        tr(
+            "Mirror %(name)s removed from this home's list; nothing on it was deleted.",
+            name=entry.name,
+        ),
     )
     return 0
 
@@ -92,7 +97,11 @@ def cmd_mirror_set(args: argparse.Namespace, settings: Settings) -> int:
     print_result(
         args,
         config.__dict__ | {"mirrors": len(config.mirrors)},
-        f"Quorum {config.quorum}; drop after quorum: {config.drop_after_quorum}.",
+        tr(
+            "Quorum %(count)d; drop after quorum: %(drop)s.",
+            count=config.quorum,
+            drop=tr("yes") if config.drop_after_quorum else tr("no"),
+        ),
     )
     return 0
 
@@ -103,7 +112,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     if not config.mirrors:
         raise UsageError("No mirrors yet: add one with `amanat mirror add NAME URL`.")
     total = folder_size(home.path / "vault")
-    bar = ProgressBar("Syncing", total)
+    bar = ProgressBar(tr("Syncing"), total)
     try:
         report = sync.sync_home(home, only=args.mirror, deep=args.deep, progress=bar)
     finally:
@@ -113,26 +122,36 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         dropped = status.drop_safe_objects(home)
     lines = []
     for m in report.mirrors:
-        state = "reached" if m.reachable else "NOT REACHED"
+        state = tr("reached") if m.reachable else tr("NOT REACHED")
         lines.append(
-            f"{m.name}: {state}; sent {m.pushed_objects} objects ({m.pushed_bytes} bytes), "
-            f"{m.pushed_records} records; received {m.pulled_records} records"
-        )
-        lines += [f"  PROBLEM: {p}" for p in m.problems]
-        lines += [f"  repaired: {r}" for r in m.repaired]
-    lines += [f"Found again on a mirror: {okey}" for okey in report.found]
+            tr(
+                "%(mirror)s: %(state)s; sent %(objects)d objects (%(bytes)d bytes), "
+                "%(sent)d records; received %(received)d records",
+                mirror=m.name, state=state, objects=m.pushed_objects, bytes=m.pushed_bytes,
+                sent=m.pushed_records, received=m.pulled_records,
+            )
+        )  # fmt: skip
+        lines += [f"  {problem_word()}: {p}" for p in m.problems]
+        lines += ["  " + tr("repaired: %(what)s", what=r) for r in m.repaired]
+    lines += [tr("Found again on a mirror: %(object)s", object=okey) for okey in report.found]
     if report.lost:
         lines.append(
-            f"LOST: {len(report.lost)} file(s) that the log names are on no mirror reached "
-            "(`amanat verify` names them). Connect every other mirror there is (a USB disk, "
-            "a bucket abroad) and sync again: each sync looks for them."
+            tr(
+                "LOST: %(count)d files that the log names are on no mirror reached "
+                "(`amanat verify` names them). Connect every other mirror there is (a USB "
+                "disk, a bucket abroad) and sync again: each sync looks for them.",
+                count=len(report.lost),
+            )
         )
     if dropped:
-        lines.append(f"Dropped the local ciphertext of {dropped} safe entries.")
+        lines.append(tr("Dropped the local ciphertext of %(count)d safe entries.", count=dropped))
     now = status.home_status(home)
     lines.append(
-        f"{len(now.unsafe)} of {len(now.entries)} entries are not yet safe (quorum {now.quorum})."
-    )
+        tr(
+            "%(unsafe)d of %(entries)d entries are not yet safe (quorum %(quorum)d).",
+            unsafe=len(now.unsafe), entries=len(now.entries), quorum=now.quorum,
+        )
+    )  # fmt: skip
     doc = {
         "ok": report.ok,
         "mirrors": [m.__dict__ for m in report.mirrors],
@@ -150,15 +169,23 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     now = status.home_status(open_home(args.home, settings))
     lines = [
-        f"{len(now.entries)} entries; {len(now.unsafe)} not yet safe "
-        f"(a quorum of {now.quorum} mirrors: {', '.join(now.mirrors) or 'none yet'})."
-    ]
-    ordered = now.unsafe + [e for e in now.entries if e.safe(now.quorum)]
-    for e in ordered:
-        mark = "safe  " if e.safe(now.quorum) else "UNSAFE"
-        lines.append(
-            f"{mark} {e.entry[:12]} {e.time} on {len(e.mirrors)}: {', '.join(e.mirrors) or '-'}"
+        tr(
+            "%(entries)d entries; %(unsafe)d not yet safe (a quorum of %(quorum)d mirrors: "
+            "%(mirrors)s).",
+            entries=len(now.entries), unsafe=len(now.unsafe), quorum=now.quorum,
+            mirrors=", ".join(now.mirrors) or tr("none yet"),
         )
+    ]  # fmt: skip
+    ordered = now.unsafe + [e for e in now.entries if e.safe(now.quorum)]
+    marks = {True: tr("safe"), False: tr("UNSAFE")}
+    width = max(map(len, marks.values()))
+    for e in ordered:
+        mark = marks[e.safe(now.quorum)].ljust(width)
+        lines.append(
+            f"{mark} {e.entry[:12]} {e.time} "
+            + tr("on %(count)d: %(mirrors)s", count=len(e.mirrors),
+                 mirrors=", ".join(e.mirrors) or "-")
+        )  # fmt: skip
     print_result(args, now.as_json(), "\n".join(lines))
     return 0
 
@@ -179,10 +206,14 @@ def cmd_verify_mirror(args: argparse.Namespace, settings: Settings) -> int:
     if problem:
         raise MirrorError(problem)
     report = verify_source(source)
-    lines = [f"Mirror {label}"]
-    lines += [f"  log {s.log}: tree size {s.size}, root {s.root}" for s in report.logs]
-    lines += [f"  PROBLEM {p.where}: {p.what}" for p in report.problems]
-    lines.append("OK: everything verifies." if report.ok else f"{len(report.problems)} problem(s).")
+    lines = [tr("Mirror %(mirror)s", mirror=label)]
+    lines += [
+        "  " + tr("log %(log)s: tree size %(size)d, root %(root)s",
+                  log=s.log, size=s.size, root=s.root)
+        for s in report.logs
+    ]  # fmt: skip
+    lines += [f"  {problem_word()} {p.where}: {p.what}" for p in report.problems]
+    lines.append(verdict(report.ok, len(report.problems)))
     print_result(args, report.as_json(), "\n".join(lines))
     return 0 if report.ok else IntegrityError.exit_code
 
@@ -205,7 +236,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     creds_of = dict(zip(s3, given, strict=False))
     pairs = [(a, creds_of.get(a)) for a in addresses]
     (url, creds), also = pairs[0], pairs[1:]
-    bar = ProgressBar("Restoring", 0)
+    bar = ProgressBar(tr("Restoring"), 0)
 
     def set_total(total: int) -> None:
         bar.total = max(total, 1)
@@ -220,17 +251,22 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         bar.close()
     lines = [
-        f"Restored a desk at {home}: {report.records} records, {report.entries} entries, "
-        f"{report.blobs} files."
-    ]
-    lines += [f"  rotated out: {r}" for r in report.rotated]
-    lines += [f"  PROBLEM: {p}" for p in report.problems]
+        tr(
+            "Restored a desk at %(home)s: %(records)d records, %(entries)d entries, "
+            "%(files)d files.",
+            home=home, records=report.records, entries=report.entries, files=report.blobs,
+        )
+    ]  # fmt: skip
+    lines += ["  " + tr("rotated out: %(what)s", what=r) for r in report.rotated]
+    lines += [f"  {problem_word()}: {p}" for p in report.problems]
     if report.problems:
         lines.append(
-            "What could be read is restored, and the problems above are what could not. "
-            "If another mirror survived (a USB disk, a bucket abroad), add it to this desk "
-            "with `amanat mirror add` and run `amanat sync`: what it holds is taken too "
-            "(then `amanat rekey` with the trustees' shares, so this desk can open it)."
+            tr(
+                "What could be read is restored, and the problems above are what could not. "
+                "If another mirror survived (a USB disk, a bucket abroad), add it to this desk "
+                "with `amanat mirror add` and run `amanat sync`: what it holds is taken too "
+                "(then `amanat rekey` with the trustees' shares, so this desk can open it)."
+            )
         )
     print_result(args, report.__dict__ | {"home": str(home)}, "\n".join(lines))
     return MirrorError.exit_code if report.problems else 0
@@ -244,7 +280,11 @@ def cmd_rekey(args: argparse.Namespace, settings: Settings) -> int:
     print_result(
         args,
         {"rewrapped": count},
-        f"{count} older item(s) can now be opened by this desk; the recovery key is forgotten.",
+        ntr(
+            "%(count)d older item can now be opened by this desk; the recovery key is forgotten.",
+            "%(count)d older items can now be opened by this desk; the recovery key is forgotten.",
+            count,
+        ),
     )
     return 0
 
@@ -259,7 +299,7 @@ def cmd_drill(args: argparse.Namespace, settings: Settings) -> int:
     if quiet:
         print(json.dumps(report.__dict__ | {"ok": report.ok}, indent=2))
     for p in report.problems:
-        print(f"PROBLEM: {p}")
+        print(f"{problem_word()}: {p}")
     return 0 if report.ok else IntegrityError.exit_code
 
 
@@ -268,13 +308,17 @@ def cmd_panic(args: argparse.Namespace, settings: Settings) -> int:
     if not args.yes:
         raise UsageError("Panic destroys this home. Run it again with --yes to go ahead.")
     report = panic.panic(home, seconds=args.seconds)
+    none = tr("none")
     lines = [
-        f"Saved on mirrors: {len(report.saved)} entries. NOT saved: {len(report.not_saved)}.",
-        f"Mirrors reached: {', '.join(report.mirrors_reached) or 'none'}; "
-        f"not reached: {', '.join(report.mirrors_failed) or 'none'}.",
-        f"Destroyed {report.files_destroyed} files; this machine holds nothing readable now.",
-        "Set up a new station or desk from the trustees or another desk.",
-    ]
+        tr("Saved on mirrors: %(saved)d entries. NOT saved: %(lost)d.",
+           saved=len(report.saved), lost=len(report.not_saved)),
+        tr("Mirrors reached: %(reached)s; not reached: %(failed)s.",
+           reached=", ".join(report.mirrors_reached) or none,
+           failed=", ".join(report.mirrors_failed) or none),
+        tr("Destroyed %(count)d files; this machine holds nothing readable now.",
+           count=report.files_destroyed),
+        tr("Set up a new station or desk from the trustees or another desk."),
+    ]  # fmt: skip
     print_result(args, report.__dict__, "\n".join(lines))
     return 0
 

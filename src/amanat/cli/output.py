@@ -6,7 +6,9 @@ import argparse
 import json
 from typing import Any
 
-__all__ = ["print_result"]
+from amanat.cli.words import ntr, tr
+
+__all__ = ["print_result", "problem_word", "verdict"]
 
 
 def print_result(args: argparse.Namespace, data: Any, text: str) -> None:
@@ -15,3 +17,14 @@ def print_result(args: argparse.Namespace, data: Any, text: str) -> None:
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
         print(text)
+
+
+def problem_word() -> str:
+    return tr("PROBLEM")
+
+
+def verdict(ok: bool, problems: int) -> str:
+    """The last line of a verification: all is well, or how many problems it found."""
+    if ok:
+        return tr("OK: everything verifies.")
+    return ntr("%(count)d problem.", "%(count)d problems.", problems)

@@ -11,6 +11,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from amanat.cli.words import ntr, tr
 from amanat.errors import ShareError, UsageError
 from amanat.settings import Settings
 from amanat.vault.shares import check_share_text, read_share_file, read_share_text
@@ -23,14 +24,14 @@ def ask_passphrase(settings: Settings, file: str | None, *, new: bool = False) -
         try:
             text = Path(file).read_text("utf-8")
         except FileNotFoundError:
-            raise UsageError(f"Passphrase file not found: {file}") from None
+            raise UsageError("Passphrase file not found: %(file)s", file=file) from None
         passphrase = text.rstrip("\r\n")
     elif settings.passphrase:
         passphrase = settings.passphrase
     elif sys.stdin.isatty():
-        label = "Choose a passphrase for this desk: " if new else "Desk passphrase: "
+        label = tr("Choose a passphrase for this desk: ") if new else tr("Desk passphrase: ")
         passphrase = getpass.getpass(label)
-        if new and getpass.getpass("Type it again: ") != passphrase:
+        if new and getpass.getpass(tr("Type it again: ")) != passphrase:
             raise UsageError("The two passphrases differ; nothing was changed.")
     else:
         raise UsageError(
@@ -54,7 +55,9 @@ def ask_shares(files: list[str] | None) -> list[str]:
         for name in files:
             path = Path(name)
             if path.is_dir():
-                raise ShareError(f"{name} is a folder; give the trustees' share files in it.")
+                raise ShareError(
+                    "%(name)s is a folder; give the trustees' share files in it.", name=name
+                )
             words = read_share_file(path)
             check_share_text(words, path.name)
             shares.append(words)
@@ -62,8 +65,10 @@ def ask_shares(files: list[str] | None) -> list[str]:
     if not sys.stdin.isatty():
         raise ShareError("Give the trustees' share files with --shares FILE FILE …")
     print(
-        "Each trustee types their share's words (hidden), on as many lines as they like; "
-        "an empty line before a share begins ends the list.",
+        tr(
+            "Each trustee types their share's words (hidden), on as many lines as they like; "
+            "an empty line before a share begins ends the list."
+        ),
         file=sys.stderr,
     )
     shares = []
@@ -79,7 +84,11 @@ def _ask_one_share(number: int) -> str:
     and then, so a mistyped word is found before the next trustee types)."""
     words: list[str] = []
     while True:
-        label = f"Share {number}: " if not words else f"Share {number}, more words: "
+        label = (
+            tr("Share %(number)d: ", number=number)
+            if not words
+            else tr("Share %(number)d, more words: ", number=number)
+        )
         line = getpass.getpass(label)
         if not line.strip() and not words:
             return ""
@@ -91,14 +100,24 @@ def _ask_one_share(number: int) -> str:
         if len(words) == min(_SHARE_LENGTHS) and line.strip():
             # a whole short share, or the first 20 words of a long one
             try:
-                check_share_text(text, f"Share {number}")
+                check_share_text(text, tr("Share %(number)d", number=number))
             except ShareError:
-                print(f"  {len(words)} words so far.", file=sys.stderr)
+                _so_far(len(words))
                 continue
         elif len(words) < max(_SHARE_LENGTHS) and line.strip():
-            print(f"  {len(words)} words so far.", file=sys.stderr)
+            _so_far(len(words))
             continue
         else:
-            check_share_text(text, f"Share {number}")
-        print(f"Share {number}: {len(words)} words, checked.", file=sys.stderr)
+            check_share_text(text, tr("Share %(number)d", number=number))
+        checked = ntr(
+            "Share %(number)d: %(count)d word, checked.",
+            "Share %(number)d: %(count)d words, checked.",
+            len(words),
+            number=number,
+        )
+        print(checked, file=sys.stderr)
         return text
+
+
+def _so_far(count: int) -> None:
+    print("  " + ntr("%(count)d word so far.", "%(count)d words so far.", count), file=sys.stderr)

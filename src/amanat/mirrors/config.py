@@ -70,7 +70,11 @@ class MirrorConfig:
                 drop_after_quorum=bool(doc["drop_after_quorum"]),
             )
         except (KeyError, TypeError) as exc:
-            raise FormatError(f"{home}/mirrors.json is damaged ({type(exc).__name__}).") from None
+            raise FormatError(
+                "%(file)s is damaged (%(kind)s).",
+                file=home / "mirrors.json",
+                kind=type(exc).__name__,
+            ) from None
 
     def save(self, home: Path) -> None:
         doc = {
@@ -86,8 +90,10 @@ class MirrorConfig:
         for m in self.mirrors:
             if m.name == name:
                 return m
-        known = ", ".join(m.name for m in self.mirrors) or "none yet"
-        raise UsageError(f"No mirror called {name!r} (known: {known}).")
+        if not self.mirrors:
+            raise UsageError("No mirror called %(name)r: there are no mirrors yet.", name=name)
+        known = ", ".join(m.name for m in self.mirrors)
+        raise UsageError("No mirror called %(name)r (known: %(known)s).", name=name, known=known)
 
 
 @dataclass

@@ -69,7 +69,9 @@ def restore_home(
     if (shares is None) == (identity is None):
         raise UsageError("Restore needs either the trustees' shares or a desk identity.")
     if home.exists() and (not home.is_dir() or any(home.iterdir())):
-        raise HomeError(f"{home} already exists and is not empty; restore into a new folder.")
+        raise HomeError(
+            "%(home)s already exists and is not empty; restore into a new folder.", home=home
+        )
     entry = MirrorEntry(mirror_name, url, credentials)
     entries = [entry] + [
         MirrorEntry(f"{mirror_name}-{n}", address, creds)
@@ -183,13 +185,13 @@ def read_identity_file(path: Path, passphrase: str) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"Identity file not found: {path}") from None
+        raise UsageError("Identity file not found: %(file)s", file=path) from None
     if data.lstrip().startswith(b"-----BEGIN AGE ENCRYPTED FILE") or data.startswith(b"age-"):
         data = crypto.passphrase_decrypt(data, passphrase)
     for line in data.decode("utf-8", "replace").splitlines():
         if line.strip().startswith("AGE-SECRET-KEY-1"):
             return line.strip()
-    raise KeyError_(f"{path} holds no age identity.")
+    raise KeyError_("%(file)s holds no age identity.", file=path)
 
 
 def rekey_missing(home: Home, shares: list[str], passphrase: str) -> int:

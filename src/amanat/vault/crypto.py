@@ -646,7 +646,9 @@ def combine_shares(mnemonics: Sequence[str]) -> bytes:
     distinct = {p.index for p in parsed}
     if len(distinct) < needed:
         raise ShareError(
-            f"{needed} different trustee shares are needed; {len(distinct)} were given."
+            "%(needed)d different trustee shares are needed; %(given)d were given.",
+            needed=needed,
+            given=len(distinct),
         )
     # SLIP-39 takes exactly `threshold` shares; a trustee may bring more, so use the
     # first share of each distinct index until there are enough.
@@ -657,7 +659,7 @@ def combine_shares(mnemonics: Sequence[str]) -> bytes:
     try:
         return bytes(shamir_mnemonic.combine_mnemonics(list(chosen.values())))
     except shamir_mnemonic.MnemonicError as exc:
-        raise ShareError(f"The shares do not fit together: {exc}") from None
+        raise ShareError("The shares do not fit together: %(problem)s", problem=str(exc)) from None
 
 
 def share_word(token: str) -> str:
@@ -676,21 +678,32 @@ def check_share(words: str, named: str) -> shamir_mnemonic.Share:
     try:
         return shamir_mnemonic.Share.from_mnemonic(" ".join(words.lower().split()))
     except shamir_mnemonic.MnemonicError as exc:
-        raise ShareError(f"{named} is not valid: {_share_problem(words, exc)}") from None
+        raise _share_problem(words, exc, named) from None
 
 
-def _share_problem(words: str, exc: Exception) -> str:
+def _share_problem(words: str, exc: Exception, named: str) -> ShareError:
     wordlist = set(shamir_mnemonic.wordlist.WORDLIST)
     for position, word in enumerate(words.split(), start=1):
         if word not in wordlist:
-            return f"word {position} is not in the SLIP-39 word list (check its spelling)."
-    count = len(words.split())
+            return ShareError(
+                "%(share)s is not valid: word %(position)d is not in the SLIP-39 word list "
+                "(check its spelling).",
+                share=named,
+                position=position,
+            )
     if "length" in str(exc).lower():
-        return (
-            f"a share has 20 or 33 words, and this one has {count}: a word is missing or "
-            "one too many."
+        return ShareError(
+            "%(share)s is not valid: a share has 20 or 33 words, and this one has %(count)d: "
+            "a word is missing or one too many.",
+            share=named,
+            count=len(words.split()),
         )
-    text = str(exc)
-    if "checksum" in text.lower():
-        return "a word is mistyped or two words are swapped (the checksum does not match)."
-    return text.rstrip(".") + "."
+    if "checksum" in str(exc).lower():
+        return ShareError(
+            "%(share)s is not valid: a word is mistyped or two words are swapped (the "
+            "checksum does not match).",
+            share=named,
+        )
+    return ShareError(
+        "%(share)s is not valid: %(problem)s", share=named, problem=str(exc).rstrip(".") + "."
+    )

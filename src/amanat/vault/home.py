@@ -65,11 +65,14 @@ class Home:
             )
         except FileNotFoundError:
             raise HomeError(
-                f"{path} is not an Amanat home; create one with `amanat init` or "
-                "`amanat station create`."
+                "%(home)s is not an Amanat home; create one with `amanat init` or "
+                "`amanat station create`.",
+                home=path,
             ) from None
         if not isinstance(doc, dict) or doc.get("format") != "amanat-home":
-            raise FormatError(f"{path}/amanat-home.json is not an Amanat home file.")
+            raise FormatError(
+                "%(file)s is not an Amanat home file.", file=path / "amanat-home.json"
+            )
         if doc.get("version") != 1:
             raise UnsupportedVersion("This home was made by a newer Amanat; update the software.")
         self.doc: dict[str, Any] = doc
@@ -170,8 +173,9 @@ class Home:
             return (self.keys_dir / name).read_bytes()
         except FileNotFoundError:
             raise KeyError_(
-                f"This desk's key file keys/{name} is missing; restore it or set the desk up "
-                "again from the trustees' shares."
+                "This desk's key file %(file)s is missing; restore it or set the desk up "
+                "again from the trustees' shares.",
+                file=f"keys/{name}",
             ) from None
 
 

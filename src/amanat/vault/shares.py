@@ -64,7 +64,9 @@ def write_share_files(
         )
         target = directory / f"share-{number}.txt"
         if target.exists():
-            raise ShareError(f"{target} already exists; choose an empty folder for the shares.")
+            raise ShareError(
+                "%(file)s already exists; choose an empty folder for the shares.", file=target
+            )
         durable.write_atomic(target, text.encode(), directory)
         page = _PAGE.format(
             number=number,
@@ -100,6 +102,6 @@ def read_share_file(path: Path) -> str:
     try:
         return read_share_text(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise ShareError(f"Share file not found: {path}") from None
+        raise ShareError("Share file not found: %(file)s", file=path) from None
     except UnicodeDecodeError:
-        raise ShareError(f"{path} is not a share file (it is not text).") from None
+        raise ShareError("%(file)s is not a share file (it is not text).", file=path) from None

@@ -1,0 +1,66 @@
+"""The command's words in the language of the person at the keyboard.
+
+``amanat --lang kk``, else ``AMANAT_LANG``, else the terminal's own language (``LANG``
+and its kin, ``amanat.i18n.from_environment``) chooses it once, when the command
+starts; English where a message has no translation yet. The messages are in the same
+catalogues as the staff app's, in their ``cli`` part (``docs/guide/languages.md``).
+
+``tr("Sealed %(count)d file(s).", count=2)`` translates first and fills in the values
+after, so a value (a path, a name) is never looked up and a translation moves it where
+its grammar wants it. ``sentence(exc)`` is an error's sentence in that language.
+"""
+
+from __future__ import annotations
+
+from amanat.errors import AmanatError
+from amanat.i18n import DEFAULT_LOCALE, LOCALES, said, translator
+
+__all__ = ["N_", "current", "ntr", "sentence", "tr", "use"]
+
+_chosen = {"locale": DEFAULT_LOCALE}
+
+
+def use(code: str) -> None:
+    """Speak ``code`` from now on (one of ``amanat.i18n.LOCALES``, else English)."""
+    _chosen["locale"] = code if code in LOCALES else DEFAULT_LOCALE
+
+
+def current() -> str:
+    return _chosen["locale"]
+
+
+def tr(message: str, **params: object) -> str:
+    """``message`` in the chosen language, its ``%(name)s`` placeholders filled in."""
+    return _filled(translator(current()).gettext(message), message, params)
+
+
+def ntr(singular: str, plural: str, count: int, **params: object) -> str:
+    """The form of a message for ``count`` (Russian has three), filled in; ``count`` is
+    a value too."""
+    english = singular if count == 1 else plural
+    return _filled(translator(current()).ngettext(singular, plural, count), english,
+                   params | {"count": count})  # fmt: skip
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation where it is written; :func:`tr` it where it is
+    shown (a progress bar's label, a word chosen from a table)."""
+    return message
+
+
+def sentence(exc: AmanatError) -> str:
+    """An error's one sentence, in the chosen language where the catalogue has it, else
+    exactly as it was raised."""
+    key = exc.template or exc.message
+    if translator(current()).gettext(key[:1].upper() + key[1:]) == key[:1].upper() + key[1:]:
+        return exc.message
+    return said(current(), exc)
+
+
+def _filled(text: str, english: str, params: dict[str, object]) -> str:
+    if not params:
+        return text
+    try:
+        return text % params
+    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+        return english % params

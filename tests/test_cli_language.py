@@ -1,0 +1,216 @@
+"""The ``amanat`` command speaks the language of the person at the keyboard.
+
+Given ``--lang``, ``AMANAT_LANG`` or the terminal's ``LANG``, when a command prints its
+result or an error, then it is in Kazakh or Russian where the catalogue has it, with the
+values (paths, counts) filled in after translation, and exactly as before in English.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from amanat.cli import words
+from amanat.errors import ShareError, UsageError
+from amanat.i18n import ENVIRONMENT_KEYS, LOCALES, from_environment, translator
+from amanat.vault import seal
+from conftest import Org
+
+KAZAKH = set("әғқңөұүі")
+
+
+def amanat(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "amanat.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def _speaking(cli_env: dict[str, str], **language: str) -> dict[str, str]:
+    """``cli_env`` with no language of its own but the one given."""
+    env = {k: v for k, v in cli_env.items() if k not in ENVIRONMENT_KEYS}
+    return env | language
+
+
+def test_the_terminal_s_language_is_spoken_and_values_are_kept(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given a terminal set to Kazakh, when a folder that is no home is named, then the
+    one error line is in Kazakh with the folder's path in it as typed; given Russian,
+    in Russian; given LANG=C (a server), in English, as before."""
+    folder = tmp_path / "бос қалта"
+    folder.mkdir()
+    said = {}
+    for lang in ("kk_KZ.UTF-8", "ru_RU.UTF-8", "C"):
+        done = amanat(_speaking(cli_env, LANG=lang), "status", "--home", str(folder))
+        assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        said[lang] = done.stderr.strip()
+    assert said["kk_KZ.UTF-8"] == (
+        f"amanat: {folder} — Amanat үй қалтасы емес; оны `amanat init` немесе "
+        "`amanat station create` арқылы құрыңыз."
+    )
+    assert said["ru_RU.UTF-8"].startswith(f"amanat: {folder} — не папка Amanat; создайте")
+    assert said["C"] == (
+        f"amanat: {folder} is not an Amanat home; create one with `amanat init` or "
+        "`amanat station create`."
+    )
+
+
+def test_lang_and_amanat_lang_come_before_the_terminal(org: Org, cli_env: dict[str, str]) -> None:
+    """Given a Russian terminal, when --lang kk is given, then the command speaks Kazakh;
+    given AMANAT_LANG=kk and --lang en, English: the option first, then Amanat's own
+    variable, then the terminal. The JSON for scripts is the same in every language."""
+    seal.seal_entry(org.station.vault(), org.station_seed, [], note="n")
+    home = str(org.station.path)
+    russian = _speaking(cli_env, LANG="ru_RU.UTF-8")
+    kazakh = amanat(russian, "--lang", "kk", "status", "--home", home)
+    assert kazakh.returncode == 0, kazakh.stderr
+    first = "1 жазба; 1 әлі қауіпсіз емес (2 айнадан тұратын кворум: әзірге жоқ)."
+    assert kazakh.stdout.startswith(first), kazakh.stdout
+    assert "ҚАУІПСІЗ ЕМЕС" in kazakh.stdout
+    english = amanat(russian | {"AMANAT_LANG": "kk"}, "--lang", "en", "status", "--home", home)
+    assert english.stdout.startswith("1 entries; 1 not yet safe (a quorum of 2 mirrors: none yet).")
+    also_kazakh = amanat(russian | {"AMANAT_LANG": "kk"}, "status", "--home", home)
+    assert also_kazakh.stdout == kazakh.stdout
+    in_russian = amanat(russian, "status", "--home", home)
+    assert in_russian.stdout.startswith("Записей: 1; ещё не в безопасности: 1")
+    as_json = {amanat(russian, "--lang", c, "status", "--home", home, "--json").stdout
+               for c in ("en", "kk", "ru")}  # fmt: skip
+    assert len(as_json) == 1
+
+
+def test_a_trustee_reads_what_is_wrong_with_a_share_in_russian(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given a share with a misspelt fifth word, when a trustee checks the shares with a
+    Russian terminal, then one line in Russian names the share file and the word's
+    place, and never the word; and too few shares are counted in Russian."""
+    words_of = org.shares[0].split()
+    secret = words_of[4]
+    words_of[4] = secret[:-1] + ("x" if secret[-1] != "x" else "y")
+    bad = tmp_path / "share-typo.txt"
+    bad.write_text(" ".join(words_of))
+    env = _speaking(cli_env, LANG="ru_RU.UTF-8")
+    files = [str(bad), str(org.share_files[1]), str(org.share_files[2])]
+    done = amanat(env, "shares", "check", "--org", str(org.org_export), "--shares", *files)
+    assert done.returncode == ShareError.exit_code
+    assert done.stderr.strip() == (
+        "amanat: share-typo.txt недействительна: слова 5 нет в списке слов SLIP-39 "
+        "(проверьте написание)."
+    )
+    assert secret not in done.stderr
+    two = [str(p) for p in org.share_files[:2]]
+    done = amanat(env, "shares", "check", "--org", str(org.org_export), "--shares", *two)
+    assert done.stderr.strip() == "amanat: Нужно разных долей доверенных лиц: 3; дано: 2."
+
+
+def test_a_wrong_passphrase_is_said_in_kazakh(org: Org, cli_env: dict[str, str]) -> None:
+    """Given a desk and the wrong passphrase, when a Kazakh-speaking volunteer opens an
+    entry, then one Kazakh line says so and the passphrase is not in it."""
+    receipt = seal.seal_entry(org.station.vault(), org.station_seed, [], note="n")
+    env = _speaking(cli_env, AMANAT_LANG="kk")
+    pulled = amanat(
+        env, "pull", "--home", str(org.desk.path), "--from", str(org.station.path / "vault")
+    )
+    assert pulled.returncode == 0, pulled.stderr
+    assert "Көшірілді: 1 жазба" in pulled.stdout
+    done = amanat(
+        env | {"AMANAT_PASSPHRASE": "wrong horse"},
+        "open", "--home", str(org.desk.path), receipt.entry_id[:12],
+    )  # fmt: skip
+    assert done.stderr.strip() == "amanat: Бұл жұмыс орнының құпия фразасы қате. Қайталап көріңіз."
+    assert "wrong horse" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("count", "form"),
+    [(1, "1 проблема."), (3, "3 проблемы."), (5, "5 проблем."), (21, "21 проблема.")],
+)
+def test_russian_counts_take_the_form_their_number_asks(count: int, form: str) -> None:
+    """Given Russian, when a count of problems is said, then 1 and 21 take one form,
+    2 to 4 another, 5 to 20 a third; Kazakh keeps one; English two."""
+    words.use("ru")
+    try:
+        assert words.ntr("%(count)d problem.", "%(count)d problems.", count) == form
+        words.use("kk")
+        assert words.ntr("%(count)d problem.", "%(count)d problems.", count) == f"{count} ақау."
+        words.use("en")
+        english = words.ntr("%(count)d problem.", "%(count)d problems.", count)
+        assert english == (f"{count} problem." if count == 1 else f"{count} problems.")
+    finally:
+        words.use("en")
+
+
+def test_an_error_without_a_translation_is_said_as_raised() -> None:
+    """Given Kazakh, when an error's sentence is not in the catalogue (a library error
+    still written as an f-string), then it is printed exactly as raised, not lost; and
+    one that is there is translated with its values filled in after."""
+    words.use("kk")
+    try:
+        untranslated = UsageError("the list has no column called 'ФИО'.")
+        assert words.sentence(untranslated) == "the list has no column called 'ФИО'."
+        known = UsageError("Data file not found: %(file)s", file="/tmp/100%.json")
+        assert words.sentence(known) == "Деректер файлы табылмады: /tmp/100%.json"
+    finally:
+        words.use("en")
+
+
+@given(st.dictionaries(st.sampled_from(ENVIRONMENT_KEYS), st.text(max_size=40), max_size=5))
+def test_any_environment_chooses_one_of_the_languages(environ: dict[str, str]) -> None:
+    """Given any values in the language variables, then a language is chosen, one of
+    ours, and nothing raises."""
+    assert from_environment(environ) in LOCALES
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "en"),
+        ({"LANG": "kk_KZ.UTF-8"}, "kk"),
+        ({"LANG": "ru_RU.utf8"}, "ru"),
+        ({"LANG": "ru_KZ.UTF-8@euro"}, "ru"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({"LANGUAGE": "de:kk", "LANG": "ru_RU.UTF-8"}, "kk"),
+        ({"LC_ALL": "C", "LANG": "kk_KZ.UTF-8"}, "en"),
+        ({"LC_MESSAGES": "ru_RU.UTF-8", "LANG": "kk_KZ.UTF-8"}, "ru"),
+        ({"AMANAT_LANG": "kz", "LANG": "ru_RU.UTF-8"}, "kk"),
+        ({"AMANAT_LANG": "fr", "LANG": "ru_RU.UTF-8"}, "en"),
+    ],
+)
+def test_the_language_is_found_where_a_terminal_keeps_it(
+    environ: dict[str, str], expected: str
+) -> None:
+    """Given the variables a terminal sets, then the command speaks as documented in
+    docs/settings.md: AMANAT_LANG first (even one Amanat lacks: English), LANGUAGE's
+    list, then LC_ALL (C means English), LC_MESSAGES, LANG."""
+    assert from_environment(environ) == expected
+
+
+def test_every_message_of_the_cli_part_is_translated_in_kazakh_and_russian() -> None:
+    """Given the catalogues, then the prompts a trustee sees are in Kazakh and Russian
+    (the part as a whole is checked by test_i18n's completeness test)."""
+    for prompt in ("Desk passphrase: ", "Share %(number)d: "):
+        kazakh = translator("kk").gettext(prompt)
+        russian = translator("ru").gettext(prompt)
+        assert KAZAKH & set(kazakh.lower()), kazakh
+        assert russian != prompt and any("а" <= c <= "я" for c in russian.lower()), russian
+
+
+def test_help_lists_the_languages() -> None:
+    """Given `amanat --help`, then --lang and the five codes are there."""
+    done = subprocess.run(
+        [sys.executable, "-m", "amanat.cli.main", "--help"],
+        capture_output=True, text=True, check=False, env=dict(os.environ),
+    )  # fmt: skip
+    assert "--lang {en,kk,ru,ug,zh}" in done.stdout
