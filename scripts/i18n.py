@@ -58,7 +58,10 @@ CLI_KEYWORDS = {"tr": _FIRST, "ntr": (1, 2), "N_": None} | dict.fromkeys(ERRORS,
 # volunteer meets at it (each with the error classes whose sentences are extracted).
 # The command's files whose error sentences are written to be translated (templates
 # with %(name)s, not f-strings); the others give their tr() and N_() messages only.
-CLI_TRANSLATED = ("main.py", "commands.py", "mirror_commands.py", "prompts.py", "output.py")
+CLI_TRANSLATED = (
+    "main.py", "commands.py", "mirror_commands.py", "prompts.py", "output.py",
+    "records_commands.py", "import_commands.py", "web_commands.py",
+)  # fmt: skip
 CLI_SOURCES: tuple[tuple[str, dict[str, tuple[int, ...] | None]], ...] = (
     ("cli", {"tr": _FIRST, "ntr": (1, 2), "N_": None}),
     *((f"cli/{name}", CLI_KEYWORDS) for name in CLI_TRANSLATED),

@@ -214,3 +214,23 @@ def test_help_lists_the_languages() -> None:
         capture_output=True, text=True, check=False, env=dict(os.environ),
     )  # fmt: skip
     assert "--lang {en,kk,ru,ug,zh}" in done.stdout
+
+
+def test_an_id_is_checked_in_the_volunteer_s_language(cli_env: dict[str, str]) -> None:
+    """Given a volunteer at the desk with a Kazakh terminal, when a resident ID is checked,
+    then the answer is in Kazakh, the region's levels and the sex included, the Chinese
+    place names as written; when an IIN is mistyped, the check's sentence is in Kazakh
+    with the digit it needs; in Russian likewise."""
+    kazakh = _speaking(cli_env, LANG="kk_KZ.UTF-8")
+    done = amanat(kazakh, "id", "check", "650102 19800101 0012")
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert text.startswith("ҚХР тұрғынының жарамды куәлік нөмірі: 650102198001010012\n")
+    assert "Аймақ коды 650102, Шыңжаңда:" in text and "天山区" in text
+    assert "    аудан" in text and "Туған күні: 1980-01-01" in text and "Жынысы: ер" in text
+    wrong = amanat(kazakh, "id", "check", "800101300017")
+    assert wrong.returncode == 6 and wrong.stderr.startswith("amanat: "), wrong.stderr
+    assert "6" in wrong.stderr and KAZAKH & set(wrong.stderr.lower()), wrong.stderr
+    russian = amanat(_speaking(cli_env, LANG="ru_RU.UTF-8"), "id", "check", "800101300016")
+    assert russian.stdout.startswith("Действительный ИИН (IIN): 800101300016\n")
+    assert "Пол: мужской" in russian.stdout

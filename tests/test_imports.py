@@ -87,7 +87,15 @@ ALLOWED_PROJECT = {
     },
     # the staff app: desk services and the read API, never the vault or crypto directly
     "web": {
-        "web", "desk", "bootstrap", "views", "records", "errors", "settings", "i18n", "__init__"
+        "web",
+        "desk",
+        "bootstrap",
+        "views",
+        "records",
+        "errors",
+        "settings",
+        "i18n",
+        "__init__",
     },
     # reading spreadsheets and downloaded videos into record changes (no vault, no SQL)
     "ingest": {"ingest", "records", "names", "errors"},

@@ -174,7 +174,7 @@ def test_persons_searches_the_demo_persons(
     assert page["total"] == 40 and len(page["persons"]) == 10
     text = ok(cli_env, "persons", *home, "--limit", "15")
     assert text.startswith("ID") and "NAME" in text and "GRADE" in text
-    assert "40 person(s); page 1 of 3" in text and "--page 2" in text
+    assert "40 persons; page 1 of 3" in text and "--page 2" in text
     assert "past the end" in ok(cli_env, "persons", *home, "--limit", "15", "--page", "4")
 
 
@@ -207,6 +207,7 @@ def test_person_shows_provenance_flags_and_history(
     ):
         assert words in text, words
     assert "{'" not in text  # every value in words, never a raw dictionary
+    assert "None" not in text  # an absent value is left out, not printed
     page = ok_json(cli_env, "person", showcase, *_home(org))
     assert page["person"]["person_id"] == showcase
     assert len(page["testimonies"]) == 2 and len(page["rebuttals"]) == 1

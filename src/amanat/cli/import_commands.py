@@ -25,6 +25,7 @@ from amanat.bootstrap import open_desk, open_home
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, ProgressBar, stopped_by_signals
 from amanat.cli.prompts import ask_passphrase
+from amanat.cli.words import ntr, tr
 from amanat.desk.service import Batch, Desk
 from amanat.errors import UsageError
 from amanat.ingest import (
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if source.is_dir():
         return _videos(args, settings, source)
     if not source.is_file():
-        raise UsageError(f"Nothing to import at {source}; check the path.")
+        raise UsageError("Nothing to import at %(path)s; check the path.", path=source)
     if not args.mapping:
         return _suggest(args, source)
     # a closed terminal or a `kill` stops the import as Ctrl-C does: it says how far it
@@ -97,8 +98,12 @@ def _suggest(args: argparse.Namespace, source: Path) -> int:
         print_result(
             args,
             {"mapping": str(target), "written": False, "imported": False},
-            f"No --mapping was given; one is already beside the list: {target}\n"
-            f"Review it, then run: {command}",
+            tr(
+                "No --mapping was given; one is already beside the list: %(mapping)s\n"
+                "Review it, then run: %(command)s",
+                mapping=target,
+                command=command,
+            ),
         )
         return 2
     with open_table(source) as table:
@@ -115,10 +120,16 @@ def _suggest(args: argparse.Namespace, source: Path) -> int:
     print_result(
         args,
         {"mapping": str(target), "written": True, "imported": False, "columns_mapped": mapped},
-        f"No --mapping was given, so a suggested one was written: {target}\n"
-        f"It maps {mapped} of {n_columns} columns. Nothing was imported.\n"
-        "Check every line of it (and fill in the words it lists), then run:\n"
-        f"  {command}",
+        tr(
+            "No --mapping was given, so a suggested one was written: %(mapping)s\n"
+            "It maps %(mapped)d of %(columns)d columns. Nothing was imported.\n"
+            "Check every line of it (and fill in the words it lists), then run:\n"
+            "  %(command)s",
+            mapping=target,
+            mapped=mapped,
+            columns=n_columns,
+            command=command,
+        ),
     )
     return 2
 
@@ -149,16 +160,18 @@ def _spreadsheet(
             before = desk.imported_before(digest)
             if before is not None:
                 raise UsageError(
-                    f"This list, byte for byte, was imported before (source {before[0]}, "
-                    f"sealed {before[1]}): importing it again would record every person in "
-                    "it twice. Import only the rows that are new or corrected (the report "
-                    "holds them), or give --again if you mean to."
+                    "This list, byte for byte, was imported before (source %(source)s, "
+                    "sealed %(time)s): importing it again would record every person in it "
+                    "twice. Import only the rows that are new or corrected (the report "
+                    "holds them), or give --again if you mean to.",
+                    source=before[0],
+                    time=before[1],
                 )
         with job, ReportWriter(report_path, "row", job.headers) as report:
             bar = CountBar(
-                "Checking rows" if desk is None else "Importing rows",
+                tr("Checking rows") if desk is None else tr("Importing rows"),
                 job.table.estimated_rows,
-                "rows",
+                tr("rows"),
                 least=2000,
             )
             try:
@@ -173,7 +186,7 @@ def _spreadsheet(
         if desk is not None:
             # Projected from memory in one go: the rows were checked as they were read,
             # so the views need not open and check the entries again.
-            views = CountBar("Updating the views", len(kept), "entries")
+            views = CountBar(tr("Updating the views"), len(kept), tr("entries"))
             try:
                 desk.project_sealed(kept, views)
             finally:
@@ -221,24 +234,23 @@ def _seal_rows(
     except BaseException:
         sealed = len(kept) - already
         if sealed > 1:
-            print(
-                f"amanat: the import stopped; rows up to {last_rows[sealed - 1]} are sealed "
-                f"(source {job.source_id}), later rows are not. Fix the cause, remove the rows "
-                "up to that one from the list, and import the rest.",
-                file=sys.stderr,
+            said = tr(
+                "the import stopped; rows up to %(row)d are sealed (source %(source)s), later "
+                "rows are not. Fix the cause, remove the rows up to that one from the list, "
+                "and import the rest.",
+                row=last_rows[sealed - 1],
+                source=job.source_id,
             )
+            print(f"amanat: {said}", file=sys.stderr)
         elif sealed == 1:
-            print(
-                f"amanat: the import stopped before any row was sealed; only the list and "
-                f"its mapping are (source {job.source_id}). Fix the cause and import it again.",
-                file=sys.stderr,
+            said = tr(
+                "the import stopped before any row was sealed; only the list and its mapping "
+                "are (source %(source)s). Fix the cause and import it again.",
+                source=job.source_id,
             )
+            print(f"amanat: {said}", file=sys.stderr)
         raise
     return len(kept) - already
-
-
-def _rows(n: int) -> str:
-    return "row gives" if n == 1 else "rows give"
 
 
 def _tally_json(t: Tally) -> dict[str, Any]:
@@ -271,36 +283,57 @@ def _print_summary(
         "source": None if args.dry_run else job.source_id,
         "entries": entries,
     }
-    verb = "Checked" if args.dry_run else "Imported"
+    counts = {
+        "file": source.name,
+        "total": f"{t.total:,}",
+        "accepted": f"{t.accepted:,}",
+        "rejected": f"{t.rejected:,}",
+        "empty": f"{t.empty:,}",
+    }
     lines = [
-        f"{verb} {source.name}: {t.total:,} rows, {t.accepted:,} accepted, "
-        f"{t.rejected:,} rejected, {t.empty:,} empty.",
-    ]
+        tr("Checked %(file)s: %(total)s rows, %(accepted)s accepted, %(rejected)s rejected, "
+           "%(empty)s empty.", **counts)
+        if args.dry_run
+        else tr("Imported %(file)s: %(total)s rows, %(accepted)s accepted, %(rejected)s "
+                "rejected, %(empty)s empty.", **counts)
+    ]  # fmt: skip
     if args.dry_run:
-        lines.append("Dry run: nothing was sealed.")
+        lines.append(tr("Dry run: nothing was sealed."))
     else:
         lines.append(
-            f"Sealed {entries} entries: the list and its mapping as source {job.source_id}, "
-            "and one entry per 1,000 accepted rows."
+            tr(
+                "Sealed %(entries)d entries: the list and its mapping as source %(source)s, "
+                "and one entry per 1,000 accepted rows.",
+                entries=entries,
+                source=job.source_id,
+            )
         )
     if t.not_utf8 and t.not_utf8 * 2 >= t.total - t.empty:
         lines.append(
-            "Most rows are not valid UTF-8: re-save the file as CSV UTF-8 and import it again."
+            tr("Most rows are not valid UTF-8: re-save the file as CSV UTF-8 and import it again.")
         )
     for number, reason in t.rejections[:SHOWN_IN_TERMINAL]:
-        lines.append(f"  row {number}: {_plain(reason)}")
+        lines.append("  " + tr("row %(row)d: %(reason)s", row=number, reason=_plain(reason)))
     if t.rejected > SHOWN_IN_TERMINAL:
-        lines.append(f"  … and {t.rejected - SHOWN_IN_TERMINAL:,} more rejected rows.")
+        more = f"{t.rejected - SHOWN_IN_TERMINAL:,}"
+        lines.append("  " + tr("… and %(count)s more rejected rows.", count=more))
     if t.recorded:
         lines.append(
-            f"{t.recorded:,} accepted {_rows(t.recorded)} an ID number this desk has "
-            "recorded already: each became a new record, and the report names the person "
-            "who holds the number. `amanat duplicates` offers such pairs to the reviewers."
+            ntr(
+                "%(shown)s accepted row gives an ID number this desk has recorded already: it "
+                "became a new record, and the report names the person who holds the number. "
+                "`amanat duplicates` offers such pairs to the reviewers.",
+                "%(shown)s accepted rows give an ID number this desk has recorded already: "
+                "each became a new record, and the report names the person who holds the "
+                "number. `amanat duplicates` offers such pairs to the reviewers.",
+                t.recorded,
+                shown=f"{t.recorded:,}",
+            )
         )
-    lines.append(f"Every row, with its reason: {report}")
+    lines.append(tr("Every row, with its reason: %(report)s", report=report))
     if t.rejected:
         lines.append(
-            "Correct the rejected rows (the report holds them), then import those rows again."
+            tr("Correct the rejected rows (the report holds them), then import those rows again.")
         )
     print_result(args, data, "\n".join(lines))
 
@@ -332,7 +365,7 @@ def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
                     for v in videos
                 ]
                 total = sum(p.stat().st_size for v in videos for p in v.files)
-                bar = ProgressBar("Sealing videos", total)
+                bar = ProgressBar(tr("Sealing videos"), total)
                 try:
                     receipts = desk.seal_records(batches, bar)
                 finally:
@@ -355,16 +388,26 @@ def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
         "rejections": [{"file": i.name, "reason": i.reason} for i in rejected],
         "report": str(report_path),
     }
+    counts = {
+        "folder": folder.name,
+        "files": len(items),
+        "accepted": accepted,
+        "testimonies": len(videos),
+        "rejected": len(rejected),
+    }
     lines = [
-        f"{'Checked' if args.dry_run else 'Imported'} {folder.name}: {len(items)} files, "
-        f"{accepted} accepted ({len(videos)} testimonies), {len(rejected)} not taken.",
-        "Dry run: nothing was sealed."
+        tr("Checked %(folder)s: %(files)d files, %(accepted)d accepted (%(testimonies)d "
+           "testimonies), %(rejected)d not taken.", **counts)
         if args.dry_run
-        else f"Sealed {len(receipts)} entries; each testimony's consent is 'internal' until "
-        "a reviewer records the testifier's own.",
-    ]
+        else tr("Imported %(folder)s: %(files)d files, %(accepted)d accepted (%(testimonies)d "
+                "testimonies), %(rejected)d not taken.", **counts),
+        tr("Dry run: nothing was sealed.")
+        if args.dry_run
+        else tr("Sealed %(entries)d entries; each testimony's consent is 'internal' until a "
+                "reviewer records the testifier's own.", entries=len(receipts)),
+    ]  # fmt: skip
     lines += [f"  {_plain(i.name, 80)}: {_plain(i.reason)}" for i in rejected[:SHOWN_IN_TERMINAL]]
-    lines.append(f"Every file, with its reason: {report_path}")
+    lines.append(tr("Every file, with its reason: %(report)s", report=report_path))
     print_result(args, data, "\n".join(lines))
     return 0
 

@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from amanat.bootstrap import open_desk, open_home
+from amanat.cli import words
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress
 from amanat.cli.prompts import ask_passphrase
+from amanat.cli.words import N_, ntr, tr
 from amanat.desk import Desk
 from amanat.desk.service import Batch
 from amanat.errors import InputError, UsageError
@@ -39,6 +41,10 @@ from amanat.views.un import stored_gaps
 __all__ = ["COMMANDS", "CountBar", "person_page", "persons_table"]
 
 _SHORT = 10  # characters of a t_/s_/r_ id shown in running text ("t_3f2a9c01")
+_COLUMNS = (("ID", 34), (N_("NAME"), 24), (N_("BORN"), 10), (N_("HOMETOWN"), 18),
+            (N_("STATUS"), 22))  # fmt: skip
+# Words the records layer gives in English, shown through the catalogue.
+_WORDS = (N_("male"), N_("female"), N_("province"), N_("prefecture"), N_("county"))
 
 
 @contextmanager
@@ -50,7 +56,7 @@ def _desk(args: argparse.Namespace, settings: Settings) -> Iterator[Desk]:
 
 def _catch_up(desk: Desk) -> ApplyReport:
     """Apply what the vault holds and the views do not yet (after a sync or a pull)."""
-    bar = CountBar("Updating the views", desk.pending(), "entries")
+    bar = CountBar(tr("Updating the views"), desk.pending(), tr("entries"))
     try:
         return desk.update_views(bar)
     finally:
@@ -103,11 +109,16 @@ def persons_table(
     """One page of search results as a table a person can read."""
     pages = max(1, -(-result.total // limit))
     if result.total == 0:
-        return "No person matches."
+        return tr("No person matches.")
     if not result.persons:
-        return f"Page {page} is past the end: {result.total} persons fill {pages} page(s)."
-    columns = (("ID", 34), ("NAME", 24), ("BORN", 10), ("HOMETOWN", 18), ("STATUS", 22))
-    head = "  ".join(_fit(name, w) for name, w in columns) + "  GRADE           T  F"
+        return ntr(
+            "Page %(page)d is past the end: %(total)d persons fill %(count)d page.",
+            "Page %(page)d is past the end: %(total)d persons fill %(count)d pages.",
+            pages, page=page, total=result.total,
+        )  # fmt: skip
+    columns = tuple((tr(name), w) for name, w in _COLUMNS)
+    head = "  ".join(_fit(name, w) for name, w in columns) + "  " + _fit(tr("GRADE"), 14)
+    head += "  " + tr("T") + "  " + tr("F")
     lines = [head]
     for p in result.persons:
         status = " ".join(x for x in (p.status or "", p.status_date or "") if x)
@@ -118,11 +129,16 @@ def persons_table(
     if not footer:
         return "\n".join(lines)
     lines.append(
-        f"{result.total} person(s); page {page} of {pages}. "
-        "T: testimonies, F: flags (conflicts). Show one: amanat person ID"
-    )
+        ntr(
+            "%(count)d person; page %(page)d of %(pages)d. T: testimonies, F: flags "
+            "(conflicts). Show one: amanat person ID",
+            "%(count)d persons; page %(page)d of %(pages)d. T: testimonies, F: flags "
+            "(conflicts). Show one: amanat person ID",
+            result.total, page=page, pages=pages,
+        )
+    )  # fmt: skip
     if page < pages:
-        lines.append(f"Next page: the same command with --page {page + 1}")
+        lines.append(tr("Next page: the same command with %(option)s", option=f"--page {page + 1}"))
     return "\n".join(lines)
 
 
@@ -135,7 +151,7 @@ def _value(field: str, value: Any, places: Gazetteer) -> str:
         country = f" ({value['country']})" if value.get("country") else ""
         return f"{value['kind']} {value['number']}{country}"
     if field == "photo":
-        return f"photo, sealed file {str(value.get('blob', ''))[:12]}"
+        return tr("photo, sealed file %(file)s", file=str(value.get("blob", ""))[:12])
     if field == "relative":
         who = value.get("name") or value.get("person", "")
         return f"{value['relation']}: {who}"
@@ -150,7 +166,10 @@ def _sources(detail: read.PersonDetail) -> dict[str, str]:
     """Short words for each testimony and source the page cites."""
     out: dict[str, str] = {}
     for t in detail.testimonies:
-        out[t["testimony_id"]] = f"{t['relationship']}'s testimony {t['testimony_id'][:_SHORT]}"
+        out[t["testimony_id"]] = tr(
+            "%(relationship)s's testimony %(testimony)s",
+            testimony=t["testimony_id"][:_SHORT], relationship=t["relationship"],
+        )  # fmt: skip
     for src in detail.sources:
         out[src["source_id"]] = f"{src['kind']} {src['source_id'][:_SHORT]}"
     return out
@@ -162,95 +181,122 @@ def _cited(kind: str, ident: str, locator: str, sources: dict[str, str]) -> str:
 
 
 def _values(detail: read.PersonDetail, cites: dict[str, str], places: Gazetteer) -> list[str]:
-    out = ["Values, and where each comes from (* the value shown where sources differ)"]
+    out = [tr("Values, and where each comes from (* the value shown where sources differ)")]
     for c in detail.claims:
         if c["field"] in ("name", "status", "action"):  # each has its own section
             continue
         mark = "*" if c["chosen"] and c["field"] in SINGLE_FIELDS else " "
-        retracted = f"  [retracted by {c['retracted_by']}]" if c["retracted_by"] else ""
+        retracted = (
+            "  " + tr("[retracted by %(by)s]", by=c["retracted_by"]) if c["retracted_by"] else ""
+        )
         where = _cited(c["source_kind"], c["source_id"], c["locator"], cites)
         value = _value(c["field"], c["value"], places)
         out.append(f"  {c['field']:<11} {mark} {_fit(value, 34)} {where}{retracted}")
     if detail.identifiers:
-        out += ["", "Identity numbers"]
+        out += ["", tr("Identity numbers")]
         for i in detail.identifiers:
             line = f"  {i['kind']} {i['number']}"
             if i["decoded_birth"]:
                 region = _place(i["decoded_region"], places)
-                line += f": born {i['decoded_birth']}, {i['decoded_sex']}, issued in {region}"
+                line += ": " + tr(
+                    "born %(birth)s, %(sex)s, issued in %(region)s",
+                    birth=i["decoded_birth"], sex=i["decoded_sex"], region=region,
+                )  # fmt: skip
             out.append(line)
-    out += ["", f"Flags: conflicts to check ({len(detail.flags)})"]
-    out += [f"  ! {f['field']}, {f['kind']}: {f['detail']}" for f in detail.flags] or ["  none"]
+    out += ["", tr("Flags: conflicts to check (%(count)d)", count=len(detail.flags))]
+    out += [f"  ! {f['field']}, {f['kind']}: {f['detail']}" for f in detail.flags] or [
+        "  " + tr("none")
+    ]
     return out
 
 
 def _timeline(detail: read.PersonDetail, cites: dict[str, str], places: Gazetteer) -> list[str]:
-    out = ["Status timeline"]
+    out = [tr("Status timeline")]
     for e in detail.timeline:
         place = _place_ref({"place": e["place_code"], "text": e["place_text"] or ""}, places)
-        term = e["term"] and f"term {e['term']}"
-        charge = e["charge"] and f"charge: {e['charge']}"
-        by = e["responsible"] and f"by {e['responsible']}"
-        admitted = {True: "acknowledged", False: "not acknowledged"}.get(e["acknowledged"])
+        term = e["term"] and tr("term %(term)s", term=e["term"])
+        charge = e["charge"] and tr("charge: %(charge)s", charge=e["charge"])
+        by = e["responsible"] and tr("by %(who)s", who=e["responsible"])
+        admitted = {True: tr("acknowledged"), False: tr("not acknowledged")}.get(e["acknowledged"])
         extra = "; ".join(x for x in (place, term, charge, by, admitted, e["note"]) if x)
         out.append(f"  {e['date']:<22} {e['status']:<14} {extra}".rstrip())
         out.append(f"  {'':<37} ({_cited(e['source_kind'], e['source_id'], '', cites)})")
     if not detail.timeline:
-        out.append("  no status recorded")
+        out.append("  " + tr("no status recorded"))
     return out
 
 
 def _actions(detail: read.PersonDetail, cites: dict[str, str]) -> list[str]:
-    out = ["What the family has done"]
+    out = [tr("What the family has done")]
     for a in detail.actions:
-        reply = f"; answer: {a['reply']}" if a["reply"] else ""
+        reply = "; " + tr("answer: %(reply)s", reply=a["reply"]) if a["reply"] else ""
         note = f"; {a['note']}" if a["note"] else ""
-        out.append(f"  {a['date'] or 'no date':<22} {a['target']}{reply}{note}")
+        out.append(f"  {a['date'] or tr('no date'):<22} {a['target']}{reply}{note}")
         out.append(f"  {'':<22} ({_cited(a['source_kind'], a['source_id'], '', cites)})")
     if not detail.actions:
-        out.append("  nothing recorded")
+        out.append("  " + tr("nothing recorded"))
     gaps = stored_gaps(detail.person)
     out.append(
-        "For a case to the UN working group, still needed: " + ", ".join(gaps)
+        tr("For a case to the UN working group, still needed: %(gaps)s", gaps=", ".join(gaps))
         if gaps
-        else "For a case to the UN working group: nothing is missing."
+        else tr("For a case to the UN working group: nothing is missing.")
     )
     return out
 
 
 def _testimonies(detail: read.PersonDetail, places: Gazetteer) -> list[str]:
-    out = [f"Testimonies ({len(detail.testimonies)})"]
+    out = [tr("Testimonies (%(count)d)", count=len(detail.testimonies))]
     for t in detail.testimonies:
         name = f" {t['testifier_name']}" if t.get("testifier_name") else ""
-        out.append(f"  {t['testimony_id']}  by the {t['relationship']}{name}")
+        by = tr("by the %(relationship)s", relationship=t["relationship"])
+        out.append(f"  {t['testimony_id']}  {by}{name}")
         place = _place_ref({"place": t["place_code"], "text": t["place_text"] or ""}, places)
+        recorded = t["recorded"] or tr("on an unknown date")
         out.append(
-            f"      recorded {t['recorded'] or 'on an unknown date'}"
-            + (f" in {place}" if place else "")
-            + f"; language {t['language'] or 'not given'}; {t['n_media']} media file(s)"
-        )
+            "      "
+            + (tr("recorded %(date)s in %(place)s", date=recorded, place=place) if place
+               else tr("recorded %(date)s", date=recorded))
+            + "; " + tr("language %(language)s", language=t["language"] or tr("not given"))
+            + "; " + ntr("%(count)d media file", "%(count)d media files", t["n_media"])
+        )  # fmt: skip
         consent = t["consent_detail"]
         how = ", ".join(str(x) for x in (consent.get("how"), consent.get("given")) if x)
-        out.append(f"      consent: {t['consent']}" + (f" ({how})" if how else ""))
+        out.append(
+            "      " + tr("consent: %(level)s", level=t["consent"]) + (f" ({how})" if how else "")
+        )
         if t["risk_notes"]:
-            out.append(f"      risk: {t['risk_notes']}")
+            out.append("      " + tr("risk: %(notes)s", notes=t["risk_notes"]))
     return out
 
 
 def _documents(detail: read.PersonDetail, cites: dict[str, str]) -> list[str]:
-    out = [f"Sources ({len(detail.sources)})"]
+    out = [tr("Sources (%(count)d)", count=len(detail.sources))]
     for src in detail.sources:
-        issuer = src["issuer"] and f"issued by {src['issuer']}"
+        issuer = src["issuer"] and tr("issued by %(issuer)s", issuer=src["issuer"])
         about = "; ".join(x for x in (src["title"], src["date"] or "", issuer) if x)
-        reference = f"; reference {src['reference']}" if src["reference"] else ""
+        reference = (
+            "; " + tr("reference %(reference)s", reference=src["reference"])
+            if src["reference"]
+            else ""
+        )
         out.append(f"  {src['source_id']}  {src['kind']}: {about}")
-        out.append(f"      {src['n_files']} sealed file(s){reference}")
+        out.append(
+            "      "
+            + ntr("%(count)d sealed file", "%(count)d sealed files", src["n_files"])
+            + reference
+        )
     if detail.rebuttals:
-        out += ["", f"Rebuttals by the state ({len(detail.rebuttals)}; shown, never hidden)"]
+        out += [
+            "",
+            tr(
+                "Rebuttals by the state (%(count)d; shown, never hidden)",
+                count=len(detail.rebuttals),
+            ),
+        ]
         for r in detail.rebuttals:
             when = f", {r['date']}" if r["date"] else ""
             where = _cited(r["source_kind"], r["source_id"], "", cites)
-            out.append(f"  {r['kind']}, by {r['by']}{when}")
+            out.append(f"  {r['kind']}, " + tr("by %(who)s", who=r["by"]) + when)
             out.append(f'      "{r["text"]}" ({where})')
     return out
 
@@ -261,10 +307,23 @@ def person_page(detail: read.PersonDetail, places: Gazetteer) -> str:
     cites = _sources(detail)
     out = [f"{p['display_name']}   {p['person_id']}"]
     reasons = "; ".join(p["grade_reasons"])
-    out.append(f"Evidence grade {p['grade']} ({p['grade_label']}): {reasons}.")
+    out.append(
+        tr(
+            "Evidence grade %(grade)s (%(label)s): %(reasons)s.",
+            grade=p["grade"],
+            label=p["grade_label"],
+            reasons=reasons,
+        )
+    )
     if p.get("status"):
-        out.append(f"Status now: {p['status']}, {p['status_date']} (the latest event).")
-    out += ["", "Names"]
+        out.append(
+            tr(
+                "Status now: %(status)s, %(date)s (the latest event).",
+                status=p["status"],
+                date=p["status_date"],
+            )
+        )
+    out += ["", tr("Names")]
     for n in detail.names:
         about = ", ".join(x for x in (n["script"], n.get("language"), n.get("form")) if x)
         out.append(f"  {_fit(n['text'], 34)}  {about}")
@@ -276,7 +335,7 @@ def person_page(detail: read.PersonDetail, places: Gazetteer) -> str:
         _documents(detail, cites),
     ):
         out += ["", *section]
-    out += ["", "History of changes"]
+    out += ["", tr("History of changes")]
     for h in detail.history:
         reason = f": {h['reason']}" if h["reason"] else ""
         out.append(f"  {h['time']}  {h['op']}{reason}")
@@ -297,8 +356,9 @@ def cmd_id_check(args: argparse.Namespace, settings: Settings) -> int:
         kind = {12: "kz", 15: "cn", 18: "cn"}.get(len(compact), "")
         if not kind:
             raise InputError(
-                f"this number has {len(compact)} characters: a PRC resident ID has 18 "
-                "(15 on old cards) and a Kazakh IIN 12."
+                "This number has %(count)d characters: a PRC resident ID has 18 (15 on old "
+                "cards) and a Kazakh IIN 12.",
+                count=len(compact),
             )
     if kind == "kz":
         iin = KazakhIin.decode(args.number)
@@ -309,10 +369,11 @@ def cmd_id_check(args: argparse.Namespace, settings: Settings) -> int:
             "birth_date": iin.birth_date.isoformat(),
             "sex": iin.sex,
         }
-        text = (
-            f"Valid Kazakh IIN: {iin.number}\n  Born: {data['birth_date']}\n  Sex: {iin.sex}\n"
-            "  (An IIN's check digit catches fewer typing mistakes than a resident ID's.)"
-        )
+        text = tr(
+            "Valid Kazakh IIN: %(number)s\n  Born: %(birth)s\n  Sex: %(sex)s\n"
+            "  (An IIN's check digit catches fewer typing mistakes than a resident ID's.)",
+            number=iin.number, birth=data["birth_date"], sex=tr(iin.sex),
+        )  # fmt: skip
         print_result(args, data, text)
         return 0
     rid = ResidentId.decode(args.number)
@@ -331,21 +392,37 @@ def cmd_id_check(args: argparse.Namespace, settings: Settings) -> int:
         "sex": rid.sex,
         "notes": rid.notes(),
     }
-    lines = [f"Valid PRC resident ID: {rid.number}"]
+    lines = [tr("Valid PRC resident ID: %(number)s", number=rid.number)]
     if rid.legacy_number:
-        lines.append(f"  Old 15-digit form {rid.legacy_number}, converted to 18 characters.")
-    where = "in Xinjiang" if rid.in_xinjiang else "outside Xinjiang"
-    lines.append(f"  Region {rid.region_code}, {where}:")
+        lines.append(
+            "  "
+            + tr(
+                "Old 15-digit form %(number)s, converted to 18 characters.",
+                number=rid.legacy_number,
+            )
+        )
+    lines.append(
+        "  "
+        + (
+            tr("Region %(code)s, in Xinjiang:", code=rid.region_code)
+            if rid.in_xinjiang
+            else tr("Region %(code)s, outside Xinjiang:", code=rid.region_code)
+        )
+    )
     for r in rid.region:
         years = ""
         if r.valid_from or r.valid_until:
-            years = f" (this name {r.valid_from or ''}–{r.valid_until or 'today'})"
-        lines.append(f"    {r.level:<11} {r.name}{years}")
+            years = " " + tr(
+                "(this name %(since)s–%(until)s)",
+                since=r.valid_from or "",
+                until=r.valid_until or tr("today"),
+            )
+        lines.append(f"    {tr(r.level):<11} {r.name}{years}")
     if today is not None and today.id != rid.region_code:
-        lines.append(f"  Today this is {_place(today.id, places)}.")
-    lines.append(f"  Born: {data['birth_date']}")
-    lines.append(f"  Sex: {rid.sex}")
-    lines += [f"  Note: {n}" for n in rid.notes()]
+        lines.append("  " + tr("Today this is %(place)s.", place=_place(today.id, places)))
+    lines.append("  " + tr("Born: %(date)s", date=data["birth_date"]))
+    lines.append("  " + tr("Sex: %(sex)s", sex=tr(rid.sex)))
+    lines += ["  " + tr("Note: %(note)s", note=n) for n in rid.notes()]
     print_result(args, data, "\n".join(lines))
     return 0
 
@@ -356,7 +433,7 @@ def _day_bound(text: str, option: str, *, latest: bool) -> str:
     try:
         date = PartialDate.parse(text, today=dt.date.today())
     except InputError as exc:
-        raise InputError(f"{option}: {exc.message}") from None
+        raise InputError(f"{option}: {words.sentence(exc)}") from None
     return (date.latest if latest else date.earliest).isoformat()
 
 
@@ -372,12 +449,13 @@ def _query(args: argparse.Namespace, places: Gazetteer) -> read.Query:
     for option, status in (("--status", args.status), ("--ever", args.ever)):
         if status and status not in STATUSES:
             raise UsageError(
-                f"{option}: unknown status {status[:30]!r}; use one of {', '.join(STATUSES)}."
-            )
+                "%(option)s: unknown status %(status)r; use one of %(known)s.",
+                option=option, status=status[:30], known=", ".join(STATUSES),
+            )  # fmt: skip
     if not 0 <= args.min_grade <= 4:
         raise UsageError("--min-grade is an evidence grade from 0 to 4.")
     if not 1 <= args.limit <= read.MAX_PAGE:
-        raise UsageError(f"--limit is between 1 and {read.MAX_PAGE} rows per page.")
+        raise UsageError("--limit is between 1 and %(most)d rows per page.", most=read.MAX_PAGE)
     if args.page < 1:
         raise UsageError("--page starts at 1.")
     return read.Query(
@@ -432,10 +510,12 @@ def cmd_duplicates(args: argparse.Namespace, settings: Settings) -> int:
     rows = [{**dataclasses.asdict(c), "name_a": names[c.a], "name_b": names[c.b]} for c in shown]
     n_link = sum(c.outcome == "link" for c in found)
     lines = [
-        f"{len(found)} pairs may be one person each: {n_link} proposed links, "
-        f"{len(found) - n_link} to decide. Nothing was merged; decide them in the staff "
-        "app under Review."
-    ]
+        tr(
+            "%(pairs)d pairs may be one person each: %(links)d proposed links, %(open)d to "
+            "decide. Nothing was merged; decide them in the staff app under Review.",
+            pairs=len(found), links=n_link, open=len(found) - n_link,
+        )
+    ]  # fmt: skip
     lines += [
         f"  {r['probability']:.2f}  {r['outcome']:<6}  {r['name_a']}  ·  {r['name_b']}"
         for r in rows
@@ -444,18 +524,28 @@ def cmd_duplicates(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _report(report: ApplyReport, done: str) -> tuple[dict[str, Any], str]:
+def _report(report: ApplyReport, rebuilt: bool) -> tuple[dict[str, Any], str]:
     data = dataclasses.asdict(report)
     if report.entries == 0 and not report.migrated:
-        return data, "The views are up to date: no new entries."
-    lines = [
-        f"Views {done}: {report.entries} entries read ({report.records} record entries, "
-        f"{report.changes} changes); {report.persons} persons, {report.testimonies} "
-        f"testimonies and {report.sources} sources written."
-    ]
-    lines += [f"Migrated: {m}." for m in report.migrated]
+        return data, tr("The views are up to date: no new entries.")
+    counts = {
+        "entries": report.entries, "records": report.records, "changes": report.changes,
+        "persons": report.persons, "testimonies": report.testimonies, "sources": report.sources,
+    }  # fmt: skip
+    said = (
+        tr("Views rebuilt from the vault: %(entries)d entries read (%(records)d record "
+           "entries, %(changes)d changes); %(persons)d persons, %(testimonies)d testimonies "
+           "and %(sources)d sources written.", **counts)
+        if rebuilt
+        else tr("Views updated: %(entries)d entries read (%(records)d record entries, "
+                "%(changes)d changes); %(persons)d persons, %(testimonies)d testimonies and "
+                "%(sources)d sources written.", **counts)
+    )  # fmt: skip
+    lines = [said]
+    lines += [tr("Migrated: %(what)s.", what=m) for m in report.migrated]
     if report.problems:
-        lines.append(f"{len(report.problems)} record entries could not be used and were skipped:")
+        lines.append(tr("%(count)d record entries could not be used and were skipped:",
+                        count=len(report.problems)))  # fmt: skip
         lines += [f"  {entry[:12]}: {problem}" for entry, problem in report.problems]
     return data, "\n".join(lines)
 
@@ -463,19 +553,19 @@ def _report(report: ApplyReport, done: str) -> tuple[dict[str, Any], str]:
 def cmd_views_update(args: argparse.Namespace, settings: Settings) -> int:
     with _desk(args, settings) as desk:
         report = _catch_up(desk)
-    print_result(args, *_report(report, "updated"))
+    print_result(args, *_report(report, rebuilt=False))
     return 0
 
 
 def cmd_views_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     with _desk(args, settings) as desk:
         total = sum(desk.views.projected_sizes().values()) + desk.pending()
-        bar = CountBar("Rebuilding the views", total, "entries")
+        bar = CountBar(tr("Rebuilding the views"), total, tr("entries"))
         try:
             report = desk.rebuild_views(bar)
         finally:
             bar.close()
-    print_result(args, *_report(report, "rebuilt from the vault"))
+    print_result(args, *_report(report, rebuilt=True))
     return 0
 
 
@@ -484,7 +574,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     check_export_folder(out)  # before the passphrase is asked
     with _desk(args, settings) as desk:
         _catch_up(desk)
-        bar = CountBar("Exporting", sum(count_rows(desk.engine).values()), "rows")
+        bar = CountBar(tr("Exporting"), sum(count_rows(desk.engine).values()), tr("rows"))
         try:
             report = export_views(desk.engine, out, bar)
         finally:
@@ -495,13 +585,15 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         "tables": [dataclasses.asdict(t) for t in report.tables],
         "files": report.files,
     }
-    text = (
-        f"Exported {len(report.tables)} tables ({report.rows} rows) to {report.folder}\n"
+    text = tr(
+        "Exported %(tables)d tables (%(rows)d rows) to %(folder)s\n"
         "as CSV (opens in Excel) and JSON Lines; what every column means is in "
-        f"{report.folder / 'DATA-DICTIONARY.md'}.\n"
+        "%(dictionary)s.\n"
         "These files are NOT encrypted: keep them on an encrypted disk, share them only as "
-        "each testimony's consent allows, and delete them when done."
-    )
+        "each testimony's consent allows, and delete them when done.",
+        tables=len(report.tables), rows=report.rows, folder=report.folder,
+        dictionary=report.folder / "DATA-DICTIONARY.md",
+    )  # fmt: skip
     print_result(args, data, text)
     return 0
 
@@ -522,7 +614,7 @@ def cmd_places_find(args: argparse.Namespace, settings: Settings) -> int:
         for p in found[: args.limit]
     ]
     if not rows:
-        text = "No place in the gazetteer matches; a desk can add it with `amanat places add`."
+        text = tr("No place in the gazetteer matches; a desk can add it with `amanat places add`.")
     else:
         text = "\n".join(
             f"{p.id:<22} {p.kind:<10} {' / '.join(q.label() for q in places.region_path(p.id))}"
@@ -537,7 +629,7 @@ def cmd_places_add(args: argparse.Namespace, settings: Settings) -> int:
     slug = args.slug or re.sub(r"[^a-z0-9]+", "-", fold_text(args.name)).strip("-")
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,90}", slug or ""):
         raise InputError(
-            "give the place a short Latin-letter id with --slug, e.g. --slug khorgos-post."
+            "Give the place a short Latin-letter id with --slug, e.g. --slug khorgos-post."
         )
     names = {args.lang: " ".join(args.name.split())}
     for extra in args.also or []:
@@ -554,12 +646,12 @@ def cmd_places_add(args: argparse.Namespace, settings: Settings) -> int:
     if args.parent:
         change["parent"] = args.parent
     if (args.lat is None) != (args.lon is None):
-        raise InputError("give both --lat and --lon, or neither.")
+        raise InputError("Give both --lat and --lon, or neither.")
     if args.lat is not None:
         change["lat"], change["lon"] = args.lat, args.lon
     with _desk(args, settings) as desk:
         desk.seal_records([Batch([], [change], note="amanat places add")])
-    print_result(args, {"place": change["place"]}, f"Added {change['place']}.")
+    print_result(args, {"place": change["place"]}, tr("Added %(place)s.", place=change["place"]))
     return 0
 
 

@@ -18,6 +18,7 @@ import uvicorn
 from amanat.bootstrap import open_desk, open_home
 from amanat.cli.output import print_result
 from amanat.cli.prompts import ask_passphrase
+from amanat.cli.words import tr
 from amanat.desk import Desk, Station
 from amanat.errors import UsageError
 from amanat.settings import Settings
@@ -34,11 +35,11 @@ def _password(file: str | None) -> str:
         try:
             return Path(file).read_text("utf-8").rstrip("\r\n")
         except FileNotFoundError:
-            raise UsageError(f"Password file not found: {file}") from None
+            raise UsageError("Password file not found: %(file)s", file=file) from None
     if not sys.stdin.isatty():
         raise UsageError("Give the new account's password with --password-file FILE.")
-    password = getpass.getpass("Password for the new account: ")
-    if getpass.getpass("Type it again: ") != password:
+    password = getpass.getpass(tr("Password for the new account: "))
+    if getpass.getpass(tr("Type it again: ")) != password:
         raise UsageError("The two passwords differ; no account was added.")
     return password
 
@@ -63,12 +64,12 @@ def user_add(args: argparse.Namespace, settings: Settings) -> int:
         store = AccountStore(accounts_path(desk), sealer=sealer, clock=time.time)
         enrolment = store.add(args.name, args.role, password)
     result = {"account": args.name, "role": args.role}
-    lines = [f"Added {args.name} ({args.role})."]
+    lines = [tr("Added %(name)s (%(role)s).", name=args.name, role=args.role)]
     if enrolment is not None:
         result |= {"totp_secret": enrolment.secret, "totp_uri": enrolment.uri}
         lines += [
-            "Enrol the second factor now; this is shown once:",
-            f"  secret: {enrolment.secret}",
+            tr("Enrol the second factor now; this is shown once:"),
+            "  " + tr("secret: %(secret)s", secret=enrolment.secret),
             f"  URI:    {enrolment.uri}",
         ]
     print_result(args, result, "\n".join(lines))
@@ -100,7 +101,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         where = f"http://{args.host}:{args.port}/"
         if workers == 1:
             app = create_app(desk, settings)
-            print(f"Amanat staff app at {where} (Ctrl-C stops it).", flush=True)
+            print(tr("Amanat staff app at %(address)s (Ctrl-C stops it).", address=where),
+                  flush=True)  # fmt: skip
             # The lifespan seals the pending audit events when uvicorn stops.
             uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
             return 0
@@ -119,7 +121,12 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             else:  # a worker: its connections come from the parent (Dispatcher)
                 HandoffServer(_uvicorn(app), sockets[0]).run()
 
-        print(f"Amanat staff app at {where} in {workers} processes (Ctrl-C stops it).", flush=True)
+        said = tr(
+            "Amanat staff app at %(address)s in %(count)d processes (Ctrl-C stops it).",
+            address=where,
+            count=workers,
+        )
+        print(said, flush=True)
         return run_processes(args.host, args.port, workers, run, cluster)
 
 
