@@ -7,6 +7,7 @@ values (paths, counts) filled in after translation, and exactly as before in Eng
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -234,3 +235,28 @@ def test_an_id_is_checked_in_the_volunteer_s_language(cli_env: dict[str, str]) -
     russian = amanat(_speaking(cli_env, LANG="ru_RU.UTF-8"), "id", "check", "800101300016")
     assert russian.stdout.startswith("Действительный ИИН (IIN): 800101300016\n")
     assert "Пол: мужской" in russian.stdout
+
+
+def test_linking_a_list_says_what_is_wrong_in_russian(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a researcher with AMANAT_LANG=ru, when `amanat link` is asked to write its
+    output over the list it reads, or to a .json file, then one Russian line names both
+    files by what they are, and nothing is written."""
+    main = importlib.import_module("amanat.cli.main").main
+    listed = tmp_path / "list.csv"
+    listed.write_text("name\nSerik\n", "utf-8")
+    mapping = tmp_path / "list.link.yaml"
+    mapping.write_text("columns:\n  name: name\n", "utf-8")
+    monkeypatch.setenv("AMANAT_LANG", "ru")
+    try:
+        code = main(["link", str(listed), "--mapping", str(mapping), "--out", str(listed)])
+        assert code == UsageError.exit_code
+        said = capsys.readouterr().err.strip()
+        assert said == "amanat: выходной файл перезаписал бы список; выберите другой файл."
+        code = main(["link", str(listed), "--mapping", str(mapping), "--out", "x.json"])
+        said = capsys.readouterr().err.strip()
+        assert said.startswith("amanat: выходной файл записывается как CSV или книга Excel")
+        assert listed.read_text("utf-8") == "name\nSerik\n"
+    finally:
+        words.use("en")

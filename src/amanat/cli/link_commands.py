@@ -44,6 +44,7 @@ from types import ModuleType
 
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress, stopped_by_signals
+from amanat.cli.words import N_, ntr, tr
 from amanat.errors import InputError, UsageError
 from amanat.ingest import open_table
 from amanat.ingest.report import (
@@ -81,12 +82,32 @@ DECISION_WORDS: dict[str, Verdict] = {
     **dict.fromkeys(("unsure", "?", "білмеймін", "не знаю", "не уверен"), "unsure"),
 }
 _REVIEW_KEYS = ("decision", "row_a", "row_b")
-# The values a list gave but linking could not read: (stats key, one, several).
-_UNREAD_KINDS = {
-    "birth": ("unread_birth", "birth date", "birth dates"),
-    "detained": ("unread_detained", "date of detention", "dates of detention"),
-    "resident_id": ("unread_resident_id", "resident ID", "resident IDs"),
+# The values a list gave but linking could not read: the key of their count in stats.
+_UNREAD_KINDS = {"birth": "unread_birth", "detained": "unread_detained",
+                 "resident_id": "unread_resident_id"}  # fmt: skip
+# The names of the files a link reads and writes, as its sentences name them.
+_FILE_WORDS = {
+    "output": N_("the output"),
+    "review file": N_("the review file"),
+    "list": N_("the list"),
+    "mapping": N_("the mapping"),
+    "decisions file": N_("the decisions file"),
 }
+
+
+def _unread(kind: str, count: int) -> str:
+    """'3 birth dates': values of one kind that could not be read."""
+    shown = f"{count:,}"
+    if kind == "birth":
+        return ntr("%(shown)s birth date", "%(shown)s birth dates", count, shown=shown)
+    if kind == "detained":
+        return ntr("%(shown)s date of detention", "%(shown)s dates of detention", count,
+                   shown=shown)  # fmt: skip
+    return ntr("%(shown)s resident ID", "%(shown)s resident IDs", count, shown=shown)
+
+
+def _rows(count: int) -> str:
+    return ntr("%(shown)s row", "%(shown)s rows", count, shown=f"{count:,}")
 
 
 def _cell(value: CellValue) -> str:
@@ -107,8 +128,9 @@ def _path(text: str, what: str) -> Path:
     path = output_path(text, what, inputs={})
     if path.suffix.lower() not in SHEET_KINDS:
         raise UsageError(
-            f"The {what} is written as CSV or as an Excel workbook: give it a name that "
-            "ends in .csv or .xlsx."
+            "%(what)s is written as CSV or as an Excel workbook: give it a name that ends in "
+            ".csv or .xlsx.",
+            what=tr(_FILE_WORDS[what]),
         )
     return path
 
@@ -120,13 +142,19 @@ def _apart(outputs: dict[str, Path], inputs: dict[str, Path], may_replace: str =
     for i, what in enumerate(names):
         for other in names[i + 1 :]:
             if same_file(outputs[what], outputs[other]):
-                raise UsageError(f"The {what} and the {other} are one file; give two names.")
+                raise UsageError(
+                    "%(what)s and %(other)s are one file; give two names.",
+                    what=tr(_FILE_WORDS[what]),
+                    other=tr(_FILE_WORDS[other]),
+                )
         for given, path in inputs.items():
             if what == may_replace and given.startswith("decisions"):
                 continue
             if same_file(outputs[what], path):
                 raise UsageError(
-                    f"The {what} would overwrite the {given.split(' #')[0]}; choose another file."
+                    "%(what)s would overwrite %(given)s; choose another file.",
+                    what=tr(_FILE_WORDS[what]),
+                    given=tr(_FILE_WORDS[given.split(" #")[0]]),
                 )
 
 
@@ -183,10 +211,11 @@ def _records(source: Path, mapping: LinkMapping) -> _List:
             if problem is None and table.kind == "csv":
                 extra = [v for v in row.values[len(table.headers) :] if _cell(v).strip()]
                 if extra:
-                    problem = (
-                        f"the row has {len(row.values)} cells but the header only "
-                        f"{len(table.headers)} columns; a separator inside a value may be "
-                        "missing its quotes."
+                    problem = tr(
+                        "the row has %(cells)d cells but the header only %(columns)d "
+                        "columns; a separator inside a value may be missing its quotes.",
+                        cells=len(row.values),
+                        columns=len(table.headers),
                     )
             if problem is not None:
                 found.unread.add(row.number)
@@ -230,15 +259,10 @@ def _spark() -> ModuleType:
         ) from None
 
 
-def _n(count: int, one: str, several: str | None = None) -> str:
-    """'1 row', '2,000 rows'."""
-    return f"{count:,} {one if count == 1 else several or one + 's'}"
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
     source = Path(args.source).expanduser().absolute()
     if not source.is_file():
-        raise UsageError(f"No list at {source}; check the path.")
+        raise UsageError("No list at %(path)s; check the path.", path=source)
     mapping_path = Path(args.mapping).expanduser().absolute()
     decision_paths = [Path(given).expanduser().absolute() for given in args.decisions or ()]
     out = _path(args.out, "output")
@@ -287,14 +311,16 @@ def _link_list(
     records = found.records
     if found.not_utf8 and found.not_utf8 * 2 >= found.rows - found.empty:
         raise UsageError(
-            f"Most rows of {source.name} are not valid UTF-8 (it may have been saved as "
+            "Most rows of %(file)s are not valid UTF-8 (it may have been saved as "
             "Windows-1251); re-save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8) and run "
-            "again. Nothing was written."
+            "again. Nothing was written.",
+            file=source.name,
         )
     if out.suffix.lower() == ".xlsx" and found.rows + 1 > _XLSX_ROWS:
         raise UsageError(
-            f"The list has {found.rows:,} rows, more than an Excel worksheet holds; write "
-            "the output as .csv. Nothing was written."
+            "The list has %(rows)s rows, more than an Excel worksheet holds; write the "
+            "output as .csv. Nothing was written.",
+            rows=f"{found.rows:,}",
         )
     row_ids = {r["record_id"] for r in records}
     said: dict[tuple[str, str], Decision] = {}
@@ -330,7 +356,7 @@ def _link_list(
     linked = sum(n for n in sizes.values() if n > 1)
     n_review = len(open_pairs)
     counts = {v: sum(d.verdict == v for d in decisions) for v in DECISIONS}
-    not_read = {k: int(result.stats.get(key, 0)) for k, (key, _, _) in _UNREAD_KINDS.items()}
+    not_read = {k: int(result.stats.get(key, 0)) for k, key in _UNREAD_KINDS.items()}
     not_read["resident_id"] += found.rounded_ids
     unread = len(found.unread)
     data = {
@@ -350,49 +376,77 @@ def _link_list(
         "unread_values": not_read,
     }
     lines = [
-        f"Linked {source.name}: {_n(len(records), 'row')} of persons "
-        f"{'is' if len(records) == 1 else 'are'} {_n(len(sizes), 'person')} "
-        f"({_n(linked, 'row')} share a person with another).",
+        ntr(
+            "Linked %(file)s: %(rows)s of persons is %(persons)s (%(linked)s share a person "
+            "with another).",
+            "Linked %(file)s: %(rows)s of persons are %(persons)s (%(linked)s share a person "
+            "with another).",
+            len(records),
+            file=source.name,
+            rows=_rows(len(records)),
+            persons=ntr("%(shown)s person", "%(shown)s persons", len(sizes),
+                        shown=f"{len(sizes):,}"),
+            linked=_rows(linked),
+        ),
         *(
             [
-                f"With {_n(len(decisions), 'decision')}: "
-                + ", ".join(f"{n:,} {v}" for v, n in counts.items())
-                + "."
+                tr(
+                    "With %(decisions)s: %(counts)s.",
+                    decisions=ntr("%(shown)s decision", "%(shown)s decisions", len(decisions),
+                                  shown=f"{len(decisions):,}"),
+                    counts=", ".join(f"{n:,} {v}" for v, n in counts.items()),
+                )
             ]
             if decisions
             else []
         ),
-        f"{_n(n_review, 'pair')} {'needs' if n_review == 1 else 'need'} a person to decide"
-        + (f": {review_path}" if review_path else " (write them with --review FILE)."),
-    ]
+        ntr(
+            "%(shown)s pair needs a person to decide: %(file)s",
+            "%(shown)s pairs need a person to decide: %(file)s",
+            n_review, shown=f"{n_review:,}", file=review_path,
+        )
+        if review_path
+        else ntr(
+            "%(shown)s pair needs a person to decide (write them with --review FILE).",
+            "%(shown)s pairs need a person to decide (write them with --review FILE).",
+            n_review, shown=f"{n_review:,}",
+        ),
+    ]  # fmt: skip
     if cut:
         lines.append(
-            f"The review workbook holds the first {n_review - cut:,} of them, as many as a "
-            "worksheet can; decide those, or write the review file as .csv."
+            tr(
+                "The review workbook holds the first %(shown)s of them, as many as a worksheet "
+                "can; decide those, or write the review file as .csv.",
+                shown=f"{n_review - cut:,}",
+            )
         )
     if unread or found.empty:
         lines.append(
-            f"Not linked: {_n(unread, 'row')} that could not be read, {found.empty:,} empty."
-        )
+            tr("Not linked: %(rows)s that could not be read, %(empty)s empty.",
+               rows=_rows(unread), empty=f"{found.empty:,}")
+        )  # fmt: skip
     if found.first_problem is not None:
         number, why = found.first_problem
-        lines.append(f"  row {number}: {why}")
+        lines.append("  " + tr("row %(row)d: %(reason)s", row=number, reason=why))
     if found.rounded_ids:
         lines.append(
-            f"{_n(found.rounded_ids, 'resident ID')} stored as a number, which a spreadsheet "
-            "rounds, counted as not known: format that column as text and type them again."
-        )
+            ntr(
+                "%(shown)s resident ID stored as a number, which a spreadsheet rounds, counted "
+                "as not known: format that column as text and type them again.",
+                "%(shown)s resident IDs stored as a number, which a spreadsheet rounds, "
+                "counted as not known: format that column as text and type them again.",
+                found.rounded_ids, shown=f"{found.rounded_ids:,}",
+            )
+        )  # fmt: skip
     if any(not_read.values()):
         lines.append(
-            "Not read, so counted as not known: "
-            + ", ".join(
-                f"{not_read[k]:,} {one if not_read[k] == 1 else several}"
-                for k, (_, one, several) in _UNREAD_KINDS.items()
-                if not_read[k]
+            tr(
+                "Not read, so counted as not known: %(values)s. Correct them in the list and "
+                "run again to use them.",
+                values=", ".join(_unread(k, n) for k, n in not_read.items() if n),
             )
-            + ". Correct them in the list and run again to use them."
         )
-    lines.append(f"Every row with its cluster: {out}")
+    lines.append(tr("Every row with its cluster: %(file)s", file=out))
     print_result(args, data, "\n".join(lines))
     return 0
 
@@ -535,15 +589,17 @@ def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
     saved again by a spreadsheet); rows without one are skipped. ``rows``: the row
     numbers of the list being linked, which the decisions must name."""
     if not path.is_file():
-        raise UsageError(f"No decisions file at {path}; check the path.")
+        raise UsageError("No decisions file at %(path)s; check the path.", path=path)
     out: list[Decision] = []
     with open_table(path, header_row=1) as table:
         heads = [fold(h) for h in table.headers]
         missing = [k for k in _REVIEW_KEYS if fold(k) not in heads]
         if missing:
             raise UsageError(
-                f"{path.name} lacks the column {missing[0]}: give the file --review wrote, "
-                "with a decision written in its decision column."
+                "%(file)s lacks the column %(column)s: give the file --review wrote, with a "
+                "decision written in its decision column.",
+                file=path.name,
+                column=missing[0],
             )
         at = {k: heads.index(fold(k)) for k in _REVIEW_KEYS}
         for row in table.rows:
@@ -551,7 +607,12 @@ def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
                 continue
             problem = row.problem_in(at.values())
             if problem is not None:
-                raise InputError(f"Row {row.number} of {path.name} cannot be read: {problem}")
+                raise InputError(
+                    "Row %(row)d of %(file)s cannot be read: %(problem)s",
+                    row=row.number,
+                    file=path.name,
+                    problem=problem,
+                )
             cell = {
                 k: _cell(row.values[i]).strip() if i < len(row.values) else ""
                 for k, i in at.items()
@@ -563,23 +624,36 @@ def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
             if verdict is None:
                 # not quoted: a cell pasted in the wrong column may hold a name
                 raise InputError(
-                    f"Row {row.number} of {path.name}: its decision column holds something "
-                    "other than a decision; write same, different or unsure, or leave it empty."
+                    "Row %(row)d of %(file)s: its decision column holds something other than "
+                    "a decision; write same, different or unsure, or leave it empty.",
+                    row=row.number,
+                    file=path.name,
                 )
             for key in ("row_a", "row_b"):
-                if cell[key] not in rows:
-                    named_row = (
-                        f"row {cell[key]}"
-                        if cell[key].isdigit() and len(cell[key]) <= 9
-                        else f"in {key} something other than a row number"
-                    )
+                if cell[key] not in rows and cell[key].isdigit() and len(cell[key]) <= 9:
                     raise InputError(
-                        f"Row {row.number} of {path.name} names {named_row}, which is not a "
-                        "row of persons in this list; were the decisions made on another "
-                        "list, or the list changed since?"
+                        "Row %(row)d of %(file)s names row %(named)s, which is not a row of "
+                        "persons in this list; were the decisions made on another list, or "
+                        "the list changed since?",
+                        row=row.number,
+                        file=path.name,
+                        named=cell[key],
+                    )
+                if cell[key] not in rows:
+                    raise InputError(
+                        "Row %(row)d of %(file)s names in %(column)s something other than a "
+                        "row number, which is not a row of persons in this list; were the "
+                        "decisions made on another list, or the list changed since?",
+                        row=row.number,
+                        file=path.name,
+                        column=key,
                     )
             if cell["row_a"] == cell["row_b"]:
-                raise InputError(f"Row {row.number} of {path.name} pairs a row with itself.")
+                raise InputError(
+                    "Row %(row)d of %(file)s pairs a row with itself.",
+                    row=row.number,
+                    file=path.name,
+                )
             out.append(Decision(cell["row_a"], cell["row_b"], verdict))
     return out
 
