@@ -22,19 +22,9 @@ from amanat.errors import ShareError, UsageError
 from amanat.i18n import ENVIRONMENT_KEYS, LOCALES, from_environment, translator
 from amanat.vault import seal
 from conftest import Org
+from test_cli_errors import amanat
 
 KAZAKH = set("әғқңөұүі")
-
-
-def amanat(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "amanat.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
 
 
 def _speaking(cli_env: dict[str, str], **language: str) -> dict[str, str]:
