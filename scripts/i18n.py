@@ -60,7 +60,7 @@ CLI_KEYWORDS = {"tr": _FIRST, "ntr": (1, 2), "N_": None} | dict.fromkeys(ERRORS,
 # with %(name)s, not f-strings); the others give their tr() and N_() messages only.
 CLI_TRANSLATED = (
     "main.py", "commands.py", "mirror_commands.py", "prompts.py", "output.py",
-    "records_commands.py", "import_commands.py", "web_commands.py", "link_commands.py",
+    "records_commands.py", "import_commands.py", "web_commands.py", "link_commands.py", "demo.py",
 )  # fmt: skip
 CLI_SOURCES: tuple[tuple[str, dict[str, tuple[int, ...] | None]], ...] = (
     ("cli", {"tr": _FIRST, "ntr": (1, 2), "N_": None}),

@@ -250,3 +250,20 @@ def test_linking_a_list_says_what_is_wrong_in_russian(
         assert listed.read_text("utf-8") == "name\nSerik\n"
     finally:
         words.use("en")
+
+
+def test_the_demo_tells_its_story_in_kazakh(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """Given a Kazakh terminal, when `amanat demo` runs, then each step of the story is
+    told in Kazakh, the persons table's heads too, and it ends as in English: nothing
+    lost, every entry on the mirrors."""
+    done = amanat(
+        _speaking(cli_env, LANG="kk_KZ.UTF-8"),
+        "demo", "--no-serve", "--keep", str(tmp_path / "demo"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert text.startswith(f"Amanat демосы: {tmp_path / 'demo'}\n")
+    assert "әлі қауіпсіз емес жазбалар: 0. Кеңсе тәркіленсе де, ештеңе жоғалмайды." in text
+    assert "АТЫ" in text and "ТУҒАН ЖЕРІ" in text and "Дәлел дәрежесі" in text
+    assert "Дайын: мөрленді, тексерілді, ашылды, дәлелденді" in text
+    assert "Created organisation" not in text and "Done:" not in text

@@ -27,6 +27,7 @@ import uvicorn
 
 from amanat.bootstrap import open_desk
 from amanat.cli.records_commands import person_page, persons_table
+from amanat.cli.words import tr
 from amanat.desk.service import Batch
 from amanat.mirrors.config import MirrorConfig, MirrorEntry
 from amanat.mirrors.status import home_status
@@ -77,13 +78,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
-            print("The scratch folder was deleted. Use --keep DIR to look around afterwards.")
+            print(tr("The scratch folder was deleted. Use --keep DIR to look around afterwards."))
     return 0
 
 
 def _story(base: Path, settings: Settings, said: list[str], *, keep: bool) -> None:
     work = min(settings.scrypt_work_factor, 16)  # a demo desk: quick to unlock
-    _say(said, f"Amanat demo in {base}\n")
+    _say(said, tr("Amanat demo in %(folder)s", folder=base) + "\n")
     result = enrol.init_org(
         base / "desk",
         name="Demo documentation group",
@@ -93,10 +94,19 @@ def _story(base: Path, settings: Settings, said: list[str], *, keep: bool) -> No
         shares_dir=base / "trustee-shares",
         work_factor=work,
     )
-    _say(said, f"1. Created organisation {result.org.org_id} with a desk at {result.home}.")
-    _say(said, f"   5 trustee shares written to {base / 'trustee-shares'}; any 3 restore.")
+    _say(
+        said,
+        "1. "
+        + tr(
+            "Created organisation %(org)s with a desk at %(home)s.",
+            org=result.org.org_id,
+            home=result.home,
+        ),
+    )
+    _say(said, "   " + tr("5 trustee shares written to %(folder)s; any 3 restore.",
+                          folder=base / "trustee-shares"))  # fmt: skip
     keys = enrol.keys_from_shares(result.org, [read_share_file(p) for p in result.share_files[1:4]])
-    _say(said, "   Checked: shares 2, 3 and 4 together rebuild the recovery key.")
+    _say(said, "   " + tr("Checked: shares 2, 3 and 4 together rebuild the recovery key."))
     del keys
 
     station, vkey = enrol.create_station(base / "station", result.org_export, name="office-1")
@@ -104,8 +114,10 @@ def _story(base: Path, settings: Settings, said: list[str], *, keep: bool) -> No
     desk_keys = desk.desk_keys(DEMO_PASSPHRASE)
     enrol.trust_station(desk, vkey, desk_keys.signing_seed, name="office-1")
     enrol.update_from_export(station, desk.path / "org-export.json")
-    _say(said, f"2. Station set up at {station.path}; the desk trusted its key.")
-    _say(said, "   The station holds public keys only: it can seal, never read back.")
+    _say(
+        said, "2. " + tr("Station set up at %(home)s; the desk trusted its key.", home=station.path)
+    )
+    _say(said, "   " + tr("The station holds public keys only: it can seal, never read back."))
 
     samples = base / "intake"
     samples.mkdir()
@@ -126,35 +138,73 @@ def _story(base: Path, settings: Settings, said: list[str], *, keep: bool) -> No
         [seal.FileToSeal(samples / "testimony-transcript.txt")],
         note="Demo transcript",
     )
-    _say(said, f"3. Sealed entry {first.entry_id[:12]} (2 files) and {second.entry_id[:12]}.")
+    _say(
+        said,
+        "3. "
+        + tr(
+            "Sealed entry %(first)s (2 files) and %(second)s.",
+            first=first.entry_id[:12],
+            second=second.entry_id[:12],
+        ),
+    )
     shutil.rmtree(samples)
-    _say(said, "   The plaintext intake files were deleted; only ciphertext remains.")
+    _say(said, "   " + tr("The plaintext intake files were deleted; only ciphertext remains."))
 
     report = verify.verify_vault(station.path / "vault")
     for s in report.logs:
-        _say(said, f"4. Verified without any key: tree size {s.size}, root {s.root[:16]}…")
+        _say(
+            said,
+            "4. "
+            + tr(
+                "Verified without any key: tree size %(size)d, root %(root)s…",
+                size=s.size,
+                root=s.root[:16],
+            ),
+        )
     _say(
         said,
-        f"   {report.entries} entries, {report.blobs} files, problems: {len(report.problems)}.",
+        "   "
+        + tr(
+            "%(entries)d entries, %(files)d files, problems: %(problems)d.",
+            entries=report.entries,
+            files=report.blobs,
+            problems=len(report.problems),
+        ),
     )
 
     pulled = copy.pull_vault(desk.vault(), station.path / "vault")
-    _say(said, f"5. The desk pulled {pulled.records} records from the station's vault.")
+    _say(
+        said,
+        "5. "
+        + tr("The desk pulled %(count)d records from the station's vault.", count=pulled.records),
+    )
     entry = opening.open_entry(desk.vault(), first.entry_id[:12], [desk_keys.identity])
     out = base / "opened"
     files = opening.write_files(desk.vault(), entry, [desk_keys.identity], out)
     _say(
         said,
-        f"   Opened {entry.entry_id[:12]}: note {entry.content['note']!r}; "
-        f"{len(files)} files written to {out}, each checked against its sealed hash.",
+        "   "
+        + tr(
+            "Opened %(entry)s: note %(note)r; %(count)d files written to "
+            "%(folder)s, each checked against its sealed hash.",
+            entry=entry.entry_id[:12],
+            note=entry.content["note"],
+            count=len(files),
+            folder=out,
+        ),
     )
 
     bundle = proof.make_bundle(desk.vault(), first.entry_id)
     check = proof.check_bundle(bundle)
     _say(
         said,
-        f"6. Proof bundle for {first.entry_id[:12]}: {len(check.steps)} checks passed "
-        "offline, as a court or UN body would run them.",
+        "6. "
+        + tr(
+            "Proof bundle for %(entry)s: %(count)d checks passed offline, as a "
+            "court or UN body would run them.",
+            entry=first.entry_id[:12],
+            count=len(check.steps),
+        ),
     )
 
     tampered = base / "tampered-copy"
@@ -166,9 +216,14 @@ def _story(base: Path, settings: Settings, said: list[str], *, keep: bool) -> No
     bad = verify.verify_vault(tampered)
     _say(
         said,
-        f"7. One bit flipped in a copy of a sealed video: verify reports "
-        f"{len(bad.problems)} problem: {bad.problems[0].where.split('/')[0]}/…: "
-        f"{bad.problems[0].what}.",
+        "7. "
+        + tr(
+            "One bit flipped in a copy of a sealed video: verify reports "
+            "%(count)d problem: %(where)s/…: %(what)s.",
+            count=len(bad.problems),
+            where=bad.problems[0].where.split("/")[0],
+            what=bad.problems[0].what,
+        ),
     )
     MirrorConfig(
         mirrors=[
@@ -180,11 +235,17 @@ def _story(base: Path, settings: Settings, said: list[str], *, keep: bool) -> No
     unsafe = len(home_status(station).unsafe)
     _say(
         said,
-        f"8. Synced the station to {len(synced.mirrors)} folder mirrors (a USB disk and a NAS "
-        f"stand-in); entries not yet safe: {unsafe}. A seizure of the office loses nothing.",
+        "8. "
+        + tr(
+            "Synced the station to %(count)d folder mirrors (a USB disk and a "
+            "NAS stand-in); entries not yet safe: %(unsafe)d. A seizure of the "
+            "office loses nothing.",
+            count=len(synced.mirrors),
+            unsafe=unsafe,
+        ),
     )
     _database(base, desk, settings, said, keep=keep)
-    _say(said, "\nDone: sealed, verified, opened, proven, tampering caught, and mirrored.")
+    _say(said, "\n" + tr("Done: sealed, verified, opened, proven, tampering caught, and mirrored."))
 
 
 def _batches(batches: Sequence[DemoBatch], folder: Path) -> list[Batch]:
@@ -225,14 +286,23 @@ def _database(base: Path, desk: Home, settings: Settings, said: list[str], *, ke
     recorded = sum(c["op"] == "testimony.recorded" for b in data.intake for c in b.changes)
     _say(
         said,
-        f"9. The desk's victims database: {page.total} fictional persons (every one marked "
-        f"{'DEMO'}), {recorded} testimonies by relatives, official papers, a correction, a "
-        "withdrawn consent and state rebuttals, sealed as record entries and projected "
-        "into the desk's encrypted views.",
+        "9. "
+        + tr(
+            "The desk's victims database: %(persons)d fictional persons (every "
+            "one marked DEMO), %(testimonies)d testimonies by relatives, official "
+            "papers, a correction, a withdrawn consent and state rebuttals, sealed "
+            "as record entries and projected into the desk's encrypted views.",
+            persons=page.total,
+            testimonies=recorded,
+        ),
     )
-    _say(said, f"   `amanat persons` lists them (here the first 8 of {page.total}):")
+    _say(
+        said,
+        "   "
+        + tr("`amanat persons` lists them (here the first 8 of %(count)d):", count=page.total),
+    )
     _say(said, _indented(persons_table(page, 1, 8, places, footer=False)))
-    _say(said, "   `amanat person ID` shows one, with where every value comes from:")
+    _say(said, "   " + tr("`amanat person ID` shows one, with where every value comes from:"))
     _say(said, _indented(person_page(detail, places)))
     if keep:
         secret = base / "demo-passphrase.txt"
@@ -243,7 +313,7 @@ def _database(base: Path, desk: Home, settings: Settings, said: list[str], *, ke
         # the featured person's name typed in Latin letters finds every script's form
         latin = [n["text"] for n in detail.names if n["script"] == "Latn"]
         across = latin[0].split()[0] if latin else "nur"
-        _say(said, "   Try it yourself on the kept demo desk:")
+        _say(said, "   " + tr("Try it yourself on the kept demo desk:"))
         for example in (
             "persons --name nur",
             "persons --county 伊宁县 --ever in_camp --from 2018 --to 2019",
@@ -273,18 +343,20 @@ def _serve(base: Path, settings: Settings, port: int) -> None:
         store = AccountStore(
             accounts_path(desk), sealer=desk.secret_box("staff totp"), clock=time.time
         )
-        print("\n10. The staff web application, on this demo desk:")
-        print(f"     http://127.0.0.1:{port}/   (only this computer can reach it)")
+        print("\n10. " + tr("The staff web application, on this demo desk:"))
+        where = f"http://127.0.0.1:{port}/"
+        print("     " + tr("%(address)s   (only this computer can reach it)", address=where))
         for name, role, password in DEMO_ACCOUNTS:
             enrolment = store.add(name, role, password)
-            print(f"     account {name!r}, password {password!r} ({role})")
+            print("     " + tr("account %(name)r, password %(password)r (%(role)s)",
+                               name=name, password=password, role=role))  # fmt: skip
             if enrolment is not None:
                 now = pyotp.TOTP(enrolment.secret).now()
-                print(
-                    f"       second factor: add the secret {enrolment.secret} to an "
-                    f"authenticator app (the code right now is {now})"
-                )
-        print("     Ctrl-C stops it; the scratch folder is then deleted unless --keep was given.")
+                print("       " + tr("second factor: add the secret %(secret)s to an "
+                                     "authenticator app (the code right now is %(code)s)",
+                                     secret=enrolment.secret, code=now))  # fmt: skip
+        print("     " + tr("Ctrl-C stops it; the scratch folder is then deleted unless --keep "
+                           "was given."))  # fmt: skip
         app = create_app(desk, local)
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 

@@ -199,7 +199,7 @@ def _records(source: Path, mapping: LinkMapping) -> _List:
         found = _List([], positions, table.headers, table.delimiter, width=len(table.headers))
         used = frozenset(i for columns in positions.values() for i in columns)
         ids = positions.get("resident_id", ())
-        bar = CountBar("Reading", table.estimated_rows, "rows")
+        bar = CountBar(tr("Reading"), table.estimated_rows, tr("rows"))
         for row in table.rows:
             bar(1)
             found.rows += 1

@@ -14,6 +14,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from amanat.cli.words import tr
+
 __all__ = [
     "LINK_STEPS",
     "CountBar",
@@ -107,7 +109,7 @@ def linking_progress(stream: TextIO | None = None) -> Callable[[str, int, int], 
         keying = bars.get("prepare")
         if stage == "prepare" and of > 1:
             if keying is None:
-                keying = bars["prepare"] = CountBar("Keying names", of, "names", stream)
+                keying = bars["prepare"] = CountBar(tr("Keying names"), of, tr("names"), stream)
             keying(done - keying.done)
         elif stage == "prepare":
             if keying is not None:
@@ -115,8 +117,9 @@ def linking_progress(stream: TextIO | None = None) -> Callable[[str, int, int], 
                 keying.close()
             size = keying.total if keying is not None else 1
             bars["steps"] = CountBar(
-                "Linking", len(LINK_STEPS), "steps", stream, least=1 if size >= _MANY else 5
-            )
+                tr("Linking"), len(LINK_STEPS), tr("steps"), stream,
+                least=1 if size >= _MANY else 5,
+            )  # fmt: skip
         elif stage in LINK_STEPS and "steps" in bars:
             bars["steps"](1)
             if stage == LINK_STEPS[-1]:
