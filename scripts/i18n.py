@@ -54,17 +54,12 @@ ERRORS = (
 )  # fmt: skip
 _FIRST: tuple[int] = (1,)
 CLI_KEYWORDS = {"tr": _FIRST, "ntr": (1, 2), "N_": None} | dict.fromkeys(ERRORS, _FIRST)
-# The command line's files, and the library modules whose error sentences a trustee or a
-# volunteer meets at it (each with the error classes whose sentences are extracted).
-# The command's files whose error sentences are written to be translated (templates
-# with %(name)s, not f-strings); the others give their tr() and N_() messages only.
-CLI_TRANSLATED = (
-    "main.py", "commands.py", "mirror_commands.py", "prompts.py", "output.py",
-    "records_commands.py", "import_commands.py", "web_commands.py", "link_commands.py", "demo.py",
-)  # fmt: skip
+# The command line's files (every message, and the first argument of every error class:
+# its sentences are templates with %(name)s, never f-strings), and the library modules
+# whose error sentences a trustee or a volunteer meets at it (each with the error
+# classes whose sentences are extracted).
 CLI_SOURCES: tuple[tuple[str, dict[str, tuple[int, ...] | None]], ...] = (
-    ("cli", {"tr": _FIRST, "ntr": (1, 2), "N_": None}),
-    *((f"cli/{name}", CLI_KEYWORDS) for name in CLI_TRANSLATED),
+    ("cli", CLI_KEYWORDS),
     ("vault/home.py", dict.fromkeys(ERRORS, _FIRST)),
     ("vault/shares.py", dict.fromkeys(ERRORS, _FIRST)),
     ("vault/enrol.py", {"ShareError": _FIRST}),
