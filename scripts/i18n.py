@@ -14,12 +14,14 @@ messages.pot without a part takes the part its source gives.
 Two kinds of source feed the catalogues: the staff web app (src/amanat/web, as
 web/staff/babel.cfg says) and the command line (src/amanat/cli, with ``tr``, ``ntr``,
 ``N_`` and the first argument of each error class), with the library modules whose
-error sentences the command prints to a trustee or a volunteer (CLI_SOURCES). The
-command's messages are in the cli part.
+error sentences the command prints to a trustee or a volunteer (CLI_SOURCES), and the
+help texts of cli/main.py (HELP_SOURCE: written in English for docs/cli.md, translated
+when a help page is printed). The command's messages are in the cli part.
 """
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
@@ -68,7 +70,30 @@ CLI_SOURCES: tuple[tuple[str, dict[str, tuple[int, ...] | None]], ...] = (
     ("mirrors/config.py", dict.fromkeys(ERRORS, _FIRST)),
 )
 
+# The file whose help texts are messages too: every help= and description= written as
+# a string, each command's text (the third argument of _parser) and each description set
+# after it (p.description = ...).
+HELP_SOURCE = "cli/main.py"
+
 Extracted = tuple[str, int, str | tuple[str, ...], list[str], str | None]
+
+
+def help_texts(path: Path) -> list[tuple[int, str]]:
+    """The help texts of ``path``: (line, text), in the order they are written."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        texts: list[ast.expr] = []
+        if isinstance(node, ast.Call):
+            texts = [k.value for k in node.keywords if k.arg in ("help", "description")]
+            if isinstance(node.func, ast.Name) and node.func.id == "_parser":
+                texts += node.args[2:3]
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Attribute) and t.attr == "description" for t in node.targets
+        ):
+            texts = [node.value]
+        found += [(t.lineno, t.value) for t in texts
+                  if isinstance(t, ast.Constant) and isinstance(t.value, str)]  # fmt: skip
+    return sorted(found)
 
 
 def source_messages() -> list[Extracted]:
@@ -89,6 +114,7 @@ def source_messages() -> list[Extracted]:
                 ):
                     found.append((file.relative_to(SRC).as_posix(), lineno, message,
                                   comments, context))  # fmt: skip
+    found += [(HELP_SOURCE, line, text, [], None) for line, text in help_texts(SRC / HELP_SOURCE)]
     return found
 
 

@@ -7,6 +7,7 @@ values (paths, counts) filled in after translation, and exactly as before in Eng
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
 import subprocess
@@ -17,7 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from amanat.cli import words
+from amanat.cli import docs, words
+from amanat.cli.main import build_parser
+from amanat.cli.parsing import MISTYPED, language_given, said_again
 from amanat.errors import ShareError, UsageError
 from amanat.i18n import ENVIRONMENT_KEYS, LOCALES, from_environment, translator
 from amanat.vault import seal
@@ -25,6 +28,7 @@ from conftest import Org
 from test_cli_errors import amanat
 
 KAZAKH = set("әғқңөұүі")
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def _speaking(cli_env: dict[str, str], **language: str) -> dict[str, str]:
@@ -267,3 +271,188 @@ def test_the_demo_tells_its_story_in_kazakh(cli_env: dict[str, str], tmp_path: P
     assert "АТЫ" in text and "ТУҒАН ЖЕРІ" in text and "Дәлел дәрежесі" in text
     assert "Дайын: мөрленді, тексерілді, ашылды, дәлелденді" in text
     assert "Created organisation" not in text and "Done:" not in text
+
+
+def test_help_speaks_kazakh_with_the_examples_as_typed(cli_env: dict[str, str]) -> None:
+    """Given `amanat --lang kk --help`, when a Kazakh-speaking volunteer reads it, then
+    argparse's words (usage, the headings, -h's help), the description and each
+    command's line are in Kazakh, the options and the example as typed."""
+    done = amanat(cli_env, "--lang", "kk", "--help")
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert text.startswith("қолданылуы: amanat [-h] [--version] [--lang {en,kk,ru,ug,zh}] COMMAND")
+    assert "\nпозициялық аргументтер:\n" in text and "\nпараметрлер:\n" in text
+    assert "  -h, --help               осы анықтаманы көрсетіп, шығу" in text
+    assert "бағдарлама нұсқасын көрсетіп, шығу" in text
+    assert "Amanat: мөрленген, қол қойылған, айналарға көшірілген айғақтар мұрағаты." in text
+    assert "    init                   Ұйымды, оның алғашқы жұмыс орнын және" in text
+    assert text.rstrip().endswith("Мысал:\n  amanat demo")
+    for english in ("usage:", "options:", "positional arguments", "show this help", "Example:"):
+        assert english not in text, english
+
+
+def test_a_command_s_help_speaks_russian(cli_env: dict[str, str]) -> None:
+    """Given `amanat --lang ru import --help`, then its description, every paragraph of
+    it, and its options' help are in Russian; the metavars and the example as typed."""
+    done = amanat(cli_env, "--lang", "ru", "import", "--help")
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert text.startswith("использование: amanat import [-h] [--mapping MAP] [--dry-run]")
+    assert "\nИмпортировать таблицу людей или папку со скачанными видео.\n\nПри первом" in text
+    assert "проверьте его и запустите снова с --mapping." in text
+    assert "  --dry-run               проверить каждую строку, ничего не запечатывая" in text
+    assert "  --report FILE           куда записать отчёт по строкам (CSV)" in text
+    assert "\nпараметры:\n" in text and "\nпозиционные аргументы:\n" in text
+    assert text.rstrip().endswith(
+        "Пример:\n  amanat import list.xlsx --mapping list.mapping.yaml --dry-run"
+    )
+    assert "Import a spreadsheet" not in text and "check every row" not in text
+
+
+def test_help_follows_amanat_lang_and_the_terminal(cli_env: dict[str, str]) -> None:
+    """Given AMANAT_LANG=ru and no --lang, then `amanat --help` is in Russian; given a
+    Kazakh terminal, a command's help is in Kazakh; --lang before the command wins."""
+    russian = amanat(_speaking(cli_env, AMANAT_LANG="ru"), "--help")
+    assert russian.stdout.startswith("использование: amanat "), russian.stdout
+    assert "показать эту справку и выйти" in russian.stdout
+    kazakh = amanat(_speaking(cli_env, LANG="kk_KZ.UTF-8"), "status", "--help")
+    assert kazakh.stdout.startswith("қолданылуы: amanat status"), kazakh.stdout
+    english = amanat(_speaking(cli_env, AMANAT_LANG="ru"), "--lang=en", "status", "--help")
+    assert english.stdout.startswith("usage: amanat status"), english.stdout
+
+
+def test_a_mistyped_command_line_is_said_in_russian(cli_env: dict[str, str]) -> None:
+    """Given a Russian terminal, when a required option is left out, a choice is not
+    one of the command's, or --lang names no language of ours, then the one error line
+    after the usage is in Russian, the options and values as typed, and the exit
+    status is 2, as in English."""
+    russian = _speaking(cli_env, LANG="ru_RU.UTF-8")
+    done = amanat(russian, "link", "list.csv")
+    assert done.returncode == 2
+    assert done.stderr.startswith("использование: amanat link [-h] --mapping MAP --out FILE")
+    assert done.stderr.splitlines()[-1] == (
+        "amanat link: ошибка: обязательно укажите: --mapping, --out"
+    )
+    done = amanat(russian, "id", "check", "123", "--kind", "us")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        "amanat id check: ошибка: аргумент --kind: недопустимое значение: 'us' "
+        "(выберите одно из: 'auto', 'cn', 'kz')"
+    )
+    done = amanat(russian, "--lang", "fr", "status")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].startswith(
+        "amanat: ошибка: аргумент --lang: недопустимое значение: 'fr'"
+    )
+    english = amanat(cli_env, "link", "list.csv")
+    assert english.stderr.splitlines()[-1] == (
+        "amanat link: error: the following arguments are required: --mapping, --out"
+    )
+
+
+def test_english_help_is_what_docs_cli_md_shows(cli_env: dict[str, str]) -> None:
+    """Given English (LANG=C), when `amanat --help` and a command's help are printed,
+    then they are byte for byte the pages of docs/cli.md, which stay as they were."""
+    reference = (DOCS / "cli.md").read_text("utf-8")
+    english = _speaking(cli_env, LANG="C")
+    for command in ([], ["station", "revoke"], ["import"]):
+        done = amanat(english, *command, "--help")
+        assert done.returncode == 0, done.stderr
+        title = " ".join(["amanat", *command])
+        assert f"## `{title}`\n\n```text\n{done.stdout.rstrip()}\n```\n" in reference, title
+
+
+def test_the_reference_is_english_whatever_language_was_chosen() -> None:
+    """Given a process that chose Kazakh, when docs/cli.md is rendered, then it is the
+    English reference, and Kazakh is still chosen after."""
+    words.use("kk")
+    try:
+        assert docs.render() == (DOCS / "cli.md").read_text("utf-8")
+        assert words.current() == "kk"
+    finally:
+        words.use("en")
+
+
+def _help_texts(parser: argparse.ArgumentParser) -> list[str]:
+    texts = [parser.description or ""]
+    for action in parser._actions:
+        texts.append(action.help or "")
+        if isinstance(action, argparse._SubParsersAction):
+            texts += [choice.help or "" for choice in action._choices_actions]
+            for sub in action.choices.values():
+                texts += _help_texts(sub)
+    return [t for t in texts if t]
+
+
+@pytest.mark.parametrize("code", ["kk", "ru"])
+def test_every_help_text_is_translated(code: str) -> None:
+    """Given every help text of the parser (its commands', options' and descriptions',
+    and argparse's own), then the catalogue translates each one: a help text that
+    extraction missed would be printed in English."""
+    texts = _help_texts(build_parser())
+    assert len(texts) > 150
+    untranslated = [t for t in texts if translator(code).gettext(t) == t]
+    assert not untranslated, untranslated
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--lang", "kk", "log"],
+        ["--lang=ru", "log"],
+        ["--la", "kk", "log"],
+        ["--lang", "kk", "--lang", "ru", "log"],
+        ["log", "--home", "x"],
+    ],
+)
+def test_the_language_is_read_before_parsing_as_argparse_reads_it(argv: list[str]) -> None:
+    """Given a command line argparse accepts, then --lang read before parsing (for
+    --help and errors) names the language argparse reads; a command's own --lang
+    (a place name's language) is not it."""
+    assert language_given(argv) == build_parser().parse_args(argv).lang
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--lang", "fr", "status"], None),
+        (["--lang"], None),
+        (["-h", "--lang", "ru"], "ru"),
+        (["--lang=kk", "--help"], "kk"),
+        (["--", "--lang", "kk"], None),
+        (["status", "--lang", "kk"], None),
+    ],
+)
+def test_the_language_of_a_command_line_argparse_refuses(
+    argv: list[str], expected: str | None
+) -> None:
+    """Given --help before the command, or a command line argparse refuses, then the
+    language read before parsing is the one named, or none (the environment's)."""
+    assert language_given(argv) == expected
+
+
+def test_argparse_s_sentences_are_said_again_with_their_values() -> None:
+    """Given argparse's English sentences, then in English each is said exactly as
+    argparse wrote it; in Kazakh with the values as typed; and one Amanat does not
+    know (a later Python's) is kept as it is."""
+    sentences = [
+        "argument --home: expected one argument",
+        "argument --kind: invalid choice: 'us' (choose from 'auto', 'cn', 'kz')",
+        "argument --limit: invalid int value: '20%'",
+        "the following arguments are required: FILE, --out",
+        "ambiguous option: --h could match --help, --home",
+        "something argparse may say one day",
+    ]
+    assert [said_again(s) for s in sentences] == sentences
+    words.use("kk")
+    try:
+        kazakh = [said_again(s) for s in sentences]
+        assert kazakh[0] == "--home аргументі: бір мән керек"
+        assert kazakh[2] == "--limit аргументі: бүтін сан керек, ал берілгені: '20%'"
+        assert "'us'" in kazakh[1] and "'auto', 'cn', 'kz'" in kazakh[1]
+        assert kazakh[3].endswith(": FILE, --out") and KAZAKH & set(kazakh[3])
+        assert kazakh[-1] == sentences[-1]
+        for template in MISTYPED:
+            assert translator("kk").gettext(template) != template
+    finally:
+        words.use("en")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from amanat.cli import words
 from amanat.cli.main import build_parser
 
 __all__ = ["render"]
@@ -23,6 +24,17 @@ def _walk(parser: argparse.ArgumentParser, path: list[str]) -> list[tuple[list[s
 
 
 def render() -> str:
+    """The reference, in English whatever language was chosen (help pages are
+    translated as they are formatted)."""
+    chosen = words.current()
+    words.use("en")
+    try:
+        return _render()
+    finally:
+        words.use(chosen)
+
+
+def _render() -> str:
     parts = [
         "# Command-line reference\n",
         "Generated from `amanat … --help` by `python -m amanat.cli.docs > docs/cli.md`;"

@@ -3,6 +3,8 @@
 Every error a user can meet is printed as one sentence on stderr with its exit code
 (``amanat.errors``); a user never sees a traceback. ``docs/cli.md`` is generated from
 the ``--help`` texts below (``python -m amanat.cli.docs``) and a test keeps it current.
+They are written in English and translated when a help page is printed
+(``amanat.cli.parsing``); ``scripts/i18n.py`` extracts them for the catalogues.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Sequence
 from amanat import __version__
 from amanat.bootstrap import load_settings
 from amanat.cli import words
+from amanat.cli.parsing import EXAMPLE, Help, Parser, language_given
 from amanat.cli.words import sentence, tr
 from amanat.errors import AmanatError
 from amanat.i18n import LOCALES, from_environment
@@ -64,25 +67,18 @@ def load_command(name: str) -> Command:
     return command
 
 
-class _Help(argparse.RawDescriptionHelpFormatter):
-    """Help at a fixed width, so docs/cli.md is the same on every terminal."""
-
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, width=100, max_help_position=30)
-
-
 def _parser(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    sub: argparse._SubParsersAction[Parser],
     name: str,
     help_text: str,
     example: str,
-) -> argparse.ArgumentParser:
+) -> Parser:
     return sub.add_parser(
         name,
         help=help_text,
         description=help_text,
-        epilog=f"Example:\n  {example}",
-        formatter_class=_Help,
+        epilog=f"{EXAMPLE}\n  {example}",
+        formatter_class=Help,
     )
 
 
@@ -103,11 +99,11 @@ def _passphrase(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = Parser(
         prog="amanat",
         description="Amanat: a sealed, signed, mirrored testimony archive.",
-        epilog="Example:\n  amanat demo",
-        formatter_class=_Help,
+        epilog=f"{EXAMPLE}\n  amanat demo",
+        formatter_class=Help,
     )
     top.add_argument("--version", action="version", version=f"amanat {__version__}")
     top.add_argument(
@@ -470,7 +466,7 @@ def _desk(p: argparse.ArgumentParser) -> None:
     _json(p)
 
 
-def _records_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _records_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     """The victims database: ID numbers, search, one person, views, import and export."""
     ident = _parser(sub, "id", "Check identity numbers.", "amanat id check 65010219800101001X")
     isub = ident.add_subparsers(dest="id_command", metavar="ACTION", required=True)
@@ -609,7 +605,7 @@ def _records_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _desk(p)
 
 
-def _web_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _web_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     """The staff web application and its accounts."""
     p = _parser(
         sub,
@@ -647,7 +643,7 @@ def _web_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     _desk(p)
 
 
-def _link_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _link_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     """Linking a list of persons on its own, outside the vault."""
     p = _parser(
         sub,
@@ -705,8 +701,12 @@ def _link_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # The language is chosen before the command line is parsed, since --help and a
+    # mistyped command end there and are said in it too; then from what argparse read
+    # (the same, but the command goes by argparse's reading).
+    words.use(from_environment(os.environ, language_given(argv)))
+    args = build_parser().parse_args(argv)
     words.use(from_environment(os.environ, args.lang))
     name = args.command
     for group in (
