@@ -403,13 +403,33 @@ def test_every_help_text_is_translated(code: str) -> None:
         ["--la", "kk", "log"],
         ["--lang", "kk", "--lang", "ru", "log"],
         ["log", "--home", "x"],
+        ["places", "add", "Қорғас", "--lang", "kk"],
+        ["--lang", "en", "places", "add", "Қорғас", "--lang", "ru"],
     ],
 )
 def test_the_language_is_read_before_parsing_as_argparse_reads_it(argv: list[str]) -> None:
     """Given a command line argparse accepts, then --lang read before parsing (for
     --help and errors) names the language argparse reads; a command's own --lang
     (a place name's language) is not it."""
-    assert language_given(argv) == build_parser().parse_args(argv).lang
+    assert language_given(argv) == build_parser().parse_args(argv).language
+
+
+def test_adding_a_place_speaks_the_chosen_language(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """Given AMANAT_LANG=ru, when `amanat places add` runs with or without its own
+    --lang (the place name's language), then it speaks Russian; given --lang kk before
+    the command, Kazakh, whatever the name's language. (Its --lang default, "und", once
+    took the place of the command's language, and it spoke English.)"""
+    folder = tmp_path / "no-home"
+    folder.mkdir()
+    russian = _speaking(cli_env, AMANAT_LANG="ru")
+    for name_language in ([], ["--lang", "kk"]):
+        done = amanat(russian, "places", "add", "Khorgos", *name_language, "--home", str(folder))
+        assert done.returncode == 3, done.stderr
+        assert done.stderr.startswith(f"amanat: {folder} — не папка Amanat"), done.stderr
+    done = amanat(
+        russian, "--lang", "kk", "places", "add", "Khorgos", "--lang", "ru", "--home", str(folder)
+    )
+    assert done.stderr.startswith(f"amanat: {folder} — Amanat үй қалтасы емес"), done.stderr
 
 
 @pytest.mark.parametrize(

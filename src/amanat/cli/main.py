@@ -106,8 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=Help,
     )
     top.add_argument("--version", action="version", version=f"amanat {__version__}")
-    top.add_argument(
+    top.add_argument(  # args.language: `places add` has a --lang of its own, args.lang
         "--lang",
+        dest="language",
         choices=sorted(LOCALES),
         help="the language of what the command says (default: $AMANAT_LANG, else the "
         "terminal's language, else en)",
@@ -707,7 +708,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # (the same, but the command goes by argparse's reading).
     words.use(from_environment(os.environ, language_given(argv)))
     args = build_parser().parse_args(argv)
-    words.use(from_environment(os.environ, args.lang))
+    words.use(from_environment(os.environ, args.language))
     name = args.command
     for group in (
         "station_command", "org_command", "shares_command", "mirror_command", "id_command",
