@@ -222,6 +222,32 @@ def test_person_shows_provenance_flags_and_history(
     assert "No person" in fails(cli_env, 5, "person", "p_" + "0" * 32, *_home(org))
 
 
+def test_a_person_page_names_stored_codes_in_the_reader_s_language(
+    demo_desk: tuple[Org, DemoData], cli_env: dict[str, str]
+) -> None:
+    """Given the showcase person, when a Russian reader asks for the page and the persons
+    table, then the stored codes (grade, relationship, history, field, status) read as
+    the staff app names them in Russian, never as codes; and in English, as before, the
+    codes themselves, which are what options such as --ever take."""
+    org, data = demo_desk
+    showcase = data.featured["showcase"]
+    russian = cli_env | {"AMANAT_LANG": "ru"}
+    text = ok(russian, "person", showcase, *_home(org))
+    for words in (
+        "(Подтверждено независимыми источниками)",  # grade 4, corroborated
+        "(Супруг(а))",  # the testimony of the spouse, cited beside a value
+        "Исправлено: The wife gave the city",  # person.corrected, its reason as written
+        "Дата рождения",  # the field birth
+    ):
+        assert words in text, words
+    for code in ("corroborated", "spouse's", "person.corrected", "  birth "):
+        assert code not in text, code
+    table = ok(russian, "persons", *_home(org))
+    assert "В тюрьме" in table and "in_prison" not in table
+    english = ok(cli_env, "persons", *_home(org))
+    assert "in_prison" in english and "В тюрьме" not in english
+
+
 def test_desk_commands_show_what_a_sync_brought(org: Org, cli_env: dict[str, str]) -> None:
     """Given a record entry in the vault that the views have not seen (as after a sync),
     when `amanat persons` runs, then it is there."""

@@ -24,7 +24,7 @@ from amanat.cli import words
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress
 from amanat.cli.prompts import ask_passphrase
-from amanat.cli.words import N_, ntr, tr
+from amanat.cli.words import N_, ntr, shown, tr
 from amanat.desk import Desk
 from amanat.desk.service import Batch
 from amanat.errors import InputError, UsageError
@@ -82,6 +82,12 @@ def _fit(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns, never cut (a label in a column
+    that its words may overflow)."""
+    return text + " " * max(0, width - _width(text))
+
+
 def _place(code: str | None, places: Gazetteer) -> str:
     """A place code with a name a volunteer can read, Kazakh or Russian first."""
     if not code:
@@ -117,15 +123,16 @@ def persons_table(
             pages, page=page, total=result.total,
         )  # fmt: skip
     columns = tuple((tr(name), w) for name, w in _COLUMNS)
-    head = "  ".join(_fit(name, w) for name, w in columns) + "  " + _fit(tr("GRADE"), 14)
+    grades = [f"{p.grade} {shown('grade', p.grade_label)}" for p in result.persons]
+    wide = min(24, max(14, *(_width(g) for g in grades)))  # a label may be long
+    head = "  ".join(_fit(name, w) for name, w in columns) + "  " + _fit(tr("GRADE"), wide)
     head += "  " + tr("T") + "  " + tr("F")
     lines = [head]
-    for p in result.persons:
-        status = " ".join(x for x in (p.status or "", p.status_date or "") if x)
+    for p, grade in zip(result.persons, grades, strict=True):
+        status = " ".join(x for x in (shown("status", p.status), p.status_date or "") if x)
         cells = (p.person_id, p.name, p.birth or "", _place(p.hometown, places), status)
         row = "  ".join(_fit(v, w) for v, (_, w) in zip(cells, columns, strict=True))
-        grade = f"{p.grade} {p.grade_label}"
-        lines.append(f"{row}  {grade:<14}  {p.n_testimonies:>1}  {p.n_flags:>1}".rstrip())
+        lines.append(f"{row}  {_fit(grade, wide)}  {p.n_testimonies:>1}  {p.n_flags:>1}".rstrip())
     if not footer:
         return "\n".join(lines)
     lines.append(
@@ -154,11 +161,13 @@ def _value(field: str, value: Any, places: Gazetteer) -> str:
         return tr("photo, sealed file %(file)s", file=str(value.get("blob", ""))[:12])
     if field == "relative":
         who = value.get("name") or value.get("person", "")
-        return f"{value['relation']}: {who}"
+        return f"{shown('relationship', value['relation'])}: {who}"
     if field == "status":
-        return f"{value['status']} {value['date']}"
+        return f"{shown('status', value['status'])} {value['date']}"
     if field == "action":
-        return f"{value['to']} {value.get('date', '')}".rstrip()
+        return f"{shown('target', value['to'])} {value.get('date', '')}".rstrip()
+    if field in ("sex", "ethnicity"):
+        return shown(field, value)
     return str(value)
 
 
@@ -168,7 +177,8 @@ def _sources(detail: read.PersonDetail) -> dict[str, str]:
     for t in detail.testimonies:
         out[t["testimony_id"]] = tr(
             "%(relationship)s's testimony %(testimony)s",
-            testimony=t["testimony_id"][:_SHORT], relationship=t["relationship"],
+            testimony=t["testimony_id"][:_SHORT],
+            relationship=shown("relationship", t["relationship"]),
         )  # fmt: skip
     for src in detail.sources:
         out[src["source_id"]] = f"{src['kind']} {src['source_id'][:_SHORT]}"
@@ -182,16 +192,18 @@ def _cited(kind: str, ident: str, locator: str, sources: dict[str, str]) -> str:
 
 def _values(detail: read.PersonDetail, cites: dict[str, str], places: Gazetteer) -> list[str]:
     out = [tr("Values, and where each comes from (* the value shown where sources differ)")]
-    for c in detail.claims:
-        if c["field"] in ("name", "status", "action"):  # each has its own section
-            continue
+    claims = [c for c in detail.claims if c["field"] not in ("name", "status", "action")]
+    fields = {c["field"]: shown("field", c["field"]) for c in claims}  # the others have
+    width = max([11, *(_width(f) for f in fields.values())])  # sections of their own
+    for c in claims:
         mark = "*" if c["chosen"] and c["field"] in SINGLE_FIELDS else " "
         retracted = (
             "  " + tr("[retracted by %(by)s]", by=c["retracted_by"]) if c["retracted_by"] else ""
         )
         where = _cited(c["source_kind"], c["source_id"], c["locator"], cites)
         value = _value(c["field"], c["value"], places)
-        out.append(f"  {c['field']:<11} {mark} {_fit(value, 34)} {where}{retracted}")
+        field = _pad(fields[c["field"]], width)
+        out.append(f"  {field} {mark} {_fit(value, 34)} {where}{retracted}")
     if detail.identifiers:
         out += ["", tr("Identity numbers")]
         for i in detail.identifiers:
@@ -200,13 +212,12 @@ def _values(detail: read.PersonDetail, cites: dict[str, str], places: Gazetteer)
                 region = _place(i["decoded_region"], places)
                 line += ": " + tr(
                     "born %(birth)s, %(sex)s, issued in %(region)s",
-                    birth=i["decoded_birth"], sex=i["decoded_sex"], region=region,
+                    birth=i["decoded_birth"], sex=shown("sex", i["decoded_sex"]), region=region,
                 )  # fmt: skip
             out.append(line)
     out += ["", tr("Flags: conflicts to check (%(count)d)", count=len(detail.flags))]
-    out += [f"  ! {f['field']}, {f['kind']}: {f['detail']}" for f in detail.flags] or [
-        "  " + tr("none")
-    ]
+    flags = [f"  ! {shown('field', f['field'])}, {f['kind']}: {f['detail']}" for f in detail.flags]
+    out += flags or ["  " + tr("none")]
     return out
 
 
@@ -216,10 +227,10 @@ def _timeline(detail: read.PersonDetail, cites: dict[str, str], places: Gazettee
         place = _place_ref({"place": e["place_code"], "text": e["place_text"] or ""}, places)
         term = e["term"] and tr("term %(term)s", term=e["term"])
         charge = e["charge"] and tr("charge: %(charge)s", charge=e["charge"])
-        by = e["responsible"] and tr("by %(who)s", who=e["responsible"])
+        by = e["responsible"] and tr("by %(who)s", who=shown("responsible", e["responsible"]))
         admitted = {True: tr("acknowledged"), False: tr("not acknowledged")}.get(e["acknowledged"])
         extra = "; ".join(x for x in (place, term, charge, by, admitted, e["note"]) if x)
-        out.append(f"  {e['date']:<22} {e['status']:<14} {extra}".rstrip())
+        out.append(f"  {e['date']:<22} {_pad(shown('status', e['status']), 14)} {extra}".rstrip())
         out.append(f"  {'':<37} ({_cited(e['source_kind'], e['source_id'], '', cites)})")
     if not detail.timeline:
         out.append("  " + tr("no status recorded"))
@@ -231,13 +242,17 @@ def _actions(detail: read.PersonDetail, cites: dict[str, str]) -> list[str]:
     for a in detail.actions:
         reply = "; " + tr("answer: %(reply)s", reply=a["reply"]) if a["reply"] else ""
         note = f"; {a['note']}" if a["note"] else ""
-        out.append(f"  {a['date'] or tr('no date'):<22} {a['target']}{reply}{note}")
+        target = shown("target", a["target"])
+        out.append(f"  {a['date'] or tr('no date'):<22} {target}{reply}{note}")
         out.append(f"  {'':<22} ({_cited(a['source_kind'], a['source_id'], '', cites)})")
     if not detail.actions:
         out.append("  " + tr("nothing recorded"))
     gaps = stored_gaps(detail.person)
     out.append(
-        tr("For a case to the UN working group, still needed: %(gaps)s", gaps=", ".join(gaps))
+        tr(
+            "For a case to the UN working group, still needed: %(gaps)s",
+            gaps=", ".join(shown("un_element", g) for g in gaps),
+        )
         if gaps
         else tr("For a case to the UN working group: nothing is missing.")
     )
@@ -248,7 +263,7 @@ def _testimonies(detail: read.PersonDetail, places: Gazetteer) -> list[str]:
     out = [tr("Testimonies (%(count)d)", count=len(detail.testimonies))]
     for t in detail.testimonies:
         name = f" {t['testifier_name']}" if t.get("testifier_name") else ""
-        by = tr("by the %(relationship)s", relationship=t["relationship"])
+        by = tr("by the %(relationship)s", relationship=shown("relationship", t["relationship"]))
         out.append(f"  {t['testimony_id']}  {by}{name}")
         place = _place_ref({"place": t["place_code"], "text": t["place_text"] or ""}, places)
         recorded = t["recorded"] or tr("on an unknown date")
@@ -256,13 +271,16 @@ def _testimonies(detail: read.PersonDetail, places: Gazetteer) -> list[str]:
             "      "
             + (tr("recorded %(date)s in %(place)s", date=recorded, place=place) if place
                else tr("recorded %(date)s", date=recorded))
-            + "; " + tr("language %(language)s", language=t["language"] or tr("not given"))
+            + "; " + tr("language %(language)s",
+                        language=shown("language", t["language"]) or tr("not given"))
             + "; " + ntr("%(count)d media file", "%(count)d media files", t["n_media"])
         )  # fmt: skip
         consent = t["consent_detail"]
         how = ", ".join(str(x) for x in (consent.get("how"), consent.get("given")) if x)
         out.append(
-            "      " + tr("consent: %(level)s", level=t["consent"]) + (f" ({how})" if how else "")
+            "      "
+            + tr("consent: %(level)s", level=shown("consent", t["consent"]))
+            + (f" ({how})" if how else "")
         )
         if t["risk_notes"]:
             out.append("      " + tr("risk: %(notes)s", notes=t["risk_notes"]))
@@ -311,7 +329,7 @@ def person_page(detail: read.PersonDetail, places: Gazetteer) -> str:
         tr(
             "Evidence grade %(grade)s (%(label)s): %(reasons)s.",
             grade=p["grade"],
-            label=p["grade_label"],
+            label=shown("grade", p["grade_label"]),
             reasons=reasons,
         )
     )
@@ -319,13 +337,21 @@ def person_page(detail: read.PersonDetail, places: Gazetteer) -> str:
         out.append(
             tr(
                 "Status now: %(status)s, %(date)s (the latest event).",
-                status=p["status"],
+                status=shown("status", p["status"]),
                 date=p["status_date"],
             )
         )
     out += ["", tr("Names")]
     for n in detail.names:
-        about = ", ".join(x for x in (n["script"], n.get("language"), n.get("form")) if x)
+        about = ", ".join(
+            x
+            for x in (
+                shown("script", n["script"]),
+                shown("language", n.get("language")),
+                shown("name_form", n.get("form")),
+            )
+            if x
+        )
         out.append(f"  {_fit(n['text'], 34)}  {about}")
     for section in (
         _values(detail, cites, places),
@@ -338,7 +364,7 @@ def person_page(detail: read.PersonDetail, places: Gazetteer) -> str:
     out += ["", tr("History of changes")]
     for h in detail.history:
         reason = f": {h['reason']}" if h["reason"] else ""
-        out.append(f"  {h['time']}  {h['op']}{reason}")
+        out.append(f"  {h['time']}  {shown('op', h['op'])}{reason}")
     return "\n".join(out)
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from amanat.errors import AmanatError
 from amanat.i18n import DEFAULT_LOCALE, LOCALES, said, translator
+from amanat.web.labels import label
 
-__all__ = ["N_", "current", "ntr", "sentence", "tr", "use"]
+__all__ = ["N_", "current", "ntr", "sentence", "shown", "tr", "use"]
 
 _chosen = {"locale": DEFAULT_LOCALE}
 
@@ -46,6 +47,19 @@ def N_(message: str) -> str:
     """Mark ``message`` for translation where it is written; :func:`tr` it where it is
     shown (a progress bar's label, a word chosen from a table)."""
     return message
+
+
+def shown(kind: str, value: object) -> str:
+    """A stored code (``in_camp``, ``spouse``, ``public_named``; ``kind`` as in
+    ``amanat.web.labels``) as the staff app names it, in the chosen language. English
+    shows the code itself: it is an English word, and what options such as ``--ever``
+    take; so does a language whose command-line part is not translated yet (Uyghur,
+    Chinese), as the rest of its page is English. A code with no label is shown as
+    stored."""
+    stored = "" if value is None else str(value)
+    if current() == DEFAULT_LOCALE or "cli" not in LOCALES[current()].complete:
+        return stored
+    return translator(current()).gettext(label(kind, stored)) if stored else stored
 
 
 def sentence(exc: AmanatError) -> str:

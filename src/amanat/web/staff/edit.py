@@ -48,12 +48,12 @@ from amanat.records.changes import (
     VISIBILITIES,
 )
 from amanat.views.read import PersonDetail
+from amanat.web.labels import ACTION_TARGETS as TARGET_LABELS
+from amanat.web.labels import ETHNICITY, FIELDS, RELATIONSHIPS, SEX, STATUS
+from amanat.web.labels import NAME_FORMS as NAME_FORM_LABELS
+from amanat.web.labels import RESPONSIBLE as RESPONSIBLE_LABELS
+from amanat.web.labels import VISIBILITY as VISIBILITY_LABELS
 from amanat.web.staff.intake import ACKNOWLEDGED
-from amanat.web.staff.labels import ACTION_TARGETS as TARGET_LABELS
-from amanat.web.staff.labels import ETHNICITY, FIELDS, RELATIONSHIPS, SEX, STATUS
-from amanat.web.staff.labels import NAME_FORMS as NAME_FORM_LABELS
-from amanat.web.staff.labels import RESPONSIBLE as RESPONSIBLE_LABELS
-from amanat.web.staff.labels import VISIBILITY as VISIBILITY_LABELS
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import staff
 

@@ -65,8 +65,8 @@ from amanat.records.changes import (
 )
 from amanat.records.dates import PartialDate
 from amanat.records.ids import ResidentId
+from amanat.web.labels import LANGUAGES
 from amanat.web.staff import i18n
-from amanat.web.staff.labels import LANGUAGES
 from amanat.web.staff.places import gazetteer, place_name
 from amanat.web.staff.sessions import ABSOLUTE_S, Session
 from amanat.web.staff.state import request_locale, staff

@@ -28,11 +28,11 @@ from amanat.errors import AmanatError, UsageError
 from amanat.records.changes import STATUSES
 from amanat.views.read import PersonDetail, Query, SearchResult
 from amanat.views.un import stored_gaps
+from amanat.web.labels import N_
 from amanat.web.staff import i18n
 from amanat.web.staff.accounts import LoginStep
 from amanat.web.staff.admin import group_secret
 from amanat.web.staff.edit import EDIT_ROLES, EDITABLE, FIELD_LABELS
-from amanat.web.staff.labels import N_
 from amanat.web.staff.media import kind_of
 from amanat.web.staff.places import place_name
 from amanat.web.staff.sessions import MAX_SEARCHES, Session, keep_search

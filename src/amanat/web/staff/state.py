@@ -19,10 +19,10 @@ from starlette.responses import HTMLResponse
 
 from amanat.desk import Desk
 from amanat.desk.service import Finished, UploadRegistry
+from amanat.web.labels import label
 from amanat.web.staff import i18n
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
-from amanat.web.staff.labels import label
 from amanat.web.staff.places import place_shown
 from amanat.web.staff.qr import qr_svg
 from amanat.web.staff.sessions import Session, SessionStore
