@@ -351,6 +351,12 @@ def test_options_as_typed(
             "version: 1\ncolumns:\n  name: name\nvalues:\n  sex: {2019-02-30: male}\n",
             "a date that does not exist",
         ),
+        # before: RecursionError, "unexpected internal error" (exit 1)
+        ("version: 1\ncolumns:\n  name: " + "[" * 5000 + "]" * 5000 + "\n", "nests lists"),
+        ("version: 1\ncolumns: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n", "nests lists"),
+        # before: "holds a date that does not exist" (int() refuses 4,300+ digits)
+        ("version: 1\ncolumns:\n  name: " + "9" * 4400 + "\n", "more than 30 digits"),
+        ("version: 1" + "0" * 5000 + "\ncolumns:\n  name: name\n", "more than 30 digits"),
     ],
 )
 def test_a_mapping_that_is_not_one(
@@ -362,8 +368,10 @@ def test_a_mapping_that_is_not_one(
 ) -> None:
     """Given a mapping with aliases (a few hundred bytes can stand for gigabytes), a
     key given twice (YAML would keep the last unseen), a line of a list pasted in as a
-    section, or a value that is not a word, when `amanat link` reads it, then it stops
-    with one sentence that never repeats the pasted name or ID."""
+    section, a value that is not a word, brackets nested thousands deep (PyYAML would
+    recurse until Python's stack ran out) or a number of thousands of digits, when
+    `amanat link` reads it, then it stops with one sentence that never repeats the
+    pasted name or ID."""
     source, _ = example
     mapping = tmp_path / "bad.yaml"
     mapping.write_text(text, encoding="utf-8")

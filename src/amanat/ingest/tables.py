@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.utils import get_column_letter
 
 from amanat.errors import UsageError
+from amanat.records import mapping_file
 
 __all__ = ["NOT_UTF8", "CellValue", "Row", "Table", "column_letter", "open_table"]
 
@@ -58,8 +58,10 @@ _NUL = "this row holds a NUL character, which no typed text has; the file may be
 
 
 def column_letter(index: int) -> str:
-    """The spreadsheet letter of a 0-based column index: 0 -> A, 26 -> AA."""
-    return str(get_column_letter(index + 1))
+    """The spreadsheet letter of a 0-based column index: 0 -> A, 26 -> AA; beyond the
+    last column a worksheet has (XFD), and past ZZZ, the letters go on (a CSV line may
+    hold any number of cells: openpyxl's own function stops at ZZZ with a ValueError)."""
+    return mapping_file.column_letter(index)
 
 
 @dataclass(frozen=True)
