@@ -313,6 +313,9 @@ def test_the_summary_counts_in_words(tmp_path: Path, capsys: pytest.CaptureFixtu
     [
         (["--auto-threshold", "0"], 2, "thresholds must satisfy"),
         (["--memory", "2gb"], 0, "Every row with its cluster"),
+        # before: DuckDB's ParserException and OutOfMemoryException, exit 1
+        (["--memory", "99999999999999TB"], 2, "is out of range"),
+        (["--memory", "0KB"], 2, "is out of range"),
     ],
 )
 def test_options_as_typed(
@@ -323,8 +326,9 @@ def test_options_as_typed(
     code: int,
     words: str,
 ) -> None:
-    """Given a threshold of 0 (before, silently the default) or a size in small
-    letters, when `amanat link` runs, then the first is refused and the second taken."""
+    """Given a threshold of 0 (before, silently the default), a size in small letters,
+    or a size no machine has (or none at all), when `amanat link` runs, then the size in
+    small letters is taken and the others refused with one sentence."""
     source, mapping = example
     got, said, err = _link(capsys, source, mapping, "--out", str(tmp_path / "o.csv"), *more)
     assert got == code and words in said + err
