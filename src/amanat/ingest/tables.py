@@ -190,7 +190,13 @@ def _open_csv(path: Path, header_row: int) -> Table:
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
         raise UsageError(f"{path.name} is larger than 1 GiB; split it into smaller files.")
-    text, encoding = _decode(path.read_bytes(), path.name)
+    try:
+        raw = path.read_bytes()
+    except PermissionError:
+        raise UsageError(
+            "%(file)s cannot be read: this user may not open it.", file=path.name
+        ) from None
+    text, encoding = _decode(raw, path.name)
     csv.field_size_limit(_FIELD_LIMIT)
     # from the header row's line, not the first: a title line above a semicolon header
     # ("Список задержанных, 2019;;;") has commas of its own
