@@ -74,7 +74,7 @@ def _memory_bytes(text: str) -> float | None:
         return None
     number, unit, binary = found.groups()
     power = "KMGT".index(unit.upper()) + 1
-    return float(number) * (1024 if binary else 1000) ** power
+    return float(number) * float((1024 if binary else 1000) ** power)
 
 
 @dataclass(frozen=True)
