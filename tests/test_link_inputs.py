@@ -313,6 +313,9 @@ def test_the_summary_counts_in_words(tmp_path: Path, capsys: pytest.CaptureFixtu
     [
         (["--auto-threshold", "0"], 2, "thresholds must satisfy"),
         (["--memory", "2gb"], 0, "Every row with its cluster"),
+        # before: DuckDB's ParserException and OutOfMemoryException, exit 1
+        (["--memory", "99999999999999TB"], 2, "is out of range"),
+        (["--memory", "0KB"], 2, "is out of range"),
     ],
 )
 def test_options_as_typed(
@@ -323,8 +326,9 @@ def test_options_as_typed(
     code: int,
     words: str,
 ) -> None:
-    """Given a threshold of 0 (before, silently the default) or a size in small
-    letters, when `amanat link` runs, then the first is refused and the second taken."""
+    """Given a threshold of 0 (before, silently the default), a size in small letters,
+    or a size no machine has (or none at all), when `amanat link` runs, then the size in
+    small letters is taken and the others refused with one sentence."""
     source, mapping = example
     got, said, err = _link(capsys, source, mapping, "--out", str(tmp_path / "o.csv"), *more)
     assert got == code and words in said + err
@@ -351,6 +355,12 @@ def test_options_as_typed(
             "version: 1\ncolumns:\n  name: name\nvalues:\n  sex: {2019-02-30: male}\n",
             "a date that does not exist",
         ),
+        # before: RecursionError, "unexpected internal error" (exit 1)
+        ("version: 1\ncolumns:\n  name: " + "[" * 5000 + "]" * 5000 + "\n", "nests lists"),
+        ("version: 1\ncolumns: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n", "nests lists"),
+        # before: "holds a date that does not exist" (int() refuses 4,300+ digits)
+        ("version: 1\ncolumns:\n  name: " + "9" * 4400 + "\n", "more than 30 digits"),
+        ("version: 1" + "0" * 5000 + "\ncolumns:\n  name: name\n", "more than 30 digits"),
     ],
 )
 def test_a_mapping_that_is_not_one(
@@ -362,8 +372,10 @@ def test_a_mapping_that_is_not_one(
 ) -> None:
     """Given a mapping with aliases (a few hundred bytes can stand for gigabytes), a
     key given twice (YAML would keep the last unseen), a line of a list pasted in as a
-    section, or a value that is not a word, when `amanat link` reads it, then it stops
-    with one sentence that never repeats the pasted name or ID."""
+    section, a value that is not a word, brackets nested thousands deep (PyYAML would
+    recurse until Python's stack ran out) or a number of thousands of digits, when
+    `amanat link` reads it, then it stops with one sentence that never repeats the
+    pasted name or ID."""
     source, _ = example
     mapping = tmp_path / "bad.yaml"
     mapping.write_text(text, encoding="utf-8")

@@ -49,6 +49,7 @@ from amanat.errors import InputError, UsageError
 from amanat.ingest import open_table
 from amanat.ingest.report import (
     SHEET_KINDS,
+    XLSX_COLUMNS,
     SheetWriter,
     output_path,
     owner_only_file,
@@ -321,6 +322,12 @@ def _link_list(
             "The list has %(rows)s rows, more than an Excel worksheet holds; write the "
             "output as .csv. Nothing was written.",
             rows=f"{found.rows:,}",
+        )
+    if out.suffix.lower() == ".xlsx" and found.width + len(_EXTRA) > XLSX_COLUMNS:
+        raise UsageError(
+            "A row of the list has %(cells)s cells, more than an Excel worksheet holds with "
+            "the cluster columns; write the output as .csv. Nothing was written.",
+            cells=f"{found.width:,}",
         )
     row_ids = {r["record_id"] for r in records}
     said: dict[tuple[str, str], Decision] = {}

@@ -10,6 +10,7 @@ They are written in English and translated when a help page is printed
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -20,7 +21,7 @@ from amanat.bootstrap import load_settings
 from amanat.cli import words
 from amanat.cli.parsing import EXAMPLE, Help, Parser, language_given
 from amanat.cli.words import sentence, tr
-from amanat.errors import AmanatError
+from amanat.errors import AmanatError, UsageError
 from amanat.i18n import LOCALES, from_environment
 from amanat.settings import Settings
 from amanat.vault import seal
@@ -731,6 +732,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:  # a path typed or pasted wrong, not quoted back
+            print("amanat: " + tr("A file name or path given is too long for this system; "
+                                  "give a shorter one."), file=sys.stderr)  # fmt: skip
+            return UsageError.exit_code
         said = str(exc.strerror or exc) + (f" ({exc.filename})" if exc.filename else "")
         print("amanat: " + tr("the system said: %(what)s.", what=said), file=sys.stderr)
         return 1

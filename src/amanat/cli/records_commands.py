@@ -45,6 +45,14 @@ _COLUMNS = (("ID", 34), (N_("NAME"), 24), (N_("BORN"), 10), (N_("HOMETOWN"), 18)
             (N_("STATUS"), 22))  # fmt: skip
 # Words the records layer gives in English, shown through the catalogue.
 _WORDS = (N_("male"), N_("female"), N_("province"), N_("prefecture"), N_("county"))
+# As an import treats a cell (amanat.ingest.rows): invisible characters that change
+# nothing written (a zero-width space, a direction mark, a soft hyphen, pasted from a
+# web page) are left out; text-direction overrides, which can make a name or a number
+# show itself in another order, and control characters are refused.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u061c\u2060-\u2064\ufeff]")
+_DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")  # bytes on the command line that were not UTF-8
 
 
 @contextmanager
@@ -376,7 +384,13 @@ def _region_json(rid: ResidentId) -> list[dict[str, Any]]:
 
 
 def cmd_id_check(args: argparse.Namespace, settings: Settings) -> int:
-    compact = re.sub(r"[\s\-]", "", args.number)
+    if _DIRECTION.search(args.number):
+        raise InputError(
+            "The number holds invisible text-direction characters, which can make its digits "
+            "show in another order than they were typed; type it again."
+        )
+    number = _INVISIBLE.sub("", args.number)
+    compact = re.sub(r"[\s\-]", "", number)
     kind = args.kind
     if kind == "auto":
         kind = {12: "kz", 15: "cn", 18: "cn"}.get(len(compact), "")
@@ -387,7 +401,7 @@ def cmd_id_check(args: argparse.Namespace, settings: Settings) -> int:
                 count=len(compact),
             )
     if kind == "kz":
-        iin = KazakhIin.decode(args.number)
+        iin = KazakhIin.decode(number)
         data = {
             "kind": "kz_iin",
             "valid": True,
@@ -402,7 +416,7 @@ def cmd_id_check(args: argparse.Namespace, settings: Settings) -> int:
         )  # fmt: skip
         print_result(args, data, text)
         return 0
-    rid = ResidentId.decode(args.number)
+    rid = ResidentId.decode(number)
     places = Gazetteer.load_builtin()
     today = places.for_region_code(rid.region_code)
     data = {
@@ -650,6 +664,27 @@ def cmd_places_find(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _place_name(text: str) -> str:
+    """A place's name as given on the command line, on one line, without invisible
+    characters; InputError for what would be stored disguised or mangled."""
+    if _NOT_UTF8.search(text):
+        raise InputError(
+            "A place name given is not valid UTF-8 text (the terminal may use another "
+            "encoding); type it again in a UTF-8 terminal."
+        )
+    text = " ".join(_INVISIBLE.sub("", text).split())
+    if _DIRECTION.search(text):
+        raise InputError(
+            "A place name holds invisible text-direction characters (such as U+202E), which "
+            "can disguise what is written; type it again without them."
+        )
+    if _CONTROL.search(text):
+        raise InputError(
+            "A place name holds invisible control characters; type it again without them."
+        )
+    return text
+
+
 def cmd_places_add(args: argparse.Namespace, settings: Settings) -> int:
     """Add a place the gazetteer lacks, as a sealed ``place.added`` change."""
     slug = args.slug or re.sub(r"[^a-z0-9]+", "-", fold_text(args.name)).strip("-")
@@ -657,12 +692,12 @@ def cmd_places_add(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(
             "Give the place a short Latin-letter id with --slug, e.g. --slug khorgos-post."
         )
-    names = {args.lang: " ".join(args.name.split())}
+    names = {args.lang: _place_name(args.name)}
     for extra in args.also or []:
         lang, _, text = extra.partition("=")
         if not lang or not text.strip():
             raise InputError("--also takes LANG=NAME, e.g. --also zh=霍尔果斯.")
-        names[lang] = text.strip()
+        names[lang] = _place_name(text)
     change: dict[str, Any] = {
         "op": "place.added",
         "place": f"user:{slug}",

@@ -48,6 +48,7 @@ from amanat.ingest.tables import CellValue
 
 __all__ = [
     "SHEET_KINDS",
+    "XLSX_COLUMNS",
     "PendingFile",
     "ReportWriter",
     "SheetWriter",
@@ -63,6 +64,7 @@ _RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 # what an output's name says it is written as
 SHEET_KINDS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx"}
 _XLSX_CELL = 32_767  # characters a cell holds
+XLSX_COLUMNS = 16_384  # columns a worksheet holds (A to XFD)
 
 
 def _safe(text: str, *, formula: bool = True) -> str:
@@ -75,11 +77,16 @@ def _safe(text: str, *, formula: bool = True) -> str:
 class SheetWriter:
     """Rows written as CSV UTF-8 with a byte-order mark (text, formulas defused by
     ``_safe``) or into an Excel workbook (text cells, never formulas, so that an
-    18-digit ID stays the text it is; numbers as numbers), on a binary file."""
+    18-digit ID stays the text it is; numbers as numbers), on a binary file. A row
+    wider than a worksheet (a CSV line may hold any number of cells) keeps the cells
+    beyond its last column in that column, joined by the list's separator: a report
+    is never lost to one ragged line, and its first columns (row, outcome, reason) are
+    whole."""
 
     def __init__(self, f: BinaryIO, kind: str, delimiter: str = ",") -> None:
         self.kind = kind
         self._f = f
+        self._delimiter = delimiter
         if kind == "xlsx":
             self._book = openpyxl.Workbook(write_only=True)
             self._ws = self._book.create_sheet()
@@ -96,6 +103,9 @@ class SheetWriter:
                 ]
             )
             return
+        if len(cells) > XLSX_COLUMNS:
+            rest = self._delimiter.join(str(c) for c in cells[XLSX_COLUMNS - 1 :])
+            cells = [*cells[: XLSX_COLUMNS - 1], rest]
         out = []
         for value in cells:
             if isinstance(value, str):

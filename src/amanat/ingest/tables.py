@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.utils import get_column_letter
 
 from amanat.errors import UsageError
+from amanat.records import mapping_file
 
 __all__ = ["NOT_UTF8", "CellValue", "Row", "Table", "column_letter", "open_table"]
 
@@ -58,8 +58,10 @@ _NUL = "this row holds a NUL character, which no typed text has; the file may be
 
 
 def column_letter(index: int) -> str:
-    """The spreadsheet letter of a 0-based column index: 0 -> A, 26 -> AA."""
-    return str(get_column_letter(index + 1))
+    """The spreadsheet letter of a 0-based column index: 0 -> A, 26 -> AA; beyond the
+    last column a worksheet has (XFD), and past ZZZ, the letters go on (a CSV line may
+    hold any number of cells: openpyxl's own function stops at ZZZ with a ValueError)."""
+    return mapping_file.column_letter(index)
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,13 @@ def _open_csv(path: Path, header_row: int) -> Table:
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
         raise UsageError(f"{path.name} is larger than 1 GiB; split it into smaller files.")
-    text, encoding = _decode(path.read_bytes(), path.name)
+    try:
+        raw = path.read_bytes()
+    except PermissionError:
+        raise UsageError(
+            "%(file)s cannot be read: this user may not open it.", file=path.name
+        ) from None
+    text, encoding = _decode(raw, path.name)
     csv.field_size_limit(_FIELD_LIMIT)
     # from the header row's line, not the first: a title line above a semicolon header
     # ("Список задержанных, 2019;;;") has commas of its own

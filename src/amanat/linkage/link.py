@@ -61,7 +61,20 @@ __all__ = [
 Verdict = Literal["same", "different", "unsure"]
 Outcome = Literal["link", "review", "no_link"]
 Progress = Callable[[str, int, int], None]
-_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+_MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT])(i?)B", re.IGNORECASE)
+# DuckDB needs a few megabytes to start at all (0KB failed inside connect), and reads no
+# size above 16 EiB (99999999999999TB was a ParserException); no machine has 1 PB.
+_MEMORY_RANGE = (10**7, 10**15)
+
+
+def _memory_bytes(text: str) -> float | None:
+    """'6GB' -> 6e9, '4GiB' -> 4 * 2**30; None for what is not a size."""
+    found = _MEMORY.fullmatch(text.strip())
+    if found is None:
+        return None
+    number, unit, binary = found.groups()
+    power = "KMGT".index(unit.upper()) + 1
+    return float(number) * float((1024 if binary else 1000) ** power)
 
 
 @dataclass(frozen=True)
@@ -117,8 +130,15 @@ class LinkSettings:
             )
         if not 1 <= self.threads <= 256 or not 1 <= self.workers <= 256:
             raise UsageError("The number of threads must be between 1 and 256.")
-        if not _MEMORY.fullmatch(self.memory_limit.strip()):
+        size = _memory_bytes(self.memory_limit)
+        if size is None:
             raise UsageError("The memory limit is a size such as 4GB or 500MB.")
+        if not _MEMORY_RANGE[0] <= size <= _MEMORY_RANGE[1]:
+            raise UsageError(
+                "The memory limit %(limit)s is out of range: give a size from 10MB to what "
+                "this machine has, such as 4GB.",
+                limit=self.memory_limit.strip(),
+            )
 
 
 @dataclass(frozen=True)

@@ -180,12 +180,26 @@ def _rotate(
         report.rotated.append(f"{state.role} {state.name or kid} ({kid}) {op}, kept {keep}")
 
 
+# An identity file is a few hundred bytes; what is larger, or not a file at all
+# (/dev/zero, a named pipe), is not read into memory.
+MAX_IDENTITY_BYTES = 1 << 20
+
+
 def read_identity_file(path: Path, passphrase: str) -> str:
     """An age identity from a plain or passphrase-protected (desk-identity.age) file."""
     try:
-        data = path.read_bytes()
+        data = durable.read_small_file(path, MAX_IDENTITY_BYTES)
     except FileNotFoundError:
         raise UsageError("Identity file not found: %(file)s", file=path) from None
+    except durable.NotSmallFile as exc:
+        if exc.kind == "folder":
+            raise UsageError(
+                "%(file)s is a folder; give the desk identity file in it (desk-identity.age).",
+                file=path,
+            ) from None
+        raise KeyError_("%(file)s holds no age identity.", file=path) from None
+    except PermissionError:
+        raise UsageError("%(file)s cannot be read: this user may not open it.", file=path) from None
     if data.lstrip().startswith(b"-----BEGIN AGE ENCRYPTED FILE") or data.startswith(b"age-"):
         data = crypto.passphrase_decrypt(data, passphrase)
     for line in data.decode("utf-8", "replace").splitlines():

@@ -23,6 +23,7 @@ import yaml
 from amanat.errors import UsageError
 
 __all__ = [
+    "MAX_DEPTH",
     "MAX_MAPPING_BYTES",
     "bind_columns",
     "column_letter",
@@ -35,6 +36,8 @@ __all__ = [
 ]
 
 MAX_MAPPING_BYTES = 1 << 20
+MAX_DEPTH = 20  # lists and sections within each other; a mapping needs 3
+_MAX_NUMBER = 30
 _SHOWN = 60
 _NOT_WORD = re.compile(r"[\W_]+")
 _LETTER_REF = re.compile(r"column\s+([A-Za-z]{1,3})", re.IGNORECASE)
@@ -85,7 +88,13 @@ class _Refused(yaml.YAMLError):
 
 
 class _MappingLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` without aliases and without keys given twice."""
+    """``yaml.SafeLoader`` without aliases, without keys given twice, without lists or
+    sections nested deeper than ``MAX_DEPTH`` (PyYAML builds nodes recursively: a few
+    kilobytes of brackets would exhaust Python's stack), and without numbers longer
+    than ``_MAX_NUMBER`` characters (Python refuses to read an integer of more than
+    4,300 digits, and no mapping needs one of 30)."""
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -93,7 +102,36 @@ class _MappingLoader(yaml.SafeLoader):
                 "uses an alias (*), which a mapping file may not; write the value out",
                 self.peek_event().start_mark,  # type: ignore[no-untyped-call]
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(
+                "nests lists or sections deeper than a mapping does; write it as the guide shows",
+                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        if len(str(node.value)) > _MAX_NUMBER:
+            raise _Refused(
+                "holds a number of more than 30 digits, which no mapping needs; if it is "
+                "a header, put it in quotes",
+                node.start_mark,
+            )
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            # YAML reads 2019-02-30 as a date, and a day that does not exist fails here
+            raise _Refused(
+                "holds a date that does not exist (such as 2019-02-30); correct it, or put "
+                "the date in quotes",
+                node.start_mark,
+            ) from None
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen: set[tuple[str, str]] = set()
@@ -107,6 +145,12 @@ class _MappingLoader(yaml.SafeLoader):
                     )
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+_MappingLoader.add_constructor("tag:yaml.org,2002:int", _MappingLoader.construct_yaml_int)
+_MappingLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _MappingLoader.construct_yaml_timestamp
+)
 
 
 def _letter_index(letters: str) -> int:
@@ -140,11 +184,13 @@ def read_mapping_yaml(path: Path, *, if_invalid: str) -> Any:
     except _Refused as exc:
         line = exc.problem_mark.line + 1
         raise UsageError(f"The mapping {name} {exc.what} (line {line}).") from None
-    except ValueError:
-        # YAML reads 2019-02-30 as a date, and a day that does not exist fails there
+    except (ValueError, RecursionError):
+        # what the loader's own checks leave to PyYAML and Python: a value no reader
+        # would take (the dates and numbers above are refused with their line)
         raise UsageError(
-            f"The mapping {name} holds a date that does not exist (such as 2019-02-30); "
-            "correct it, or put the date in quotes."
+            "The mapping %(name)s holds a value that cannot be read; %(what)s",
+            name=name,
+            what=if_invalid,
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

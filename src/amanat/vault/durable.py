@@ -18,6 +18,7 @@ import fcntl
 import hashlib
 import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -27,11 +28,13 @@ from amanat.errors import BusyError, HomeError
 
 __all__ = [
     "HashingFileWriter",
+    "NotSmallFile",
     "exclusive_lock",
     "fsync_dir",
     "make_dirs",
     "new_part_path",
     "place",
+    "read_small_file",
     "write_atomic",
 ]
 
@@ -196,3 +199,43 @@ def exclusive_lock(lock_file: Path, *, wait_seconds: float = 30.0) -> Iterator[N
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+class NotSmallFile(Exception):
+    """Why ``read_small_file`` read nothing: ``kind`` is "folder", "special" (a device,
+    a pipe, a socket) or "large"."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def read_small_file(path: Path, limit: int) -> bytes:
+    """The bytes of the ordinary file at ``path``, which must hold at most ``limit``:
+    a file a person hands a command (a share, an organisation export, an identity).
+    ``NotSmallFile`` for a folder, for what is not an ordinary file (/dev/zero would
+    be read until memory ran out, a named pipe would wait for ever) and for a larger
+    file; ``FileNotFoundError`` and the other ``OSError`` as ``open`` raises them."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise NotSmallFile("folder")
+        if not stat.S_ISREG(info.st_mode):
+            raise NotSmallFile("special")
+        if info.st_size > limit:
+            raise NotSmallFile("large")
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:  # it grew while read
+        raise NotSmallFile("large")
+    return data

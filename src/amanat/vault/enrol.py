@@ -142,11 +142,27 @@ def export_org(home: Home, out: Path | None = None) -> Path:
     return target
 
 
+# An export holds the organisation file and its keyring, a few hundred bytes a station;
+# what is larger, or not a file at all (/dev/zero, a named pipe), is not read into memory.
+MAX_ORG_EXPORT_BYTES = 64 << 20
+
+
 def read_org_export(path: Path) -> tuple[OrgFile, Keyring]:
     try:
-        raw = path.read_bytes()
+        raw = durable.read_small_file(path, MAX_ORG_EXPORT_BYTES)
     except FileNotFoundError:
         raise UsageError(f"Organisation file not found: {path}") from None
+    except durable.NotSmallFile as exc:
+        if exc.kind == "folder":
+            raise UsageError(
+                "%(path)s is a folder; give the organisation file in it (org-export.json).",
+                path=path,
+            ) from None
+        raise FormatError(
+            "%(path)s is not an Amanat organisation export (org-export.json).", path=path
+        ) from None
+    except PermissionError:
+        raise UsageError("%(path)s cannot be read: this user may not open it.", path=path) from None
     doc: Any = canonical.decode(raw.rstrip(b"\n"), what="organisation export")
     if not isinstance(doc, dict) or doc.get("format") != "amanat-org-export":
         raise FormatError(f"{path} is not an Amanat organisation export (org-export.json).")

@@ -5,13 +5,17 @@ is and how many are needed; the remaining words are the SLIP-39 mnemonic. Readin
 accepts the words with any spacing, line breaks or capitals, numbered as the printed
 page numbers them ("1. academic 2. acid" or "1 academic"), with a byte-order mark
 (Windows Notepad), and each word by its first four letters or more (SLIP-39 words are
-told apart by their first four), so a trustee can type them back from paper.
+told apart by their first four), so a trustee can type them back from paper. Words
+copied through a messenger or a word processor come back as typed: invisible
+characters (a zero-width space, a direction mark) are left out, and full-width letters
+(a Chinese input method) read as the plain ones.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -88,7 +92,9 @@ def read_share_text(text: str) -> str:
     """The share's words from text as a trustee has it: comment lines (#) left out,
     numbers of a numbered list left out, any spacing and capitals."""
     words = []
-    for line in text.replace("\ufeff", "").splitlines():
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    for line in text.splitlines():
         if line.lstrip().startswith("#"):
             continue
         for raw in line.split():
@@ -98,10 +104,27 @@ def read_share_text(text: str) -> str:
     return " ".join(words)
 
 
+# A share file is a few hundred bytes and its printable page a few thousand; what is
+# larger, or not a file at all (/dev/zero, a named pipe), is not read into memory.
+MAX_SHARE_BYTES = 64 << 10
+
+
 def read_share_file(path: Path) -> str:
     try:
-        return read_share_text(path.read_text("utf-8"))
+        raw = durable.read_small_file(path, MAX_SHARE_BYTES)
     except FileNotFoundError:
         raise ShareError("Share file not found: %(file)s", file=path) from None
+    except durable.NotSmallFile as exc:
+        if exc.kind == "folder":
+            raise ShareError(
+                "%(name)s is a folder; give the trustees' share files in it.", name=path
+            ) from None
+        raise ShareError(
+            "%(file)s is not a share file: a share file is a short text file.", file=path
+        ) from None
+    except PermissionError:
+        raise ShareError("%(file)s cannot be read: this user may not open it.", file=path) from None
+    try:
+        return read_share_text(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ShareError("%(file)s is not a share file (it is not text).", file=path) from None
