@@ -65,7 +65,7 @@ CLI_SOURCES: tuple[tuple[str, dict[str, tuple[int, ...] | None]], ...] = (
     ("vault/home.py", dict.fromkeys(ERRORS, _FIRST)),
     ("vault/shares.py", dict.fromkeys(ERRORS, _FIRST)),
     ("vault/enrol.py", {"ShareError": _FIRST}),
-    ("vault/crypto.py", {"ShareError": _FIRST, "WrongPassphrase": _FIRST}),
+    ("vault/crypto.py", dict.fromkeys(ERRORS, _FIRST)),
     ("mirrors/restore.py", dict.fromkeys(ERRORS, _FIRST)),
     ("mirrors/config.py", dict.fromkeys(ERRORS, _FIRST)),
 )

@@ -14,6 +14,7 @@ inputs in a second.
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -22,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from amanat.cli.main import main
+from amanat.ingest import tables
 from conftest import PASSPHRASE, Org
 
 SMALL_MAPPING = "version: 1\ncolumns:\n  name: name\n  birth: birth\n"
@@ -126,6 +128,42 @@ def test_a_line_wider_than_column_zzz(
     else:
         assert "more than an Excel worksheet holds" in _one_sentence(code, err, {2})
         assert not target.exists()
+
+
+def test_a_workbook_that_would_unpack_to_gigabytes_is_refused_before_reading(
+    tmp_path: Path,
+    mapping: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Given a workbook whose shared strings unpack to more than the limit (a zip bomb
+    is this, at gigabytes: openpyxl would read them into memory whole), when `amanat
+    link` reads it, then it stops with one sentence before reading any of it; the same
+    workbook under the limit links as any other."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["name", "birth"])
+    for n in range(2_000):
+        sheet.append([f"Серікжан Білаш {n}", "1974"])
+    source = tmp_path / "list.xlsx"
+    book.save(source)
+    out = tmp_path / "o.csv"
+    argv = ("link", str(source), "--mapping", str(mapping), "--out", str(out))
+    code, _, err = _run(capsys, *argv)
+    assert code == 0, err
+    out.unlink()
+    # openpyxl writes strings inline; the part Excel writes them to is added by hand
+    with zipfile.ZipFile(source, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", "<sst>" + "<si><t>Серікжан</t></si>" * 1_000 + "</sst>")
+    monkeypatch.setattr(tables, "MAX_XLSX_STRINGS", 10_000)
+    code, _, err = _run(capsys, *argv)
+    assert "would unpack to more than any list" in _one_sentence(code, err, {2})
+    assert not out.exists()
+    monkeypatch.setattr(tables, "MAX_XLSX_STRINGS", 256 << 20)
+    monkeypatch.setattr(tables, "MAX_XLSX_UNPACKED", 10_000)
+    code, _, err = _run(capsys, *argv)
+    assert "would unpack to more than any list" in _one_sentence(code, err, {2})
 
 
 def test_a_path_too_long_for_the_system(

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pyrage
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amanat.cli import prompts
-from amanat.errors import ShareError, WrongPassphrase
+from amanat.errors import FormatError, ShareError, WrongPassphrase
 from amanat.vault import copy, crypto, enrol, opening, seal
 from amanat.vault.shares import read_share_text
 from conftest import PASSPHRASE, Org
@@ -123,6 +123,61 @@ def test_desk_identity_is_a_standard_age_passphrase_file(org: Org) -> None:
 def test_a_wrong_passphrase_is_refused(org: Org) -> None:
     with pytest.raises(WrongPassphrase, match="Wrong passphrase"):
         org.desk.desk_identity("not it")
+
+
+_SEALED_KEY = crypto.passphrase_encrypt(b"AGE-SECRET-KEY-1EXAMPLE\n", "right", work_factor=10)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.binary(max_size=600))
+def test_a_file_that_is_no_passphrase_file_is_not_called_a_wrong_passphrase(data: bytes) -> None:
+    """Given any bytes that are not shaped as an age passphrase file (garbage, another
+    kind of file, an empty one), when a passphrase is tried on them, then the error says
+    the file is damaged or the wrong one (exit 7), never "wrong passphrase": a trustee
+    must not retype a passphrase that was right."""
+    with pytest.raises(FormatError, match="damaged or is not a passphrase-protected age file"):
+        crypto.passphrase_decrypt(data, "right")
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_a_damaged_key_file_never_opens_to_something_else(data: st.DataObject) -> None:
+    """Given a key file sealed with a passphrase, when it is cut short anywhere or one
+    byte of it is changed, and the right passphrase is tried, then it opens to exactly
+    what was sealed (a change the armour ignores, such as a line break) or fails with one
+    of the two sentences: the file is damaged, or the passphrase is wrong (age cannot
+    tell a damaged body from a wrong passphrase); nothing else, and never other bytes."""
+    sealed = bytearray(_SEALED_KEY)
+    if data.draw(st.booleans(), label="cut"):
+        sealed = sealed[: data.draw(st.integers(0, len(sealed) - 1), label="at")]
+    else:
+        at = data.draw(st.integers(0, len(sealed) - 1), label="at")
+        sealed[at] = data.draw(st.integers(0, 255).filter(lambda b: b != sealed[at]))
+    try:
+        plain = crypto.passphrase_decrypt(bytes(sealed), "right")
+    except (FormatError, WrongPassphrase):
+        return
+    assert plain == b"AGE-SECRET-KEY-1EXAMPLE\n"
+
+
+def test_the_right_file_and_passphrase_still_open_and_a_wrong_one_is_said_so() -> None:
+    """Given a key file sealed by Amanat and one sealed by age itself (pyrage), when the
+    right passphrase is given, then both open; with a wrong one, "wrong passphrase"."""
+    by_age = bytes(pyrage.passphrase.encrypt(b"secret", "right"))
+    assert crypto.passphrase_decrypt(by_age, "right") == b"secret"
+    assert crypto.passphrase_decrypt(_SEALED_KEY, "right") == b"AGE-SECRET-KEY-1EXAMPLE\n"
+    with pytest.raises(WrongPassphrase):
+        crypto.passphrase_decrypt(_SEALED_KEY, "wrong")
+
+
+def test_a_garbled_desk_identity_file_says_so(org: Org) -> None:
+    """Given a desk whose identity file was overwritten (a disk error, a wrong copy),
+    when the desk is unlocked with the right passphrase, then it says the key file is
+    damaged, not that the passphrase is wrong."""
+    path = org.desk.keys_dir / "desk-identity.age"
+    path.write_bytes(path.read_bytes()[:120])
+    with pytest.raises(FormatError, match="damaged"):
+        org.desk.desk_identity(PASSPHRASE)
 
 
 @given(name=st.text(max_size=300))

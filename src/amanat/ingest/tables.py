@@ -30,6 +30,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,13 @@ MAX_CSV_BYTES = 1 << 30
 # csv's default field limit (128 KiB) would stop the whole file at one long cell; a
 # cell up to 16 MiB is read and then refused by the row checker with its row number.
 _FIELD_LIMIT = 1 << 24
+# A workbook is a zip of XML; openpyxl streams a sheet but reads the shared strings
+# (every distinct text of the workbook) into memory whole. A crafted file of a few
+# kilobytes can claim gigabytes of them (a zip bomb); what a zip declares is checked
+# first (zipfile reads no more than a part declares). A million-row list of persons
+# holds some 100 MiB of shared strings, and its sheet about 2 GiB of XML.
+MAX_XLSX_STRINGS = 256 << 20
+MAX_XLSX_UNPACKED = 4 << 30
 _SURROGATE = re.compile("[\udc80-\udcff]")
 NOT_UTF8 = (
     "this row is not valid UTF-8 (the file may have been saved as Windows-1251 or another "
@@ -277,7 +285,25 @@ def _csv_error(name: str, number: int, exc: csv.Error) -> UsageError:
 # -- XLSX --------------------------------------------------------------------------------
 
 
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack to more than any list of persons."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError):
+        return  # not a zip: load_workbook says the file is not a workbook
+    strings = sum(p.file_size for p in parts if p.filename.lower().endswith("sharedstrings.xml"))
+    if strings > MAX_XLSX_STRINGS or sum(p.file_size for p in parts) > MAX_XLSX_UNPACKED:
+        raise UsageError(
+            "%(file)s would unpack to more than any list of persons holds (it may be "
+            "damaged or made to exhaust memory); nothing was read. Open it in Excel or "
+            "LibreOffice and save it again, or split it.",
+            file=path.name,
+        )
+
+
 def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
+    _check_unpacked_size(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     # openpyxl raises many kinds of error for a damaged or disguised file (zipfile,

@@ -609,8 +609,38 @@ def passphrase_encrypt(
     )
 
 
+_ARMOR_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
+_ARMOR_END = b"-----END AGE ENCRYPTED FILE-----"
+_SCRYPT_HEADER = b"age-encryption.org/v1\n-> scrypt "
+
+
+def _is_scrypt_age(data: bytes) -> bool:
+    """Whether ``data`` is shaped as an age file encrypted to a passphrase (armored or
+    not): its header, one scrypt stanza and the header's MAC line. Only the shape: a
+    file of that shape that does not decrypt is a wrong passphrase or a damaged body,
+    which age cannot tell apart."""
+    raw = data
+    text = data.strip()
+    if text.startswith(_ARMOR_BEGIN):
+        if not text.endswith(_ARMOR_END):
+            return False
+        body = b"".join(text[len(_ARMOR_BEGIN) : -len(_ARMOR_END)].split())
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except ValueError:
+            return False
+    return raw.startswith(_SCRYPT_HEADER) and b"\n--- " in raw
+
+
 def passphrase_decrypt(data: bytes, passphrase: str) -> bytes:
-    """Decrypt an age scrypt file; a wrong passphrase raises ``WrongPassphrase``."""
+    """Decrypt an age scrypt file; a wrong passphrase raises ``WrongPassphrase``, and a
+    file that is not shaped as one (cut short, garbled, another kind of file)
+    ``FormatError``, so a damaged key file is not taken for a mistyped passphrase."""
+    if not _is_scrypt_age(data):
+        raise FormatError(
+            "This key file is damaged or is not a passphrase-protected age file, so no "
+            "passphrase can open it; check that the right file was given."
+        )
     try:
         return bytes(pyrage.passphrase.decrypt(data, passphrase))
     except pyrage.DecryptError:
@@ -646,7 +676,7 @@ def combine_shares(mnemonics: Sequence[str]) -> bytes:
     distinct = {p.index for p in parsed}
     if len(distinct) < needed:
         raise ShareError(
-            "%(needed)d different trustee shares are needed; %(given)d were given.",
+            "%(needed)d different trustee shares are needed; shares given: %(given)d.",
             needed=needed,
             given=len(distinct),
         )
