@@ -390,6 +390,22 @@ def test_places_add_seals_a_user_place(org: Org, cli_env: dict[str, str]) -> Non
     )
     line = fails(cli_env, 6, "places", "add", "X", "--lat", "44.2", *home)
     assert "both --lat and --lon" in line
+    # The same id again: the first place of an id stays the place, so a second is refused
+    # (before, it was sealed and silently ignored); the first is unchanged.
+    line = fails(cli_env, 2, "places", "add", "Хоргос", "--slug", "khorgos-post", *home)
+    assert "user:khorgos-post is already recorded (Қорғас бекеті)" in line
+    assert "--slug" in line
+    with Desk(org.desk, org.desk_keys) as desk, desk.engine.connect() as conn:
+        names = (
+            conn.execute(
+                select(schema.places.c.name_kk).where(
+                    schema.places.c.place_id == "user:khorgos-post"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert names == ["Қорғас бекеті"]
 
 
 def test_duplicates_lists_pairs_and_merges_nothing(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -711,6 +712,17 @@ def cmd_places_add(args: argparse.Namespace, settings: Settings) -> int:
     if args.lat is not None:
         change["lat"], change["lon"] = args.lat, args.lon
     with _desk(args, settings) as desk:
+        _catch_up(desk)
+        with desk.engine.connect() as conn:
+            known = read.place(conn, change["place"])
+        if known is not None:  # the first place.added of an id is the place; later, history
+            name = next(iter(json.loads(known["names"]).values()), "")
+            raise UsageError(
+                "A place with the id %(place)s is already recorded (%(name)s); give this "
+                "one another id with --slug.",
+                place=change["place"],
+                name=name,
+            )
         desk.seal_records([Batch([], [change], note="amanat places add")])
     print_result(args, {"place": change["place"]}, tr("Added %(place)s.", place=change["place"]))
     return 0

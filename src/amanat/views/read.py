@@ -555,6 +555,12 @@ def _all(conn: Connection, name: str, **params: Any) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(_ONE[name], params).mappings().all()]
 
 
+def place(conn: Connection, place_id: str) -> dict[str, Any] | None:
+    """A place a desk added (``user:…``), as the views hold it, or None."""
+    row = conn.execute(_ONE["place"], {"place": place_id}).first()
+    return None if row is None else dict(row._mapping)
+
+
 def person(conn: Connection, person_id: str) -> PersonDetail | None:
     """Everything the views know about one person, or None. Asked for a record that was
     merged into another person, it gives that person with ``redirected_from`` set."""
