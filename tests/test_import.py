@@ -360,6 +360,18 @@ def test_utf16_and_header_problems(tmp_path: Path) -> None:
     with open_table(path) as table:
         assert table.encoding == "UTF-16" and table.headers == ("Name", "Sex", "Born")
         assert [r.values for r in table.rows] == [("Serik", "m", "1980"), ("Aigul", "f", "1975")]
+    # Saved as UTF-16 without a byte-order mark, it is recognised as such and refused.
+    path.write_bytes(text.encode("utf-16-le"))
+    with pytest.raises(UsageError, match="NUL bytes, as UTF-16 text without a byte-order mark"):
+        open_table(path)
+    # A UTF-8 list with a NUL in one row (a damaged disk, a bad copy) is not taken for
+    # UTF-16: that row alone is refused, the others are read.
+    path.write_bytes(b"Name,Sex,Born\nSerik,m,1980\nAi\x00gul,f,1975\nDana,f,1990\n")
+    with open_table(path) as table:
+        assert table.encoding == "UTF-8"
+        found = [(r.values[0], r.problem) for r in table.rows]
+    assert found[0] == ("Serik", None) and found[2] == ("Dana", None)
+    assert found[1][1] is not None and "NUL character" in found[1][1]
     # And a header row in Windows-1251 stops the import before any row is read.
     path.write_bytes("Имя,Пол\nСерик,м\n".encode("cp1251"))
     with pytest.raises(UsageError, match=r"header row .* not valid UTF-8"):

@@ -157,7 +157,10 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
                 f"{name} starts like a UTF-16 file but is not valid UTF-16; "
                 "re-save it as CSV UTF-8 and try again."
             ) from None
-    if b"\x00" in raw[:4096]:
+    head = raw[:4096]
+    # UTF-16 without a byte-order mark: a NUL beside every Latin letter, digit and comma.
+    # A few NUL bytes in UTF-8 are a damaged row, refused on its own (_NUL).
+    if head.count(0) * 4 >= len(head) > 0:
         raise UsageError(
             f"{name} holds NUL bytes, as UTF-16 text without a byte-order mark does; "
             "re-save it as CSV UTF-8 and try again."
