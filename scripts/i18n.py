@@ -47,6 +47,9 @@ PART_OF_PATH = (
     ("cli/", "cli"),
     ("vault/", "cli"),
     ("mirrors/", "cli"),
+    ("ingest/", "cli"),
+    ("records/mapping_file.py", "cli"),
+    ("linkage/", "cli"),
 )
 
 ERRORS = (
@@ -55,6 +58,9 @@ ERRORS = (
     "UnsupportedVersion", "IntegrityError", "BusyError", "MirrorError",
 )  # fmt: skip
 _FIRST: tuple[int] = (1,)
+# the mapping files' errors: each sentence whole, given to their ``fail`` (the mapping's
+# name filled in) or, for what the YAML reader refuses at a line, to ``_Refused``
+_MAPPING_ERRORS = dict.fromkeys((*ERRORS, "fail", "_Refused"), _FIRST)
 CLI_KEYWORDS = {"tr": _FIRST, "ntr": (1, 2), "N_": None} | dict.fromkeys(ERRORS, _FIRST)
 # The command line's files (every message, and the first argument of every error class:
 # its sentences are templates with %(name)s, never f-strings), and the library modules
@@ -64,10 +70,19 @@ CLI_SOURCES: tuple[tuple[str, dict[str, tuple[int, ...] | None]], ...] = (
     ("cli", CLI_KEYWORDS),
     ("vault/home.py", dict.fromkeys(ERRORS, _FIRST)),
     ("vault/shares.py", dict.fromkeys(ERRORS, _FIRST)),
-    ("vault/enrol.py", {"ShareError": _FIRST}),
+    ("vault/enrol.py", dict.fromkeys(ERRORS, _FIRST)),
     ("vault/crypto.py", dict.fromkeys(ERRORS, _FIRST)),
     ("mirrors/restore.py", dict.fromkeys(ERRORS, _FIRST)),
     ("mirrors/config.py", dict.fromkeys(ERRORS, _FIRST)),
+    ("ingest/tables.py", dict.fromkeys(ERRORS, _FIRST)),
+    ("ingest/mapping.py", _MAPPING_ERRORS),
+    ("ingest/spreadsheet.py", dict.fromkeys(ERRORS, _FIRST)),
+    ("ingest/videos.py", dict.fromkeys(ERRORS, _FIRST)),
+    ("ingest/report.py", dict.fromkeys(ERRORS, _FIRST)),
+    ("records/mapping_file.py", _MAPPING_ERRORS),
+    # the invariants of a Decision are checked by the command before it makes one
+    ("linkage/link.py", {"UsageError": _FIRST}),
+    ("linkage/mapping.py", _MAPPING_ERRORS),
 )
 
 # The file whose help texts are messages too: every help= and description= written as

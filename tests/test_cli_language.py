@@ -157,6 +157,10 @@ def test_an_error_without_a_translation_is_said_as_raised() -> None:
         assert words.sentence(untranslated) == "the list has no column called 'ФИО'."
         known = UsageError("Data file not found: %(file)s", file="/tmp/100%.json")
         assert words.sentence(known) == "Деректер файлы табылмады: /tmp/100%.json"
+        # A sentence that starts with a lowercase option name is found as written.
+        lowercase = UsageError("keep-until is a number of records, 0 or more.")
+        assert words.sentence(lowercase) == translator("kk").gettext(lowercase.message)
+        assert words.sentence(lowercase) != lowercase.message
     finally:
         words.use("en")
 
@@ -476,3 +480,54 @@ def test_argparse_s_sentences_are_said_again_with_their_values() -> None:
             assert translator("kk").gettext(template) != template
     finally:
         words.use("en")
+
+
+def test_a_list_that_cannot_be_read_is_said_in_the_volunteer_s_language(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given a "workbook" that is no workbook, when a Russian-speaking volunteer imports
+    it, then the one error line is in Russian with the file's name in it; given a link
+    mapping with a field the command does not know, a Kazakh-speaking one reads it in
+    Kazakh, the field quoted as written; in English both read exactly as before."""
+    fake = tmp_path / "тізім.xlsx"
+    fake.write_bytes(b"name,sex\nSerik,M\n")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("version: 1\ncolumns:\n  name_native: name\n", "utf-8")
+    command = ("import", str(fake), "--mapping", str(mapping), "--dry-run")
+    russian = amanat(_speaking(cli_env, LANG="ru_RU.UTF-8"), *command)
+    assert russian.returncode == UsageError.exit_code, russian.stderr
+    assert russian.stderr.strip() == (
+        "amanat: тізім.xlsx — не читаемая книга .xlsx; откройте её в Excel или LibreOffice "
+        "и сохраните заново как .xlsx."
+    )
+    english = amanat(_speaking(cli_env, LANG="C"), *command)
+    assert english.stderr.strip() == (
+        "amanat: тізім.xlsx is not a readable .xlsx workbook; open it in Excel or "
+        "LibreOffice and save it again as .xlsx."
+    )
+
+    listed = tmp_path / "list.csv"
+    listed.write_text("name\nSerik\n", "utf-8")
+    link_mapping = tmp_path / "list.link.yaml"
+    link_mapping.write_text("version: 1\ncolumns:\n  name: name\n  nickname: name\n", "utf-8")
+    command = (
+        "link",
+        str(listed),
+        "--mapping",
+        str(link_mapping),
+        "--out",
+        str(tmp_path / "o.csv"),
+    )
+    kazakh = amanat(_speaking(cli_env, LANG="kk_KZ.UTF-8"), *command)
+    assert kazakh.returncode == UsageError.exit_code, kazakh.stderr
+    said = kazakh.stderr.strip()
+    assert said.startswith(
+        "amanat: list.link.yaml сәйкестендіру файлы: `columns` бөлімінде белгісіз 'nickname' "
+        "өрісі бар (белгілілері: name, "
+    ), said
+    assert said.endswith("). Түзетіп, қайта іске қосыңыз.") and KAZAKH & set(said), said
+    english = amanat(_speaking(cli_env, LANG="C"), *command)
+    assert english.stderr.strip().startswith(
+        "amanat: The mapping list.link.yaml: columns has an unknown field 'nickname' (known: name, "
+    ), english.stderr
+    assert english.stderr.strip().endswith("). Fix it and run again.")

@@ -46,6 +46,7 @@ __all__ = [
     "match",
     "negotiate",
     "said",
+    "translated",
     "translator",
 ]
 
@@ -184,12 +185,30 @@ def _first(tags: Iterable[str]) -> str | None:
     return None
 
 
+def _looked_up(locale: str, sentence: str) -> str:
+    """``sentence``'s translation, found as written or with its first letter capital (a
+    sentence may start with a lowercase option name, "keep-until is…"); else the
+    sentence with its first letter capital."""
+    catalogue = translator(locale)
+    found = catalogue.gettext(sentence)
+    if found != sentence:
+        return found
+    return catalogue.gettext(sentence[:1].upper() + sentence[1:])
+
+
+def translated(locale: str, exc: AmanatError) -> bool:
+    """Whether the catalogue of ``locale`` has ``exc``'s sentence."""
+    sentence = exc.template or exc.message
+    capital = sentence[:1].upper() + sentence[1:]
+    return _looked_up(locale, sentence) != capital
+
+
 def said(locale: str, exc: AmanatError) -> str:
     """An error's sentence in ``locale``: the catalogue's translation of its sentence
     (first letter capital), with the values it quotes filled in after (``template`` and
     ``params``); the English sentence where the catalogue has none."""
     sentence = exc.template or exc.message
-    translated = translator(locale).gettext(sentence[:1].upper() + sentence[1:])
+    translated = _looked_up(locale, sentence)
     if not exc.template:
         return translated
     try:

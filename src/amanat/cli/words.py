@@ -13,7 +13,7 @@ its grammar wants it. ``sentence(exc)`` is an error's sentence in that language.
 from __future__ import annotations
 
 from amanat.errors import AmanatError
-from amanat.i18n import DEFAULT_LOCALE, LOCALES, said, translator
+from amanat.i18n import DEFAULT_LOCALE, LOCALES, said, translated, translator
 from amanat.web.labels import label
 
 __all__ = ["N_", "current", "ntr", "sentence", "shown", "tr", "use"]
@@ -65,8 +65,7 @@ def shown(kind: str, value: object) -> str:
 def sentence(exc: AmanatError) -> str:
     """An error's one sentence, in the chosen language where the catalogue has it, else
     exactly as it was raised."""
-    key = exc.template or exc.message
-    if translator(current()).gettext(key[:1].upper() + key[1:]) == key[:1].upper() + key[1:]:
+    if not translated(current(), exc):
         return exc.message
     return said(current(), exc)
 

@@ -36,6 +36,7 @@ from amanat.ingest.vocab import FIELD_LABELS, HEADER_WORDS, NAME_PARTS, VALUE_WO
 from amanat.records.changes import ETHNICITIES, RELATIONS, RESPONSIBLE, STATUSES
 from amanat.records.dates import PartialDate
 from amanat.records.mapping_file import (
+    Fail,
     bind_columns,
     column_refs,
     named,
@@ -103,57 +104,84 @@ class Mapping:
         the header does not have, or names twice."""
         return bind_columns(self.columns, headers, self._fail, table="sheet")
 
-    def _fail(self, problem: str) -> UsageError:
-        return UsageError(f"The mapping {self.name}: {problem}. Fix it and run again.")
+    def _fail(self, message: str, **params: object) -> UsageError:
+        return UsageError(message, name=self.name, **params)
 
 
 def load_mapping(path: Path) -> Mapping:
     """Read and check a mapping file; UsageError (one sentence, what to fix) otherwise."""
-    doc = read_mapping_yaml(
-        path,
-        if_invalid="fix it, or delete it and run `amanat import` without --mapping to get "
-        "a new suggestion.",
-    )
+    doc = read_mapping_yaml(path, command="import")
     return parse_mapping(doc, path.name)
 
 
 def parse_mapping(doc: Any, name: str = "mapping") -> Mapping:
-    def fail(problem: str) -> UsageError:
-        return UsageError(f"The mapping {name}: {problem}. Fix it and run again.")
+    def fail(message: str, **params: object) -> UsageError:
+        """The mapping's error: ``message`` is the whole sentence, ``%(name)s`` its name."""
+        return UsageError(message, name=name, **params)
 
     if not isinstance(doc, dict):
-        raise fail("it must have the sections version, columns, values, options, source")
+        raise fail(
+            "The mapping %(name)s: it must have the sections version, columns, values, "
+            "options, source. Fix it and run again."
+        )
     unknown = set(doc) - {"version", "columns", "values", "options", "source"}
     if unknown:
-        raise fail(f"unknown section {named(sorted(map(str, unknown))[0])}")
+        raise fail(
+            "The mapping %(name)s: unknown section %(section)s. Fix it and run again.",
+            section=named(sorted(map(str, unknown))[0]),
+        )
     if doc.get("version") != VERSION:
-        raise fail(f"it must say version: {VERSION}")
+        raise fail(
+            "The mapping %(name)s: it must say version: %(version)d. Fix it and run again.",
+            version=VERSION,
+        )
     columns = _columns(doc.get("columns"), fail)
     values = _values(doc.get("values") or {}, fail)
     options = doc.get("options") or {}
     source = doc.get("source") or {}
     for section, allowed, label in ((options, _OPTIONS, "options"), (source, _SOURCE, "source")):
         if not isinstance(section, dict):
-            raise fail(f"{label} must be a list of key: value lines")
+            raise fail(
+                "The mapping %(name)s: %(section)s must be a list of key: value lines. Fix "
+                "it and run again.",
+                section=label,
+            )
         extra = set(section) - set(allowed)
         if extra:
-            raise fail(f"{label} has an unknown key {named(sorted(map(str, extra))[0])}")
+            raise fail(
+                "The mapping %(name)s: %(section)s has an unknown key %(key)s. Fix it and run "
+                "again.",
+                section=label,
+                key=named(sorted(map(str, extra))[0]),
+            )
     header_row, sheet = where_the_table_is(options, fail)
     ages_as_of = _day(options.get("ages_as_of"), "ages_as_of", fail)
     status_as_of = _partial(options.get("status_as_of"), "status_as_of", fail)
     country = options.get("passport_country")
     if country is not None and not (isinstance(country, str) and _COUNTRY.fullmatch(country)):
-        raise fail("passport_country must be a two- or three-letter code such as CN")
+        raise fail(
+            "The mapping %(name)s: passport_country must be a two- or three-letter code such "
+            "as CN. Fix it and run again."
+        )
     language = options.get("name_language")
     if language is not None and not (isinstance(language, str) and _LANG.fullmatch(language)):
-        raise fail("name_language must be a language code such as kk or ug")
+        raise fail(
+            "The mapping %(name)s: name_language must be a language code such as kk or ug. "
+            "Fix it and run again."
+        )
     title = source.get("title")
     note = source.get("note")
     for key, text in (("title", title), ("note", note)):
         if text is not None and (not isinstance(text, str) or not text.strip()):
-            raise fail(f"source {key} must be text")
+            raise fail(
+                "The mapping %(name)s: source %(key)s must be text. Fix it and run again.",
+                key=key,
+            )
     if title is not None and len(title) > 500:
-        raise fail("source title must be at most 500 characters")
+        raise fail(
+            "The mapping %(name)s: source title must be at most 500 characters. Fix it and "
+            "run again."
+        )
     return Mapping(
         columns=columns,
         values=values,
@@ -171,16 +199,21 @@ def parse_mapping(doc: Any, name: str = "mapping") -> Mapping:
 
 
 def _columns(raw: Any, fail: Any) -> dict[str, tuple[str, ...]]:
-    empty = "columns must name at least one field and its column"
-    out = column_refs(raw, fail, FIELDS, if_empty=empty)
+    out = column_refs(raw, fail, FIELDS) if isinstance(raw, dict) else {}
     if not out:
-        raise fail(empty)
+        raise fail(
+            "The mapping %(name)s: columns must name at least one field and its column. Fix "
+            "it and run again."
+        )
     return out
 
 
 def _values(raw: Any, fail: Any) -> dict[str, dict[str, str | None]]:
     if not isinstance(raw, dict):
-        raise fail("values must be a list of fields, each with its words")
+        raise fail(
+            "The mapping %(name)s: values must be a list of fields, each with its words. Fix "
+            "it and run again."
+        )
     out: dict[str, dict[str, str | None]] = {}
     for fname in VALUE_FIELDS:
         words: dict[str, str | None] = {}
@@ -193,25 +226,41 @@ def _values(raw: Any, fail: Any) -> dict[str, dict[str, str | None]]:
     for fname, table in raw.items():
         if fname not in VALUE_FIELDS:
             raise fail(
-                f"values has an unknown field {named(fname)} (known: {', '.join(VALUE_FIELDS)})"
+                "The mapping %(name)s: values has an unknown field %(field)s (known: "
+                "%(known)s). Fix it and run again.",
+                field=named(fname),
+                known=", ".join(VALUE_FIELDS),
             )
         if not isinstance(table, dict):
-            raise fail(f"values: {fname} must be word: value pairs")
+            raise fail(
+                "The mapping %(name)s: values: %(field)s must be word: value pairs. Fix it "
+                "and run again.",
+                field=fname,
+            )
         allowed = _CANONICAL[fname]
         for word, target in table.items():
             if isinstance(word, bool) or isinstance(target, bool):
-                raise fail(f"in values: {fname}, write yes, no, on and off in quotes")
+                raise fail(
+                    "The mapping %(name)s: in values: %(field)s, write yes, no, on and off in "
+                    "quotes. Fix it and run again.",
+                    field=fname,
+                )
             if target is not None:
                 target = str(target)
                 if allowed is not None and target not in allowed:
                     raise fail(
-                        f"values: {fname}: {shown(str(word))!r} must map to one of "
-                        f"{', '.join(allowed)}"
+                        "The mapping %(name)s: values: %(field)s: %(word)r must map to one "
+                        "of %(allowed)s. Fix it and run again.",
+                        field=fname,
+                        word=shown(str(word)),
+                        allowed=", ".join(allowed),
                     )
                 if fname == "citizenship" and not re.fullmatch(r"[A-Z]{2}", target):
                     raise fail(
-                        f"values: {fname}: {shown(str(word))!r} must map to a two-letter "
-                        "country code"
+                        "The mapping %(name)s: values: %(field)s: %(word)r must map to a "
+                        "two-letter country code. Fix it and run again.",
+                        field=fname,
+                        word=shown(str(word)),
                     )
             out[fname][fold(str(word))] = target
     return out
@@ -225,9 +274,13 @@ def _day(value: Any, what: str, fail: Any) -> dt.date | None:
     try:
         parsed = PartialDate.parse(str(value), today=dt.date.max)
     except InputError as exc:
-        raise fail(f"{what}: {exc.message.rstrip('.')}") from None
+        raise _wrong_date(fail, what, exc) from None
     if parsed.earliest != parsed.latest:
-        raise fail(f"{what} must be one day, as 2019-03-01")
+        raise fail(
+            "The mapping %(name)s: %(option)s must be one day, as 2019-03-01. Fix it and run "
+            "again.",
+            option=what,
+        )
     return parsed.earliest
 
 
@@ -238,7 +291,17 @@ def _partial(value: Any, what: str, fail: Any) -> str | None:
     try:
         return PartialDate.parse(text, today=dt.date.max).to_text()
     except InputError as exc:
-        raise fail(f"{what}: {exc.message.rstrip('.')}") from None
+        raise _wrong_date(fail, what, exc) from None
+
+
+def _wrong_date(fail: Fail, what: str, exc: InputError) -> UsageError:
+    """A date option the date reader refused, with its reason (in English: the reader's
+    sentence is not one of the command's messages)."""
+    return fail(
+        "The mapping %(name)s: %(option)s: %(problem)s. Fix it and run again.",
+        option=what,
+        problem=exc.message.rstrip("."),
+    )
 
 
 # -- suggesting ------------------------------------------------------------------------

@@ -144,18 +144,36 @@ def output_path(text: str | Path, what: str, *, inputs: dict[str, Path]) -> Path
     and none of ``inputs`` (name -> path) however the path is written."""
     path = Path(text).expanduser().absolute()
     if path.is_dir():
-        raise UsageError(f"The {what}, {path}, is a folder; give the name of a file in it.")
+        raise UsageError(
+            "The %(what)s, %(path)s, is a folder; give the name of a file in it.",
+            what=what,
+            path=path,
+        )
     if path.exists() and not path.is_file():
-        raise UsageError(f"The {what}, {path}, is not an ordinary file; choose another name.")
+        raise UsageError(
+            "The %(what)s, %(path)s, is not an ordinary file; choose another name.",
+            what=what,
+            path=path,
+        )
     if not path.parent.is_dir():
-        raise UsageError(f"The folder for the {what}, {path.parent}, does not exist.")
+        raise UsageError(
+            "The folder for the %(what)s, %(folder)s, does not exist.",
+            what=what,
+            folder=path.parent,
+        )
     if not os.access(path.parent, os.W_OK | os.X_OK):
         raise UsageError(
-            f"The folder for the {what}, {path.parent}, cannot be written to; choose another."
+            "The folder for the %(what)s, %(folder)s, cannot be written to; choose another.",
+            what=what,
+            folder=path.parent,
         )
     for name, given in inputs.items():
         if same_file(path, given):
-            raise UsageError(f"The {what} would overwrite the {name}; choose another file.")
+            raise UsageError(
+                "The %(what)s would overwrite the %(input)s; choose another file.",
+                what=what,
+                input=name,
+            )
     return path
 
 

@@ -128,11 +128,14 @@ def open_table(path: Path, *, header_row: int = 1, sheet: str | None = None) -> 
         return _open_xlsx(path, header_row, sheet)
     if suffix in (".xls", ".ods", ".numbers"):
         raise UsageError(
-            f"Amanat reads .xlsx and .csv files, not {suffix}; open {path.name} and save it "
-            "as an Excel workbook (.xlsx) or as CSV UTF-8."
+            "Amanat reads .xlsx and .csv files, not %(suffix)s; open %(file)s and save it "
+            "as an Excel workbook (.xlsx) or as CSV UTF-8.",
+            suffix=suffix,
+            file=path.name,
         )
     raise UsageError(
-        f"{path.name} is neither a .csv nor an .xlsx file; save the list in one of those formats."
+        "%(file)s is neither a .csv nor an .xlsx file; save the list in one of those formats.",
+        file=path.name,
     )
 
 
@@ -146,24 +149,27 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
         return raw[len(codecs.BOM_UTF8) :].decode("utf-8", "surrogateescape"), "UTF-8 with BOM"
     if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise UsageError(
-            f"{name} is a spreadsheet workbook with a text file's name; rename it to .xlsx "
-            "(or open it and save it as CSV UTF-8), then try again."
+            "%(file)s is a spreadsheet workbook with a text file's name; rename it to .xlsx "
+            "(or open it and save it as CSV UTF-8), then try again.",
+            file=name,
         )
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
             raise UsageError(
-                f"{name} starts like a UTF-16 file but is not valid UTF-16; "
-                "re-save it as CSV UTF-8 and try again."
+                "%(file)s starts like a UTF-16 file but is not valid UTF-16; "
+                "re-save it as CSV UTF-8 and try again.",
+                file=name,
             ) from None
     head = raw[:4096]
     # UTF-16 without a byte-order mark: a NUL beside every Latin letter, digit and comma.
     # A few NUL bytes in UTF-8 are a damaged row, refused on its own (_NUL).
     if head.count(0) * 4 >= len(head) > 0:
         raise UsageError(
-            f"{name} holds NUL bytes, as UTF-16 text without a byte-order mark does; "
-            "re-save it as CSV UTF-8 and try again."
+            "%(file)s holds NUL bytes, as UTF-16 text without a byte-order mark does; "
+            "re-save it as CSV UTF-8 and try again.",
+            file=name,
         )
     return raw.decode("utf-8", "surrogateescape"), "UTF-8"
 
@@ -200,7 +206,9 @@ def _delimiter(sample: str) -> str:
 def _open_csv(path: Path, header_row: int) -> Table:
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
-        raise UsageError(f"{path.name} is larger than 1 GiB; split it into smaller files.")
+        raise UsageError(
+            "%(file)s is larger than 1 GiB; split it into smaller files.", file=path.name
+        )
     try:
         raw = path.read_bytes()
     except PermissionError:
@@ -236,11 +244,16 @@ def _open_csv(path: Path, header_row: int) -> Table:
     except csv.Error as exc:
         raise _csv_error(path.name, number + 1, exc) from None
     if headers is None:
-        raise UsageError(f"{path.name} has no header row {header_row}; is the file empty?")
+        raise UsageError(
+            "%(file)s has no header row %(row)d; is the file empty?",
+            file=path.name,
+            row=header_row,
+        )
     if any(_SURROGATE.search(h) for h in headers):
         raise UsageError(
-            f"The header row of {path.name} is not valid UTF-8; re-save the file as UTF-8 "
-            "(in Excel: Save As, CSV UTF-8) and try again."
+            "The header row of %(file)s is not valid UTF-8; re-save the file as UTF-8 "
+            "(in Excel: Save As, CSV UTF-8) and try again.",
+            file=path.name,
         )
     check_bytes = bool(_SURROGATE.search(text))
     check_nul = "\x00" in text
@@ -275,13 +288,18 @@ def _csv_error(name: str, number: int, exc: csv.Error) -> UsageError:
     """The one sentence for a CSV the reader cannot go on with at row ``number``."""
     if "end of data" in str(exc):
         return UsageError(
-            f'Row {number} of {name} opens a quote (") that is never closed, so the rest '
+            'Row %(row)d of %(file)s opens a quote (") that is never closed, so the rest '
             "of the file would be read as one cell; nothing was taken from the file. Close "
-            "or remove that quote, then try again."
+            "or remove that quote, then try again.",
+            row=number,
+            file=name,
         )
     return UsageError(
-        f"{name} could not be read as CSV at row {number} ({exc}); nothing was taken from "
-        "the file. Check that row's quotes, then try again."
+        "%(file)s could not be read as CSV at row %(row)d (%(problem)s); nothing was taken "
+        "from the file. Check that row's quotes, then try again.",
+        file=name,
+        row=number,
+        problem=str(exc),
     )
 
 
@@ -313,15 +331,19 @@ def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
     # KeyError for a missing part, XML errors); each means the same to the user.
     except Exception:
         raise UsageError(
-            f"{path.name} is not a readable .xlsx workbook; open it in Excel or LibreOffice "
-            "and save it again as .xlsx."
+            "%(file)s is not a readable .xlsx workbook; open it in Excel or LibreOffice "
+            "and save it again as .xlsx.",
+            file=path.name,
         ) from None
     try:
         if sheet is not None:
             if sheet not in book.sheetnames:
                 raise UsageError(
-                    f"{path.name} has no sheet named {sheet!r}; its sheets are "
-                    f"{', '.join(book.sheetnames)}. Fix `sheet` in the mapping."
+                    "%(file)s has no sheet named %(sheet)r; its sheets are "
+                    "%(sheets)s. Fix `sheet` in the mapping.",
+                    file=path.name,
+                    sheet=sheet,
+                    sheets=", ".join(book.sheetnames),
                 )
             ws = book[sheet]
         else:
@@ -337,7 +359,11 @@ def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
                 headers = tuple(_header_text(c) for c in raw)
                 break
         if headers is None:
-            raise UsageError(f"{path.name} has no header row {header_row}; is the sheet empty?")
+            raise UsageError(
+                "%(file)s has no header row %(row)d; is the sheet empty?",
+                file=path.name,
+                row=header_row,
+            )
         while headers and not headers[-1]:
             headers = headers[:-1]
     except BaseException:
@@ -356,9 +382,11 @@ def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
             # off, a broken part): each means the same to the user
             except Exception:
                 raise UsageError(
-                    f"{path.name} cannot be read from row {number + 1} on: the workbook "
+                    "%(file)s cannot be read from row %(row)d on: the workbook "
                     "is damaged. Open it in Excel or LibreOffice, save it again as .xlsx, "
-                    "and try again."
+                    "and try again.",
+                    file=path.name,
+                    row=number + 1,
                 ) from None
             number += 1
             values: list[CellValue] = []

@@ -121,7 +121,9 @@ def read_video_folder(folder: Path) -> list[VideoItem]:
     try:
         files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     except OSError as exc:
-        raise UsageError(f"The folder {folder} cannot be read ({exc.strerror}).") from None
+        raise UsageError(
+            "The folder %(folder)s cannot be read (%(reason)s).", folder=folder, reason=exc.strerror
+        ) from None
     videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES]
     owner: dict[Path, Path] = {}
     # Longest name first, so "a b.mp4"'s files are not claimed by a video named "a.mp4".

@@ -284,8 +284,9 @@ def link_columns(
         return _link(engine, table, record_ids, decided, settings, stats, lap)
     except engine.out_of_memory:
         raise UsageError(
-            f"Linking needs more memory than the limit of {settings.memory_limit}; "
-            "raise it (--memory) or link a smaller list."
+            "Linking needs more memory than the limit of %(limit)s; "
+            "raise it (--memory) or link a smaller list.",
+            limit=settings.memory_limit,
         ) from None
     finally:
         if own is not None:

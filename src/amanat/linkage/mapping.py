@@ -83,39 +83,53 @@ class LinkMapping:
         the header row lacks or has twice."""
         return bind_columns(self.columns, headers, self._fail, table="list")
 
-    def _fail(self, problem: str) -> UsageError:
-        return UsageError(f"The mapping {self.name}: {problem}. Fix it and run again.")
+    def _fail(self, message: str, **params: object) -> UsageError:
+        return UsageError(message, name=self.name, **params)
 
 
 def load_link_mapping(path: Path) -> LinkMapping:
     """Read and check a mapping file; UsageError (one sentence, what to fix) otherwise."""
-    doc = read_mapping_yaml(
-        path, if_invalid="fix it (docs/guide/linkage.md shows one) and run again."
-    )
+    doc = read_mapping_yaml(path, command="link")
     return parse_link_mapping(doc, path.name)
 
 
 def parse_link_mapping(doc: Any, name: str = "mapping") -> LinkMapping:
     """Check a mapping already read from YAML."""
 
-    def fail(problem: str) -> UsageError:
-        return UsageError(f"The mapping {name}: {problem}. Fix it and run again.")
+    def fail(message: str, **params: object) -> UsageError:
+        """The mapping's error: ``message`` is the whole sentence, ``%(name)s`` its name."""
+        return UsageError(message, name=name, **params)
 
     if not isinstance(doc, dict):
-        raise fail("it must have the sections version, columns, values and options")
+        raise fail(
+            "The mapping %(name)s: it must have the sections version, columns, values and "
+            "options. Fix it and run again."
+        )
     unknown = set(doc) - {"version", "columns", "values", "options"}
     if unknown:
-        raise fail(f"unknown section {named(sorted(map(str, unknown))[0])}")
+        raise fail(
+            "The mapping %(name)s: unknown section %(section)s. Fix it and run again.",
+            section=named(sorted(map(str, unknown))[0]),
+        )
     if doc.get("version") != VERSION:
-        raise fail(f"it must say version: {VERSION}")
+        raise fail(
+            "The mapping %(name)s: it must say version: %(version)d. Fix it and run again.",
+            version=VERSION,
+        )
     columns = _columns(doc.get("columns"), fail)
     sex_words = _sex_words(doc.get("values") or {}, fail)
     options = doc.get("options") or {}
     if not isinstance(options, dict):
-        raise fail("options must be a list of key: value lines")
+        raise fail(
+            "The mapping %(name)s: options must be a list of key: value lines. Fix it and "
+            "run again."
+        )
     extra = set(options) - set(_OPTIONS)
     if extra:
-        raise fail(f"options has an unknown key {named(sorted(map(str, extra))[0])}")
+        raise fail(
+            "The mapping %(name)s: options has an unknown key %(key)s. Fix it and run again.",
+            key=named(sorted(map(str, extra))[0]),
+        )
     header_row, sheet = where_the_table_is(options, fail)
     thresholds = []
     for key in ("auto_threshold", "review_threshold"):
@@ -123,7 +137,11 @@ def parse_link_mapping(doc: Any, name: str = "mapping") -> LinkMapping:
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1
         ):
-            raise fail(f"{key} must be a probability above 0 and at most 1, such as 0.9")
+            raise fail(
+                "The mapping %(name)s: %(option)s must be a probability above 0 and at most 1, "
+                "such as 0.9. Fix it and run again.",
+                option=key,
+            )
         thresholds.append(None if value is None else float(value))
     return LinkMapping(
         columns=columns,
@@ -137,28 +155,50 @@ def parse_link_mapping(doc: Any, name: str = "mapping") -> LinkMapping:
 
 
 def _columns(raw: Any, fail: Any) -> dict[str, tuple[str, ...]]:
-    out = column_refs(
-        raw, fail, LINK_FIELDS, if_empty="columns must name at least the name field and its column"
-    )
+    if not isinstance(raw, dict) or not raw:
+        raise fail(
+            "The mapping %(name)s: columns must name at least the name field and its column. "
+            "Fix it and run again."
+        )
+    out = column_refs(raw, fail, LINK_FIELDS)
     if not any(f in out for f in _NAME_FIELDS):
-        raise fail("columns must name the column of the name (or of its parts: given, surname)")
+        raise fail(
+            "The mapping %(name)s: columns must name the column of the name (or of its parts: "
+            "given, surname). Fix it and run again."
+        )
     return out
 
 
 def _sex_words(raw: Any, fail: Any) -> dict[str, str | None]:
     if not isinstance(raw, dict):
-        raise fail("values must be a list of fields, each with its words")
+        raise fail(
+            "The mapping %(name)s: values must be a list of fields, each with its words. Fix "
+            "it and run again."
+        )
     extra = set(raw) - {"sex"}
     if extra:
-        raise fail(f"values has an unknown field {named(sorted(map(str, extra))[0])} (known: sex)")
+        raise fail(
+            "The mapping %(name)s: values has an unknown field %(field)s (known: sex). Fix it "
+            "and run again.",
+            field=named(sorted(map(str, extra))[0]),
+        )
     table = raw.get("sex") or {}
     if not isinstance(table, dict):
-        raise fail("values: sex must be word: value pairs")
+        raise fail(
+            "The mapping %(name)s: values: sex must be word: value pairs. Fix it and run again."
+        )
     out: dict[str, str | None] = {}
     for word, target in table.items():
         if isinstance(word, bool) or isinstance(target, bool):
-            raise fail("in values: sex, write yes, no, on and off in quotes")
+            raise fail(
+                "The mapping %(name)s: in values: sex, write yes, no, on and off in quotes. Fix "
+                "it and run again."
+            )
         if target is not None and (not isinstance(target, str) or target not in _SEXES):
-            raise fail(f"values: sex: {shown(str(word))!r} must map to male or female")
+            raise fail(
+                "The mapping %(name)s: values: sex: %(word)r must map to male or female. Fix it "
+                "and run again.",
+                word=shown(str(word)),
+            )
         out[fold(str(word))] = None if target is None else str(target)
     return out

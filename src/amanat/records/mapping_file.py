@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -44,7 +44,9 @@ _LETTER_REF = re.compile(r"column\s+([A-Za-z]{1,3})", re.IGNORECASE)
 # a key as a mapping's sections, fields and options are written (Latin letters)
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,39}")
 
-Fail = Callable[[str], UsageError]
+# fail("The mapping %(name)s: ... Fix it and run again.", **values): the error of one
+# mapping, its name filled in (each sentence whole, as a translation needs it)
+Fail = Callable[..., UsageError]
 
 
 def fold(text: str) -> str:
@@ -79,7 +81,8 @@ def named(key: Any) -> str:
 
 
 class _Refused(yaml.YAMLError):
-    """What a mapping file may not hold, at a line."""
+    """What a mapping file may not hold, at a line: ``what`` is the whole sentence, with
+    ``%(name)s`` for the mapping's name and ``%(line)d`` for the line."""
 
     def __init__(self, what: str, mark: Any) -> None:
         super().__init__(what)
@@ -99,12 +102,14 @@ class _MappingLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             raise _Refused(
-                "uses an alias (*), which a mapping file may not; write the value out",
+                "The mapping %(name)s uses an alias (*), which a mapping file may not; write "
+                "the value out (line %(line)d).",
                 self.peek_event().start_mark,  # type: ignore[no-untyped-call]
             )
         if self._depth >= MAX_DEPTH:
             raise _Refused(
-                "nests lists or sections deeper than a mapping does; write it as the guide shows",
+                "The mapping %(name)s nests lists or sections deeper than a mapping does; "
+                "write it as the guide shows (line %(line)d).",
                 self.peek_event().start_mark,  # type: ignore[no-untyped-call]
             )
         self._depth += 1
@@ -116,8 +121,8 @@ class _MappingLoader(yaml.SafeLoader):
     def construct_yaml_int(self, node: Any) -> Any:
         if len(str(node.value)) > _MAX_NUMBER:
             raise _Refused(
-                "holds a number of more than 30 digits, which no mapping needs; if it is "
-                "a header, put it in quotes",
+                "The mapping %(name)s holds a number of more than 30 digits, which no mapping "
+                "needs; if it is a header, put it in quotes (line %(line)d).",
                 node.start_mark,
             )
         return super().construct_yaml_int(node)
@@ -128,8 +133,8 @@ class _MappingLoader(yaml.SafeLoader):
         except ValueError:
             # YAML reads 2019-02-30 as a date, and a day that does not exist fails here
             raise _Refused(
-                "holds a date that does not exist (such as 2019-02-30); correct it, or put "
-                "the date in quotes",
+                "The mapping %(name)s holds a date that does not exist (such as 2019-02-30); "
+                "correct it, or put the date in quotes (line %(line)d).",
                 node.start_mark,
             ) from None
 
@@ -140,7 +145,8 @@ class _MappingLoader(yaml.SafeLoader):
                 key = (key_node.tag, key_node.value)
                 if key in seen:
                     raise _Refused(
-                        "gives the same key twice in one section; keep one of them",
+                        "The mapping %(name)s gives the same key twice in one section; keep "
+                        "one of them (line %(line)d).",
                         key_node.start_mark,
                     )
                 seen.add(key)
@@ -160,60 +166,115 @@ def _letter_index(letters: str) -> int:
     return n - 1
 
 
-def read_mapping_yaml(path: Path, *, if_invalid: str) -> Any:
+def read_mapping_yaml(path: Path, *, command: Literal["import", "link"]) -> Any:
     """The YAML document of the mapping file at ``path``; UsageError (one sentence, what
-    to fix) if it is missing, unreadable, over 1 MiB, not UTF-8 or not YAML
-    (``if_invalid`` says what to do then, after "is not valid YAML at line N; ")."""
+    to fix) if it is missing, unreadable, over 1 MiB, not UTF-8 or not YAML (what to do
+    then depends on the ``command`` that reads it)."""
     name = path.name
     if path.exists() and not path.is_file():
         # a folder, a device (/dev/zero would be read for ever) or a pipe
-        raise UsageError(f"The mapping {path} is not a file; give the mapping's file.")
+        raise UsageError("The mapping %(path)s is not a file; give the mapping's file.", path=path)
     try:
         with path.open("rb") as f:
             raw = f.read(MAX_MAPPING_BYTES + 1)
     except FileNotFoundError:
-        raise UsageError(f"No mapping file at {path}; check the path.") from None
+        raise UsageError("No mapping file at %(path)s; check the path.", path=path) from None
     except OSError as exc:
-        raise UsageError(f"The mapping {path} cannot be read ({exc.strerror}).") from None
+        raise UsageError(
+            "The mapping %(path)s cannot be read (%(reason)s).", path=path, reason=exc.strerror
+        ) from None
     if len(raw) > MAX_MAPPING_BYTES:
-        raise UsageError(f"The mapping {name} is larger than 1 MiB; it cannot be a mapping.")
+        raise UsageError(
+            "The mapping %(name)s is larger than 1 MiB; it cannot be a mapping.", name=name
+        )
     try:
         return yaml.load(raw.decode("utf-8-sig"), Loader=_MappingLoader)  # noqa: S506
     except UnicodeDecodeError:
-        raise UsageError(f"The mapping {name} is not UTF-8 text; save it as UTF-8.") from None
+        raise UsageError(
+            "The mapping %(name)s is not UTF-8 text; save it as UTF-8.", name=name
+        ) from None
     except _Refused as exc:
-        line = exc.problem_mark.line + 1
-        raise UsageError(f"The mapping {name} {exc.what} (line {line}).") from None
+        raise UsageError(exc.what, name=name, line=exc.problem_mark.line + 1) from None
     except (ValueError, RecursionError):
         # what the loader's own checks leave to PyYAML and Python: a value no reader
         # would take (the dates and numbers above are refused with their line)
-        raise UsageError(
-            "The mapping %(name)s holds a value that cannot be read; %(what)s",
-            name=name,
-            what=if_invalid,
-        ) from None
+        raise _not_read(name, command, unreadable_value=True) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise UsageError(f"The mapping {name} is not valid YAML{where}; {if_invalid}") from None
+        raise _not_read(name, command, line=None if mark is None else mark.line + 1) from None
+
+
+def _not_read(
+    name: str,
+    command: Literal["import", "link"],
+    *,
+    line: int | None = None,
+    unreadable_value: bool = False,
+) -> UsageError:
+    """The sentence for a mapping that is not YAML (at ``line``, where known) or holds
+    a value that cannot be read, with what to do about it for ``command``."""
+    if command == "link":
+        if unreadable_value:
+            return UsageError(
+                "The mapping %(name)s holds a value that cannot be read; fix it "
+                "(docs/guide/linkage.md shows one) and run again.",
+                name=name,
+            )
+        if line is None:
+            return UsageError(
+                "The mapping %(name)s is not valid YAML; fix it (docs/guide/linkage.md shows "
+                "one) and run again.",
+                name=name,
+            )
+        return UsageError(
+            "The mapping %(name)s is not valid YAML at line %(line)d; fix it "
+            "(docs/guide/linkage.md shows one) and run again.",
+            name=name,
+            line=line,
+        )
+    if unreadable_value:
+        return UsageError(
+            "The mapping %(name)s holds a value that cannot be read; fix it, or delete it "
+            "and run `amanat import` without --mapping to get a new suggestion.",
+            name=name,
+        )
+    if line is None:
+        return UsageError(
+            "The mapping %(name)s is not valid YAML; fix it, or delete it and run `amanat "
+            "import` without --mapping to get a new suggestion.",
+            name=name,
+        )
+    return UsageError(
+        "The mapping %(name)s is not valid YAML at line %(line)d; fix it, or delete it and "
+        "run `amanat import` without --mapping to get a new suggestion.",
+        name=name,
+        line=line,
+    )
 
 
 def column_refs(
-    raw: Any, fail: Fail, fields: Sequence[str], *, if_empty: str
+    raw: dict[Any, Any], fail: Fail, fields: Sequence[str]
 ) -> dict[str, tuple[str, ...]]:
     """The ``columns`` section checked: field -> its column references as written. A
-    field left empty is left out; ``if_empty`` is the complaint when none is given."""
-    if not isinstance(raw, dict) or not raw:
-        raise fail(if_empty)
+    field left empty is left out (each mapping says what it needs when none is given)."""
     out: dict[str, tuple[str, ...]] = {}
     for key, ref in raw.items():
         if key not in fields:
-            raise fail(f"columns has an unknown field {named(key)} (known: {', '.join(fields)})")
+            raise fail(
+                "The mapping %(name)s: columns has an unknown field %(field)s (known: "
+                "%(known)s). Fix it and run again.",
+                field=named(key),
+                known=", ".join(fields),
+            )
         if ref is None:
             continue  # left empty on purpose
         refs = ref if isinstance(ref, list) else [ref]
         if not refs or not all(isinstance(r, str | int) and not isinstance(r, bool) for r in refs):
-            raise fail(f"{key} must name a column header, or a list of them")
+            raise fail(
+                "The mapping %(name)s: %(field)s must name a column header, or a list of "
+                "them. Fix it and run again.",
+                field=key,
+            )
         out[key] = tuple(str(r) for r in refs)
     return out
 
@@ -226,10 +287,13 @@ def where_the_table_is(options: dict[Any, Any], fail: Fail) -> tuple[int, str | 
         or isinstance(header_row, bool)
         or not 1 <= header_row <= 100
     ):
-        raise fail("header_row must be a row number from 1 to 100")
+        raise fail(
+            "The mapping %(name)s: header_row must be a row number from 1 to 100. Fix it "
+            "and run again."
+        )
     sheet = options.get("sheet")
     if sheet is not None and not isinstance(sheet, str | int):
-        raise fail("sheet must be a sheet's name")
+        raise fail("The mapping %(name)s: sheet must be a sheet's name. Fix it and run again.")
     return header_row, sheet
 
 
@@ -248,18 +312,39 @@ def bind_columns(
             letter = _LETTER_REF.fullmatch(ref.strip())
             if letter:
                 index = _letter_index(letter[1])
+                if index >= len(headers) and table == "list":
+                    raise fail(
+                        "The mapping %(name)s: %(field)s names %(ref)s, but the list has no "
+                        "such column. Fix it and run again.",
+                        field=fname,
+                        ref=ref,
+                    )
                 if index >= len(headers):
-                    raise fail(f"{fname} names {ref}, but the {table} has no such column")
+                    raise fail(
+                        "The mapping %(name)s: %(field)s names %(ref)s, but the sheet has no "
+                        "such column. Fix it and run again.",
+                        field=fname,
+                        ref=ref,
+                    )
                 positions.append(index)
                 continue
             found = folded.get(fold(ref), [])
             if not found:
-                raise fail(f"{fname} names the column {shown(ref)!r}, which the header row lacks")
+                raise fail(
+                    "The mapping %(name)s: %(field)s names the column %(header)r, which the "
+                    "header row lacks. Fix it and run again.",
+                    field=fname,
+                    header=shown(ref),
+                )
             if len(found) > 1:
                 raise fail(
-                    f"the header {shown(ref)!r} appears more than once ({_letters(found)}); "
-                    f"name the one {fname} comes from by its letter, as "
-                    f"{json.dumps('column ' + column_letter(found[0]))}"
+                    "The mapping %(name)s: the header %(header)r appears more than once "
+                    "(%(columns)s); name the one %(field)s comes from by its letter, as "
+                    "%(example)s. Fix it and run again.",
+                    header=shown(ref),
+                    columns=_letters(found),
+                    field=fname,
+                    example=json.dumps("column " + column_letter(found[0])),
                 )
             positions.append(found[0])
         out[fname] = tuple(positions)

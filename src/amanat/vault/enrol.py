@@ -68,7 +68,7 @@ class InitResult:
 
 def _fresh_home(path: Path) -> None:
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise HomeError(f"{path} already exists and is not empty; choose a new folder.")
+        raise HomeError("%(path)s already exists and is not empty; choose a new folder.", path=path)
 
 
 def init_org(
@@ -151,7 +151,7 @@ def read_org_export(path: Path) -> tuple[OrgFile, Keyring]:
     try:
         raw = durable.read_small_file(path, MAX_ORG_EXPORT_BYTES)
     except FileNotFoundError:
-        raise UsageError(f"Organisation file not found: {path}") from None
+        raise UsageError("Organisation file not found: %(path)s", path=path) from None
     except durable.NotSmallFile as exc:
         if exc.kind == "folder":
             raise UsageError(
@@ -165,11 +165,15 @@ def read_org_export(path: Path) -> tuple[OrgFile, Keyring]:
         raise UsageError("%(path)s cannot be read: this user may not open it.", path=path) from None
     doc: Any = canonical.decode(raw.rstrip(b"\n"), what="organisation export")
     if not isinstance(doc, dict) or doc.get("format") != "amanat-org-export":
-        raise FormatError(f"{path} is not an Amanat organisation export (org-export.json).")
+        raise FormatError(
+            "%(path)s is not an Amanat organisation export (org-export.json).", path=path
+        )
     if doc.get("version") != 1:
-        raise UnsupportedVersion(f"{path} was made by a newer Amanat; update the software.")
+        raise UnsupportedVersion(
+            "%(path)s was made by a newer Amanat; update the software.", path=path
+        )
     if set(doc) != {"format", "version", "org_file", "keyring"}:
-        raise FormatError(f"{path} has missing or unknown fields.")
+        raise FormatError("%(path)s has missing or unknown fields.", path=path)
     org = OrgFile.from_bytes(str(doc["org_file"]).encode())
     return org, Keyring.load(org, str(doc["keyring"]).encode())
 
@@ -235,7 +239,7 @@ def trust_station(desk: Home, vkey: str, desk_seed: bytes, *, name: str) -> str:
         if key_name != checkpoint_origin(ring.org.org_id, kid):
             raise UsageError("That station key was made for another organisation.")
         if kid in ring.keys:
-            raise UsageError(f"Key {kid} is already in the keyring.")
+            raise UsageError("Key %(kid)s is already in the keyring.", kid=kid)
         line = sign_statement(
             ring.next_body(
                 "trust-station", utc_now(), name=name, key=base64.b64encode(public).decode()
@@ -258,7 +262,7 @@ def revoke_station(desk: Home, kid: str, desk_seed: bytes, *, keep_until: int | 
         ring = vault.read_keyring()
         state = ring.keys.get(kid)
         if state is None or state.role != "station" or not state.active:
-            raise UsageError(f"{kid} is not an active station of this organisation.")
+            raise UsageError("%(kid)s is not an active station of this organisation.", kid=kid)
         if keep_until is None:
             keep_until = 0
             text = vault.log(kid).read_checkpoint()
