@@ -187,19 +187,17 @@ MAX_IDENTITY_BYTES = 1 << 20
 
 def read_identity_file(path: Path, passphrase: str) -> str:
     """An age identity from a plain or passphrase-protected (desk-identity.age) file."""
-    try:
-        data = durable.read_small_file(path, MAX_IDENTITY_BYTES)
-    except FileNotFoundError:
-        raise UsageError("Identity file not found: %(file)s", file=path) from None
-    except durable.NotSmallFile as exc:
-        if exc.kind == "folder":
-            raise UsageError(
-                "%(file)s is a folder; give the desk identity file in it (desk-identity.age).",
-                file=path,
-            ) from None
-        raise KeyError_("%(file)s holds no age identity.", file=path) from None
-    except PermissionError:
-        raise UsageError("%(file)s cannot be read: this user may not open it.", file=path) from None
+    data = durable.read_given_file(
+        path,
+        MAX_IDENTITY_BYTES,
+        missing=UsageError("Identity file not found: %(file)s", file=path),
+        folder=UsageError(
+            "%(file)s is a folder; give the desk identity file in it (desk-identity.age).",
+            file=path,
+        ),
+        not_file=KeyError_("%(file)s holds no age identity.", file=path),
+        denied=UsageError("%(file)s cannot be read: this user may not open it.", file=path),
+    )
     if data.lstrip().startswith(b"-----BEGIN AGE ENCRYPTED FILE") or data.startswith(b"age-"):
         data = crypto.passphrase_decrypt(data, passphrase)
     for line in data.decode("utf-8", "replace").splitlines():

@@ -24,17 +24,16 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from amanat.errors import BusyError, HomeError
+from amanat.errors import AmanatError, BusyError, HomeError
 
 __all__ = [
     "HashingFileWriter",
-    "NotSmallFile",
     "exclusive_lock",
     "fsync_dir",
     "make_dirs",
     "new_part_path",
     "place",
-    "read_small_file",
+    "read_given_file",
     "write_atomic",
 ]
 
@@ -201,30 +200,33 @@ def exclusive_lock(lock_file: Path, *, wait_seconds: float = 30.0) -> Iterator[N
         os.close(fd)  # closing releases the lock
 
 
-class NotSmallFile(Exception):
-    """Why ``read_small_file`` read nothing: ``kind`` is "folder", "special" (a device,
-    a pipe, a socket) or "large"."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
-
-
-def read_small_file(path: Path, limit: int) -> bytes:
+def read_given_file(
+    path: Path,
+    limit: int,
+    *,
+    missing: AmanatError,
+    folder: AmanatError,
+    not_file: AmanatError,
+    denied: AmanatError,
+) -> bytes:
     """The bytes of the ordinary file at ``path``, which must hold at most ``limit``:
     a file a person hands a command (a share, an organisation export, an identity).
-    ``NotSmallFile`` for a folder, for what is not an ordinary file (/dev/zero would
-    be read until memory ran out, a named pipe would wait for ever) and for a larger
-    file; ``FileNotFoundError`` and the other ``OSError`` as ``open`` raises them."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    Raises ``missing`` when there is nothing there, ``folder`` for a folder, ``denied``
+    when this user may not read it, and ``not_file`` for what is not an ordinary file
+    (/dev/zero would be read until memory ran out, a named pipe would wait for ever) or
+    a larger one. Other ``OSError`` as ``open`` raises them."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise missing from None
+    except PermissionError:
+        raise denied from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise NotSmallFile("folder")
-        if not stat.S_ISREG(info.st_mode):
-            raise NotSmallFile("special")
-        if info.st_size > limit:
-            raise NotSmallFile("large")
+            raise folder
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            raise not_file
         chunks = []
         left = limit + 1
         while left > 0:
@@ -237,5 +239,5 @@ def read_small_file(path: Path, limit: int) -> bytes:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > limit:  # it grew while read
-        raise NotSmallFile("large")
+        raise not_file
     return data

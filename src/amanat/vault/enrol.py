@@ -148,21 +148,19 @@ MAX_ORG_EXPORT_BYTES = 64 << 20
 
 
 def read_org_export(path: Path) -> tuple[OrgFile, Keyring]:
-    try:
-        raw = durable.read_small_file(path, MAX_ORG_EXPORT_BYTES)
-    except FileNotFoundError:
-        raise UsageError("Organisation file not found: %(path)s", path=path) from None
-    except durable.NotSmallFile as exc:
-        if exc.kind == "folder":
-            raise UsageError(
-                "%(path)s is a folder; give the organisation file in it (org-export.json).",
-                path=path,
-            ) from None
-        raise FormatError(
+    raw = durable.read_given_file(
+        path,
+        MAX_ORG_EXPORT_BYTES,
+        missing=UsageError("Organisation file not found: %(path)s", path=path),
+        folder=UsageError(
+            "%(path)s is a folder; give the organisation file in it (org-export.json).",
+            path=path,
+        ),
+        not_file=FormatError(
             "%(path)s is not an Amanat organisation export (org-export.json).", path=path
-        ) from None
-    except PermissionError:
-        raise UsageError("%(path)s cannot be read: this user may not open it.", path=path) from None
+        ),
+        denied=UsageError("%(path)s cannot be read: this user may not open it.", path=path),
+    )
     doc: Any = canonical.decode(raw.rstrip(b"\n"), what="organisation export")
     if not isinstance(doc, dict) or doc.get("format") != "amanat-org-export":
         raise FormatError(

@@ -110,20 +110,16 @@ MAX_SHARE_BYTES = 64 << 10
 
 
 def read_share_file(path: Path) -> str:
-    try:
-        raw = durable.read_small_file(path, MAX_SHARE_BYTES)
-    except FileNotFoundError:
-        raise ShareError("Share file not found: %(file)s", file=path) from None
-    except durable.NotSmallFile as exc:
-        if exc.kind == "folder":
-            raise ShareError(
-                "%(name)s is a folder; give the trustees' share files in it.", name=path
-            ) from None
-        raise ShareError(
+    raw = durable.read_given_file(
+        path,
+        MAX_SHARE_BYTES,
+        missing=ShareError("Share file not found: %(file)s", file=path),
+        folder=ShareError("%(name)s is a folder; give the trustees' share files in it.", name=path),
+        not_file=ShareError(
             "%(file)s is not a share file: a share file is a short text file.", file=path
-        ) from None
-    except PermissionError:
-        raise ShareError("%(file)s cannot be read: this user may not open it.", file=path) from None
+        ),
+        denied=ShareError("%(file)s cannot be read: this user may not open it.", file=path),
+    )
     try:
         return read_share_text(raw.decode("utf-8"))
     except UnicodeDecodeError:
