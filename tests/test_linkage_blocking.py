@@ -15,7 +15,7 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amanat.linkage.blocking import DEFAULT_CAPS, RULES, Rule, block_pairs
+from amanat.linkage.blocking import DEFAULT_CAPS, RARE, RULES, Rule, block_pairs
 from amanat.linkage.engine import DuckDBEngine
 from amanat.linkage.prepare import columns_of, prepare_records
 
@@ -52,7 +52,7 @@ def test_a_name_with_a_letter_dropped_in_each_word_is_compared() -> None:
     """Given Erbol Beybitov and Бейбитов Еболь (the r dropped, the order swapped), born a
     year apart, when the list is blocked, then the pair is compared, and it is the
     sound_typo rule that finds it (or, in a list small enough for its budget, the word
-    rule: Beybitov sounds alike)."""
+    rule: Beybitov sounds alike; or, both names being rare, the rare_typo rules)."""
     rows = [
         {"name": "Erbol Beybitov", "birth": "1980", "sex": "male"},
         {"name": "Бейбитов Еболь", "birth": "1981", "sex": "male"},
@@ -60,7 +60,8 @@ def test_a_name_with_a_letter_dropped_in_each_word_is_compared() -> None:
     ]
     assert ("0", "1") in _blocked(rows)
     assert ("0", "1") in _blocked(rows, without="word")
-    assert ("0", "1") not in _blocked(rows, without=("sound_typo", "word"))
+    typos = ("sound_typo", "word", "rare_typo", "rare_form_typo")
+    assert ("0", "1") not in _blocked(rows, without=typos)
 
 
 def test_a_name_with_another_second_word_in_one_county_and_year_is_compared() -> None:
@@ -157,6 +158,72 @@ def test_the_word_budget_takes_the_rarest_words_first() -> None:
     assert not {(a, b) for a, b in found if a != "0"}
     everything = _blocked(rows, rules={"word": replace(RULES["word"], budget=100)})
     assert ("2", "3") in everything
+
+
+def test_a_rare_mistyped_name_meets_the_name_it_was_mistyped_from_at_any_age() -> None:
+    """Given 25 Serik Turgans born over sixty years (more than sound_typo's loose limit,
+    so its pairs need the same birth year) and one Serik Turgehan with no birth date,
+    when the list is blocked by the rare_typo rule alone, then the mistyped record meets
+    every Serik Turgan and no two Serik Turgans are paired (they are the name rule's)."""
+    rows = [{"name": "Serik Turgehan", "sex": "male"}]
+    rows += [{"name": "Серік Тұрған", "birth": str(1940 + 2 * i)} for i in range(25)]
+    found = _blocked(rows, rules={"rare_typo": RULES["rare_typo"]})
+    assert found == {("0", str(i)) for i in range(1, 26)}
+    assert ("0", "1") in _blocked(rows)
+
+
+def test_a_rare_written_form_meets_the_form_one_letter_from_it() -> None:
+    """Given Aran Ayjan (Arman mistyped), whose sound four other names share (Alan
+    Ayzhan, Алан Айжан: too common for rare_typo), and four Arman Ayjans (a common
+    sound too), when blocked by one rule at a time, then rare_form_typo pairs the
+    mistyped record with an Arman Ayjan and rare_typo does not."""
+    rows = [
+        {"name": "Aran Ayjan", "sex": "female"},
+        *[{"name": "Arman Ayjan", "birth": str(year)} for year in (1971, 1950, 1960, 1980)],
+        *[{"name": name, "birth": "1930"} for name in ("Alan Ayzhan", "Алан Айжан") * 2],
+    ]
+    assert ("0", "1") in _blocked(rows, rules={"rare_form_typo": RULES["rare_form_typo"]})
+    assert ("0", "1") not in _blocked(rows, rules={"rare_typo": RULES["rare_typo"]})
+
+
+def _one_symbol_away(x: str, y: str) -> bool:
+    """x and y are equal once one symbol (not a space) is left out of either or both."""
+
+    def left_out(s: str) -> set[str]:
+        return {s} | {s[:i] + s[i + 1 :] for i in range(len(s)) if s[i] != " "}
+
+    return bool(left_out(x) & left_out(y))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["Arman Ayjan", "Aran Ayjan", "Arman Ajan", "Armn Ayjan", "Asan Ayjan", "Ayjan"]
+        ),
+        min_size=2,
+        max_size=14,
+    )
+)
+def test_the_rare_form_rule_pairs_exactly_a_rare_form_with_the_forms_one_symbol_away(
+    names: list[str],
+) -> None:
+    """Given any list of a few names, some of them one letter from others, when the
+    rare_form_typo rule alone blocks it, then it gives exactly the pairs of records whose
+    first forms differ by one symbol left out of either or both, one of the two forms
+    held by at most RARE records: never two records of one form, nor two common forms."""
+    rows = [{"name": n} for n in names]
+    table = prepare_records(columns_of([{"record_id": str(i), **r} for i, r in enumerate(rows)]))
+    forms = [str(f) for f in table.column("name_form").to_pylist()]
+    count = {f: forms.count(f) for f in forms}
+    expected = {
+        (str(i), str(j))
+        for i, j in itertools.combinations(range(len(forms)), 2)
+        if forms[i] != forms[j]
+        and min(count[forms[i]], count[forms[j]]) <= RARE
+        and _one_symbol_away(forms[i], forms[j])
+    }
+    assert _blocked(rows, rules={"rare_form_typo": RULES["rare_form_typo"]}) == expected
 
 
 NAMES = ["Nurlan Serik", "Нұрлан Серік", "Serik Nurlan", "Nurlan Serikov", "Nurlan"]
