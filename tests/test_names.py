@@ -20,6 +20,7 @@ from amanat.names import (
     name_similarity,
     query_keys,
 )
+from amanat.names.phonetic import silent_variants
 from amanat.names.tables import read_table
 from amanat.names.uyghur_chinese import uyghur_chinese_name
 
@@ -456,7 +457,7 @@ def test_token_latin_is_lowercase_ascii() -> None:
 
 
 def test_table_version_is_exported() -> None:
-    assert TABLE_VERSION == "1.5"
+    assert TABLE_VERSION == "1.6"
 
 
 # ---- tables ---------------------------------------------------------------------------------
@@ -773,3 +774,36 @@ def test_the_han_reading_of_sha_stays() -> None:
     """Given the Hui name 沙娜 (Sha Na) and Шана, then they still share the phonetic key:
     Sa- is added, not put in the place of Sha-."""
     assert shares("沙娜", "Ша На", "phonetic")
+
+
+# ---- table 1.6: an h another script leaves unwritten ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Abdurehim", "阿不都热依木"),  # Chinese has no syllable hi: re-yi-mu
+        ("ئابدۇرېھىم", "阿不都热依木"),
+        ("Абдұрәһім", "Abdureyim"),
+        ("Ibrahim", "Ыбырайым"),
+        ("Zahir", "Заир"),  # Russian leaves the h out
+        ("Rahila", "رايلا"),
+        ("Mahire", "Маира"),
+    ],
+)
+def test_an_h_before_i_may_be_left_unwritten(a: str, b: str) -> None:
+    """Given a name with an h after a vowel and before i or y, and the same name in a
+    script that leaves the h out, then the two share a ptoken key (table 1.6)."""
+    assert shares(a, b, "ptoken"), (kinds(a, "ptoken"), kinds(b, "ptoken"))
+
+
+def test_the_h_is_left_out_beside_the_first_reading_not_instead() -> None:
+    """Given Rahim, then it still shares its key with Рахым and Рақым (h read as k), and
+    reads Raim as well; given Ehmet (h before a consonant) and Hasan (h first), then
+    nothing is left out."""
+    assert shares("Rahim", "Рахым", "ptoken") and shares("Rahim", "Рақым", "ptoken")
+    assert shares("Rahim", "Райым", "ptoken")
+    assert silent_variants("rahim") == ("raim",)
+    assert silent_variants("ehmet") == () and silent_variants("hasan") == ()
+    assert not shares("Ehmet", "Emet", "ptoken")
+    assert "abdurehim" in analyse("Abdurehim").forms[0]

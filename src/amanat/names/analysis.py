@@ -25,7 +25,7 @@ from amanat.names.chinese import (
     may_be_hui_name,
 )
 from amanat.names.palladius import palladius_name
-from amanat.names.phonetic import phonetic_key
+from amanat.names.phonetic import phonetic_key, silent_variants
 from amanat.names.pinyin import han_pinyin_name, pinyin_readings
 from amanat.names.scripts import clean, detect_script, split_words
 from amanat.names.tables import read_table
@@ -234,6 +234,8 @@ def _readings(word: str, script: str, language: str | None, alphabet: str) -> tu
         readings = han_word_readings(word)
     else:
         readings = (tidy(word),)
+    # then each reading without a letter another script may leave out (Rehim = Reim)
+    readings += tuple(v for r in readings for v in silent_variants(r))
     return tuple(r for r in dict.fromkeys(readings) if r)
 
 

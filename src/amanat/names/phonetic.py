@@ -6,6 +6,11 @@ judgement): Серікжан, Serikzhan, Serikžan, سېرىكجان and 赛力�
 all give ``slkjn``. Dropping the vowels after the first is what makes Chinese
 transcriptions comparable: Chinese adds a vowel after a final consonant (克 ke for k) and
 writes vowels by the character's sound, not the name's (买买提 maimaiti for Memet).
+
+Some letters are written in one script and left out in another: ``silent_variants``
+gives a word's readings without them (data/phonetic.tsv, ``silent`` rows), which
+``amanat.names.analysis`` keeps as further readings, so Rahim (Uyghur Rehim) also
+reads Raim and meets Райым and 热依木 (re-yi-mu).
 """
 
 from __future__ import annotations
@@ -15,15 +20,20 @@ import re
 
 from amanat.names.tables import read_table
 
-__all__ = ["phonetic_key"]
+__all__ = ["phonetic_key", "silent_variants"]
 
 _LETTERS: dict[str, str] = {}
 _VOWELS: dict[str, str] = {}
 _FINAL: dict[str, str] = {}
+_SILENT: dict[str, str] = {}
 for _row in read_table("phonetic.tsv"):
-    {"letters": _LETTERS, "vowel": _VOWELS, "final": _FINAL}[_row["kind"]][_row["from"]] = _row[
-        "to"
-    ]
+    table = {"letters": _LETTERS, "vowel": _VOWELS, "final": _FINAL, "silent": _SILENT}
+    table[_row["kind"]][_row["from"]] = _row["to"]
+# A silent row's "from" is a letter, its "to" the letters that may follow it (it always
+# follows a vowel): the letter is left out there.
+_SILENT_RE = re.compile(
+    "|".join(f"(?<=[aeiouy]){re.escape(k)}(?=[{v}])" for k, v in sorted(_SILENT.items())) or "(?!)"
+)
 _UNITS = re.compile(
     "|".join(re.escape(k) for k in sorted([*_LETTERS, *_VOWELS], key=len, reverse=True))
 )
@@ -66,3 +76,12 @@ def phonetic_key(latin: str) -> str:
     if len(out) > 1 or (out and kinds[0] != "V"):
         out[-1] = _FINAL.get(out[-1], out[-1])
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def silent_variants(latin: str) -> tuple[str, ...]:
+    """``latin`` (a canonical-Latin word) without the letters another script may leave
+    unwritten (``silent`` rows of data/phonetic.tsv), or () when it has none:
+    "abdurehim" gives ("abdureim",), read as Абдурайым and 阿不都热依木 are."""
+    variant = _SILENT_RE.sub("", latin)
+    return (variant,) if variant != latin else ()
