@@ -80,6 +80,8 @@ CLI_SOURCES: tuple[tuple[str, dict[str, tuple[int, ...] | None]], ...] = (
     ("ingest/videos.py", dict.fromkeys(ERRORS, _FIRST)),
     ("ingest/report.py", dict.fromkeys(ERRORS, _FIRST)),
     ("records/mapping_file.py", _MAPPING_ERRORS),
+    # what a flag says (kinds and sentences), shown by the staff app and the command
+    ("records/flags.py", {"N_": None}),
     # the invariants of a Decision are checked by the command before it makes one
     ("linkage/link.py", {"UsageError": _FIRST}),
     ("linkage/mapping.py", _MAPPING_ERRORS),

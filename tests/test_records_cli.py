@@ -195,7 +195,7 @@ def test_person_shows_provenance_flags_and_history(
     for words in (
         "Evidence grade 4 (corroborated)",
         "DEMO-01",
-        "birth, disagreement: sources disagree: 1978; 1980",
+        "birth, disagreement: Sources disagree: 1978; 1980.",
         "retracted by",
         "Status timeline",
         "court_document",
@@ -238,9 +238,10 @@ def test_a_person_page_names_stored_codes_in_the_reader_s_language(
         "(Супруг(а))",  # the testimony of the spouse, cited beside a value
         "Исправлено: The wife gave the city",  # person.corrected, its reason as written
         "Дата рождения",  # the field birth
+        "Источники расходятся: 1978; 1980.",  # the flag, its kind and sentence in Russian
     ):
         assert words in text, words
-    for code in ("corroborated", "spouse's", "person.corrected", "  birth "):
+    for code in ("corroborated", "spouse's", "person.corrected", "  birth ", "disagreement"):
         assert code not in text, code
     table = ok(russian, "persons", *_home(org))
     assert "В тюрьме" in table and "in_prison" not in table

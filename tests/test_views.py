@@ -419,6 +419,7 @@ def test_migration_from_version_7_makes_the_search_keys_again(view_engine: Engin
         conn.execute(update(s.meta).where(s.meta.c.key == "schema_version").values(value="7"))
     assert views.prepare() == [
         "name search keys stored one row a key",
+        "flags said in the reader's language",
         f"name search keys made again for the names tables {TABLE_VERSION}",
     ]
     assert dump(view_engine) == expected
@@ -434,6 +435,25 @@ def test_migration_from_version_7_makes_the_search_keys_again(view_engine: Engin
             ).scalars()
             assert "WITHOUT ROWID" in sql
             assert list(indexes) == ["ix_search_keys_word_key"]
+
+
+def test_migration_from_version_8_fills_the_flags_values(view_engine: Engine) -> None:
+    """Given views of version 8, whose flags kept only their English sentence, when
+    opened, then the flags gain the values their sentence names (every person folded
+    again from the views, nothing read from the vault) and equal new views' rows."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {"a" * 64: 3})
+    expected = dump(view_engine)
+    assert any(row[-1] not in (None, "{}") for row in expected["flags"])
+    with view_engine.begin() as conn:
+        columns = ", ".join(c.name for c in s.flags.columns if c.name != "args")
+        conn.exec_driver_sql(f"CREATE TABLE flags_v8 AS SELECT {columns} FROM flags")  # noqa: S608
+        conn.exec_driver_sql("DROP TABLE flags")
+        conn.exec_driver_sql("ALTER TABLE flags_v8 RENAME TO flags")
+        conn.execute(update(s.meta).where(s.meta.c.key == "schema_version").values(value="8"))
+    assert views.prepare() == ["flags said in the reader's language"]
+    assert dump(view_engine) == expected
+    assert views.projected_sizes() == {"a" * 64: 3}
 
 
 def test_views_from_a_newer_amanat_are_refused(view_engine: Engine) -> None:

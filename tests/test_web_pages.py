@@ -257,3 +257,47 @@ def test_an_unknown_person_is_said_in_the_page_language(org: Org) -> None:
         answer = _signed_in(site, "ru").get("/persons/p_00")
     assert answer.status_code == 404
     assert "Человека p_00 нет в базе данных" in html.unescape(answer.text)
+
+
+def test_flags_are_said_in_the_page_language(org: Org) -> None:
+    """Given a person whose resident ID gives another birth date and sex than the
+    testimony, and two sources that give two birth years, when a reader opens the
+    person's page in Kazakh, then each flag's field, kind and sentence are in Kazakh,
+    with the values (dates, sex as a word) in their places, and no English sentence or
+    stored code is left."""
+    person, one, two = new_id("p"), new_id("t"), new_id("t")
+    refs = [b.source_ref(testimony=t) for t in (one, two)]
+    changes: list[dict[str, Any]] = [
+        {
+            "op": "testimony.recorded",
+            "testimony": t,
+            "persons": [person],
+            "testifier": {"relationship": "sibling"},
+            "consent": {"level": "internal"},
+            "media": [],
+        }
+        for t in (one, two)
+    ]
+    changes.append(
+        {
+            "op": "person.created",
+            "person": person,
+            "claims": [
+                b.claim("name", b.name("Серікжан Білаш"), refs[0]),
+                b.claim("birth", b.date_text("1978"), refs[0]),
+                b.claim("birth", b.date_text("1980"), refs[1]),
+                b.claim("sex", "female", refs[0]),
+                b.claim("document", b.document("cn_resident_id", "654021197803020012"), refs[0]),
+            ],
+        }
+    )
+    with staff_site(org) as site:
+        site.desk.seal_records([Batch(files=[], changes=changes)])
+        page = html.unescape(_signed_in(site, "kk").get(f"/persons/{person}").text)
+    flags = page[page.index('id="h-flags"') : page.index("</section>", page.index('id="h-flags"'))]
+    assert "Дереккөздер келіспейді: 1978; 1980." in flags
+    assert "Куәлік нөмірі бойынша жынысы: ер; дереккөзде: әйел." in flags
+    assert "Куәлік нөмірі бойынша туған күні 1978-03-02; дереккөзде 1980." in flags
+    assert "Туған күні" in flags or "Туған күн" in flags  # the field birth
+    for english in ("disagreement", "id_sex_conflict", "the ID says", "a source says", "male"):
+        assert english not in flags, english

@@ -25,10 +25,11 @@ from amanat.cli import words
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress
 from amanat.cli.prompts import ask_passphrase
-from amanat.cli.words import N_, ntr, shown, tr
+from amanat.cli.words import N_, codes_shown, ntr, shown, tr
 from amanat.desk import Desk
 from amanat.desk.service import Batch
 from amanat.errors import InputError, UsageError
+from amanat.records import flags
 from amanat.records.changes import SINGLE_FIELDS, STATUSES
 from amanat.records.dates import PartialDate
 from amanat.records.ids import KazakhIin, ResidentId
@@ -225,9 +226,21 @@ def _values(detail: read.PersonDetail, cites: dict[str, str], places: Gazetteer)
                 )  # fmt: skip
             out.append(line)
     out += ["", tr("Flags: conflicts to check (%(count)d)", count=len(detail.flags))]
-    flags = [f"  ! {shown('field', f['field'])}, {f['kind']}: {f['detail']}" for f in detail.flags]
+    flags = [f"  ! {_flag(f)}" for f in detail.flags]
     out += flags or ["  " + tr("none")]
     return out
+
+
+def _flag(f: dict[str, Any]) -> str:
+    """One flag: its field, its kind and its sentence, in the chosen language (as
+    stored where codes are shown as they are, as ``shown`` does)."""
+    if codes_shown():
+        return f"{f['field']}, {f['kind']}: {f['detail']}"
+    own = flags.FIELDS.get(f["field"])
+    field = tr(own) if own else shown("field", f["field"])
+    kind = tr(flags.KINDS[f["kind"]]) if f["kind"] in flags.KINDS else f["kind"]
+    said = flags.sentence(f["kind"], f.get("args") or {}, f["detail"], tr)
+    return f"{field}, {kind}: {said}"
 
 
 def _timeline(detail: read.PersonDetail, cites: dict[str, str], places: Gazetteer) -> list[str]:

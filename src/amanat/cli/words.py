@@ -16,7 +16,7 @@ from amanat.errors import AmanatError
 from amanat.i18n import DEFAULT_LOCALE, LOCALES, said, translated, translator
 from amanat.web.labels import label
 
-__all__ = ["N_", "current", "ntr", "sentence", "shown", "tr", "use"]
+__all__ = ["N_", "codes_shown", "current", "ntr", "sentence", "shown", "tr", "use"]
 
 _chosen = {"locale": DEFAULT_LOCALE}
 
@@ -49,6 +49,12 @@ def N_(message: str) -> str:
     return message
 
 
+def codes_shown() -> bool:
+    """Whether stored codes are shown as they are (English, and a language whose
+    command-line part is not translated yet): see :func:`shown`."""
+    return current() == DEFAULT_LOCALE or "cli" not in LOCALES[current()].complete
+
+
 def shown(kind: str, value: object) -> str:
     """A stored code (``in_camp``, ``spouse``, ``public_named``; ``kind`` as in
     ``amanat.web.labels``) as the staff app names it, in the chosen language. English
@@ -57,7 +63,7 @@ def shown(kind: str, value: object) -> str:
     Chinese), as the rest of its page is English. A code with no label is shown as
     stored."""
     stored = "" if value is None else str(value)
-    if current() == DEFAULT_LOCALE or "cli" not in LOCALES[current()].complete:
+    if codes_shown():
         return stored
     return translator(current()).gettext(label(kind, stored)) if stored else stored
 

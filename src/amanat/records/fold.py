@@ -20,6 +20,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from amanat.records import flags
 from amanat.records.changes import (
     LINK_OPS,
     MULTI_FIELDS,
@@ -92,9 +93,19 @@ class HistoryItem:
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # disagreement, id_birth_conflict, id_sex_conflict, id_region_differs, id_note
+    """Something to check (``records.flags``): its kind (disagreement,
+    id_birth_conflict, id_sex_conflict, id_region_differs, id_note, link_conflict), the
+    field concerned, its sentence in English, and the values that sentence names."""
+
+    kind: str
     field: str
     detail: str
+    args: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, kind: str, field: str, **args: str) -> Flag:
+        """A flag of ``kind`` whose sentence names ``args``."""
+        return cls(kind, field, flags.english(kind, args), tuple(sorted(args.items())))
 
 
 @dataclass
@@ -468,9 +479,7 @@ def _choose(state: PersonState) -> None:
             }
         )
         if clashing:
-            state.flags.append(
-                Flag("disagreement", name, f"sources disagree: {'; '.join(clashing)}")
-            )
+            state.flags.append(Flag.of("disagreement", name, values="; ".join(clashing)))
     for name in MULTI_FIELDS:
         claims = state.values(name)
         if claims:
@@ -498,35 +507,31 @@ def _id_flags(state: PersonState) -> None:
         if doc.value["kind"] != "cn_resident_id":
             continue
         rid = _resident_id(doc.value["number"])
-        for note in rid.notes():
-            state.flags.append(Flag("id_note", "document", note))
+        last = rid.abolished_before_birth()
+        if last is not None:
+            state.flags.append(
+                Flag.of(
+                    "id_note",
+                    "document",
+                    region=rid.region_code,
+                    last=str(last),
+                    year=str(rid.birth_date.year),
+                )
+            )
         born = rid.birth_date
         for b in births:
             if not _date(b.value).contains(born):
                 state.flags.append(
-                    Flag(
-                        "id_birth_conflict",
-                        "birth",
-                        f"the ID says born {born.isoformat()}; a source says {b.value}.",
-                    )
+                    Flag.of("id_birth_conflict", "birth", id_birth=born.isoformat(), given=b.value)
                 )
         for s in sexes:
             if s.value != rid.sex:
-                state.flags.append(
-                    Flag(
-                        "id_sex_conflict", "sex", f"the ID says {rid.sex}; a source says {s.value}."
-                    )
-                )
+                state.flags.append(Flag.of("id_sex_conflict", "sex", id_sex=rid.sex, given=s.value))
         for h in homes:
             code = h.value["place"]
             if code[:4] != rid.region_code[:4] and code[:1].isdigit():
                 state.flags.append(
-                    Flag(
-                        "id_region_differs",
-                        "hometown",
-                        f"the ID was issued in region {rid.region_code}; "
-                        f"the hometown given is {code}.",
-                    )
+                    Flag.of("id_region_differs", "hometown", region=rid.region_code, place=code)
                 )
     # One flag per distinct text, in a stable order.
     seen: dict[tuple[str, str, str], Flag] = {}

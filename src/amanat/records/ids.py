@@ -238,21 +238,26 @@ class ResidentId:
     def in_xinjiang(self) -> bool:
         return self.region_code.startswith("65")
 
-    def notes(self) -> list[str]:
-        """Doubts about the number itself that do not make it invalid."""
+    def abolished_before_birth(self) -> int | None:
+        """The year the number's county code was abolished, when that was before the
+        birth year the number gives; else None."""
         # A number is issued at or after birth, so a code abolished before the birth
         # year is suspicious. Not refused: stdnum's years come from Wikipedia and may
         # be off by one, and a desk must not lose a record over that.
         ends = [r.valid_until for r in self.region if r.level == "county"]
-        year = self.birth_date.year
         if not ends or None in ends:
-            return []
+            return None
         last = max(e for e in ends if e is not None)
-        if last >= year:
+        return last if last < self.birth_date.year else None
+
+    def notes(self) -> list[str]:
+        """Doubts about the number itself that do not make it invalid."""
+        last = self.abolished_before_birth()
+        if last is None:
             return []
         return [
             f"the region code {self.region_code} was abolished in {last}, before the "
-            f"birth year {year}; check the number."
+            f"birth year {self.birth_date.year}; check the number."
         ]
 
     def conflicts_with(

@@ -1090,7 +1090,14 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
         )
     for n, f in enumerate(p.flags):
         rows["flags"].append(
-            {"person_id": pid, "n": n, "kind": f.kind, "field": f.field, "detail": f.detail}
+            {
+                "person_id": pid,
+                "n": n,
+                "kind": f.kind,
+                "field": f.field,
+                "detail": f.detail,
+                "args": json.dumps(dict(f.args), ensure_ascii=False, sort_keys=True),
+            }
         )
     for r in p.rebuttals:
         rows["rebuttals"].append(
@@ -1116,14 +1123,7 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
 def _conflict_flags(p: PersonState, group: Merge) -> None:
     """Flag a merge that a decision in force contradicts (``docs/format/records.md``)."""
     for d in group.conflicts:
-        p.flags.append(
-            Flag(
-                "link_conflict",
-                "identity",
-                f"{d.a} and {d.b} were decided different ({d.time[:10]}), yet same-person "
-                "decisions join them; decide again on one of the pairs.",
-            )
-        )
+        p.flags.append(Flag.of("link_conflict", "identity", a=d.a, b=d.b, date=d.time[:10]))
     p.flags.sort(key=lambda f: (f.field, f.kind, f.detail))
 
 

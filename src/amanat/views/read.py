@@ -586,6 +586,8 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
     detail.actions = _all(conn, "actions", pid=person_id)
     detail.relatives = _all(conn, "relatives", pid=person_id)
     detail.flags = _all(conn, "flags", pid=person_id)
+    for f in detail.flags:
+        f["args"] = json.loads(f["args"]) if f["args"] else {}
     detail.testimonies = _all(conn, "testimonies", records=records)
     for t in detail.testimonies:
         t["consent_detail"] = json.loads(t["consent_detail"])

@@ -43,7 +43,7 @@ __all__ = [
     "metadata",
 ]
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 NAME_TABLES_KEY = "names_tables"  # meta: the names tables the search keys were made with
 
 metadata = MetaData()
@@ -338,6 +338,12 @@ flags = Table(
     Column("kind", String(24), nullable=False, comment="disagreement, id_birth_conflict…"),
     Column("field", String(20), nullable=False, comment="the field concerned"),
     Column("detail", Text, nullable=False, comment="what disagrees, in words"),
+    Column(
+        "args",
+        Text,
+        nullable=True,
+        comment="the values the sentence names, JSON (v9): shown in the reader's language",
+    ),
     Index("ix_flags_person", "person_id"),
     comment="Disagreements between sources and conflicts with ID numbers, never resolved silently.",
 )
@@ -612,6 +618,13 @@ def _one_row_per_key(conn: Connection) -> None:
     conn.execute(meta.delete().where(meta.c.key == NAME_TABLES_KEY))
 
 
+def _add_flag_args(conn: Connection) -> None:
+    """v9: the values a flag's sentence names, so the staff app can say it in the
+    reader's language; every person is folded again to fill them."""
+    if "args" not in {c["name"] for c in inspect(conn).get_columns("flags")}:
+        conn.exec_driver_sql("ALTER TABLE flags ADD COLUMN args TEXT")
+
+
 MIGRATIONS = (
     Migration(1, _add_search_keys, True, "name search keys (search_keys table)"),
     Migration(2, None, False, "log positions of changes (the views are rebuilt from the vault)"),
@@ -627,6 +640,7 @@ MIGRATIONS = (
         "who is responsible and what the family did (the views are rebuilt from the vault)",
     ),
     Migration(7, _one_row_per_key, False, "name search keys stored one row a key"),
+    Migration(8, _add_flag_args, True, "flags said in the reader's language"),
 )
 
 

@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from amanat.desk import Desk
 from amanat.desk.service import Finished, UploadRegistry
+from amanat.i18n import DEFAULT_LOCALE, translator
+from amanat.records import flags
 from amanat.web.labels import label
 from amanat.web.staff import i18n
 from amanat.web.staff.accounts import AccountStore
@@ -59,7 +62,18 @@ def template_environment() -> Environment:
     env.globals["locales"] = i18n.LOCALES
     env.globals["review_roles"] = REVIEW_ROLES
     env.globals["place_shown"] = place_shown
+    env.globals["flag_kinds"] = flags.KINDS
+    env.globals["flag_fields"] = flags.FIELDS
+    env.globals["flag_sentence"] = _flag_sentence
     return env
+
+
+@pass_context
+def _flag_sentence(context: Context, flag: dict[str, Any]) -> str:
+    """``flag_sentence(f)``: a flag's sentence in the language of the render, its
+    values filled in after translation (``records.flags.sentence``)."""
+    t = translator(str(context.get(i18n.LOCALE_VAR, DEFAULT_LOCALE)))
+    return flags.sentence(flag["kind"], flag.get("args") or {}, flag["detail"], t.gettext)
 
 
 def request_locale(request: Request) -> str:
