@@ -153,3 +153,6 @@ def test_demo_runs(cli_env: dict[str, str], tmp_path: Path) -> None:
     assert "Done: sealed, verified, opened, proven, tampering caught, and mirrored." in done.stdout
     assert "entries not yet safe: 0" in done.stdout
     assert (tmp_path / "demo" / "station" / "vault" / "AMANAT-VAULT").exists()
+    # the two persons recorded again from other lists: one link proposed, one to decide
+    assert "Persons recorded twice: 2 of them" in done.stdout
+    assert "(proposed links: 1, to decide: 1)" in done.stdout

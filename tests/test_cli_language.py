@@ -273,8 +273,11 @@ def test_the_demo_tells_its_story_in_kazakh(cli_env: dict[str, str], tmp_path: P
     assert text.startswith(f"Amanat демосы: {tmp_path / 'demo'}\n")
     assert "әлі қауіпсіз емес жазбалар: 0. Кеңсе тәркіленсе де, ештеңе жоғалмайды." in text
     assert "АТЫ" in text and "ТУҒАН ЖЕРІ" in text and "Дәлел дәрежесі" in text
+    assert "Екі рет жазылған адамдар: олардың 2-і" in text
+    assert "ұсынылған байланыс" in text and "шешу керек" in text
     assert "Дайын: мөрленді, тексерілді, ашылды, дәлелденді" in text
     assert "Created organisation" not in text and "Done:" not in text
+    assert "Persons recorded twice" not in text and "proposed link" not in text
 
 
 def test_help_speaks_kazakh_with_the_examples_as_typed(cli_env: dict[str, str]) -> None:

@@ -9,6 +9,7 @@ correction.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from amanat.records.changes import (
@@ -66,10 +67,10 @@ def test_the_same_seed_gives_the_same_data() -> None:
     assert first.intake != other.intake
 
 
-def test_about_forty_persons_each_named_and_marked_fictional() -> None:
+def test_about_forty_persons_and_two_recorded_twice_each_named_and_marked_fictional() -> None:
     data = demo_data()
     created = _created(data)
-    assert len(created) == len(data.persons) == 40
+    assert len(created) == len(data.persons) == 42
     for change in created:
         names = [c["value"] for c in change["claims"] if c["field"] == "name"]
         assert names, change["person"]
@@ -162,3 +163,39 @@ def test_the_demo_shows_who_is_responsible_and_what_families_did() -> None:
     assert {True, False} <= {v.get("acknowledged") for v in detained}
     actions = [c["value"] for c in claims if c["field"] == "action"]
     assert len({a["to"] for a in actions}) >= 4 and any("reply" in a for a in actions)
+
+
+def test_two_persons_come_again_from_other_lists() -> None:
+    """Given the demo, then two persons are recorded a second time from other lists, for
+    the linkage model and the review queue to show: a leaked roster that gives the name
+    in pinyin only, with the first record's resident ID; and a Russian-language list
+    that gives the given name in Russian letters with another family name, no ID, and a
+    birth year one off. Each later record is its own person, cites its list and carries
+    the DEMO label."""
+    data = demo_data()
+    created = {c["person"]: c for c in _created(data)}
+    assert len(data.twice) == 2
+
+    def values(person: str, name: str) -> list[Any]:
+        return [c["value"] for c in created[person]["claims"] if c["field"] == name]
+
+    (first, roster), (earlier, listed) = data.twice
+    assert {first, roster, earlier, listed} <= set(data.persons)
+    assert values(roster, "document") == values(first, "document") != []
+    roster_names = [n for n in values(roster, "name") if n.get("form") != "alias"]
+    assert [n["script"] for n in roster_names] == ["Latn"]
+    assert roster_names[0]["text"] not in {n["text"] for n in values(first, "name")}
+    assert not values(listed, "document")
+    (russian,) = [n for n in values(listed, "name") if n.get("form") != "alias"]
+    written = next(n["text"] for n in values(earlier, "name") if n["script"] == "Cyrl")
+    assert russian["language"] == "ru" and russian["text"] != written
+    assert russian["text"].split()[0] == written.split()[0].translate(str.maketrans("ҚқҰұ", "ККУу"))
+    (born,) = values(listed, "birth")
+    said = values(earlier, "birth")[0]  # 1992, ~1992, 1991..1993 or a day
+    years = [int(y) for y in re.findall(r"\d{4}", said)]
+    assert born != said and min(years) - 1 <= int(born) <= max(years) + 1
+    for person in (roster, listed):
+        cited = {c["source"].get("source") for c in created[person]["claims"]}
+        batch = next(b for b in data.intake if created[person] in b.changes)
+        kinds = {c["kind"] for c in batch.changes if c["op"] == "source.added"}
+        assert kinds == {"other_database"} and None not in cited

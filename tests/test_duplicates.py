@@ -231,3 +231,33 @@ def test_a_number_mistyped_anywhere_is_offered_at_intake(org: Org) -> None:
             assert [(c.person_id, list(c.reasons)) for c in found] == [(pid, ["id_one_off"])], place
         assert desk.similar(id_number=changed(RESIDENT_ID, 2, 16)) == []
         assert desk.similar(county="654002") == []
+
+
+def test_a_label_with_digits_is_not_a_name_to_link_on(org: Org) -> None:
+    """Given 30 persons and two different men of one county and year who each also
+    carry a case-number label ("AJ-0114", "AJ-0342": both read "aj"), when the desk makes
+    its linkage records and looks for duplicates, then no record is named by a label, a
+    person with only a label has a nameless record (his ID and birth still count), and
+    the two men are not proposed: a label alike says nothing of who they are."""
+    with Desk(org.desk, org.desk_keys) as desk:
+        first = _person("Серік Білаш", birth="1975", county="654002")
+        second = _person("Нұрлан Омаров", birth="1975", county="654002")
+        labelled = _person("AJ-0777", birth="1962", county="654021")
+        for changes, label in ((first, "AJ-0114"), (second, "AJ-0342")):
+            claims = changes[1]["claims"]
+            claims.append(b.claim("name", b.name(label, form="alias"), claims[0]["source"]))
+        desk.seal_records(
+            [*_crowd(30), *(Batch(files=[], changes=c) for c in (first, second, labelled))]
+        )
+        with desk.engine.connect() as conn:
+            records = duplicates.linkage_records(conn)
+        names = [r["name"] for r in records]
+        assert "Серік Білаш" in names and not any("AJ" in n for n in names)
+        assert sum(r["name"] == "" and r["birth"] == "1962" for r in records) == 1
+        ids = {
+            r["record_id"].split("#")[0]
+            for r in records
+            if r["name"] in ("Серік Білаш", "Нұрлан Омаров")
+        }
+        found = desk.find_duplicates()
+        assert not [c for c in found if {c.a, c.b} == ids], found

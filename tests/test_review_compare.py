@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from amanat.desk.compare import Row, compare_persons
+from amanat.desk.compare import Row, compare_persons, is_label
 from amanat.records.dates import PartialDate
 from amanat.records.ids import ric_check_character
 from amanat.views.read import PersonDetail
@@ -82,6 +82,27 @@ def test_different_given_names_differ_and_a_typo_is_close() -> None:
     assert rows(person("Сәкен Білаш"), person("Serikzhan Bilash"))["name"].verdict == "differ"
     typo = rows(person("Serikzhan Bilash"), person("Serikzhan Bilosh"))["name"]
     assert typo.verdict in ("agree", "near")
+
+
+def test_names_that_differ_say_how_many_words_read_the_same() -> None:
+    """Given a man under his father's name in one list (Ерсанжан Бамурұлы) and under a
+    family name in another (Ersanjan Talmurkhanov), and two names with no word alike,
+    when compared, then the first differ yet say one word reads the same (what the
+    linkage model weighs as "one word sounds alike"), and the second differ, no more."""
+    one = rows(person("Ерсанжан Бамурұлы"), person("Ersanjan Talmurkhanov"))["name"]
+    assert (one.verdict, one.note, one.amount) == ("differ", "words_alike", 1)
+    none = rows(person("Сәкен Омар"), person("Serikzhan Bilash"))["name"]
+    assert (none.verdict, none.note, none.amount) == ("differ", "", 0)
+
+
+def test_a_label_with_digits_is_listed_but_never_weighed_as_a_name() -> None:
+    """Given two persons with different names who each also carry a label with digits
+    (the demo's DEMO-13 and DEMO-42, both read "demo"; a case number), when compared,
+    then the names still differ: the labels are shown, not weighed."""
+    found = rows(person("Серік Білаш", "DEMO-13"), person("Нұрлан Омар", "DEMO-42"))["name"]
+    assert found.verdict == "differ"
+    assert [v.text for v in found.a] == ["Серік Білаш", "DEMO-13"]
+    assert is_label("DEMO-13") and is_label("AJ 2019/114") and not is_label("Серік Білаш")
 
 
 def test_a_birth_day_within_a_birth_year_agrees_and_a_year_apart_is_close() -> None:

@@ -223,3 +223,26 @@ def test_a_relative_is_shown_by_name_with_a_link_to_their_page(org: Org) -> None
         assert re.search(rf">[^<]*{sister}", page) is None  # in no text, only in links
         relatives = re.search(r'<tr class="verdict-(\w+)">\s*<th scope="row">Relatives', page)
         assert relatives is not None and relatives.group(1) == "agree"
+
+
+def test_names_that_share_a_word_say_so_in_the_reviewers_language(org: Org) -> None:
+    """Given a man under his father's name in one list (Ерсанжан Бамурұлы) and under a
+    family name in another (Ersanjan Talmurkhanov), when a reviewer opens the pair in
+    Kazakh and in Russian, then the names row differs and says, in that language, that
+    one word reads the same and the others differ."""
+    with staff_site(org) as site:
+        x = _seal_person(site.desk, "Ерсанжан Бамурұлы", birth="1992")
+        y = _seal_person(site.desk, "Ersanjan Talmurkhanov", birth="1991")
+        client = _signed_in(site, "reviewer")
+        for lang in ("kk", "ru"):
+            client.get(f"/lang/{lang}", params={"next": "/review"})
+            page = client.get(f"/review/{x}/{y}").text
+            said = i18n.translator(lang).ngettext(
+                "%(num)d word reads the same, the others differ",
+                "%(num)d words read the same, the others differ",
+                1,
+            ) % {"num": 1}
+            assert said != "1 word reads the same, the others differ"
+            row = re.search(r'<tr class="verdict-(\w+)">\s*<th scope="row">([^<]*)</th>', page)
+            assert row is not None and row.group(1) == "differ"
+            assert said in page

@@ -5,7 +5,9 @@ can seal but not read; sample testimonies sealed at the station; a verification
 without keys; the desk pulling the station's vault and opening an entry and its files;
 a proof bundle checked as a court would; a tampered copy caught by ``verify``; and the
 desk's victims database filled with forty fictional persons (``records.demo_data``),
-shown as ``amanat persons`` and ``amanat person`` would show them.
+shown as ``amanat persons`` and ``amanat person`` would show them; and two of them
+recorded again from other lists, which the linkage model finds and puts to the review
+queue the staff app opens on.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pyotp
 import uvicorn
 
 from amanat.bootstrap import open_desk
-from amanat.cli.records_commands import person_page, persons_table
+from amanat.cli.records_commands import duplicates_report, person_page, persons_table
 from amanat.cli.words import tr
 from amanat.desk.service import Batch
 from amanat.mirrors.config import MirrorConfig, MirrorEntry
@@ -281,6 +283,9 @@ def _database(base: Path, desk: Home, settings: Settings, said: list[str], *, ke
         records.seal_records(_batches(later, media / "follow-up"))
         page = records.search(read.Query(limit=8))
         detail = records.person(data.featured["showcase"])
+        found = records.find_duplicates()
+        names = {pid: records.person(pid).person["display_name"]
+                 for c in found for pid in (c.a, c.b)}  # fmt: skip
     shutil.rmtree(media)
     places = Gazetteer.load_builtin()
     recorded = sum(c["op"] == "testimony.recorded" for b in data.intake for c in b.changes)
@@ -304,6 +309,17 @@ def _database(base: Path, desk: Home, settings: Settings, said: list[str], *, ke
     _say(said, _indented(persons_table(page, 1, 8, places, footer=False)))
     _say(said, "   " + tr("`amanat person ID` shows one, with where every value comes from:"))
     _say(said, _indented(person_page(detail, places)))
+    _say(
+        said,
+        "10. "
+        + tr(
+            "Persons recorded twice: %(twice)d of them came again from other lists (a "
+            "leaked roster in pinyin, a Russian-language list from Bishkek). The linkage "
+            "model compared every person with every other, across scripts, and proposes:",
+            twice=len(data.twice),
+        ),
+    )
+    _say(said, _indented(duplicates_report(found, names)))
     if keep:
         secret = base / "demo-passphrase.txt"
         fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -343,7 +359,7 @@ def _serve(base: Path, settings: Settings, port: int) -> None:
         store = AccountStore(
             accounts_path(desk), sealer=desk.secret_box("staff totp"), clock=time.time
         )
-        print("\n10. " + tr("The staff web application, on this demo desk:"))
+        print("\n11. " + tr("The staff web application, on this demo desk:"))
         where = f"http://127.0.0.1:{port}/"
         print("     " + tr("%(address)s   (only this computer can reach it)", address=where))
         for name, role, password in DEMO_ACCOUNTS:

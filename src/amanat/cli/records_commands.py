@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from amanat.records.places import Gazetteer
 from amanat.settings import Settings
 from amanat.views import read
 from amanat.views.export import check_export_folder, count_rows, export_views
-from amanat.views.project import ApplyReport, fold_text
+from amanat.views.project import ApplyReport, Candidate, fold_text
 from amanat.views.un import stored_gaps
 
 __all__ = ["COMMANDS", "CountBar", "person_page", "persons_table"]
@@ -552,6 +552,31 @@ def cmd_person(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def duplicates_report(found: Sequence[Candidate], names: Mapping[str, str]) -> str:
+    """What ``amanat duplicates`` says of the pairs it found, strongest first; ``names``
+    gives each shown person's display name (pairs of persons not in it are counted,
+    not listed)."""
+    n_link = sum(c.outcome == "link" for c in found)
+    lines = [
+        tr(
+            "%(pairs)d pairs may be one person each: %(links)d proposed links, %(open)d to "
+            "decide. Nothing was merged; decide them in the staff app under Review.",
+            pairs=len(found), links=n_link, open=len(found) - n_link,
+        )
+    ]  # fmt: skip
+    outcome = {"link": tr("proposed link"), "review": tr("to decide")}
+    width = max(len(word) for word in outcome.values())
+    shown = [
+        c for c in sorted(found, key=lambda c: -c.probability) if c.a in names and c.b in names
+    ]
+    lines += [
+        f"  {c.probability:.2f}  {outcome.get(c.outcome, c.outcome):<{width}}  "
+        f"{names[c.a]}  ·  {names[c.b]}"
+        for c in shown
+    ]
+    return "\n".join(lines)
+
+
 def cmd_duplicates(args: argparse.Namespace, settings: Settings) -> int:
     """Run the linkage model over the desk; list the pairs it proposes (none merged)."""
     progress = linking_progress()
@@ -563,18 +588,8 @@ def cmd_duplicates(args: argparse.Namespace, settings: Settings) -> int:
         names = {pid: desk.person(pid).person["display_name"] for c in shown for pid in (c.a, c.b)}
     rows = [{**dataclasses.asdict(c), "name_a": names[c.a], "name_b": names[c.b]} for c in shown]
     n_link = sum(c.outcome == "link" for c in found)
-    lines = [
-        tr(
-            "%(pairs)d pairs may be one person each: %(links)d proposed links, %(open)d to "
-            "decide. Nothing was merged; decide them in the staff app under Review.",
-            pairs=len(found), links=n_link, open=len(found) - n_link,
-        )
-    ]  # fmt: skip
-    lines += [
-        f"  {r['probability']:.2f}  {r['outcome']:<6}  {r['name_a']}  ·  {r['name_b']}"
-        for r in rows
-    ]
-    print_result(args, {"total": len(found), "links": n_link, "pairs": rows}, "\n".join(lines))
+    data = {"total": len(found), "links": n_link, "pairs": rows}
+    print_result(args, data, duplicates_report(found, names))
     return 0
 
 

@@ -36,13 +36,22 @@ from typing import Any
 
 from rapidfuzz.distance import JaroWinkler
 
-from amanat.names import analyse, name_similarity
+from amanat.names import analyse, name_keys, name_similarity
 from amanat.records.changes import TAKEN
 from amanat.records.dates import stored_date
 from amanat.records.ids import ric_check_character
 from amanat.views.read import PersonDetail
 
-__all__ = ["FIELDS", "NOTES", "VERDICTS", "Row", "Value", "compare_persons", "own_record"]
+__all__ = [
+    "FIELDS",
+    "NOTES",
+    "VERDICTS",
+    "Row",
+    "Value",
+    "compare_persons",
+    "is_label",
+    "own_record",
+]
 
 FIELDS = (
     "name",
@@ -64,6 +73,7 @@ NOTES = (
     "mistyped",  # ID numbers one or two digits apart, not both valid: one number
     "same_prefecture",  # two counties of one prefecture
     "months_apart",  # first taken ``amount`` months apart
+    "words_alike",  # names that differ, yet ``amount`` of their words read the same
 )
 # name_similarity from which two names are read as the same, and as close
 SAME_NAME = 0.95
@@ -200,13 +210,24 @@ def own_record(detail: PersonDetail, record: str, *, concerns: Collection[str]) 
 # -- names ------------------------------------------------------------------------------
 
 
+def is_label(name: str) -> bool:
+    """A recorded "name" with a digit in it is a label (a case number, the demo's
+    DEMO-13), not what anyone is called: its letters alike say nothing of who the two
+    are (every demo person's DEMO-nn reads "demo"), so neither the review page nor the
+    linkage model (``desk/duplicates.py``) weighs it."""
+    return any(c.isdigit() for c in name)
+
+
 def _names(a: PersonDetail, b: PersonDetail) -> Row | None:
     left = _distinct(n["text"] for n in a.names) or _distinct([a.person.get("display_name")])
     right = _distinct(n["text"] for n in b.names) or _distinct([b.person.get("display_name")])
     if not left and not right:
         return None
-    best = max((name_similarity(x, y) for x in left for y in right), default=0.0)
-    folded = {t.casefold() for t in left} & {t.casefold() for t in right}
+    weighed_l = [t for t in left if not is_label(t)]
+    weighed_r = [t for t in right if not is_label(t)]
+    best = max((name_similarity(x, y) for x in weighed_l for y in weighed_r), default=0.0)
+    folded = {t.casefold() for t in weighed_l} & {t.casefold() for t in weighed_r}
+    amount = 0
     if folded:
         verdict, note = "agree", ""
     elif best >= SAME_NAME:
@@ -214,8 +235,18 @@ def _names(a: PersonDetail, b: PersonDetail) -> Row | None:
     elif best >= CLOSE_NAME:
         verdict, note = "near", "names_close"
     else:
-        verdict, note = "differ", ""
-    return _row("name", _read(left, right), _read(right, left), verdict, note=note)
+        # a father's name in one list, a family name in the other: the given name alike
+        amount = max((_words_alike(x, y) for x in weighed_l for y in weighed_r), default=0)
+        verdict, note = "differ", "words_alike" if amount else ""
+    return _row("name", _read(left, right), _read(right, left), verdict, note=note, amount=amount)
+
+
+def _words_alike(a: str, b: str) -> int:
+    """How many words of ``a`` read as a word of ``b`` does (the linkage model's word
+    keys, ``ptoken``)."""
+    keys_a = {k.key for k in name_keys(a) if k.kind == "ptoken"}
+    keys_b = {k.key for k in name_keys(b) if k.kind == "ptoken"}
+    return len(keys_a & keys_b)
 
 
 def _read(names: list[str], others: list[str]) -> list[Value]:

@@ -3,9 +3,12 @@
 Every person the views show becomes one linkage record per name it is recorded under
 (``<person_id>#<n>``; a man recorded as Серікжан Білаш and 赛力克江 is two records with
 the same birth, ID, hometown and date of detention), so a name in any of his scripts
-can meet the other person's. The model's pairs are folded back to pairs of persons
-(the strongest pair of their records counts) and stored in the views'
-``link_candidates``: computed data, never sealed, replaced at each run.
+can meet the other person's. A "name" with a digit in it (a case number, the demo's
+DEMO-13) is a label, not a name, and is left out (``compare.is_label``): two men with
+case numbers "AJ-0114" and "AJ-0342" would otherwise share the name "aj". The model's
+pairs are folded back to pairs of persons (the strongest pair of their records counts)
+and stored in the views' ``link_candidates``: computed data, never sealed, replaced at
+each run.
 
 Nothing is merged here. Pairs above the automatic threshold are *proposed links*
 (``link``), the doubtful band goes to the review queue (``review``); a reviewer's
@@ -21,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from amanat.desk.compare import is_label
 from amanat.linkage import Decision, LinkResult, LinkSettings, link_records
 from amanat.views import read
 from amanat.views import schema as s
@@ -51,7 +55,7 @@ def linkage_records(conn: Connection) -> list[dict[str, Any]]:
     for pid, text in conn.execute(
         select(n.c.person_id, n.c.text).order_by(n.c.person_id, n.c.claim_id)
     ):
-        if text not in names.setdefault(pid, []):
+        if text not in names.setdefault(pid, []) and not is_label(text):
             names[pid].append(text)
     ids: dict[str, str] = {}
     i = s.identifiers
@@ -85,7 +89,8 @@ def linkage_records(conn: Connection) -> list[dict[str, Any]]:
     ):
         pid = row.person_id
         county = row.hometown_code if (row.hometown_code or "")[:1].isdigit() else ""
-        for k, name in enumerate(names.get(pid) or [row.display_name]):
+        shown = row.display_name if not is_label(row.display_name or "") else ""
+        for k, name in enumerate(names.get(pid) or [shown]):
             out.append(
                 {
                     "record_id": f"{pid}#{k}",

@@ -12,12 +12,14 @@ Everything here is invented, and says so where it is shown:
   kept for centenarians, so they should belong to no one (``records.fiction``).
 
 Every feature of the database appears at least once: names in Latin, Cyrillic, Chinese
-and Uyghur Arabic script; birth dates said to the day, month, year, "about" a year or
-as a range; status timelines; testimonies by relatives at every consent level, one of
-them later withdrawn; an official notice, a court document, an identity document and
-another group's list; a state rebuttal; a correction with its reason; two relatives who
-give different birth years (a disagreement); and an ID number whose birth date differs
-from what the family says (an ID conflict).
+and Uyghur Arabic script; two persons recorded a second time from other lists (a leaked
+roster in pinyin with the same resident ID; a Bishkek group's list in Russian spelling,
+a year off), for the review queue to show; birth dates said to the day, month, year,
+"about" a year or as a range; status timelines; testimonies by relatives at every
+consent level, one of them later withdrawn; an official notice, a court document, an
+identity document and another group's list; a state rebuttal; a correction with its
+reason; two relatives who give different birth years (a disagreement); and an ID number
+whose birth date differs from what the family says (an ID conflict).
 
 ``demo_data(seed)`` is deterministic: the same seed gives the same changes and files.
 Its ``intake`` batches are sealed first; ``follow_up(entry_ids)`` builds the later
@@ -33,12 +35,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pypinyin import lazy_pinyin
+
 from amanat.records import build as b
 from amanat.records.changes import claim_id
 from amanat.records.dates import PartialDate
 from amanat.records.fiction import (
     MARKER,
     FictionalName,
+    cyrillic,
     demo_png,
     folded,
     given_name,
@@ -146,6 +151,8 @@ class DemoData:
     persons: tuple[str, ...]
     intake: tuple[DemoBatch, ...]
     featured: dict[str, str]  # what each featured person shows -> person id
+    # (first record, second record): persons the demo records twice, for linkage to find
+    twice: tuple[tuple[str, str], ...]
     _later: _Later = field(repr=False)
     _seed: int = field(repr=False)
 
@@ -684,4 +691,101 @@ def demo_data(seed: int = 2018) -> DemoData:
         "deceased": intakes[6].person,
         "amended": intakes[7].person,
     }
-    return DemoData(tuple(i.person for i in intakes), batches, featured, later, seed)
+    twice = _recorded_twice(_rng(seed + 3), plans, intakes, facts)
+    batches += tuple(copy.batch(f"DEMO list {copy.n:02d}") for _, copy in twice)
+    persons = tuple(i.person for i in intakes) + tuple(copy.person for _, copy in twice)
+    pairs = tuple((first.person, copy.person) for first, copy in twice)
+    return DemoData(persons, batches, featured, pairs, later, seed)
+
+
+# -- persons recorded twice ------------------------------------------------------------
+
+# Kazakh letters as a Russian-language list writes them.
+_RUSSIAN_SPELLING = str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ")
+
+
+def _russian_style(cyrillic: str, sex: str) -> str:
+    """A Kazakh name as a Russian-language list writes it: Russian letters, and the
+    father's name as a surname in -ов/-ова instead of -ұлы/-қызы (Қайланбекұлы ->
+    Кайланбеков)."""
+    given, father = cyrillic.split(" ", 1)
+    father = father.removesuffix("ұлы").removesuffix("қызы")
+    surname = father + ("ов" if sex == "male" else "ова")
+    return f"{given} {surname}".translate(_RUSSIAN_SPELLING)
+
+
+def _recorded_twice(
+    rng: random.Random, plans: list[_Plan], intakes: list[_Intake], facts: list[dict[str, Any]]
+) -> tuple[tuple[_Intake, _Intake], ...]:
+    """Two persons a second time, as other lists bring them to a desk: one from a leaked
+    police roster (the name in pinyin only, the birth date and resident ID from the ID
+    card: the model is sure and proposes a link), one from a Bishkek group's list (the
+    name in Russian spelling with the father's name as surname, a birth year one off, the
+    month of detention: the model is not sure, and a reviewer decides). Drawn from
+    ``rng`` alone, so every other change of the demo stays as it was."""
+    out: list[tuple[_Intake, _Intake]] = []
+    ordinary = range(8, len(plans))  # not one of the featured persons
+    n = len(plans)
+    roster_of = next(
+        i for i in ordinary if plans[i].with_id and plans[i].ethnicity in ("kazakh", "uyghur")
+    )
+    first = intakes[roster_of]
+    roster = _Intake(n + 1, _id(rng, "p"))
+    source = _id(rng, "s")
+    roster.changes.append(
+        {
+            "op": "source.added",
+            "source": source,
+            "kind": "other_database",
+            "title": "DEMO: detainees of one county, copied from a leaked police roster",
+            "persons": [roster.person],
+            "date": "2019-05",
+            "note": "Fictional list (DEMO): names in pinyin as the roster prints them.",
+        }
+    )
+    cited = b.source_ref(source=source, locator=f"row {rng.randrange(20, 400)}")
+    chinese = next(c["value"]["text"] for c in first.claims if c["field"] == "name"
+                   and c["value"].get("form") == "chinese")  # fmt: skip
+    pinyin = " ".join("".join(lazy_pinyin(part)).capitalize() for part in chinese.split("·"))
+    number = next(c["value"]["number"] for c in first.claims if c["field"] == "document")
+    roster.claim("name", b.name(pinyin, language="zh-Latn", form="full"), cited)
+    roster.claim("name", b.name(f"{MARKER}-{roster.n:02d}", form="alias"), cited)
+    roster.claim("sex", plans[roster_of].sex, cited)
+    roster.claim("birth", f"{number[6:10]}-{number[10:12]}-{number[12:14]}", cited)
+    roster.claim("hometown", b.place_ref(plans[roster_of].county), cited)
+    roster.claim("document", b.document("cn_resident_id", number), cited)
+    out.append((first, roster))
+
+    listed_of = next(
+        i for i in ordinary
+        if not plans[i].with_id and plans[i].ethnicity == "kazakh" and plans[i].sex == "male"
+    )  # fmt: skip
+    first, plan = intakes[listed_of], plans[listed_of]
+    listed = _Intake(n + 2, _id(rng, "p"))
+    source = _id(rng, "s")
+    listed.changes.append(
+        {
+            "op": "source.added",
+            "source": source,
+            "kind": "other_database",
+            "title": "DEMO: list of missing relatives gathered by a group in Bishkek",
+            "persons": [listed.person],
+            "date": "2020-11",
+            "note": "Fictional list (DEMO), in Russian.",
+        }
+    )
+    cited = b.source_ref(source=source, locator=f"row {rng.randrange(20, 400)}")
+    written = next(c["value"]["text"] for c in first.claims if c["field"] == "name"
+                   and c["value"]["script"] == "Cyrl")  # fmt: skip
+    # the family name the relatives in Kazakhstan use, not the father's name
+    family = cyrillic(given_name(rng, "male")[0])
+    given = _russian_style(written, plan.sex).split(" ")[0]
+    listed.claim("name", b.name(f"{given} {family}ов", language="ru"), cited)
+    listed.claim("name", b.name(f"{MARKER}-{listed.n:02d}", form="alias"), cited)
+    listed.claim("sex", plan.sex, cited)
+    listed.claim("birth", str(plan.born.year + rng.choice((-1, 1))), cited)
+    taken = facts[listed_of]["days"][0]
+    month = PartialDate.month(taken.year, taken.month)
+    listed.claim("status", b.status("detained", month, by="police"), cited)
+    out.append((first, listed))
+    return tuple(out)

@@ -29,6 +29,7 @@ from amanat.records.ids import KazakhIin, ResidentId, iin_check_digit, ric_check
 __all__ = [
     "MARKER",
     "FictionalName",
+    "cyrillic",
     "demo_png",
     "folded",
     "given_name",
@@ -84,6 +85,11 @@ def folded(word: str) -> str:
     """A word as name search compares it: without case and accents."""
     bare = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
     return bare.casefold()
+
+
+def cyrillic(latin: str) -> str:
+    """A made-up name (``given_name``) in Cyrillic letters, as ``turkic_name`` spells it."""
+    return _spell(latin, _CYRILLIC)
 
 
 def _spell(latin: str, table: tuple[tuple[str, str], ...], *, arabic: bool = False) -> str:
