@@ -701,17 +701,32 @@ def demo_data(seed: int = 2018) -> DemoData:
 # -- persons recorded twice ------------------------------------------------------------
 
 # Kazakh letters as a Russian-language list writes them.
-_RUSSIAN_SPELLING = str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ")
+_RUSSIAN_LETTERS = str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ")
 
 
-def _russian_style(cyrillic: str, sex: str) -> str:
-    """A Kazakh name as a Russian-language list writes it: Russian letters, and the
-    father's name as a surname in -ов/-ова instead of -ұлы/-қызы (Қайланбекұлы ->
-    Кайланбеков)."""
-    given, father = cyrillic.split(" ", 1)
-    father = father.removesuffix("ұлы").removesuffix("қызы")
-    surname = father + ("ов" if sex == "male" else "ова")
-    return f"{given} {surname}".translate(_RUSSIAN_SPELLING)
+def _listed(
+    rng: random.Random, n: int, name: dict[str, Any], title: str, date: str, note: str
+) -> tuple[_Intake, dict[str, Any]]:
+    """A person as another list names them: a new record named ``name`` (and DEMO-``n``)
+    citing a new source of kind ``other_database``; the intake and the citation for its
+    other claims."""
+    intake = _Intake(n, _id(rng, "p"))
+    source = _id(rng, "s")
+    intake.changes.append(
+        {
+            "op": "source.added",
+            "source": source,
+            "kind": "other_database",
+            "title": title,
+            "persons": [intake.person],
+            "date": date,
+            "note": note,
+        }
+    )
+    cited = b.source_ref(source=source, locator=f"row {rng.randrange(20, 400)}")
+    intake.claim("name", name, cited)
+    intake.claim("name", b.name(f"{MARKER}-{n:02d}", form="alias"), cited)
+    return intake, cited
 
 
 def _recorded_twice(
@@ -720,71 +735,58 @@ def _recorded_twice(
     """Two persons a second time, as other lists bring them to a desk: one from a leaked
     police roster (the name in pinyin only, the birth date and resident ID from the ID
     card: the model is sure and proposes a link), one from a Bishkek group's list (the
-    name in Russian spelling with the father's name as surname, a birth year one off, the
-    month of detention: the model is not sure, and a reviewer decides). Drawn from
-    ``rng`` alone, so every other change of the demo stays as it was."""
-    out: list[tuple[_Intake, _Intake]] = []
+    given name in Russian letters with the family name the relatives abroad use instead
+    of the father's name, a birth year one off, the month of detention: the model is
+    not sure, and a reviewer decides). Drawn from ``rng`` alone, so every other change
+    of the demo stays as it was."""
     ordinary = range(8, len(plans))  # not one of the featured persons
     n = len(plans)
-    roster_of = next(
-        i for i in ordinary if plans[i].with_id and plans[i].ethnicity in ("kazakh", "uyghur")
-    )
-    first = intakes[roster_of]
-    roster = _Intake(n + 1, _id(rng, "p"))
-    source = _id(rng, "s")
-    roster.changes.append(
-        {
-            "op": "source.added",
-            "source": source,
-            "kind": "other_database",
-            "title": "DEMO: detainees of one county, copied from a leaked police roster",
-            "persons": [roster.person],
-            "date": "2019-05",
-            "note": "Fictional list (DEMO): names in pinyin as the roster prints them.",
-        }
-    )
-    cited = b.source_ref(source=source, locator=f"row {rng.randrange(20, 400)}")
-    chinese = next(c["value"]["text"] for c in first.claims if c["field"] == "name"
-                   and c["value"].get("form") == "chinese")  # fmt: skip
-    pinyin = " ".join("".join(lazy_pinyin(part)).capitalize() for part in chinese.split("·"))
-    number = next(c["value"]["number"] for c in first.claims if c["field"] == "document")
-    roster.claim("name", b.name(pinyin, language="zh-Latn", form="full"), cited)
-    roster.claim("name", b.name(f"{MARKER}-{roster.n:02d}", form="alias"), cited)
-    roster.claim("sex", plans[roster_of].sex, cited)
-    roster.claim("birth", f"{number[6:10]}-{number[10:12]}-{number[12:14]}", cited)
-    roster.claim("hometown", b.place_ref(plans[roster_of].county), cited)
-    roster.claim("document", b.document("cn_resident_id", number), cited)
-    out.append((first, roster))
 
-    listed_of = next(
+    def said(intake: _Intake, script: str, form: str | None = None) -> str:
+        return next(
+            c["value"]["text"]
+            for c in intake.claims
+            if c["field"] == "name" and c["value"]["script"] == script
+            and c["value"].get("form") == form
+        )  # fmt: skip
+
+    at = next(i for i in ordinary if plans[i].with_id and plans[i].ethnicity != "hui")
+    first, plan = intakes[at], plans[at]
+    chinese = said(first, "Hani", "chinese")
+    pinyin = " ".join("".join(lazy_pinyin(part)).capitalize() for part in chinese.split("·"))
+    roster, cited = _listed(
+        rng,
+        n + 1,
+        b.name(pinyin, language="zh-Latn", form="full"),
+        "DEMO: detainees of one county, copied from a leaked police roster",
+        "2019-05",
+        "Fictional list (DEMO): names in pinyin as the roster prints them.",
+    )
+    number = next(c["value"]["number"] for c in first.claims if c["field"] == "document")
+    roster.claim("sex", plan.sex, cited)
+    roster.claim("birth", f"{number[6:10]}-{number[10:12]}-{number[12:14]}", cited)
+    roster.claim("hometown", b.place_ref(plan.county), cited)
+    roster.claim("document", b.document("cn_resident_id", number), cited)
+    out = [(first, roster)]
+
+    at = next(
         i for i in ordinary
         if not plans[i].with_id and plans[i].ethnicity == "kazakh" and plans[i].sex == "male"
     )  # fmt: skip
-    first, plan = intakes[listed_of], plans[listed_of]
-    listed = _Intake(n + 2, _id(rng, "p"))
-    source = _id(rng, "s")
-    listed.changes.append(
-        {
-            "op": "source.added",
-            "source": source,
-            "kind": "other_database",
-            "title": "DEMO: list of missing relatives gathered by a group in Bishkek",
-            "persons": [listed.person],
-            "date": "2020-11",
-            "note": "Fictional list (DEMO), in Russian.",
-        }
+    first, plan = intakes[at], plans[at]
+    given = said(first, "Cyrl", None).split(" ")[0].translate(_RUSSIAN_LETTERS)
+    family = cyrillic(given_name(rng, "male")[0])  # not the father's name
+    listed, cited = _listed(
+        rng,
+        n + 2,
+        b.name(f"{given} {family}ов", language="ru"),
+        "DEMO: list of missing relatives gathered by a group in Bishkek",
+        "2020-11",
+        "Fictional list (DEMO), in Russian.",
     )
-    cited = b.source_ref(source=source, locator=f"row {rng.randrange(20, 400)}")
-    written = next(c["value"]["text"] for c in first.claims if c["field"] == "name"
-                   and c["value"]["script"] == "Cyrl")  # fmt: skip
-    # the family name the relatives in Kazakhstan use, not the father's name
-    family = cyrillic(given_name(rng, "male")[0])
-    given = _russian_style(written, plan.sex).split(" ")[0]
-    listed.claim("name", b.name(f"{given} {family}ов", language="ru"), cited)
-    listed.claim("name", b.name(f"{MARKER}-{listed.n:02d}", form="alias"), cited)
     listed.claim("sex", plan.sex, cited)
     listed.claim("birth", str(plan.born.year + rng.choice((-1, 1))), cited)
-    taken = facts[listed_of]["days"][0]
+    taken = facts[at]["days"][0]
     month = PartialDate.month(taken.year, taken.month)
     listed.claim("status", b.status("detained", month, by="police"), cited)
     out.append((first, listed))
