@@ -557,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--memory", default="6GB", help="DuckDB's memory limit (6GB)")
+    parser.add_argument("--memory", default="5GB", help="DuckDB's memory limit (5GB)")
     parser.add_argument("--json", metavar="FILE", help="write the figures here")
     parser.add_argument(
         "--prior", action="store_true", help="print model.PRIOR trained on --records[0], --seed"

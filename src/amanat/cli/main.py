@@ -688,7 +688,7 @@ def _link_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument(
         "--review-threshold", type=float, help="ask a person from this probability (0.5)"
     )
-    p.add_argument("--memory", default="6GB", help="the most memory linking may use (6GB)")
+    p.add_argument("--memory", default="5GB", help="the most memory linking may use (5GB)")
     p.add_argument("--threads", type=int, default=2, help="threads, and processes keying names (2)")
     p.add_argument(
         "--spark",

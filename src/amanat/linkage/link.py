@@ -112,7 +112,9 @@ class LinkSettings:
     caps: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPS))
     threads: int = 2  # DuckDB's
     workers: int = 1  # processes keying names (spawned; 2 halves keying on two cores)
-    memory_limit: str = "6GB"
+    # DuckDB's, which linking a million generated records stays within (6.6 GB for the
+    # whole process at its peak, 7.1 GB with 6GB: it keeps what it may; docs/performance.md)
+    memory_limit: str = "5GB"
     # a list with fewer records is scored with the built-in model (model.PRIOR): too few
     # pairs share an ID or a name and birth date for EM to learn from
     train_from: int = 5000
