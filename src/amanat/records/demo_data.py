@@ -744,7 +744,7 @@ def _recorded_twice(
 
     def said(intake: _Intake, script: str, form: str | None = None) -> str:
         return next(
-            c["value"]["text"]
+            str(c["value"]["text"])
             for c in intake.claims
             if c["field"] == "name" and c["value"]["script"] == script
             and c["value"].get("form") == form
