@@ -11,7 +11,15 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amanat.names import analyse, analysis, detect_script, name_keys, name_similarity, query_keys
+from amanat.names import (
+    analyse,
+    analysis,
+    detect_script,
+    is_label,
+    name_keys,
+    name_similarity,
+    query_keys,
+)
 from amanat.names.phonetic import phonetic_key
 
 # Words as they appear in real lists, in every script the module reads. None is a
@@ -171,3 +179,24 @@ def test_similarity_is_symmetric_and_bounded(a: list[str], b: list[str]) -> None
     assert name_similarity(x, y) == name_similarity(y, x)
     assert 0.0 <= name_similarity(x, y) <= 1.0
     assert name_similarity(x, x) == 1.0
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Nd", "No", "Nl")), max_size=60))
+def test_a_text_without_digits_is_never_a_label(text: str) -> None:
+    """Given any text with no digit, then it is never taken for a label: a name is a
+    name, however it is written."""
+    assert not is_label(text)
+
+
+@given(
+    st.lists(st.sampled_from(WORDS), min_size=2, max_size=4),
+    st.lists(st.from_regex(r"[A-Z]{0,3}-?[0-9]{1,4}", fullmatch=True), min_size=1, max_size=2),
+)
+def test_a_number_beside_a_name_leaves_a_name(words: list[str], numbers: list[str]) -> None:
+    """Given two or more words of a name and a number or case code beside them (before,
+    after), then it is not a label: its words are still read; the same numbers with at
+    most one word are a label ("DEMO-13", "AJ 0114", "Unknown 2")."""
+    assert not is_label(" ".join([*numbers, *words]))
+    assert not is_label(" ".join([*words, *numbers]))
+    assert is_label(" ".join([*words[:1], *numbers]))
+    assert is_label(" ".join(numbers))

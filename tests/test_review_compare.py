@@ -9,7 +9,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from amanat.desk.compare import Row, compare_persons, is_label
+from amanat.desk.compare import Row, compare_persons
+from amanat.names import is_label
 from amanat.records.dates import PartialDate
 from amanat.records.ids import ric_check_character
 from amanat.views.read import PersonDetail

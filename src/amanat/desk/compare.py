@@ -36,7 +36,7 @@ from typing import Any
 
 from rapidfuzz.distance import JaroWinkler
 
-from amanat.names import analyse, name_keys, name_similarity
+from amanat.names import analyse, is_label, name_keys, name_similarity
 from amanat.records.changes import TAKEN
 from amanat.records.dates import stored_date
 from amanat.records.ids import ric_check_character
@@ -49,7 +49,6 @@ __all__ = [
     "Row",
     "Value",
     "compare_persons",
-    "is_label",
     "own_record",
 ]
 
@@ -210,19 +209,12 @@ def own_record(detail: PersonDetail, record: str, *, concerns: Collection[str]) 
 # -- names ------------------------------------------------------------------------------
 
 
-def is_label(name: str) -> bool:
-    """A recorded "name" with a digit in it is a label (a case number, the demo's
-    DEMO-13), not what anyone is called: its letters alike say nothing of who the two
-    are (every demo person's DEMO-nn reads "demo"), so neither the review page nor the
-    linkage model (``desk/duplicates.py``) weighs it."""
-    return any(c.isdigit() for c in name)
-
-
 def _names(a: PersonDetail, b: PersonDetail) -> Row | None:
     left = _distinct(n["text"] for n in a.names) or _distinct([a.person.get("display_name")])
     right = _distinct(n["text"] for n in b.names) or _distinct([b.person.get("display_name")])
     if not left and not right:
         return None
+    # a label (a case number, the demo's DEMO-13) is shown, never weighed (names.is_label)
     weighed_l = [t for t in left if not is_label(t)]
     weighed_r = [t for t in right if not is_label(t)]
     best = max((name_similarity(x, y) for x in weighed_l for y in weighed_r), default=0.0)

@@ -4,7 +4,8 @@ Input records have the fields of ``RECORD_FIELDS`` (every value a string, "" or 
 for unknown), given as one sequence per field (``columns_of`` turns one mapping per
 record into that). ``prepare_records`` derives, per record:
 
-- from the name (``name``, else surname, given name and patronymic joined), through
+- from the name (``name``, else surname, given name and patronymic joined; none when it
+  is a label, ``names.is_label``: "Unknown 2", a case number), through
   ``amanat.names.name_keys`` (or another keyer: the benchmark's baseline), as lists
   of 64-bit key hashes: ``nm_words`` (its canonical words, sorted: "sorted" and
   "core" keys), ``nm_sounds`` ("phonetic" and "pcore"), ``nm_ptok`` (each word's
@@ -53,7 +54,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from amanat.errors import InputError
 from amanat.linkage.namekeys import NameKeyer, key_hash
-from amanat.names import NameKey, name_keys
+from amanat.names import NameKey, is_label, name_keys
 from amanat.records.dates import PartialDate
 from amanat.records.ids import ric_check_character
 from amanat.records.places import Gazetteer, Place, PlaceKind
@@ -322,6 +323,9 @@ def prepare_records(
         or " ".join(p for p in (_str(field[f][i]) for f in ("surname", "given", "patronymic")) if p)
         for i in range(n)
     ]
+    # a label ("Unknown 2", a case number) is not a name: the record is compared as
+    # nameless, on what else it gives (names.is_label)
+    names = ["" if is_label(name) else name for name in names]
     keying = NameKeyer(keyer)
     keying.key_all(
         names,

@@ -49,6 +49,7 @@ __all__ = [
     "NameKey",
     "NameToken",
     "analyse",
+    "is_label",
     "name_keys",
     "name_similarity",
     "query_keys",
@@ -508,6 +509,18 @@ def _form_similarity(a: tuple[_Word, ...], b: tuple[_Word, ...]) -> float:
             total += score
     small, large = sorted((len(left), len(right)))
     return total / small * (0.8 + 0.2 * small / large)
+
+
+def is_label(text: str) -> bool:
+    """Whether a recorded "name" is a label rather than what anyone is called: it holds a
+    digit and fewer than two words without one ("DEMO-13", "AJ 0114", "Unknown 2", "№12
+    Серик"). Read as a name, its letters alone would meet every other label of its kind
+    (every DEMO-nn reads "demo"), so linkage and the review page leave it out. A name
+    with a number beside it ("Серік Білаш 1975") is still a name: its words are read,
+    the number is not."""
+    if not any(c.isdigit() for c in text):
+        return False
+    return sum(1 for word in text.split() if not any(c.isdigit() for c in word)) < 2
 
 
 @functools.lru_cache(maxsize=1 << 16)
