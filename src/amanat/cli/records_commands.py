@@ -566,13 +566,13 @@ def duplicates_report(found: Sequence[Candidate], names: Mapping[str, str]) -> s
     ]  # fmt: skip
     outcome = {"link": tr("proposed link"), "review": tr("to decide")}
     width = max(len(word) for word in outcome.values())
-    shown = [
+    listed = [
         c for c in sorted(found, key=lambda c: -c.probability) if c.a in names and c.b in names
     ]
     lines += [
         f"  {c.probability:.2f}  {outcome.get(c.outcome, c.outcome):<{width}}  "
         f"{names[c.a]}  ·  {names[c.b]}"
-        for c in shown
+        for c in listed
     ]
     return "\n".join(lines)
 
