@@ -42,15 +42,7 @@ from amanat.records.dates import stored_date
 from amanat.records.ids import ric_check_character
 from amanat.views.read import PersonDetail
 
-__all__ = [
-    "FIELDS",
-    "NOTES",
-    "VERDICTS",
-    "Row",
-    "Value",
-    "compare_persons",
-    "own_record",
-]
+__all__ = ["FIELDS", "NOTES", "VERDICTS", "Row", "Value", "compare_persons", "own_record"]
 
 FIELDS = (
     "name",

@@ -3,9 +3,9 @@
 Every person the views show becomes one linkage record per name it is recorded under
 (``<person_id>#<n>``; a man recorded as Серікжан Білаш and 赛力克江 is two records with
 the same birth, ID, hometown and date of detention), so a name in any of his scripts
-can meet the other person's. A "name" with a digit in it (a case number, the demo's
-DEMO-13) is a label, not a name, and is left out (``names.is_label``): two men with
-case numbers "AJ-0114" and "AJ-0342" would otherwise share the name "aj". The model's
+can meet the other person's. A label recorded as a name (a digit and fewer than two
+words without one: a case number, the demo's DEMO-13) is left out (``names.is_label``):
+two men with case numbers "AJ-0114" and "AJ-0342" would otherwise share the name "aj". The model's
 pairs are folded back to pairs of persons (the strongest pair of their records counts)
 and stored in the views' ``link_candidates``: computed data, never sealed, replaced at
 each run.
