@@ -242,6 +242,30 @@ def test_a_label_in_the_name_column_is_no_name() -> None:
     assert _pair_probability({"name": "Серікжан Білаш 1974", "birth": "1974"}) > 0.5
 
 
+@pytest.mark.parametrize(
+    "word", ["Неизвестный", "Белгісіз", "不详", "Unknown", "Аты-жөні белгісіз"]
+)
+def test_a_word_for_a_missing_name_is_no_name(word: str) -> None:
+    """Given a roster whose two unnamed rows both say only a word for "unknown", of one
+    birth year, county, sex and month of detention, when linked, then the two are not
+    one person for sharing that word (it read as a name, and linked at 0.999), while
+    a real name with such a word beside it is still read."""
+    same = {"birth": "1975", "county_code": "654002", "sex": "male", "detained": "2018-03"}
+    unknown = [{"record_id": f"u{i}", "name": word, **same} for i in (1, 2)]
+    others = [
+        {"record_id": "x", "name": "Нұрлан Омаров", "birth": "1962"},
+        {"record_id": "y", "name": "Aigul Nurbekova", "birth": "1991"},
+    ]
+    result = link_records([*unknown, *others])
+    paired = [
+        p for p in [*result.links(), *result.review()] if {p.record_a, p.record_b} == {"u1", "u2"}
+    ]
+    assert paired == []
+    table = prepare_records({"name": [word, f"Серікжан {word}"]})
+    assert table["name_form"].to_pylist()[0] is None
+    assert table["name_form"].to_pylist()[1] is not None
+
+
 def test_prepare_counts_the_values_it_cannot_read() -> None:
     """Given birth dates, dates of detention and resident IDs some of which cannot be
     read (no such day, a word, too few digits), some empty and some readable (a year, a

@@ -16,6 +16,7 @@ from amanat.names import (
     NameKey,
     analyse,
     detect_script,
+    is_label,
     name_keys,
     name_similarity,
     query_keys,
@@ -474,6 +475,7 @@ TABLES = [
     "palladius.tsv",
     "zh_surnames.tsv",
     "uyghur_pinyin.tsv",
+    "placeholders.tsv",
 ]
 
 
@@ -807,3 +809,46 @@ def test_the_h_is_left_out_beside_the_first_reading_not_instead() -> None:
     assert silent_variants("ehmet") == () and silent_variants("hasan") == ()
     assert not shares("Ehmet", "Emet", "ptoken")
     assert "abdurehim" in analyse("Abdurehim").forms[0]
+
+
+def test_placeholder_words_are_written_as_casefold_gives_them() -> None:
+    """Given placeholders.tsv, then every form is written lower case without spaces (a
+    cell's words are casefolded and divided at spaces and dashes before they are looked
+    up), and none is a name word the module reads as a name elsewhere (na, ma)."""
+    forms = [row["form"] for row in read_table("placeholders.tsv")]
+    assert len(forms) == len(set(forms))
+    for form in forms:
+        assert form == form.casefold() and form.strip() and " " not in form, form
+    assert "na" not in forms and "ma" not in forms
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Неизвестный", True),
+        ("НЕИЗВЕСТНАЯ (2)", True),
+        ("Аты-жөні белгісіз", True),
+        ("нет данных", True),
+        ("不详", True),
+        ("姓名不详", True),
+        ("نامەلۇم", True),
+        ("Unknown", True),
+        ("No name", True),
+        ("N/A", True),
+        ("?", True),
+        ("—", True),
+        ("DEMO-13", True),
+        ("Unknown Serik", False),
+        ("Серік белгісіз", False),
+        ("Не Юнсян", False),
+        ("Na Ying", False),
+        ("Серік Білаш 1975", False),
+        ("赛力克江", False),
+        ("", False),
+    ],
+)
+def test_a_word_for_a_missing_name_is_a_label(text: str, label: bool) -> None:
+    """Given a name cell, when asked whether it is a label, then a cell that holds only
+    words for a missing name (in any language the table has), only punctuation, or a
+    code is one; a cell with a real name word beside them is a name."""
+    assert is_label(text) is label

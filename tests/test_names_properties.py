@@ -21,6 +21,7 @@ from amanat.names import (
     query_keys,
 )
 from amanat.names.phonetic import phonetic_key
+from amanat.names.tables import read_table
 
 # Words as they appear in real lists, in every script the module reads. None is a
 # patronymic particle written apart (uly, kyzy), which joins the word before it and so
@@ -181,11 +182,34 @@ def test_similarity_is_symmetric_and_bounded(a: list[str], b: list[str]) -> None
     assert name_similarity(x, x) == 1.0
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Nd", "No", "Nl")), max_size=60))
-def test_a_text_without_digits_is_never_a_label(text: str) -> None:
-    """Given any text with no digit, then it is never taken for a label: a name is a
-    name, however it is written."""
-    assert not is_label(text)
+PLACEHOLDERS = [row["form"] for row in read_table("placeholders.tsv")]
+
+
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Nd", "No", "Nl")), max_size=60),
+    st.sampled_from(WORDS),
+)
+def test_a_name_word_without_digits_is_never_a_label(text: str, word: str) -> None:
+    """Given any text with no digit and a word of a name beside it, then it is never
+    taken for a label: a name is a name, however it is written and whatever words for
+    "unknown" stand beside it."""
+    assert not is_label(f"{text} {word}")
+    assert not is_label(f"{word} {text}")
+
+
+@given(
+    st.lists(st.sampled_from(PLACEHOLDERS), min_size=1, max_size=3),
+    st.lists(st.sampled_from(["", " ", "(2)", "№4", ".", "-", "?", " 17"]), max_size=3),
+    st.booleans(),
+)
+def test_words_for_a_missing_name_are_a_label(
+    words: list[str], marks: list[str], upper: bool
+) -> None:
+    """Given only words that stand for a missing name ("Неизвестный", "不详", "N/A"), in
+    either case and with numbers or punctuation beside them, then the cell is a label:
+    no two unnamed rows of a roster meet on them."""
+    text = " ".join(words) + "".join(marks)
+    assert is_label(text.upper() if upper else text)
 
 
 @given(

@@ -511,16 +511,35 @@ def _form_similarity(a: tuple[_Word, ...], b: tuple[_Word, ...]) -> float:
     return total / small * (0.8 + 0.2 * small / large)
 
 
+# ---- labels -----------------------------------------------------------------------------------
+
+# Words that stand for a missing name (placeholders.tsv): "Unknown", "Неизвестный", "不详".
+_PLACEHOLDERS = frozenset(row["form"] for row in read_table("placeholders.tsv"))
+_LABEL_WORDS = re.compile(r"[\s\-\u2010-\u2015]+")  # spaces, hyphens and dashes divide words
+_LABEL_EDGES = ".,;:!?()[]{}<>\"'`«»“”„‘’№#*_~+=|\\…·0123456789"
+
+
 def is_label(text: str) -> bool:
-    """Whether a recorded "name" is a label rather than what anyone is called: it holds a
-    digit and fewer than two words without one ("DEMO-13", "AJ 0114", "Unknown 2", "№12
-    Серик"). Read as a name, its letters alone would meet every other label of its kind
-    (every DEMO-nn reads "demo"), so linkage and the review page leave it out. A name
-    with a number beside it ("Серік Білаш 1975") is still a name: its words are read,
-    the number is not."""
-    if not any(c.isdigit() for c in text):
+    """Whether a recorded "name" is a label rather than what anyone is called.
+
+    It is a label when it holds a digit and fewer than two words without one ("DEMO-13",
+    "AJ 0114", "Unknown 2", "№12 Серик"), when every word of it stands for a missing
+    name (``placeholders.tsv``: "Unknown", "Неизвестный", "Аты белгісіз", "不详"; case,
+    digits and the punctuation around a word left out), or when it holds no letter at
+    all ("?", "—"). Read as a name, its letters alone would meet every other label of
+    its kind (every DEMO-nn reads "demo", every "Неизвестный" of a roster is one
+    person), so linkage and the review page leave it out. A name with a number or a
+    placeholder beside it ("Серік Білаш 1975", "Серік белгісіз") is still a name: its
+    words are read. Empty text is no label (and no name)."""
+    if not text.strip():
         return False
-    return sum(1 for word in text.split() if not any(c.isdigit() for c in word)) < 2
+    named = sum(1 for word in text.split() if not any(c.isdigit() for c in word))
+    if named < 2 and any(c.isdigit() for c in text):
+        return True
+    if not any(c.isalpha() for c in text):
+        return True
+    words = [w.strip(_LABEL_EDGES).casefold() for w in _LABEL_WORDS.split(text)]
+    return all(word in _PLACEHOLDERS for word in words if word)
 
 
 @functools.lru_cache(maxsize=1 << 16)
