@@ -469,6 +469,9 @@ def test_a_person_already_recorded_is_offered_and_the_testimony_joins_them(org: 
         assert live.status_code == 200
         assert "May already be recorded" in live.text and first.person_id in live.text
         assert "an ID number one character apart" in live.text
+        # a bar at the foot of the window says so while the volunteer types at the top
+        assert re.search(r'similar-alert"><a href="#similar-list">2 persons may already', live.text)
+        assert 'id="similar-list"' in live.text
         assert "taken 2018-04" in live.text  # when the first intake said he was taken
         checked = step(client, "check", latin)
         assert "May already be recorded" in checked.text and first.person_id in checked.text
@@ -580,3 +583,21 @@ def test_a_file_marked_public_by_mistake_is_made_sensitive_with_a_reason(org: Or
         for wrong in ("1", "²", "-1", "x"):  # no such file: a page that says so, not a crash
             bad = form_url.replace("media=0", f"media={wrong}")
             assert researcher.get(bad).status_code == 404
+
+
+def test_a_file_not_yet_arrived_is_said_in_the_volunteers_language(org: Org) -> None:
+    """Given a Russian-speaking volunteer whose photo has only half arrived, when they
+    go on from the attachments step, then the wizard stays there and says, in Russian
+    and with the file's name, that it has not finished arriving."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        client.cookies.set(i18n.COOKIE_NAME, "ru")
+        fill_to_attachments(client)
+        started = start_upload(client, len(PHOTO), "фото.jpg")
+        assert put(client, started.json()["id"], 0, PHOTO[:PIECE]).status_code == 200
+        page = step(client, "next")
+        english = "%(name)s has not finished arriving; wait, or remove it."
+        russian = i18n.translator("ru").gettext(english)
+        assert russian != english
+        assert russian % {"name": "фото.jpg"} in page.text
+        assert "has not finished arriving" not in page.text

@@ -246,3 +246,83 @@ def test_names_that_share_a_word_say_so_in_the_reviewers_language(org: Org) -> N
             row = re.search(r'<tr class="verdict-(\w+)">\s*<th scope="row">([^<]*)</th>', page)
             assert row is not None and row.group(1) == "differ"
             assert said in page
+
+
+def test_a_pair_decided_not_sure_stays_in_sight(org: Org) -> None:
+    """Given a reviewer who decides a pair "not sure", when the queue is opened again,
+    then the pair is no longer among those to decide but is listed under "Not sure",
+    with the reason and a link to its page; once decided "different", it leaves that
+    list too."""
+    with staff_site(org) as site:
+        x, y = sorted(site.person_ids[:2])
+        when = "2026-01-01T00:00:00Z"
+        site.desk.views.store_candidates([Candidate(x, y, 0.8, "review", "test", when)])
+        client = _signed_in(site, "reviewer")
+        before = client.get("/review").text
+        assert "Not sure: to look at again" not in before
+        sent = decide_on_page(client, x, y, "unsure", "waiting for the ID card photo")
+        assert sent.status_code == 303 and sent.headers["location"] == "/review?decided=1"
+        queue = client.get(sent.headers["location"]).text
+        assert "Your decision is sealed." in queue
+        to_decide = queue.split("Not sure: to look at again")
+        assert len(to_decide) == 2 and f"/review/{x}/{y}" not in to_decide[0]
+        assert f'href="/review/{x}/{y}"' in to_decide[1]
+        assert "waiting for the ID card photo" in to_decide[1]
+        later = decide_on_page(client, x, y, "different", "the photo shows another man")
+        assert later.status_code == 303
+        assert "Not sure: to look at again" not in client.get("/review").text
+
+
+def test_a_decision_says_it_was_sealed_on_the_next_pair(org: Org) -> None:
+    """Given two pairs to decide, when a reviewer decides the first, then the next
+    pair's page opens saying the decision was sealed; opened afresh it does not."""
+    with staff_site(org) as site:
+        x, y, z = sorted(site.person_ids[:3])
+        when = "2026-01-01T00:00:00Z"
+        site.desk.views.store_candidates(
+            [
+                Candidate(x, y, 0.9, "review", "test", when),
+                Candidate(x, z, 0.8, "review", "test", when),
+            ]
+        )
+        client = _signed_in(site, "reviewer")
+        sent = decide_on_page(client, x, y, "different", "other fathers")
+        assert sent.headers["location"] == f"/review/{x}/{z}?decided=1"
+        sealed = "Your decision is sealed. Here is the next pair to decide."
+        assert sealed in client.get(sent.headers["location"]).text
+        assert sealed not in client.get(f"/review/{x}/{z}").text
+
+
+def test_confirming_links_decided_meanwhile_says_so(org: Org) -> None:
+    """Given a proposed link ticked on one reviewer's queue, when another reviewer
+    decides it "different" first and the first then confirms, then nothing is merged
+    and the queue says the ticked pair was not merged because it was decided, not
+    "0 links confirmed"."""
+    with staff_site(org) as site:
+        x, y = sorted(site.person_ids[:2])
+        when = "2026-01-01T00:00:00Z"
+        site.desk.views.store_candidates([Candidate(x, y, 0.99, "link", "test", when)])
+        first = _signed_in(site, "reviewer")
+        second = _signed_in(site, "reviewer2", "reviewer")
+        assert f'value="{x} {y}"' in first.get("/review").text  # ticked on the first's page
+        assert decide_on_page(second, x, y, "different", "another father").status_code == 303
+        ticked = {"pair": f"{x} {y}", "reason": "same ID"}
+        sent = post_form(first, "/review/confirm", ticked, page="/review")
+        assert sent.status_code == 303
+        queue = first.get(sent.headers["location"]).text
+        assert "1 ticked pair was not merged: someone decided it meanwhile" in queue
+        assert "proposed link confirmed" not in queue and "links confirmed" not in queue
+        assert site.desk.person(y).records == [y]
+
+
+def test_same_on_records_already_one_person_seals_nothing(org: Org) -> None:
+    """Given two records merged by a decision, when a reviewer decides "same" on them
+    again, then nothing more is sealed and the page says they are one person already."""
+    with staff_site(org) as site:
+        x, y = site.person_ids[:2]
+        site.desk.decide(x, y, "same", "the same ID card", by="reviewer")
+        client = _signed_in(site, "reviewer")
+        again = decide_on_page(client, x, y, "same", "still the same")
+        assert again.status_code == 409
+        assert "These two records are one person already; nothing was sealed." in again.text
+        assert _on_pair(site.desk, x, y) == ["same"]

@@ -404,6 +404,11 @@ class Desk:
         with self.engine.connect() as conn:
             return read.review_queue(conn, outcome=outcome, limit=limit, offset=offset)
 
+    def unsure_pairs(self, *, limit: int = 50) -> tuple[int, list[read.UnsurePair]]:
+        """Pairs decided *unsure*, to look at again: how many, and the latest first."""
+        with self.engine.connect() as conn:
+            return read.unsure_pairs(conn, limit=limit)
+
     def candidate(self, a: str, b: str) -> read.CandidatePair | None:
         """The model's last estimate for a pair of person records, if it proposed it."""
         with self.engine.connect() as conn:

@@ -56,6 +56,7 @@ __all__ = [
     "Query",
     "ReviewQueue",
     "SearchResult",
+    "UnsurePair",
     "candidate",
     "decisions",
     "decisions_in_force",
@@ -66,6 +67,7 @@ __all__ = [
     "review_queue",
     "search",
     "sources_naming",
+    "unsure_pairs",
 ]
 
 MAX_PAGE = 500
@@ -743,6 +745,47 @@ def review_queue(
         .offset(max(0, offset))
     )
     return ReviewQueue(total, [_candidate_pair(r) for r in rows])
+
+
+@dataclass(frozen=True)
+class UnsurePair:
+    """A pair whose decision in force is *unsure*: to look at again."""
+
+    a: str
+    b: str
+    person_a: str  # the person record ``a`` is shown as now (itself, or its merge)
+    person_b: str
+    reason: str
+    by: str
+    time: str
+
+
+def unsure_pairs(conn: Connection, *, limit: int = 50) -> tuple[int, list[UnsurePair]]:
+    """The pairs a reviewer decided *unsure* (the decision in force on the pair), most
+    recent first, still two shown persons: how many, and the first ``limit``. The queue
+    leaves every decided pair out; these are listed apart so an *unsure* is not lost."""
+    d = s.decisions
+    pa, pb = s.aliases.alias("pa"), s.aliases.alias("pb")
+    shown_a = func.coalesce(pa.c.person_id, d.c.a)
+    shown_b = func.coalesce(pb.c.person_id, d.c.b)
+    shown = select(s.persons.c.person_id)
+    joined = d.outerjoin(pa, pa.c.alias_id == d.c.a).outerjoin(pb, pb.c.alias_id == d.c.b)
+    conds = [
+        d.c.current.is_(True),
+        d.c.decision == "unsure",
+        shown_a != shown_b,
+        shown_a.in_(shown),
+        shown_b.in_(shown),
+    ]
+    total = int(conn.execute(select(func.count()).select_from(joined).where(*conds)).scalar_one())
+    rows = conn.execute(
+        select(d.c.a, d.c.b, d.c.reason, d.c.by, d.c.time, shown_a.label("sa"), shown_b.label("sb"))
+        .select_from(joined)
+        .where(*conds)
+        .order_by(d.c.time.desc(), d.c.a, d.c.b)
+        .limit(max(1, min(limit, MAX_PAGE)))
+    )
+    return total, [UnsurePair(r.a, r.b, r.sa, r.sb, r.reason, r.by, r.time) for r in rows]
 
 
 def _least(x: ColumnElement[Any], y: ColumnElement[Any]) -> ColumnElement[Any]:

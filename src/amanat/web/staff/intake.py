@@ -793,9 +793,18 @@ def _unfinished(registry: UploadRegistry, account: str, draft: Draft) -> dict[st
         try:
             received, size = registry.received(account, up.id)
         except NotFound:
-            return {"files": f"{up.name} is no longer on the server; remove it and send it again."}
+            return {
+                "files": Sentence(
+                    "%(name)s is no longer on the server; remove it and send it again.",
+                    name=up.name,
+                )
+            }
         if received != size:
-            return {"files": f"{up.name} has not finished arriving; wait, or remove it."}
+            return {
+                "files": Sentence(
+                    "%(name)s has not finished arriving; wait, or remove it.", name=up.name
+                )
+            }
     return {}
 
 

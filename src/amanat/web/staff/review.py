@@ -40,7 +40,7 @@ from starlette.responses import RedirectResponse, Response
 from amanat.desk import Desk
 from amanat.desk.compare import Row, compare_persons
 from amanat.errors import AmanatError, NotFound
-from amanat.views.read import CandidatePair
+from amanat.views.read import CandidatePair, UnsurePair
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import REVIEW_ROLES, staff
 
@@ -84,22 +84,26 @@ async def queue(
         desk.review_queue, outcome="review", limit=PAGE, offset=(page - 1) * PAGE
     )
     confident = await run_in_threadpool(desk.review_queue, outcome="link", limit=PAGE)
-    names = await run_in_threadpool(_display_names, desk, [*doubtful.pairs, *confident.pairs])
-    try:
-        confirmed = max(0, int(str(request.query_params.get("confirmed", ""))[:6]))
-    except ValueError:
-        confirmed = None
+    unsure_total, unsure = await run_in_threadpool(functools.partial(desk.unsure_pairs, limit=PAGE))
+    names = await run_in_threadpool(
+        _display_names, desk, [*doubtful.pairs, *confident.pairs, *unsure]
+    )
+    confirmed, skipped = _count(request, "confirmed"), _count(request, "skipped") or 0
     return state.render(
         request,
         "review_queue.html",
         status=status,
         confirmed=confirmed,
+        skipped=skipped,
+        decided=request.query_params.get("decided") == "1",
         confirm_error=confirm_error,
         confirm_reason=confirm_reason,
         ticked=ticked,
         max_reason=MAX_REASON,
         doubtful=doubtful,
         confident=confident,
+        unsure=unsure,
+        unsure_total=unsure_total,
         names=names,
         page=page,
         pages=max(1, -(-doubtful.total // PAGE)),
@@ -107,7 +111,15 @@ async def queue(
     )
 
 
-def _display_names(desk: Desk, pairs: list[CandidatePair]) -> dict[str, str]:
+def _count(request: Request, name: str) -> int | None:
+    """A count the address carries back from a form (``?confirmed=3``), or None."""
+    try:
+        return max(0, int(str(request.query_params.get(name, ""))[:6]))
+    except ValueError:
+        return None
+
+
+def _display_names(desk: Desk, pairs: list[CandidatePair | UnsurePair]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
         for pid in (pair.person_a, pair.person_b):
@@ -235,6 +247,7 @@ NO_PERSON = N_("This pair names a person who is not in this desk's database.")
 SAME_RECORD = N_("This pair names one record twice: a record cannot be compared with itself.")
 NOT_SEALED = N_("The decision could not be sealed, and nothing was saved. Please try again.")
 NO_DECISION = N_("Choose same person, different persons or not sure.")
+ALREADY_ONE = N_("These two records are one person already; nothing was sealed.")
 NONE_SEEN = "none"  # the form's ``seen`` when the page showed no decision on the pair
 
 # Decisions are checked against what the page showed and sealed one at a time, so that
@@ -303,6 +316,7 @@ async def pair_page(
         errors=errors or {},
         posted=posted or {},
         changed=changed,
+        decided=request.query_params.get("decided") == "1" and status == 200,
         seen=_seen(_latest_on_pair(left.decisions, a, b)),
         max_reason=MAX_REASON,
         decisions=DECISIONS,
@@ -352,6 +366,8 @@ async def decide(request: Request) -> Response:
                     == (decision, reason, session.account)
                 )
                 return ("repeat" if repeat else "changed"), latest
+            if decision == "same" and _one_person(desk, a, b):
+                return "already", None
             desk.decide(
                 a,
                 b,
@@ -371,6 +387,8 @@ async def decide(request: Request) -> Response:
         return await pair_page(request, errors={"decision": NOT_SEALED}, status=400, posted=posted)
     if outcome == "changed":
         return await pair_page(request, status=409, posted=posted, changed=latest)
+    if outcome == "already":
+        return await pair_page(request, errors={"decision": ALREADY_ONE}, status=409)
     if outcome == "sealed":
         state.audit.record(
             "review.decided", account=session.account, role=session.role, target=f"{a} {b}"
@@ -380,6 +398,11 @@ async def decide(request: Request) -> Response:
         pair = nxt.pairs[0]
         return RedirectResponse(f"/review/{pair.a}/{pair.b}?decided=1", status_code=303)
     return RedirectResponse("/review?decided=1", status_code=303)
+
+
+def _one_person(desk: Desk, a: str, b: str) -> bool:
+    """Whether two records are shown as one person now (merged, directly or not)."""
+    return bool(desk.person(a).person["person_id"] == desk.person(b).person["person_id"])
 
 
 def _reason_problem(reason: str) -> str:
@@ -440,7 +463,10 @@ async def confirm(request: Request) -> Response:
             role=session.role,
             target=f"{pair.a} {pair.b}",
         )
-    return RedirectResponse(f"/review?confirmed={merged}", status_code=303)
+    # a ticked pair not merged was decided meanwhile, or is one person already
+    return RedirectResponse(
+        f"/review?confirmed={merged}&skipped={len(ticked) - merged}", status_code=303
+    )
 
 
 def _confirm_undecided(desk: Desk, pair: CandidatePair, reason: str, *, by: str) -> bool:
