@@ -233,6 +233,37 @@ def test_a_number_mistyped_anywhere_is_offered_at_intake(org: Org) -> None:
         assert desk.similar(county="654002") == []
 
 
+def test_two_neighbouring_digits_swapped_are_offered_at_intake(org: Org) -> None:
+    """Given a person recorded with a resident ID, when a volunteer types the number
+    with two neighbouring digits swapped (in the birth date, in the last four), then
+    "may already be recorded" offers that person for that reason; two digits swapped
+    that are not neighbours offer no one."""
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.seal_records([Batch(files=[], changes=_person("Серікжан Білаш", rid=RESIDENT_ID))])
+        desk.update_views()
+        (pid,) = [p.person_id for p in desk.search(Query()).persons]
+
+        def swapped(i: int, j: int) -> str:
+            digits = list(RESIDENT_ID)
+            digits[i], digits[j] = digits[j], digits[i]
+            assert digits != list(RESIDENT_ID), (i, j)  # the two differ
+            return "".join(digits)
+
+        pairs = [(i, i + 1) for i in range(17) if RESIDENT_ID[i] != RESIDENT_ID[i + 1]]
+        inside = [(i, j) for i, j in pairs if i // 6 == j // 6]  # within one six-digit third
+        assert len(inside) >= 8
+        for i, j in inside:
+            found = desk.similar(id_number=swapped(i, j))
+            assert [(c.person_id, list(c.reasons)) for c in found] == [(pid, ["id_swapped"])]
+        far = next(
+            (i, j)
+            for i in range(12, 18)
+            for j in range(i + 2, 18)
+            if RESIDENT_ID[i] != RESIDENT_ID[j]
+        )
+        assert desk.similar(id_number=swapped(*far)) == []
+
+
 def test_a_label_with_digits_is_not_a_name_to_link_on(org: Org) -> None:
     """Given 30 persons and two different men of one county and year who each also
     carry a case-number label ("AJ-0114", "AJ-0342": both read "aj"), when the desk makes

@@ -472,6 +472,16 @@ def test_a_person_already_recorded_is_offered_and_the_testimony_joins_them(org: 
         # a bar at the foot of the window says so while the volunteer types at the top
         assert re.search(r'similar-alert"><a href="#similar-list">2 persons may already', live.text)
         assert 'id="similar-list"' in live.text
+        # a hometown typed in words, in another language, counts as the same hometown
+        by_words = client.post(
+            "/intake/similar",
+            data={
+                "name_1": "Serik Zhanbolatuly",
+                "hometown_words": "Кульджа",
+                "csrf": csrf_of(client, "/intake"),
+            },
+        )
+        assert "a similar name, the same hometown" in by_words.text
         assert "taken 2018-04" in live.text  # when the first intake said he was taken
         checked = step(client, "check", latin)
         assert "May already be recorded" in checked.text and first.person_id in checked.text

@@ -401,6 +401,18 @@ class Gazetteer:
             self._sounds = {key: tuple(sorted(found)) for key, found in index.items()}
         return self._sounds
 
+    def code_named(self, text: str) -> str:
+        """The six-digit code of the division a hometown written in words names, as near
+        as it can be told: the place ``find`` (else ``find_by_sound``) gives when it
+        gives one (Ақсу, Кульджа), their prefecture when all it gives lie in one, else
+        "". For comparing hometowns ("may already be recorded"), never for storing."""
+        found = self.find(text) or self.find_by_sound(text)
+        codes = {p.id for p in found if p.id.isdigit() and len(p.id) == 6}
+        if len(codes) == 1:
+            return codes.pop()
+        prefectures = {code[:4] for code in codes}
+        return prefectures.pop() + "00" if len(prefectures) == 1 else ""
+
     def resolve(self, text: str, *, kinds: Iterable[PlaceKind] | None = None) -> Place:
         """The one place ``text`` names; ``InputError`` if none or several match."""
         wanted = tuple(kinds) if kinds is not None else None

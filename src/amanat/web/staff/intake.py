@@ -464,7 +464,8 @@ def similar_persons(request: Request, v: Mapping[str, str], session: Session) ->
     with contextlib.suppress(InputError, ValueError):
         if v.get("birth", "").strip():
             year = PartialDate.parse(v["birth"][:64], today=_today()).earliest.year
-    county = v.get("hometown_code", "").strip()[:80]
+    county = (v.get("hometown_code", "") or v.get("hometown_pick", "")).strip()[:80]
+    county = county or gazetteer().code_named(v.get("hometown_words", "")[:MAX_TEXT])
     found = desk.similar(
         names=names, id_number=number, county=county, birth_year=year, limit=SIMILAR_SHOWN
     )
