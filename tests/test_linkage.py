@@ -17,6 +17,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pytest
 from hypothesis import given, settings
@@ -33,9 +34,12 @@ from amanat.linkage import (
     normalise_resident_id,
 )
 from amanat.linkage.clusters import cluster_links
+from amanat.linkage.engine import DuckDBEngine
 from amanat.linkage.evaluation import blocking_recall, cluster_scores, pairwise_scores
 from amanat.linkage.mapping import parse_link_mapping
 from amanat.linkage.prepare import prepare_records
+from amanat.linkage.scoring import estimate_lambda, register_name_frequencies
+from amanat.linkage.training import new_linker
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -146,6 +150,91 @@ def test_thresholds_move_pairs_between_outcomes() -> None:
         assert where[pair.record_a] != where[pair.record_b]
     assert len(loose.review()) == loose.stats["links_refused"]
     assert len(set(loose.clusters)) < len(set(strict.clusters))
+
+
+# -- short lists ---------------------------------------------------------------------------
+
+
+def _outcome(rows: list[tuple[str, str]]) -> dict[frozenset[str], tuple[str, float]]:
+    """Link a short list of (name, birth) rows (ids r0, r1, ...): each pair kept, its
+    outcome and probability."""
+    result = link_records(
+        [
+            {"record_id": f"r{i}", "name": name, "birth": birth}
+            for i, (name, birth) in enumerate(rows)
+        ]
+    )
+    return {
+        frozenset((p.record_a, p.record_b)): (p.outcome, p.probability)
+        for p in [*result.links(), *result.review()]
+    }
+
+
+def test_a_list_of_two_rows_of_one_name_in_two_scripts_is_one_person() -> None:
+    """Given a list of only two rows, "Серікжан Білаш" and "Serikzhan Bilash", with
+    nothing else, when linked, then they are one person: a name the two rows share is
+    not "common" for being half of a two-row list (it counted against them: two
+    persons); with the same birth year, more surely so."""
+    assert _outcome([("Серікжан Білаш", ""), ("Serikzhan Bilash", "")]) == {
+        frozenset(("r0", "r1")): ("link", pytest.approx(0.995, abs=0.004))
+    }
+    ((outcome, with_year),) = _outcome(
+        [("Серікжан Білаш", "1974"), ("Serikzhan Bilash", "1974")]
+    ).values()
+    assert outcome == "link" and with_year > 0.999
+
+
+def test_a_short_list_does_not_vouch_for_its_own_pairs() -> None:
+    """Given short lists whose rows share one word of the name and a birth year (Serik
+    Turgan and Serik Bilash; Aigerim Bilash, Aigerim Tursyn and Marat Bilash), when
+    linked, then no two are linked without a person deciding: the share of matching
+    pairs is not learnt from two or three pairs alone (it was 0.5, and they were links
+    at 0.99)."""
+    for rows in (
+        [("Serik Turgan", "1974"), ("Serik Bilash", "1974")],
+        [("Aigerim Bilash", "1975"), ("Aigerim Tursyn", "1975"), ("Marat Bilash", "1975")],
+    ):
+        outcomes = _outcome(rows)
+        assert outcomes and {o for o, _ in outcomes.values()} == {"review"}, rows
+
+
+def test_name_frequencies_are_the_lists_own_count_smoothed() -> None:
+    """Given a list of 1,000 prepared records, when the frequency of each name sound is
+    registered with a Splink linker, then it is the name's count among n - 1 + 1/u
+    rows: a name only two rows share is about as rare as an average name (u), and one
+    that 200 rows share is common."""
+    names = ["Серікжан Білаш"] * 200 + ["Айгүл Нұрбекқызы"] * 2
+    names += [f"Name{chr(65 + i // 26)}{chr(65 + i % 26)} Word" for i in range(798)]
+    con = duckdb.connect()
+    engine = DuckDBEngine(con)
+    api = engine.splink()
+    records = api.register(prepare_records({"name": names}), table_name="records")
+    u = 5e-5
+    register_name_frequencies(api, new_linker(records), engine, "records", len(names), u)
+    tf = dict(con.execute("SELECT name_block, tf_name_block FROM tf_name_block").fetchall())
+    common, pair = (
+        con.execute(f"SELECT name_block FROM records WHERE unique_id = {i}").fetchone()[0]  # type: ignore[index]  # noqa: S608
+        for i in (0, 200)
+    )
+    assert tf[pair] == pytest.approx(2 / (999 + 1 / u))
+    assert tf[pair] < 2 * u < tf[common]
+
+
+def test_the_share_of_matching_pairs_of_a_short_list_leans_on_the_prior() -> None:
+    """Given the evidence of the one pair of a two-row list, when the share of
+    matching pairs is estimated, then it stays near the prior (one row in twenty has
+    another of its person) for weak evidence, and rises for strong evidence, but
+    never to the 0.5 the pair alone would give; a long list's share is its own."""
+    con = duckdb.connect()
+    engine = DuckDBEngine(con)
+    for w, low, high in ((7.0, 0.05, 0.15), (20.0, 0.05, 0.2)):
+        con.execute(f"CREATE OR REPLACE TABLE ev AS SELECT {w} AS w")
+        assert low <= estimate_lambda(engine, "ev", 2) <= high, w
+    # 10,000 rows, 5,000 pairs of strong evidence: the list's own share, 1e-4
+    con.execute("CREATE OR REPLACE TABLE ev AS SELECT 30.0 AS w FROM range(5000)")
+    assert estimate_lambda(engine, "ev", 10_000) == pytest.approx(
+        5000 / (10_000 * 9_999 / 2), rel=0.01
+    )
 
 
 # -- resident IDs ------------------------------------------------------------------------

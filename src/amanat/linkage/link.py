@@ -45,7 +45,13 @@ from amanat.linkage.blocking import DEFAULT_CAPS, block_pairs
 from amanat.linkage.clusters import RecordFacts, cluster_links
 from amanat.linkage.engine import DuckDBEngine, Engine
 from amanat.linkage.prepare import Columns, Keyer, columns_of, prepare_records
-from amanat.linkage.scoring import estimate_lambda, score_candidates, sql_probability
+from amanat.linkage.scoring import (
+    NAME_FREQUENCIES,
+    estimate_lambda,
+    register_name_frequencies,
+    score_candidates,
+    sql_probability,
+)
 from amanat.linkage.training import new_linker, prior_model, train_model
 from amanat.names import name_keys
 
@@ -307,6 +313,15 @@ def _decided_pairs(
     return {pair: d for pair, d in out.items() if d.verdict != "unsure"}
 
 
+def _tf_level_u(model: dict[str, Any]) -> float:
+    """The u of the level whose weight follows how common the value is ("same sound")."""
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("tf_adjustment_column"):
+                return float(level["u_probability"])
+    raise AssertionError("the model has no term-frequency level")  # pragma: no cover
+
+
 def _link(
     engine: Engine,
     table: pa.Table,
@@ -361,8 +376,10 @@ def _link(
     linker = new_linker(records, model, d)
     lap("train")
 
+    register_name_frequencies(api, linker, engine, "records", n, _tf_level_u(model))
     score_candidates(api, linker, engine, "blocked_pairs", "evidence")
-    engine.drop("blocked_pairs")
+    api.delete_table_from_database(NAME_FREQUENCIES)  # Spark's session outlives a list
+    engine.drop("blocked_pairs", "tf_name_block")
     lam = estimate_lambda(engine, "evidence", n)
     model["probability_two_random_records_match"] = lam
     stats["lambda"] = lam
