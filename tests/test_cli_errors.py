@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 
 from amanat import cli
+from amanat.cli import main as main_module
+from amanat.cli import words
+from amanat.cli.progress import stopped_by_signals
 from amanat.errors import (
     HomeError,
     InputError,
@@ -297,3 +300,43 @@ def test_ctrl_c_is_one_line_whenever_it_comes(
     assert process.returncode == 130, err
     assert "Traceback" not in err + out
     assert err.startswith("amanat: stopped") and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_stop_a_library_turns_into_its_own_error_is_still_a_stop(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a command that catches the Ctrl-C itself and raises an error of its own
+    (Splink turns an interrupted query into a SplinkException), when Ctrl-C comes, then
+    amanat says it stopped, with status 130, not "unexpected internal error"; and an
+    error of the same kind without a Ctrl-C is still an internal error."""
+
+    def interrupted(args: object, settings: object) -> int:
+        with stopped_by_signals():
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(5)
+            except KeyboardInterrupt:
+                raise RuntimeError("the query was interrupted") from None
+        return 0
+
+    def failing(args: object, settings: object) -> int:
+        with stopped_by_signals():
+            raise RuntimeError("a bug")
+
+    for command, status, said in ((interrupted, 130, "stopped"), (failing, 1, "unexpected")):
+        monkeypatch.setattr(main_module, "load_command", lambda name, c=command: c)
+        assert main_module.main(["status"]) == status
+        err = capsys.readouterr().err
+        assert err.startswith(f"amanat: {said}") and "query" not in err, err
+
+
+def test_counts_are_grouped_as_the_language_writes_them() -> None:
+    """Given a count of twenty thousand, then Kazakh and Russian write 20 000 (their
+    comma is a decimal mark), English 20,000."""
+    try:
+        for language, shown in (("en", "20,000"), ("kk", "20\u00a0000"), ("ru", "20\u00a0000")):
+            words.use(language)
+            assert words.number(20_000) == shown
+            assert words.number(999) == "999"
+    finally:
+        words.use("en")

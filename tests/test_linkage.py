@@ -906,3 +906,29 @@ def test_link_command_says_spark_is_an_extra(
     err = capsys.readouterr().err
     assert code == 2 and "amanat[spark]" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_a_review_file_with_decisions_is_not_written_over(
+    reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a review file in which a person has written decisions, when `amanat link`
+    is run again with that file as --review but not as --decisions (forgotten), then
+    it stops before reading the list, says how many decisions the file holds and what
+    to do, and the file is as the person left it; given back with --decisions, it is
+    read and written anew."""
+    source, mapping, _ = reviewed_list
+    review = tmp_path / "review.csv"
+    args = ["link", str(source), "--mapping", str(mapping), "--out", str(tmp_path / "c.csv")]
+    assert main([*args, "--review", str(review)]) == 0
+    lines = review.read_text("utf-8-sig").splitlines()
+    lines[1:4] = ["same" + line for line in lines[1:4]]  # the decision column comes first
+    review.write_text("\n".join(lines) + "\n", "utf-8")
+    before = review.read_bytes()
+    capsys.readouterr()
+    assert main([*args, "--review", str(review)]) == UsageError.exit_code
+    said = capsys.readouterr().err
+    assert "review.csv holds decisions a person wrote (3)" in said
+    assert "--decisions review.csv" in said
+    assert review.read_bytes() == before
+    assert main([*args, "--review", str(review), "--decisions", str(review)]) == 0
+    assert "3 decisions" in capsys.readouterr().out

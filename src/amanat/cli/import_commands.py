@@ -25,7 +25,7 @@ from amanat.bootstrap import open_desk, open_home
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, ProgressBar, stopped_by_signals
 from amanat.cli.prompts import ask_passphrase
-from amanat.cli.words import ntr, tr
+from amanat.cli.words import ntr, number, tr
 from amanat.desk.service import Batch, Desk
 from amanat.errors import UsageError
 from amanat.ingest import (
@@ -285,10 +285,10 @@ def _print_summary(
     }
     counts = {
         "file": source.name,
-        "total": f"{t.total:,}",
-        "accepted": f"{t.accepted:,}",
-        "rejected": f"{t.rejected:,}",
-        "empty": f"{t.empty:,}",
+        "total": number(t.total),
+        "accepted": number(t.accepted),
+        "rejected": number(t.rejected),
+        "empty": number(t.empty),
     }
     lines = [
         tr("Checked %(file)s: %(total)s rows, %(accepted)s accepted, %(rejected)s rejected, "
@@ -312,10 +312,10 @@ def _print_summary(
         lines.append(
             tr("Most rows are not valid UTF-8: re-save the file as CSV UTF-8 and import it again.")
         )
-    for number, reason in t.rejections[:SHOWN_IN_TERMINAL]:
-        lines.append("  " + tr("row %(row)d: %(reason)s", row=number, reason=_plain(reason)))
+    for at, reason in t.rejections[:SHOWN_IN_TERMINAL]:
+        lines.append("  " + tr("row %(row)d: %(reason)s", row=at, reason=_plain(reason)))
     if t.rejected > SHOWN_IN_TERMINAL:
-        more = f"{t.rejected - SHOWN_IN_TERMINAL:,}"
+        more = number(t.rejected - SHOWN_IN_TERMINAL)
         lines.append("  " + tr("… and %(count)s more rejected rows.", count=more))
     if t.recorded:
         lines.append(
@@ -327,7 +327,7 @@ def _print_summary(
                 "each became a new record, and the report names the person who holds the "
                 "number. `amanat duplicates` offers such pairs to the reviewers.",
                 t.recorded,
-                shown=f"{t.recorded:,}",
+                shown=number(t.recorded),
             )
         )
     lines.append(tr("Every row, with its reason: %(report)s", report=report))

@@ -44,7 +44,7 @@ from types import ModuleType
 
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress, stopped_by_signals
-from amanat.cli.words import N_, ntr, tr
+from amanat.cli.words import N_, ntr, number, tr
 from amanat.errors import InputError, UsageError
 from amanat.ingest import open_table
 from amanat.ingest.report import (
@@ -98,7 +98,7 @@ _FILE_WORDS = {
 
 def _unread(kind: str, count: int) -> str:
     """'3 birth dates': values of one kind that could not be read."""
-    shown = f"{count:,}"
+    shown = number(count)
     if kind == "birth":
         return ntr("%(shown)s birth date", "%(shown)s birth dates", count, shown=shown)
     if kind == "detained":
@@ -108,7 +108,7 @@ def _unread(kind: str, count: int) -> str:
 
 
 def _rows(count: int) -> str:
-    return ntr("%(shown)s row", "%(shown)s rows", count, shown=f"{count:,}")
+    return ntr("%(shown)s row", "%(shown)s rows", count, shown=number(count))
 
 
 def _cell(value: CellValue) -> str:
@@ -277,6 +277,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         },
         may_replace="review file",
     )
+    for path in decision_paths:  # before the list is read, not after
+        if not path.is_file():
+            raise UsageError("No decisions file at %(path)s; check the path.", path=path)
+    if review_path is not None and review_path not in decision_paths:
+        written = _decisions_written(review_path)
+        if written:
+            raise UsageError(
+                "%(file)s holds decisions a person wrote (%(num)d), which writing the review "
+                "file again would lose; give it back with --decisions %(file)s, or move it "
+                "away first.",
+                file=review_path.name,
+                num=written,
+            )
     mapping = load_link_mapping(mapping_path)
     default = LinkSettings()
 
@@ -321,13 +334,13 @@ def _link_list(
         raise UsageError(
             "The list has %(rows)s rows, more than an Excel worksheet holds; write the "
             "output as .csv. Nothing was written.",
-            rows=f"{found.rows:,}",
+            rows=number(found.rows),
         )
     if out.suffix.lower() == ".xlsx" and found.width + len(_EXTRA) > XLSX_COLUMNS:
         raise UsageError(
             "A row of the list has %(cells)s cells, more than an Excel worksheet holds with "
             "the cluster columns; write the output as .csv. Nothing was written.",
-            cells=f"{found.width:,}",
+            cells=number(found.width),
         )
     row_ids = {r["record_id"] for r in records}
     said: dict[tuple[str, str], Decision] = {}
@@ -392,7 +405,7 @@ def _link_list(
             file=source.name,
             rows=_rows(len(records)),
             persons=ntr("%(shown)s person", "%(shown)s persons", len(sizes),
-                        shown=f"{len(sizes):,}"),
+                        shown=number(len(sizes))),
             linked=_rows(linked),
         ),
         *(
@@ -400,8 +413,8 @@ def _link_list(
                 tr(
                     "With %(decisions)s: %(counts)s.",
                     decisions=ntr("%(shown)s decision", "%(shown)s decisions", len(decisions),
-                                  shown=f"{len(decisions):,}"),
-                    counts=", ".join(f"{n:,} {v}" for v, n in counts.items()),
+                                  shown=number(len(decisions))),
+                    counts=", ".join(f"{number(n)} {v}" for v, n in counts.items()),
                 )
             ]
             if decisions
@@ -410,13 +423,13 @@ def _link_list(
         ntr(
             "%(shown)s pair needs a person to decide: %(file)s",
             "%(shown)s pairs need a person to decide: %(file)s",
-            n_review, shown=f"{n_review:,}", file=review_path,
+            n_review, shown=number(n_review), file=review_path,
         )
         if review_path
         else ntr(
             "%(shown)s pair needs a person to decide (write them with --review FILE).",
             "%(shown)s pairs need a person to decide (write them with --review FILE).",
-            n_review, shown=f"{n_review:,}",
+            n_review, shown=number(n_review),
         ),
     ]  # fmt: skip
     if cut:
@@ -424,17 +437,17 @@ def _link_list(
             tr(
                 "The review workbook holds the first %(shown)s of them, as many as a worksheet "
                 "can; decide those, or write the review file as .csv.",
-                shown=f"{n_review - cut:,}",
+                shown=number(n_review - cut),
             )
         )
     if unread or found.empty:
         lines.append(
             tr("Not linked: %(rows)s that could not be read, %(empty)s empty.",
-               rows=_rows(unread), empty=f"{found.empty:,}")
+               rows=_rows(unread), empty=number(found.empty))
         )  # fmt: skip
     if found.first_problem is not None:
-        number, why = found.first_problem
-        lines.append("  " + tr("row %(row)d: %(reason)s", row=number, reason=why))
+        at, why = found.first_problem
+        lines.append("  " + tr("row %(row)d: %(reason)s", row=at, reason=why))
     if found.rounded_ids:
         lines.append(
             ntr(
@@ -442,7 +455,7 @@ def _link_list(
                 "as not known: format that column as text and type them again.",
                 "%(shown)s resident IDs stored as a number, which a spreadsheet rounds, "
                 "counted as not known: format that column as text and type them again.",
-                found.rounded_ids, shown=f"{found.rounded_ids:,}",
+                found.rounded_ids, shown=number(found.rounded_ids),
             )
         )  # fmt: skip
     if any(not_read.values()):
@@ -589,6 +602,26 @@ def _write_review(
                 ]
             )
     return cut
+
+
+def _decisions_written(path: Path) -> int:
+    """How many decisions a review file already there holds (0 if it is none, or
+    cannot be read as one: then it is no one's work to keep)."""
+    if not path.is_file():
+        return 0
+    try:
+        with open_table(path, header_row=1) as table:
+            heads = [fold(h) for h in table.headers]
+            if fold("decision") not in heads:
+                return 0
+            at = heads.index(fold("decision"))
+            return sum(
+                1
+                for row in table.rows
+                if not row.empty and at < len(row.values) and _cell(row.values[at]).strip()
+            )
+    except (InputError, UsageError, OSError, ValueError):
+        return 0
 
 
 def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:

@@ -20,6 +20,7 @@ from amanat import __version__
 from amanat.bootstrap import load_settings
 from amanat.cli import words
 from amanat.cli.parsing import EXAMPLE, Help, Parser, language_given
+from amanat.cli.progress import stop_asked
 from amanat.cli.words import sentence, tr
 from amanat.errors import AmanatError, UsageError
 from amanat.i18n import LOCALES, from_environment
@@ -702,6 +703,13 @@ def _link_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     _json(p)
 
 
+def _stopped() -> int:
+    if sys.stderr.isatty():
+        print(file=sys.stderr)  # off the line a progress bar was drawing
+    print("amanat: " + tr("stopped. Everything already acknowledged is safe."), file=sys.stderr)
+    return 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # The language is chosen before the command line is parsed, since --help and a
@@ -726,9 +734,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"amanat: {sentence(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("amanat: " + tr("stopped. Everything already acknowledged is safe."),
-              file=sys.stderr)  # fmt: skip
-        return 130
+        return _stopped()
     except BrokenPipeError:
         return 0
     except OSError as exc:
@@ -740,6 +746,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("amanat: " + tr("the system said: %(what)s.", what=said), file=sys.stderr)
         return 1
     except Exception as exc:  # the last line of defence: no traceback, no personal data
+        if stop_asked():  # a library turned the Ctrl-C into an error of its own
+            return _stopped()
         print(
             "amanat: "
             + tr(

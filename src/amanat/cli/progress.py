@@ -14,7 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from amanat.cli.words import tr
+from amanat.cli.words import number, tr
 
 __all__ = [
     "LINK_STEPS",
@@ -22,6 +22,7 @@ __all__ = [
     "ProgressBar",
     "folder_size",
     "linking_progress",
+    "stop_asked",
     "stopped_by_signals",
 ]
 
@@ -84,7 +85,7 @@ class CountBar:
             share = min(self.done / self.total, 1.0)
             self.stream.write(
                 f"\r{self.label} [{'#' * int(share * 30):<30}] {share:4.0%}  "
-                f"{min(self.done, self.total):,} / {self.total:,} {self.unit}"
+                f"{number(min(self.done, self.total))} / {number(self.total)} {self.unit}"
             )
             self.stream.flush()
 
@@ -128,18 +129,31 @@ def linking_progress(stream: TextIO | None = None) -> Callable[[str, int, int], 
     return report
 
 
+_STOP_ASKED = threading.Event()
+
+
+def stop_asked() -> bool:
+    """Whether Ctrl-C, SIGTERM or SIGHUP came while ``stopped_by_signals`` was on."""
+    return _STOP_ASKED.is_set()
+
+
 @contextmanager
 def stopped_by_signals() -> Iterator[None]:
     """SIGTERM and SIGHUP (a closed terminal) stop the command as Ctrl-C does, so that
-    what it was writing is removed, not left half-done."""
+    what it was writing is removed, not left half-done. Each of the three is also
+    remembered (``stop_asked``): a library that catches the interruption and raises
+    its own error instead (Splink does) is still a stop, not an internal error."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def stop(signum: int, frame: FrameType | None) -> None:
+        _STOP_ASKED.set()
         raise KeyboardInterrupt
 
-    before = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    _STOP_ASKED.clear()  # a command before this one, in the same process (tests)
+    signals = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+    before = {s: signal.signal(s, stop) for s in signals}
     try:
         yield
     finally:

@@ -16,7 +16,7 @@ from amanat.errors import AmanatError
 from amanat.i18n import DEFAULT_LOCALE, LOCALES, said, translated, translator
 from amanat.web.labels import label
 
-__all__ = ["N_", "codes_shown", "current", "ntr", "sentence", "shown", "tr", "use"]
+__all__ = ["N_", "codes_shown", "current", "ntr", "number", "sentence", "shown", "tr", "use"]
 
 _chosen = {"locale": DEFAULT_LOCALE}
 
@@ -41,6 +41,16 @@ def ntr(singular: str, plural: str, count: int, **params: object) -> str:
     english = singular if count == 1 else plural
     return _filled(translator(current()).ngettext(singular, plural, count), english,
                    params | {"count": count})  # fmt: skip
+
+
+# What groups the thousands of a count: Kazakh and Russian write 20 000 (a comma is
+# their decimal mark, so 10,679 reads as ten and a bit), English and Chinese 20,000.
+_THOUSANDS = {"kk": "\u00a0", "ru": "\u00a0"}
+
+
+def number(count: int) -> str:
+    """A count as the chosen language writes it: 20,000 or 20 000."""
+    return f"{count:,}".replace(",", _THOUSANDS.get(current(), ","))
 
 
 def N_(message: str) -> str:
