@@ -12,8 +12,12 @@ import csv
 import datetime as dt
 import importlib
 import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -932,3 +936,45 @@ def test_a_review_file_with_decisions_is_not_written_over(
     assert review.read_bytes() == before
     assert main([*args, "--review", str(review), "--decisions", str(review)]) == 0
     assert "3 decisions" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def long_list(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A generated list of 20,000 rows and its mapping: linking it takes some seconds."""
+    folder = tmp_path_factory.mktemp("long")
+    generate(20_000, seed=5).write_csv(folder / "list.csv", truth=False)
+    (folder / "map.yaml").write_text(_GENERATED_MAPPING, "utf-8")
+    return folder / "list.csv", folder / "map.yaml"
+
+
+@pytest.mark.parametrize("after", [3.0, 6.5])
+def test_ctrl_c_while_linking_stops_cleanly(
+    long_list: tuple[Path, Path], tmp_path: Path, after: float
+) -> None:
+    """Given `amanat link` on a list of 20,000 rows, when Ctrl-C comes from the terminal
+    (to the command and its name-keying processes alike) while it keys names or while
+    Splink trains and scores, then it stops with status 130 and one line saying so:
+    no "unexpected internal error", no worker's traceback, and no output file or
+    leftover in the output's folder."""
+    entry = Path(sys.executable).with_name("amanat")
+    source, mapping = long_list
+    out = tmp_path / "out"
+    out.mkdir()
+    process = subprocess.Popen(
+        [str(entry), "link", str(source), "--mapping", str(mapping),
+         "--out", str(out / "clusters.csv"), "--review", str(out / "review.csv")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a terminal gives
+    )  # fmt: skip
+    time.sleep(after)
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    if process.returncode == 0:
+        pytest.skip("the list was linked before Ctrl-C came")
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert err.strip().splitlines() == ["amanat: stopped. Everything already acknowledged is safe."]
+    assert list(out.iterdir()) == []

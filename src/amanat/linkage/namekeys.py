@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import re
+import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -173,10 +174,17 @@ class NameKeyer:
             for kind, texts in todo
             for i in range(0, len(texts), _CHUNK)
         ]
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        with multiprocessing.get_context("spawn").Pool(workers, _quiet_worker) as pool:
             for kind, texts, results in pool.imap_unordered(_key_chunk, chunks):
                 table = getattr(self, f"{kind}s")
                 table.update(zip(texts, results, strict=True))
+
+
+def _quiet_worker() -> None:
+    """A worker leaves Ctrl-C to the process that started it: the terminal sends it to
+    all of them, and a worker's own KeyboardInterrupt would print a traceback; the
+    parent stops and the pool's end stops the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _key_chunk(
