@@ -545,6 +545,28 @@ def test_mapping_is_checked() -> None:
         parse_link_mapping({"version": 1, "columns": {"name": "Name"}}).bind(["Аты"])
 
 
+def test_a_line_of_the_list_pasted_into_a_mapping_is_not_repeated() -> None:
+    """Given a mapping into which a line of the list was pasted, as a column's header
+    or as a sex word (a name with an ID and a birth year), when it is read, then the
+    error names the mistake without repeating that line; a header written as headers
+    are (Аты-жөні) is still quoted, so the person can find it."""
+    line = "Серікжан Білаш,1974,654002197403150038"
+    for doc in (
+        {"version": 1, "columns": {"name": "A"}, "values": {"sex": {line: "x"}}},
+        {"version": 1, "columns": {"name": "A"}, "values": {"sex": {"Серікжан 654002197403": "x"}}},
+    ):
+        with pytest.raises(UsageError) as refused:
+            parse_link_mapping(doc)
+        said = str(refused.value)
+        assert "male or female" in said and "Серікжан" not in said and "6540" not in said
+    with pytest.raises(UsageError) as refused:
+        parse_link_mapping({"version": 1, "columns": {"name": line}}).bind(["Аты"])
+    said = str(refused.value)
+    assert "lacks" in said and "Серікжан" not in said and "looks like a line" in said
+    with pytest.raises(UsageError, match="'Аты-жөні'"):
+        parse_link_mapping({"version": 1, "columns": {"name": "Аты-жөні"}}).bind(["Аты"])
+
+
 def _read(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))

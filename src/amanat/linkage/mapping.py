@@ -39,8 +39,8 @@ from amanat.records.mapping_file import (
     column_refs,
     fold,
     named,
+    quoted,
     read_mapping_yaml,
-    shown,
     where_the_table_is,
 )
 
@@ -198,7 +198,7 @@ def _sex_words(raw: Any, fail: Any) -> dict[str, str | None]:
             raise fail(
                 "The mapping %(name)s: values: sex: %(word)r must map to male or female. Fix it "
                 "and run again.",
-                word=shown(str(word)),
+                word=quoted(str(word)),
             )
         out[fold(str(word))] = None if target is None else str(target)
     return out

@@ -30,6 +30,7 @@ __all__ = [
     "column_refs",
     "fold",
     "named",
+    "quoted",
     "read_mapping_yaml",
     "shown",
     "where_the_table_is",
@@ -68,6 +69,18 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(ord("A") + rest) + letters
     return letters
+
+
+_DATA_LIKE = re.compile(r"\d{4}|[,;\t|].*[,;\t|]")
+
+
+def quoted(text: str) -> str:
+    """A column's header or a word written in a mapping file, as a message may quote
+    it (``shown``); but not when it looks like a line of the list pasted in (a run of
+    digits, several separators: a name with an ID), which the message must not repeat."""
+    if _DATA_LIKE.search(text) or len(text) > 40:
+        return "(not shown here: it looks like a line of the list)"
+    return shown(text)
 
 
 def named(key: Any) -> str:
@@ -334,7 +347,7 @@ def bind_columns(
                     "The mapping %(name)s: %(field)s names the column %(header)r, which the "
                     "header row lacks. Fix it and run again.",
                     field=fname,
-                    header=shown(ref),
+                    header=quoted(ref),
                 )
             if len(found) > 1:
                 raise fail(
