@@ -314,22 +314,27 @@ def test_the_date_of_detention_tells_namesakes_apart() -> None:
     assert table["detained_hi"].to_pylist() == [dt.date(2018, 3, 31), dt.date(2018, 12, 31), None]
 
 
+def _unnamed_rows_paired(names: list[str], alike: dict[str, str]) -> list[object]:
+    """Link two rows named ``names`` that agree on ``alike``, beside two strangers: the
+    pairs (link or review) found between the two."""
+    unknown = [{"record_id": f"u{i}", "name": n, **alike} for i, n in enumerate(names, 1)]
+    others = [
+        {"record_id": "x", "name": "Нұрлан Омаров", "birth": "1962"},
+        {"record_id": "y", "name": "Aigul Nurbekova", "birth": "1991"},
+    ]
+    result = link_records([*unknown, *others])
+    return [
+        p for p in [*result.links(), *result.review()] if {p.record_a, p.record_b} == {"u1", "u2"}
+    ]
+
+
 def test_a_label_in_the_name_column_is_no_name() -> None:
     """Given a roster whose unnamed rows read "Unknown 1" and "Unknown 2" (both read
     "unknown") with the same birth year and county, and a name with a year written
     beside it, when linked, then the two unknowns are not paired on those letters (each
     is prepared as nameless), and "Серікжан Білаш 1974" still meets Serikzhan Bilash."""
     county = {"birth": "1980", "county_code": "654002", "sex": "male"}
-    unknown = [{"record_id": f"u{i}", "name": f"Unknown {i}", **county} for i in (1, 2)]
-    others = [
-        {"record_id": "x", "name": "Нұрлан Омаров", "birth": "1962"},
-        {"record_id": "y", "name": "Aigul Nurbekova", "birth": "1991"},
-    ]
-    result = link_records([*unknown, *others])
-    paired = [
-        p for p in [*result.links(), *result.review()] if {p.record_a, p.record_b} == {"u1", "u2"}
-    ]
-    assert paired == []
+    assert _unnamed_rows_paired(["Unknown 1", "Unknown 2"], county) == []
     table = prepare_records({"name": ["Unknown 1", "Серікжан Білаш 1974"]})
     assert table["name_form"].to_pylist()[0] is None
     assert _pair_probability({"name": "Серікжан Білаш 1974", "birth": "1974"}) > 0.5
@@ -344,16 +349,7 @@ def test_a_word_for_a_missing_name_is_no_name(word: str) -> None:
     one person for sharing that word (it read as a name, and linked at 0.999), while
     a real name with such a word beside it is still read."""
     same = {"birth": "1975", "county_code": "654002", "sex": "male", "detained": "2018-03"}
-    unknown = [{"record_id": f"u{i}", "name": word, **same} for i in (1, 2)]
-    others = [
-        {"record_id": "x", "name": "Нұрлан Омаров", "birth": "1962"},
-        {"record_id": "y", "name": "Aigul Nurbekova", "birth": "1991"},
-    ]
-    result = link_records([*unknown, *others])
-    paired = [
-        p for p in [*result.links(), *result.review()] if {p.record_a, p.record_b} == {"u1", "u2"}
-    ]
-    assert paired == []
+    assert _unnamed_rows_paired([word, word], same) == []
     table = prepare_records({"name": [word, f"Серікжан {word}"]})
     assert table["name_form"].to_pylist()[0] is None
     assert table["name_form"].to_pylist()[1] is not None

@@ -75,6 +75,13 @@ def _on_pair(desk: Desk, a: str, b: str) -> list[str]:
     return [d["decision"] for d in desk.decisions(a) if {d["a"], d["b"]} == {a, b}]
 
 
+def _propose(site: Site, *pairs: tuple[str, str, float, str]) -> None:
+    """The model's estimates for ``pairs`` (a, b, probability, outcome), as a search
+    for duplicates stores them."""
+    when = "2026-01-01T00:00:00Z"
+    site.desk.views.store_candidates([Candidate(a, b, p, o, "test", when) for a, b, p, o in pairs])
+
+
 def test_a_stale_page_or_a_double_click_never_undoes_or_repeats_a_decision(org: Org) -> None:
     """Given two reviewers who open the same pair, when the first sends "same" twice
     (a double-click) and the second then sends "different" from the page opened
@@ -157,13 +164,7 @@ def test_a_refused_confirmation_keeps_the_ticks_and_the_reason(org: Org) -> None
     ticked, the other not, and the reason as typed."""
     with staff_site(org) as site:
         x, y, z = sorted(site.person_ids[:3])
-        when = "2026-01-01T00:00:00Z"
-        site.desk.views.store_candidates(
-            [
-                Candidate(x, y, 0.99, "link", "test", when),
-                Candidate(x, z, 0.98, "link", "test", when),
-            ]
-        )
+        _propose(site, (x, y, 0.99, "link"), (x, z, 0.98, "link"))
         client = _signed_in(site, "reviewer")
         long = "ж" * 2001
         refused = post_form(
@@ -255,8 +256,7 @@ def test_a_pair_decided_not_sure_stays_in_sight(org: Org) -> None:
     list too."""
     with staff_site(org) as site:
         x, y = sorted(site.person_ids[:2])
-        when = "2026-01-01T00:00:00Z"
-        site.desk.views.store_candidates([Candidate(x, y, 0.8, "review", "test", when)])
+        _propose(site, (x, y, 0.8, "review"))
         client = _signed_in(site, "reviewer")
         before = client.get("/review").text
         assert "Not sure: to look at again" not in before
@@ -278,13 +278,7 @@ def test_a_decision_says_it_was_sealed_on_the_next_pair(org: Org) -> None:
     pair's page opens saying the decision was sealed; opened afresh it does not."""
     with staff_site(org) as site:
         x, y, z = sorted(site.person_ids[:3])
-        when = "2026-01-01T00:00:00Z"
-        site.desk.views.store_candidates(
-            [
-                Candidate(x, y, 0.9, "review", "test", when),
-                Candidate(x, z, 0.8, "review", "test", when),
-            ]
-        )
+        _propose(site, (x, y, 0.9, "review"), (x, z, 0.8, "review"))
         client = _signed_in(site, "reviewer")
         sent = decide_on_page(client, x, y, "different", "other fathers")
         assert sent.headers["location"] == f"/review/{x}/{z}?decided=1"
@@ -300,8 +294,7 @@ def test_confirming_links_decided_meanwhile_says_so(org: Org) -> None:
     "0 links confirmed"."""
     with staff_site(org) as site:
         x, y = sorted(site.person_ids[:2])
-        when = "2026-01-01T00:00:00Z"
-        site.desk.views.store_candidates([Candidate(x, y, 0.99, "link", "test", when)])
+        _propose(site, (x, y, 0.99, "link"))
         first = _signed_in(site, "reviewer")
         second = _signed_in(site, "reviewer2", "reviewer")
         assert f'value="{x} {y}"' in first.get("/review").text  # ticked on the first's page
