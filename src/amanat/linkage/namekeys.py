@@ -14,13 +14,16 @@ machine; comparing integers instead of strings makes scoring several times faste
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import re
 import signal
 import sys
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from amanat.names import NameKey
 
@@ -174,10 +177,27 @@ class NameKeyer:
             for kind, texts in todo
             for i in range(0, len(texts), _CHUNK)
         ]
-        with multiprocessing.get_context("spawn").Pool(workers, _quiet_worker) as pool:
+        with _quiet_pool(workers) as pool:
             for kind, texts, results in pool.imap_unordered(_key_chunk, chunks):
                 table = getattr(self, f"{kind}s")
                 table.update(zip(texts, results, strict=True))
+
+
+@contextlib.contextmanager
+def _quiet_pool(workers: int) -> Iterator[Any]:
+    """A pool of spawned workers that leave Ctrl-C to this process. They are started
+    with SIGINT ignored (a disposition a new process keeps, so Python does not turn it
+    into KeyboardInterrupt even while the worker is still starting), then this
+    process's own handling is put back."""
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        pool = multiprocessing.get_context("spawn").Pool(workers, _quiet_worker)
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGINT, before)
+    with pool:
+        yield pool
 
 
 def _quiet_worker() -> None:
