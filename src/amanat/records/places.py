@@ -41,7 +41,15 @@ from stdnum import numdb
 from amanat.errors import InputError
 from amanat.names import name_keys
 
-__all__ = ["Gazetteer", "Place", "PlaceKind", "PlaceName", "stdnum_xinjiang_codes", "user_place"]
+__all__ = [
+    "Gazetteer",
+    "Place",
+    "PlaceKind",
+    "PlaceName",
+    "builtin_gazetteer",
+    "stdnum_xinjiang_codes",
+    "user_place",
+]
 
 PlaceKind = Literal["prefecture", "county", "facility", "user"]
 _KINDS: frozenset[str] = frozenset(get_args(PlaceKind))
@@ -542,6 +550,13 @@ def _rows(name: str) -> list[dict[str, str]]:
     data = importlib.resources.files(_PACKAGE).joinpath("data", name)
     text = data.read_text(encoding="utf-8")
     return list(csv.DictReader(io.StringIO(text)))
+
+
+@functools.cache
+def builtin_gazetteer() -> Gazetteer:
+    """The shipped gazetteer, one for the process: the places a long-running part
+    (the staff app, the views' live check) reads, with their indexes built once."""
+    return Gazetteer.load_builtin()
 
 
 @functools.lru_cache(maxsize=1)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, func, or_, select
 
 from amanat.names import name_similarity
-from amanat.records.places import Gazetteer
+from amanat.records.places import builtin_gazetteer
 from amanat.views import schema as s
 from amanat.views.read import first_taken, name_hits
 
@@ -97,12 +97,7 @@ def _named(text: str | None) -> str:
     """The code of the division a hometown in words names ("" if none or unclear)."""
     if not text:
         return ""
-    return _gazetteer().code_named(text[:200])
-
-
-@functools.cache
-def _gazetteer() -> Gazetteer:
-    return Gazetteer.load_builtin()
+    return builtin_gazetteer().code_named(text[:200])
 
 
 def _swapped(a: str, b: str, apart: list[int]) -> bool:

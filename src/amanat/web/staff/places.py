@@ -3,18 +3,16 @@ place's name in the page's language, never as the code."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any
 
-from amanat.records.places import Gazetteer
+from amanat.records.places import Gazetteer, builtin_gazetteer
 
 __all__ = ["PLACE_NAMES", "gazetteer", "place_name", "place_shown"]
 
 
-@functools.cache
 def gazetteer() -> Gazetteer:
-    return Gazetteer.load_builtin()
+    return builtin_gazetteer()
 
 
 # A place's name to show in each interface language, the best first (the gazetteer's
