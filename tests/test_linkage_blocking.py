@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from amanat.linkage.blocking import DEFAULT_CAPS, RARE, RULES, Rule, block_pairs
 from amanat.linkage.engine import DuckDBEngine
 from amanat.linkage.prepare import columns_of, prepare_records
+from amanat.records.ids import ric_check_character
 
 FILLER = [
     {"name": "Айгүл Нұрланқызы", "birth": "1962", "sex": "female"},
@@ -297,3 +298,24 @@ def test_the_word_budget_is_never_overspent(sizes: list[int], budget: int) -> No
 def _word(i: int) -> str:
     """A made-up one-word name per number (what it sounds like is read, not assumed)."""
     return "".join("bdklmnrstz"[int(d)] + "a" for d in f"{i:03d}") + "n"
+
+
+def test_two_neighbouring_id_digits_swapped_anywhere_are_compared() -> None:
+    """Given a man's resident ID and, in another list, the same number with two
+    neighbouring digits swapped (anywhere: within a six-digit third, or across the border
+    of two, digits 6 and 7 or 12 and 13), under names that share nothing, when the list
+    is blocked, then every such pair is compared, by the resident_id rule."""
+    number = "65400219740315003"
+    number += ric_check_character(number)
+    for i in range(17):
+        digits = list(number)
+        if digits[i] == digits[i + 1]:
+            continue
+        digits[i], digits[i + 1] = digits[i + 1], digits[i]
+        rows = [
+            {"name": "Serikzhan Bilash", "resident_id": number, "sex": "male"},
+            {"name": "Марат Жексен", "resident_id": "".join(digits), "sex": "male"},
+            *FILLER,
+        ]
+        assert ("0", "1") in _blocked(rows), i
+        assert ("0", "1") not in _blocked(rows, without="resident_id"), i

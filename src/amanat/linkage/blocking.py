@@ -74,7 +74,9 @@ The rules (``RULES``):
     alike to many names): 80,000 more pairs, 1,500 more true ones at a million;
 ``resident_id``
     the ID with one of its three six-digit thirds left out: two numbers that differ in
-    one digit (or two neighbouring ones) agree on at least two thirds;
+    one digit (or two neighbouring ones within a third) agree on at least two thirds;
+    and the ID with digits 6 and 7, or 12 and 13, put in order: two neighbours swapped
+    across the border of two thirds;
 ``day_place``
     the same birth date and prefecture (names the name keys cannot bring together).
 
@@ -154,6 +156,18 @@ class Rule:
     sides: bool = False
 
 
+def _boundary_swap(tag: str, at: int) -> str:
+    """The ID with its digits ``at`` and ``at + 1`` (1-based) put in order: the same for
+    two numbers that differ by those two neighbours swapped. Such a swap straddles two
+    six-digit thirds (digits 6 and 7, 12 and 13), so the keys with one third left out
+    cannot meet it."""
+    first, second = f"substr(rid, {at}, 1)", f"substr(rid, {at + 1}, 1)"
+    return (
+        f"{tag} || substr(rid, 1, {at - 1}) || least({first}, {second}) "
+        f"|| greatest({first}, {second}) || substr(rid, {at + 2}, {17 - at})"
+    )
+
+
 def _typo_keys(d: Dialect, forms: str) -> str:
     """(unique_id, k, side) for the ``rare_typo`` rules: ``forms`` gives (unique_id, s),
     a record's names as text; each pair of names (x, y), x rare (``RARE`` records or
@@ -198,6 +212,8 @@ def blocking_rules(d: Dialect = DUCKDB) -> dict[str, Rule]:
         "'a' || substr(rid, 1, 12)",
         "'b' || substr(rid, 1, 6) || substr(rid, 13, 6)",
         "'c' || substr(rid, 7, 12)",
+        _boundary_swap("'d'", 6),
+        _boundary_swap("'e'", 12),
     )
     return {
         "name": Rule(
