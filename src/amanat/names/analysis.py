@@ -27,7 +27,7 @@ from amanat.names.chinese import (
 from amanat.names.palladius import palladius_name
 from amanat.names.phonetic import phonetic_key, silent_variants
 from amanat.names.pinyin import han_pinyin_name, pinyin_readings
-from amanat.names.scripts import clean, detect_script, split_words
+from amanat.names.scripts import clean, detect_script, fold_lookalikes, split_words
 from amanat.names.tables import read_table
 from amanat.names.transliterate import (
     arabic_language,
@@ -39,6 +39,7 @@ from amanat.names.transliterate import (
     latin_word,
     tidy,
     uyghur_arabic_word,
+    uyghur_latin_reading,
 )
 from amanat.names.uyghur_chinese import uyghur_chinese_name
 
@@ -98,6 +99,8 @@ _DAUGHTER: dict[str, str] = {}
 _WORDS: dict[str, str] = {}  # a patronymic word written apart -> the suffix to attach
 _SURNAME: list[str] = []
 _PARTICLES: set[str] = set()
+_CONNECTIVES: set[str] = set()  # particles only where a word follows (bin, al)
+_HEADS: set[str] = set()  # first parts of compound names written apart (Abdul Rahim)
 _HONORIFICS: list[str] = []
 _ROOTED: set[str] = set()  # endings whose word also gives a root (affixes.tsv, column root)
 for _row in read_table("affixes.tsv"):
@@ -111,10 +114,14 @@ for _row in read_table("affixes.tsv"):
         _WORDS[form] = to
     elif kind == "surname":
         _SURNAME.append(form)
-    elif kind == "particle":
+    elif kind in ("particle", "connective"):
         _PARTICLES.add(form)
+        if kind == "connective":
+            _CONNECTIVES.add(form)
     elif kind == "honorific":
         _HONORIFICS.append(form)
+    elif kind == "head":
+        _HEADS.add(form)
 _ATTACHED = {**_SON, **_DAUGHTER}
 _PATRONYMIC_RE = re.compile(
     "^(?P<stem>[a-z]{3,}?)(?P<suffix>" + "|".join(sorted(_ATTACHED, key=len, reverse=True)) + ")$"
@@ -145,10 +152,30 @@ class _Word:
     root: str = ""  # a patronymic's or surname's root (_root), "" when none
 
 
+# An i before a vowel is written i, ii or iy (passports write Я as IA: Aliia, Aliya,
+# Alia for Алия; Diyas, Dias for Диас; Aian for Аян): the token key spells it one way,
+# so a search for one word finds the others (the phonetic key already reads them alike,
+# but a one-word sound key of two symbols is too common to search on).
+_I_BEFORE_VOWEL = re.compile("(?<=[aeou])i(?=[aeou])|(?<![aeou])i[iy]?(?=[aeou])")
+
+
+def _token_spelling(latin: str) -> str:
+    """``latin`` with an i before a vowel spelled one way (aliia, alia → aliya; iakub →
+    yakub)."""
+    if "i" not in latin:
+        return latin
+
+    def spelled(match: re.Match[str]) -> str:
+        start = match.start()
+        return "y" if start == 0 or latin[start - 1] in "aeou" else "iy"
+
+    return _I_BEFORE_VOWEL.sub(spelled, latin)
+
+
 def _new_word(
     text: str, latin: str, role: str, phonetic: str, stem: str, in_core: bool, core: str
 ) -> _Word:
-    token = NameKey("token", latin) if len(latin) >= 2 else None
+    token = NameKey("token", _token_spelling(latin)) if len(latin) >= 2 else None
     ptoken = NameKey("ptoken", phonetic) if role != "particle" and len(phonetic) >= 2 else None
     root = (_root(latin) or "") if role in ("patronymic", "surname") else ""
     return _Word(text, latin, role, phonetic, stem, in_core, core, token, ptoken, root)
@@ -211,6 +238,16 @@ def _rooted(form: tuple[_Word, ...]) -> tuple[_Word, ...] | None:
     return tuple(_word(w.text, w.root) if w.root else w for w in form)
 
 
+def _connected(form: tuple[_Word, ...]) -> tuple[_Word, ...]:
+    """``form`` with a connective that ends it read as a name: "bin" joins two names
+    ("Abdulla bin Omar"), so a name ending in it (Ma Bin, 马斌) uses it as a name."""
+    if not form or form[-1].role != "particle" or form[-1].latin not in _CONNECTIVES:
+        return form
+    last = form[-1]
+    phonetic = phonetic_key(last.latin)
+    return (*form[:-1], _new_word(last.text, last.latin, "", phonetic, last.latin, True, phonetic))
+
+
 # ---- reading words ------------------------------------------------------------------------------
 
 _word_script = functools.lru_cache(maxsize=1 << 16)(detect_script)
@@ -222,6 +259,11 @@ def _readings(word: str, script: str, language: str | None, alphabet: str) -> tu
     if script == "Latn":
         # a word that is pinyin (Nuerlan) is also read as the characters it stands for
         readings: tuple[str, ...] = (latin_word(word, alphabet), *pinyin_readings(word))
+        if alphabet == "2017":
+            # s' is ш in the 2017 Kazakh alphabet, and an apostrophe between two letters in
+            # Uyghur Latin (Mes'ud): both are read
+            uly = uyghur_latin_reading(word)
+            readings += (uly,) if uly else ()
     elif script == "Cyrl":
         readings = (cyrillic_word(word, language == "ug"),)
     elif script == "Arab":
@@ -235,8 +277,10 @@ def _readings(word: str, script: str, language: str | None, alphabet: str) -> tu
         readings = han_word_readings(word)
     else:
         readings = (tidy(word),)
-    # then each reading without a letter another script may leave out (Rehim = Reim)
-    readings += tuple(v for r in readings for v in silent_variants(r))
+    # then each reading without a letter another script may leave out (Rehim = Reim);
+    # a title is not a name to read two ways (Haji is not Aji)
+    if readings and readings[0] not in _PARTICLES:
+        readings += tuple(v for r in readings for v in silent_variants(r))
     return tuple(r for r in dict.fromkeys(readings) if r)
 
 
@@ -308,7 +352,7 @@ def _han_form(raw: str) -> tuple[_Word, ...]:
 def _read(text: str, script: str | None, language: str | None) -> _Reading:
     cleaned = clean(text)
     raw_words, dotted = split_words(cleaned)
-    raw_words = [w[:MAX_WORD] for w in raw_words[:MAX_WORDS]]
+    raw_words = [fold_lookalikes(w[:MAX_WORD]) for w in raw_words[:MAX_WORDS]]
     scripts = [script or _word_script(w) for w in raw_words]
     if script:
         main = script
@@ -374,6 +418,14 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
         ]
         if pinyin_form != primary:
             forms.append(tuple(_word(t, p) for (t, _), p in zip(words, pinyin_form, strict=True)))
+    heads = [i for i, latin in enumerate(primary[:-1]) if latin in _HEADS]
+    if heads:
+        # a compound name written apart (Abdul Rahim = Abdurahim): the head joined to
+        # the word after it, once for the first head
+        i = heads[0]
+        joined = _word(f"{words[i][0]} {words[i + 1][0]}", primary[i] + primary[i + 1])
+        others = [_word(text, latin) for (text, _), latin in zip(words, primary, strict=True)]
+        forms.append((*others[:i], joined, *others[i + 2 :]))
     if undotted_han and not han_name:
         # a transcribed name written without its dot (赛力克江别拉什): each likely division
         # into given name and father's name is another form
@@ -396,6 +448,7 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
             forms.append(
                 tuple(_word(text, latin) for (text, _), latin in zip(words, variant, strict=True))
             )
+    forms = [_connected(form) for form in forms]
     rooted = [r for r in dict.fromkeys(_rooted(form) for form in forms) if r is not None]
     if rooted:
         rooted = rooted[: max(1, MAX_FORMS - len(forms))]

@@ -10,7 +10,7 @@ writes vowels by the character's sound, not the name's (买买提 maimaiti for M
 Some letters are written in one script and left out in another: ``silent_variants``
 gives a word's readings without them (data/phonetic.tsv, ``silent`` rows), which
 ``amanat.names.analysis`` keeps as further readings, so Rahim (Uyghur Rehim) also
-reads Raim and meets Райым and 热依木 (re-yi-mu).
+reads Raim and meets Райым and 热依木 (re-yi-mu), and Abdullah reads Abdulla.
 """
 
 from __future__ import annotations
@@ -25,14 +25,40 @@ __all__ = ["phonetic_key", "silent_variants"]
 _LETTERS: dict[str, str] = {}
 _VOWELS: dict[str, str] = {}
 _FINAL: dict[str, str] = {}
-_SILENT: dict[str, str] = {}
+_SILENT: list[tuple[str, str, str]] = []  # (kind, letter, what may follow it)
 for _row in read_table("phonetic.tsv"):
-    table = {"letters": _LETTERS, "vowel": _VOWELS, "final": _FINAL, "silent": _SILENT}
+    if _row["kind"].startswith("silent"):
+        _SILENT.append((_row["kind"], _row["from"], _row["to"]))
+        continue
+    table = {"letters": _LETTERS, "vowel": _VOWELS, "final": _FINAL}
     table[_row["kind"]][_row["from"]] = _row["to"]
-# A silent row's "from" is a letter, its "to" the letters that may follow it (it always
-# follows a vowel): the letter is left out there.
-_SILENT_RE = re.compile(
-    "|".join(f"(?<=[aeiouy]){re.escape(k)}(?=[{v}])" for k, v in sorted(_SILENT.items())) or "(?!)"
+
+
+_CONSONANTS = "bcdfghjklmnpqrstvwxz"
+
+
+def _silent_pattern(kind: str, letter: str, following: str) -> str:
+    """A silent row as a regular expression: "silent" rows find the letter after a
+    vowel, "silent-initial" rows at the start of the word; ``following`` lists the
+    letters that may come after it, "$" standing for the end of the word. A
+    "silent-prefix" row's ``letter`` is a word's beginning and ``following`` that
+    beginning without its silent part, before a consonant (abdul, abdu)."""
+    if kind == "silent-prefix":
+        assert letter.startswith(following), letter  # the table says so (test_names)
+        silent = letter[len(following) :]
+        consonants = _CONSONANTS.replace(silent[-1], "")  # Abdulla is not Abdula
+        return f"(?<=^{re.escape(following)}){re.escape(silent)}(?=[{consonants}])"
+    before = "^" if kind == "silent-initial" else "(?<=[aeiouy])"
+    letters = following.replace("$", "")
+    after = "|".join(([f"[{letters}]"] if letters else []) + (["$"] if "$" in following else []))
+    return f"{before}{re.escape(letter)}(?={after})"
+
+
+# Every silent letter left out at once, and (the commonest case alone) only those at
+# the end of a word: Habibullah also reads Habibulla (Хабибулла), not only Abibulla.
+_SILENT_RE = re.compile("|".join(_silent_pattern(*row) for row in _SILENT) or "(?!)")
+_SILENT_FINAL_RE = re.compile(
+    "|".join(_silent_pattern(*row) for row in _SILENT if row[2] == "$") or "(?!)"
 )
 _UNITS = re.compile(
     "|".join(re.escape(k) for k in sorted([*_LETTERS, *_VOWELS], key=len, reverse=True))
@@ -82,6 +108,8 @@ def phonetic_key(latin: str) -> str:
 def silent_variants(latin: str) -> tuple[str, ...]:
     """``latin`` (a canonical-Latin word) without the letters another script may leave
     unwritten (``silent`` rows of data/phonetic.tsv), or () when it has none:
-    "abdurehim" gives ("abdureim",), read as Абдурайым and 阿不都热依木 are."""
-    variant = _SILENT_RE.sub("", latin)
-    return (variant,) if variant != latin else ()
+    "abdurehim" gives ("abdureim",), read as Абдурайым and 阿不都热依木 are;
+    "habibullah" gives ("abibulla", "habibulla"): all of them left out, and only the
+    last."""
+    variants = (_SILENT_RE.sub("", latin), _SILENT_FINAL_RE.sub("", latin))
+    return tuple(v for v in dict.fromkeys(variants) if v != latin and v)

@@ -12,7 +12,7 @@ import functools
 import re
 import unicodedata
 
-__all__ = ["clean", "detect_script", "script_of", "split_words"]
+__all__ = ["clean", "detect_script", "fold_lookalikes", "script_of", "split_words"]
 
 _RANGES: tuple[tuple[int, int, str], ...] = (
     (0x0041, 0x024F, "Latn"),
@@ -77,12 +77,13 @@ def detect_script(text: str) -> str:
 # hyphen, BOM), Arabic tatweel and harakat: none changes which name is written.
 _INVISIBLE = re.compile(
     "[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u0640\u064b-\u065f\u0670\u06d6-\u06ed"
-    "\u115f\u1160\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]"
+    "\u115f\u1160\u180b-\u180f\u200c-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]"
 )
 # Word separators: space, punctuation, and the dots that separate the parts of a
 # transcribed name in Chinese (· U+00B7, • U+2022, ‧ U+2027, ・ U+30FB, ∙ U+2219, ⋅ U+22C5,
 # ᐧ U+1427, ． U+FF0E, 。 U+3002) and the full stop.
-_CONTROL_SPACE = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]")
+# (a zero-width space, U+200B, divides words as a space does: Нурлан\u200bЕрлан is two)
+_CONTROL_SPACE = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\u200b\u2028\u2029]")
 _NAME_DOTS = "\u00b7\u2022\u2027\u30fb\u2219\u22c5\u1427\uff0e\u3002\uff65."
 _APOSTROPHES = re.compile("[\u2019\u02bc\u02bb\u2018`\u00b4\u02b9\u2032\uff07]")
 _HYPHENS = re.compile("[\u2010-\u2015\u2212\ufe63\uff0d\u00ad]")
@@ -119,7 +120,10 @@ def clean(text: str) -> str:
         if text.isascii() or unicodedata.is_normalized("NFC", text):
             return text
         return unicodedata.normalize("NFC", text)
-    out = _INVISIBLE.sub("", _CONTROL_SPACE.sub(" ", text))
+    # composed first: a hamza written as a mark (ي + U+0654) is the letter ئ, not a
+    # harakat to drop with the others
+    out = unicodedata.normalize("NFC", text)
+    out = _INVISIBLE.sub("", _CONTROL_SPACE.sub(" ", out))
     out = _COMPATIBILITY.sub(lambda m: unicodedata.normalize("NFKC", m.group()), out)
     folded = _HYPHENS.sub("-", _APOSTROPHES.sub("'", out))
     return unicodedata.normalize("NFC", folded)
@@ -136,3 +140,38 @@ def split_words(text: str) -> tuple[list[str], bool]:
     if all(word.isalpha() for word in words):  # letters and spaces only: the common case
         return words, dotted
     return _WORD.findall(text), dotted
+
+
+# Latin and Cyrillic letters that look alike: a word typed on two keyboards, or read
+# from paper by OCR, mixes them ("Hурлан" with a Latin H, "CEPИK" with a Cyrillic И).
+_LATIN_LOOKS_CYRILLIC = dict(zip("ABCEHKMOPTXYaceopxyiIh", "АВСЕНКМОРТХУасеорхуіІһ", strict=True))
+_CYRILLIC_LOOKS_LATIN = {c: latin for latin, c in _LATIN_LOOKS_CYRILLIC.items()}
+_TO_CYRILLIC = str.maketrans(_LATIN_LOOKS_CYRILLIC)
+_TO_LATIN = str.maketrans(_CYRILLIC_LOOKS_LATIN)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def fold_lookalikes(word: str) -> str:
+    """``word`` in one script when it mixes Latin and Cyrillic letters that look alike.
+
+    A word with a Cyrillic letter that has no Latin look-alike (и, ж, ұ...) and no Latin
+    letter without a Cyrillic one is Cyrillic: its Latin look-alikes become Cyrillic
+    ("Hурлан" = Нурлан, "CEPИK" = СЕРИК); the same the other way ("Роlat" with a
+    Cyrillic Р = Polat). A word with letters of both kinds that no look-alike explains
+    is left as written.
+    """
+    if word.isascii():
+        return word
+    latin = cyrillic = False
+    only_latin = only_cyrillic = False
+    for char in word:
+        script = script_of(char)
+        if script == "Latn":
+            latin = True
+            only_latin = only_latin or char not in _LATIN_LOOKS_CYRILLIC
+        elif script == "Cyrl":
+            cyrillic = True
+            only_cyrillic = only_cyrillic or char not in _CYRILLIC_LOOKS_LATIN
+    if not (latin and cyrillic) or only_latin == only_cyrillic:
+        return word
+    return word.translate(_TO_CYRILLIC if only_cyrillic else _TO_LATIN)

@@ -30,6 +30,7 @@ __all__ = [
     "latin_word",
     "tidy",
     "uyghur_arabic_word",
+    "uyghur_latin_reading",
 ]
 
 
@@ -50,9 +51,11 @@ _CYRILLIC["дж"] = _CYRILLIC_UG["дж"] = "j"
 _CYRILLIC_RE = _replacer(_CYRILLIC)
 
 # Russian writes Turkic -jan as -джан (Ахмеджан, Ehmetjan / Ahmedjan): after a vowel the
-# д is the stem's last consonant, so it is kept as d before the suffix jan.
-_CYRILLIC_DJAN = re.compile("(?<=[аеёиоуыэюяәөұүі])джан$")
-_LATIN_DJAN = re.compile("(?<=[aeiouy])(dzh|dj)an$")
+# д is the stem's last consonant, so it is kept as d before the suffix jan, and before
+# what may follow it (Ахмеджанов, Ахмеджанұлы), and in its Uzbek and Tajik form -джон
+# (Ахмаджон, Ahmadjon).
+_CYRILLIC_DJAN = re.compile("(?<=[аеёиоуыэюяәөұүі])дж(?=[ао]н)")
+_LATIN_DJAN = re.compile("(?<=[aeiouy])(dzh|dj)(?=[ao]n)")
 _KAZAKH_ONLY = frozenset("әғқұһі")
 _KYRGYZ_OR_KAZAKH = frozenset("ңөү")
 
@@ -75,7 +78,7 @@ def cyrillic_language(text: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def cyrillic_word(word: str, uyghur: bool = False) -> str:
     table = _CYRILLIC_UG if uyghur else _CYRILLIC
-    low = _CYRILLIC_DJAN.sub("д-жан", word.lower())
+    low = _CYRILLIC_DJAN.sub("д-ж", word.lower())
     out = _CYRILLIC_RE.sub(lambda m: table[m.group()], low)
     return tidy(out)
 
@@ -127,7 +130,7 @@ def latin_language(text: str, alphabet: str) -> str | None:
 @functools.lru_cache(maxsize=1 << 16)
 def latin_word(word: str, alphabet: str = "plain") -> str:
     table = _LATIN_MERGED[alphabet]
-    low = _LATIN_DJAN.sub("d-jan", word.lower())
+    low = _LATIN_DJAN.sub("d-j", word.lower())
     out = _LATIN_RE[alphabet].sub(lambda m: table[m.group()], low)
     stripped = "".join(c for c in unicodedata.normalize("NFD", out) if not unicodedata.combining(c))
     return tidy(stripped)
@@ -176,10 +179,30 @@ def arabic_language(text: str) -> str | None:
     return None
 
 
+# In umsc's script, s, z, c and g followed by h are two letters (س ھ: ئىسھاق Is-haq,
+# ئەزھەر Ez-her), which canonical Latin would read as one (sh, zh): the h is written kh
+# there, as Russian writes it (Исхак iskhak).
+_CTS_APART = re.compile("(?<=[szcg])h")
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def uyghur_arabic_word(word: str) -> str:
     cts = str(_UMSC(word.translate(_UYGHUR_TYPED), "UAS", "CTS")).lower()
-    return tidy(_CTS_RE.sub(lambda m: _CTS[m.group()], cts))
+    return tidy(_CTS_RE.sub(lambda m: _CTS[m.group()], _CTS_APART.sub("kh", cts)))
+
+
+# Uyghur Latin (ULY) writes an apostrophe between two letters that would otherwise read
+# as one (Is'haq, Mes'ud, Es'et), where the 2017 Kazakh alphabet reads s' as ш.
+_ULY_APOSTROPHE = re.compile("(?<=[bcdfghjklmnpqrstvwxz])'(?=[aeiouéöüh])")
+
+
+def uyghur_latin_reading(word: str) -> str | None:
+    """The Uyghur Latin reading of a word with an apostrophe between a consonant and a
+    vowel or h ("Mes'ud" = mesud, "Is'haq" = iskhak), or None when it has none."""
+    low = word.lower()
+    if _ULY_APOSTROPHE.search(low) is None:
+        return None
+    return latin_word(_ULY_APOSTROPHE.sub("", low.replace("'h", "kh")), "plain")
 
 
 @functools.lru_cache(maxsize=1 << 16)
