@@ -233,6 +233,26 @@ def test_a_number_mistyped_anywhere_is_offered_at_intake(org: Org) -> None:
         assert desk.similar(county="654002") == []
 
 
+def test_a_common_name_offers_the_persons_born_in_the_year_typed(org: Org) -> None:
+    """Given 40 men called Nurlan Omarov born 1950-1989 and two more born 1999 (more
+    than the persons read for one name), when a volunteer types Nurlan and the birth
+    year 1999, then both men born 1999 are offered first; with county 654002 typed
+    too, the one from there comes first."""
+    batches = [
+        Batch(files=[], changes=_person("Нурлан Омаров", birth=str(1950 + i))) for i in range(40)
+    ]
+    batches.append(Batch(files=[], changes=_person("Nurlan Omarov", birth="1999")))
+    batches.append(Batch(files=[], changes=_person("Нұрлан Омаров", birth="1999", county="654002")))
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.seal_records(batches)
+        desk.update_views()
+        found = desk.similar(names=["Nurlan"], birth_year=1999, limit=5)
+        assert [c.birth[:4] for c in found[:2]] == ["1999", "1999"], [c.birth for c in found]
+        assert all("birth" in c.reasons for c in found[:2])
+        placed = desk.similar(names=["Nurlan"], birth_year=1999, county="654002", limit=5)
+        assert placed[0].name == "Нұрлан Омаров" and "hometown" in placed[0].reasons
+
+
 def test_two_neighbouring_digits_swapped_are_offered_at_intake(org: Org) -> None:
     """Given a person recorded with a resident ID, when a volunteer types the number
     with two neighbouring digits swapped (anywhere: within a six-digit third, or across

@@ -316,10 +316,96 @@ def test_name_search_ranks_across_scripts_and_shows_the_matched_form(
     assert [p.person_id for p in whole] == [P1]
     assert whole[0].matched in ("Серікжан Білаш", "Serikzhan Bilash")
     assert [p.person_id for p in chinese] == [P1]
-    assert chinese[0].matched == "赛力克江"
+    # the form shown is in the script typed, among the about equally similar
+    assert chinese[0].matched == "Serikzhan Bilash"
+    with view_engine.connect() as conn:
+        hanzi = read.search(conn, read.Query(name="赛力克江")).persons
+    assert hanzi[0].person_id == P1 and hanzi[0].matched == "赛力克江"
     assert {p.person_id for p in partial} == {P1, P2}
     assert all(p.matched for p in partial)
     assert nothing == []
+
+
+SERIKS = (
+    "赛力克江",
+    "Серікжан Нұрланұлы",
+    "Serikzhan Qasym",
+    "Серік",
+    "Serikbol Tursyn",
+    "Serikjan Tursyn",
+    "Серикжан Ахметович Каримов",
+    "Serikzhan Akhmetov",
+)
+
+
+def _named_persons(engine: Engine, names: tuple[str, ...]) -> dict[str, str]:
+    """One person for each name, recorded from one testimony; name -> person id."""
+    views = new_views(engine)
+    ids = {name: f"p_{i:032x}" for i, name in enumerate(names, start=16)}
+    ref = b.source_ref(testimony=T1)
+    changes: list[dict[str, Any]] = [t1_recorded(list(ids.values()))]
+    for name, pid in ids.items():
+        changes.append(
+            {"op": "person.created", "person": pid, "claims": [b.claim("name", b.name(name), ref)]}
+        )
+    report = views.apply([entry(1, changes, files=1)], {})
+    assert not report.problems, report.problems
+    return ids
+
+
+def test_a_name_in_any_script_finds_every_person_of_that_name(view_engine: Engine) -> None:
+    """Given eight persons whose names begin Serik in four scripts, when one word is
+    typed in Chinese characters, Kazakh Cyrillic or Latin letters, then every person
+    with that word is listed (one recorded exactly as typed does not push the others
+    out), the one written as typed first; a record's several readings of a word count
+    once, so a Chinese record does not outrank the spellings typed."""
+    ids = _named_persons(view_engine, SERIKS)
+    serikjans = {ids[n] for n in SERIKS if n not in ("Серік", "Serikbol Tursyn")}
+    with view_engine.connect() as conn:
+
+        def found(name: str) -> list[str]:
+            return [p.person_id for p in read.search(conn, read.Query(name=name)).persons]
+
+        for typed in ("赛力克江", "Серікжан", "Serikzhan", "Sailikejiang"):
+            assert set(found(typed)) == serikjans, typed
+        assert found("赛力克江")[0] == ids["赛力克江"]
+        hits = read.name_hits("Serikzhan")
+        assert hits is not None
+        scores = {pid: score for pid, score in conn.execute(hits)}
+    assert scores[ids["赛力克江"]] <= scores[ids["Serikzhan Qasym"]]
+
+
+def test_the_beginning_of_a_word_finds_the_words_it_begins(view_engine: Engine) -> None:
+    """Given the same persons, when "Serik" is typed, then Серік comes first and every
+    Serik... name follows (a person named exactly so does not hide them); when
+    "Serikz" is typed, on the way to Serikzh (canonical serikj), then the Serikzhans are
+    already found."""
+    ids = _named_persons(view_engine, SERIKS)
+    with view_engine.connect() as conn:
+        serik = [p.person_id for p in read.search(conn, read.Query(name="Serik")).persons]
+        typing = {p.person_id for p in read.search(conn, read.Query(name="Serikz")).persons}
+    assert serik[0] == ids["Серік"]
+    assert set(serik) == set(ids.values())
+    assert {ids["Serikzhan Qasym"], ids["Серікжан Нұрланұлы"], ids["赛力克江"]} <= typing
+
+
+def test_a_given_name_and_patronymic_find_the_person_with_a_surname_too(
+    view_engine: Engine,
+) -> None:
+    """Given Серикжан Ахметович Каримов and Serikzhan Akhmetov, when "Серикжан
+    Ахметович" is typed, then both are listed (each word of the name typed is a word of
+    Каримов's), Akhmetov first (the whole name read with the patronymic's root); when
+    "Serikzhan Qasym" is typed, then Serikzhan Akhmetov, who shares one word of two, is
+    not."""
+    ids = _named_persons(view_engine, SERIKS)
+    with view_engine.connect() as conn:
+        both = [
+            p.person_id for p in read.search(conn, read.Query(name="Серикжан Ахметович")).persons
+        ]
+        qasym = {p.person_id for p in read.search(conn, read.Query(name="Serikzhan Qasym")).persons}
+    assert both[0] == ids["Serikzhan Akhmetov"]
+    assert ids["Серикжан Ахметович Каримов"] in both
+    assert ids["Serikzhan Qasym"] in qasym and ids["Serikzhan Akhmetov"] not in qasym
 
 
 def test_bad_record_entry_is_kept_with_its_problem(view_engine: Engine) -> None:
@@ -754,3 +840,22 @@ def test_search_keys_are_made_again_when_the_name_tables_change(view_engine: Eng
     with view_engine.connect() as conn:
         found = read.search(conn, read.Query(name="Serikzhan")).persons
     assert [p.person_id for p in found] == [P1]
+
+
+def test_the_form_shown_as_matching_is_in_the_script_typed_and_never_a_label() -> None:
+    """Given a person recorded as Серікжан Білаш, Serikzhan Bilash and 赛力克江 and under
+    the label DEMO-04, when a name is typed, then the recorded form shown beside the
+    result is, among the about equally similar ones, the one in the script typed; a label
+    is shown only when nothing else is recorded."""
+    forms = [
+        ("DEMO-04", "Latn"),
+        ("Серікжан Білаш", "Cyrl"),
+        ("Serikzhan Bilash", "Latn"),
+        ("赛力克江", "Hani"),
+    ]
+    assert read.closest_form(["Serikzhan"], forms) == "Serikzhan Bilash"
+    assert read.closest_form(["Серикжан"], forms) == "Серікжан Білаш"
+    assert read.closest_form(["赛力克江"], forms) == "赛力克江"
+    assert read.closest_form(["Ser k"], forms) != "DEMO-04"
+    assert read.closest_form(["demo-04"], [("DEMO-04", "Latn")]) == "DEMO-04"
+    assert read.closest_form([], forms) is None and read.closest_form(["x"], []) is None

@@ -406,3 +406,50 @@ def test_a_reviewer_decides_a_pair_in_a_browser(browser: Any, site: Site) -> Non
         assert site.desk.person(cyr).records == [cyr]
         assert site.desk.person(lat).records == [lat]
         assert page.evaluate("document.querySelectorAll('script:not([src])').length") == 0
+
+
+def test_the_browser_keeps_no_name_typed_in_its_form_history(site: Site, tmp_path: Path) -> None:
+    """Given a researcher on a laptop whose browser keeps a profile on disk, when they
+    search for a name, then the browser's form history (the Web Data file, unencrypted,
+    offered to the next user of the laptop) holds no name; every form that takes a
+    person's details asks the browser not to keep what is typed in it; and a switch of
+    language keeps the search shown."""
+    import sqlite3
+
+    path = chromium_path()
+    if path is None:
+        skip_unless_ci("Debian's chromium is not installed (scripts/setup --dev installs it)")
+    profile = tmp_path / "profile"
+    with playwright_api.sync_playwright() as p, served(site.app) as base:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=path, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            page = context.new_page()
+            page.goto(f"{base}/login")
+            _sign_in(page, site, "researcher")
+            page.goto(f"{base}/persons")
+            page.fill("#f-name", "Gulnar")
+            page.click("form.filters button[type=submit]")
+            page.wait_for_url("**/persons?q=*")
+            page.wait_for_function("!document.body.innerText.includes('Серік Жылқыбаев')")
+            page.goto(f"{base}/persons")  # a second submission, as a person searches on
+            page.fill("#f-name", "Тұрсынова")
+            page.press("#f-name", "Enter")
+            page.wait_for_url("**/persons?q=*")
+            assert page.evaluate("document.querySelector('form.filters').autocomplete") == "off"
+            # switching the language keeps the search the page shows (the address htmx
+            # moved on to, ?q=KEY, not the page as first written)
+            searched = page.url
+            page.click("nav.languages a[href^='/lang/kk']")
+            page.wait_for_url(searched)
+            assert "Гүлнар Тұрсынова" in page.inner_text("#results")
+            assert "Серік Жылқыбаев" not in page.inner_text("#results")
+        finally:
+            context.close()
+    with sqlite3.connect(profile / "Default" / "Web Data") as db:
+        kept = [value for (value,) in db.execute("SELECT value FROM autofill")]
+    assert not any("Gulnar" in v or "Тұрсынова" in v for v in kept), kept
+    templates = Path(__file__).resolve().parent.parent / "src/amanat/web/staff/templates"
+    for name in ("persons.html", "intake/wizard.html", "edit.html", "review_pair.html"):
+        assert 'autocomplete="off"' in (templates / name).read_text(encoding="utf-8"), name

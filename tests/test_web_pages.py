@@ -136,6 +136,12 @@ def test_the_list_filters_and_pages(org: Org) -> None:
         assert "0 persons" in client.get("/persons", params={"un": "1"}).text
         assert client.get("/persons", params={"from": "yesterday"}).status_code == 400
         assert client.get("/persons", params={"page": "2"}).status_code == 200
+        # a page number past any list is a clear error, not an overflow in the database
+        for huge in ("9223372036854775807", "99999999999999999999"):
+            answer = client.get("/persons", params={"page": huge})
+            assert answer.status_code == 400 and "Traceback" not in answer.text
+            assert client.get("/api/persons", params={"page": huge}).status_code == 400
+        assert "0 persons" not in client.get("/persons", params={"page": "1000000"}).text
 
 
 def _add_hostile_person(site: Site) -> str:

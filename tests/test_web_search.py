@@ -51,6 +51,10 @@ def test_a_name_typed_in_latin_finds_cyrillic_and_chinese_records(org: Org) -> N
             post_form(client, "/persons", {"name": "Serikzhan Bilash"}).headers["location"]
         ).text
         assert "Серікжан Білаш" in whole and "赛力克江" not in whole  # far below the best
+        none = client.get(
+            post_form(client, "/persons", {"name": "Zhanna Qasymova"}).headers["location"]
+        )
+        assert "No results." in none.text and "Check the spelling" in none.text
 
 
 def test_a_person_found_by_another_name_shows_the_form_that_matched(org: Org) -> None:

@@ -44,7 +44,7 @@ from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import TableValuedAlias
 
-from amanat.names import detect_script, name_similarity, query_keys
+from amanat.names import analyse, detect_script, is_label, name_similarity, query_keys
 from amanat.records.changes import TAKEN
 from amanat.views import schema as s
 from amanat.views.project import fold_text
@@ -241,9 +241,33 @@ def _of_kind(kind: str) -> ColumnElement[bool]:
     return and_(word, k.c.kinds.op("&")(s.kind_bit(kind)) != 0)
 
 
-def _hit_parts(name: str, extra_keys: Sequence[str] = ()) -> list[Select[Any]]:
-    """``(person_id, w)`` selects, one per kind of key ``name`` gives (and one per typed
-    word long enough to be a beginning); empty when the name gives no key."""
+# Kinds that read the spelling (canonical Latin) of what was typed; the others read its
+# sound. A person the spelling finds for every typed word is a result whatever else
+# scores higher; one found only by sound, or for fewer words, is kept only within
+# ``RELATIVE_FLOOR`` of the best.
+SPELLING_KINDS = frozenset({"text", "full", "sorted", "core", "token"})
+WORD_KINDS = frozenset({"token", "ptoken"})
+# a typed word ending in the first letter of a two-letter canonical spelling ("Serikz",
+# on the way to Serikzh = serikj) also begins a word without it
+_HALF_TYPED = ("dz", "z")
+
+
+@dataclass(frozen=True)
+class _Part:
+    kind: str
+    stmt: Select[Any]
+
+
+def _typed_words(name: str) -> int:
+    """How many words ``name`` holds, read the way that gives the most (赛力克江别拉什,
+    written without its dot, is two)."""
+    return max((len(form.split()) for form in analyse(name).forms), default=1) or 1
+
+
+def _hit_parts(name: str, extra_keys: Sequence[str] = ()) -> list[_Part]:
+    """A select of ``(person_id, w)`` for each kind of key ``name`` gives (and one for
+    the typed words long enough to be a beginning, counted as ``token``); empty when the
+    name gives no key."""
     k = s.search_keys
     by_kind: dict[str, set[str]] = {}
     for key in query_keys(name):
@@ -253,7 +277,7 @@ def _hit_parts(name: str, extra_keys: Sequence[str] = ()) -> list[Select[Any]]:
     for extra in extra_keys:
         if extra.strip():
             by_kind.setdefault("token", set()).add(fold_text(extra))
-    parts: list[Select[Any]] = []
+    parts: list[_Part] = []
     for kind, keys in sorted(by_kind.items()):
         if kind in SHORT_KEY_KINDS:
             # A sound key of one or two consonants ("bk") is shared by thousands of
@@ -263,30 +287,74 @@ def _hit_parts(name: str, extra_keys: Sequence[str] = ()) -> list[Select[Any]]:
                 continue
         weight = KIND_WEIGHTS.get(kind, 10)
         parts.append(
-            select(k.c.person_id, literal(weight).label("w")).where(
-                k.c.key.in_(sorted(keys)), _of_kind(kind)
+            _Part(
+                kind,
+                select(k.c.person_id, literal(weight).label("w")).where(
+                    k.c.key.in_(sorted(keys)), _of_kind(kind)
+                ),
             )
         )
-    for token in sorted(by_kind.get("token", ())):
+    beginnings = set(by_kind.get("token", ()))
+    for token in list(beginnings):
+        for half in _HALF_TYPED:
+            if token.endswith(half):
+                beginnings.add(token[: -len(half)])
+    for token in sorted(beginnings):
         if len(token) >= MIN_PREFIX:
             parts.append(
-                select(k.c.person_id, literal(PREFIX_WEIGHT).label("w")).where(
-                    _of_kind("token"),
-                    k.c.key > token,  # the word itself is scored above
-                    k.c.key < token + "\uffff",  # a range the key index serves
+                _Part(
+                    "token",
+                    select(k.c.person_id, literal(PREFIX_WEIGHT).label("w")).where(
+                        _of_kind("token"),
+                        k.c.key > token,  # the word itself is scored above
+                        k.c.key < token + "\uffff",  # a range the key index serves
+                    ),
                 )
             )
     return parts
 
 
+def _caps(name: str) -> dict[str, int]:
+    """The most each kind of key may add to one person's score: a whole-name kind once,
+    a word's kind once for each typed word, however many readings of a word (赛力克江:
+    serikjan, serikjang, saylikejiang) or beginnings it shares."""
+    words = _typed_words(name)
+    return {
+        kind: weight * (words if kind in WORD_KINDS else 1) for kind, weight in KIND_WEIGHTS.items()
+    }
+
+
+def _labelled(parts: Sequence[_Part]) -> Select[Any]:
+    """The parts as one ``(person_id, kind, w)`` select."""
+    return (
+        union_all(*(p.stmt.add_columns(literal(p.kind).label("kind")) for p in parts))
+        .subquery("hits")
+        .select()
+    )
+
+
 def name_hits(name: str, extra_keys: Sequence[str] = ()) -> Select[Any] | None:
     """``(person_id, score)`` for every person whose names share a key with ``name``
-    (``search_keys``, indexed); None when the name gives no key."""
+    (``search_keys``, indexed); None when the name gives no key. A kind adds at most its
+    cap (``_caps``)."""
     parts = _hit_parts(name, extra_keys)
     if not parts:
         return None
-    hits = union_all(*parts).subquery("hits")
-    return select(hits.c.person_id, func.sum(hits.c.w).label("score")).group_by(hits.c.person_id)
+    hits = _labelled(parts).subquery("labelled")
+    total = func.sum(hits.c.w)
+    caps = _caps(name)
+    capped = case(
+        *((and_(hits.c.kind == kind, total > cap), cap) for kind, cap in caps.items()),
+        else_=total,
+    )
+    per_kind = (
+        select(hits.c.person_id, capped.label("w"))
+        .group_by(hits.c.person_id, hits.c.kind)
+        .subquery("per_kind")
+    )
+    return select(per_kind.c.person_id, func.sum(per_kind.c.w).label("score")).group_by(
+        per_kind.c.person_id
+    )
 
 
 def _unfiltered(q: Query) -> bool:
@@ -329,16 +397,29 @@ def _ranked(conn: Connection, q: Query, only: ColumnElement[bool] | None) -> lis
     parts = _hit_parts(q.name, q.name_keys)
     if not parts:
         return []
+    sums: dict[tuple[str, str], int] = {}
+    words = _typed_words(q.name)
+    spelled: dict[str, int] = {}  # how many of the typed words the spelling found
+    for pid, w, kind in conn.execute(_labelled(parts)).all():  # fetchall: a third of fetchone's
+        sums[pid, kind] = sums.get((pid, kind), 0) + w
+        if kind in SPELLING_KINDS and (kind != "token" or w > PREFIX_WEIGHT or words == 1):
+            # a word's beginning counts as found only when one word was typed
+            spelled[pid] = spelled.get(pid, 0) + (1 if kind == "token" else words)
+    caps = _caps(q.name)
     scores: dict[str, int] = {}
-    for pid, w in conn.execute(union_all(*parts)).all():  # fetchall: a third of fetchone's cost
-        scores[pid] = scores.get(pid, 0) + w
+    for (pid, kind), total in sums.items():
+        scores[pid] = scores.get(pid, 0) + min(total, caps.get(kind, total))
     if not scores:
         return []
     floor_num, floor_den = RELATIVE_FLOOR
+
+    def kept_by_floor(pid: str, score: int, best: int) -> bool:
+        return spelled.get(pid, 0) >= words or score * floor_den >= best * floor_num
+
     if _unfiltered(q) and only is None:
         # Only the name counts: drop the noise before reading anything of the persons.
         best = max(scores.values())
-        scores = {pid: sc for pid, sc in scores.items() if sc * floor_den >= best * floor_num}
+        scores = {pid: sc for pid, sc in scores.items() if kept_by_floor(pid, sc, best)}
     p = s.persons
     if _unfiltered(q) and only is None and conn.dialect.name == "sqlite":
         # Two columns of a few hundred persons, looked up one by one in the small index
@@ -354,7 +435,7 @@ def _ranked(conn: Connection, q: Query, only: ColumnElement[bool] | None) -> lis
     if not found:
         return []
     best = max(score for score, _, _ in found)
-    kept = [f for f in found if f[0] * floor_den >= best * floor_num]
+    kept = [f for f in found if kept_by_floor(f[2], f[0], best)]
     kept.sort(reverse=True)  # score, then updated, then id: all descending
     return [pid for _, _, pid in kept]
 
@@ -380,6 +461,9 @@ def sources_naming(conn: Connection, text: str) -> list[tuple[str, str]]:
     return [(r.source_id, r.time) for r in rows]
 
 
+MAX_OFFSET = 1 << 40  # past any list; a larger one would overflow the database's integers
+
+
 def search(conn: Connection, q: Query, *, only: ColumnElement[bool] | None = None) -> SearchResult:
     """One page of the persons matching ``q`` (and ``only``, a further condition on
     ``persons``, e.g. "not yet safe"). With a name, persons are ranked by how closely
@@ -387,7 +471,7 @@ def search(conn: Connection, q: Query, *, only: ColumnElement[bool] | None = Non
     matched best (``PersonSummary.matched``)."""
     p = s.persons
     limit = max(1, min(q.limit, MAX_PAGE))
-    offset = max(0, q.offset)
+    offset = max(0, min(q.offset, MAX_OFFSET))
     order = (p.c.updated.desc(), p.c.person_id.desc())  # served by ix_persons_updated
     if not q.name.strip() and _unfiltered(q) and only is None:
         # The whole list, a page of it: the busiest page of all, its statements built once.
@@ -430,32 +514,48 @@ def search(conn: Connection, q: Query, *, only: ColumnElement[bool] | None = Non
     return SearchResult(total, out)
 
 
+MATCH_CLOSE = 0.15  # forms this close in similarity are equals: the script typed decides
+# (a word more costs a tenth: Serikzhan is 1.0 like 赛力克江, 0.9 like Serikzhan Bilash)
+
+
+def closest_form(typed: Sequence[str], forms: Sequence[tuple[str, str]]) -> str | None:
+    """Of a person's recorded names ``(text, script)``, the one to show as matching what
+    was typed: never a label (DEMO-04) while a name is recorded; among the names about
+    as similar as the most similar (within ``MATCH_CLOSE``), one written as typed (case
+    and accents aside), then one in the script typed (a volunteer typing Serikzhan reads
+    Serikzhan Bilash beside Серікжан Білаш), then the most similar, then the first."""
+    names = [f for f in forms if not is_label(f[0])] or list(forms)
+    if not names or not typed:
+        return None
+    folded = {fold_text(t) for t in typed}
+    scripts = {detect_script(t) for t in typed}
+    similarity = [max(name_similarity(t, text) for t in typed) for text, _ in names]
+    best = max(similarity)
+
+    def rank(i: int) -> tuple[bool, bool, float, int]:
+        text, written = names[i]
+        return fold_text(text) in folded, written in scripts, similarity[i], -i
+
+    close = [i for i, value in enumerate(similarity) if value >= best - MATCH_CLOSE]
+    return names[max(close, key=rank)][0]
+
+
 def _matched_forms(conn: Connection, typed: str, person_ids: Sequence[str]) -> dict[str, str]:
-    """For each person, the recorded name closest to what was typed (a page at most):
-    the most similar; among equally similar forms, one written as typed (case and
-    accents aside), then one in the script typed, then the first recorded."""
+    """For each person (a page at most), the recorded name closest to what was typed
+    (``closest_form``)."""
     if not person_ids:
         return {}
     n = s.names
-    folded, script = fold_text(typed), detect_script(typed)
-
-    def closer(form: str, written: str) -> tuple[bool, bool]:
-        return fold_text(form) == folded, written == script
-
-    best: dict[str, tuple[float, str, str]] = {}
+    forms: dict[str, list[tuple[str, str]]] = {}
     rows = conn.execute(
         select(n.c.person_id, n.c.text, n.c.script)
         .where(n.c.person_id.in_(_listed(conn, list(person_ids))))
         .order_by(n.c.person_id, n.c.claim_id)
     ).all()
     for pid, form, written in rows:
-        similarity = name_similarity(typed, form)
-        held = best.get(pid)
-        if held is None or similarity > held[0]:
-            best[pid] = (similarity, form, written)
-        elif similarity == held[0] and closer(form, written) > closer(held[1], held[2]):
-            best[pid] = (similarity, form, written)  # the tie-breaks: only among equals
-    return {pid: form for pid, (_, form, _) in best.items()}
+        forms.setdefault(pid, []).append((form, written))
+    out = {pid: closest_form([typed], held) for pid, held in forms.items()}
+    return {pid: form for pid, form in out.items() if form is not None}
 
 
 def _rows(conn: Connection, stmt: Select[Any]) -> list[dict[str, Any]]:

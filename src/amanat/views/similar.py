@@ -26,12 +26,11 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select
 
-from amanat.names import name_similarity
 from amanat.records.places import builtin_gazetteer
 from amanat.views import schema as s
-from amanat.views.read import first_taken, name_hits
+from amanat.views.read import closest_form, first_taken, name_hits
 
 __all__ = ["Candidate", "candidates"]
 
@@ -137,6 +136,22 @@ def candidates(
             scores[pid] = ID_SCORE if why == "id" else ID_ONE_OFF_SCORE  # one off, swapped
             reasons[pid] = [why]
     typed = [n for n in names if n.strip()]
+    p = s.persons
+    # A common name is shared by hundreds: the persons read for it are the best by name
+    # and by what else was typed (birth year, county), so that the Nurlan born in the
+    # year typed is among them, not the first thirty Nurlans of any age.
+    bonus: ColumnElement[int] = literal(0)
+    if birth_year is not None:
+        years = [str(y) for y in (birth_year - 1, birth_year, birth_year + 1)]
+        bonus = bonus + case(
+            (func.substr(p.c.birth_earliest, 1, 4).in_(years), BIRTH_SCORE), else_=0
+        )
+    if county:
+        bonus = bonus + case(
+            (p.c.hometown_code == county, HOMETOWN_SCORE),
+            (p.c.prefecture_code == county[:4] + "00", PREFECTURE_SCORE),
+            else_=0,
+        )
     for name in typed:
         hits = name_hits(name)
         if hits is None:
@@ -144,8 +159,9 @@ def candidates(
         scored = hits.subquery("scored")
         top = conn.execute(
             select(scored.c.person_id, scored.c.score)
+            .join(p, p.c.person_id == scored.c.person_id)
             .where(scored.c.score >= MIN_NAME_SCORE)
-            .order_by(scored.c.score.desc(), scored.c.person_id)
+            .order_by((scored.c.score + bonus).desc(), scored.c.person_id)
             .limit(PER_NAME)
         )
         for pid, score in top:
@@ -154,7 +170,6 @@ def candidates(
             scores[pid] = max(scores.get(pid, 0), int(score) + scores.get(pid, 0) // 2)
     if not scores:
         return []
-    p = s.persons
     rows = {
         r.person_id: r
         for r in conn.execute(
@@ -186,18 +201,18 @@ def candidates(
             reasons[pid].append("birth")
     best = sorted(rows, key=lambda pid: (-scores[pid], pid))[: max(1, limit)]
     n = s.names
-    recorded: dict[str, list[str]] = {}
-    for pid, text in conn.execute(select(n.c.person_id, n.c.text).where(n.c.person_id.in_(best))):
-        recorded.setdefault(pid, []).append(text)
+    recorded: dict[str, list[tuple[str, str]]] = {}
+    for pid, text, script in conn.execute(
+        select(n.c.person_id, n.c.text, n.c.script)
+        .where(n.c.person_id.in_(best))
+        .order_by(n.c.person_id, n.c.claim_id)
+    ):
+        recorded.setdefault(pid, []).append((text, script))
     taken = first_taken(conn, best)
     out = []
     for pid in best:
         r = rows[pid]
-        matched = None
-        if typed and recorded.get(pid):
-            matched = max(
-                recorded[pid], key=lambda text: max(name_similarity(t, text) for t in typed)
-            )
+        matched = closest_form(typed, recorded.get(pid, []))
         out.append(
             Candidate(
                 person_id=pid,

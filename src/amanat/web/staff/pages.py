@@ -72,6 +72,10 @@ def _day(params: Any, name: str) -> str:
     return value
 
 
+# a page number beyond any list (50 million persons) is a typing slip or a probe
+MAX_PAGE_NUMBER = 1_000_000
+
+
 def parse_query(params: Any, name: str = "") -> tuple[Query, int]:
     """A ``Query`` and the page number from the filters in the address; the name, which
     is never in the address, comes from the session (``remember_search``)."""
@@ -80,7 +84,7 @@ def parse_query(params: Any, name: str = "") -> tuple[Query, int]:
         page = int(field_text(params, "page") or 1)
     except ValueError:
         raise UsageError(BAD_NUMBER) from None
-    if not 0 <= grade <= 4 or page < 1:
+    if not 0 <= grade <= 4 or not 1 <= page <= MAX_PAGE_NUMBER:
         raise UsageError(BAD_RANGE)
     status = field_text(params, "status")
     if status and status not in STATUSES:

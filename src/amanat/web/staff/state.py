@@ -134,7 +134,9 @@ class StaffState:
             csrf=session.csrf if session else "",
             lang=lang,
             locale=i18n.LOCALES[lang],
-            here=request.url.path,
+            # the page with its address's query (?q=KEY of a search, ?page=2: no
+            # names), for the language links to come back to
+            here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             **context,
         )
         return HTMLResponse(html, status_code=status)
