@@ -155,6 +155,12 @@ def test_persons_searches_the_demo_persons(
     showcase = data.featured["showcase"]
     by_alias = ok_json(cli_env, "persons", *home, "--name", "demo-01")
     assert [p["person_id"] for p in by_alias["persons"]] == [showcase]
+    # "-": the name typed after the command starts (here piped), not on its line
+    piped = subprocess.run(
+        [sys.executable, "-m", "amanat.cli.main", "persons", *home, "--name", "-", "--json"],
+        env=cli_env, input="demo-01\n", capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    assert [p["person_id"] for p in json.loads(piped.stdout)["persons"]] == [showcase]
     county = ok_json(cli_env, "persons", *home, "--county", "伊宁县")
     assert showcase in {p["person_id"] for p in county["persons"]}
     assert all(p["hometown"] == "654021" for p in county["persons"])

@@ -526,8 +526,15 @@ def _records_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         "Find persons in the desk's database.",
         "amanat persons --name Serik --status in_camp --county 654002",
     )
-    p.add_argument("--name", default="", help="part of a name, in any script")
-    p.add_argument("--id", dest="id_number", default="", help="an ID, IIN or passport number")
+    p.add_argument(
+        "--name",
+        default="",
+        help="part of a name, in any script; - to type it after the command starts "
+        "(kept out of the shell's history)",
+    )
+    p.add_argument(
+        "--id", dest="id_number", default="", help="an ID, IIN or passport number (- as --name)"
+    )
     p.add_argument("--county", default="", help="a county or prefecture: code or name")
     p.add_argument("--status", default="", help="current status (detained, in_camp, ...)")
     p.add_argument("--ever", default="", metavar="STATUS", help="any event of this status")

@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -498,6 +499,17 @@ def _county(text: str, places: Gazetteer) -> str:
     return places.resolve(text, kinds=("county", "prefecture")).id
 
 
+def _typed(value: str, label: str) -> str:
+    """``value``, or when it is "-" a line typed after ``label`` (or read from standard
+    input): a name or number given so is not kept in the shell's history or shown in
+    the list of processes, as one on the command line is."""
+    if value != "-":
+        return value
+    if sys.stdin.isatty():
+        return input(label).strip()
+    return sys.stdin.readline().strip()
+
+
 def _query(args: argparse.Namespace, places: Gazetteer) -> read.Query:
     """The search as typed, checked before the desk is opened."""
     for option, status in (("--status", args.status), ("--ever", args.ever)):
@@ -513,8 +525,8 @@ def _query(args: argparse.Namespace, places: Gazetteer) -> read.Query:
     if args.page < 1:
         raise UsageError("--page starts at 1.")
     return read.Query(
-        name=args.name,
-        id_number=args.id_number,
+        name=_typed(args.name, tr("Name: ")),
+        id_number=_typed(args.id_number, tr("ID number: ")),
         county=_county(args.county, places),
         status=args.status,
         ever_status=args.ever,

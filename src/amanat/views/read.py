@@ -398,7 +398,9 @@ def _ranked(conn: Connection, q: Query, only: ColumnElement[bool] | None) -> lis
     if not parts:
         return []
     sums: dict[tuple[str, str], int] = {}
-    words = _typed_words(q.name)
+    # a label typed (DEMO-01) is found as written: its letters alone (demo) are every
+    # other label's too, and do not keep those in the results
+    words = _typed_words(q.name) if not is_label(q.name) else 1_000_000
     spelled: dict[str, int] = {}  # how many of the typed words the spelling found
     for pid, w, kind in conn.execute(_labelled(parts)).all():  # fetchall: a third of fetchone's
         sums[pid, kind] = sums.get((pid, kind), 0) + w
