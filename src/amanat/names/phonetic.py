@@ -26,9 +26,13 @@ _LETTERS: dict[str, str] = {}
 _VOWELS: dict[str, str] = {}
 _FINAL: dict[str, str] = {}
 _SILENT: list[tuple[str, str, str]] = []  # (kind, letter, what may follow it)
+_INITIAL: dict[str, str] = {}  # a word's first letter -> the one another language writes
 for _row in read_table("phonetic.tsv"):
     if _row["kind"].startswith("silent"):
         _SILENT.append((_row["kind"], _row["from"], _row["to"]))
+        continue
+    if _row["kind"] == "initial":
+        _INITIAL[_row["from"]] = _row["to"]
         continue
     table = {"letters": _LETTERS, "vowel": _VOWELS, "final": _FINAL}
     table[_row["kind"]][_row["from"]] = _row["to"]
@@ -64,6 +68,8 @@ _UNITS = re.compile(
     "|".join(re.escape(k) for k in sorted([*_LETTERS, *_VOWELS], key=len, reverse=True))
 )
 _VOWEL_LETTERS = frozenset("aeiouy")
+# an "initial" row applies before these only: ye reads e (Жерлан would read Erlan)
+_BACK_VOWELS = frozenset("aou")
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -110,6 +116,10 @@ def silent_variants(latin: str) -> tuple[str, ...]:
     unwritten (``silent`` rows of data/phonetic.tsv), or () when it has none:
     "abdurehim" gives ("abdureim",), read as Абдурайым and 阿不都热依木 are;
     "habibullah" gives ("abibulla", "habibulla"): all of them left out, and only the
-    last."""
-    variants = (_SILENT_RE.sub("", latin), _SILENT_FINAL_RE.sub("", latin))
+    last; a word whose first letter another language writes otherwise (``initial``
+    rows) also reads with that letter: "jakyp" (Жақып) gives ("yakyp",), Yakup."""
+    variants = [_SILENT_RE.sub("", latin), _SILENT_FINAL_RE.sub("", latin)]
+    first = _INITIAL.get(latin[:1])
+    if first is not None and latin[1:2] in _BACK_VOWELS:
+        variants.append(first + latin[1:])  # Жүсіп: jusip, and yusip (Yusuf)
     return tuple(v for v in dict.fromkeys(variants) if v != latin and v)
