@@ -965,3 +965,14 @@ def test_the_kazakh_initial_zh_for_y_is_read_only_before_a_back_vowel() -> None:
     assert silent_variants("jakyp") == ("yakyp",)
     assert silent_variants("jengis") == ()
     assert not shares("Жеңіс", "Anas", "ptoken")
+
+
+def test_a_name_in_traditional_mongolian_script_is_read() -> None:
+    """Given an Oirat name in the traditional Mongolian script (Xinjiang's Bayingolin and
+    Bortala), then it is read into Latin letters and meets the same name in Cyrillic and
+    Latin letters, alone or beside a word in another script; before table 1.7 its words
+    were dropped without a word."""
+    assert detect_script("ᠪᠠᠲᠤ") == "Mong"
+    assert analyse("ᠪᠠᠲᠤ").forms == ("batu",)
+    assert shares("ᠪᠠᠲᠤ", "Бату", "ptoken") and shares("ᠪᠠᠲᠤ ᠲᠡᠮᠦᠷ", "Batu Temur", "phonetic")
+    assert analyse("ᠪᠠᠲᠤ Serik").forms == ("batu serik",)

@@ -357,7 +357,7 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
     if script:
         main = script
     else:
-        letters = dict.fromkeys(("Latn", "Cyrl", "Arab", "Hani"), 0)
+        letters = dict.fromkeys(("Latn", "Cyrl", "Arab", "Hani", "Mong"), 0)
         for word, word_script in zip(raw_words, scripts, strict=True):
             if word_script in letters:
                 letters[word_script] += len(word)

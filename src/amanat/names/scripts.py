@@ -1,7 +1,8 @@
 """Which script a name is written in, and the clean-up every name gets first.
 
 ``detect_script`` returns the same ISO 15924 codes as ``records.changes.detect_script``
-(Latn, Cyrl, Arab, Hani, Zyyy) but reads more of Unicode: Latin Extended-B, IPA and
+(Latn, Cyrl, Arab, Hani, Zyyy), and Mong for traditional Mongolian (read into Latin
+letters by ``anyascii``: ᠪᠠᠲᠤ = batu), but reads more of Unicode: Latin Extended-B, IPA and
 Latin Extended-C letters (Uyghur Yengi Yeziq ə, ⱨ), Arabic Extended-A and presentation
 forms, Cyrillic Extended, CJK extensions.
 """
@@ -37,8 +38,9 @@ _RANGES: tuple[tuple[int, int, str], ...] = (
     (0x4E00, 0x9FFF, "Hani"),
     (0xF900, 0xFAFF, "Hani"),
     (0x20000, 0x323AF, "Hani"),
+    (0x1820, 0x18AA, "Mong"),  # traditional Mongolian letters (Oirat names: ᠪᠠᠲᠤ Batu)
 )
-_ORDER = ("Latn", "Cyrl", "Arab", "Hani")
+_ORDER = ("Latn", "Cyrl", "Arab", "Hani", "Mong")
 
 
 @functools.lru_cache(maxsize=1 << 14)
