@@ -888,6 +888,7 @@ def test_a_word_for_a_missing_name_is_a_label(text: str, label: bool) -> None:
         ("Ahmadjon", "Ахмаджон"),  # and in -джон
         ("ئىسھاق", "Исхак"),  # س ھ are two letters, not ش
         ("ئەزھەر", "Азхар"),
+        ("راھىله", "Rahile"),  # a final ه typed on a Persian keyboard is the vowel ە
         ("Mes'ud", "مەسئۇد"),  # a Uyghur Latin apostrophe, not the 2017 alphabet's s'
         ("Is'haq", "Исхак"),
         ("Hурлан", "Нурлан"),  # a Latin H typed inside a Cyrillic word

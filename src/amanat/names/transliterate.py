@@ -187,6 +187,10 @@ _CTS_APART = re.compile("(?<=[szcg])h")
 
 @functools.lru_cache(maxsize=1 << 16)
 def uyghur_arabic_word(word: str) -> str:
+    if len(word) > 1 and word.endswith("ه"):
+        # typed on a Persian or Arabic keyboard, a word's last ه is the vowel ە
+        # (راھىله Rahile), as Uyghur words end in it far more often than in ھ
+        word = word[:-1] + "ە"
     cts = str(_UMSC(word.translate(_UYGHUR_TYPED), "UAS", "CTS")).lower()
     return tidy(_CTS_RE.sub(lambda m: _CTS[m.group()], _CTS_APART.sub("kh", cts)))
 
