@@ -21,6 +21,7 @@ from amanat.names import (
     name_similarity,
     query_keys,
 )
+from amanat.names.palladius import palladius_name
 from amanat.names.phonetic import silent_variants
 from amanat.names.scripts import fold_lookalikes
 from amanat.names.tables import read_table
@@ -652,8 +653,10 @@ def test_palladius_cyrillic_meets_pinyin_and_characters(
 )
 def test_kazakh_and_russian_names_are_not_read_as_palladius(text: str) -> None:
     """Given Cyrillic names that are not Chinese names in Palladius' system, then no
-    pinyin form is added: there is one form, the Cyrillic reading."""
-    assert len(analyse(text).forms) == 1
+    pinyin form is added: the words are not read as Palladius syllables, and every form
+    is a reading of the Cyrillic words."""
+    assert palladius_name(tuple(text.split())) is None
+    assert all(len(form.split()) == len(text.split()) for form in analyse(text).forms)
 
 
 # ---- table 1.3: Hui names, Chinese names in Uyghur letters, glides, ğ = h ------------------
@@ -811,7 +814,8 @@ def test_the_h_is_left_out_beside_the_first_reading_not_instead() -> None:
     assert silent_variants("rahim") == ("raim",)
     assert silent_variants("ehmet") == ("emet",) and silent_variants("hasan") == ("asan",)
     assert silent_variants("habibullah") == ("abibulla", "habibulla")
-    assert silent_variants("serikjan") == () and silent_variants("rakhman") == ()
+    assert silent_variants("serikjan") == () and silent_variants("nurlan") == ()
+    assert silent_variants("rakhman") == ("raman",)  # Cyrillic х (kh) too, since 1.7
     assert shares("Hasan", "Хасан", "ptoken") and shares("Ehmet", "Ахмет", "ptoken")
     assert analyse("Abdurehim").forms[0] == "abdurehim"
     assert analyse("Tursun Haji").forms == ("tursun haji",)
@@ -899,6 +903,16 @@ def test_a_word_for_a_missing_name_is_a_label(text: str, label: bool) -> None:
         ("Yakup", "Жақып"),  # Kazakh writes an initial y as ж
         ("Yusuf", "Жүсіп"),
         ("Yunus", "Жүніс"),
+        ("艾买提", "Ахмет"),  # Cyrillic х (kh) is left out as h is
+        ("阿布都热依木", "Абдурахим"),
+        ("马木提", "Махмут"),
+        ("艾山", "Хасан"),
+        ("吐逊", "Tursun"),  # Tursun without its r
+        ("迪丽热巴", "Дильраба"),
+        ("努尔苏丹", "Нұрсұлтан"),
+        ("司马义", "Ismail"),
+        ("马仲英", "Ма Чжунъин"),  # the Palladius syllable separator ъ
+        ("哈丽玛托合提", "Halima Tohti"),  # written without the dot, ending in -ma
     ],
 )
 def test_spellings_found_apart_by_the_audit_share_a_sound_key(a: str, b: str) -> None:
@@ -977,3 +991,17 @@ def test_a_name_in_traditional_mongolian_script_is_read() -> None:
     assert analyse("ᠪᠠᠲᠤ").forms == ("batu",)
     assert shares("ᠪᠠᠲᠤ", "Бату", "ptoken") and shares("ᠪᠠᠲᠤ ᠲᠡᠮᠦᠷ", "Batu Temur", "phonetic")
     assert analyse("ᠪᠠᠲᠤ Serik").forms == ("batu serik",)
+
+
+def test_chinese_pinyin_x_and_q_are_not_read_as_k() -> None:
+    """Given 吐尔逊 (Tursun, pinyin tuerxun) and 吐尔洪 (Turghun), then they do not share
+    a sound key (the plain pinyin reading's x was read k, as Turghun's gh); a Chinese
+    reading's h is not left out (海拉提 Gayrat does not meet Altay, 巴合提 Bakhyt not
+    Bota); a four-character given name is not divided (古丽娜尔 Gulnar does not meet
+    努尔古丽 Nurgul)."""
+    assert not shares("吐尔逊", "吐尔洪", "ptoken")
+    assert not shares("吐尔逊", "Turghun", "ptoken")
+    assert not shares("海拉提", "Altay", "ptoken")
+    assert not shares("巴合提", "Bota", "ptoken")
+    assert not shares("古丽娜尔", "努尔古丽", "phonetic")
+    assert shares("居素普", "Yusup", "ptoken")  # the initial j read y stays

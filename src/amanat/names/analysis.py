@@ -278,9 +278,12 @@ def _readings(word: str, script: str, language: str | None, alphabet: str) -> tu
     else:
         readings = (tidy(word),)
     # then each reading without a letter another script may leave out (Rehim = Reim);
-    # a title is not a name to read two ways (Haji is not Aji)
+    # a title is not a name to read two ways (Haji is not Aji); a Chinese reading's h is
+    # a consonant the characters wrote (海拉提 Gayrat, 巴合提 Bakhyt), so only its
+    # initial j may be read otherwise (居素普 Jusup = Yusup)
     if readings and readings[0] not in _PARTICLES:
-        readings += tuple(v for r in readings for v in silent_variants(r))
+        silent = script != "Hani"
+        readings += tuple(v for r in readings for v in silent_variants(r, letters=silent))
     return tuple(r for r in dict.fromkeys(readings) if r)
 
 

@@ -196,15 +196,22 @@ def pinyin_syllables_readings(syllables: tuple[str, ...]) -> tuple[str, ...]:
 
 _NAME_ENDS = frozenset(row["hanzi"] for row in read_table("zh_name_ends.tsv"))
 MAX_SPLITS = 3
+# a word of fewer characters is one given name, not two names without their dot: 古丽娜尔
+# Gulnar divided as gul nar would meet 努尔古丽 Nurgul (1.7); every full name written
+# without its dot seen has six characters or more
+MIN_UNDOTTED = 5
 
 
 @functools.lru_cache(maxsize=1 << 14)
 def han_split_points(word: str) -> tuple[int, ...]:
     """Where a transcribed name written without its dot (赛力克江别拉什) may divide into
     given name and father's name: after a group that often ends a given name
-    (zh_name_ends.tsv), leaving at least two characters each side; the (at most three)
-    points nearest the middle, in order."""
+    (zh_name_ends.tsv), leaving at least two characters each side, in a word of
+    ``MIN_UNDOTTED`` characters or more; the (at most three) points nearest the middle,
+    in order."""
     points: list[int] = []
+    if len(word) < MIN_UNDOTTED:
+        return ()
     index = 0
     for piece in _segments(word):
         index += len(piece)

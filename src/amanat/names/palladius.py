@@ -34,7 +34,8 @@ _SURNAMES = frozenset(SURNAME_PINYIN.values())
 @functools.lru_cache(maxsize=1 << 16)
 def palladius_word(word: str) -> tuple[str, ...] | None:
     """The pinyin syllables of a Cyrillic word read as Palladius (fewest syllables), or None."""
-    text = word.lower().replace("ё", "е").replace("-", "").replace("'", "")
+    # ъ, - and ' separate syllables (Чжунъин = zhong ying), nothing more
+    text = word.lower().replace("ё", "е").replace("-", "").replace("'", "").replace("ъ", "")
     if not text:
         return None
     # best[i]: the shortest parse of text[i:]

@@ -111,14 +111,15 @@ def phonetic_key(latin: str) -> str:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def silent_variants(latin: str) -> tuple[str, ...]:
+def silent_variants(latin: str, *, letters: bool = True) -> tuple[str, ...]:
     """``latin`` (a canonical-Latin word) without the letters another script may leave
     unwritten (``silent`` rows of data/phonetic.tsv), or () when it has none:
     "abdurehim" gives ("abdureim",), read as Абдурайым and 阿不都热依木 are;
     "habibullah" gives ("abibulla", "habibulla"): all of them left out, and only the
     last; a word whose first letter another language writes otherwise (``initial``
-    rows) also reads with that letter: "jakyp" (Жақып) gives ("yakyp",), Yakup."""
-    variants = [_SILENT_RE.sub("", latin), _SILENT_FINAL_RE.sub("", latin)]
+    rows) also reads with that letter: "jakyp" (Жақып) gives ("yakyp",), Yakup.
+    ``letters=False``: the initial letter only, no letter left out."""
+    variants = [_SILENT_RE.sub("", latin), _SILENT_FINAL_RE.sub("", latin)] if letters else []
     first = _INITIAL.get(latin[:1])
     if first is not None and latin[1:2] in _BACK_VOWELS:
         variants.append(first + latin[1:])  # Жүсіп: jusip, and yusip (Yusuf)
