@@ -913,6 +913,12 @@ def test_a_word_for_a_missing_name_is_a_label(text: str, label: bool) -> None:
         ("司马义", "Ismail"),
         ("马仲英", "Ма Чжунъин"),  # the Palladius syllable separator ъ
         ("哈丽玛托合提", "Halima Tohti"),  # written without the dot, ending in -ma
+        ("沙吾列·沙迪克", "Saule Sadyk"),  # 沙 read sa in both words at once
+        ("吾甫尔", "Гопур"),
+        ("阿依先木", "Ayshem"),
+        ("艾沙", "Иса"),
+        ("依沙克", "Исхак"),
+        ("江布尔", "Жамбыл"),  # Chinese n for m before b
     ],
 )
 def test_spellings_found_apart_by_the_audit_share_a_sound_key(a: str, b: str) -> None:

@@ -437,6 +437,12 @@ def _read(text: str, script: str | None, language: str | None) -> _Reading:
             left, right = han_word_readings(raw[:point]), han_word_readings(raw[point:])
             if left and right:
                 forms.append((_word(raw[:point], left[0]), _word(raw[point:], right[0])))
+    softened = [next((r for r in rs if r == rs[0].replace("sh", "s")), rs[0]) for _, rs in words]
+    if sum(a != b for a, b in zip(softened, primary, strict=True)) >= 2:
+        # Chinese writes Turkic s and sh alike (沙 sha for Sa-, 山 shan for -san): a name
+        # with two such words also gets the form with s in both (沙吾列·沙迪克 = Saule
+        # Sadyk), which the forms changing one word at a time below never make
+        forms.append(tuple(_word(t, r) for (t, _), r in zip(words, softened, strict=True)))
     if len(words) == 1 or any(len(readings) > 1 for _, readings in words):
         # Other forms change one word to one of its other readings, the likeliest first;
         # ties are broken by the readings, not by word order, so that which forms are kept
