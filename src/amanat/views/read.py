@@ -398,15 +398,20 @@ def _ranked(conn: Connection, q: Query, only: ColumnElement[bool] | None) -> lis
     if not parts:
         return []
     sums: dict[tuple[str, str], int] = {}
+    words = _typed_words(q.name)
     # a label typed (DEMO-01) is found as written: its letters alone (demo) are every
-    # other label's too, and do not keep those in the results
-    words = _typed_words(q.name) if not is_label(q.name) else 1_000_000
+    # other label's too, so a word of it found does not keep a person in the results
+    label = is_label(q.name)
     spelled: dict[str, int] = {}  # how many of the typed words the spelling found
     for pid, w, kind in conn.execute(_labelled(parts)).all():  # fetchall: a third of fetchone's
         sums[pid, kind] = sums.get((pid, kind), 0) + w
-        if kind in SPELLING_KINDS and (kind != "token" or w > PREFIX_WEIGHT or words == 1):
+        if kind not in SPELLING_KINDS:
+            continue
+        if kind != "token":  # the whole name, as written or in any order
+            spelled[pid] = words
+        elif not label and (w > PREFIX_WEIGHT or words == 1):
             # a word's beginning counts as found only when one word was typed
-            spelled[pid] = spelled.get(pid, 0) + (1 if kind == "token" else words)
+            spelled[pid] = spelled.get(pid, 0) + 1
     caps = _caps(q.name)
     scores: dict[str, int] = {}
     for (pid, kind), total in sums.items():
