@@ -449,3 +449,25 @@ def test_export_never_hands_a_spreadsheet_a_formula() -> None:
     risky = ['=HYPERLINK("x")', "+Серік", "-2+3", "@SUM(1)", "\tx"]
     assert [_csv_value(v) for v in risky] == ["'" + v for v in risky]
     assert [_csv_value(v) for v in ("Серік", -5, 1.5, True, None)] == ["Серік", -5, 1.5, "true", ""]
+
+
+def test_ctrl_d_at_the_name_prompt_stops_like_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given `amanat persons --name -` at a terminal, when the person presses Ctrl-D
+    instead of typing a name, then the command stops as it does for Ctrl-C (said as
+    stopped), not as an internal error; a name typed is read."""
+    from amanat.cli import records_commands
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    def ctrl_d(prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr(records_commands.sys, "stdin", Terminal())
+    monkeypatch.setattr("builtins.input", ctrl_d)
+    with pytest.raises(KeyboardInterrupt):
+        records_commands._typed("-", "Name: ")
+    monkeypatch.setattr("builtins.input", lambda prompt: " Serikzhan ")
+    assert records_commands._typed("-", "Name: ") == "Serikzhan"
+    assert records_commands._typed("Serik", "Name: ") == "Serik"

@@ -506,7 +506,10 @@ def _typed(value: str, label: str) -> str:
     if value != "-":
         return value
     if sys.stdin.isatty():
-        return input(label).strip()
+        try:
+            return input(label).strip()
+        except EOFError:  # Ctrl-D at the prompt: the person stopped, as with Ctrl-C
+            raise KeyboardInterrupt from None
     return sys.stdin.readline().strip()
 
 
