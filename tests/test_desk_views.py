@@ -219,3 +219,77 @@ def test_parallel_reader_gives_the_same_entries_and_refuses_forgeries(
     forged, _ = reader(1).entries({})
     with pytest.raises(IntegrityError, match="not signed by a trusted key"):
         list(forged)
+
+
+def _person_batch(name: str) -> Batch:
+    person = new_id("p")
+    ref = b.source_ref(source=new_id("s"))
+    return Batch(
+        [],
+        [
+            {
+                "op": "source.added",
+                "source": ref["source"],
+                "kind": "imported_list",
+                "title": "list.csv",
+                "persons": [],
+            },
+            {
+                "op": "person.created",
+                "person": person,
+                "claims": [b.claim("name", b.name(name), ref)],
+            },
+        ],
+    )
+
+
+def test_two_processes_sealing_on_one_desk_both_reach_the_views(org: Org) -> None:
+    """Given one desk opened twice (the staff app and an ``amanat import`` at once),
+    when both seal and project at the same time, then neither fails on entries the
+    other projected, and the views hold every person once."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def seal(desk: Desk, who: str) -> None:
+        try:
+            for n in range(12):
+                desk.seal_records([_person_batch(f"{who} Person{n}")])
+        except BaseException as exc:
+            errors.append(exc)
+
+    with Desk(org.desk, org.desk_keys) as app, Desk(org.desk, org.desk_keys) as importer:
+        threads = [
+            threading.Thread(target=seal, args=(app, "Serik")),
+            threading.Thread(target=seal, args=(importer, "Aigul")),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert app.pending() == 0
+        assert app.search(Query()).total == 24
+
+
+def test_a_decision_sealed_while_another_command_projects_waits_for_the_next(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given another process holding the desk's views (an import's last step), when a
+    reviewer's decision is sealed, then it is sealed and the request does not fail; the
+    next projection brings it into the views."""
+    from amanat.desk import service
+
+    monkeypatch.setattr(service, "AFTER_SEAL_WAIT", 0.2)
+    with Desk(org.desk, org.desk_keys) as app, Desk(org.desk, org.desk_keys) as importer:
+        app.seal_records([_person_batch("Serik Bilash"), _person_batch("Serikzhan Bilash")])
+        a, c = sorted(p.person_id for p in app.search(Query()).persons)
+        with importer._projecting():
+            entry = app.decide(a, c, "same", "one man", by="reviewer")
+            assert entry
+            assert app.pending() == 1
+            with pytest.raises(service.BusyError), app._projecting(0.1):
+                pass
+        app.update_views()
+        assert app.pending() == 0
+        assert app.person(c).person["person_id"] == a

@@ -9,12 +9,22 @@ Views follow the vault: ``update_views`` reads every log from where the views st
 opens the new entries and applies them; every command that reads the views calls it
 first, so whatever ``amanat sync`` pulled is visible without a separate step.
 ``rebuild_views`` starts again from nothing and must give the same tables.
+
+Several processes may work on one desk at once (the staff app, an ``amanat import``,
+``amanat sync``): each projects what the views lack, so projecting is done under a lock
+(``views/views.lock``, and a thread lock within a process). Without it two of them read
+the same "projected so far" and both wrote the same entries: the second failed on the
+views' unique keys. A staff-app request that has sealed waits a little for the lock
+and otherwise leaves its entry to the next projection (sealed is safe; the views are
+derived).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +34,7 @@ from sqlalchemy import Engine, select
 from amanat.desk import compare, duplicates, safety
 from amanat.desk.media import MediaInfo, MediaShelf, OpenMedia
 from amanat.desk.reader import EntryReader
-from amanat.errors import FormatError, InputError, KeyError_, NotFound
+from amanat.errors import BusyError, FormatError, InputError, KeyError_, NotFound
 from amanat.linkage import LinkSettings
 from amanat.records import places as gazetteer
 from amanat.records.build import record_data
@@ -48,8 +58,22 @@ from amanat.views.project import (
 
 __all__ = ["DEFAULT_UPLOAD_LIMIT", "Desk", "Finished", "UploadRegistry", "views_key"]
 
+
+def _busy() -> BusyError:
+    return BusyError(
+        "Another Amanat command is updating this desk's database (an import or a sync); "
+        "wait until it ends, then try again. Nothing was lost."
+    )
+
+
 Progress = Callable[[int], None]
 VIEWS_FILE = "views.db"
+LOCK_FILE = "views.lock"
+# How long a projection waits for another process's (an import's last step projects
+# 100,000 entries in about a minute), and how long a staff-app request that has already
+# sealed waits before leaving its entry to the next projection.
+PROJECTION_WAIT = 900.0
+AFTER_SEAL_WAIT = 20.0
 DEFAULT_UPLOAD_LIMIT = 4 * 2**30  # a 4 GB video from a camera card
 
 
@@ -113,8 +137,11 @@ class Desk:
         self.keys = keys
         self.vault = home.vault()
         self.engine = self._engine(views_url)
+        self._projection = threading.RLock()
+        self._projecting_depth = 0
         self.views = Views(self.engine, place_rows)
-        self.migrated = self.views.prepare()
+        with self._projecting():
+            self.migrated = self.views.prepare()
         self._uploads: UploadRegistry | None = None
 
     def _engine(self, views_url: str) -> Engine:
@@ -133,6 +160,48 @@ class Desk:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @contextlib.contextmanager
+    def _projecting(self, wait: float = PROJECTION_WAIT) -> Iterator[None]:
+        """Hold the desk's projection lock: one projection at a time, across threads
+        and processes (re-entrant within a thread). Raises ``BusyError`` after ``wait``
+        seconds."""
+        if not self._projection.acquire(timeout=wait):
+            raise _busy()
+        try:
+            if self._projecting_depth:
+                self._projecting_depth += 1
+                try:
+                    yield
+                finally:
+                    self._projecting_depth -= 1
+                return
+            with contextlib.ExitStack() as stack:
+                folder = self.home.path / "views"
+                durable.make_dirs(folder)
+                try:
+                    stack.enter_context(
+                        durable.exclusive_lock(folder / LOCK_FILE, wait_seconds=wait)
+                    )
+                except BusyError:
+                    raise _busy() from None
+                self._projecting_depth = 1
+                try:
+                    yield
+                finally:
+                    self._projecting_depth = 0
+        finally:
+            self._projection.release()
+
+    def _project_after_seal(self, sealed: Sequence[PreparedEntry]) -> None:
+        """Project what was just sealed, unless another process holds the views for
+        longer than a staff-app request should wait: the entry is sealed, and the next
+        projection (any command's, or the app's next seal) takes it."""
+        try:
+            with self._projecting(AFTER_SEAL_WAIT):
+                self.project_sealed(sealed)
+        except BusyError:
+            return
 
     def __enter__(self) -> Desk:
         return self
@@ -162,6 +231,10 @@ class Desk:
         """Apply every entry the views have not seen yet; rebuild them from the vault
         when an entry they hold as lost has been found since (its changes may come
         before others already applied)."""
+        with self._projecting():
+            return self._update_views(progress)
+
+    def _update_views(self, progress: Progress | None) -> ApplyReport:
         lost = self.views.lost_entries()
         if any(self.vault.object_path("entries", e).exists() for e in lost):
             return self.rebuild_views(progress)
@@ -172,10 +245,11 @@ class Desk:
 
     def rebuild_views(self, progress: Progress | None = None) -> ApplyReport:
         """Drop the views and project the whole vault again."""
-        self.views.clear()
-        self.views.prepare()
-        entries, sizes = self._entries({})
-        return self.views.apply(entries, sizes, progress)
+        with self._projecting():
+            self.views.clear()
+            self.views.prepare()
+            entries, sizes = self._entries({})
+            return self.views.apply(entries, sizes, progress)
 
     # -- writing -----------------------------------------------------------------------
 
@@ -228,14 +302,15 @@ class Desk:
         if not sealed:
             return
         kid = str(self.home.doc.get("desk"))
-        done = self.views.projected_sizes()
-        sizes = self._log_sizes()
-        seqs = [int(p.entry_row[2]) for p in sealed]
-        others_done = all(done.get(k, 0) == n for k, n in sizes.items() if k != kid)
-        if others_done and seqs == list(range(done.get(kid, 0), sizes.get(kid, 0))):
-            self.views.apply(sealed, {kid: seqs[-1] + 1}, progress)
-        else:
-            self.update_views(progress)
+        with self._projecting():
+            done = self.views.projected_sizes()
+            sizes = self._log_sizes()
+            seqs = [int(p.entry_row[2]) for p in sealed]
+            others_done = all(done.get(k, 0) == n for k, n in sizes.items() if k != kid)
+            if others_done and seqs == list(range(done.get(kid, 0), sizes.get(kid, 0))):
+                self.views.apply(sealed, {kid: seqs[-1] + 1}, progress)
+            else:  # others' entries first, or another process projected these already
+                self._update_views(progress)
 
     def seal_audit(self, events: Sequence[dict[str, Any]]) -> SealReceipt:
         """Seal a batch of staff-app audit events as one ``audit`` entry, signed by this
@@ -246,7 +321,7 @@ class Desk:
         entry = SealedEntry(
             receipt.entry_id, receipt.log, receipt.seq, receipt.time, "audit", data, ()
         )
-        self.project_sealed([prepare_entry(entry)])
+        self._project_after_seal([prepare_entry(entry)])
         return receipt
 
     def uploads(self, *, limit: int = DEFAULT_UPLOAD_LIMIT) -> UploadRegistry:
@@ -272,7 +347,7 @@ class Desk:
                 data=data,
                 sealed_files=[(f.blob, f.meta) for f in files],
             )
-        self.project_sealed([prepare_entry(_sealed_entry(receipt, data), checked=True)])
+        self._project_after_seal([prepare_entry(_sealed_entry(receipt, data), checked=True)])
         return receipt
 
     def secret_box(self, purpose: str) -> SecretBox:
@@ -374,7 +449,7 @@ class Desk:
             raise InputError(f"this decision cannot be recorded: {exc.message}") from None
         with SealSession(self.vault, self.keys.signing_seed) as session:
             receipt = session.seal(entry_type="record", data=data)
-        self.project_sealed([prepare_entry(_sealed_entry(receipt, data), checked=True)])
+        self._project_after_seal([prepare_entry(_sealed_entry(receipt, data), checked=True)])
         return receipt.entry_id
 
     def decisions(self, person_id: str) -> list[dict[str, Any]]:
