@@ -486,6 +486,15 @@ def test_a_person_already_recorded_is_offered_and_the_testimony_joins_them(org: 
         checked = step(client, "check", latin)
         assert "May already be recorded" in checked.text and first.person_id in checked.text
         assert "Серік Жанболатұлы" in checked.text  # the recorded form, to recognise him
+        # chosen and checked again (the choice is kept in the draft); then "None of
+        # these" chosen and a field typed: the list refreshed keeps "None of these"
+        step(client, "check", {**latin, "same_person": first.person_id})
+        typed = {"name_1": "Serik Zhanbolatuly", "csrf": csrf_of(client, "/intake")}
+        undone = client.post("/intake/similar", data={**typed, "same_person": ""})
+        assert re.search(r'id="same_person_new"[^>]*checked', undone.text)
+        assert not re.search(rf'value="{first.person_id}"[^>]*checked', undone.text)
+        first_list = client.post("/intake/similar", data=typed)  # no list on the page yet
+        assert re.search(rf'value="{first.person_id}"[^>]*checked', first_list.text)
         step(client, "next", {**latin, "same_person": first.person_id})
         step(client, "next", EVENTS)
         review = step(client, "next")
@@ -498,6 +507,49 @@ def test_a_person_already_recorded_is_offered_and_the_testimony_joins_them(org: 
         detail = site.desk.person(first.person_id)
         assert len(detail.testimonies) == 2
         assert {n["text"] for n in detail.names} >= {"Серік Жанболатұлы", "Serik Zhanbolatuly"}
+
+
+def test_the_testimony_joins_the_record_chosen_even_if_merged_meanwhile(org: Org) -> None:
+    """Given a volunteer who chose a recorded person in the list, when a reviewer
+    merges that record into another (shown under the other's id) before the volunteer
+    saves, then the testimony is added to the record the relative recognised: a later
+    split leaves it with that record, not with the other."""
+    from amanat.desk.service import Batch
+    from amanat.records import build as b
+
+    with staff_site(org) as site:
+        client = signed_in(site)
+        fill_to_attachments(client)
+        step(client, "next")
+        assert step(client, "save").status_code == 303
+        chosen = site.desk.search(Query(name="Серік Жанболатұлы")).persons[0].person_id
+        other = "p_" + "0" * 32  # the smaller id: the merged person is shown under it
+        ref = b.source_ref(source="s_" + "1" * 32)
+        site.desk.seal_records(
+            [
+                Batch(
+                    [],
+                    [
+                        {"op": "source.added", "source": ref["source"],
+                         "kind": "imported_list", "title": "list.csv", "persons": []},
+                        {"op": "person.created", "person": other,
+                         "claims": [b.claim("name", b.name("Serik Zhanbolatuly"), ref)]},
+                    ],  # fmt: skip
+                )
+            ]
+        )
+        latin = {**PERSON, "name_1": "Serik Zhanbolatuly", "name_3": "", "resident_id": ""}
+        step(client, "next", TESTIFIER)
+        step(client, "next", CONSENT)
+        step(client, "next", {**latin, "same_person": chosen})
+        step(client, "next", EVENTS)
+        assert "Added to the record of" in step(client, "next").text
+        site.desk.decide(other, chosen, "same", "one man", by="reviewer")
+        assert site.desk.person(chosen).person["person_id"] == other
+        assert step(client, "save").status_code == 303
+        site.desk.decide(other, chosen, "different", "two men after all", by="reviewer")
+        assert len(site.desk.person(chosen).testimonies) == 2
+        assert site.desk.person(other).testimonies == []
 
 
 def test_a_forged_same_person_choice_is_refused(org: Org) -> None:

@@ -491,7 +491,11 @@ async def intake_similar(request: Request) -> Response:
         "intake/similar.html",
         similar=found or [],
         place=functools.partial(place_name, lang=request_locale(request)),
-        chosen=values.get("same_person") or draft.values.get("same_person", ""),
+        # the choice on the page, "None of these" (empty) included; the draft's only
+        # when the page has no list yet to choose from
+        chosen=values["same_person"]
+        if "same_person" in form
+        else draft.values.get("same_person", ""),
     )
 
 
@@ -826,8 +830,11 @@ async def _save(request: Request, intake: IntakeState, session: Session, draft: 
     state = staff(request)
     chosen = draft.values.get("same_person", "")
     if chosen and isinstance(state.desk, Desk):
+        # The testimony joins the record the relative recognised, even if a reviewer
+        # has merged it into another since (shown under that one's id): a later split
+        # must leave it with the person they recognised.
         try:
-            draft.values["same_person"] = state.desk.person(chosen).person["person_id"]
+            state.desk.person(chosen)
         except NotFound:
             draft.step = "person"
             message = "This person is no longer in the database; choose again."
