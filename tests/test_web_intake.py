@@ -530,11 +530,19 @@ def test_the_testimony_joins_the_record_chosen_even_if_merged_meanwhile(org: Org
                 Batch(
                     [],
                     [
-                        {"op": "source.added", "source": ref["source"],
-                         "kind": "imported_list", "title": "list.csv", "persons": []},
-                        {"op": "person.created", "person": other,
-                         "claims": [b.claim("name", b.name("Serik Zhanbolatuly"), ref)]},
-                    ],  # fmt: skip
+                        {
+                            "op": "source.added",
+                            "source": ref["source"],
+                            "kind": "imported_list",
+                            "title": "list.csv",
+                            "persons": [],
+                        },
+                        {
+                            "op": "person.created",
+                            "person": other,
+                            "claims": [b.claim("name", b.name("Serik Zhanbolatuly"), ref)],
+                        },
+                    ],
                 )
             ]
         )
