@@ -187,6 +187,67 @@ def test_when_first_taken_is_compared_as_the_model_compares_it() -> None:
     assert "taken" not in rows(person("A", status=(("released", "2019"),)), person("A"))
 
 
+def test_dates_apart_are_counted_as_a_reader_counts_them() -> None:
+    """Given births 1980 and 1982, 1980 and 1983, and first taken 2018-04 and 2018-06,
+    2018-01 and 2018-05, 2018 and 2019, when compared, then the gaps are those a
+    reader counts from the dates as written (two and three years; two and four months;
+    a year), close up to two years and three months, differing beyond."""
+
+    def year(y: int) -> PersonDetail:
+        return person("A", birth=str(y), earliest=f"{y}-01-01", latest=f"{y}-12-31")
+
+    two, three = rows(year(1980), year(1982))["birth"], rows(year(1980), year(1983))["birth"]
+    assert (two.verdict, two.note, two.amount) == ("near", "years_apart", 2)
+    assert (three.verdict, three.note, three.amount) == ("differ", "years_apart", 3)
+
+    def taken(x: str, y: str) -> Row:
+        return rows(person("A", status=(("detained", x),)), person("A", status=(("detained", y),)))[
+            "taken"
+        ]
+
+    assert (lambda r: (r.verdict, r.amount))(taken("2018-04", "2018-06")) == ("near", 2)
+    assert (lambda r: (r.verdict, r.amount))(taken("2018-01", "2018-05")) == ("differ", 4)
+    by_year = taken("2018", "2019")
+    assert (by_year.verdict, by_year.note, by_year.amount) == ("differ", "years_apart", 1)
+
+
+def test_a_name_that_is_a_label_is_not_weighed_against_a_name() -> None:
+    """Given a record whose only name is "unknown" (Белгісіз) and one with a name, when
+    compared, then the names are left to read (no contradiction) and the label shows no
+    reading."""
+    found = rows(person("Белгісіз"), person("Серікжан Білаш"))["name"]
+    assert found.verdict == "compare"
+    assert found.a[0].reading == ""
+
+
+def test_documents_of_different_kinds_are_not_weighed_against_each_other() -> None:
+    """Given a Kazakh passport on one record and a Chinese resident ID on the other,
+    when compared, then they are read both (two documents, not two persons), each
+    with its kind; a shared resident ID agrees even when one side has a passport too."""
+    rid = _valid_id("65010219800101003")
+    passport = {"kind": "passport", "country": "KZ", "number": "N12345678"}
+    resident = {"kind": "cn_resident_id", "country": None, "number": rid}
+    a = person("A")
+    a.identifiers = [passport]
+    b2 = person("A")
+    b2.identifiers = [resident]
+    found = rows(a, b2)["document"]
+    assert found.verdict == "compare"
+    assert (found.a[0].code, found.a[0].reading) == ("passport", "KZ")
+    assert found.b[0].code == "cn_resident_id"
+    both = person("A")
+    both.identifiers = [resident, passport]
+    assert rows(both, b2)["document"].verdict == "agree"
+
+
+def test_two_cities_under_the_region_are_not_one_prefecture() -> None:
+    """Given Shihezi (659001) and Aral (659002), cities under the region directly, when
+    compared, then they differ: they share no prefecture, though their codes begin
+    alike."""
+    found = rows(person("A", hometown="659001"), person("A", hometown="659002"))["hometown"]
+    assert found.verdict == "differ"
+
+
 def test_fields_neither_side_gives_are_left_out() -> None:
     """Given two records with only names, when compared, then only the names row is
     shown; a field one side gives is shown as one side silent."""

@@ -408,6 +408,47 @@ def test_a_reviewer_decides_a_pair_in_a_browser(browser: Any, site: Site) -> Non
         assert page.evaluate("document.querySelectorAll('script:not([src])').length") == 0
 
 
+def test_the_verdicts_of_a_pair_are_read_without_scrolling_sideways(
+    browser: Any, site: Site
+) -> None:
+    """Given two records whose verdict notes are long sentences (one word of the names
+    alike, the others not; two counties of one prefecture; births two years apart),
+    when a reviewer reads the pair in Russian and Kazakh on a 1366-pixel laptop screen,
+    then the side-by-side table fits its box (nothing is cut off to the right), and in
+    an 800-pixel window every verdict cell still lies within the window."""
+    from amanat.desk.service import Batch
+    from test_duplicates import _person
+
+    site.desk.seal_records(
+        [
+            Batch([], _person("Серікжан Білаш", birth="1980", county="654002")),
+            Batch([], _person("Серікжан Тұрғанұлы", birth="1982", county="654021")),
+        ]
+    )
+    a = site.desk.search(Query(name="Серікжан Білаш", limit=1)).persons[0].person_id
+    b = site.desk.search(Query(name="Серікжан Тұрғанұлы", limit=1)).persons[0].person_id
+    with served(site.app) as base:
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(f"{base}/login")
+        _sign_in(page, site, "reviewer")
+        for lang in ("ru", "kk"):
+            page.goto(f"{base}/lang/{lang}?next=/review/{a}/{b}")
+            page.goto(f"{base}/review/{a}/{b}")
+            assert page.locator("tr.verdict-near").count() >= 1
+            box = page.evaluate(
+                "(() => { const s = document.querySelector('.scroll-x');"
+                " return [s.scrollWidth, s.clientWidth]; })()"
+            )
+            assert box[0] <= box[1] + 1, (lang, box)
+        page.set_viewport_size({"width": 800, "height": 768})
+        page.goto(f"{base}/review/{a}/{b}")
+        rights = page.evaluate(
+            "[...document.querySelectorAll('td.verdict')]"
+            ".map(td => td.getBoundingClientRect().right)"
+        )
+        assert rights and max(rights) <= 800, rights
+
+
 def test_the_browser_keeps_no_name_typed_in_its_form_history(site: Site, tmp_path: Path) -> None:
     """Given a researcher on a laptop whose browser keeps a profile on disk, when they
     search for a name, then the browser's form history (the Web Data file, unencrypted,

@@ -319,3 +319,40 @@ def test_same_on_records_already_one_person_seals_nothing(org: Org) -> None:
         assert again.status_code == 409
         assert "These two records are one person already; nothing was sealed." in again.text
         assert _on_pair(site.desk, x, y) == ["same"]
+
+
+def test_a_chain_of_merges_is_split_on_the_merges_that_made_it(org: Org) -> None:
+    """Given A = B and B = C decided (A, B and C one person), when a reviewer opens
+    the person, then the merges offered for review are A–B and B–C, the pairs decided,
+    not A–C; and when the reviewer decides A–C "different" anyway, then the page says
+    the three are still one person and lists the merges to split instead of claiming a
+    split; deciding B–C "different" does split C off."""
+    with staff_site(org) as site:
+        a, bb, c = sorted(
+            _seal_person(site.desk, n) for n in ("Серікжан Білаш", "Serik Bilash", "赛力克江")
+        )
+        site.desk.decide(a, bb, "same", "one man", by="reviewer")
+        site.desk.decide(bb, c, "same", "one man", by="reviewer")
+        client = _signed_in(site, "reviewer")
+        person = client.get(f"/persons/{c}").text
+        links = set(re.findall(r'href="/review/(p_\w+)/(p_\w+)">Review this merge', person))
+        assert {frozenset(x) for x in links} == {frozenset((a, bb)), frozenset((bb, c))}
+
+        page = client.get(f"/review/{a}/{c}").text
+        assert "one person through other merges" in page
+        # the decisions shown are those of other pairs, each naming its pair
+        assert "On other pairs of these records" in page and "On this pair" not in page
+        assert f'href="/review/{bb}/{c}"' in page or f'href="/review/{c}/{bb}"' in page
+        decision = {"decision": "different", "reason": "two men"}
+        sent = client.post(f"/review/{a}/{c}", data={**_form_of(page), **decision})
+        assert sent.status_code == 303 and "decided=joined" in sent.headers["location"]
+        after = client.get(sent.headers["location"]).text
+        assert "still one person, joined through other merges" in after
+        assert "On this pair" in after and ">two men<" in after
+        assert site.desk.person(c).person["person_id"] == a  # nothing claimed, nothing split
+
+        pair = client.get(f"/review/{bb}/{c}").text
+        assert "merged into one person now" in pair
+        split = client.post(f"/review/{bb}/{c}", data={**_form_of(pair), **decision})
+        assert split.status_code == 303 and "decided=joined" not in split.headers["location"]
+        assert site.desk.person(c).records == [c]

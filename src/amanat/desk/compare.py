@@ -70,6 +70,7 @@ NOTES = (
 SAME_NAME = 0.95
 CLOSE_NAME = 0.88
 NEAR_BIRTH_DAYS = 731  # two years: what blocking and clustering allow
+NEAR_BIRTH_YEARS = 2  # births close as a reader counts them: 1980 and 1982
 NEAR_TAKEN_DAYS = 92  # three months: the model's "within three months"
 
 
@@ -209,6 +210,8 @@ def _names(a: PersonDetail, b: PersonDetail) -> Row | None:
     # a label (a case number, the demo's DEMO-13) is shown, never weighed (names.is_label)
     weighed_l = [t for t in left if not is_label(t)]
     weighed_r = [t for t in right if not is_label(t)]
+    if not weighed_l or not weighed_r:  # a label against a name: nothing to weigh
+        return _row("name", _read(left, right), _read(right, left), "compare")
     best = max((name_similarity(x, y) for x in weighed_l for y in weighed_r), default=0.0)
     folded = {t.casefold() for t in weighed_l} & {t.casefold() for t in weighed_r}
     amount = 0
@@ -239,6 +242,9 @@ def _read(names: list[str], others: list[str]) -> list[Value]:
     their = [f for o in others for f in analyse(o).forms]
     out = []
     for text in names:
+        if is_label(text):  # a case number or "unknown" has no reading to show
+            out.append(Value(text))
+            continue
         forms = analyse(text).forms
         reading = max(
             forms,
@@ -290,18 +296,38 @@ Side = tuple[list[Value], tuple[dt.date | None, dt.date | None]]
 
 
 def _ranges(field: str, a: Side, b: Side, *, near: int, note: str, unit: float) -> Row:
-    """Two dates as the ranges of days they stand for: one within the other *overlaps*,
-    up to ``near`` days apart is *near* (``note``, with the gap in ``unit`` days, at
-    least one), further *differs*; a range not read is left to the reviewer."""
+    """Two dates as the ranges of days they stand for: one within the other *overlaps*;
+    otherwise they are ``amount`` years (``note`` years_apart) or months apart, counted
+    as a reader counts them from the dates as written (1980 and 1983: three years;
+    2018-01 and 2018-05: four months), and *near* up to two years (births) or three
+    months (first taken), else they *differ*. A first-taken date known only to the year
+    is counted in years (2018 and 2019: a year apart, not the month between December
+    and January). A range not read is left to the reviewer. ``near`` and ``unit`` (days)
+    are the bound and unit of the model, used for day-precise dates."""
     (left, (lo_a, hi_a)), (right, (lo_b, hi_b)) = a, b
     if lo_a is None or hi_a is None or lo_b is None or hi_b is None:
         return _row(field, left, right, "compare")
     if lo_a <= hi_b and lo_b <= hi_a:
         return _row(field, left, right, "overlap", note="within")
-    gap = (lo_b - hi_a).days if lo_b > hi_a else (lo_a - hi_b).days
-    if gap <= near:
-        return _row(field, left, right, "near", note=note, amount=max(1, round(gap / unit)))
-    return _row(field, left, right, "differ")
+    (end, start) = (hi_a, lo_b) if lo_b > hi_a else (hi_b, lo_a)
+    years = start.year - end.year
+    if note == "years_apart" or _whole_years(lo_a, hi_a) or _whole_years(lo_b, hi_b):
+        amount = max(1, years)
+        close = amount <= NEAR_BIRTH_YEARS if note == "years_apart" else False
+        verdict = "near" if close else "differ"
+        return _row(field, left, right, verdict, note="years_apart", amount=amount)
+    if lo_a == hi_a and lo_b == hi_b:  # two days: 3 April and 20 May are 1.5 months apart
+        months = max(1, round((start - end).days / unit))
+    else:
+        months = max(1, years * 12 + start.month - end.month)
+    if months <= round(near / unit):
+        return _row(field, left, right, "near", note=note, amount=months)
+    return _row(field, left, right, "differ", note=note, amount=months)
+
+
+def _whole_years(lo: dt.date, hi: dt.date) -> bool:
+    """Whether a range is one or more whole years (a date known only to the year)."""
+    return (lo.month, lo.day) == (1, 1) and (hi.month, hi.day) == (12, 31)
 
 
 def _one_number_mistyped(x: str, y: str) -> bool:
@@ -320,16 +346,32 @@ def _one_number_mistyped(x: str, y: str) -> bool:
 
 
 def _documents(a: PersonDetail, b: PersonDetail) -> Row | None:
-    left = _distinct(i["number"] for i in a.identifiers)
-    right = _distinct(i["number"] for i in b.identifiers)
+    """ID numbers, each with its kind (a Chinese resident ID, a Kazakh IIN, a passport
+    and its country). Only numbers of one kind are weighed against each other: a
+    passport and a resident ID of the same man are two documents, not a contradiction
+    (the model compares resident IDs alone), so records with no kind in common are left
+    to the reviewer to read."""
+    left, right = _numbers(a), _numbers(b)
     if not left and not right:
         return None
-    values_a, values_b = [Value(t) for t in left], [Value(t) for t in right]
-    if set(left) & set(right):
-        return _row("document", values_a, values_b, "agree" if left == right else "overlap")
-    if any(_one_number_mistyped(x, y) for x in left for y in right):
+    values_a = [Value(n, reading=country, code=kind) for (kind, country), n in left]
+    values_b = [Value(n, reading=country, code=kind) for (kind, country), n in right]
+    same_kind = [(x, y) for kx, x in left for ky, y in right if kx == ky]
+    if any(x == y for x, y in same_kind):
+        return _row("document", values_a, values_b, "agree")
+    if any(_one_number_mistyped(x, y) for x, y in same_kind):
         return _row("document", values_a, values_b, "near", note="mistyped")
-    return _row("document", values_a, values_b, "differ")
+    return _row("document", values_a, values_b, "differ" if same_kind else "compare")
+
+
+def _numbers(detail: PersonDetail) -> list[tuple[tuple[str, str], str]]:
+    """Each distinct (kind, country) and number the record gives."""
+    out: list[tuple[tuple[str, str], str]] = []
+    for i in detail.identifiers:
+        item = ((str(i.get("kind") or ""), str(i.get("country") or "")), str(i["number"]))
+        if i.get("number") and item not in out:
+            out.append(item)
+    return out
 
 
 def _place(detail: PersonDetail) -> list[Value]:
@@ -356,11 +398,24 @@ def _hometown(a: PersonDetail, b: PersonDetail) -> Row | None:
         return _row("hometown", left, right, "agree" if same else "compare")
     if ca == cb:
         return _row("hometown", left, right, "agree")
-    if ca[:4] == cb[:4]:
-        if ca.endswith("00") or cb.endswith("00"):  # a prefecture and a county in it
-            return _row("hometown", left, right, "overlap", note="within")
+    pa, pb = _prefecture(ca, a.hometown), _prefecture(cb, b.hometown)
+    if ca == pb or cb == pa:  # a prefecture and a county in it
+        return _row("hometown", left, right, "overlap", note="within")
+    if pa and pa == pb:
         return _row("hometown", left, right, "near", note="same_prefecture")
     return _row("hometown", left, right, "differ")
+
+
+def _prefecture(code: str, place: dict[str, Any] | None) -> str:
+    """The prefecture a county lies in: the gazetteer's parent, or without the place,
+    the code's first four digits; "" for a prefecture itself and for the cities under
+    the region directly (6590xx, Shihezi, Aral...: GB/T 2260 writes them under "90")."""
+    if place is not None and "parent" in place:
+        parent = str(place["parent"] or "")
+        return parent if parent and not parent.endswith("0000") else ""
+    if code.endswith("00") or code[2:4] == "90":
+        return ""
+    return code[:4] + "00"
 
 
 def _first_taken(detail: PersonDetail) -> dict[str, Any] | None:

@@ -169,6 +169,19 @@ class PersonDetail:
                 first.setdefault(str(claim["record_id"]), str(claim["value"].get("text", "")))
         return [(r, first.get(r, "")) for r in self.records]
 
+    def merges(self) -> list[dict[str, Any]]:
+        """The decisions that join the person's records: each pair of them whose
+        decision in force is *same* (its ``a``, ``b``, ``by``, ``time``, ``reason``),
+        with ``name_a`` and ``name_b``, the names the two were recorded under. These,
+        not any two of the records, are what a reviewer splits a merge on."""
+        names = dict(self.record_names())
+        mine = set(self.records)
+        return [
+            {**d, "name_a": names.get(d["a"], ""), "name_b": names.get(d["b"], "")}
+            for d in self.decisions
+            if d.get("current") and d["decision"] == "same" and {d["a"], d["b"]} <= mine
+        ]
+
 
 def _filtered(
     q: Query, columns: Sequence[Any] | None = None, extra: ColumnElement[bool] | None = None

@@ -197,7 +197,15 @@ KEYS: Mapping[str, str] = {
     "to": N_("To whom"),
     "reply": N_("The answer"),
 }
+# kinds of identity document (records.md, the ``document`` claim)
+DOCUMENTS = {
+    "cn_resident_id": N_("Chinese resident ID"),
+    "kz_iin": N_("Kazakh IIN"),
+    "passport": N_("Passport"),
+    "other": N_("Other document"),
+}
 _KINDS = {
+    "document": DOCUMENTS,
     "status": STATUS,
     "consent": CONSENT,
     "grade": GRADES,

@@ -49,7 +49,7 @@ from amanat.records.changes import (
 )
 from amanat.views.read import PersonDetail
 from amanat.web.labels import ACTION_TARGETS as TARGET_LABELS
-from amanat.web.labels import ETHNICITY, FIELDS, RELATIONSHIPS, SEX, STATUS
+from amanat.web.labels import DOCUMENTS, ETHNICITY, FIELDS, RELATIONSHIPS, SEX, STATUS
 from amanat.web.labels import NAME_FORMS as NAME_FORM_LABELS
 from amanat.web.labels import RESPONSIBLE as RESPONSIBLE_LABELS
 from amanat.web.labels import VISIBILITY as VISIBILITY_LABELS
@@ -70,10 +70,7 @@ def N_(message: str) -> str:
 # the fields a person may correct or add to: those of labels.FIELDS but the photo
 FIELD_LABELS: Mapping[str, str] = {k: v for k, v in FIELDS.items() if k != "photo"}
 EDITABLE = tuple(FIELD_LABELS)
-DOCUMENT_LABELS = {
-    "cn_resident_id": N_("Chinese resident ID"), "kz_iin": N_("Kazakh IIN"),
-    "passport": N_("Passport"), "other": N_("Other document"),
-}  # fmt: skip
+DOCUMENT_LABELS = DOCUMENTS
 
 # The most characters each input may hold: the record format's own limits.
 LIMITS: Mapping[str, int] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import jinja2
 import jinja2.ext
+from babel.numbers import format_decimal
 
 from amanat.i18n import (
     DEFAULT_LOCALE,
@@ -59,6 +60,14 @@ def _context_plain_gettext(context: jinja2.runtime.Context, message: str) -> str
     return translator(str(context.get(LOCALE_VAR, DEFAULT_LOCALE))).gettext(str(message))
 
 
+@jinja2.pass_context
+def _context_decimal(context: jinja2.runtime.Context, value: float, places: int = 2) -> str:
+    """``decimal(0.93)``: a number with ``places`` decimals as the page's language writes
+    it (0,93 in Russian and Kazakh, 0.93 in English)."""
+    locale = str(context.get(LOCALE_VAR, DEFAULT_LOCALE))
+    return str(format_decimal(value, format="0." + "0" * places, locale=locale))
+
+
 def install(jinja_env: jinja2.Environment, locale: str | None) -> None:
     """Make ``jinja_env``'s templates translate, with Jinja2's i18n extension.
 
@@ -74,6 +83,7 @@ def install(jinja_env: jinja2.Environment, locale: str | None) -> None:
     if "jinja2.ext.InternationalizationExtension" not in jinja_env.extensions:
         jinja_env.add_extension(jinja2.ext.i18n)
     jinja_env.globals["tr"] = _context_plain_gettext
+    jinja_env.globals["decimal"] = _context_decimal
     if locale is not None:
         jinja_env.install_gettext_translations(translator(locale), newstyle=True)  # type: ignore[attr-defined]
         return

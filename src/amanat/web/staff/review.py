@@ -120,15 +120,23 @@ def _count(request: Request, name: str) -> int | None:
 
 
 def _display_names(desk: Desk, pairs: list[CandidatePair | UnsurePair]) -> dict[str, str]:
+    return _names_of(desk, [pid for pair in pairs for pid in (pair.person_a, pair.person_b)])
+
+
+def _names_of(desk: Desk, ids: list[str]) -> dict[str, str]:
+    """The name each person record is shown under (its id when the desk lacks it)."""
     out: dict[str, str] = {}
-    for pair in pairs:
-        for pid in (pair.person_a, pair.person_b):
-            if pid not in out:
-                try:
-                    out[pid] = str(desk.person(pid).person["display_name"])
-                except NotFound:
-                    out[pid] = pid
+    for pid in ids:
+        if pid not in out:
+            try:
+                out[pid] = str(desk.person(pid).person["display_name"])
+            except NotFound:
+                out[pid] = pid
     return out
+
+
+def _in_order(decision: dict[str, Any]) -> tuple[str, str, int]:
+    return str(decision["time"]), str(decision["position"]), int(decision["idx"])
 
 
 def N_(message: str) -> str:
@@ -248,6 +256,10 @@ SAME_RECORD = N_("This pair names one record twice: a record cannot be compared 
 NOT_SEALED = N_("The decision could not be sealed, and nothing was saved. Please try again.")
 NO_DECISION = N_("Choose same person, different persons or not sure.")
 ALREADY_ONE = N_("These two records are one person already; nothing was sealed.")
+STALE = N_(
+    "This page was out of date, and nothing was sealed; check the pair again and send "
+    "your decision."
+)
 NONE_SEEN = "none"  # the form's ``seen`` when the page showed no decision on the pair
 
 # Decisions are checked against what the page showed and sealed one at a time, so that
@@ -300,6 +312,11 @@ async def pair_page(
     candidate = await run_in_threadpool(desk.candidate, a, b)
     rows = await run_in_threadpool(compare_persons, left, right)
     merged_detail = left if not same else await run_in_threadpool(desk.person, a)
+    earlier = {(d["position"], d["idx"]): d for d in [*left.decisions, *right.decisions]}
+    on_pair = [d for d in earlier.values() if {d["a"], d["b"]} == {a, b}]
+    on_others = [d for d in earlier.values() if {d["a"], d["b"]} != {a, b}]
+    others = {x for d in on_others for x in (d["a"], d["b"])}
+    other_names = await run_in_threadpool(_names_of, desk, sorted(others))
     return state.render(
         request,
         "review_pair.html",
@@ -310,17 +327,34 @@ async def pair_page(
         right=right,
         rows=rows,
         merged=same,
-        records=merged_detail.record_names() if same else [],
+        merges=merged_detail.merges() if same else [],
+        direct=same and _merged_directly(merged_detail.merges(), a, b),
         people=await run_in_threadpool(_relative_names, desk, rows),
         candidate=candidate,
         errors=errors or {},
         posted=posted or {},
         changed=changed,
-        decided=request.query_params.get("decided") == "1" and status == 200,
+        decided=_decided_note(request) if status == 200 else "",
         seen=_seen(_latest_on_pair(left.decisions, a, b)),
+        on_pair=sorted(on_pair, key=_in_order),
+        on_others=sorted(on_others, key=_in_order),
+        other_names=other_names,
         max_reason=MAX_REASON,
         decisions=DECISIONS,
     )
+
+
+def _decided_note(request: Request) -> str:
+    """What the page says of a decision just sealed (``?decided=``): "1" the next pair,
+    "joined" the pair sealed still one person through other merges; else nothing."""
+    said = request.query_params.get("decided", "")
+    return said if said in ("1", "joined") else ""
+
+
+def _merged_directly(merges: list[dict[str, Any]], a: str, b: str) -> bool:
+    """Whether the pair itself is one of the merges (decided *same*, in force), so that
+    deciding *different* on it splits: not a pair joined only through other records."""
+    return any({m["a"], m["b"]} == {a, b} for m in merges)
 
 
 def _relative_names(desk: Desk, rows: list[Row]) -> dict[str, str]:
@@ -385,14 +419,19 @@ async def decide(request: Request) -> Response:
         return _refused(request, NO_PERSON)
     except AmanatError:  # the reviewer reads a sentence in their language, never the desk's
         return await pair_page(request, errors={"decision": NOT_SEALED}, status=400, posted=posted)
+    if outcome == "changed" and latest is None:  # the form's ``seen`` was not this page's
+        return await pair_page(request, errors={"decision": STALE}, status=409, posted=posted)
     if outcome == "changed":
         return await pair_page(request, status=409, posted=posted, changed=latest)
     if outcome == "already":
-        return await pair_page(request, errors={"decision": ALREADY_ONE}, status=409)
+        return await pair_page(request, errors={"decision": ALREADY_ONE}, status=409, posted=posted)
     if outcome == "sealed":
         state.audit.record(
             "review.decided", account=session.account, role=session.role, target=f"{a} {b}"
         )
+        if decision != "same" and await run_in_threadpool(_one_person, desk, a, b):
+            # still one person through other merges: the page says so and lists them
+            return RedirectResponse(f"/review/{a}/{b}?decided=joined#joined", status_code=303)
     nxt = await run_in_threadpool(desk.review_queue, outcome="review", limit=1)
     if nxt.pairs:
         pair = nxt.pairs[0]
