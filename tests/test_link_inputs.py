@@ -24,6 +24,7 @@ import pytest
 from amanat.cli.main import main
 from amanat.errors import UsageError
 from amanat.ingest import open_table
+from amanat.records.ids import ric_check_character
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "docs" / "examples"
@@ -190,8 +191,10 @@ def test_the_separator_is_the_header_rows(
     code, _, err = _link(capsys, source, mapping, "--out", str(out))
     assert code == 0, err
     rows = _rows(out, ";")
-    assert rows[0][:3] == ["ФИО", "Год", "Примечание"] and rows[1][2] == "a, b"
-    assert rows[1][5] == rows[2][5] == "review"  # a given name and a year: a person decides
+    # the title line and the empty one above the header are kept: rows keep their numbers
+    assert rows[0][0] == "Список задержанных, Илийский округ, 2019, Атажурт"
+    assert rows[2][:3] == ["ФИО", "Год", "Примечание"] and rows[3][2] == "a, b"
+    assert rows[3][5] == rows[4][5] == "review"  # a given name and a year: a person decides
 
 
 # -- rows: left out only for a reason linking needs, and every cell kept ----------------
@@ -265,6 +268,81 @@ def test_an_id_stored_as_a_number_is_not_trusted(
     mapping.write_text(SMALL_MAPPING + "  resident_id: id\n", encoding="utf-8")
     code, said, _ = _link(capsys, source, mapping, "--out", str(tmp_path / "out.csv"))
     assert code == 0 and "1 resident ID stored as a number" in said
+
+
+def test_ids_a_spreadsheet_rounded_before_writing_a_csv_are_not_trusted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a CSV a spreadsheet wrote after storing the ID column as numbers (15
+    digits kept, then 000: two men of one county born on one day get one number, its
+    check character wrong), when it is linked, then those IDs count as not known (two
+    men of different names were one person at 1.0000: a "mistyped" ID they share) and
+    the summary says how to keep them."""
+    source = tmp_path / "list.csv"
+    assert ric_check_character("65400219740315000") != "0"  # so 654...150000 fails it
+    source.write_text(
+        "name,birth,id\n"
+        "Serik Bilash,15.03.1974,654002197403150000\n"
+        "Marat Nurlanov,15.03.1974,654002197403150000\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(SMALL_MAPPING + "  resident_id: id\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    code, said, _ = _link(capsys, source, mapping, "--out", str(out))
+    assert code == 0 and "2 resident IDs stored as a number" in said
+    assert [row[5] for row in _rows(out)[1:]] == ["alone", "alone"]
+
+
+def test_a_list_saved_again_while_it_is_linked_gives_no_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a list that someone saves again (Excel, a synced folder) while it is being
+    linked, when the clusters are written, then the command stops with a sentence and
+    writes nothing: the clusters belong to the rows as first read (they were copied
+    onto the new rows, and the command said it had succeeded)."""
+    from amanat.cli import link_commands
+
+    source = tmp_path / "list.csv"
+    source.write_text("name,birth\nСерікжан Білаш,1974\nSerikzhan Bilash,1974\n", "utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(SMALL_MAPPING, encoding="utf-8")
+    real = link_commands.link_records
+
+    def saved_meanwhile(*args: object, **kwargs: object) -> object:
+        found = real(*args, **kwargs)  # type: ignore[arg-type]
+        source.write_text("name,birth\nMarat Nurlanov,1980\n", "utf-8")
+        return found
+
+    monkeypatch.setattr(link_commands, "link_records", saved_meanwhile)
+    out = tmp_path / "out.csv"
+    code, _, err = _link(capsys, source, mapping, "--out", str(out))
+    assert code == UsageError.exit_code and "changed while it was being linked" in err
+    assert not out.exists() and "Traceback" not in err
+
+
+def test_lines_above_the_header_keep_the_rows_numbered_as_the_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a list with a title line above its header (``header_row: 2``), when it is
+    linked, then the output keeps the title line, so the row numbers in ``cluster``
+    and ``best_match_row`` are those of the output's rows too (they were one off)."""
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "Список задержанных, 2019;;\nName;Birth;ID\nSerik Bilash;1980;\nСерік Білаш;1980;\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "version: 1\ncolumns:\n  name: Name\n  birth: Birth\noptions:\n  header_row: 2\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    code, _, _ = _link(capsys, source, mapping, "--out", str(out))
+    rows = _rows(out, ";")
+    assert code == 0 and rows[0][0] == "Список задержанных, 2019" and rows[1][3] == "cluster"
+    # spreadsheet row numbers: rows[2] is row 3
+    assert (rows[2][3], rows[2][6], rows[3][3], rows[3][6]) == ("3", "4", "3", "3")
 
 
 # -- what is written -----------------------------------------------------------------------

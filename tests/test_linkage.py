@@ -202,6 +202,23 @@ def test_a_short_list_does_not_vouch_for_its_own_pairs() -> None:
         assert outcomes and {o for o, _ in outcomes.values()} == {"review"}, rows
 
 
+def test_a_name_of_one_word_alike_links_no_one_by_itself() -> None:
+    """Given short lists whose rows hold a name of one word and at most a birth year
+    ("Serik" twice; "Ali", 1980, five times; "Haji Ali" twice: a title is not a
+    word), when linked, then none of them is linked without a person deciding: one
+    word alike is what "Serik Turgan" and "Serik Bilash" share, and those go to
+    review (they were links at 0.995 and 0.9997, five men one person)."""
+    for rows in (
+        [("Serik", ""), ("Serik", "")],
+        [("Ali", "1980")] * 5,
+        [("Haji Ali", "1975"), ("Haji Ali", "1975")],
+    ):
+        outcomes = _outcome(rows)
+        assert all(o == "review" for o, _ in outcomes.values()), (rows, outcomes)
+    # two words of a name alike still link a short list of two
+    assert {o for o, _ in _outcome([("Serik Bilash", "1974")] * 2).values()} == {"link"}
+
+
 def test_name_frequencies_are_the_lists_own_count_smoothed() -> None:
     """Given a list of 1,000 prepared records, when the frequency of each name sound is
     registered with a Splink linker, then it is the name's count among n - 1 + 1/u
@@ -954,6 +971,12 @@ def test_a_review_file_with_decisions_is_not_written_over(
     assert review.read_bytes() == before
     assert main([*args, "--review", str(review), "--decisions", str(review)]) == 0
     assert "3 decisions" in capsys.readouterr().out
+    # given as --out by mistake, it is not written over either
+    decided = review.read_bytes()
+    by_mistake = ["link", str(source), "--mapping", str(mapping), "--out", str(review)]
+    assert main(by_mistake) == UsageError.exit_code
+    assert "choose another --out" in capsys.readouterr().err
+    assert review.read_bytes() == decided
 
 
 @pytest.fixture(scope="module")

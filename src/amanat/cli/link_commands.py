@@ -67,6 +67,7 @@ from amanat.linkage import (
 )
 from amanat.linkage.link import ScoredPair, Verdict
 from amanat.linkage.mapping import fold
+from amanat.linkage.prepare import normalise_resident_id
 from amanat.records.changes import DECISIONS
 from amanat.settings import Settings
 
@@ -190,14 +191,23 @@ class _List:
     not_utf8: int = 0
     first_problem: tuple[int, str] | None = None
     rounded_ids: int = 0
+    stamp: tuple[int, int, int] = (0, 0, 0)  # the list's size, time and inode when read
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is saved again or replaced (size, time, inode)."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 def _records(source: Path, mapping: LinkMapping) -> _List:
     """The list's records to link, with what could not be read (never a value)."""
     sexes = _sex_words(mapping)
+    stamp = _stamp(source)
     with open_table(source, header_row=mapping.header_row, sheet=mapping.sheet) as table:
         positions = mapping.bind(table.headers)
         found = _List([], positions, table.headers, table.delimiter, width=len(table.headers))
+        found.stamp = stamp
         used = frozenset(i for columns in positions.values() for i in columns)
         ids = positions.get("resident_id", ())
         bar = CountBar(tr("Reading"), table.estimated_rows, tr("rows"))
@@ -244,7 +254,13 @@ def _records(source: Path, mapping: LinkMapping) -> _List:
 
 
 def _rounded(value: CellValue) -> bool:
-    """A cell holding an ID as a number: a float, or more digits than a float keeps."""
+    """A cell holding an ID as a number: a float, or more digits than a float keeps;
+    or, in a CSV a spreadsheet wrote, an 18-digit number ending in 000 whose check
+    character fails (the spreadsheet kept 15 digits: everyone of one county born on
+    one day would have the same "mistyped" number, and be linked as one)."""
+    if isinstance(value, str):
+        rid, valid = normalise_resident_id(value)
+        return rid is not None and rid.endswith("000") and not valid
     return isinstance(value, float) or (isinstance(value, int) and len(str(abs(value))) > 15)
 
 
@@ -290,6 +306,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 file=review_path.name,
                 num=written,
             )
+    written = _decisions_written(out)
+    if written:  # a review file given as --out by mistake: a reviewer's work
+        raise UsageError(
+            "%(file)s holds decisions a person wrote (%(num)d), which writing the clusters "
+            "there would lose; choose another --out, or give it with --decisions.",
+            file=out.name,
+            num=written,
+        )
     mapping = load_link_mapping(mapping_path)
     default = LinkSettings()
 
@@ -505,6 +529,10 @@ def _write_clusters(
         _owner_only_sheet(out, found.delimiter) as sheet,
     ):
         beyond = [f"column {column_letter(i)}" for i in range(len(table.headers), width)]
+        # the lines above the header (a title, a date), so rows keep the list's numbers,
+        # which the cluster columns and the review file name
+        for above in table.above:
+            sheet.row([*above, *[""] * max(0, width + len(_EXTRA) - len(above))])
         sheet.row([*table.headers, *beyond, *_EXTRA])
         for row in table.rows:
             count += 1
@@ -528,6 +556,14 @@ def _write_clusters(
                     "" if partner is None else row_of[partner],
                     "" if p is None else p,
                 ]
+            )
+        if count != found.rows or _stamp(source) != found.stamp:
+            # saved again (Excel, a synced folder) while it was linked: the clusters
+            # belong to the rows as they were read, not to these
+            raise UsageError(
+                "%(file)s changed while it was being linked; run again when no one is "
+                "editing it. Nothing was written.",
+                file=source.name,
             )
     return count
 

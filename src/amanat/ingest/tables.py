@@ -106,6 +106,8 @@ class Table:
     estimated_rows: int  # for a progress bar; may be off
     _closer: Any = field(default=None, repr=False)
     delimiter: str = ","  # a CSV's, as detected
+    # the rows above the header row (a title, a date), each as its cells' texts
+    above: tuple[tuple[str, ...], ...] = ()
 
     def close(self) -> None:
         if self._closer is not None:
@@ -234,6 +236,7 @@ def _open_csv(path: Path, header_row: int) -> Table:
         raise _csv_error(path.name, records + 1, exc) from None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     headers: list[str] | None = None
+    above: list[tuple[str, ...]] = []
     number = 0
     try:
         for record in reader:
@@ -241,6 +244,7 @@ def _open_csv(path: Path, header_row: int) -> Table:
             if number == header_row:
                 headers = [h.strip() for h in record]
                 break
+            above.append(tuple(record))
     except csv.Error as exc:
         raise _csv_error(path.name, number + 1, exc) from None
     if headers is None:
@@ -281,6 +285,7 @@ def _open_csv(path: Path, header_row: int) -> Table:
         _drop_trailing_empty(rows()),
         estimated,
         delimiter=reader.dialect.delimiter,
+        above=tuple(above),
     )
 
 
@@ -354,10 +359,12 @@ def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
         ws.reset_dimensions()
         cells = ws.iter_rows(min_row=1)
         headers: tuple[str, ...] | None = None
+        above: list[tuple[str, ...]] = []
         for n, raw in enumerate(cells, start=1):
             if n == header_row:
                 headers = tuple(_header_text(c) for c in raw)
                 break
+            above.append(tuple(_header_text(c) for c in raw))
         if headers is None:
             raise UsageError(
                 "%(file)s has no header row %(row)d; is the sheet empty?",
@@ -414,7 +421,16 @@ def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
                 values.append(value)
             yield Row(number, tuple(values), None, tuple(problems))
 
-    return Table(path, "xlsx", "xlsx", headers, _drop_trailing_empty(rows()), estimated, book)
+    return Table(
+        path,
+        "xlsx",
+        "xlsx",
+        headers,
+        _drop_trailing_empty(rows()),
+        estimated,
+        book,
+        above=tuple(above),
+    )
 
 
 def _first_sheet(book: Any) -> Any:

@@ -39,6 +39,10 @@ def _names(d: Dialect) -> dict[str, Any]:
     # sorted alphabetically, so word order does not count).
     jw = d.similarity("name_form_l", "name_form_r")
     one_word = d.overlap("nm_ptok_l", "nm_ptok_r")
+    # A name of one word ("Ali", "Serik", "Haji Ali") alike is one word alike, however
+    # it is read: in a short list "Ali" and "Ali" are otherwise a whole rare name alike,
+    # and five men called Ali, born in 1980, were linked as one.
+    whole = "NOT (coalesce(nm_single_l, false) OR coalesce(nm_single_r, false))"
     return {
         "output_column_name": "name",
         "comparison_levels": [
@@ -47,14 +51,22 @@ def _names(d: Dialect) -> dict[str, Any]:
                 "OR (name_form_r IS NULL AND name_block_r IS NULL)"
             ),
             {
-                **_level("name_block_l = name_block_r", "same sound"),
+                **_level(f"name_block_l = name_block_r AND {whole}", "same sound"),
                 # how common the name is: a rare name alike says more than a common one
                 "tf_adjustment_column": "name_block",
                 "tf_adjustment_weight": 1.0,
+                # against this level's own u (it is the exact match of name_block, but
+                # for names of one word, which Splink cannot tell from its SQL)
+                "disable_tf_exact_match_detection": True,
             },
-            _level(d.overlap("nm_words_l", "nm_words_r"), "same words, other reading"),
-            _level(d.overlap("nm_sounds_l", "nm_sounds_r"), "same sound, other reading"),
-            _level(f"{jw} >= 0.92", "near spelling"),
+            _level(
+                f"{d.overlap('nm_words_l', 'nm_words_r')} AND {whole}", "same words, other reading"
+            ),
+            _level(
+                f"{d.overlap('nm_sounds_l', 'nm_sounds_r')} AND {whole}",
+                "same sound, other reading",
+            ),
+            _level(f"{jw} >= 0.92 AND {whole}", "near spelling"),
             _level(d.overlap("nm_ptok2_l", "nm_ptok2_r"), "two words sound alike"),
             _level(d.overlap("nm_pairs_l", "nm_pairs_r"), "two words begin alike"),
             _level(f"{one_word} OR {jw} >= 0.8", "one word sounds alike"),

@@ -54,7 +54,8 @@ class NameColumns:
     every two words' sounds, each word's sound with another word's first letter, every
     two words' first three letters; the first sound's hash and the first sorted form;
     the sounds themselves as text, those of at least ``MIN_FUZZY`` symbols (blocking
-    pairs them with one symbol left out: a typo)."""
+    pairs them with one symbol left out: a typo); whether it is a name of one word
+    (the model weighs that as one word alike at most)."""
 
     words: tuple[int, ...]
     sounds: tuple[int, ...]
@@ -65,6 +66,7 @@ class NameColumns:
     block: int | None
     form: str | None
     sound_text: tuple[str, ...] = ()
+    single: bool = False  # one word in every reading (a title aside): "Ali", "Haji Ali"
 
 
 NO_NAME = NameColumns((), (), (), (), (), (), None, None)
@@ -129,6 +131,7 @@ class NameKeyer:
                 block=self._hashes(phonetic[:1])[0] if phonetic else None,
                 form=forms[0] if forms else None,
                 sound_text=_fuzzy_sounds([*phonetic, *keys.get("pcore", [])]),
+                single=bool(phonetic) and all(" " not in p for p in phonetic),
             )
             if keys
             else NO_NAME

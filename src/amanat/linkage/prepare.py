@@ -13,7 +13,9 @@ record into that). ``prepare_records`` derives, per record:
   first three phonetic letters: "Erzhanov Talgat" and "Talğat Erjan" share "alj tlg"
   though neither their words nor their sounds are equal); ``nm_fuzzy`` (the longer
   sounds as text, for blocking with one symbol left out); ``name_block`` (the hash of
-  the first phonetic key) and ``name_form`` (the first sorted form, as text);
+  the first phonetic key), ``name_form`` (the first sorted form, as text) and
+  ``nm_single`` (a name of one word in every reading, a title aside: "Ali", "Haji
+  Ali");
 - the birth date as a range of days (``birth_lo``..``birth_hi``: a year alone is the
   whole year; from a valid resident ID when the birth is missing), ``birth_day`` when
   it is one day, ``birth_year`` when it lies in one year;
@@ -118,6 +120,7 @@ _TYPES: dict[str, pa.DataType] = {
     "nm_fuzzy": pa.list_(pa.string()),
     "name_block": pa.int64(),
     "name_form": pa.string(),
+    "nm_single": pa.bool_(),
     "birth_lo": pa.date32(),
     "birth_hi": pa.date32(),
     "birth_day": pa.date32(),
@@ -351,6 +354,7 @@ def prepare_records(
         put["nm_fuzzy"](name.sound_text)
         put["name_block"](name.block)
         put["name_form"](name.form)
+        put["nm_single"](name.single if name.form is not None else None)
         rid_text = _str(field["resident_id"][i])
         rid, rid_ok = normalise_resident_id(rid_text)
         if rid is None and rid_text:
