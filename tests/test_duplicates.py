@@ -251,6 +251,10 @@ def test_a_common_name_offers_the_persons_born_in_the_year_typed(org: Org) -> No
         assert all("birth" in c.reasons for c in found[:2])
         placed = desk.similar(names=["Nurlan"], birth_year=1999, county="654002", limit=5)
         assert placed[0].name == "Нұрлан Омаров" and "hometown" in placed[0].reasons
+        # a county of the same prefecture (Kuytun, 654003) is said as such, not "the same"
+        near = desk.similar(names=["Nurlan"], birth_year=1999, county="654003", limit=5)
+        mine = next(c for c in near if c.name == "Нұрлан Омаров" and c.birth[:4] == "1999")
+        assert "prefecture" in mine.reasons and "hometown" not in mine.reasons
 
 
 def test_two_neighbouring_digits_swapped_are_offered_at_intake(org: Org) -> None:

@@ -229,7 +229,7 @@ def test_unknown_region_is_refused() -> None:
         "650102-1975.0302-1245",
         "6" * 10_000,
         "١٢٣",
-        "６５０１０２１９７５０３０２１２４５",
+        "６５０１０２１９７５０３０２１２４A",
         "650102\u202e197503021245",
         "650102\x00197503021245",
         "65010219750302124\n5",
@@ -241,6 +241,14 @@ def test_malformed_input_gives_one_line(text: str) -> None:
     message = decode_error(text)
     if len(text) > 20:
         assert text not in message
+
+
+def test_full_width_digits_copied_from_a_chinese_document_are_the_digits() -> None:
+    # Given a number as a Chinese notice prints it (full-width digits), when decoded,
+    # then it is the number in ASCII digits; Arabic-Indic digits stay refused above
+    valid = ResidentId.decode("650102197503021243").number
+    assert ResidentId.decode("６５０１０２１９７５０３０２１２４３").number == valid
+    assert ResidentId.decode("６５０１０２－１９７５０３０２－１２４３").number == valid
 
 
 def test_length_message_counts_characters() -> None:

@@ -186,6 +186,30 @@ def test_back_in_the_wizard_shows_the_step_and_keeps_what_was_typed(
             assert page.input_value("#resident_id") == PERSON["resident_id"]
 
 
+def test_the_live_check_says_so_when_the_desk_cannot_be_reached(browser: Any, site: Site) -> None:
+    """Given a volunteer whose typed name listed a person "may already be recorded",
+    when the desk can no longer be reached and they type another name, then the list
+    found for the first name is taken away and a sentence says to press Check when the
+    connection is back (it stayed, offered for the new name); what was typed stays."""
+    with served(site.app) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{base}/login")
+        _sign_in(page, site, "intake")
+        page.goto(f"{base}/intake")
+        for data in (TESTIFIER, CONSENT):
+            _fill(page, data)
+            page.click("button.primary[value=next]")
+        page.type("#name_1", PERSON_NAMES[0])
+        page.wait_for_selector("#similar input[name=same_person]:not(#same_person_new)")
+        page.route("**/intake/similar", lambda route: route.abort())
+        page.fill("#name_1", "")
+        page.type("#name_1", "Асқар Нұрланов")
+        page.wait_for_selector("#similar [role=alert]")
+        assert "could not be reached" in page.inner_text("#similar")
+        assert page.locator("#similar input[name=same_person]").count() == 0
+        assert page.input_value("#name_1") == "Асқар Нұрланов"
+
+
 def test_volunteer_intake_with_an_interrupted_video_upload(browser: Any, site: Site) -> None:
     """Given a volunteer at the intake desk, when they fill the wizard and send a video
     whose upload loses its connection once, then the upload resumes where it stopped,

@@ -58,7 +58,7 @@ from amanat.errors import InputError
 from amanat.linkage.namekeys import NameKeyer, key_hash
 from amanat.names import NameKey, is_label, name_keys
 from amanat.records.dates import PartialDate
-from amanat.records.ids import ric_check_character
+from amanat.records.ids import FULL_WIDTH, ric_check_character
 from amanat.records.places import Gazetteer, Place, PlaceKind
 
 __all__ = [
@@ -147,7 +147,7 @@ def normalise_resident_id(text: str | None) -> tuple[str | None, bool]:
     """
     if not text:
         return None, False
-    compact = _RID_SEPARATORS.sub("", text).upper()
+    compact = _RID_SEPARATORS.sub("", text.translate(FULL_WIDTH)).upper()
     if _RID15.fullmatch(compact):
         first17 = compact[:6] + "19" + compact[6:]
         return first17 + ric_check_character(first17), True

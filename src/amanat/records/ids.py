@@ -38,6 +38,16 @@ _RIC_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _COUNTY_ENTRY = re.compile(r"\[([0-9]*)-([0-9]*)\](.+)")
 
 
+# Full-width digits, X and hyphen (６５４００２… copied from a Chinese notice) read as
+# the ASCII characters they are; nothing else is folded (no NFKC: ² or ① are no digits).
+FULL_WIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {
+    0xFF38: ord("X"),
+    0xFF58: ord("x"),
+    0xFF0D: ord("-"),
+    0x3000: ord(" "),
+}
+
+
 def _cleaned(text: str, kind: str, alphabet: str) -> str:
     """Strip separators; refuse empty, overlong or non-ASCII text (``alphabet`` says why)."""
     a = "an" if kind[:1] in "AEIOU" else "a"  # an IIN, a resident ID
@@ -45,7 +55,7 @@ def _cleaned(text: str, kind: str, alphabet: str) -> str:
         raise InputError(f"{a} {kind} must be given as text.")
     if len(text) > _MAX_INPUT:
         raise InputError(f"this is far too long to be {a} {kind}.")
-    compact = _SEPARATORS.sub("", text.strip())
+    compact = _SEPARATORS.sub("", text.strip().translate(FULL_WIDTH))
     if not compact:
         raise InputError(f"the {kind} is empty.")
     if _SCIENTIFIC.fullmatch(compact):
@@ -55,7 +65,8 @@ def _cleaned(text: str, kind: str, alphabet: str) -> str:
             "digits; format the column as text and type the number again."
         )
     # Checked before upper() so that e.g. a dotless i cannot become an ASCII I, and
-    # before any digit test so that Arabic-Indic or full-width digits are refused.
+    # before any digit test so that Arabic-Indic digits are refused (full-width ones,
+    # as a number copied from a Chinese document prints them, were read above).
     if not compact.isascii() or not compact.isalnum():
         raise InputError(f"{a} {kind} contains only {alphabet}.")
     return compact.upper()

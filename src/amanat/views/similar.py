@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select
 
+from amanat.records.ids import FULL_WIDTH
 from amanat.records.places import builtin_gazetteer
 from amanat.views import schema as s
 from amanat.views.read import closest_form, first_taken, name_hits
@@ -51,13 +52,13 @@ class Candidate:
     birth: str | None
     hometown: str | None
     n_testimonies: int
-    reasons: tuple[str, ...]  # id, id_one_off, id_swapped, name, hometown, birth
+    reasons: tuple[str, ...]  # id, id_one_off, id_swapped, name, hometown, prefecture, birth
     score: int
     taken: str | None = None  # when first taken, as said (detained, disappeared, a camp)
 
 
 def _normal_id(text: str) -> str:
-    return "".join(text.split()).replace("-", "").upper()
+    return "".join(text.translate(FULL_WIDTH).split()).replace("-", "").upper()
 
 
 def _id_matches(conn: Connection, number: str) -> dict[str, str]:
@@ -194,7 +195,7 @@ def candidates(
             reasons[pid].append("hometown")
         elif prefecture and (r.prefecture_code or code[:4] + "00") == prefecture:
             scores[pid] += PREFECTURE_SCORE
-            reasons[pid].append("hometown")
+            reasons[pid].append("prefecture")
         year = (r.birth_earliest or "")[:4]
         if birth_year is not None and year.isdigit() and abs(int(year) - birth_year) <= 1:
             scores[pid] += BIRTH_SCORE

@@ -403,6 +403,10 @@ def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[st
     return errors, hints
 
 
+# Bidirectional embeddings, overrides and isolates: never part of a name.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def _check_person(
     v: Mapping[str, str],
     errors: dict[str, str],
@@ -411,6 +415,13 @@ def _check_person(
 ) -> None:
     if not v.get("name_1", "").strip() and "name_1" not in errors:
         errors["name_1"] = "Type the person's full name."
+    for name, _ in NAME_FORMS:
+        if _BIDI_CONTROLS.search(v.get(name, "")) and name not in errors:
+            # shown one way, recorded another (U+202E reverses the letters after it)
+            errors[name] = N_(
+                "This name holds an invisible character that changes the order in which "
+                "its letters are shown; type the name instead of pasting it."
+            )
     if v.get("same_person") and not _PERSON_ID.fullmatch(v["same_person"]):
         errors["same_person"] = "Choose one of the persons listed, or a new person."
     hints["scripts"] = {

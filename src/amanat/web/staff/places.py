@@ -18,9 +18,9 @@ def gazetteer() -> Gazetteer:
 # A place's name to show in each interface language, the best first (the gazetteer's
 # language tags); else its name in Chinese characters.
 PLACE_NAMES: Mapping[str, tuple[str, ...]] = {
-    "kk": ("kk", "ru", "en"),
-    "ru": ("ru", "kk", "en"),
-    "en": ("en", "ug-Latn", "zh-Latn-pinyin"),
+    "kk": ("kk", "ru", "en", "ug-Latn"),
+    "ru": ("ru", "kk", "en", "ug-Latn"),
+    "en": ("en", "ug-Latn"),
     "ug": ("ug-Arab", "kk", "en"),
     "zh": ("zh-Hans", "zh"),
 }
@@ -39,7 +39,21 @@ def place_name(value: str | None, lang: str) -> str:
         found = place.name_in(tag)
         if found:
             return found
+    if lang != "zh":
+        # no name in a script the reader reads (the Ürümqi districts, the newer
+        # cities): the pinyin of its short name, then the characters a notice writes
+        latin = _pinyin_name(place)
+        if latin:
+            return f"{latin} ({place.name})"
     return place.name
+
+
+def _pinyin_name(place: Any) -> str:
+    """A place's shortest pinyin name as a name is written (tian shan → Tianshan)."""
+    spelled = [n.text for n in place.names if n.lang == "zh-Latn-pinyin" and n.text.strip()]
+    if not spelled:
+        return ""
+    return "".join(min(spelled, key=len).split()).capitalize()
 
 
 def place_shown(value: Any, lang: str) -> str:
