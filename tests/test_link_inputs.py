@@ -268,6 +268,10 @@ def test_an_id_stored_as_a_number_is_not_trusted(
     mapping.write_text(SMALL_MAPPING + "  resident_id: id\n", encoding="utf-8")
     code, said, _ = _link(capsys, source, mapping, "--out", str(tmp_path / "out.csv"))
     assert code == 0 and "1 resident ID stored as a number" in said
+    assert "Not read" not in said  # said once, not also among the values not read
+    # the output shows the number as the spreadsheet does, not digits made up by the
+    # float (654002197403150080)
+    assert _rows(tmp_path / "out.csv")[1][2] == "654002197403150000"
 
 
 def test_ids_a_spreadsheet_rounded_before_writing_a_csv_are_not_trusted(

@@ -1017,5 +1017,5 @@ def test_ctrl_c_while_linking_stops_cleanly(
     assert process.returncode != 0, "linked before Ctrl-C came: the list must be longer"
     assert process.returncode == 130, err
     assert "Traceback" not in err and "internal error" not in err, err
-    assert err.strip().splitlines() == ["amanat: stopped. Everything already acknowledged is safe."]
+    assert err.strip().splitlines() == ["amanat: stopped; nothing was written."]
     assert list(out.iterdir()) == []

@@ -39,6 +39,7 @@ from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 
@@ -120,6 +121,8 @@ def _cell(value: CellValue) -> str:
         text = value.isoformat()
         return text[:10] if text.endswith("T00:00:00") else text
     if isinstance(value, float) and value.is_integer():
+        if abs(value) >= 1e15:  # as a spreadsheet shows it: 15 digits kept, then zeros
+            return str(int(Decimal(format(value, ".15g"))))  # (not ...150080 from binary)
         return str(int(value))
     return str(value)
 
@@ -278,6 +281,8 @@ def _spark() -> ModuleType:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     source = Path(args.source).expanduser().absolute()
+    if source.is_dir():
+        raise UsageError("%(path)s is a folder; give the list's file in it.", path=source)
     if not source.is_file():
         raise UsageError("No list at %(path)s; check the path.", path=source)
     mapping_path = Path(args.mapping).expanduser().absolute()
@@ -401,7 +406,7 @@ def _link_list(
     n_review = len(open_pairs)
     counts = {v: sum(d.verdict == v for d in decisions) for v in DECISIONS}
     not_read = {k: int(result.stats.get(key, 0)) for k, key in _UNREAD_KINDS.items()}
-    not_read["resident_id"] += found.rounded_ids
+    # (IDs a spreadsheet rounded are said on a line of their own, not counted here too)
     unread = len(found.unread)
     data = {
         "list": str(source),

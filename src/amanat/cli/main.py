@@ -710,10 +710,14 @@ def _link_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     _json(p)
 
 
-def _stopped() -> int:
+def _stopped(command: str = "") -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)  # off the line a progress bar was drawing
-    print("amanat: " + tr("stopped. Everything already acknowledged is safe."), file=sys.stderr)
+    if command == "link":  # reads a list and writes files, seals nothing
+        said = tr("stopped; nothing was written.")
+    else:
+        said = tr("stopped. Everything already acknowledged is safe.")
+    print("amanat: " + said, file=sys.stderr)
     return 130
 
 
@@ -741,7 +745,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"amanat: {sentence(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        return _stopped()
+        return _stopped(name)
     except BrokenPipeError:
         return 0
     except OSError as exc:
@@ -754,7 +758,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:  # the last line of defence: no traceback, no personal data
         if stop_asked():  # a library turned the Ctrl-C into an error of its own
-            return _stopped()
+            return _stopped(name)
         print(
             "amanat: "
             + tr(
