@@ -541,9 +541,13 @@ def test_clusters_never_join_records_decided_apart(
 
 def test_mapping_is_checked() -> None:
     mapping = parse_link_mapping(
-        {"version": 1, "columns": {"name": ["Тегі", "Аты"], "birth": "column C"}}
+        {"version": 1, "columns": {"name": ["Тегі", "Аты"], "birth": "column D"}}
     )
-    assert mapping.bind(["No", "Тегі", "Аты", "Туған"]) == {"name": (1, 2), "birth": (2,)}
+    assert mapping.bind(["No", "Тегі", "Аты", "Туған"]) == {"name": (1, 2), "birth": (3,)}
+    # one column given for two fields (or twice for one) is refused: it changes the matching
+    for columns in ({"name": "Аты", "hometown": "column C"}, {"name": ["Аты", "Аты"]}):
+        with pytest.raises(UsageError, match="column C is given for both"):
+            parse_link_mapping({"version": 1, "columns": columns}).bind(["No", "Тегі", "Аты"])
     for doc, words in [
         ({"version": 2, "columns": {"name": "A"}}, "version: 1"),
         ({"version": 1, "columns": {"nmae": "A"}}, "unknown field 'nmae'"),

@@ -360,6 +360,17 @@ def bind_columns(
                     example=json.dumps("column " + column_letter(found[0])),
                 )
             positions.append(found[0])
+        for i in positions:
+            used_by = [f for f, at in out.items() if i in at]
+            if used_by or positions.count(i) > 1:
+                # one column read as two fields (or twice as one) changes what is matched
+                raise fail(
+                    "The mapping %(name)s: column %(column)s is given for both %(first)s and "
+                    "%(second)s; give each field its own column. Fix it and run again.",
+                    column=column_letter(i),
+                    first=(used_by or [fname])[0],
+                    second=fname,
+                )
         out[fname] = tuple(positions)
     return out
 
