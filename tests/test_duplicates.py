@@ -317,3 +317,22 @@ def test_a_label_with_digits_is_not_a_name_to_link_on(org: Org) -> None:
         }
         found = desk.find_duplicates()
         assert not [c for c in found if {c.a, c.b} == ids], found
+
+
+def test_one_word_of_two_alike_is_offered_only_with_a_year_or_a_place(org: Org) -> None:
+    """Given Серікжан Білаш, born 1974, when a volunteer types another man's two-word
+    name that shares only "Серікжан" (a father's name in one list, a family name in the
+    other, or a namesake), then he is not offered on that word alone (on a large desk
+    every new name filled the list with namesakes); typed with the birth year 1974, or
+    his hometown, he is."""
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.seal_records(
+            [Batch(files=[], changes=_person("Серікжан Білаш", birth="1974", county="654002"))]
+        )
+        assert desk.similar(names=["Серікжан Оспанов"]) == []
+        with_year = desk.similar(names=["Серікжан Оспанов"], birth_year=1974)
+        assert [c.name for c in with_year] == ["Серікжан Білаш"]
+        assert "birth" in with_year[0].reasons
+        assert desk.similar(names=["Серікжан Оспанов"], county="654002")
+        assert desk.similar(names=["Серікжан Білаш"])  # the whole name, nothing else needed
+        assert desk.similar(names=["Серікжан"])  # one word typed: its namesakes

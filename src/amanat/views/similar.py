@@ -23,6 +23,7 @@ birth, hometown, how many testimonies); the page decides what to show.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,6 +42,7 @@ HOMETOWN_SCORE = 25
 PREFECTURE_SCORE = 10
 BIRTH_SCORE = 25
 MIN_NAME_SCORE = 60  # one shared word in spelling at least (KIND_WEIGHTS["token"])
+_WORDS = re.compile(r"\w+")
 PER_NAME = 30  # persons read per typed name before the other evidence is weighed
 
 
@@ -137,6 +139,7 @@ def candidates(
             scores[pid] = ID_SCORE if why == "id" else ID_ONE_OFF_SCORE  # one off, swapped
             reasons[pid] = [why]
     typed = [n for n in names if n.strip()]
+    by_name: dict[str, int] = {}
     p = s.persons
     # A common name is shared by hundreds: the persons read for it are the best by name
     # and by what else was typed (birth year, county), so that the Nurlan born in the
@@ -169,6 +172,7 @@ def candidates(
             if "name" not in reasons.setdefault(pid, []):
                 reasons[pid].append("name")
             scores[pid] = max(scores.get(pid, 0), int(score) + scores.get(pid, 0) // 2)
+            by_name[pid] = max(by_name.get(pid, 0), int(score))
     if not scores:
         return []
     rows = {
@@ -200,7 +204,20 @@ def candidates(
         if birth_year is not None and year.isdigit() and abs(int(year) - birth_year) <= 1:
             scores[pid] += BIRTH_SCORE
             reasons[pid].append("birth")
+    if max((len(_WORDS.findall(n)) for n in typed), default=0) >= 2:
+        # Two words or more typed, and one of them alike is all a person shares, with no
+        # year, place or number to go with it: at 50,000 persons every new two-word name
+        # filled the list with namesakes of its first word, and volunteers learn to look
+        # past a list that is always full.
+        for pid in [
+            pid
+            for pid in rows
+            if reasons[pid] == ["name"] and by_name.get(pid, 0) < 2 * MIN_NAME_SCORE
+        ]:
+            del rows[pid]
     best = sorted(rows, key=lambda pid: (-scores[pid], pid))[: max(1, limit)]
+    if not best:
+        return []
     n = s.names
     recorded: dict[str, list[tuple[str, str]]] = {}
     for pid, text, script in conn.execute(
