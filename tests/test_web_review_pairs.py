@@ -356,3 +356,31 @@ def test_a_chain_of_merges_is_split_on_the_merges_that_made_it(org: Org) -> None
         split = client.post(f"/review/{bb}/{c}", data={**_form_of(pair), **decision})
         assert split.status_code == 303 and "decided=joined" not in split.headers["location"]
         assert site.desk.person(c).records == [c]
+
+
+def test_a_full_page_of_ticked_links_is_confirmed(org: Org) -> None:
+    """Given a queue with more proposed links than a page shows (all ticked by
+    default), when a reviewer confirms the page's 50 with one reason, then the 50 are
+    merged: the form (50 pairs, the reason, the token) was refused as too large before
+    the route read it, with "Something went wrong"."""
+    from web_staff import _person_changes
+
+    with staff_site(org) as site:
+        batches = [Batch(files=[], changes=_person_changes(f"Person{i} Test")) for i in range(120)]
+        site.desk.seal_records(batches)
+        ids = sorted(str(c["person"]) for batch in batches for c in batch.changes if "person" in c)[
+            :120
+        ]
+        pairs = [(ids[2 * i], ids[2 * i + 1], 0.99, "link") for i in range(60)]
+        _propose(site, *pairs)
+        client = _signed_in(site, "reviewer")
+        page = client.get("/review").text
+        ticked = re.findall(r'name="pair" value="(p_\w+ p_\w+)"[^>]*checked', page)
+        assert len(ticked) == 50
+        token = _form_of(page)["csrf"]
+        done = client.post(
+            "/review/confirm", data={"pair": ticked, "reason": "one page", "csrf": token}
+        )
+        assert done.status_code == 303, done.text[:300]
+        a, b = ticked[0].split()
+        assert site.desk.person(a).person["person_id"] == site.desk.person(b).person["person_id"]

@@ -715,6 +715,8 @@ def _stopped(command: str = "") -> int:
         print(file=sys.stderr)  # off the line a progress bar was drawing
     if command == "link":  # reads a list and writes files, seals nothing
         said = tr("stopped; nothing was written.")
+    elif command == "duplicates":  # the queue is replaced only when a search ends
+        said = tr("stopped; the review queue is as it was.")
     else:
         said = tr("stopped. Everything already acknowledged is safe.")
     print("amanat: " + said, file=sys.stderr)

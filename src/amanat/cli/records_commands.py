@@ -24,9 +24,9 @@ from typing import Any
 from amanat.bootstrap import open_desk, open_home
 from amanat.cli import words
 from amanat.cli.output import print_result
-from amanat.cli.progress import CountBar, linking_progress
+from amanat.cli.progress import CountBar, linking_progress, stopped_by_signals
 from amanat.cli.prompts import ask_passphrase
-from amanat.cli.words import N_, codes_shown, ntr, shown, tr
+from amanat.cli.words import N_, codes_shown, ntr, number, shown, tr
 from amanat.desk import Desk
 from amanat.desk.service import Batch
 from amanat.errors import InputError, UsageError
@@ -574,9 +574,9 @@ def duplicates_report(found: Sequence[Candidate], names: Mapping[str, str]) -> s
     n_link = sum(c.outcome == "link" for c in found)
     lines = [
         tr(
-            "%(pairs)d pairs may be one person each: %(links)d proposed links, %(open)d to "
+            "%(pairs)s pairs may be one person each: %(links)s proposed links, %(open)s to "
             "decide. Nothing was merged; decide them in the staff app under Review.",
-            pairs=len(found), links=n_link, open=len(found) - n_link,
+            pairs=number(len(found)), links=number(n_link), open=number(len(found) - n_link),
         )
     ]  # fmt: skip
     outcome = {"link": tr("proposed link"), "review": tr("to decide")}
@@ -589,6 +589,10 @@ def duplicates_report(found: Sequence[Candidate], names: Mapping[str, str]) -> s
         f"{names[c.a]}  ·  {names[c.b]}"
         for c in listed
     ]
+    if 0 < len(listed) < len(found):
+        more = len(found) - len(listed)
+        lines.append("  " + ntr("and %(shown)s more.", "and %(shown)s more.", more,
+                                shown=number(more)))  # fmt: skip
     return "\n".join(lines)
 
 
@@ -596,10 +600,17 @@ def cmd_duplicates(args: argparse.Namespace, settings: Settings) -> int:
     """Run the linkage model over the desk; list the pairs it proposes (none merged)."""
     progress = linking_progress()
 
-    with _desk(args, settings) as desk:
+    with _desk(args, settings) as desk, stopped_by_signals():
         _catch_up(desk)
         found = desk.find_duplicates(progress=progress)
-        shown = sorted(found, key=lambda c: -c.probability)[: max(0, args.limit)]
+        # the strongest of each kind: the links to confirm, and the pairs to decide
+        # (listed by probability alone, the links filled the list)
+        ranked = sorted(found, key=lambda c: -c.probability)
+        half = max(0, args.limit) // 2
+        links = [c for c in ranked if c.outcome == "link"]
+        doubtful = [c for c in ranked if c.outcome != "link"]
+        shown = links[: max(0, args.limit) - min(half, len(doubtful))]
+        shown += doubtful[: max(0, args.limit) - len(shown)]
         names = {pid: desk.person(pid).person["display_name"] for c in shown for pid in (c.a, c.b)}
     rows = [{**dataclasses.asdict(c), "name_a": names[c.a], "name_b": names[c.b]} for c in shown]
     n_link = sum(c.outcome == "link" for c in found)

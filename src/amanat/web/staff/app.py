@@ -335,12 +335,19 @@ def _page_lane(request: Request) -> asyncio.Semaphore:
     return lanes[loop]
 
 
+MAX_FORM_FIELDS = 300  # the most fields any form of the app sends (intake: 200)
+
+
 async def _csrf_ok(request: Request, session: Session | None) -> bool:
     if session is None:
         return False
     sent = request.headers.get("x-csrf-token")
     if sent is None:
-        sent = str((await request.form(max_files=0, max_fields=50)).get("csrf", ""))
+        # The form read here is the one the route reads (Starlette keeps it): its limit
+        # must hold the largest form, a full page of ticked links (50) with its reason,
+        # or the intake wizard; at 50, confirming a page of links was refused.
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+        sent = str(form.get("csrf", ""))
     return secrets.compare_digest(sent.encode(), session.csrf.encode())
 
 
