@@ -377,6 +377,9 @@ def test_a_full_page_of_ticked_links_is_confirmed(org: Org) -> None:
         page = client.get("/review").text
         ticked = re.findall(r'name="pair" value="(p_\w+ p_\w+)"[^>]*checked', page)
         assert len(ticked) == 50
+        assert "Proposed links (60)" in page  # how many, not only the first page's
+        past = client.get("/review?page=9").text  # no pairs to decide: nothing is past
+        assert "Nothing to decide." in past
         token = _form_of(page)["csrf"]
         done = client.post(
             "/review/confirm", data={"pair": ticked, "reason": "one page", "csrf": token}
@@ -384,3 +387,9 @@ def test_a_full_page_of_ticked_links_is_confirmed(org: Org) -> None:
         assert done.status_code == 303, done.text[:300]
         a, b = ticked[0].split()
         assert site.desk.person(a).person["person_id"] == site.desk.person(b).person["person_id"]
+        # a page past the last one says so, and where the last is
+        x, y = site.person_ids[:2]
+        _propose(site, (x, y, 0.6, "review"))
+        past = client.get("/review?page=9").text
+        assert "To decide (1)" in past and "past the last one" in past
+        assert "Nothing to decide." not in past

@@ -68,6 +68,13 @@ def _context_decimal(context: jinja2.runtime.Context, value: float, places: int 
     return str(format_decimal(value, format="0." + "0" * places, locale=locale))
 
 
+@jinja2.pass_context
+def _context_count(context: jinja2.runtime.Context, value: int) -> str:
+    """``count(3081)``: a whole number as the page's language groups its digits (3 081 in
+    Russian and Kazakh, 3,081 in English)."""
+    return str(format_decimal(value, locale=str(context.get(LOCALE_VAR, DEFAULT_LOCALE))))
+
+
 def install(jinja_env: jinja2.Environment, locale: str | None) -> None:
     """Make ``jinja_env``'s templates translate, with Jinja2's i18n extension.
 
@@ -84,6 +91,7 @@ def install(jinja_env: jinja2.Environment, locale: str | None) -> None:
         jinja_env.add_extension(jinja2.ext.i18n)
     jinja_env.globals["tr"] = _context_plain_gettext
     jinja_env.globals["decimal"] = _context_decimal
+    jinja_env.globals["count"] = _context_count
     if locale is not None:
         jinja_env.install_gettext_translations(translator(locale), newstyle=True)  # type: ignore[attr-defined]
         return
