@@ -20,6 +20,7 @@ from amanat.vault import copy
 from amanat.vault.seal import FileToSeal, seal_entry
 from amanat.views.read import Query
 from conftest import Org
+from web_staff import _person_changes
 
 CANARY_NAME = "Канарейка Zhyltyrbayeva"
 CANARY_NOTE = "CANARY-risk-note-7f3a9c"
@@ -222,25 +223,7 @@ def test_parallel_reader_gives_the_same_entries_and_refuses_forgeries(
 
 
 def _person_batch(name: str) -> Batch:
-    person = new_id("p")
-    ref = b.source_ref(source=new_id("s"))
-    return Batch(
-        [],
-        [
-            {
-                "op": "source.added",
-                "source": ref["source"],
-                "kind": "imported_list",
-                "title": "list.csv",
-                "persons": [],
-            },
-            {
-                "op": "person.created",
-                "person": person,
-                "claims": [b.claim("name", b.name(name), ref)],
-            },
-        ],
-    )
+    return Batch([], _person_changes(name))
 
 
 def test_two_processes_sealing_on_one_desk_both_reach_the_views(org: Org) -> None:

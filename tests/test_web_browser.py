@@ -160,6 +160,18 @@ def _fill(page: Any, fields: dict[str, str]) -> None:
             element.fill(value)
 
 
+def _at_the_person_step(browser: Any, base: str, site: Site) -> Any:
+    """A page signed in as the volunteer, on the intake's person step."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{base}/login")
+    _sign_in(page, site, "intake")
+    page.goto(f"{base}/intake")
+    for data in (TESTIFIER, CONSENT):
+        _fill(page, data)
+        page.click("button.primary[value=next]")
+    return page
+
+
 def test_back_in_the_wizard_shows_the_step_and_keeps_what_was_typed(
     browser: Any, site: Site
 ) -> None:
@@ -168,13 +180,7 @@ def test_back_in_the_wizard_shows_the_step_and_keeps_what_was_typed(
     each time (never the browser's "Confirm Form Resubmission" page: every step is
     answered with a redirect) and it holds the name and the ID that were typed."""
     with served(site.app) as base:
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{base}/login")
-        _sign_in(page, site, "intake")
-        page.goto(f"{base}/intake")
-        for data in (TESTIFIER, CONSENT):
-            _fill(page, data)
-            page.click("button.primary[value=next]")
+        page = _at_the_person_step(browser, base, site)
         page.fill("#name_1", PERSON["name_1"])
         page.fill("#resident_id", PERSON["resident_id"])
         page.click("button[value=check]")
@@ -192,13 +198,7 @@ def test_the_live_check_says_so_when_the_desk_cannot_be_reached(browser: Any, si
     found for the first name is taken away and a sentence says to press Check when the
     connection is back (it stayed, offered for the new name); what was typed stays."""
     with served(site.app) as base:
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{base}/login")
-        _sign_in(page, site, "intake")
-        page.goto(f"{base}/intake")
-        for data in (TESTIFIER, CONSENT):
-            _fill(page, data)
-            page.click("button.primary[value=next]")
+        page = _at_the_person_step(browser, base, site)
         page.type("#name_1", PERSON_NAMES[0])
         page.wait_for_selector("#similar input[name=same_person]:not(#same_person_new)")
         page.route("**/intake/similar", lambda route: route.abort())

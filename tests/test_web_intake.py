@@ -523,7 +523,7 @@ def test_the_testimony_joins_the_record_chosen_even_if_merged_meanwhile(org: Org
     saves, then the testimony is added to the record the relative recognised: a later
     split leaves it with that record, not with the other."""
     from amanat.desk.service import Batch
-    from amanat.records import build as b
+    from web_staff import _person_changes
 
     with staff_site(org) as site:
         client = signed_in(site)
@@ -532,28 +532,7 @@ def test_the_testimony_joins_the_record_chosen_even_if_merged_meanwhile(org: Org
         assert step(client, "save").status_code == 303
         chosen = site.desk.search(Query(name="Серік Жанболатұлы")).persons[0].person_id
         other = "p_" + "0" * 32  # the smaller id: the merged person is shown under it
-        ref = b.source_ref(source="s_" + "1" * 32)
-        site.desk.seal_records(
-            [
-                Batch(
-                    [],
-                    [
-                        {
-                            "op": "source.added",
-                            "source": ref["source"],
-                            "kind": "imported_list",
-                            "title": "list.csv",
-                            "persons": [],
-                        },
-                        {
-                            "op": "person.created",
-                            "person": other,
-                            "claims": [b.claim("name", b.name("Serik Zhanbolatuly"), ref)],
-                        },
-                    ],
-                )
-            ]
-        )
+        site.desk.seal_records([Batch([], _person_changes("Serik Zhanbolatuly", other))])
         latin = {**PERSON, "name_1": "Serik Zhanbolatuly", "name_3": "", "resident_id": ""}
         step(client, "next", TESTIFIER)
         step(client, "next", CONSENT)
@@ -565,7 +544,7 @@ def test_the_testimony_joins_the_record_chosen_even_if_merged_meanwhile(org: Org
         assert step(client, "save").status_code == 303
         site.desk.decide(other, chosen, "different", "two men after all", by="reviewer")
         assert len(site.desk.person(chosen).testimonies) == 2
-        assert site.desk.person(other).testimonies == []
+        assert len(site.desk.person(other).testimonies) == 1  # its own only
 
 
 def test_a_forged_same_person_choice_is_refused(org: Org) -> None:

@@ -80,8 +80,8 @@ def post_form(client: TestClient, path: str, data: dict[str, str], *, page: str 
     return client.post(path, data={**data, "csrf": token})
 
 
-def _person_changes(name: str) -> list[dict[str, Any]]:
-    person, testimony = new_id("p"), new_id("t")
+def _person_changes(name: str, person: str = "") -> list[dict[str, Any]]:
+    person, testimony = person or new_id("p"), new_id("t")
     ref = b.source_ref(testimony=testimony)
     return [
         {
