@@ -69,9 +69,9 @@ NOTES = (
 # name_similarity from which two names are read as the same, and as close
 SAME_NAME = 0.95
 CLOSE_NAME = 0.88
-NEAR_BIRTH_DAYS = 731  # two years: what blocking and clustering allow
 NEAR_BIRTH_YEARS = 2  # births close as a reader counts them: 1980 and 1982
-NEAR_TAKEN_DAYS = 92  # three months: the model's "within three months"
+NEAR_TAKEN_MONTHS = 3  # the model's "within three months"
+MONTH_DAYS = 30.44  # two days' distance in months
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,24 +286,22 @@ def _birth(a: dict[str, Any], b: dict[str, Any]) -> Row | None:
         "birth",
         (left, (_day(a.get("birth_earliest")), _day(a.get("birth_latest")))),
         (right, (_day(b.get("birth_earliest")), _day(b.get("birth_latest")))),
-        near=NEAR_BIRTH_DAYS,
         note="years_apart",
-        unit=365.25,
     )
 
 
 Side = tuple[list[Value], tuple[dt.date | None, dt.date | None]]
 
 
-def _ranges(field: str, a: Side, b: Side, *, near: int, note: str, unit: float) -> Row:
+def _ranges(field: str, a: Side, b: Side, *, note: str) -> Row:
     """Two dates as the ranges of days they stand for: one within the other *overlaps*;
-    otherwise they are ``amount`` years (``note`` years_apart) or months apart, counted
-    as a reader counts them from the dates as written (1980 and 1983: three years;
-    2018-01 and 2018-05: four months), and *near* up to two years (births) or three
-    months (first taken), else they *differ*. A first-taken date known only to the year
-    is counted in years (2018 and 2019: a year apart, not the month between December
-    and January). A range not read is left to the reviewer. ``near`` and ``unit`` (days)
-    are the bound and unit of the model, used for day-precise dates."""
+    otherwise they are ``amount`` years (``note`` years_apart: births) or months apart
+    (months_apart: first taken), counted as a reader counts them from the dates as
+    written (1980 and 1983: three years; 2018-01 and 2018-05: four months; two days by
+    the days between them), *near* up to two years or three months, else they *differ*.
+    A first-taken date known only to the year is counted in years (2018 and 2019: a
+    year apart, not the month between December and January). A range not read is left
+    to the reviewer."""
     (left, (lo_a, hi_a)), (right, (lo_b, hi_b)) = a, b
     if lo_a is None or hi_a is None or lo_b is None or hi_b is None:
         return _row(field, left, right, "compare")
@@ -313,16 +311,15 @@ def _ranges(field: str, a: Side, b: Side, *, near: int, note: str, unit: float) 
     years = start.year - end.year
     if note == "years_apart" or _whole_years(lo_a, hi_a) or _whole_years(lo_b, hi_b):
         amount = max(1, years)
-        close = amount <= NEAR_BIRTH_YEARS if note == "years_apart" else False
+        close = note == "years_apart" and amount <= NEAR_BIRTH_YEARS
         verdict = "near" if close else "differ"
         return _row(field, left, right, verdict, note="years_apart", amount=amount)
     if lo_a == hi_a and lo_b == hi_b:  # two days: 3 April and 20 May are 1.5 months apart
-        months = max(1, round((start - end).days / unit))
+        months = max(1, round((start - end).days / MONTH_DAYS))
     else:
         months = max(1, years * 12 + start.month - end.month)
-    if months <= round(near / unit):
-        return _row(field, left, right, "near", note=note, amount=months)
-    return _row(field, left, right, "differ", note=note, amount=months)
+    verdict = "near" if months <= NEAR_TAKEN_MONTHS else "differ"
+    return _row(field, left, right, verdict, note=note, amount=months)
 
 
 def _whole_years(lo: dt.date, hi: dt.date) -> bool:
@@ -449,9 +446,7 @@ def _taken(a: PersonDetail, b: PersonDetail) -> Row | None:
         "taken",
         (left, range_a),
         (right, range_b),
-        near=NEAR_TAKEN_DAYS,
         note="months_apart",
-        unit=30.44,
     )
 
 

@@ -30,6 +30,7 @@ import functools
 import re
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,15 +124,16 @@ def _display_names(desk: Desk, pairs: list[CandidatePair | UnsurePair]) -> dict[
     return _names_of(desk, [pid for pair in pairs for pid in (pair.person_a, pair.person_b)])
 
 
-def _names_of(desk: Desk, ids: list[str]) -> dict[str, str]:
-    """The name each person record is shown under (its id when the desk lacks it)."""
+def _names_of(desk: Desk, ids: Iterable[str], *, missing: str | None = None) -> dict[str, str]:
+    """The name each person record is shown under; for one the desk lacks, ``missing``
+    (its id when None)."""
     out: dict[str, str] = {}
     for pid in ids:
         if pid not in out:
             try:
                 out[pid] = str(desk.person(pid).person["display_name"])
             except NotFound:
-                out[pid] = pid
+                out[pid] = pid if missing is None else missing
     return out
 
 
@@ -311,7 +313,7 @@ async def pair_page(
         state.audit.record("person.view", account=session.account, role=session.role, target=target)
     candidate = await run_in_threadpool(desk.candidate, a, b)
     rows = await run_in_threadpool(compare_persons, left, right)
-    merged_detail = left if not same else await run_in_threadpool(desk.person, a)
+    merges = (await run_in_threadpool(desk.person, a)).merges() if same else []
     earlier = {(d["position"], d["idx"]): d for d in [*left.decisions, *right.decisions]}
     on_pair = [d for d in earlier.values() if {d["a"], d["b"]} == {a, b}]
     on_others = [d for d in earlier.values() if {d["a"], d["b"]} != {a, b}]
@@ -327,8 +329,8 @@ async def pair_page(
         right=right,
         rows=rows,
         merged=same,
-        merges=merged_detail.merges() if same else [],
-        direct=same and _merged_directly(merged_detail.merges(), a, b),
+        merges=merges,
+        direct=same and _merged_directly(merges, a, b),
         people=await run_in_threadpool(_relative_names, desk, rows),
         candidate=candidate,
         errors=errors or {},
@@ -359,15 +361,8 @@ def _merged_directly(merges: list[dict[str, Any]], a: str, b: str) -> bool:
 
 def _relative_names(desk: Desk, rows: list[Row]) -> dict[str, str]:
     """The shown name of each relative who has a record ("" for one not found)."""
-    out: dict[str, str] = {}
-    for row in rows:
-        for v in (*row.a, *row.b):
-            if v.person and v.person not in out:
-                try:
-                    out[v.person] = str(desk.person(v.person).person["display_name"])
-                except NotFound:
-                    out[v.person] = ""
-    return out
+    relatives = [v.person for row in rows for v in (*row.a, *row.b) if v.person]
+    return _names_of(desk, relatives, missing="")
 
 
 async def decide(request: Request) -> Response:
