@@ -32,6 +32,14 @@ MAPPING = EXAMPLES / "link-list.mapping.yaml"
 SMALL_MAPPING = "version: 1\ncolumns:\n  name: name\n  birth: birth\n"
 
 
+def _files(tmp_path: Path, rows: str, mapping: str = SMALL_MAPPING) -> tuple[Path, Path]:
+    """A list (list.csv) and its mapping (m.yaml) written in ``tmp_path``."""
+    source, written = tmp_path / "list.csv", tmp_path / "m.yaml"
+    source.write_text(rows, encoding="utf-8")
+    written.write_text(mapping, encoding="utf-8")
+    return source, written
+
+
 def _link(
     capsys: pytest.CaptureFixture[str], source: Path, mapping: Path, *more: str
 ) -> tuple[int, str, str]:
@@ -176,16 +184,11 @@ def test_the_separator_is_the_header_rows(
     """Given a semicolon list under a title line full of commas (header_row: 3), when
     it is linked, then its columns are found, and the output is written with semicolons,
     as the list was, so that a Russian-locale Excel opens it in columns."""
-    source = tmp_path / "list.csv"
-    source.write_text(
+    source, mapping = _files(
+        tmp_path,
         "Список задержанных, Илийский округ, 2019, Атажурт;;\n;;\nФИО;Год;Примечание\n"
         "Серикжан Билаш;1974;a, b\nSerikzhan;1974;\n",
-        encoding="utf-8",
-    )
-    mapping = tmp_path / "m.yaml"
-    mapping.write_text(
         "version: 1\ncolumns:\n  name: ФИО\n  birth: Год\noptions:\n  header_row: 3\n",
-        encoding="utf-8",
     )
     out = tmp_path / "out.csv"
     code, _, err = _link(capsys, source, mapping, "--out", str(out))
@@ -331,15 +334,10 @@ def test_lines_above_the_header_keep_the_rows_numbered_as_the_list(
     """Given a list with a title line above its header (``header_row: 2``), when it is
     linked, then the output keeps the title line, so the row numbers in ``cluster``
     and ``best_match_row`` are those of the output's rows too (they were one off)."""
-    source = tmp_path / "list.csv"
-    source.write_text(
+    source, mapping = _files(
+        tmp_path,
         "Список задержанных, 2019;;\nName;Birth;ID\nSerik Bilash;1980;\nСерік Білаш;1980;\n",
-        encoding="utf-8",
-    )
-    mapping = tmp_path / "m.yaml"
-    mapping.write_text(
         "version: 1\ncolumns:\n  name: Name\n  birth: Birth\noptions:\n  header_row: 2\n",
-        encoding="utf-8",
     )
     out = tmp_path / "out.csv"
     code, _, _ = _link(capsys, source, mapping, "--out", str(out))
