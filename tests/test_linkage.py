@@ -844,6 +844,67 @@ def test_link_command_explains_a_bad_decision(
     assert "Серікжан" not in err and "650105" not in err
 
 
+def test_decisions_made_before_the_list_was_sorted_are_refused(
+    reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given the review file of a list with decisions written in it, when the list is
+    sorted by name (its rows renumbered, as one click in a spreadsheet does) and linked
+    with those decisions, then `amanat link` stops naming the review file's row and
+    writes nothing: the row numbers now name other persons. The same list with rows
+    added at its end keeps the decisions."""
+    source, mapping, _ = reviewed_list
+    review = tmp_path / "review.csv"
+    args = ["--mapping", str(mapping)]
+    assert main(["link", str(source), *args, "--out", str(tmp_path / "a.csv"),
+                 "--review", str(review)]) == 0  # fmt: skip
+    pairs = _read(review)
+    _write_rows(review, [{**p, "decision": "same"} for p in pairs[:20]] + pairs[20:])
+    rows = _read(source)
+    sorted_list, longer = tmp_path / "sorted.csv", tmp_path / "longer.csv"
+    _write_rows(sorted_list, sorted(rows, key=lambda r: r["name"]))
+    _write_rows(longer, [*rows, {**rows[0], "record_id": "added"}])
+    capsys.readouterr()
+    out = tmp_path / "out.csv"
+    code = main(["link", str(sorted_list), *args, "--out", str(out), "--decisions", str(review)])
+    err = capsys.readouterr().err
+    assert code == 6 and "Row 2 of review.csv" in err and "sorted or changed" in err, err
+    assert not out.exists() and "Traceback" not in err
+    assert main(["link", str(longer), *args, "--out", str(out), "--decisions", str(review)]) == 0
+    assert "With 20 decisions" in capsys.readouterr().out
+
+
+def test_an_unsure_decision_stays_in_the_next_review_file(
+    reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a review file where a reviewer wrote "unsure" on an open pair and added a
+    row "unsure" on two rows the command links by itself (a pair outside the review
+    band), when `amanat link` runs with it and writes a new review file, then both
+    unsure decisions are in the new file: none is lost for not being open."""
+    source, mapping, _ = reviewed_list
+    review, again = tmp_path / "review.csv", tmp_path / "again.csv"
+    args = ["link", str(source), "--mapping", str(mapping)]
+    first = tmp_path / "a.csv"
+    assert main([*args, "--out", str(first), "--review", str(review)]) == 0
+    pairs, rows = _read(review), _read(source)
+    clusters: dict[str, list[int]] = {}
+    for number, r in enumerate(_read(first), start=2):
+        clusters.setdefault(r["cluster"], []).append(number)
+    x, y = next(c for c in clusters.values() if len(c) >= 2)[:2]
+    linked = {
+        **{k: rows[n - 2][k[:-2]] for k in pairs[0] if k[-2:] in ("_a", "_b") and k[:-2] in rows[0]
+           for n in ((x,) if k.endswith("_a") else (y,))},
+        "decision": "unsure", "probability": "", "row_a": str(x), "row_b": str(y),
+    }  # fmt: skip
+    pairs[0]["decision"] = "unsure"
+    _write_rows(review, [*pairs, {k: linked.get(k, "") for k in pairs[0]}])
+    capsys.readouterr()
+    code = main([*args, "--out", str(tmp_path / "b.csv"), "--decisions", str(review),
+                 "--review", str(again)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    kept = {(r["row_a"], r["row_b"]): r["decision"] for r in _read(again) if r["decision"]}
+    assert kept == {(pairs[0]["row_a"], pairs[0]["row_b"]): "unsure", (str(x), str(y)): "unsure"}
+
+
 def test_link_command_wants_the_decision_column(
     reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -85,6 +85,16 @@ DECISION_WORDS: dict[str, Verdict] = {
     **dict.fromkeys(("unsure", "?", "білмеймін", "не знаю", "не уверен"), "unsure"),
 }
 _REVIEW_KEYS = ("decision", "row_a", "row_b")
+# the fields of a review file checked against the list's rows it names (names: text a
+# spreadsheet saving the file again leaves as it is, unlike dates and ID numbers)
+_CHECKED = ("name", "given", "surname", "patronymic")
+
+
+def _same_text(text: str) -> str:
+    """A cell's text as the check compares it: spaces and letter case aside."""
+    return " ".join(fold(text).split())
+
+
 # The values a list gave but linking could not read: the key of their count in stats.
 _UNREAD_KINDS = {"birth": "unread_birth", "detained": "unread_detained",
                  "resident_id": "unread_resident_id"}  # fmt: skip
@@ -372,9 +382,10 @@ def _link_list(
             cells=number(found.width),
         )
     row_ids = {r["record_id"] for r in records}
+    by_id = {r["record_id"]: r for r in records}
     said: dict[tuple[str, str], Decision] = {}
     for path in decision_paths:
-        for d in _read_decisions(path, row_ids):
+        for d in _read_decisions(path, row_ids, by_id):
             key = (min(d.record_a, d.record_b), max(d.record_a, d.record_b))
             said.pop(key, None)  # the later file, or the later row, wins
             said[key] = d
@@ -395,7 +406,14 @@ def _link_list(
     cut = 0
     if review_path is not None:
         unsure = {(d.record_a, d.record_b) for d in decisions if d.verdict == "unsure"}
-        decided = [d for d in decisions if d.verdict != "unsure"]
+        still = {frozenset((p.record_a, p.record_b)) for p in open_pairs}
+        # an "unsure" whose pair is no longer open (settled through other rows, or
+        # scored outside the band) is kept with the decisions, not lost
+        decided = [
+            d
+            for d in decisions
+            if d.verdict != "unsure" or frozenset((d.record_a, d.record_b)) not in still
+        ]
         cut = _write_review(
             review_path, records, found.positions, found.delimiter, open_pairs, unsure, decided
         )
@@ -665,10 +683,15 @@ def _decisions_written(path: Path) -> int:
         return 0
 
 
-def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
+def _read_decisions(
+    path: Path, rows: set[str], records: dict[str, dict[str, str]] | None = None
+) -> list[Decision]:
     """The decisions written in a review file (CSV or XLSX, as --review wrote it, or
     saved again by a spreadsheet); rows without one are skipped. ``rows``: the row
-    numbers of the list being linked, which the decisions must name."""
+    numbers of the list being linked, which the decisions must name; ``records``: the
+    list's records by row number, whose names (``_CHECKED``) must be those the review
+    file shows for each row it names, so that decisions made on another list, or on
+    this one before it was sorted, never land on other persons' rows."""
     if not path.is_file():
         raise UsageError("No decisions file at %(path)s; check the path.", path=path)
     out: list[Decision] = []
@@ -683,6 +706,12 @@ def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
                 column=missing[0],
             )
         at = {k: heads.index(fold(k)) for k in _REVIEW_KEYS}
+        shown = {
+            (f, side): heads.index(fold(f"{f}_{side}"))
+            for f in _CHECKED
+            for side in "ab"
+            if fold(f"{f}_{side}") in heads
+        }
         for row in table.rows:
             if row.empty:
                 continue
@@ -735,6 +764,23 @@ def _read_decisions(path: Path, rows: set[str]) -> list[Decision]:
                     row=row.number,
                     file=path.name,
                 )
+            for (fname, side), i in shown.items() if records is not None else ():
+                written = _cell(row.values[i]) if i < len(row.values) else ""
+                named = cell[f"row_{side}"]
+                listed = records[named].get(fname) if records is not None else None
+                if listed is not None and _same_text(written) != _same_text(listed):
+                    # not quoted: the two names are personal data
+                    raise InputError(
+                        "Row %(row)d of %(file)s shows for row %(named)s of the list "
+                        "another name than the list has there now: were the decisions made "
+                        "on another list, or was the list sorted or changed since? Give the "
+                        "review file written for this list as it is (a name corrected in "
+                        "the list since: correct it in the review file too). Nothing was "
+                        "written.",
+                        row=row.number,
+                        file=path.name,
+                        named=named,
+                    )
             out.append(Decision(cell["row_a"], cell["row_b"], verdict))
     return out
 
