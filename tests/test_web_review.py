@@ -166,7 +166,7 @@ def test_a_reason_too_long_is_refused_in_the_reviewers_language(org: Org) -> Non
             client, f"/review/{cyr}/{lat}", {"decision": "same", "reason": long}, page="/review"
         )
         said = i18n.translator("ru").gettext(
-            "Keep the reason under %(num)d characters, without NUL."
+            "Keep the reason under %(num)d characters, without control characters."
         ) % {"num": MAX_REASON}
         assert refused.status_code == 400 and said in refused.text
         assert site.desk.person(cyr).records == [cyr]

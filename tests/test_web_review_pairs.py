@@ -393,3 +393,88 @@ def test_a_full_page_of_ticked_links_is_confirmed(org: Org) -> None:
         past = client.get("/review?page=9").text
         assert "To decide (1)" in past and "past the last one" in past
         assert "Nothing to decide." not in past
+
+
+def test_a_double_click_with_a_reason_on_two_lines_is_one_decision(org: Org) -> None:
+    """Given a reviewer who types a reason on two lines, when the form is sent twice
+    (a double-click), then one decision is sealed and the second answer is the same as
+    the first (the next pair), not "decided by someone else after you opened this
+    page": the sealed reason keeps one space between words, and so does the check."""
+    with staff_site(org) as site:
+        x, y = site.person_ids[:2]
+        client = _signed_in(site, "reviewer")
+        sent = {**_form_of(client.get(f"/review/{x}/{y}").text), "decision": "unsure"}
+        sent["reason"] = "waiting for\r\nthe  ID card photo"
+        clicks = [client.post(f"/review/{x}/{y}", data=sent) for _ in range(2)]
+        assert [c.status_code for c in clicks] == [303, 303], clicks[1].text[:300]
+        assert _on_pair(site.desk, x, y) == ["unsure"]
+
+
+def test_a_reason_with_control_characters_is_refused(org: Org) -> None:
+    """Given a reviewer, when a reason holds a terminal escape sequence or a bell,
+    then nothing is sealed and the page says what to leave out: `amanat person`
+    prints reasons to a terminal."""
+    with staff_site(org) as site:
+        x, y = site.person_ids[:2]
+        client = _signed_in(site, "reviewer")
+        for reason in ("red \x1b[31m text", "bell \x07", "c1 \x9b"):
+            sent = {**_form_of(client.get(f"/review/{x}/{y}").text)}
+            refused = client.post(
+                f"/review/{x}/{y}", data={**sent, "decision": "same", "reason": reason}
+            )
+            assert refused.status_code == 400 and "without control characters" in refused.text
+        assert _on_pair(site.desk, x, y) == []
+
+
+def test_confirming_a_batch_never_joins_two_records_a_second_way(org: Org) -> None:
+    """Given three proposed links J–K, K–L and J–L, all ticked, when a reviewer
+    confirms them, then two are sealed and the third, whose records the first two made
+    one person, is left (counted as not merged); undoing one link (J–K "different")
+    then splits J off, as the reviewer expects."""
+    with staff_site(org) as site:
+        j, k, el = sorted(_seal_person(site.desk, n) for n in ("Нұрлан", "Nurlan", "努尔兰"))
+        _propose(site, (j, k, 0.99, "link"), (k, el, 0.98, "link"), (j, el, 0.97, "link"))
+        client = _signed_in(site, "reviewer")
+        ticked = [f"{j} {k}", f"{k} {el}", f"{j} {el}"]
+        token = _form_of(client.get("/review").text)["csrf"]
+        done = client.post(
+            "/review/confirm", data={"pair": ticked, "reason": "one man", "csrf": token}
+        )
+        assert done.status_code == 303 and "confirmed=2&skipped=1" in done.headers["location"]
+        sealed = {
+            frozenset((d["a"], d["b"])) for d in site.desk.decisions(j) + site.desk.decisions(el)
+        }
+        assert len(sealed) == 2
+        first = sorted(sealed, key=sorted)[0]
+        a, b = sorted(first)
+        page = client.get(f"/review/{a}/{b}").text
+        split = client.post(
+            f"/review/{a}/{b}", data={**_form_of(page), "decision": "different", "reason": "no"}
+        )
+        assert split.status_code == 303 and "decided=joined" not in split.headers["location"]
+        assert site.desk.person(a).person["person_id"] != site.desk.person(b).person["person_id"]
+
+
+def test_the_page_of_a_merge_says_not_sure_splits_it_too(org: Org) -> None:
+    """Given two records merged by a decision, when a reviewer opens the merge, then
+    the page says that "not sure", like "different persons", splits them again."""
+    with staff_site(org) as site:
+        x, y = site.person_ids[:2]
+        site.desk.decide(x, y, "same", "the same ID card", by="reviewer")
+        page = _signed_in(site, "reviewer").get(f"/review/{x}/{y}").text
+        assert "“different persons” or “not sure” splits them again" in page
+
+
+def test_a_control_character_sealed_in_a_reason_never_reaches_the_terminal(org: Org) -> None:
+    """Given a decision whose reason holds an escape sequence (sealed by a version
+    that let it through, or by another program), when `amanat person` prints the
+    person's history, then the escape character is shown as a replacement mark, not
+    sent to the terminal."""
+    from amanat.cli.records_commands import person_page
+    from amanat.records.places import Gazetteer
+
+    with staff_site(org) as site:
+        x, y = site.person_ids[:2]
+        site.desk.decide(x, y, "same", "red \x1b[31m text", by="reviewer")
+        printed = person_page(site.desk.person(x), Gazetteer.load_builtin())
+        assert "\x1b" not in printed and "red \ufffd[31m text" in printed

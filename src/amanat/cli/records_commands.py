@@ -55,6 +55,7 @@ _WORDS = (N_("male"), N_("female"), N_("province"), N_("prefecture"), N_("county
 _INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u061c\u2060-\u2064\ufeff]")
 _DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
+_PRINTED_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")  # bytes on the command line that were not UTF-8
 
 
@@ -388,7 +389,9 @@ def person_page(detail: read.PersonDetail, places: Gazetteer) -> str:
     for h in detail.history:
         reason = f": {h['reason']}" if h["reason"] else ""
         out.append(f"  {h['time']}  {shown('op', h['op'])}{reason}")
-    return "\n".join(out)
+    # a control character sealed in some text (a reason from an older version, a
+    # name a list brought) must not reach the terminal as an escape sequence
+    return "\n".join(_PRINTED_CONTROL.sub("\ufffd", line) for line in out)
 
 
 # -- commands --------------------------------------------------------------------------

@@ -374,7 +374,7 @@ async def decide(request: Request) -> Response:
         return _refused(request, SAME_RECORD)
     form = await request.form(max_files=0, max_fields=20, max_part_size=4 * MAX_REASON)
     decision = str(form.get("decision", ""))[:20]
-    reason = str(form.get("reason", "")).strip()
+    reason = _reason(form.get("reason", ""))
     seen = str(form.get("seen", NONE_SEEN))[:200]
     posted = {"decision": decision, "reason": reason}
     errors: dict[str, str] = {}
@@ -439,13 +439,25 @@ def _one_person(desk: Desk, a: str, b: str) -> bool:
     return bool(desk.person(a).person["person_id"] == desk.person(b).person["person_id"])
 
 
+def _reason(value: object) -> str:
+    """A decision's reason as the form sent it, its spaces as the sealed record keeps
+    them (one space between words: ``records.changes``), so that a form sent twice is
+    known for the same decision whatever lines and spaces it was typed with."""
+    return " ".join(str(value).split())
+
+
+# control characters (but the spaces ``_reason`` has made of tabs and line ends): a
+# reason is printed by ``amanat person`` too, where they would reach the terminal
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _reason_problem(reason: str) -> str:
     """What is wrong with a decision's reason (a msgid, ``%(num)d`` the longest
     allowed), or "" when nothing is."""
     if not reason:
         return N_("Say why, in a few words: the next reviewer reads it.")
-    if len(reason) > MAX_REASON or "\x00" in reason:
-        return N_("Keep the reason under %(num)d characters, without NUL.")
+    if len(reason) > MAX_REASON or _CONTROL.search(reason):
+        return N_("Keep the reason under %(num)d characters, without control characters.")
     return ""
 
 
@@ -462,7 +474,7 @@ async def confirm(request: Request) -> Response:
     session: Session = request.state.session
     desk = _desk(request)
     form = await request.form(max_files=0, max_fields=PAGE + 10, max_part_size=4 * MAX_REASON)
-    reason = str(form.get("reason", "")).strip()
+    reason = _reason(form.get("reason", ""))
     ticked = {
         (m.group(1), m.group(2))
         for v in form.getlist("pair")
@@ -504,9 +516,13 @@ async def confirm(request: Request) -> Response:
 
 
 def _confirm_undecided(desk: Desk, pair: CandidatePair, reason: str, *, by: str) -> bool:
-    """Seal "same" on a proposed pair unless someone has decided it meanwhile."""
+    """Seal "same" on a proposed pair unless someone has decided it meanwhile, or its
+    records are one person already (through another pair of the batch: a "same" on it
+    would join them a second way, and undoing one link would then split nothing)."""
     with _SEALING:
         if _latest_on_pair(desk.decisions(pair.a), pair.a, pair.b) is not None:
+            return False
+        if _one_person(desk, pair.a, pair.b):
             return False
         desk.decide(
             pair.a,
