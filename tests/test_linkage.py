@@ -873,6 +873,53 @@ def test_decisions_made_before_the_list_was_sorted_are_refused(
     assert "With 20 decisions" in capsys.readouterr().out
 
 
+def _review_row(
+    template: dict[str, str], rows: list[dict[str, str]], x: int, y: int, decision: str
+) -> dict[str, str]:
+    """A review file's row deciding rows ``x`` and ``y`` of a list (``rows``: the list
+    as read, its row 2 first), their fields as the review file shows them (the mapping
+    maps each field to the column of its name)."""
+    out = {k: "" for k in template}
+    for key in template:
+        field, side = key[:-2], key[-2:]
+        if side in ("_a", "_b") and field in rows[0]:
+            out[key] = rows[(x if side == "_a" else y) - 2][field]
+    return {**out, "decision": decision, "row_a": str(x), "row_b": str(y)}
+
+
+def test_decisions_that_contradict_each_other_are_said(
+    reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a review file deciding rows A = B and B = C "same" and A, C "different",
+    when `amanat link` runs with it, then it says that a decision of same could not be
+    kept, naming the rows, and no row alone shows a best match at probability 1."""
+    source, mapping, _ = reviewed_list
+    review = tmp_path / "review.csv"
+    args = ["link", str(source), "--mapping", str(mapping)]
+    assert main([*args, "--out", str(tmp_path / "a.csv"), "--review", str(review)]) == 0
+    pairs, rows = _read(review), _read(source)
+    p, q = next(
+        (p, q)
+        for i, p in enumerate(pairs)
+        for q in pairs[i + 1 :]
+        if len({p["row_a"], p["row_b"]} & {q["row_a"], q["row_b"]}) == 1
+    )
+    shared = ({p["row_a"], p["row_b"]} & {q["row_a"], q["row_b"]}).pop()
+    x, y = sorted(({p["row_a"], p["row_b"], q["row_a"], q["row_b"]} - {shared}), key=int)
+    decided = [{**p, "decision": "same"}, {**q, "decision": "same"}]
+    _write_rows(review, [*decided, _review_row(pairs[0], rows, int(x), int(y), "different")])
+    capsys.readouterr()
+    out = tmp_path / "b.csv"
+    assert main([*args, "--out", str(out), "--decisions", str(review), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["same_overruled"]) == 1
+    assert main([*args, "--out", str(out), "--decisions", str(review)]) == 0
+    said = capsys.readouterr().out
+    assert "1 decision of same could not be kept" in said and "One of those decisions" in said
+    alone = [r for r in _read(out) if r["outcome"] == "alone"]
+    assert all(r["best_probability"] not in ("1", "1.0", "1.0000") for r in alone)
+
+
 def test_an_unsure_decision_stays_in_the_next_review_file(
     reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -890,13 +937,8 @@ def test_an_unsure_decision_stays_in_the_next_review_file(
     for number, r in enumerate(_read(first), start=2):
         clusters.setdefault(r["cluster"], []).append(number)
     x, y = next(c for c in clusters.values() if len(c) >= 2)[:2]
-    linked = {
-        **{k: rows[n - 2][k[:-2]] for k in pairs[0] if k[-2:] in ("_a", "_b") and k[:-2] in rows[0]
-           for n in ((x,) if k.endswith("_a") else (y,))},
-        "decision": "unsure", "probability": "", "row_a": str(x), "row_b": str(y),
-    }  # fmt: skip
     pairs[0]["decision"] = "unsure"
-    _write_rows(review, [*pairs, {k: linked.get(k, "") for k in pairs[0]}])
+    _write_rows(review, [*pairs, _review_row(pairs[0], rows, x, y, "unsure")])
     capsys.readouterr()
     code = main([*args, "--out", str(tmp_path / "b.csv"), "--decisions", str(review),
                  "--review", str(again)])  # fmt: skip

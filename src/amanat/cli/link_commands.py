@@ -420,6 +420,14 @@ def _link_list(
     sizes: dict[int, int] = {}
     for c in result.clusters:
         sizes[c] = sizes.get(c, 0) + 1
+    # a "same" that other decisions overrule: A = B and B = C decided, A and C
+    # decided different (one of the three is wrong, and a person must say which)
+    cluster_of = dict(zip(result.record_ids, result.clusters, strict=True))
+    overruled = sorted(
+        (int(d.record_a), int(d.record_b))
+        for d in decisions
+        if d.verdict == "same" and cluster_of[d.record_a] != cluster_of[d.record_b]
+    )
     linked = sum(n for n in sizes.values() if n > 1)
     n_review = len(open_pairs)
     counts = {v: sum(d.verdict == v for d in decisions) for v in DECISIONS}
@@ -440,6 +448,7 @@ def _link_list(
         "review": str(review_path) if review_path else None,
         "review_pairs_left_out": cut,
         "decisions": counts,
+        "same_overruled": [list(pair) for pair in overruled],
         "unread_values": not_read,
     }
     lines = [
@@ -479,6 +488,23 @@ def _link_list(
             n_review, shown=number(n_review),
         ),
     ]  # fmt: skip
+    if overruled:
+        named = ", ".join(f"{a} – {b}" for a, b in overruled[:5])
+        if len(overruled) > 5:
+            named += " " + tr("and %(shown)s more", shown=number(len(overruled) - 5))
+        lines.append(
+            ntr(
+                "%(shown)s decision of same could not be kept: other decisions keep its two "
+                "rows apart (rows %(rows)s). One of those decisions is wrong: correct it in "
+                "the review file and run again.",
+                "%(shown)s decisions of same could not be kept: other decisions keep their "
+                "two rows apart (rows %(rows)s). One of those decisions is wrong: correct it "
+                "in the review file and run again.",
+                len(overruled),
+                shown=number(len(overruled)),
+                rows=named,
+            )
+        )  # fmt: skip
     if cut:
         lines.append(
             tr(
@@ -536,12 +562,15 @@ def _write_clusters(
     best: dict[int, tuple[float, int]] = {}
     reviewed = {index[int(r)] for p in open_pairs for r in (p.record_a, p.record_b)}
     pairs = result.pairs
-    for a, b, p in zip(
+    for a, b, p, decided in zip(
         pairs["a"].to_pylist(),
         pairs["b"].to_pylist(),
         pairs["probability"].to_pylist(),
+        pairs["decided"].to_pylist(),
         strict=True,
     ):
+        if decided and result.clusters[a] != result.clusters[b]:
+            continue  # a "same" other decisions overruled: 1.0 would say it is kept
         for x, y in ((a, b), (b, a)):
             if x not in best or p > best[x][0]:
                 best[x] = (p, y)
