@@ -26,7 +26,8 @@ holds every decision read from it.
 The review file opens with an empty ``decision`` column. A person writes *same*,
 *different* or *unsure* (or the Kazakh or Russian word: ``DECISION_WORDS``) in it, in a
 spreadsheet, and gives the file back with ``--decisions``: *same* links the two rows,
-*different* keeps them apart even through other rows, both teach the model. The next
+*different* keeps them apart even through other rows; 20 or more *same* also train
+the model's m (``LinkSettings.min_decisions``). The next
 review file lists the pairs still open first (an *unsure* one comes back, marked), then
 every pair decided so far with its decision, so the latest file holds them all.
 """

@@ -12,8 +12,9 @@ each run.
 
 Nothing is merged here. Pairs above the automatic threshold are *proposed links*
 (``link``), the doubtful band goes to the review queue (``review``); a reviewer's
-decision is what seals a merge (``Desk.decide``). Decisions already in force teach the
-model (``linkage.Decision``): a pair decided different is never proposed again.
+decision is what seals a merge (``Desk.decide``). Decisions already in force go to
+linking (``linkage.Decision``): a pair decided different is never proposed again (a
+*same* has merged its records, so they are one person here, and train nothing).
 """
 
 from __future__ import annotations
