@@ -4,6 +4,9 @@ Each writer (a station or desk signing key) has its own append-only log, so two
 stations never need to agree on an order. A log record is one **envelope**: the
 ciphertext hash and size of an entry, the hashes and sizes of its blobs, the writer's
 key id, a sequence number, a time, and the writer's Ed25519 signature over all of it.
+Within one log, times never go backwards: a record is sealed at the writer's clock
+reading, or at the time of the log's previous record when the clock is behind it (see
+:meth:`LogWriter.time_for`), so that time order and log order agree.
 The record's bytes are the Merkle leaf (RFC 6962: leaf hash = SHA-256(0x00 || record)),
 so the log commits to ciphertext only, never to plaintext.
 
@@ -22,6 +25,7 @@ acknowledged"; two or more mean the checkpoint was rolled back.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,10 +34,44 @@ from amanat.vault import canonical, crypto, durable, merkle, note
 from amanat.vault.org import b64, key_id, unb64
 from amanat.vault.store import HEX64, LogFiles
 
-__all__ = ["BlobRef", "Envelope", "LogWriter", "checkpoint_origin"]
+__all__ = ["TIME", "BlobRef", "Envelope", "LogWriter", "checkpoint_origin", "not_before"]
 
 _ENVELOPE_DOMAIN = b"amanat-envelope-v1\n"
 _FIELDS = {"v", "log", "seq", "time", "entry", "entry_size", "blobs", "key", "sig"}
+# A time as writers write it (docs/format/vault.md, "Conventions"): in this fixed-width
+# form, comparing the strings compares the times.
+TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+def not_before(reading: str, previous: str | None) -> str:
+    """The time to seal a record at: the clock's ``reading``, or ``previous`` (the time of
+    the log's last record) when the clock is behind it.
+
+    A desk's clock may be stepped back (no NTP, a manual fix, a restored machine); a
+    record sealed then would sort *before* the records already in its log, and a
+    reviewer's later decision would silently lose to the earlier one it overrides.
+    Holding the time at the previous record's keeps a log's times in its own order;
+    records of equal time are ordered by their position in the log. A time not in the
+    written form (an older or foreign log) is not compared.
+    """
+    if (
+        previous is not None
+        and TIME.fullmatch(previous)
+        and TIME.fullmatch(reading)
+        and reading < previous
+    ):
+        return previous
+    return reading
+
+
+def _time_of(line: bytes) -> str | None:
+    """The ``time`` of a record line, or None if the line does not say one."""
+    try:
+        doc = canonical.decode(line, what="log record")
+    except FormatError:
+        return None
+    time = doc.get("time") if isinstance(doc, dict) else None
+    return time if isinstance(time, str) else None
 
 
 def checkpoint_origin(org_id: str, kid: str) -> str:
@@ -154,6 +192,9 @@ class LogWriter:
         self.origin = checkpoint_origin(org_id, files.kid)
         self.tree = merkle.CompactTree()
         self.checkpoint_size = 0
+        # The time of the log's last record (None while the log is empty): read by
+        # :meth:`recover`, updated by :meth:`append`.
+        self.last_time: str | None = None
 
     def recover(self) -> str | None:
         """Bring the log to a clean state after a crash; say what was done, if anything.
@@ -200,18 +241,28 @@ class LogWriter:
             self.tree.append(merkle.leaf_hash(lines[-1]))
             self._write_checkpoint()
             said = "an interrupted write was completed"
+        self.last_time = _time_of(lines[keep - 1]) if keep else None
         return said
 
     @property
     def size(self) -> int:
         return self.tree.size
 
+    def time_for(self, reading: str) -> str:
+        """The time the next record of this log is sealed at, given the clock's
+        ``reading``: never earlier than the last record's (:func:`not_before`). Take it
+        before the entry is encrypted and the record signed: both carry it."""
+        return not_before(reading, self.last_time)
+
     def append(self, envelope: Envelope) -> None:
         if envelope.seq != self.tree.size or envelope.log != self.files.kid:
             raise ValueError("envelope out of sequence")
+        if not_before(envelope.time, self.last_time) != envelope.time:
+            raise ValueError("envelope earlier than the log's last record")
         line = envelope.line()
         self.files.append_record(line)
         self.tree.append(merkle.leaf_hash(line))
+        self.last_time = envelope.time
         self._write_checkpoint()
 
     def _write_checkpoint(self) -> None:

@@ -217,7 +217,12 @@ class SealSession:
 
         ``sealed_files`` are blobs already sealed and placed in this vault (an upload
         received in pieces, ``vault.upload``), with their file descriptions; the entry
-        lists them after ``files``, in order."""
+        lists them after ``files``, in order.
+
+        The entry is sealed at :func:`utc_now`, or at the time of the log's last record
+        if the clock is behind it (a clock stepped back), so that a log's times never go
+        backwards and a later decision never sorts before the one it overrides; the
+        receipt's ``time`` is the one sealed (docs/format/vault.md, "Log records")."""
         if entry_type not in ENTRY_TYPES:
             raise InputError(
                 f"Unknown entry type {entry_type!r}; use one of {', '.join(ENTRY_TYPES)}."
@@ -235,7 +240,10 @@ class SealSession:
                 raise InputError("An uploaded file is not in this vault; upload it again.")
             refs.append(ref)
             metas.append(dict(meta))
-        created = utc_now()
+        # The clock's reading, held at the log's last record time if the clock is behind
+        # it: the entry and the signed record carry this one time (docs/format/vault.md,
+        # "Log records").
+        created = self.writer.time_for(utc_now())
         entry = {
             "v": 1,
             "type": entry_type,

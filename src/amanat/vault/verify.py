@@ -7,6 +7,10 @@ sequence, signature, writer trusted at that position), the Merkle root over the 
 against the checkpoint, and every entry and blob the records name (present, SHA-256 of
 the bytes equals the name, size as recorded). Every problem is reported with the file
 it concerns; verification goes on after a problem so that one run lists them all.
+
+A log whose record times go backwards is a note, not a problem: Amanat holds a log's
+times in order when it seals (``LogWriter.time_for``), but a log sealed by an older
+version under a clock stepped back may have them, and it is as genuine as any other.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 from amanat.errors import AmanatError, FormatError
 from amanat.vault import merkle, note
-from amanat.vault.log import Envelope, checkpoint_origin
+from amanat.vault.log import TIME, Envelope, checkpoint_origin
 from amanat.vault.org import Keyring, OrgFile
 from amanat.vault.source import FolderSource, VaultSource
 from amanat.vault.store import KID
@@ -175,6 +179,8 @@ class _Checker:
             )
         dropped = self.source.dropped(kid)
         hashes: list[bytes] = []
+        last_time = ""  # the latest time so far, of the records whose time is well formed
+        earlier: list[int] = []  # records timed earlier than a record before them
         for seq, line in enumerate(lines):
             where = f"{where_records} record {seq}"
             hashes.append(merkle.leaf_hash(line))
@@ -191,6 +197,10 @@ class _Checker:
                 continue
             if not ring.may_write(kid, seq):
                 self.report.add(where, "signed by a key that was revoked before it")
+            if TIME.fullmatch(env.time):
+                if env.time < last_time:
+                    earlier.append(seq)
+                last_time = max(last_time, env.time)
             late = seq >= cp_size
             gone = seq < dropped
             self.check_object(
@@ -201,6 +211,12 @@ class _Checker:
         if cp_root and merkle.root_from_leaf_hashes(hashes[:cp_size]) != cp_root:
             self.report.add(
                 where_records, "records do not hash to the checkpoint's root (altered log)"
+            )
+        if earlier:
+            self.report.notes.append(
+                f"{where_records}: {len(earlier)} record(s) timed earlier than a record "
+                f"before them (first: record {earlier[0]}), sealed while the writer's clock "
+                "was behind; the fold orders them by time, not by their place in the log."
             )
         if pending > 0 and (limit is None or pending <= limit):
             self.report.notes.append(
