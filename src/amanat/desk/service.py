@@ -8,7 +8,9 @@ reveals nothing; or a PostgreSQL database when ``views_url`` is set (a server).
 Views follow the vault: ``update_views`` reads every log from where the views stopped,
 opens the new entries and applies them; every command that reads the views calls it
 first, so whatever ``amanat sync`` pulled is visible without a separate step.
-``rebuild_views`` starts again from nothing and must give the same tables.
+``rebuild_views`` starts again from nothing and must give the same tables; it
+replaces the old views in one transaction, so a rebuild that fails leaves them as they
+were.
 
 Several processes may work on one desk at once (the staff app, an ``amanat import``,
 ``amanat sync``): each projects what the views lack, so projecting is done under a lock
@@ -244,12 +246,12 @@ class Desk:
         return report
 
     def rebuild_views(self, progress: Progress | None = None) -> ApplyReport:
-        """Drop the views and project the whole vault again."""
+        """Drop the views and project the whole vault again, in one transaction: if it
+        fails (a corrupted entry), the views stay as they were; until it ends, readers
+        (the staff app) see the old views or wait, never missing or empty tables."""
         with self._projecting():
-            self.views.clear()
-            self.views.prepare()
             entries, sizes = self._entries({})
-            return self.views.apply(entries, sizes, progress)
+            return self.views.rebuild(entries, sizes, progress)
 
     # -- writing -----------------------------------------------------------------------
 

@@ -66,15 +66,13 @@ def find_record(vault: Vault, entry_id: str) -> Envelope:
 
 def _read_checked(vault: Vault, kind: str, object_id: str) -> bytes:
     path = vault.object_path(kind, object_id)
+    what = "entry" if kind == "entries" else "file"
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise NotFound(
-            f"The sealed {'entry' if kind == 'entries' else 'file'} {object_id[:12]} is "
-            "not in this vault."
-        ) from None
+        raise NotFound(f"The sealed {what} {object_id[:12]} is not in this vault.") from None
     if hashlib.sha256(data).hexdigest() != object_id:
-        raise IntegrityError(f"The sealed {kind[:-1]} {object_id[:12]} is corrupted.")
+        raise IntegrityError(f"The sealed {what} {object_id[:12]} is corrupted.")
     return data
 
 

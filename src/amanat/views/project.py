@@ -27,6 +27,8 @@ import json
 import multiprocessing
 import operator
 import os
+import random
+import time
 import unicodedata
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -34,7 +36,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, exc, insert, inspect, select, update
+from sqlalchemy import text as sql
 
 from amanat.errors import FormatError, UnsupportedVersion
 from amanat.names import TABLE_VERSION, name_keys
@@ -251,27 +254,28 @@ class Views:
         ``names.TABLE_VERSION`` is not the one the keys were made with, make them again
         from the names (derived data; nothing in the vault changes)."""
         with self.engine.begin() as conn:
-            stored = conn.execute(
-                select(s.meta.c.value).where(s.meta.c.key == NAME_TABLES_KEY)
-            ).scalar_one_or_none()
-            if stored == TABLE_VERSION:
-                return []
-            n = s.names
-            names: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-            for pid, text, script in conn.execute(select(n.c.person_id, n.c.text, n.c.script)):
-                names[pid].append((text, script))
-            rows = [r for pid in sorted(names) for r in _search_key_rows(pid, names[pid])]
-            conn.execute(delete(s.search_keys))
-            for i in range(0, len(rows), _CHUNK):
-                conn.execute(insert(s.search_keys), rows[i : i + _CHUNK])
-            if stored is None:
-                conn.execute(insert(s.meta), [{"key": NAME_TABLES_KEY, "value": TABLE_VERSION}])
-            else:
-                conn.execute(
-                    update(s.meta)
-                    .where(s.meta.c.key == NAME_TABLES_KEY)
-                    .values(value=TABLE_VERSION)
-                )
+            return self._refresh_name_keys_in(conn)
+
+    def _refresh_name_keys_in(self, conn: Connection) -> list[str]:
+        stored = conn.execute(
+            select(s.meta.c.value).where(s.meta.c.key == NAME_TABLES_KEY)
+        ).scalar_one_or_none()
+        if stored == TABLE_VERSION:
+            return []
+        n = s.names
+        names: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+        for pid, text, script in conn.execute(select(n.c.person_id, n.c.text, n.c.script)):
+            names[pid].append((text, script))
+        rows = [r for pid in sorted(names) for r in _search_key_rows(pid, names[pid])]
+        conn.execute(delete(s.search_keys))
+        for i in range(0, len(rows), _CHUNK):
+            conn.execute(insert(s.search_keys), rows[i : i + _CHUNK])
+        if stored is None:
+            conn.execute(insert(s.meta), [{"key": NAME_TABLES_KEY, "value": TABLE_VERSION}])
+        else:
+            conn.execute(
+                update(s.meta).where(s.meta.c.key == NAME_TABLES_KEY).values(value=TABLE_VERSION)
+            )
         if stored is None and not rows:
             return []
         return [f"name search keys made again for the names tables {TABLE_VERSION}"]
@@ -280,11 +284,7 @@ class Views:
         with self.engine.begin() as conn:
             version = s.stored_version(conn)
             if version is None:
-                s.metadata.create_all(conn)
-                conn.execute(
-                    insert(s.meta), [{"key": "schema_version", "value": str(s.SCHEMA_VERSION)}]
-                )
-                self._write_builtin_places(conn)
+                self._create_tables(conn)
                 return []
             if version > s.SCHEMA_VERSION:
                 raise UnsupportedVersion(
@@ -300,12 +300,7 @@ class Views:
                     # Views are derived data: start again, and the next update reads the
                     # whole vault (projected_logs is empty).
                     s.metadata.drop_all(conn)
-                    s.metadata.create_all(conn)
-                    conn.execute(
-                        insert(s.meta),
-                        [{"key": "schema_version", "value": str(s.SCHEMA_VERSION)}],
-                    )
-                    self._write_builtin_places(conn)
+                    self._create_tables(conn)
                     return done
                 step.apply(conn)
                 refold = refold or step.refold
@@ -322,6 +317,12 @@ class Views:
             if refold:
                 self._refold(conn, None, None, None, None)
             return done
+
+    def _create_tables(self, conn: Connection) -> None:
+        """Empty tables of this schema version, with the shipped places."""
+        s.metadata.create_all(conn)
+        conn.execute(insert(s.meta), [{"key": "schema_version", "value": str(s.SCHEMA_VERSION)}])
+        self._write_builtin_places(conn)
 
     def _write_builtin_places(self, conn: Connection) -> None:
         rows = list(self._place_rows())
@@ -340,9 +341,36 @@ class Views:
             return {r.log: r.size for r in conn.execute(select(s.logs))}
 
     def clear(self) -> None:
-        """Drop every table, for a rebuild from the vault."""
+        """Drop every table (``prepare`` makes them again, empty). A rebuild from the
+        vault uses ``rebuild``, which keeps the old views until the new ones are made."""
         with self.engine.begin() as conn:
             s.metadata.drop_all(conn)
+
+    def rebuild(
+        self,
+        entries: Iterable[SealedEntry | PreparedEntry],
+        log_sizes: dict[str, int],
+        progress: Progress | None = None,
+    ) -> ApplyReport:
+        """Drop every table, make them again and project ``entries`` (the whole vault),
+        all in one transaction: a rebuild that fails (a corrupted entry, a full disk, a
+        stop) leaves the views exactly as they were, and readers see the old views
+        until it commits, never missing tables or empty ones. On SQLite (WAL) they read
+        their snapshot meanwhile; on PostgreSQL a dropped table is locked until the
+        commit, so they wait. The rows are written as by ``apply`` on empty views (the
+        folded tables' indexes built after the fold), in one pass over the entries."""
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                # The driver opens a transaction only before INSERT, UPDATE or DELETE: a
+                # DROP TABLE first would run, and commit, on its own. IMMEDIATE takes the
+                # write lock now, before anything is dropped.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                _lock_every_table(conn)
+            s.metadata.drop_all(conn)
+            self._create_tables(conn)
+            self._refresh_name_keys_in(conn)
+            return self._apply(conn, entries, log_sizes, progress)
 
     # -- applying entries -----------------------------------------------------------
 
@@ -353,38 +381,47 @@ class Views:
         progress: Progress | None = None,
     ) -> ApplyReport:
         """Project new entries and record how far each log has been read (one transaction)."""
-        report = ApplyReport()
         with self.engine.begin() as conn:
-            # Views with no changes yet (new, or being rebuilt) are folded from the
-            # changes in memory rather than read back: the same input, half the work.
-            fresh: _Fresh | None = None
-            if conn.execute(select(s.changes.c.entry_id).limit(1)).first() is None:
-                fresh = _Fresh()
-            known: set[tuple[str, str]] = set()
-            batch: list[SealedEntry | PreparedEntry] = []
-            for entry in entries:
-                batch.append(entry)
-                if len(batch) >= _CHUNK:
-                    known |= self._store(conn, batch, report, fresh)
-                    batch = []
-                    if progress:
-                        progress(_CHUNK)
-            known |= self._store(conn, batch, report, fresh)
-            if progress and batch:
-                progress(len(batch))
-            if fresh is not None:
-                counts = self._refold_fresh(conn, fresh)
-            else:
-                persons, testimonies, sources, places, pairs = self._affected(conn, known)
-                persons = self._refold(conn, persons, testimonies, sources, places, pairs)
-                counts = (len(persons), len(testimonies), len(sources))
-            report.persons, report.testimonies, report.sources = counts
-            for log, size in sorted(log_sizes.items()):
-                done = conn.execute(select(s.logs.c.size).where(s.logs.c.log == log)).first()
-                if done is None:
-                    conn.execute(insert(s.logs), [{"log": log, "size": size}])
-                elif done[0] != size:
-                    conn.execute(update(s.logs).where(s.logs.c.log == log).values(size=size))
+            return self._apply(conn, entries, log_sizes, progress)
+
+    def _apply(
+        self,
+        conn: Connection,
+        entries: Iterable[SealedEntry | PreparedEntry],
+        log_sizes: dict[str, int],
+        progress: Progress | None,
+    ) -> ApplyReport:
+        report = ApplyReport()
+        # Views with no changes yet (new, or being rebuilt) are folded from the
+        # changes in memory rather than read back: the same input, half the work.
+        fresh: _Fresh | None = None
+        if conn.execute(select(s.changes.c.entry_id).limit(1)).first() is None:
+            fresh = _Fresh()
+        known: set[tuple[str, str]] = set()
+        batch: list[SealedEntry | PreparedEntry] = []
+        for entry in entries:
+            batch.append(entry)
+            if len(batch) >= _CHUNK:
+                known |= self._store(conn, batch, report, fresh)
+                batch = []
+                if progress:
+                    progress(_CHUNK)
+        known |= self._store(conn, batch, report, fresh)
+        if progress and batch:
+            progress(len(batch))
+        if fresh is not None:
+            counts = self._refold_fresh(conn, fresh)
+        else:
+            persons, testimonies, sources, places, pairs = self._affected(conn, known)
+            persons = self._refold(conn, persons, testimonies, sources, places, pairs)
+            counts = (len(persons), len(testimonies), len(sources))
+        report.persons, report.testimonies, report.sources = counts
+        for log, size in sorted(log_sizes.items()):
+            done = conn.execute(select(s.logs.c.size).where(s.logs.c.log == log)).first()
+            if done is None:
+                conn.execute(insert(s.logs), [{"log": log, "size": size}])
+            elif done[0] != size:
+                conn.execute(update(s.logs).where(s.logs.c.log == log).values(size=size))
         return report
 
     def _store(
@@ -687,6 +724,44 @@ class Views:
                 conn.execute(delete(table).where(table.c.source_id.in_(part)))
         for part in _chunks(place_ids):
             conn.execute(delete(s.places).where(s.places.c.place_id.in_(part)))
+
+
+_LOCK_TRY = "200ms"  # below PostgreSQL's deadlock_timeout (1 s): a try gives up first
+_LOCK_TRIES_FOR = 60.0  # seconds; then the last try waits for as long as it takes
+
+
+def _lock_every_table(conn: Connection) -> None:
+    """PostgreSQL: lock every views table (ACCESS EXCLUSIVE) before dropping any.
+
+    A reader's transaction (the staff app's page: several queries) may hold one table
+    while it asks for another. Dropped one by one, the rebuild would hold the second and
+    wait for the first, and PostgreSQL would end one of the two as a deadlock. Here each
+    try waits a short time for all the locks and otherwise gives back those it took
+    (a savepoint), so a reader never waits on a rebuild that waits on it; once the
+    rebuild holds them all, readers wait for its commit and then read the new tables."""
+    found = set(inspect(conn).get_table_names())
+    names = [t.name for t in s.metadata.sorted_tables if t.name in found]
+    if not names:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    # Names from our own schema, quoted: nothing typed is spliced.
+    lock = sql(f"LOCK TABLE {', '.join(quote(n) for n in names)} IN ACCESS EXCLUSIVE MODE")
+    deadline = time.monotonic() + _LOCK_TRIES_FOR
+    while time.monotonic() < deadline:
+        savepoint = conn.begin_nested()
+        try:
+            conn.execute(sql(f"SET LOCAL lock_timeout = '{_LOCK_TRY}'"))
+            conn.execute(lock)
+        except exc.OperationalError as e:
+            savepoint.rollback()  # gives back the locks taken, and the timeout
+            if getattr(e.orig, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            time.sleep(random.uniform(0.05, 0.2))  # noqa: S311 - not a secret
+            continue
+        conn.execute(sql("SET LOCAL lock_timeout = DEFAULT"))
+        savepoint.commit()
+        return
+    conn.execute(lock)
 
 
 def _links_of(c: Change) -> Iterator[tuple[str, str]]:
