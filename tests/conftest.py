@@ -92,21 +92,24 @@ def _org_template(tmp_path_factory: pytest.TempPathFactory) -> Org:
     return make_org(tmp_path_factory.mktemp("org-template"))
 
 
-@pytest.fixture
-def org(_org_template: Org, tmp_path: Path) -> Iterator[Org]:
-    """A fresh copy of one organisation (desk + trusted station), per test."""
-    base = tmp_path / "org"
-    shutil.copytree(_org_template.base, base)
-    t = _org_template
-    yield Org(
+def copy_org(template: Org, base: Path) -> Org:
+    """A copy of the organisation ``template`` at ``base`` (which must not exist)."""
+    shutil.copytree(template.base, base)
+    return Org(
         base=base,
         desk=Home(base / "desk"),
         station=Home(base / "station"),
-        desk_keys=t.desk_keys,
-        shares=t.shares,
-        share_files=[base / "shares" / p.name for p in t.share_files],
+        desk_keys=template.desk_keys,
+        shares=template.shares,
+        share_files=[base / "shares" / p.name for p in template.share_files],
         org_export=base / "desk" / "org-export.json",
     )
+
+
+@pytest.fixture
+def org(_org_template: Org, tmp_path: Path) -> Iterator[Org]:
+    """A fresh copy of one organisation (desk + trusted station), per test."""
+    yield copy_org(_org_template, tmp_path / "org")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ same log (docs/format/vault.md, "Log records"); records of equal time fold in lo
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,12 +24,11 @@ from hypothesis import strategies as st
 from amanat.desk.service import Desk
 from amanat.records.fold import Decision, current_decisions
 from amanat.vault import crypto, log, opening, seal
-from amanat.vault.home import Home
 from amanat.vault.log import Envelope
 from amanat.vault.org import key_id
 from amanat.vault.store import Vault
 from amanat.vault.verify import verify_vault
-from conftest import Org
+from conftest import Org, copy_org
 from test_merge_desk import _two_records
 
 _SETTINGS = settings(
@@ -66,17 +64,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def fresh_org(template: Org) -> Iterator[Org]:
     """A copy of the organisation of its own, for one hypothesis example."""
     with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "org"
-        shutil.copytree(template.base, base)
-        yield Org(
-            base=base,
-            desk=Home(base / "desk"),
-            station=Home(base / "station"),
-            desk_keys=template.desk_keys,
-            shares=template.shares,
-            share_files=[base / "shares" / p.name for p in template.share_files],
-            org_export=base / "desk" / "org-export.json",
-        )
+        yield copy_org(template, Path(tmp) / "org")
 
 
 def _log_times(vault: Vault, kid: str) -> list[str]:
