@@ -91,11 +91,6 @@ _REVIEW_KEYS = ("decision", "row_a", "row_b")
 _CHECKED = ("name", "given", "surname", "patronymic")
 
 
-def _same_text(text: str) -> str:
-    """A cell's text as the check compares it: spaces and letter case aside."""
-    return " ".join(fold(text).split())
-
-
 # The values a list gave but linking could not read: the key of their count in stats.
 _UNREAD_KINDS = {"birth": "unread_birth", "detained": "unread_detained",
                  "resident_id": "unread_resident_id"}  # fmt: skip
@@ -714,7 +709,7 @@ def _decisions_written(path: Path) -> int:
 
 
 def _read_decisions(
-    path: Path, rows: set[str], records: dict[str, dict[str, str]] | None = None
+    path: Path, rows: set[str], records: dict[str, dict[str, str]]
 ) -> list[Decision]:
     """The decisions written in a review file (CSV or XLSX, as --review wrote it, or
     saved again by a spreadsheet); rows without one are skipped. ``rows``: the row
@@ -794,11 +789,12 @@ def _read_decisions(
                     row=row.number,
                     file=path.name,
                 )
-            for (fname, side), i in shown.items() if records is not None else ():
+            for (fname, side), i in shown.items():
                 written = _cell(row.values[i]) if i < len(row.values) else ""
                 named = cell[f"row_{side}"]
-                listed = records[named].get(fname) if records is not None else None
-                if listed is not None and _same_text(written) != _same_text(listed):
+                listed = records[named].get(fname)
+                # compared as folded (case, spaces and punctuation aside)
+                if listed is not None and fold(written) != fold(listed):
                     # not quoted: the two names are personal data
                     raise InputError(
                         "Row %(row)d of %(file)s shows for row %(named)s of the list "
