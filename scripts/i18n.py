@@ -85,8 +85,9 @@ CLI_SOURCES: tuple[tuple[str, dict[str, tuple[int, ...] | None]], ...] = (
     # the invariants of a Decision are checked by the command before it makes one
     ("linkage/link.py", {"UsageError": _FIRST}),
     ("linkage/mapping.py", _MAPPING_ERRORS),
-    # another command holding the desk's views (an import while the staff app seals)
-    ("desk/service.py", {"BusyError": _FIRST}),
+    # another command holding the desk's views (an import while the staff app seals),
+    # and a vault that no longer holds what the views were made from
+    ("desk/service.py", {"BusyError": _FIRST, "IntegrityError": _FIRST}),
 )
 
 # The file whose help texts are messages too: every help= and description= written as

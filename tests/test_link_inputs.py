@@ -379,6 +379,65 @@ def test_a_workbook_out_and_back(
     assert [r[header.index("outcome")] for r in rows] == ["linked", "linked", "alone", "alone"]
 
 
+@pytest.mark.parametrize(
+    ("outputs", "refused"),
+    [
+        # a long note, not linked, copied into the clusters workbook
+        (("out.xlsx",), True),
+        (("out.csv",), False),
+        # the review workbook holds only the columns linking reads
+        (("out.csv", "review.xlsx"), False),
+    ],
+)
+def test_a_cell_longer_than_a_workbook_holds_is_refused_before_any_work(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    outputs: tuple[str, ...],
+    refused: bool,
+) -> None:
+    """Given a CSV list whose third row has a note of 40,000 characters (an Excel cell
+    holds 32,767), when it is linked into a workbook, then the command stops with one
+    sentence naming the row, before any work, and nothing is written (before, the
+    workbook held the note cut short without a word); into CSV, the note is whole."""
+    note = "ж" * 40_000
+    source, mapping = _files(
+        tmp_path,
+        f"name,birth,note\nСерікжан Білаш,1974,\nSerikzhan Bilash,1974,{note}\n",
+    )
+    paths = [tmp_path / name for name in outputs]
+    more = ["--out", str(paths[0])] + (["--review", str(paths[1])] if len(paths) > 1 else [])
+
+    code, _, err = _link(capsys, source, mapping, *more)
+
+    if refused:
+        assert code == UsageError.exit_code
+        assert "Row 3 of the list has a cell longer than an Excel cell holds" in err
+        assert "ж" not in err and not any(p.exists() for p in paths)
+    else:
+        assert code == 0, err
+        assert _rows(paths[0])[2][2] == note
+
+
+def test_a_name_longer_than_a_workbook_holds_is_refused_for_the_review_workbook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a list whose second row's name, read from two columns, is longer than a
+    workbook cell holds, when the review file is a workbook, then the command stops
+    naming the row, and nothing is written."""
+    half = "Серік" * 4_000
+    source, mapping = _files(
+        tmp_path,
+        f"given,surname,birth\n{half},{half},1974\nSerik,Bilash,1974\n",
+        "version: 1\ncolumns:\n  name: [given, surname]\n  birth: birth\n",
+    )
+    out, review = tmp_path / "out.csv", tmp_path / "review.xlsx"
+
+    code, _, err = _link(capsys, source, mapping, "--out", str(out), "--review", str(review))
+
+    assert code == UsageError.exit_code and "Row 2 of the list" in err, err
+    assert not out.exists() and not review.exists()
+
+
 def test_the_summary_counts_in_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Given a list of one row, when it is linked, then the summary says "1 row" and
     "1 person", not "1 rows"."""

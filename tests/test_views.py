@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, insert, inspect, select, text, update
 
 from amanat.errors import UnsupportedVersion
 from amanat.names import TABLE_VERSION
@@ -506,6 +506,7 @@ def test_migration_from_version_7_makes_the_search_keys_again(view_engine: Engin
     assert views.prepare() == [
         "name search keys stored one row a key",
         "flags said in the reader's language",
+        "an index of the entries by their place in a log",
         f"name search keys made again for the names tables {TABLE_VERSION}",
     ]
     assert dump(view_engine) == expected
@@ -537,9 +538,35 @@ def test_migration_from_version_8_fills_the_flags_values(view_engine: Engine) ->
         conn.exec_driver_sql("DROP TABLE flags")
         conn.exec_driver_sql("ALTER TABLE flags_v8 RENAME TO flags")
         conn.execute(update(s.meta).where(s.meta.c.key == "schema_version").values(value="8"))
-    assert views.prepare() == ["flags said in the reader's language"]
+    assert views.prepare() == [
+        "flags said in the reader's language",
+        "an index of the entries by their place in a log",
+    ]
     assert dump(view_engine) == expected
     assert views.projected_sizes() == {"a" * 64: 3}
+
+
+def test_migration_from_version_9_finds_entries_by_their_place_in_a_log(
+    view_engine: Engine,
+) -> None:
+    """Given views of version 9, without an index of the entries by log and position,
+    when opened, then the index is made, nothing else changes, and the last entry read
+    of each log is found."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {"a" * 64: 3})
+    expected = dump(view_engine)
+    heads = views.projected_heads()
+    with view_engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_entries_log_seq")
+        conn.execute(update(s.meta).where(s.meta.c.key == "schema_version").values(value="9"))
+    assert "ix_entries_log_seq" not in {
+        i["name"] for i in inspect(view_engine).get_indexes("entries")
+    }
+    assert views.prepare() == ["an index of the entries by their place in a log"]
+    assert "ix_entries_log_seq" in {i["name"] for i in inspect(view_engine).get_indexes("entries")}
+    assert dump(view_engine) == expected
+    assert views.projected_heads() == heads
+    assert heads["a" * 64][0] == 3 and heads["a" * 64][1] is not None
 
 
 def test_views_from_a_newer_amanat_are_refused(view_engine: Engine) -> None:

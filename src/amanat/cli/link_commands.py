@@ -51,6 +51,7 @@ from amanat.errors import InputError, UsageError
 from amanat.ingest import open_table
 from amanat.ingest.report import (
     SHEET_KINDS,
+    XLSX_CELL,
     XLSX_COLUMNS,
     SheetWriter,
     output_path,
@@ -200,6 +201,7 @@ class _List:
     not_utf8: int = 0
     first_problem: tuple[int, str] | None = None
     rounded_ids: int = 0
+    long_cell: int | None = None  # the first row with a cell too long for a workbook
     stamp: tuple[int, int, int] = (0, 0, 0)  # the list's size, time and inode when read
 
 
@@ -209,8 +211,13 @@ def _stamp(path: Path) -> tuple[int, int, int]:
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
-def _records(source: Path, mapping: LinkMapping) -> _List:
-    """The list's records to link, with what could not be read (never a value)."""
+def _records(
+    source: Path, mapping: LinkMapping, *, long_cells: bool = False, long_fields: bool = False
+) -> _List:
+    """The list's records to link, with what could not be read (never a value); the
+    first row with a cell (``long_cells``: the rows are copied into a workbook) or a
+    field read from its cells (``long_fields``: the review workbook) longer than a
+    workbook's cell holds."""
     sexes = _sex_words(mapping)
     stamp = _stamp(source)
     with open_table(source, header_row=mapping.header_row, sheet=mapping.sheet) as table:
@@ -224,6 +231,9 @@ def _records(source: Path, mapping: LinkMapping) -> _List:
             bar(1)
             found.rows += 1
             found.width = max(found.width, len(row.values))
+            too_long = long_cells and any(len(_cell(v)) > XLSX_CELL for v in row.values)
+            if too_long and found.long_cell is None:
+                found.long_cell = row.number
             if row.empty:
                 found.empty += 1
                 continue
@@ -251,6 +261,9 @@ def _records(source: Path, mapping: LinkMapping) -> _List:
             if not any(record[f] for f in positions):
                 found.empty += 1  # nothing in the columns linking reads: a numbered line
                 continue
+            too_long = long_fields and any(len(v) > XLSX_CELL for v in record.values())
+            if too_long and found.long_cell is None:
+                found.long_cell = row.number
             if any(_rounded(row.values[i]) for i in ids if i < len(row.values)):
                 # an ID a spreadsheet stored as a number has lost its last digits
                 found.rounded_ids += 1
@@ -356,7 +369,12 @@ def _link_list(
     decision_paths: Sequence[Path],
     link_settings: LinkSettings,
 ) -> int:
-    found = _records(source, mapping)
+    found = _records(
+        source,
+        mapping,
+        long_cells=out.suffix.lower() == ".xlsx",
+        long_fields=review_path is not None and review_path.suffix.lower() == ".xlsx",
+    )
     records = found.records
     if found.not_utf8 and found.not_utf8 * 2 >= found.rows - found.empty:
         raise UsageError(
@@ -376,6 +394,13 @@ def _link_list(
             "A row of the list has %(cells)s cells, more than an Excel worksheet holds with "
             "the cluster columns; write the output as .csv. Nothing was written.",
             cells=number(found.width),
+        )
+    if found.long_cell is not None:
+        raise UsageError(
+            "Row %(row)d of the list has a cell longer than an Excel cell holds (%(most)s "
+            "characters); write the outputs as .csv. Nothing was written.",
+            row=found.long_cell,
+            most=number(XLSX_CELL),
         )
     row_ids = {r["record_id"] for r in records}
     by_id = {r["record_id"]: r for r in records}

@@ -36,13 +36,21 @@ from sqlalchemy import Engine, select
 from amanat.desk import compare, duplicates, safety
 from amanat.desk.media import MediaInfo, MediaShelf, OpenMedia
 from amanat.desk.reader import EntryReader
-from amanat.errors import BusyError, FormatError, InputError, KeyError_, NotFound
+from amanat.errors import (
+    BusyError,
+    FormatError,
+    InputError,
+    IntegrityError,
+    KeyError_,
+    NotFound,
+)
 from amanat.linkage import LinkSettings
 from amanat.records import places as gazetteer
 from amanat.records.build import record_data
 from amanat.records.changes import check_changes, link_decided, schema_for
 from amanat.vault import durable
 from amanat.vault.home import DeskKeys, Home, views_key
+from amanat.vault.log import Envelope
 from amanat.vault.seal import FileToSeal, SealReceipt, SealSession
 from amanat.vault.secretbox import SecretBox
 from amanat.vault.upload import Finished, UploadRegistry, clean_uploads
@@ -59,6 +67,14 @@ from amanat.views.project import (
 )
 
 __all__ = ["DEFAULT_UPLOAD_LIMIT", "Desk", "Finished", "UploadRegistry", "views_key"]
+
+
+def _entry_of(line: bytes) -> str | None:
+    """The entry a log record names; None for a record that cannot be read."""
+    try:
+        return Envelope.parse(line, where="").entry
+    except FormatError:
+        return None
 
 
 def _busy() -> BusyError:
@@ -213,8 +229,29 @@ class Desk:
 
     # -- reading the vault -------------------------------------------------------------
 
+    def _log_records(self) -> dict[str, list[bytes]]:
+        return {files.kid: files.read_records()[0] for files in self.vault.logs()}
+
     def _log_sizes(self) -> dict[str, int]:
-        return {files.kid: len(files.read_records()[0]) for files in self.vault.logs()}
+        return {kid: len(lines) for kid, lines in self._log_records().items()}
+
+    def _check_views_from_vault(self, records: dict[str, list[bytes]]) -> None:
+        """Refuse views made from records the vault no longer holds: a log shorter than
+        what the views read, or another entry where the last one they read was (a log
+        cut short, or put back from an older copy and sealed on since). Updating them
+        would show what was removed as if it were still sealed, or skip what is new."""
+        for kid, (size, entry_id) in sorted(self.views.projected_heads().items()):
+            lines = records.get(kid, [])
+            if len(lines) >= size and (
+                size == 0 or entry_id is None or _entry_of(lines[size - 1]) == entry_id
+            ):
+                continue  # (None: the views hold no entry there to compare with)
+            raise IntegrityError(
+                "Log %(log)s of the vault no longer holds what the views were made from "
+                "(cut short, altered or put back from an older copy): run `amanat verify`, "
+                "and once the vault is sound, `amanat views rebuild`.",
+                log=kid[:12],
+            )
 
     def pending(self) -> int:
         """Entries in the vault not yet in the views."""
@@ -237,6 +274,7 @@ class Desk:
             return self._update_views(progress)
 
     def _update_views(self, progress: Progress | None) -> ApplyReport:
+        self._check_views_from_vault(self._log_records())
         lost = self.views.lost_entries()
         if any(self.vault.object_path("entries", e).exists() for e in lost):
             return self.rebuild_views(progress)
@@ -305,8 +343,10 @@ class Desk:
             return
         kid = str(self.home.doc.get("desk"))
         with self._projecting():
+            records = self._log_records()
+            self._check_views_from_vault(records)
             done = self.views.projected_sizes()
-            sizes = self._log_sizes()
+            sizes = {k: len(lines) for k, lines in records.items()}
             seqs = [int(p.entry_row[2]) for p in sealed]
             others_done = all(done.get(k, 0) == n for k, n in sizes.items() if k != kid)
             if others_done and seqs == list(range(done.get(kid, 0), sizes.get(kid, 0))):

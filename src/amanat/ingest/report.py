@@ -48,6 +48,7 @@ from amanat.ingest.tables import CellValue
 
 __all__ = [
     "SHEET_KINDS",
+    "XLSX_CELL",
     "XLSX_COLUMNS",
     "PendingFile",
     "ReportWriter",
@@ -63,7 +64,7 @@ _RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 
 # what an output's name says it is written as
 SHEET_KINDS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx"}
-_XLSX_CELL = 32_767  # characters a cell holds
+XLSX_CELL = 32_767  # characters a cell holds
 XLSX_COLUMNS = 16_384  # columns a worksheet holds (A to XFD)
 
 
@@ -110,7 +111,7 @@ class SheetWriter:
         for value in cells:
             if isinstance(value, str):
                 text = _safe(value, formula=False)
-                text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)[:_XLSX_CELL]
+                text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)[:XLSX_CELL]
                 cell = WriteOnlyCell(self._ws, value=text)
                 cell.data_type = "s"  # text, even when it begins with =
                 out.append(cell)

@@ -340,6 +340,16 @@ class Views:
         with self.engine.connect() as conn:
             return {r.log: r.size for r in conn.execute(select(s.logs))}
 
+    def projected_heads(self) -> dict[str, tuple[int, str | None]]:
+        """How far each vault log has been read into the views, and the entry the last
+        record read named (None if the views hold no entry at that place)."""
+        last = s.entries.alias("last")
+        query = select(s.logs.c.log, s.logs.c.size, last.c.entry_id).select_from(
+            s.logs.outerjoin(last, (last.c.log == s.logs.c.log) & (last.c.seq == s.logs.c.size - 1))
+        )
+        with self.engine.connect() as conn:
+            return {r.log: (r.size, r.entry_id) for r in conn.execute(query)}
+
     def clear(self) -> None:
         """Drop every table (``prepare`` makes them again, empty). A rebuild from the
         vault uses ``rebuild``, which keeps the old views until the new ones are made."""

@@ -43,7 +43,7 @@ __all__ = [
     "metadata",
 ]
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 NAME_TABLES_KEY = "names_tables"  # meta: the names tables the search keys were made with
 
 metadata = MetaData()
@@ -104,6 +104,7 @@ entries = Table(
     Column("type", String(20), nullable=False, comment="entry type: record, intake, files…"),
     Column("n_files", Integer, nullable=False, comment="sealed files in the entry"),
     Column("problem", Text, nullable=True, comment="why a record entry could not be used"),
+    Index("ix_entries_log_seq", "log", "seq"),  # the last entry read of each log (v10)
     comment="Every vault entry the views have read.",
 )
 
@@ -625,6 +626,13 @@ def _add_flag_args(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE flags ADD COLUMN args TEXT")
 
 
+def _add_entries_index(conn: Connection) -> None:
+    """v10: entries found by their place in a log, so every update can check that the
+    last record it read of each log is still the one it read."""
+    index = next(i for i in entries.indexes if i.name == "ix_entries_log_seq")
+    index.create(conn, checkfirst=True)
+
+
 MIGRATIONS = (
     Migration(1, _add_search_keys, True, "name search keys (search_keys table)"),
     Migration(2, None, False, "log positions of changes (the views are rebuilt from the vault)"),
@@ -641,6 +649,7 @@ MIGRATIONS = (
     ),
     Migration(7, _one_row_per_key, False, "name search keys stored one row a key"),
     Migration(8, _add_flag_args, True, "flags said in the reader's language"),
+    Migration(9, _add_entries_index, False, "an index of the entries by their place in a log"),
 )
 
 
