@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from amanat.desk import service
 from amanat.desk.service import Batch, Desk
 from amanat.errors import InputError
 from amanat.records import build as b
 from amanat.records.changes import new_id
+from amanat.vault import durable
 from amanat.views.project import Candidate
 from amanat.web.staff import i18n
 from amanat.web.staff.review import NO_PERSON, NOT_SEALED, SAME_RECORD
@@ -113,6 +115,82 @@ def test_a_stale_page_or_a_double_click_never_undoes_or_repeats_a_decision(org: 
         assert again.status_code == 303
         assert _on_pair(site.desk, x, y) == ["same", "different"]
         assert site.desk.person(x).records == [x]
+
+
+def test_a_decision_sealed_while_the_views_were_busy_still_stops_a_stale_page(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a second reviewer's page of a pair, and a first reviewer's "same" on it
+    sealed while another process held the desk's views (an import's last step), so
+    sealed but not yet shown, when the second reviewer sends "different" from the page
+    opened before, then it is refused as out of date, naming the first decision, and
+    nothing more is sealed (before, the check read the views alone and sealed over it);
+    and while another process holds the views, a decision is refused with a sentence
+    saying to send it again, nothing sealed and the choice kept, rather than sealed and
+    not shown."""
+    monkeypatch.setattr(service, "AFTER_SEAL_WAIT", 0.2)
+    with staff_site(org) as site:
+        x, y = site.person_ids[:2]
+        second = _signed_in(site, "reviewer2", "reviewer")
+        stale = {
+            **_form_of(second.get(f"/review/{x}/{y}").text),
+            "decision": "different",
+            "reason": "another father's name",
+        }
+        lock = org.desk.path / "views" / service.LOCK_FILE
+        with durable.exclusive_lock(lock):
+            site.desk.decide(x, y, "same", "the same ID card", by="reviewer")
+            assert site.desk.pending() == 1
+
+            busy = second.post(f"/review/{x}/{y}", data=stale)
+
+            assert busy.status_code == 503
+            assert "send your decision again in a minute" in busy.text
+            assert 'value="different" checked' in busy.text
+            assert site.desk.pending() == 1
+
+        refused = second.post(f"/review/{x}/{y}", data=stale)
+
+        assert refused.status_code == 409
+        assert "decided by reviewer on" in refused.text and "the same ID card" in refused.text
+        assert site.desk.pending() == 0
+        assert _on_pair(site.desk, x, y) == ["same"]
+        assert sorted(site.desk.person(x).records) == sorted((x, y))
+
+
+def test_confirming_ticked_links_while_the_views_are_busy_confirms_none_unseen(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given two proposed links ticked on the queue page, when they are confirmed while
+    another process holds the desk's views, then none is sealed, the queue says to send
+    them again and keeps both ticked; once the views are free, both are confirmed."""
+    monkeypatch.setattr(service, "AFTER_SEAL_WAIT", 0.2)
+    with staff_site(org) as site:
+        w, x = site.person_ids[:2]
+        y, z = (_seal_person(site.desk, n) for n in ("Нұрлан", "Nurlan"))
+        _propose(site, (w, x, 0.999, "link"), (y, z, 0.998, "link"))
+        client = _signed_in(site, "reviewer")
+        page = client.get("/review").text
+        ticked = re.findall(r'name="pair" value="([^"]+)"', page)
+        assert len(ticked) == 2
+        form = {"csrf": _form_of(page)["csrf"], "reason": "same ID card", "pair": ticked}
+        with durable.exclusive_lock(org.desk.path / "views" / service.LOCK_FILE):
+            busy = client.post("/review/confirm", data=form)
+
+            assert busy.status_code == 503
+            assert "send them again in a minute" in busy.text
+            assert all(
+                f'value="{v}" id="confirm-1" checked' in busy.text
+                or f'value="{v}" id="confirm-2" checked' in busy.text
+                for v in ticked
+            )
+            assert _on_pair(site.desk, w, x) == [] and _on_pair(site.desk, y, z) == []
+            assert site.desk.pending() == 0
+
+        done = client.post("/review/confirm", data=form)
+
+        assert done.status_code == 303 and "confirmed=2" in done.headers["location"]
+        assert _on_pair(site.desk, w, x) == ["same"] and _on_pair(site.desk, y, z) == ["same"]
 
 
 def test_a_merge_is_reviewed_from_what_each_record_said(org: Org) -> None:

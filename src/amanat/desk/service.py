@@ -211,6 +211,18 @@ class Desk:
         finally:
             self._projection.release()
 
+    @contextlib.contextmanager
+    def views_current(self, wait: float | None = None) -> Iterator[None]:
+        """Hold the views, brought up to date first: a check made within sees every
+        entry sealed so far (another process's too, even one it could not project),
+        and what is sealed within is projected before the views are let go. For a
+        staff-app request that checks, then seals (a stale page's decision). Raises
+        ``BusyError`` after ``wait`` seconds (``AFTER_SEAL_WAIT``), before anything is
+        sealed."""
+        with self._projecting(AFTER_SEAL_WAIT if wait is None else wait):
+            self._update_views(None)
+            yield
+
     def _project_after_seal(self, sealed: Sequence[PreparedEntry]) -> None:
         """Project what was just sealed, unless another process holds the views for
         longer than a staff-app request should wait: the entry is sealed, and the next

@@ -40,7 +40,7 @@ from starlette.responses import RedirectResponse, Response
 
 from amanat.desk import Desk
 from amanat.desk.compare import Row, compare_persons
-from amanat.errors import AmanatError, NotFound
+from amanat.errors import AmanatError, BusyError, NotFound
 from amanat.views.read import CandidatePair, UnsurePair
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import REVIEW_ROLES, staff
@@ -262,6 +262,14 @@ STALE = N_(
     "This page was out of date, and nothing was sealed; check the pair again and send "
     "your decision."
 )
+BUSY = N_(
+    "Another task is updating the database (an import or a sync), so nothing was sealed; "
+    "please send your decision again in a minute."
+)
+BUSY_BATCH = N_(
+    "Another task is updating the database (an import or a sync), so the links still "
+    "ticked were not confirmed; please send them again in a minute."
+)
 NONE_SEEN = "none"  # the form's ``seen`` when the page showed no decision on the pair
 
 # Decisions are checked against what the page showed and sealed one at a time, so that
@@ -387,7 +395,9 @@ async def decide(request: Request) -> Response:
     candidate = await run_in_threadpool(desk.candidate, a, b)
 
     def seal_unless_changed() -> tuple[str, dict[str, Any] | None]:
-        with _SEALING:
+        # the views brought up to date and held, so the check sees a colleague's
+        # decision sealed while an import held them, and this one is shown once sealed
+        with _SEALING, desk.views_current():
             latest = _latest_on_pair(desk.decisions(a), a, b)
             if _seen(latest) != seen:
                 repeat = latest is not None and (
@@ -412,6 +422,8 @@ async def decide(request: Request) -> Response:
         outcome, latest = await run_in_threadpool(seal_unless_changed)
     except NotFound:
         return _refused(request, NO_PERSON)
+    except BusyError:
+        return await pair_page(request, errors={"decision": BUSY}, status=503, posted=posted)
     except AmanatError:  # the reviewer reads a sentence in their language, never the desk's
         return await pair_page(request, errors={"decision": NOT_SEALED}, status=400, posted=posted)
     if outcome == "changed" and latest is None:  # the form's ``seen`` was not this page's
@@ -498,6 +510,15 @@ async def confirm(request: Request) -> Response:
             sealed = await run_in_threadpool(
                 functools.partial(_confirm_undecided, desk, pair, reason, by=session.account)
             )
+        except BusyError:
+            done = {(p.a, p.b) for p in proposed.pairs[: proposed.pairs.index(pair)]}
+            return await queue(
+                request,
+                confirm_error=BUSY_BATCH,
+                status=503,
+                confirm_reason=reason,
+                ticked={f"{x} {y}" for x, y in ticked - done},
+            )
         except AmanatError:
             continue  # merged through another of the batch
         if not sealed:
@@ -519,7 +540,7 @@ def _confirm_undecided(desk: Desk, pair: CandidatePair, reason: str, *, by: str)
     """Seal "same" on a proposed pair unless someone has decided it meanwhile, or its
     records are one person already (through another pair of the batch: a "same" on it
     would join them a second way, and undoing one link would then split nothing)."""
-    with _SEALING:
+    with _SEALING, desk.views_current():
         if _latest_on_pair(desk.decisions(pair.a), pair.a, pair.b) is not None:
             return False
         if _one_person(desk, pair.a, pair.b):
