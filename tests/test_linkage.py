@@ -20,6 +20,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import openpyxl
@@ -751,6 +752,124 @@ def _write_rows(path: Path, rows: list[dict[str, str]]) -> None:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+
+
+def _pairwise_precision(clusters: Path, truth: list[str]) -> float:
+    """How many of the pairs of rows a clusters file puts together are one person."""
+    rows = _read(clusters)
+    cluster = [r["cluster"] for r in rows]
+    persons = truth[2 : 2 + len(rows)]
+
+    def pairs(counts: Counter[Any]) -> int:
+        return sum(n * (n - 1) // 2 for n in counts.values())
+
+    return pairs(Counter(zip(cluster, persons, strict=True))) / pairs(Counter(cluster))
+
+
+def test_links_drawn_to_check_raise_a_threshold_set_too_low(
+    reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a list linked with an automatic threshold set too low (0.6), asking for 100
+    automatic links drawn at random to check, when a person decides them rightly and
+    the list is linked again with the decisions, then: the review file held the 100
+    links (kind link, each at or above 0.6, its rows one person in the first output);
+    the summary says how many were the same and that the threshold was raised; the
+    threshold used is higher; the links are more often right than before; and the next
+    review file keeps the decided links as links, beside new ones drawn alike."""
+    source, mapping, truth = reviewed_list
+    args = ["link", str(source), "--mapping", str(mapping),
+            "--auto-threshold", "0.6", "--review-threshold", "0.3"]  # fmt: skip
+    first, review = tmp_path / "first.csv", tmp_path / "review.csv"
+    assert main([*args, "--out", str(first), "--review", str(review), "--check-links", "100"]) == 0
+    said = capsys.readouterr().out
+    assert "100 automatic links, drawn at random, are in the review file" in said
+    rows = _read(review)
+    assert list(rows[0])[:5] == ["decision", "probability", "row_a", "row_b", "kind"]
+    drawn = [r for r in rows if r["kind"] == "link"]
+    assert len(drawn) == 100 and {r["kind"] for r in rows} == {"review", "link"}
+    cluster = [r["cluster"] for r in _read(first)]
+    for r in drawn:
+        assert float(r["probability"]) >= 0.6
+        assert cluster[int(r["row_a"]) - 2] == cluster[int(r["row_b"]) - 2]
+        r["decision"] = "same" if truth[int(r["row_a"])] == truth[int(r["row_b"])] else "жоқ"
+    wrong = sum(r["decision"] == "жоқ" for r in drawn)
+    assert wrong >= 2  # more than 1 in 100: the threshold is too low
+    _write_rows(review, rows)
+
+    second, again = tmp_path / "second.csv", tmp_path / "review-2.csv"
+    assert main([*args, "--out", str(second), "--decisions", str(review), "--review",
+                 str(again), "--check-links", "100", "--json"]) == 0  # fmt: skip
+    data = json.loads(capsys.readouterr().out)
+
+    assert data["links_checked"] == {"same": 100 - wrong, "different": wrong, "unsure": 0}
+    assert data["auto_threshold"] > 0.6
+    assert _pairwise_precision(second, truth) > _pairwise_precision(first, truth)
+    written = _read(again)
+    kept = {(r["row_a"], r["row_b"]) for r in written if r["kind"] == "link" and r["decision"]}
+    assert kept == {(r["row_a"], r["row_b"]) for r in drawn}
+    assert all(not r["probability"] for r in written if r["decision"])
+    assert data["links_to_check"] == sum(r["kind"] == "link" and not r["decision"] for r in written)
+    capsys.readouterr()
+    assert main([*args, "--out", str(tmp_path / "third.csv"), "--decisions", str(review)]) == 0
+    text = capsys.readouterr().out
+    assert f"Automatic links checked: {100 - wrong} of 100 were the same person." in text
+    assert "Fewer than 99 in 100 of them were right" in text
+
+
+def test_links_checked_right_leave_the_model_and_threshold_as_they_were(
+    reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given 100 automatic links drawn at the default threshold, all decided "same"
+    (they are), when the list is linked again with them, then the links and the
+    threshold are as before (a same on a link adds nothing it did not hold); and with
+    --check-links but no --review, the command says to give one."""
+    source, mapping, truth = reviewed_list
+    args = ["link", str(source), "--mapping", str(mapping), "--json"]
+    review = tmp_path / "review.csv"
+    assert main([*args, "--out", str(tmp_path / "a.csv"), "--review", str(review),
+                 "--check-links", "100"]) == 0  # fmt: skip
+    before = json.loads(capsys.readouterr().out)
+    rows = _read(review)
+    drawn = [r for r in rows if r["kind"] == "link"]
+    assert len(drawn) == 100
+    assert all(truth[int(r["row_a"])] == truth[int(r["row_b"])] for r in drawn)
+    for r in drawn:
+        r["decision"] = "same"
+    _write_rows(review, rows)
+
+    assert main([*args, "--out", str(tmp_path / "b.csv"), "--decisions", str(review)]) == 0
+    after = json.loads(capsys.readouterr().out)
+
+    assert after["links_checked"]["same"] == 100
+    assert after["auto_threshold"] == before["auto_threshold"]
+    clusters = [[r["cluster"] for r in _read(tmp_path / name)] for name in ("a.csv", "b.csv")]
+    assert clusters[0] == clusters[1]
+    code = main([*args, "--out", str(tmp_path / "c.csv"), "--check-links", "10"])
+    assert code == UsageError.exit_code
+    assert "give --review FILE too" in capsys.readouterr().err
+
+
+def test_decisions_on_links_drawn_to_check_never_train_the_model() -> None:
+    """Given a list large enough to train the model on, and 60 of its automatic links
+    decided "same" as links drawn to check (``proposed``), when it is linked again with
+    them, then the model is the one trained without them (m is not learnt from the
+    easiest matches); the same 60 given as doubtful pairs decided "same" train it."""
+    columns, _ = _population(3000, seed=21)
+    settings = LinkSettings(train_from=1000)
+    plain = link_columns(columns, settings=settings)
+    drawn = plain.links()[:60]
+    as_checked = [Decision(p.record_a, p.record_b, "same", proposed=True) for p in drawn]
+    as_review = [Decision(p.record_a, p.record_b, "same") for p in drawn]
+
+    checked = link_columns(columns, decisions=as_checked, settings=settings)
+    reviewed = link_columns(columns, decisions=as_review, settings=settings)
+
+    def learnt(result: LinkResult) -> object:
+        return result.model["comparisons"]
+
+    assert plain.stats["trained"]
+    assert learnt(checked) == learnt(plain)
+    assert learnt(reviewed) != learnt(plain)
 
 
 def test_link_command_takes_decisions_back_from_the_review_file(

@@ -30,11 +30,17 @@ spreadsheet, and gives the file back with ``--decisions``: *same* links the two 
 the model's m (``LinkSettings.min_decisions``). The next
 review file lists the pairs still open first (an *unsure* one comes back, marked), then
 every pair decided so far with its decision, so the latest file holds them all.
+
+``--check-links N`` also writes N automatic links drawn at random (the ``kind`` column
+says ``link``; a doubtful pair is ``review``). Decided, they are a fair sample of the
+automatic links: the command says how many were right, and the automatic threshold is
+raised if fewer than 99 % were (``Decision.proposed``); they never train the model.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -87,6 +93,12 @@ DECISION_WORDS: dict[str, Verdict] = {
     **dict.fromkeys(("unsure", "?", "білмеймін", "не знаю", "не уверен"), "unsure"),
 }
 _REVIEW_KEYS = ("decision", "row_a", "row_b")
+# A review file's ``kind`` column: a doubtful pair, or an automatic link drawn at random
+# for a person to check (--check-links); decisions on those are a fair sample of the
+# links, and raise the automatic threshold if fewer than 99 % are "same". A review file
+# without the column (written before it) holds doubtful pairs only.
+_KIND = "kind"
+_REVIEW_PAIR, _LINK_TO_CHECK = "review", "link"
 # the fields of a review file checked against the list's rows it names (names: text a
 # spreadsheet saving the file again leaves as it is, unlike dates and ID numbers)
 _CHECKED = ("name", "given", "surname", "patronymic")
@@ -308,6 +320,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     decision_paths = [Path(given).expanduser().absolute() for given in args.decisions or ()]
     out = _path(args.out, "output")
     review_path = _path(args.review, "review file") if args.review else None
+    if args.check_links and review_path is None:
+        raise UsageError(
+            "--check-links writes the links to check into the review file; give --review FILE too."
+        )
+    if args.check_links < 0:
+        raise UsageError("Give --check-links 0 or more.")
     _apart(
         {"output": out, **({"review file": review_path} if review_path else {})},
         {
@@ -423,6 +441,7 @@ def _link_list(
         )
     apart = [(d.record_a, d.record_b) for d in decisions if d.verdict == "different"]
     open_pairs = _open_pairs(result, apart)
+    to_check = _links_to_check(result, args.check_links, decisions) if review_path else []
     rows_done = _write_clusters(source, mapping, out, found, result, open_pairs)
     cut = 0
     if review_path is not None:
@@ -436,7 +455,14 @@ def _link_list(
             if d.verdict != "unsure" or frozenset((d.record_a, d.record_b)) not in still
         ]
         cut = _write_review(
-            review_path, records, found.positions, found.delimiter, open_pairs, unsure, decided
+            review_path,
+            records,
+            found.positions,
+            found.delimiter,
+            open_pairs,
+            unsure,
+            decided,
+            to_check,
         )
     sizes: dict[int, int] = {}
     for c in result.clusters:
@@ -452,6 +478,7 @@ def _link_list(
     linked = sum(n for n in sizes.values() if n > 1)
     n_review = len(open_pairs)
     counts = {v: sum(d.verdict == v for d in decisions) for v in DECISIONS}
+    checked = [d for d in decisions if d.proposed]
     not_read = {k: int(result.stats.get(key, 0)) for k, key in _UNREAD_KINDS.items()}
     # (IDs a spreadsheet rounded are said on a line of their own, not counted here too)
     unread = len(found.unread)
@@ -471,6 +498,8 @@ def _link_list(
         "decisions": counts,
         "same_overruled": [list(pair) for pair in overruled],
         "unread_values": not_read,
+        "links_to_check": len(to_check),
+        "links_checked": {v: sum(d.verdict == v for d in checked) for v in DECISIONS},
     }
     lines = [
         ntr(
@@ -509,6 +538,19 @@ def _link_list(
             n_review, shown=number(n_review),
         ),
     ]  # fmt: skip
+    if to_check:
+        lines.append(
+            ntr(
+                "%(shown)s automatic link, drawn at random, is in the review file for a person "
+                "to check (`kind` `link`): decided, it tells how right the automatic links "
+                "are.",
+                "%(shown)s automatic links, drawn at random, are in the review file for a person "
+                "to check (`kind` `link`): decided, they tell how right the automatic links are.",
+                len(to_check),
+                shown=number(len(to_check)),
+            )
+        )
+    lines += _checked_lines(checked, result.auto_threshold, link_settings)
     if overruled:
         named = ", ".join(f"{a} – {b}" for a, b in overruled[:5])
         if len(overruled) > 5:
@@ -563,6 +605,69 @@ def _link_list(
     lines.append(tr("Every row with its cluster: %(file)s", file=out))
     print_result(args, data, "\n".join(lines))
     return 0
+
+
+def _checked_lines(
+    checked: Sequence[Decision], used: float, link_settings: LinkSettings
+) -> list[str]:
+    """What the decisions on automatic links drawn to check say of the links."""
+    same = sum(d.verdict == "same" for d in checked)
+    told = same + sum(d.verdict == "different" for d in checked)
+    if not told:
+        return []
+    lines = [
+        ntr(
+            "Automatic links checked: %(same)s of %(shown)s was the same person.",
+            "Automatic links checked: %(same)s of %(shown)s were the same person.",
+            told,
+            same=number(same),
+            shown=number(told),
+        )
+    ]
+    if used > link_settings.auto_threshold:
+        lines.append(
+            tr(
+                "Fewer than 99 in 100 of them were right, so rows were linked automatically "
+                "only from a probability of %(used)s instead of %(given)s; the pairs between "
+                "went to the review file.",
+                used=f"{used:.4f}",
+                given=f"{link_settings.auto_threshold:.4f}",
+            )
+        )
+    elif told < link_settings.min_decisions:
+        lines.append(
+            tr(
+                "The automatic links are judged from %(num)d decided links on; decide "
+                "%(more)d more.",
+                num=link_settings.min_decisions,
+                more=link_settings.min_decisions - told,
+            )
+        )
+    return lines
+
+
+def _links_to_check(
+    result: LinkResult, count: int, decisions: Sequence[Decision]
+) -> list[ScoredPair]:
+    """``count`` automatic links drawn at random for a person to check, less those of
+    the draw decided already (they are in the review file with their decisions). The
+    draw is the links whose rows' hash is smallest: the same links run after run, and
+    a link split by a decision leaves the draw for the next one, so the file always
+    holds ``count`` links drawn alike."""
+    if count <= 0:
+        return []
+    checked = {_pair_key(d.record_a, d.record_b) for d in decisions if d.proposed}
+    links = {_pair_key(p.record_a, p.record_b): p for p in result.links() if not p.decided}
+    drawn = sorted(checked | set(links), key=_draw)[:count]
+    return [links[k] for k in drawn if k in links]
+
+
+def _pair_key(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if int(a) < int(b) else (b, a)
+
+
+def _draw(pair: tuple[str, str]) -> bytes:
+    return hashlib.sha256(f"{pair[0]}-{pair[1]}".encode("ascii")).digest()
 
 
 def _write_clusters(
@@ -663,20 +768,34 @@ def _write_review(
     pairs: Sequence[ScoredPair],
     unsure: AbstractSet[tuple[str, str]] = frozenset(),
     decided: Sequence[Decision] = (),
+    to_check: Sequence[ScoredPair] = (),
 ) -> int:
     """The open pairs for a person to decide, their fields side by side, after an
     empty ``decision`` column to write in (``unsure`` for the pairs a person was
-    unsure of before); then every pair ``decided`` so far, its decision written and no
-    probability, so that the latest review file given back holds every decision. A
-    workbook holds as many open pairs as a worksheet can beside the decided ones;
-    returns how many it left out (0 for CSV)."""
+    unsure of before); then the automatic links drawn ``to_check`` (kind ``link``);
+    then every pair ``decided`` so far, its decision written and no probability, so
+    that the latest review file given back holds every decision. A workbook holds as
+    many open pairs as a worksheet can beside the others; returns how many it left out
+    (0 for CSV)."""
     fields = list(positions)
     by_id = {r["record_id"]: r for r in records}
     cut = 0
     if path.suffix.lower() == ".xlsx":
-        room = max(_XLSX_ROWS - 1 - len(decided), 0)
+        room = max(_XLSX_ROWS - 1 - len(decided) - len(to_check), 0)
         cut = max(len(pairs) - room, 0)
         pairs = pairs[:room]
+    rows: list[tuple[str, str | float, str, str, str]] = []
+    for pair in pairs:
+        was = {(pair.record_a, pair.record_b), (pair.record_b, pair.record_a)} & unsure
+        rows.append(
+            ("unsure" if was else "", pair.probability, pair.record_a, pair.record_b,
+             _REVIEW_PAIR)
+        )  # fmt: skip
+    for pair in to_check:
+        rows.append(("", pair.probability, pair.record_a, pair.record_b, _LINK_TO_CHECK))
+    for d in decided:
+        kind = _LINK_TO_CHECK if d.proposed else _REVIEW_PAIR
+        rows.append((d.verdict, "", d.record_a, d.record_b, kind))
     with _owner_only_sheet(path, delimiter) as sheet:
         sheet.row(
             [
@@ -684,29 +803,19 @@ def _write_review(
                 "probability",
                 "row_a",
                 "row_b",
+                _KIND,
                 *(f"{f}_{s}" for f in fields for s in "ab"),
             ]
         )
-        for pair in pairs:
-            a, b = by_id[pair.record_a], by_id[pair.record_b]
-            was = {(pair.record_a, pair.record_b), (pair.record_b, pair.record_a)} & unsure
+        for decision, probability, row_a, row_b, kind in rows:
+            a, b = by_id[row_a], by_id[row_b]
             sheet.row(
                 [
-                    "unsure" if was else "",
-                    pair.probability,
-                    int(pair.record_a),
-                    int(pair.record_b),
-                    *(r.get(f, "") for f in fields for r in (a, b)),
-                ]
-            )
-        for d in decided:
-            a, b = by_id[d.record_a], by_id[d.record_b]
-            sheet.row(
-                [
-                    d.verdict,
-                    "",
-                    int(d.record_a),
-                    int(d.record_b),
+                    decision,
+                    probability,
+                    int(row_a),
+                    int(row_b),
+                    kind,
                     *(r.get(f, "") for f in fields for r in (a, b)),
                 ]
             )
@@ -756,6 +865,7 @@ def _read_decisions(
                 column=missing[0],
             )
         at = {k: heads.index(fold(k)) for k in _REVIEW_KEYS}
+        kind_at = heads.index(fold(_KIND)) if fold(_KIND) in heads else None
         shown = {
             (f, side): heads.index(fold(f"{f}_{side}"))
             for f in _CHECKED
@@ -832,7 +942,12 @@ def _read_decisions(
                         file=path.name,
                         named=named,
                     )
-            out.append(Decision(cell["row_a"], cell["row_b"], verdict))
+            kind = ""
+            if kind_at is not None and kind_at < len(row.values):
+                kind = _cell(row.values[kind_at])
+            # drawn at random from the automatic links: a fair sample of them
+            proposed = fold(kind) == fold(_LINK_TO_CHECK)
+            out.append(Decision(cell["row_a"], cell["row_b"], verdict, proposed=proposed))
     return out
 
 

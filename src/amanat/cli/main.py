@@ -691,6 +691,15 @@ def _link_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         "(may be given more than once; the later file wins)",
     )
     p.add_argument(
+        "--check-links",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also write N automatic links, drawn at random, into the review file for a "
+        "person to check; decided, they say how right the automatic links are, and raise "
+        "the automatic threshold if fewer than 99 in 100 are (0)",
+    )
+    p.add_argument(
         "--auto-threshold", type=float, help="link automatically at this probability (0.97)"
     )
     p.add_argument(

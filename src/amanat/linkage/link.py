@@ -14,9 +14,10 @@ automatic threshold (chosen on generated data so that at least 99% of automatic 
 are right: ``docs/performance.md``), ``review`` between the two thresholds (a person
 decides), ``no_link`` below. A reviewer's decisions win over the model: "same" is a
 link, "different" is never linked, not even through other records, and "unsure"
-leaves the pair to the model. When reviewers have decided enough pairs that the
-model scored at or above the automatic threshold and too many of them were
-"different", the threshold is raised until the decided pairs above it are 99% right.
+leaves the pair to the model. When reviewers have decided enough automatic links
+drawn to check (``Decision.proposed``: ``amanat link --check-links``) and too many of
+them were "different", the threshold is raised until the decided links above it are
+99% right. Twenty "same" decisions or more on doubtful pairs train the model's m.
 
 The SQL runs on an ``engine.Engine``: by default DuckDB in this process, or Spark
 (``spark.py``) for a list too large for one machine. DuckDB runs in memory with
@@ -357,8 +358,16 @@ def _link(
     lap("block")
 
     labels = None
-    if sum(x.verdict == "same" for x in decided.values()) >= settings.min_decisions:
-        engine.create("decided_same", "SELECT unique_id_l, unique_id_r FROM decided WHERE same")
+    # Links drawn to check are the easy matches, not a sample of all matches: they
+    # check the threshold (_raised_threshold) and never train m. 200 "same" on links
+    # drawn at random from a 20,000-row list, training m, took the links' precision
+    # from 0.998 to 0.996.
+    teaching = sum(x.verdict == "same" and not x.proposed for x in decided.values())
+    if teaching >= settings.min_decisions:
+        engine.create(
+            "decided_same",
+            "SELECT unique_id_l, unique_id_r FROM decided WHERE same AND NOT proposed",
+        )
         labels = "decided_same"
     if n >= max(settings.train_from, 2):
         model = train_model(
