@@ -19,6 +19,7 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
+from amanat.desk import Desk
 from amanat.vault import enrol
 from amanat.vault.home import DeskKeys, Home
 from amanat.vault.shares import read_share_file
@@ -165,3 +166,17 @@ def fresh_postgres_database(server_url: str) -> Iterator[Engine]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def desk_on(org: Org, request: pytest.FixtureRequest, backend: str) -> Iterator[Desk]:
+    """The org's desk with its views on ``backend``: "sqlite" (the desk's own file) or
+    "postgresql" (a fresh database on the test server)."""
+    if backend == "sqlite":
+        with Desk(org.desk, org.desk_keys) as desk:
+            yield desk
+        return
+    with fresh_postgres_database(request.getfixturevalue("postgres_url")) as engine:
+        url = engine.url.render_as_string(hide_password=False)
+        with Desk(org.desk, org.desk_keys, views_url=url) as desk:
+            yield desk

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -20,23 +19,10 @@ from amanat.desk.service import Batch, Desk
 from amanat.errors import IntegrityError
 from amanat.views import schema as s
 from amanat.views.read import Query
-from conftest import Org, fresh_postgres_database
+from conftest import Org, desk_on
 from web_staff import _person_changes
 
 NAMES = ("Serik Bilash", "Aigul Nurlanova", "Erlan Kadyrov")
-
-
-@contextmanager
-def _desk(org: Org, request: pytest.FixtureRequest, backend: str) -> Iterator[Desk]:
-    """The org's desk with its views on ``backend`` (a fresh PostgreSQL database)."""
-    if backend == "sqlite":
-        with Desk(org.desk, org.desk_keys) as desk:
-            yield desk
-        return
-    with fresh_postgres_database(request.getfixturevalue("postgres_url")) as engine:
-        url = engine.url.render_as_string(hide_password=False)
-        with Desk(org.desk, org.desk_keys, views_url=url) as desk:
-            yield desk
 
 
 def _tables(desk: Desk) -> dict[str, list[tuple[Any, ...]]]:
@@ -60,7 +46,7 @@ def test_a_rebuild_that_fails_on_a_corrupted_entry_keeps_the_views(
     corruption named, and the views are exactly as before: the same persons, each
     readable, and an update still works; once the entry is repaired, a rebuild
     succeeds."""
-    with _desk(org, request, backend) as desk:
+    with desk_on(org, request, backend) as desk:
         receipts = desk.seal_records([Batch([], _person_changes(n)) for n in NAMES])
         before = _persons(desk)
         assert len(before) == 3
@@ -116,7 +102,7 @@ def test_a_reader_during_a_rebuild_sees_the_old_views(
             reads_midway.set()
             reading.set()
 
-    with _desk(org, request, backend) as admin:
+    with desk_on(org, request, backend) as admin:
         admin.seal_records([Batch([], _person_changes(n)) for n in NAMES])
         expected = _persons(admin)
         url = "" if sqlite else admin.engine.url.render_as_string(hide_password=False)

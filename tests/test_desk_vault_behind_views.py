@@ -13,8 +13,6 @@ the vault holds.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,23 +22,11 @@ from hypothesis import strategies as st
 from amanat.desk.service import Batch, Desk
 from amanat.errors import IntegrityError
 from amanat.views.read import Query
-from conftest import Org, copy_org, fresh_postgres_database
+from conftest import Org, copy_org, desk_on
 from test_records_cli import _home, fails, ok
 from web_staff import _person_changes
 
 REFUSED = r"Log \w{12} of the vault no longer holds what the views were made from"
-
-
-@contextmanager
-def _desk(org: Org, request: pytest.FixtureRequest, backend: str) -> Iterator[Desk]:
-    if backend == "sqlite":
-        with Desk(org.desk, org.desk_keys) as desk:
-            yield desk
-        return
-    with fresh_postgres_database(request.getfixturevalue("postgres_url")) as engine:
-        url = engine.url.render_as_string(hide_password=False)
-        with Desk(org.desk, org.desk_keys, views_url=url) as desk:
-            yield desk
 
 
 def _names(desk: Desk) -> list[str]:
@@ -66,7 +52,7 @@ def test_a_log_cut_short_is_refused_until_the_views_are_rebuilt(
     is deleted on disk, then updating the views refuses, naming the log, and the views
     still show the three (nothing is dropped unseen); when the views are rebuilt, they
     show the two persons the vault still holds, and an update is quiet again."""
-    with _desk(org, request, backend) as desk:
+    with desk_on(org, request, backend) as desk:
         desk.seal_records([Batch([], _person_changes(n)) for n in ("Ana", "Bota", "Dana")])
         assert _names(desk) == ["Ana", "Bota", "Dana"]
 
@@ -90,7 +76,7 @@ def test_a_log_put_back_from_an_older_copy_and_sealed_on_is_refused(
     sealed (the log is as long as the views read, but its last record is another
     entry), then the projection after that seal refuses, and so does an update,
     rather than never showing the fourth; a rebuild shows what the vault holds."""
-    with _desk(org, request, backend) as desk:
+    with desk_on(org, request, backend) as desk:
         desk.seal_records([Batch([], _person_changes(n)) for n in ("Ana", "Bota")])
         folder = _log_folder(desk)
         backup = folder.parent / "backup"
