@@ -864,12 +864,18 @@ def test_decisions_on_links_drawn_to_check_never_train_the_model() -> None:
     checked = link_columns(columns, decisions=as_checked, settings=settings)
     reviewed = link_columns(columns, decisions=as_review, settings=settings)
 
-    def learnt(result: LinkResult) -> object:
-        return result.model["comparisons"]
+    def learnt(result: LinkResult) -> list[float]:
+        """Every level's m (u is learnt from random pairs, decisions aside)."""
+        return [
+            level.get("m_probability", 0.0)
+            for comparison in result.model["comparisons"]
+            for level in comparison["comparison_levels"]
+        ]
 
     assert plain.stats["trained"]
-    assert learnt(checked) == learnt(plain)
-    assert learnt(reviewed) != learnt(plain)
+    # equal but for the last digit DuckDB's parallel sums may round differently
+    assert learnt(checked) == pytest.approx(learnt(plain), rel=1e-9, abs=1e-12)
+    assert learnt(reviewed) != pytest.approx(learnt(plain), rel=1e-3)
 
 
 def test_link_command_takes_decisions_back_from_the_review_file(
