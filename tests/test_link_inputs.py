@@ -21,6 +21,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from amanat.cli.link_commands import DECISION_WORDS, decision_verdict
 from amanat.cli.main import main
 from amanat.errors import UsageError
 from amanat.ingest import open_table
@@ -593,3 +594,35 @@ def test_the_sheet_read_is_the_one_a_person_sees(
     mapping.write_text(SMALL_MAPPING, encoding="utf-8")
     code, said, err = _link(capsys, source, mapping, "--out", str(tmp_path / "o.csv"))
     assert code == 0 and "1 row of persons" in said, err
+
+
+@pytest.mark.parametrize(
+    ("written", "verdict"),
+    [
+        ("same", "same"), (" Yes ", "same"), ("ИӘ", "same"), ("Тот же", "same"),
+        ("بىر ئادەم", "same"), ("بير ئادەم", "same"), ("بىر‌ئادەم", "same"),
+        ("ھەئە", "same"), ("同一人", "same"), ("是", "same"),
+        ("Different", "different"), ("ЖОҚ", "different"), ("разные", "different"),
+        ("باشقا", "different"), ("ئوخشىمايدۇ", "different"), ("ئوخشيمايدۇ", "different"),
+        ("不同", "different"), ("否", "different"),
+        ("?", "unsure"), ("？", "unsure"), ("Не знаю", "unsure"), ("بىلمەيمەن", "unsure"),
+        ("بیلمەیمەن", "unsure"), ("不确定", "unsure"),
+        ("Serik", None), ("同", None), ("بىر", None), ("1", None), ("", None),
+    ],
+)  # fmt: skip
+def test_a_decision_is_read_in_every_language_of_the_app(written: str, verdict: str | None) -> None:
+    """Given a decision written in English, Kazakh, Russian, Uyghur or Chinese, in any case,
+    with an Arabic or Persian keyboard's letters for the Uyghur ones (ي or ی for ى, ک for ك) or a
+    joiner between its words, when the review file is read back, then it means the one
+    decision it says; a name, a half word or a number means none (and the file is refused
+    naming the row)."""
+    assert decision_verdict(written) == verdict
+
+
+def test_every_decision_word_is_read_as_written_and_folded() -> None:
+    """Given the table of decision words, then every word, and the word in capitals where
+    its script has them, reads as the decision the table gives it."""
+    for word, verdict in DECISION_WORDS.items():
+        assert decision_verdict(word) == verdict
+        assert decision_verdict(word.upper()) == verdict
+    assert decision_verdict("") is None and decision_verdict(" . ") is None

@@ -882,10 +882,10 @@ def test_link_command_takes_decisions_back_from_the_review_file(
     reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Given the review file of a list, when a reviewer writes decisions in its decision
-    column (in English, Kazakh and Russian, some left empty) and `amanat link` runs with
-    --decisions, then the pairs decided same share a cluster, those decided different do
-    not, the new review file leaves the decided pairs out and marks the unsure one, and
-    the summary counts the decisions."""
+    column (in English, Kazakh, Russian, Uyghur and Chinese, some left empty) and
+    `amanat link` runs with --decisions, then the pairs decided same share a cluster,
+    those decided different do not, the new review file leaves the decided pairs out and
+    marks the unsure one, and the summary counts the decisions."""
     source, mapping, truth = reviewed_list
     review = tmp_path / "review.csv"
     args = ["link", str(source), "--mapping", str(mapping)]
@@ -893,9 +893,12 @@ def test_link_command_takes_decisions_back_from_the_review_file(
     pairs = _read(review)
     assert len(pairs) >= 30 and list(pairs[0])[:4] == ["decision", "probability", "row_a", "row_b"]
     assert all(p["decision"] == "" for p in pairs)
-    words = {True: ("same", "иә", "Да"), False: ("different", "жоқ", "Нет")}
+    words = {
+        True: ("same", "иә", "Да", "بىر ئادەم", "同一人"),
+        False: ("different", "жоқ", "Нет", "باشقا", "不同"),
+    }
     for i, p in enumerate(pairs[:30]):
-        p["decision"] = words[truth[int(p["row_a"])] == truth[int(p["row_b"])]][i % 3]
+        p["decision"] = words[truth[int(p["row_a"])] == truth[int(p["row_b"])]][i % 5]
     # the unsure one touches no decided row, so no decision can settle it through others
     decided_rows = {p[side] for p in pairs[:30] for side in ("row_a", "row_b")}
     unsure = next(

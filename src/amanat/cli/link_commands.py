@@ -24,10 +24,11 @@ path is written (``..``, a link); a review file may replace a decisions file, si
 holds every decision read from it.
 
 The review file opens with an empty ``decision`` column. A person writes *same*,
-*different* or *unsure* (or the Kazakh or Russian word: ``DECISION_WORDS``) in it, in a
-spreadsheet, and gives the file back with ``--decisions``: *same* links the two rows,
-*different* keeps them apart even through other rows; 20 or more *same* also train
-the model's m (``LinkSettings.min_decisions``). The next
+*different* or *unsure* (or a word for it in Kazakh, Russian, Uyghur or Chinese:
+``DECISION_WORDS``) in it, in a spreadsheet, and gives the file back with
+``--decisions``: *same* links the two rows, *different* keeps them apart even through
+other rows; 20 or more *same* also train the model's m (``LinkSettings.min_decisions``).
+The next
 review file lists the pairs still open first (an *unsure* one comes back, marked), then
 every pair decided so far with its decision, so the latest file holds them all.
 
@@ -80,18 +81,50 @@ from amanat.linkage.prepare import normalise_resident_id
 from amanat.records.changes import DECISIONS
 from amanat.settings import Settings
 
-__all__ = ["COMMANDS", "DECISION_WORDS"]
+__all__ = ["COMMANDS", "DECISION_WORDS", "decision_verdict"]
 
 _EXTRA = ("cluster", "cluster_size", "outcome", "best_match_row", "best_probability")
 _XLSX_ROWS = 1_048_576  # a worksheet's rows, the header's included
-# What a reviewer may write in the review file's decision column, folded (any case).
+# What a reviewer may write in the review file's decision column, folded (any case): in
+# English and each language of the app (Kazakh, Russian, Uyghur, Chinese).
 DECISION_WORDS: dict[str, Verdict] = {
-    **dict.fromkeys(("same", "yes", "y", "+", "иә", "бір адам", "да", "один", "тот же"), "same"),
     **dict.fromkeys(
-        ("different", "no", "n", "-", "жоқ", "басқа", "нет", "разные", "другой"), "different"
+        ("same", "yes", "y", "+", "иә", "бір адам", "да", "один", "тот же",
+         "ھەئە", "ئوخشاش", "بىر ئادەم", "是", "相同", "同一人", "同一个人"),
+        "same",
     ),
-    **dict.fromkeys(("unsure", "?", "білмеймін", "не знаю", "не уверен"), "unsure"),
+    **dict.fromkeys(
+        ("different", "no", "n", "-", "жоқ", "басқа", "екі адам", "нет", "разные", "другой",
+         "ياق", "باشقا", "ئوخشىمايدۇ", "ئىككى ئادەم", "否", "不是", "不同", "不同人"),
+        "different",
+    ),
+    **dict.fromkeys(
+        ("unsure", "?", "білмеймін", "не знаю", "не уверен",
+         "بىلمەيمەن", "ئېنىق ئەمەس", "不确定", "不知道", "？"),
+        "unsure",
+    ),
+}  # fmt: skip
+# A Uyghur word as an Arabic or Persian keyboard may type it: ى (i) and ي (y) both as ي
+# or ی, ك as ک, ە as ه; so these are read as one letter each, and the joiners and the
+# elongation a word may hold unseen are left out.
+_LOOSE_LETTERS = str.maketrans({"ي": "ى", "ی": "ى", "ک": "ك", "ه": "ە", "\u200c": None,
+                                "\u200d": None, "\u0640": None})  # fmt: skip
+_LOOSE_WORDS: dict[str, Verdict] = {
+    loose: verdict
+    for word, verdict in DECISION_WORDS.items()
+    if (loose := fold(word.translate(_LOOSE_LETTERS)))  # "?", "+", "-" are read as written
 }
+
+
+def decision_verdict(word: str) -> Verdict | None:
+    """The decision a word of the review file's decision column means, or None."""
+    word = word.strip()
+    verdict = DECISION_WORDS.get(word) or DECISION_WORDS.get(fold(word))
+    if verdict is None:
+        return _LOOSE_WORDS.get(fold(word.translate(_LOOSE_LETTERS)))
+    return verdict
+
+
 _REVIEW_KEYS = ("decision", "row_a", "row_b")
 # A review file's ``kind`` column: a doubtful pair, or an automatic link drawn at random
 # for a person to check (--check-links); decisions on those are a fair sample of the
@@ -890,7 +923,7 @@ def _read_decisions(
             if not cell["decision"]:
                 continue
             word = cell["decision"]
-            verdict = DECISION_WORDS.get(word) or DECISION_WORDS.get(fold(word))
+            verdict = decision_verdict(word)
             if verdict is None:
                 # not quoted: a cell pasted in the wrong column may hold a name
                 raise InputError(
