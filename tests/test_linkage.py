@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -1224,15 +1225,38 @@ def long_list(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return folder / "list.csv", folder / "map.yaml"
 
 
-@pytest.mark.parametrize("after", [3.0, 6.5])
+def _keying_workers(pid: int) -> int:
+    """How many name-keying workers (spawned ``multiprocessing`` children) ``pid`` has."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue  # not a process, or gone meanwhile
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        count += parent == pid and b"spawn_main" in cmdline
+    return count
+
+
+def _wait_for(what: str, ready: Callable[[], bool], process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while not ready():
+        assert process.poll() is None, f"linked before Ctrl-C came ({what}): the list is short"
+        assert time.monotonic() < deadline, f"no {what} within 120 s"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("when", ["keying names", "training and scoring"])
 def test_ctrl_c_while_linking_stops_cleanly(
-    long_list: tuple[Path, Path], tmp_path: Path, after: float
+    long_list: tuple[Path, Path], tmp_path: Path, when: str
 ) -> None:
     """Given `amanat link` on a list of 40,000 rows, when Ctrl-C comes from the terminal
     (to the command and its name-keying processes alike) while it keys names or while
     Splink trains and scores, then it stops with status 130 and one line saying so:
     no "unexpected internal error", no worker's traceback, and no output file or
-    leftover in the output's folder."""
+    leftover in the output's folder. The Ctrl-C waits for the stage to begin (the
+    keying workers to start, or to end), so a slow machine moves it with the stage."""
     entry = Path(sys.executable).with_name("amanat")
     source, mapping = long_list
     out = tmp_path / "out"
@@ -1245,7 +1269,12 @@ def test_ctrl_c_while_linking_stops_cleanly(
         text=True,
         start_new_session=True,  # a process group of its own, as a terminal gives
     )  # fmt: skip
-    time.sleep(after)
+    _wait_for("keying workers", lambda: _keying_workers(process.pid) > 0, process)
+    if when == "keying names":
+        time.sleep(0.3)  # past the pool's start, while SIGINT is ignored here
+    else:
+        _wait_for("end of keying", lambda: _keying_workers(process.pid) == 0, process)
+        time.sleep(1.0)
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=120)
