@@ -193,6 +193,55 @@ def test_confirming_ticked_links_while_the_views_are_busy_confirms_none_unseen(
         assert _on_pair(site.desk, w, x) == ["same"] and _on_pair(site.desk, y, z) == ["same"]
 
 
+def _cut_last_record(desk: Desk) -> None:
+    """Delete the last record of the desk's log on disk, as a log cut short or put back
+    from an older copy would (the views showed it)."""
+    (files,) = desk.vault.logs()
+    path = files.directory / "log.jsonl"
+    lines = path.read_bytes().split(b"\n")[:-1]
+    path.write_bytes(b"".join(line + b"\n" for line in lines[:-1]))
+
+
+def test_a_vault_cut_short_under_the_pages_is_said_and_nothing_is_sealed(org: Org) -> None:
+    """Given two proposed links ticked on the queue page and a pair's page open, when the
+    desk's log loses its last record on disk (the views showed it), then confirming the
+    ticked links seals none, says to ask for `amanat verify` and keeps both ticked (before,
+    both were counted "skipped" without a word), and a decision on the pair's page is
+    refused with the same sentence, the choice kept."""
+    with staff_site(org) as site:
+        w, x = site.person_ids[:2]
+        y, z = (_seal_person(site.desk, n) for n in ("Нұрлан", "Nurlan"))
+        _propose(site, (w, x, 0.999, "link"), (y, z, 0.998, "link"))
+        client = _signed_in(site, "reviewer")
+        page = client.get("/review").text
+        ticked = re.findall(r'name="pair" value="([^"]+)"', page)
+        assert len(ticked) == 2
+        form = {"csrf": _form_of(page)["csrf"], "reason": "same ID card", "pair": ticked}
+        decision = {
+            **_form_of(client.get(f"/review/{w}/{x}").text),
+            "decision": "different",
+            "reason": "another father's name",
+        }
+        before = len(site.desk.decisions(w))
+
+        _cut_last_record(site.desk)
+        batch = client.post("/review/confirm", data=form)
+        single = client.post(f"/review/{w}/{x}", data=decision)
+
+        assert batch.status_code == 409
+        assert "ask the desk&#39;s administrator to run amanat verify" in batch.text
+        assert "confirmed=" not in batch.headers.get("location", "")
+        assert all(
+            re.search(rf'value="{re.escape(v)}" id="confirm-\d+" checked', batch.text)
+            for v in ticked
+        )
+        assert single.status_code == 409
+        assert "run amanat verify" in single.text
+        assert 'value="different" checked' in single.text
+        assert len(site.desk.decisions(w)) == before
+        assert site.desk.pending() == 0
+
+
 def test_a_merge_is_reviewed_from_what_each_record_said(org: Org) -> None:
     """Given two records of different births and hometowns merged by a decision, when
     a reviewer opens "Review this merge", then each column shows its own record's

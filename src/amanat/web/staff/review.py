@@ -40,7 +40,7 @@ from starlette.responses import RedirectResponse, Response
 
 from amanat.desk import Desk
 from amanat.desk.compare import Row, compare_persons
-from amanat.errors import AmanatError, BusyError, NotFound
+from amanat.errors import AmanatError, BusyError, InputError, IntegrityError, NotFound
 from amanat.views.read import CandidatePair, UnsurePair
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import REVIEW_ROLES, staff
@@ -270,6 +270,13 @@ BUSY_BATCH = N_(
     "Another task is updating the database (an import or a sync), so the links still "
     "ticked were not confirmed; please send them again in a minute."
 )
+NOT_CONFIRMED = N_(
+    "The links still ticked could not be confirmed, and nothing more was saved. Please try again."
+)
+VAULT_BEHIND = N_(
+    "The desk's archive no longer holds everything these pages show, so nothing was "
+    "sealed; ask the desk's administrator to run amanat verify."
+)
 NONE_SEEN = "none"  # the form's ``seen`` when the page showed no decision on the pair
 
 # Decisions are checked against what the page showed and sealed one at a time, so that
@@ -424,6 +431,10 @@ async def decide(request: Request) -> Response:
         return _refused(request, NO_PERSON)
     except BusyError:
         return await pair_page(request, errors={"decision": BUSY}, status=503, posted=posted)
+    except IntegrityError:  # a vault log cut short or put back: `amanat verify` says more
+        return await pair_page(
+            request, errors={"decision": VAULT_BEHIND}, status=409, posted=posted
+        )
     except AmanatError:  # the reviewer reads a sentence in their language, never the desk's
         return await pair_page(request, errors={"decision": NOT_SEALED}, status=400, posted=posted)
     if outcome == "changed" and latest is None:  # the form's ``seen`` was not this page's
@@ -510,17 +521,26 @@ async def confirm(request: Request) -> Response:
             sealed = await run_in_threadpool(
                 functools.partial(_confirm_undecided, desk, pair, reason, by=session.account)
             )
-        except BusyError:
+        except (NotFound, InputError):
+            continue  # merged through another of the batch
+        except AmanatError as exc:
+            # Busy, or a vault that no longer holds what the views show, or a seal that
+            # failed: the links not confirmed stay ticked, and the page says why.
+            error, status = (
+                (BUSY_BATCH, 503)
+                if isinstance(exc, BusyError)
+                else (VAULT_BEHIND, 409)
+                if isinstance(exc, IntegrityError)
+                else (NOT_CONFIRMED, 400)
+            )
             done = {(p.a, p.b) for p in proposed.pairs[: proposed.pairs.index(pair)]}
             return await queue(
                 request,
-                confirm_error=BUSY_BATCH,
-                status=503,
+                confirm_error=error,
+                status=status,
                 confirm_reason=reason,
                 ticked={f"{x} {y}" for x, y in ticked - done},
             )
-        except AmanatError:
-            continue  # merged through another of the batch
         if not sealed:
             continue  # decided meanwhile (or this form sent twice): left as it is
         merged += 1
