@@ -1,12 +1,14 @@
 """Keep Amanat's message catalogues in step (docs/guide/languages.md).
 
     .venv/bin/python scripts/i18n.py compile   .po -> .mo for every locale
-    .venv/bin/python scripts/i18n.py extract   add new messages from the code and the
-                                               templates to messages.pot and every .po,
+    .venv/bin/python scripts/i18n.py extract   bring messages.pot and every .po to the
+                                               messages of the code and the templates,
                                                then compile
 
-Extraction only adds: the seeded messages of messages.pot stay until removed by hand,
-and nothing translated is lost. Comments "part: public" / "part: intake" before a
+Extraction adds the new messages and drops those the source no longer holds (their
+translations with them: a changed wording is a new message); the seeded messages of
+messages.pot (no place in the source: passed to gettext from a variable) stay until
+removed by hand. Comments "part: public" / "part: intake" before a
 message in the source become its part; a message without one that comes from the intake
 wizard's files (PART_OF_PATH) belongs to the intake part. A message already in
 messages.pot without a part takes the part its source gives.
@@ -159,9 +161,14 @@ def parts_of(filename: str, comments: list[str]) -> list[str]:
 
 
 def extract() -> None:
+    """Bring the template and every catalogue to the messages the source holds now: new
+    ones added (in the order found), each one's places in the source as they are now, and
+    a message found there before but no longer dropped from the template and every
+    catalogue (its translations with it). Seeded messages, with no place, stay."""
     with POT.open("rb") as f:
         template: Catalog = read_po(f)
     added = 0
+    found: set[tuple[str, str | None]] = set()
     for filename, lineno, message, comments, context in source_messages():
         key = message[0] if isinstance(message, tuple) else message
         parts = parts_of(filename, comments)
@@ -171,11 +178,26 @@ def extract() -> None:
                 message, locations=[(filename, lineno)], auto_comments=parts, context=context
             )
             added += 1
+            found.add((key, context))
             continue
+        if (key, context) not in found:
+            existing.locations = []  # the places found now replace those of the last run
+            found.add((key, context))
         if (filename, lineno) not in existing.locations:
             existing.locations.append((filename, lineno))
         if parts and not any(c.startswith("part:") for c in existing.auto_comments):
             existing.auto_comments = [*existing.auto_comments, *parts[:1]]
+    # A message found in the source before (it has places) and not now is stale; a seeded
+    # one (no places: passed to gettext from a variable) stays until removed by hand.
+    stale = [
+        (key, m.context)
+        for m in template
+        if m.id
+        and m.locations
+        and (key := m.id[0] if isinstance(m.id, tuple) else m.id, m.context) not in found
+    ]
+    for key, context in stale:
+        template.delete(key, context)
     with POT.open("wb") as f:
         write_po(f, template, width=WIDTH, sort_output=False)
     for po in _po_files():
@@ -184,7 +206,7 @@ def extract() -> None:
         catalog.update(template, no_fuzzy_matching=True)
         with po.open("wb") as f:
             write_po(f, catalog, width=WIDTH, sort_output=False, ignore_obsolete=True)
-    print(f"{added} new message(s) in {POT.name}")
+    print(f"{added} new message(s) in {POT.name}, {len(stale)} no longer in the source dropped")
     compile_all()
 
 
