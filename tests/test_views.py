@@ -460,6 +460,34 @@ def test_migration_from_version_1(view_engine: Engine) -> None:
     assert dump(view_engine) == expected
 
 
+def test_a_migration_that_fails_midway_leaves_the_views_as_they_were(
+    view_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given views of version 2, whose migration empties them (every table dropped and
+    made again), when it fails after the tables are dropped (here: writing the shipped
+    places), then nothing of it stays: the old tables, rows and version are all there (on
+    SQLite the drops used to be committed at once, each by itself, leaving the views
+    empty), and the next open migrates them."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {"a" * 64: 3})
+    with view_engine.begin() as conn:
+        conn.execute(update(s.meta).where(s.meta.c.key == "schema_version").values(value="2"))
+    before = dump(view_engine)
+
+    def fail(conn: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    with monkeypatch.context() as m:
+        m.setattr(views, "_write_builtin_places", fail)
+        with pytest.raises(RuntimeError, match="the disk is full"):
+            views.prepare()
+
+    assert dump(view_engine) == before
+    assert views.projected_sizes() == {"a" * 64: 3}
+    assert "log positions of changes (the views are rebuilt from the vault)" in views.prepare()
+    assert views.projected_sizes() == {}
+
+
 def test_in_place_migration_refolds(view_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """Given a step that alters tables in place (search keys, 1 to 2), when it runs, then
     every person is refolded and the rows equal new views'."""

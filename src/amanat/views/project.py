@@ -282,6 +282,11 @@ class Views:
 
     def _prepare_tables(self) -> list[str]:
         with self.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                # The sqlite3 module begins a transaction only before a row is written,
+                # so each DROP or CREATE would be committed by itself: a migration that
+                # failed midway would leave the views emptied. All of it in one.
+                conn.exec_driver_sql("BEGIN")
             version = s.stored_version(conn)
             if version is None:
                 self._create_tables(conn)
