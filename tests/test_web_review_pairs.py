@@ -158,6 +158,20 @@ def test_a_decision_sealed_while_the_views_were_busy_still_stops_a_stale_page(
         assert sorted(site.desk.person(x).records) == sorted((x, y))
 
 
+def _two_links_ticked(site: Site) -> tuple[Any, tuple[str, str, str, str], list[str], Any]:
+    """Two proposed links (w = x, y = z) on a reviewer's queue page, both ticked: the
+    reviewer's client, the four persons, the ticked values and the form to confirm them."""
+    w, x = site.person_ids[:2]
+    y, z = (_seal_person(site.desk, n) for n in ("Нұрлан", "Nurlan"))
+    _propose(site, (w, x, 0.999, "link"), (y, z, 0.998, "link"))
+    client = _signed_in(site, "reviewer")
+    page = client.get("/review").text
+    ticked = re.findall(r'name="pair" value="([^"]+)"', page)
+    assert len(ticked) == 2
+    form = {"csrf": _form_of(page)["csrf"], "reason": "same ID card", "pair": ticked}
+    return client, (w, x, y, z), ticked, form
+
+
 def test_confirming_ticked_links_while_the_views_are_busy_confirms_none_unseen(
     org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -166,14 +180,7 @@ def test_confirming_ticked_links_while_the_views_are_busy_confirms_none_unseen(
     them again and keeps both ticked; once the views are free, both are confirmed."""
     monkeypatch.setattr(service, "AFTER_SEAL_WAIT", 0.2)
     with staff_site(org) as site:
-        w, x = site.person_ids[:2]
-        y, z = (_seal_person(site.desk, n) for n in ("Нұрлан", "Nurlan"))
-        _propose(site, (w, x, 0.999, "link"), (y, z, 0.998, "link"))
-        client = _signed_in(site, "reviewer")
-        page = client.get("/review").text
-        ticked = re.findall(r'name="pair" value="([^"]+)"', page)
-        assert len(ticked) == 2
-        form = {"csrf": _form_of(page)["csrf"], "reason": "same ID card", "pair": ticked}
+        client, (w, x, y, z), ticked, form = _two_links_ticked(site)
         with durable.exclusive_lock(org.desk.path / "views" / service.LOCK_FILE):
             busy = client.post("/review/confirm", data=form)
 
@@ -209,14 +216,7 @@ def test_a_vault_cut_short_under_the_pages_is_said_and_nothing_is_sealed(org: Or
     both were counted "skipped" without a word), and a decision on the pair's page is
     refused with the same sentence, the choice kept."""
     with staff_site(org) as site:
-        w, x = site.person_ids[:2]
-        y, z = (_seal_person(site.desk, n) for n in ("Нұрлан", "Nurlan"))
-        _propose(site, (w, x, 0.999, "link"), (y, z, 0.998, "link"))
-        client = _signed_in(site, "reviewer")
-        page = client.get("/review").text
-        ticked = re.findall(r'name="pair" value="([^"]+)"', page)
-        assert len(ticked) == 2
-        form = {"csrf": _form_of(page)["csrf"], "reason": "same ID card", "pair": ticked}
+        client, (w, x, _, _), ticked, form = _two_links_ticked(site)
         decision = {
             **_form_of(client.get(f"/review/{w}/{x}").text),
             "decision": "different",
