@@ -30,7 +30,7 @@ Targets: F1 >= 0.95, automatic links at precision >= 0.99, blocking recall >= 0.
 F1 >= baseline + 0.10; 1,000,000 records within 5 minutes and 8 GB.
 
     python benchmarks/linkage.py [--records 100000 1000000] [--seed 1] [--json FILE]
-    python benchmarks/linkage.py --ceiling [--records 100000 1000000] [--json FILE]
+    python benchmarks/linkage.py --ceiling [--word-bands reading] [--records 100000] [--json FILE]
     python benchmarks/linkage.py --feedback 2000 [--records 100000] [--json FILE]
 
 ``--feedback N`` prints instead what N review decisions do once fed back (``feedback``).
@@ -354,7 +354,34 @@ def _levels_sql() -> list[str]:
     return out
 
 
-def ceiling(records: int, seed: int, threads: int, memory: str) -> dict[str, object]:
+# --word-bands: the name levels whose pairs the oracle also sees by how rare the
+# rarest word is that the two names share (``_WORD_BAND``)
+WORD_BAND_LEVELS = {
+    "none": (),
+    "reading": ("same words, other reading", "same sound, other reading", "near spelling"),
+    "all": ("*",),
+}
+_WORD_BAND = (
+    "CASE WHEN w.n <= 3 THEN 1 WHEN w.n <= 10 THEN 2 WHEN w.n <= 30 THEN 3 WHEN w.n <= 100 "
+    "THEN 4 WHEN w.n <= 300 THEN 5 WHEN w.n <= 1000 THEN 6 ELSE 7 END"
+)
+
+
+def _name_levels(labels: Sequence[str]) -> str:
+    """SQL over ``g0`` (the name comparison's level, as ``_levels_sql`` numbers it):
+    the pair is at one of the levels labelled ``labels`` ("*": any)."""
+    if "*" in labels:
+        return "true"
+    levels = [lv for lv in comparisons()[0]["comparison_levels"] if not lv.get("is_null_level")]
+    numbers = [
+        str(len(levels) - i) for i, lv in enumerate(levels) if lv["label_for_charts"] in labels
+    ]
+    return f"g0 IN ({', '.join(numbers)})" if numbers else "false"
+
+
+def ceiling(
+    records: int, seed: int, threads: int, memory: str, word_bands: str = "none"
+) -> dict[str, object]:
     """The best any classifier could do over what the model compares, knowing the truth.
 
     Every pair blocking proposes, and every true pair, gets its *pattern*: the level
@@ -364,7 +391,11 @@ def ceiling(records: int, seed: int, threads: int, memory: str) -> dict[str, obj
     patterns best first: the most recall it reaches with the links still >= 99 %
     right as pairs, and the best F1 at any precision, are the ceiling of every model
     over these comparisons (only finer comparisons can pass it). Also scored as
-    clusters, as ``child`` scores the model's links."""
+    clusters, as ``child`` scores the model's links.
+
+    ``word_bands`` (a key of ``WORD_BAND_LEVELS``) gives the oracle one column more for
+    the pairs at those name levels: how many records hold the rarest word sound the
+    two names share (``_WORD_BAND``), to measure what a finer comparison could add."""
     population = generate(records, seed=seed)
     persons = population.columns.pop("person_id")
     ids: dict[str, int] = {}
@@ -397,7 +428,24 @@ def ceiling(records: int, seed: int, threads: int, memory: str) -> dict[str, obj
         "JOIN records r ON r.unique_id = p.b LEFT JOIN (SELECT name_block, count(*) AS n "
         "FROM records GROUP BY name_block) k ON k.name_block = l.name_block"
     )
-    gs = ", ".join(f"g{i}" for i in range(len(comparisons()))) + ", g_common"
+    con.execute(
+        "CREATE TABLE word_counts AS SELECT w, count(*) AS n FROM "
+        "(SELECT DISTINCT unique_id, unnest(nm_ptok) AS w FROM records) GROUP BY w"
+    )
+    con.execute("ALTER TABLE patterns ADD COLUMN g_word INTEGER DEFAULT 0")
+    if WORD_BAND_LEVELS[word_bands]:
+        con.execute(
+            "CREATE TABLE shared_word AS SELECT q.a, q.b, min(w.n) AS n FROM (SELECT p.a, p.b, "
+            "unnest(list_intersect(l.nm_ptok, r.nm_ptok)) AS w FROM pairs p "
+            "JOIN records l ON l.unique_id = p.a JOIN records r ON r.unique_id = p.b) q "
+            "JOIN word_counts w USING (w) GROUP BY q.a, q.b"
+        )
+        con.execute(
+            f"UPDATE patterns SET g_word = {_WORD_BAND} FROM shared_word w "  # noqa: S608
+            "WHERE w.a = patterns.a AND w.b = patterns.b "
+            f"AND {_name_levels(WORD_BAND_LEVELS[word_bands])}"
+        )
+    gs = ", ".join(f"g{i}" for i in range(len(comparisons()))) + ", g_common, g_word"
     rows = con.execute(
         f"SELECT {gs}, count(*) FILTER (WHERE same AND blocked), "  # noqa: S608
         "count(*) FILTER (WHERE NOT same), count(*) FILTER (WHERE same) "
@@ -425,7 +473,7 @@ def ceiling(records: int, seed: int, threads: int, memory: str) -> dict[str, obj
                 kept["best_f1"] = i
         figures: dict[str, object] = {}
         for label, count in kept.items():
-            keys = [(*r[: len(comparisons()) + 1], i) for i, r in enumerate(ranked[:count])]
+            keys = [(*r[: len(comparisons()) + 2], i) for i, r in enumerate(ranked[:count])]
             columns = ", ".join(f"{g.strip()} INTEGER" for g in gs.split(","))
             con.execute(f"CREATE OR REPLACE TEMP TABLE chosen_keys ({columns}, rank INTEGER)")
             con.executemany(
@@ -528,7 +576,7 @@ def _feedbacks(args: argparse.Namespace) -> int:
 def _ceilings(args: argparse.Namespace) -> int:
     rows = []
     for n in args.records:
-        figures = _in_child(args, n, "--ceiling")
+        figures = _in_child(args, n, "--ceiling", "--word-bands", args.word_bands)
         if figures is None:
             return 1
         rows.append(figures)
@@ -568,6 +616,13 @@ def main(argv: list[str] | None = None) -> int:
         help="print the best any classifier over the model's comparisons could reach",
     )
     parser.add_argument(
+        "--word-bands",
+        choices=sorted(WORD_BAND_LEVELS),
+        default="none",
+        help="with --ceiling: the name levels whose pairs the oracle also sees by how rare "
+        "their rarest shared word is (none)",
+    )
+    parser.add_argument(
         "--feedback",
         type=int,
         metavar="N",
@@ -579,7 +634,8 @@ def main(argv: list[str] | None = None) -> int:
         print(prior(args.records[0], args.seed))
         return 0
     if args.child and args.ceiling:
-        print(json.dumps(ceiling(args.records[0], args.seed, args.threads, args.memory)))
+        figures = ceiling(args.records[0], args.seed, args.threads, args.memory, args.word_bands)
+        print(json.dumps(figures))
         return 0
     if args.child and args.feedback:
         n, count = args.records[0], args.feedback
