@@ -21,7 +21,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from amanat.cli.link_commands import DECISION_WORDS, decision_verdict
+from amanat.cli.link_commands import _LOOSE_LETTERS, DECISION_WORDS, decision_verdict
 from amanat.cli.main import main
 from amanat.errors import UsageError
 from amanat.ingest import open_table
@@ -601,7 +601,7 @@ def test_the_sheet_read_is_the_one_a_person_sees(
     [
         ("same", "same"), (" Yes ", "same"), ("ИӘ", "same"), ("Тот же", "same"),
         ("بىر ئادەم", "same"), ("بير ئادەم", "same"), ("بىر‌ئادەم", "same"),
-        ("ھەئە", "same"), ("同一人", "same"), ("是", "same"),
+        ("ھەئە", "same"), ("ههئه", "same"), ("هەئە", "same"), ("同一人", "same"), ("是", "same"),
         ("Different", "different"), ("ЖОҚ", "different"), ("разные", "different"),
         ("باشقا", "different"), ("ئوخشىمايدۇ", "different"), ("ئوخشيمايدۇ", "different"),
         ("不同", "different"), ("否", "different"),
@@ -620,9 +620,12 @@ def test_a_decision_is_read_in_every_language_of_the_app(written: str, verdict: 
 
 
 def test_every_decision_word_is_read_as_written_and_folded() -> None:
-    """Given the table of decision words, then every word, and the word in capitals where
-    its script has them, reads as the decision the table gives it."""
+    """Given the table of decision words, then every word, the word in capitals where
+    its script has them, and the word with the letters a keyboard may type for others
+    (ه for ھ and ە, ي for ى...), reads as the decision the table gives it: no two words
+    of different decisions become one when so typed."""
     for word, verdict in DECISION_WORDS.items():
         assert decision_verdict(word) == verdict
         assert decision_verdict(word.upper()) == verdict
+        assert decision_verdict(word.translate(_LOOSE_LETTERS)) == verdict
     assert decision_verdict("") is None and decision_verdict(" . ") is None

@@ -105,10 +105,12 @@ DECISION_WORDS: dict[str, Verdict] = {
     ),
 }  # fmt: skip
 # A Uyghur word as an Arabic or Persian keyboard may type it: ى (i) and ي (y) both as ي
-# or ی, ك as ک, ە as ه; so these are read as one letter each, and the joiners and the
-# elongation a word may hold unseen are left out.
-_LOOSE_LETTERS = str.maketrans({"ي": "ى", "ی": "ى", "ک": "ك", "ه": "ە", "\u200c": None,
-                                "\u200d": None, "\u0640": None})  # fmt: skip
+# or ی, ك as ک, both ە and ھ as ه (names.transliterate._UYGHUR_TYPED reads a name's ه
+# as ھ, knowing the word's other letters; no two decision words differ in these); so
+# these are read as one letter each, and the joiners and the elongation a word may hold
+# unseen are left out.
+_LOOSE_LETTERS = str.maketrans({"ي": "ى", "ی": "ى", "ک": "ك", "ه": "ە", "ھ": "ە",
+                                "\u200c": None, "\u200d": None, "\u0640": None})  # fmt: skip
 _LOOSE_WORDS: dict[str, Verdict] = {
     loose: verdict
     for word, verdict in DECISION_WORDS.items()
