@@ -67,6 +67,32 @@ def test_a_log_cut_short_is_refused_until_the_views_are_rebuilt(
         assert desk.update_views().entries == 0
 
 
+def test_an_intake_sealed_on_a_log_put_back_is_saved_once_and_the_update_refuses(
+    org: Org, request: pytest.FixtureRequest
+) -> None:
+    """Given a desk whose log was put back from a copy older than its views, when an
+    intake is sealed (the intake wizard's Save), then the seal returns its receipt,
+    the entry in the vault, instead of an error raised after it was sealed (a volunteer
+    told it failed would save the same testimony again); the next update of the views
+    refuses, and a rebuild shows the intake once."""
+    with desk_on(org, request, "sqlite") as desk:
+        desk.seal_records([Batch([], _person_changes(n)) for n in ("Ana", "Bota")])
+        folder = _log_folder(desk)
+        backup = folder.parent / "backup"
+        shutil.copytree(folder, backup)
+        desk.seal_records([Batch([], _person_changes("Dana"))])
+        shutil.rmtree(folder)
+        backup.rename(folder)
+
+        receipt = desk.seal_intake(_person_changes("Erlan"), [])
+
+        assert desk.vault.object_path("entries", receipt.entry_id).exists()
+        with pytest.raises(IntegrityError, match=REFUSED):
+            desk.update_views()
+        desk.rebuild_views()
+        assert _names(desk) == ["Ana", "Bota", "Erlan"]
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_log_put_back_from_an_older_copy_and_sealed_on_is_refused(
     org: Org, request: pytest.FixtureRequest, backend: str

@@ -226,11 +226,14 @@ class Desk:
     def _project_after_seal(self, sealed: Sequence[PreparedEntry]) -> None:
         """Project what was just sealed, unless another process holds the views for
         longer than a staff-app request should wait: the entry is sealed, and the next
-        projection (any command's, or the app's next seal) takes it."""
+        projection (any command's, or the app's next seal) takes it. Nor when the views
+        refuse the vault (a log cut short under them): the entry is sealed all the same,
+        and saying otherwise would have a volunteer save the same intake again; every
+        later update and every staff-app decision refuses until the views are rebuilt."""
         try:
             with self._projecting(AFTER_SEAL_WAIT):
                 self.project_sealed(sealed)
-        except BusyError:
+        except (BusyError, IntegrityError):
             return
 
     def __enter__(self) -> Desk:
