@@ -817,6 +817,48 @@ def test_links_drawn_to_check_raise_a_threshold_set_too_low(
     assert "Fewer than 99 in 100 of them were right" in text
 
 
+def test_a_link_to_check_left_unsure_comes_back_once_marked(
+    reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given 10 automatic links drawn to check, three of them decided "unsure" and the
+    rest left empty, when the list is linked again with those decisions, then the next
+    review file holds each of the ten once: the three as links to check marked
+    "unsure", with their probability, where a person decides them; and a "same" written
+    there is read as the decision (before, each came back twice, empty among the links
+    to check and "unsure" among the decisions below, and the later row won)."""
+    source, mapping, _ = reviewed_list
+    args = ["link", str(source), "--mapping", str(mapping), "--check-links", "10"]
+    review = tmp_path / "review.csv"
+    assert main([*args, "--out", str(tmp_path / "a.csv"), "--review", str(review)]) == 0
+    rows = _read(review)
+    drawn = [r for r in rows if r["kind"] == "link"]
+    assert len(drawn) == 10
+    for r in drawn[:3]:
+        r["decision"] = "unsure"
+    _write_rows(review, rows)
+    unsure = {(r["row_a"], r["row_b"]) for r in drawn[:3]}
+
+    again = tmp_path / "review-2.csv"
+    assert main([*args, "--out", str(tmp_path / "b.csv"), "--decisions", str(review),
+                 "--review", str(again)]) == 0  # fmt: skip
+    written = _read(again)
+    pairs = [(r["row_a"], r["row_b"]) for r in written]
+    assert len(pairs) == len(set(pairs))
+    links = {(r["row_a"], r["row_b"]): r for r in written if r["kind"] == "link"}
+    assert set(links) == {(r["row_a"], r["row_b"]) for r in drawn}
+    assert {k for k, r in links.items() if r["decision"] == "unsure"} == unsure
+    assert all(links[k]["probability"] for k in unsure)
+
+    first = next(iter(sorted(unsure)))
+    links[first]["decision"] = "same"
+    _write_rows(again, written)
+    capsys.readouterr()
+    assert main([*args[:4], "--out", str(tmp_path / "c.csv"), "--decisions", str(again),
+                 "--json"]) == 0  # fmt: skip
+    data = json.loads(capsys.readouterr().out)
+    assert data["links_checked"] == {"same": 1, "different": 0, "unsure": 2}
+
+
 def test_links_checked_right_leave_the_model_and_threshold_as_they_were(
     reviewed_list: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

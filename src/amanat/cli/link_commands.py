@@ -481,9 +481,11 @@ def _link_list(
     cut = 0
     if review_path is not None:
         unsure = {(d.record_a, d.record_b) for d in decisions if d.verdict == "unsure"}
-        still = {frozenset((p.record_a, p.record_b)) for p in open_pairs}
-        # an "unsure" whose pair is no longer open (settled through other rows, or
-        # scored outside the band) is kept with the decisions, not lost
+        still = {frozenset((p.record_a, p.record_b)) for p in (*open_pairs, *to_check)}
+        # an "unsure" comes back with its pair, marked, to be decided there (an open
+        # pair, or a link drawn again to check); one whose pair is neither (settled
+        # through other rows, or scored outside the band) is kept with the decisions,
+        # not lost
         decided = [
             d
             for d in decisions
@@ -807,7 +809,8 @@ def _write_review(
 ) -> int:
     """The open pairs for a person to decide, their fields side by side, after an
     empty ``decision`` column to write in (``unsure`` for the pairs a person was
-    unsure of before); then the automatic links drawn ``to_check`` (kind ``link``);
+    unsure of before); then the automatic links drawn ``to_check`` (kind ``link``,
+    ``unsure`` too where it was);
     then every pair ``decided`` so far, its decision written and no probability, so
     that the latest review file given back holds every decision. A workbook holds as
     many open pairs as a worksheet can beside the others; returns how many it left out
@@ -827,7 +830,11 @@ def _write_review(
              _REVIEW_PAIR)
         )  # fmt: skip
     for pair in to_check:
-        rows.append(("", pair.probability, pair.record_a, pair.record_b, _LINK_TO_CHECK))
+        was = {(pair.record_a, pair.record_b), (pair.record_b, pair.record_a)} & unsure
+        rows.append(
+            ("unsure" if was else "", pair.probability, pair.record_a, pair.record_b,
+             _LINK_TO_CHECK)
+        )  # fmt: skip
     for d in decided:
         kind = _LINK_TO_CHECK if d.proposed else _REVIEW_PAIR
         rows.append((d.verdict, "", d.record_a, d.record_b, kind))
