@@ -168,6 +168,14 @@ def fresh_postgres_database(server_url: str) -> Iterator[Engine]:
         admin.dispose()
 
 
+def cut_last_log_record(folder: Path) -> None:
+    """Delete the last record of the vault log in ``folder`` on disk, as a log cut short
+    or put back from an older copy would."""
+    path = folder / "log.jsonl"
+    lines = path.read_bytes().split(b"\n")[:-1]
+    path.write_bytes(b"".join(line + b"\n" for line in lines[:-1]))
+
+
 @contextlib.contextmanager
 def desk_on(org: Org, request: pytest.FixtureRequest, backend: str) -> Iterator[Desk]:
     """The org's desk with its views on ``backend``: "sqlite" (the desk's own file) or

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from amanat.desk.service import Batch, Desk
 from amanat.errors import IntegrityError
 from amanat.views.read import Query
-from conftest import Org, copy_org, desk_on
+from conftest import Org, copy_org, cut_last_log_record, desk_on
 from test_records_cli import _home, fails, ok
 from web_staff import _person_changes
 
@@ -38,12 +38,6 @@ def _log_folder(desk: Desk) -> Path:
     return files.directory
 
 
-def _cut_last_record(folder: Path) -> None:
-    path = folder / "log.jsonl"
-    lines = path.read_bytes().split(b"\n")[:-1]
-    path.write_bytes(b"".join(line + b"\n" for line in lines[:-1]))
-
-
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_log_cut_short_is_refused_until_the_views_are_rebuilt(
     org: Org, request: pytest.FixtureRequest, backend: str
@@ -56,7 +50,7 @@ def test_a_log_cut_short_is_refused_until_the_views_are_rebuilt(
         desk.seal_records([Batch([], _person_changes(n)) for n in ("Ana", "Bota", "Dana")])
         assert _names(desk) == ["Ana", "Bota", "Dana"]
 
-        _cut_last_record(_log_folder(desk))
+        cut_last_log_record(_log_folder(desk))
 
         with pytest.raises(IntegrityError, match=REFUSED):
             desk.update_views()
@@ -168,7 +162,7 @@ def test_views_update_says_so_in_one_sentence(org: Org, cli_env: dict[str, str])
     with Desk(org.desk, org.desk_keys) as desk:
         desk.seal_records([Batch([], _person_changes(n)) for n in ("Ana", "Bota")])
         folder = _log_folder(desk)
-    _cut_last_record(folder)
+    cut_last_log_record(folder)
 
     said = fails(cli_env, IntegrityError.exit_code, "views", "update", *_home(org))
 

@@ -19,7 +19,7 @@ from amanat.vault import durable
 from amanat.views.project import Candidate
 from amanat.web.staff import i18n
 from amanat.web.staff.review import NO_PERSON, NOT_SEALED, SAME_RECORD
-from conftest import Org
+from conftest import Org, cut_last_log_record
 from test_web_review import decide_on_page
 from web_staff import Site, password_of, post_form, staff_site
 
@@ -200,15 +200,6 @@ def test_confirming_ticked_links_while_the_views_are_busy_confirms_none_unseen(
         assert _on_pair(site.desk, w, x) == ["same"] and _on_pair(site.desk, y, z) == ["same"]
 
 
-def _cut_last_record(desk: Desk) -> None:
-    """Delete the last record of the desk's log on disk, as a log cut short or put back
-    from an older copy would (the views showed it)."""
-    (files,) = desk.vault.logs()
-    path = files.directory / "log.jsonl"
-    lines = path.read_bytes().split(b"\n")[:-1]
-    path.write_bytes(b"".join(line + b"\n" for line in lines[:-1]))
-
-
 def test_a_vault_cut_short_under_the_pages_is_said_and_nothing_is_sealed(org: Org) -> None:
     """Given two proposed links ticked on the queue page and a pair's page open, when the
     desk's log loses its last record on disk (the views showed it), then confirming the
@@ -224,7 +215,8 @@ def test_a_vault_cut_short_under_the_pages_is_said_and_nothing_is_sealed(org: Or
         }
         before = len(site.desk.decisions(w))
 
-        _cut_last_record(site.desk)
+        (files,) = site.desk.vault.logs()
+        cut_last_log_record(files.directory)
         batch = client.post("/review/confirm", data=form)
         single = client.post(f"/review/{w}/{x}", data=decision)
 
