@@ -288,8 +288,12 @@ class Desk:
         with self._projecting():
             return self._update_views(progress)
 
-    def _update_views(self, progress: Progress | None) -> ApplyReport:
-        self._check_views_from_vault(self._log_records())
+    def _update_views(
+        self, progress: Progress | None, records: dict[str, list[bytes]] | None = None
+    ) -> ApplyReport:
+        """``update_views`` within the held views; ``records``: the logs' records, when
+        the caller has just read them (they are read once)."""
+        self._check_views_from_vault(records if records is not None else self._log_records())
         lost = self.views.lost_entries()
         if any(self.vault.object_path("entries", e).exists() for e in lost):
             return self.rebuild_views(progress)
@@ -367,7 +371,7 @@ class Desk:
             if others_done and seqs == list(range(done.get(kid, 0), sizes.get(kid, 0))):
                 self.views.apply(sealed, {kid: seqs[-1] + 1}, progress)
             else:  # others' entries first, or another process projected these already
-                self._update_views(progress)
+                self._update_views(progress, records)
 
     def seal_audit(self, events: Sequence[dict[str, Any]]) -> SealReceipt:
         """Seal a batch of staff-app audit events as one ``audit`` entry, signed by this
