@@ -61,6 +61,18 @@ def test_a_log_cut_short_is_refused_until_the_views_are_rebuilt(
         assert desk.update_views().entries == 0
 
 
+def _put_back_an_older_log(desk: Desk) -> None:
+    """Seal Ana and Bota, copy the desk's log, seal Dana, and put the log back from the
+    copy (the views showed Dana; the log no longer holds her)."""
+    desk.seal_records([Batch([], _person_changes(n)) for n in ("Ana", "Bota")])
+    folder = _log_folder(desk)
+    backup = folder.parent / "backup"
+    shutil.copytree(folder, backup)
+    desk.seal_records([Batch([], _person_changes("Dana"))])
+    shutil.rmtree(folder)
+    backup.rename(folder)
+
+
 def test_an_intake_sealed_on_a_log_put_back_is_saved_once_and_the_update_refuses(
     org: Org, request: pytest.FixtureRequest
 ) -> None:
@@ -70,13 +82,7 @@ def test_an_intake_sealed_on_a_log_put_back_is_saved_once_and_the_update_refuses
     told it failed would save the same testimony again); the next update of the views
     refuses, and a rebuild shows the intake once."""
     with desk_on(org, request, "sqlite") as desk:
-        desk.seal_records([Batch([], _person_changes(n)) for n in ("Ana", "Bota")])
-        folder = _log_folder(desk)
-        backup = folder.parent / "backup"
-        shutil.copytree(folder, backup)
-        desk.seal_records([Batch([], _person_changes("Dana"))])
-        shutil.rmtree(folder)
-        backup.rename(folder)
+        _put_back_an_older_log(desk)
 
         receipt = desk.seal_intake(_person_changes("Erlan"), [])
 
@@ -97,13 +103,7 @@ def test_a_log_put_back_from_an_older_copy_and_sealed_on_is_refused(
     entry), then the projection after that seal refuses, and so does an update,
     rather than never showing the fourth; a rebuild shows what the vault holds."""
     with desk_on(org, request, backend) as desk:
-        desk.seal_records([Batch([], _person_changes(n)) for n in ("Ana", "Bota")])
-        folder = _log_folder(desk)
-        backup = folder.parent / "backup"
-        shutil.copytree(folder, backup)
-        desk.seal_records([Batch([], _person_changes("Dana"))])
-        shutil.rmtree(folder)
-        backup.rename(folder)
+        _put_back_an_older_log(desk)
 
         with pytest.raises(IntegrityError, match=REFUSED):
             desk.seal_records([Batch([], _person_changes("Erlan"))])
