@@ -174,6 +174,8 @@ def test_registry_takes_a_video_in_pieces_for_its_owner_only(org: Org) -> None:
     reg.append("aigul", ident, 50_000, data[50_000:])
     done = reg.finish("aigul", ident)
     assert done.meta["size"] == len(data) and done.meta["name"] == "visit.mp4"
+    assert reg.claim("aigul", [ident]) == [done]
+    reg.release("aigul", [ident], sealed=True)
     with pytest.raises(NotFound):
         reg.received("aigul", ident)
 
@@ -220,4 +222,106 @@ def test_registry_limits_size_count_and_idle_time(org: Org) -> None:
     assert reg.expire() == 3
     with pytest.raises(NotFound, match="expired"):
         reg.append("aigul", first, 0, MP4_HEAD)
+    assert list(uploads_dir(org.station.vault()).glob("*.upload")) == []
+
+
+def _arrived(reg: UploadRegistry, owner: str = "aigul", name: str = "visit.mp4") -> str:
+    data = MP4_HEAD + os.urandom(5_000)
+    ident = reg.start(owner, name=name, media_type="video/mp4", size=len(data))
+    reg.append(owner, ident, 0, data)
+    return ident
+
+
+def _blob_exists(org: Org, reg: UploadRegistry, owner: str, ident: str) -> bool:
+    blob = reg.finish(owner, ident).blob.id
+    return org.station.vault().object_path("blobs", blob).exists()
+
+
+def test_a_file_sent_is_kept_when_its_save_fails_and_sealed_by_the_next(org: Org) -> None:
+    """Given a file that has arrived, when the Save that claims it fails (the vault busy,
+    another file's mistake), then the file is still there for the next Save, which seals
+    it; only once sealed is it forgotten."""
+    reg = _registry(org, limit=1 << 20)
+    ident = _arrived(reg)
+    first = reg.claim("aigul", [ident])
+    reg.release("aigul", [ident], sealed=False)  # the seal failed
+    assert reg.received("aigul", ident) == (len(MP4_HEAD) + 5_000,) * 2
+    again = reg.claim("aigul", [ident])
+    assert again == first and _blob_exists(org, reg, "aigul", ident)
+    vault = org.station.vault()
+    with SealSession(vault, org.station_seed) as session:
+        session.seal(
+            entry_type="record", data={"x": 1}, sealed_files=[(f.blob, f.meta) for f in again]
+        )
+    reg.release("aigul", [ident], sealed=True)
+    with pytest.raises(NotFound):
+        reg.received("aigul", ident)
+    assert verify_vault(org.station.path / "vault").ok
+
+
+def test_files_waiting_for_their_save_do_not_block_more_uploads(org: Org) -> None:
+    """Given four files arrived and waiting for one testimony's Save, when a fifth is
+    started, then it is taken: only uploads still arriving count against the four at
+    once; the files waiting have a limit of their own, said as such."""
+    reg = _registry(org, limit=1 << 20, per_owner=4, waiting=5)
+    for i in range(5):
+        _arrived(reg, name=f"page{i}.mp4")
+    with pytest.raises(InputError, match="5 files are waiting to be saved"):
+        reg.start("aigul", name="more.mp4", media_type="video/mp4", size=100)
+    reg.start("serik", name="his.mp4", media_type="video/mp4", size=100)
+
+
+def test_a_file_waits_for_its_save_longer_than_an_upload_waits_for_pieces(org: Org) -> None:
+    """Given a file that arrived and a long interview after it, when an hour passes
+    without a piece and someone else starts an upload, then the file is still there; it
+    is given up only after the longest a staff session lasts, and then its blob is
+    deleted (no Save ever named it), while a file being saved is never given up."""
+    clock = _Clock()
+    reg = _registry(org, limit=1 << 20, idle=60.0, kept=600.0, clock=clock)
+    arriving = reg.start("aigul", name="half.mp4", media_type="video/mp4", size=10_000)
+    waiting = _arrived(reg)
+    saving = _arrived(reg, name="saving.mp4")
+    reg.claim("aigul", [saving])
+    clock.now = 61.0
+    reg.start("serik", name="other.mp4", media_type="video/mp4", size=100)  # runs expire()
+    with pytest.raises(NotFound):
+        reg.received("aigul", arriving)
+    assert _blob_exists(org, reg, "aigul", waiting)
+    blob = reg.finish("aigul", waiting).blob.id
+    clock.now = 700.0
+    reg.expire()
+    with pytest.raises(NotFound):
+        reg.received("aigul", waiting)
+    assert not org.station.vault().object_path("blobs", blob).exists()
+    assert _blob_exists(org, reg, "aigul", saving)
+    with pytest.raises(BusyError, match="being saved"):
+        reg.abort("aigul", saving)
+
+
+def test_a_file_whose_save_failed_keeps_its_blob_when_given_up(org: Org) -> None:
+    """Given a file whose Save failed (its entry may have been written after all), when
+    the volunteer removes it, then its blob stays in the vault: deleting it could take a
+    file from a sealed testimony; an unreferenced blob is harmless."""
+    reg = _registry(org, limit=1 << 20)
+    ident = _arrived(reg)
+    blob = reg.claim("aigul", [ident])[0].blob.id
+    reg.release("aigul", [ident], sealed=False)
+    reg.abort("aigul", ident)
+    assert org.station.vault().object_path("blobs", blob).exists()
+    removed = _arrived(reg, name="wrong.mp4")
+    blob = reg.finish("aigul", removed).blob.id
+    reg.abort("aigul", removed)  # never saved: nothing names it
+    assert not org.station.vault().object_path("blobs", blob).exists()
+
+
+def test_a_file_too_short_to_show_its_kind_is_refused_when_it_arrives(org: Org) -> None:
+    """Given a file of 11 bytes that is no video, photo or PDF, when its last byte
+    arrives, then it is refused there (where the volunteer sees which file), not at the
+    testimony's Save, and nothing of it is kept."""
+    reg = _registry(org, limit=1 << 20)
+    ident = reg.start("aigul", name="notes.mp4", media_type="video/mp4", size=11)
+    with pytest.raises(InputError, match="not a video, audio recording, photo or PDF"):
+        reg.append("aigul", ident, 0, b"hello world")
+    with pytest.raises(NotFound):
+        reg.received("aigul", ident)
     assert list(uploads_dir(org.station.vault()).glob("*.upload")) == []

@@ -9,14 +9,19 @@ exactly and shown escaped; another account cannot touch an upload.
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import hashlib
+import os
 import re
 from html import escape
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from amanat.records.ids import ric_check_character
+from amanat.vault import durable
 from amanat.vault.opening import open_entry
 from amanat.views.read import Query
 from amanat.web.staff import i18n
@@ -371,6 +376,70 @@ def test_wrong_empty_and_oversized_files_are_refused_and_leave_nothing(org: Org)
         assert upload_parts(site) == []
         assert set(record_entries(site)) == entries
         assert not list(site.desk.vault.object_path("blobs", "0" * 64).parent.parent.rglob("*"))
+
+
+def test_a_save_refused_by_a_busy_vault_keeps_the_files_for_the_next_save(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a testimony with a photo sent, when the volunteer saves while another
+    process holds the vault (an import), then the page says to try again and the photo
+    is still on the server; when they save again, the testimony is sealed with it."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        fill_to_attachments(client)
+        before = set(record_entries(site))
+        ident = start_upload(client, len(PHOTO)).json()["id"]
+        assert put(client, ident, 0, PHOTO).json()["complete"] is True
+        step(client, "next")
+        # the real lock, held by another holder; the seal waits a moment, not 30 s
+        short = functools.partial(durable.exclusive_lock, wait_seconds=0.2)
+        monkeypatch.setattr(durable, "exclusive_lock", short)
+        lock = os.open(site.desk.vault.root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            busy = step(client, "save")
+        finally:
+            os.close(lock)
+        assert busy.status_code == 503 and "try again" in busy.text
+        assert client.get(f"/api/uploads/{ident}").json()["received"] == len(PHOTO)
+        saved = step(client, "save")
+        assert saved.status_code == 303, saved.text[-2000:]
+        (entry_id,) = set(record_entries(site)) - before
+        entry = open_entry(site.desk.vault, entry_id, [org.desk_keys.identity])
+        assert [f["sha256"] for f in entry.content["files"]] == [hashlib.sha256(PHOTO).hexdigest()]
+
+
+def test_a_file_too_short_to_show_its_kind_is_refused_when_sent(org: Org) -> None:
+    """Given a photo sent and beside it an 11-byte file that is no media, then the short
+    file is refused as it arrives, with its sentence, and the testimony saves with the
+    photo."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        fill_to_attachments(client)
+        photo = start_upload(client, len(PHOTO)).json()["id"]
+        assert put(client, photo, 0, PHOTO).status_code == 200
+        short = start_upload(client, 11, "notes.jpg").json()["id"]
+        refused = put(client, short, 0, b"hello world")
+        assert refused.status_code == 400
+        assert "not a video, audio recording, photo or PDF" in refused.json()["error"]
+        step(client, "next")
+        assert step(client, "save").status_code == 303
+
+
+def test_a_hostile_upload_offset_gets_a_sentence(org: Org) -> None:
+    """Given a hand-made request whose Upload-Offset is thousands of digits, or a digit
+    of another script, then it gets the sentence of a wrong offset, not a server error."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        ident = start_upload(client, len(PHOTO)).json()["id"]
+        for offset in (b"9" * 5000, b"\xb2", b"1\xb9"):  # ² and ¹ in Latin-1
+            sent = client.put(
+                f"/api/uploads/{ident}",
+                content=PHOTO[:10],
+                headers={**api_headers(client), "Upload-Offset": offset},
+            )
+            assert sent.status_code == 400, offset
+            assert "whole number of bytes" in sent.json()["error"]
 
 
 def test_a_piece_over_the_limit_is_refused(org: Org) -> None:

@@ -13,7 +13,8 @@ deleted (``clean_uploads``) and the volunteer starts that file again.
 
 ``finish`` places the blob in the vault and returns what ``SealSession.seal`` needs
 (``sealed_files=``) to seal the entry that names it; until that entry is logged the
-blob is an unreferenced leftover, as after an interrupted seal.
+blob is an unreferenced leftover, as after an interrupted seal. ``UploadRegistry``
+finishes a file the moment its last byte arrives and keeps it for its testimony's Save.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,10 +187,19 @@ class UploadRegistry:
     """The uploads a long-running process is receiving, each owned by one account.
 
     Limits: ``limit`` bytes a file (declared up front and enforced as bytes arrive),
-    ``per_owner`` uploads at once, and ``idle`` seconds without a piece before an upload
-    is given up (``expire``). Only video, audio, photo and PDF files are taken, judged
-    by their first bytes. Another owner's upload is reported as unknown, never as
-    someone else's.
+    ``per_owner`` uploads arriving at once, ``waiting`` files arrived and waiting for
+    their testimony's Save, ``idle`` seconds without a piece before an arriving upload is
+    given up, and ``kept`` seconds an arrived file waits (``expire``; a staff session
+    lasts at most 12 hours). Only video, audio, photo and PDF files are taken, judged by
+    their first bytes. Another owner's upload is reported as unknown, never as someone
+    else's.
+
+    A file is placed in the vault the moment its last byte arrives (so a file too short
+    to show its kind is refused then, where the volunteer sees which one). Saving takes
+    the arrived files with ``claim`` and, once the entry naming them is sealed,
+    ``release(sealed=True)``; if the seal fails, ``release(sealed=False)`` keeps them for
+    the next Save, so a busy vault or another file's mistake never costs a volunteer a
+    file already sent. A file given up before it is sealed is deleted from the vault.
     """
 
     def __init__(
@@ -199,14 +209,18 @@ class UploadRegistry:
         *,
         limit: int,
         per_owner: int = 4,
+        waiting: int = 32,
         idle: float = 3600.0,
+        kept: float = 12 * 3600.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.vault = vault
         self.recipients = recipients
         self.limit = limit
         self.per_owner = per_owner
+        self.waiting = waiting
         self.idle = idle
+        self.kept = kept
         self.clock = clock
         self._lock = threading.Lock()
         self._uploads: dict[str, _Entry] = {}
@@ -223,11 +237,18 @@ class UploadRegistry:
             )
         self.expire()
         with self._lock:
-            mine = sum(1 for e in self._uploads.values() if e.owner == owner)
-            if mine >= self.per_owner:
+            mine = [e for e in self._uploads.values() if e.owner == owner]
+            arriving = sum(1 for e in mine if e.finished is None)
+            if arriving >= self.per_owner:
                 raise BusyError(
                     "%(count)d uploads are already going on for this account; wait for one to end.",
-                    count=mine,
+                    count=arriving,
+                )
+            if len(mine) - arriving >= self.waiting:
+                raise InputError(
+                    "%(count)d files are waiting to be saved with a testimony; "
+                    "save it, or remove files you do not need.",
+                    count=len(mine) - arriving,
                 )
             upload = ResumableUpload(
                 self.vault, self.recipients, name=name, media_type=media_type, limit=size
@@ -249,6 +270,7 @@ class UploadRegistry:
         return entry.upload.received, entry.size
 
     def append(self, owner: str, ident: str, offset: int, data: bytes) -> int:
+        """Take a piece; with the last one, the file is placed in the vault."""
         entry = self._get(owner, ident)
         with entry.lock:
             if len(entry.head) < _SNIFF and offset == entry.upload.received:
@@ -257,8 +279,12 @@ class UploadRegistry:
                     self._check_kind(ident, entry)
             try:
                 received = entry.upload.append(offset, data)
+                if received == entry.size and entry.finished is None:
+                    if len(entry.head) < _SNIFF:  # a file shorter than the signatures
+                        self._check_kind(ident, entry)
+                    entry.finished = entry.upload.finish()
             except InputError:
-                if entry.upload.done:
+                if entry.upload.done and entry.finished is None:
                     self._drop(ident)
                 raise
             entry.touched = self.clock()
@@ -273,37 +299,81 @@ class UploadRegistry:
             )
 
     def finish(self, owner: str, ident: str) -> Finished:
+        """The arrived file, for sealing (it stays here until ``release``)."""
         entry = self._get(owner, ident)
         with entry.lock:
-            if entry.upload.received != entry.size:
+            if entry.finished is None:
                 raise InputError(
                     "only %(received)s of %(size)s bytes have arrived; send the rest first.",
                     received=f"{entry.upload.received:,}",
                     size=f"{entry.size:,}",
                 )
-            if len(entry.head) < _SNIFF:  # a file shorter than the signatures
-                self._check_kind(ident, entry)
-            try:
-                return entry.upload.finish()
-            finally:
-                self._drop(ident)
+            return entry.finished
+
+    def claim(self, owner: str, idents: Sequence[str]) -> list[Finished]:
+        """The arrived files of a Save, held so that nothing gives them up while their
+        entry is sealed; follow with ``release``."""
+        entries = []
+        try:
+            for ident in idents:
+                found = self.finish(owner, ident)
+                entry = self._get(owner, ident)
+                entry.claims += 1
+                entry.claimed = True
+                entries.append((entry, found))
+        except BaseException:
+            for entry, _ in entries:
+                entry.claims -= 1
+            raise
+        return [found for _, found in entries]
+
+    def release(self, owner: str, idents: Sequence[str], *, sealed: bool) -> None:
+        """After ``claim``: forget the files once their entry is sealed (they belong to
+        it now), or keep them for the next Save if the seal failed."""
+        for ident in idents:
+            with self._lock:
+                entry = self._uploads.get(ident)
+                if entry is None or entry.owner != owner:
+                    continue
+                entry.claims = max(0, entry.claims - 1)
+                if sealed:
+                    del self._uploads[ident]
+                else:
+                    entry.touched = self.clock()
 
     def abort(self, owner: str, ident: str) -> None:
         entry = self._get(owner, ident)
-        with entry.lock:
-            entry.upload.abort()
-        self._drop(ident)
+        with self._lock:
+            if entry.claims:
+                raise BusyError("this file is being saved with its testimony; wait a moment.")
+            self._uploads.pop(ident, None)
+        self._give_up(entry)
 
     def expire(self) -> int:
-        """Give up uploads idle for longer than ``idle`` seconds; how many."""
+        """Give up uploads idle for longer than ``idle`` seconds, and arrived files
+        waiting for longer than ``kept``; how many."""
         now = self.clock()
         with self._lock:
-            stale = [k for k, e in self._uploads.items() if now - e.touched > self.idle]
+            stale = [
+                k
+                for k, e in self._uploads.items()
+                if not e.claims
+                and now - e.touched > (self.idle if e.finished is None else self.kept)
+            ]
             entries = [self._uploads.pop(k) for k in stale]
         for entry in entries:
-            with entry.lock:
-                entry.upload.abort()
+            self._give_up(entry)
         return len(entries)
+
+    def _give_up(self, entry: _Entry) -> None:
+        """Delete what an upload left: its partial ciphertext, or the blob of a file that
+        arrived but no Save ever tried to seal. After a Save that failed, the entry may
+        still have been written (a failure after the seal), so that blob is left, an
+        unreferenced leftover at worst (``verify`` notes it as harmless)."""
+        with entry.lock:
+            entry.upload.abort()
+            if entry.finished is not None and not entry.claimed:
+                self.vault.object_path("blobs", entry.finished.blob.id).unlink(missing_ok=True)
 
     def _drop(self, ident: str) -> None:
         with self._lock:
@@ -318,3 +388,6 @@ class _Entry:
     lock: threading.Lock
     touched: float
     head: bytearray = field(default_factory=bytearray)
+    finished: Finished | None = None  # placed in the vault, waiting for its entry
+    claims: int = 0  # Saves sealing it now
+    claimed: bool = False  # a Save has tried to seal it
