@@ -32,10 +32,13 @@ F1 >= baseline + 0.10; 1,000,000 records within 5 minutes and 8 GB.
     python benchmarks/linkage.py [--records 100000 1000000] [--seed 1] [--json FILE]
     python benchmarks/linkage.py --ceiling [--word-bands reading] [--records 100000] [--json FILE]
     python benchmarks/linkage.py --feedback 2000 [--records 100000] [--json FILE]
+    python benchmarks/linkage.py --third-records [--records 100000] [--json FILE]
 
 ``--feedback N`` prints instead what N review decisions do once fed back (``feedback``).
 ``--ceiling`` prints instead what an oracle that knows the truth reaches over the
 model's own comparisons (``ceiling``): the most any model over them could do.
+``--third-records`` prints instead whether what third records say adds to the pairs'
+own scores (``third_records``).
 """
 
 from __future__ import annotations
@@ -86,6 +89,10 @@ METHODS = ("amanat", "anyascii")
 SWEEP = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.999)
 # review thresholds tried, each with every review pair decided rightly
 REVIEW_SWEEP = (0.05, 0.1, 0.2, 0.3, 0.5)
+# --third-records: plain thresholds, and (from, support) for the two collective rules
+THIRD_PLAIN = (0.97, 0.95, 0.9, 0.8)
+THIRD_TRIANGLE = ((0.9, 0.9), (0.8, 0.9), (0.7, 0.8), (0.5, 0.8), (0.5, 0.5))
+THIRD_CLUSTERS = (0.9, 0.8, 0.7, 0.5)
 
 
 def anyascii_keys(text: str) -> tuple[NameKey, ...]:
@@ -327,6 +334,104 @@ def feedback(records: int, seed: int, threads: int, memory: str, count: int) -> 
             scores, _ = cluster_scores(clusters, truth)
             figures[label] = scores.as_dict()
         out[order] = figures
+    return out
+
+
+def third_records(records: int, seed: int, threads: int, memory: str) -> dict[str, object]:
+    """Does what third records say add to the pairs' own scores (``--third-records``)?
+
+    The population is linked once (scores kept down to the lowest review threshold),
+    and the links made three ways, each clustered as the model's are (strongest first,
+    records that contradict each other kept apart) and scored as clusters:
+
+    * ``plain``: every pair at or above a threshold (``THIRD_PLAIN``);
+    * ``triangle``: the links at the default threshold, plus every pair from ``from``
+      up that a third record supports: that record is scored at least ``support``
+      with both of the pair's records (``THIRD_TRIANGLE``);
+    * ``clusters``: the clusters of the links at the default threshold, joined where
+      every pair across two of them (at least two pairs) is scored at least
+      ``support`` (``THIRD_CLUSTERS``).
+
+    A collective rule helps only if it reaches more recall than ``plain`` at the same
+    precision."""
+    population = generate(records, seed=seed)
+    persons = population.columns.pop("person_id")
+    ids: dict[str, int] = {}
+    truth = [ids.setdefault(p, len(ids)) for p in persons]
+    del persons
+    settings = LinkSettings(
+        threads=threads,
+        workers=threads,
+        memory_limit=memory,
+        keep_candidates=True,
+        review_threshold=min(REVIEW_SWEEP),
+    )
+    result = link_columns(population.columns, settings=settings)
+    pairs = result.pairs
+    scored = sorted(
+        zip(pairs["probability"].to_pylist(), pairs["a"].to_pylist(), pairs["b"].to_pylist(),
+            strict=True),
+        reverse=True,
+    )  # fmt: skip
+    auto = result.auto_threshold
+    n = len(truth)
+
+    def clustered(links: Sequence[tuple[int, int]]) -> dict[str, float]:
+        scores, _ = cluster_scores(cluster_links(n, links, facts=result.facts), truth)
+        return {k: v for k, v in scores.as_dict().items() if k in ("precision", "recall", "f1")}
+
+    linked = [(a, b) for p, a, b in scored if p >= auto]
+    out: dict[str, Any] = {"records": n, "auto_threshold": auto, "plain": [], "triangle": []}
+    for threshold in THIRD_PLAIN:
+        chosen = [(a, b) for p, a, b in scored if p >= threshold]
+        out["plain"].append({"threshold": threshold, "cluster": clustered(chosen)})
+    neighbours: dict[int, dict[int, float]] = {}
+    for p, a, b in scored:
+        neighbours.setdefault(a, {})[b] = p
+        neighbours.setdefault(b, {})[a] = p
+    for lowest, support in THIRD_TRIANGLE:
+        added = []
+        for p, a, b in scored:
+            if not lowest <= p < auto:
+                continue
+            na, nb = neighbours[a], neighbours[b]
+            if len(na) > len(nb):
+                na, nb = nb, na
+            if any(q >= support and nb.get(c, 0.0) >= support for c, q in na.items()):
+                added.append((a, b))
+        out["triangle"].append(
+            {
+                "from": lowest,
+                "support": support,
+                "added": len(added),
+                "added_true": sum(truth[a] == truth[b] for a, b in added),
+                "cluster": clustered(linked + added),
+            }
+        )
+    first = cluster_links(n, linked, facts=result.facts)
+    size: dict[int, int] = {}
+    for c in first:
+        size[c] = size.get(c, 0) + 1
+    across: dict[tuple[int, int], list[float]] = {}
+    for p, a, b in scored:
+        ca, cb = first[a], first[b]
+        if p < auto and ca != cb:
+            across.setdefault((min(ca, cb), max(ca, cb)), []).append(p)
+    out["clusters"] = []
+    for support in THIRD_CLUSTERS:
+        joined = [
+            (x, y)
+            for (x, y), ps in across.items()
+            if len(ps) >= 2 and len(ps) == size[x] * size[y] and min(ps) >= support
+        ]
+        out["clusters"].append(
+            {
+                "support": support,
+                "joined": len(joined),
+                "joined_true": sum(truth[x] == truth[y] for x, y in joined),
+                "cluster": clustered(linked + joined),
+            }
+        )
     return out
 
 
@@ -573,6 +678,32 @@ def _feedbacks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _third(args: argparse.Namespace) -> int:
+    rows = []
+    for n in args.records:
+        found = _in_child(args, n, "--third-records")
+        if found is None:
+            return 1
+        rows.append(found)
+        for r in found["plain"]:
+            c = r["cluster"]
+            print(f"{n:>9,} links from {r['threshold']:.2f}{'':>36}: cluster P "
+                  f"{c['precision']:.4f} R {c['recall']:.4f} F1 {c['f1']:.4f}")  # fmt: skip
+        for r in found["triangle"]:
+            c = r["cluster"]
+            print(f"{n:>9,} + from {r['from']:.2f} with a third record >= {r['support']:.2f} "
+                  f"({r['added_true']:,}/{r['added']:,} true): cluster P {c['precision']:.4f} "
+                  f"R {c['recall']:.4f} F1 {c['f1']:.4f}")  # fmt: skip
+        for r in found["clusters"]:
+            c = r["cluster"]
+            print(f"{n:>9,} + clusters every pair across >= {r['support']:.2f} "
+                  f"({r['joined_true']:,}/{r['joined']:,} true): cluster P {c['precision']:.4f} "
+                  f"R {c['recall']:.4f} F1 {c['f1']:.4f}")  # fmt: skip
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", "utf-8")
+    return 0
+
+
 def _ceilings(args: argparse.Namespace) -> int:
     rows = []
     for n in args.records:
@@ -628,6 +759,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="decide N review pairs rightly, link again with them, and print what changed",
     )
+    parser.add_argument(
+        "--third-records",
+        action="store_true",
+        help="print whether what third records say adds to the pairs' own scores",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.prior:
@@ -641,8 +777,13 @@ def main(argv: list[str] | None = None) -> int:
         n, count = args.records[0], args.feedback
         print(json.dumps(feedback(n, args.seed, args.threads, args.memory, count)))
         return 0
+    if args.child and args.third_records:
+        print(json.dumps(third_records(args.records[0], args.seed, args.threads, args.memory)))
+        return 0
     if args.ceiling:
         return _ceilings(args)
+    if args.third_records:
+        return _third(args)
     if args.feedback:
         return _feedbacks(args)
     if args.child:
