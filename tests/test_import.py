@@ -26,6 +26,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from amanat import cli
 from amanat.desk.service import Desk
 from amanat.errors import AmanatError, UsageError
 from amanat.ingest import SpreadsheetImport, load_mapping, open_table, spreadsheet, suggest_mapping
@@ -522,6 +523,10 @@ INFO = {
 }
 
 
+MP4_HEAD = b"\x00\x00\x00\x18ftypmp42"
+WEBM_HEAD = b"\x1a\x45\xdf\xa3"
+
+
 def test_a_yt_dlp_folder_becomes_testimonies(
     org: Org, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -533,8 +538,8 @@ def test_a_yt_dlp_folder_becomes_testimonies(
     (folder / f"{a}.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(2000))
     (folder / f"{a}.info.json").write_text(json.dumps(INFO, ensure_ascii=False), "utf-8")
     (folder / f"{a}.kk.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:02.000\nМенің әкем\n", "utf-8")
-    (folder / "No sidecar [abc].webm").write_bytes(bytes(100))
-    (folder / "Broken [def].mp4").write_bytes(bytes(100))
+    (folder / "No sidecar [abc].webm").write_bytes(WEBM_HEAD + bytes(100))
+    (folder / "Broken [def].mp4").write_bytes(MP4_HEAD + bytes(100))
     (folder / "Broken [def].info.json").write_text('{"title": "cut off', "utf-8")
     (folder / "Orphan [ghi].info.json").write_text(json.dumps(INFO), "utf-8")
     (folder / "Partial [jkl].mp4.part").write_bytes(bytes(10))
@@ -570,6 +575,96 @@ def test_a_yt_dlp_folder_becomes_testimonies(
         "uploaded": "2019-03-14",
         "site": "Youtube",
     }
+
+
+def _two_videos(folder: Path) -> None:
+    folder.mkdir()
+    for n in (1, 2):
+        info = {**INFO, "title": f"Testimony {n}", "webpage_url": f"https://example.org/v/{n}"}
+        (folder / f"v{n}.mp4").write_bytes(MP4_HEAD + os.urandom(3000))
+        (folder / f"v{n}.info.json").write_text(json.dumps(info), "utf-8")
+
+
+def test_a_video_folder_imported_again_records_nothing_twice(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given a folder of videos imported once, when it is imported again (after a doubt,
+    a stop), then no video is recorded twice: each is reported as recorded before, with
+    its testimony, and its files with it; --again records them anyway."""
+    folder = tmp_path / "downloads"
+    _two_videos(folder)
+    home = ("--home", str(org.desk.path))
+    first = amanat_json(cli_env, "import", str(folder), *home)
+    assert (first["testimonies"], first["entries"]) == (2, 2)
+    again = amanat_json(cli_env, "import", str(folder), *home)
+    assert (again["testimonies"], again["entries"], again["rejected"]) == (0, 0, 4)
+    report = {r["file"]: r for r in report_rows(Path(again["report"]))}
+    assert "recorded before as testimony t_" in report["v1.mp4"]["reason"]
+    assert "goes with v1.mp4, recorded before" in report["v1.info.json"]["reason"]
+    forced = amanat_json(cli_env, "import", str(folder), *home, "--again")
+    assert forced["entries"] == 2
+
+
+def test_a_video_folder_holds_no_empty_lying_or_linked_file_and_names_its_folders(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given a folder with an empty video (a failed download), an error page saved as a
+    video, a link to a file outside the folder and a folder of a channel's videos, when
+    it is imported, then none of them is sealed, each with its reason, and the real
+    video is."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "good.mp4").write_bytes(MP4_HEAD + os.urandom(2000))
+    (folder / "empty.mp4").write_bytes(b"")
+    (folder / "lying.mp4").write_bytes(b"<html><body>403 Forbidden</body></html>")
+    (folder / "lying.info.json").write_text(json.dumps(INFO), "utf-8")
+    secret = tmp_path / "shadow"
+    secret.write_text("root:secret-hash\n", "utf-8")
+    (folder / "shadow.mp4").symlink_to(secret)
+    (folder / "Channel").mkdir()
+    (folder / "Channel" / "inner.mp4").write_bytes(MP4_HEAD + bytes(100))
+    done = amanat_json(cli_env, "import", str(folder), "--home", str(org.desk.path))
+    assert (done["testimonies"], done["entries"]) == (1, 1)
+    report = {r["file"]: r for r in report_rows(Path(done["report"]))}
+    assert report["good.mp4"]["outcome"] == "accepted"
+    assert "empty (0 bytes)" in report["empty.mp4"]["reason"]
+    assert "not those of a video" in report["lying.mp4"]["reason"]
+    assert "goes with lying.mp4" in report["lying.info.json"]["reason"]
+    assert "a link to another file" in report["shadow.mp4"]["reason"]
+    assert "a folder: its files were not imported" in report["Channel"]["reason"]
+    assert all(report[f]["outcome"] == "rejected" for f in report if f != "good.mp4")
+
+
+def test_a_video_import_stopped_midway_says_what_is_sealed(
+    org: Org, cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a folder of two videos, when the import is stopped (Ctrl-C) after the first
+    is sealed, then it says so, the report names the first as imported and the second
+    as not sealed, and importing the folder again seals only the second."""
+    folder = tmp_path / "downloads"
+    _two_videos(folder)
+    for key, value in cli_env.items():
+        monkeypatch.setenv(key, value)
+    real = Desk.seal_records
+
+    def stopped_after_one(self: Desk, batches: Any, *args: Any, **kw: Any) -> Any:
+        real(self, batches[:1], *args, **kw)  # the first video sealed for real
+        raise KeyboardInterrupt  # then Ctrl-C, during the second
+
+    monkeypatch.setattr(Desk, "seal_records", stopped_after_one)
+    assert cli.run(["import", str(folder), "--home", str(org.desk.path)]) == 130
+    report = {r["file"]: r for r in report_rows(folder.with_name("downloads.report.csv"))}
+    assert report["v1.mp4"]["outcome"] == "accepted"
+    assert "not sealed: the import was stopped" in report["v2.mp4"]["reason"]
+    assert "not sealed" in report["v2.info.json"]["reason"]
+    monkeypatch.setattr(Desk, "seal_records", real)
+    again = amanat_json(cli_env, "import", str(folder), "--home", str(org.desk.path))
+    assert (again["testimonies"], again["entries"]) == (1, 1)
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.update_views()
+        with desk.engine.connect() as conn:
+            titles = sorted(r.title for r in conn.execute(select(schema.testimonies.c.title)))
+    assert titles == ["Testimony 1", "Testimony 2"]
 
 
 def test_who_detained_the_person_is_imported_with_the_detention(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import datetime as dt
 import itertools
 import sys
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from amanat.ingest import (
     ReportWriter,
     SpreadsheetImport,
     Tally,
+    VideoItem,
     default_mapping_path,
     default_report_path,
     load_mapping,
@@ -45,6 +47,7 @@ from amanat.records.places import Gazetteer
 from amanat.settings import Settings
 from amanat.vault.seal import FileToSeal
 from amanat.vault.source import sha256_file
+from amanat.vault.upload import sniff
 from amanat.views.project import PreparedEntry
 
 __all__ = ["COMMANDS"]
@@ -72,7 +75,8 @@ def _report_path(args: argparse.Namespace, default: Path, inputs: dict[str, Path
 def run(args: argparse.Namespace, settings: Settings) -> int:
     source = Path(args.source).expanduser().absolute()
     if source.is_dir():
-        return _videos(args, settings, source)
+        with stopped_by_signals():
+            return _videos(args, settings, source)
     if not source.is_file():
         raise UsageError("Nothing to import at %(path)s; check the path.", path=source)
     if not args.mapping:
@@ -347,14 +351,17 @@ def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
     report_path = _report_path(
         args, folder.with_name(folder.name + ".report.csv"), {"folder of videos": folder}
     )
-    items = read_video_folder(folder)
-    videos = [i for i in items if i.change is not None]
+    items = read_video_folder(folder, kind_of=sniff)
     desk = None if args.dry_run else _open(args, settings)
-    receipts = []
+    kept: list[PreparedEntry] = []
+    videos: list[VideoItem] = []
     try:
-        with ReportWriter(report_path, "file", ["title"]) as report:
-            for item in items:
-                report.add(item.name, item.outcome, item.reason, [item.title])
+        if desk is not None:
+            desk.update_views()
+        if desk is not None and not args.again:
+            _leave_out_recorded(items, desk)
+        videos = [i for i in items if i.change is not None]
+        try:
             if desk is not None and videos:
                 batches = [
                     Batch(
@@ -367,10 +374,26 @@ def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
                 total = sum(p.stat().st_size for v in videos for p in v.files)
                 bar = ProgressBar(tr("Sealing videos"), total)
                 try:
-                    receipts = desk.seal_records(batches, bar)
+                    desk.seal_records(batches, bar, update_views=False, keep=kept)
                 finally:
                     bar.close()
-            report.commit()
+        except BaseException:
+            # The report says which videos are sealed; importing the folder again
+            # leaves those out (they are known by their address).
+            _not_sealed(items, videos[len(kept) :])
+            _write_video_report(report_path, items)
+            said = tr(
+                "the import stopped; %(sealed)d of %(videos)d videos are sealed, the report "
+                "says which: %(report)s. Import the folder again for the rest.",
+                sealed=len(kept),
+                videos=len(videos),
+                report=report_path,
+            )
+            print(f"amanat: {said}", file=sys.stderr)
+            raise
+        _write_video_report(report_path, items)
+        if desk is not None and kept:
+            desk.project_sealed(kept)
     finally:
         if desk is not None:
             desk.close()
@@ -384,7 +407,7 @@ def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
         "rejected": len(rejected),
         "empty": 0,
         "testimonies": len(videos),
-        "entries": len(receipts),
+        "entries": len(kept),
         "rejections": [{"file": i.name, "reason": i.reason} for i in rejected],
         "report": str(report_path),
     }
@@ -404,12 +427,49 @@ def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
         tr("Dry run: nothing was sealed.")
         if args.dry_run
         else tr("Sealed %(entries)d entries; each testimony's consent is 'internal' until a "
-                "reviewer records the testifier's own.", entries=len(receipts)),
+                "reviewer records the testifier's own.", entries=len(kept)),
     ]  # fmt: skip
     lines += [f"  {_plain(i.name, 80)}: {_plain(i.reason)}" for i in rejected[:SHOWN_IN_TERMINAL]]
     lines.append(tr("Every file, with its reason: %(report)s", report=report_path))
     print_result(args, data, "\n".join(lines))
     return 0
+
+
+def _leave_out_recorded(items: list[VideoItem], desk: Desk) -> None:
+    """Videos recorded before from the same address (the folder imported again) are
+    not taken, nor the files that go with them."""
+    urls = {i.name: i.change.get("external", {}).get("url") for i in items if i.change is not None}
+    recorded = desk.testimonies_from([u for u in urls.values() if u])
+    gone: set[str] = set()
+    for item in items:
+        known = recorded.get(urls.get(item.name) or "")
+        if item.change is not None and known:
+            item.outcome, item.change, item.files = "rejected", None, []
+            item.reason = (
+                f"recorded before as testimony {known} (the same address); "
+                "give --again to record it twice."
+            )
+            gone.add(item.name)
+    for item in items:
+        if item.video in gone:
+            item.outcome = "rejected"
+            item.reason = f"goes with {item.video}, recorded before."
+
+
+def _not_sealed(items: list[VideoItem], left: Sequence[VideoItem]) -> None:
+    """The videos a stopped import did not seal, and their files, marked so."""
+    names = {v.name for v in left}
+    for item in items:
+        if item.name in names or item.video in names:
+            item.outcome = "rejected"
+            item.reason = "not sealed: the import was stopped; import the folder again."
+
+
+def _write_video_report(path: Path, items: Sequence[VideoItem]) -> None:
+    with ReportWriter(path, "file", ["title"]) as report:
+        for item in items:
+            report.add(item.name, item.outcome, item.reason, [item.title])
+        report.commit()
 
 
 COMMANDS = {"import": run}

@@ -609,7 +609,8 @@ def _records_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument(
         "--again",
         action="store_true",
-        help="import a list that was imported before, byte for byte (its persons twice)",
+        help="import a list that was imported before, byte for byte (its persons twice), or "
+        "videos recorded before from the same address",
     )
     p.add_argument("--report", metavar="FILE", help="where to write the row report (CSV)")
     _desk(p)

@@ -428,6 +428,11 @@ class Desk:
             found = read.sources_naming(conn, f"(SHA-256 {sha256})")
         return found[0] if found else None
 
+    def testimonies_from(self, urls: Sequence[str]) -> dict[str, str]:
+        """Which of these addresses a recorded testimony was published at, and its id."""
+        with self.engine.connect() as conn:
+            return read.testimonies_from(conn, urls)
+
     def recorded_documents(
         self, documents: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], str]:

@@ -16,13 +16,18 @@ the testimony concerns no person yet (``persons: []``): linking comes later.
 Every file of the folder is accounted for in the report: a video without a sidecar, or
 with one that cannot be read, is still imported (reported with the reason); a sidecar
 without its video, an unfinished download (``.part``) and a file that belongs to no
-video are reported as not taken. Hidden files (``.DS_Store``) are skipped.
+video are reported as not taken. So are an empty video and one whose first bytes are
+not a video's or a recording's (``kind_of``: a failed download saved as an error page),
+with the files that came with it; a link (it may point anywhere: an archive unpacked
+into the folder can hold one to ``/etc/shadow``); and a folder within the folder (its
+files are not read: import it on its own). Hidden files (``.DS_Store``) are skipped.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +58,7 @@ class VideoItem:
     files: list[Path] = field(default_factory=list)  # to seal: the video first
     change: dict[str, Any] | None = None
     title: str = ""
+    video: str = ""  # for a file that goes with a video: that video's name
 
 
 def _text(info: dict[str, Any], *keys: str, limit: int = 500) -> str | None:
@@ -116,14 +122,50 @@ def _testimony(video: Path, info: dict[str, Any] | None, n_files: int) -> dict[s
     return change
 
 
-def read_video_folder(folder: Path) -> list[VideoItem]:
-    """Every file of ``folder`` as an item: videos to seal, and the files not taken."""
+_HEAD = 512  # bytes read to tell a video from an error page saved in its place
+
+
+def _not_media(video: Path, kind_of: Callable[[bytes], str | None] | None) -> str:
+    """Why ``video`` is no video or recording at all, or ""."""
     try:
-        files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+        with video.open("rb") as f:
+            head = f.read(_HEAD)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror}); nothing of it was imported."
+    if not head:
+        return "empty (0 bytes): the download failed; download it again."
+    if kind_of is not None and kind_of(head) not in ("video", "audio"):
+        return (
+            "its first bytes are not those of a video or a recording (an error page saved "
+            "in its place?); download it again."
+        )
+    return ""
+
+
+def read_video_folder(
+    folder: Path, kind_of: Callable[[bytes], str | None] | None = None
+) -> list[VideoItem]:
+    """Every file of ``folder`` as an item: videos to seal, and the files not taken.
+    ``kind_of`` tells from a file's first bytes what it is ("video", "audio"...)."""
+    try:
+        entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
     except OSError as exc:
         raise UsageError(
             "The folder %(folder)s cannot be read (%(reason)s).", folder=folder, reason=exc.strerror
         ) from None
+    items: list[VideoItem] = []
+    files = []
+    for p in entries:
+        if p.is_symlink():
+            reason = "a link to another file, not a file itself; copy the file here instead."
+            items.append(VideoItem(p.name, "rejected", reason))
+        elif p.is_dir():
+            reason = "a folder: its files were not imported; import that folder on its own."
+            items.append(VideoItem(p.name, "rejected", reason))
+        elif p.is_file():
+            files.append(p)
+        else:
+            items.append(VideoItem(p.name, "rejected", "not a file; it was not imported."))
     videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES]
     owner: dict[Path, Path] = {}
     # Longest name first, so "a b.mp4"'s files are not claimed by a video named "a.mp4".
@@ -132,14 +174,21 @@ def read_video_folder(folder: Path) -> list[VideoItem]:
             taken = p in owner or p in videos or p.name.endswith(_UNFINISHED)
             if not taken and p.name.startswith(video.stem + "."):
                 owner[p] = video
-    items: list[VideoItem] = []
     for video in videos:
         sidecar = video.with_name(video.stem + _SIDECAR)
-        info, problem = _read_sidecar(sidecar)
         companions = sorted(p for p, v in owner.items() if v == video)
         if sidecar in companions:
             companions.remove(sidecar)
             companions.insert(0, sidecar)
+        wrong = _not_media(video, kind_of)
+        if wrong:
+            items.append(VideoItem(video.name, "rejected", wrong))
+            items += [
+                VideoItem(p.name, "rejected", f"goes with {video.name}, which was not imported.")
+                for p in companions
+            ]
+            continue
+        info, problem = _read_sidecar(sidecar)
         sealed = [video, *companions]
         try:
             change = _testimony(video, info, len(sealed))
@@ -148,7 +197,10 @@ def read_video_folder(folder: Path) -> list[VideoItem]:
             continue
         reason = f"imported; {problem}." if problem else ""
         items.append(VideoItem(video.name, "accepted", reason, sealed, change, change["title"]))
-        items += [VideoItem(p.name, "accepted", f"sealed with {video.name}") for p in companions]
+        items += [
+            VideoItem(p.name, "accepted", f"sealed with {video.name}", video=video.name)
+            for p in companions
+        ]
     for p in files:
         if p in owner or p in videos:
             continue

@@ -481,6 +481,29 @@ def sources_naming(conn: Connection, text: str) -> list[tuple[str, str]]:
     return [(r.source_id, r.time) for r in rows]
 
 
+def testimonies_from(conn: Connection, urls: Sequence[str]) -> dict[str, str]:
+    """Each of ``urls`` that a recorded testimony was published at -> that testimony's
+    id (the first recorded): how a folder of videos imported again is recognised."""
+    wanted = set(urls)
+    if not wanted:
+        return {}
+    t = s.testimonies
+    rows = conn.execute(
+        select(t.c.testimony_id, t.c.external)
+        .where(t.c.external.contains('"url"'))
+        .order_by(t.c.time, t.c.testimony_id)
+    )
+    found: dict[str, str] = {}
+    for row in rows:
+        try:
+            url = json.loads(row.external).get("url")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(url, str) and url in wanted:
+            found.setdefault(url, row.testimony_id)
+    return found
+
+
 MAX_OFFSET = 1 << 40  # past any list; a larger one would overflow the database's integers
 
 
