@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from amanat.records import build as b
+from amanat.records.changes import claim_id
 from amanat.views import read
 from amanat.views.un import UN_ELEMENTS, stored_gaps
 from test_views import P1, P2, entry, new_views, scenario
@@ -90,3 +91,52 @@ def test_a_year_alone_an_unknown_responsible_and_a_withdrawn_consent_are_not_eno
     views.apply([entry(2, [withdrawn])], {})
     assert _gaps(view_engine, P4) == ["date", "place", "responsible", "consent"]
     assert set(_gaps(view_engine, P4)) <= set(UN_ELEMENTS)
+
+
+P5 = "p_" + "5" * 32
+T5 = "t_" + "5" * 32
+
+
+def test_a_testimony_cited_by_mistake_and_retracted_gives_no_consent(view_engine: Engine) -> None:
+    """Given a man whose sister's testimony refused a UN submission, and a claim on his
+    record citing by mistake another family's testimony that consented to one, when the
+    researcher retracts that claim, then his case has no consent to a UN submission
+    again: the other family's consent never speaks for his."""
+    said = {"testimony": T5}
+    claims = [
+        b.claim(
+            "status",
+            b.status("in_camp", "2018-05", place=b.place_ref("654002"), by="state_security"),
+            said,
+        ),  # fmt: skip
+        b.claim("action", b.action("kz_foreign_ministry", "2018-07"), said),
+    ]
+    his = [
+        {
+            "op": "testimony.recorded",
+            "testimony": T5,
+            "persons": [P5],
+            "testifier": {"relationship": "sibling"},
+            "consent": {"level": "internal", "un": False},
+        },  # fmt: skip
+        {
+            "op": "person.created",
+            "person": P5,
+            "claims": [b.claim("name", b.name("Серік Ахметұлы"), said), *claims],
+        },  # fmt: skip
+    ]
+    views = new_views(view_engine)
+    views.apply([entry(1, _case([], {"level": "internal", "un": True})), entry(2, his)], {})
+    assert "consent" in _gaps(view_engine, P5)
+    mistake = entry(3, [{"op": "person.amended", "person": P5,
+                         "claims": [b.claim("occupation", "driver", {"testimony": T4})]}])  # fmt: skip
+    views.apply([mistake], {})
+    assert "consent" not in _gaps(view_engine, P5)  # cited: it concerns him
+    retracted = {"op": "person.corrected", "person": P5, "reason": "cited the wrong testimony",
+                 "claims": [], "retract": [claim_id(mistake.entry_id, 0, 0)]}  # fmt: skip
+    views.apply([entry(4, [retracted])], {})
+    assert "consent" in _gaps(view_engine, P5)
+    with view_engine.connect() as conn:
+        detail = read.person(conn, P5)
+    assert detail is not None
+    assert [t["testimony_id"] for t in detail.testimonies] == [T5]

@@ -310,12 +310,16 @@ def fold_person(
     )
     if not own:
         return None
-    # A testimony or source concerns the person if it lists them, or if any claim about
-    # them cites it (an imported list cannot name persons that do not exist yet).
+    # A testimony or source concerns the person if it lists them, or if a claim about
+    # them cites it (an imported list cannot name persons that do not exist yet) and is
+    # not retracted: a testimony cited by mistake and corrected concerns them no more
+    # (its consent must not make their case one for the UN).
+    withdrawn = {(c.body["person"], claim) for c in own for claim in c.body.get("retract", [])}
     cited = {
         str(raw["source"].get("testimony") or raw["source"].get("source"))
         for c in own
-        for raw in c.body["claims"]
+        for n, raw in enumerate(c.body["claims"])
+        if (c.body["person"], c.claim_id(n)) not in withdrawn
     }
     testimony_ids = sorted({c.body["testimony"] for c in changes if c.op.startswith("testimony.")})
     testimonies = [

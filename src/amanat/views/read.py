@@ -38,6 +38,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union,
     union_all,
 )
 from sqlalchemy.sql.base import Executable
@@ -652,6 +653,15 @@ def _person_statements() -> dict[str, Select[Any]]:
     records: BindParameter[str] = bindparam("records", expanding=True)
     ln, h, ch, a = s.links, s.history, s.changes, s.aliases
     concern = select(ln.c.subject).where(ln.c.person_id.in_(records))
+    tp, cl = s.testimony_persons, s.claims
+    testimonies_of = union(
+        select(tp.c.testimony_id).where(tp.c.person_id.in_(records)),
+        select(cl.c.source_id).where(
+            cl.c.person_id.in_(records),
+            cl.c.source_kind == "testimony",
+            cl.c.retracted_by.is_(None),
+        ),
+    )
     return {
         "person": select(s.persons).where(s.persons.c.person_id == pid),
         "merged": select(a.c.alias_id).where(a.c.person_id == pid).order_by(a.c.alias_id),
@@ -672,9 +682,10 @@ def _person_statements() -> dict[str, Select[Any]]:
         .where(s.relatives.c.person_id == pid)
         .order_by(s.relatives.c.claim_id),
         "flags": select(s.flags).where(s.flags.c.person_id == pid).order_by(s.flags.c.n),
-        # listed by the testimony, or cited by a claim about any of its records
+        # listed by the testimony, or cited by a claim about any of its records that is
+        # not retracted (the fold's rule: a testimony cited by mistake concerns no more)
         "testimonies": select(s.testimonies)
-        .where(s.testimonies.c.testimony_id.in_(concern))
+        .where(s.testimonies.c.testimony_id.in_(testimonies_of))
         .order_by(s.testimonies.c.time, s.testimonies.c.testimony_id),
         "media": select(s.testimony_media.c.blob, s.testimony_media.c.visibility)
         .where(s.testimony_media.c.testimony_id == bindparam("testimony"))
