@@ -86,8 +86,11 @@ def test_a_year_alone_an_unknown_responsible_and_a_withdrawn_consent_are_not_eno
     ]
     views = new_views(view_engine)
     views.apply([entry(1, _case(claims, {"level": "public_named", "un": True}))], {})
-    withdrawn = {"op": "testimony.consent_changed", "testimony": T4,
-                 "consent": {"level": "withdrawn"}}  # fmt: skip
+    withdrawn = {
+        "op": "testimony.consent_changed",
+        "testimony": T4,
+        "consent": {"level": "withdrawn"},
+    }
     views.apply([entry(2, [withdrawn])], {})
     assert _gaps(view_engine, P4) == ["date", "place", "responsible", "consent"]
     assert set(_gaps(view_engine, P4)) <= set(UN_ELEMENTS)
@@ -108,7 +111,7 @@ def test_a_testimony_cited_by_mistake_and_retracted_gives_no_consent(view_engine
             "status",
             b.status("in_camp", "2018-05", place=b.place_ref("654002"), by="state_security"),
             said,
-        ),  # fmt: skip
+        ),
         b.claim("action", b.action("kz_foreign_ministry", "2018-07"), said),
     ]
     his = [
@@ -118,22 +121,35 @@ def test_a_testimony_cited_by_mistake_and_retracted_gives_no_consent(view_engine
             "persons": [P5],
             "testifier": {"relationship": "sibling"},
             "consent": {"level": "internal", "un": False},
-        },  # fmt: skip
+        },
         {
             "op": "person.created",
             "person": P5,
             "claims": [b.claim("name", b.name("Серік Ахметұлы"), said), *claims],
-        },  # fmt: skip
+        },
     ]
     views = new_views(view_engine)
     views.apply([entry(1, _case([], {"level": "internal", "un": True})), entry(2, his)], {})
     assert "consent" in _gaps(view_engine, P5)
-    mistake = entry(3, [{"op": "person.amended", "person": P5,
-                         "claims": [b.claim("occupation", "driver", {"testimony": T4})]}])  # fmt: skip
+    mistake = entry(
+        3,
+        [
+            {
+                "op": "person.amended",
+                "person": P5,
+                "claims": [b.claim("occupation", "driver", {"testimony": T4})],
+            }
+        ],
+    )
     views.apply([mistake], {})
     assert "consent" not in _gaps(view_engine, P5)  # cited: it concerns him
-    retracted = {"op": "person.corrected", "person": P5, "reason": "cited the wrong testimony",
-                 "claims": [], "retract": [claim_id(mistake.entry_id, 0, 0)]}  # fmt: skip
+    retracted = {
+        "op": "person.corrected",
+        "person": P5,
+        "reason": "cited the wrong testimony",
+        "claims": [],
+        "retract": [claim_id(mistake.entry_id, 0, 0)],
+    }
     views.apply([entry(4, [retracted])], {})
     assert "consent" in _gaps(view_engine, P5)
     with view_engine.connect() as conn:

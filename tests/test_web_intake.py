@@ -260,6 +260,65 @@ def test_an_old_form_of_another_step_never_wipes_what_was_typed(org: Org) -> Non
         assert _value_of(person, "resident_id") == RESIDENT_ID
 
 
+def _consent_shown(page: str) -> tuple[str, set[str]]:
+    level = re.search(r'name="consent_level" value="([^"]+)" checked', page)
+    boxes = set(re.findall(r'name="(consent_[a-z]+)" value="1" checked', page))
+    return (level.group(1) if level else ""), boxes
+
+
+def test_an_old_form_may_narrow_consent_and_a_files_reach_but_never_widen_them(
+    org: Org,
+) -> None:
+    """Given a volunteer who ticked "UN bodies" and "publish ID numbers" and marked an ID
+    card publishable, when the relative takes both back and the volunteer unticks them,
+    and marks the card sensitive, in an older tab, then the narrower choices are kept
+    (said in the notice) and sealed; and an old tab that consents to more, or opens a
+    file, changes nothing."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        step(client, "next", TESTIFIER)
+        old_consent = hidden_of(client.get("/intake").text)
+        wide = {**CONSENT, "consent_level": "public_named", "consent_identifiers": "1"}
+        step(client, "next", wide)
+        narrow = {**CONSENT, "consent_level": "public_anonymised"}
+        narrow.pop("consent_un")
+        sent = client.post("/intake", data={**old_consent, **narrow, "action": "next"})
+        assert sent.status_code == 303
+        shown = client.get("/intake").text
+        assert "consents to less or keeps a file more private, that was kept" in shown
+        assert _consent_shown(shown) == ("public_anonymised", set())
+        # And: a form that would widen it again, made old by a change after it
+        wider = hidden_of(shown)
+        step(client, "check", {**narrow, "consent_level": "internal"})
+        assert client.post("/intake", data={**wider, **wide, "action": "next"}).status_code == 303
+        assert _consent_shown(client.get("/intake").text) == ("internal", set())
+        step(client, "next", {**narrow, "consent_level": "internal"})
+        for data in (PERSON, EVENTS):
+            step(client, "next", data)
+        ident = start_upload(client, len(PHOTO), "id-card.jpg").json()["id"]
+        assert put(client, ident, 0, PHOTO).json()["complete"] is True
+        choice = f"visibility_{ident}"
+        old_files = hidden_of(client.get("/intake").text)
+        step(client, "check", {choice: "public"})
+        client.post("/intake", data={**old_files, choice: "sensitive", "action": "next"})
+        page = client.get("/intake").text
+        assert '<option value="sensitive" selected>' in page
+        opened = hidden_of(page)
+        step(client, "check", {choice: "sensitive"})
+        client.post("/intake", data={**opened, choice: "public", "action": "next"})
+        assert '<option value="sensitive" selected>' in client.get("/intake").text
+        before = set(record_entries(site))
+        review = step(client, "next", {choice: "sensitive"})
+        assert "id-card.jpg</bdi> (Sensitive: staff only)" in review.text
+        assert step(client, "save").status_code == 303
+        (entry_id,) = set(record_entries(site)) - before
+        content = open_entry(site.desk.vault, entry_id, [org.desk_keys.identity]).content
+        (recorded,) = [c for c in content["data"]["changes"] if c["op"] == "testimony.recorded"]
+        assert recorded["consent"]["level"] == "internal"
+        assert not recorded["consent"].get("un") and not recorded["consent"].get("identifiers")
+        assert [m.get("visibility") for m in recorded["media"]] == ["sensitive"]
+
+
 def test_a_form_of_a_discarded_testimony_adds_nothing_to_the_next(org: Org) -> None:
     """Given a testimony discarded in one tab, when a form of it is sent from another,
     then the new testimony stays empty and the page says why."""

@@ -715,8 +715,9 @@ def _render(request: Request, draft: Draft) -> Response:
 # belongs to a testimony no longer being typed.
 STALE = N_(
     "This page was older than the testimony being typed (another tab, or the browser's "
-    "Back button). What was typed on it has been added; nothing was erased. Check this "
-    "step and go on."
+    "Back button). What was typed on it has been added; nothing was erased, but where it "
+    "consents to less or keeps a file more private, that was kept. Check this step and go "
+    "on."
 )
 OTHER_DRAFT = N_(
     "That page belonged to a testimony already saved or discarded; nothing on it was "
@@ -735,17 +736,34 @@ async def intake_form(request: Request) -> Response:
     return _render(request, intake_state(request).draft(session))
 
 
+# Consent a stale form may narrow but never widen: the three boxes and the level, from
+# the widest to the narrowest.
+CONSENT_BOXES = frozenset({"consent_un", "consent_authorities", "consent_identifiers"})
+_NARROWER = {level: n for n, level in enumerate(CONSENT_LEVELS)}
+_STRICTER = {"public": 0, "restricted": 1, "sensitive": 2}
+
+
 def _apply(draft: Draft, step: str, form: Mapping[str, Any], *, stale: bool) -> None:
     """Keep what a form of ``step`` holds, and only the fields of that step: a form
     from another step never touches this one. A form drawn before the draft last
     changed (``stale``) adds what was typed on it, but erases nothing: its empty fields
-    and unticked boxes leave the draft's values as they are."""
+    and unticked boxes leave the draft's values as they are. Consent is the exception:
+    a consent box unticked or a narrower level on a stale form is what the testifier
+    said last as far as anyone can tell, and sharing less is never the harmful mistake,
+    so there the narrower of the two is kept."""
     for name in FIELDS[step]:
         value = str(form.get(name, ""))
         if name in CHECKBOXES:
             value = "1" if value else ""
-        if not stale or value.strip():
-            draft.values[name] = value
+        if stale and name in CONSENT_BOXES:
+            value = "1" if value and draft.values.get(name) else ""
+        elif stale and name == "consent_level":
+            before = draft.values.get(name, "")
+            if value not in _NARROWER or _NARROWER.get(before, -1) > _NARROWER[value]:
+                value = before
+        elif stale and not value.strip():
+            continue
+        draft.values[name] = value
     if step == "person" and draft.values.get("hometown_pick"):
         draft.values["hometown_code"] = draft.values.pop("hometown_pick")
     draft.values.pop("hometown_pick", None)
@@ -766,14 +784,17 @@ async def intake_post(request: Request) -> Response:
     _apply(draft, step, form, stale=stale)
     if not isinstance(staff(request).desk, Desk):
         draft.values["same_person"] = ""  # a station knows no other person
+    if step == "attachments":  # who may see each file, as chosen beside it
+        for up in draft.uploads:
+            chosen = form.get(f"visibility_{up.id}")
+            # a stale form may make a file stricter, never more open
+            if chosen in VISIBILITIES and (
+                not stale or _STRICTER[str(chosen)] > _STRICTER.get(up.visibility, 1)
+            ):
+                up.visibility = str(chosen)
     if stale:  # drawn before the last change: nothing is moved, saved or discarded
         draft.step = step
         return _shown(draft, notice=STALE)
-    if draft.step == "attachments":  # who may see each file, as chosen beside it
-        for up in draft.uploads:
-            chosen = form.get(f"visibility_{up.id}")
-            if chosen in VISIBILITIES:
-                up.visibility = str(chosen)
     action = str(form.get("action", ""))
     index = STEPS.index(draft.step)
     if action == "restart":  # asked first: a click too many must not lose an interview
