@@ -108,6 +108,15 @@ def anyascii_keys(text: str) -> tuple[NameKey, ...]:
     return tuple(dict.fromkeys(keys))
 
 
+def _population(records: int, seed: int) -> tuple[Any, list[int]]:
+    """A generated population without its truth column, and the truth: each record's
+    person as a number."""
+    population = generate(records, seed=seed)
+    persons = population.columns.pop("person_id")
+    ids: dict[str, int] = {}
+    return population, [ids.setdefault(p, len(ids)) for p in persons]
+
+
 def _rss_mib() -> float:
     with open("/proc/self/status", encoding="ascii") as f:
         for line in f:
@@ -285,11 +294,7 @@ def feedback(records: int, seed: int, threads: int, memory: str, count: int) -> 
     run; the first run's links plus the decided "same" pairs (the decisions without any
     learning); and the second run. The difference between the last two is what the
     model learnt."""
-    population = generate(records, seed=seed)
-    persons = population.columns.pop("person_id")
-    ids: dict[str, int] = {}
-    truth = [ids.setdefault(p, len(ids)) for p in persons]
-    del persons
+    population, truth = _population(records, seed)
     settings = LinkSettings(
         threads=threads, workers=threads, memory_limit=memory, keep_candidates=True
     )
@@ -354,11 +359,7 @@ def third_records(records: int, seed: int, threads: int, memory: str) -> dict[st
 
     A collective rule helps only if it reaches more recall than ``plain`` at the same
     precision."""
-    population = generate(records, seed=seed)
-    persons = population.columns.pop("person_id")
-    ids: dict[str, int] = {}
-    truth = [ids.setdefault(p, len(ids)) for p in persons]
-    del persons
+    population, truth = _population(records, seed)
     settings = LinkSettings(
         threads=threads,
         workers=threads,
@@ -501,11 +502,7 @@ def ceiling(
     ``word_bands`` (a key of ``WORD_BAND_LEVELS``) gives the oracle one column more for
     the pairs at those name levels: how many records hold the rarest word sound the
     two names share (``_WORD_BAND``), to measure what a finer comparison could add."""
-    population = generate(records, seed=seed)
-    persons = population.columns.pop("person_id")
-    ids: dict[str, int] = {}
-    truth = [ids.setdefault(p, len(ids)) for p in persons]
-    del persons
+    population, truth = _population(records, seed)
     table = prepare_records(population.columns, workers=threads)
     del population
     facts = record_facts(table)

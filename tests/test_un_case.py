@@ -41,6 +41,15 @@ def _case(claims: list[dict[str, Any]], consent: dict[str, Any]) -> list[dict[st
     ]
 
 
+def _detained_and_petitioned(said: dict[str, str]) -> list[dict[str, Any]]:
+    """A detention known to its month, with its place and who did it, and a petition."""
+    taken = b.status("in_camp", "2018-05", place=b.place_ref("654002"), by="state_security")
+    return [
+        b.claim("status", taken, said),
+        b.claim("action", b.action("kz_foreign_ministry", "2018-07"), said),
+    ]
+
+
 def test_the_scenarios_persons_lack_what_they_lack(view_engine: Engine) -> None:
     """Given the views scenario (a detention dated to the day with the police named and
     two petitions, but no place and no consent to a UN submission; a sister with only a
@@ -56,15 +65,7 @@ def test_the_scenarios_persons_lack_what_they_lack(view_engine: Engine) -> None:
 def test_a_complete_case_lacks_nothing(view_engine: Engine) -> None:
     """Given a detention known to its month, with its place and who did it, a petition,
     and the wife's consent to a UN submission, when asked, then nothing is missing."""
-    said = {"testimony": T4}
-    claims = [
-        b.claim(
-            "status",
-            b.status("in_camp", "2018-05", place=b.place_ref("654002"), by="state_security"),
-            said,
-        ),
-        b.claim("action", b.action("kz_foreign_ministry", "2018-07"), said),
-    ]
+    claims = _detained_and_petitioned({"testimony": T4})
     new_views(view_engine).apply([entry(1, _case(claims, {"level": "internal", "un": True}))], {})
     assert _gaps(view_engine, P4) == []
     with view_engine.connect() as conn:  # and the list of cases the UN can take finds it
@@ -106,14 +107,7 @@ def test_a_testimony_cited_by_mistake_and_retracted_gives_no_consent(view_engine
     researcher retracts that claim, then his case has no consent to a UN submission
     again: the other family's consent never speaks for his."""
     said = {"testimony": T5}
-    claims = [
-        b.claim(
-            "status",
-            b.status("in_camp", "2018-05", place=b.place_ref("654002"), by="state_security"),
-            said,
-        ),
-        b.claim("action", b.action("kz_foreign_ministry", "2018-07"), said),
-    ]
+    claims = _detained_and_petitioned(said)
     his = [
         {
             "op": "testimony.recorded",
