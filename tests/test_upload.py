@@ -189,6 +189,13 @@ def test_registry_takes_a_video_in_pieces_for_its_owner_only(org: Org) -> None:
         (b"MZ\x90\x00" + bytes(20), False),
         (b"<script>alert(1)</script>", False),
         (b"PK\x03\x04" + bytes(20), False),
+        # a camcorder's .MTS (AVCHD: 4 bytes, then a 188-byte packet, three times)
+        ((bytes(4) + b"\x47" + bytes(187)) * 3, True),
+        ((b"\x47" + bytes(187)) * 3, True),  # a broadcast .ts
+        (b"G" + b"ood morning, this is a letter." * 20, False),  # a G alone is no video
+        (b"\xff\xf1\x50\x80" + bytes(20), True),  # Android's recorder: AAC in ADTS
+        (b"\x00\x00\x00\x08wide" + bytes(20), True),  # an old QuickTime camera
+        (b"\x30\x26\xb2\x75\x8e\x66\xcf\x11" + bytes(20), True),  # .wmv, .wma
     ],
 )
 def test_wrong_file_types_are_refused_by_their_first_bytes(org: Org, head: bytes, ok: bool) -> None:

@@ -171,8 +171,24 @@ _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
     (0, b"MM\x00*", "image"),
     (0, b"%PDF-", "document"),
     (0, b"\x00\x00\x00\x14ftyp", "video"),
+    # what cameras, phones and old recorders also write
+    (4, b"wide", "video"),  # QuickTime files that start with a spacer atom
+    (4, b"mdat", "video"),
+    (4, b"moov", "video"),
+    (4, b"free", "video"),
+    (0, b"\x00\x00\x01\xba", "video"),  # MPEG program stream (.mpg, .vob)
+    (0, b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", "video"),  # ASF (.wmv, .wma)
+    (0, b"FLV\x01", "video"),
+    (0, b"\xff\xf1", "audio"),  # AAC in ADTS (Android's recorder)
+    (0, b"\xff\xf9", "audio"),
+    (0, b"\xff\xfa", "audio"),  # MP3 frames without an ID3 tag
+    (0, b"\xff\xf2", "audio"),
+    (0, b"\xff\xe3", "audio"),
+    (0, b"caff", "audio"),  # Apple's voice memos
+    (0, b"FORM", "audio"),  # AIFF
 )
-_SNIFF = 16
+_SNIFF = 512  # an MPEG transport stream shows itself by its third packet's sync byte
+_TS = 188  # bytes in an MPEG transport stream packet; AVCHD (.MTS) adds 4 before each
 
 
 def sniff(head: bytes) -> str | None:
@@ -180,6 +196,9 @@ def sniff(head: bytes) -> str | None:
     for offset, magic, kind in _SIGNATURES:
         if head[offset : offset + len(magic)] == magic:
             return kind
+    for first, step in ((0, _TS), (4, _TS + 4)):  # camcorders' .MTS, broadcast .ts
+        if len(head) > first + 2 * step and all(head[first + k * step] == 0x47 for k in range(3)):
+            return "video"
     return None
 
 
