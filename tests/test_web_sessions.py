@@ -296,8 +296,9 @@ def test_intake_through_the_worker_reaches_the_primary(org: Org) -> None:
 def test_an_upload_through_the_worker_lands_in_the_primary(org: Org) -> None:
     """Given a worker, when a volunteer sends a file in pieces through it, then each
     piece streams to the primary's upload (the only place its key lives): the offsets it
-    reports grow piece by piece, whichever process is asked, and giving up through the
-    worker deletes the partial ciphertext."""
+    reports grow piece by piece, whichever process is asked; the partial ciphertext is
+    placed in the vault when the last piece arrives, and giving up through the worker
+    deletes it (no Save named it)."""
     piece = b"\xff\xd8\xff\xe0" + os.urandom(256 * 1024 - 4)
     with primary_and_worker(org) as pair:
         worker = pair.worker_client()
@@ -312,6 +313,13 @@ def test_an_upload_through_the_worker_lands_in_the_primary(org: Org) -> None:
         )
         assert started.status_code == 201, started.text
         ident = started.json()["id"]
+        parts = pair.site.desk.vault.tmp_dir / "uploads"
+        blobs = pair.site.desk.vault.object_path("blobs", "0" * 64).parent.parent
+
+        def placed() -> int:
+            return sum(1 for p in blobs.rglob("*") if p.is_file())
+
+        before = placed()
         for n in range(2):
             sent = worker.put(
                 f"/api/uploads/{ident}",
@@ -319,11 +327,12 @@ def test_an_upload_through_the_worker_lands_in_the_primary(org: Org) -> None:
                 headers={**token, "Upload-Offset": str(n * len(piece))},
             )
             assert sent.json()["received"] == (n + 1) * len(piece)
+            if n == 0:
+                assert len(list(parts.glob("*.upload"))) == 1
         assert primary.get(f"/api/uploads/{ident}").json()["received"] == 2 * len(piece)
-        parts = pair.site.desk.vault.tmp_dir / "uploads"
-        assert len(list(parts.glob("*.upload"))) == 1
+        assert list(parts.glob("*.upload")) == [] and placed() == before + 1
         assert worker.delete(f"/api/uploads/{ident}", headers=token).status_code in (200, 204)
-        assert list(parts.glob("*.upload")) == []
+        assert placed() == before
 
 
 def test_the_worker_serves_the_same_static_files_from_memory(org: Org) -> None:
