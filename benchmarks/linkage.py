@@ -117,6 +117,18 @@ def _population(records: int, seed: int) -> tuple[Any, list[int]]:
     return population, [ids.setdefault(p, len(ids)) for p in persons]
 
 
+def _scoring_all(threads: int, memory: str) -> LinkSettings:
+    """Settings that keep the candidates and every pair down to the lowest review
+    threshold of the sweep, so that other thresholds and rules can be scored after."""
+    return LinkSettings(
+        threads=threads,
+        workers=threads,
+        memory_limit=memory,
+        keep_candidates=True,
+        review_threshold=min(REVIEW_SWEEP),
+    )
+
+
 def _rss_mib() -> float:
     with open("/proc/self/status", encoding="ascii") as f:
         for line in f:
@@ -175,13 +187,7 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
     start = time.perf_counter()
     result = link_columns(
         population.columns,
-        settings=LinkSettings(
-            threads=threads,
-            workers=threads,
-            memory_limit=memory,
-            keep_candidates=True,
-            review_threshold=min(REVIEW_SWEEP),
-        ),
+        settings=_scoring_all(threads, memory),
         keyer=anyascii_keys if method == "anyascii" else name_keys,
     )
     seconds = time.perf_counter() - start
@@ -360,14 +366,7 @@ def third_records(records: int, seed: int, threads: int, memory: str) -> dict[st
     A collective rule helps only if it reaches more recall than ``plain`` at the same
     precision."""
     population, truth = _population(records, seed)
-    settings = LinkSettings(
-        threads=threads,
-        workers=threads,
-        memory_limit=memory,
-        keep_candidates=True,
-        review_threshold=min(REVIEW_SWEEP),
-    )
-    result = link_columns(population.columns, settings=settings)
+    result = link_columns(population.columns, settings=_scoring_all(threads, memory))
     pairs = result.pairs
     scored = sorted(
         zip(pairs["probability"].to_pylist(), pairs["a"].to_pylist(), pairs["b"].to_pylist(),
