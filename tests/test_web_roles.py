@@ -80,13 +80,19 @@ def _try(
 
 def _form(site: Site, visitor: str, path: str, media_person: str) -> dict[str, str]:
     """Valid input for the routes that need some: the edit forms (a testimony to cite,
-    a claim to correct, a file whose visibility to change), one's own account (the
+    a claim to correct, a file whose visibility to change, a testimony whose consent to
+    narrow), one's own account (the
     password kept the same, so the next sign-in works), an account to add."""
     if path.endswith("/visibility"):
         testimony = site.desk.person(media_person).testimonies[0]["testimony_id"]
         return {"testimony": testimony, "media": "0", "visibility": "sensitive",
                 "reason": "It shows the ID card."}  # fmt: skip
     person = site.desk.person(site.person_ids[0])
+    if path.endswith("/consent"):  # narrower than what is recorded now: no confirmation
+        testimony = person.testimonies[0]
+        level = "withdrawn" if testimony["consent"] == "internal" else "internal"
+        return {"testimony": testimony["testimony_id"], "level": level, "how": "oral",
+                "reason": "The sister asked by phone."}  # fmt: skip
     if path.endswith("/amend"):
         testimony = person.testimonies[0]["testimony_id"]
         return {"field": "occupation", "value": "teacher", "source": testimony}

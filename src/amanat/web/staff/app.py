@@ -99,6 +99,8 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     ("POST", "/persons/{person_id}/correct"): edit.EDIT_ROLES,
     ("GET", "/persons/{person_id}/visibility"): edit.EDIT_ROLES,  # who may see a file
     ("POST", "/persons/{person_id}/visibility"): edit.EDIT_ROLES,
+    ("GET", "/persons/{person_id}/consent"): edit.EDIT_ROLES,  # the testifier's consent
+    ("POST", "/persons/{person_id}/consent"): edit.EDIT_ROLES,
     ("GET", "/api/persons"): READERS,
     ("POST", "/api/persons/search"): READERS,  # a name in a JSON body, never in the address
     ("GET", "/api/persons/{person_id}"): READERS,
@@ -157,6 +159,8 @@ DESK_ONLY: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/persons/{person_id}/correct"),
         ("GET", "/persons/{person_id}/visibility"),
         ("POST", "/persons/{person_id}/visibility"),
+        ("GET", "/persons/{person_id}/consent"),
+        ("POST", "/persons/{person_id}/consent"),
         ("GET", "/api/persons"),
         ("POST", "/api/persons/search"),
         ("GET", "/api/persons/{person_id}"),
@@ -191,6 +195,8 @@ _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("POST", "/persons/{person_id}/correct", edit.correct),
     ("GET", "/persons/{person_id}/visibility", edit.visibility_form),
     ("POST", "/persons/{person_id}/visibility", edit.visibility),
+    ("GET", "/persons/{person_id}/consent", edit.consent_form),
+    ("POST", "/persons/{person_id}/consent", edit.consent),
     ("GET", "/api/persons", api.api_persons),
     ("POST", "/api/persons/search", api.api_search),
     ("GET", "/api/persons/{person_id}", api.api_person),

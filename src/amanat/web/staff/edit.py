@@ -18,6 +18,8 @@ form with a mistake seals nothing and comes back with what was typed.
     POST /persons/{id}/correct           seal person.corrected
     GET  /persons/{id}/visibility?testimony=T&media=N   who may see a testimony's file
     POST /persons/{id}/visibility        seal testimony.visibility_changed (with a reason)
+    GET  /persons/{id}/consent?testimony=T   the testifier's consent to one testimony
+    POST /persons/{id}/consent           seal testimony.consent_changed (with a reason)
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from amanat.errors import InputError, NotFound
 from amanat.records import build as b
 from amanat.records.changes import (
     ACTION_TARGETS,
+    CONSENT_HOW,
+    CONSENT_LEVELS,
     DOCUMENT_KINDS,
     ETHNICITIES,
     MAX_SHORT,
@@ -94,6 +98,10 @@ LIMITS: Mapping[str, int] = {
     "testimony": 40,
     "media": 6,
     "visibility": 20,
+    "level": 20,
+    "how": 20,
+    "given": 64,
+    "confirm": 1,
 }
 NAME_LIMIT = 300
 TOO_LONG = N_("This is longer than %(num)d characters; shorten it.")
@@ -104,6 +112,13 @@ WHICH_SOURCE = N_("Choose the testimony or source this comes from.")
 COUNTRY = N_("Write the two-letter country code, such as CN or KZ.")
 REASON = N_("Say why the value is wrong.")
 WHY_VISIBILITY = N_("Say why who may see this file changes.")
+WHY_CONSENT = N_("Say why the consent changes: who asked for it, and how.")
+HOW_CONSENT = N_("Choose how the testifier gave this consent.")
+SAME_CONSENT = N_("This is the consent already recorded. Change something, or cancel.")
+CONFIRM_WIDER = N_(
+    "This allows more than the consent recorded now. Tick the box only if the testifier "
+    "gave this wider consent."
+)
 _CLAIM = re.compile(r"^[0-9a-f]{16}\.\d{1,5}\.\d{1,5}$")
 
 Errors = dict[str, tuple[str, dict[str, Any]]]
@@ -479,6 +494,138 @@ async def visibility(request: Request) -> Response:
         await run_in_threadpool(_seal, desk, change)
     except FormProblem as exc:
         return _render_visibility(request, detail, testimony, n, form, exc.errors)
+    person_id = detail.person["person_id"]
+    state.audit.record(
+        "record.edit", account=session.account, role=session.role, target=testimony["testimony_id"]
+    )
+    return RedirectResponse(f"/persons/{person_id}?edited=1#h-testimonies", status_code=303)
+
+
+# -- the testifier's consent --------------------------------------------------------------
+
+CONSENT_FLAGS = ("un", "authorities", "identifiers")
+# the levels from the widest (published with the name) to the narrowest (withdrawn)
+_WIDTH = {level: n for n, level in enumerate(CONSENT_LEVELS)}
+
+
+def _testimony_of(detail: PersonDetail, testimony: str) -> dict[str, Any]:
+    """A testimony concerning this person."""
+    for t in detail.testimonies:
+        if t["testimony_id"] == testimony:
+            return t
+    raise NotFound("No such testimony among this person's testimonies.")
+
+
+def wider(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    """Whether consent ``new`` allows anything ``old`` did not: a wider level, or a
+    use (the UN, the authorities, ID numbers) ticked that was not. Any level but
+    withdrawn is wider than withdrawn, and withdrawn allows nothing."""
+    if new.get("level") == "withdrawn":
+        return False
+    if _WIDTH.get(str(new.get("level")), 0) < _WIDTH.get(str(old.get("level")), 0):
+        return True
+    if old.get("level") == "withdrawn" and new.get("level") != "withdrawn":
+        return True
+    return any(new.get(flag) is True and old.get(flag) is not True for flag in CONSENT_FLAGS)
+
+
+def _same(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    return new["level"] == old.get("level") and all(
+        new[flag] == (old.get(flag) is True) for flag in CONSENT_FLAGS
+    )
+
+
+def _render_consent(
+    request: Request,
+    detail: PersonDetail,
+    testimony: dict[str, Any],
+    values: Mapping[str, str],
+    errors: Errors | None = None,
+) -> Response:
+    current = testimony["consent_detail"]
+    if not values:  # the form starts from the consent recorded now
+        values = {"level": current.get("level", "")}
+        values.update({flag: "1" for flag in CONSENT_FLAGS if current.get(flag) is True})
+    return staff(request).render(
+        request,
+        "consent.html",
+        status=400 if errors else 200,
+        p=detail,
+        t=testimony,
+        current=current,
+        v=values,
+        errors=errors or {},
+        levels=CONSENT_LEVELS,
+        hows=CONSENT_HOW,
+    )
+
+
+async def consent_form(request: Request) -> Response:
+    _, detail = await _person(request)
+    testimony = _testimony_of(detail, str(request.query_params.get("testimony", ""))[:40])
+    return _render_consent(request, detail, testimony, {})
+
+
+def _new_consent(form: Mapping[str, str], old: Mapping[str, Any], today: dt.date) -> Any:
+    """The consent the form gives, or the form's errors (a dict)."""
+    errors = _limits(form)
+    level = _text(form, "level")
+    if level not in CONSENT_LEVELS:
+        errors["level"] = (CHOOSE, {})
+    how = _text(form, "how")
+    if how not in CONSENT_HOW:
+        errors["how"] = (HOW_CONSENT, {})
+    given = _text(form, "given").strip()
+    try:
+        given = b.date_text(given or today.isoformat(), today=today)
+    except InputError as exc:
+        errors.setdefault("given", _sentence(exc))
+    if len(" ".join(_text(form, "note").split())) > MAX_SHORT:
+        errors["note"] = (TOO_LONG, {"num": MAX_SHORT})
+    reason = " ".join(_text(form, "reason").split())
+    if not reason and "reason" not in errors:
+        errors["reason"] = (WHY_CONSENT, {})
+    if errors:
+        return errors
+    # a withdrawn consent allows nothing: no use stays ticked
+    new: dict[str, Any] = {"level": level, "how": how, "given": given}
+    for flag in CONSENT_FLAGS:
+        new[flag] = level != "withdrawn" and bool(_text(form, flag))
+    if _same(new, old):
+        return {"form": (SAME_CONSENT, {})}
+    if wider(new, old) and not _text(form, "confirm"):
+        return {"confirm": (CONFIRM_WIDER, {})}
+    note = " ".join(_text(form, "note").split())
+    if note:
+        new["note"] = note
+    return new, reason
+
+
+async def consent(request: Request) -> Response:
+    """Seal the testifier's consent to one testimony as it is now, with the reason: a
+    relative who calls to take back the consent to publish, or to send the case to the
+    UN, is heard here, and the change stays in the testimony's history. Narrowing needs
+    only the reason; a wider consent also needs the box that says the testifier gave
+    it."""
+    state = staff(request)
+    session: Session = request.state.session
+    desk, detail = await _person(request)
+    form = {k: str(v) for k, v in (await request.form(max_files=0)).items()}
+    testimony = _testimony_of(detail, _text(form, "testimony")[:40])
+    found = _new_consent(form, testimony["consent_detail"], dt.date.today())
+    try:
+        if isinstance(found, dict):
+            raise FormProblem(found)
+        new, reason = found
+        change = {
+            "op": "testimony.consent_changed",
+            "testimony": testimony["testimony_id"],
+            "consent": new,
+            "reason": reason,
+        }
+        await run_in_threadpool(_seal, desk, change)
+    except FormProblem as exc:
+        return _render_consent(request, detail, testimony, form, exc.errors)
     person_id = detail.person["person_id"]
     state.audit.record(
         "record.edit", account=session.account, role=session.role, target=testimony["testimony_id"]
