@@ -264,8 +264,10 @@ def test_a_merge_shows_one_person_with_every_claim_and_its_source(view_engine: E
     assert {t["testimony_id"] for t in merged.testimonies} == {T1}
     assert {x["source_id"] for x in merged.sources} == {S1}
     assert merged.person["n_testimonies"] == 1 and merged.person["n_sources"] == 1
-    # The history holds both records' changes (each with its record) and the decision.
+    # The history holds both records' changes (each with its record), its testimony's
+    # and the decision.
     assert [(h["op"], h["record_id"]) for h in merged.history] == [
+        ("testimony.recorded", T1),
         ("person.created", PB),
         ("person.created", PA),
         ("person.corrected", PA),
@@ -273,7 +275,7 @@ def test_a_merge_shows_one_person_with_every_claim_and_its_source(view_engine: E
     ]
     last = merged.history[-1]
     assert (last["decision"], last["by"], last["reason"]) == ("same", "aru", "same ID and village")
-    assert [h["n"] for h in merged.history] == [0, 1, 2, 3]
+    assert [h["n"] for h in merged.history] == [0, 1, 2, 3, 4]
     with view_engine.connect() as conn:
         # Found under the person shown, never under the record merged into it.
         for typed in ("серікжан білаш", "bilash"):

@@ -220,12 +220,21 @@ def test_person_shows_provenance_flags_and_history(
     assert len(page["testimonies"]) == 2 and len(page["rebuttals"]) == 1
     assert {f["kind"] for f in page["flags"]} == {"disagreement"}
     # Sealed within one second, the two may list in either order (time, then entry id).
-    assert sorted(h["op"] for h in page["history"]) == ["person.corrected", "person.created"]
+    own = sorted(h["op"] for h in page["history"] if not h.get("testimony"))
+    assert own == ["person.corrected", "person.created"]
+    # and the changes of the testimonies concerning the person, each naming its testimony
+    told = {t["testimony_id"] for t in page["testimonies"]}
+    assert {h["subject"] for h in page["history"] if h.get("testimony")} == told
     conflict = ok_json(cli_env, "person", data.featured["id_conflict"], *_home(org))
     assert {f["kind"] for f in conflict["flags"]} == {"id_birth_conflict"}
     withdrawn = ok_json(cli_env, "person", data.featured["withdrawn"], *_home(org))
     assert withdrawn["person"]["grade"] == 0
     assert withdrawn["testimonies"][0]["consent"] == "withdrawn"
+    # the withdrawal is in the person's history, with the testimony it concerns
+    (change,) = [h for h in withdrawn["history"] if h["op"] == "testimony.consent_changed"]
+    assert change["subject"] == withdrawn["testimonies"][0]["testimony_id"]
+    text = ok(cli_env, "person", data.featured["withdrawn"], *_home(org))
+    assert change["subject"] in text.split("History of changes")[-1]
     assert "No person" in fails(cli_env, 5, "person", "p_" + "0" * 32, *_home(org))
 
 

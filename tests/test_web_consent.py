@@ -107,7 +107,11 @@ def test_consent_to_the_un_given_then_withdrawn_is_sealed_and_followed(org: Org)
         assert now["level"] == "withdrawn"
         assert not any(now[flag] for flag in CONSENT_FLAGS)
         assert "consent" in _gaps(site, person)
-        assert "Withdrawn" in client.get(f"/persons/{person}").text
+        page = client.get(f"/persons/{person}").text
+        assert "Withdrawn" in page
+        history = page.split('id="h-history"')[1]
+        assert history.count("Consent changed") == 2
+        assert "The sister asked us by phone to take it all down." in history
 
         (entry,) = set(_entries(site)) - sealed_before
         changes = open_entry(site.desk.vault, entry, [org.desk_keys.identity]).content["data"]

@@ -388,7 +388,8 @@ def person_page(detail: read.PersonDetail, places: Gazetteer) -> str:
     out += ["", tr("History of changes")]
     for h in detail.history:
         reason = f": {h['reason']}" if h["reason"] else ""
-        out.append(f"  {h['time']}  {shown('op', h['op'])}{reason}")
+        which = f" {h['subject']}" if h.get("testimony") else ""
+        out.append(f"  {h['time']}  {shown('op', h['op'])}{which}{reason}")
     # a control character sealed in some text (a reason from an older version, a
     # name a list brought) must not reach the terminal as an escape sequence
     return "\n".join(_PRINTED_CONTROL.sub("\ufffd", line) for line in out)

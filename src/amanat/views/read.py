@@ -700,6 +700,11 @@ def _person_statements() -> dict[str, Select[Any]]:
         .join(ch, and_(ch.c.entry_id == h.c.entry_id, ch.c.idx == h.c.idx))
         .where(h.c.subject == pid)
         .order_by(h.c.n),
+        # the changes of the testimonies concerning the person: recorded, linked, a
+        # consent withdrawn, a file's visibility changed
+        "testimony_history": select(h)
+        .where(h.c.subject.in_(bindparam("testimonies", expanding=True)))
+        .order_by(h.c.subject, h.c.n),
         "place": select(s.places).where(s.places.c.place_id == bindparam("place")),
     }
 
@@ -755,6 +760,14 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
     detail.sources = _all(conn, "sources", records=records)
     detail.rebuttals = _all(conn, "rebuttals", pid=person_id)
     detail.history = _all(conn, "history", pid=person_id)
+    if detail.testimonies:
+        # first: sorted by time below (stable), a testimony recorded with the person in
+        # one entry comes before the person's creation, as in the entry
+        told = [t["testimony_id"] for t in detail.testimonies]
+        detail.history = [
+            {**item, "record_id": item["subject"], "testimony": True}
+            for item in _all(conn, "testimony_history", testimonies=told)
+        ] + detail.history
     detail.decisions = _decisions_of(conn, records)
     # A decision is part of the history of each person it concerns: who decided what,
     # when and why, kept after a split as after a merge.
