@@ -30,7 +30,7 @@ Targets: F1 >= 0.95, automatic links at precision >= 0.99, blocking recall >= 0.
 F1 >= baseline + 0.10; 1,000,000 records within 5 minutes and 8 GB.
 
     python benchmarks/linkage.py [--records 100000 1000000] [--seed 1] [--json FILE]
-    python benchmarks/linkage.py --ceiling [--word-bands reading] [--records 100000] [--json FILE]
+    python benchmarks/linkage.py --ceiling [--word-bands reading] [--sources pair] [--records N]
     python benchmarks/linkage.py --feedback 2000 [--records 100000] [--json FILE]
     python benchmarks/linkage.py --third-records [--records 100000] [--json FILE]
 
@@ -484,8 +484,21 @@ def _name_levels(labels: Sequence[str]) -> str:
     return f"g0 IN ({', '.join(numbers)})" if numbers else "false"
 
 
+# --sources: what the oracle also sees of the two lists a pair's records come from
+SOURCE_COLUMNS = {
+    "none": "0",
+    "same": "CASE WHEN l.source = r.source THEN 1 ELSE 2 END",
+    "pair": "hash(least(l.source, r.source), greatest(l.source, r.source)) % 100003",
+}
+
+
 def ceiling(
-    records: int, seed: int, threads: int, memory: str, word_bands: str = "none"
+    records: int,
+    seed: int,
+    threads: int,
+    memory: str,
+    word_bands: str = "none",
+    sources: str = "none",
 ) -> dict[str, object]:
     """The best any classifier could do over what the model compares, knowing the truth.
 
@@ -546,7 +559,12 @@ def ceiling(
             "WHERE w.a = patterns.a AND w.b = patterns.b "
             f"AND {_name_levels(WORD_BAND_LEVELS[word_bands])}"
         )
-    gs = ", ".join(f"g{i}" for i in range(len(comparisons()))) + ", g_common, g_word"
+    con.execute(
+        f"ALTER TABLE patterns ADD COLUMN g_source INTEGER DEFAULT 0; "  # noqa: S608
+        f"UPDATE patterns SET g_source = {SOURCE_COLUMNS[sources]} FROM records l, records r "
+        "WHERE l.unique_id = patterns.a AND r.unique_id = patterns.b"
+    )
+    gs = ", ".join(f"g{i}" for i in range(len(comparisons()))) + ", g_common, g_word, g_source"
     rows = con.execute(
         f"SELECT {gs}, count(*) FILTER (WHERE same AND blocked), "  # noqa: S608
         "count(*) FILTER (WHERE NOT same), count(*) FILTER (WHERE same) "
@@ -574,7 +592,7 @@ def ceiling(
                 kept["best_f1"] = i
         figures: dict[str, object] = {}
         for label, count in kept.items():
-            keys = [(*r[: len(comparisons()) + 2], i) for i, r in enumerate(ranked[:count])]
+            keys = [(*r[: len(comparisons()) + 3], i) for i, r in enumerate(ranked[:count])]
             columns = ", ".join(f"{g.strip()} INTEGER" for g in gs.split(","))
             con.execute(f"CREATE OR REPLACE TEMP TABLE chosen_keys ({columns}, rank INTEGER)")
             con.executemany(
@@ -703,7 +721,9 @@ def _third(args: argparse.Namespace) -> int:
 def _ceilings(args: argparse.Namespace) -> int:
     rows = []
     for n in args.records:
-        figures = _in_child(args, n, "--ceiling", "--word-bands", args.word_bands)
+        figures = _in_child(
+            args, n, "--ceiling", "--word-bands", args.word_bands, "--sources", args.sources
+        )
         if figures is None:
             return 1
         rows.append(figures)
@@ -750,6 +770,13 @@ def main(argv: list[str] | None = None) -> int:
         "their rarest shared word is (none)",
     )
     parser.add_argument(
+        "--sources",
+        choices=sorted(SOURCE_COLUMNS),
+        default="none",
+        help="with --ceiling: whether the oracle also sees if a pair's records come from one "
+        "list (same) or which two lists (pair) (none)",
+    )
+    parser.add_argument(
         "--feedback",
         type=int,
         metavar="N",
@@ -766,7 +793,9 @@ def main(argv: list[str] | None = None) -> int:
         print(prior(args.records[0], args.seed))
         return 0
     if args.child and args.ceiling:
-        figures = ceiling(args.records[0], args.seed, args.threads, args.memory, args.word_bands)
+        figures = ceiling(
+            args.records[0], args.seed, args.threads, args.memory, args.word_bands, args.sources
+        )
         print(json.dumps(figures))
         return 0
     if args.child and args.feedback:
