@@ -635,6 +635,30 @@ def test_a_video_folder_holds_no_empty_lying_or_linked_file_and_names_its_folder
     assert all(report[f]["outcome"] == "rejected" for f in report if f != "good.mp4")
 
 
+def test_a_camcorder_s_and_an_old_recorder_s_files_are_imported(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given a folder with what a camcorder writes (AVCHD .MTS: transport-stream packets
+    of 192 bytes), an MPEG program stream (.mpg) and a Windows Media recording (.wma),
+    when it is imported, then each is a testimony of its own; a file named .MTS that
+    holds no stream is refused as not a video."""
+    folder = tmp_path / "camcorder"
+    folder.mkdir()
+    packet = bytes(4) + b"\x47" + bytes(187)
+    (folder / "00001.MTS").write_bytes(packet * 20)
+    (folder / "interview.mpg").write_bytes(b"\x00\x00\x01\xba" + os.urandom(2000))
+    asf = b"\x30\x26\xb2\x75\x8e\x66\xcf\x11\xa6\xd9\x00\xaa\x00\x62\xce\x6c"
+    (folder / "call.wma").write_bytes(asf + os.urandom(2000))
+    (folder / "00002.MTS").write_bytes(b"not a stream at all" * 40)
+    done = amanat_json(cli_env, "import", str(folder), "--home", str(org.desk.path))
+    assert (done["testimonies"], done["entries"]) == (3, 3)
+    report = {r["file"]: r for r in report_rows(Path(done["report"]))}
+    for name in ("00001.MTS", "interview.mpg", "call.wma"):
+        assert report[name]["outcome"] == "accepted", report[name]
+    assert report["00002.MTS"]["outcome"] == "rejected"
+    assert "not those of a video" in report["00002.MTS"]["reason"]
+
+
 def test_a_video_import_stopped_midway_says_what_is_sealed(
     org: Org, cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -37,9 +37,13 @@ from amanat.records.changes import SCHEMA, check_changes, new_id
 
 __all__ = ["VIDEO_SUFFIXES", "VideoItem", "read_video_folder"]
 
+# downloads (yt-dlp), phones, and what camcorders and older recorders write: AVCHD
+# (.MTS, .M2TS), MPEG transport and program streams (.ts, .mpg, .vob), Windows Media
+# (.wmv, .wma, .asf), Apple's voice memos (.caf) and AIFF; the first bytes decide
 VIDEO_SUFFIXES = frozenset(
     {".mp4", ".webm", ".mkv", ".mov", ".m4v", ".avi", ".flv", ".3gp",
-     ".m4a", ".mp3", ".opus", ".ogg", ".wav", ".aac"}
+     ".mts", ".m2ts", ".ts", ".mpg", ".mpeg", ".vob", ".wmv", ".asf",
+     ".m4a", ".mp3", ".opus", ".ogg", ".wav", ".aac", ".wma", ".caf", ".aif", ".aiff"}
 )  # fmt: skip
 _UNFINISHED = (".part", ".ytdl", ".temp")
 _SIDECAR = ".info.json"
