@@ -235,6 +235,7 @@ def test_person_shows_provenance_flags_and_history(
     assert change["subject"] == withdrawn["testimonies"][0]["testimony_id"]
     text = ok(cli_env, "person", data.featured["withdrawn"], *_home(org))
     assert change["subject"] in text.split("History of changes")[-1]
+    assert "also to:" not in text  # a withdrawn consent allows no use
     assert "No person" in fails(cli_env, 5, "person", "p_" + "0" * 32, *_home(org))
 
 

@@ -15,7 +15,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from amanat.cli.records_commands import person_page
 from amanat.records.changes import CONSENT_LEVELS
+from amanat.records.places import Gazetteer
 from amanat.vault.opening import open_entry
 from amanat.web.staff.edit import CONSENT_FLAGS, wider
 from conftest import Org
@@ -96,6 +98,8 @@ def test_consent_to_the_un_given_then_withdrawn_is_sealed_and_followed(org: Org)
         )
         assert "consent" not in _gaps(site, person)
         assert "UN bodies" in client.get(f"/persons/{person}").text
+        printed = person_page(site.desk.person(person), Gazetteer.load_builtin())
+        assert "consent: public_anonymised (oral, 2026-11-02); also to: UN bodies" in printed
 
         sealed_before = set(_entries(site))
         withdrawn = _change(client, person, testimony, {

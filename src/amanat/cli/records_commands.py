@@ -301,10 +301,21 @@ def _testimonies(detail: read.PersonDetail, places: Gazetteer) -> list[str]:
         )  # fmt: skip
         consent = t["consent_detail"]
         how = ", ".join(str(x) for x in (consent.get("how"), consent.get("given")) if x)
+        uses = [
+            word
+            for flag, word in (
+                ("un", tr("UN bodies")),
+                ("authorities", tr("Kazakh authorities")),
+                ("identifiers", tr("ID numbers published")),
+            )
+            if consent.get(flag) is True and t["consent"] != "withdrawn"
+        ]
         out.append(
             "      "
             + tr("consent: %(level)s", level=shown("consent", t["consent"]))
             + (f" ({how})" if how else "")
+            + ("; " + tr("also to: %(uses)s", uses=", ".join(uses)) if uses else "")
+            + (f"; {consent['note']}" if consent.get("note") else "")
         )
         if t["risk_notes"]:
             out.append("      " + tr("risk: %(notes)s", notes=t["risk_notes"]))
