@@ -420,7 +420,42 @@ async def correct(request: Request) -> Response:
     return RedirectResponse(f"/persons/{person_id}?edited=1#h-history", status_code=303)
 
 
-# -- who may see a testimony's file ------------------------------------------------------
+# -- a testimony's changes: who may see a file, the testifier's consent --------------------
+
+
+def _testimony_page(
+    request: Request,
+    template: str,
+    detail: PersonDetail,
+    testimony: dict[str, Any],
+    values: Mapping[str, str],
+    errors: Errors | None,
+    **context: Any,
+) -> Response:
+    return staff(request).render(
+        request,
+        template,
+        status=400 if errors else 200,
+        p=detail,
+        t=testimony,
+        v=values,
+        errors=errors or {},
+        **context,
+    )
+
+
+async def _sealed(
+    request: Request, desk: Desk, detail: PersonDetail, change: dict[str, Any]
+) -> Response:
+    """Seal a testimony's change (``FormProblem`` if the record format refuses it),
+    audit it by the testimony's id, and go back to the person's testimonies."""
+    await run_in_threadpool(_seal, desk, change)
+    session: Session = request.state.session
+    staff(request).audit.record(
+        "record.edit", account=session.account, role=session.role, target=change["testimony"]
+    )
+    person_id = detail.person["person_id"]
+    return RedirectResponse(f"/persons/{person_id}?edited=1#h-testimonies", status_code=303)
 
 
 def _file_of(detail: PersonDetail, testimony: str, media: str) -> tuple[dict[str, Any], int]:
@@ -441,16 +476,15 @@ def _render_visibility(
     values: Mapping[str, str],
     errors: Errors | None = None,
 ) -> Response:
-    return staff(request).render(
+    return _testimony_page(
         request,
         "visibility.html",
-        status=400 if errors else 200,
-        p=detail,
-        t=testimony,
+        detail,
+        testimony,
+        values,
+        errors,
         n=n,
         current=testimony["media_visibility"][n] or "restricted",
-        v=values,
-        errors=errors or {},
         visibilities=VISIBILITIES,
         visibility_labels=VISIBILITY_LABELS,
     )
@@ -469,8 +503,6 @@ async def visibility(request: Request) -> Response:
     """Seal who may see one file of a testimony, with the reason: a photo of an ID card
     marked public by mistake is marked sensitive here, and the change stays in the
     testimony's history."""
-    state = staff(request)
-    session: Session = request.state.session
     desk, detail = await _person(request)
     form = {k: str(v) for k, v in (await request.form(max_files=0)).items()}
     testimony, n = _file_of(detail, _text(form, "testimony")[:40], _text(form, "media")[:6])
@@ -491,17 +523,10 @@ async def visibility(request: Request) -> Response:
     try:
         if errors:
             raise FormProblem(errors)
-        await run_in_threadpool(_seal, desk, change)
+        return await _sealed(request, desk, detail, change)
     except FormProblem as exc:
         return _render_visibility(request, detail, testimony, n, form, exc.errors)
-    person_id = detail.person["person_id"]
-    state.audit.record(
-        "record.edit", account=session.account, role=session.role, target=testimony["testimony_id"]
-    )
-    return RedirectResponse(f"/persons/{person_id}?edited=1#h-testimonies", status_code=303)
 
-
-# -- the testifier's consent --------------------------------------------------------------
 
 CONSENT_FLAGS = ("un", "authorities", "identifiers")
 # the levels from the widest (published with the name) to the narrowest (withdrawn)
@@ -546,15 +571,14 @@ def _render_consent(
     if not values:  # the form starts from the consent recorded now
         values = {"level": current.get("level", "")}
         values.update({flag: "1" for flag in CONSENT_FLAGS if current.get(flag) is True})
-    return staff(request).render(
+    return _testimony_page(
         request,
         "consent.html",
-        status=400 if errors else 200,
-        p=detail,
-        t=testimony,
+        detail,
+        testimony,
+        values,
+        errors,
         current=current,
-        v=values,
-        errors=errors or {},
         levels=CONSENT_LEVELS,
         hows=CONSENT_HOW,
     )
@@ -607,8 +631,6 @@ async def consent(request: Request) -> Response:
     UN, is heard here, and the change stays in the testimony's history. Narrowing needs
     only the reason; a wider consent also needs the box that says the testifier gave
     it."""
-    state = staff(request)
-    session: Session = request.state.session
     desk, detail = await _person(request)
     form = {k: str(v) for k, v in (await request.form(max_files=0)).items()}
     testimony = _testimony_of(detail, _text(form, "testimony")[:40])
@@ -623,11 +645,6 @@ async def consent(request: Request) -> Response:
             "consent": new,
             "reason": reason,
         }
-        await run_in_threadpool(_seal, desk, change)
+        return await _sealed(request, desk, detail, change)
     except FormProblem as exc:
         return _render_consent(request, detail, testimony, form, exc.errors)
-    person_id = detail.person["person_id"]
-    state.audit.record(
-        "record.edit", account=session.account, role=session.role, target=testimony["testimony_id"]
-    )
-    return RedirectResponse(f"/persons/{person_id}?edited=1#h-testimonies", status_code=303)
