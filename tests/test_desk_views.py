@@ -276,3 +276,43 @@ def test_a_decision_sealed_while_another_command_projects_waits_for_the_next(
         app.update_views()
         assert app.pending() == 0
         assert app.person(c).person["person_id"] == a
+
+
+def test_a_station_key_cannot_change_consent_or_records(org: Org, tmp_path: Path) -> None:
+    """Given a testimony recorded at a station and pulled to the desk, when the
+    station's key (a seized laptop's) signs an entry that widens the testimony's consent
+    and retracts the person's status, then the desk does not apply it and names it as
+    signed by a station, on update and on rebuild; the same changes sealed by the desk
+    are applied."""
+    person, testimony = new_id("p"), new_id("t")
+    _station_seals(org, tmp_path, person, testimony)
+    with Desk(org.desk, org.desk_keys) as desk:
+        copy.pull_vault(desk.vault, org.station.path / "vault")
+        desk.update_views()
+        status = next(c for c in desk.person(person).claims if c["field"] == "status")
+    wider = {"level": "public_named", "un": True, "identifiers": True}
+    changes = [
+        {"op": "testimony.consent_changed", "testimony": testimony, "consent": wider},
+        {"op": "person.corrected", "person": person, "reason": "x",
+         "retract": [status["claim_id"]], "claims": []},
+    ]  # fmt: skip
+    forged = seal_entry(
+        org.station.vault(), org.station_seed, [], entry_type="record",
+        data=b.record_data(changes, 0),
+    )  # fmt: skip
+    with Desk(org.desk, org.desk_keys) as desk:
+        copy.pull_vault(desk.vault, org.station.path / "vault")
+        report = desk.update_views()
+        assert [entry for entry, _ in report.problems] == [forged.entry_id]
+        ((_, why),) = report.problems
+        assert "signed by a station" in why
+        assert "person.corrected, testimony.consent_changed" in why
+        detail = desk.person(person)
+        assert detail.testimonies[0]["consent"] == "internal"
+        assert not any(c["retracted_by"] for c in detail.claims)
+        desk.rebuild_views()
+        assert desk.person(person).testimonies[0]["consent"] == "internal"
+        desk.seal_records([Batch([], changes)])
+        after = desk.person(person)
+        assert after.testimonies[0]["consent"] == "public_named"
+        assert [c["claim_id"] for c in after.claims if c["retracted_by"]] == [status["claim_id"]]

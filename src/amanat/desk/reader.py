@@ -101,7 +101,8 @@ class EntryReader:
                         str(content["type"]),
                         content["data"],
                         blobs,
-                    )
+                    ),
+                    station=state.role == "station",
                 )
             )
         return out

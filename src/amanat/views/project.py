@@ -137,13 +137,20 @@ def lost_entry(entry_id: str, log: str, seq: int, time: str) -> PreparedEntry:
     )
 
 
-def prepare_entry(e: SealedEntry, *, checked: bool = False) -> PreparedEntry:
+# What a station seals: an intake (docs/format/records.md). A station's key is on a
+# laptop at an outreach desk, the likeliest to be seized; whoever holds it must not
+# change a consent, who may see a file, or a person's record through it.
+STATION_OPS = frozenset({"testimony.recorded", "person.created", "person.amended"})
+
+
+def prepare_entry(e: SealedEntry, *, checked: bool = False, station: bool = False) -> PreparedEntry:
     """Check a record entry's changes and make its rows: pure, so a worker process can
     do it while this one writes (``desk.reader``).
 
     ``checked``: the caller sealed this entry itself, from changes that each passed
     ``check_changes`` (a bulk import checks every row as it reads it), so they are not
-    checked again."""
+    checked again. ``station``: a station signed it, so it may hold only the changes
+    of ``STATION_OPS``; an entry with any other is not applied, and says so."""
     problem = None
     found: list[Change] = []
     position = f"{e.log}/{e.seq:012d}"
@@ -157,6 +164,13 @@ def prepare_entry(e: SealedEntry, *, checked: bool = False) -> PreparedEntry:
             found = read_changes(e.entry_id, e.time, e.data, e.files, position)
         except FormatError as exc:
             problem = exc.message
+    beyond = sorted({c.op for c in found} - STATION_OPS) if station else []
+    if beyond:
+        problem = (
+            f"signed by a station, which may only record testimonies and the persons they "
+            f"concern; its {', '.join(beyond)} is not applied (a desk seals such changes)"
+        )
+        found = []
     files = json.dumps(list(e.files))
     return PreparedEntry(
         entry_id=e.entry_id,
