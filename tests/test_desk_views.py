@@ -295,6 +295,8 @@ def test_a_station_key_cannot_change_consent_or_records(org: Org, tmp_path: Path
         {"op": "testimony.consent_changed", "testimony": testimony, "consent": wider},
         {"op": "person.corrected", "person": person, "reason": "x",
          "retract": [status["claim_id"]], "claims": []},
+        {"op": "person.amended", "person": person, "retract": [status["claim_id"]],
+         "claims": []},
     ]  # fmt: skip
     forged = seal_entry(
         org.station.vault(), org.station_seed, [], entry_type="record",
@@ -306,7 +308,7 @@ def test_a_station_key_cannot_change_consent_or_records(org: Org, tmp_path: Path
         assert [entry for entry, _ in report.problems] == [forged.entry_id]
         ((_, why),) = report.problems
         assert "signed by a station" in why
-        assert "person.corrected, testimony.consent_changed" in why
+        assert "person.amended with retract, person.corrected, testimony.consent_changed" in why
         detail = desk.person(person)
         assert detail.testimonies[0]["consent"] == "internal"
         assert not any(c["retracted_by"] for c in detail.claims)

@@ -164,7 +164,17 @@ def prepare_entry(e: SealedEntry, *, checked: bool = False, station: bool = Fals
             found = read_changes(e.entry_id, e.time, e.data, e.files, position)
         except FormatError as exc:
             problem = exc.message
-    beyond = sorted({c.op for c in found} - STATION_OPS) if station else []
+    beyond = sorted(
+        {c.op for c in found} - STATION_OPS
+        # an intake adds to a person; a retraction is a correction
+        | {
+            "person.amended with retract"
+            for c in found
+            if c.op == "person.amended" and c.body.get("retract")
+        }
+        if station
+        else set()
+    )
     if beyond:
         problem = (
             f"signed by a station, which may only record testimonies and the persons they "
