@@ -378,6 +378,30 @@ def test_a_researcher_corrects_a_value_in_a_browser(browser: Any, site: Site) ->
         assert "2017-05" in body
 
 
+def test_a_researcher_records_a_withdrawn_consent_in_a_browser(browser: Any, site: Site) -> None:
+    """Given a researcher on a person's page, when they follow 'Change consent', choose
+    Withdrawn, say how and why, and seal it, then the page shows the testimony's consent
+    as withdrawn and the change, with its reason, in the history; edit-consent.png is
+    saved."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with served(site.app) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{base}/login")
+        _sign_in(page, site, "researcher")
+        page.goto(f"{base}/persons/{site.person_ids[0]}")
+        page.click("a:has-text('Change consent')")
+        page.wait_for_url("**/consent?testimony=*")
+        page.check("#level_withdrawn")
+        page.select_option("#e-how", "oral")
+        page.fill("#e-reason", "Ағасы телефонмен хабарласты.")
+        page.screenshot(path=str(SCREENSHOTS / "edit-consent.png"), full_page=True)
+        page.click("button:has-text('Seal the change')")
+        page.wait_for_url("**/persons/*?edited=1*")
+        body = page.inner_text("body")
+        assert "Withdrawn" in body and "Consent changed" in body
+        assert "Ағасы телефонмен хабарласты." in body
+
+
 def test_a_reviewer_decides_a_pair_in_a_browser(browser: Any, site: Site) -> None:
     """Given a desk where one man is recorded in Cyrillic, Latin and Chinese, when a
     reviewer presses "Look for duplicates now" in a real browser, then the page follows
