@@ -18,6 +18,7 @@ from amanat.records import build as b
 from amanat.records.changes import new_id
 from amanat.vault import copy
 from amanat.vault.seal import FileToSeal, seal_entry
+from amanat.views.project import ApplyReport
 from amanat.views.read import Query
 from conftest import Org
 from web_staff import _person_changes
@@ -66,6 +67,12 @@ def _station_seals(org: Org, tmp_path: Path, person: str, testimony: str) -> Non
     media.unlink()
 
 
+def _pulled(desk: Desk, org: Org) -> ApplyReport:
+    """The station's entries pulled into the desk's vault and projected."""
+    copy.pull_vault(desk.vault, org.station.path / "vault")
+    return desk.update_views()
+
+
 def _forms(text: str) -> list[bytes]:
     return [text.encode("utf-8"), text.encode("utf-16-le"), text.encode("utf-16-be")]
 
@@ -98,8 +105,7 @@ def test_desk_writes_its_own_amendment(org: Org, tmp_path: Path) -> None:
     person, testimony = new_id("p"), new_id("t")
     _station_seals(org, tmp_path, person, testimony)
     with Desk(org.desk, org.desk_keys) as desk:
-        copy.pull_vault(desk.vault, org.station.path / "vault")
-        desk.update_views()
+        _pulled(desk, org)
         status = next(c for c in desk.person(person).claims if c["field"] == "status")
         desk.seal_records(
             [
@@ -136,8 +142,7 @@ def test_no_canary_in_the_desk_home_after_shutdown(org: Org, tmp_path: Path) -> 
     person, testimony = new_id("p"), new_id("t")
     _station_seals(org, tmp_path, person, testimony)
     with Desk(org.desk, org.desk_keys) as desk:
-        copy.pull_vault(desk.vault, org.station.path / "vault")
-        desk.update_views()
+        _pulled(desk, org)
         assert desk.person(person).names[0]["text"] == CANARY_NAME  # it was projected
     views = org.desk.path / "views" / "views.db"
     assert views.stat().st_size > 0
@@ -164,8 +169,7 @@ def test_views_of_another_identity_are_rebuilt_not_fatal(org: Org, tmp_path: Pat
     folder.mkdir()
     (folder / "views.db").write_bytes(b"\x8f" * 8192)  # not openable with our key
     with Desk(org.desk, org.desk_keys) as desk:
-        copy.pull_vault(desk.vault, org.station.path / "vault")
-        desk.update_views()
+        _pulled(desk, org)
         assert desk.search(Query()).total == 1
 
 
@@ -287,8 +291,7 @@ def test_a_station_key_cannot_change_consent_or_records(org: Org, tmp_path: Path
     person, testimony = new_id("p"), new_id("t")
     _station_seals(org, tmp_path, person, testimony)
     with Desk(org.desk, org.desk_keys) as desk:
-        copy.pull_vault(desk.vault, org.station.path / "vault")
-        desk.update_views()
+        _pulled(desk, org)
         status = next(c for c in desk.person(person).claims if c["field"] == "status")
     wider = {"level": "public_named", "un": True, "identifiers": True}
     changes = [
@@ -303,8 +306,7 @@ def test_a_station_key_cannot_change_consent_or_records(org: Org, tmp_path: Path
         data=b.record_data(changes, 0),
     )  # fmt: skip
     with Desk(org.desk, org.desk_keys) as desk:
-        copy.pull_vault(desk.vault, org.station.path / "vault")
-        report = desk.update_views()
+        report = _pulled(desk, org)
         assert [entry for entry, _ in report.problems] == [forged.entry_id]
         ((_, why),) = report.problems
         assert "signed by a station" in why

@@ -349,6 +349,15 @@ def test_the_admin_pages_in_a_browser(browser: Any, site: Site) -> None:
         assert page.evaluate("document.querySelectorAll('script:not([src])').length") == 0
 
 
+def _on_person_page(browser: Any, site: Site, base: str) -> Any:
+    """A page signed in as a researcher, on the first person's page."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{base}/login")
+    _sign_in(page, site, "researcher")
+    page.goto(f"{base}/persons/{site.person_ids[0]}")
+    return page
+
+
 def test_a_researcher_corrects_a_value_in_a_browser(browser: Any, site: Site) -> None:
     """Given a researcher on a person's page, when they follow 'Correct' on the status,
     type the reason and the right value and send the form with the Enter key, then the
@@ -356,10 +365,7 @@ def test_a_researcher_corrects_a_value_in_a_browser(browser: Any, site: Site) ->
     edit-correct.png is saved."""
     SCREENSHOTS.mkdir(exist_ok=True)
     with served(site.app) as base:
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{base}/login")
-        _sign_in(page, site, "researcher")
-        page.goto(f"{base}/persons/{site.person_ids[0]}")
+        page = _on_person_page(browser, site, base)
         page.click("a:has-text('Correct') >> nth=1")
         page.wait_for_url("**/correct?claim=*")
         page.focus("#e-reason")
@@ -385,10 +391,7 @@ def test_a_researcher_records_a_withdrawn_consent_in_a_browser(browser: Any, sit
     saved."""
     SCREENSHOTS.mkdir(exist_ok=True)
     with served(site.app) as base:
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{base}/login")
-        _sign_in(page, site, "researcher")
-        page.goto(f"{base}/persons/{site.person_ids[0]}")
+        page = _on_person_page(browser, site, base)
         page.click("a:has-text('Change consent')")
         page.wait_for_url("**/consent?testimony=*")
         page.check("#level_withdrawn")
