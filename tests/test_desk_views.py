@@ -320,3 +320,54 @@ def test_a_station_key_cannot_change_consent_or_records(org: Org, tmp_path: Path
         after = desk.person(person)
         assert after.testimonies[0]["consent"] == "public_named"
         assert [c["claim_id"] for c in after.claims if c["retracted_by"]] == [status["claim_id"]]
+
+
+def test_a_testimony_recorded_again_by_a_station_key_is_held_at_the_narrower_consent(
+    org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a testimony the desk recorded with an internal consent, when a seized
+    station's key signs the same testimony id again, dated before the desk's entry so
+    that it comes first, with a public consent, the UN and the ID numbers ticked, and a
+    public file of its own, then the desk applies it but holds the testimony at what both
+    versions allow: internal, nothing ticked, the file for staff only, and the person is
+    flagged to find which is genuine, on update and on rebuild; a desk's later consent
+    change still sets the consent."""
+    person, testimony = new_id("p"), new_id("t")
+    genuine = _canary_changes(person, testimony)
+    genuine[0] = {k: v for k, v in genuine[0].items() if k != "media"}
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.seal_records([Batch([], genuine)])
+        (first,) = desk.person(person).testimonies
+    forged_changes = [
+        {
+            **genuine[0],
+            "consent": {"level": "public_named", "un": True, "identifiers": True},
+            "media": [{"file": 0, "visibility": "public"}],
+        }
+    ]
+    media = tmp_path / "planted.txt"
+    media.write_text("planted video", "utf-8")
+    monkeypatch.setattr("amanat.vault.seal.utc_now", lambda: "2020-01-01T00:00:00Z")
+    forged = seal_entry(
+        org.station.vault(), org.station_seed, [FileToSeal(media)], entry_type="record",
+        data=b.record_data(forged_changes, 1),
+    )  # fmt: skip
+    assert forged.time < first["time"]  # so it comes first in every fold
+    with Desk(org.desk, org.desk_keys) as desk:
+        report = _pulled(desk, org)
+        assert report.problems == []
+        for detail in (desk.person(person), (desk.rebuild_views(), desk.person(person))[1]):
+            (t,) = detail.testimonies
+            assert t["consent"] == "internal"
+            assert not any(t["consent_detail"].get(f) for f in ("un", "identifiers"))
+            assert t["media_visibility"] == [""]
+            (flag,) = [f for f in detail.flags if f["kind"] == "recorded_again"]
+            assert t["entry_id"] == forged.entry_id
+            assert flag["args"] == {"testimony": testimony, "entries": first["entry_id"][:16]}
+            assert detail.person["un_gaps"]
+        narrower = {"level": "withdrawn"}
+        desk.seal_records([Batch([], [{
+            "op": "testimony.consent_changed", "testimony": testimony, "consent": narrower,
+            "reason": "the testifier asked",
+        }])])  # fmt: skip
+        assert desk.person(person).testimonies[0]["consent"] == "withdrawn"

@@ -10,16 +10,18 @@ allows.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from amanat.cli.records_commands import person_page
-from amanat.records.changes import CONSENT_LEVELS
+from amanat.records.changes import CONSENT_LEVELS, Change
+from amanat.records.consent import CONSENT_FLAGS, allows_more, narrowest
+from amanat.records.fold import fold_testimony
 from amanat.records.places import Gazetteer
 from amanat.vault.opening import open_entry
-from amanat.web.staff.edit import CONSENT_FLAGS, wider
 from conftest import Org
 from web_staff import Site, csrf_of, staff_site
 
@@ -206,4 +208,75 @@ def test_a_consent_is_wider_exactly_when_it_allows_a_use_the_old_did_not(
     called wider exactly when it allows a use (keeping, publishing, a submission) that
     the old did not, so a narrowing never asks for the testifier's confirmation and
     a widening always does."""
-    assert wider(new, old) == (not _uses(new) <= _uses(old))
+    assert allows_more(new, old) == (not _uses(new) <= _uses(old))
+
+
+@given(many=st.lists(consents, min_size=1, max_size=5))
+def test_the_narrowest_consent_allows_exactly_what_all_of_them_allow(
+    many: list[dict[str, Any]],
+) -> None:
+    """Given any consents, when the narrowest of them is taken (a testimony recorded
+    twice with other contents), then it allows exactly the uses every one allows."""
+    assert _uses(narrowest(many)) == set.intersection(*(_uses(c) for c in many))
+
+
+_RECORDED_TIMES = st.lists(
+    st.datetimes(min_value=dt.datetime(2017, 1, 1), max_value=dt.datetime(2030, 1, 1)),
+    min_size=2,
+    max_size=4,
+)
+
+
+@given(
+    versions=st.lists(consents, min_size=2, max_size=4),
+    times=_RECORDED_TIMES,
+    data=st.data(),
+)
+def test_a_testimony_recorded_again_allows_only_what_every_version_allows(
+    versions: list[dict[str, Any]], times: list[dt.datetime], data: st.DataObject
+) -> None:
+    """Given one testimony recorded by several entries with other consents and files,
+    dated in any order (a forged entry dated first among them), when the testimony is
+    folded, then its consent allows only what every version allows, none of its files
+    is public, and it names the other entries; the same whichever comes first."""
+    changes = [
+        Change(
+            entry_id=f"{n:064x}",
+            index=0,
+            time=times[n % len(times)].strftime("%Y-%m-%dT%H:%M:%SZ"),
+            op="testimony.recorded",
+            body={
+                "op": "testimony.recorded", "testimony": "t_1", "persons": ["p_1"],
+                "testifier": {"relationship": "wife"}, "consent": consent,
+                "media": [{"file": 0, "visibility": "public"}],
+            },
+            files=(f"{n:064x}",),
+            position=f"log{n}/{n:012d}",
+        )
+        for n, consent in enumerate(versions)
+    ]  # fmt: skip
+    state = fold_testimony("t_1", data.draw(st.permutations(changes)))
+    assert state is not None
+    assert _uses(state.consent) == set.intersection(*(_uses(c) for c in versions))
+    assert state.visibility == [""]
+    assert sorted([state.entry_id, *state.recorded_again]) == [c.entry_id for c in changes]
+
+
+def test_a_testimony_recorded_twice_alike_is_no_conflict() -> None:
+    """Given one intake sealed twice with the same contents (a retried seal), when the
+    testimony is folded, then nothing is held back and nothing is flagged."""
+    body = {
+        "op": "testimony.recorded", "testimony": "t_1", "persons": ["p_1"],
+        "testifier": {"relationship": "wife"}, "consent": {"level": "public_named"},
+        "media": [{"file": 1, "visibility": "public"}],
+    }  # fmt: skip
+    twice = [
+        Change("a" * 64, 0, "2026-01-01T00:00:00Z", body["op"], body, ("x", "blob")),
+        Change("b" * 64, 2, "2026-01-02T00:00:00Z", body["op"], {**body, "media": [
+            {"file": 0, "visibility": "public"}]}, ("blob",)),
+    ]  # fmt: skip
+    state = fold_testimony("t_1", twice)
+    assert state is not None
+    assert (state.consent, state.visibility, state.recorded_again) == (
+        {"level": "public_named"}, ["public"], []
+    )  # fmt: skip

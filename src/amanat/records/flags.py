@@ -3,9 +3,9 @@
 A flag (``fold.Flag``) marks what a person should check on a record: sources that
 disagree, an ID number that says another birth date, sex or region than a source,
 a doubt about the number itself, same-person decisions that a "different" decision
-contradicts. It keeps its kind, the field concerned, the values its sentence names
-(``args``) and that sentence in English (``detail``: exports, the API, anything that
-reads the views without a language).
+contradicts, a testimony recorded twice with other contents. It keeps its kind, the
+field concerned, the values its sentence names (``args``) and that sentence in English
+(``detail``: exports, the API, anything that reads the views without a language).
 
 The staff app and the command line say the kind and the sentence in the reader's
 language: the English texts here are message ids of the catalogue (``N_`` marks them
@@ -32,11 +32,15 @@ KINDS: Mapping[str, str] = {
     "id_region_differs": N_("The ID number was issued elsewhere"),
     "id_note": N_("A doubt about the ID number"),
     "link_conflict": N_("Decisions contradict each other"),
+    "recorded_again": N_("A testimony was recorded twice"),
 }
 
 # A flag's field that is not a field of a person's values (those are named as
 # ``amanat.web.labels.FIELDS`` names them)
-FIELDS: Mapping[str, str] = {"identity": N_("Same-person decisions")}
+FIELDS: Mapping[str, str] = {
+    "identity": N_("Same-person decisions"),
+    "testimony": N_("Testimony"),
+}
 
 # The sentence of each kind; %(name)s are the flag's args.
 SENTENCES: Mapping[str, str] = {
@@ -53,6 +57,11 @@ SENTENCES: Mapping[str, str] = {
     "link_conflict": N_(
         "%(a)s and %(b)s were decided different (%(date)s), yet same-person decisions "
         "join them; decide again on one of the pairs."
+    ),
+    "recorded_again": N_(
+        "Testimony %(testimony)s was recorded again with other contents (entry "
+        "%(entries)s), perhaps forged with a seized station key; until you find which is "
+        "genuine it keeps the narrowest consent of the two, and its files are for staff only."
     ),
 }
 

@@ -28,6 +28,7 @@ from amanat.records.changes import (
     SINGLE_FIELDS,
     Change,
 )
+from amanat.records.consent import narrowest
 from amanat.records.dates import stored_date
 from amanat.records.grade import Grade, grade_person
 from amanat.records.ids import ResidentId
@@ -94,7 +95,8 @@ class HistoryItem:
 @dataclass(frozen=True)
 class Flag:
     """Something to check (``records.flags``): its kind (disagreement,
-    id_birth_conflict, id_sex_conflict, id_region_differs, id_note, link_conflict), the
+    id_birth_conflict, id_sex_conflict, id_region_differs, id_note, link_conflict,
+    recorded_again), the
     field concerned, its sentence in English, and the values that sentence names."""
 
     kind: str
@@ -130,6 +132,9 @@ class TestimonyState:
     entry_id: str
     time: str
     history: list[HistoryItem]
+    # Other entries that recorded this testimony with other contents (see
+    # ``fold_testimony``): the consent is then the narrowest of them, no file is public.
+    recorded_again: list[str] = field(default_factory=list)
 
     @property
     def withdrawn(self) -> bool:
@@ -224,9 +229,19 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
         ),
         key=lambda c: c.order,
     )
-    recorded = next((c for c in mine if c.op == "testimony.recorded"), None)
-    if recorded is None:
+    versions = [c for c in mine if c.op == "testimony.recorded"]
+    if not versions:
         return None
+    recorded = versions[0]
+    # The same testimony recorded again with other contents: a station that sealed an
+    # intake twice after editing it, or an entry forged with a seized station key and
+    # dated before the genuine one to come first. Which one is genuine is for a person
+    # to tell (the person's flag ``recorded_again``); until then the testimony is held
+    # at what every version allows, so a forged one can never widen a consent or
+    # publish a file: its consent is the narrowest, and every file is for staff only.
+    # A desk's later consent or visibility change still applies, as always.
+    contents = {_recorded_content(c): c for c in reversed(versions)}
+    again = [c for c in contents.values() if c is not recorded]
     b = recorded.body
     state = TestimonyState(
         testimony_id=testimony_id,
@@ -247,7 +262,11 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
         entry_id=recorded.entry_id,
         time=recorded.time,
         history=[],
+        recorded_again=sorted(c.entry_id for c in again),
     )
+    if again:
+        state.consent = narrowest([c.body["consent"] for c in versions])
+        state.visibility = ["" for _ in state.visibility]
     for c in mine:
         state.history.append(
             HistoryItem(c.entry_id, c.index, c.time, c.op, str(c.body.get("reason", "")))
@@ -260,9 +279,17 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
         elif c.op == "testimony.visibility_changed" and c.body["media"] < len(state.visibility):
             # a file's "who may see it" corrected (a position the testimony lacks: ignored)
             state.visibility[c.body["media"]] = c.body["visibility"]
-    # A second "recorded" for the same id (a replayed or duplicated intake) is kept in
-    # the history but does not replace the first.
+    # A second "recorded" for the same id is kept in the history but does not replace
+    # the first; one with the same contents (a replayed or duplicated intake) is no
+    # conflict.
     return state
+
+
+def _recorded_content(c: Change) -> str:
+    """A ``testimony.recorded`` change's contents, its files by their blob ids (two
+    entries number their files each their own way)."""
+    media = [{**m, "file": c.files[m["file"]]} for m in c.body.get("media", [])]
+    return value_key({**c.body, "media": media})
 
 
 def fold_source(source_id: str, changes: Iterable[Change]) -> SourceState | None:
@@ -395,6 +422,16 @@ def fold_person(
     _choose(state)
     _status(state)
     _id_flags(state)
+    for t in testimonies:
+        if t.recorded_again:
+            state.flags.append(
+                Flag.of(
+                    "recorded_again",
+                    "testimony",
+                    testimony=t.testimony_id,
+                    entries=", ".join(e[:16] for e in t.recorded_again),
+                )
+            )
     # A source cited only by a state rebuttal (a press conference denying the detention)
     # says the opposite of the record: it is shown with the rebuttal, never counted as
     # evidence for the record.

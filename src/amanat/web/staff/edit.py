@@ -51,6 +51,7 @@ from amanat.records.changes import (
     STATUSES,
     VISIBILITIES,
 )
+from amanat.records.consent import CONSENT_FLAGS, allows_more
 from amanat.views.read import PersonDetail
 from amanat.web.labels import ACTION_TARGETS as TARGET_LABELS
 from amanat.web.labels import DOCUMENTS, ETHNICITY, FIELDS, RELATIONSHIPS, SEX, STATUS
@@ -528,30 +529,12 @@ async def visibility(request: Request) -> Response:
         return _render_visibility(request, detail, testimony, n, form, exc.errors)
 
 
-CONSENT_FLAGS = ("un", "authorities", "identifiers")
-# the levels from the widest (published with the name) to the narrowest (withdrawn)
-_WIDTH = {level: n for n, level in enumerate(CONSENT_LEVELS)}
-
-
 def _testimony_of(detail: PersonDetail, testimony: str) -> dict[str, Any]:
     """A testimony concerning this person."""
     for t in detail.testimonies:
         if t["testimony_id"] == testimony:
             return t
     raise NotFound("No such testimony among this person's testimonies.")
-
-
-def wider(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
-    """Whether consent ``new`` allows anything ``old`` did not: a wider level, or a
-    use (the UN, the authorities, ID numbers) ticked that was not. Any level but
-    withdrawn is wider than withdrawn, and withdrawn allows nothing."""
-    if new.get("level") == "withdrawn":
-        return False
-    if _WIDTH.get(str(new.get("level")), 0) < _WIDTH.get(str(old.get("level")), 0):
-        return True
-    if old.get("level") == "withdrawn" and new.get("level") != "withdrawn":
-        return True
-    return any(new.get(flag) is True and old.get(flag) is not True for flag in CONSENT_FLAGS)
 
 
 def _same(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
@@ -617,7 +600,7 @@ def _new_consent(form: Mapping[str, str], old: Mapping[str, Any], today: dt.date
         new[flag] = level != "withdrawn" and bool(_text(form, flag))
     if _same(new, old):
         return {"form": (SAME_CONSENT, {})}
-    if wider(new, old) and not _text(form, "confirm"):
+    if allows_more(new, old) and not _text(form, "confirm"):
         return {"confirm": (CONFIRM_WIDER, {})}
     note = " ".join(_text(form, "note").split())
     if note:
