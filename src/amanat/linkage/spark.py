@@ -63,8 +63,8 @@ _ON_THIS_MACHINE = re.compile(r"spark://(127\.0\.0\.1|localhost)(:\d+)?")
 
 
 class SparkEngine:
-    """The engine on a Spark session: each table a temporary view of a persisted
-    DataFrame."""
+    """The engine on a Spark session: each table a temporary view of a DataFrame
+    checkpointed in the executors' memory."""
 
     dialect = SPARK
     # Spark reports a lack of memory as any other failed job: spark_engine says so
@@ -83,14 +83,19 @@ class SparkEngine:
         return SparkAPI(spark_session=self.spark, break_lineage_method="persist")  # type: ignore[no-untyped-call]
 
     def _keep(self, name: str, frame: DataFrame) -> None:
-        # Persisted, not computed yet: Spark computes a table when a query first needs
-        # it, and plans the steps that need it together. A query reads the tables it
-        # names as they were when it was written, so replacing a table later changes
-        # nothing already written. A replaced table is let go at the next ``drop``.
+        # Computed at once and cut from what it was made of: a local checkpoint, kept
+        # in the executors' memory and spilled to their local disks (encrypted, as
+        # everything Spark writes there). Persisting instead kept each table's whole
+        # lineage: the plans of blocking's steps nested one in another, and letting go
+        # of a persisted table re-planned every table made from it, so that planning
+        # cost more than the work (800 records: 143 s on two threads, 42 s now; see
+        # docs/performance.md, "Linking on Spark"). A query reads the tables it names as
+        # they were when it was written, so replacing a table changes nothing already
+        # written; a replaced table is let go at the next ``drop``.
         old = self._tables.get(name)
         if old is not None:
             self._old.append(old)
-        frame = frame.persist()
+        frame = frame.localCheckpoint(eager=True)
         self._tables[name] = frame
         frame.createOrReplaceTempView(name)
 
@@ -115,15 +120,22 @@ class SparkEngine:
             self.spark.catalog.dropTempView(name)
             frame = self._tables.pop(name, None)
             if frame is not None:
-                frame.unpersist()
-        # and the tables replaced since (a table still to be computed that reads one
-        # computes it again from what it was made of)
+                _release(frame)
+        # and the tables replaced since
         for frame in self._old:
-            frame.unpersist()
+            _release(frame)
         self._old.clear()
 
     def for_splink(self, api: DatabaseAPISubClass, name: str, as_name: str) -> SplinkDataFrame:
         return api.register(self.spark.table(name), table_name=as_name)
+
+
+def _release(frame: DataFrame) -> None:
+    """Let go of a checkpointed table's blocks now, not when Java's garbage collector
+    finds the table unused."""
+    plan = frame._jdf.queryExecution().logical()
+    if plan.getClass().getSimpleName() == "LogicalRDD":
+        plan.rdd().unpersist(False)
 
 
 def jaro_winkler(a: pa.Array, b: pa.Array) -> pa.Array:
