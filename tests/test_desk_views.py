@@ -327,11 +327,12 @@ def test_a_testimony_recorded_again_by_a_station_key_is_held_at_the_narrower_con
 ) -> None:
     """Given a testimony the desk recorded with an internal consent, when a seized
     station's key signs the same testimony id again, dated before the desk's entry so
-    that it comes first, with a public consent, the UN and the ID numbers ticked, and a
-    public file of its own, then the desk applies it but holds the testimony at what both
-    versions allow: internal, nothing ticked, the file for staff only, and the person is
-    flagged to find which is genuine, on update and on rebuild; a desk's later consent
-    change still sets the consent."""
+    that it comes first, about another person, with a public consent, the UN and the ID
+    numbers ticked, and a public file of its own, then the desk applies it but holds the
+    testimony at what both versions allow: internal, nothing ticked, the file for staff
+    only, still on the person's page, and the person is flagged to find which is
+    genuine, on update and on rebuild; a desk's later consent change still sets the
+    consent."""
     person, testimony = new_id("p"), new_id("t")
     genuine = _canary_changes(person, testimony)
     genuine[0] = {k: v for k, v in genuine[0].items() if k != "media"}
@@ -341,6 +342,7 @@ def test_a_testimony_recorded_again_by_a_station_key_is_held_at_the_narrower_con
     forged_changes = [
         {
             **genuine[0],
+            "persons": [new_id("p")],  # as if the testimony were about someone else
             "consent": {"level": "public_named", "un": True, "identifiers": True},
             "media": [{"file": 0, "visibility": "public"}],
         }

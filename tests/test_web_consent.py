@@ -238,7 +238,8 @@ def test_a_testimony_recorded_again_allows_only_what_every_version_allows(
     """Given one testimony recorded by several entries with other consents and files,
     dated in any order (a forged entry dated first among them), when the testimony is
     folded, then its consent allows only what every version allows, none of its files
-    is public, and it names the other entries; the same whichever comes first."""
+    is public, it concerns the persons of every version, and it names the other
+    entries; the same whichever comes first."""
     changes = [
         Change(
             entry_id=f"{n:064x}",
@@ -246,7 +247,7 @@ def test_a_testimony_recorded_again_allows_only_what_every_version_allows(
             time=times[n % len(times)].strftime("%Y-%m-%dT%H:%M:%SZ"),
             op="testimony.recorded",
             body={
-                "op": "testimony.recorded", "testimony": "t_1", "persons": ["p_1"],
+                "op": "testimony.recorded", "testimony": "t_1", "persons": [f"p_{n % 2}"],
                 "testifier": {"relationship": "wife"}, "consent": consent,
                 "media": [{"file": 0, "visibility": "public"}],
             },
@@ -259,6 +260,7 @@ def test_a_testimony_recorded_again_allows_only_what_every_version_allows(
     assert state is not None
     assert _uses(state.consent) == set.intersection(*(_uses(c) for c in versions))
     assert state.visibility == [""]
+    assert sorted(state.persons) == ["p_0", "p_1"]
     assert sorted([state.entry_id, *state.recorded_again]) == [c.entry_id for c in changes]
 
 

@@ -239,6 +239,7 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
     # to tell (the person's flag ``recorded_again``); until then the testimony is held
     # at what every version allows, so a forged one can never widen a consent or
     # publish a file: its consent is the narrowest, and every file is for staff only.
+    # It concerns the persons of every version.
     # A desk's later consent or visibility change still applies, as always.
     contents = {_recorded_content(c): c for c in reversed(versions)}
     again = [c for c in contents.values() if c is not recorded]
@@ -267,6 +268,10 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
     if again:
         state.consent = narrowest([c.body["consent"] for c in versions])
         state.visibility = ["" for _ in state.visibility]
+        # concerning every person any version names, so that each of them is flagged
+        # and a forged version cannot take the testimony off the genuine person's page
+        for c in again:
+            state.persons.extend(p for p in c.body["persons"] if p not in state.persons)
     for c in mine:
         state.history.append(
             HistoryItem(c.entry_id, c.index, c.time, c.op, str(c.body.get("reason", "")))
