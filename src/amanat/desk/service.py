@@ -57,6 +57,7 @@ from amanat.vault.upload import Finished, UploadRegistry, clean_uploads
 from amanat.views import engine as engines
 from amanat.views import read, schema
 from amanat.views import similar as lookalikes
+from amanat.views import unlinked as unlinked_testimonies
 from amanat.views.project import (
     ApplyReport,
     Candidate,
@@ -439,6 +440,19 @@ class Desk:
         """Who holds each (kind, number) already, of those the views know."""
         with self.engine.connect() as conn:
             return read.recorded_documents(conn, documents)
+
+    def unlinked_testimonies(
+        self, *, names: Sequence[str] = (), words: str = ""
+    ) -> tuple[int, list[unlinked_testimonies.Unlinked]]:
+        """The testimonies that concern no person yet (videos imported from a channel):
+        how many, and those whose titles name ``names`` (or hold ``words``) first."""
+        with self.engine.connect() as conn:
+            return unlinked_testimonies.unlinked(conn, names=names, words=words)
+
+    def concerns_no_one(self, testimony_id: str) -> bool:
+        """Whether ``testimony_id`` is a recorded testimony that concerns no person."""
+        with self.engine.connect() as conn:
+            return unlinked_testimonies.concerns_no_one(conn, testimony_id)
 
     def similar(
         self,

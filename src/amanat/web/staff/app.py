@@ -101,6 +101,9 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     ("POST", "/persons/{person_id}/visibility"): edit.EDIT_ROLES,
     ("GET", "/persons/{person_id}/consent"): edit.EDIT_ROLES,  # the testifier's consent
     ("POST", "/persons/{person_id}/consent"): edit.EDIT_ROLES,
+    # a testimony recorded without a person (an imported video), linked to this one
+    ("GET", "/persons/{person_id}/link-testimony"): edit.EDIT_ROLES,
+    ("POST", "/persons/{person_id}/link-testimony"): edit.EDIT_ROLES,
     ("GET", "/api/persons"): READERS,
     ("POST", "/api/persons/search"): READERS,  # a name in a JSON body, never in the address
     ("GET", "/api/persons/{person_id}"): READERS,
@@ -161,6 +164,8 @@ DESK_ONLY: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/persons/{person_id}/visibility"),
         ("GET", "/persons/{person_id}/consent"),
         ("POST", "/persons/{person_id}/consent"),
+        ("GET", "/persons/{person_id}/link-testimony"),
+        ("POST", "/persons/{person_id}/link-testimony"),
         ("GET", "/api/persons"),
         ("POST", "/api/persons/search"),
         ("GET", "/api/persons/{person_id}"),
@@ -197,6 +202,8 @@ _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("POST", "/persons/{person_id}/visibility", edit.visibility),
     ("GET", "/persons/{person_id}/consent", edit.consent_form),
     ("POST", "/persons/{person_id}/consent", edit.consent),
+    ("GET", "/persons/{person_id}/link-testimony", edit.link_form),
+    ("POST", "/persons/{person_id}/link-testimony", edit.link),
     ("GET", "/api/persons", api.api_persons),
     ("POST", "/api/persons/search", api.api_search),
     ("GET", "/api/persons/{person_id}", api.api_person),

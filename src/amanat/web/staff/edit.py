@@ -20,6 +20,10 @@ form with a mistake seals nothing and comes back with what was typed.
     POST /persons/{id}/visibility        seal testimony.visibility_changed (with a reason)
     GET  /persons/{id}/consent?testimony=T   the testifier's consent to one testimony
     POST /persons/{id}/consent           seal testimony.consent_changed (with a reason)
+    GET  /persons/{id}/link-testimony    the testimonies linked to no person, this
+                                         person's names in their titles first
+    POST /persons/{id}/link-testimony    find titles by the words typed (``find``), or
+                                         seal testimony.linked (with a reason)
 """
 
 from __future__ import annotations
@@ -103,6 +107,8 @@ LIMITS: Mapping[str, int] = {
     "how": 20,
     "given": 64,
     "confirm": 1,
+    "words": MAX_SHORT,
+    "find": 1,
 }
 NAME_LIMIT = 300
 TOO_LONG = N_("This is longer than %(num)d characters; shorten it.")
@@ -116,6 +122,8 @@ WHY_VISIBILITY = N_("Say why who may see this file changes.")
 WHY_CONSENT = N_("Say why the consent changes: who asked for it, and how.")
 HOW_CONSENT = N_("Choose how the testifier gave this consent.")
 SAME_CONSENT = N_("This is the consent already recorded. Change something, or cancel.")
+WHY_LINK = N_("Say how you know this testimony is about this person.")
+WHICH_TESTIMONY = N_("Choose the testimony that is about this person.")
 CONFIRM_WIDER = N_(
     "This allows more than the consent recorded now. Tick the box only if the testifier "
     "gave this wider consent."
@@ -631,3 +639,66 @@ async def consent(request: Request) -> Response:
         return await _sealed(request, desk, detail, change)
     except FormProblem as exc:
         return _render_consent(request, detail, testimony, form, exc.errors)
+
+
+# -- a testimony recorded without a person, linked to one ------------------------------
+
+
+def _render_link(
+    request: Request,
+    desk: Desk,
+    detail: PersonDetail,
+    values: Mapping[str, str],
+    errors: Errors | None = None,
+) -> Response:
+    words = " ".join(_text(values, "words").split())
+    names = [str(n["text"]) for n in detail.names]
+    total, shown = desk.unlinked_testimonies(names=names, words=words)
+    return staff(request).render(
+        request,
+        "link_testimony.html",
+        status=400 if errors else 200,
+        p=detail,
+        v=values,
+        errors=errors or {},
+        total=total,
+        shown=shown,
+        words=words,
+    )
+
+
+async def link_form(request: Request) -> Response:
+    desk, detail = await _person(request)
+    return await run_in_threadpool(_render_link, request, desk, detail, {})
+
+
+async def link(request: Request) -> Response:
+    """Seal that a testimony recorded without a person (a video imported from a
+    channel) is about this person, with the reason: the testimony then shows on the
+    person's page, its consent can be changed there, and it counts towards the case.
+    ``find`` instead lists the titles that hold the words typed (sent in the form, never
+    in the address: they are often a name)."""
+    desk, detail = await _person(request)
+    form = {k: str(v) for k, v in (await request.form(max_files=0)).items()}
+    errors = _limits(form)
+    if _text(form, "find") or errors:
+        return await run_in_threadpool(_render_link, request, desk, detail, form, errors)
+    chosen = _text(form, "testimony")[:40]
+    reason = " ".join(_text(form, "reason").split())
+    # one linked meanwhile (by another reviewer) is not linked again from here
+    if not chosen or not await run_in_threadpool(desk.concerns_no_one, chosen):
+        errors["testimony"] = (WHICH_TESTIMONY, {})
+    if not reason:
+        errors["reason"] = (WHY_LINK, {})
+    change = {
+        "op": "testimony.linked",
+        "testimony": chosen,
+        "persons": [detail.person["person_id"]],
+        "reason": reason,
+    }
+    try:
+        if errors:
+            raise FormProblem(errors)
+        return await _sealed(request, desk, detail, change)
+    except FormProblem as exc:
+        return await run_in_threadpool(_render_link, request, desk, detail, form, exc.errors)

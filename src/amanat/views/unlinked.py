@@ -1,0 +1,158 @@
+"""Testimonies that concern no person yet, and which of them may be about a given person.
+
+A testimony is recorded without a person when its videos were imported from a channel
+(``amanat import FOLDER``: the title and the channel are known, the person it is about
+is not). Until a reviewer links it (``testimony.linked``), it is on no person's page:
+its consent cannot be changed there, and it counts towards no case. ``unlinked`` lists
+them, best first for the person the reviewer is looking at: a title that names the
+person (in any script: "Serikzhan Bilash" in a title finds Серікжан Білаш, and
+"Білаштың", the name with a case ending, finds Bilash) comes before one that does not.
+
+The comparison uses the names module's word keys (``query_keys``: each word's spelling
+folded to Latin letters, ``token``, and its sound, ``ptoken``). A key of the person's
+names matches a key of the title it begins (Kazakh and Uyghur add endings to names);
+sounds shorter than ``MIN_SOUND`` symbols are left out (one or two consonants are
+shared by thousands of words).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from amanat.names import query_keys
+from amanat.views import schema as s
+
+__all__ = ["MIN_SOUND", "Unlinked", "concerns_no_one", "name_words", "unlinked"]
+
+MIN_SOUND = 3  # the shortest sound of a word that counts ("blx" for Bilash)
+SHOWN = 50  # the most testimonies a page lists
+
+
+@dataclass(frozen=True)
+class Unlinked:
+    """One testimony linked to no person, with how well its title matches."""
+
+    testimony_id: str
+    title: str
+    channel: str
+    uploaded: str
+    url: str
+    language: str
+    n_media: int
+    time: str
+    consent: str
+    score: int  # how much of the names (or of the words typed) the title holds: 0 is none
+
+
+def name_words(names: Iterable[str]) -> frozenset[tuple[str, str]]:
+    """The word keys of ``names``: (kind, key) for each word's spelling and its sound."""
+    out: set[tuple[str, str]] = set()
+    for name in names:
+        for key in query_keys(name):
+            if key.kind == "token" and key.key:
+                out.add(("token", key.key))
+            elif key.kind == "ptoken" and len(key.key) >= MIN_SOUND:
+                out.add(("ptoken", key.key))
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _title_words(title: str) -> frozenset[tuple[str, str]]:
+    # a title's keys do not change; a desk with thousands of imported videos reads them
+    # again for every person a reviewer opens
+    return name_words([title])
+
+
+def _score(wanted: frozenset[tuple[str, str]], title: str) -> int:
+    """How much of the ``wanted`` words the title holds: 2 for each sound that begins a
+    word of the title, 1 for each spelling (a word written alike scores both)."""
+    if not wanted or not title:
+        return 0
+    have = _title_words(title)
+    found = 0
+    for kind, key in wanted:
+        if kind == "ptoken" and any(k == kind and word.startswith(key) for k, word in have):
+            found += 2
+        if kind == "token" and any(k == kind and word.startswith(key) for k, word in have):
+            found += 1
+    return found
+
+
+def _external(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _no_one() -> Any:
+    """The testimonies no person's record lists, and no standing claim cites. (Two
+    lists read once, not a subquery per testimony: claims have no index by source.)"""
+    t, tp, cl = s.testimonies, s.testimony_persons, s.claims
+    cited = select(cl.c.source_id).where(
+        cl.c.source_kind == "testimony", cl.c.retracted_by.is_(None)
+    )
+    return and_(t.c.testimony_id.not_in(select(tp.c.testimony_id)), t.c.testimony_id.not_in(cited))
+
+
+def concerns_no_one(conn: Connection, testimony_id: str) -> bool:
+    """Whether ``testimony_id`` is a recorded testimony that concerns no person."""
+    t = s.testimonies
+    found = conn.execute(
+        select(t.c.testimony_id).where(t.c.testimony_id == testimony_id, _no_one())
+    ).first()
+    return found is not None
+
+
+def unlinked(
+    conn: Connection, *, names: Sequence[str] = (), words: str = "", limit: int = SHOWN
+) -> tuple[int, list[Unlinked]]:
+    """How many testimonies concern no person, and up to ``limit`` of them: those whose
+    title holds the ``words`` typed (when any) or else the person's ``names`` first,
+    then the newest. With ``words``, only the titles that hold them are listed."""
+    t = s.testimonies
+    rows = conn.execute(
+        select(
+            t.c.testimony_id,
+            t.c.title,
+            t.c.external,
+            t.c.language,
+            t.c.n_media,
+            t.c.time,
+            t.c.consent,
+        )
+        .where(_no_one())
+        .order_by(t.c.time.desc(), t.c.testimony_id)
+    ).all()
+    typed = name_words([words]) if words.strip() else frozenset()
+    wanted = typed or name_words(names)
+    found: list[Unlinked] = []
+    for row in rows:
+        score = _score(wanted, row.title)
+        if typed and not score:
+            continue
+        external = _external(row.external)
+        found.append(
+            Unlinked(
+                testimony_id=row.testimony_id,
+                title=row.title,
+                channel=str(external.get("channel", "")),
+                uploaded=str(external.get("uploaded", "")),
+                url=str(external.get("url", "")),
+                language=row.language or "",
+                n_media=row.n_media,
+                time=row.time,
+                consent=row.consent,
+                score=score,
+            )
+        )
+    # newest first within a score (the query's order; sorted() keeps it)
+    found = sorted(found, key=lambda u: -u.score)
+    return len(rows), found[:limit]
