@@ -125,7 +125,7 @@ def test_titles_are_found_by_words_sent_in_the_form_never_in_the_address(org: Or
     whose answer is the page itself (no address carries the words); a word no title
     holds offers none."""
     with staff_site(org) as site:
-        person = site.person_ids[1]
+        person = _named(site, "Гүлнар Тұрсынова")
         press = _imported(site, "Пресс-конференция в Алматы")
         other = _imported(site, "Serikzhan Bilash at the office")
         client = _researcher(site)
@@ -139,6 +139,13 @@ def test_titles_are_found_by_words_sent_in_the_form_never_in_the_address(org: Or
         assert nothing.status_code == 200
         assert _listed(nothing.text) == []
         assert "No title among them holds these words." in nothing.text
+        for code, heading in (
+            ("kk", "Адамсыз жазылған айғақты қосу"),
+            ("ru", "Добавить свидетельство, записанное без человека"),
+        ):
+            client.get(f"/lang/{code}")
+            page = client.get(LINK.format(person)).text
+            assert heading in page and set(_listed(page)) == {other, press}, code
 
 
 def test_only_editors_on_a_desk_link_testimonies(org: Org) -> None:
