@@ -23,6 +23,7 @@ from amanat.records.demo_data import MARKER, DemoBatch, DemoData, demo_data
 from amanat.records.fold import fold_person
 from amanat.records.ids import ResidentId
 from amanat.records.places import Gazetteer
+from amanat.views.unlinked import name_words, title_score
 
 
 def _entry_ids(batches: tuple[DemoBatch, ...], salt: str) -> list[str]:
@@ -199,3 +200,34 @@ def test_two_persons_come_again_from_other_lists() -> None:
         batch = next(b for b in data.intake if created[person] in b.changes)
         kinds = {c["kind"] for c in batch.changes if c["op"] == "source.added"}
         assert kinds == {"other_database"} and None not in cited
+
+
+def test_an_imported_video_names_the_showcase_but_concerns_no_one() -> None:
+    """Given the demo, then one testimony is recorded as an imported video is: about no
+    person, its consent internal (the channel's, not the testifier's), and its title
+    names the showcase person in Latin letters, so that the staff app offers it first
+    on the showcase's page."""
+    data = demo_data()
+    video = data.featured["imported_video"]
+    recorded = [
+        c for b in data.intake for c in b.changes
+        if c["op"] == "testimony.recorded" and c["testimony"] == video
+    ]  # fmt: skip
+    assert len(recorded) == 1
+    change = recorded[0]
+    assert change["persons"] == [] and change["consent"]["level"] == "internal"
+    assert change["title"].startswith(MARKER)
+    showcase = fold_person(data.featured["showcase"], _sealed(data))
+    assert showcase is not None
+    names = [str(c.value["text"]) for c in showcase.values("name")]
+    wanted = name_words(names)
+    best = title_score(wanted, change["title"])
+    # every title says DEMO, as does the persons' alias "DEMO-01": the name itself counts
+    assert all(title_score(wanted, c["title"]) < best for c in _others(data, video))
+
+
+def _others(data: DemoData, video: str) -> list[dict[str, Any]]:
+    return [
+        c for b in data.intake for c in b.changes
+        if c["op"] == "testimony.recorded" and c["testimony"] != video and "title" in c
+    ]  # fmt: skip

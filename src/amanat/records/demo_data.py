@@ -150,7 +150,8 @@ class _Later:
 class DemoData:
     persons: tuple[str, ...]
     intake: tuple[DemoBatch, ...]
-    featured: dict[str, str]  # what each featured person shows -> person id
+    # what each featured person shows -> person id ("imported_video": a testimony id)
+    featured: dict[str, str]
     # (first record, second record): persons the demo records twice, for linkage to find
     twice: tuple[tuple[str, str], ...]
     _later: _Later = field(repr=False)
@@ -516,7 +517,7 @@ class _Writer:
             intake.claim("photo", photo, said)
         self.timeline(intake, plan, tid, days)
         self.actions(intake, tid, days)
-        return intake, {"testimony": tid, "home_claim": home_claim, "days": days}
+        return intake, {"testimony": tid, "home_claim": home_claim, "days": days, "name": name}
 
     def actions(self, intake: _Intake, tid: str, days: list[dt.date]) -> None:
         """What the family did after the first event: none to three petitions."""
@@ -654,6 +655,31 @@ def demo_data(seed: int = 2018) -> DemoData:
         }
     )
 
+    # A video downloaded from a channel and imported (`amanat import FOLDER`): its title
+    # names the showcase person in Latin letters, but nothing links it to him yet, and its
+    # consent is the channel's, not the testifier's. The staff app's "Add a testimony
+    # recorded without a person" on the showcase's page offers it first.
+    video_rng = _rng(seed + 11)  # drawn apart from ``rng``, so the rest stays as it was
+    shown_name: FictionalName = facts[0]["name"]
+    intakes[12].changes.append(
+        {
+            "op": "testimony.recorded",
+            "testimony": _id(video_rng, "t"),
+            "persons": [],
+            "testifier": {"relationship": "unknown"},
+            "consent": {
+                "level": "internal",
+                "how": "unknown",
+                "note": "published by DEMO channel; consent not recorded by us",
+            },
+            "title": f"DEMO video: the wife of {shown_name.latin} speaks about his detention",
+            "transcript": f"{MARKER}: a fictional video, as imported from a channel.",
+            "external": {"channel": "DEMO channel", "uploaded": "2019-05-14"},
+            "media": [],
+        }
+    )
+    featured_video = intakes[12].changes[-1]["testimony"]
+
     # A death in custody (6).
     dead = intakes[6]
     dead_source = dead.claims[0]["source"]
@@ -690,6 +716,7 @@ def demo_data(seed: int = 2018) -> DemoData:
         "id_document": intakes[5].person,
         "deceased": intakes[6].person,
         "amended": intakes[7].person,
+        "imported_video": featured_video,  # a testimony id: linked to no person
     }
     twice = _recorded_twice(_rng(seed + 3), plans, intakes, facts)
     batches += tuple(copy.batch(f"DEMO list {copy.n:02d}") for _, copy in twice)

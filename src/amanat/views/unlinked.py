@@ -28,7 +28,7 @@ from sqlalchemy import Connection, and_, select
 from amanat.names import query_keys
 from amanat.views import schema as s
 
-__all__ = ["MIN_SOUND", "Unlinked", "concerns_no_one", "name_words", "unlinked"]
+__all__ = ["MIN_SOUND", "Unlinked", "concerns_no_one", "name_words", "title_score", "unlinked"]
 
 MIN_SOUND = 3  # the shortest sound of a word that counts ("blx" for Bilash)
 SHOWN = 50  # the most testimonies a page lists
@@ -69,7 +69,7 @@ def _title_words(title: str) -> frozenset[tuple[str, str]]:
     return name_words([title])
 
 
-def _score(wanted: frozenset[tuple[str, str]], title: str) -> int:
+def title_score(wanted: frozenset[tuple[str, str]], title: str) -> int:
     """How much of the ``wanted`` words the title holds: 2 for each sound that begins a
     word of the title, 1 for each spelling (a word written alike scores both)."""
     if not wanted or not title:
@@ -135,7 +135,7 @@ def unlinked(
     wanted = typed or name_words(names)
     found: list[Unlinked] = []
     for row in rows:
-        score = _score(wanted, row.title)
+        score = title_score(wanted, row.title)
         if typed and not score:
             continue
         external = _external(row.external)
