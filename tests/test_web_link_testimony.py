@@ -122,8 +122,8 @@ def test_an_imported_video_is_linked_to_the_person_it_is_about(org: Org) -> None
 def test_titles_are_found_by_words_sent_in_the_form_never_in_the_address(org: Org) -> None:
     """Given imported videos, when a researcher types words of a title and presses
     Find, then only the titles holding them (in any script) are offered, by a POST
-    whose answer is the page itself (no address carries the words); a word no title
-    holds offers none."""
+    whose answer is the page itself (no address carries the words), a title written to
+    attack the page shown as text; a word no title holds offers none."""
     with staff_site(org) as site:
         person = _named(site, "Гүлнар Тұрсынова")
         press = _imported(site, "Пресс-конференция в Алматы")
@@ -135,6 +135,10 @@ def test_titles_are_found_by_words_sent_in_the_form_never_in_the_address(org: Or
         assert "The title holds these words" in found.text
         bilash = _post(client, person, {"words": "Серікжан Білаш", "find": "1"})
         assert _listed(bilash.text) == [other]
+        hostile = _imported(site, '<script>alert("x")</script> Bilash')
+        shown = _post(client, person, {"words": "Bilash", "find": "1"})
+        assert set(_listed(shown.text)) == {other, hostile}
+        assert "<script>alert" not in shown.text and "&lt;script&gt;" in shown.text
         nothing = _post(client, person, {"words": "Ürümqi", "find": "1"})
         assert nothing.status_code == 200
         assert _listed(nothing.text) == []
@@ -145,7 +149,7 @@ def test_titles_are_found_by_words_sent_in_the_form_never_in_the_address(org: Or
         ):
             client.get(f"/lang/{code}")
             page = client.get(LINK.format(person)).text
-            assert heading in page and set(_listed(page)) == {other, press}, code
+            assert heading in page and set(_listed(page)) == {other, press, hostile}, code
 
 
 def test_only_editors_on_a_desk_link_testimonies(org: Org) -> None:

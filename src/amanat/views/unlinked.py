@@ -11,8 +11,9 @@ person (in any script: "Serikzhan Bilash" in a title finds Серікжан Бі
 The comparison uses the names module's word keys (``query_keys``: each word's spelling
 folded to Latin letters, ``token``, and its sound, ``ptoken``). A key of the person's
 names matches a key of the title it begins (Kazakh and Uyghur add endings to names);
-sounds shorter than ``MIN_SOUND`` symbols are left out (one or two consonants are
-shared by thousands of words).
+sounds shorter than ``MIN_SOUND`` symbols (one or two consonants are shared by
+thousands of words) and spellings shorter than ``MIN_SPELLING`` (an initial) are left
+out.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from amanat.views import schema as s
 __all__ = ["MIN_SOUND", "Unlinked", "concerns_no_one", "name_words", "title_score", "unlinked"]
 
 MIN_SOUND = 3  # the shortest sound of a word that counts ("blx" for Bilash)
+MIN_SPELLING = 2  # the shortest spelling that counts (Li, not an initial)
 SHOWN = 50  # the most testimonies a page lists
 
 
@@ -55,7 +57,7 @@ def name_words(names: Iterable[str]) -> frozenset[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
     for name in names:
         for key in query_keys(name):
-            if key.kind == "token" and key.key:
+            if key.kind == "token" and len(key.key) >= MIN_SPELLING:
                 out.add(("token", key.key))
             elif key.kind == "ptoken" and len(key.key) >= MIN_SOUND:
                 out.add(("ptoken", key.key))
@@ -63,10 +65,16 @@ def name_words(names: Iterable[str]) -> frozenset[tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=65_536)
-def _title_words(title: str) -> frozenset[tuple[str, str]]:
-    # a title's keys do not change; a desk with thousands of imported videos reads them
-    # again for every person a reviewer opens
-    return name_words([title])
+def _title_beginnings(title: str) -> frozenset[tuple[str, str]]:
+    """Every beginning of every word key of ``title`` (at least as long as the shortest
+    key that counts), so that a name's key is matched by one look-up. A title's keys do
+    not change; a desk with thousands of imported videos reads them again for every
+    person a reviewer opens."""
+    out: set[tuple[str, str]] = set()
+    for kind, key in name_words([title]):
+        least = MIN_SOUND if kind == "ptoken" else MIN_SPELLING
+        out.update((kind, key[:n]) for n in range(least, len(key) + 1))
+    return frozenset(out)
 
 
 def title_score(wanted: frozenset[tuple[str, str]], title: str) -> int:
@@ -74,14 +82,8 @@ def title_score(wanted: frozenset[tuple[str, str]], title: str) -> int:
     word of the title, 1 for each spelling (a word written alike scores both)."""
     if not wanted or not title:
         return 0
-    have = _title_words(title)
-    found = 0
-    for kind, key in wanted:
-        if kind == "ptoken" and any(k == kind and word.startswith(key) for k, word in have):
-            found += 2
-        if kind == "token" and any(k == kind and word.startswith(key) for k, word in have):
-            found += 1
-    return found
+    have = _title_beginnings(title)
+    return sum(2 if kind == "ptoken" else 1 for kind, key in wanted if (kind, key) in have)
 
 
 def _external(raw: str) -> dict[str, Any]:
