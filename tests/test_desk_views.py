@@ -322,6 +322,68 @@ def test_a_station_key_cannot_change_consent_or_records(org: Org, tmp_path: Path
         assert [c["claim_id"] for c in after.claims if c["retracted_by"]] == [status["claim_id"]]
 
 
+def test_a_station_key_cannot_lend_a_forged_claim_another_testimony_s_weight(
+    org: Org, tmp_path: Path
+) -> None:
+    """Given a person the desk recorded from its own testimony, when a seized station's
+    key signs entries adding a "released" status to that person citing the desk's
+    testimony, citing a source document, or citing a testimony the entry records about
+    someone else, then the desk applies none of them and names each as signed by a
+    station; an intake that cites its own testimony about the person still adds to it."""
+    person, testimony = new_id("p"), new_id("t")
+    desks = _canary_changes(person, testimony)
+    desks[0] = {k: v for k, v in desks[0].items() if k != "media"}
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.seal_records([Batch([], desks)])
+    released = b.status("released", "2020-01")
+    other, own = new_id("t"), new_id("t")
+
+    def recorded(t: str, about: str) -> dict[str, object]:
+        return {
+            "op": "testimony.recorded",
+            "testimony": t,
+            "persons": [about],
+            "testifier": {"relationship": "other"},
+            "consent": {"level": "internal"},
+        }
+
+    def amended(*claims: dict[str, object]) -> dict[str, object]:
+        return {"op": "person.amended", "person": person, "claims": list(claims)}
+
+    forgeries = [
+        [amended(b.claim("status", released, b.source_ref(testimony=testimony)))],
+        [amended(b.claim("status", released, {"source": new_id("s"), "locator": "p. 1"}))],
+        [
+            recorded(other, new_id("p")),
+            amended(b.claim("status", released, b.source_ref(testimony=other))),
+        ],
+    ]
+    forged = [
+        seal_entry(
+            org.station.vault(), org.station_seed, [], entry_type="record",
+            data=b.record_data(changes, 0),
+        ).entry_id
+        for changes in forgeries
+    ]  # fmt: skip
+    genuine = [recorded(own, person), amended(b.claim("occupation", "teacher", {"testimony": own}))]
+    seal_entry(
+        org.station.vault(), org.station_seed, [], entry_type="record",
+        data=b.record_data(genuine, 0),
+    )  # fmt: skip
+    with Desk(org.desk, org.desk_keys) as desk:
+        report = _pulled(desk, org)
+        assert sorted(entry for entry, _ in report.problems) == sorted(forged)
+        for _, why in report.problems:
+            assert "signed by a station, whose claims may cite only a testimony" in why
+        for rebuilt in (False, True):
+            if rebuilt:
+                desk.rebuild_views()
+            claims = desk.person(person).claims
+            statuses = [c["value"]["status"] for c in claims if c["field"] == "status"]
+            assert statuses == ["in_camp"]
+            assert [c["value"] for c in claims if c["field"] == "occupation"] == ["teacher"]
+
+
 def test_a_testimony_recorded_again_by_a_station_key_is_held_at_the_narrower_consent(
     org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

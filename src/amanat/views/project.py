@@ -143,6 +143,28 @@ def lost_entry(entry_id: str, log: str, seq: int, time: str) -> PreparedEntry:
 STATION_OPS = frozenset({"testimony.recorded", "person.created", "person.amended"})
 
 
+def _cited_elsewhere(changes: Sequence[Change]) -> str:
+    """What a station's claims cite beyond the testimonies its own entry records about
+    the person they are on ("" when nothing): an intake's claims come from the
+    testimony it records, so a claim citing a desk's testimony or source document (to
+    lend a forged status the weight of a genuine one) is not a station's to make."""
+    recorded = {
+        str(c.body["testimony"]): set(c.body["persons"])
+        for c in changes
+        if c.op == "testimony.recorded"
+    }
+    cited: set[str] = set()
+    for c in changes:
+        if c.op not in ("person.created", "person.amended"):
+            continue
+        for claim in c.body["claims"]:
+            source = claim["source"]
+            testimony = source.get("testimony")
+            if c.body["person"] not in recorded.get(str(testimony), ()):
+                cited.add(str(testimony or source.get("source")))
+    return ", ".join(sorted(cited))
+
+
 def prepare_entry(e: SealedEntry, *, checked: bool = False, station: bool = False) -> PreparedEntry:
     """Check a record entry's changes and make its rows: pure, so a worker process can
     do it while this one writes (``desk.reader``).
@@ -179,6 +201,12 @@ def prepare_entry(e: SealedEntry, *, checked: bool = False, station: bool = Fals
         problem = (
             f"signed by a station, which may only record testimonies and the persons they "
             f"concern; its {', '.join(beyond)} is not applied (a desk seals such changes)"
+        )
+        found = []
+    elif station and (cited := _cited_elsewhere(found)):
+        problem = (
+            f"signed by a station, whose claims may cite only a testimony of the same "
+            f"entry about that person; it cites {cited}, so it is not applied"
         )
         found = []
     files = json.dumps(list(e.files))
