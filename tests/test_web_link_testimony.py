@@ -72,7 +72,7 @@ def test_an_imported_video_is_linked_to_the_person_it_is_about(org: Org) -> None
     researcher links one without a reason, or without choosing one, then the form says
     what is missing and nothing is sealed; when with both, then it is sealed, shows on
     his page with its Change consent link, is in its history with the reason, and is no
-    longer offered; linking it again is refused."""
+    longer offered; linking it to him again is refused."""
     with staff_site(org) as site:
         person = _named(site, "Серік Жылқыбаев")
         press = _imported(site, "Press conference in Almaty, 10 March 2019")
@@ -112,11 +112,55 @@ def test_an_imported_video_is_linked_to_the_person_it_is_about(org: Org) -> None
         assert "Testimony linked" in history and "His wife named him." in history
 
         assert latin not in _listed(client.get(LINK.format(person)).text)
-        someone_else = _named(site, "Гүлнар Тұрсынова")
-        again = _post(client, someone_else, {"testimony": latin, "reason": "Also hers."})
+        again = _post(client, person, {"testimony": latin, "reason": "Linked twice."})
         assert again.status_code == 400
         assert "Choose the testimony that is about this person." in again.text
         assert _records(site) == before + 1
+
+
+def test_a_video_about_two_persons_is_linked_to_the_second_too(org: Org) -> None:
+    """Given an imported video whose title names a mother's husband and son, linked to
+    the husband, and another linked to someone else whose title names neither, when a
+    researcher opens the son's page's "Add a testimony", then the video is offered,
+    saying whom it is about already, and the other is not (until words of its title are
+    typed); when it is linked to the son with a reason, then it is on both pages, and
+    neither page offers it again; a testimony that does not exist is refused."""
+    with staff_site(org) as site:
+        husband = _named(site, "Серік Жылқыбаев")
+        son = _named(site, "Гүлнар Тұрсынова")  # a person of the fixture stands for the son
+        title = "Mother of Gulnar Tursynova and wife of Serik Zhylkybayev"
+        both = _imported(site, title)
+        press = _imported(site, "Press conference in Almaty")
+        client = _researcher(site)
+        for video in (both, press):
+            done = _post(client, husband, {"testimony": video, "reason": "Named in it."})
+            assert done.status_code == 303
+
+        form = client.get(LINK.format(son)).text
+        assert "0 testimonies are linked to no person yet." in form
+        assert _listed(form) == [both]
+        husband_name = site.desk.person(husband).person["display_name"]
+        offered = form.split(f'value="{both}"')[1].split("</label>")[0]
+        assert "Already about:" in offered and husband_name in offered
+        assert "The title names this person" in offered
+        found = _post(client, son, {"words": "press conference", "find": "1"})
+        assert _listed(found.text) == [press]
+        client.get("/lang/kk")
+        assert "Бұрыннан кім туралы:" in client.get(LINK.format(son)).text
+        client.get("/lang/en")
+
+        before = _records(site)
+        missing = _post(client, son, {"testimony": new_id("t"), "reason": "x"})
+        assert missing.status_code == 400
+        assert _records(site) == before
+        done = _post(client, son, {"testimony": both, "reason": "His mother names him."})
+        assert done.status_code == 303
+        assert _records(site) == before + 1
+        for person in (husband, son):
+            on_page = [t["testimony_id"] for t in site.desk.person(person).testimonies]
+            assert both in on_page
+            assert both not in _listed(client.get(LINK.format(person)).text)
+        assert f"/persons/{son}/consent?testimony={both}" in client.get(f"/persons/{son}").text
 
 
 def test_titles_are_found_by_words_sent_in_the_form_never_in_the_address(org: Org) -> None:

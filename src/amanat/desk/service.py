@@ -27,7 +27,7 @@ import contextlib
 import functools
 import json
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -442,17 +442,19 @@ class Desk:
             return read.recorded_documents(conn, documents)
 
     def unlinked_testimonies(
-        self, *, names: Sequence[str] = (), words: str = ""
+        self, *, names: Sequence[str] = (), words: str = "", page: Collection[str] = ()
     ) -> tuple[int, list[unlinked_testimonies.Unlinked]]:
         """The testimonies that concern no person yet (videos imported from a channel):
-        how many, and those whose titles name ``names`` (or hold ``words``) first."""
+        how many, and those whose titles name ``names`` (or hold ``words``) first; with
+        them, those about other persons whose titles do, but none of ``page`` (the
+        testimonies already on the person's page)."""
         with self.engine.connect() as conn:
-            return unlinked_testimonies.unlinked(conn, names=names, words=words)
+            return unlinked_testimonies.unlinked(conn, names=names, words=words, page=page)
 
-    def concerns_no_one(self, testimony_id: str) -> bool:
-        """Whether ``testimony_id`` is a recorded testimony that concerns no person."""
+    def linkable(self, testimony_id: str, page: Collection[str]) -> bool:
+        """Whether ``testimony_id`` is a recorded testimony not among ``page``."""
         with self.engine.connect() as conn:
-            return unlinked_testimonies.concerns_no_one(conn, testimony_id)
+            return unlinked_testimonies.linkable(conn, testimony_id, page)
 
     def similar(
         self,

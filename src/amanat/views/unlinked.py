@@ -14,22 +14,34 @@ names matches a key of the title it begins (Kazakh and Uyghur add endings to nam
 sounds shorter than ``MIN_SOUND`` symbols (one or two consonants are shared by
 thousands of words) and spellings shorter than ``MIN_SPELLING`` (an initial) are left
 out.
+
+A video can be about two persons (a mother speaking of her husband and her son). So the
+list also offers a testimony already about other persons, with their names, when its
+title names this person or holds the words typed; never one already on this person's
+page (``linkable`` says which may be linked).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, or_, select, union
 
 from amanat.names import query_keys
 from amanat.views import schema as s
 
-__all__ = ["MIN_SOUND", "Unlinked", "concerns_no_one", "name_words", "title_score", "unlinked"]
+__all__ = [
+    "MIN_SOUND",
+    "Unlinked",
+    "linkable",
+    "name_words",
+    "title_score",
+    "unlinked",
+]
 
 MIN_SOUND = 3  # the shortest sound of a word that counts ("blx" for Bilash)
 MIN_SPELLING = 2  # the shortest spelling that counts (Li, not an initial)
@@ -38,7 +50,7 @@ SHOWN = 50  # the most testimonies a page lists
 
 @dataclass(frozen=True)
 class Unlinked:
-    """One testimony linked to no person, with how well its title matches."""
+    """One testimony that may be linked to the person, with how well its title matches."""
 
     testimony_id: str
     title: str
@@ -50,6 +62,7 @@ class Unlinked:
     time: str
     consent: str
     score: int  # how much of the names (or of the words typed) the title holds: 0 is none
+    about: tuple[str, ...] = ()  # the names of the persons it is about already (none: ())
 
 
 def name_words(names: Iterable[str]) -> frozenset[tuple[str, str]]:
@@ -104,22 +117,60 @@ def _no_one() -> Any:
     return and_(t.c.testimony_id.not_in(select(tp.c.testimony_id)), t.c.testimony_id.not_in(cited))
 
 
-def concerns_no_one(conn: Connection, testimony_id: str) -> bool:
-    """Whether ``testimony_id`` is a recorded testimony that concerns no person."""
+def linkable(conn: Connection, testimony_id: str, page: Collection[str]) -> bool:
+    """Whether ``testimony_id`` is a recorded testimony that may be linked to a person
+    whose page lists the testimonies ``page``: any not listed there."""
     t = s.testimonies
-    found = conn.execute(
-        select(t.c.testimony_id).where(t.c.testimony_id == testimony_id, _no_one())
-    ).first()
-    return found is not None
+    if testimony_id in page:
+        return False
+    found = conn.execute(select(t.c.testimony_id).where(t.c.testimony_id == testimony_id))
+    return found.first() is not None
+
+
+def _about(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The names of the persons each testimony of ``ids`` is already about (listed by
+    it, or cited by a standing claim), a merged record under the person it is in."""
+    if not ids:
+        return {}
+    tp, cl, p, a = s.testimony_persons, s.claims, s.persons, s.aliases
+    pairs = union(
+        select(tp.c.testimony_id, tp.c.person_id).where(tp.c.testimony_id.in_(ids)),
+        select(cl.c.source_id, cl.c.person_id).where(
+            cl.c.source_kind == "testimony",
+            cl.c.source_id.in_(ids),
+            cl.c.retracted_by.is_(None),
+        ),
+    ).subquery()
+    shown = func.coalesce(a.c.person_id, pairs.c[1])
+    rows = conn.execute(
+        select(pairs.c[0], p.c.display_name)
+        .select_from(pairs)
+        .outerjoin(a, a.c.alias_id == pairs.c[1])
+        .join(p, p.c.person_id == shown)
+        .distinct()
+        .order_by(pairs.c[0], p.c.display_name)
+    ).all()
+    out: dict[str, list[str]] = {}
+    for testimony_id, name in rows:
+        out.setdefault(testimony_id, []).append(name)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def unlinked(
-    conn: Connection, *, names: Sequence[str] = (), words: str = "", limit: int = SHOWN
+    conn: Connection,
+    *,
+    names: Sequence[str] = (),
+    words: str = "",
+    page: Collection[str] = (),
+    limit: int = SHOWN,
 ) -> tuple[int, list[Unlinked]]:
-    """How many testimonies concern no person, and up to ``limit`` of them: those whose
-    title holds the ``words`` typed (when any) or else the person's ``names`` first,
-    then the newest. With ``words``, only the titles that hold them are listed."""
+    """How many testimonies concern no person, and up to ``limit`` that may be linked
+    to a person whose page lists the testimonies ``page``: those whose title holds the
+    ``words`` typed (when any) or else the person's ``names`` first, then the newest.
+    With ``words``, only the titles that hold them are listed. A testimony already
+    about other persons is listed only when its title holds the words or the names."""
     t = s.testimonies
+    no_one = _no_one()
     rows = conn.execute(
         select(
             t.c.testimony_id,
@@ -129,16 +180,19 @@ def unlinked(
             t.c.n_media,
             t.c.time,
             t.c.consent,
+            no_one.label("no_one"),
         )
-        .where(_no_one())
+        .where(or_(no_one, and_(t.c.title != "", t.c.testimony_id.not_in(list(page)))))
         .order_by(t.c.time.desc(), t.c.testimony_id)
     ).all()
     typed = name_words([words]) if words.strip() else frozenset()
     wanted = typed or name_words(names)
     found: list[Unlinked] = []
+    total = 0
     for row in rows:
+        total += bool(row.no_one)
         score = title_score(wanted, row.title)
-        if typed and not score:
+        if (typed or not row.no_one) and not score:
             continue
         external = _external(row.external)
         found.append(
@@ -153,8 +207,11 @@ def unlinked(
                 time=row.time,
                 consent=row.consent,
                 score=score,
+                about=() if row.no_one else ("",),
             )
         )
     # newest first within a score (the query's order; sorted() keeps it)
-    found = sorted(found, key=lambda u: -u.score)
-    return len(rows), found[:limit]
+    found = sorted(found, key=lambda u: -u.score)[:limit]
+    about = _about(conn, [u.testimony_id for u in found if u.about])
+    found = [replace(u, about=about.get(u.testimony_id, ())) if u.about else u for u in found]
+    return total, found

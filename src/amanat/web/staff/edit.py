@@ -653,7 +653,8 @@ def _render_link(
 ) -> Response:
     words = " ".join(_text(values, "words").split())
     names = [str(n["text"]) for n in detail.names]
-    total, shown = desk.unlinked_testimonies(names=names, words=words)
+    page = [str(t["testimony_id"]) for t in detail.testimonies]
+    total, shown = desk.unlinked_testimonies(names=names, words=words, page=page)
     return staff(request).render(
         request,
         "link_testimony.html",
@@ -674,8 +675,9 @@ async def link_form(request: Request) -> Response:
 
 async def link(request: Request) -> Response:
     """Seal that a testimony recorded without a person (a video imported from a
-    channel) is about this person, with the reason: the testimony then shows on the
-    person's page, its consent can be changed there, and it counts towards the case.
+    channel), or one about other persons too, is about this person, with the reason:
+    the testimony then shows on the person's page, its consent can be changed there,
+    and it counts towards the case.
     ``find`` instead lists the titles that hold the words typed (sent in the form, never
     in the address: they are often a name)."""
     desk, detail = await _person(request)
@@ -685,8 +687,9 @@ async def link(request: Request) -> Response:
         return await run_in_threadpool(_render_link, request, desk, detail, form, errors)
     chosen = _text(form, "testimony")[:40]
     reason = " ".join(_text(form, "reason").split())
-    # one linked meanwhile (by another reviewer) is not linked again from here
-    if not chosen or not await run_in_threadpool(desk.concerns_no_one, chosen):
+    # one linked to this person meanwhile (by another reviewer) is not linked again
+    page = [str(t["testimony_id"]) for t in detail.testimonies]
+    if not chosen or not await run_in_threadpool(desk.linkable, chosen, page):
         errors["testimony"] = (WHICH_TESTIMONY, {})
     if not reason:
         errors["reason"] = (WHY_LINK, {})
