@@ -914,3 +914,45 @@ def test_the_form_shown_as_matching_is_in_the_script_typed_and_never_a_label() -
     assert read.closest_form(["Ser k"], forms) != "DEMO-04"
     assert read.closest_form(["demo-04"], [("DEMO-04", "Latn")]) == "DEMO-04"
     assert read.closest_form([], forms) is None and read.closest_form(["x"], []) is None
+
+
+def test_testimonies_to_link_on_both_engines(view_engine: Engine) -> None:
+    """Given a video about no one, a video about Серік Жылқыбаев whose title also names
+    Гүлнар Тұрсынова, and an untitled intake about her, when the testimonies to link
+    are listed for her page (on SQLite and PostgreSQL alike), then both videos are
+    offered, the one naming her first and saying whom it is about already, only the
+    first counts as linked to no one, and the intake on her page may not be linked
+    again; words typed list only the titles holding them."""
+    from amanat.views.unlinked import linkable, unlinked
+
+    views = new_views(view_engine)
+    serik, gulnar = "p_" + "1" * 32, "p_" + "2" * 32
+    loose, both, intake = ("t_" + c * 32 for c in "345")
+
+    def video(testimony: str, persons: list[str], title: str) -> dict[str, Any]:
+        return {"op": "testimony.recorded", "testimony": testimony, "persons": persons,
+                "testifier": {"relationship": "unknown"}, "consent": {"level": "internal"},
+                "title": title}  # fmt: skip
+
+    changes: list[dict[str, Any]] = [
+        video(loose, [], "Press conference in Almaty"),
+        video(both, [serik], "Mother of Gulnar Tursynova, wife of Serik Zhylkybayev"),
+        {**t1_recorded([gulnar]), "testimony": intake, "media": []},
+    ]
+    for pid, name, t in ((serik, "Серік Жылқыбаев", both), (gulnar, "Гүлнар Тұрсынова", intake)):
+        ref = b.source_ref(testimony=t)
+        changes.append({"op": "person.created", "person": pid,
+                        "claims": [b.claim("name", b.name(name), ref)]})  # fmt: skip
+    report = views.apply([entry(1, changes)], {})
+    assert not report.problems, report.problems
+    with view_engine.connect() as conn:
+        total, shown = unlinked(conn, names=["Гүлнар Тұрсынова"], page=[intake])
+        assert total == 1
+        assert [u.testimony_id for u in shown] == [both, loose]
+        assert shown[0].about == ("Серік Жылқыбаев",) and shown[0].score > 0
+        assert shown[1].about == ()
+        total, typed = unlinked(conn, words="press", page=[intake])
+        assert [u.testimony_id for u in typed] == [loose]
+        assert linkable(conn, both, [intake]) and linkable(conn, loose, [intake])
+        assert not linkable(conn, intake, [intake])
+        assert not linkable(conn, "t_" + "9" * 32, [intake])
