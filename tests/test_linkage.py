@@ -1289,6 +1289,39 @@ def _wait_for(what: str, ready: Callable[[], bool], process: subprocess.Popen[st
         time.sleep(0.05)
 
 
+_CTRL_C_AS_WORKERS_START = """
+import multiprocessing, os, signal, multiprocessing.context as context
+from amanat.linkage import namekeys
+start = context.SpawnContext.Pool
+def pressed(self, *args, **kwargs):
+    os.kill(os.getpid(), signal.SIGINT)
+    return start(self, *args, **kwargs)
+context.SpawnContext.Pool = pressed
+try:
+    with namekeys._quiet_pool(2) as pool:
+        print("keyed on", flush=True)
+except KeyboardInterrupt:
+    print("stopped", len(multiprocessing.active_children()), flush=True)
+"""
+
+
+def test_a_ctrl_c_while_the_keying_workers_start_is_not_lost() -> None:
+    """Given name keying about to start its worker processes, when Ctrl-C comes while
+    they start (SIGINT is ignored here then, so they start ignoring it), then it is not
+    lost: it arrives as KeyboardInterrupt once they have started, and the workers are
+    stopped."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_AS_WORKERS_START],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["stopped", "0"], done.stdout
+    assert "Traceback" not in done.stderr, done.stderr
+
+
 @pytest.mark.parametrize("when", ["keying names", "training and scoring"])
 def test_ctrl_c_while_linking_stops_cleanly(
     long_list: tuple[Path, Path], tmp_path: Path, when: str
@@ -1312,9 +1345,7 @@ def test_ctrl_c_while_linking_stops_cleanly(
         start_new_session=True,  # a process group of its own, as a terminal gives
     )  # fmt: skip
     _wait_for("keying workers", lambda: _keying_workers(process.pid) > 0, process)
-    if when == "keying names":
-        time.sleep(0.3)  # past the pool's start, while SIGINT is ignored here
-    else:
+    if when != "keying names":  # (a Ctrl-C while the workers start waits for them)
         _wait_for("end of keying", lambda: _keying_workers(process.pid) == 0, process)
         time.sleep(1.0)
     if process.poll() is None:

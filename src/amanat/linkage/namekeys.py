@@ -23,6 +23,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from typing import Any
 
 from amanat.names import NameKey
@@ -191,14 +192,28 @@ def _quiet_pool(workers: int) -> Iterator[Any]:
     """A pool of spawned workers that leave Ctrl-C to this process. They are started
     with SIGINT ignored (a disposition a new process keeps, so Python does not turn it
     into KeyboardInterrupt even while the worker is still starting), then this
-    process's own handling is put back."""
+    process's own handling is put back. Meanwhile SIGINT is also blocked here, so a
+    Ctrl-C pressed while the workers start waits instead of being lost: it arrives as
+    KeyboardInterrupt once the handling is back, and the new pool is stopped."""
     main = threading.current_thread() is threading.main_thread()
+    # Spawning starts multiprocessing's resource tracker once, and that unblocks SIGINT
+    # after: started first, it leaves the block below in place.
+    resource_tracker.ensure_running()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if main else None
     before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    pool = None
     try:
-        pool = multiprocessing.get_context("spawn").Pool(workers, _quiet_worker)
-    finally:
-        if before is not None:
-            signal.signal(signal.SIGINT, before)
+        try:
+            pool = multiprocessing.get_context("spawn").Pool(workers, _quiet_worker)
+        finally:
+            if before is not None:
+                signal.signal(signal.SIGINT, before)
+            if blocked is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a waiting Ctrl-C comes
+    except BaseException:
+        if pool is not None:
+            pool.terminate()
+        raise
     with pool:
         yield pool
 
