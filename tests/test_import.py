@@ -635,6 +635,35 @@ def test_a_video_folder_holds_no_empty_lying_or_linked_file_and_names_its_folder
     assert all(report[f]["outcome"] == "rejected" for f in report if f != "good.mp4")
 
 
+def test_a_video_folder_s_reasons_are_said_in_the_volunteer_s_language(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given a folder with a video, its subtitles, a failed download and a sidecar
+    without its video, when a Kazakh-speaking volunteer imports it, then the terminal
+    and the report give each file's reason in Kazakh, names filled in; --json, for
+    scripts, keeps them in English."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "good.mp4").write_bytes(MP4_HEAD + os.urandom(2000))
+    (folder / "good.kk.vtt").write_text("WEBVTT\n", "utf-8")
+    (folder / "empty.mp4").write_bytes(b"")
+    (folder / "orphan.info.json").write_text(json.dumps(INFO), "utf-8")
+    kazakh = cli_env | {"AMANAT_LANG": "kk"}
+    done = amanat(kazakh, "import", str(folder), "--home", str(org.desk.path))
+    assert "бос (0 байт): жүктеу сәтсіз болды; қайта жүктеңіз." in done.stdout
+    assert "бейнесі жоқ .info.json" in done.stdout
+    assert "download it again" not in done.stdout
+    report = next(folder.parent.glob("downloads.report.*"))
+    reasons = {r["file"]: r["reason"] for r in report_rows(report)}
+    assert reasons["empty.mp4"] == "бос (0 байт): жүктеу сәтсіз болды; қайта жүктеңіз."
+    assert reasons["good.kk.vtt"] == "good.mp4 бейнесімен бірге мөрленді"
+    assert reasons["good.mp4"].startswith("импортталды; қасында good.info.json жоқ")
+    again = json.loads(amanat(cli_env, "import", str(folder), "--home", str(org.desk.path),
+                              "--dry-run", "--json").stdout)  # fmt: skip
+    english = {r["file"]: r["reason"] for r in again["rejections"]}
+    assert english["empty.mp4"] == "empty (0 bytes): the download failed; download it again."
+
+
 def test_a_camcorder_s_and_an_old_recorder_s_files_are_imported(
     org: Org, cli_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -26,7 +26,7 @@ from amanat.bootstrap import open_desk, open_home
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, ProgressBar, stopped_by_signals
 from amanat.cli.prompts import ask_passphrase
-from amanat.cli.words import ntr, number, tr
+from amanat.cli.words import N_, ntr, number, tr
 from amanat.desk.service import Batch, Desk
 from amanat.errors import UsageError
 from amanat.ingest import (
@@ -408,7 +408,7 @@ def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
         "empty": 0,
         "testimonies": len(videos),
         "entries": len(kept),
-        "rejections": [{"file": i.name, "reason": i.reason} for i in rejected],
+        "rejections": [{"file": i.name, "reason": i.said()} for i in rejected],
         "report": str(report_path),
     }
     counts = {
@@ -429,7 +429,7 @@ def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
         else tr("Sealed %(entries)d entries; each testimony's consent is 'internal' until a "
                 "reviewer records the testifier's own.", entries=len(kept)),
     ]  # fmt: skip
-    lines += [f"  {_plain(i.name, 80)}: {_plain(i.reason)}" for i in rejected[:SHOWN_IN_TERMINAL]]
+    lines += [f"  {_plain(i.name, 80)}: {_plain(_said(i))}" for i in rejected[:SHOWN_IN_TERMINAL]]
     lines.append(tr("Every file, with its reason: %(report)s", report=report_path))
     print_result(args, data, "\n".join(lines))
     return 0
@@ -445,15 +445,17 @@ def _leave_out_recorded(items: list[VideoItem], desk: Desk) -> None:
         known = recorded.get(urls.get(item.name) or "")
         if item.change is not None and known:
             item.outcome, item.change, item.files = "rejected", None, []
-            item.reason = (
-                f"recorded before as testimony {known} (the same address); "
+            item.reason = N_(
+                "recorded before as testimony %(testimony)s (the same address); "
                 "give --again to record it twice."
             )
+            item.values = {"testimony": known}
             gone.add(item.name)
     for item in items:
         if item.video in gone:
             item.outcome = "rejected"
-            item.reason = f"goes with {item.video}, recorded before."
+            item.reason = N_("goes with %(video)s, recorded before.")
+            item.values = {"video": item.video}
 
 
 def _not_sealed(items: list[VideoItem], left: Sequence[VideoItem]) -> None:
@@ -462,13 +464,19 @@ def _not_sealed(items: list[VideoItem], left: Sequence[VideoItem]) -> None:
     for item in items:
         if item.name in names or item.video in names:
             item.outcome = "rejected"
-            item.reason = "not sealed: the import was stopped; import the folder again."
+            item.reason = N_("not sealed: the import was stopped; import the folder again.")
+            item.values = {}
+
+
+def _said(item: VideoItem) -> str:
+    """A file's reason in the volunteer's language (the report's and the terminal's)."""
+    return tr(item.reason, **item.values) if item.reason else ""
 
 
 def _write_video_report(path: Path, items: Sequence[VideoItem]) -> None:
     with ReportWriter(path, "file", ["title"]) as report:
         for item in items:
-            report.add(item.name, item.outcome, item.reason, [item.title])
+            report.add(item.name, item.outcome, _said(item), [item.title])
         report.commit()
 
 

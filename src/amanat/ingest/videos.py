@@ -37,6 +37,13 @@ from amanat.records.changes import SCHEMA, check_changes, new_id
 
 __all__ = ["VIDEO_SUFFIXES", "VideoItem", "read_video_folder"]
 
+
+def N_(message: str) -> str:
+    """Marks a reason as a sentence of the catalogue; the command line says it in the
+    volunteer's language (``VideoItem.said``), the values filled in after."""
+    return message
+
+
 # downloads (yt-dlp), phones, and what camcorders and older recorders write: AVCHD
 # (.MTS, .M2TS), MPEG transport and program streams (.ts, .mpg, .vob), Windows Media
 # (.wmv, .wma, .asf), Apple's voice memos (.caf) and AIFF; the first bytes decide
@@ -58,11 +65,18 @@ class VideoItem:
 
     name: str  # the file's name, the report's first column
     outcome: str  # "accepted" or "rejected"
-    reason: str
+    reason: str  # a sentence of the catalogue, %(name)s filled from ``values``
     files: list[Path] = field(default_factory=list)  # to seal: the video first
     change: dict[str, Any] | None = None
     title: str = ""
     video: str = ""  # for a file that goes with a video: that video's name
+    values: dict[str, str] = field(default_factory=dict)
+
+    def said(self, translate: Callable[[str], str] = lambda text: text) -> str:
+        """The reason, in the language ``translate`` gives, its values filled in."""
+        if not self.reason:
+            return ""
+        return translate(self.reason) % self.values if self.values else translate(self.reason)
 
 
 def _text(info: dict[str, Any], *keys: str, limit: int = 500) -> str | None:
@@ -75,17 +89,19 @@ def _text(info: dict[str, Any], *keys: str, limit: int = 500) -> str | None:
 
 
 def _read_sidecar(path: Path) -> tuple[dict[str, Any] | None, str]:
-    """The sidecar's fields, or None and why not."""
+    """The sidecar's fields, or None and why not (the reason of an imported video)."""
     if not path.is_file():
-        return None, f"no {path.name[-40:]} beside it, so it has no title or channel"
+        return None, N_("imported; no %(sidecar)s beside it, so it has no title or channel.")
     if path.stat().st_size > MAX_SIDECAR_BYTES:
-        return None, "its .info.json is larger than 64 MiB and was not read"
+        return None, N_("imported; its .info.json is larger than 64 MiB and was not read.")
     try:
         info = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        return None, "its .info.json is not valid JSON (the download may be incomplete)"
+        return None, N_(
+            "imported; its .info.json is not valid JSON (the download may be incomplete)."
+        )
     if not isinstance(info, dict):
-        return None, "its .info.json does not hold yt-dlp's fields"
+        return None, N_("imported; its .info.json does not hold yt-dlp's fields.")
     return info, ""
 
 
@@ -129,21 +145,25 @@ def _testimony(video: Path, info: dict[str, Any] | None, n_files: int) -> dict[s
 _HEAD = 512  # bytes read to tell a video from an error page saved in its place
 
 
-def _not_media(video: Path, kind_of: Callable[[bytes], str | None] | None) -> str:
-    """Why ``video`` is no video or recording at all, or ""."""
+def _not_media(
+    video: Path, kind_of: Callable[[bytes], str | None] | None
+) -> tuple[str, dict[str, str]]:
+    """Why ``video`` is no video or recording at all, with the reason's values, or ""."""
     try:
         with video.open("rb") as f:
             head = f.read(_HEAD)
     except OSError as exc:
-        return f"cannot be read ({exc.strerror}); nothing of it was imported."
+        why = N_("cannot be read (%(problem)s); nothing of it was imported.")
+        return why, {"problem": str(exc.strerror)}
     if not head:
-        return "empty (0 bytes): the download failed; download it again."
+        return N_("empty (0 bytes): the download failed; download it again."), {}
     if kind_of is not None and kind_of(head) not in ("video", "audio"):
-        return (
+        why = N_(
             "its first bytes are not those of a video or a recording (an error page saved "
             "in its place?); download it again."
         )
-    return ""
+        return why, {}
+    return "", {}
 
 
 def read_video_folder(
@@ -161,15 +181,15 @@ def read_video_folder(
     files = []
     for p in entries:
         if p.is_symlink():
-            reason = "a link to another file, not a file itself; copy the file here instead."
+            reason = N_("a link to another file, not a file itself; copy the file here instead.")
             items.append(VideoItem(p.name, "rejected", reason))
         elif p.is_dir():
-            reason = "a folder: its files were not imported; import that folder on its own."
+            reason = N_("a folder: its files were not imported; import that folder on its own.")
             items.append(VideoItem(p.name, "rejected", reason))
         elif p.is_file():
             files.append(p)
         else:
-            items.append(VideoItem(p.name, "rejected", "not a file; it was not imported."))
+            items.append(VideoItem(p.name, "rejected", N_("not a file; it was not imported.")))
     videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES]
     owner: dict[Path, Path] = {}
     # Longest name first, so "a b.mp4"'s files are not claimed by a video named "a.mp4".
@@ -184,11 +204,12 @@ def read_video_folder(
         if sidecar in companions:
             companions.remove(sidecar)
             companions.insert(0, sidecar)
-        wrong = _not_media(video, kind_of)
+        wrong, values = _not_media(video, kind_of)
         if wrong:
-            items.append(VideoItem(video.name, "rejected", wrong))
+            items.append(VideoItem(video.name, "rejected", wrong, values=values))
+            goes = N_("goes with %(video)s, which was not imported.")
             items += [
-                VideoItem(p.name, "rejected", f"goes with {video.name}, which was not imported.")
+                VideoItem(p.name, "rejected", goes, values={"video": video.name})
                 for p in companions
             ]
             continue
@@ -197,22 +218,29 @@ def read_video_folder(
         try:
             change = _testimony(video, info, len(sealed))
         except FormatError as exc:
-            items.append(VideoItem(video.name, "rejected", f"cannot be recorded: {exc.message}"))
+            why, values = N_("cannot be recorded: %(problem)s"), {"problem": exc.message}
+            items.append(VideoItem(video.name, "rejected", why, values=values))
             continue
-        reason = f"imported; {problem}." if problem else ""
-        items.append(VideoItem(video.name, "accepted", reason, sealed, change, change["title"]))
+        accepted = VideoItem(video.name, "accepted", problem, sealed, change, change["title"])
+        accepted.values = {"sidecar": sidecar.name[-40:]} if problem else {}
+        items.append(accepted)
         items += [
-            VideoItem(p.name, "accepted", f"sealed with {video.name}", video=video.name)
+            VideoItem(
+                p.name, "accepted", N_("sealed with %(video)s"), video=video.name,
+                values={"video": video.name},
+            )
             for p in companions
-        ]
+        ]  # fmt: skip
     for p in files:
         if p in owner or p in videos:
             continue
         if p.name.endswith(_SIDECAR):
-            reason = "an .info.json without its video; the download may not have finished."
+            reason = N_("an .info.json without its video; the download may not have finished.")
         elif p.name.endswith(_UNFINISHED):
-            reason = "an unfinished download; download it again, then import the folder again."
+            reason = N_("an unfinished download; download it again, then import the folder again.")
         else:
-            reason = "not a video, and no video in this folder has its name; it was not imported."
+            reason = N_(
+                "not a video, and no video in this folder has its name; it was not imported."
+            )
         items.append(VideoItem(p.name, "rejected", reason))
     return sorted(items, key=lambda i: i.name)
