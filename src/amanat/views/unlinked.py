@@ -188,12 +188,15 @@ def unlinked(
     typed = name_words([words]) if words.strip() else frozenset()
     wanted = typed or name_words(names)
     found: list[Unlinked] = []
+    elsewhere: set[str] = set()  # those already about other persons
     total = 0
     for row in rows:
         total += bool(row.no_one)
         score = title_score(wanted, row.title)
         if (typed or not row.no_one) and not score:
             continue
+        if not row.no_one:
+            elsewhere.add(row.testimony_id)
         external = _external(row.external)
         found.append(
             Unlinked(
@@ -207,11 +210,10 @@ def unlinked(
                 time=row.time,
                 consent=row.consent,
                 score=score,
-                about=() if row.no_one else ("",),
             )
         )
     # newest first within a score (the query's order; sorted() keeps it)
     found = sorted(found, key=lambda u: -u.score)[:limit]
-    about = _about(conn, [u.testimony_id for u in found if u.about])
-    found = [replace(u, about=about.get(u.testimony_id, ())) if u.about else u for u in found]
+    about = _about(conn, [u.testimony_id for u in found if u.testimony_id in elsewhere])
+    found = [replace(u, about=about.get(u.testimony_id, ())) for u in found]
     return total, found

@@ -644,6 +644,11 @@ async def consent(request: Request) -> Response:
 # -- a testimony recorded without a person, linked to one ------------------------------
 
 
+def _on_page(detail: PersonDetail) -> list[str]:
+    """The testimonies the person's page lists (none of them is offered to link)."""
+    return [str(t["testimony_id"]) for t in detail.testimonies]
+
+
 def _render_link(
     request: Request,
     desk: Desk,
@@ -653,8 +658,7 @@ def _render_link(
 ) -> Response:
     words = " ".join(_text(values, "words").split())
     names = [str(n["text"]) for n in detail.names]
-    page = [str(t["testimony_id"]) for t in detail.testimonies]
-    total, shown = desk.unlinked_testimonies(names=names, words=words, page=page)
+    total, shown = desk.unlinked_testimonies(names=names, words=words, page=_on_page(detail))
     return staff(request).render(
         request,
         "link_testimony.html",
@@ -688,8 +692,7 @@ async def link(request: Request) -> Response:
     chosen = _text(form, "testimony")[:40]
     reason = " ".join(_text(form, "reason").split())
     # one linked to this person meanwhile (by another reviewer) is not linked again
-    page = [str(t["testimony_id"]) for t in detail.testimonies]
-    if not chosen or not await run_in_threadpool(desk.linkable, chosen, page):
+    if not chosen or not await run_in_threadpool(desk.linkable, chosen, _on_page(detail)):
         errors["testimony"] = (WHICH_TESTIMONY, {})
     if not reason:
         errors["reason"] = (WHY_LINK, {})
