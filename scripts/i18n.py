@@ -80,6 +80,7 @@ CLI_SOURCES: tuple[tuple[str, dict[str, tuple[int, ...] | None]], ...] = (
     ("ingest/mapping.py", _MAPPING_ERRORS),
     ("ingest/spreadsheet.py", dict.fromkeys(ERRORS, _FIRST)),
     ("ingest/videos.py", dict.fromkeys(ERRORS, _FIRST) | {"N_": None}),
+    ("ingest/links.py", dict.fromkeys(ERRORS, _FIRST) | {"N_": None}),
     ("ingest/report.py", dict.fromkeys(ERRORS, _FIRST)),
     ("records/mapping_file.py", _MAPPING_ERRORS),
     # what a flag says (kinds and sentences), shown by the staff app and the command

@@ -381,7 +381,7 @@ def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
             # The report says which videos are sealed; importing the folder again
             # leaves those out (they are known by their address).
             _not_sealed(items, videos[len(kept) :])
-            _write_video_report(report_path, items)
+            _write_video_report(report_path, items, sealed=True)
             said = tr(
                 "the import stopped; %(sealed)d of %(videos)d videos are sealed, the report "
                 "says which: %(report)s. Import the folder again for the rest.",
@@ -391,7 +391,7 @@ def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
             )
             print(f"amanat: {said}", file=sys.stderr)
             raise
-        _write_video_report(report_path, items)
+        _write_video_report(report_path, items, sealed=desk is not None)
         if desk is not None and kept:
             desk.project_sealed(kept)
     finally:
@@ -473,10 +473,20 @@ def _said(item: VideoItem) -> str:
     return tr(item.reason, **item.values) if item.reason else ""
 
 
-def _write_video_report(path: Path, items: Sequence[VideoItem]) -> None:
-    with ReportWriter(path, "file", ["title"]) as report:
+def _write_video_report(path: Path, items: Sequence[VideoItem], *, sealed: bool) -> None:
+    """Every file with its outcome, its video's title, and the testimony it was sealed
+    in (or recorded as before): the id ``amanat testimonies link`` knows it by. A dry
+    run's videos (``sealed`` false) and those a stop left out have none."""
+    testimony = {
+        i.name: str(i.change["testimony"])
+        for i in items
+        if sealed and i.change is not None and i.outcome == "accepted"
+    }
+    testimony |= {i.name: str(i.values["testimony"]) for i in items if "testimony" in i.values}
+    with ReportWriter(path, "file", ["title", "testimony"]) as report:
         for item in items:
-            report.add(item.name, item.outcome, _said(item), [item.title])
+            of = testimony.get(item.name) or testimony.get(item.video, "")
+            report.add(item.name, item.outcome, _said(item), [item.title, of])
         report.commit()
 
 

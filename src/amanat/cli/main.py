@@ -58,6 +58,9 @@ COMMAND_MODULES = {
     "import": _IMPORT,
     **dict.fromkeys(["serve", "user add"], "amanat.cli.web_commands:COMMANDS"),
     "link": "amanat.cli.link_commands:COMMANDS",
+    **dict.fromkeys(
+        ["testimonies unlinked", "testimonies link"], "amanat.cli.testimony_commands:COMMANDS"
+    ),
 }  # fmt: skip
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -615,6 +618,48 @@ def _records_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument("--report", metavar="FILE", help="where to write the row report (CSV)")
     _desk(p)
 
+    group = _parser(
+        sub,
+        "testimonies",
+        "Link imported videos to the persons they are about, many at a time.",
+        "amanat testimonies unlinked --out to-link.csv",
+    )
+    tsub = group.add_subparsers(dest="testimonies_command", metavar="ACTION", required=True)
+    p = _parser(
+        tsub,
+        "unlinked",
+        "Write the testimonies linked to no one as a list to fill in, each with the person "
+        "its title names, if one.",
+        "amanat testimonies unlinked --out to-link.xlsx",
+    )
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="a new .csv or .xlsx file (never replaced)"
+    )
+    _desk(p)
+    p = _parser(
+        tsub,
+        "link",
+        "Link testimonies to persons from a list (columns `testimony`, `person`, `reason`).",
+        "amanat testimonies link to-link.xlsx --dry-run",
+    )
+    p.description = (
+        "Link testimonies to persons from a list (columns `testimony`, `person`, `reason`).\n\n"
+        "The list `amanat testimonies unlinked` writes, with the column `person` filled\n"
+        "in. Every row ends up `accepted` (linked), `unchanged` (no person given, or\n"
+        "linked already) or `rejected` (the report says why); a list given again links\n"
+        "nothing twice."
+    )
+    p.add_argument("file", metavar="FILE", help="the list, .csv or .xlsx")
+    p.add_argument("--dry-run", action="store_true", help="check every row, seal nothing")
+    p.add_argument(
+        "--reason",
+        default="",
+        metavar="TEXT",
+        help="the reason for every row whose own is empty",
+    )
+    p.add_argument("--report", metavar="FILE", help="where to write the row report")
+    _desk(p)
+
 
 def _web_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     """The staff web application and its accounts."""
@@ -744,7 +789,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = args.command
     for group in (
         "station_command", "org_command", "shares_command", "mirror_command", "id_command",
-        "views_command", "places_command", "user_command",
+        "views_command", "places_command", "user_command", "testimonies_command",
     ):  # fmt: skip
         if getattr(args, group, None):
             name = f"{name} {getattr(args, group)}"

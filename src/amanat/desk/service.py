@@ -66,6 +66,7 @@ from amanat.views.project import (
     Views,
     prepare_entry,
 )
+from amanat.views.unlinked import LinkFacts, ToLink
 
 __all__ = ["DEFAULT_UPLOAD_LIMIT", "Desk", "Finished", "UploadRegistry", "views_key"]
 
@@ -455,6 +456,20 @@ class Desk:
         """Whether ``testimony_id`` is a recorded testimony not among ``page``."""
         with self.engine.connect() as conn:
             return unlinked_testimonies.linkable(conn, testimony_id, page)
+
+    def testimonies_to_link(
+        self, progress: Callable[[int, int], object] | None = None
+    ) -> list[ToLink]:
+        """Every testimony linked to no one, with the person its title names best when
+        one stands out (``amanat testimonies unlinked`` writes them as a list)."""
+        with self.engine.connect() as conn:
+            return unlinked_testimonies.to_link(conn, progress)
+
+    def link_facts(self, testimony_ids: Collection[str], person_ids: Collection[str]) -> LinkFacts:
+        """Which testimonies are recorded and whom they are about, and under which id
+        each person record is shown (``amanat testimonies link`` checks a list by it)."""
+        with self.engine.connect() as conn:
+            return unlinked_testimonies.link_facts(conn, testimony_ids, person_ids)
 
     def similar(
         self,

@@ -246,16 +246,19 @@ def owner_only_file(path: Path, prefix: str = ".amanat-") -> Iterator[BinaryIO]:
 
 class ReportWriter:
     """Writes the report line by line (a workbook when ``path`` ends in .xlsx, else
-    CSV); ``commit`` puts it in place, ``discard`` drops it."""
+    CSV); ``commit`` puts it in place, ``discard`` drops it. ``why`` heads the column
+    of reasons (a list of links has a column "reason" of its own)."""
 
-    def __init__(self, path: Path, first_column: str, headers: Sequence[str]) -> None:
+    def __init__(
+        self, path: Path, first_column: str, headers: Sequence[str], *, why: str = "reason"
+    ) -> None:
         self.path = path
         self.lines = 0
         self._pending = PendingFile(path, ".amanat-report-")
         assert self._pending.file is not None
         kind = SHEET_KINDS.get(path.suffix.lower(), "csv")
         self._sheet: SheetWriter | None = SheetWriter(self._pending.file, kind)
-        self._sheet.row([first_column, "outcome", "reason", *headers])
+        self._sheet.row([first_column, "outcome", why, *headers])
 
     def add(self, key: str | int, outcome: str, reason: str, cells: Sequence[CellValue]) -> None:
         assert self._sheet is not None

@@ -19,27 +19,38 @@ A video can be about two persons (a mother speaking of her husband and her son).
 list also offers a testimony already about other persons, with their names, when its
 title names this person or holds the words typed; never one already on this person's
 page (``linkable`` says which may be linked).
+
+For a channel of hundreds of videos, ``to_link`` gives every testimony linked to no one
+with the one person whose names its title holds most, if one stands out (the list
+``amanat testimonies unlinked`` writes), and ``link_facts`` what a filled-in list is
+checked against: which testimonies are recorded, whom each is about already, and under
+which id each person record is shown.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, union
+from sqlalchemy import Boolean, Connection, and_, bindparam, func, or_, select, union
 
 from amanat.names import query_keys
 from amanat.views import schema as s
 
 __all__ = [
     "MIN_SOUND",
+    "SUGGEST_AT",
+    "LinkFacts",
+    "ToLink",
     "Unlinked",
+    "link_facts",
     "linkable",
     "name_words",
     "title_score",
+    "to_link",
     "unlinked",
 ]
 
@@ -127,12 +138,11 @@ def linkable(conn: Connection, testimony_id: str, page: Collection[str]) -> bool
     return found.first() is not None
 
 
-def _about(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """The names of the persons each testimony of ``ids`` is already about (listed by
-    it, or cited by a standing claim), a merged record under the person it is in."""
-    if not ids:
-        return {}
-    tp, cl, p, a = s.testimony_persons, s.claims, s.persons, s.aliases
+def _about_pairs(conn: Connection, ids: Sequence[str]) -> Any:
+    """(testimony, person shown) for each testimony of ``ids`` and each person it is
+    already about (listed by it, or cited by a standing claim), a merged record under
+    the person it is in: a subquery of two columns."""
+    tp, cl, a = s.testimony_persons, s.claims, s.aliases
     pairs = union(
         select(tp.c.testimony_id, tp.c.person_id).where(tp.c.testimony_id.in_(ids)),
         select(cl.c.source_id, cl.c.person_id).where(
@@ -142,18 +152,74 @@ def _about(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
         ),
     ).subquery()
     shown = func.coalesce(a.c.person_id, pairs.c[1])
-    rows = conn.execute(
-        select(pairs.c[0], p.c.display_name)
+    return (
+        select(pairs.c[0].label("testimony_id"), shown.label("person_id"))
         .select_from(pairs)
         .outerjoin(a, a.c.alias_id == pairs.c[1])
-        .join(p, p.c.person_id == shown)
         .distinct()
-        .order_by(pairs.c[0], p.c.display_name)
+        .subquery()
+    )
+
+
+def _about(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The names of the persons each testimony of ``ids`` is already about."""
+    if not ids:
+        return {}
+    pairs, p = _about_pairs(conn, ids), s.persons
+    rows = conn.execute(
+        select(pairs.c.testimony_id, p.c.display_name)
+        .join(p, p.c.person_id == pairs.c.person_id)
+        .order_by(pairs.c.testimony_id, p.c.display_name)
     ).all()
     out: dict[str, list[str]] = {}
     for testimony_id, name in rows:
         out.setdefault(testimony_id, []).append(name)
     return {k: tuple(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class LinkFacts:
+    """What the views know of the testimonies and persons a list of links names."""
+
+    testimonies: frozenset[str]  # those recorded
+    shown: dict[str, str]  # each person record known, and the id it is shown under
+    about: dict[str, frozenset[str]]  # each testimony's persons already (ids shown)
+
+
+def link_facts(
+    conn: Connection, testimony_ids: Collection[str], person_ids: Collection[str]
+) -> LinkFacts:
+    """Which of ``testimony_ids`` are recorded testimonies and whom they are about
+    already, and under which id each of ``person_ids`` is shown (a record merged into
+    another person, under that person); read in chunks, for lists of any length."""
+    t, p, a = s.testimonies, s.persons, s.aliases
+    known: set[str] = set()
+    about: dict[str, set[str]] = {}
+    shown: dict[str, str] = {}
+    for chunk in _chunks(sorted(testimony_ids)):
+        known.update(
+            conn.execute(select(t.c.testimony_id).where(t.c.testimony_id.in_(chunk))).scalars()
+        )
+        pairs = _about_pairs(conn, chunk)
+        for testimony_id, person_id in conn.execute(
+            select(pairs.c.testimony_id, pairs.c.person_id)
+        ):
+            about.setdefault(testimony_id, set()).add(person_id)
+    for chunk in _chunks(sorted(person_ids)):
+        shown.update(
+            (pid, pid)
+            for pid in conn.execute(select(p.c.person_id).where(p.c.person_id.in_(chunk))).scalars()
+        )
+        rows = conn.execute(select(a.c.alias_id, a.c.person_id).where(a.c.alias_id.in_(chunk)))
+        shown.update((alias, pid) for alias, pid in rows)
+    return LinkFacts(frozenset(known), shown, {k: frozenset(v) for k, v in about.items()})
+
+
+def _chunks(ids: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    """``ids`` a few hundred at a time: a statement's parameters are limited (SQLite
+    allows 32,766, and each is a round of its own in a long IN list)."""
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
 
 
 def unlinked(
@@ -217,3 +283,91 @@ def unlinked(
     about = _about(conn, [u.testimony_id for u in found if u.testimony_id in elsewhere])
     found = [replace(u, about=about.get(u.testimony_id, ())) for u in found]
     return total, found
+
+
+# -- the list to fill in: every testimony linked to no one, with a person suggested -------
+
+SUGGEST_AT = 3  # the least a suggestion needs: one word of a name, spelled and sounding alike
+
+
+@dataclass(frozen=True)
+class ToLink:
+    """A testimony linked to no one, and the person its title names best, if one does."""
+
+    testimony_id: str
+    title: str
+    channel: str
+    uploaded: str
+    url: str
+    time: str
+    person_id: str = ""  # the one person whose names the title holds most ("" if none)
+    name: str = ""  # that person's name as shown
+    alike: int = 0  # how many persons' names the title holds as much, when none stands out
+
+
+def to_link(conn: Connection, progress: Callable[[int, int], object] | None = None) -> list[ToLink]:
+    """Every testimony linked to no one, in the order it was published (the day of
+    upload, those without one last, then the order they were recorded in), each with
+    the person whose names its title holds most, when one person scores highest and at
+    least ``SUGGEST_AT`` (``title_score``'s measure, read the other way round: the
+    title's word beginnings looked up among every person's word keys in
+    ``search_keys``). A suggestion is a name the title holds, never a decision: someone
+    who watched the video says whom it is about. ``progress(done, of)`` is called after
+    each testimony."""
+    t = s.testimonies
+    rows = conn.execute(
+        select(t.c.testimony_id, t.c.title, t.c.external, t.c.time)
+        .where(_no_one())
+        .order_by(t.c.time, t.c.testimony_id)
+    ).all()
+    found: list[ToLink] = []
+    for row in rows:
+        external = _external(row.external)
+        item = ToLink(
+            testimony_id=row.testimony_id,
+            title=row.title,
+            channel=str(external.get("channel", "")),
+            uploaded=str(external.get("uploaded", "")),
+            url=str(external.get("url", "")),
+            time=row.time,
+        )
+        found.append(_suggested(conn, item))
+        if progress is not None:
+            progress(len(found), len(rows))
+    return sorted(found, key=lambda x: (not x.uploaded, x.uploaded))
+
+
+def _suggested(conn: Connection, item: ToLink) -> ToLink:
+    scores = _named_by(conn, item.title)
+    best = max(scores.values(), default=0)
+    top = [pid for pid, score in scores.items() if score == best]
+    if best < SUGGEST_AT:
+        return item
+    if len(top) > 1:
+        return replace(item, alike=len(top))
+    p = s.persons
+    name = conn.execute(select(p.c.display_name).where(p.c.person_id == top[0])).scalar()
+    return replace(item, person_id=top[0], name=name or "")
+
+
+def _named_by(conn: Connection, title: str) -> dict[str, int]:
+    """Each person some of whose name words begin a word of ``title``, with the title's
+    score for that person's names (as ``title_score`` gives it)."""
+    have = _title_beginnings(title) if title else frozenset()
+    if not have:
+        return {}
+    k = s.search_keys
+    token, sound = s.kind_bit("token"), s.kind_bit("ptoken")
+    scores: dict[str, int] = {}
+    # "=" and not "IS": an equality the index serves on both databases
+    word = k.c.word == bindparam(None, True, Boolean)
+    for chunk in _chunks(sorted({key for _, key in have})):
+        rows = conn.execute(
+            select(k.c.person_id, k.c.key, k.c.kinds).where(word, k.c.key.in_(chunk))
+        )
+        for person_id, key, kinds in rows:
+            score = 2 if kinds & sound and ("ptoken", key) in have else 0
+            score += 1 if kinds & token and ("token", key) in have else 0
+            if score:
+                scores[person_id] = scores.get(person_id, 0) + score
+    return scores
