@@ -341,3 +341,28 @@ def test_a_record_merged_into_another_is_linked_to_the_person_shown() -> None:
     )
     assert planned.change is not None and planned.change["persons"] == [shown]
     assert planned.said() == f"linked to {shown}, the person this record was merged into."
+
+
+def test_the_person_suggested_is_the_one_the_title_spells(org: Org) -> None:
+    """Given persons whose names share words or sounds with a title's (Saer Lirat: "Lirat"
+    and "relative" sound alike to the sound key; Saerya Lashya, whose short words have no
+    sound key of their own), two persons of one name, and a title naming no one, when
+    the list of testimonies to link is made, then each title's suggestion is the person
+    it spells, the title naming two persons alike suggests neither and says how many,
+    and the press conference suggests no one."""
+    names = ["Saer Lirat", "Saerya Lashya", "Dirya Nurya", "Айгүл Серікова", "Aigul Serikova"]
+    ids = {name: new_id("p") for name in names}
+    with Desk(org.desk, org.desk_keys) as desk:
+        desk.seal_records([Batch(files=[], changes=_person_changes(n, ids[n])) for n in names])
+        titles = {
+            _imported(desk, "Saerya Lashya: testimony of a relative"): "Saerya Lashya",
+            _imported(desk, "Dirya Nurya, her daughter speaks"): "Dirya Nurya",
+            _imported(desk, "Lirat family: a relative speaks of Saer"): "Saer Lirat",
+            _imported(desk, "Press conference in Almaty"): "",
+        }
+        two = _imported(desk, "Айгүл Серікованың анасы")
+        found = {t.testimony_id: t for t in desk.testimonies_to_link()}
+    for testimony, name in titles.items():
+        assert found[testimony].person_id == (ids[name] if name else ""), name
+        assert found[testimony].alike == 0
+    assert (found[two].person_id, found[two].alike) == ("", 2)

@@ -287,7 +287,9 @@ def unlinked(
 
 # -- the list to fill in: every testimony linked to no one, with a person suggested -------
 
-SUGGEST_AT = 3  # the least a suggestion needs: one word of a name, spelled and sounding alike
+# The least a suggestion needs: one word of a name spelled and sounding alike (3), or
+# two words spelled alike (short names, Dirya Nurya, have sounds too short to count).
+SUGGEST_AT = 3
 
 
 @dataclass(frozen=True)
@@ -308,10 +310,10 @@ class ToLink:
 def to_link(conn: Connection, progress: Callable[[int, int], object] | None = None) -> list[ToLink]:
     """Every testimony linked to no one, in the order it was published (the day of
     upload, those without one last, then the order they were recorded in), each with
-    the person whose names its title holds most, when one person scores highest and at
-    least ``SUGGEST_AT`` (``title_score``'s measure, read the other way round: the
-    title's word beginnings looked up among every person's word keys in
-    ``search_keys``). A suggestion is a name the title holds, never a decision: someone
+    the person whose names its title holds most (``_named_by``: the title's word keys
+    looked up among every person's word keys in ``search_keys``), when one person
+    stands out and the title holds at least ``SUGGEST_AT`` of that person's names, or
+    two words spelled alike. A suggestion is a name the title holds, never a decision: someone
     who watched the video says whom it is about. ``progress(done, of)`` is called after
     each testimony."""
     t = s.testimonies
@@ -339,9 +341,9 @@ def to_link(conn: Connection, progress: Callable[[int, int], object] | None = No
 
 def _suggested(conn: Connection, item: ToLink) -> ToLink:
     scores = _named_by(conn, item.title)
-    best = max(scores.values(), default=0)
+    best = max(scores.values(), default=(0, 0, 0))
     top = [pid for pid, score in scores.items() if score == best]
-    if best < SUGGEST_AT:
+    if best[1] < SUGGEST_AT and best[0] < 2:
         return item
     if len(top) > 1:
         return replace(item, alike=len(top))
@@ -350,24 +352,43 @@ def _suggested(conn: Connection, item: ToLink) -> ToLink:
     return replace(item, person_id=top[0], name=name or "")
 
 
-def _named_by(conn: Connection, title: str) -> dict[str, int]:
-    """Each person some of whose name words begin a word of ``title``, with the title's
-    score for that person's names (as ``title_score`` gives it)."""
-    have = _title_beginnings(title) if title else frozenset()
-    if not have:
+def _named_by(conn: Connection, title: str) -> dict[str, tuple[int, int, int]]:
+    """Each person some of whose name words begin a word of ``title``, with how much of
+    the title the person's names hold, as a triple to compare persons by: first the
+    title's word keys a spelling of the person's names begins (a sound alone is often
+    a common word's: "Lirat" and "relative" sound alike to the key), then
+    ``title_score``'s measure (2 for a sound, 1 for a spelling), then the letters
+    matched (Saerya before Saer, for "Saerya"). Each title key counts once however
+    many of the person's names begin it, so that a person recorded under many
+    spellings is not preferred for that."""
+    wanted = name_words([title]) if title else frozenset()
+    begun: dict[str, list[tuple[str, str]]] = {}  # a beginning -> the title keys it begins
+    for kind, key in wanted:
+        least = MIN_SOUND if kind == "ptoken" else MIN_SPELLING
+        for n in range(least, len(key) + 1):
+            begun.setdefault(key[:n], []).append((kind, key))
+    if not begun:
         return {}
     k = s.search_keys
-    token, sound = s.kind_bit("token"), s.kind_bit("ptoken")
-    scores: dict[str, int] = {}
+    bits = {"token": s.kind_bit("token"), "ptoken": s.kind_bit("ptoken")}
+    matched: dict[str, dict[tuple[str, str], int]] = {}  # person -> title key -> letters
     # "=" and not "IS": an equality the index serves on both databases
     word = k.c.word == bindparam(None, True, Boolean)
-    for chunk in _chunks(sorted({key for _, key in have})):
+    for chunk in _chunks(sorted(begun)):
         rows = conn.execute(
             select(k.c.person_id, k.c.key, k.c.kinds).where(word, k.c.key.in_(chunk))
         )
         for person_id, key, kinds in rows:
-            score = 2 if kinds & sound and ("ptoken", key) in have else 0
-            score += 1 if kinds & token and ("token", key) in have else 0
-            if score:
-                scores[person_id] = scores.get(person_id, 0) + score
-    return scores
+            mine = matched.setdefault(person_id, {})
+            for kind, title_key in begun[key]:
+                if kinds & bits[kind]:
+                    mine[(kind, title_key)] = max(mine.get((kind, title_key), 0), len(key))
+    return {
+        person_id: (
+            sum(kind == "token" for kind, _ in keys),
+            sum(2 if kind == "ptoken" else 1 for kind, _ in keys),
+            sum(keys.values()),
+        )
+        for person_id, keys in matched.items()
+        if keys
+    }
