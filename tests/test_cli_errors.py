@@ -267,6 +267,12 @@ def test_ctrl_c_while_the_commands_load_is_one_line(
     assert cli.run(["status"]) == 130
     err = capsys.readouterr().err
     assert err == "amanat: stopped before it began; nothing was done.\n"
+    # in the volunteer's language, from the environment or --lang
+    monkeypatch.setenv("AMANAT_LANG", "kk")
+    assert cli.run(["status"]) == 130
+    assert capsys.readouterr().err == "amanat: басталмай тұрып тоқтатылды; ештеңе істелмеді.\n"
+    assert cli.run(["--lang", "ru", "status"]) == 130
+    assert capsys.readouterr().err == "amanat: остановлено до начала; ничего не сделано.\n"
 
 
 @pytest.mark.parametrize("after", ["loading", "at-the-prompt"])

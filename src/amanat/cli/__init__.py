@@ -18,23 +18,41 @@ from types import FrameType
 
 __all__ = ["run"]
 
-_BEFORE = b"amanat: stopped before it began; nothing was done.\n"
+
+def N_(message: str) -> str:
+    return message
+
+
+_LINE = N_("stopped before it began; nothing was done.")
+_before = f"amanat: {_LINE}\n".encode()  # in the volunteer's language once it is known
 
 
 def _stopped_while_loading(signum: int, frame: FrameType | None) -> None:
-    os.write(2, _BEFORE)
+    os.write(2, _before)
     os._exit(130)
 
 
+def _in_language(argv: Sequence[str]) -> bytes:
+    """The line in the language the command will speak (the catalogue is read first,
+    with the handler in place: a Ctrl-C meanwhile says it in English)."""
+    from amanat.cli.parsing import language_given
+    from amanat.i18n import from_environment, translator
+
+    language = from_environment(os.environ, language_given(argv))
+    return f"amanat: {translator(language).gettext(_LINE)}\n".encode()
+
+
 def run(argv: Sequence[str] | None = None) -> int:
+    global _before
     main_thread = threading.current_thread() is threading.main_thread()
     loading = main_thread and signal.getsignal(signal.SIGINT) is signal.default_int_handler
     if loading:
         signal.signal(signal.SIGINT, _stopped_while_loading)
     try:
+        _before = _in_language(sys.argv[1:] if argv is None else argv)
         main = importlib.import_module("amanat.cli.main").main
     except KeyboardInterrupt:
-        print(_BEFORE.decode().strip(), file=sys.stderr)
+        print(_before.decode().strip(), file=sys.stderr)
         return 130
     finally:
         if loading:
