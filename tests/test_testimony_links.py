@@ -28,7 +28,7 @@ from amanat.records.build import record_data
 from amanat.records.changes import new_id
 from conftest import Org
 from test_import import amanat, amanat_json, report_rows
-from web_staff import _person_changes
+from web_staff import _person_changes, imported_video
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypmp42"
 TITLES = {
@@ -162,18 +162,9 @@ def test_a_channel_s_videos_are_linked_from_a_list_filled_in(
 
 
 def _imported(desk: Desk, title: str) -> str:
-    testimony = new_id("t")
-    change: dict[str, Any] = {
-        "op": "testimony.recorded",
-        "testimony": testimony,
-        "persons": [],
-        "testifier": {"relationship": "unknown"},
-        "consent": {"level": "internal", "how": "unknown", "note": "published by a channel"},
-        "media": [],
-        "title": title,
-    }
+    change = imported_video(title)
     desk.seal_records([Batch(files=[], changes=[change])])
-    return testimony
+    return str(change["testimony"])
 
 
 def test_every_bad_row_of_a_list_of_links_is_rejected_with_its_reason(

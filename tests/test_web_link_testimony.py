@@ -16,27 +16,15 @@ from amanat.records.changes import new_id
 from amanat.views.unlinked import name_words
 from amanat.web.staff.app import routes
 from conftest import Org
-from web_staff import Site, csrf_of, staff_site
+from web_staff import Site, csrf_of, imported_video, staff_site
 
 LINK = "/persons/{}/link-testimony"
 
 
 def _imported(site: Site, title: str, channel: str = "Atajurt Kazakh Human Rights") -> str:
-    """Seal a testimony as ``amanat import FOLDER`` records a downloaded video: linked
-    to no person, its consent internal until the testifier's own is recorded."""
-    testimony = new_id("t")
-    change: dict[str, Any] = {
-        "op": "testimony.recorded",
-        "testimony": testimony,
-        "persons": [],
-        "testifier": {"relationship": "unknown"},
-        "consent": {"level": "internal", "how": "unknown", "note": f"published by {channel}"},
-        "media": [],
-        "title": title,
-        "external": {"channel": channel, "uploaded": "2019-03-10"},
-    }
+    change = imported_video(title, channel)
     site.desk.seal_records([Batch(files=[], changes=[change])])
-    return testimony
+    return str(change["testimony"])
 
 
 def _records(site: Site) -> int:

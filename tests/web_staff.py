@@ -103,6 +103,21 @@ def _person_changes(name: str, person: str = "") -> list[dict[str, Any]]:
     ]
 
 
+def imported_video(title: str, channel: str = "Atajurt Kazakh Human Rights") -> dict[str, Any]:
+    """A testimony as ``amanat import FOLDER`` records a downloaded video: linked to no
+    person, its consent internal until the testifier's own is recorded."""
+    return {
+        "op": "testimony.recorded",
+        "testimony": new_id("t"),
+        "persons": [],
+        "testifier": {"relationship": "unknown"},
+        "consent": {"level": "internal", "how": "unknown", "note": f"published by {channel}"},
+        "media": [],
+        "title": title,
+        "external": {"channel": channel, "uploaded": "2019-03-10"},
+    }
+
+
 @contextmanager
 def staff_site(
     org: Org, *, audit_interval: float = 3600, cluster: Cluster | None = None
