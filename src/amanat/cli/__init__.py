@@ -35,11 +35,10 @@ def _stopped_while_loading(signum: int, frame: FrameType | None) -> None:
 def _in_language(argv: Sequence[str]) -> bytes:
     """The line in the language the command will speak (the catalogue is read first,
     with the handler in place: a Ctrl-C meanwhile says it in English)."""
-    from amanat.cli.parsing import language_given
-    from amanat.i18n import from_environment, translator
-
-    language = from_environment(os.environ, language_given(argv))
-    return f"amanat: {translator(language).gettext(_LINE)}\n".encode()
+    parsing = importlib.import_module("amanat.cli.parsing")
+    i18n = importlib.import_module("amanat.i18n")
+    language = i18n.from_environment(os.environ, parsing.language_given(argv))
+    return f"amanat: {i18n.translator(language).gettext(_LINE)}\n".encode()
 
 
 def run(argv: Sequence[str] | None = None) -> int:
