@@ -17,13 +17,12 @@ import argparse
 import datetime as dt
 import itertools
 import sys
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from amanat.bootstrap import open_desk, open_home
-from amanat.cli.output import print_result
+from amanat.cli.output import plain, print_result
 from amanat.cli.progress import CountBar, ProgressBar, stopped_by_signals
 from amanat.cli.prompts import ask_passphrase
 from amanat.cli.words import N_, ntr, number, tr
@@ -59,12 +58,6 @@ __all__ = ["COMMANDS"]
 GROUP_BATCHES = 5
 SUGGEST_ROWS = 200_000  # rows read for a suggested mapping's unknown words
 SHOWN_IN_TERMINAL = 20
-
-
-def _plain(text: str, limit: int = 300) -> str:
-    """A reason as it may be shown on a terminal: no control or direction characters."""
-    text = "".join(c for c in text if unicodedata.category(c)[0] != "C")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _report_path(args: argparse.Namespace, default: Path, inputs: dict[str, Path]) -> Path:
@@ -317,7 +310,7 @@ def _print_summary(
             tr("Most rows are not valid UTF-8: re-save the file as CSV UTF-8 and import it again.")
         )
     for at, reason in t.rejections[:SHOWN_IN_TERMINAL]:
-        lines.append("  " + tr("row %(row)d: %(reason)s", row=at, reason=_plain(reason)))
+        lines.append("  " + tr("row %(row)d: %(reason)s", row=at, reason=plain(reason)))
     if t.rejected > SHOWN_IN_TERMINAL:
         more = number(t.rejected - SHOWN_IN_TERMINAL)
         lines.append("  " + tr("… and %(count)s more rejected rows.", count=more))
@@ -429,7 +422,7 @@ def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
         else tr("Sealed %(entries)d entries; each testimony's consent is 'internal' until a "
                 "reviewer records the testifier's own.", entries=len(kept)),
     ]  # fmt: skip
-    lines += [f"  {_plain(i.name, 80)}: {_plain(_said(i))}" for i in rejected[:SHOWN_IN_TERMINAL]]
+    lines += [f"  {plain(i.name, 80)}: {plain(_said(i))}" for i in rejected[:SHOWN_IN_TERMINAL]]
     lines.append(tr("Every file, with its reason: %(report)s", report=report_path))
     print_result(args, data, "\n".join(lines))
     return 0

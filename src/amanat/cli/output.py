@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import unicodedata
 from typing import Any
 
 from amanat.cli.words import ntr, tr
 
-__all__ = ["print_result", "problem_word", "verdict"]
+__all__ = ["plain", "print_result", "problem_word", "verdict"]
+
+
+def plain(text: str, limit: int = 300) -> str:
+    """A reason as it may be shown on a terminal: no control or direction characters,
+    cut at ``limit``."""
+    text = "".join(c for c in text if unicodedata.category(c)[0] != "C")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def print_result(args: argparse.Namespace, data: Any, text: str) -> None:

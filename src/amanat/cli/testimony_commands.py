@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from amanat.bootstrap import open_desk, open_home
-from amanat.cli.output import print_result
+from amanat.cli.output import plain, print_result
 from amanat.cli.progress import CountBar
 from amanat.cli.prompts import ask_passphrase
 from amanat.cli.words import ntr, tr
@@ -59,12 +59,6 @@ def _desk(args: argparse.Namespace, settings: Settings) -> Iterator[Desk]:
         finally:
             bar.close()
         yield desk
-
-
-def _plain(text: str, limit: int = 300) -> str:
-    """One line for the terminal: control characters out, cut at ``limit``."""
-    text = "".join(c if c.isprintable() else " " for c in text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- the list to fill in ------------------------------------------------------------------
@@ -255,7 +249,7 @@ def _summary(
     if args.dry_run:
         lines.append(tr("Dry run: nothing was sealed."))
     for p in rejected[:SHOWN_IN_TERMINAL]:
-        lines.append("  " + tr("row %(row)d: %(reason)s", row=p.number, reason=_plain(p.said(tr))))
+        lines.append("  " + tr("row %(row)d: %(reason)s", row=p.number, reason=plain(p.said(tr))))
     lines.append(tr("Every row, with its reason: %(report)s", report=report_path))
     if rejected:
         lines.append(
