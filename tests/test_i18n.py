@@ -220,10 +220,11 @@ def test_scripts_are_the_ones_readers_expect() -> None:
     # the protocol's names in the upload API's answers (JSON, Upload-Offset), and the
     # command line's: its name, the share words' standard, the key format, a USB disk,
     # the file formats (yt-dlp's .info.json too) and the keys a person presses; and what
-    # a person types as it is: `commands`, --options, VARIABLES, paths.
+    # a person types as it is: `commands`, --options, VARIABLES, paths; and the message
+    # apps a family last heard from the person on.
     kept = (
         r"\b(IIN|PDF|JSON|Upload-Offset|Amanat|SLIP-39|age|USB|UTF-8|CSV|Excel|Lines|Ctrl-C"
-        r"|Windows-1251|PySpark|Spark|Java|NAS|DEMO|yt-dlp)\b"
+        r"|Windows-1251|PySpark|Spark|Java|NAS|DEMO|yt-dlp|WeChat|WhatsApp)\b"
     )
     typed = (
         r"`[^`]*`|--[a-z][a-z-]*|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\S*/\S*"
@@ -335,7 +336,8 @@ WIZARD = [  # (action, form values): every step of the intake wizard, then savin
 ]  # fmt: skip
 # Latin words a translated page may show: the account's name, abbreviations kept in
 # every language, and the language switcher's "English".
-LATIN_ALLOWED = {"intake", "IIN", "PDF", "JavaScript", "English"}
+# names kept as they are written: the message apps families lost touch on among them
+LATIN_ALLOWED = {"intake", "IIN", "PDF", "JavaScript", "English", "WeChat", "WhatsApp"}
 
 
 class _VisibleText(HTMLParser):

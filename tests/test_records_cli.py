@@ -210,6 +210,7 @@ def test_person_shows_provenance_flags_and_history(
         "person.corrected: The wife gave the city",
         "spouse's testimony",
         "What the family has done",
+        "Last contact with the family",
         "For a case to the UN working group",
     ):
         assert words in text, words
@@ -218,6 +219,12 @@ def test_person_shows_provenance_flags_and_history(
     page = ok_json(cli_env, "person", showcase, *_home(org))
     assert page["person"]["person_id"] == showcase
     assert len(page["testimonies"]) == 2 and len(page["rebuttals"]) == 1
+    # each relative's last contact, in words on the page, the latest first
+    assert page["contacts"], "the demo gives the showcase person a last contact"
+    dates = [c["latest"] for c in page["contacts"]]
+    assert dates == sorted(dates, reverse=True)
+    section = text.split("Last contact with the family")[1].split("What the family")[0]
+    assert page["contacts"][0]["date"] in section and "nothing recorded" not in section
     assert {f["kind"] for f in page["flags"]} == {"disagreement"}
     # Sealed within one second, the two may list in either order (time, then entry id).
     own = sorted(h["op"] for h in page["history"] if not h.get("testimony"))

@@ -137,6 +137,7 @@ def scenario() -> list[SealedEntry]:
                         b.action("kz_foreign_ministry", "2018-06", reply="Under review."),
                         wife,
                     ),
+                    b.claim("contact", b.contact("2018-04-10", "message", note="WeChat"), wife),
                 ],
             },
         ],
@@ -163,6 +164,7 @@ def scenario() -> list[SealedEntry]:
                         b.status("sentenced", "2019", term="10 years", charge="extremism"),
                         cousin,
                     ),
+                    b.claim("contact", b.contact("2018"), cousin),
                 ],
             },
             {
@@ -249,6 +251,12 @@ def test_scenario_projects_provenance_disagreement_and_history(view_engine: Engi
         ("un", None, None, "through a lawyer"),  # undated: last
     ]
     assert p1.actions[0]["earliest"] == "2018-06-01" and p1.actions[0]["source_id"] == T1
+    # each relative's last contact (schema 1.3), the latest first
+    assert [(c["date"], c["channel"], c["note"], c["source_id"]) for c in p1.contacts] == [
+        ("2018", None, None, T2),
+        ("2018-04-10", "message", "WeChat", T1),
+    ]
+    assert p1.contacts[1]["earliest"] == p1.contacts[1]["latest"] == "2018-04-10"
     assert {c["source_id"] for c in p1.claims} == {T1, T2}
     assert p1.identifiers[0]["decoded_birth"] == "1980-01-01"
     assert p1.identifiers[0]["decoded_region"] == "654002"
@@ -535,6 +543,7 @@ def test_migration_from_version_7_makes_the_search_keys_again(view_engine: Engin
         "name search keys stored one row a key",
         "flags said in the reader's language",
         "an index of the entries by their place in a log",
+        "the last contact with each person",
         f"name search keys made again for the names tables {TABLE_VERSION}",
     ]
     assert dump(view_engine) == expected
@@ -569,6 +578,7 @@ def test_migration_from_version_8_fills_the_flags_values(view_engine: Engine) ->
     assert views.prepare() == [
         "flags said in the reader's language",
         "an index of the entries by their place in a log",
+        "the last contact with each person",
     ]
     assert dump(view_engine) == expected
     assert views.projected_sizes() == {"a" * 64: 3}
@@ -590,11 +600,57 @@ def test_migration_from_version_9_finds_entries_by_their_place_in_a_log(
     assert "ix_entries_log_seq" not in {
         i["name"] for i in inspect(view_engine).get_indexes("entries")
     }
-    assert views.prepare() == ["an index of the entries by their place in a log"]
+    assert views.prepare() == [
+        "an index of the entries by their place in a log",
+        "the last contact with each person",
+    ]
     assert "ix_entries_log_seq" in {i["name"] for i in inspect(view_engine).get_indexes("entries")}
     assert dump(view_engine) == expected
     assert views.projected_heads() == heads
     assert heads["a" * 64][0] == 3 and heads["a" * 64][1] is not None
+
+
+def _as_version_10(engine: Engine, refused: str | None = None) -> None:
+    """Make views of version 10: no table of contacts; ``refused``: an entry an Amanat
+    of then could not read (a contact needs records format 1.3)."""
+    with engine.begin() as conn:
+        s.contacts.drop(conn)
+        conn.execute(update(s.meta).where(s.meta.c.key == "schema_version").values(value="10"))
+        if refused:
+            problem = "This record entry uses a schema this Amanat does not know; update it."
+            conn.execute(
+                update(s.entries).where(s.entries.c.entry_id == refused).values(problem=problem)
+            )
+
+
+def test_migration_from_version_10_adds_the_contacts_in_place(view_engine: Engine) -> None:
+    """Given views of version 10 that used every entry they read, when opened, then the
+    table of last contacts is made, empty, in place: nothing is read from the vault."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {"a" * 64: 3})
+    expected = dump(view_engine)
+    _as_version_10(view_engine)
+    assert views.prepare() == ["the last contact with each person"]
+    assert views.projected_sizes() == {"a" * 64: 3}
+    assert dump(view_engine) == expected | {"contacts": []}
+
+
+def test_migration_from_version_10_reads_refused_entries_again(view_engine: Engine) -> None:
+    """Given views of version 10 holding an entry they could not use (an Amanat before
+    records format 1.3 refused a last contact, asking to be updated), when opened, then
+    the views are emptied and the next update reads the whole vault again: the entry's
+    contacts are there, and the rows equal new views'."""
+    views = new_views(view_engine)
+    entries = scenario()
+    views.apply(entries, {"a" * 64: 3})
+    expected = dump(view_engine)
+    _as_version_10(view_engine, refused=entries[0].entry_id)
+    assert views.prepare() == [
+        "the last contact with each person (the views are rebuilt from the vault)"
+    ]
+    assert views.projected_sizes() == {}
+    views.apply(scenario(), {"a" * 64: 3})
+    assert dump(view_engine) == expected
 
 
 def test_views_from_a_newer_amanat_are_refused(view_engine: Engine) -> None:

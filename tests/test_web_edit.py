@@ -121,6 +121,46 @@ def test_a_researcher_adds_what_the_family_did_and_who_is_responsible(org: Org) 
         assert "what the family has done" not in un and "who is believed responsible" not in un
 
 
+def test_a_researcher_adds_the_last_contact_and_a_bad_one_is_refused(org: Org) -> None:
+    """Given a person, when a researcher adds the last contact a relative had with him
+    (a video call in March 2018, cut off), then it is sealed under records format 1.3
+    and the page lists it in words with its source; without a date, with a way not on
+    the list or with a note over 2,000 characters, nothing is sealed and the form says
+    which input is wrong."""
+    with staff_site(org) as site:
+        person = site.person_ids[0]
+        testimony = _testimony(site, person)
+        client = _editor(site)
+        form = client.get(f"/persons/{person}/amend?field=contact")
+        assert form.status_code == 200 and 'name="channel"' in form.text
+        assert "When the family last heard from the person" in form.text
+        before = _records(site)
+        for bad, where in (
+            ({"value": "", "channel": "phone"}, "value"),
+            ({"value": "2018", "channel": "pigeon"}, "channel"),
+            ({"value": "2018", "note": "x" * 2001}, "note"),
+            ({"value": "31.02.2018"}, "value"),
+        ):
+            page = _post(client, person, "amend", {
+                "field": "contact", "source": testimony, **bad,
+            })  # fmt: skip
+            assert page.status_code == 400 and f'id="{where}-error"' in page.text, bad
+        assert _records(site) == before
+        done = _post(client, person, "amend", {
+            "field": "contact", "value": "03.2018", "channel": "video_call",
+            "note": "cut off after a minute", "source": testimony,
+        })  # fmt: skip
+        assert done.status_code == 303 and _records(site) == before + 1
+        detail = site.desk.person(person)
+        assert detail is not None
+        assert ("2018-03", "video_call", "cut off after a minute", testimony) in [
+            (c["date"], c["channel"], c["note"], c["source_id"]) for c in detail.contacts
+        ]
+        page = client.get(f"/persons/{person}").text
+        assert "Last contact with the family" in page and "A video call" in page
+        assert "cut off after a minute" in page and "video_call" not in page
+
+
 def test_a_step_taken_without_whom_it_went_to_is_refused(org: Org) -> None:
     with staff_site(org) as site:
         person = site.person_ids[0]

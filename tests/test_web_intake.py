@@ -49,7 +49,9 @@ EVENTS = {"event_1_status": "in_camp", "event_1_date": "04.2018",
           "action_1_reply": "Мәселе қаралуда", "action_2_to": "un",
           "event_2_status": "sentenced", "event_2_date": "2019",
           "event_2_charge": "«экстремизм»", "event_2_term": "10 жыл",
-          "event_2_note": "the family says he only prayed"}  # fmt: skip
+          "event_2_note": "the family says he only prayed",
+          "contact_date": "05.2018", "contact_channel": "message",
+          "contact_note": "WeChat аккаунты жоғалды"}  # fmt: skip
 
 
 HIDDEN = re.compile(r'<input type="hidden" name="(csrf|step|draft)" value="([^"]*)"')
@@ -150,6 +152,7 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         assert "Kazakhstan's Ministry of Foreign Affairs, 06.2018" in review.text
         assert "The United Nations" in review.text
         assert "12.04.2019" in review.text and "Қазақша" in review.text
+        assert "05.2018, A message app (WeChat, QQ, WhatsApp…)" in review.text
         saved = step(client, "save")
         assert saved.status_code == 303 and saved.headers["location"] == "/intake/done"
         done = client.get("/intake/done")
@@ -182,6 +185,10 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
             ("kz_foreign_ministry", "2018-06", "Мәселе қаралуда"),
             ("un", None, None),
         ]
+        # the last contact the wife had with him (records format 1.3)
+        assert [(c["date"], c["channel"], c["note"]) for c in detail.contacts] == [
+            ("2018-05", "message", "WeChat аккаунты жоғалды")
+        ]
         researcher = site.client()
         assert site.sign_in(researcher, "researcher") == 303
         shown = researcher.get(f"/persons/{found[0].person_id}").text
@@ -190,6 +197,7 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         assert "Who is believed responsible: State security" in shown
         assert "Not acknowledged by the authorities" in shown
         assert "What the family has done" in shown and "Мәселе қаралуда" in shown
+        assert "Last contact with the family" in shown and "WeChat аккаунты жоғалды" in shown
         assert detail.testimonies[0]["media_visibility"] == ["sensitive"]
         assert detail.testimonies[0]["testifier_kz_status"] == "kandas"
         assert "Kandas: papers in process" in shown
@@ -201,7 +209,7 @@ def test_intake_with_a_resumed_upload_is_sealed_in_one_entry(org: Org) -> None:
         opened = open_entry(site.desk.vault, new.pop(), [org.desk_keys.identity])
         files = opened.content["files"]
         assert [f["sha256"] for f in files] == [hashlib.sha256(PHOTO).hexdigest()]
-        assert opened.content["data"]["schema"] == "amanat.records/1.2"
+        assert opened.content["data"]["schema"] == "amanat.records/1.3"
         assert opened.content["data"]["changes"][0]["testifier"]["kz_status"] == "kandas"
         ops = [c["op"] for c in opened.content["data"]["changes"]]
         assert ops == ["testimony.recorded", "person.created"]
@@ -378,6 +386,34 @@ def test_each_step_says_what_is_wrong_in_one_sentence(org: Org) -> None:
         assert "This is longer than 300 characters; shorten it." in page.text
         assert 'id="resident_id-error"' in page.text
         assert "Consent" in page.text and 'aria-invalid="true"' in page.text
+
+
+def test_the_last_contact_needs_a_date_and_a_way_from_the_list(org: Org) -> None:
+    """Given the "what happened" step, when the last contact has a way but no date, then
+    the wizard asks for the date (a year is enough) and stays on the step; when it has
+    an impossible date or a way not on the list, each is named; left empty, nothing is
+    asked and nothing is sealed of it."""
+    with staff_site(org) as site:
+        client = signed_in(site)
+        for data in (TESTIFIER, CONSENT, PERSON):
+            step(client, "next", data)
+        page = step(client, "next", {**EVENTS, "contact_date": ""})
+        assert "Give when the family last heard from the person" in page.text
+        assert 'id="contact_date-error"' in page.text and "Last contact" in page.text
+        page = step(client, "next", {
+            **EVENTS, "contact_date": "31.02.2018", "contact_channel": "pigeon",
+        })  # fmt: skip
+        assert 'id="contact_date-error"' in page.text
+        assert "Choose how from the list." in page.text
+        empty = {**EVENTS, "contact_date": "", "contact_channel": "", "contact_note": " "}
+        page = step(client, "next", empty)
+        assert "field-error" not in page.text
+        review = step(client, "next")
+        assert "Review and save" in review.text and "Last contact" not in review.text
+        assert step(client, "save").status_code == 303
+        found = site.desk.search(Query(name="Серік Жанболатұлы")).persons
+        detail = site.desk.person(found[0].person_id)
+        assert detail is not None and detail.contacts == []
 
 
 def test_a_step_taken_needs_whom_it_went_to_and_a_real_date(org: Org) -> None:

@@ -178,6 +178,8 @@ def _value(field: str, value: Any, places: Gazetteer) -> str:
         return f"{shown('status', value['status'])} {value['date']}"
     if field == "action":
         return f"{shown('target', value['to'])} {value.get('date', '')}".rstrip()
+    if field == "contact":
+        return f"{value['date']} {shown('channel', value.get('channel'))}".rstrip()
     if field in ("sex", "ethnicity"):
         return shown(field, value)
     return str(value)
@@ -204,7 +206,8 @@ def _cited(kind: str, ident: str, locator: str, sources: dict[str, str]) -> str:
 
 def _values(detail: read.PersonDetail, cites: dict[str, str], places: Gazetteer) -> list[str]:
     out = [tr("Values, and where each comes from (* the value shown where sources differ)")]
-    claims = [c for c in detail.claims if c["field"] not in ("name", "status", "action")]
+    own_sections = ("name", "status", "action", "contact")
+    claims = [c for c in detail.claims if c["field"] not in own_sections]
     fields = {c["field"]: shown("field", c["field"]) for c in claims}  # the others have
     width = max([11, *(_width(f) for f in fields.values())])  # sections of their own
     for c in claims:
@@ -258,6 +261,17 @@ def _timeline(detail: read.PersonDetail, cites: dict[str, str], places: Gazettee
         out.append(f"  {'':<37} ({_cited(e['source_kind'], e['source_id'], '', cites)})")
     if not detail.timeline:
         out.append("  " + tr("no status recorded"))
+    return out
+
+
+def _contacts(detail: read.PersonDetail, cites: dict[str, str]) -> list[str]:
+    out = [tr("Last contact with the family")]
+    for c in detail.contacts:
+        about = "; ".join(x for x in (shown("channel", c["channel"]), c["note"]) if x)
+        out.append(f"  {c['date']:<22} {about}".rstrip())
+        out.append(f"  {'':<22} ({_cited(c['source_kind'], c['source_id'], '', cites)})")
+    if not detail.contacts:
+        out.append("  " + tr("nothing recorded"))
     return out
 
 
@@ -391,6 +405,7 @@ def person_page(detail: read.PersonDetail, places: Gazetteer) -> str:
     for section in (
         _values(detail, cites, places),
         _timeline(detail, cites, places),
+        _contacts(detail, cites),
         _actions(detail, cites),
         _testimonies(detail, places),
         _documents(detail, cites),

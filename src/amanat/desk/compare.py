@@ -189,6 +189,7 @@ def own_record(detail: PersonDetail, record: str, *, concerns: Collection[str]) 
         identifiers=own(detail.identifiers),
         timeline=own(detail.timeline),
         actions=own(detail.actions),
+        contacts=own(detail.contacts),
         relatives=own(detail.relatives),
         flags=[],
         testimonies=[t for t in detail.testimonies if t["testimony_id"] in concerns],

@@ -20,6 +20,7 @@ from amanat.records.ids import KazakhIin, PassportNumber, ResidentId
 __all__ = [
     "action",
     "claim",
+    "contact",
     "date_text",
     "document",
     "name",
@@ -136,6 +137,23 @@ def action(
     for key, text in (("reply", reply), ("note", note)):
         if text and text.strip():
             value[key] = text.strip()
+    return value
+
+
+def contact(
+    when: PartialDate | str,
+    channel: str | None = None,
+    *,
+    note: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """The last contact a relative had with the person: when, how, and what was said
+    of it (schema 1.3)."""
+    value: dict[str, Any] = {"date": date_text(when, today=today)}
+    if channel:
+        value["channel"] = channel
+    if note and note.strip():
+        value["note"] = note.strip()
     return value
 
 

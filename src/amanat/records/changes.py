@@ -6,7 +6,8 @@ added, a value corrected with a reason, a consent withdrawn, a state rebuttal â€
 
     {"schema": "amanat.records/1", "changes": [CHANGE, ...]}
 
-(``amanat.records/1.1`` or ``/1.2`` when a change needs what those versions add.)
+(``amanat.records/1.1``, ``/1.2`` or ``/1.3`` when a change needs what those versions
+add.)
 
 The format is specified in ``docs/format/records.md``; this module is its reference
 implementation. ``check_changes`` refuses anything that does not follow it, with one
@@ -37,6 +38,8 @@ __all__ = [
     "ACTION_TARGETS",
     "CASE_SCHEMA",
     "CONSENT_LEVELS",
+    "CONTACT_CHANNELS",
+    "CONTACT_SCHEMA",
     "DECISIONS",
     "ETHNICITIES",
     "FIELDS",
@@ -73,7 +76,12 @@ LINK_SCHEMA = "amanat.records/1.1"
 # may see each of a testimony's files (``visibility``); and the testifier's status in
 # Kazakhstan (``kz_status``). It too is named only by an entry that uses it.
 CASE_SCHEMA = "amanat.records/1.2"
-SCHEMAS = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA)  # oldest first: each reads all before it
+# Version 1.3 adds the claim field ``contact``: the last contact a relative had with the
+# person (when, by what means), which the intake questionnaire asks and version 1.2 left
+# to free text. Named only by an entry that holds such a claim.
+CONTACT_SCHEMA = "amanat.records/1.3"
+# oldest first: each reads all before it
+SCHEMAS = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA, CONTACT_SCHEMA)
 MAX_CHANGES = 10_000
 MAX_TEXT = 100_000  # a transcript may be long; nothing larger belongs in an entry
 MAX_SHORT = 2_000
@@ -120,6 +128,18 @@ ACTION_TARGETS = (
 # there, and what the Kazakh state will do for them. A kandas is an ethnic Kazakh
 # returning from abroad, with papers in process.
 KZ_STATUSES = ("citizen", "permanent_resident", "kandas", "other")
+# How a relative last heard from the person (version 1.3). Contact by a message app
+# (WeChat above all) is how most families lost touch: messages unanswered, then the
+# account gone. ``through_others`` is news passed on by someone else, not the person.
+CONTACT_CHANNELS = (
+    "in_person",
+    "phone",
+    "video_call",
+    "message",  # a message app: WeChat, QQ, WhatsAppâ€¦
+    "letter",
+    "through_others",
+    "other",
+)
 # Who may see a testimony's file (version 1.2): published if the consent allows, staff
 # only, or sensitive (an ID card, a document: staff only, and never shown unasked).
 # A file without one is staff only.
@@ -169,8 +189,18 @@ NAME_FORMS = ("full", "given", "surname", "patronymic", "alias", "chinese")
 # Fields with one true value: several values mean the sources disagree.
 SINGLE_FIELDS = ("sex", "birth", "ethnicity", "hometown", "occupation", "death")
 # Fields where every value stands beside the others.
-MULTI_FIELDS = ("name", "citizenship", "document", "photo", "relative", "status", "action")
+MULTI_FIELDS = (
+    "name",
+    "citizenship",
+    "document",
+    "photo",
+    "relative",
+    "status",
+    "action",
+    "contact",
+)
 CASE_FIELDS = frozenset({"action"})  # version 1.2
+CONTACT_FIELDS = frozenset({"contact"})  # version 1.3
 CASE_STATUS_KEYS = frozenset({"by", "acknowledged"})  # version 1.2
 CASE_MEDIA_KEYS = frozenset({"visibility"})  # version 1.2
 CASE_TESTIFIER_KEYS = frozenset({"kz_status"})  # version 1.2
@@ -252,29 +282,32 @@ def link_decided(
 
 def _version_needed(change: Mapping[str, Any]) -> int:
     """The index in ``SCHEMAS`` of the oldest version that has all this change uses."""
-    media = change.get("media") if change.get("op") == "testimony.recorded" else None
-    for ref in media if isinstance(media, list) else ():
-        if isinstance(ref, Mapping) and CASE_MEDIA_KEYS & ref.keys():
-            return 2
-    testifier = change.get("testifier") if change.get("op") == "testimony.recorded" else None
-    if isinstance(testifier, Mapping) and CASE_TESTIFIER_KEYS & testifier.keys():
-        return 2
-    if change.get("op") in CASE_OPS:
-        return 2
-    if change.get("op") in LINK_OPS:
-        return 1
+    needed = 0
+    op = change.get("op")
+    if op == "testimony.recorded":
+        media = change.get("media")
+        for ref in media if isinstance(media, list) else ():
+            if isinstance(ref, Mapping) and CASE_MEDIA_KEYS & ref.keys():
+                needed = 2
+        testifier = change.get("testifier")
+        if isinstance(testifier, Mapping) and CASE_TESTIFIER_KEYS & testifier.keys():
+            needed = 2
+    if op in CASE_OPS:
+        needed = max(needed, 2)
+    if op in LINK_OPS:
+        needed = max(needed, 1)
     claims = change.get("claims")
     for claim in claims if isinstance(claims, list) else ():
         if not isinstance(claim, Mapping):
             continue
-        if claim.get("field") in CASE_FIELDS:
-            return 2
+        field = claim.get("field")
         value = claim.get("value")
-        if claim.get("field") == "status" and CASE_STATUS_KEYS & set(
-            value if isinstance(value, Mapping) else ()
-        ):
-            return 2
-    return 0
+        keys = set(value) if isinstance(value, Mapping) else set()
+        if field in CONTACT_FIELDS:
+            needed = 3
+        elif field in CASE_FIELDS or (field == "status" and CASE_STATUS_KEYS & keys):
+            needed = max(needed, 2)
+    return needed
 
 
 def schema_for(changes: Sequence[Mapping[str, Any]]) -> str:
@@ -528,6 +561,13 @@ class _Checker:
                 self.text(act["reply"], f"{what} reply", limit=MAX_SHORT)
             if "note" in act:
                 self.text(act["note"], f"{what} note", limit=MAX_TEXT)
+        elif field == "contact":
+            last = self.obj(v, what, ["date"], ["channel", "note"])
+            self.date(last["date"], f"{what} date")
+            if "channel" in last:
+                self.choice(last["channel"], f"{what} channel", CONTACT_CHANNELS)
+            if "note" in last:
+                self.text(last["note"], f"{what} note", limit=MAX_SHORT)
 
     def _document(self, kind: str, number: str, country: Any, what: str) -> None:
         try:

@@ -260,6 +260,16 @@ _REPLIES = (
 )
 
 
+_CHANNELS = ("message", "message", "message", "phone", "video_call", "through_others")
+_CONTACT_NOTES = (
+    None,
+    None,
+    "His WeChat account was gone the next week (DEMO).",
+    "He said only that he was well and hung up (DEMO).",
+    "A neighbour passed on that he had been taken (DEMO).",
+)
+
+
 def _rng(seed: int) -> random.Random:
     return random.Random(seed)  # noqa: S311 - demo data must be reproducible, not secret
 
@@ -314,6 +324,8 @@ class _Writer:
         self.rng = _rng(seed)
         # who did it and what the family did: drawn apart, so the rest stays as it was
         self.case_rng = _rng(seed + 2)
+        # the last contact: drawn apart too, so demo data made before it stays the same
+        self.contact_rng = _rng(seed + 3)
         self.gazetteer = Gazetteer.load_builtin()
         facilities: dict[str, list[str]] = {}
         for place in self.gazetteer:
@@ -517,6 +529,7 @@ class _Writer:
             intake.claim("photo", photo, said)
         self.timeline(intake, plan, tid, days)
         self.actions(intake, tid, days)
+        self.last_contact(intake, tid, days)
         return intake, {"testimony": tid, "home_claim": home_claim, "days": days, "name": name}
 
     def actions(self, intake: _Intake, tid: str, days: list[dt.date]) -> None:
@@ -531,6 +544,24 @@ class _Writer:
                 b.action(target, PartialDate.month(when.year, when.month), reply=reply),
                 b.source_ref(testimony=tid),
             )
+
+    def last_contact(self, intake: _Intake, tid: str, days: list[dt.date]) -> None:
+        """When the family last heard from the person: around the first event, most
+        often by a message app; not known in one testimony in four."""
+        rng = self.contact_rng
+        if rng.random() < 0.25:
+            return
+        when = days[0] + dt.timedelta(days=rng.randrange(-40, 120))
+        date = (
+            PartialDate.month(when.year, when.month)
+            if rng.random() < 0.6
+            else PartialDate.day(when.year, when.month, when.day)
+        )
+        intake.claim(
+            "contact",
+            b.contact(date, rng.choice(_CHANNELS), note=rng.choice(_CONTACT_NOTES)),
+            b.source_ref(testimony=tid),
+        )
 
 
 def _plans(rng: random.Random) -> list[_Plan]:

@@ -353,9 +353,11 @@ class Views:
                 if step.from_version < version:
                     continue
                 done.append(step.what)
-                if step.apply is None:
+                if step.apply is None or (step.rebuild_if is not None and step.rebuild_if(conn)):
                     # Views are derived data: start again, and the next update reads the
                     # whole vault (projected_logs is empty).
+                    if step.apply is not None:
+                        done[-1] += " (the views are rebuilt from the vault)"
                     s.metadata.drop_all(conn)
                     self._create_tables(conn)
                     return done
@@ -768,6 +770,7 @@ class Views:
                 s.identifiers,
                 s.events,
                 s.actions,
+                s.contacts,
                 s.relatives,
                 s.flags,
                 s.rebuttals,
@@ -1218,6 +1221,12 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
                 reply=v.get("reply"),
                 note=v.get("note"),
             )
+        )
+    for c in p.values("contact"):
+        v = c.value
+        dated = _dated_row(v["date"])
+        rows["contacts"].append(
+            _sourced_row(pid, c, **dated, channel=v.get("channel"), note=v.get("note"))
         )
     for c in p.values("relative"):
         v = c.value

@@ -142,6 +142,8 @@ class PersonDetail:
     timeline: list[dict[str, Any]] = field(default_factory=list)
     # what the family has done (petitions and their replies), oldest first
     actions: list[dict[str, Any]] = field(default_factory=list)
+    # the last contact each relative had with the person, the latest first
+    contacts: list[dict[str, Any]] = field(default_factory=list)
     relatives: list[dict[str, Any]] = field(default_factory=list)
     flags: list[dict[str, Any]] = field(default_factory=list)
     testimonies: list[dict[str, Any]] = field(default_factory=list)
@@ -647,7 +649,7 @@ def _records(conn: Connection, person_id: str) -> list[str]:
 
 
 def _person_statements() -> dict[str, Select[Any]]:
-    """The statements of a person's page, built once: a page runs fourteen, and building
+    """The statements of a person's page, built once: a page runs fifteen, and building
     them anew each time cost more than SQLite's work for them."""
     pid: BindParameter[str] = bindparam("pid")
     records: BindParameter[str] = bindparam("records", expanding=True)
@@ -678,6 +680,9 @@ def _person_statements() -> dict[str, Select[Any]]:
         "actions": select(s.actions)
         .where(s.actions.c.person_id == pid)
         .order_by(s.actions.c.earliest.is_(None), s.actions.c.earliest, s.actions.c.claim_id),
+        "contacts": select(s.contacts)
+        .where(s.contacts.c.person_id == pid)
+        .order_by(s.contacts.c.latest.desc(), s.contacts.c.earliest.desc(), s.contacts.c.claim_id),
         "relatives": select(s.relatives)
         .where(s.relatives.c.person_id == pid)
         .order_by(s.relatives.c.claim_id),
@@ -745,6 +750,7 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
     detail.identifiers = _all(conn, "identifiers", pid=person_id)
     detail.timeline = _all(conn, "timeline", pid=person_id)
     detail.actions = _all(conn, "actions", pid=person_id)
+    detail.contacts = _all(conn, "contacts", pid=person_id)
     detail.relatives = _all(conn, "relatives", pid=person_id)
     detail.flags = _all(conn, "flags", pid=person_id)
     for f in detail.flags:

@@ -43,7 +43,7 @@ __all__ = [
     "metadata",
 ]
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 NAME_TABLES_KEY = "names_tables"  # meta: the names tables the search keys were made with
 
 metadata = MetaData()
@@ -331,6 +331,24 @@ actions = Table(
     comment="What the family has done: petitions, letters, appeals (added in v7).",
 )
 
+contacts = Table(
+    "contacts",
+    metadata,
+    _person_fk(),
+    Column("claim_id", String(40), primary_key=True, comment="the claim that gives it"),
+    *_dated(required=True),
+    Column(
+        "channel",
+        String(20),
+        nullable=True,
+        comment="how: in_person, phone, video_call, message, letter, through_others, other",
+    ),
+    Column("note", Text, nullable=True, comment="what else was said of it"),
+    *_sourced(),
+    Index("ix_contacts_person", "person_id"),
+    comment="The last contact each relative had with the person (added in v11).",
+)
+
 flags = Table(
     "flags",
     metadata,
@@ -560,6 +578,7 @@ TABLES = (
     identifiers,
     events,
     actions,
+    contacts,
     relatives,
     flags,
     history,
@@ -584,12 +603,14 @@ class Migration:
     ``apply`` alters the tables in place and ``refold`` asks for every subject to be
     folded again; a step with no ``apply`` needs what the views never kept (a value from
     the sealed entries), so the views are emptied and projected again from the vault.
+    ``rebuild_if`` asks that too, only when it finds such a need in these views.
     """
 
     from_version: int
     apply: Callable[[Connection], None] | None
     refold: bool
     what: str
+    rebuild_if: Callable[[Connection], bool] | None = None
 
 
 def _add_search_keys(conn: Connection) -> None:
@@ -633,6 +654,19 @@ def _add_entries_index(conn: Connection) -> None:
     index.create(conn, checkfirst=True)
 
 
+def _add_contacts(conn: Connection) -> None:
+    """v11: the last contact with each person (records format 1.3), empty: views that
+    read no entry they could not use hold none."""
+    contacts.create(conn, checkfirst=True)
+
+
+def _entries_refused(conn: Connection) -> bool:
+    """Whether these views hold an entry they could not use: an Amanat before 1.3 could
+    not read a contact, so such an entry must be read again from the vault."""
+    refused = select(entries.c.entry_id).where(entries.c.problem.is_not(None)).limit(1)
+    return conn.execute(refused).first() is not None
+
+
 MIGRATIONS = (
     Migration(1, _add_search_keys, True, "name search keys (search_keys table)"),
     Migration(2, None, False, "log positions of changes (the views are rebuilt from the vault)"),
@@ -650,6 +684,13 @@ MIGRATIONS = (
     Migration(7, _one_row_per_key, False, "name search keys stored one row a key"),
     Migration(8, _add_flag_args, True, "flags said in the reader's language"),
     Migration(9, _add_entries_index, False, "an index of the entries by their place in a log"),
+    Migration(
+        10,
+        _add_contacts,
+        False,
+        "the last contact with each person",
+        rebuild_if=_entries_refused,
+    ),
 )
 
 

@@ -10,6 +10,7 @@ __all__ = [
     "ACKNOWLEDGED",
     "ACTION_TARGETS",
     "CONSENT",
+    "CONTACT_CHANNELS",
     "ETHNICITY",
     "FIELDS",
     "GRADES",
@@ -72,6 +73,16 @@ ACTION_TARGETS: Mapping[str, str] = {
     "media": N_("Journalists"),
     "ngo": N_("Another human-rights organisation"),
     "other": N_("Someone else"),
+}
+# How a relative last heard from the person (records.changes.CONTACT_CHANNELS)
+CONTACT_CHANNELS: Mapping[str, str] = {
+    "in_person": N_("In person"),
+    "phone": N_("A phone call"),
+    "video_call": N_("A video call"),
+    "message": N_("A message app (WeChat, QQ, WhatsApp…)"),
+    "letter": N_("A letter"),
+    "through_others": N_("News through someone else"),
+    "other": N_("Another way"),
 }
 # What a case to the UN working group needs (views.un.UN_ELEMENTS), as still missing
 UN_ELEMENTS: Mapping[str, str] = {
@@ -149,6 +160,7 @@ FIELDS: Mapping[str, str] = {
     "document": N_("Identity document"),
     "relative": N_("Relative"),
     "action": N_("Step taken by the family"),
+    "contact": N_("Last contact"),
     "photo": N_("Photo"),
 }
 NAME_FORMS: Mapping[str, str] = {
@@ -196,6 +208,7 @@ KEYS: Mapping[str, str] = {
     "acknowledged": N_("Acknowledged by the authorities"),
     "to": N_("To whom"),
     "reply": N_("The answer"),
+    "channel": N_("How"),
 }
 # kinds of identity document (records.md, the ``document`` claim)
 DOCUMENTS = {
@@ -221,6 +234,7 @@ _KINDS = {
     "responsible": RESPONSIBLE,
     "acknowledged": ACKNOWLEDGED,
     "target": ACTION_TARGETS,
+    "channel": CONTACT_CHANNELS,
     "un_element": UN_ELEMENTS,
     "visibility": VISIBILITY,
     "kz_status": KZ_STATUS,

@@ -45,6 +45,7 @@ from amanat.records.changes import (
     ACTION_TARGETS,
     CONSENT_HOW,
     CONSENT_LEVELS,
+    CONTACT_CHANNELS,
     DOCUMENT_KINDS,
     ETHNICITIES,
     MAX_SHORT,
@@ -58,6 +59,7 @@ from amanat.records.changes import (
 from amanat.records.consent import CONSENT_FLAGS, allows_more
 from amanat.views.read import PersonDetail
 from amanat.web.labels import ACTION_TARGETS as TARGET_LABELS
+from amanat.web.labels import CONTACT_CHANNELS as CHANNEL_LABELS
 from amanat.web.labels import DOCUMENTS, ETHNICITY, FIELDS, RELATIONSHIPS, SEX, STATUS
 from amanat.web.labels import NAME_FORMS as NAME_FORM_LABELS
 from amanat.web.labels import RESPONSIBLE as RESPONSIBLE_LABELS
@@ -92,6 +94,7 @@ LIMITS: Mapping[str, int] = {
     "acknowledged": 10,
     "to": 30,
     "reply": MAX_SHORT,
+    "channel": 20,
     "relation": 20,
     "place": MAX_SHORT,
     "note": MAX_TEXT,
@@ -209,6 +212,14 @@ def _value(field: str, form: Mapping[str, str], today: dt.date) -> Any:
             reply = _text(form, "reply").strip()
             note = _text(form, "note").strip()
             return b.action(to, value, reply=reply or None, note=note or None, today=today)
+        if field == "contact":
+            channel = need("channel", ("", *CONTACT_CHANNELS))
+            note = _text(form, "note").strip()
+            if not value:
+                raise FormProblem({"value": (REQUIRED, {})})
+            if len(note) > MAX_SHORT:
+                raise FormProblem({"note": (TOO_LONG, {"num": MAX_SHORT})})
+            return b.contact(value, channel or None, note=note or None, today=today)
         if field == "document":
             kind = need("kind", DOCUMENT_KINDS)
             if not value:
@@ -277,6 +288,7 @@ def _wants_value(field: str, form: Mapping[str, str]) -> bool:
     inputs = {
         "status": ("value", "place", "note", "by", "acknowledged"),
         "action": ("to", "value", "reply", "note"),
+        "contact": ("value", "channel", "note"),
     }.get(field, ("value",))
     return any(_text(form, name).strip() for name in inputs)
 
@@ -301,6 +313,8 @@ def _context(detail: PersonDetail) -> dict[str, Any]:
         "acknowledged_labels": {"yes": N_("Yes"), "no": N_("No")},
         "action_targets": ACTION_TARGETS,
         "target_labels": TARGET_LABELS,
+        "contact_channels": CONTACT_CHANNELS,
+        "channel_labels": CHANNEL_LABELS,
         "relations": RELATIONS,
         "relation_labels": RELATIONSHIPS,
         "sex_labels": SEX,

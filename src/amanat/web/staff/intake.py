@@ -52,6 +52,7 @@ from amanat.records import build as b
 from amanat.records.changes import (
     ACTION_TARGETS,
     CONSENT_HOW,
+    CONTACT_CHANNELS,
     ETHNICITIES,
     KZ_STATUSES,
     MAX_SHORT,
@@ -84,6 +85,8 @@ N_EVENTS = 3
 N_ACTIONS = 3
 EVENT_PARTS = ("status", "date", "place", "charge", "term", "note", "by", "acknowledged")
 ACTION_PARTS = ("to", "date", "reply")
+# The last contact the testifier had with the person: when, how, what else was said.
+CONTACT_PARTS = ("contact_date", "contact_channel", "contact_note")
 # Whether the authorities acknowledge an event: not known (left empty), yes, no.
 ACKNOWLEDGED = {"yes": True, "no": False}
 NAME_FORMS = (("name_1", "full"), ("name_2", "alias"), ("name_3", "chinese"))
@@ -144,7 +147,8 @@ FIELDS: Mapping[str, Mapping[str, int]] = {
         f"action_{i}_{part}": limit
         for i in range(1, N_ACTIONS + 1)
         for part, limit in (("to", 40), ("date", 64), ("reply", MAX_SHORT))
-    },
+    }
+    | {"contact_date": 64, "contact_channel": 40, "contact_note": MAX_SHORT},
     "attachments": {},
     "review": {},
 }
@@ -397,6 +401,16 @@ def check_step(step: str, v: Mapping[str, str]) -> tuple[dict[str, str], dict[st
             complete += not any(k.startswith(key) for k in errors)
         if complete == 0 and not errors:
             errors["event_1_status"] = "Say what happened, with a date, at least once."
+        if any(v.get(part, "").strip() for part in CONTACT_PARTS):
+            if v.get("contact_channel", "") not in ("", *CONTACT_CHANNELS):
+                errors["contact_channel"] = N_("Choose how from the list.")
+            if not v.get("contact_date", "").strip():
+                errors["contact_date"] = N_(
+                    "Give when the family last heard from the person, as precisely as known: "
+                    "a year is enough."
+                )
+            else:
+                check("contact_date", lambda: _date(v["contact_date"]))
         for i in range(1, N_ACTIONS + 1):
             key = f"action_{i}_"
             if not any(v.get(key + part, "").strip() for part in ACTION_PARTS):
@@ -614,6 +628,14 @@ def build_changes(
             today=today,
         )
         claims.append(b.claim("status", event, ref))
+    if v.get("contact_date", "").strip():
+        last = b.contact(
+            v["contact_date"],
+            v.get("contact_channel") or None,
+            note=v.get("contact_note"),
+            today=today,
+        )
+        claims.append(b.claim("contact", last, ref))
     for i in range(1, N_ACTIONS + 1):
         key = f"action_{i}_"
         if v.get(key + "to") not in ACTION_TARGETS:
@@ -696,6 +718,7 @@ def _render(request: Request, draft: Draft) -> Response:
         n_events=N_EVENTS,
         responsible=RESPONSIBLE,
         action_targets=ACTION_TARGETS,
+        contact_channels=CONTACT_CHANNELS,
         n_actions=N_ACTIONS,
         event_parts=EVENT_PARTS,
         action_parts=ACTION_PARTS,
