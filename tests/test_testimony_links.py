@@ -229,8 +229,9 @@ def test_every_bad_row_of_a_list_of_links_is_rejected_with_its_reason(
 def test_a_list_without_its_columns_is_one_sentence(
     org: Org, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """Given a list with no person column, or a file that is no list, when it is given,
-    then the command says what is missing in one sentence (exit 2) and seals nothing."""
+    """Given a list with no person column, a file that is no list, no file or a folder,
+    when it is given, then the command says what is wrong in one sentence (exit 2) and
+    seals nothing."""
     home = ("--home", str(org.desk.path))
     listed = tmp_path / "links.csv"
     listed.write_text("testimony,who\nt_1,p_2\n", "utf-8")
@@ -239,6 +240,8 @@ def test_a_list_without_its_columns_is_one_sentence(
     assert len(said.stderr.strip().splitlines()) == 1
     gone = amanat(cli_env, "testimonies", "link", str(tmp_path / "none.csv"), *home, code=2)
     assert "There is no file" in gone.stderr
+    folder = amanat(cli_env, "testimonies", "link", str(tmp_path), *home, code=2)
+    assert "is a folder; give the list's file in it." in folder.stderr
     (tmp_path / "links.ods").write_bytes(b"PK\x03\x04")
     ods = amanat(cli_env, "testimonies", "link", str(tmp_path / "links.ods"), *home, code=2)
     assert "save it as an Excel workbook" in ods.stderr

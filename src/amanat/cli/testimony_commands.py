@@ -131,6 +131,8 @@ def cmd_unlinked(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
     source = Path(args.file).expanduser()
+    if source.is_dir():
+        raise UsageError("%(path)s is a folder; give the list's file in it.", path=source)
     if not source.is_file():
         raise UsageError("There is no file %(file)s.", file=source)
     report_path = output_path(
