@@ -204,6 +204,23 @@ def test_only_editors_on_a_desk_link_testimonies(org: Org) -> None:
     assert "/persons/{person_id}/link-testimony" not in station_paths
 
 
+def test_a_title_that_only_sounds_like_the_name_does_not_name_the_person(org: Org) -> None:
+    """Given two imported videos, one whose title names Серік in Kazakh and one whose
+    title holds a common word that only sounds like his name ("Silk" and Серік share
+    the sound key slk), when a researcher opens "Add a testimony" on his page, then the
+    one naming him comes first and is said to name him; the other is listed after it,
+    and is not (the page used to say so of both, inviting a wrong link)."""
+    with staff_site(org) as site:
+        person = _named(site, "Серік Жылқыбаев")
+        silk = _imported(site, "Silk Road: stories from Almaty")
+        named = _imported(site, "Серік туралы әңгіме")
+        form = _researcher(site).get(LINK.format(person)).text
+        assert _listed(form) == [named, silk]
+        assert form.count("The title names this person") == 1
+        marked = form.split(f'value="{named}"')[1].split('name="testimony"')[0]
+        assert "The title names this person" in marked
+
+
 def test_a_name_matches_its_own_title_in_another_script() -> None:
     """Given a person's names, then the word keys of a title that writes them in
     another script, or with a case ending, hold each word's sound."""

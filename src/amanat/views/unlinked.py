@@ -59,6 +59,22 @@ MIN_SPELLING = 2  # the shortest spelling that counts (Li, not an initial)
 SHOWN = 50  # the most testimonies a page lists
 
 
+# The least a suggestion needs: one word of a name spelled and sounding alike (3), or
+# two words spelled alike (short names, Dirya Nurya, have sounds too short to count).
+SUGGEST_AT = 3
+# A name word of at least this many letters spelled at the start of a title word names
+# the person by itself: a surname with a case ending (Жылқыбаевтың, "Zhylkybayev's"),
+# whose sound the ending changes.
+LONG_SPELLING = 6
+
+
+def names_the_person(spelled: int, score: int, longest: int) -> bool:
+    """Whether a title names a person, from the person's name words it holds: two spelled
+    alike, a word spelled and sounding alike (``SUGGEST_AT``), or one long word spelled
+    alike. A sound alone is not enough: "A relative speaks" sounds like Lirat."""
+    return spelled >= 2 or score >= SUGGEST_AT or longest >= LONG_SPELLING
+
+
 @dataclass(frozen=True)
 class Unlinked:
     """One testimony that may be linked to the person, with how well its title matches."""
@@ -74,6 +90,10 @@ class Unlinked:
     consent: str
     score: int  # how much of the names (or of the words typed) the title holds: 0 is none
     about: tuple[str, ...] = ()  # the names of the persons it is about already (none: ())
+    # whether the title names the person, as the list of links would suggest them: one
+    # word spelled and sounding alike, or two spelled alike; a sound alone is not enough
+    # ("A relative speaks" sounds like Lirat, and names no one)
+    names: bool = False
 
 
 def name_words(names: Iterable[str]) -> frozenset[tuple[str, str]]:
@@ -104,10 +124,19 @@ def _title_beginnings(title: str) -> frozenset[tuple[str, str]]:
 def title_score(wanted: frozenset[tuple[str, str]], title: str) -> int:
     """How much of the ``wanted`` words the title holds: 2 for each sound that begins a
     word of the title, 1 for each spelling (a word written alike scores both)."""
+    return title_match(wanted, title)[1]
+
+
+def title_match(wanted: frozenset[tuple[str, str]], title: str) -> tuple[int, int, int]:
+    """How many of the ``wanted`` spellings begin a word of the title, ``title_score``,
+    and the letters of the longest such spelling."""
     if not wanted or not title:
-        return 0
+        return 0, 0, 0
     have = _title_beginnings(title)
-    return sum(2 if kind == "ptoken" else 1 for kind, key in wanted if (kind, key) in have)
+    held = [(kind, key) for kind, key in wanted if (kind, key) in have]
+    spelled = [len(key) for kind, key in held if kind == "token"]
+    score = sum(2 if kind == "ptoken" else 1 for kind, _ in held)
+    return len(spelled), score, max(spelled, default=0)
 
 
 def _external(raw: str) -> dict[str, Any]:
@@ -258,8 +287,11 @@ def unlinked(
     total = 0
     for row in rows:
         total += bool(row.no_one)
-        score = title_score(wanted, row.title)
-        if (typed or not row.no_one) and not score:
+        spelled, score, longest = title_match(wanted, row.title)
+        naming = not typed and names_the_person(spelled, score, longest)
+        if typed and not score:
+            continue
+        if not typed and not row.no_one and not naming:
             continue
         if not row.no_one:
             elsewhere.add(row.testimony_id)
@@ -276,20 +308,18 @@ def unlinked(
                 time=row.time,
                 consent=row.consent,
                 score=score,
+                names=naming,
             )
         )
-    # newest first within a score (the query's order; sorted() keeps it)
-    found = sorted(found, key=lambda u: -u.score)[:limit]
+    # the titles that name the person first, then by how much of the names (or words)
+    # they hold; newest first within a score (the query's order; sorted() keeps it)
+    found = sorted(found, key=lambda u: (not u.names, -u.score))[:limit]
     about = _about(conn, [u.testimony_id for u in found if u.testimony_id in elsewhere])
     found = [replace(u, about=about.get(u.testimony_id, ())) for u in found]
     return total, found
 
 
 # -- the list to fill in: every testimony linked to no one, with a person suggested -------
-
-# The least a suggestion needs: one word of a name spelled and sounding alike (3), or
-# two words spelled alike (short names, Dirya Nurya, have sounds too short to count).
-SUGGEST_AT = 3
 
 
 @dataclass(frozen=True)
@@ -312,10 +342,9 @@ def to_link(conn: Connection, progress: Callable[[int, int], object] | None = No
     upload, those without one last, then the order they were recorded in), each with
     the person whose names its title holds most (``_named_by``: the title's word keys
     looked up among every person's word keys in ``search_keys``), when one person
-    stands out and the title holds at least ``SUGGEST_AT`` of that person's names, or
-    two words spelled alike. A suggestion is a name the title holds, never a decision: someone
-    who watched the video says whom it is about. ``progress(done, of)`` is called after
-    each testimony."""
+    stands out and the title names that person (``names_the_person``). A suggestion is
+    a name the title holds, never a decision: someone who watched the video says whom
+    it is about. ``progress(done, of)`` is called after each testimony."""
     t = s.testimonies
     rows = conn.execute(
         select(t.c.testimony_id, t.c.title, t.c.external, t.c.time)
@@ -341,9 +370,9 @@ def to_link(conn: Connection, progress: Callable[[int, int], object] | None = No
 
 def _suggested(conn: Connection, item: ToLink) -> ToLink:
     scores = _named_by(conn, item.title)
-    best = max(scores.values(), default=(0, 0, 0))
+    best = max(scores.values(), default=(0, 0, 0, 0))
     top = [pid for pid, score in scores.items() if score == best]
-    if best[1] < SUGGEST_AT and best[0] < 2:
+    if not names_the_person(best[0], best[1], best[3]):
         return item
     if len(top) > 1:
         return replace(item, alike=len(top))
@@ -352,15 +381,16 @@ def _suggested(conn: Connection, item: ToLink) -> ToLink:
     return replace(item, person_id=top[0], name=name or "")
 
 
-def _named_by(conn: Connection, title: str) -> dict[str, tuple[int, int, int]]:
+def _named_by(conn: Connection, title: str) -> dict[str, tuple[int, int, int, int]]:
     """Each person some of whose name words begin a word of ``title``, with how much of
     the title the person's names hold, as a triple to compare persons by: first the
     title's word keys a spelling of the person's names begins (a sound alone is often
     a common word's: "Lirat" and "relative" sound alike to the key), then
     ``title_score``'s measure (2 for a sound, 1 for a spelling), then the letters
-    matched (Saerya before Saer, for "Saerya"). Each title key counts once however
-    many of the person's names begin it, so that a person recorded under many
-    spellings is not preferred for that."""
+    matched (Saerya before Saer, for "Saerya"), then the letters of the longest word
+    spelled alike (for ``names_the_person``). Each title key counts once however many
+    of the person's names begin it, so that a person recorded under many spellings is
+    not preferred for that."""
     wanted = name_words([title]) if title else frozenset()
     begun: dict[str, list[tuple[str, str]]] = {}  # a beginning -> the title keys it begins
     for kind, key in wanted:
@@ -388,6 +418,7 @@ def _named_by(conn: Connection, title: str) -> dict[str, tuple[int, int, int]]:
             sum(kind == "token" for kind, _ in keys),
             sum(2 if kind == "ptoken" else 1 for kind, _ in keys),
             sum(keys.values()),
+            max((n for (kind, _), n in keys.items() if kind == "token"), default=0),
         )
         for person_id, keys in matched.items()
         if keys
