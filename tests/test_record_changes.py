@@ -17,9 +17,14 @@ from amanat.records.changes import (
     CONTACT_CHANNELS,
     CONTACT_SCHEMA,
     LINK_SCHEMA,
+    RELIABILITY,
     RESPONSIBLE,
+    REVIEW_SCHEMA,
     SCHEMA,
     STATUSES,
+    SUBMITTED_TO,
+    UN_ROUTES,
+    VIOLATION,
     check_changes,
     detect_script,
     schema_for,
@@ -330,6 +335,113 @@ def test_the_contact_builder_always_gives_valid_changes(
     assert check_changes(data, 0)[0][0] == "person.created"
 
 
+def test_assessments_and_submissions_need_the_schema_1_4() -> None:
+    """Given a reviewer's assessment and a submission of the case to the UN working
+    group, when the entry names any older schema, then it is refused with the version
+    it needs; under 1.4 (what ``record_data`` names) it passes."""
+    changes = [
+        b.assessed(P, "the verdict confirms it", violation="confirmed", un_route="standard"),
+        b.submitted(P, "un_wgeid", "2019-09", reference="G/SO 217/1", by="dana"),
+    ]
+    for change in changes:
+        for older in (SCHEMA, LINK_SCHEMA, CASE_SCHEMA, CONTACT_SCHEMA):
+            with pytest.raises(FormatError, match=r"needs the schema amanat\.records/1\.4"):
+                check_changes({"schema": older, "changes": [change]}, 0)
+    assert b.record_data(changes)["schema"] == REVIEW_SCHEMA
+    fix = b.submitted(P, None, None, retract="0123456789abcdef.1", reason="never sent")
+    assert check_changes({"schema": REVIEW_SCHEMA, "changes": [fix]}, 0)[0][1] == fix
+
+
+_ASSESSED = {"op": "person.assessed", "person": P, "reason": "two accounts agree"}
+_SUBMITTED = {"op": "person.submitted", "person": P, "to": "un_wgeid", "date": "2019-09"}
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (_ASSESSED, "assesses nothing"),
+        (_ASSESSED | {"violation": "certain"}, "violation must be one of"),
+        (_ASSESSED | {"source_reliability": "high"}, "source_reliability must be one of"),
+        (_ASSESSED | {"un_route": "fast"}, "un_route must be one of"),
+        (_ASSESSED | {"violation": "likely", "reason": " "}, "reason"),
+        ({**_ASSESSED, "violation": "likely", "mood": "sad"}, "unknown fields mood"),
+        ({"op": "person.assessed", "person": P, "violation": "likely"}, "lacks reason"),
+        (_ASSESSED | {"violation": "likely", "by": "x" * 201}, "who assessed"),
+        (_SUBMITTED | {"to": "the press"}, "submitted to must be one of"),
+        ({"op": "person.submitted", "person": P, "to": "un_wgeid"}, "needs its date"),
+        ({"op": "person.submitted", "person": P, "date": "2019"}, "submitted to"),
+        (_SUBMITTED | {"date": "autumn"}, "submission date"),
+        (_SUBMITTED | {"reference": "x" * 201}, "reference"),
+        (_SUBMITTED | {"note": "x" * 2001}, "note"),
+        ({"op": "person.submitted", "person": P}, "neither a submission"),
+        (_SUBMITTED | {"retract": "0123456789abcdef.1"}, "reason"),
+        (_SUBMITTED | {"retract": "p_1", "reason": "typo"}, "submission's identifier"),
+        (
+            {
+                "op": "person.submitted",
+                "person": P,
+                "retract": "0123456789abcdef.1",
+                "reason": "typo",
+                "reference": "A/1",
+            },
+            "belongs to a submission",
+        ),
+    ],
+)
+def test_a_malformed_assessment_or_submission_is_refused(change: dict[str, Any], why: str) -> None:
+    """Given an assessment that assesses nothing, a word not on a list, no reason, an
+    unknown key, a submission without its date or to no known body, a retraction without
+    a reason or of no submission, when checked, then it is refused with the reason."""
+    with pytest.raises(FormatError, match=why):
+        check_changes({"schema": REVIEW_SCHEMA, "changes": [change]}, 0)
+
+
+@given(
+    source=st.sampled_from((None, *RELIABILITY)),
+    information=st.sampled_from((None, *RELIABILITY)),
+    violation=st.sampled_from((None, *VIOLATION)),
+    route=st.sampled_from((None, *UN_ROUTES)),
+    reason=st.text(min_size=1, max_size=300).filter(lambda t: t.strip() and "\x00" not in t),
+)
+def test_the_assessment_builder_gives_valid_changes(
+    source: str | None,
+    information: str | None,
+    violation: str | None,
+    route: str | None,
+    reason: str,
+) -> None:
+    """Given any aspects and reason, when the builder makes an assessment, then it
+    passes under 1.4 if it assesses something, and is refused with one sentence if not."""
+    change = b.assessed(
+        P,
+        reason,
+        source_reliability=source,
+        information_reliability=information,
+        violation=violation,
+        un_route=route,
+    )
+    if source or information or violation or route:
+        assert b.record_data([change])["schema"] == REVIEW_SCHEMA
+    else:
+        with pytest.raises(InputError, match="assesses nothing"):
+            b.record_data([change])
+
+
+@given(
+    to=st.sampled_from(SUBMITTED_TO),
+    year=st.integers(1990, 2025),
+    reference=st.text(max_size=200).filter(lambda t: "\x00" not in t),
+    note=st.text(max_size=500).filter(lambda t: "\x00" not in t),
+)
+def test_the_submission_builder_always_gives_valid_changes(
+    to: str, year: int, reference: str, note: str
+) -> None:
+    """Given any body, year, reference and note, when the builder makes a submission,
+    then ``record_data`` names 1.4 and the change passes under it."""
+    change = b.submitted(P, to, str(year), reference=reference, note=note)
+    assert b.record_data([change])["schema"] == REVIEW_SCHEMA
+
+
 @given(
     by=st.booleans(),
     acknowledged=st.booleans(),
@@ -338,6 +450,7 @@ def test_the_contact_builder_always_gives_valid_changes(
     kz_status=st.booleans(),
     decision=st.booleans(),
     contact=st.booleans(),
+    review=st.booleans(),
 )
 def test_an_entry_names_exactly_the_oldest_schema_it_needs(
     by: bool,
@@ -347,8 +460,9 @@ def test_an_entry_names_exactly_the_oldest_schema_it_needs(
     kz_status: bool,
     decision: bool,
     contact: bool,
+    review: bool,
 ) -> None:
-    """Given an entry using any mix of what versions 1.1, 1.2 and 1.3 added, when a
+    """Given an entry using any mix of what versions 1.1 to 1.4 added, when a
     writer names its schema, then the entry passes under that schema and is refused
     under every older one: an older desk never reads half of it."""
     testifier: dict[str, Any] = {"relationship": "spouse"}
@@ -371,10 +485,14 @@ def test_an_entry_names_exactly_the_oldest_schema_it_needs(
         changes.append(
             {"op": "link.decided", "a": P, "b": "p_" + "3" * 32, "decision": "same", "reason": "x"}
         )
+    if review:
+        changes.append(b.assessed(P, "two accounts agree", violation="likely"))
     named = schema_for(changes)
     needs_12 = by or acknowledged or action or visibility or kz_status
     assert named == (
-        CONTACT_SCHEMA
+        REVIEW_SCHEMA
+        if review
+        else CONTACT_SCHEMA
         if contact
         else CASE_SCHEMA
         if needs_12
@@ -383,7 +501,7 @@ def test_an_entry_names_exactly_the_oldest_schema_it_needs(
         else SCHEMA
     )
     assert check_changes({"schema": named, "changes": changes}, 1)
-    versions = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA, CONTACT_SCHEMA)
+    versions = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA, CONTACT_SCHEMA, REVIEW_SCHEMA)
     older = versions[: versions.index(named)]
     for schema in older:
         with pytest.raises(FormatError, match="needs the schema"):

@@ -20,7 +20,14 @@ from sqlalchemy import Engine, insert, inspect, select, text, update
 from amanat.errors import UnsupportedVersion
 from amanat.names import TABLE_VERSION
 from amanat.records import build as b
-from amanat.records.changes import claim_id, link_decided, read_changes, schema_for
+from amanat.records.changes import (
+    REVIEW_SCHEMA,
+    claim_id,
+    link_decided,
+    read_changes,
+    schema_for,
+    submission_id,
+)
 from amanat.views import project, read
 from amanat.views import schema as s
 from amanat.views.engine import KEY_BYTES, open_sqlite
@@ -214,6 +221,27 @@ def scenario() -> list[SealedEntry]:
         ],
     )
     return [first, second, third]
+
+
+def reviewed(n: int = 4) -> SealedEntry:
+    """A reviewer's entry about P1 (records format 1.4): two assessments, the second
+    confirming the violation, and two submissions of the case."""
+    return entry(
+        n,
+        [
+            b.assessed(
+                P1,
+                "two relatives agree",
+                source_reliability="likely_reliable",
+                information_reliability="unsure",
+                violation="likely",
+                by="aigerim",
+            ),
+            b.assessed(P1, "the verdict confirms the detention", violation="confirmed"),
+            b.submitted(P1, "un_wgeid", "2019-09", reference="G/SO 217/1 CHN 1", by="dana"),
+            b.submitted(P1, "un_wgad", "2019-10", note="with the verdict"),
+        ],
+    )
 
 
 # -- the scenario, on both databases ------------------------------------------------
@@ -544,6 +572,7 @@ def test_migration_from_version_7_makes_the_search_keys_again(view_engine: Engin
         "flags said in the reader's language",
         "an index of the entries by their place in a log",
         "the last contact with each person",
+        "reviewers' assessments and submissions of cases",
         f"name search keys made again for the names tables {TABLE_VERSION}",
     ]
     assert dump(view_engine) == expected
@@ -579,6 +608,7 @@ def test_migration_from_version_8_fills_the_flags_values(view_engine: Engine) ->
         "flags said in the reader's language",
         "an index of the entries by their place in a log",
         "the last contact with each person",
+        "reviewers' assessments and submissions of cases",
     ]
     assert dump(view_engine) == expected
     assert views.projected_sizes() == {"a" * 64: 3}
@@ -603,6 +633,7 @@ def test_migration_from_version_9_finds_entries_by_their_place_in_a_log(
     assert views.prepare() == [
         "an index of the entries by their place in a log",
         "the last contact with each person",
+        "reviewers' assessments and submissions of cases",
     ]
     assert "ix_entries_log_seq" in {i["name"] for i in inspect(view_engine).get_indexes("entries")}
     assert dump(view_engine) == expected
@@ -610,16 +641,23 @@ def test_migration_from_version_9_finds_entries_by_their_place_in_a_log(
     assert heads["a" * 64][0] == 3 and heads["a" * 64][1] is not None
 
 
-def _as_version_10(engine: Engine, refused: str | None = None) -> None:
-    """Make views of version 10: no table of contacts; ``refused``: an entry an Amanat
-    of then could not read (a contact needs records format 1.3)."""
+_NEW_TABLES = {10: (s.contacts, s.assessments, s.submissions), 11: (s.assessments, s.submissions)}
+_REFUSED = "This record entry uses a schema this Amanat does not know; update it."
+
+
+def _as_version(engine: Engine, version: int, refused: str | None = None) -> None:
+    """Make views of ``version`` (10 or 11): without the tables added since;
+    ``refused``: an entry an Amanat of then could not read (a contact needs records
+    format 1.3, an assessment 1.4)."""
     with engine.begin() as conn:
-        s.contacts.drop(conn)
-        conn.execute(update(s.meta).where(s.meta.c.key == "schema_version").values(value="10"))
+        for table in _NEW_TABLES[version]:
+            table.drop(conn)
+        conn.execute(
+            update(s.meta).where(s.meta.c.key == "schema_version").values(value=str(version))
+        )
         if refused:
-            problem = "This record entry uses a schema this Amanat does not know; update it."
             conn.execute(
-                update(s.entries).where(s.entries.c.entry_id == refused).values(problem=problem)
+                update(s.entries).where(s.entries.c.entry_id == refused).values(problem=_REFUSED)
             )
 
 
@@ -629,8 +667,11 @@ def test_migration_from_version_10_adds_the_contacts_in_place(view_engine: Engin
     views = new_views(view_engine)
     views.apply(scenario(), {"a" * 64: 3})
     expected = dump(view_engine)
-    _as_version_10(view_engine)
-    assert views.prepare() == ["the last contact with each person"]
+    _as_version(view_engine, 10)
+    assert views.prepare() == [
+        "the last contact with each person",
+        "reviewers' assessments and submissions of cases",
+    ]
     assert views.projected_sizes() == {"a" * 64: 3}
     assert dump(view_engine) == expected | {"contacts": []}
 
@@ -644,13 +685,106 @@ def test_migration_from_version_10_reads_refused_entries_again(view_engine: Engi
     entries = scenario()
     views.apply(entries, {"a" * 64: 3})
     expected = dump(view_engine)
-    _as_version_10(view_engine, refused=entries[0].entry_id)
+    _as_version(view_engine, 10, refused=entries[0].entry_id)
     assert views.prepare() == [
         "the last contact with each person (the views are rebuilt from the vault)"
     ]
     assert views.projected_sizes() == {}
     views.apply(scenario(), {"a" * 64: 3})
     assert dump(view_engine) == expected
+
+
+def test_migration_from_version_11_adds_the_reviews_in_place(view_engine: Engine) -> None:
+    """Given views of version 11 that used every entry they read, when opened, then the
+    tables of assessments and submissions are made, empty, in place."""
+    views = new_views(view_engine)
+    views.apply(scenario(), {"a" * 64: 3})
+    expected = dump(view_engine)
+    _as_version(view_engine, 11)
+    assert views.prepare() == ["reviewers' assessments and submissions of cases"]
+    assert views.projected_sizes() == {"a" * 64: 3}
+    assert dump(view_engine) == expected
+
+
+def test_migration_from_version_11_reads_refused_entries_again(view_engine: Engine) -> None:
+    """Given views of version 11 that refused a reviewer's entry (an Amanat before
+    records format 1.4), when opened, then the views are read again from the vault and
+    the assessment and the submission are there."""
+    views = new_views(view_engine)
+    entries = [*scenario(), reviewed()]
+    views.apply(entries, {"a" * 64: 4})
+    expected = dump(view_engine)
+    assert expected["assessments"] and expected["submissions"]
+    _as_version(view_engine, 11, refused=entries[-1].entry_id)
+    assert views.prepare() == [
+        "reviewers' assessments and submissions of cases (the views are rebuilt from the vault)"
+    ]
+    assert views.projected_sizes() == {}
+    views.apply([*scenario(), reviewed()], {"a" * 64: 4})
+    assert dump(view_engine) == expected
+
+
+def test_assessments_and_submissions_are_projected_and_corrected(view_engine: Engine) -> None:
+    """Given the scenario and a reviewer's entry, when a later entry corrects one
+    submission's date and another adds the urgent route, then each aspect in force is
+    the latest that gives it, every assessment is kept with its reason, the wrong
+    submission is gone and the right one is there, and the history says why."""
+    views = new_views(view_engine)
+    review = reviewed()
+    fix = entry(
+        5,
+        [
+            b.submitted(
+                P1,
+                "un_wgad",
+                "2019-11",
+                retract=submission_id(review.entry_id, 3),
+                reason="it was sent in November",
+            ),
+            b.assessed(P1, "disappeared last month", un_route="urgent"),
+        ],
+    )
+    assert fix.data["schema"] == REVIEW_SCHEMA
+    report = views.apply([*scenario(), review, fix], {"a" * 64: 5})
+    assert report.problems == []
+    with view_engine.connect() as conn:
+        p1 = read.person(conn, P1)
+        p2 = read.person(conn, P2)
+    assert p1 is not None and p2 is not None
+    in_force = {aspect: a[aspect] for aspect, a in p1.assessment().items()}
+    assert in_force == {
+        "source_reliability": "likely_reliable",
+        "information_reliability": "unsure",
+        "violation": "confirmed",
+        "un_route": "urgent",
+    }
+    assert [(a["reason"], a["by"]) for a in p1.assessments] == [
+        ("disappeared last month", None),
+        ("the verdict confirms the detention", None),
+        ("two relatives agree", "aigerim"),
+    ]
+    assert [
+        (x["recipient"], x["date"], x["earliest"], x["reference"], x["note"], x["by"])
+        for x in p1.submissions
+    ] == [
+        ("un_wgeid", "2019-09", "2019-09-01", "G/SO 217/1 CHN 1", None, "dana"),
+        ("un_wgad", "2019-11", "2019-11-01", None, None, None),
+    ]
+    assert p1.submissions[1]["submission_id"] == submission_id(fix.entry_id, 0)
+    ops = [(h["op"], h["reason"]) for h in p1.history]
+    assert ("person.submitted", "it was sent in November") in ops
+    assert ops.count(("person.assessed", "two relatives agree")) == 1
+    assert p1.person["updated"] == fix.time
+    assert p2.assessments == [] and p2.submissions == []
+
+
+def test_an_assessment_alone_makes_no_person(view_engine: Engine) -> None:
+    """Given an assessment of a person no entry creates, when projected, then there is
+    no such person: only claims make a person."""
+    views = new_views(view_engine)
+    views.apply([entry(1, [b.assessed(P3, "a typo in the id", violation="possible")])], {})
+    with view_engine.connect() as conn:
+        assert read.person(conn, P3) is None
 
 
 def test_views_from_a_newer_amanat_are_refused(view_engine: Engine) -> None:
@@ -700,9 +834,11 @@ _TESTIMONIES = [T1, T2]
 def histories(draw: st.DrawFn) -> list[SealedEntry]:
     """Random record entries: creations, amendments, corrections retracting earlier
     claims, testimonies linked and withdrawn, sources, rebuttals, reviewers' decisions
-    that merge and split persons (with conflicts among three); times with ties."""
+    that merge and split persons (with conflicts among three), assessments, submissions
+    and their corrections; times with ties."""
     made: list[SealedEntry] = []
     claims_made: list[str] = []
+    submissions_made: list[str] = []
     for n in range(draw(st.integers(1, 8))):
         changes: list[dict[str, Any]] = []
         for _ in range(draw(st.integers(1, 3))):
@@ -719,6 +855,8 @@ def histories(draw: st.DrawFn) -> list[SealedEntry]:
                         "rebuttal",
                         "decide",
                         "decide",
+                        "assess",
+                        "submit",
                     ]
                 )
             )
@@ -778,6 +916,25 @@ def histories(draw: st.DrawFn) -> list[SealedEntry]:
                         "persons": [person],
                     }
                 )
+            elif kind == "assess":
+                aspects = draw(
+                    st.dictionaries(
+                        st.sampled_from(["violation", "un_route"]),
+                        st.sampled_from(["likely", "possible"]),
+                        min_size=1,
+                    )
+                )
+                if "un_route" in aspects:
+                    aspects["un_route"] = draw(st.sampled_from(["urgent", "standard"]))
+                changes.append(b.assessed(person, "two accounts agree", **aspects))
+            elif kind == "submit":
+                retract = draw(st.sampled_from([None, *submissions_made]))
+                to = draw(st.sampled_from(["un_wgeid", "un_wgad", None if retract else "other"]))
+                changes.append(
+                    b.submitted(person, to, "2019-05", retract=retract, reason="a mistake")
+                )
+                if to:
+                    submissions_made.append(f"__{n}.{len(changes) - 1}")
             elif kind == "decide":
                 a, other = draw(st.permutations(_PERSONS))[:2]
                 decision = draw(st.sampled_from(["same", "same", "different", "unsure"]))

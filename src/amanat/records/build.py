@@ -157,6 +157,54 @@ def contact(
     return value
 
 
+def assessed(
+    person: str, reason: str, *, by: str | None = None, **aspects: str | None
+) -> dict[str, Any]:
+    """A ``person.assessed`` change (schema 1.4): a reviewer's assessment of a record,
+    the aspects given (``source_reliability``, ``information_reliability``,
+    ``violation``, ``un_route``) and what it rests on."""
+    change: dict[str, Any] = {"op": "person.assessed", "person": person}
+    change.update({k: v for k, v in aspects.items() if v})
+    change["reason"] = " ".join(reason.split())
+    if by:
+        change["by"] = by
+    return change
+
+
+def submitted(
+    person: str,
+    to: str | None,
+    when: PartialDate | str | None,
+    *,
+    reference: str | None = None,
+    note: str | None = None,
+    by: str | None = None,
+    retract: str | None = None,
+    reason: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """A ``person.submitted`` change (schema 1.4): the group submitted the case to
+    ``to`` on ``when``, with the reference it was given. ``retract`` (a submission's
+    id, with a ``reason``) takes back one recorded by mistake; with ``to`` too, the
+    change corrects it. ``to`` None and ``retract`` given: the submission was never
+    made."""
+    change: dict[str, Any] = {"op": "person.submitted", "person": person}
+    if to is not None:
+        change["to"] = to
+        if when is not None:
+            change["date"] = date_text(when, today=today)
+        for key, text in (("reference", reference), ("note", note)):
+            if text and text.strip():
+                change[key] = " ".join(text.split()) if key == "reference" else text.strip()
+    if retract:
+        change["retract"] = retract
+    if reason and reason.strip():
+        change["reason"] = " ".join(reason.split())
+    if by:
+        change["by"] = by
+    return change
+
+
 def record_data(changes: Sequence[dict[str, Any]], n_files: int = 0) -> dict[str, Any]:
     """The ``data`` of a record entry, checked as a projection will check it."""
     data = {"schema": schema_for(changes), "changes": list(changes)}

@@ -6,8 +6,8 @@ added, a value corrected with a reason, a consent withdrawn, a state rebuttal â€
 
     {"schema": "amanat.records/1", "changes": [CHANGE, ...]}
 
-(``amanat.records/1.1``, ``/1.2`` or ``/1.3`` when a change needs what those versions
-add.)
+(``amanat.records/1.1``, ``/1.2``, ``/1.3`` or ``/1.4`` when a change needs what
+those versions add.)
 
 The format is specified in ``docs/format/records.md``; this module is its reference
 implementation. ``check_changes`` refuses anything that does not follow it, with one
@@ -37,6 +37,7 @@ from amanat.records.ids import KazakhIin, PassportNumber, ResidentId
 __all__ = [
     "ACTION_TARGETS",
     "CASE_SCHEMA",
+    "CLAIM_OPS",
     "CONSENT_LEVELS",
     "CONTACT_CHANNELS",
     "CONTACT_SCHEMA",
@@ -47,11 +48,17 @@ __all__ = [
     "LINK_SCHEMA",
     "OPS",
     "RELATIONS",
+    "RELIABILITY",
     "RESPONSIBLE",
+    "REVIEW_OPS",
+    "REVIEW_SCHEMA",
     "SCHEMA",
     "SOURCE_KINDS",
     "STATUSES",
+    "SUBMITTED_TO",
     "TAKEN",
+    "UN_ROUTES",
+    "VIOLATION",
     "VISIBILITIES",
     "Change",
     "check_changes",
@@ -62,6 +69,7 @@ __all__ = [
     "pair_subject",
     "read_changes",
     "schema_for",
+    "submission_id",
 ]
 
 SCHEMA = "amanat.records/1"
@@ -80,8 +88,14 @@ CASE_SCHEMA = "amanat.records/1.2"
 # person (when, by what means), which the intake questionnaire asks and version 1.2 left
 # to free text. Named only by an entry that holds such a claim.
 CONTACT_SCHEMA = "amanat.records/1.3"
+# Version 1.4 adds what reviewers record after intake, which is theirs and not a claim
+# from a source: their assessment of a record (``person.assessed``: how reliable its
+# source and its information are, how likely a violation is, which UN procedure fits)
+# and where and when the group submitted the case (``person.submitted``). Named only by
+# an entry that holds such a change.
+REVIEW_SCHEMA = "amanat.records/1.4"
 # oldest first: each reads all before it
-SCHEMAS = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA, CONTACT_SCHEMA)
+SCHEMAS = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA, CONTACT_SCHEMA, REVIEW_SCHEMA)
 MAX_CHANGES = 10_000
 MAX_TEXT = 100_000  # a transcript may be long; nothing larger belongs in an entry
 MAX_SHORT = 2_000
@@ -219,14 +233,53 @@ OPS = (
     "rebuttal.added",
     "place.added",
     "link.decided",  # version 1.1
+    "person.assessed",  # version 1.4
+    "person.submitted",  # version 1.4
 )
 LINK_OPS = frozenset({"link.decided"})
+# The ops that carry claims about a person; a person exists once one of them names it.
+CLAIM_OPS = ("person.created", "person.amended", "person.corrected")
+REVIEW_OPS = frozenset({"person.assessed", "person.submitted"})  # version 1.4
+# A reviewer's assessment (version 1.4), in the terms of HURIDOCS's Events Standard
+# Formats: reliability as a source (ESF field 0953) and of the information (2553) take
+# the terms of its micro-thesaurus "Reliability", the violation status those of
+# "Violation status" (docs/format/records.md cites them). Their "Unknown" is left out:
+# a record no one assessed says so by having no assessment.
+RELIABILITY = (
+    "highly_reliable",
+    "likely_reliable",
+    "unsure",
+    "likely_unreliable",
+    "highly_unreliable",
+)
+VIOLATION = ("confirmed", "likely", "possible", "unlikely")
+# The UN Working Group on Enforced or Involuntary Disappearances takes a case by its
+# urgent action procedure when the person disappeared within the last three months,
+# by its standard procedure otherwise.
+UN_ROUTES = ("urgent", "standard")
+ASSESSMENT = {
+    "source_reliability": RELIABILITY,
+    "information_reliability": RELIABILITY,
+    "violation": VIOLATION,
+    "un_route": UN_ROUTES,
+}
+SUBMISSION_KEYS = ("to", "date", "reference", "note", "by", "retract", "reason")
+# To whom the group submitted a case (version 1.4).
+SUBMITTED_TO = (
+    "un_wgeid",  # the UN Working Group on Enforced or Involuntary Disappearances
+    "un_wgad",  # the UN Working Group on Arbitrary Detention
+    "un_rapporteur",  # a UN special rapporteur (on torture, on freedom of religionâ€¦)
+    "un_other",  # another UN body: a treaty body, the High Commissioner's office
+    "government",  # a government or parliament (of Kazakhstan, or another)
+    "other",  # another organisation, a court, the press
+)
 # A reviewer's decision on a pair of person records.
 DECISIONS = ("same", "different", "unsure")
 
 _ID = re.compile(r"[ptsr]_[0-9a-f]{32}")
 _PLACE_ID = re.compile(r"(65[0-9]{4}|[0-9]{6}|user:[a-z0-9][a-z0-9._-]{0,90}|osm:[a-z]+/[0-9]+)")
 _CLAIM_ID = re.compile(r"[0-9a-f]{16}\.[0-9]+\.[0-9]+")
+_SUBMISSION_ID = re.compile(r"[0-9a-f]{16}\.[0-9]+")
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _COORD = re.compile(r"-?[0-9]{1,3}\.[0-9]{1,7}")
@@ -243,6 +296,11 @@ def new_id(kind: str) -> str:
 
 def claim_id(entry_id: str, change: int, claim: int) -> str:
     return f"{entry_id[:16]}.{change}.{claim}"
+
+
+def submission_id(entry_id: str, change: int) -> str:
+    """A submission's id: where the change recording it was sealed."""
+    return f"{entry_id[:16]}.{change}"
 
 
 def pair_subject(a: str, b: str) -> str:
@@ -292,6 +350,8 @@ def _version_needed(change: Mapping[str, Any]) -> int:
         testifier = change.get("testifier")
         if isinstance(testifier, Mapping) and CASE_TESTIFIER_KEYS & testifier.keys():
             needed = 2
+    if op in REVIEW_OPS:
+        needed = 4
     if op in CASE_OPS:
         needed = max(needed, 2)
     if op in LINK_OPS:
@@ -747,6 +807,50 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
         ch.source_ref(body["source"], "rebuttal source")
         if "date" in body:
             ch.date(body["date"], "rebuttal date")
+    elif op == "person.assessed":
+        body = ch.obj(change, op, ["op", "person", "reason"], ["by", *ASSESSMENT])
+        ch.ident(body["person"], "person", "p")
+        if not ASSESSMENT.keys() & body.keys():
+            raise ch.fail("person.assessed assesses nothing.")
+        for key, options in ASSESSMENT.items():
+            if key in body:
+                ch.choice(body[key], key, options)
+        ch.text(body["reason"], "an assessment's reason")
+        if "by" in body:
+            ch.text(body["by"], "who assessed", limit=200)
+    elif op == "person.submitted":
+        body = ch.obj(
+            change,
+            op,
+            ["op", "person"],
+            ["to", "date", "reference", "note", "by", "retract", "reason"],
+        )
+        ch.ident(body["person"], "person", "p")
+        if "to" in body or "date" in body:
+            ch.choice(body.get("to"), "submitted to", SUBMITTED_TO)
+            if "date" not in body:
+                raise ch.fail("a submission needs its date.")
+            ch.date(body["date"], "submission date")
+        elif "retract" not in body:
+            raise ch.fail("person.submitted names neither a submission nor one to retract.")
+        else:
+            for key in ("reference", "note"):
+                if key in body:
+                    raise ch.fail(f"{key} belongs to a submission; give its to and date.")
+        if "reference" in body:
+            ch.text(body["reference"], "submission reference", limit=200)
+        if "note" in body:
+            ch.text(body["note"], "note", limit=MAX_SHORT)
+        if "retract" in body:
+            if not isinstance(body["retract"], str) or not _SUBMISSION_ID.fullmatch(
+                body["retract"]
+            ):
+                raise ch.fail("retract must be a submission's identifier.")
+            ch.text(body.get("reason"), "a correction's reason")
+        elif "reason" in body:
+            ch.text(body["reason"], "reason")
+        if "by" in body:
+            ch.text(body["by"], "who submitted", limit=200)
     elif op == "link.decided":
         body = ch.obj(change, op, ["op", "a", "b", "decision", "reason"], ["by", "basis"])
         a = ch.ident(body["a"], "a", "p")

@@ -22,11 +22,14 @@ from typing import Any
 
 from amanat.records import flags
 from amanat.records.changes import (
+    ASSESSMENT,
+    CLAIM_OPS,
     LINK_OPS,
     MULTI_FIELDS,
     OFFICIAL_KINDS,
     SINGLE_FIELDS,
     Change,
+    submission_id,
 )
 from amanat.records.consent import narrowest
 from amanat.records.dates import stored_date
@@ -34,6 +37,7 @@ from amanat.records.grade import Grade, grade_person
 from amanat.records.ids import ResidentId
 
 __all__ = [
+    "Assessment",
     "Claim",
     "Decision",
     "Flag",
@@ -42,6 +46,7 @@ __all__ = [
     "PersonState",
     "RebuttalState",
     "SourceState",
+    "Submission",
     "TestimonyState",
     "current_decisions",
     "fold_person",
@@ -90,6 +95,34 @@ class HistoryItem:
     time: str
     op: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A reviewer's assessment of a record (``person.assessed``), as sealed."""
+
+    entry_id: str
+    index: int
+    time: str
+    record: str  # the person record it was sealed on
+    aspects: Mapping[str, str]  # source_reliability, information_reliability, …
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A case the group submitted (``person.submitted``), not retracted."""
+
+    submission_id: str
+    record: str
+    to: str
+    date: str
+    reference: str
+    note: str
+    by: str
+    entry_id: str
+    time: str
 
 
 @dataclass(frozen=True)
@@ -193,6 +226,9 @@ class PersonState:
     # The person records folded together: the person's own id, and those merged into
     # it by same-person decisions (``merges``), sorted; the first is the person's id.
     records: list[str] = field(default_factory=list)
+    # reviewers' assessments in fold order, and the submissions not retracted, by date
+    assessments: list[Assessment] = field(default_factory=list)
+    submissions: list[Submission] = field(default_factory=list)
     _by_field: dict[str, list[Claim]] | None = field(default=None, repr=False, compare=False)
 
     def values(self, name: str) -> list[Claim]:
@@ -206,6 +242,10 @@ class PersonState:
     def value(self, name: str) -> Any:
         chosen = self.chosen.get(name)
         return None if chosen is None else chosen.value
+
+    def assessment(self) -> dict[str, Assessment]:
+        """Each aspect assessed, with the latest assessment that gives it."""
+        return {k: a for a in self.assessments for k in a.aspects}
 
 
 def _resolve(value: Any, files: tuple[str, ...]) -> Any:
@@ -336,10 +376,11 @@ def fold_person(
     """
     changes = list(changes)
     records = set(members) | {person_id}
-    own = sorted(
+    mine = sorted(
         (c for c in changes if c.op.startswith("person.") and c.body["person"] in records),
         key=lambda c: c.order,
     )
+    own = [c for c in mine if c.op in CLAIM_OPS]
     if not own:
         return None
     # A testimony or source concerns the person if it lists them, or if a claim about
@@ -371,11 +412,10 @@ def fold_person(
     )
     all_claims: list[Claim] = []
     retractions: dict[tuple[str, str], str] = {}  # (record, claim) -> retracting change
-    history: list[HistoryItem] = []
+    history = [
+        HistoryItem(c.entry_id, c.index, c.time, c.op, str(c.body.get("reason", ""))) for c in mine
+    ]
     for c in own:
-        history.append(
-            HistoryItem(c.entry_id, c.index, c.time, c.op, str(c.body.get("reason", "")))
-        )
         for n, raw in enumerate(c.body["claims"]):
             src = raw["source"]
             kind = "testimony" if "testimony" in src else "source"
@@ -404,7 +444,7 @@ def fold_person(
         person_id=person_id,
         created=own[0].time,
         updated=max(
-            [own[-1].time]
+            [mine[-1].time]
             + [r.time for r in rebuttals]
             + [t.consent_changed for t in testimonies]
             + [t.time for t in testimonies]
@@ -424,6 +464,7 @@ def fold_person(
         ],
         records=sorted({c.body["person"] for c in own}, key=lambda r: (r != person_id, r)),
     )
+    _review(state, [c for c in mine if c.op not in CLAIM_OPS])
     _choose(state)
     _status(state)
     _id_flags(state)
@@ -450,6 +491,46 @@ def fold_person(
         [s for s in sources if s.official or s.source_id not in denials],
     )
     return state
+
+
+def _review(state: PersonState, changes: Iterable[Change]) -> None:
+    """The assessments and the submissions of a person's records, in fold order; a
+    retraction takes back a submission of its own record only, whatever its position."""
+    made: dict[tuple[str, str], Submission] = {}
+    retracted: set[tuple[str, str]] = set()
+    for c in changes:
+        b = c.body
+        record = str(b["person"])
+        if c.op == "person.assessed":
+            state.assessments.append(
+                Assessment(
+                    entry_id=c.entry_id,
+                    index=c.index,
+                    time=c.time,
+                    record=record,
+                    aspects={k: str(b[k]) for k in ASSESSMENT if k in b},
+                    reason=str(b["reason"]),
+                    by=str(b.get("by", "")),
+                )
+            )
+            continue
+        if "retract" in b:
+            retracted.add((record, str(b["retract"])))
+        if "to" in b:
+            sid = submission_id(c.entry_id, c.index)
+            made[(record, sid)] = Submission(
+                submission_id=sid,
+                record=record,
+                to=str(b["to"]),
+                date=str(b["date"]),
+                reference=str(b.get("reference", "")),
+                note=str(b.get("note", "")),
+                by=str(b.get("by", "")),
+                entry_id=c.entry_id,
+                time=c.time,
+            )
+    kept = [s for key, s in made.items() if key not in retracted]
+    state.submissions = sorted(kept, key=lambda s: (stored_date(s.date), s.submission_id))
 
 
 def _rebuttal(c: Change) -> RebuttalState:

@@ -41,7 +41,7 @@ from sqlalchemy import text as sql
 
 from amanat.errors import FormatError, UnsupportedVersion
 from amanat.names import TABLE_VERSION, name_keys
-from amanat.records.changes import LINK_OPS, Change, pair_subject, read_changes
+from amanat.records.changes import CLAIM_OPS, LINK_OPS, Change, pair_subject, read_changes
 from amanat.records.dates import stored_date
 from amanat.records.fold import (
     Claim,
@@ -771,6 +771,8 @@ class Views:
                 s.events,
                 s.actions,
                 s.contacts,
+                s.assessments,
+                s.submissions,
                 s.relatives,
                 s.flags,
                 s.rebuttals,
@@ -837,12 +839,12 @@ def _lock_every_table(conn: Connection) -> None:
 def _links_of(c: Change) -> Iterator[tuple[str, str]]:
     """(testimony or source, person) pairs a change makes: the persons a testimony or
     source lists, and every testimony or source a person's claims cite."""
-    if c.op.startswith("person."):
+    if c.op in CLAIM_OPS:
         person = str(c.body["person"])
         for claim in c.body["claims"]:
             ref = claim["source"]
             yield str(ref.get("testimony") or ref.get("source")), person
-    elif c.op != "rebuttal.added" and c.op not in LINK_OPS:
+    elif not c.op.startswith("person.") and c.op != "rebuttal.added" and c.op not in LINK_OPS:
         for person in c.body.get("persons", []):
             yield c.subject, str(person)
 
@@ -1227,6 +1229,37 @@ def _person_rows(p: PersonState, rows: dict[str, list[dict[str, Any]]]) -> None:
         dated = _dated_row(v["date"])
         rows["contacts"].append(
             _sourced_row(pid, c, **dated, channel=v.get("channel"), note=v.get("note"))
+        )
+    for n, a in enumerate(p.assessments):
+        rows["assessments"].append(
+            {
+                "person_id": pid,
+                "entry_id": a.entry_id,
+                "idx": a.index,
+                "n": n,
+                "time": a.time,
+                "source_reliability": a.aspects.get("source_reliability"),
+                "information_reliability": a.aspects.get("information_reliability"),
+                "violation": a.aspects.get("violation"),
+                "un_route": a.aspects.get("un_route"),
+                "reason": a.reason,
+                "by": a.by or None,
+                "record_id": a.record,
+            }
+        )
+    for sub in p.submissions:
+        rows["submissions"].append(
+            {
+                "person_id": pid,
+                "submission_id": sub.submission_id,
+                "recipient": sub.to,
+                **_dated_row(sub.date),
+                "reference": sub.reference or None,
+                "note": sub.note or None,
+                "by": sub.by or None,
+                "time": sub.time,
+                "record_id": sub.record,
+            }
         )
     for c in p.values("relative"):
         v = c.value

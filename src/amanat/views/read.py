@@ -46,7 +46,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from amanat.names import analyse, detect_script, is_label, name_similarity, query_keys
-from amanat.records.changes import TAKEN
+from amanat.records.changes import ASSESSMENT, TAKEN
 from amanat.views import schema as s
 from amanat.views.project import fold_text
 
@@ -144,6 +144,9 @@ class PersonDetail:
     actions: list[dict[str, Any]] = field(default_factory=list)
     # the last contact each relative had with the person, the latest first
     contacts: list[dict[str, Any]] = field(default_factory=list)
+    # reviewers' assessments, the latest first, and the submissions of the case by date
+    assessments: list[dict[str, Any]] = field(default_factory=list)
+    submissions: list[dict[str, Any]] = field(default_factory=list)
     relatives: list[dict[str, Any]] = field(default_factory=list)
     flags: list[dict[str, Any]] = field(default_factory=list)
     testimonies: list[dict[str, Any]] = field(default_factory=list)
@@ -161,6 +164,16 @@ class PersonDetail:
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
+
+    def assessment(self) -> dict[str, dict[str, Any]]:
+        """Each aspect assessed (``ASSESSMENT``'s keys), with the latest assessment that
+        gives it: the one in force."""
+        found: dict[str, dict[str, Any]] = {}
+        for a in self.assessments:  # the latest first
+            for aspect in ASSESSMENT:
+                if a.get(aspect) and aspect not in found:
+                    found[aspect] = a
+        return {k: found[k] for k in ASSESSMENT if k in found}
 
     def record_names(self) -> list[tuple[str, str]]:
         """Each of the person's records (``records``) with the first name it was
@@ -683,6 +696,12 @@ def _person_statements() -> dict[str, Select[Any]]:
         "contacts": select(s.contacts)
         .where(s.contacts.c.person_id == pid)
         .order_by(s.contacts.c.latest.desc(), s.contacts.c.earliest.desc(), s.contacts.c.claim_id),
+        "assessments": select(s.assessments)
+        .where(s.assessments.c.person_id == pid)
+        .order_by(s.assessments.c.n.desc()),
+        "submissions": select(s.submissions)
+        .where(s.submissions.c.person_id == pid)
+        .order_by(s.submissions.c.earliest, s.submissions.c.submission_id),
         "relatives": select(s.relatives)
         .where(s.relatives.c.person_id == pid)
         .order_by(s.relatives.c.claim_id),
@@ -751,6 +770,8 @@ def person(conn: Connection, person_id: str) -> PersonDetail | None:
     detail.timeline = _all(conn, "timeline", pid=person_id)
     detail.actions = _all(conn, "actions", pid=person_id)
     detail.contacts = _all(conn, "contacts", pid=person_id)
+    detail.assessments = _all(conn, "assessments", pid=person_id)
+    detail.submissions = _all(conn, "submissions", pid=person_id)
     detail.relatives = _all(conn, "relatives", pid=person_id)
     detail.flags = _all(conn, "flags", pid=person_id)
     for f in detail.flags:

@@ -43,7 +43,7 @@ __all__ = [
     "metadata",
 ]
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 NAME_TABLES_KEY = "names_tables"  # meta: the names tables the search keys were made with
 
 metadata = MetaData()
@@ -349,6 +349,63 @@ contacts = Table(
     comment="The last contact each relative had with the person (added in v11).",
 )
 
+assessments = Table(
+    "assessments",
+    metadata,
+    _person_fk(),
+    Column("entry_id", String(_HASH), primary_key=True, comment="the entry holding it"),
+    Column("idx", Integer, primary_key=True, comment="position of the change in its entry"),
+    Column("n", Integer, nullable=False, comment="position among the person's assessments"),
+    Column("time", String(20), nullable=False, comment="when it was sealed, UTC"),
+    Column(
+        "source_reliability",
+        String(20),
+        nullable=True,
+        comment="the source's reliability (HURIDOCS terms): highly_reliable, likely_reliable, "
+        "unsure, likely_unreliable, highly_unreliable; empty: not assessed here",
+    ),
+    Column(
+        "information_reliability",
+        String(20),
+        nullable=True,
+        comment="the information's reliability, in the same terms",
+    ),
+    Column(
+        "violation",
+        String(10),
+        nullable=True,
+        comment="violation status: confirmed, likely, possible, unlikely",
+    ),
+    Column("un_route", String(10), nullable=True, comment="UN procedure: urgent or standard"),
+    Column("reason", Text, nullable=False, comment="what the assessment rests on"),
+    Column("by", String(200), nullable=True, comment="who assessed"),
+    Column("record_id", String(_ID), nullable=False, comment="the person record assessed"),
+    Index("ix_assessments_person", "person_id"),
+    comment="Reviewers' assessments of a person's record, each as sealed; the latest "
+    "that gives an aspect is the one in force (added in v12).",
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    _person_fk(),
+    Column("submission_id", String(40), primary_key=True, comment="<entry>.<change>"),
+    Column(
+        "recipient",
+        String(20),
+        nullable=False,
+        comment="to whom: un_wgeid, un_wgad, un_rapporteur, un_other, government, other",
+    ),
+    *_dated(required=True),
+    Column("reference", Text, nullable=True, comment="the reference number it was given"),
+    Column("note", Text, nullable=True, comment="what else was recorded"),
+    Column("by", String(200), nullable=True, comment="who recorded it"),
+    Column("time", String(20), nullable=False, comment="when it was sealed, UTC"),
+    Column("record_id", String(_ID), nullable=False, comment="the person record it is on"),
+    Index("ix_submissions_person", "person_id"),
+    comment="Where and when the group submitted each person's case, not retracted (added in v12).",
+)
+
 flags = Table(
     "flags",
     metadata,
@@ -579,6 +636,8 @@ TABLES = (
     events,
     actions,
     contacts,
+    assessments,
+    submissions,
     relatives,
     flags,
     history,
@@ -660,9 +719,17 @@ def _add_contacts(conn: Connection) -> None:
     contacts.create(conn, checkfirst=True)
 
 
+def _add_reviews(conn: Connection) -> None:
+    """v12: reviewers' assessments and the submissions of cases (records format 1.4),
+    empty: views that read no entry they could not use hold none."""
+    assessments.create(conn, checkfirst=True)
+    submissions.create(conn, checkfirst=True)
+
+
 def _entries_refused(conn: Connection) -> bool:
     """Whether these views hold an entry they could not use: an Amanat before 1.3 could
-    not read a contact, so such an entry must be read again from the vault."""
+    not read a contact, nor one before 1.4 an assessment, so such an entry must be read
+    again from the vault."""
     refused = select(entries.c.entry_id).where(entries.c.problem.is_not(None)).limit(1)
     return conn.execute(refused).first() is not None
 
@@ -689,6 +756,13 @@ MIGRATIONS = (
         _add_contacts,
         False,
         "the last contact with each person",
+        rebuild_if=_entries_refused,
+    ),
+    Migration(
+        11,
+        _add_reviews,
+        False,
+        "reviewers' assessments and submissions of cases",
         rebuild_if=_entries_refused,
     ),
 )
