@@ -212,6 +212,10 @@ def test_person_shows_provenance_flags_and_history(
         "What the family has done",
         "Last contact with the family",
         "For a case to the UN working group",
+        "Submissions of the case",
+        "DEMO-WGEID-0001",
+        "Reviewers' assessment",
+        "violation                        confirmed (",
     ):
         assert words in text, words
     assert "{'" not in text  # every value in words, never a raw dictionary
@@ -228,7 +232,12 @@ def test_person_shows_provenance_flags_and_history(
     assert {f["kind"] for f in page["flags"]} == {"disagreement"}
     # Sealed within one second, the two may list in either order (time, then entry id).
     own = sorted(h["op"] for h in page["history"] if not h.get("testimony"))
-    assert own == ["person.corrected", "person.created"]
+    assert own == ["person.assessed", "person.corrected", "person.created", "person.submitted"]
+    # the reviewer's assessment in force and the submission (records format 1.4)
+    assert [(s["recipient"], s["reference"]) for s in page["submissions"]] == [
+        ("un_wgeid", "DEMO-WGEID-0001")
+    ]
+    assert [a["violation"] for a in page["assessments"]] == ["confirmed"]
     # and the changes of the testimonies concerning the person, each naming its testimony
     told = {t["testimony_id"] for t in page["testimonies"]}
     assert {h["subject"] for h in page["history"] if h.get("testimony")} == told

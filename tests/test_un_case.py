@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from amanat.records import build as b
-from amanat.records.changes import claim_id
+from amanat.records.changes import claim_id, submission_id
 from amanat.views import read
 from amanat.views.un import UN_ELEMENTS, stored_gaps
 from test_views import P1, P2, entry, new_views, scenario
@@ -71,6 +71,33 @@ def test_a_complete_case_lacks_nothing(view_engine: Engine) -> None:
     with view_engine.connect() as conn:  # and the list of cases the UN can take finds it
         ready = read.search(conn, read.Query(un_ready=True))
     assert [p.person_id for p in ready.persons] == [P4]
+
+
+def test_a_case_sent_to_the_working_group_leaves_the_list_of_cases_not_yet_sent(
+    view_engine: Engine,
+) -> None:
+    """Given a complete case, when it is sent to the UN working group on arbitrary
+    detention, then it is still among the cases never sent to the disappearances group;
+    when it is sent there, it leaves that list, and when that submission is taken back
+    (recorded by mistake), it comes back."""
+    claims = _detained_and_petitioned({"testimony": T4})
+    views = new_views(view_engine)
+    views.apply([entry(1, _case(claims, {"level": "internal", "un": True}))], {})
+    unsent = read.Query(un_ready=True, not_submitted=True)
+
+    def listed() -> list[str]:
+        with view_engine.connect() as conn:
+            return [p.person_id for p in read.search(conn, unsent).persons]
+
+    assert listed() == [P4]
+    views.apply([entry(2, [b.submitted(P4, "un_wgad", "2019-02")])], {})
+    assert listed() == [P4]
+    sent = entry(3, [b.submitted(P4, "un_wgeid", "2019-03", reference="G/SO 217/1")])
+    views.apply([sent], {})
+    assert listed() == []
+    mistake = b.submitted(P4, None, None, retract=submission_id(sent.entry_id, 0), reason="no")
+    views.apply([entry(4, [mistake])], {})
+    assert listed() == [P4]
 
 
 def test_a_year_alone_an_unknown_responsible_and_a_withdrawn_consent_are_not_enough(

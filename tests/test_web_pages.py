@@ -134,6 +134,8 @@ def test_the_list_filters_and_pages(org: Org) -> None:
         assert "0 persons" in client.get("/persons", params={"flagged": "1"}).text
         # none of the three holds all a UN case needs (no step taken by the family)
         assert "0 persons" in client.get("/persons", params={"un": "1"}).text
+        # none was ever sent to the UN working group
+        assert "3 persons" in client.get("/persons", params={"unsent": "1"}).text
         assert client.get("/persons", params={"from": "yesterday"}).status_code == 400
         assert client.get("/persons", params={"page": "2"}).status_code == 200
         # a page number past any list is a clear error, not an overflow in the database

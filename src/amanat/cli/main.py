@@ -550,6 +550,11 @@ def _records_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         action="store_true",
         help="only records that hold all a case to the UN working group needs",
     )
+    p.add_argument(
+        "--not-submitted",
+        action="store_true",
+        help="only records whose case was never submitted to the UN working group",
+    )
     p.add_argument("--limit", type=int, default=50, help="rows per page (50)")
     p.add_argument("--page", type=int, default=1, help="which page (1)")
     _desk(p)

@@ -297,6 +297,29 @@ def _actions(detail: read.PersonDetail, cites: dict[str, str]) -> list[str]:
     return out
 
 
+def _review(detail: read.PersonDetail) -> list[str]:
+    """The submissions of the case, then the reviewers' assessment in force (records
+    format 1.4)."""
+    out = [tr("Submissions of the case")]
+    for s in detail.submissions:
+        extra = "; ".join(x for x in (s["reference"], s["note"]) if x)
+        out.append(f"  {s['date']:<22} {shown('recipient', s['recipient'])}")
+        if extra:
+            out.append(f"  {'':<22} {extra}")
+    if not detail.submissions:
+        out.append("  " + tr("not submitted anywhere yet"))
+    out += ["", tr("Reviewers' assessment")]
+    for aspect, a in detail.assessment().items():
+        by = f", {a['by']}" if a["by"] else ""
+        out.append(
+            f"  {_pad(shown('aspect', aspect), 32)} {shown(aspect, a[aspect])}"
+            f" ({a['time'][:10]}{by}: {a['reason']})"
+        )
+    if not detail.assessments:
+        out.append("  " + tr("not assessed yet"))
+    return out
+
+
 def _testimonies(detail: read.PersonDetail, places: Gazetteer) -> list[str]:
     out = [tr("Testimonies (%(count)d)", count=len(detail.testimonies))]
     for t in detail.testimonies:
@@ -407,6 +430,7 @@ def person_page(detail: read.PersonDetail, places: Gazetteer) -> str:
         _timeline(detail, cites, places),
         _contacts(detail, cites),
         _actions(detail, cites),
+        _review(detail),
         _testimonies(detail, places),
         _documents(detail, cites),
     ):
@@ -568,6 +592,7 @@ def _query(args: argparse.Namespace, places: Gazetteer) -> read.Query:
         min_grade=args.min_grade,
         flagged=args.flagged,
         un_ready=args.un_ready,
+        not_submitted=args.not_submitted,
         limit=args.limit,
         offset=(args.page - 1) * args.limit,
     )

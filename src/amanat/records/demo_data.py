@@ -242,6 +242,25 @@ class DemoData:
                 ],
                 "reason": "A second call from the relative (DEMO).",
             },
+            # a reviewer's assessment and the case sent to the UN (records format 1.4)
+            b.assessed(
+                later.showcase,
+                "The wife's and the brother's accounts agree; the detention notice and the "
+                "verdict are official documents (DEMO).",
+                source_reliability="likely_reliable",
+                information_reliability="highly_reliable",
+                violation="confirmed",
+                un_route="standard",
+                by="demo reviewer",
+            ),
+            b.submitted(
+                later.showcase,
+                "un_wgeid",
+                "2020-03",
+                reference="DEMO-WGEID-0001",
+                note="Sent with the wife's testimony and the notice (DEMO).",
+                by="demo publisher",
+            ),
         ]
         return (DemoBatch(tuple(changes), note="DEMO follow-up: corrections and rebuttals"),)
 

@@ -105,6 +105,7 @@ class Query:
     min_grade: int = 0
     flagged: bool = False
     un_ready: bool = False  # only persons a case to the UN working group lacks nothing for
+    not_submitted: bool = False  # only persons whose case was never sent to that group
     limit: int = 50
     offset: int = 0
     name_keys: tuple[str, ...] = ()  # extra normalised forms from the names module
@@ -238,6 +239,11 @@ def _filtered(
         conds.append(p.c.n_flags > 0)
     if q.un_ready:
         conds.append(p.c.un_gaps == "")
+    if q.not_submitted:
+        sent = s.submissions
+        conds.append(
+            p.c.person_id.not_in(select(sent.c.person_id).where(sent.c.recipient == "un_wgeid"))
+        )
     if extra is not None:
         conds.append(extra)
     return stmt.where(and_(*conds)) if conds else stmt
@@ -390,7 +396,7 @@ def _unfiltered(q: Query) -> bool:
     """True when ``q`` asks for nothing but a name."""
     return not (
         q.id_number.strip() or q.county or q.status or q.ever_status or q.date_from
-        or q.date_to or q.min_grade or q.flagged or q.un_ready
+        or q.date_to or q.min_grade or q.flagged or q.un_ready or q.not_submitted
     )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 __all__ = [
     "ACKNOWLEDGED",
     "ACTION_TARGETS",
+    "ASPECTS",
     "CONSENT",
     "CONTACT_CHANNELS",
     "ETHNICITY",
@@ -20,11 +21,15 @@ __all__ = [
     "NAME_FORMS",
     "OPS",
     "RELATIONSHIPS",
+    "RELIABILITY",
     "RESPONSIBLE",
     "SCRIPTS",
     "SEX",
     "STATUS",
+    "SUBMITTED_TO",
     "UN_ELEMENTS",
+    "UN_ROUTES",
+    "VIOLATION",
     "VISIBILITY",
     "label",
 ]
@@ -83,6 +88,41 @@ CONTACT_CHANNELS: Mapping[str, str] = {
     "letter": N_("A letter"),
     "through_others": N_("News through someone else"),
     "other": N_("Another way"),
+}
+# A reviewer's assessment (records.changes.RELIABILITY, VIOLATION, UN_ROUTES), in
+# HURIDOCS's terms
+RELIABILITY: Mapping[str, str] = {
+    "highly_reliable": N_("Highly reliable"),
+    "likely_reliable": N_("Likely reliable"),
+    "unsure": N_("Unsure"),
+    "likely_unreliable": N_("Likely unreliable"),
+    "highly_unreliable": N_("Highly unreliable"),
+}
+VIOLATION: Mapping[str, str] = {
+    "confirmed": N_("Confirmed"),
+    "likely": N_("Likely"),
+    "possible": N_("Possible"),
+    "unlikely": N_("Unlikely"),
+}
+UN_ROUTES: Mapping[str, str] = {
+    "urgent": N_("Urgent action (disappeared within the last three months)"),
+    "standard": N_("Standard procedure"),
+}
+# To whom the group submitted a case (records.changes.SUBMITTED_TO)
+SUBMITTED_TO: Mapping[str, str] = {
+    "un_wgeid": N_("UN Working Group on Enforced or Involuntary Disappearances"),
+    "un_wgad": N_("UN Working Group on Arbitrary Detention"),
+    "un_rapporteur": N_("A UN special rapporteur"),
+    "un_other": N_("Another UN body"),
+    "government": N_("A government or parliament"),
+    "other": N_("Someone else"),
+}
+# The aspects of an assessment (records.changes.ASSESSMENT)
+ASPECTS: Mapping[str, str] = {
+    "source_reliability": N_("Reliability of the source"),
+    "information_reliability": N_("Reliability of the information"),
+    "violation": N_("Violation"),
+    "un_route": N_("UN procedure"),
 }
 # What a case to the UN working group needs (views.un.UN_ELEMENTS), as still missing
 UN_ELEMENTS: Mapping[str, str] = {
@@ -186,6 +226,8 @@ OPS: Mapping[str, str] = {
     "place.added": N_("Place added"),
     "link.decided": N_("Review decision"),
     "testimony.visibility_changed": N_("Who may see a file changed"),
+    "person.assessed": N_("Assessed by a reviewer"),
+    "person.submitted": N_("Submission recorded"),
 }
 # The parts of a value with several (a name's text and script, an event's date…)
 KEYS: Mapping[str, str] = {
@@ -236,6 +278,12 @@ _KINDS = {
     "target": ACTION_TARGETS,
     "channel": CONTACT_CHANNELS,
     "un_element": UN_ELEMENTS,
+    "source_reliability": RELIABILITY,
+    "information_reliability": RELIABILITY,
+    "violation": VIOLATION,
+    "un_route": UN_ROUTES,
+    "aspect": ASPECTS,
+    "recipient": SUBMITTED_TO,
     "visibility": VISIBILITY,
     "kz_status": KZ_STATUS,
 }

@@ -26,7 +26,8 @@ NAME_IN_ADDRESS = (
 )
 MAX_BODY = 64 * 1024  # bytes of a search's JSON body
 SEARCH_KEYS = (
-    "name", "status", "county", "from", "to", "grade", "flagged", "un", "unsafe", "page",
+    "name", "status", "county", "from", "to", "grade", "flagged", "un", "unsent", "unsafe",
+    "page",
 )  # fmt: skip
 
 
@@ -124,6 +125,10 @@ _SEARCH = {
             "type": "boolean",
             "description": "only persons whose record holds all a UN working group case needs",
         },
+        "unsent": {
+            "type": "boolean",
+            "description": "only persons whose case was never sent to the UN working group",
+        },
         "unsafe": {"type": "boolean", "description": "only persons not yet on enough mirrors"},
         "page": {"type": "integer", "description": "which page (1)"},
     },
@@ -160,6 +165,11 @@ def openapi_document() -> dict[str, Any]:
                         _filter("grade", "integer", "evidence grade at least (0-4)"),
                         _filter("flagged", "integer", "1: only persons with disagreements"),
                         _filter("un", "integer", "1: only cases the UN working group can take"),
+                        _filter(
+                            "unsent",
+                            "integer",
+                            "1: only cases never sent to the UN working group",
+                        ),
                         _filter("unsafe", "integer", "1: only persons not yet on enough mirrors"),
                         _filter("page", "integer", "which page (1)"),
                     ],

@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from amanat.desk import Desk, Station
 from amanat.errors import AmanatError
 from amanat.settings import Settings
-from amanat.web.staff import admin, api, edit, i18n, intake, media, pages, review
+from amanat.web.staff import admin, api, assess, edit, i18n, intake, media, pages, review
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
 from amanat.web.staff.sessions import Session, SessionStore
@@ -104,6 +104,11 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     # a testimony recorded without a person (an imported video), linked to this one
     ("GET", "/persons/{person_id}/link-testimony"): edit.EDIT_ROLES,
     ("POST", "/persons/{person_id}/link-testimony"): edit.EDIT_ROLES,
+    # a reviewer's assessment and the submissions of the case (assess.py)
+    ("GET", "/persons/{person_id}/assess"): assess.ASSESS_ROLES,
+    ("POST", "/persons/{person_id}/assess"): assess.ASSESS_ROLES,
+    ("GET", "/persons/{person_id}/submission"): assess.ASSESS_ROLES,
+    ("POST", "/persons/{person_id}/submission"): assess.ASSESS_ROLES,
     ("GET", "/api/persons"): READERS,
     ("POST", "/api/persons/search"): READERS,  # a name in a JSON body, never in the address
     ("GET", "/api/persons/{person_id}"): READERS,
@@ -204,6 +209,10 @@ _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("POST", "/persons/{person_id}/consent", edit.consent),
     ("GET", "/persons/{person_id}/link-testimony", edit.link_form),
     ("POST", "/persons/{person_id}/link-testimony", edit.link),
+    ("GET", "/persons/{person_id}/assess", assess.assess_form),
+    ("POST", "/persons/{person_id}/assess", assess.assess),
+    ("GET", "/persons/{person_id}/submission", assess.submission_form),
+    ("POST", "/persons/{person_id}/submission", assess.submission),
     ("GET", "/api/persons", api.api_persons),
     ("POST", "/api/persons/search", api.api_search),
     ("GET", "/api/persons/{person_id}", api.api_person),

@@ -98,6 +98,7 @@ def parse_query(params: Any, name: str = "") -> tuple[Query, int]:
         min_grade=grade,
         flagged=field_text(params, "flagged") in ("1", "on", "yes"),
         un_ready=field_text(params, "un") in ("1", "on", "yes"),
+        not_submitted=field_text(params, "unsent") in ("1", "on", "yes"),
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -227,8 +228,8 @@ def audit_search(
         role=session.role,
         query={"name": query.name, "county": query.county, "status": query.status,
                "from": query.date_from, "to": query.date_to, "grade": query.min_grade,
-               "flagged": query.flagged, "un": query.un_ready, "unsafe": unsafe,
-               "page": page},
+               "flagged": query.flagged, "un": query.un_ready,
+               "unsent": query.not_submitted, "unsafe": unsafe, "page": page},
     )  # fmt: skip
 
 
@@ -242,7 +243,7 @@ def find(desk: Desk, query: Query, unsafe: bool) -> SearchResult:
     return desk.search_unsafe(query) if unsafe else desk.search(query)
 
 
-_PLAIN_FILTERS = ("county", "status", "from", "to", "grade", "flagged", "un", "unsafe")
+_PLAIN_FILTERS = ("county", "status", "from", "to", "grade", "flagged", "un", "unsent", "unsafe")
 
 
 def remember_search(session: Session, name: str) -> str:
@@ -360,7 +361,7 @@ async def _list_page(
         "name": query.name, "county": query.county, "status": query.status,
         "from": query.date_from, "to": query.date_to, "grade": query.min_grade or "",
         "flagged": "1" if query.flagged else "", "un": "1" if query.un_ready else "",
-        "unsafe": "1" if unsafe else "",
+        "unsent": "1" if query.not_submitted else "", "unsafe": "1" if unsafe else "",
     }  # fmt: skip
     kept = {k: v for k, v in filters.items() if v != "" and k != "name"}
     if query.name:
