@@ -349,11 +349,11 @@ def test_the_admin_pages_in_a_browser(browser: Any, site: Site) -> None:
         assert page.evaluate("document.querySelectorAll('script:not([src])').length") == 0
 
 
-def _on_person_page(browser: Any, site: Site, base: str) -> Any:
-    """A page signed in as a researcher, on the first person's page."""
+def _on_person_page(browser: Any, site: Site, base: str, role: str = "researcher") -> Any:
+    """A page signed in as a researcher (or ``role``), on the first person's page."""
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(f"{base}/login")
-    _sign_in(page, site, "researcher")
+    _sign_in(page, site, role)
     page.goto(f"{base}/persons/{site.person_ids[0]}")
     return page
 
@@ -403,6 +403,29 @@ def test_a_researcher_records_a_withdrawn_consent_in_a_browser(browser: Any, sit
         body = page.inner_text("body")
         assert "Withdrawn" in body and "Consent changed" in body
         assert "Ағасы телефонмен хабарласты." in body
+
+
+def test_a_reviewer_assesses_a_record_in_a_browser(browser: Any, site: Site) -> None:
+    """Given a reviewer on a person's page, when they follow 'Assess this record', grade
+    the violation likely and the source likely reliable, say why and seal it, then the
+    page shows both in words, with the reason; assess.png and assessed.png are saved."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with served(site.app) as base:
+        page = _on_person_page(browser, site, base, "reviewer")
+        page.click("a:has-text('Assess this record')")
+        page.wait_for_url("**/assess")
+        page.select_option("#e-violation", "likely")
+        page.select_option("#e-source_reliability", "likely_reliable")
+        page.fill("#e-reason", "Әйелі мен ағасының айтқаны сәйкес келеді.")
+        page.screenshot(path=str(SCREENSHOTS / "assess.png"), full_page=True)
+        page.click("button:has-text('Seal the change')")
+        page.wait_for_url("**/persons/*?edited=1*")
+        in_force = page.inner_text("#h-assessment + dl")
+        assert "Likely reliable" in in_force and "Likely" in in_force
+        page.click("#h-assessment ~ details summary")
+        assert "Әйелі мен ағасының айтқаны сәйкес келеді." in page.inner_text("body")
+        section = page.locator("#h-assessment").locator("xpath=..")
+        section.screenshot(path=str(SCREENSHOTS / "assessed.png"))
 
 
 def test_a_reviewer_decides_a_pair_in_a_browser(browser: Any, site: Site) -> None:

@@ -115,6 +115,10 @@ def _form(site: Site, visitor: str, path: str, media_person: str) -> dict[str, s
         return {"name_1": "Серік"}
     if path.endswith("/link-testimony"):  # titles found by words (linking is tested apart)
         return {"words": "Серік", "find": "1"}
+    if path.endswith("/assess"):
+        return {"violation": "likely", "reason": "Two relatives agree."}
+    if path.endswith("/submission"):
+        return {"to": "un_wgeid", "date": "2019-09", "reference": "G/SO 217/1"}
     return {}
 
 
