@@ -48,6 +48,7 @@ from amanat.web.staff.edit import (
     _seal,
     _sentence,
     _text,
+    form_page,
 )
 from amanat.web.staff.sessions import Session
 from amanat.web.staff.state import REVIEW_ROLES, staff
@@ -80,13 +81,12 @@ def _render(
     errors: Errors | None = None,
     **context: Any,
 ) -> Response:
-    return staff(request).render(
+    return form_page(
         request,
         template,
-        status=400 if errors else 200,
-        p=detail,
-        v=values,
-        errors=errors or {},
+        detail,
+        values,
+        errors,
         aspects=ASSESSMENT,
         aspect_labels=ASPECTS,
         recipients=SUBMITTED_TO,

@@ -446,6 +446,26 @@ async def correct(request: Request) -> Response:
 # -- a testimony's changes: who may see a file, the testifier's consent --------------------
 
 
+def form_page(
+    request: Request,
+    template: str,
+    detail: PersonDetail,
+    values: Mapping[str, str],
+    errors: Errors | None = None,
+    **context: Any,
+) -> Response:
+    """A form about one person: as typed, with its mistakes (status 400), if any."""
+    return staff(request).render(
+        request,
+        template,
+        status=400 if errors else 200,
+        p=detail,
+        v=values,
+        errors=errors or {},
+        **context,
+    )
+
+
 def _testimony_page(
     request: Request,
     template: str,
@@ -455,16 +475,7 @@ def _testimony_page(
     errors: Errors | None,
     **context: Any,
 ) -> Response:
-    return staff(request).render(
-        request,
-        template,
-        status=400 if errors else 200,
-        p=detail,
-        t=testimony,
-        v=values,
-        errors=errors or {},
-        **context,
-    )
+    return form_page(request, template, detail, values, errors, t=testimony, **context)
 
 
 async def _sealed(
@@ -673,13 +684,12 @@ def _render_link(
     words = " ".join(_text(values, "words").split())
     names = [str(n["text"]) for n in detail.names]
     total, shown = desk.unlinked_testimonies(names=names, words=words, page=_on_page(detail))
-    return staff(request).render(
+    return form_page(
         request,
         "link_testimony.html",
-        status=400 if errors else 200,
-        p=detail,
-        v=values,
-        errors=errors or {},
+        detail,
+        values,
+        errors,
         total=total,
         shown=shown,
         words=words,
