@@ -73,27 +73,15 @@ LIMITS = {
 }
 
 
-def _render(
-    request: Request,
-    template: str,
-    detail: PersonDetail,
-    values: Mapping[str, str],
-    errors: Errors | None = None,
-    **context: Any,
-) -> Response:
-    return form_page(
-        request,
-        template,
-        detail,
-        values,
-        errors,
-        aspects=ASSESSMENT,
-        aspect_labels=ASPECTS,
-        recipients=SUBMITTED_TO,
-        recipient_labels=SUBMITTED_LABELS,
-        in_force=detail.assessment(),
-        **context,
-    )
+def _context(detail: PersonDetail) -> dict[str, Any]:
+    """What the assessment and submission forms show beside what was typed."""
+    return {
+        "aspects": ASSESSMENT,
+        "aspect_labels": ASPECTS,
+        "recipients": SUBMITTED_TO,
+        "recipient_labels": SUBMITTED_LABELS,
+        "in_force": detail.assessment(),
+    }
 
 
 def _form_errors(form: Mapping[str, str]) -> Errors:
@@ -118,7 +106,7 @@ async def _done(request: Request, detail: PersonDetail, anchor: str) -> Response
 
 async def assess_form(request: Request) -> Response:
     _, detail = await _person(request)
-    return _render(request, "assess.html", detail, {})
+    return form_page(request, "assess.html", detail, {}, **_context(detail))
 
 
 async def assess(request: Request) -> Response:
@@ -146,7 +134,7 @@ async def assess(request: Request) -> Response:
         change = b.assessed(detail.person["person_id"], reason, by=session.account, **changed)
         await run_in_threadpool(_seal, desk, change)
     except FormProblem as exc:
-        return _render(request, "assess.html", detail, form, exc.errors)
+        return form_page(request, "assess.html", detail, form, exc.errors, **_context(detail))
     return await _done(request, detail, "h-assessment")
 
 
@@ -179,7 +167,9 @@ def _prefilled(s: Mapping[str, Any] | None) -> dict[str, str]:
 async def submission_form(request: Request) -> Response:
     _, detail = await _person(request)
     old = _submission_of(detail, str(request.query_params.get("submission", ""))[:30])
-    return _render(request, "submission.html", detail, _prefilled(old), old=old)
+    return form_page(
+        request, "submission.html", detail, _prefilled(old), old=old, **_context(detail)
+    )
 
 
 async def submission(request: Request) -> Response:
@@ -225,5 +215,7 @@ async def submission(request: Request) -> Response:
             raise FormProblem({"form": _sentence(exc)}) from None
         await run_in_threadpool(_seal, desk, change)
     except FormProblem as exc:
-        return _render(request, "submission.html", detail, form, exc.errors, old=old)
+        return form_page(
+            request, "submission.html", detail, form, exc.errors, old=old, **_context(detail)
+        )
     return await _done(request, detail, "h-un")
