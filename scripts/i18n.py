@@ -76,9 +76,12 @@ CLI_SOURCES: tuple[tuple[str, dict[str, tuple[int, ...] | None]], ...] = (
     ("vault/crypto.py", dict.fromkeys(ERRORS, _FIRST)),
     ("mirrors/restore.py", dict.fromkeys(ERRORS, _FIRST)),
     ("mirrors/config.py", dict.fromkeys(ERRORS, _FIRST)),
-    ("ingest/tables.py", dict.fromkeys(ERRORS, _FIRST)),
+    ("ingest/tables.py", dict.fromkeys(ERRORS, _FIRST) | {"say": _FIRST}),
     ("ingest/mapping.py", _MAPPING_ERRORS),
     ("ingest/spreadsheet.py", dict.fromkeys(ERRORS, _FIRST)),
+    # a list's row reasons and notes (``say``), said in the importer's language
+    ("ingest/rows.py", dict.fromkeys(ERRORS, _FIRST) | {"say": _FIRST, "N_": None}),
+    ("ingest/reasons.py", {"gettext": _FIRST}),
     ("ingest/videos.py", dict.fromkeys(ERRORS, _FIRST) | {"N_": None}),
     ("ingest/links.py", dict.fromkeys(ERRORS, _FIRST) | {"N_": None}),
     ("ingest/report.py", dict.fromkeys(ERRORS, _FIRST)),

@@ -223,7 +223,7 @@ def test_scripts_are_the_ones_readers_expect() -> None:
     # a person types as it is: `commands`, --options, VARIABLES, paths; and the message
     # apps a family last heard from the person on.
     kept = (
-        r"\b(IIN|PDF|JSON|Upload-Offset|Amanat|SLIP-39|age|USB|UTF-8|CSV|Excel|Lines|Ctrl-C"
+        r"\b(IIN|NUL|PDF|JSON|Upload-Offset|Amanat|SLIP-39|age|USB|UTF-8|CSV|Excel|Lines|Ctrl-C"
         r"|Windows-1251|PySpark|Spark|Java|NAS|DEMO|yt-dlp|WeChat|WhatsApp)\b"
     )
     typed = (

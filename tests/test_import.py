@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -239,6 +240,56 @@ def test_a_bad_csv_is_accounted_for_row_by_row(
         assert [s["source_id"] for s in sources] == [done["source"]]
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("kk", {"check": "соңғы таңба", "place": "деген жер белгісіз", "same": "бірдей"}),
+        ("ru", {"check": "последний знак", "place": "неизвестное место", "same": "Тот же"}),
+    ],
+)
+def test_a_bad_csv_is_explained_in_the_volunteers_language(
+    bad_csv: tuple[Path, Path, dict[int, str]],
+    cli_env: dict[str, str],
+    lang: str,
+    words: dict[str, str],
+) -> None:
+    # Given the bad list, and a volunteer whose command speaks Kazakh or Russian.
+    listing, mapping, expected = bad_csv
+    env = {k: v for k, v in cli_env.items() if k != "AMANAT_PASSPHRASE"}
+    env["AMANAT_LANG"] = lang
+
+    # When it is checked.
+    dry = amanat_json(env, "import", str(listing), "--mapping", str(mapping), "--dry-run")
+
+    # Then every rejected row's reason in the report is in that language, the column's
+    # header and the value it quotes kept as written.
+    report = report_rows(Path(dry["report"]))
+    reasons = {int(r["row"]): r["reason"] for r in report if r["outcome"] == "rejected"}
+    assert set(reasons) == {n for n, o in expected.items() if o == "rejected"}
+    for row, reason in reasons.items():
+        english = set(re.findall(r"\b(?:the|this|is|a|an|of|and|or)\b", reason))
+        assert not english and re.search("[\u0400-\u04ff]{4}", reason), (row, reason)
+    assert "'Жеке куәлік нөмірі'" in reasons[3] and words["check"] in reasons[3].lower()
+    assert words["place"] in reasons[5] and "'Атлантида'" in reasons[5]
+    assert "UTF-8" in reasons[8] and "10\u00a0000" in reasons[10]
+    # and the terminal's and --json's reasons are too, without the values they quote.
+    shown = {r["row"]: r["reason"] for r in dry["rejections"]}
+    assert words["place"] in shown[5] and "Атлантида" not in shown[5]
+    assert "'Ауданы'" in shown[5]
+
+    # When a list gives one ID number twice, the second row's note for the reviewer is
+    # in that language too.
+    twice = listing.with_name("twice.csv")
+    twice.write_text(f"Аты;ЖСН\nСерік;{GOOD_ID}\nСерік Н.;{GOOD_ID}\n", encoding="utf-8")
+    twice_map = listing.with_name("twice.yaml")
+    twice_map.write_text(
+        "version: 1\ncolumns:\n  name_native: Аты\n  resident_id: ЖСН\n", encoding="utf-8"
+    )
+    done = amanat_json(env, "import", str(twice), "--mapping", str(twice_map), "--dry-run")
+    note = report_rows(Path(done["report"]))[1]["reason"]
+    assert done["accepted"] == 2 and words["same"] in note and "2" in note, note
+
+
 def test_a_bad_xlsx_is_accounted_for(org: Org, cli_env: dict[str, str], tmp_path: Path) -> None:
     # Given a workbook with dates in date cells, formulas, an error value, an ID stored
     # as a number (Excel rounds it), a duplicated header and empty rows.
@@ -372,7 +423,7 @@ def test_utf16_and_header_problems(tmp_path: Path) -> None:
         assert table.encoding == "UTF-8"
         found = [(r.values[0], r.problem) for r in table.rows]
     assert found[0] == ("Serik", None) and found[2] == ("Dana", None)
-    assert found[1][1] is not None and "NUL character" in found[1][1]
+    assert found[1][1] is not None and "NUL character" in found[1][1].template
     # And a header row in Windows-1251 stops the import before any row is read.
     path.write_bytes("Имя,Пол\nСерик,м\n".encode("cp1251"))
     with pytest.raises(UsageError, match=r"header row .* not valid UTF-8"):
@@ -401,7 +452,7 @@ def test_rows_are_batched_and_each_batch_checks(tmp_path: Path) -> None:
     assert job.tally.total == job.tally.accepted == 2500
     assert len(report_rows(report_path)) == 2500
     assert job.source_change(n_files=2)["files"] == [{"file": 0}, {"file": 1}]
-    assert "The same resident id as row" in report_rows(report_path)[-1]["reason"]
+    assert "The same resident ID as row" in report_rows(report_path)[-1]["reason"]
 
 
 def _without_person_ids(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -455,7 +506,7 @@ def test_a_long_list_checked_by_worker_processes_comes_out_the_same(
     assert runs[2] == runs[0]
     _, rows, tally = runs[2]
     assert (tally.total, tally.accepted, tally.rejected) == (1700, 1682, 18)
-    assert "The same resident id as row 2." in rows[900]["reason"]  # row 902
+    assert "The same resident ID as row 2." in rows[900]["reason"]  # row 902
     workers = {int(p) for p in pids.read_text().split()}
     assert len(workers) == 2 and os.getpid() not in workers
 

@@ -25,7 +25,7 @@ from amanat.bootstrap import open_desk, open_home
 from amanat.cli.output import plain, print_result
 from amanat.cli.progress import CountBar, ProgressBar, stopped_by_signals
 from amanat.cli.prompts import ask_passphrase
-from amanat.cli.words import N_, ntr, number, tr
+from amanat.cli.words import N_, ntr, number, tr, voice
 from amanat.desk.service import Batch, Desk
 from amanat.errors import UsageError
 from amanat.ingest import (
@@ -143,7 +143,12 @@ def _spreadsheet(
     )
     digest, _ = sha256_file(source)
     job = SpreadsheetImport(
-        source, mapping, gazetteer=Gazetteer.load_builtin(), today=dt.date.today(), sha256=digest
+        source,
+        mapping,
+        gazetteer=Gazetteer.load_builtin(),
+        today=dt.date.today(),
+        sha256=digest,
+        voice=voice(),
     )
     desk = None
     entries = 0

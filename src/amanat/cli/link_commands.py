@@ -53,7 +53,7 @@ from types import ModuleType
 
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress, stopped_by_signals
-from amanat.cli.words import N_, ntr, number, tr
+from amanat.cli.words import N_, ntr, number, tr, voice
 from amanat.errors import InputError, UsageError
 from amanat.ingest import open_table
 from amanat.ingest.report import (
@@ -284,7 +284,8 @@ def _records(
             if row.empty:
                 found.empty += 1
                 continue
-            problem = row.problem_in(used)
+            unreadable = row.problem_in(used)
+            problem = None if unreadable is None else voice()(unreadable)
             if problem is None and table.kind == "csv":
                 extra = [v for v in row.values[len(table.headers) :] if _cell(v).strip()]
                 if extra:
@@ -296,7 +297,7 @@ def _records(
                     )
             if problem is not None:
                 found.unread.add(row.number)
-                found.not_utf8 += problem == NOT_UTF8
+                found.not_utf8 += unreadable == NOT_UTF8
                 if found.first_problem is None:
                     found.first_problem = (row.number, problem)
                 continue
@@ -917,13 +918,13 @@ def _read_decisions(
         for row in table.rows:
             if row.empty:
                 continue
-            problem = row.problem_in(at.values())
-            if problem is not None:
+            unreadable = row.problem_in(at.values())
+            if unreadable is not None:
                 raise InputError(
                     "Row %(row)d of %(file)s cannot be read: %(problem)s",
                     row=row.number,
                     file=path.name,
-                    problem=problem,
+                    problem=voice()(unreadable),
                 )
             cell = {
                 k: _cell(row.values[i]).strip() if i < len(row.values) else ""

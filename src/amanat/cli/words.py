@@ -14,9 +14,21 @@ from __future__ import annotations
 
 from amanat.errors import AmanatError
 from amanat.i18n import DEFAULT_LOCALE, LOCALES, said, translated, translator
+from amanat.ingest.reasons import Voice
 from amanat.web.labels import label
 
-__all__ = ["N_", "codes_shown", "current", "ntr", "number", "sentence", "shown", "tr", "use"]
+__all__ = [
+    "N_",
+    "codes_shown",
+    "current",
+    "ntr",
+    "number",
+    "sentence",
+    "shown",
+    "tr",
+    "use",
+    "voice",
+]
 
 _chosen = {"locale": DEFAULT_LOCALE}
 
@@ -51,6 +63,12 @@ _THOUSANDS = {"kk": "\u00a0", "ru": "\u00a0"}
 def number(count: int) -> str:
     """A count as the chosen language writes it: 20,000 or 20 000."""
     return f"{count:,}".replace(",", _THOUSANDS.get(current(), ","))
+
+
+def voice() -> Voice:
+    """What puts a list's row reasons (``amanat.ingest.reasons``) into the chosen
+    language's words, with its way of writing counts."""
+    return Voice(gettext=translator(current()).gettext, number=number)
 
 
 def N_(message: str) -> str:

@@ -125,7 +125,8 @@ def plan_links(
         used = list(columns.values())
         problem = row.problem_in(used)
         if problem is not None:
-            item.outcome, item.reason = "rejected", problem
+            item.outcome, item.reason = "rejected", problem.template
+            item.values = dict(problem.params)
             continue
         testimony = _cell(row, columns.get("testimony"))
         person = _cell(row, columns.get("person"))

@@ -42,7 +42,8 @@ from typing import Any
 
 from amanat.errors import FormatError, InputError, UsageError
 from amanat.ingest.mapping import Mapping
-from amanat.ingest.tables import CellValue, Row
+from amanat.ingest.reasons import Said, said_error, say
+from amanat.ingest.tables import CellValue, Row, column_letter
 from amanat.ingest.vocab import NO_VALUE, fold
 from amanat.records import build
 from amanat.records.changes import check_changes, new_id, schema_for
@@ -50,7 +51,13 @@ from amanat.records.dates import PartialDate, stored_date
 from amanat.records.ids import ResidentId
 from amanat.records.places import Gazetteer, Place
 
-__all__ = ["RowChecker", "RowOutcome"]
+__all__ = ["SAME_AS_ROW", "SAME_RECORDED", "RowChecker", "RowOutcome"]
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogues (scripts/i18n.py extract)."""
+    return message
+
 
 # The longest cell each field takes (the record format's own limits, or tighter).
 _LIMITS = {
@@ -67,6 +74,27 @@ _LIMITS = {
     "notes": 100_000,
 }
 _DEFAULT_LIMIT = 200
+# What the report says of a document number given before, by kind of document: one
+# message each, so that a translation can decline the document's name.
+SAME_AS_ROW = {
+    "cn_resident_id": N_("The same resident ID as row %(row)d."),
+    "kz_iin": N_("The same IIN as row %(row)d."),
+    "passport": N_("The same passport number as row %(row)d."),
+}
+SAME_RECORDED = {
+    "cn_resident_id": N_(
+        "The same resident ID is recorded already, for person %(person)s: this row is a new "
+        "record of its own until a reviewer joins them."
+    ),
+    "kz_iin": N_(
+        "The same IIN is recorded already, for person %(person)s: this row is a new record "
+        "of its own until a reviewer joins them."
+    ),
+    "passport": N_(
+        "The same passport number is recorded already, for person %(person)s: this row is a "
+        "new record of its own until a reviewer joins them."
+    ),
+}
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -93,7 +121,9 @@ _folded = functools.lru_cache(maxsize=65536)(fold)
 class RowOutcome:
     number: int
     outcome: str  # "accepted", "rejected" or "empty"
-    reason: str  # why rejected; for an accepted row, notes for the reviewer (or "")
+    # why rejected; for an accepted row, notes for the reviewer (none: nothing to say),
+    # put into the importer's words by the process that writes the report (reasons.py)
+    reasons: tuple[Said, ...]
     change: dict[str, Any] | None = None
     person: str | None = None
     # the row's document numbers ("kind:number", the column's words), for the notes on
@@ -102,8 +132,17 @@ class RowOutcome:
 
 
 def _shown(text: str) -> str:
-    text = " ".join(_BIDI.sub("", text).split())
+    text = " ".join(_BIDI.sub("", text).split()).replace("'", "’")
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+
+
+# What a check of the records layer says about a hometown or a place (``Gazetteer``),
+# as the report shows it: here so that it is in the catalogues.
+PLACE_CHECKS = (
+    N_("unknown county '%(value)s'; check the spelling, or give its six-digit code."),
+    N_("unknown place '%(value)s'; check the spelling, or give its six-digit code."),
+    N_("'%(value)s' could be several places (%(places)s); give the full name or the code."),
+)
 
 
 def cell_text(value: CellValue) -> str:
@@ -151,11 +190,11 @@ class RowChecker:
         self.source_id = source_id
         self.gazetteer = gazetteer
         self.today = today
-        self._places: dict[tuple[str, str], Place | str] = {}
+        self._places: dict[tuple[str, str], Place | Said] = {}
         self._ids: dict[str, int] = {}
-        self._region_notes: dict[tuple[str, int], list[str]] = {}
-        self._problems: list[str] = []
-        self._notes: list[str] = []
+        self._region_notes: dict[tuple[str, int], list[Said]] = {}
+        self._problems: list[Said] = []
+        self._notes: list[Said] = []
         self._row_ids: list[tuple[str, str]] = []
         # The list's own spellings of places (values: hometown), each checked once here.
         self._home_words: dict[str, str] = {}
@@ -165,20 +204,23 @@ class RowChecker:
             found = self._place(target, ("county", "prefecture"))
             if not isinstance(found, Place):
                 raise UsageError(
-                    f"The mapping {mapping.name}: values: hometown maps a word to "
-                    f"{_shown(target)!r}: {found.rstrip('.')}. Fix it and run again."
+                    "The mapping %(mapping)s: `values: hometown` maps a word to a place Amanat "
+                    "does not know, or knows several of; write that place's six-digit code "
+                    "and run again.",
+                    mapping=mapping.name,
                 )
             self._home_words[word] = found.id
 
     # -- cells -------------------------------------------------------------------------
 
-    def _label(self, fname: str) -> str:
+    def _about(self, fname: str, said: Said) -> Said:
+        """``said`` about the field's columns (their headers shown before it)."""
         cols = self.columns[fname]
-        names = [_shown(self.headers[i]) or f"column {i + 1}" for i in cols]
-        return "column " + " + ".join(repr(n) for n in names)
+        names = tuple(_shown(self.headers[i]) or column_letter(i) for i in cols)
+        return replace(said, columns=names)
 
-    def _problem(self, fname: str, message: str) -> None:
-        self._problems.append(f"{self._label(fname)}: {message.rstrip('.')}")
+    def _problem(self, fname: str, said: Said) -> None:
+        self._problems.append(self._about(fname, said))
 
     def _raw(self, row: Row, fname: str) -> list[CellValue]:
         return [row.values[i] if i < len(row.values) else None for i in self.columns.get(fname, ())]
@@ -202,30 +244,44 @@ class RowChecker:
         limit = _LIMITS.get(fname, _DEFAULT_LIMIT)
         if len(text) > limit:
             self._problem(
-                fname, f"this cell is {len(text):,} characters long; at most {limit:,} fit here"
+                fname,
+                say(
+                    "this cell is %(length)s characters long; at most %(limit)s fit here",
+                    length=len(text),
+                    limit=limit,
+                ),
             )
             raise _Rejected
         if _INVISIBLE.search(text):
             text = _INVISIBLE.sub("", text)
             self._notes.append(
-                f"{self._label(fname)}: invisible characters (a zero-width space, a "
-                "direction mark or a soft hyphen) were left out"
+                self._about(
+                    fname,
+                    say(
+                        "invisible characters (a zero-width space, a direction mark or a "
+                        "soft hyphen) were left out"
+                    ),
+                )
             )
         if _HIDDEN.search(text):
             if _BIDI.search(text):
                 self._problem(
                     fname,
-                    "holds invisible text-direction controls (such as U+202E) that can "
-                    "disguise what is written; remove them",
+                    say(
+                        "holds invisible text-direction controls (such as U+202E) that can "
+                        "disguise what is written; remove them"
+                    ),
                 )
             else:
-                self._problem(fname, "holds invisible control characters; retype the cell")
+                self._problem(fname, say("holds invisible control characters; retype the cell"))
             raise _Rejected
         if text.startswith("="):
             self._problem(
                 fname,
-                "starts with '=' like a spreadsheet formula; Amanat does not calculate "
-                "formulas: write the value itself",
+                say(
+                    "starts with '=' like a spreadsheet formula; Amanat does not calculate "
+                    "formulas: write the value itself"
+                ),
             )
             raise _Rejected
         return text
@@ -235,7 +291,7 @@ class RowChecker:
         try:
             return fn()
         except InputError as exc:
-            self._problem(fname, exc.message)
+            self._problem(fname, said_error(exc))
             return None
 
     def _word(self, row: Row, fname: str) -> str | None:
@@ -247,8 +303,12 @@ class RowChecker:
         if key not in table:
             self._problem(
                 fname,
-                f"{_shown(text)!r} is not a word Amanat knows here; add it to the mapping "
-                f"under values: {fname}",
+                say(
+                    "'%(value)s' is not a word Amanat knows here; add it to the mapping under "
+                    "`values: %(field)s`",
+                    value=_shown(text),
+                    field=fname,
+                ),
             )
             return None
         return table[key]
@@ -258,7 +318,7 @@ class RowChecker:
         if len(raw) == 1 and isinstance(raw[0], dt.date | dt.datetime):
             day = raw[0].date() if isinstance(raw[0], dt.datetime) else raw[0]
             if day > self.today:
-                self._problem(fname, f"{day.isoformat()} is after today")
+                self._problem(fname, say("%(date)s is after today", date=day.isoformat()))
                 return None
             return PartialDate.day(day.year, day.month, day.day).to_text()
         text = self._text(row, fname)
@@ -268,8 +328,10 @@ class RowChecker:
             if self.mapping.ages_as_of is None:
                 self._problem(
                     fname,
-                    "this is an age, and the mapping does not say when it was given; "
-                    "set options: ages_as_of",
+                    say(
+                        "this is an age, and the mapping does not say when it was given; "
+                        "set `options: ages_as_of`"
+                    ),
                 )
                 return None
             on = self.mapping.ages_as_of
@@ -277,19 +339,21 @@ class RowChecker:
         parsed = self._soft(fname, lambda: _parse_date(text, self.today))
         return None if parsed is None else str(parsed.to_text())
 
-    def _place(self, text: str, kinds: tuple[str, ...]) -> Place | str:
+    def _place(self, text: str, kinds: tuple[str, ...]) -> Place | Said:
         """A place found for ``text`` among ``kinds``, or the reason it was not."""
         key = (text, ",".join(kinds))
         if key not in self._places:
-            found: Place | str
+            found: Place | Said
             try:
                 found = self.gazetteer.resolve(text, kinds=kinds)  # type: ignore[arg-type]
             except InputError as exc:
-                found = exc.message
+                found = said_error(exc)
                 if re.fullmatch(r"\d{6}", text.strip()):
                     current = self.gazetteer.for_region_code(text)
                     found = (
-                        current if current is not None else f"unknown county code {text.strip()}"
+                        current
+                        if current is not None
+                        else say("unknown county code '%(value)s'", value=text.strip())
                     )
             self._places[key] = found
         return self._places[key]
@@ -306,43 +370,41 @@ class RowChecker:
         """The row's outcome; an accepted row carries its ``person.created`` change."""
         problem = row.problem_in(self._used)
         if problem is not None:
-            return RowOutcome(row.number, "rejected", problem)
+            return RowOutcome(row.number, "rejected", (problem,))
         if row.empty:
-            return RowOutcome(row.number, "empty", "")
+            return RowOutcome(row.number, "empty", ())
         extra = [v for v in row.values[len(self.headers) :] if cell_text(v).strip()]
         if extra and not self.extra_cells_ok:
-            return RowOutcome(
-                row.number,
-                "rejected",
-                f"the row has {len(row.values)} cells but the header only {len(self.headers)} "
-                "columns; a separator inside a value may be missing its quotes.",
+            too_many = say(
+                "the row has %(cells)d cells but the header only %(columns)d columns; a "
+                "separator inside a value may be missing its quotes.",
+                cells=len(row.values),
+                columns=len(self.headers),
             )
+            return RowOutcome(row.number, "rejected", (too_many,))
         self._problems = []
         self._notes = []
         self._row_ids = []
-        notes: list[str] = []
+        notes: list[Said] = []
         try:
             claims = self._claims(row, notes)
         except _Rejected:
             claims = []
         ids = tuple(self._row_ids)
         if self._problems:
-            return RowOutcome(row.number, "rejected", "; ".join(self._problems) + ".", ids=ids)
+            return RowOutcome(row.number, "rejected", tuple(self._problems), ids=ids)
         if not any(c["field"] in ("name", "document") for c in claims):
-            return RowOutcome(
-                row.number,
-                "rejected",
-                "the row has no name and no ID number, so it cannot be a person's record.",
-            )
+            nobody = say("the row has no name and no ID number, so it cannot be a person's record.")
+            return RowOutcome(row.number, "rejected", (nobody,))
         person = new_id("p")
         change = {"op": "person.created", "person": person, "claims": claims}
         try:
             check_changes({"schema": schema_for([change]), "changes": [change]}, 0)
         except FormatError as exc:  # a backstop: the checks above should catch it first
-            reason = f"this row cannot be recorded: {exc.message}"
-            return RowOutcome(row.number, "rejected", reason, ids=ids)
-        notes = [*(n + "." for n in dict.fromkeys(self._notes)), *notes]
-        return RowOutcome(row.number, "accepted", " ".join(notes), change, person, ids)
+            backstop = say("this row cannot be recorded: %(problem)s", problem=exc.message)
+            return RowOutcome(row.number, "rejected", (backstop,), ids=ids)
+        said = (*dict.fromkeys(self._notes), *notes)
+        return RowOutcome(row.number, "accepted", said, change, person, ids)
 
     def note_repeats(self, outcome: RowOutcome) -> RowOutcome:
         """``outcome`` with a note for each document number an earlier row of the list
@@ -353,12 +415,12 @@ class RowChecker:
         for key, label in outcome.ids:
             first = self._ids.setdefault(key, outcome.number)
             if first != outcome.number:
-                notes.append(f"The same {label} as row {first}.")
+                notes.append(say(SAME_AS_ROW[label], row=first))
         if not notes or outcome.outcome != "accepted":
             return outcome
-        return replace(outcome, reason=" ".join(filter(None, [outcome.reason, *notes])))
+        return replace(outcome, reasons=(*outcome.reasons, *notes))
 
-    def _claims(self, row: Row, notes: list[str]) -> list[dict[str, Any]]:
+    def _claims(self, row: Row, notes: list[Said]) -> list[dict[str, Any]]:
         src = build.source_ref(source=self.source_id, locator=f"row {row.number}")
         out: list[dict[str, Any]] = []
 
@@ -404,8 +466,13 @@ class RowChecker:
             if born is not None and not happened.approximate and happened.latest < born.earliest:
                 self._problem(
                     "birth",
-                    f"the person was born ({born.to_text()}) after the {event['status']} date "
-                    f"({event['date']}); check both",
+                    say(
+                        "the person was born (%(birth)s) after the %(status)s date "
+                        "(%(date)s); check both",
+                        birth=born.to_text(),
+                        status=event["status"],
+                        date=event["date"],
+                    ),
                 )
                 raise _Rejected
             add("status", event)
@@ -419,7 +486,7 @@ class RowChecker:
         self,
         row: Row,
         add: Callable[[str, Any], None],
-        notes: list[str],
+        notes: list[Said],
         sex: str | None,
         birth: str | None,
     ) -> None:
@@ -434,8 +501,10 @@ class RowChecker:
             if any(isinstance(v, float) or (isinstance(v, int) and len(str(v)) > 15) for v in raw):
                 self._problem(
                     fname,
-                    "the number is stored as a number, so the spreadsheet may have rounded its "
-                    "last digits; format the column as text and type the number again",
+                    say(
+                        "the number is stored as a number, so the spreadsheet may have rounded "
+                        "its last digits; format the column as text and type the number again"
+                    ),
                 )
                 continue
             text = self._text(row, fname)
@@ -445,7 +514,9 @@ class RowChecker:
                 text = text.zfill(12)  # a number cell drops the leading zero of 2000s births
             country = self.mapping.passport_country
             if kind == "passport" and country is None:
-                self._problem(fname, "set options: passport_country in the mapping (e.g. CN)")
+                self._problem(
+                    fname, say("set `options: passport_country` in the mapping (e.g. CN)")
+                )
                 continue
             rid = None
             try:
@@ -456,29 +527,49 @@ class RowChecker:
                 else:
                     doc = build.document(kind, text, country=country, today=self.today)
             except InputError as exc:
-                self._problem(fname, exc.message)
+                self._problem(fname, said_error(exc))
                 continue
-            self._row_ids.append((f"{kind}:{doc['number']}", fname.replace("_", " ")))
+            self._row_ids.append((f"{kind}:{doc['number']}", kind))
             if rid is not None:
                 notes += self._id_notes(rid, sex, birth)
             add("document", doc)
 
-    def _id_notes(self, rid: ResidentId, sex: str | None, birth: str | None) -> list[str]:
+    def _id_notes(self, rid: ResidentId, sex: str | None, birth: str | None) -> list[Said]:
         """Where the ID disagrees with the row: for the reviewer, never a reason to refuse."""
         out = []
-        if sex in ("male", "female") and sex != rid.sex:
-            out.append(f"The resident ID says {rid.sex}; the row says {sex}.")
+        if sex == "male" and rid.sex == "female":
+            out.append(say("The resident ID says a woman; the row says a man."))
+        elif sex == "female" and rid.sex == "male":
+            out.append(say("The resident ID says a man; the row says a woman."))
         if birth is not None:
             parsed = PartialDate.parse(birth, today=dt.date.max)
             if not parsed.contains(rid.birth_date):
-                out.append(f"The resident ID's birth date is outside the row's ({birth}).")
+                out.append(
+                    say(
+                        "The resident ID's birth date is outside the row's (%(birth)s).",
+                        birth=birth,
+                    )
+                )
         # The notes depend on the region code and birth year only; many rows share them.
         key = (rid.region_code, rid.birth_date.year)
         if key not in self._region_notes:
-            self._region_notes[key] = [n[:1].upper() + n[1:] for n in rid.notes()]
+            last = rid.abolished_before_birth()
+            self._region_notes[key] = (
+                []
+                if last is None
+                else [
+                    say(
+                        "The region code %(code)s was abolished in %(year)s, before the birth "
+                        "year %(born)s; check the number.",
+                        code=rid.region_code,
+                        year=str(last),
+                        born=str(rid.birth_date.year),
+                    )
+                ]
+            )
         return out + self._region_notes[key]
 
-    def _events(self, row: Row, notes: list[str]) -> list[dict[str, Any]]:
+    def _events(self, row: Row, notes: list[Said]) -> list[dict[str, Any]]:
         status = self._word(row, "status") if "status" in self.columns else None
         detained = self._date(row, "detained_date") if "detained_date" in self.columns else None
         when = self._date(row, "status_date") if "status_date" in self.columns else None
@@ -506,8 +597,10 @@ class RowChecker:
             if when is None:
                 self._problem(
                     "status",
-                    "a status needs the date it is known for; fill the status date, or "
-                    "set options: status_as_of in the mapping",
+                    say(
+                        "a status needs the date it is known for; fill the status date, or "
+                        "set `options: status_as_of` in the mapping"
+                    ),
                 )
                 return events
             events.append(
@@ -528,9 +621,12 @@ class RowChecker:
                 else ("sentence_term" if term else ("charge" if charge else "responsible"))
             )
             if what in self.columns:
-                self._problem(what, "this needs a status or a detention date in the same row")
+                self._problem(what, say("this needs a status or a detention date in the same row"))
         elif note and not detained:
             notes.append(
-                "The notes cell is kept only in the sealed spreadsheet (no status to attach it to)."
+                say(
+                    "The notes cell is kept only in the sealed spreadsheet (no status to "
+                    "attach it to)."
+                )
             )
         return events

@@ -17,7 +17,6 @@ import contextlib
 import datetime as dt
 import multiprocessing
 import os
-import re
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,9 +27,10 @@ from typing import Any
 
 from amanat.errors import AmanatError
 from amanat.ingest.mapping import Mapping
+from amanat.ingest.reasons import Voice, say
 from amanat.ingest.report import ReportWriter
-from amanat.ingest.rows import RowChecker, RowOutcome
-from amanat.ingest.tables import Row, Table, open_table
+from amanat.ingest.rows import SAME_RECORDED, RowChecker, RowOutcome
+from amanat.ingest.tables import NOT_UTF8, Row, Table, open_table
 from amanat.records.changes import new_id
 from amanat.records.places import Gazetteer
 from amanat.records.workers import start_worker
@@ -48,10 +48,6 @@ __all__ = [
 # list of 100,000 (issue 4: "~100 sealed entries").
 BATCH_ROWS = 1000
 SHOWN_REJECTIONS = 100
-# A value a reason quotes ('Гүлнар Нұрланова' is not a word Amanat knows here), but
-# not a column's header (column 'Туыстығы'): a value may be a name or an ID from a
-# column mapped by mistake, and the terminal is no place for it (the report has it).
-_QUOTED = re.compile(r"'[^']*'")
 
 # A long list's rows are checked by two forked worker processes while this one reads
 # the list, writes the report and the caller seals: on two cores the checks were a third
@@ -82,17 +78,6 @@ def _check_rows(rows: list[Row]) -> list[RowOutcome]:
     return [_CHECKER.check(row) for row in rows]
 
 
-def terminal_reason(reason: str) -> str:
-    """A rejection's reason as the terminal and --json show it: the values it quotes
-    are left out, the headers it names kept; the report keeps all."""
-
-    def one(found: re.Match[str]) -> str:
-        before = reason[: found.start()]
-        return found[0] if before.endswith(("column ", "+ ")) else "(value in the report)"
-
-    return _QUOTED.sub(one, reason)
-
-
 @dataclass
 class Tally:
     total: int = 0
@@ -101,8 +86,13 @@ class Tally:
     empty: int = 0
     not_utf8: int = 0
     recorded: int = 0  # accepted rows giving a document number already recorded
-    rejections: list[tuple[int, str]] = field(default_factory=list)  # the first ones
+    # the first ones, as the terminal and --json show them: a value the reason quotes
+    # ('Гүлнар Нұрланова' is not a word Amanat knows here) is left out, a column's header
+    # kept: a value may be a name or an ID from a column mapped by mistake, and the
+    # terminal is no place for it (the report has it)
+    rejections: list[tuple[int, str]] = field(default_factory=list)
     last_row: int = 0
+    voice: Voice = field(default_factory=Voice)
 
     def count(self, outcome: RowOutcome) -> None:
         self.total += 1
@@ -113,10 +103,11 @@ class Tally:
             self.empty += 1
         else:
             self.rejected += 1
-            if "not valid UTF-8" in outcome.reason:
+            if NOT_UTF8 in outcome.reasons:
                 self.not_utf8 += 1
             if len(self.rejections) < SHOWN_REJECTIONS:
-                self.rejections.append((outcome.number, terminal_reason(outcome.reason)))
+                shown = self.voice.rejected(outcome.reasons, terminal=True)
+                self.rejections.append((outcome.number, shown))
 
 
 def default_mapping_path(source: Path) -> Path:
@@ -146,6 +137,7 @@ class SpreadsheetImport:
         batch_rows: int = BATCH_ROWS,
         sha256: str | None = None,
         workers: int | None = None,
+        voice: Voice | None = None,
     ) -> None:
         self.path = path
         self.mapping = mapping
@@ -158,7 +150,9 @@ class SpreadsheetImport:
         # who already holds a document number, (kind, number) -> person, asked for a
         # few hundred rows at a time (the desk's views); None: not asked (a dry run)
         self.recorded: Recorded | None = None
-        self.tally = Tally()
+        # the words of the report and the terminal (English unless the caller says)
+        self.voice = voice or Voice()
+        self.tally = Tally(voice=self.voice)
         self.table: Table = open_table(path, header_row=mapping.header_row, sheet=mapping.sheet)
         try:
             self.checker = RowChecker(
@@ -217,7 +211,7 @@ class SpreadsheetImport:
             for row, outcome in self._noted(checked):
                 self.tally.count(outcome)
                 cells = list(row.values) + [None] * (width - len(row.values))
-                report.add(row.number, outcome.outcome, outcome.reason, cells)
+                report.add(row.number, outcome.outcome, self.reason(outcome), cells)
                 if progress is not None:
                     progress(1)
                 if outcome.change is not None:
@@ -227,6 +221,12 @@ class SpreadsheetImport:
                         batch = []
         if batch:
             yield batch
+
+    def reason(self, outcome: RowOutcome) -> str:
+        """The outcome's reason (or notes) as the report says it."""
+        if outcome.outcome == "accepted":
+            return self.voice.notes(outcome.reasons)
+        return self.voice.rejected(outcome.reasons)
 
     def _noted(self, checked: Iterator[tuple[Row, RowOutcome]]) -> Iterator[tuple[Row, RowOutcome]]:
         """The outcomes with the notes that need more than the row: a document number an
@@ -251,15 +251,13 @@ class SpreadsheetImport:
         holders = self.recorded(wanted) if wanted else {}
         for row, outcome in group:
             notes = [
-                f"The same {label} is recorded already, for person {holders[_document(key)]}: "
-                "this row is a new record of its own until a reviewer joins them."
-                for key, label in outcome.ids
+                say(SAME_RECORDED[kind], person=holders[_document(key)])
+                for key, kind in outcome.ids
                 if outcome.outcome == "accepted" and _document(key) in holders
             ]
             if notes:
                 self.tally.recorded += 1
-                reason = " ".join(filter(None, [outcome.reason, *dict.fromkeys(notes)]))
-                outcome = replace(outcome, reason=reason)
+                outcome = replace(outcome, reasons=(*outcome.reasons, *dict.fromkeys(notes)))
             yield row, outcome
 
     def _checked(self) -> Generator[tuple[Row, RowOutcome], None, None]:

@@ -39,6 +39,7 @@ from typing import Any
 import openpyxl
 
 from amanat.errors import UsageError
+from amanat.ingest.reasons import Said, say
 from amanat.records import mapping_file
 
 __all__ = ["NOT_UTF8", "CellValue", "Row", "Table", "column_letter", "open_table"]
@@ -58,11 +59,11 @@ _FIELD_LIMIT = 1 << 24
 MAX_XLSX_STRINGS = 256 << 20
 MAX_XLSX_UNPACKED = 4 << 30
 _SURROGATE = re.compile("[\udc80-\udcff]")
-NOT_UTF8 = (
+NOT_UTF8 = say(
     "this row is not valid UTF-8 (the file may have been saved as Windows-1251 or another "
     "encoding); re-save the file as UTF-8 (in Excel: Save As, CSV UTF-8) and try again."
 )
-_NUL = "this row holds a NUL character, which no typed text has; the file may be damaged."
+_NUL = say("this row holds a NUL character, which no typed text has; the file may be damaged.")
 
 
 def column_letter(index: int) -> str:
@@ -80,10 +81,10 @@ class Row:
 
     number: int
     values: tuple[CellValue, ...]
-    problem: str | None = None
-    cell_problems: tuple[tuple[int, str], ...] = ()
+    problem: Said | None = None
+    cell_problems: tuple[tuple[int, Said], ...] = ()
 
-    def problem_in(self, columns: Collection[int]) -> str | None:
+    def problem_in(self, columns: Collection[int]) -> Said | None:
         """Why the row's values in ``columns`` cannot be read, if they cannot."""
         if self.problem is not None:
             return self.problem
@@ -268,7 +269,7 @@ def _open_csv(path: Path, header_row: int) -> Table:
         try:
             for record in reader:
                 n += 1
-                problem = None
+                problem: Said | None = None
                 if check_bytes and any(_SURROGATE.search(c) for c in record):
                     problem = NOT_UTF8
                 elif check_nul and any("\x00" in c for c in record):
@@ -397,7 +398,7 @@ def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
                 ) from None
             number += 1
             values: list[CellValue] = []
-            problems: list[tuple[int, str]] = []
+            problems: list[tuple[int, Said]] = []
             for i, cell in enumerate(raw):
                 kind = getattr(cell, "data_type", "n")
                 value = cell.value
@@ -405,17 +406,24 @@ def _open_xlsx(path: Path, header_row: int, sheet: str | None) -> Table:
                     problems.append(
                         (
                             i,
-                            f"cell {column_letter(i)}{number} holds a formula, which Amanat "
-                            "does not calculate; replace it with its value (copy, then paste "
-                            "values).",
+                            say(
+                                "cell %(cell)s holds a formula, which Amanat does not "
+                                "calculate; replace it with its value (copy, then paste "
+                                "values).",
+                                cell=column_letter(i) + str(number),
+                            ),
                         )
                     )
                 elif kind == "e":
                     problems.append(
                         (
                             i,
-                            f"cell {column_letter(i)}{number} holds a spreadsheet error "
-                            f"({str(value)[:12]}); correct it or clear it.",
+                            say(
+                                "cell %(cell)s holds a spreadsheet error (%(error)s); correct "
+                                "it or clear it.",
+                                cell=column_letter(i) + str(number),
+                                error=str(value)[:12],
+                            ),
                         )
                     )
                 values.append(value)

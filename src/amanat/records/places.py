@@ -428,16 +428,23 @@ class Gazetteer:
         what = "county" if wanted is not None and set(wanted) <= {"county"} else "place"
         shown = text.strip() if isinstance(text, str) else ""
         shown = shown if len(shown) <= _SHOWN else shown[:_SHOWN] + "…"
+        shown = shown.replace("'", "’")
+        if not found and what == "county":
+            raise InputError(
+                "unknown county '%(value)s'; check the spelling, or give its six-digit code.",
+                value=shown,
+            )
         if not found:
             raise InputError(
-                f"unknown {what} {shown!r}; check the spelling, or give its six-digit code."
+                "unknown place '%(value)s'; check the spelling, or give its six-digit code.",
+                value=shown,
             )
         if len(found) > 1:
-            listed = ", ".join(p.label() for p in found[:5])
-            more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+            listed = ", ".join(p.label() for p in found[:5]) + (", …" if len(found) > 5 else "")
             raise InputError(
-                f"{shown!r} could be several places ({listed}{more}); "
-                "give the full name or the code."
+                "'%(value)s' could be several places (%(places)s); give the full name or the code.",
+                value=shown,
+                places=listed,
             )
         return found[0]
 
