@@ -9,6 +9,7 @@ holds every row of every table with a dictionary of every column.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 import stat
@@ -311,6 +312,42 @@ def test_desk_commands_show_what_a_sync_brought(org: Org, cli_env: dict[str, str
     found = ok_json(cli_env, "persons", *_home(org), "--name", "serik")
     assert [p["person_id"] for p in found["persons"]] == [person]
     assert "up to date" in ok(cli_env, "views", "update", *_home(org))
+
+
+def test_person_calls_for_the_urgent_action_on_a_recent_taking(
+    org: Org, cli_env: dict[str, str]
+) -> None:
+    """Given a person detained three weeks ago, when `amanat person` shows the record,
+    then it says the working group's urgent action fits and to send it without delay."""
+    person, testimony = "p_" + "3" * 32, "t_" + "4" * 32
+    said = b.source_ref(testimony=testimony)
+    taken = (dt.date.today() - dt.timedelta(days=21)).isoformat()
+    changes = [
+        {
+            "op": "testimony.recorded",
+            "testimony": testimony,
+            "persons": [person],
+            "testifier": {"relationship": "spouse"},
+            "consent": {"level": "internal"},
+        },
+        {
+            "op": "person.created",
+            "person": person,
+            "claims": [
+                b.claim("name", b.name("Serik Urgent"), said),
+                b.claim("status", b.status("detained", taken), said),
+            ],
+        },
+    ]
+    seal.seal_entry(
+        org.desk.vault(),
+        org.desk_keys.signing_seed,
+        entry_type="record",
+        data=b.record_data(changes),
+    )
+    text = ok(cli_env, "person", person, *_home(org))
+    assert f"Taken within the last three months ({taken})" in text
+    assert "Send it without delay." in text
 
 
 def test_views_update_and_rebuild_report_counts(

@@ -3,14 +3,16 @@ Disappearances (``amanat.views.un``), read from projected views. Given / When / 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 
 from amanat.records import build as b
 from amanat.records.changes import claim_id, submission_id
 from amanat.views import read
-from amanat.views.un import UN_ELEMENTS, stored_gaps
+from amanat.views.un import UN_ELEMENTS, stored_gaps, suggested_route
 from test_views import P1, P2, entry, new_views, scenario
 
 P4 = "p_" + "4" * 32
@@ -177,3 +179,44 @@ def test_a_testimony_cited_by_mistake_and_retracted_gives_no_consent(view_engine
         detail = read.person(conn, P5)
     assert detail is not None
     assert [t["testimony_id"] for t in detail.testimonies] == [T5]
+
+
+def _event(status: str, earliest: str, latest: str | None = None) -> dict[str, str]:
+    return {"status": status, "date": earliest, "earliest": earliest, "latest": latest or earliest}
+
+
+TODAY = dt.date(2026, 11, 30)
+
+
+@pytest.mark.parametrize(
+    ("events", "route"),
+    [
+        # taken five weeks ago: the urgent action
+        ([_event("detained", "2026-10-25")], ("urgent", "2026-10-25")),
+        # the 92nd day back is still within the three months, the 93rd is not
+        ([_event("disappeared", "2026-08-30")], ("urgent", "2026-08-30")),
+        ([_event("disappeared", "2026-08-29")], ("standard", "2026-08-29")),
+        # detained in 2018, disappeared again last month: the last taking counts
+        (
+            [_event("detained", "2018-04-02"), _event("disappeared", "2026-11-01")],
+            ("urgent", "2026-11-01"),
+        ),
+        ([_event("detained", "2018-04-02")], ("standard", "2018-04-02")),
+        # a month said whole that ends within the three months but starts before them
+        ([_event("detained", "2026-08-01", "2026-08-31")], None),
+        # released or dead since: no disappearance goes on
+        ([_event("detained", "2026-11-01"), _event("released", "2026-11-20")], None),
+        ([_event("detained", "2018-04-02"), _event("deceased", "2020-01-01")], None),
+        # only a camp "as of" a day, or nothing at all: the timeline cannot tell
+        ([_event("in_camp", "2026-11-01")], None),
+        ([], None),
+    ],
+)
+def test_the_timeline_suggests_the_working_groups_procedure(
+    events: list[dict[str, str]], route: tuple[str, str] | None
+) -> None:
+    """Given a record's status events, when asked which UN procedure fits on 30 November
+    2026, then urgent action for a taking within the last three months (92 days),
+    standard before, and no suggestion where the timeline cannot say."""
+    found = suggested_route(events, TODAY)
+    assert (None if found is None else (found.route, found.date)) == route

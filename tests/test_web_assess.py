@@ -7,6 +7,7 @@ desk projected, and "nothing sealed" is checked by counting the record entries.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -181,3 +182,33 @@ def test_a_publisher_records_a_submission_corrects_it_and_takes_one_back(org: Or
         assert "G/SO 217/1 CHN 7" in un and "2019-09" in un and "un_wgad" not in un
         unknown = f"/persons/{person}/submission?submission=0000000000000000.9"
         assert client.get(unknown).status_code == 404
+
+
+def test_a_recent_taking_is_flagged_for_the_urgent_action(org: Org) -> None:
+    """Given a person a researcher records as detained three weeks ago, when a reviewer
+    opens the record and the assessment form, then the UN section says the urgent action
+    fits and to send the case without delay, and the form suggests urgent action beside
+    the choice, which stays the reviewer's; once the case is submitted, the call to send
+    it is gone."""
+    with staff_site(org) as site:
+        person = site.person_ids[0]
+        client = _signed_in(site, "reviewer")
+        page = client.get(f"/persons/{person}").text
+        assert 'id="urgent-route"' not in page
+        testimony = str(site.desk.person(person).testimonies[0]["testimony_id"])
+        taken = (dt.date.today() - dt.timedelta(days=21)).isoformat()
+        token = csrf_of(client, f"/persons/{person}/amend?field=name")
+        done = client.post(f"/persons/{person}/amend", data={
+            "field": "status", "status": "detained", "value": taken, "source": testimony,
+            "csrf": token,
+        })  # fmt: skip
+        assert done.status_code == 303
+        page = client.get(f"/persons/{person}").text
+        assert 'id="urgent-route"' in page and "Send it without delay." in page
+        assert f"({taken})" in page
+        form = client.get(f"/persons/{person}/assess").text
+        assert 'id="route-hint"' in form and "The timeline suggests urgent action" in form
+        assert '<option value="urgent" selected' not in form
+        done = _post(client, person, "submission", {"to": "un_wgeid", "date": taken})
+        assert done.status_code == 303
+        assert 'id="urgent-route"' not in client.get(f"/persons/{person}").text

@@ -39,7 +39,7 @@ from amanat.settings import Settings
 from amanat.views import read
 from amanat.views.export import check_export_folder, count_rows, export_views
 from amanat.views.project import ApplyReport, Candidate, fold_text
-from amanat.views.un import stored_gaps
+from amanat.views.un import stored_gaps, suggested_route
 
 __all__ = ["COMMANDS", "CountBar", "person_page", "persons_table"]
 
@@ -294,6 +294,15 @@ def _actions(detail: read.PersonDetail, cites: dict[str, str]) -> list[str]:
         if gaps
         else tr("For a case to the UN working group: nothing is missing.")
     )
+    route = suggested_route(detail.timeline, dt.date.today())
+    if route is not None and route.route == "urgent" and not detail.submissions:
+        out.append(
+            tr(
+                "Taken within the last three months (%(date)s): the working group's urgent "
+                "action fits this case. Send it without delay.",
+                date=route.date,
+            )
+        )
     return out
 
 

@@ -22,7 +22,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["UN_ELEMENTS", "Event", "case_gaps", "stored_gaps"]
+__all__ = [
+    "UN_ELEMENTS",
+    "URGENT_DAYS",
+    "Event",
+    "Route",
+    "case_gaps",
+    "stored_gaps",
+    "suggested_route",
+]
 
 # The minimum elements, in the order the working group's form asks for them.
 UN_ELEMENTS = ("name", "date", "place", "responsible", "actions", "consent")
@@ -40,6 +48,13 @@ _TAKEN = frozenset(
     }
 )
 _MONTH_DAYS = 31  # a date known to its month spans at most this many days
+# The working group's urgent action is for a disappearance "within the three months
+# preceding" the case's receipt: 92 days, the longest three months of the calendar.
+URGENT_DAYS = 92
+# The events that date a taking (a camp, a prison or a sentence may be said "as of" a
+# later day), and those after which the person is not held or missing any more.
+_TAKING = frozenset({"detained", "disappeared"})
+_FREED = frozenset({"released", "deceased"})
 
 
 @dataclass(frozen=True)
@@ -80,3 +95,41 @@ def stored_gaps(person: Mapping[str, Any]) -> list[str]:
     """The gaps a ``persons`` row holds (``un_gaps``), as a list."""
     text = person.get("un_gaps") or ""
     return [g for g in str(text).split(",") if g]
+
+
+@dataclass(frozen=True)
+class Route:
+    """The UN procedure a record's timeline points to: ``urgent`` or ``standard``, from
+    the last time the person was taken (``status``, ``date`` as said)."""
+
+    route: str
+    status: str
+    date: str
+
+
+def suggested_route(events: Iterable[Mapping[str, Any]], today: dt.date) -> Route | None:
+    """Which of the working group's procedures fits, from the record's status events
+    (rows of ``status_events``: ``status``, ``date``, ``earliest``, ``latest``):
+    ``urgent`` when the person was last detained or disappeared within the last
+    ``URGENT_DAYS`` days for sure (the date's earliest day is within them),
+    ``standard`` when for sure before.
+    None where the timeline cannot say: nobody taken, the person free or dead since, or
+    a date that may fall either side (2026 said in November of 2026). A suggestion for
+    the reviewer, who decides; nothing is sealed from it."""
+    rows = sorted(
+        (str(e["earliest"]), str(e["latest"]), str(e["status"]), str(e.get("date") or ""))
+        for e in events
+        if e.get("earliest") and e.get("latest")
+    )
+    taken = [r for r in rows if r[2] in _TAKING]
+    if not taken:
+        return None
+    earliest, latest, status, said = taken[-1]
+    if any(r[2] in _FREED and r[0] >= latest for r in rows):
+        return None
+    since = (today - dt.timedelta(days=URGENT_DAYS)).isoformat()
+    if earliest >= since:
+        return Route("urgent", status, said or earliest)
+    if latest < since:
+        return Route("standard", status, said or earliest)
+    return None

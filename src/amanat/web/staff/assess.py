@@ -34,6 +34,7 @@ from amanat.records import build as b
 from amanat.records.changes import ASSESSMENT, MAX_SHORT, SUBMITTED_TO
 from amanat.records.dates import PartialDate
 from amanat.views.read import PersonDetail
+from amanat.views.un import suggested_route
 from amanat.web.labels import ASPECTS
 from amanat.web.labels import SUBMITTED_TO as SUBMITTED_LABELS
 from amanat.web.staff.edit import (
@@ -81,6 +82,8 @@ def _context(detail: PersonDetail) -> dict[str, Any]:
         "recipients": SUBMITTED_TO,
         "recipient_labels": SUBMITTED_LABELS,
         "in_force": detail.assessment(),
+        # what the timeline says of the UN procedure, beside the reviewer's choice
+        "route": suggested_route(detail.timeline, dt.date.today()),
     }
 
 

@@ -27,7 +27,7 @@ from amanat.desk import Desk
 from amanat.errors import AmanatError, UsageError
 from amanat.records.changes import STATUSES
 from amanat.views.read import PersonDetail, Query, SearchResult
-from amanat.views.un import stored_gaps
+from amanat.views.un import stored_gaps, suggested_route
 from amanat.web.labels import N_
 from amanat.web.staff import i18n
 from amanat.web.staff.accounts import LoginStep
@@ -415,6 +415,7 @@ async def person(request: Request) -> Response:
         p=detail,
         media=media,
         un_gaps=stored_gaps(detail.person),
+        route=suggested_route(detail.timeline, dt.date.today()),
         can_edit=session.role in EDIT_ROLES,
         edit_fields=EDITABLE,
         edit_labels=FIELD_LABELS,
