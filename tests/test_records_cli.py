@@ -348,6 +348,8 @@ def test_person_calls_for_the_urgent_action_on_a_recent_taking(
     text = ok(cli_env, "person", person, *_home(org))
     assert f"Taken within the last three months ({taken})" in text
     assert "Send it without delay." in text
+    found = ok_json(cli_env, "persons", *_home(org), "--urgent")
+    assert [p["person_id"] for p in found["persons"]] == [person]
 
 
 def test_views_update_and_rebuild_report_counts(

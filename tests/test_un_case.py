@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from amanat.records import build as b
 from amanat.records.changes import claim_id, submission_id
 from amanat.views import read
-from amanat.views.un import UN_ELEMENTS, stored_gaps, suggested_route
+from amanat.views.un import UN_ELEMENTS, stored_gaps, suggested_route, urgent_since
 from test_views import P1, P2, entry, new_views, scenario
 
 P4 = "p_" + "4" * 32
@@ -188,30 +188,30 @@ def _event(status: str, earliest: str, latest: str | None = None) -> dict[str, s
 TODAY = dt.date(2026, 11, 30)
 
 
-@pytest.mark.parametrize(
-    ("events", "route"),
-    [
-        # taken five weeks ago: the urgent action
-        ([_event("detained", "2026-10-25")], ("urgent", "2026-10-25")),
-        # the 92nd day back is still within the three months, the 93rd is not
-        ([_event("disappeared", "2026-08-30")], ("urgent", "2026-08-30")),
-        ([_event("disappeared", "2026-08-29")], ("standard", "2026-08-29")),
-        # detained in 2018, disappeared again last month: the last taking counts
-        (
-            [_event("detained", "2018-04-02"), _event("disappeared", "2026-11-01")],
-            ("urgent", "2026-11-01"),
-        ),
-        ([_event("detained", "2018-04-02")], ("standard", "2018-04-02")),
-        # a month said whole that ends within the three months but starts before them
-        ([_event("detained", "2026-08-01", "2026-08-31")], None),
-        # released or dead since: no disappearance goes on
-        ([_event("detained", "2026-11-01"), _event("released", "2026-11-20")], None),
-        ([_event("detained", "2018-04-02"), _event("deceased", "2020-01-01")], None),
-        # only a camp "as of" a day, or nothing at all: the timeline cannot tell
-        ([_event("in_camp", "2026-11-01")], None),
-        ([], None),
-    ],
-)
+ROUTES = [
+    # taken five weeks ago: the urgent action
+    ([_event("detained", "2026-10-25")], ("urgent", "2026-10-25")),
+    # the 92nd day back is still within the three months, the 93rd is not
+    ([_event("disappeared", "2026-08-30")], ("urgent", "2026-08-30")),
+    ([_event("disappeared", "2026-08-29")], ("standard", "2026-08-29")),
+    # detained in 2018, disappeared again last month: the last taking counts
+    (
+        [_event("detained", "2018-04-02"), _event("disappeared", "2026-11-01")],
+        ("urgent", "2026-11-01"),
+    ),
+    ([_event("detained", "2018-04-02")], ("standard", "2018-04-02")),
+    # a month said whole that ends within the three months but starts before them
+    ([_event("detained", "2026-08-01", "2026-08-31")], None),
+    # released or dead since: no disappearance goes on
+    ([_event("detained", "2026-11-01"), _event("released", "2026-11-20")], None),
+    ([_event("detained", "2018-04-02"), _event("deceased", "2020-01-01")], None),
+    # only a camp "as of" a day, or nothing at all: the timeline cannot tell
+    ([_event("in_camp", "2026-11-01")], None),
+    ([], None),
+]
+
+
+@pytest.mark.parametrize(("events", "route"), ROUTES)
 def test_the_timeline_suggests_the_working_groups_procedure(
     events: list[dict[str, str]], route: tuple[str, str] | None
 ) -> None:
@@ -220,3 +220,23 @@ def test_the_timeline_suggests_the_working_groups_procedure(
     standard before, and no suggestion where the timeline cannot say."""
     found = suggested_route(events, TODAY)
     assert (None if found is None else (found.route, found.date)) == route
+
+
+@pytest.mark.parametrize(("events", "route"), ROUTES)
+def test_the_list_of_urgent_cases_holds_those_the_timeline_calls_urgent(
+    view_engine: Engine, events: list[dict[str, str]], route: tuple[str, str] | None
+) -> None:
+    """Given a person with those status events in the views, when the list is asked for
+    persons taken since the urgent action's first day, then the person is on it exactly
+    when the timeline suggests the urgent action."""
+    said = {"testimony": T4}
+    claims = [
+        b.claim("status", b.status(e["status"], e["earliest"] if e["earliest"] == e["latest"]
+                                   else e["earliest"][:7]), said)
+        for e in events
+    ]  # fmt: skip
+    views = new_views(view_engine)
+    views.apply([entry(1, _case(claims, {"level": "internal"}))], {})
+    with view_engine.connect() as conn:
+        found = read.search(conn, read.Query(taken_since=urgent_since(TODAY))).persons
+    assert ([p.person_id for p in found] == [P4]) == (route is not None and route[0] == "urgent")

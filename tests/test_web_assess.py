@@ -203,6 +203,11 @@ def test_a_recent_taking_is_flagged_for_the_urgent_action(org: Org) -> None:
             "csrf": token,
         })  # fmt: skip
         assert done.status_code == 303
+        # and the list of persons taken within the three months holds the person alone
+        listed = client.get("/persons", params={"urgent": "1"}).text
+        assert f"/persons/{person}" in listed and "1 person" in listed
+        api = client.get("/api/persons", params={"urgent": "1"}).json()
+        assert [p["person_id"] for p in api["persons"]] == [person]
         page = client.get(f"/persons/{person}").text
         assert 'id="urgent-route"' in page and "Send it without delay." in page
         assert f"({taken})" in page

@@ -555,6 +555,12 @@ def _records_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         action="store_true",
         help="only records whose case was never submitted to the UN working group",
     )
+    p.add_argument(
+        "--urgent",
+        action="store_true",
+        help="only persons detained or disappeared within the last three months and not "
+        "released since: the UN working group's urgent action",
+    )
     p.add_argument("--limit", type=int, default=50, help="rows per page (50)")
     p.add_argument("--page", type=int, default=1, help="which page (1)")
     _desk(p)

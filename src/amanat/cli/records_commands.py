@@ -39,7 +39,7 @@ from amanat.settings import Settings
 from amanat.views import read
 from amanat.views.export import check_export_folder, count_rows, export_views
 from amanat.views.project import ApplyReport, Candidate, fold_text
-from amanat.views.un import stored_gaps, suggested_route
+from amanat.views.un import stored_gaps, suggested_route, urgent_since
 
 __all__ = ["COMMANDS", "CountBar", "person_page", "persons_table"]
 
@@ -602,6 +602,7 @@ def _query(args: argparse.Namespace, places: Gazetteer) -> read.Query:
         flagged=args.flagged,
         un_ready=args.un_ready,
         not_submitted=args.not_submitted,
+        taken_since=urgent_since(dt.date.today()) if args.urgent else "",
         limit=args.limit,
         offset=(args.page - 1) * args.limit,
     )

@@ -33,6 +33,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    exists,
     func,
     literal,
     or_,
@@ -49,6 +50,7 @@ from amanat.names import analyse, detect_script, is_label, name_similarity, quer
 from amanat.records.changes import ASSESSMENT, TAKEN
 from amanat.views import schema as s
 from amanat.views.project import fold_text
+from amanat.views.un import FREED, TAKING
 
 __all__ = [
     "CandidatePair",
@@ -106,6 +108,10 @@ class Query:
     flagged: bool = False
     un_ready: bool = False  # only persons a case to the UN working group lacks nothing for
     not_submitted: bool = False  # only persons whose case was never sent to that group
+    # only persons surely detained or disappeared on or after this day (YYYY-MM-DD), and
+    # not released or dead since: the working group's urgent action, from a day 92 days
+    # back (``amanat.views.un.suggested_route``)
+    taken_since: str = ""
     limit: int = 50
     offset: int = 0
     name_keys: tuple[str, ...] = ()  # extra normalised forms from the names module
@@ -244,6 +250,13 @@ def _filtered(
         conds.append(
             p.c.person_id.not_in(select(sent.c.person_id).where(sent.c.recipient == "un_wgeid"))
         )
+    if q.taken_since:
+        e, freed = s.events, s.events.alias("freed")
+        since = freed.c.person_id == e.c.person_id
+        free_after = and_(since, freed.c.status.in_(FREED), freed.c.earliest >= e.c.latest)
+        taken = and_(e.c.status.in_(TAKING), e.c.earliest >= q.taken_since)
+        recent = select(e.c.person_id).where(taken, ~exists().where(free_after))
+        conds.append(p.c.person_id.in_(recent))
     if extra is not None:
         conds.append(extra)
     return stmt.where(and_(*conds)) if conds else stmt
@@ -397,6 +410,7 @@ def _unfiltered(q: Query) -> bool:
     return not (
         q.id_number.strip() or q.county or q.status or q.ever_status or q.date_from
         or q.date_to or q.min_grade or q.flagged or q.un_ready or q.not_submitted
+        or q.taken_since
     )  # fmt: skip
 
 

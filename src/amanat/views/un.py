@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "FREED",
+    "TAKING",
     "UN_ELEMENTS",
     "URGENT_DAYS",
     "Event",
@@ -30,6 +32,7 @@ __all__ = [
     "case_gaps",
     "stored_gaps",
     "suggested_route",
+    "urgent_since",
 ]
 
 # The minimum elements, in the order the working group's form asks for them.
@@ -53,8 +56,8 @@ _MONTH_DAYS = 31  # a date known to its month spans at most this many days
 URGENT_DAYS = 92
 # The events that date a taking (a camp, a prison or a sentence may be said "as of" a
 # later day), and those after which the person is not held or missing any more.
-_TAKING = frozenset({"detained", "disappeared"})
-_FREED = frozenset({"released", "deceased"})
+TAKING = ("detained", "disappeared")
+FREED = ("released", "deceased")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,12 @@ class Route:
     date: str
 
 
+def urgent_since(today: dt.date) -> str:
+    """The first day (YYYY-MM-DD) a taking may be on for the urgent action on ``today``:
+    ``Query.taken_since`` for the list of cases to send at once."""
+    return (today - dt.timedelta(days=URGENT_DAYS)).isoformat()
+
+
 def suggested_route(events: Iterable[Mapping[str, Any]], today: dt.date) -> Route | None:
     """Which of the working group's procedures fits, from the record's status events
     (rows of ``status_events``: ``status``, ``date``, ``earliest``, ``latest``):
@@ -121,13 +130,13 @@ def suggested_route(events: Iterable[Mapping[str, Any]], today: dt.date) -> Rout
         for e in events
         if e.get("earliest") and e.get("latest")
     )
-    taken = [r for r in rows if r[2] in _TAKING]
+    taken = [r for r in rows if r[2] in TAKING]
     if not taken:
         return None
     earliest, latest, status, said = taken[-1]
-    if any(r[2] in _FREED and r[0] >= latest for r in rows):
+    if any(r[2] in FREED and r[0] >= latest for r in rows):
         return None
-    since = (today - dt.timedelta(days=URGENT_DAYS)).isoformat()
+    since = urgent_since(today)
     if earliest >= since:
         return Route("urgent", status, said or earliest)
     if latest < since:

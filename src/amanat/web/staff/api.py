@@ -26,8 +26,8 @@ NAME_IN_ADDRESS = (
 )
 MAX_BODY = 64 * 1024  # bytes of a search's JSON body
 SEARCH_KEYS = (
-    "name", "status", "county", "from", "to", "grade", "flagged", "un", "unsent", "unsafe",
-    "page",
+    "name", "status", "county", "from", "to", "grade", "flagged", "un", "unsent", "urgent",
+    "unsafe", "page",
 )  # fmt: skip
 
 
@@ -129,6 +129,11 @@ _SEARCH = {
             "type": "boolean",
             "description": "only persons whose case was never sent to the UN working group",
         },
+        "urgent": {
+            "type": "boolean",
+            "description": "only persons detained or disappeared within the last three months, "
+            "not released since (the UN working group's urgent action)",
+        },
         "unsafe": {"type": "boolean", "description": "only persons not yet on enough mirrors"},
         "page": {"type": "integer", "description": "which page (1)"},
     },
@@ -169,6 +174,11 @@ def openapi_document() -> dict[str, Any]:
                             "unsent",
                             "integer",
                             "1: only cases never sent to the UN working group",
+                        ),
+                        _filter(
+                            "urgent",
+                            "integer",
+                            "1: only persons taken within the last three months",
                         ),
                         _filter("unsafe", "integer", "1: only persons not yet on enough mirrors"),
                         _filter("page", "integer", "which page (1)"),

@@ -27,7 +27,7 @@ from amanat.desk import Desk
 from amanat.errors import AmanatError, UsageError
 from amanat.records.changes import STATUSES
 from amanat.views.read import PersonDetail, Query, SearchResult
-from amanat.views.un import stored_gaps, suggested_route
+from amanat.views.un import stored_gaps, suggested_route, urgent_since
 from amanat.web.labels import N_
 from amanat.web.staff import i18n
 from amanat.web.staff.accounts import LoginStep
@@ -99,6 +99,11 @@ def parse_query(params: Any, name: str = "") -> tuple[Query, int]:
         flagged=field_text(params, "flagged") in ("1", "on", "yes"),
         un_ready=field_text(params, "un") in ("1", "on", "yes"),
         not_submitted=field_text(params, "unsent") in ("1", "on", "yes"),
+        taken_since=(
+            urgent_since(dt.date.today())
+            if field_text(params, "urgent") in ("1", "on", "yes")
+            else ""
+        ),
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -229,7 +234,8 @@ def audit_search(
         query={"name": query.name, "county": query.county, "status": query.status,
                "from": query.date_from, "to": query.date_to, "grade": query.min_grade,
                "flagged": query.flagged, "un": query.un_ready,
-               "unsent": query.not_submitted, "unsafe": unsafe, "page": page},
+               "unsent": query.not_submitted, "urgent": bool(query.taken_since),
+               "unsafe": unsafe, "page": page},
     )  # fmt: skip
 
 
@@ -243,7 +249,9 @@ def find(desk: Desk, query: Query, unsafe: bool) -> SearchResult:
     return desk.search_unsafe(query) if unsafe else desk.search(query)
 
 
-_PLAIN_FILTERS = ("county", "status", "from", "to", "grade", "flagged", "un", "unsent", "unsafe")
+_PLAIN_FILTERS = (
+    "county", "status", "from", "to", "grade", "flagged", "un", "unsent", "urgent", "unsafe",
+)  # fmt: skip
 
 
 def remember_search(session: Session, name: str) -> str:
@@ -362,6 +370,7 @@ async def _list_page(
         "from": query.date_from, "to": query.date_to, "grade": query.min_grade or "",
         "flagged": "1" if query.flagged else "", "un": "1" if query.un_ready else "",
         "unsent": "1" if query.not_submitted else "", "unsafe": "1" if unsafe else "",
+        "urgent": "1" if query.taken_since else "",
     }  # fmt: skip
     kept = {k: v for k, v in filters.items() if v != "" and k != "name"}
     if query.name:
