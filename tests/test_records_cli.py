@@ -283,45 +283,12 @@ def test_a_person_page_names_stored_codes_in_the_reader_s_language(
     assert "in_prison" in english and "В тюрьме" not in english
 
 
-def test_desk_commands_show_what_a_sync_brought(org: Org, cli_env: dict[str, str]) -> None:
-    """Given a record entry in the vault that the views have not seen (as after a sync),
-    when `amanat persons` runs, then it is there."""
-    assert "No person matches." in ok(cli_env, "persons", *_home(org))
-    person, testimony = "p_" + "1" * 32, "t_" + "2" * 32
+def _seal_person(org: Org, person: str, name: str, *claims: tuple[str, Any]) -> None:
+    """Seal a spouse's testimony about ``person`` and the person it names, with
+    ``claims`` (field, value) citing it, as a sync brings them: the views have not
+    seen the entry."""
+    testimony = "t_" + person[2:]
     said = b.source_ref(testimony=testimony)
-    changes = [
-        {
-            "op": "testimony.recorded",
-            "testimony": testimony,
-            "persons": [person],
-            "testifier": {"relationship": "spouse"},
-            "consent": {"level": "internal"},
-        },
-        {
-            "op": "person.created",
-            "person": person,
-            "claims": [b.claim("name", b.name("Serik Test"), said)],
-        },
-    ]
-    seal.seal_entry(
-        org.desk.vault(),
-        org.desk_keys.signing_seed,
-        entry_type="record",
-        data=b.record_data(changes),
-    )
-    found = ok_json(cli_env, "persons", *_home(org), "--name", "serik")
-    assert [p["person_id"] for p in found["persons"]] == [person]
-    assert "up to date" in ok(cli_env, "views", "update", *_home(org))
-
-
-def test_person_calls_for_the_urgent_action_on_a_recent_taking(
-    org: Org, cli_env: dict[str, str]
-) -> None:
-    """Given a person detained three weeks ago, when `amanat person` shows the record,
-    then it says the working group's urgent action fits and to send it without delay."""
-    person, testimony = "p_" + "3" * 32, "t_" + "4" * 32
-    said = b.source_ref(testimony=testimony)
-    taken = (dt.date.today() - dt.timedelta(days=21)).isoformat()
     changes = [
         {
             "op": "testimony.recorded",
@@ -334,8 +301,8 @@ def test_person_calls_for_the_urgent_action_on_a_recent_taking(
             "op": "person.created",
             "person": person,
             "claims": [
-                b.claim("name", b.name("Serik Urgent"), said),
-                b.claim("status", b.status("detained", taken), said),
+                b.claim("name", b.name(name), said),
+                *(b.claim(f, v, said) for f, v in claims),
             ],
         },
     ]
@@ -345,6 +312,28 @@ def test_person_calls_for_the_urgent_action_on_a_recent_taking(
         entry_type="record",
         data=b.record_data(changes),
     )
+
+
+def test_desk_commands_show_what_a_sync_brought(org: Org, cli_env: dict[str, str]) -> None:
+    """Given a record entry in the vault that the views have not seen (as after a sync),
+    when `amanat persons` runs, then it is there."""
+    assert "No person matches." in ok(cli_env, "persons", *_home(org))
+    person = "p_" + "1" * 32
+    _seal_person(org, person, "Serik Test")
+    found = ok_json(cli_env, "persons", *_home(org), "--name", "serik")
+    assert [p["person_id"] for p in found["persons"]] == [person]
+    assert "up to date" in ok(cli_env, "views", "update", *_home(org))
+
+
+def test_person_calls_for_the_urgent_action_on_a_recent_taking(
+    org: Org, cli_env: dict[str, str]
+) -> None:
+    """Given a person detained three weeks ago, when `amanat person` shows the record,
+    then it says the working group's urgent action fits and to send it without delay,
+    and `amanat persons --urgent` lists the person."""
+    person = "p_" + "3" * 32
+    taken = (dt.date.today() - dt.timedelta(days=21)).isoformat()
+    _seal_person(org, person, "Serik Urgent", ("status", b.status("detained", taken)))
     text = ok(cli_env, "person", person, *_home(org))
     assert f"Taken within the last three months ({taken})" in text
     assert "Send it without delay." in text
