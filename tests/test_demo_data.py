@@ -8,6 +8,7 @@ correction.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from typing import Any
@@ -19,10 +20,12 @@ from amanat.records.changes import (
     read_changes,
     schema_for,
 )
+from amanat.records.dates import PartialDate
 from amanat.records.demo_data import MARKER, DemoBatch, DemoData, demo_data
-from amanat.records.fold import fold_person
+from amanat.records.fold import PersonState, fold_person
 from amanat.records.ids import ResidentId
 from amanat.records.places import Gazetteer
+from amanat.views.un import Route, suggested_route
 from amanat.views.unlinked import name_words, title_score
 
 
@@ -150,6 +153,40 @@ def test_every_feature_is_shown() -> None:
     assert corrected is not None and corrected.retracted
     assert corrected.value("hometown") == {"place": "654021"}
     assert corrected.rebuttals
+
+
+def _timeline(person: PersonState | None, today: dt.date) -> list[dict[str, str]]:
+    """A folded person's status events as the views' rows give them to the UN check."""
+    assert person is not None
+    events = []
+    for claim in person.values("status"):
+        when = PartialDate.parse(claim.value["date"], today=today)
+        events.append({"status": claim.value["status"], "date": claim.value["date"],
+                       "earliest": when.earliest.isoformat(),
+                       "latest": when.latest.isoformat()})  # fmt: skip
+    return sorted(events, key=lambda e: e["earliest"])
+
+
+def test_a_man_taken_again_five_weeks_before_the_demo_calls_for_the_urgent_action() -> None:
+    """Given the demo made on 15 January 2030, then the featured man released years ago
+    was taken again 37 days before, as his daughter told the desk a week ago, and
+    nothing has freed him since: his timeline suggests the working group's urgent
+    action, no other person's does, and the same demo made another day dates the new
+    detention from that day."""
+    day = dt.date(2030, 1, 15)
+    data = demo_data(today=day)
+    changes = _sealed(data)
+    events = _timeline(fold_person(data.featured["taken_again"], changes), day)
+    statuses = [e["status"] for e in events]
+    assert statuses[-1] == "detained" and "released" in statuses[:-1]
+    assert suggested_route(events, day) == Route("urgent", "detained", "2029-12-09")
+    for other in set(data.persons) - {data.featured["taken_again"]}:
+        found = suggested_route(_timeline(fold_person(other, changes), day), day)
+        assert found is None or found.route == "standard"
+    later = demo_data(today=dt.date(2031, 6, 1)).follow_up(_entry_ids(data.intake, "x"))
+    dates = {c["value"]["date"] for ch in later[0].changes for c in ch.get("claims", ())
+             if c["field"] == "status"}  # fmt: skip
+    assert "2031-04-25" in dates
 
 
 def test_the_demo_shows_who_is_responsible_and_what_families_did() -> None:

@@ -170,6 +170,9 @@ def test_persons_searches_the_demo_persons(
         data.featured["disagreement"],
         data.featured["id_conflict"],
     }
+    # the man taken again five weeks before today: the one case for the urgent action
+    urgent = ok_json(cli_env, "persons", *home, "--urgent")
+    assert [p["person_id"] for p in urgent["persons"]] == [data.featured["taken_again"]]
     strong = ok_json(cli_env, "persons", *home, "--min-grade", "4")
     assert showcase in {p["person_id"] for p in strong["persons"]}
     assert all(p["grade"] == 4 for p in strong["persons"])

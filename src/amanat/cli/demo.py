@@ -334,6 +334,7 @@ def _database(base: Path, desk: Home, settings: Settings, said: list[str], *, ke
             "persons --name nur",
             "persons --county 伊宁县 --ever in_camp --from 2018 --to 2019",
             "persons --flagged",
+            "persons --urgent",
             f"persons --name {across}",
             "duplicates",
             "persons --min-grade 3",

@@ -18,10 +18,12 @@ a year off), for the review queue to show; birth dates said to the day, month, y
 "about" a year or as a range; status timelines; testimonies by relatives at every
 consent level, one of them later withdrawn; an official notice, a court document, an
 identity document and another group's list; a state rebuttal; a correction with its
-reason; two relatives who give different birth years (a disagreement); and an ID number
-whose birth date differs from what the family says (an ID conflict).
+reason; two relatives who give different birth years (a disagreement); an ID number
+whose birth date differs from what the family says (an ID conflict); and a released man
+taken again five weeks before the day the demo is made (the UN's urgent action).
 
-``demo_data(seed)`` is deterministic: the same seed gives the same changes and files.
+``demo_data(seed, today)`` is deterministic: the same seed and day give the same changes
+and files.
 Its ``intake`` batches are sealed first; ``follow_up(entry_ids)`` builds the later
 changes, which name claims of the sealed intake entries (a correction retracts a claim
 by its id, ``<entry>.<change>.<claim>``). Standard library and this package only.
@@ -144,6 +146,9 @@ class _Later:
     amended: str
     amended_testimony: str
     released: PartialDate
+    taken_again: str  # a person taken again five weeks before the demo was made
+    taken_again_county: str
+    today: dt.date
 
 
 @dataclass(frozen=True)
@@ -261,8 +266,60 @@ class DemoData:
                 note="Sent with the wife's testimony and the notice (DEMO).",
                 by="demo publisher",
             ),
+            *self._taken_again(),
         ]
         return (DemoBatch(tuple(changes), note="DEMO follow-up: corrections and rebuttals"),)
+
+    def _taken_again(self) -> list[dict[str, Any]]:
+        """A released man taken again five weeks before the demo was made, as his
+        daughter tells the desk a week ago: the UN working group's urgent action fits
+        his case, so the staff app flags it (the dates follow the day of the demo)."""
+        later = self._later
+        rng = _rng(self._seed + 13)  # drawn apart, so the rest stays as it was
+        tid = _id(rng, "t")
+        recorded = later.today - dt.timedelta(days=6)
+        taken = later.today - dt.timedelta(days=37)
+        return [
+            {
+                "op": "testimony.recorded",
+                "testimony": tid,
+                "persons": [later.taken_again],
+                "testifier": {
+                    "relationship": "child",
+                    "name": f"{given_name(rng, 'female')[0]} (DEMO)",
+                    "contact": "DEMO: no real contact",
+                    "language": "kk",
+                },
+                "consent": {"level": "internal", "given": recorded.isoformat(), "how": "oral"},
+                "recorded": recorded.isoformat(),
+                "place": b.place_ref(text="Almaty"),
+                "language": "kk",
+                "title": "DEMO testimony: taken again",
+                "transcript": f"{MARKER} — вымышленное свидетельство, созданное командой "
+                "`amanat demo`. Такого человека нет.\n\nМоего отца снова забрали из дома "
+                "бабушки пять недель назад. Нам никто ничего не объясняет.",
+                "media": [],
+            },
+            {
+                "op": "person.amended",
+                "person": later.taken_again,
+                "claims": [
+                    b.claim(
+                        "status",
+                        b.status(
+                            "detained",
+                            PartialDate.day(taken.year, taken.month, taken.day),
+                            place=b.place_ref(later.taken_again_county),
+                            by="police",
+                            note="Taken again from his mother's house (DEMO).",
+                            today=later.today,
+                        ),
+                        b.source_ref(testimony=tid, locator="01:10"),
+                    )
+                ],
+                "reason": "His daughter came back to the desk: he was taken again (DEMO).",
+            },
+        ]
 
 
 # -- making things up ------------------------------------------------------------------
@@ -602,8 +659,12 @@ def _plans(rng: random.Random) -> list[_Plan]:
     return plans
 
 
-def demo_data(seed: int = 2018) -> DemoData:
-    """Forty fictional persons, each from one intake visit, and what follows."""
+def demo_data(seed: int = 2018, today: dt.date | None = None) -> DemoData:
+    """Forty fictional persons, each from one intake visit, and what follows.
+
+    ``today`` (the day the demo is made, by default the computer's) dates the one recent
+    event, a man taken again five weeks before, so the urgent action shows in the demo.
+    """
     w = _Writer(seed)
     rng = w.rng
     plans = _plans(rng)
@@ -753,6 +814,9 @@ def demo_data(seed: int = 2018) -> DemoData:
         amended=intakes[7].person,
         amended_testimony=facts[7]["testimony"],
         released=PartialDate.month(released.year, released.month),
+        taken_again=intakes[4].person,
+        taken_again_county=plans[4].county,
+        today=today or dt.date.today(),
     )
     featured = {
         "showcase": showcase.person,
@@ -766,6 +830,7 @@ def demo_data(seed: int = 2018) -> DemoData:
         "id_document": intakes[5].person,
         "deceased": intakes[6].person,
         "amended": intakes[7].person,
+        "taken_again": intakes[4].person,  # taken again five weeks ago: urgent action
         "imported_video": featured_video,  # a testimony id: linked to no person
     }
     twice = _recorded_twice(_rng(seed + 3), plans, intakes, facts)
