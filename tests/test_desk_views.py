@@ -8,6 +8,7 @@ passphrase (the views database is SQLCipher under a key derived from the identit
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,9 +16,9 @@ from amanat.desk.reader import EntryReader
 from amanat.desk.service import Batch, Desk
 from amanat.errors import IntegrityError
 from amanat.records import build as b
-from amanat.records.changes import new_id
+from amanat.records.changes import new_id, version_id
 from amanat.vault import copy
-from amanat.vault.seal import FileToSeal, seal_entry
+from amanat.vault.seal import FileToSeal, SealReceipt, seal_entry
 from amanat.views.project import ApplyReport
 from amanat.views.read import Query
 from conftest import Org
@@ -384,27 +385,24 @@ def test_a_station_key_cannot_lend_a_forged_claim_another_testimony_s_weight(
             assert [c["value"] for c in claims if c["field"] == "occupation"] == ["teacher"]
 
 
-def test_a_testimony_recorded_again_by_a_station_key_is_held_at_the_narrower_consent(
+def _forged_again(
     org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Given a testimony the desk recorded with an internal consent, when a seized
-    station's key signs the same testimony id again, dated before the desk's entry so
-    that it comes first, about another person, with a public consent, the UN and the ID
-    numbers ticked, and a public file of its own, then the desk applies it but holds the
-    testimony at what both versions allow: internal, nothing ticked, the file for staff
-    only, still on the person's page, and the person is flagged to find which is
-    genuine, on update and on rebuild; a desk's later consent change still sets the
-    consent."""
+) -> tuple[str, str, dict[str, Any], SealReceipt, str]:
+    """A testimony the desk recorded (internal consent, no file), and the same
+    testimony id signed again with a seized station's key, dated first, about another
+    person, public, with a public file: the person, the testimony, the desk's version
+    as the views show it, the forged entry and the forged version's person."""
     person, testimony = new_id("p"), new_id("t")
     genuine = _canary_changes(person, testimony)
     genuine[0] = {k: v for k, v in genuine[0].items() if k != "media"}
     with Desk(org.desk, org.desk_keys) as desk:
         desk.seal_records([Batch([], genuine)])
         (first,) = desk.person(person).testimonies
+    other = new_id("p")
     forged_changes = [
         {
             **genuine[0],
-            "persons": [new_id("p")],  # as if the testimony were about someone else
+            "persons": [other],  # as if the testimony were about someone else
             "consent": {"level": "public_named", "un": True, "identifiers": True},
             "media": [{"file": 0, "visibility": "public"}],
         }
@@ -416,7 +414,23 @@ def test_a_testimony_recorded_again_by_a_station_key_is_held_at_the_narrower_con
         org.station.vault(), org.station_seed, [FileToSeal(media)], entry_type="record",
         data=b.record_data(forged_changes, 1),
     )  # fmt: skip
+    monkeypatch.undo()
     assert forged.time < first["time"]  # so it comes first in every fold
+    return person, testimony, first, forged, other
+
+
+def test_a_testimony_recorded_again_by_a_station_key_is_held_at_the_narrower_consent(
+    org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a testimony the desk recorded with an internal consent, when a seized
+    station's key signs the same testimony id again, dated before the desk's entry so
+    that it comes first, about another person, with a public consent, the UN and the ID
+    numbers ticked, and a public file of its own, then the desk applies it but holds the
+    testimony at what both versions allow: internal, nothing ticked, the file for staff
+    only, still on the person's page, and the person is flagged to find which is
+    genuine, on update and on rebuild; a desk's later consent change still sets the
+    consent."""
+    person, testimony, first, forged, _ = _forged_again(org, tmp_path, monkeypatch)
     with Desk(org.desk, org.desk_keys) as desk:
         report = _pulled(desk, org)
         assert report.problems == []
@@ -435,3 +449,41 @@ def test_a_testimony_recorded_again_by_a_station_key_is_held_at_the_narrower_con
             "reason": "the testifier asked",
         }])])  # fmt: skip
         assert desk.person(person).testimonies[0]["consent"] == "withdrawn"
+
+
+def test_a_reviewer_settles_which_version_is_genuine_and_a_station_key_cannot(
+    org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a testimony recorded again with a seized station's key (dated first, public,
+    about someone else), when the same key signs a settlement calling its own version
+    genuine, then the desk does not apply it and the testimony stays held and flagged;
+    when a reviewer at the desk settles it, naming the desk's version genuine, then the
+    testimony is the desk's version again, unflagged, with the settlement and its reason
+    in the person's history, on update and on rebuild."""
+    person, testimony, first, forged, _ = _forged_again(org, tmp_path, monkeypatch)
+    desk_version = version_id(first["entry_id"], 0)
+    station_version = version_id(forged.entry_id, 0)
+
+    def settlement(genuine: str, aside: str) -> dict[str, Any]:
+        return {"op": "testimony.settled", "testimony": testimony, "genuine": genuine,
+                "set_aside": [aside], "reason": "the volunteer who filmed it says so"}  # fmt: skip
+
+    seal_entry(
+        org.station.vault(), org.station_seed, entry_type="record",
+        data=b.record_data([settlement(station_version, desk_version)]),
+    )  # fmt: skip
+    with Desk(org.desk, org.desk_keys) as desk:
+        report = _pulled(desk, org)
+        assert any("testimony.settled is not applied" in why for _, why in report.problems)
+        detail = desk.person(person)
+        assert [f["kind"] for f in detail.flags].count("recorded_again") == 1
+        assert detail.testimonies[0]["entry_id"] == forged.entry_id
+
+        desk.seal_records([Batch([], [settlement(desk_version, station_version)])])
+        for detail in (desk.person(person), (desk.rebuild_views(), desk.person(person))[1]):
+            (t,) = detail.testimonies
+            assert t["entry_id"] == first["entry_id"]
+            assert (t["consent"], t["media_visibility"]) == ("internal", [])
+            assert "recorded_again" not in {f["kind"] for f in detail.flags}
+            settled = [h for h in detail.history if h["op"] == "testimony.settled"]
+            assert [h["reason"] for h in settled] == ["the volunteer who filmed it says so"]

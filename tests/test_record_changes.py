@@ -21,6 +21,7 @@ from amanat.records.changes import (
     RESPONSIBLE,
     REVIEW_SCHEMA,
     SCHEMA,
+    SETTLE_SCHEMA,
     STATUSES,
     SUBMITTED_TO,
     UN_ROUTES,
@@ -394,6 +395,45 @@ def test_a_malformed_assessment_or_submission_is_refused(change: dict[str, Any],
     a reason or of no submission, when checked, then it is refused with the reason."""
     with pytest.raises(FormatError, match=why):
         check_changes({"schema": REVIEW_SCHEMA, "changes": [change]}, 0)
+
+
+_SETTLED = {
+    "op": "testimony.settled",
+    "testimony": "t_" + "1" * 32,
+    "genuine": "0123456789abcdef.0",
+    "set_aside": ["fedcba9876543210.2"],
+    "reason": "the volunteer who filmed it confirms the first",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (_SETTLED | {"set_aside": []}, "at least one set aside"),
+        (_SETTLED | {"set_aside": "fedcba9876543210.2"}, "at least one set aside"),
+        (_SETTLED | {"genuine": "e_1"}, "versions of the testimony"),
+        (_SETTLED | {"set_aside": ["0123456789abcdef.0"]}, "both genuine and set aside"),
+        (_SETTLED | {"set_aside": ["fedcba9876543210.2"] * 2}, "set aside twice"),
+        (_SETTLED | {"reason": " "}, "reason"),
+        ({k: v for k, v in _SETTLED.items() if k != "reason"}, "lacks reason"),
+        (_SETTLED | {"testimony": "p_" + "1" * 32}, "testimony must be an identifier"),
+    ],
+)
+def test_a_malformed_settlement_is_refused(change: dict[str, Any], why: str) -> None:
+    """Given a settlement of a testimony recorded twice that sets nothing aside, names
+    a version badly or twice, or gives no reason, when checked, then it is refused
+    with the reason."""
+    with pytest.raises(FormatError, match=why):
+        check_changes({"schema": SETTLE_SCHEMA, "changes": [change]}, 0)
+
+
+def test_a_settlement_needs_version_1_5() -> None:
+    """Given a valid settlement, when an entry names an older schema, then it is refused
+    with the version it needs; ``record_data`` names 1.5 and it passes."""
+    with pytest.raises(FormatError, match=r"needs the schema amanat\.records/1\.5"):
+        check_changes({"schema": REVIEW_SCHEMA, "changes": [_SETTLED]}, 0)
+    assert b.record_data([_SETTLED])["schema"] == SETTLE_SCHEMA
+    assert check_changes(b.record_data([_SETTLED]), 0)[0][1] == _SETTLED
 
 
 @given(

@@ -10,6 +10,7 @@ allows.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from amanat.cli.records_commands import person_page
-from amanat.records.changes import CONSENT_LEVELS, Change
+from amanat.records.changes import CONSENT_LEVELS, Change, version_id
 from amanat.records.consent import CONSENT_FLAGS, allows_more, narrowest
 from amanat.records.fold import fold_testimony
 from amanat.records.places import Gazetteer
@@ -262,6 +263,91 @@ def test_a_testimony_recorded_again_allows_only_what_every_version_allows(
     assert state.visibility == [""]
     assert sorted(state.persons) == ["p_0", "p_1"]
     assert sorted([state.entry_id, *state.recorded_again]) == [c.entry_id for c in changes]
+
+
+def _versions(consents: list[dict[str, Any]], times: list[dt.datetime]) -> list[Change]:
+    """One testimony recorded by several entries, each with its consent, its person
+    (p_0, p_1, …) and a public file of its own."""
+    return [
+        Change(
+            entry_id=f"{n + 1:x}" * 64,
+            index=n % 3,
+            time=times[n % len(times)].strftime("%Y-%m-%dT%H:%M:%SZ"),
+            op="testimony.recorded",
+            body={
+                "op": "testimony.recorded", "testimony": "t_1", "persons": [f"p_{n}"],
+                "testifier": {"relationship": "wife"}, "consent": consent,
+                "media": [{"file": 0, "visibility": "public"}],
+            },
+            files=(f"{n + 1:064x}",),
+            position=f"log{n}/{n:012d}",
+        )
+        for n, consent in enumerate(consents)
+    ]  # fmt: skip
+
+
+def _settlement(genuine: Change, aside: list[Change], time: str) -> Change:
+    body = {
+        "op": "testimony.settled", "testimony": "t_1",
+        "genuine": version_id(genuine.entry_id, genuine.index),
+        "set_aside": [version_id(c.entry_id, c.index) for c in aside],
+        "reason": "the volunteer who filmed it confirms this one",
+    }  # fmt: skip
+    return Change("f" * 64, 0, time, body["op"], body, ())
+
+
+@given(
+    versions=st.lists(consents, min_size=2, max_size=4),
+    times=_RECORDED_TIMES,
+    data=st.data(),
+)
+def test_a_settled_testimony_is_exactly_its_genuine_version(
+    versions: list[dict[str, Any]], times: list[dt.datetime], data: st.DataObject
+) -> None:
+    """Given one testimony recorded by several entries with other consents, persons and
+    files, dated in any order, when a reviewer settles it, naming any one version
+    genuine and the others set aside, then the testimony is that version: its consent,
+    its file's visibility, its person only, its entry, and no flag; folded in any order.
+    A version recorded after the settlement with other contents is flagged again, and
+    held at what it and the genuine one allow, the set-aside versions still counting
+    for nothing."""
+    changes = _versions(versions, times)
+    chosen = data.draw(st.sampled_from(changes))
+    aside = [c for c in changes if c is not chosen]
+    settled = _settlement(chosen, aside, "2031-01-01T00:00:00Z")
+    state = fold_testimony("t_1", data.draw(st.permutations([*changes, settled])))
+    assert state is not None
+    assert (state.entry_id, state.consent, state.visibility, state.persons) == (
+        chosen.entry_id, chosen.body["consent"], ["public"], chosen.body["persons"]
+    )  # fmt: skip
+    assert state.recorded_again == []
+    assert [h.op for h in state.history].count("testimony.settled") == 1
+
+    later_consent = data.draw(consents)
+    (later,) = _versions([later_consent], [dt.datetime(2032, 1, 1)])
+    later = dataclasses.replace(later, entry_id="e" * 64, body={**later.body, "persons": ["p_9"]})
+    again = fold_testimony("t_1", [*changes, settled, later])
+    assert again is not None and again.recorded_again == [later.entry_id]
+    both = set.intersection(_uses(chosen.body["consent"]), _uses(later_consent))
+    assert _uses(again.consent) == both and again.visibility == [""]
+    assert sorted(again.persons) == sorted([*chosen.body["persons"], "p_9"])
+
+
+def test_a_settlement_naming_no_version_of_the_testimony_changes_nothing() -> None:
+    """Given a testimony recorded twice with other contents, when a settlement names
+    versions the testimony does not have, then it is folded as if unsettled: the
+    narrower consent, the files for staff only, still flagged."""
+    changes = _versions([{"level": "public_named"}, {"level": "internal"}], [
+        dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 2)])  # fmt: skip
+    stray = Change("9" * 64, 5, "2026-01-03T00:00:00Z", "testimony.recorded", {}, ())
+    settled = _settlement(stray, [changes[1]], "2026-02-01T00:00:00Z")
+    unsettled = fold_testimony("t_1", changes)
+    state = fold_testimony("t_1", [*changes, settled])
+    assert state is not None and unsettled is not None
+    assert (state.consent, state.visibility, state.recorded_again) == (
+        {"level": "internal"}, [""], [changes[1].entry_id]
+    )  # fmt: skip
+    assert (state.consent, state.persons) == (unsettled.consent, unsettled.persons)
 
 
 def test_a_testimony_recorded_twice_alike_is_no_conflict() -> None:

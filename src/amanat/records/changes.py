@@ -53,6 +53,7 @@ __all__ = [
     "REVIEW_OPS",
     "REVIEW_SCHEMA",
     "SCHEMA",
+    "SETTLE_SCHEMA",
     "SOURCE_KINDS",
     "STATUSES",
     "SUBMITTED_TO",
@@ -70,6 +71,7 @@ __all__ = [
     "read_changes",
     "schema_for",
     "submission_id",
+    "version_id",
 ]
 
 SCHEMA = "amanat.records/1"
@@ -94,8 +96,12 @@ CONTACT_SCHEMA = "amanat.records/1.3"
 # and where and when the group submitted the case (``person.submitted``). Named only by
 # an entry that holds such a change.
 REVIEW_SCHEMA = "amanat.records/1.4"
+# Version 1.5 adds ``testimony.settled``: a reviewer's word on which version of a
+# testimony recorded more than once with other contents is genuine (one of them possibly
+# forged with a seized station's key). Named only by an entry that holds such a change.
+SETTLE_SCHEMA = "amanat.records/1.5"
 # oldest first: each reads all before it
-SCHEMAS = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA, CONTACT_SCHEMA, REVIEW_SCHEMA)
+SCHEMAS = (SCHEMA, LINK_SCHEMA, CASE_SCHEMA, CONTACT_SCHEMA, REVIEW_SCHEMA, SETTLE_SCHEMA)
 MAX_CHANGES = 10_000
 MAX_TEXT = 100_000  # a transcript may be long; nothing larger belongs in an entry
 MAX_SHORT = 2_000
@@ -235,6 +241,7 @@ OPS = (
     "link.decided",  # version 1.1
     "person.assessed",  # version 1.4
     "person.submitted",  # version 1.4
+    "testimony.settled",  # version 1.5
 )
 LINK_OPS = frozenset({"link.decided"})
 # The ops that carry claims about a person; a person exists once one of them names it.
@@ -303,6 +310,11 @@ def submission_id(entry_id: str, change: int) -> str:
     return f"{entry_id[:16]}.{change}"
 
 
+def version_id(entry_id: str, change: int) -> str:
+    """A testimony version's id: where its ``testimony.recorded`` change was sealed."""
+    return f"{entry_id[:16]}.{change}"
+
+
 def pair_subject(a: str, b: str) -> str:
     """The subject of a decision on two person records: ``link:<smaller>:<larger>``,
     the same whichever order the decision names them in."""
@@ -350,6 +362,8 @@ def _version_needed(change: Mapping[str, Any]) -> int:
         testifier = change.get("testifier")
         if isinstance(testifier, Mapping) and CASE_TESTIFIER_KEYS & testifier.keys():
             needed = 2
+    if op == "testimony.settled":
+        needed = 5
     if op in REVIEW_OPS:
         needed = 4
     if op in CASE_OPS:
@@ -771,6 +785,21 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
         if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n < MAX_CHANGES:
             raise ch.fail("media must be the position of a file in the testimony (0, 1, …).")
         ch.choice(body["visibility"], "visibility", VISIBILITIES)
+        ch.text(body["reason"], "reason")
+    elif op == "testimony.settled":
+        body = ch.obj(change, op, ["op", "testimony", "genuine", "set_aside", "reason"])
+        ch.ident(body["testimony"], "testimony", "t")
+        aside = body["set_aside"]
+        versions = [body["genuine"], *aside] if isinstance(aside, list) else []
+        if not versions[1:] or not all(
+            isinstance(v, str) and _SUBMISSION_ID.fullmatch(v) for v in versions
+        ):
+            raise ch.fail(
+                "genuine and set_aside must name versions of the testimony "
+                "(<entry>.<change>), at least one set aside."
+            )
+        if len(set(versions)) != len(versions):
+            raise ch.fail("a version is both genuine and set aside, or set aside twice.")
         ch.text(body["reason"], "reason")
     elif op == "source.added":
         body = ch.obj(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from amanat.records.changes import (
     SINGLE_FIELDS,
     Change,
     submission_id,
+    version_id,
 )
 from amanat.records.consent import narrowest
 from amanat.records.dates import stored_date
@@ -272,7 +273,6 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
     versions = [c for c in mine if c.op == "testimony.recorded"]
     if not versions:
         return None
-    recorded = versions[0]
     # The same testimony recorded again with other contents: a station that sealed an
     # intake twice after editing it, or an entry forged with a seized station key and
     # dated before the genuine one to come first. Which one is genuine is for a person
@@ -280,9 +280,19 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
     # at what every version allows, so a forged one can never widen a consent or
     # publish a file: its consent is the narrowest, and every file is for staff only.
     # It concerns the persons of every version.
+    # A reviewer's ``testimony.settled`` names the genuine version and the versions set
+    # aside: the testimony is then the genuine one, and the set-aside versions count for
+    # nothing. A version the settlement did not name (one recorded since) is a new
+    # conflict, flagged again.
     # A desk's later consent or visibility change still applies, as always.
-    contents = {_recorded_content(c): c for c in reversed(versions)}
-    again = [c for c in contents.values() if c is not recorded]
+    recorded, set_aside = _settled(versions, mine)
+    genuine = _recorded_content(recorded)
+    contents = {
+        _recorded_content(c): c
+        for c in reversed(versions)
+        if version_id(c.entry_id, c.index) not in set_aside
+    }
+    again = [c for content, c in contents.items() if content != genuine]
     b = recorded.body
     state = TestimonyState(
         testimony_id=testimony_id,
@@ -306,7 +316,7 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
         recorded_again=sorted(c.entry_id for c in again),
     )
     if again:
-        state.consent = narrowest([c.body["consent"] for c in versions])
+        state.consent = narrowest([b["consent"], *(c.body["consent"] for c in again)])
         state.visibility = ["" for _ in state.visibility]
         # concerning every person any version names, so that each of them is flagged
         # and a forged version cannot take the testimony off the genuine person's page
@@ -328,6 +338,18 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
     # the first; one with the same contents (a replayed or duplicated intake) is no
     # conflict.
     return state
+
+
+def _settled(versions: Sequence[Change], mine: Sequence[Change]) -> tuple[Change, set[str]]:
+    """The genuine version and the ids of the versions set aside, by the last
+    ``testimony.settled`` that names one of these versions genuine; else the first
+    version, and none set aside."""
+    by_id = {version_id(c.entry_id, c.index): c for c in versions}
+    recorded, set_aside = versions[0], set()
+    for c in mine:
+        if c.op == "testimony.settled" and c.body["genuine"] in by_id:
+            recorded, set_aside = by_id[c.body["genuine"]], set(c.body["set_aside"])
+    return recorded, set_aside
 
 
 def _recorded_content(c: Change) -> str:
