@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from amanat.desk.service import Batch, Desk
 from amanat.records import build as b
-from amanat.records.changes import new_id
+from amanat.records.changes import new_id, version_id
 from amanat.settings import Settings
 from amanat.views.read import Query
 from amanat.web.staff import WebOptions, create_app
@@ -136,3 +136,15 @@ def staff_site(
             if enrolment is not None:
                 site.totp[role] = enrolment.secret
         yield site
+
+
+def record_again(site: Site, person_id: str, **changed: Any) -> tuple[str, list[str]]:
+    """The person's first testimony recorded once more by the desk, with ``changed``
+    (by default a new title, so that every call makes another version): the testimony
+    and the version ids the settle page then shows."""
+    testimony = site.desk.person(person_id).testimonies[0]["testimony_id"]
+    shown = site.desk.testimony_versions(testimony)[0].change.body
+    again = {**shown, "media": [], **(changed or {"title": f"again {new_id('t')[-8:]}"})}
+    site.desk.seal_records([Batch(files=[], changes=[again])])
+    versions = site.desk.testimony_versions(testimony)
+    return testimony, [version_id(v.change.entry_id, v.change.index) for v in versions]

@@ -47,7 +47,7 @@ from amanat.errors import (
 from amanat.linkage import LinkSettings
 from amanat.records import places as gazetteer
 from amanat.records.build import record_data
-from amanat.records.changes import check_changes, link_decided, schema_for
+from amanat.records.changes import Change, check_changes, link_decided, schema_for
 from amanat.vault import durable
 from amanat.vault.home import DeskKeys, Home, views_key
 from amanat.vault.log import Envelope
@@ -68,7 +68,7 @@ from amanat.views.project import (
 )
 from amanat.views.unlinked import LinkFacts, ToLink
 
-__all__ = ["DEFAULT_UPLOAD_LIMIT", "Desk", "Finished", "UploadRegistry", "views_key"]
+__all__ = ["DEFAULT_UPLOAD_LIMIT", "Desk", "Finished", "UploadRegistry", "Version", "views_key"]
 
 
 def _entry_of(line: bytes) -> str | None:
@@ -146,6 +146,15 @@ def _sealed_entry(receipt: SealReceipt, data: dict[str, Any]) -> SealedEntry:
     return SealedEntry(
         receipt.entry_id, receipt.log, receipt.seq, receipt.time, "record", data, blobs
     )
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a testimony recorded more than once, and who signed it."""
+
+    change: Change
+    role: str  # the signer's: "desk" or "station" ("" if the keyring does not name it)
+    writer: str  # the signer's name in the keyring
 
 
 class Desk:
@@ -497,6 +506,19 @@ class Desk:
         if found is None:
             raise NotFound("No person %(id)s in this desk's database.", id=person_id[:40])
         return found
+
+    def testimony_versions(self, testimony_id: str) -> list[Version]:
+        """The versions of a testimony for a reviewer to settle (``read.testimony_versions``:
+        the one shown, then each recorded again with other contents), with who signed
+        each."""
+        with self.engine.connect() as conn:
+            versions = read.testimony_versions(conn, testimony_id)
+        keys = self.vault.read_keyring().keys
+        out = []
+        for change in versions:
+            key = keys.get(change.position.split("/", 1)[0])
+            out.append(Version(change, key.role if key else "", key.name if key else ""))
+        return out
 
     def record_detail(self, record_id: str) -> read.PersonDetail:
         """What one person record says by itself, also once merged into another person

@@ -55,6 +55,7 @@ __all__ = [
     "fold_testimony",
     "merges",
     "read_decision",
+    "testimony_versions",
     "value_key",
 ]
 
@@ -262,14 +263,7 @@ def _resolve(value: Any, files: tuple[str, ...]) -> Any:
 
 def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonyState | None:
     """The testimony as recorded, linked and consented now; None if not yet recorded."""
-    mine = sorted(
-        (
-            c
-            for c in changes
-            if c.op.startswith("testimony.") and c.body["testimony"] == testimony_id
-        ),
-        key=lambda c: c.order,
-    )
+    mine = _testimony_changes(testimony_id, changes)
     versions = [c for c in mine if c.op == "testimony.recorded"]
     if not versions:
         return None
@@ -285,14 +279,7 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
     # nothing. A version the settlement did not name (one recorded since) is a new
     # conflict, flagged again.
     # A desk's later consent or visibility change still applies, as always.
-    recorded, set_aside = _settled(versions, mine)
-    genuine = _recorded_content(recorded)
-    contents = {
-        _recorded_content(c): c
-        for c in reversed(versions)
-        if version_id(c.entry_id, c.index) not in set_aside
-    }
-    again = [c for content, c in contents.items() if content != genuine]
+    recorded, again = _in_force(versions, mine)
     b = recorded.body
     state = TestimonyState(
         testimony_id=testimony_id,
@@ -340,16 +327,50 @@ def fold_testimony(testimony_id: str, changes: Iterable[Change]) -> TestimonySta
     return state
 
 
-def _settled(versions: Sequence[Change], mine: Sequence[Change]) -> tuple[Change, set[str]]:
-    """The genuine version and the ids of the versions set aside, by the last
-    ``testimony.settled`` that names one of these versions genuine; else the first
-    version, and none set aside."""
+def _in_force(versions: Sequence[Change], mine: Sequence[Change]) -> tuple[Change, list[Change]]:
+    """The version that gives a testimony's contents, and the versions recorded again
+    with other contents (each the first of its contents in fold order).
+
+    The last ``testimony.settled`` that names one of these versions genuine gives the
+    first, and the versions it sets aside count for nothing; without one, the first
+    version in fold order."""
     by_id = {version_id(c.entry_id, c.index): c for c in versions}
     recorded, set_aside = versions[0], set()
     for c in mine:
         if c.op == "testimony.settled" and c.body["genuine"] in by_id:
             recorded, set_aside = by_id[c.body["genuine"]], set(c.body["set_aside"])
-    return recorded, set_aside
+    genuine = _recorded_content(recorded)
+    contents = {
+        _recorded_content(c): c
+        for c in reversed(versions)
+        if version_id(c.entry_id, c.index) not in set_aside
+    }
+    again = [c for content, c in contents.items() if content != genuine]
+    return recorded, sorted(again, key=lambda c: c.order)
+
+
+def _testimony_changes(testimony_id: str, changes: Iterable[Change]) -> list[Change]:
+    """A testimony's own changes, in fold order."""
+    return sorted(
+        (
+            c
+            for c in changes
+            if c.op.startswith("testimony.") and c.body["testimony"] == testimony_id
+        ),
+        key=lambda c: c.order,
+    )
+
+
+def testimony_versions(testimony_id: str, changes: Iterable[Change]) -> list[Change]:
+    """The versions of a testimony for a reviewer to settle: the one that gives its
+    contents now, then each recorded again with other contents (none that a settlement
+    set aside). One version when there is nothing to settle; none when not recorded."""
+    mine = _testimony_changes(testimony_id, changes)
+    versions = [c for c in mine if c.op == "testimony.recorded"]
+    if not versions:
+        return []
+    recorded, again = _in_force(versions, mine)
+    return [recorded, *again]
 
 
 def _recorded_content(c: Change) -> str:

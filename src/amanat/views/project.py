@@ -75,6 +75,7 @@ __all__ = [
     "fold_text",
     "lost_entry",
     "prepare_entry",
+    "stored_change",
 ]
 
 _CHUNK = 500
@@ -134,6 +135,13 @@ def lost_entry(entry_id: str, log: str, seq: int, time: str) -> PreparedEntry:
         changes=(),
         entry_row=(entry_id, log, seq, time, LOST, 0, LOST_PROBLEM),
         change_rows=(),
+    )
+
+
+def stored_change(r: Any) -> Change:
+    """A row of the views' ``changes`` as the change it stores."""
+    return Change(
+        r.entry_id, r.idx, r.time, r.op, json.loads(r.body), tuple(json.loads(r.files)), r.position
     )
 
 
@@ -587,17 +595,7 @@ class Views:
         for part in parts:
             q = query if part is None else query.where(s.changes.c.subject.in_(part))
             for r in conn.execute(q):
-                out[r.subject].append(
-                    Change(
-                        r.entry_id,
-                        r.idx,
-                        r.time,
-                        r.op,
-                        json.loads(r.body),
-                        tuple(json.loads(r.files)),
-                        r.position,
-                    )
-                )
+                out[r.subject].append(stored_change(r))
         return out
 
     def _links(self, conn: Connection, persons: Sequence[str] | None) -> dict[str, list[str]]:

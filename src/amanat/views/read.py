@@ -47,9 +47,10 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from amanat.names import analyse, detect_script, is_label, name_similarity, query_keys
-from amanat.records.changes import ASSESSMENT, TAKEN
+from amanat.records.changes import ASSESSMENT, TAKEN, Change
+from amanat.records.fold import testimony_versions as versions_to_settle
 from amanat.views import schema as s
-from amanat.views.project import fold_text
+from amanat.views.project import fold_text, stored_change
 from amanat.views.un import FREED, TAKING
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "review_queue",
     "search",
     "sources_naming",
+    "testimony_versions",
     "unsure_pairs",
 ]
 
@@ -764,6 +766,13 @@ def place(conn: Connection, place_id: str) -> dict[str, Any] | None:
     """A place a desk added (``user:…``), as the views hold it, or None."""
     row = conn.execute(_ONE["place"], {"place": place_id}).first()
     return None if row is None else dict(row._mapping)
+
+
+def testimony_versions(conn: Connection, testimony_id: str) -> list[Change]:
+    """The versions of a testimony for a reviewer to settle (``fold.testimony_versions``:
+    the one shown, then each recorded again with other contents), as sealed."""
+    rows = conn.execute(select(s.changes).where(s.changes.c.subject == testimony_id))
+    return versions_to_settle(testimony_id, [stored_change(r) for r in rows])
 
 
 def person(conn: Connection, person_id: str) -> PersonDetail | None:

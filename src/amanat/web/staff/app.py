@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from amanat.desk import Desk, Station
 from amanat.errors import AmanatError
 from amanat.settings import Settings
-from amanat.web.staff import admin, api, assess, edit, i18n, intake, media, pages, review
+from amanat.web.staff import admin, api, assess, edit, i18n, intake, media, pages, review, settle
 from amanat.web.staff.accounts import AccountStore
 from amanat.web.staff.audit import AuditTrail
 from amanat.web.staff.sessions import Session, SessionStore
@@ -109,6 +109,9 @@ ROUTE_ROLES: Mapping[tuple[str, str], frozenset[str]] = {
     ("POST", "/persons/{person_id}/assess"): assess.ASSESS_ROLES,
     ("GET", "/persons/{person_id}/submission"): assess.ASSESS_ROLES,
     ("POST", "/persons/{person_id}/submission"): assess.ASSESS_ROLES,
+    # which version of a testimony recorded more than once is genuine (settle.py)
+    ("GET", "/persons/{person_id}/settle"): settle.SETTLE_ROLES,
+    ("POST", "/persons/{person_id}/settle"): settle.SETTLE_ROLES,
     ("GET", "/api/persons"): READERS,
     ("POST", "/api/persons/search"): READERS,  # a name in a JSON body, never in the address
     ("GET", "/api/persons/{person_id}"): READERS,
@@ -171,6 +174,8 @@ DESK_ONLY: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/persons/{person_id}/consent"),
         ("GET", "/persons/{person_id}/link-testimony"),
         ("POST", "/persons/{person_id}/link-testimony"),
+        ("GET", "/persons/{person_id}/settle"),
+        ("POST", "/persons/{person_id}/settle"),
         ("GET", "/api/persons"),
         ("POST", "/api/persons/search"),
         ("GET", "/api/persons/{person_id}"),
@@ -213,6 +218,8 @@ _ENDPOINTS: list[tuple[str, str, Endpoint]] = [
     ("POST", "/persons/{person_id}/assess", assess.assess),
     ("GET", "/persons/{person_id}/submission", assess.submission_form),
     ("POST", "/persons/{person_id}/submission", assess.submission),
+    ("GET", "/persons/{person_id}/settle", settle.settle_form),
+    ("POST", "/persons/{person_id}/settle", settle.settle),
     ("GET", "/api/persons", api.api_persons),
     ("POST", "/api/persons/search", api.api_search),
     ("GET", "/api/persons/{person_id}", api.api_person),

@@ -1,0 +1,182 @@
+"""Which version of a testimony recorded more than once is genuine (records format 1.5,
+``docs/format/records.md``).
+
+A testimony recorded again with other contents (a station that sealed an intake twice
+after editing it, or an entry forged with a seized station's key) is held at what every
+version allows and its persons are flagged ``recorded_again``. A reviewer compares the
+versions side by side, the fields that differ marked, with who signed each, and seals
+which one is genuine; the others are set aside and count for nothing, and the flag
+goes.
+
+    GET  /persons/{id}/settle?testimony=T   the versions side by side
+    POST /persons/{id}/settle               seal testimony.settled, with the reason
+
+Who: reviewers, publishers and administrators (``REVIEW_ROLES``). The form names the
+versions it showed: if another arrived since, nothing is sealed and the page shows
+them all again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from amanat.desk.service import Version
+from amanat.errors import NotFound
+from amanat.records.changes import version_id
+from amanat.views.read import PersonDetail
+from amanat.web.staff.edit import (
+    N_,
+    Errors,
+    FormProblem,
+    _limits,
+    _person,
+    _sealed,
+    _testimony_of,
+    _text,
+    form_page,
+)
+from amanat.web.staff.state import REVIEW_ROLES
+
+__all__ = ["SETTLE_ROLES", "settle", "settle_form"]
+
+SETTLE_ROLES = REVIEW_ROLES
+
+CHOOSE_VERSION = N_("Choose the version that is genuine.")
+WHY_SETTLED = N_(
+    "Say how you know: who recorded it, what the testifier or the volunteer confirmed."
+)
+ANOTHER_VERSION = N_(
+    "Another version of this testimony arrived after this page was opened. Compare them "
+    "all again below, then choose."
+)
+TRANSCRIPT_SHOWN = 600  # characters of each version's transcript on the page
+
+
+@dataclass(frozen=True)
+class Row:
+    """One field of the versions side by side."""
+
+    label: str  # a catalogue message
+    values: tuple[str, ...]  # one a version
+
+    @property
+    def differs(self) -> bool:
+        return len(set(self.values)) > 1
+
+
+def _consent(consent: Mapping[str, Any]) -> str:
+    ticked = [flag for flag in ("un", "authorities", "identifiers") if consent.get(flag) is True]
+    return " · ".join([str(consent.get("level", "")), *ticked])
+
+
+def _testifier(testifier: Mapping[str, Any]) -> str:
+    return " · ".join(str(v) for v in (testifier.get("relationship"), testifier.get("name")) if v)
+
+
+def _place(place: Mapping[str, Any]) -> str:
+    return " · ".join(str(v) for v in (place.get("place"), place.get("text")) if v)
+
+
+def _files(version: Version) -> str:
+    c = version.change
+    return ", ".join(
+        f"{c.files[m['file']][:12]} ({m.get('visibility') or 'restricted'})"
+        for m in c.body.get("media", [])
+    )
+
+
+def _transcript(text: str) -> str:
+    return text if len(text) <= TRANSCRIPT_SHOWN else text[:TRANSCRIPT_SHOWN] + "…"
+
+
+def rows(versions: Sequence[Version]) -> list[Row]:
+    """What each version says, field by field, for the reviewer to compare."""
+    bodies = [v.change.body for v in versions]
+    fields: list[tuple[str, list[str]]] = [
+        (N_("Title"), [str(b.get("title", "")) for b in bodies]),
+        (N_("Recorded on"), [str(b.get("recorded", "")) for b in bodies]),
+        (N_("Where it was recorded"), [_place(b.get("place", {})) for b in bodies]),
+        (N_("Language"), [str(b.get("language", "")) for b in bodies]),
+        (N_("Testifier"), [_testifier(b["testifier"]) for b in bodies]),
+        (N_("Consent level"), [_consent(b["consent"]) for b in bodies]),
+        (N_("About"), [", ".join(b["persons"]) for b in bodies]),
+        (N_("Files"), [_files(v) for v in versions]),
+        (N_("Transcript"), [_transcript(str(b.get("transcript", ""))) for b in bodies]),
+        (N_("Risk notes"), [str(b.get("risk_notes", "")) for b in bodies]),
+    ]
+    return [Row(label, tuple(values)) for label, values in fields]
+
+
+async def _versions(request: Request, testimony: str) -> list[Version]:
+    desk, _ = await _person(request)
+    versions = await run_in_threadpool(desk.testimony_versions, testimony)
+    if len(versions) < 2:
+        raise NotFound("This testimony has no versions to compare: it was settled already.")
+    return versions
+
+
+def _render(
+    request: Request,
+    detail: PersonDetail,
+    testimony: dict[str, Any],
+    versions: Sequence[Version],
+    values: Mapping[str, str],
+    errors: Errors | None = None,
+) -> Response:
+    ids = [version_id(v.change.entry_id, v.change.index) for v in versions]
+    return form_page(
+        request,
+        "settle.html",
+        detail,
+        values,
+        errors,
+        t=testimony,
+        versions=list(zip(ids, versions, strict=True)),
+        shown=",".join(ids),
+        rows=rows(versions),
+    )
+
+
+async def settle_form(request: Request) -> Response:
+    _, detail = await _person(request)
+    testimony = _testimony_of(detail, str(request.query_params.get("testimony", ""))[:40])
+    versions = await _versions(request, testimony["testimony_id"])
+    return _render(request, detail, testimony, versions, {})
+
+
+async def settle(request: Request) -> Response:
+    """Seal which version is genuine, every other one shown set aside, with the reason."""
+    desk, detail = await _person(request)
+    form = {k: str(v) for k, v in (await request.form(max_files=0)).items()}
+    testimony = _testimony_of(detail, _text(form, "testimony")[:40])
+    versions = await _versions(request, testimony["testimony_id"])
+    ids = [version_id(v.change.entry_id, v.change.index) for v in versions]
+    errors = _limits(form)
+    genuine = _text(form, "genuine")
+    if _text(form, "versions")[:2000].split(",") != ids:
+        errors["form"] = (ANOTHER_VERSION, {})
+        form = {k: v for k, v in form.items() if k != "genuine"}
+    elif genuine not in ids:
+        errors["genuine"] = (CHOOSE_VERSION, {})
+    reason = " ".join(_text(form, "reason").split())
+    if not reason and "reason" not in errors:
+        errors["reason"] = (WHY_SETTLED, {})
+    try:
+        if errors:
+            raise FormProblem(errors)
+        change = {
+            "op": "testimony.settled",
+            "testimony": testimony["testimony_id"],
+            "genuine": genuine,
+            "set_aside": [v for v in ids if v != genuine],
+            "reason": reason,
+        }
+        return await _sealed(request, desk, detail, change)
+    except FormProblem as exc:
+        return _render(request, detail, testimony, versions, form, exc.errors)
