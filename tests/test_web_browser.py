@@ -23,7 +23,7 @@ from conftest import Org, skip_unless_ci
 from test_duplicates import _desk_with_bilash
 from test_web_intake import CONSENT, EVENTS, PERSON, TESTIFIER
 from test_web_media import seal_media_person
-from web_staff import PERSON_NAMES, Site, password_of, staff_site
+from web_staff import PERSON_NAMES, Site, password_of, record_again, staff_site
 from webm import encode_frames, webm
 
 
@@ -403,6 +403,32 @@ def test_a_researcher_records_a_withdrawn_consent_in_a_browser(browser: Any, sit
         body = page.inner_text("body")
         assert "Withdrawn" in body and "Consent changed" in body
         assert "Ағасы телефонмен хабарласты." in body
+
+
+def test_a_reviewer_settles_a_testimony_recorded_twice_in_a_browser(
+    browser: Any, site: Site
+) -> None:
+    """Given a testimony recorded again with a wider consent and another title, when a
+    reviewer follows the flag's link, reads the versions side by side, chooses the first
+    and says why, then the flag is gone and the settlement's reason is in the history;
+    settle.png is saved."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    record_again(site, site.person_ids[0], title="Ағасының екінші нұсқасы",
+                 consent={"level": "public_named", "un": True})  # fmt: skip
+    with served(site.app) as base:
+        page = _on_person_page(browser, site, base, "reviewer")
+        page.click("a:has-text('Compare the versions and choose the genuine one')")
+        page.wait_for_url("**/settle?testimony=*")
+        differs = page.locator("#versions tr.verdict-differ th").all_inner_texts()
+        assert [d.split("\n")[0] for d in differs] == ["Title", "Consent level"]
+        page.check("#genuine_1")
+        page.fill("#e-reason", "Жазып алған ерікті біріншісін растады.")
+        page.screenshot(path=str(SCREENSHOTS / "settle.png"), full_page=True)
+        page.click("button:has-text('Seal the change')")
+        page.wait_for_url("**/persons/*?edited=1*")
+        body = page.inner_text("body")
+        assert "Compare the versions" not in body and "A testimony was recorded twice" not in body
+        assert "Жазып алған ерікті біріншісін растады." in body
 
 
 def test_a_reviewer_assesses_a_record_in_a_browser(browser: Any, site: Site) -> None:

@@ -52,6 +52,8 @@ def test_a_reviewer_compares_the_versions_and_settles_the_genuine_one(org: Org) 
         assert page.status_code == 200
         assert _differing(page.text) == ["Title", "Consent level"]
         assert page.text.count("signed by the desk") == 2 and "Forged title" in page.text
+        assert "Project-Id-Version" not in page.text  # no empty code looked up as a msgid
+        assert "Public, with name" in page.text and "UN bodies" in page.text
         assert f'value="{versions[0]}"' in page.text and f'value="{versions[1]}"' in page.text
 
         done = _post(client, person, testimony, {"versions": ",".join(versions),

@@ -58,57 +58,77 @@ ANOTHER_VERSION = N_(
 TRANSCRIPT_SHOWN = 600  # characters of each version's transcript on the page
 
 
+# One piece of a value as the page shows it: ("", text) as written; ("msg", msgid)
+# translated; (kind, code) a stored code in words (``web.labels.label``); ("place", …)
+# a place code as the place's name in the reader's language.
+Part = tuple[str, str]
+CONSENT_USES = {
+    "un": N_("UN bodies"),
+    "authorities": N_("Kazakh authorities (petitions)"),
+    "identifiers": N_("Publish ID numbers (sensitive)"),
+}
+
+
 @dataclass(frozen=True)
 class Row:
-    """One field of the versions side by side."""
+    """One field of the versions side by side: each version's value, in parts."""
 
     label: str  # a catalogue message
-    values: tuple[str, ...]  # one a version
+    values: tuple[tuple[Part, ...], ...]  # one a version
 
     @property
     def differs(self) -> bool:
         return len(set(self.values)) > 1
 
 
-def _consent(consent: Mapping[str, Any]) -> str:
-    ticked = [flag for flag in ("un", "authorities", "identifiers") if consent.get(flag) is True]
-    return " · ".join([str(consent.get("level", "")), *ticked])
+def _text_part(value: Any, limit: int = 0) -> tuple[Part, ...]:
+    text = "" if value is None else str(value)
+    if limit and len(text) > limit:
+        text = text[:limit] + "…"
+    return (("", text),) if text else ()
 
 
-def _testifier(testifier: Mapping[str, Any]) -> str:
-    return " · ".join(str(v) for v in (testifier.get("relationship"), testifier.get("name")) if v)
+def _code(kind: str, value: Any) -> tuple[Part, ...]:
+    """A stored code, to be shown in words; nothing when there is none."""
+    return ((kind, str(value)),) if value else ()
 
 
-def _place(place: Mapping[str, Any]) -> str:
-    return " · ".join(str(v) for v in (place.get("place"), place.get("text")) if v)
+def _consent(consent: Mapping[str, Any]) -> tuple[Part, ...]:
+    uses = [("msg", CONSENT_USES[u]) for u in CONSENT_USES if consent.get(u) is True]
+    return (*_code("consent", consent.get("level")), *uses)
 
 
-def _files(version: Version) -> str:
+def _testifier(testifier: Mapping[str, Any]) -> tuple[Part, ...]:
+    return (*_code("relationship", testifier.get("relationship")),
+            *_text_part(testifier.get("name")))  # fmt: skip
+
+
+def _place(place: Mapping[str, Any]) -> tuple[Part, ...]:
+    return (*_code("place", place.get("place")), *_text_part(place.get("text")))
+
+
+def _files(version: Version) -> tuple[Part, ...]:
     c = version.change
-    return ", ".join(
-        f"{c.files[m['file']][:12]} ({m.get('visibility') or 'restricted'})"
-        for m in c.body.get("media", [])
-    )
-
-
-def _transcript(text: str) -> str:
-    return text if len(text) <= TRANSCRIPT_SHOWN else text[:TRANSCRIPT_SHOWN] + "…"
+    parts: list[Part] = []
+    for m in c.body.get("media", []):
+        parts += [("", c.files[m["file"]][:12]), *_code("visibility", m.get("visibility"))]
+    return tuple(parts)
 
 
 def rows(versions: Sequence[Version]) -> list[Row]:
     """What each version says, field by field, for the reviewer to compare."""
     bodies = [v.change.body for v in versions]
-    fields: list[tuple[str, list[str]]] = [
-        (N_("Title"), [str(b.get("title", "")) for b in bodies]),
-        (N_("Recorded on"), [str(b.get("recorded", "")) for b in bodies]),
+    fields: list[tuple[str, list[tuple[Part, ...]]]] = [
+        (N_("Title"), [_text_part(b.get("title")) for b in bodies]),
+        (N_("Recorded on"), [_text_part(b.get("recorded")) for b in bodies]),
         (N_("Where it was recorded"), [_place(b.get("place", {})) for b in bodies]),
-        (N_("Language"), [str(b.get("language", "")) for b in bodies]),
+        (N_("Language"), [_code("language", b.get("language")) for b in bodies]),
         (N_("Testifier"), [_testifier(b["testifier"]) for b in bodies]),
         (N_("Consent level"), [_consent(b["consent"]) for b in bodies]),
-        (N_("About"), [", ".join(b["persons"]) for b in bodies]),
+        (N_("About"), [tuple(("", p) for p in b["persons"]) for b in bodies]),
         (N_("Files"), [_files(v) for v in versions]),
-        (N_("Transcript"), [_transcript(str(b.get("transcript", ""))) for b in bodies]),
-        (N_("Risk notes"), [str(b.get("risk_notes", "")) for b in bodies]),
+        (N_("Transcript"), [_text_part(b.get("transcript"), TRANSCRIPT_SHOWN) for b in bodies]),
+        (N_("Risk notes"), [_text_part(b.get("risk_notes")) for b in bodies]),
     ]
     return [Row(label, tuple(values)) for label, values in fields]
 
