@@ -228,6 +228,30 @@ _RECORDED_TIMES = st.lists(
 )
 
 
+def _versions(
+    consents: list[dict[str, Any]], times: list[dt.datetime], *, persons: int = 0
+) -> list[Change]:
+    """One testimony recorded by several entries, each with its consent, its person
+    (p_0, p_1, …, or of ``persons`` taken in turn) and a public file of its own."""
+    return [
+        Change(
+            entry_id=f"{n + 1:x}" * 64,
+            index=n % 3,
+            time=times[n % len(times)].strftime("%Y-%m-%dT%H:%M:%SZ"),
+            op="testimony.recorded",
+            body={
+                "op": "testimony.recorded", "testimony": "t_1",
+                "persons": [f"p_{n % (persons or n + 1)}"],
+                "testifier": {"relationship": "wife"}, "consent": consent,
+                "media": [{"file": 0, "visibility": "public"}],
+            },
+            files=(f"{n + 1:064x}",),
+            position=f"log{n}/{n:012d}",
+        )
+        for n, consent in enumerate(consents)
+    ]  # fmt: skip
+
+
 @given(
     versions=st.lists(consents, min_size=2, max_size=4),
     times=_RECORDED_TIMES,
@@ -241,49 +265,13 @@ def test_a_testimony_recorded_again_allows_only_what_every_version_allows(
     folded, then its consent allows only what every version allows, none of its files
     is public, it concerns the persons of every version, and it names the other
     entries; the same whichever comes first."""
-    changes = [
-        Change(
-            entry_id=f"{n:064x}",
-            index=0,
-            time=times[n % len(times)].strftime("%Y-%m-%dT%H:%M:%SZ"),
-            op="testimony.recorded",
-            body={
-                "op": "testimony.recorded", "testimony": "t_1", "persons": [f"p_{n % 2}"],
-                "testifier": {"relationship": "wife"}, "consent": consent,
-                "media": [{"file": 0, "visibility": "public"}],
-            },
-            files=(f"{n:064x}",),
-            position=f"log{n}/{n:012d}",
-        )
-        for n, consent in enumerate(versions)
-    ]  # fmt: skip
+    changes = _versions(versions, times, persons=2)
     state = fold_testimony("t_1", data.draw(st.permutations(changes)))
     assert state is not None
     assert _uses(state.consent) == set.intersection(*(_uses(c) for c in versions))
     assert state.visibility == [""]
     assert sorted(state.persons) == ["p_0", "p_1"]
     assert sorted([state.entry_id, *state.recorded_again]) == [c.entry_id for c in changes]
-
-
-def _versions(consents: list[dict[str, Any]], times: list[dt.datetime]) -> list[Change]:
-    """One testimony recorded by several entries, each with its consent, its person
-    (p_0, p_1, …) and a public file of its own."""
-    return [
-        Change(
-            entry_id=f"{n + 1:x}" * 64,
-            index=n % 3,
-            time=times[n % len(times)].strftime("%Y-%m-%dT%H:%M:%SZ"),
-            op="testimony.recorded",
-            body={
-                "op": "testimony.recorded", "testimony": "t_1", "persons": [f"p_{n}"],
-                "testifier": {"relationship": "wife"}, "consent": consent,
-                "media": [{"file": 0, "visibility": "public"}],
-            },
-            files=(f"{n + 1:064x}",),
-            position=f"log{n}/{n:012d}",
-        )
-        for n, consent in enumerate(consents)
-    ]  # fmt: skip
 
 
 def _settlement(genuine: Change, aside: list[Change], time: str) -> Change:
