@@ -30,25 +30,6 @@ hypothesis_settings.register_profile("ci", deadline=None, print_blob=True)
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
-# The longest modules (a Spark JVM, the crash campaigns: a minute or two each) run
-# first. With two workers dealing out the rest, both then finish within seconds of each
-# other, instead of one waiting out a two-minute test that began near the end. Their
-# first chunk goes to one worker, so the Spark tests never share the cores with each
-# other (docs/performance.md, "The test suite").
-FIRST = (
-    "test_linkage_spark.py",
-    "test_linkage_spark_cluster.py",
-    "test_crash.py",
-    "test_sync_crash.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put the longest modules first, in ``FIRST``'s order; the rest as collected."""
-    rank = {name: n for n, name in enumerate(FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(FIRST)))
-
-
 PASSPHRASE = "correct horse battery staple"
 # The commands speak the terminal's language (LANG=kk_KZ.UTF-8 on a Kazakh laptop); the
 # tests read their English words, so they ask for English whatever the machine's is.
