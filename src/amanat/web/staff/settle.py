@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from amanat.desk.service import Version
+from amanat.desk.service import Desk, Version
 from amanat.errors import NotFound
 from amanat.records.changes import version_id
 from amanat.views.read import PersonDetail
@@ -133,8 +133,7 @@ def rows(versions: Sequence[Version]) -> list[Row]:
     return [Row(label, tuple(values)) for label, values in fields]
 
 
-async def _versions(request: Request, testimony: str) -> list[Version]:
-    desk, _ = await _person(request)
+async def _versions(desk: Desk, testimony: str) -> list[Version]:
     versions = await run_in_threadpool(desk.testimony_versions, testimony)
     if len(versions) < 2:
         raise NotFound("This testimony has no versions to compare: it was settled already.")
@@ -164,9 +163,9 @@ def _render(
 
 
 async def settle_form(request: Request) -> Response:
-    _, detail = await _person(request)
+    desk, detail = await _person(request)
     testimony = _testimony_of(detail, str(request.query_params.get("testimony", ""))[:40])
-    versions = await _versions(request, testimony["testimony_id"])
+    versions = await _versions(desk, testimony["testimony_id"])
     return _render(request, detail, testimony, versions, {})
 
 
@@ -175,7 +174,7 @@ async def settle(request: Request) -> Response:
     desk, detail = await _person(request)
     form = {k: str(v) for k, v in (await request.form(max_files=0)).items()}
     testimony = _testimony_of(detail, _text(form, "testimony")[:40])
-    versions = await _versions(request, testimony["testimony_id"])
+    versions = await _versions(desk, testimony["testimony_id"])
     ids = [version_id(v.change.entry_id, v.change.index) for v in versions]
     errors = _limits(form)
     genuine = _text(form, "genuine")
