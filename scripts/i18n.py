@@ -14,11 +14,12 @@ wizard's files (PART_OF_PATH) belongs to the intake part. A message already in
 messages.pot without a part takes the part its source gives.
 
 Two kinds of source feed the catalogues: the staff web app (src/amanat/web, as
-web/staff/babel.cfg says) and the command line (src/amanat/cli, with ``tr``, ``ntr``,
-``N_`` and the first argument of each error class), with the library modules whose
-error sentences the command prints to a trustee or a volunteer (CLI_SOURCES), and the
-help texts of cli/main.py (HELP_SOURCE: written in English for docs/cli.md, translated
-when a help page is printed). The command's messages are in the cli part.
+web/staff/babel.cfg says, and the first argument of each error class) and the rest of
+the library: the command line (src/amanat/cli, with ``tr``, ``ntr``, ``N_``), the first
+argument of each error class in every module (what a user can meet, at the command or
+in the staff app), the few message functions of EXTRA_KEYWORDS, and the help texts of
+cli/main.py (HELP_SOURCE: written in English for docs/cli.md, translated when a help
+page is printed). The command's messages are in the cli part.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.extract import extract as extract_messages
-from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
@@ -58,43 +59,42 @@ ERRORS = (
     "AmanatError", "UsageError", "HomeError", "RoleError", "KeyError_", "WrongPassphrase",
     "ShareError", "UntrustedKey", "NotFound", "InputError", "FormatError",
     "UnsupportedVersion", "IntegrityError", "BusyError", "MirrorError",
+    # and those of the library's modules
+    "UnverifiedNoteError", "InvalidSignatureError", "OriginMismatchError",
 )  # fmt: skip
 _FIRST: tuple[int] = (1,)
+# Every error a user can meet is said in their language: the first argument of each
+# error class, in every module of the library (a template with %(name)s, never an
+# f-string: tests/test_i18n.py checks), and in the staff app's code.
+# (``__init__``: an error class that writes its own sentence, ``super().__init__("…")``).
+ERROR_KEYWORDS = dict.fromkeys((*ERRORS, "__init__"), _FIRST)
 # the mapping files' errors: each sentence whole, given to their ``fail`` (the mapping's
 # name filled in) or, for what the YAML reader refuses at a line, to ``_Refused``
-_MAPPING_ERRORS = dict.fromkeys((*ERRORS, "fail", "_Refused"), _FIRST)
-CLI_KEYWORDS = {"tr": _FIRST, "ntr": (1, 2), "N_": None} | dict.fromkeys(ERRORS, _FIRST)
-# The command line's files (every message, and the first argument of every error class:
-# its sentences are templates with %(name)s, never f-strings), and the library modules
-# whose error sentences a trustee or a volunteer meets at it (each with the error
-# classes whose sentences are extracted).
-CLI_SOURCES: tuple[tuple[str, dict[str, tuple[int, ...] | None]], ...] = (
-    ("cli", CLI_KEYWORDS),
-    ("vault/home.py", dict.fromkeys(ERRORS, _FIRST)),
-    ("vault/shares.py", dict.fromkeys(ERRORS, _FIRST)),
-    ("vault/enrol.py", dict.fromkeys(ERRORS, _FIRST)),
-    ("vault/crypto.py", dict.fromkeys(ERRORS, _FIRST)),
-    ("mirrors/restore.py", dict.fromkeys(ERRORS, _FIRST)),
-    ("mirrors/config.py", dict.fromkeys(ERRORS, _FIRST)),
-    ("ingest/tables.py", dict.fromkeys(ERRORS, _FIRST) | {"say": _FIRST}),
-    ("ingest/mapping.py", _MAPPING_ERRORS),
-    ("ingest/spreadsheet.py", dict.fromkeys(ERRORS, _FIRST)),
-    # a list's row reasons and notes (``say``), said in the importer's language
-    ("ingest/rows.py", dict.fromkeys(ERRORS, _FIRST) | {"say": _FIRST, "N_": None}),
-    ("ingest/reasons.py", {"gettext": _FIRST}),
-    ("ingest/videos.py", dict.fromkeys(ERRORS, _FIRST) | {"N_": None}),
-    ("ingest/links.py", dict.fromkeys(ERRORS, _FIRST) | {"N_": None}),
-    ("ingest/report.py", dict.fromkeys(ERRORS, _FIRST)),
-    ("records/mapping_file.py", _MAPPING_ERRORS),
-    # what a flag says (kinds and sentences), shown by the staff app and the command
-    ("records/flags.py", {"N_": None}),
-    # the invariants of a Decision are checked by the command before it makes one
-    ("linkage/link.py", {"UsageError": _FIRST}),
-    ("linkage/mapping.py", _MAPPING_ERRORS),
-    # another command holding the desk's views (an import while the staff app seals),
-    # and a vault that no longer holds what the views were made from
-    ("desk/service.py", {"BusyError": _FIRST, "IntegrityError": _FIRST}),
-)
+_MAPPING = {"fail": _FIRST, "_Refused": _FIRST}
+# The library's files (relative to src/amanat) with messages beyond their errors: the
+# command line's (every message), a list's row reasons and notes (``say``, said in the
+# importer's language), what a flag says (kinds and sentences, shown by the staff app
+# and the command).
+EXTRA_KEYWORDS: dict[str, dict[str, tuple[int, ...] | None]] = {
+    "cli": {"tr": _FIRST, "ntr": (1, 2), "N_": None},
+    "ingest/tables.py": {"say": _FIRST},
+    "ingest/mapping.py": _MAPPING,
+    "ingest/rows.py": {"say": _FIRST, "N_": None},
+    "ingest/reasons.py": {"gettext": _FIRST},
+    "ingest/videos.py": {"N_": None},
+    "ingest/links.py": {"N_": None},
+    "records/mapping_file.py": _MAPPING,
+    "records/flags.py": {"N_": None},
+    "linkage/mapping.py": _MAPPING,
+}
+
+
+def _keywords(relative: str) -> dict[str, tuple[int, ...] | None]:
+    """The message functions of a library file (``relative`` to src/amanat)."""
+    extra = [k for prefix, k in EXTRA_KEYWORDS.items()
+             if relative == prefix or relative.startswith(prefix + "/")]  # fmt: skip
+    return ERROR_KEYWORDS | (extra[0] if extra else {})
+
 
 # The file whose help texts are messages too: every help= and description= written as
 # a string, each command's text (the third argument of _parser) and each description set
@@ -127,19 +127,19 @@ def source_messages() -> list[Extracted]:
     relative to src/amanat/web for the web app's and to src/amanat for the others."""
     with (STAFF / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
-    found: list[Extracted] = list(
-        extract_from_dir(str(WEB), method_map, options_map, comment_tags=("part:",))
+    web = extract_from_dir(
+        str(WEB), method_map, options_map, DEFAULT_KEYWORDS | ERROR_KEYWORDS, ("part:",)
     )
-    for name, keywords in CLI_SOURCES:
-        path = SRC / name
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-        for file in files:
-            with file.open("rb") as f:
-                for lineno, message, comments, context in extract_messages(
-                    "python", f, keywords=keywords, comment_tags=("part:",)
-                ):
-                    found.append((file.relative_to(SRC).as_posix(), lineno, message,
-                                  comments, context))  # fmt: skip
+    found: list[Extracted] = list(web)
+    for file in sorted(SRC.rglob("*.py")):
+        relative = file.relative_to(SRC).as_posix()
+        if relative.startswith("web/"):
+            continue
+        with file.open("rb") as f:
+            for lineno, message, comments, context in extract_messages(
+                "python", f, keywords=_keywords(relative), comment_tags=("part:",)
+            ):
+                found.append((relative, lineno, message, comments, context))
     found += [(HELP_SOURCE, line, text, [], None) for line, text in help_texts(SRC / HELP_SOURCE)]
     return found
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from amanat.cli import docs, words
 from amanat.cli.main import build_parser
 from amanat.cli.parsing import MISTYPED, language_given, said_again
-from amanat.errors import ShareError, UsageError
+from amanat.errors import InputError, ShareError, UsageError
 from amanat.i18n import ENVIRONMENT_KEYS, LOCALES, from_environment, translator
 from amanat.vault import seal
 from conftest import Org
@@ -161,6 +161,32 @@ def test_an_error_without_a_translation_is_said_as_raised() -> None:
         lowercase = UsageError("keep-until is a number of records, 0 or more.")
         assert words.sentence(lowercase) == translator("kk").gettext(lowercase.message)
         assert words.sentence(lowercase) != lowercase.message
+    finally:
+        words.use("en")
+
+
+def test_an_error_that_quotes_another_says_both_in_the_chosen_language() -> None:
+    """Given a date the desk cannot read, quoted by the option it was given to and by
+    a change that cannot be recorded, when the sentence is said in Kazakh or Russian,
+    then both the quoting sentence and the one it quotes are in that language, the
+    values kept; in English it is exactly the sentence raised, lower case kept."""
+    inner = InputError("There is no month %(month)d; months run from 1 to 12.", month=13)
+    option = InputError("%(option)s: %(reason)s", option="--since", reason=inner)
+    change = InputError("this change cannot be recorded: %(reason)s", reason=inner)
+    assert (
+        str(change)
+        == "this change cannot be recorded: There is no month 13; months run from 1 to 12."
+    )
+    try:
+        for code in ("kk", "ru"):
+            words.use(code)
+            month = translator(code).gettext(inner.template) % {"month": 13}
+            assert words.sentence(option) == f"--since: {month}"
+            said = words.sentence(change)
+            assert month in said and "cannot be recorded" not in said and "13" in said
+            assert said[0].isupper()
+        words.use("en")
+        assert words.sentence(change) == str(change)
     finally:
         words.use("en")
 

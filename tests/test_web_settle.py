@@ -37,7 +37,8 @@ def test_a_reviewer_compares_the_versions_and_settles_the_genuine_one(org: Org) 
     links to the versions side by side, the title and the consent marked as differing,
     each signed by the desk; when the reviewer seals the first version genuine with a
     reason, then the testimony is that version again (its consent, unflagged), the
-    reason is in the history, and there is nothing left to settle."""
+    reason is in the history, and there is nothing left to settle (said in Kazakh to a
+    reader who chose Kazakh). Each version names whom it is about by name."""
     with staff_site(org) as site:
         person = site.person_ids[0]
         testimony, versions = record_again(site, person, consent=WIDER, title="Forged title")
@@ -55,6 +56,9 @@ def test_a_reviewer_compares_the_versions_and_settles_the_genuine_one(org: Org) 
         assert "Project-Id-Version" not in page.text  # no empty code looked up as a msgid
         assert "Public, with name" in page.text and "UN bodies" in page.text
         assert f'value="{versions[0]}"' in page.text and f'value="{versions[1]}"' in page.text
+        # whom each version is about: the person by name, a link to their page
+        name = f'<a href="/persons/{person}"><bdi class="name">{held.person["display_name"]}'
+        assert page.text.count(name) == 2  # each version
 
         done = _post(client, person, testimony, {"versions": ",".join(versions),
                      "genuine": versions[0], "reason": "The volunteer who filmed it "
@@ -68,6 +72,10 @@ def test_a_reviewer_compares_the_versions_and_settles_the_genuine_one(org: Org) 
         assert settled["reason"].startswith("The volunteer who filmed it")
         assert client.get(link).status_code == 404
         assert link not in client.get(f"/persons/{person}").text
+        client.get("/lang/kk")  # and said in the reader's language
+        gone = client.get(link)
+        assert gone.status_code == 404 and "has no versions" not in gone.text
+        assert "Бұл айғақтың салыстыратын нұсқалары жоқ" in gone.text
 
 
 def test_a_settlement_without_a_choice_or_a_reason_or_on_a_stale_page_seals_nothing(

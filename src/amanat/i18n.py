@@ -203,15 +203,32 @@ def translated(locale: str, exc: AmanatError) -> bool:
     return _looked_up(locale, sentence) != capital
 
 
+def _capital(sentence: str, text: str) -> str:
+    """``text`` (``sentence`` translated) starting with a capital, as a sentence shown by
+    itself does, unless the sentence starts with a name typed as it is (an option,
+    ``keep-until is…``)."""
+    first = sentence.split(" ", 1)[0]
+    return text[:1].upper() + text[1:] if first.isalpha() else text
+
+
+def _quoted(locale: str, exc: AmanatError) -> str:
+    text = said(locale, exc)
+    return text[:1].lower() + text[1:] if exc.message[:1].islower() else text
+
+
 def said(locale: str, exc: AmanatError) -> str:
     """An error's sentence in ``locale``: the catalogue's translation of its sentence
     (first letter capital), with the values it quotes filled in after (``template`` and
     ``params``); the English sentence where the catalogue has none."""
     sentence = exc.template or exc.message
-    translated = _looked_up(locale, sentence)
+    translated = _capital(sentence, _looked_up(locale, sentence))
     if not exc.template:
         return translated
+    # An error quoted by another ("this change cannot be recorded: %(reason)s", the
+    # reason an error of its own) is said in the same language, lower case where raised so.
+    params = {k: _quoted(locale, v) if isinstance(v, AmanatError) else v
+              for k, v in exc.params.items()}  # fmt: skip
     try:
-        return translated % exc.params
+        return translated % params
     except (KeyError, TypeError, ValueError):  # a catalogue that lost a placeholder
         return exc.message[:1].upper() + exc.message[1:]

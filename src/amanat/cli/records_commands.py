@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from amanat.bootstrap import open_desk, open_home
-from amanat.cli import words
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress, stopped_by_signals
 from amanat.cli.prompts import ask_passphrase
@@ -551,7 +550,7 @@ def _day_bound(text: str, option: str, *, latest: bool) -> str:
     try:
         date = PartialDate.parse(text, today=dt.date.today())
     except InputError as exc:
-        raise InputError(f"{option}: {words.sentence(exc)}") from None
+        raise InputError("%(option)s: %(reason)s", option=option, reason=exc) from None
     return (date.latest if latest else date.earliest).isoformat()
 
 

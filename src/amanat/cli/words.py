@@ -97,11 +97,14 @@ def shown(kind: str, value: object) -> str:
 
 
 def sentence(exc: AmanatError) -> str:
-    """An error's one sentence, in the chosen language where the catalogue has it, else
-    exactly as it was raised."""
-    if not translated(current(), exc):
+    """An error's one sentence, in the chosen language where the catalogue has it (or
+    it quotes another error, said in that language), else exactly as it was raised."""
+    if translated(current(), exc):
+        return said(current(), exc)
+    if not any(isinstance(v, AmanatError) for v in exc.params.values()):
         return exc.message
-    return said(current(), exc)
+    text = said(current(), exc)  # as raised, what it quotes in the chosen language
+    return text[:1].lower() + text[1:] if exc.message[:1].islower() else text
 
 
 def _filled(text: str, english: str, params: dict[str, object]) -> str:

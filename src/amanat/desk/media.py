@@ -144,7 +144,9 @@ class MediaShelf:
                 checked = self._checked.get(blob_id) == blob.stamp
             if not checked:
                 if not blob.ciphertext_ok():
-                    raise IntegrityError(f"The sealed file {blob_id[:12]} is corrupted.")
+                    raise IntegrityError(
+                        "The sealed file %(blob)s is corrupted.", blob=blob_id[:12]
+                    )
                 with self._lock:
                     if len(self._checked) > _CACHE:
                         self._checked.clear()
@@ -153,7 +155,9 @@ class MediaShelf:
             header = rekey.read_bytes() if rekey.exists() else None
             reader = blob.plaintext([self.identity], header=header)
             if reader.size != info.size:
-                raise IntegrityError(f"The sealed file {blob_id[:12]} is not the size sealed.")
+                raise IntegrityError(
+                    "The sealed file %(blob)s is not the size sealed.", blob=blob_id[:12]
+                )
         except BaseException:
             blob.close()
             raise

@@ -78,8 +78,10 @@ class EntryReader:
                 or (seq >= task.covered and not env.signature_ok(state.key))
             ):
                 raise IntegrityError(
-                    f"Record {seq} of log {task.kid[:12]} is not signed by a trusted key; "
-                    "run `amanat verify` and do not trust this vault until it passes."
+                    "Record %(seq)s of log %(log)s is not signed by a trusted key; "
+                    "run `amanat verify` and do not trust this vault until it passes.",
+                    seq=seq,
+                    log=task.kid[:12],
                 )
             try:
                 opened = open_record(self.vault, env, self.identities, rekeys=self.rekeys)

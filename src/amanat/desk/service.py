@@ -520,6 +520,12 @@ class Desk:
             out.append(Version(change, key.role if key else "", key.name if key else ""))
         return out
 
+    def shown_names(self, person_ids: Collection[str]) -> dict[str, tuple[str, str]]:
+        """Each of ``person_ids`` the views know, with the id it is shown under and its
+        name (``read.shown_names``)."""
+        with self.engine.connect() as conn:
+            return read.shown_names(conn, person_ids)
+
     def record_detail(self, record_id: str) -> read.PersonDetail:
         """What one person record says by itself, also once merged into another person
         (``compare.own_record``): for a reviewer who judges whether to split a merge.
@@ -559,13 +565,13 @@ class Desk:
         with self.engine.connect() as conn:
             for record in (a, b):
                 if read.resolve(conn, record) is None:
-                    raise NotFound(f"No person {record[:40]} in this desk's database.")
+                    raise NotFound("No person %(id)s in this desk's database.", id=record[:40])
         change = link_decided(a, b, decision, reason, by=by, probability=probability, model=model)
         data = {"schema": schema_for([change]), "changes": [change]}
         try:
             check_changes(data, 0)
         except FormatError as exc:
-            raise InputError(f"this decision cannot be recorded: {exc.message}") from None
+            raise InputError("this decision cannot be recorded: %(reason)s", reason=exc) from None
         with SealSession(self.vault, self.keys.signing_seed) as session:
             receipt = session.seal(entry_type="record", data=data)
         self._project_after_seal([prepare_entry(_sealed_entry(receipt, data), checked=True)])

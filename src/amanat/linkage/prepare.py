@@ -284,7 +284,12 @@ def _field(columns: Columns, name: str, n: int) -> Sequence[object]:
     if values is None:
         return [None] * n
     if len(values) != n:
-        raise InputError(f"the field {name} has {len(values)} values for {n} records.")
+        raise InputError(
+            "the field %(field)s has %(count)s values for %(records)s records.",
+            field=name,
+            count=len(values),
+            records=n,
+        )
     return values
 
 

@@ -213,9 +213,10 @@ def spark_engine(
     except (PySparkException, Py4JError, OSError) as e:
         shutil.rmtree(local_dir, ignore_errors=True)
         raise UsageError(
-            f"Spark did not start at {master}: it needs Java 17 or newer (on Debian: "
+            "Spark did not start at %(master)s: it needs Java 17 or newer (on Debian: "
             "apt-get install default-jre-headless) and, for a cluster, a master that "
-            "answers at that address."
+            "answers at that address.",
+            master=master,
         ) from e
     spark.sparkContext.setLogLevel("ERROR")
     if spark.sparkContext.pythonExec == "python3":

@@ -101,16 +101,26 @@ class MirrorSource:
         try:
             return self.store.get("org.json")
         except NotFound:
-            raise FormatError(f"{self.label} has no organisation file (org.json).") from None
+            raise FormatError(
+                "mirror %(name)s has no organisation file (org.json).", name=self.store.name
+            ) from None
 
     def keyring_bytes(self) -> bytes:
         lines = []
         for expected, (seq, key) in enumerate(self.keyring_keys):
             if seq != expected:
-                raise FormatError(f"{self.label}: keyring statement {expected} is missing.")
+                raise FormatError(
+                    "mirror %(name)s: keyring statement %(seq)s is missing.",
+                    name=self.store.name,
+                    seq=expected,
+                )
             data = self.store.get(key)
             if not data.endswith(b"\n") or data.count(b"\n") != 1:
-                raise FormatError(f"{self.label}: keyring statement {seq} is damaged.")
+                raise FormatError(
+                    "mirror %(name)s: keyring statement %(seq)s is damaged.",
+                    name=self.store.name,
+                    seq=seq,
+                )
             lines.append(data)
         return b"".join(lines)
 
@@ -153,15 +163,25 @@ class MirrorSource:
         for first, key in self.segments.get(kid, []):
             if first > len(lines):
                 raise FormatError(
-                    f"{self.label}: records {len(lines)}–{first - 1} of log {kid} are missing."
+                    "mirror %(name)s: records %(first)s–%(last)s of log %(log)s are missing.",
+                    name=self.store.name,
+                    first=len(lines),
+                    last=first - 1,
+                    log=kid,
                 )
             data = self.store.get(key)
             if not data.endswith(b"\n"):
-                raise FormatError(f"{self.label}: segment {key} is truncated.")
+                raise FormatError(
+                    "mirror %(name)s: segment %(key)s is truncated.", name=self.store.name, key=key
+                )
             segment = data.split(b"\n")[:-1]
             overlap = lines[first:]
             if segment[: len(overlap)] != overlap[: len(segment)]:
-                raise FormatError(f"{self.label}: segment {key} disagrees with the one before.")
+                raise FormatError(
+                    "mirror %(name)s: segment %(key)s disagrees with the one before.",
+                    name=self.store.name,
+                    key=key,
+                )
             lines.extend(segment[len(overlap) :])
         self._records[kid] = lines
         return lines, b""
@@ -177,7 +197,12 @@ class MirrorSource:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            raise FormatError(f"{self.label}: checkpoint {size} of log {kid} is damaged.") from None
+            raise FormatError(
+                "mirror %(name)s: checkpoint %(size)s of log %(log)s is damaged.",
+                name=self.store.name,
+                size=size,
+                log=kid,
+            ) from None
 
     def dropped(self, kid: str) -> int:
         return 0  # a mirror keeps everything

@@ -184,4 +184,4 @@ def _wait_ready(
             return
         except (ClientError, BotoCoreError):
             time.sleep(0.3)
-    raise MirrorError(f"The local S3 server did not start within {limit:.0f} s.")
+    raise MirrorError("The local S3 server did not start within %(limit)s s.", limit=f"{limit:.0f}")

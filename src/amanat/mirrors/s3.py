@@ -60,7 +60,9 @@ class S3Location:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         unknown = set(query) - {"endpoint", "region", "profile"}
         if unknown:
-            raise UsageError(f"Unknown mirror option(s): {', '.join(sorted(unknown))}.")
+            raise UsageError(
+                "Unknown mirror option(s): %(options)s.", options=", ".join(sorted(unknown))
+            )
         prefix = parts.path.strip("/")
         if prefix:
             check_key(prefix)
@@ -102,7 +104,9 @@ class S3Store:
         try:
             session = boto3.session.Session(**session_args)
         except BotoCoreError:
-            raise MirrorError(f"Mirror {name}: the AWS configuration is not usable.") from None
+            raise MirrorError(
+                "Mirror %(name)s: the AWS configuration is not usable.", name=name
+            ) from None
         config = Config(
             # Bodies are not SHA-256-signed: each carries a signed checksum header the
             # server checks (Content-MD5 or x-amz-checksum-sha256), as botocore already
@@ -142,14 +146,20 @@ class S3Store:
     def _fail(self, doing: str, exc: Exception) -> MirrorError:
         if isinstance(exc, NoCredentialsError):
             return MirrorError(
-                f"Mirror {self.name}: no S3 credentials; give the mirror a credentials file "
-                "(--credentials FILE) or set up the AWS configuration."
+                "Mirror %(name)s: no S3 credentials; give the mirror a credentials file "
+                "(--credentials FILE) or set up the AWS configuration.",
+                name=self.name,
             )
         if isinstance(exc, ClientError):
             reason = f"{_code(exc) or _status(exc)}"
         else:
             reason = type(exc).__name__
-        return MirrorError(f"Mirror {self.name}: could not {doing} ({reason}).")
+        return MirrorError(
+            "Mirror %(name)s: could not %(doing)s (%(reason)s).",
+            name=self.name,
+            doing=doing,
+            reason=reason,
+        )
 
     def ensure_bucket(self, *, create: bool = False) -> None:
         try:
@@ -159,8 +169,9 @@ class S3Store:
                 raise self._fail("open the bucket", exc) from None
             if not create:
                 raise MirrorError(
-                    f"Mirror {self.name}: there is no bucket {self.location.bucket!r}; "
-                    "check the address."
+                    "Mirror %(name)s: there is no bucket %(bucket)s; check the address.",
+                    name=self.name,
+                    bucket=repr(self.location.bucket),
                 ) from None
             try:
                 self.client.create_bucket(Bucket=self.location.bucket)
@@ -195,7 +206,7 @@ class S3Store:
             return bytes(body.read())
         except ClientError as exc:
             if _code(exc) in ("NoSuchKey", "404") or _status(exc) == 404:
-                raise NotFound(f"Mirror {self.name} has no {key}.") from None
+                raise NotFound("Mirror %(name)s has no %(key)s.", name=self.name, key=key) from None
             raise self._fail(f"read {key}", exc) from None
         except BotoCoreError as exc:
             raise self._fail("reach the server", exc) from None
@@ -210,7 +221,7 @@ class S3Store:
                         progress(len(chunk))
         except ClientError as exc:
             if _status(exc) == 404:
-                raise NotFound(f"Mirror {self.name} has no {key}.") from None
+                raise NotFound("Mirror %(name)s has no %(key)s.", name=self.name, key=key) from None
             raise self._fail(f"read {key}", exc) from None
         except BotoCoreError as exc:
             raise self._fail("reach the server", exc) from None
@@ -225,7 +236,7 @@ class S3Store:
                 size += len(chunk)
         except ClientError as exc:
             if _status(exc) == 404:
-                raise NotFound(f"Mirror {self.name} has no {key}.") from None
+                raise NotFound("Mirror %(name)s has no %(key)s.", name=self.name, key=key) from None
             raise self._fail(f"read {key}", exc) from None
         except BotoCoreError as exc:
             raise self._fail("reach the server", exc) from None
@@ -373,7 +384,7 @@ def _read_credentials(path: Path, profile: str) -> dict[str, str]:
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        raise UsageError(f"Credentials file not found: {path}") from None
+        raise UsageError("Credentials file not found: %(path)s", path=path) from None
     section = ""
     found: dict[str, str] = {}
     for raw in text.splitlines():
@@ -385,7 +396,9 @@ def _read_credentials(path: Path, profile: str) -> dict[str, str]:
             found.setdefault(name.strip(), value.strip())
     if "aws_access_key_id" not in found or "aws_secret_access_key" not in found:
         raise UsageError(
-            f"{path} needs aws_access_key_id and aws_secret_access_key under [{profile}]."
+            "%(path)s needs aws_access_key_id and aws_secret_access_key under [%(profile)s].",
+            path=path,
+            profile=profile,
         )
     return {
         "aws_access_key_id": found["aws_access_key_id"],

@@ -32,7 +32,7 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$")
 def check_key(key: str) -> str:
     """Refuse keys that could escape a folder or confuse a server (path tricks)."""
     if len(key) > 300 or not _KEY.match(key) or ".." in key.split("/"):
-        raise UsageError(f"Not a valid object key: {key[:80]!r}")
+        raise UsageError("Not a valid object key: %(key)s", key=repr(key[:80]))
     return key
 
 
@@ -90,7 +90,9 @@ class FolderStore:
             # An unplugged USB disk must not look like an empty mirror to be refilled on
             # the laptop's own disk.
             raise MirrorError(
-                f"Mirror {name}: {root} is not there; is the disk plugged in and mounted?"
+                "Mirror %(name)s: %(path)s is not there; is the disk plugged in and mounted?",
+                name=name,
+                path=root,
             )
 
     def _path(self, key: str) -> Path:
@@ -101,8 +103,11 @@ class FolderStore:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise MirrorError(
-                f"Mirror {self.name}: cannot use {self.root} ({exc.strerror}); is the disk "
-                "plugged in and writable?"
+                "Mirror %(name)s: cannot use %(path)s (%(reason)s); is the disk "
+                "plugged in and writable?",
+                name=self.name,
+                path=self.root,
+                reason=exc.strerror,
             ) from None
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
@@ -123,9 +128,14 @@ class FolderStore:
         try:
             return self._path(key).read_bytes()
         except FileNotFoundError:
-            raise NotFound(f"Mirror {self.name} has no {key}.") from None
+            raise NotFound("Mirror %(name)s has no %(key)s.", name=self.name, key=key) from None
         except OSError as exc:
-            raise MirrorError(f"Mirror {self.name}: cannot read {key} ({exc.strerror}).") from None
+            raise MirrorError(
+                "Mirror %(name)s: cannot read %(key)s (%(reason)s).",
+                name=self.name,
+                key=key,
+                reason=exc.strerror,
+            ) from None
 
     def download(self, key: str, target: Path, progress: Progress | None = None) -> None:
         try:
@@ -135,7 +145,7 @@ class FolderStore:
                     if progress:
                         progress(len(chunk))
         except FileNotFoundError:
-            raise NotFound(f"Mirror {self.name} has no {key}.") from None
+            raise NotFound("Mirror %(name)s has no %(key)s.", name=self.name, key=key) from None
 
     def hash(self, key: str) -> tuple[str, int]:
         h = hashlib.sha256()
@@ -146,7 +156,7 @@ class FolderStore:
                     h.update(chunk)
                     size += len(chunk)
         except FileNotFoundError:
-            raise NotFound(f"Mirror {self.name} has no {key}.") from None
+            raise NotFound("Mirror %(name)s has no %(key)s.", name=self.name, key=key) from None
         return h.hexdigest(), size
 
     def _write_once(self, key: str, write: Callable[[int], None]) -> bool:
@@ -229,7 +239,7 @@ class FolderStore:
         try:
             return self._write_once(key, write)
         except FileNotFoundError:
-            raise HomeError(f"{source} vanished while it was being copied.") from None
+            raise HomeError("%(path)s vanished while it was being copied.", path=source) from None
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -168,8 +168,10 @@ def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
                 cp = note.open_checkpoint(text, origin, key.key, origin)
                 if cp.size > len(view.lines):
                     raise FormatError(
-                        f"checkpoint {cp.size} covers records the mirror lacks "
-                        f"(it has {len(view.lines)}): records were deleted or truncated"
+                        "checkpoint %(size)s covers records the mirror lacks "
+                        "(it has %(count)s): records were deleted or truncated",
+                        size=cp.size,
+                        count=len(view.lines),
                     )
                 hashes = [merkle.leaf_hash(x) for x in view.lines[: cp.size]]
                 if merkle.root_from_leaf_hashes(hashes) != cp.root_hash:
@@ -277,7 +279,7 @@ class _ObjectFinder:
             m.problem(f"{okey} is corrupted (its content does not match its name)")
             m.bad_objects.add(okey)
             part.unlink(missing_ok=True)
-        raise NotFound(f"No sound copy of {okey} is left, here or on any mirror.")
+        raise NotFound("No sound copy of %(key)s is left, here or on any mirror.", key=okey)
 
 
 def _pull(
@@ -462,7 +464,7 @@ def _open_mirror(entry: MirrorEntry, ring: Keyring, *, create: bool) -> _Mirror:
     if problem:
         raise MirrorError(problem)
     if m.source.org_bytes() != org_bytes:
-        raise MirrorError(f"Mirror {entry.name} holds another organisation's archive.")
+        raise MirrorError("Mirror %(name)s holds another organisation's archive.", name=entry.name)
     return m
 
 

@@ -39,7 +39,9 @@ def read_table(name: str) -> tuple[TableRow, ...]:
     lines = text.splitlines()
     if not lines or not lines[0].startswith(_HEADER):
         raise FormatError(
-            f"The names table {name} is not version {TABLE_VERSION}; reinstall Amanat."
+            "The names table %(name)s is not version %(version)s; reinstall Amanat.",
+            name=name,
+            version=TABLE_VERSION,
         )
     header: list[str] | None = None
     rows: list[TableRow] = []
@@ -52,7 +54,9 @@ def read_table(name: str) -> tuple[TableRow, ...]:
             continue
         if len(cells) != len(header) or cells[header.index("judgement")] not in ("yes", "no"):
             raise FormatError(
-                f"Line {number} of the names table {name} is malformed; reinstall Amanat."
+                "Line %(line)s of the names table %(name)s is malformed; reinstall Amanat.",
+                line=number,
+                name=name,
             )
         rows.append(TableRow(dict(zip(header, cells, strict=True)), number))
     return tuple(rows)

@@ -211,5 +211,5 @@ def record_data(changes: Sequence[dict[str, Any]], n_files: int = 0) -> dict[str
     try:
         check_changes(data, n_files)
     except FormatError as exc:
-        raise InputError(f"this change cannot be recorded: {exc.message}") from None
+        raise InputError("this change cannot be recorded: %(reason)s", reason=exc) from None
     return data

@@ -477,7 +477,7 @@ class _Checker:
         self.n_files = n_files
 
     def fail(self, what: str) -> FormatError:
-        return FormatError(f"{self.where}: {what}")
+        return FormatError("%(where)s: %(what)s", where=self.where, what=what)
 
     def obj(
         self, value: Any, what: str, required: Sequence[str], optional: Sequence[str] = ()
@@ -946,13 +946,20 @@ def check_changes(data: Any, n_files: int) -> list[tuple[str, dict[str, Any]]]:
         raise FormatError("This record entry uses a schema this Amanat does not know; update it.")
     changes = data["changes"]
     if not isinstance(changes, list) or not 1 <= len(changes) <= MAX_CHANGES:
-        raise FormatError(f"A record entry holds between 1 and {MAX_CHANGES} changes.")
+        raise FormatError(
+            "A record entry holds between 1 and %(count)s changes.", count=MAX_CHANGES
+        )
     checked = [_check_one(_Checker(f"change {i}", n_files), c) for i, c in enumerate(changes)]
     version = SCHEMAS.index(data["schema"])
     for i, (op, body) in enumerate(checked):
         needed = _version_needed({"op": op, **body})
         if needed > version:
-            raise FormatError(f"change {i}: {op} needs the schema {SCHEMAS[needed]}.")
+            raise FormatError(
+                "change %(index)s: %(op)s needs the schema %(schema)s.",
+                index=i,
+                op=op,
+                schema=SCHEMAS[needed],
+            )
     return checked
 
 

@@ -45,7 +45,6 @@ _YEAR = re.compile(r"\d{4}")
 _YEAR_RANGE = re.compile(r"(\d{4})[-/](\d{4})")
 _AMBIGUOUS = re.compile(r"\d{1,2}[/-]\d{1,2}[/-]\d{4}")
 _SHORT_YEAR = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}")
-_FORMS = "2018-04-12, 12.04.2018, 2018-04, 04.2018, 2018 or 2017..2018"
 # Chinese documents and rosters: 1974年3月15日, 1974年3月, 1974年 (日 or 号 for the day)
 _CJK = re.compile(r"(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})[日号])?)?")
 # "year" after a date, as Russian and Kazakh lists write it: 1990 г.р. (год рождения),
@@ -145,7 +144,11 @@ class PartialDate:
             raise InputError("a date range cannot end before it starts.")
         fits = _precision_of(self.earliest, self.latest)
         if fits is not self.precision:
-            raise InputError(f"these bounds describe a {fits.value}, not a {self.precision.value}.")
+            raise InputError(
+                "these bounds describe a %(fits)s, not a %(precision)s.",
+                fits=fits.value,
+                precision=self.precision.value,
+            )
 
     # Constructors -----------------------------------------------------------------
 
@@ -221,7 +224,10 @@ class PartialDate:
         if any(ch.isdigit() and not ch.isascii() for ch in body):
             raise InputError("write the date with the digits 0-9.")
         if not body.isascii():
-            raise InputError(f"this is not a date the desk understands; write it as {_FORMS}.")
+            raise InputError(
+                "this is not a date the desk understands; write it as 2018-04-12, 12.04.2018, "
+                "2018-04, 04.2018, 2018 or 2017..2018."
+            )
         years = _YEAR_RANGE.fullmatch(body)
         if years is not None:
             body = f"{years[1]}..{years[2]}"
@@ -347,7 +353,10 @@ def _single(text: str, today: dt.date) -> PartialDate:
     elif _SHORT_YEAR.fullmatch(text):
         raise InputError("write the year with four digits, as in 12.04.2018.")
     else:
-        raise InputError(f"this is not a date the desk understands; write it as {_FORMS}.")
+        raise InputError(
+            "this is not a date the desk understands; write it as 2018-04-12, 12.04.2018, "
+            "2018-04, 04.2018, 2018 or 2017..2018."
+        )
     if made.earliest > today:
         raise InputError(
             "%(date)s is after today; a date cannot be in the future.", date=made.to_text()

@@ -48,45 +48,103 @@ FULL_WIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {
 }
 
 
-def _cleaned(text: str, kind: str, alphabet: str) -> str:
-    """Strip separators; refuse empty, overlong or non-ASCII text (``alphabet`` says why)."""
-    a = "an" if kind[:1] in "AEIOU" else "a"  # an IIN, a resident ID
+# The kinds of number ``_cleaned`` reads; each of its refusals is a whole sentence per
+# kind (an IIN, a resident ID), so that each is one message in the catalogues.
+_Kind = Literal["resident ID", "IIN", "country code", "passport number"]
+
+
+def _cleaned(text: str, kind: _Kind) -> str:
+    """Strip separators; refuse empty, overlong or non-ASCII text (saying which
+    characters the ``kind`` of number holds)."""
     if not isinstance(text, str):
-        raise InputError(f"{a} {kind} must be given as text.")
+        raise {
+            "resident ID": InputError("a resident ID must be given as text."),
+            "IIN": InputError("an IIN must be given as text."),
+            "country code": InputError("a country code must be given as text."),
+            "passport number": InputError("a passport number must be given as text."),
+        }[kind]
     if len(text) > _MAX_INPUT:
-        raise InputError(f"this is far too long to be {a} {kind}.")
+        raise {
+            "resident ID": InputError("this is far too long to be a resident ID."),
+            "IIN": InputError("this is far too long to be an IIN."),
+            "country code": InputError("this is far too long to be a country code."),
+            "passport number": InputError("this is far too long to be a passport number."),
+        }[kind]
     compact = _SEPARATORS.sub("", text.strip().translate(FULL_WIDTH))
     if not compact:
-        raise InputError(f"the {kind} is empty.")
+        raise {
+            "resident ID": InputError("the resident ID is empty."),
+            "IIN": InputError("the IIN is empty."),
+            "country code": InputError("the country code is empty."),
+            "passport number": InputError("the passport number is empty."),
+        }[kind]
     if _SCIENTIFIC.fullmatch(compact):
         # 6.50102E+17, or 6,50102E+17 from a Russian Excel: the digits are gone
-        raise InputError(
-            f"a spreadsheet turned this {kind} into a number like 6.5E+17 and lost its last "
-            "digits; format the column as text and type the number again."
-        )
+        raise {
+            "resident ID": InputError(
+                "a spreadsheet turned this resident ID into a number like 6.5E+17 and lost "
+                "its last digits; format the column as text and type the number again."
+            ),
+            "IIN": InputError(
+                "a spreadsheet turned this IIN into a number like 6.5E+17 and lost its last "
+                "digits; format the column as text and type the number again."
+            ),
+            "country code": InputError(
+                "a spreadsheet turned this country code into a number like 6.5E+17 and lost "
+                "its last digits; format the column as text and type the number again."
+            ),
+            "passport number": InputError(
+                "a spreadsheet turned this passport number into a number like 6.5E+17 and "
+                "lost its last digits; format the column as text and type the number again."
+            ),
+        }[kind]
     # Checked before upper() so that e.g. a dotless i cannot become an ASCII I, and
     # before any digit test so that Arabic-Indic digits are refused (full-width ones,
     # as a number copied from a Chinese document prints them, were read above).
     if not compact.isascii() or not compact.isalnum():
-        raise InputError(f"{a} {kind} contains only {alphabet}.")
+        raise {
+            "resident ID": InputError(
+                "a resident ID contains only the digits 0-9 and, as its last character, X."
+            ),
+            "IIN": InputError("an IIN contains only the digits 0-9."),
+            "country code": InputError("a country code contains only the letters A-Z."),
+            "passport number": InputError(
+                "a passport number contains only the letters A-Z and digits."
+            ),
+        }[kind]
     return compact.upper()
 
 
-def _calendar_date(year: int, month: int, day: int, kind: str) -> dt.date:
+def _calendar_date(year: int, month: int, day: int, kind: Literal["resident ID", "IIN"]) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
+        date = f"{year:04d}-{month:02d}-{day:02d}"
+        if kind == "IIN":
+            raise InputError(
+                "the birth date in this IIN (%(date)s) does not exist; the number may be mistyped.",
+                date=date,
+            ) from None
         raise InputError(
-            f"the birth date in this {kind} (%(date)s) does not exist; the number may be mistyped.",
-            date=f"{year:04d}-{month:02d}-{day:02d}",
+            "the birth date in this resident ID (%(date)s) does not exist; "
+            "the number may be mistyped.",
+            date=date,
         ) from None
 
 
-def _check_plausible(born: dt.date, today: dt.date | None, kind: str) -> None:
+def _check_plausible(
+    born: dt.date, today: dt.date | None, kind: Literal["resident ID", "IIN"]
+) -> None:
     today = today or dt.date.today()
     if born > today:
+        if kind == "IIN":
+            raise InputError(
+                "the birth date in this IIN (%(date)s) is in the future; "
+                "the number may be mistyped.",
+                date=born.isoformat(),
+            )
         raise InputError(
-            f"the birth date in this {kind} (%(date)s) is in the future; "
+            "the birth date in this resident ID (%(date)s) is in the future; "
             "the number may be mistyped.",
             date=born.isoformat(),
         )
@@ -207,10 +265,11 @@ class ResidentId:
         independent of the clock. Early dates are not refused: the standard's own
         example is of a person born in 1880.
         """
-        alphabet = "the digits 0-9 and, as its last character, X"
-        compact = _cleaned(text, "resident ID", alphabet)
+        compact = _cleaned(text, "resident ID")
         if not set(compact[:-1]) <= _ASCII_DIGITS or compact[-1] not in "0123456789X":
-            raise InputError(f"a resident ID contains only {alphabet}.")
+            raise InputError(
+                "a resident ID contains only the digits 0-9 and, as its last character, X."
+            )
         legacy = None
         if len(compact) == 15:
             if compact[-1] == "X":
@@ -361,7 +420,7 @@ class KazakhIin:
     @classmethod
     def decode(cls, text: str, *, today: dt.date | None = None) -> KazakhIin:
         """Validate typed text (spaces and hyphens allowed) and return the IIN."""
-        compact = _cleaned(text, "IIN", "the digits 0-9")
+        compact = _cleaned(text, "IIN")
         if not set(compact) <= _ASCII_DIGITS:
             raise InputError("an IIN contains only the digits 0-9.")
         if len(compact) != 12:
@@ -410,8 +469,8 @@ class PassportNumber:
     @classmethod
     def decode(cls, country: str, number: str) -> PassportNumber:
         return cls(
-            _cleaned(country, "country code", "the letters A-Z"),
-            _cleaned(number, "passport number", "the letters A-Z and digits"),
+            _cleaned(country, "country code"),
+            _cleaned(number, "passport number"),
         )
 
     def __str__(self) -> str:

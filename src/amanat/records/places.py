@@ -194,7 +194,15 @@ class Place:
 
 def _check_coordinate(value: str, limit: int, what: str) -> None:
     if not _COORDINATE.fullmatch(value) or abs(float(value)) > limit:
-        raise InputError(f"a {what} is a decimal number of degrees between -{limit} and {limit}.")
+        if what == "latitude":
+            raise InputError(
+                "a latitude is a decimal number of degrees between -%(limit)s and %(limit)s.",
+                limit=limit,
+            )
+        raise InputError(
+            "a longitude is a decimal number of degrees between -%(limit)s and %(limit)s.",
+            limit=limit,
+        )
 
 
 def user_place(
@@ -280,13 +288,14 @@ class Gazetteer:
         by_id: dict[str, Place] = {}
         for place in places:
             if place.id in by_id:
-                raise InputError(f"the place id {place.id[:_SHOWN]} is given twice.")
+                raise InputError("the place id %(place)s is given twice.", place=place.id[:_SHOWN])
             by_id[place.id] = place
         for place in by_id.values():
             if place.parent is not None and place.parent not in by_id:
                 raise InputError(
-                    f"the place {place.id[:_SHOWN]} names a parent {place.parent[:_SHOWN]} "
-                    "that is not in the gazetteer."
+                    "the place %(place)s names a parent %(parent)s that is not in the gazetteer.",
+                    place=place.id[:_SHOWN],
+                    parent=place.parent[:_SHOWN],
                 )
         self._by_id = by_id
         exact: dict[str, list[str]] = {}

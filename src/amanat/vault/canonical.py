@@ -51,7 +51,7 @@ def _check(value: Any) -> None:
         elif isinstance(item, list | tuple):
             stack.extend(item)
         else:
-            raise FormatError(f"A record cannot hold a value of type {kind.__name__}.")
+            raise FormatError("A record cannot hold a value of type %(kind)s.", kind=kind.__name__)
 
 
 def encode(value: Any) -> bytes:
@@ -96,9 +96,9 @@ def decode(data: bytes, *, what: str = "record") -> Any:
             parse_int=_safe_int,
         )
     except FormatError as exc:
-        raise FormatError(f"This {what} is not valid: {exc}") from None
+        raise FormatError("This %(what)s is not valid: %(reason)s", what=what, reason=exc) from None
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise FormatError(f"This {what} is not valid JSON.") from None
+        raise FormatError("This %(what)s is not valid JSON.", what=what) from None
     # What ``encode`` checks is already guaranteed here: the hooks refused floats,
     # constants and unsafe integers, JSON keys are text, and a lone surrogate (possible
     # only through a \u escape) cannot be encoded back to UTF-8. So the re-encoding skips
@@ -109,8 +109,11 @@ def decode(data: bytes, *, what: str = "record") -> Any:
         ).encode("utf-8")
     except UnicodeEncodeError:
         raise FormatError(
-            f"This {what} is not valid: a text field holds characters that are not valid Unicode."
+            "This %(what)s is not valid: a text field holds characters that are not valid Unicode.",
+            what=what,
         ) from None
     if again != data:
-        raise FormatError(f"This {what} is not in canonical form (it was altered or re-encoded).")
+        raise FormatError(
+            "This %(what)s is not in canonical form (it was altered or re-encoded).", what=what
+        )
     return value

@@ -37,8 +37,9 @@ def _copy_object(src: Path, dest_vault: Vault, kind: str, object_id: str) -> int
         return 0
     if not src.exists():
         raise NotFound(
-            f"{src.name[:12]} is not in the source vault (a station that dropped what the "
-            "mirrors hold): sync from the mirrors instead."
+            "%(object)s is not in the source vault (a station that dropped what the "
+            "mirrors hold): sync from the mirrors instead.",
+            object=src.name[:12],
         )
     part = durable.new_part_path(dest_vault.tmp_dir)
     h = hashlib.sha256()
@@ -50,7 +51,7 @@ def _copy_object(src: Path, dest_vault: Vault, kind: str, object_id: str) -> int
         os.fsync(fout.fileno())
     if h.hexdigest() != object_id:
         part.unlink()
-        raise IntegrityError(f"{src} changed while it was being copied.")
+        raise IntegrityError("%(path)s changed while it was being copied.", path=src)
     durable.place(part, final)
     return final.stat().st_size
 
@@ -61,8 +62,12 @@ def pull_vault(dest: Vault, source_root: Path) -> CopyReport:
     if not report.ok:
         first = report.problems[0]
         raise IntegrityError(
-            f"The vault at {source_root} has {len(report.problems)} problem(s), "
-            f"e.g. {first.where}: {first.what}. Nothing was copied."
+            "The vault at %(path)s has %(count)s problem(s), "
+            "e.g. %(where)s: %(problem)s. Nothing was copied.",
+            path=source_root,
+            count=len(report.problems),
+            where=first.where,
+            problem=first.what,
         )
     source = Vault(source_root)
     out = CopyReport()
@@ -86,10 +91,14 @@ def pull_vault(dest: Vault, source_root: Path) -> CopyReport:
             # copy only records that hash to the root verify saw.
             hashes = [merkle.leaf_hash(line) for line in src_lines]
             if merkle.root_from_leaf_hashes(hashes).hex() != summary.root:
-                raise IntegrityError(f"Log {summary.log} changed while it was being copied.")
+                raise IntegrityError(
+                    "Log %(log)s changed while it was being copied.", log=summary.log
+                )
             dst_lines, _ = dst_log.read_records()
             if src_lines[: len(dst_lines)] != dst_lines[: len(src_lines)]:
-                raise IntegrityError(f"Log {summary.log} differs between the vaults (a fork).")
+                raise IntegrityError(
+                    "Log %(log)s differs between the vaults (a fork).", log=summary.log
+                )
             if len(src_lines) <= len(dst_lines):
                 continue
             for seq in range(len(dst_lines), len(src_lines)):
@@ -107,9 +116,13 @@ def pull_vault(dest: Vault, source_root: Path) -> CopyReport:
             state = theirs.keys[summary.log]
             origin = checkpoint_origin(theirs.org.org_id, summary.log)
             if text is None:
-                raise IntegrityError(f"Log {summary.log} lost its checkpoint during the copy.")
+                raise IntegrityError(
+                    "Log %(log)s lost its checkpoint during the copy.", log=summary.log
+                )
             cp = note.open_checkpoint(text, origin, state.key, origin)
             if cp.size != summary.size or cp.root_hash.hex() != summary.root:
-                raise IntegrityError(f"Log {summary.log} changed while it was being copied.")
+                raise IntegrityError(
+                    "Log %(log)s changed while it was being copied.", log=summary.log
+                )
             durable.write_atomic(dst_log.checkpoint_path, text.encode(), dest.tmp_dir)
     return out

@@ -256,9 +256,11 @@ def validate_recipient(recipient: str) -> bytes:
     try:
         raw = _bech32_decode(recipient.strip(), "age")
     except ValueError:
-        raise KeyError_(f"Not an age recipient: {recipient[:80]!r}.") from None
+        raise KeyError_(
+            "Not an age recipient: %(recipient)s.", recipient=repr(recipient[:80])
+        ) from None
     if len(raw) != 32:
-        raise KeyError_(f"Not an age recipient: {recipient[:80]!r}.")
+        raise KeyError_("Not an age recipient: %(recipient)s.", recipient=repr(recipient[:80]))
     return raw
 
 

@@ -152,7 +152,7 @@ class HashingFileWriter:
         err = self._error
         if isinstance(err, OSError) and err.errno == errno.ENOSPC:
             return HomeError("The disk is full; free some space and seal again.")
-        return HomeError(f"Could not write to the vault: {err}.")
+        return HomeError("Could not write to the vault: %(reason)s.", reason=err)
 
     def finish(self) -> str:
         """Wait for the last chunk, fsync, close; return the SHA-256 (hex) of the file."""
@@ -182,7 +182,11 @@ def exclusive_lock(lock_file: Path, *, wait_seconds: float = 30.0) -> Iterator[N
     try:
         fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
-        raise HomeError(f"Cannot open the vault lock file {lock_file}: {exc.strerror}.") from None
+        raise HomeError(
+            "Cannot open the vault lock file %(path)s: %(reason)s.",
+            path=lock_file,
+            reason=exc.strerror,
+        ) from None
     try:
         deadline = time.monotonic() + wait_seconds
         while True:

@@ -104,7 +104,9 @@ class Home:
 
     def require(self, role: str, doing: str) -> None:
         if role not in self.roles:
-            raise RoleError(f"This home is not a {role}, so it cannot {doing}.")
+            raise RoleError(
+                "This home is not a %(role)s, so it cannot %(doing)s.", role=role, doing=doing
+            )
 
     # -- station -----------------------------------------------------------------
     def station_seed(self) -> bytes:

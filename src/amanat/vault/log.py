@@ -134,14 +134,14 @@ class Envelope:
     def parse(cls, line: bytes, *, where: str) -> Envelope:
         doc = canonical.decode(line, what=f"log record {where}")
         if not isinstance(doc, dict):
-            raise FormatError(f"Log record {where} is not an object.")
+            raise FormatError("Log record %(where)s is not an object.", where=where)
         if doc.get("v") != 1:
-            raise UnsupportedVersion(f"Log record {where} has an unknown version.")
+            raise UnsupportedVersion("Log record %(where)s has an unknown version.", where=where)
         if set(doc) != _FIELDS:
-            raise FormatError(f"Log record {where} has missing or unknown fields.")
+            raise FormatError("Log record %(where)s has missing or unknown fields.", where=where)
         blobs = doc["blobs"]
         if not isinstance(blobs, list):
-            raise FormatError(f"Log record {where} has a malformed blob list.")
+            raise FormatError("Log record %(where)s has a malformed blob list.", where=where)
         refs = []
         for b in blobs:
             if (
@@ -151,7 +151,9 @@ class Envelope:
                 or not HEX64.match(b["id"])
                 or not _nonneg(b["size"])
             ):
-                raise FormatError(f"Log record {where} has a malformed blob reference.")
+                raise FormatError(
+                    "Log record %(where)s has a malformed blob reference.", where=where
+                )
             refs.append(BlobRef(b["id"], b["size"]))
         ok = (
             isinstance(doc["log"], str)
@@ -163,7 +165,7 @@ class Envelope:
             and _nonneg(doc["entry_size"])
         )
         if not ok:
-            raise FormatError(f"Log record {where} has a malformed field.")
+            raise FormatError("Log record %(where)s has a malformed field.", where=where)
         return cls(
             log=doc["log"],
             seq=doc["seq"],
@@ -210,20 +212,23 @@ class LogWriter:
             self.checkpoint_size, root = cp.size, cp.root_hash
         if self.checkpoint_size > len(lines):
             raise FormatError(
-                f"Log {self.files.kid} is shorter than its checkpoint; run `amanat verify`."
+                "Log %(log)s is shorter than its checkpoint; run `amanat verify`.",
+                log=self.files.kid,
             )
         # Only the one record an interrupted seal can leave is rolled forward; anything
         # more beyond the checkpoint is not ours to bless.
         if len(lines) > self.checkpoint_size + 1:
             raise FormatError(
-                f"Log {self.files.kid} has {len(lines) - self.checkpoint_size} records beyond "
-                "its checkpoint; run `amanat verify`."
+                "Log %(log)s has %(count)s records beyond its checkpoint; run `amanat verify`.",
+                log=self.files.kid,
+                count=len(lines) - self.checkpoint_size,
             )
         for line in lines[: self.checkpoint_size]:
             self.tree.append(merkle.leaf_hash(line))
         if self.tree.root() != root:
             raise FormatError(
-                f"Log {self.files.kid} does not match its checkpoint; run `amanat verify`."
+                "Log %(log)s does not match its checkpoint; run `amanat verify`.",
+                log=self.files.kid,
             )
         said = None
         keep = self.checkpoint_size

@@ -74,7 +74,9 @@ class InvalidSignatureError(IntegrityError):
     """A signature by a trusted key fails to verify (signed-note, "Signatures")."""
 
     def __init__(self, name: str, key_id: int) -> None:
-        super().__init__(f"The signature by key {name}+{key_id:08x} does not verify.")
+        super().__init__(
+            "The signature by key %(key)s does not verify.", key=f"{name}+{key_id:08x}"
+        )
         self.name = name
         self.key_id = key_id
 
@@ -88,16 +90,16 @@ def _b64decode(text: str, what: str) -> bytes:
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise FormatError(f"The {what} is not valid base64.") from None
+        raise FormatError("The %(what)s is not valid base64.", what=what) from None
     if base64.b64encode(raw).decode("ascii") != text:
-        raise FormatError(f"The {what} is not canonical base64.")
+        raise FormatError("The %(what)s is not canonical base64.", what=what)
     return raw
 
 
 def _check_name(name: str) -> None:
     """Key names are non-empty, with no Unicode space and no '+' (signed-note, "Format")."""
     if not name or "+" in name or any(c.isspace() for c in name) or _CONTROL.search(name):
-        raise FormatError(f"{name!r} is not a valid signed-note key name.")
+        raise FormatError("%(name)s is not a valid signed-note key name.", name=repr(name))
 
 
 def key_id(name: str, public_key: bytes) -> int:
@@ -117,12 +119,12 @@ def parse_vkey(text: str) -> tuple[str, bytes]:
     hex_id, _, encoded = rest.partition("+")
     _check_name(name)
     if not re.fullmatch("[0-9a-f]{8}", hex_id):
-        raise FormatError(f"The verifier key for {name} has a malformed key ID.")
+        raise FormatError("The verifier key for %(name)s has a malformed key ID.", name=name)
     raw = _b64decode(encoded, f"verifier key for {name}")
     if len(raw) != 33 or raw[0] != ALG_ED25519:
-        raise FormatError(f"The verifier key for {name} is not an Ed25519 key.")
+        raise FormatError("The verifier key for %(name)s is not an Ed25519 key.", name=name)
     if key_id(name, raw[1:]) != int(hex_id, 16):
-        raise FormatError(f"The verifier key for {name} does not match its key ID.")
+        raise FormatError("The verifier key for %(name)s does not match its key ID.", name=name)
     return name, raw[1:]
 
 
@@ -218,7 +220,9 @@ def parse_note(note: str | bytes) -> ParsedNote:
         raise FormatError("The signed note does not end with a signature line and newline.")
     lines = block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
-        raise FormatError(f"The signed note has more than {MAX_SIGNATURES} signatures.")
+        raise FormatError(
+            "The signed note has more than %(count)s signatures.", count=MAX_SIGNATURES
+        )
     signatures: list[Signature] = []
     for line in lines:
         name, space, encoded = line.removeprefix(_DASH).partition(" ")
@@ -227,10 +231,10 @@ def parse_note(note: str | bytes) -> ParsedNote:
         _check_name(name)
         raw = _b64decode(encoded, f"signature by {name}")
         if len(raw) < 5:
-            raise FormatError(f"The signature by {name} is too short.")
+            raise FormatError("The signature by %(name)s is too short.", name=name)
         sig = Signature(name, int.from_bytes(raw[:4], "big"), raw[4:])
         if any((s.name, s.key_id) == (sig.name, sig.key_id) for s in signatures):
-            raise FormatError(f"The signed note repeats a signature by {name}.")
+            raise FormatError("The signed note repeats a signature by %(name)s.", name=name)
         signatures.append(sig)
     return ParsedNote(text, tuple(signatures))
 
@@ -240,7 +244,7 @@ def _trusted(verifiers: Iterable[NoteVerifier]) -> dict[tuple[str, int], NoteVer
     for v in verifiers:
         other = known.setdefault((v.name, v.key_id), v)
         if other.public_key != v.public_key:
-            raise UsageError(f"Two trusted keys share the name {v.name} and key ID.")
+            raise UsageError("Two trusted keys share the name %(name)s and key ID.", name=v.name)
     return known
 
 
@@ -345,6 +349,8 @@ def open_checkpoint(
     checkpoint = Checkpoint.parse(opened.text)
     if checkpoint.origin != expected_origin:
         raise OriginMismatchError(
-            f"The checkpoint is for log {checkpoint.origin!r}, not {expected_origin!r}."
+            "The checkpoint is for log %(log)s, not %(expected)s.",
+            log=repr(checkpoint.origin),
+            expected=repr(expected_origin),
         )
     return checkpoint

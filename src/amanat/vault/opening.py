@@ -57,22 +57,32 @@ def find_record(vault: Vault, entry_id: str) -> Envelope:
                 or not ring.may_write(files.kid, seq)
             ):
                 raise IntegrityError(
-                    f"Entry {entry_id[:12]} is not signed by a trusted key; "
-                    "run `amanat verify` before trusting this vault."
+                    "Entry %(entry)s is not signed by a trusted key; "
+                    "run `amanat verify` before trusting this vault.",
+                    entry=entry_id[:12],
                 )
             return env
-    raise NotFound(f"Entry {entry_id[:12]} is in no log of this vault (it may be planted).")
+    raise NotFound(
+        "Entry %(entry)s is in no log of this vault (it may be planted).", entry=entry_id[:12]
+    )
 
 
 def _read_checked(vault: Vault, kind: str, object_id: str) -> bytes:
     path = vault.object_path(kind, object_id)
-    what = "entry" if kind == "entries" else "file"
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise NotFound(f"The sealed {what} {object_id[:12]} is not in this vault.") from None
+        if kind == "entries":
+            raise NotFound(
+                "The sealed entry %(entry)s is not in this vault.", entry=object_id[:12]
+            ) from None
+        raise NotFound(
+            "The sealed file %(blob)s is not in this vault.", blob=object_id[:12]
+        ) from None
     if hashlib.sha256(data).hexdigest() != object_id:
-        raise IntegrityError(f"The sealed {what} {object_id[:12]} is corrupted.")
+        if kind == "entries":
+            raise IntegrityError("The sealed entry %(entry)s is corrupted.", entry=object_id[:12])
+        raise IntegrityError("The sealed file %(blob)s is corrupted.", blob=object_id[:12])
     return data
 
 
@@ -182,7 +192,7 @@ def write_files(
 ) -> list[Path]:
     """Decrypt every file of ``entry`` into ``out_dir``; never overwrites a file."""
     if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir} is not a folder.")
+        raise UsageError("%(path)s is not a folder.", path=out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for meta in entry.content.get("files", []):
@@ -201,11 +211,15 @@ def write_files(
                         tee.swap_header(rekey_path(rekeys, blob).read_bytes())
                     crypto.age_decrypt_stream(tee, sink, identities)  # type: ignore[arg-type]
             except FileNotFoundError:
-                raise NotFound(f"The sealed file {blob[:12]} is not in this vault.") from None
+                raise NotFound(
+                    "The sealed file %(blob)s is not in this vault.", blob=blob[:12]
+                ) from None
             if blob_hash.hexdigest() != blob:
-                raise IntegrityError(f"The sealed file {blob[:12]} is corrupted.")
+                raise IntegrityError("The sealed file %(blob)s is corrupted.", blob=blob[:12])
             if sink.hash.hexdigest() != meta["sha256"] or sink.size != meta["size"]:
-                raise IntegrityError(f"File {target.name} does not match what was sealed.")
+                raise IntegrityError(
+                    "File %(name)s does not match what was sealed.", name=target.name
+                )
             os.fsync(fd)
         except BaseException:
             os.close(fd)

@@ -57,11 +57,12 @@ def unb64(text: Any, size: int, what: str) -> bytes:
     try:
         raw = base64.b64decode(str(text), validate=True)
     except ValueError:
-        raise FormatError(f"The {what} is not valid base64.") from None
+        raise FormatError("The %(what)s is not valid base64.", what=what) from None
     if len(raw) != size:
-        raise FormatError(f"The {what} has the wrong length.")
+        raise FormatError("The %(what)s has the wrong length.", what=what)
     if base64.b64encode(raw).decode("ascii") != str(text):
-        raise FormatError(f"The {what} is not canonical base64.")  # one encoding per value
+        # one encoding per value
+        raise FormatError("The %(what)s is not canonical base64.", what=what)
     return raw
 
 
@@ -109,8 +110,9 @@ class OrgFile:
             raise FormatError("This is not an Amanat organisation file.")
         if doc.get("version") != 1:
             raise UnsupportedVersion(
-                f"Organisation file version {doc.get('version')!r} is not known to this "
-                "Amanat; update the software."
+                "Organisation file version %(version)s is not known to this "
+                "Amanat; update the software.",
+                version=repr(doc.get("version")),
             )
         expected = {"format", "version", "org", "name", "root_key", "recovery", "created", "sig"}
         if set(doc) != expected:
@@ -173,7 +175,7 @@ class Keyring:
         """The key that may write log ``kid``, or ``UntrustedKey``."""
         state = self.keys.get(kid)
         if state is None:
-            raise UntrustedKey(f"Key {kid} was never trusted by this organisation.")
+            raise UntrustedKey("Key %(key)s was never trusted by this organisation.", key=kid)
         return state
 
     def may_write(self, kid: str, seq: int) -> bool:
@@ -192,17 +194,23 @@ class Keyring:
         n = len(self.lines)
         doc = canonical.decode(line, what=f"keyring statement {n}")
         if not isinstance(doc, dict) or doc.get("v") != 1:
-            raise UnsupportedVersion(f"Keyring statement {n} has an unknown version.")
+            raise UnsupportedVersion(
+                "Keyring statement %(number)s has an unknown version.", number=n
+            )
         if doc.get("seq") != n or doc.get("prev") != self.head:
-            raise FormatError(f"Keyring statement {n} is out of order, repeated or missing.")
+            raise FormatError(
+                "Keyring statement %(number)s is out of order, repeated or missing.", number=n
+            )
         signer = str(doc.get("signer", ""))
         signer_key = self._authority(signer)
         if signer_key is None:
-            raise UntrustedKey(f"Keyring statement {n} is signed by a key with no authority.")
+            raise UntrustedKey(
+                "Keyring statement %(number)s is signed by a key with no authority.", number=n
+            )
         sig = unb64(doc.get("sig"), 64, f"keyring statement {n} signature")
         unsigned = {k: v for k, v in doc.items() if k != "sig"}
         if not crypto.ed25519_verify(signer_key, _KEYRING_DOMAIN + canonical.encode(unsigned), sig):
-            raise FormatError(f"Keyring statement {n} has an invalid signature.")
+            raise FormatError("Keyring statement %(number)s has an invalid signature.", number=n)
         self._apply_op(n, doc)
         self.lines.append(line)
 
@@ -217,24 +225,30 @@ class Keyring:
     def _apply_op(self, n: int, doc: dict[str, Any]) -> None:
         op = doc.get("op")
         if op not in OPS:
-            raise FormatError(f"Keyring statement {n} has an unknown operation.")
+            raise FormatError("Keyring statement %(number)s has an unknown operation.", number=n)
         required, optional = _OP_FIELDS[op]
         if not _COMMON | required <= set(doc) <= _COMMON | required | optional:
-            raise FormatError(f"Keyring statement {n} has missing or unknown fields.")
+            raise FormatError(
+                "Keyring statement %(number)s has missing or unknown fields.", number=n
+            )
         if not isinstance(doc["time"], str) or not isinstance(doc.get("name", ""), str):
-            raise FormatError(f"Keyring statement {n} has a malformed field.")
+            raise FormatError("Keyring statement %(number)s has a malformed field.", number=n)
         key = unb64(doc["key"], 32, f"keyring statement {n} key")
         kid = key_id(key)
         known = self.keys.get(kid)
         if op in ("add-desk", "trust-station"):
             if known is not None:
-                raise FormatError(f"Keyring statement {n} adds a key that was already added.")
+                raise FormatError(
+                    "Keyring statement %(number)s adds a key that was already added.", number=n
+                )
             role = "desk" if op == "add-desk" else "station"
             recipient = ""
             if role == "desk":
                 admin = doc.get("admin", False)
                 if not isinstance(admin, bool) or not isinstance(doc["recipient"], str):
-                    raise FormatError(f"Keyring statement {n} has a malformed field.")
+                    raise FormatError(
+                        "Keyring statement %(number)s has a malformed field.", number=n
+                    )
                 recipient = doc["recipient"]
                 crypto.validate_recipient(recipient)
             self.keys[kid] = KeyState(
@@ -247,10 +261,12 @@ class Keyring:
             return
         role = "desk" if op == "remove-desk" else "station"
         if known is None or known.role != role or not known.active:
-            raise FormatError(f"Keyring statement {n} removes a key that is not active.")
+            raise FormatError(
+                "Keyring statement %(number)s removes a key that is not active.", number=n
+            )
         keep = doc.get("keep_until", 0)
         if not isinstance(keep, int) or isinstance(keep, bool) or keep < 0:
-            raise FormatError(f"Keyring statement {n} has an invalid keep_until.")
+            raise FormatError("Keyring statement %(number)s has an invalid keep_until.", number=n)
         known.active = False
         known.keep_until = keep
 

@@ -70,10 +70,6 @@ class ProofCheck:
     files: dict[str, str] = field(default_factory=dict)  # path -> "in record" / "NOT in record"
 
 
-def _fail(step: str) -> IntegrityError:
-    return IntegrityError(f"The proof does not hold: {step}")
-
-
 def check_bundle(bundle: dict[str, Any], blob_files: list[Path] | None = None) -> ProofCheck:
     """Check a proof bundle; raises ``IntegrityError`` naming the first step that fails."""
     if bundle.get("format") != "amanat-proof" or bundle.get("version") != 1:
@@ -85,29 +81,39 @@ def check_bundle(bundle: dict[str, Any], blob_files: list[Path] | None = None) -
         env = Envelope.parse(record, where="in the bundle")
         state = ring.keys.get(env.log)
         if state is None:
-            raise _fail("the record's signer is not in the organisation's keyring.")
+            raise IntegrityError(
+                "The proof does not hold: the record's signer is not in the organisation's keyring."
+            )
         origin = checkpoint_origin(org.org_id, env.log)
         cp = note.open_checkpoint(str(bundle["checkpoint"]), origin, state.key, origin)
         proof = [bytes.fromhex(h) for h in bundle["inclusion_proof"]]
         ciphertext = base64.b64decode(str(bundle["entry_ciphertext"]), validate=True)
         index = int(bundle["leaf_index"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise FormatError(f"The proof bundle is malformed ({type(exc).__name__}).") from None
+        raise FormatError(
+            "The proof bundle is malformed (%(reason)s).", reason=type(exc).__name__
+        ) from None
     steps = [
         f"organisation file signed by its root key (org {org.org_id})",
         f"keyring of {len(ring.lines)} statements: chain and signatures valid",
     ]
     if not env.signature_ok(state.key) or env.seq != index:
-        raise _fail("the log record's signature is not valid.")
+        raise IntegrityError("The proof does not hold: the log record's signature is not valid.")
     if not ring.may_write(env.log, env.seq):
-        raise _fail("the record was signed by a key revoked before it.")
+        raise IntegrityError(
+            "The proof does not hold: the record was signed by a key revoked before it."
+        )
     steps.append(f"record {env.seq} signed by {state.role} {state.name or env.log}")
     steps.append(f"checkpoint of size {cp.size} signed by the same key")
     if not merkle.verify_inclusion(merkle.leaf_hash(record), index, cp.size, proof, cp.root_hash):
-        raise _fail("the inclusion proof does not lead to the checkpoint's root.")
+        raise IntegrityError(
+            "The proof does not hold: the inclusion proof does not lead to the checkpoint's root."
+        )
     steps.append("inclusion proof leads from the record to the checkpoint's root")
     if hashlib.sha256(ciphertext).hexdigest() != env.entry or str(bundle.get("entry")) != env.entry:
-        raise _fail("the entry's ciphertext does not match the record.")
+        raise IntegrityError(
+            "The proof does not hold: the entry's ciphertext does not match the record."
+        )
     steps.append("entry ciphertext hashes to the value in the record")
     check = ProofCheck(env.entry, org.name, env.log, env.time, cp.size, cp.root_hash.hex(), steps)
     named = {b.id for b in env.blobs}
@@ -124,7 +130,7 @@ def _file_sha256(path: Path) -> str:
             while chunk := f.read(1 << 20):
                 h.update(chunk)
     except FileNotFoundError:
-        raise NotFound(f"File not found: {path}") from None
+        raise NotFound("File not found: %(path)s", path=path) from None
     return h.hexdigest()
 
 
@@ -132,9 +138,9 @@ def load_bundle(path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise NotFound(f"Proof file not found: {path}") from None
+        raise NotFound("Proof file not found: %(path)s", path=path) from None
     except (UnicodeDecodeError, ValueError):
-        raise FormatError(f"{path} is not a proof bundle (not JSON).") from None
+        raise FormatError("%(path)s is not a proof bundle (not JSON).", path=path) from None
     if not isinstance(doc, dict):
-        raise FormatError(f"{path} is not a proof bundle.")
+        raise FormatError("%(path)s is not a proof bundle.", path=path)
     return doc

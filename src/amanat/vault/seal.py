@@ -91,11 +91,15 @@ def _seal_file(
     try:
         source = item.path.open("rb", buffering=0)
     except FileNotFoundError:
-        raise InputError(f"File not found: {item.path}") from None
+        raise InputError("File not found: %(path)s", path=item.path) from None
     except IsADirectoryError:
-        raise InputError(f"{item.path} is a folder; give the files inside it.") from None
+        raise InputError(
+            "%(path)s is a folder; give the files inside it.", path=item.path
+        ) from None
     except PermissionError:
-        raise InputError(f"Amanat may not read {item.path}; check its permissions.") from None
+        raise InputError(
+            "Amanat may not read %(path)s; check its permissions.", path=item.path
+        ) from None
     part = durable.new_part_path(vault.tmp_dir)
     writer = durable.HashingFileWriter(part)
     plain_hash = hashlib.sha256()
@@ -123,7 +127,9 @@ def _seal_file(
         blob_id = writer.finish()
     except OSError as exc:
         writer.abort()
-        raise InputError(f"Could not read {item.path}: {exc.strerror}.") from None
+        raise InputError(
+            "Could not read %(path)s: %(reason)s.", path=item.path, reason=exc.strerror
+        ) from None
     except BaseException:
         writer.abort()
         raise
@@ -225,7 +231,9 @@ class SealSession:
         receipt's ``time`` is the one sealed (docs/format/vault.md, "Log records")."""
         if entry_type not in ENTRY_TYPES:
             raise InputError(
-                f"Unknown entry type {entry_type!r}; use one of {', '.join(ENTRY_TYPES)}."
+                "Unknown entry type %(type)s; use one of %(types)s.",
+                type=repr(entry_type),
+                types=", ".join(ENTRY_TYPES),
             )
         if data is not None:
             canonical.encode(data)  # refuse floats and the like before any work is done

@@ -75,7 +75,9 @@ class LogFiles:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            raise FormatError(f"The checkpoint of log {self.kid} is not valid text.") from None
+            raise FormatError(
+                "The checkpoint of log %(log)s is not valid text.", log=self.kid
+            ) from None
 
     def append_record(self, line: bytes) -> None:
         """Append one record and fsync it (the log file, and the folder when new)."""
@@ -115,7 +117,9 @@ class SealedBlob:
         try:
             self._fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
-            raise NotFound(f"The sealed file {blob_id[:12]} is not in this vault.") from None
+            raise NotFound(
+                "The sealed file %(blob)s is not in this vault.", blob=blob_id[:12]
+            ) from None
         info = os.fstat(self._fd)
         self.size: int = info.st_size
         self.stamp: tuple[int, int, int] = (info.st_ino, info.st_size, info.st_mtime_ns)
@@ -171,20 +175,23 @@ class Vault:
         try:
             marker = (root / "AMANAT-VAULT").read_bytes()
         except FileNotFoundError:
-            raise HomeError(f"{root} is not an Amanat vault (AMANAT-VAULT is missing).") from None
+            raise HomeError(
+                "%(path)s is not an Amanat vault (AMANAT-VAULT is missing).", path=root
+            ) from None
         if marker != MARKER:
             if marker.startswith(b"amanat-vault "):
                 raise UnsupportedVersion(
-                    f"The vault at {root} uses a newer format; update Amanat to read it."
+                    "The vault at %(path)s uses a newer format; update Amanat to read it.",
+                    path=root,
                 )
-            raise FormatError(f"The vault marker in {root} is damaged.")
+            raise FormatError("The vault marker in %(path)s is damaged.", path=root)
 
     @classmethod
     def create(cls, root: Path, org: OrgFile, keyring_lines: list[bytes]) -> Vault:
         if not root.is_absolute():
             raise ValueError("a vault path must be absolute")
         if root.exists() and any(root.iterdir()):
-            raise HomeError(f"{root} already exists and is not empty.")
+            raise HomeError("%(path)s already exists and is not empty.", path=root)
         durable.make_dirs(root / "tmp")
         durable.write_atomic(root / "org.json", org.to_bytes(), root / "tmp")
         durable.write_atomic(
@@ -238,9 +245,11 @@ class Vault:
         sub = self.root / "entries" / prefix[:2]
         matches = sorted(p.name for p in sub.glob(prefix + "*")) if sub.is_dir() else []
         if not matches:
-            raise NotFound(f"No entry {prefix} in this vault.")
+            raise NotFound("No entry %(prefix)s in this vault.", prefix=prefix)
         if len(matches) > 1:
-            raise NotFound(f"Several entries start with {prefix}; give more digits.")
+            raise NotFound(
+                "Several entries start with %(prefix)s; give more digits.", prefix=prefix
+            )
         return matches[0]
 
     # -- the organisation ------------------------------------------------------

@@ -91,8 +91,10 @@ class ResumableUpload:
         self._check_open()
         if offset != self.received:
             raise InputError(
-                f"this piece starts at byte {offset}, but {self.received} bytes have "
-                f"arrived; send from byte {self.received}."
+                "this piece starts at byte %(offset)s, but %(received)s bytes have "
+                "arrived; send from byte %(received)s.",
+                offset=offset,
+                received=self.received,
             )
         if self.received + len(data) > self.limit:
             self.abort()

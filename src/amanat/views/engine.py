@@ -28,11 +28,6 @@ KEY_BYTES = 32
 
 _SQLITE_NOTADB = 26  # sqlite3.h: "file is not a database", what a wrong key also gives
 
-_WRONG_KEY = (
-    "The views database {path} cannot be opened with this key; it was made with another "
-    "key or is not a views database (views can be rebuilt from the vault)."
-)
-
 
 def open_sqlite(path: Path, key: bytes, *, create: bool) -> Engine:
     """An engine on the SQLCipher database at ``path``, keyed with ``key`` (32 bytes).
@@ -41,17 +36,26 @@ def open_sqlite(path: Path, key: bytes, *, create: bool) -> Engine:
     ``NotFound``. A wrong key, or a file that is not a views database, is ``KeyError_``.
     """
     if len(key) != KEY_BYTES:
-        raise KeyError_(f"The views database key must be {KEY_BYTES} bytes, not {len(key)}.")
+        raise KeyError_(
+            "The views database key must be %(count)s bytes, not %(size)s.",
+            count=KEY_BYTES,
+            size=len(key),
+        )
     path = path.absolute()  # pooled connections must not follow a later chdir
     if not path.exists():
         if not create:
             raise NotFound(
-                f"The views database {path} does not exist; rebuild the views from the vault."
+                "The views database %(path)s does not exist; rebuild the views from the vault.",
+                path=path,
             )
         try:
             path.touch(mode=0o600)
         except OSError as e:
-            raise HomeError(f"The views database {path} cannot be created: {e.strerror}.") from e
+            raise HomeError(
+                "The views database %(path)s cannot be created: %(reason)s.",
+                path=path,
+                reason=e.strerror,
+            ) from e
     # mode=rw: a pooled connection made after the file was deleted fails instead of
     # quietly starting an empty database.
     uri = f"file:{quote(str(path))}?mode=rw"
@@ -94,8 +98,14 @@ def _key_and_check(conn: sqlcipher3.Connection, key: bytes, path: Path) -> None:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchall()  # checks the key
     except sqlcipher3.DatabaseError as e:
         if getattr(e, "sqlite_errorcode", None) == _SQLITE_NOTADB:
-            raise KeyError_(_WRONG_KEY.format(path=path)) from None
-        raise HomeError(f"The views database {path} cannot be opened: {e}.") from None
+            raise KeyError_(
+                "The views database %(path)s cannot be opened with this key; it was made with "
+                "another key or is not a views database (views can be rebuilt from the vault).",
+                path=path,
+            ) from None
+        raise HomeError(
+            "The views database %(path)s cannot be opened: %(reason)s.", path=path, reason=str(e)
+        ) from None
     conn.execute("PRAGMA temp_store = MEMORY")  # no temporary files on disk at all
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA journal_mode = WAL")  # on a new file, this writes page 1
@@ -115,8 +125,8 @@ def open_postgres(url: str) -> Engine:
         ) from None
     if parsed.drivername != "postgresql+psycopg":
         raise UsageError(
-            f"The views database URL must start with postgresql+psycopg://, "
-            f"not {parsed.drivername}://."
+            "The views database URL must start with postgresql+psycopg://, not %(driver)s://.",
+            driver=parsed.drivername,
         )
     where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
     engine = create_engine(parsed, pool_pre_ping=True)
@@ -134,8 +144,10 @@ def _postgres_error(e: exc.OperationalError, where: str) -> UsageError:
     # and port, never the password.
     reason = " ".join(str(e.orig).rsplit("failed: ", 1)[-1].split()).rstrip(".")
     return UsageError(
-        f"The views database at {where} cannot be opened ({reason}); check that PostgreSQL "
-        "runs there and the views database URL in the settings."
+        "The views database at %(where)s cannot be opened (%(reason)s); check that PostgreSQL "
+        "runs there and the views database URL in the settings.",
+        where=where,
+        reason=reason,
     )
 
 
@@ -148,5 +160,5 @@ def dialect_name(engine: Engine) -> Literal["sqlite", "postgresql"]:
     """Which of the two databases ``engine`` runs on, for the few places SQL differs."""
     name = engine.dialect.name
     if name not in ("sqlite", "postgresql"):
-        raise UsageError(f"Views run on SQLite or PostgreSQL, not {name}.")
+        raise UsageError("Views run on SQLite or PostgreSQL, not %(name)s.", name=name)
     return "sqlite" if name == "sqlite" else "postgresql"

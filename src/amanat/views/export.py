@@ -222,11 +222,14 @@ def check_export_folder(folder: Path) -> None:
     """Refuse anything but a new or an empty folder, in one sentence."""
     if folder.exists():
         if not folder.is_dir():
-            raise UsageError(f"{folder} is a file; give a new or empty folder to export into.")
+            raise UsageError(
+                "%(path)s is a file; give a new or empty folder to export into.", path=folder
+            )
         if any(folder.iterdir()):
             raise UsageError(
-                f"The folder {folder} is not empty; give a new or empty folder, "
-                "so that no file is overwritten or mixed with an older export."
+                "The folder %(path)s is not empty; give a new or empty folder, "
+                "so that no file is overwritten or mixed with an older export.",
+                path=folder,
             )
 
 

@@ -165,7 +165,7 @@ def _initdb(initdb: Path, directory: Path, owner: pwd.struct_passwd | None, log:
         **_as(owner),
     )  # fmt: skip
     if done.returncode != 0:
-        raise AmanatError(f"initdb failed: {_last_line(directory)}")
+        raise AmanatError("initdb failed: %(line)s", line=_last_line(directory))
     hba = directory / "data" / "pg_hba.conf"
     # Replaces initdb's file, which also trusts ::1 and the Unix socket.
     hba.write_text("host all all 127.0.0.1/32 trust\n", "utf-8")
@@ -211,14 +211,17 @@ def _wait_ready(port: int, process: subprocess.Popen[bytes], directory: Path, li
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AmanatError(
-                f"The local PostgreSQL server stopped while starting: {_last_line(directory)}"
+                "The local PostgreSQL server stopped while starting: %(line)s",
+                line=_last_line(directory),
             )
         try:
             with _connect(port):
                 return
         except psycopg.OperationalError:
             time.sleep(0.05)
-    raise AmanatError(f"The local PostgreSQL server did not start within {limit:.0f} s.")
+    raise AmanatError(
+        "The local PostgreSQL server did not start within %(limit)s s.", limit=f"{limit:.0f}"
+    )
 
 
 def _last_line(directory: Path) -> str:

@@ -18,7 +18,7 @@ decisions, ``review_queue`` the candidate pairs no one has decided yet, and
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -676,6 +676,19 @@ def resolve(conn: Connection, person_id: str) -> str | None:
         return person_id
     row = conn.execute(select(s.aliases.c.person_id).where(s.aliases.c.alias_id == person_id))
     return row.scalar_one_or_none()
+
+
+def shown_names(conn: Connection, person_ids: Collection[str]) -> dict[str, tuple[str, str]]:
+    """Each of ``person_ids`` the views know: the id it is shown under (itself, or the
+    person it was merged into) and that person's name."""
+    p, a = s.persons, s.aliases
+    wanted = list(dict.fromkeys(person_ids))[:_DOCUMENTS_AT_ONCE]
+    aliases = select(a.c.alias_id, a.c.person_id).where(a.c.alias_id.in_(wanted))
+    shown = {r.alias_id: r.person_id for r in conn.execute(aliases)}
+    under = {i: shown.get(i, i) for i in wanted}
+    named = select(p.c.person_id, p.c.display_name).where(p.c.person_id.in_(set(under.values())))
+    names = {r.person_id: r.display_name for r in conn.execute(named)}
+    return {i: (pid, names[pid]) for i, pid in under.items() if pid in names}
 
 
 def _records(conn: Connection, person_id: str) -> list[str]:

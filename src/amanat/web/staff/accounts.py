@@ -132,9 +132,9 @@ class AccountStore:
         except FileNotFoundError:
             return {}
         except (ValueError, UnicodeDecodeError):
-            raise FormatError(f"{self.path} is not a readable accounts file.") from None
+            raise FormatError("%(path)s is not a readable accounts file.", path=self.path) from None
         if not isinstance(doc, dict) or doc.get("format") != FILE_FORMAT:
-            raise FormatError(f"{self.path} is not an Amanat accounts file.")
+            raise FormatError("%(path)s is not an Amanat accounts file.", path=self.path)
         if doc.get("version") != 1:
             raise UnsupportedVersion("This accounts file was made by a newer Amanat.")
         accounts: dict[str, dict[str, Any]] = doc["accounts"]
@@ -171,9 +171,15 @@ class AccountStore:
                 "An account name is 2-40 lower-case letters, digits, dots, dashes or underscores."
             )
         if role not in ROLES:
-            raise UsageError(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
+            raise UsageError(
+                "Unknown role %(role)s; use one of %(roles)s.",
+                role=repr(role),
+                roles=", ".join(ROLES),
+            )
         if len(password) < MIN_PASSWORD:
-            raise UsageError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+            raise UsageError(
+                "Choose a password of at least %(count)s characters.", count=MIN_PASSWORD
+            )
         enrolment = None
         sealed = None
         if role in ROLES_WITH_TOTP:
@@ -186,7 +192,7 @@ class AccountStore:
         with self._lock:
             accounts = self._read()
             if name in accounts:
-                raise InputError(f"An account named {name} already exists.")
+                raise InputError("An account named %(name)s already exists.", name=name)
             accounts[name] = {
                 "role": role,
                 "password": self.hasher.hash(password),
@@ -271,7 +277,7 @@ class AccountStore:
         accounts = self._read()
         found = accounts.get(name)
         if found is None:
-            raise NotFound(f"There is no account named {name[:40]}.")
+            raise NotFound("There is no account named %(name)s.", name=name[:40])
         return accounts, found
 
     def infos(self) -> list[AccountInfo]:
@@ -311,7 +317,9 @@ class AccountStore:
         """Change one's own password: the old one must be right (a wrong one counts
         towards the lockout, as at sign-in); DONE when changed."""
         if len(new) < MIN_PASSWORD:
-            raise UsageError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+            raise UsageError(
+                "Choose a password of at least %(count)s characters.", count=MIN_PASSWORD
+            )
         with self._lock:
             accounts, found = self._change(name)
             if found.get("disabled"):

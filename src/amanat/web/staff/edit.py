@@ -138,7 +138,7 @@ Errors = dict[str, tuple[str, dict[str, Any]]]
 
 class FormProblem(Exception):
     def __init__(self, errors: Errors) -> None:
-        super().__init__("form")
+        super().__init__(*errors)  # the fields at fault
         self.errors = errors
 
 

@@ -58,7 +58,8 @@ FORGOTTEN = N_("This search is no longer remembered; type the name again.")
 def field_text(params: Any, name: str) -> str:
     value = str(params.get(name, "")).strip()
     if len(value) > MAX_FIELD:
-        raise UsageError(NAME_TOO_LONG if name == "name" else FILTER_TOO_LONG)
+        sentence = NAME_TOO_LONG if name == "name" else FILTER_TOO_LONG
+        raise UsageError(sentence)
     return value
 
 

@@ -60,7 +60,8 @@ TRANSCRIPT_SHOWN = 600  # characters of each version's transcript on the page
 
 # One piece of a value as the page shows it: ("", text) as written; ("msg", msgid)
 # translated; (kind, code) a stored code in words (``web.labels.label``); ("place", …)
-# a place code as the place's name in the reader's language.
+# a place code as the place's name in the reader's language; ("person", id) a person
+# by name, with a link to their page.
 Part = tuple[str, str]
 CONSENT_USES = {
     "un": N_("UN bodies"),
@@ -125,7 +126,7 @@ def rows(versions: Sequence[Version]) -> list[Row]:
         (N_("Language"), [_code("language", b.get("language")) for b in bodies]),
         (N_("Testifier"), [_testifier(b["testifier"]) for b in bodies]),
         (N_("Consent level"), [_consent(b["consent"]) for b in bodies]),
-        (N_("About"), [tuple(("", p) for p in b["persons"]) for b in bodies]),
+        (N_("About"), [tuple(("person", p) for p in b["persons"]) for b in bodies]),
         (N_("Files"), [_files(v) for v in versions]),
         (N_("Transcript"), [_text_part(b.get("transcript"), TRANSCRIPT_SHOWN) for b in bodies]),
         (N_("Risk notes"), [_text_part(b.get("risk_notes")) for b in bodies]),
@@ -140,8 +141,9 @@ async def _versions(desk: Desk, testimony: str) -> list[Version]:
     return versions
 
 
-def _render(
+async def _render(
     request: Request,
+    desk: Desk,
     detail: PersonDetail,
     testimony: dict[str, Any],
     versions: Sequence[Version],
@@ -149,6 +151,7 @@ def _render(
     errors: Errors | None = None,
 ) -> Response:
     ids = [version_id(v.change.entry_id, v.change.index) for v in versions]
+    about = [p for v in versions for p in v.change.body["persons"]]
     return form_page(
         request,
         "settle.html",
@@ -159,6 +162,7 @@ def _render(
         versions=list(zip(ids, versions, strict=True)),
         shown=",".join(ids),
         rows=rows(versions),
+        persons=await run_in_threadpool(desk.shown_names, about),
     )
 
 
@@ -166,7 +170,7 @@ async def settle_form(request: Request) -> Response:
     desk, detail = await _person(request)
     testimony = _testimony_of(detail, str(request.query_params.get("testimony", ""))[:40])
     versions = await _versions(desk, testimony["testimony_id"])
-    return _render(request, detail, testimony, versions, {})
+    return await _render(request, desk, detail, testimony, versions, {})
 
 
 async def settle(request: Request) -> Response:
@@ -198,4 +202,4 @@ async def settle(request: Request) -> Response:
         }
         return await _sealed(request, desk, detail, change)
     except FormProblem as exc:
-        return _render(request, detail, testimony, versions, form, exc.errors)
+        return await _render(request, desk, detail, testimony, versions, form, exc.errors)

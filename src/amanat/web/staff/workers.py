@@ -172,14 +172,20 @@ class StateServer:
                 except AmanatError as e:
                     answer = ("error", e)
                 except Exception as e:  # never a traceback across processes
-                    failed = f"State call {call} failed: {type(e).__name__}."
-                    answer = ("error", AmanatError(failed))
+                    answer = (
+                        "error",
+                        AmanatError(
+                            "State call %(call)s failed: %(error)s.",
+                            call=call,
+                            error=type(e).__name__,
+                        ),
+                    )
                 if call not in self.NOTICES:  # a notice's sender waits for nothing
                     conn.send(answer)
 
     def _call(self, call: str, args: dict[str, Any]) -> object:
         if call not in self.CALLS:
-            raise AmanatError(f"Unknown state call {call}.")
+            raise AmanatError("Unknown state call %(call)s.", call=call)
         if call == "session.new":
             return self.sessions.new(
                 account=str(args["account"]), role=str(args["role"]), stage=str(args["stage"])
