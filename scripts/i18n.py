@@ -66,8 +66,10 @@ _FIRST: tuple[int] = (1,)
 # Every error a user can meet is said in their language: the first argument of each
 # error class, in every module of the library (a template with %(name)s, never an
 # f-string: tests/test_i18n.py checks), and in the staff app's code.
-# (``__init__``: an error class that writes its own sentence, ``super().__init__("…")``).
-ERROR_KEYWORDS = dict.fromkeys((*ERRORS, "__init__"), _FIRST)
+# (``__init__``: an error class that writes its own sentence, ``super().__init__("…")``;
+# ``require``: what a home of another role cannot do, ``home.require("desk", "…")``;
+# ``_fail``: a mirror's or a mapping's sentence, given whole to the helper making it).
+ERROR_KEYWORDS = dict.fromkeys((*ERRORS, "__init__", "_fail"), _FIRST) | {"require": (2,)}
 # the mapping files' errors: each sentence whole, given to their ``fail`` (the mapping's
 # name filled in) or, for what the YAML reader refuses at a line, to ``_Refused``
 _MAPPING = {"fail": _FIRST, "_Refused": _FIRST}

@@ -128,6 +128,26 @@ def test_a_wrong_passphrase_is_said_in_kazakh(org: Org, cli_env: dict[str, str])
     assert "wrong horse" not in done.stderr
 
 
+def test_a_station_asked_for_a_desk_s_work_says_so_in_kazakh_and_russian(
+    org: Org, cli_env: dict[str, str]
+) -> None:
+    """Given a station, when a volunteer asks it to open an entry or to trust a station
+    (a desk's work), then one line says, in the terminal's language, that this home is
+    no desk and what it cannot do; in English as before."""
+    home = str(org.station.path)
+    said = {}
+    for lang in ("kk", "ru", "en"):
+        env = _speaking(cli_env, AMANAT_LANG=lang)
+        done = amanat(env, "open", "--home", home, "0123456789ab")
+        assert done.returncode == 3 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        said[lang] = done.stderr.strip()
+    assert said["kk"] == (
+        "amanat: Бұл үй қалтасы жұмыс орны емес, сондықтан ол мөрленген жазбаларды аша алмайды."
+    )
+    assert said["ru"].startswith("amanat: Эта домашняя папка — не рабочее место")
+    assert said["en"] == "amanat: This home is not a desk, so it cannot open sealed entries."
+
+
 @pytest.mark.parametrize(
     ("count", "form"),
     [(1, "1 проблема."), (3, "3 проблемы."), (5, "5 проблем."), (21, "21 проблема.")],

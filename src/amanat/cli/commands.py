@@ -88,7 +88,7 @@ def cmd_station_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_station_trust(args: argparse.Namespace, settings: Settings) -> int:
     desk = open_home(args.home, settings)
-    desk.require("desk", "trust stations")
+    desk.require("desk", "This home is not a desk, so it cannot trust stations.")
     key_arg = Path(args.key)
     vkey = key_arg.read_text("utf-8").strip() if key_arg.is_file() else args.key
     keys = desk.desk_keys(ask_passphrase(settings, args.passphrase_file))
@@ -113,7 +113,7 @@ def cmd_station_trust(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_station_revoke(args: argparse.Namespace, settings: Settings) -> int:
     desk = open_home(args.home, settings)
-    desk.require("desk", "revoke stations")
+    desk.require("desk", "This home is not a desk, so it cannot revoke stations.")
     keys = desk.desk_keys(ask_passphrase(settings, args.passphrase_file))
     keep = enrol.revoke_station(desk, args.station, keys.signing_seed, keep_until=args.keep_until)
     print_result(
@@ -254,7 +254,7 @@ def cmd_log(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_open(args: argparse.Namespace, settings: Settings) -> int:
     home = open_home(args.home, settings)
-    home.require("desk", "open sealed entries")
+    home.require("desk", "This home is not a desk, so it cannot open sealed entries.")
     identity = home.desk_identity(ask_passphrase(settings, args.passphrase_file))
     vault = home.vault()
     entry = opening.open_entry(vault, args.entry, [identity], rekeys=home.rekeys_dir)

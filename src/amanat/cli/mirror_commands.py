@@ -87,7 +87,7 @@ def cmd_mirror_set(args: argparse.Namespace, settings: Settings) -> int:
             raise UsageError("The quorum is at least 1 mirror.")
         config.quorum = args.quorum
     if args.drop_after_quorum is not None:
-        home.require("station", "drop its ciphertext")
+        home.require("station", "This home is not a station, so it cannot drop its ciphertext.")
         if "desk" in home.roles and args.drop_after_quorum == "yes":
             raise UsageError(
                 "This home is also a desk, which needs its files; it cannot drop them."
@@ -274,7 +274,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_rekey(args: argparse.Namespace, settings: Settings) -> int:
     home = open_home(args.home, settings)
-    home.require("desk", "read old entries")
+    home.require("desk", "This home is not a desk, so it cannot read old entries.")
     shares = ask_shares(args.shares)
     count = restore.rekey_missing(home, shares, ask_passphrase(settings, args.passphrase_file))
     print_result(

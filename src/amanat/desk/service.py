@@ -161,7 +161,7 @@ class Desk:
     """A desk's vault and views, opened with its keys."""
 
     def __init__(self, home: Home, keys: DeskKeys, *, views_url: str = "") -> None:
-        home.require("desk", "keep the victims database")
+        home.require("desk", "This home is not a desk, so it cannot keep the victims database.")
         self.home = home
         self.keys = keys
         self.vault = home.vault()

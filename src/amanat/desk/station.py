@@ -25,7 +25,7 @@ class Station:
     """A station's vault, opened for sealing only."""
 
     def __init__(self, home: Home) -> None:
-        home.require("station", "take testimonies")
+        home.require("station", "This home is not a station, so it cannot take testimonies.")
         self.home = home
         self.vault = home.vault()
         home.station_seed()  # fail now, not at the first save, when the key is missing

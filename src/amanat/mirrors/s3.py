@@ -143,7 +143,10 @@ class S3Store:
         check_key(key)
         return f"{self.location.prefix}/{key}" if self.location.prefix else key
 
-    def _fail(self, doing: str, exc: Exception) -> MirrorError:
+    def _fail(self, sentence: str, exc: Exception, **values: str) -> MirrorError:
+        """The error for a call to the server that failed: ``sentence`` says what could
+        not be done, whole (one message for the catalogues), with ``%(name)s``, the
+        reason ``%(reason)s`` and ``values``."""
         if isinstance(exc, NoCredentialsError):
             return MirrorError(
                 "Mirror %(name)s: no S3 credentials; give the mirror a credentials file "
@@ -154,19 +157,16 @@ class S3Store:
             reason = f"{_code(exc) or _status(exc)}"
         else:
             reason = type(exc).__name__
-        return MirrorError(
-            "Mirror %(name)s: could not %(doing)s (%(reason)s).",
-            name=self.name,
-            doing=doing,
-            reason=reason,
-        )
+        return MirrorError(sentence, name=self.name, reason=reason, **values)
 
     def ensure_bucket(self, *, create: bool = False) -> None:
         try:
             self.client.head_bucket(Bucket=self.location.bucket)
         except ClientError as exc:
             if _status(exc) != 404:
-                raise self._fail("open the bucket", exc) from None
+                raise self._fail(
+                    "Mirror %(name)s: could not open the bucket (%(reason)s).", exc
+                ) from None
             if not create:
                 raise MirrorError(
                     "Mirror %(name)s: there is no bucket %(bucket)s; check the address.",
@@ -176,9 +176,13 @@ class S3Store:
             try:
                 self.client.create_bucket(Bucket=self.location.bucket)
             except ClientError as exc2:
-                raise self._fail("create the bucket", exc2) from None
+                raise self._fail(
+                    "Mirror %(name)s: could not create the bucket (%(reason)s).", exc2
+                ) from None
         except BotoCoreError as exc:
-            raise self._fail("reach the server", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not reach the server (%(reason)s).", exc
+            ) from None
 
     # -- ObjectStore ---------------------------------------------------------------
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
@@ -196,9 +200,11 @@ class S3Store:
         except ClientError as exc:
             if _code(exc) == "NoSuchBucket":
                 return
-            raise self._fail("list objects", exc) from None
+            raise self._fail("Mirror %(name)s: could not list objects (%(reason)s).", exc) from None
         except BotoCoreError as exc:
-            raise self._fail("reach the server", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not reach the server (%(reason)s).", exc
+            ) from None
 
     def get(self, key: str) -> bytes:
         try:
@@ -207,9 +213,13 @@ class S3Store:
         except ClientError as exc:
             if _code(exc) in ("NoSuchKey", "404") or _status(exc) == 404:
                 raise NotFound("Mirror %(name)s has no %(key)s.", name=self.name, key=key) from None
-            raise self._fail(f"read {key}", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not read %(key)s (%(reason)s).", exc, key=key
+            ) from None
         except BotoCoreError as exc:
-            raise self._fail("reach the server", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not reach the server (%(reason)s).", exc
+            ) from None
 
     def download(self, key: str, target: Path, progress: Progress | None = None) -> None:
         try:
@@ -222,9 +232,13 @@ class S3Store:
         except ClientError as exc:
             if _status(exc) == 404:
                 raise NotFound("Mirror %(name)s has no %(key)s.", name=self.name, key=key) from None
-            raise self._fail(f"read {key}", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not read %(key)s (%(reason)s).", exc, key=key
+            ) from None
         except BotoCoreError as exc:
-            raise self._fail("reach the server", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not reach the server (%(reason)s).", exc
+            ) from None
 
     def hash(self, key: str) -> tuple[str, int]:
         h = hashlib.sha256()
@@ -237,9 +251,13 @@ class S3Store:
         except ClientError as exc:
             if _status(exc) == 404:
                 raise NotFound("Mirror %(name)s has no %(key)s.", name=self.name, key=key) from None
-            raise self._fail(f"read {key}", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not read %(key)s (%(reason)s).", exc, key=key
+            ) from None
         except BotoCoreError as exc:
-            raise self._fail("reach the server", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not reach the server (%(reason)s).", exc
+            ) from None
         return h.hexdigest(), size
 
     def _exists(self, key: str) -> bool:
@@ -249,7 +267,9 @@ class S3Store:
         except ClientError as exc:
             if _status(exc) == 404:
                 return False
-            raise self._fail(f"check {key}", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not check %(key)s (%(reason)s).", exc, key=key
+            ) from None
 
     def put(self, key: str, data: bytes) -> bool:
         digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
@@ -279,9 +299,13 @@ class S3Store:
             if _status(exc) == 501 and self._conditional:
                 self._conditional = False  # a server without conditional writes: check first
                 return self.put(key, data)
-            raise self._fail(f"write {key}", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not write %(key)s (%(reason)s).", exc, key=key
+            ) from None
         except BotoCoreError as exc:
-            raise self._fail("reach the server", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not reach the server (%(reason)s).", exc
+            ) from None
 
     def upload(self, key: str, source: Path, progress: Progress | None = None) -> bool:
         size = source.stat().st_size
@@ -341,9 +365,13 @@ class S3Store:
                 raise
             return True
         except ClientError as exc:
-            raise self._fail(f"upload {key}", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not upload %(key)s (%(reason)s).", exc, key=key
+            ) from None
         except BotoCoreError as exc:
-            raise self._fail("reach the server", exc) from None
+            raise self._fail(
+                "Mirror %(name)s: could not reach the server (%(reason)s).", exc
+            ) from None
 
     def _resume(self, full: str) -> tuple[str | None, dict[int, str]]:
         """An unfinished upload of ``full`` and the MD5 of each part it already holds."""
@@ -376,7 +404,9 @@ class S3Store:
             self.client.delete_object(Bucket=self.location.bucket, Key=self._key(key))
         except ClientError as exc:
             if _status(exc) != 404:
-                raise self._fail(f"delete {key}", exc) from None
+                raise self._fail(
+                    "Mirror %(name)s: could not delete %(key)s (%(reason)s).", exc, key=key
+                ) from None
 
 
 def _read_credentials(path: Path, profile: str) -> dict[str, str]:

@@ -102,15 +102,16 @@ class Home:
         """Rewrapped headers a restored desk reads old objects with (see mirrors.restore)."""
         return self.path / "rekeys"
 
-    def require(self, role: str, doing: str) -> None:
+    def require(self, role: str, refusal: str) -> None:
+        """Go on only in a home of ``role``; else ``refusal``, the whole sentence that
+        says what this home cannot do (one message for the catalogues: extraction reads
+        the second argument of ``require``)."""
         if role not in self.roles:
-            raise RoleError(
-                "This home is not a %(role)s, so it cannot %(doing)s.", role=role, doing=doing
-            )
+            raise RoleError(refusal)
 
     # -- station -----------------------------------------------------------------
     def station_seed(self) -> bytes:
-        self.require("station", "seal")
+        self.require("station", "This home is not a station, so it cannot seal.")
         try:
             text = (self.keys_dir / "station.key").read_text("ascii").strip()
             seed = base64.b64decode(text, validate=True)
@@ -149,7 +150,7 @@ class Home:
 
     def desk_identity(self, passphrase: str) -> str:
         """Unlock the desk's age identity (one scrypt: about a second)."""
-        self.require("desk", "open sealed entries")
+        self.require("desk", "This home is not a desk, so it cannot open sealed entries.")
         data = self._read_key("desk-identity.age")
         text = crypto.passphrase_decrypt(data, passphrase).decode("ascii", "replace")
         for line in text.splitlines():
