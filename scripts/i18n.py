@@ -68,25 +68,25 @@ _FIRST: tuple[int] = (1,)
 # f-string: tests/test_i18n.py checks), and in the staff app's code.
 # (``__init__``: an error class that writes its own sentence, ``super().__init__("…")``;
 # ``require``: what a home of another role cannot do, ``home.require("desk", "…")``;
-# ``_fail``: a mirror's or a mapping's sentence, given whole to the helper making it).
-ERROR_KEYWORDS = dict.fromkeys((*ERRORS, "__init__", "_fail"), _FIRST) | {"require": (2,)}
+# ``_fail``: a mirror's or a mapping's sentence, given whole to the helper making it;
+# ``N_``: a sentence kept in a table until it is raised).
+ERROR_KEYWORDS = dict.fromkeys((*ERRORS, "__init__", "_fail"), _FIRST) | {
+    "require": (2,),
+    "N_": None,
+}
 # the mapping files' errors: each sentence whole, given to their ``fail`` (the mapping's
 # name filled in) or, for what the YAML reader refuses at a line, to ``_Refused``
 _MAPPING = {"fail": _FIRST, "_Refused": _FIRST}
 # The library's files (relative to src/amanat) with messages beyond their errors: the
 # command line's (every message), a list's row reasons and notes (``say``, said in the
-# importer's language), what a flag says (kinds and sentences, shown by the staff app
-# and the command).
+# importer's language).
 EXTRA_KEYWORDS: dict[str, dict[str, tuple[int, ...] | None]] = {
-    "cli": {"tr": _FIRST, "ntr": (1, 2), "N_": None},
+    "cli": {"tr": _FIRST, "ntr": (1, 2)},
     "ingest/tables.py": {"say": _FIRST},
     "ingest/mapping.py": _MAPPING,
-    "ingest/rows.py": {"say": _FIRST, "N_": None},
+    "ingest/rows.py": {"say": _FIRST},
     "ingest/reasons.py": {"gettext": _FIRST},
-    "ingest/videos.py": {"N_": None},
-    "ingest/links.py": {"N_": None},
     "records/mapping_file.py": _MAPPING,
-    "records/flags.py": {"N_": None},
     "linkage/mapping.py": _MAPPING,
 }
 

@@ -48,70 +48,83 @@ FULL_WIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {
 }
 
 
-# The kinds of number ``_cleaned`` reads; each of its refusals is a whole sentence per
-# kind (an IIN, a resident ID), so that each is one message in the catalogues.
+# The kinds of number ``_cleaned`` reads.
 _Kind = Literal["resident ID", "IIN", "country code", "passport number"]
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogues (scripts/i18n.py extract)."""
+    return message
+
+
+# What ``_cleaned`` refuses, a whole sentence for each kind of number (an IIN, a
+# resident ID), so that each is one message in the catalogues.
+_REFUSALS: dict[str, dict[_Kind, str]] = {
+    "not text": {
+        "resident ID": N_("a resident ID must be given as text."),
+        "IIN": N_("an IIN must be given as text."),
+        "country code": N_("a country code must be given as text."),
+        "passport number": N_("a passport number must be given as text."),
+    },
+    "too long": {
+        "resident ID": N_("this is far too long to be a resident ID."),
+        "IIN": N_("this is far too long to be an IIN."),
+        "country code": N_("this is far too long to be a country code."),
+        "passport number": N_("this is far too long to be a passport number."),
+    },
+    "empty": {
+        "resident ID": N_("the resident ID is empty."),
+        "IIN": N_("the IIN is empty."),
+        "country code": N_("the country code is empty."),
+        "passport number": N_("the passport number is empty."),
+    },
+    # 6.50102E+17, or 6,50102E+17 from a Russian Excel: the digits are gone
+    "rounded": {
+        "resident ID": N_(
+            "a spreadsheet turned this resident ID into a number like 6.5E+17 and lost "
+            "its last digits; format the column as text and type the number again."
+        ),
+        "IIN": N_(
+            "a spreadsheet turned this IIN into a number like 6.5E+17 and lost its last "
+            "digits; format the column as text and type the number again."
+        ),
+        "country code": N_(
+            "a spreadsheet turned this country code into a number like 6.5E+17 and lost "
+            "its last digits; format the column as text and type the number again."
+        ),
+        "passport number": N_(
+            "a spreadsheet turned this passport number into a number like 6.5E+17 and "
+            "lost its last digits; format the column as text and type the number again."
+        ),
+    },
+    "alphabet": {
+        "resident ID": N_(
+            "a resident ID contains only the digits 0-9 and, as its last character, X."
+        ),
+        "IIN": N_("an IIN contains only the digits 0-9."),
+        "country code": N_("a country code contains only the letters A-Z."),
+        "passport number": N_("a passport number contains only the letters A-Z and digits."),
+    },
+}
 
 
 def _cleaned(text: str, kind: _Kind) -> str:
     """Strip separators; refuse empty, overlong or non-ASCII text (saying which
     characters the ``kind`` of number holds)."""
     if not isinstance(text, str):
-        raise {
-            "resident ID": InputError("a resident ID must be given as text."),
-            "IIN": InputError("an IIN must be given as text."),
-            "country code": InputError("a country code must be given as text."),
-            "passport number": InputError("a passport number must be given as text."),
-        }[kind]
+        raise InputError(_REFUSALS["not text"][kind])
     if len(text) > _MAX_INPUT:
-        raise {
-            "resident ID": InputError("this is far too long to be a resident ID."),
-            "IIN": InputError("this is far too long to be an IIN."),
-            "country code": InputError("this is far too long to be a country code."),
-            "passport number": InputError("this is far too long to be a passport number."),
-        }[kind]
+        raise InputError(_REFUSALS["too long"][kind])
     compact = _SEPARATORS.sub("", text.strip().translate(FULL_WIDTH))
     if not compact:
-        raise {
-            "resident ID": InputError("the resident ID is empty."),
-            "IIN": InputError("the IIN is empty."),
-            "country code": InputError("the country code is empty."),
-            "passport number": InputError("the passport number is empty."),
-        }[kind]
+        raise InputError(_REFUSALS["empty"][kind])
     if _SCIENTIFIC.fullmatch(compact):
-        # 6.50102E+17, or 6,50102E+17 from a Russian Excel: the digits are gone
-        raise {
-            "resident ID": InputError(
-                "a spreadsheet turned this resident ID into a number like 6.5E+17 and lost "
-                "its last digits; format the column as text and type the number again."
-            ),
-            "IIN": InputError(
-                "a spreadsheet turned this IIN into a number like 6.5E+17 and lost its last "
-                "digits; format the column as text and type the number again."
-            ),
-            "country code": InputError(
-                "a spreadsheet turned this country code into a number like 6.5E+17 and lost "
-                "its last digits; format the column as text and type the number again."
-            ),
-            "passport number": InputError(
-                "a spreadsheet turned this passport number into a number like 6.5E+17 and "
-                "lost its last digits; format the column as text and type the number again."
-            ),
-        }[kind]
+        raise InputError(_REFUSALS["rounded"][kind])
     # Checked before upper() so that e.g. a dotless i cannot become an ASCII I, and
     # before any digit test so that Arabic-Indic digits are refused (full-width ones,
     # as a number copied from a Chinese document prints them, were read above).
     if not compact.isascii() or not compact.isalnum():
-        raise {
-            "resident ID": InputError(
-                "a resident ID contains only the digits 0-9 and, as its last character, X."
-            ),
-            "IIN": InputError("an IIN contains only the digits 0-9."),
-            "country code": InputError("a country code contains only the letters A-Z."),
-            "passport number": InputError(
-                "a passport number contains only the letters A-Z and digits."
-            ),
-        }[kind]
+        raise InputError(_REFUSALS["alphabet"][kind])
     return compact.upper()
 
 
