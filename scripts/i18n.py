@@ -69,8 +69,9 @@ _FIRST: tuple[int] = (1,)
 # (``__init__``: an error class that writes its own sentence, ``super().__init__("…")``;
 # ``require``: what a home of another role cannot do, ``home.require("desk", "…")``;
 # ``_fail``: a mirror's or a mapping's sentence, given whole to the helper making it;
-# ``N_``: a sentence kept in a table until it is raised).
-ERROR_KEYWORDS = dict.fromkeys((*ERRORS, "__init__", "_fail"), _FIRST) | {
+# ``N_``: a sentence kept in a table until it is raised; ``Words``: a phrase an error
+# quotes, "the report", said in the error's language).
+ERROR_KEYWORDS = dict.fromkeys((*ERRORS, "__init__", "_fail", "Words"), _FIRST) | {
     "require": (2,),
     "N_": None,
 }

@@ -580,3 +580,43 @@ def test_a_list_that_cannot_be_read_is_said_in_the_volunteer_s_language(
         "amanat: The mapping list.link.yaml: columns has an unknown field 'nickname' (known: name, "
     ), english.stderr
     assert english.stderr.strip().endswith("). Fix it and run again.")
+
+
+def test_the_files_an_error_is_about_are_named_in_the_volunteer_s_language(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given a list, its mapping, and a report named as a folder or as the list itself,
+    when a Kazakh- or Russian-speaking volunteer imports it, then the one error line
+    names the report and the list in their language, not as the English words "report"
+    and "list", with the path as typed; in English exactly as before."""
+    listing = tmp_path / "list.csv"
+    listing.write_text("ФИО,Пол\nНурлан Серикбаев,м\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("version: 1\ncolumns:\n  name_native: ФИО\n  sex: Пол\n", "utf-8")
+    (tmp_path / "папка").mkdir()
+    said = {}
+    for report in ("папка", "list.csv"):
+        for lang in ("kk", "ru", "en"):
+            done = amanat(
+                _speaking(cli_env, AMANAT_LANG=lang), "import", str(listing), "--mapping",
+                str(mapping), "--report", str(tmp_path / report), "--home", str(org.desk.path),
+            )  # fmt: skip
+            assert done.returncode == UsageError.exit_code, done.stderr
+            said[report, lang] = done.stderr.strip()
+    folder = tmp_path / "папка"
+    assert said["папка", "kk"] == (
+        f"amanat: Есеп ({folder}) — қалта; оның ішіндегі файлдың атауын беріңіз."
+    )
+    assert said["папка", "ru"] == f"amanat: Отчёт ({folder}) — это папка; укажите имя файла в ней."
+    assert said["папка", "en"] == (
+        f"amanat: The report, {folder}, is a folder; give the name of a file in it."
+    )
+    assert said["list.csv", "kk"] == (
+        "amanat: Есеп «тізім» орнына жазылып кетер еді; басқа файл таңдаңыз."
+    )
+    assert said["list.csv", "ru"] == (
+        "amanat: Файл «отчёт» перезаписал бы «список»; выберите другой файл."
+    )
+    assert said["list.csv", "en"] == (
+        "amanat: The report would overwrite the list; choose another file."
+    )

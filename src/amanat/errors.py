@@ -45,8 +45,29 @@ __all__ = [
     "UnsupportedVersion",
     "UntrustedKey",
     "UsageError",
+    "Words",
     "WrongPassphrase",
 ]
+
+
+class Words(str):
+    """A phrase an error's sentence quotes: the thing it is about ("the report", "log
+    record 1f3c/7"), where the sentence is written for many things.
+
+    As a ``str`` it is the English phrase, so the English sentence reads exactly as
+    before. It also keeps its ``template`` and ``params``, as an error does, so that an
+    interface saying the error in Kazakh or Russian says the phrase in that language too
+    (``amanat.i18n.said``); the catalogues extract the template. A parameter typed
+    ``Words`` cannot be given a plain string by mistake (mypy says so)."""
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, **params: object) -> Words:
+        self = super().__new__(cls, template % params if params else template)
+        self.template = template
+        self.params = params
+        return self
 
 
 class AmanatError(Exception):

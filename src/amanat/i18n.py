@@ -28,13 +28,14 @@ loads it for the price of one catalogue file.
 from __future__ import annotations
 
 import gettext
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from amanat.errors import AmanatError
+from amanat.errors import AmanatError, Words
 
 __all__ = [
     "DEFAULT_LOCALE",
@@ -226,9 +227,33 @@ def said(locale: str, exc: AmanatError) -> str:
         return translated
     # An error quoted by another ("this change cannot be recorded: %(reason)s", the
     # reason an error of its own) is said in the same language, lower case where raised so.
-    params = {k: _quoted(locale, v) if isinstance(v, AmanatError) else v
+    # A phrase it quotes ("the report", ``Words``) is said in that language too.
+    params = {k: _quoted(locale, v) if isinstance(v, AmanatError) else _words(locale, v)
               for k, v in exc.params.items()}  # fmt: skip
     try:
-        return translated % params
+        text = translated % params
     except (KeyError, TypeError, ValueError):  # a catalogue that lost a placeholder
         return exc.message[:1].upper() + exc.message[1:]
+    # A translation that starts with a phrase ("%(what)s (…) is a folder": "Есеп …")
+    # starts with its capital, as the English sentence does.
+    first = _FIRST_PLACEHOLDER.match(translated)
+    if first and isinstance(exc.params.get(first[1]), Words):
+        return _capital(sentence, text)
+    return text
+
+
+_FIRST_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _words(locale: str, value: object) -> object:
+    """``value`` as an error's sentence in ``locale`` quotes it: a phrase (``Words``)
+    translated, with the phrases it quotes in turn; any other value as it is."""
+    if not isinstance(value, Words):
+        return value
+    translated = translator(locale).gettext(value.template)
+    if not value.params:
+        return translated
+    try:
+        return translated % {k: _words(locale, v) for k, v in value.params.items()}
+    except (KeyError, TypeError, ValueError):  # a catalogue that lost a placeholder
+        return str(value)

@@ -27,7 +27,7 @@ from amanat.cli.progress import CountBar, ProgressBar, stopped_by_signals
 from amanat.cli.prompts import ask_passphrase
 from amanat.cli.words import N_, ntr, number, tr, voice
 from amanat.desk.service import Batch, Desk
-from amanat.errors import UsageError
+from amanat.errors import UsageError, Words
 from amanat.ingest import (
     ReportWriter,
     SpreadsheetImport,
@@ -60,9 +60,9 @@ SUGGEST_ROWS = 200_000  # rows read for a suggested mapping's unknown words
 SHOWN_IN_TERMINAL = 20
 
 
-def _report_path(args: argparse.Namespace, default: Path, inputs: dict[str, Path]) -> Path:
+def _report_path(args: argparse.Namespace, default: Path, inputs: dict[Words, Path]) -> Path:
     """--report (or ``default``), checked before the desk is opened or a row sealed."""
-    return output_path(args.report or default, "report", inputs=inputs)
+    return output_path(args.report or default, Words("report"), inputs=inputs)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -139,7 +139,7 @@ def _spreadsheet(
 ) -> int:
     mapping = load_mapping(mapping_path)
     report_path = _report_path(
-        args, default_report_path(source), {"list": source, "mapping": mapping_path}
+        args, default_report_path(source), {Words("list"): source, Words("mapping"): mapping_path}
     )
     digest, _ = sha256_file(source)
     job = SpreadsheetImport(
@@ -347,7 +347,7 @@ def _videos(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
     if args.mapping:
         raise UsageError("A folder of videos needs no --mapping; leave it out.")
     report_path = _report_path(
-        args, folder.with_name(folder.name + ".report.csv"), {"folder of videos": folder}
+        args, folder.with_name(folder.name + ".report.csv"), {Words("folder of videos"): folder}
     )
     items = read_video_folder(folder, kind_of=sniff)
     desk = None if args.dry_run else _open(args, settings)

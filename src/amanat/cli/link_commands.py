@@ -54,7 +54,7 @@ from types import ModuleType
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress, stopped_by_signals
 from amanat.cli.words import N_, ntr, number, tr, voice
-from amanat.errors import InputError, UsageError
+from amanat.errors import InputError, UsageError, Words
 from amanat.ingest import open_table
 from amanat.ingest.report import (
     SHEET_KINDS,
@@ -143,6 +143,8 @@ _CHECKED = ("name", "given", "surname", "patronymic")
 _UNREAD_KINDS = {"birth": "unread_birth", "detained": "unread_detained",
                  "resident_id": "unread_resident_id"}  # fmt: skip
 # The names of the files a link reads and writes, as its sentences name them.
+# what the output checks' sentences call each output ("The %(what)s, …, is a folder")
+_OUTPUT_NOUNS = {"output": Words("output"), "review file": Words("review file")}
 _FILE_WORDS = {
     "output": N_("the output"),
     "review file": N_("the review file"),
@@ -184,7 +186,7 @@ def _cell(value: CellValue) -> str:
 def _path(text: str, what: str) -> Path:
     """An output's path, checked before any work: a .csv or .xlsx name, not a folder,
     in a folder that exists and may be written."""
-    path = output_path(text, what, inputs={})
+    path = output_path(text, _OUTPUT_NOUNS[what], inputs={})
     if path.suffix.lower() not in SHEET_KINDS:
         raise UsageError(
             "%(what)s is written as CSV or as an Excel workbook: give it a name that ends in "

@@ -32,7 +32,7 @@ from amanat.cli.progress import CountBar
 from amanat.cli.prompts import ask_passphrase
 from amanat.cli.words import ntr, tr
 from amanat.desk.service import Batch, Desk
-from amanat.errors import UsageError
+from amanat.errors import UsageError, Words
 from amanat.ingest import ReportWriter, default_report_path, open_table, output_path
 from amanat.ingest.links import LinkRow, link_columns, link_ids, plan_links
 from amanat.ingest.report import SHEET_KINDS, PendingFile, SheetWriter
@@ -65,7 +65,7 @@ def _desk(args: argparse.Namespace, settings: Settings) -> Iterator[Desk]:
 
 
 def cmd_unlinked(args: argparse.Namespace, settings: Settings) -> int:
-    out = output_path(args.out, "list", inputs={})
+    out = output_path(args.out, Words("list"), inputs={})
     if out.exists():
         raise UsageError(
             "%(path)s exists already, and may be a list being filled in; give another "
@@ -136,7 +136,7 @@ def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
     if not source.is_file():
         raise UsageError("There is no file %(file)s.", file=source)
     report_path = output_path(
-        args.report or default_report_path(source), "report", inputs={"list": source}
+        args.report or default_report_path(source), Words("report"), inputs={Words("list"): source}
     )
     with open_table(source) as table:
         columns = link_columns(table.headers, reason_given=bool(args.reason.strip()))

@@ -42,7 +42,7 @@ import openpyxl
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from amanat.errors import UsageError
+from amanat.errors import UsageError, Words
 from amanat.ingest.rows import cell_text
 from amanat.ingest.tables import CellValue
 
@@ -138,7 +138,7 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def output_path(text: str | Path, what: str, *, inputs: dict[str, Path]) -> Path:
+def output_path(text: str | Path, what: Words, *, inputs: dict[Words, Path]) -> Path:
     """The path of an output file (``what``: "report", "output"...), checked before any
     work: not a folder, not a device or other special file (run as root, replacing
     /dev/null would replace the device), in a folder that exists and may be written,

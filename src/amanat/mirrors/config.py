@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amanat.errors import FormatError, UsageError
+from amanat.errors import FormatError, UsageError, Words
 from amanat.mirrors.s3 import S3Location, S3Store
 from amanat.mirrors.store import FolderStore, ObjectStore
 from amanat.vault import canonical, durable
@@ -62,7 +62,7 @@ class MirrorConfig:
             raw = (home / "mirrors.json").read_bytes()
         except FileNotFoundError:
             return cls()
-        doc: Any = canonical.decode(raw.rstrip(b"\n"), what="mirror list")
+        doc: Any = canonical.decode(raw.rstrip(b"\n"), what=Words("mirror list"))
         try:
             return cls(
                 mirrors=[MirrorEntry(**m) for m in doc["mirrors"]],
@@ -110,7 +110,7 @@ class MirrorState:
             raw = (home / "mirror-state.json").read_bytes()
         except FileNotFoundError:
             return cls()
-        doc: Any = canonical.decode(raw.rstrip(b"\n"), what="mirror state")
+        doc: Any = canonical.decode(raw.rstrip(b"\n"), what=Words("mirror state"))
         return cls(
             seen=dict(doc.get("seen", {})),
             confirmed=dict(doc.get("confirmed", {})),

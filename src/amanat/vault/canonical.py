@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from amanat.errors import FormatError
+from amanat.errors import FormatError, Words
 
 __all__ = ["MAX_SAFE_INT", "decode", "encode"]
 
@@ -82,7 +82,11 @@ def _safe_int(text: str) -> int:
     return value
 
 
-def decode(data: bytes, *, what: str = "record") -> Any:
+# what a document is when its caller does not say
+RECORD = Words("record")
+
+
+def decode(data: bytes, *, what: Words = RECORD) -> Any:
     """Parse canonical JSON, refusing anything that is not byte-for-byte canonical."""
     try:
         text = data.decode("utf-8")

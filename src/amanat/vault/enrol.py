@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amanat.errors import FormatError, HomeError, ShareError, UnsupportedVersion, UsageError
+from amanat.errors import FormatError, HomeError, ShareError, UnsupportedVersion, UsageError, Words
 from amanat.vault import canonical, crypto, durable, note
 from amanat.vault.home import Home
 from amanat.vault.log import checkpoint_origin
@@ -161,7 +161,7 @@ def read_org_export(path: Path) -> tuple[OrgFile, Keyring]:
         ),
         denied=UsageError("%(path)s cannot be read: this user may not open it.", path=path),
     )
-    doc: Any = canonical.decode(raw.rstrip(b"\n"), what="organisation export")
+    doc: Any = canonical.decode(raw.rstrip(b"\n"), what=Words("organisation export"))
     if not isinstance(doc, dict) or doc.get("format") != "amanat-org-export":
         raise FormatError(
             "%(path)s is not an Amanat organisation export (org-export.json).", path=path

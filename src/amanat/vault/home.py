@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amanat.errors import FormatError, HomeError, KeyError_, RoleError, UnsupportedVersion
+from amanat.errors import FormatError, HomeError, KeyError_, RoleError, UnsupportedVersion, Words
 from amanat.vault import canonical, crypto, durable
 from amanat.vault.org import key_id
 from amanat.vault.store import Vault
@@ -61,7 +61,7 @@ class Home:
         self.path = path
         try:
             doc = canonical.decode(
-                (path / "amanat-home.json").read_bytes().rstrip(b"\n"), what="home file"
+                (path / "amanat-home.json").read_bytes().rstrip(b"\n"), what=Words("home file")
             )
         except FileNotFoundError:
             raise HomeError(

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from amanat.errors import FormatError, UnsupportedVersion
+from amanat.errors import FormatError, UnsupportedVersion, Words
 from amanat.vault import canonical, crypto, durable, merkle, note
 from amanat.vault.org import b64, key_id, unb64
 from amanat.vault.store import HEX64, LogFiles
@@ -67,7 +67,7 @@ def not_before(reading: str, previous: str | None) -> str:
 def _time_of(line: bytes) -> str | None:
     """The ``time`` of a record line, or None if the line does not say one."""
     try:
-        doc = canonical.decode(line, what="log record")
+        doc = canonical.decode(line, what=Words("log record"))
     except FormatError:
         return None
     time = doc.get("time") if isinstance(doc, dict) else None
@@ -132,7 +132,7 @@ class Envelope:
 
     @classmethod
     def parse(cls, line: bytes, *, where: str) -> Envelope:
-        doc = canonical.decode(line, what=f"log record {where}")
+        doc = canonical.decode(line, what=Words("log record %(where)s", where=where))
         if not isinstance(doc, dict):
             raise FormatError("Log record %(where)s is not an object.", where=where)
         if doc.get("v") != 1:
@@ -174,7 +174,7 @@ class Envelope:
             entry_size=doc["entry_size"],
             blobs=tuple(refs),
             key=doc["key"],
-            sig=unb64(doc["sig"], 64, f"signature of log record {where}"),
+            sig=unb64(doc["sig"], 64, Words("signature of log record %(where)s", where=where)),
         )
 
 

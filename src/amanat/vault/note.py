@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from amanat.errors import FormatError, IntegrityError, UsageError
+from amanat.errors import FormatError, IntegrityError, UsageError, Words
 from amanat.vault.crypto import ed25519_public_key, ed25519_sign, ed25519_verify
 
 __all__ = [
@@ -85,7 +85,7 @@ class OriginMismatchError(IntegrityError):
     """A checkpoint verified, but names another log (tlog-checkpoint, "Note text")."""
 
 
-def _b64decode(text: str, what: str) -> bytes:
+def _b64decode(text: str, what: Words) -> bytes:
     """Decode canonical standard base64 with padding (RFC 4648 section 4)."""
     try:
         raw = base64.b64decode(text, validate=True)
@@ -120,7 +120,7 @@ def parse_vkey(text: str) -> tuple[str, bytes]:
     _check_name(name)
     if not re.fullmatch("[0-9a-f]{8}", hex_id):
         raise FormatError("The verifier key for %(name)s has a malformed key ID.", name=name)
-    raw = _b64decode(encoded, f"verifier key for {name}")
+    raw = _b64decode(encoded, Words("verifier key for %(name)s", name=name))
     if len(raw) != 33 or raw[0] != ALG_ED25519:
         raise FormatError("The verifier key for %(name)s is not an Ed25519 key.", name=name)
     if key_id(name, raw[1:]) != int(hex_id, 16):
@@ -229,7 +229,7 @@ def parse_note(note: str | bytes) -> ParsedNote:
         if not line.startswith(_DASH) or not space:
             raise FormatError("The signed note has a line that is not a signature line.")
         _check_name(name)
-        raw = _b64decode(encoded, f"signature by {name}")
+        raw = _b64decode(encoded, Words("signature by %(name)s", name=name))
         if len(raw) < 5:
             raise FormatError("The signature by %(name)s is too short.", name=name)
         sig = Signature(name, int.from_bytes(raw[:4], "big"), raw[4:])
@@ -333,7 +333,9 @@ class Checkpoint:
         origin, size, root, *extensions = lines
         if not _DECIMAL.fullmatch(size) or len(size) > 20:
             raise FormatError("The checkpoint tree size is not a plain decimal number.")
-        return cls(origin, int(size), _b64decode(root, "checkpoint root hash"), tuple(extensions))
+        return cls(
+            origin, int(size), _b64decode(root, Words("checkpoint root hash")), tuple(extensions)
+        )
 
 
 def sign_checkpoint(checkpoint: Checkpoint, name: str, seed: bytes) -> str:

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amanat.errors import FormatError, IntegrityError, NotFound, UnsupportedVersion, UsageError
+from amanat.errors import (
+    FormatError,
+    IntegrityError,
+    NotFound,
+    UnsupportedVersion,
+    UsageError,
+    Words,
+)
 from amanat.vault import canonical, crypto
 from amanat.vault.log import Envelope
 from amanat.vault.seal import clean_file_name
@@ -113,7 +120,7 @@ def open_record(
     """Open the entry a trusted log record names (the caller has checked the record)."""
     entry_id = env.entry
     plaintext = _open_small(_read_checked(vault, "entries", entry_id), entry_id, identities, rekeys)
-    content = canonical.decode(plaintext, what="entry")
+    content = canonical.decode(plaintext, what=Words("entry"))
     if not isinstance(content, dict):
         raise FormatError("This entry is not a JSON object.")
     if content.get("v") != 1:

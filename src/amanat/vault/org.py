@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from amanat.errors import FormatError, UnsupportedVersion, UntrustedKey
+from amanat.errors import FormatError, UnsupportedVersion, UntrustedKey, Words
 from amanat.vault import canonical, crypto
 
 __all__ = [
@@ -53,7 +53,7 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def unb64(text: Any, size: int, what: str) -> bytes:
+def unb64(text: Any, size: int, what: Words) -> bytes:
     try:
         raw = base64.b64decode(str(text), validate=True)
     except ValueError:
@@ -105,7 +105,7 @@ class OrgFile:
         """Parse and check the root signature. Raises ``FormatError`` on any fault."""
         if not data.endswith(b"\n"):
             raise FormatError("The organisation file is truncated.")
-        doc = canonical.decode(data[:-1], what="organisation file")
+        doc = canonical.decode(data[:-1], what=Words("organisation file"))
         if not isinstance(doc, dict) or doc.get("format") != "amanat-org":
             raise FormatError("This is not an Amanat organisation file.")
         if doc.get("version") != 1:
@@ -120,10 +120,10 @@ class OrgFile:
         crypto.validate_recipient(str(doc["recovery"]))
         org = cls(
             name=str(doc["name"]),
-            root_key=unb64(doc["root_key"], 32, "organisation root key"),
+            root_key=unb64(doc["root_key"], 32, Words("organisation root key")),
             recovery=str(doc["recovery"]),
             created=str(doc["created"]),
-            signature=unb64(doc["sig"], 64, "organisation signature"),
+            signature=unb64(doc["sig"], 64, Words("organisation signature")),
         )
         if doc["org"] != org.org_id:
             raise FormatError("The organisation id does not match its root key.")
@@ -192,7 +192,7 @@ class Keyring:
     def apply(self, line: bytes) -> None:
         """Check one statement against everything before it and apply it."""
         n = len(self.lines)
-        doc = canonical.decode(line, what=f"keyring statement {n}")
+        doc = canonical.decode(line, what=Words("keyring statement %(n)s", n=n))
         if not isinstance(doc, dict) or doc.get("v") != 1:
             raise UnsupportedVersion(
                 "Keyring statement %(number)s has an unknown version.", number=n
@@ -207,7 +207,7 @@ class Keyring:
             raise UntrustedKey(
                 "Keyring statement %(number)s is signed by a key with no authority.", number=n
             )
-        sig = unb64(doc.get("sig"), 64, f"keyring statement {n} signature")
+        sig = unb64(doc.get("sig"), 64, Words("keyring statement %(n)s signature", n=n))
         unsigned = {k: v for k, v in doc.items() if k != "sig"}
         if not crypto.ed25519_verify(signer_key, _KEYRING_DOMAIN + canonical.encode(unsigned), sig):
             raise FormatError("Keyring statement %(number)s has an invalid signature.", number=n)
@@ -233,7 +233,7 @@ class Keyring:
             )
         if not isinstance(doc["time"], str) or not isinstance(doc.get("name", ""), str):
             raise FormatError("Keyring statement %(number)s has a malformed field.", number=n)
-        key = unb64(doc["key"], 32, f"keyring statement {n} key")
+        key = unb64(doc["key"], 32, Words("keyring statement %(n)s key", n=n))
         kid = key_id(key)
         known = self.keys.get(kid)
         if op in ("add-desk", "trust-station"):

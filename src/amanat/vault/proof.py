@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amanat.errors import FormatError, IntegrityError, NotFound
+from amanat.errors import FormatError, IntegrityError, NotFound, Words
 from amanat.vault import merkle, note
 from amanat.vault.log import Envelope, checkpoint_origin
 from amanat.vault.opening import find_record
@@ -78,7 +78,7 @@ def check_bundle(bundle: dict[str, Any], blob_files: list[Path] | None = None) -
         org = OrgFile.from_bytes(str(bundle["org_file"]).encode())
         ring = Keyring.load(org, str(bundle["keyring"]).encode())
         record = str(bundle["record"]).encode()
-        env = Envelope.parse(record, where="in the bundle")
+        env = Envelope.parse(record, where=Words("in the bundle"))
         state = ring.keys.get(env.log)
         if state is None:
             raise IntegrityError(
