@@ -69,6 +69,15 @@ class Words(str):
         self.params = params
         return self
 
+    @classmethod
+    def of(cls, error: AmanatError) -> Words:
+        """An error's sentence as a phrase (a report's line that is an error caught),
+        said in the reader's language as the error is."""
+        self = super().__new__(cls, str(error))
+        self.template = "%(error)s"  # in no catalogue: it is said as it is, filled in
+        self.params = {"error": error}
+        return self
+
 
 class AmanatError(Exception):
     """Base of every error Amanat raises on purpose."""
@@ -80,7 +89,11 @@ class AmanatError(Exception):
         """A message that quotes a value is written with ``%(name)s`` placeholders and
         the values as keywords: ``message`` is the English sentence filled in;
         ``template`` and ``params`` let an interface translate the sentence first and
-        fill in the values after (the staff app does)."""
+        fill in the values after (the staff app does). A ``Words`` given alone is
+        raised as its template and values, so it is said in the reader's language."""
+        if isinstance(message, Words) and not params:  # a phrase raised as the sentence
+            params = message.params
+            message = message.template
         text = message % params if params else message
         super().__init__(text)
         self.message = text

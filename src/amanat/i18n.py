@@ -46,6 +46,7 @@ __all__ = [
     "from_environment",
     "match",
     "negotiate",
+    "phrase",
     "said",
     "translated",
     "translator",
@@ -228,8 +229,7 @@ def said(locale: str, exc: AmanatError) -> str:
     # An error quoted by another ("this change cannot be recorded: %(reason)s", the
     # reason an error of its own) is said in the same language, lower case where raised so.
     # A phrase it quotes ("the report", ``Words``) is said in that language too.
-    params = {k: _quoted(locale, v) if isinstance(v, AmanatError) else _words(locale, v)
-              for k, v in exc.params.items()}  # fmt: skip
+    params = {k: phrase(locale, v) for k, v in exc.params.items()}
     try:
         text = translated % params
     except (KeyError, TypeError, ValueError):  # a catalogue that lost a placeholder
@@ -245,15 +245,18 @@ def said(locale: str, exc: AmanatError) -> str:
 _FIRST_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-def _words(locale: str, value: object) -> object:
-    """``value`` as an error's sentence in ``locale`` quotes it: a phrase (``Words``)
-    translated, with the phrases it quotes in turn; any other value as it is."""
+def phrase(locale: str, value: object) -> object:
+    """``value`` as a sentence in ``locale`` quotes it: a phrase (``Words``) translated,
+    with what it quotes in turn; an error said (lower case where it was raised so); any
+    other value (a path, a count) as it is."""
+    if isinstance(value, AmanatError):
+        return _quoted(locale, value)
     if not isinstance(value, Words):
         return value
     translated = translator(locale).gettext(value.template)
     if not value.params:
         return translated
     try:
-        return translated % {k: _words(locale, v) for k, v in value.params.items()}
+        return translated % {k: phrase(locale, v) for k, v in value.params.items()}
     except (KeyError, TypeError, ValueError):  # a catalogue that lost a placeholder
         return str(value)

@@ -7,13 +7,15 @@ catalogues as the staff app's, in their ``cli`` part (``docs/guide/languages.md`
 
 ``tr("Sealed %(count)d file(s).", count=2)`` translates first and fills in the values
 after, so a value (a path, a name) is never looked up and a translation moves it where
-its grammar wants it. ``sentence(exc)`` is an error's sentence in that language.
+its grammar wants it; a value that is a phrase (``amanat.errors.Words``) or an error is
+said in that language too. ``sentence(exc)`` is an error's sentence in that language,
+``said_here(line)`` a report's line.
 """
 
 from __future__ import annotations
 
 from amanat.errors import AmanatError
-from amanat.i18n import DEFAULT_LOCALE, LOCALES, said, translated, translator
+from amanat.i18n import DEFAULT_LOCALE, LOCALES, phrase, said, translated, translator
 from amanat.ingest.reasons import Voice
 from amanat.web.labels import label
 
@@ -23,6 +25,7 @@ __all__ = [
     "current",
     "ntr",
     "number",
+    "said_here",
     "sentence",
     "shown",
     "tr",
@@ -110,7 +113,15 @@ def sentence(exc: AmanatError) -> str:
 def _filled(text: str, english: str, params: dict[str, object]) -> str:
     if not params:
         return text
+    # a phrase (``Words``) or an error among the values is said in the same language
+    params = {k: phrase(current(), v) for k, v in params.items()}
     try:
         return text % params
     except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
         return english % params
+
+
+def said_here(value: object) -> str:
+    """A report's line (a ``Words`` phrase, an error, or text as it is) in the chosen
+    language."""
+    return str(phrase(current(), value))
