@@ -620,3 +620,47 @@ def test_the_files_an_error_is_about_are_named_in_the_volunteer_s_language(
     assert said["list.csv", "en"] == (
         "amanat: The report would overwrite the list; choose another file."
     )
+
+
+def test_a_damaged_vault_and_mirror_are_reported_in_the_administrator_s_language(
+    org: Org, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given a station whose entry's file is flipped by one bit, in its own vault and
+    on its USB mirror, when a Kazakh-speaking administrator runs `amanat verify` and a
+    Russian-speaking one `amanat sync --deep`, then each problem (and the repair) is a
+    line in their language naming the damaged file, with none of the English line;
+    in English the lines are exactly as before."""
+    home = str(org.station.path)
+    media = tmp_path / "video.mp4"
+    media.write_bytes(b"\x01" * 5000)
+    seal.seal_entry(org.station.vault(), org.station_seed, [seal.FileToSeal(media)])
+    english = _speaking(cli_env, AMANAT_LANG="en")
+    for args in (("mirror", "add", "--home", home, "usb", str(tmp_path / "usb")),
+                 ("sync", "--home", home)):  # fmt: skip
+        assert amanat(english, *args).returncode == 0
+    mirrored = next((tmp_path / "usb" / "blobs").rglob("*/*"))
+    own = next((org.station.path / "vault" / "blobs").rglob("*/*"))
+    for blob in (mirrored, own):
+        data = bytearray(blob.read_bytes())
+        data[10] ^= 1
+        blob.write_bytes(bytes(data))
+
+    def lines(lang: str, *args: str) -> list[str]:
+        done = amanat(_speaking(cli_env, AMANAT_LANG=lang), *args)
+        assert "Traceback" not in done.stderr
+        return [x.strip() for x in done.stdout.splitlines() if own.name[:8] in x]
+
+    corrupted = "content does not match its name (corrupted or replaced)"
+    kazakh = lines("kk", "verify", "--home", home)
+    said = translator("kk").gettext(corrupted)
+    assert kazakh and all(said in x and corrupted not in x for x in kazakh), kazakh
+    assert kazakh[0].startswith(translator("kk").gettext("PROBLEM") + " blobs/")
+    where = own.relative_to(org.station.path / "vault")
+    assert lines("en", "verify", "--home", home) == [f"PROBLEM {where}: {corrupted}"]
+
+    # the same bit in both copies: the mirror's is found corrupted, and nothing here mends it
+    mirror_line = "%(key)s is corrupted (its content does not match its name)"
+    russian = lines("ru", "sync", "--home", home, "--deep")
+    said = translator("ru").gettext(mirror_line).split("%(key)s")[-1].strip()
+    assert said and any(said in x for x in russian), russian
+    assert not any("is corrupted" in x or "is lost" in x for x in russian), russian

@@ -28,9 +28,12 @@ from babel.messages.pofile import read_po
 
 from amanat import errors
 from amanat.errors import FormatError, InputError, Words
+from amanat.i18n import phrase
 from amanat.records.dates import PartialDate
 from amanat.records.ids import KazakhIin, ResidentId, iin_check_digit, ric_check_character
 from amanat.vault.log import Envelope
+from amanat.views.project import LOST_PROBLEM
+from amanat.views.schema import MIGRATIONS
 from amanat.web.staff import i18n
 from amanat.web.staff.intake import RECORD_CHECKS, _said
 from conftest import Org
@@ -673,3 +676,32 @@ def test_a_phrase_keeps_its_english_where_a_catalogue_lacks_it() -> None:
     assert i18n.said("kk", unknown).endswith("thing 3 nobody wrote жарамды JSON емес.")
     assert str(unknown) == "This thing 3 nobody wrote is not valid JSON."
     assert Words("50%% of %(n)s", n=4) == "50% of 4" and Words("plain %") == "plain %"
+
+
+def test_the_lines_of_a_report_are_said_in_the_reader_s_language() -> None:
+    """Given the lines a command reports beside its result (a resident ID's notes, a
+    views migration done, an entry the views could not apply), when they are said in
+    Kazakh and Russian, then each is in that language with its values (codes, years,
+    operations) kept, and in English exactly the line as written."""
+    rid = ResidentId.decode("652121199001010034", today=dt.date(2026, 1, 1))
+    lines = [
+        *rid.notes(),
+        *rid.conflicts_with(birth_date=1975, sex="female"),
+        *(m.what for m in MIGRATIONS),
+        LOST_PROBLEM,
+        Words("%(what)s (the views are rebuilt from the vault)", what=MIGRATIONS[0].what),
+    ]
+    assert str(lines[0]) == (
+        "the region code 652121 was abolished in 1984, before the birth year 1990; "
+        "check the number."
+    )
+    assert str(lines[2]) == "the ID says male; the record says female."
+    for line in lines:
+        assert phrase("en", line) == str(line)
+        values = re.findall(r"\d+", str(line))
+        for code in ("kk", "ru"):
+            said = str(phrase(code, line))
+            assert said != str(line) and re.search("[а-яА-ЯәғқңөұүіҚҰІ]", said), (code, said)
+            assert sorted(re.findall(r"\d+", said)) == sorted(values), (code, said)
+    assert phrase("kk", lines[2]) == "куәлікте жынысы: ер; жазбада: әйел."
+    assert phrase("ru", lines[2]) == "в удостоверении пол: мужской; в записи: женский."

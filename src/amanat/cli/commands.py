@@ -12,7 +12,7 @@ from amanat.bootstrap import home_path, open_home
 from amanat.cli.output import print_result, problem_word, verdict
 from amanat.cli.progress import ProgressBar, folder_size
 from amanat.cli.prompts import ask_passphrase, ask_shares
-from amanat.cli.words import ntr, tr
+from amanat.cli.words import ntr, said_here, tr
 from amanat.errors import IntegrityError, UsageError
 from amanat.settings import Settings
 from amanat.vault import canonical, copy, enrol, opening, proof, seal, verify
@@ -219,7 +219,7 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     lines.append("  " + tr("%(entries)d entries and %(files)d files checked.",
                            entries=report.entries, files=report.blobs))  # fmt: skip
     lines += ["  " + tr("note: %(note)s", note=n) for n in report.notes]
-    lines += [f"  {problem_word()} {p.where}: {p.what}" for p in report.problems]
+    lines += [f"  {problem_word()} {p.where}: {said_here(p.what)}" for p in report.problems]
     lines.append(verdict(report.ok, len(report.problems)))
     print_result(args, report.as_json(), "\n".join(lines))
     return 0 if report.ok else IntegrityError.exit_code

@@ -12,7 +12,7 @@ from amanat.bootstrap import home_path, open_home
 from amanat.cli.output import print_result, problem_word, verdict
 from amanat.cli.progress import ProgressBar, folder_size
 from amanat.cli.prompts import ask_passphrase, ask_shares
-from amanat.cli.words import ntr, tr
+from amanat.cli.words import ntr, said_here, tr
 from amanat.errors import IntegrityError, MirrorError, UsageError
 from amanat.mirrors import drill, panic, restore, status, sync
 from amanat.mirrors.config import MirrorConfig, MirrorEntry, open_store
@@ -131,7 +131,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
                 sent=m.pushed_records, received=m.pulled_records,
             )
         )  # fmt: skip
-        lines += [f"  {problem_word()}: {p}" for p in m.problems]
+        lines += [f"  {problem_word()}: {said_here(p)}" for p in m.problems]
         lines += ["  " + tr("repaired: %(what)s", what=r) for r in m.repaired]
     lines += [tr("Found again on a mirror: %(object)s", object=okey) for okey in report.found]
     if report.lost:
@@ -212,7 +212,7 @@ def cmd_verify_mirror(args: argparse.Namespace, settings: Settings) -> int:
                   log=s.log, size=s.size, root=s.root)
         for s in report.logs
     ]  # fmt: skip
-    lines += [f"  {problem_word()} {p.where}: {p.what}" for p in report.problems]
+    lines += [f"  {problem_word()} {p.where}: {said_here(p.what)}" for p in report.problems]
     lines.append(verdict(report.ok, len(report.problems)))
     print_result(args, report.as_json(), "\n".join(lines))
     return 0 if report.ok else IntegrityError.exit_code
@@ -258,7 +258,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
         )
     ]  # fmt: skip
     lines += ["  " + tr("rotated out: %(what)s", what=r) for r in report.rotated]
-    lines += [f"  {problem_word()}: {p}" for p in report.problems]
+    lines += [f"  {problem_word()}: {said_here(p)}" for p in report.problems]
     if report.problems:
         lines.append(
             tr(
@@ -294,12 +294,13 @@ def cmd_drill(args: argparse.Namespace, settings: Settings) -> int:
     with tempfile.TemporaryDirectory(prefix="amanat-drill-") as scratch:
         report = drill.run_drill(
             Path(scratch), testimonies=args.testimonies, s3_url=args.mirror,
-            credentials=args.credentials, say=(lambda _t: None) if quiet else print,
+            credentials=args.credentials,
+            say=(lambda _t: None) if quiet else (lambda line: print(said_here(line))),
         )  # fmt: skip
     if quiet:
         print(json.dumps(report.__dict__ | {"ok": report.ok}, indent=2))
     for p in report.problems:
-        print(f"{problem_word()}: {p}")
+        print(f"{problem_word()}: {said_here(p)}")
     return 0 if report.ok else IntegrityError.exit_code
 
 

@@ -25,7 +25,7 @@ from amanat.bootstrap import open_desk, open_home
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress, stopped_by_signals
 from amanat.cli.prompts import ask_passphrase
-from amanat.cli.words import N_, codes_shown, ntr, number, shown, tr
+from amanat.cli.words import N_, codes_shown, ntr, number, said_here, shown, tr
 from amanat.desk import Desk
 from amanat.desk.service import Batch
 from amanat.errors import InputError, UsageError
@@ -705,7 +705,7 @@ def _report(report: ApplyReport, rebuilt: bool) -> tuple[dict[str, Any], str]:
     if report.problems:
         lines.append(tr("%(count)d record entries could not be used and were skipped:",
                         count=len(report.problems)))  # fmt: skip
-        lines += [f"  {entry[:12]}: {problem}" for entry, problem in report.problems]
+        lines += [f"  {entry[:12]}: {said_here(problem)}" for entry, problem in report.problems]
     return data, "\n".join(lines)
 
 

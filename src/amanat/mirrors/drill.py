@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from amanat.errors import Words
 from amanat.mirrors.config import MirrorConfig, MirrorEntry
 from amanat.mirrors.local_s3 import local_s3
 from amanat.mirrors.panic import destroy_home
@@ -30,7 +31,7 @@ from amanat.vault.shares import read_share_file
 
 __all__ = ["DrillReport", "run_drill"]
 
-Say = Callable[[str], None]
+Say = Callable[[Words], None]
 _PASSPHRASE = "drill passphrase, scratch only"  # noqa: S105 - a throwaway scratch desk
 
 
@@ -43,7 +44,7 @@ class DrillReport:
     restored_files: int = 0
     lost: list[str] = field(default_factory=list)
     surviving_mirror: str = ""
-    problems: list[str] = field(default_factory=list)
+    problems: list[Words] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -83,7 +84,7 @@ def run_drill(
     station, vkey = enrol.create_station(base / "station", result.org_export, name="office")
     enrol.trust_station(desk, vkey, desk.desk_keys(_PASSPHRASE).signing_seed, name="office")
     enrol.update_from_export(station, desk.path / "org-export.json")
-    say("1. Organisation with 5 trustees (3 needed), a desk and a trusted station.")
+    say(Words("1. Organisation with 5 trustees (3 needed), a desk and a trusted station."))
 
     expected: dict[str, str] = {}  # plaintext sha256 -> name
     intake = base / "intake"
@@ -106,7 +107,13 @@ def run_drill(
     shutil.rmtree(intake)
     report.testimonies = testimonies
     report.media_files = len(expected)
-    say(f"2. The station sealed {testimonies} testimonies with {len(expected)} media files.")
+    say(
+        Words(
+            "2. The station sealed %(count)d testimonies with %(files)d media files.",
+            count=testimonies,
+            files=len(expected),
+        )
+    )
 
     with _mirrors(base, s3_url, credentials) as (url, creds):
         config = MirrorConfig(
@@ -118,13 +125,16 @@ def run_drill(
         config.save(station.path)
         synced = sync_home(station)
         for m in synced.mirrors:
-            report.problems += [f"{m.name}: {p}" for p in m.problems]
-        say(f"3. Synced to two mirrors: {', '.join(m.name for m in synced.mirrors)}.")
+            report.problems += [
+                Words("%(mirror)s: %(problem)s", mirror=m.name, problem=p) for p in m.problems
+            ]
+        names = ", ".join(m.name for m in synced.mirrors)
+        say(Words("3. Synced to two mirrors: %(names)s.", names=names))
 
         destroy_home(station.path)
         destroy_home(desk.path)
         shutil.rmtree(base / "usb-mirror", ignore_errors=True)
-        say("4. Raid: the station and the desk are seized; the USB mirror is taken too.")
+        say(Words("4. Raid: the station and the desk are seized; the USB mirror is taken too."))
 
         shares = [read_share_file(p) for p in sorted((base / "shares").glob("share-*.txt"))[1:4]]
         restored = restore_home(
@@ -134,8 +144,12 @@ def run_drill(
         report.problems += restored.problems
         report.surviving_mirror = "abroad"
         say(
-            f"5. Restored a new desk from the remaining mirror with shares 2, 3 and 4: "
-            f"{restored.records} records; old keys rotated out ({len(restored.rotated)})."
+            Words(
+                "5. Restored a new desk from the remaining mirror with shares 2, 3 and 4: "
+                "%(records)d records; old keys rotated out (%(rotated)d).",
+                records=restored.records,
+                rotated=len(restored.rotated),
+            )
         )
 
         home = Home(base / "restored-desk")
@@ -158,8 +172,19 @@ def run_drill(
         shutil.rmtree(out, ignore_errors=True)
     report.lost = sorted(name for digest, name in expected.items() if digest not in found)
     say(
-        f"6. Checked every file by plaintext hash: {report.restored_files} of "
-        f"{report.media_files} present and byte-identical."
+        Words(
+            "6. Checked every file by plaintext hash: %(found)d of %(files)d present and "
+            "byte-identical.",
+            found=report.restored_files,
+            files=report.media_files,
+        )
     )
-    say(f"lost: {len(report.lost)}" + (f" ({', '.join(report.lost)})" if report.lost else ""))
+    if report.lost:
+        say(
+            Words(
+                "lost: %(count)d (%(names)s)", count=len(report.lost), names=", ".join(report.lost)
+            )
+        )
+    else:
+        say(Words("lost: %(count)d", count=0))
     return report

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from amanat.errors import AmanatError, FormatError, NotFound
+from amanat.errors import AmanatError, FormatError, NotFound, Words
 from amanat.mirrors.store import ObjectStore
 from amanat.vault.source import OtherObject
 from amanat.vault.store import HEX64, KINDS
@@ -61,7 +61,7 @@ class MirrorSource:
 
     def __init__(self, store: ObjectStore) -> None:
         self.store = store
-        self.label = f"mirror {store.name}"
+        self.label: str = Words("mirror %(name)s", name=store.name)  # said as a phrase
         self.pending_limit: int | None = None  # a sync writes segments before checkpoints
         self.index: dict[str, int] = {o.key: o.size for o in store.list("")}
         self.segments: dict[str, list[tuple[int, str]]] = {}
@@ -86,15 +86,19 @@ class MirrorSource:
         return not self.index
 
     # -- VaultSource -------------------------------------------------------------
-    def marker_problem(self) -> str | None:
+    def marker_problem(self) -> Words | None:
         if "amanat-mirror" not in self.index:
-            return f"{self.label} holds no Amanat vault (amanat-mirror is missing)."
+            return Words(
+                "%(label)s holds no Amanat vault (amanat-mirror is missing).", label=self.label
+            )
         try:
             marker = self.store.get("amanat-mirror")
         except AmanatError as exc:
-            return str(exc)
+            return Words.of(exc)
         if marker != MIRROR_MARKER:
-            return f"{self.label} has an unknown or damaged marker (a newer Amanat?)."
+            return Words(
+                "%(label)s has an unknown or damaged marker (a newer Amanat?).", label=self.label
+            )
         return None
 
     def org_bytes(self) -> bytes:
@@ -134,7 +138,7 @@ class MirrorSource:
     def checkpoint_where(self, kid: str) -> str:
         return f"logs/{kid}/checkpoints"
 
-    def readable_records(self, kid: str) -> tuple[list[bytes], str | None]:
+    def readable_records(self, kid: str) -> tuple[list[bytes], Words | None]:
         """The records of log ``kid`` as far as they can be read in order, and what
         stopped the reading (None when nothing did): a missing range, a segment cut
         short (its whole lines are kept), one that cannot be fetched or disagrees with
@@ -142,18 +146,22 @@ class MirrorSource:
         lines: list[bytes] = []
         for first, key in self.segments.get(kid, []):
             if first > len(lines):
-                return lines, f"records {len(lines)}–{first - 1} are missing"
+                return lines, Words(
+                    "records %(first)d–%(last)d are missing", first=len(lines), last=first - 1
+                )
             try:
                 data = self.store.get(key)
             except AmanatError as exc:
-                return lines, f"segment {key} cannot be read ({exc})"
+                return lines, Words(
+                    "segment %(key)s cannot be read (%(reason)s)", key=key, reason=exc
+                )
             segment = data.split(b"\n")[:-1]
             overlap = lines[first:]
             if segment[: len(overlap)] != overlap[: len(segment)]:
-                return lines, f"segment {key} disagrees with the one before"
+                return lines, Words("segment %(key)s disagrees with the one before", key=key)
             lines.extend(segment[len(overlap) :])
             if not data.endswith(b"\n"):
-                return lines, f"segment {key} is truncated"
+                return lines, Words("segment %(key)s is truncated", key=key)
         return lines, None
 
     def records(self, kid: str) -> tuple[list[bytes], bytes]:

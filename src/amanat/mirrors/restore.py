@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from amanat.errors import AmanatError, HomeError, KeyError_, MirrorError, UsageError
+from amanat.errors import AmanatError, HomeError, KeyError_, MirrorError, UsageError, Words
 from amanat.mirrors.config import MirrorConfig, MirrorEntry, open_store
 from amanat.mirrors.layout import MirrorSource
 from amanat.mirrors.sync import sync_home
@@ -48,8 +48,8 @@ class RestoreReport:
     entries: int = 0
     blobs: int = 0
     records: int = 0
-    rotated: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    rotated: list[Words] = field(default_factory=list)
+    problems: list[Words] = field(default_factory=list)
 
 
 def restore_home(
@@ -113,7 +113,9 @@ def restore_home(
     restored = Home(home)
     synced = sync_home(restored, progress=progress)
     for m in synced.mirrors:
-        report.problems += [f"{m.name}: {p}" for p in m.problems]
+        report.problems += [
+            Words("%(mirror)s: %(problem)s", mirror=m.name, problem=p) for p in m.problems
+        ]
         report.records += m.pulled_records
     vault = restored.vault()
     for given, found in zip(entries, sources, strict=True):
@@ -122,10 +124,16 @@ def restore_home(
             taken = len(vault.log(kid).read_records()[0])
             if len(readable) > taken:
                 report.problems.append(
-                    f"{given.name}: log {kid}: {len(readable) - taken} record(s) after the "
-                    f"{taken} the mirrors prove with a signed checkpoint were not taken (a "
-                    "checkpoint file may be missing): they cannot be told from records added "
-                    "with a seized key"
+                    Words(
+                        "%(mirror)s: log %(log)s: %(count)d record(s) after the %(taken)d the "
+                        "mirrors prove with a signed checkpoint were not taken (a checkpoint "
+                        "file may be missing): they cannot be told from records added with a "
+                        "seized key",
+                        mirror=given.name,
+                        log=kid,
+                        count=len(readable) - taken,
+                        taken=taken,
+                    )
                 )
     if recovery is not None:
         _write_rekeys(vault, restored.path / "rekeys", recovery, crypto.recipient_of(desk_identity))
@@ -177,7 +185,22 @@ def _rotate(
         keep = max(_proven_size(source, ring, kid) for source in sources)
         body = ring.next_body(op, now, key=base64.b64encode(state.key).decode(), keep_until=keep)
         ring.apply(sign_statement(body, root_seed))
-        report.rotated.append(f"{state.role} {state.name or kid} ({kid}) {op}, kept {keep}")
+        name = state.name or kid
+        if op == "remove-desk":  # one sentence each, so a translation may word them apart
+            line = Words(
+                "desk %(name)s (%(log)s) remove-desk, kept %(count)d",
+                name=name,
+                log=kid,
+                count=keep,
+            )
+        else:
+            line = Words(
+                "station %(name)s (%(log)s) revoke-station, kept %(count)d",
+                name=name,
+                log=kid,
+                count=keep,
+            )
+        report.rotated.append(line)
 
 
 # An identity file is a few hundred bytes; what is larger, or not a file at all

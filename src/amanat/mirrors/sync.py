@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from amanat.errors import AmanatError, FormatError, IntegrityError, MirrorError, NotFound
+from amanat.errors import AmanatError, FormatError, IntegrityError, MirrorError, NotFound, Words
 from amanat.mirrors.config import MirrorConfig, MirrorEntry, MirrorState, open_store
 from amanat.mirrors.layout import (
     MIRROR_MARKER,
@@ -49,8 +49,8 @@ _THREADS = 8
 class MirrorReport:
     name: str
     reachable: bool = True
-    problems: list[str] = field(default_factory=list)
-    repaired: list[str] = field(default_factory=list)
+    problems: list[Words] = field(default_factory=list)
+    repaired: list[Words] = field(default_factory=list)
     pushed_objects: int = 0
     pushed_bytes: int = 0
     pushed_records: int = 0
@@ -98,7 +98,7 @@ class _Mirror:
         self.keyring_good = 0  # how many of its keyring statements agree with ours
         self.was_empty = self.source.empty
 
-    def problem(self, text: str) -> None:
+    def problem(self, text: Words) -> None:
         self.report.problems.append(text)
 
 
@@ -118,7 +118,7 @@ def _inspect_keyring(m: _Mirror, ring: Keyring) -> Keyring | None:
     try:
         theirs = Keyring.load(ring.org, m.source.keyring_bytes()) if count else None
     except AmanatError as exc:
-        m.problem(f"keyring: {exc}")
+        m.problem(Words("keyring: %(reason)s", reason=exc))
         theirs = None
     if theirs is None:
         # keep the statements that still agree with ours; the rest is written again
@@ -134,7 +134,7 @@ def _inspect_keyring(m: _Mirror, ring: Keyring) -> Keyring | None:
         return None
     n = min(len(theirs.lines), len(ring.lines))
     if theirs.lines[:n] != ring.lines[:n]:
-        m.problem("keyring: disagrees with this home's keyring (a fork of the key history)")
+        m.problem(Words("keyring: disagrees with this home's keyring (a fork of the key history)"))
         m.keyring_good = next(i for i in range(n) if theirs.lines[i] != ring.lines[i])
         return None
     m.keyring_good = len(theirs.lines)
@@ -147,16 +147,27 @@ def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
     held_before = state.confirmed.get(m.entry.name, {})
     if m.was_empty and any(held_before.values()):
         m.problem(
-            f"the mirror is empty, but it held {sum(held_before.values())} records at the "
-            "last sync (wiped or replaced)"
+            Words(
+                "the mirror is empty, but it held %(count)d records at the last sync "
+                "(wiped or replaced)",
+                count=sum(held_before.values()),
+            )
         )
     for kid, held in held_before.items():
         if held and kid not in src.log_names() and not m.was_empty:
-            m.problem(f"log {kid} is gone, but it held {held} records at the last sync (deleted)")
+            m.problem(
+                Words(
+                    "log %(log)s is gone, but it held %(count)d records at the last sync (deleted)",
+                    log=kid,
+                    count=held,
+                )
+            )
     for kid in src.log_names():
         key = ring.keys.get(kid)
         if key is None:
-            m.problem(f"log {kid} is written by a key the organisation never trusted")
+            m.problem(
+                Words("log %(log)s is written by a key the organisation never trusted", log=kid)
+            )
             continue
         origin = checkpoint_origin(ring.org.org_id, kid)
         view = _LogView([], 0, None)
@@ -178,13 +189,17 @@ def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
                     raise FormatError("records do not match the checkpoint (altered records)")
                 view.size, view.checkpoint = cp.size, text
         except AmanatError as exc:
-            m.problem(f"log {kid}: {exc}")
+            m.problem(Words("log %(log)s: %(reason)s", log=kid, reason=exc))
             view.sound = False
             view.fallback = _proven_prefix(src, kid, origin, key.key)
             if view.fallback is not None:
                 m.problem(
-                    f"log {kid}: records 0–{view.fallback[0] - 1} are still proven by an "
-                    "older checkpoint, and can be taken"
+                    Words(
+                        "log %(log)s: records 0–%(last)d are still proven by an older "
+                        "checkpoint, and can be taken",
+                        log=kid,
+                        last=view.fallback[0] - 1,
+                    )
                 )
             continue
         if not key.active and key.keep_until is not None and view.size > key.keep_until:
@@ -192,8 +207,13 @@ def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
             # learnt of the revocation): not taken, and not counted as safe; left on the
             # mirror, where a person can still look at it.
             m.problem(
-                f"log {kid}: records {key.keep_until}–{view.size - 1} were signed after "
-                f"the key was revoked (at {key.keep_until}); they are not taken"
+                Words(
+                    "log %(log)s: records %(first)d–%(last)d were signed after the key was "
+                    "revoked (at %(first)d); they are not taken",
+                    log=kid,
+                    first=key.keep_until,
+                    last=view.size - 1,
+                )
             )
             view.capped = True
             view.fallback = _proven_prefix(src, kid, origin, key.key, most=key.keep_until)
@@ -203,14 +223,24 @@ def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
         held = int(state.confirmed.get(m.entry.name, {}).get(kid, 0))
         if view.size < held:
             m.problem(
-                f"log {kid}: serves {view.size} records but held {held} at the last sync "
-                "(rolled back)"
+                Words(
+                    "log %(log)s: serves %(size)d records but held %(held)d at the last sync "
+                    "(rolled back)",
+                    log=kid,
+                    size=view.size,
+                    held=held,
+                )
             )
             view.sound = False
         elif seen and view.size >= int(seen["size"]):
             hashes = [merkle.leaf_hash(x) for x in view.lines[: int(seen["size"])]]
             if merkle.root_from_leaf_hashes(hashes).hex() != seen["root"]:
-                m.problem(f"log {kid}: disagrees with the history this home has seen (a fork)")
+                m.problem(
+                    Words(
+                        "log %(log)s: disagrees with the history this home has seen (a fork)",
+                        log=kid,
+                    )
+                )
                 view.sound = False
         for seq, line in enumerate(view.lines[: view.size]):
             env = Envelope.parse(line, where=f"{kid}/{seq}")
@@ -220,14 +250,32 @@ def _inspect(m: _Mirror, ring: Keyring, state: MirrorState, deep: bool) -> None:
                 okey = object_key(kind, object_id)
                 have = src.index.get(okey)
                 if have is None:
-                    m.problem(f"{okey} is missing (named by log {kid} record {seq})")
+                    m.problem(
+                        Words(
+                            "%(key)s is missing (named by log %(log)s record %(seq)d)",
+                            key=okey,
+                            log=kid,
+                            seq=seq,
+                        )
+                    )
                     m.bad_objects.add(okey)
                 elif have != size:
-                    m.problem(f"{okey} has {have} bytes, not {size} (truncated or corrupted)")
+                    m.problem(
+                        Words(
+                            "%(key)s has %(have)d bytes, not %(size)d (truncated or corrupted)",
+                            key=okey,
+                            have=have,
+                            size=size,
+                        )
+                    )
                     m.bad_objects.add(okey)
                 elif deep and m.store.hash(okey)[0] != object_id:
-                    m.problem(f"{okey} is corrupted (its content does not match its name)")
+                    m.problem(_corrupted(okey))
                     m.bad_objects.add(okey)
+
+
+def _corrupted(okey: str) -> Words:
+    return Words("%(key)s is corrupted (its content does not match its name)", key=okey)
 
 
 def _proven_prefix(
@@ -276,7 +324,7 @@ class _ObjectFinder:
                 continue
             if digest == object_id:
                 return part, True
-            m.problem(f"{okey} is corrupted (its content does not match its name)")
+            m.problem(_corrupted(okey))
             m.bad_objects.add(okey)
             part.unlink(missing_ok=True)
         raise NotFound("No sound copy of %(key)s is left, here or on any mirror.", key=okey)
@@ -307,7 +355,7 @@ def _pull(
             continue
         lines, _ = _local_log(vault, kid)
         if proven[: len(lines)] != lines[:size]:
-            m.problem(f"log {kid}: disagrees with this home's copy (a fork)")
+            m.problem(Words("log %(log)s: disagrees with this home's copy (a fork)", log=kid))
             view.sound = False
             continue
         if size <= len(lines):
@@ -322,8 +370,13 @@ def _pull(
                     path, temporary = finder.fetch(kind, object_id, exclude=None)
                 except NotFound:
                     m.problem(
-                        f"{object_key(kind, object_id)} is lost: no sound copy here or on any "
-                        f"mirror (named by log {kid} record {seq}); the record is kept"
+                        Words(
+                            "%(key)s is lost: no sound copy here or on any mirror (named by "
+                            "log %(log)s record %(seq)d); the record is kept",
+                            key=object_key(kind, object_id),
+                            log=kid,
+                            seq=seq,
+                        )
                     )
                     m.report.lost_objects += 1
                     state.lost.append(object_key(kind, object_id))
@@ -363,11 +416,15 @@ def _push(
         have = len(view.lines) if view else 0
         common = min(have, len(lines))
         if view is not None and view.sound and view.lines[:common] != lines[:common]:
-            m.problem(f"log {kid}: disagrees with this home's verified copy (a fork)")
+            m.problem(
+                Words("log %(log)s: disagrees with this home's verified copy (a fork)", log=kid)
+            )
             view.sound = False
         if view is not None and not view.sound:
             _forget_log(m, kid)
-            m.report.repaired.append(f"log {kid} rewritten from this home's verified copy")
+            m.report.repaired.append(
+                Words("log %(log)s rewritten from this home's verified copy", log=kid)
+            )
             view, have = None, 0
         if have > len(lines):
             continue  # the mirror is ahead of this home; a desk pulls it first
@@ -385,7 +442,12 @@ def _push(
             try:
                 path, temporary = finder.fetch(kind, object_id, exclude=m)
             except NotFound:
-                m.problem(f"{okey} is lost: no sound copy here or on any mirror to give it")
+                m.problem(
+                    Words(
+                        "%(key)s is lost: no sound copy here or on any mirror to give it",
+                        key=okey,
+                    )
+                )
                 return
             try:
                 if okey in m.bad_objects:
@@ -396,9 +458,14 @@ def _push(
                     m.report.pushed_objects += 1
                     m.report.pushed_bytes += size
                     if okey in m.bad_objects:
-                        m.report.repaired.append(f"{okey} written again")
+                        m.report.repaired.append(Words("%(key)s written again", key=okey))
                 elif okey in m.bad_objects:
-                    m.problem(f"{okey} could not be replaced (the mirror refused to delete it)")
+                    m.problem(
+                        Words(
+                            "%(key)s could not be replaced (the mirror refused to delete it)",
+                            key=okey,
+                        )
+                    )
             finally:
                 if temporary:
                     path.unlink(missing_ok=True)
@@ -414,7 +481,12 @@ def _push(
             fresh = MirrorSource(store)
             theirs, _ = fresh.records(kid)
             if theirs[: len(lines)] != lines[: len(theirs)]:
-                m.problem(f"log {kid}: another writer pushed a different history meanwhile")
+                m.problem(
+                    Words(
+                        "log %(log)s: another writer pushed a different history meanwhile",
+                        log=kid,
+                    )
+                )
                 continue
             if len(theirs) < len(lines):
                 store.put(
@@ -442,7 +514,7 @@ def _push_keyring(m: _Mirror, ring: Keyring) -> None:
         if seq >= m.keyring_good and seq < len(ring.lines):
             with contextlib.suppress(AmanatError):
                 m.store.delete(key)
-            m.report.repaired.append(f"keyring statement {seq} written again")
+            m.report.repaired.append(Words("keyring statement %(seq)d written again", seq=seq))
     have = {seq for seq, _ in m.source.keyring_keys if seq < m.keyring_good}
     for seq in range(len(ring.lines)):
         if seq not in have:
@@ -506,7 +578,7 @@ def sync_home(
                 report.mirrors.append(m.report)
             except (MirrorError, FormatError, IntegrityError) as exc:
                 report.mirrors.append(
-                    MirrorReport(entry.name, reachable=False, problems=[str(exc)])
+                    MirrorReport(entry.name, reachable=False, problems=[Words.of(exc)])
                 )
         if newer is not None:
             # A longer keyring, signed all the way from the organisation's root key: a
@@ -520,7 +592,7 @@ def sync_home(
                 try:
                     _pull(vault, m, finder, state, progress)
                 except AmanatError as exc:
-                    m.problem(f"could not finish pulling: {exc}")
+                    m.problem(Words("could not finish pulling: %(reason)s", reason=exc))
             _look_for_lost(vault, finder, state, report)
         for m in mirrors:
             try:
@@ -528,7 +600,7 @@ def sync_home(
                 _push(vault, m, finder, progress, cancel)
                 state.confirmed[m.entry.name] = _confirmed(vault, MirrorSource(m.store))
             except AmanatError as exc:
-                m.problem(f"could not finish: {exc}")
+                m.problem(Words("could not finish: %(reason)s", reason=exc))
         state.save(home.path)
     return report
 
@@ -582,8 +654,13 @@ def _check_mirrors_agree(vault: Vault, mirrors: list[_Mirror]) -> None:
             if v1.lines[:n] != v2.lines[:n]:
                 for m, v in ((m1, v1), (m2, v2)):
                     m.problem(
-                        f"log {kid}: mirrors {m1.entry.name} and {m2.entry.name} hold two "
-                        "different histories signed by the same key; the station key may be "
-                        "stolen. Nothing of this log was copied; ask a reviewer."
+                        Words(
+                            "log %(log)s: mirrors %(first)s and %(second)s hold two different "
+                            "histories signed by the same key; the station key may be stolen. "
+                            "Nothing of this log was copied; ask a reviewer.",
+                            log=kid,
+                            first=m1.entry.name,
+                            second=m2.entry.name,
+                        )
                     )
                     v.sound = False

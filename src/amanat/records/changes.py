@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from amanat.errors import FormatError, InputError
+from amanat.errors import FormatError, InputError, Words
 from amanat.records.dates import PartialDate, stored_date
 from amanat.records.ids import KazakhIin, PassportNumber, ResidentId
 
@@ -476,51 +476,64 @@ class _Checker:
         self.where = where
         self.n_files = n_files
 
-    def fail(self, what: str) -> FormatError:
+    def fail(self, what: Words) -> FormatError:
         return FormatError("%(where)s: %(what)s", where=self.where, what=what)
 
     def obj(
         self, value: Any, what: str, required: Sequence[str], optional: Sequence[str] = ()
     ) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(f"{what} must be an object.")
+            raise self.fail(Words("%(what)s must be an object.", what=what))
         req, allowed = _shape(tuple(required), tuple(optional))
         keys = value.keys()
         if req <= keys and keys <= allowed:
             return value
         missing = req - keys
         if missing:
-            raise self.fail(f"{what} lacks {', '.join(sorted(missing))}.")
+            names = ", ".join(sorted(missing))
+            raise self.fail(Words("%(what)s lacks %(names)s.", what=what, names=names))
         unknown = keys - allowed
-        raise self.fail(f"{what} has unknown fields {', '.join(sorted(unknown))}.")
+        names = ", ".join(sorted(unknown))
+        raise self.fail(Words("%(what)s has unknown fields %(names)s.", what=what, names=names))
 
     def text(self, value: Any, what: str, *, limit: int = MAX_SHORT, empty: bool = False) -> str:
         if not isinstance(value, str):
-            raise self.fail(f"{what} must be text.")
+            raise self.fail(Words("%(what)s must be text.", what=what))
         if len(value) > limit:
-            raise self.fail(f"{what} is longer than {limit} characters.")
+            raise self.fail(
+                Words("%(what)s is longer than %(limit)d characters.", what=what, limit=limit)
+            )
         if not empty and not value.strip():
-            raise self.fail(f"{what} is empty.")
+            raise self.fail(Words("%(what)s is empty.", what=what))
         if "\x00" in value:
-            raise self.fail(f"{what} contains a NUL character.")
+            raise self.fail(Words("%(what)s contains a NUL character.", what=what))
         return value
 
     def choice(self, value: Any, what: str, options: Sequence[str]) -> str:
         if value not in options:
-            raise self.fail(f"{what} must be one of {', '.join(options)}.")
+            names = ", ".join(options)
+            raise self.fail(Words("%(what)s must be one of %(names)s.", what=what, names=names))
         return str(value)
 
     def ident(self, value: Any, what: str, prefix: str) -> str:
         if not isinstance(value, str) or not _ID.fullmatch(value) or value[0] != prefix:
-            raise self.fail(f"{what} must be an identifier {prefix}_<32 hex digits>.")
+            raise self.fail(
+                Words(
+                    "%(what)s must be an identifier %(prefix)s_<32 hex digits>.",
+                    what=what,
+                    prefix=prefix,
+                )
+            )
         return value
 
     def ids(self, value: Any, what: str, prefix: str, *, empty: bool = True) -> list[str]:
         if not isinstance(value, list) or (not empty and not value):
-            raise self.fail(f"{what} must be a {'' if empty else 'non-empty '}list.")
+            if empty:
+                raise self.fail(Words("%(what)s must be a list.", what=what))
+            raise self.fail(Words("%(what)s must be a non-empty list.", what=what))
         out = [self.ident(v, what, prefix) for v in value]
         if len(set(out)) != len(out):
-            raise self.fail(f"{what} names the same identifier twice.")
+            raise self.fail(Words("%(what)s names the same identifier twice.", what=what))
         return out
 
     def date(self, value: Any, what: str) -> PartialDate:
@@ -528,26 +541,34 @@ class _Checker:
         try:
             parsed = stored_date(text)
         except InputError as exc:
-            raise self.fail(f"{what}: {exc.message}") from None
+            raise self.fail(Words("%(what)s: %(reason)s", what=what, reason=exc)) from None
         if parsed.to_text() != text:
-            raise self.fail(f"{what} is not in its canonical form ({parsed.to_text()}).")
+            raise self.fail(
+                Words(
+                    "%(what)s is not in its canonical form (%(date)s).",
+                    what=what,
+                    date=parsed.to_text(),
+                )
+            )
         return parsed
 
     def file_ref(self, value: Any, what: str, optional: Sequence[str] = ()) -> int:
         ref = self.obj(value, what, ["file"], optional)
         n = ref["file"]
         if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n < self.n_files:
-            raise self.fail(f"{what} refers to a file this entry does not hold.")
+            raise self.fail(Words("%(what)s refers to a file this entry does not hold.", what=what))
         return n
 
     def place(self, value: Any, what: str) -> None:
         ref = self.obj(value, what, [], ["place", "text"])
         if not ref:
-            raise self.fail(f"{what} names neither a known place nor a place in words.")
+            raise self.fail(
+                Words("%(what)s names neither a known place nor a place in words.", what=what)
+            )
         if "place" in ref and (
             not isinstance(ref["place"], str) or not _PLACE_ID.fullmatch(ref["place"])
         ):
-            raise self.fail(f"{what} has a malformed place code.")
+            raise self.fail(Words("%(what)s has a malformed place code.", what=what))
         if "text" in ref:
             self.text(ref["text"], f"{what} text")
 
@@ -555,7 +576,7 @@ class _Checker:
         ref = self.obj(value, what, [], ["testimony", "source", "locator"])
         kinds = [k for k in ("testimony", "source") if k in ref]
         if len(kinds) != 1:
-            raise self.fail(f"{what} must name exactly one testimony or source.")
+            raise self.fail(Words("%(what)s must name exactly one testimony or source.", what=what))
         self.ident(ref[kinds[0]], what, kinds[0][0])
         if "locator" in ref:
             self.text(ref["locator"], f"{what} locator", limit=200)
@@ -574,7 +595,9 @@ class _Checker:
             if "language" in name and not (
                 isinstance(name["language"], str) and _LANG.fullmatch(name["language"])
             ):
-                raise self.fail(f"{what} language must be a language code such as kk or ug.")
+                raise self.fail(
+                    Words("%(what)s language must be a language code such as kk or ug.", what=what)
+                )
             if "form" in name:
                 self.choice(name["form"], f"{what} form", NAME_FORMS)
         elif field == "sex":
@@ -585,7 +608,9 @@ class _Checker:
             self.choice(v, what, ETHNICITIES)
         elif field == "citizenship":
             if not isinstance(v, str) or not _COUNTRY.fullmatch(v):
-                raise self.fail(f"{what} must be a two-letter country code such as CN or KZ.")
+                raise self.fail(
+                    Words("%(what)s must be a two-letter country code such as CN or KZ.", what=what)
+                )
         elif field == "occupation":
             self.text(v, what)
         elif field == "hometown":
@@ -601,7 +626,9 @@ class _Checker:
             rel = self.obj(v, what, ["relation"], ["person", "name"])
             self.choice(rel["relation"], f"{what} relation", RELATIONS)
             if "person" not in rel and "name" not in rel:
-                raise self.fail(f"{what} names neither a recorded person nor a name.")
+                raise self.fail(
+                    Words("%(what)s names neither a recorded person nor a name.", what=what)
+                )
             if "person" in rel:
                 self.ident(rel["person"], what, "p")
             if "name" in rel:
@@ -617,7 +644,7 @@ class _Checker:
             if "by" in st:
                 self.choice(st["by"], f"{what} by", RESPONSIBLE)
             if "acknowledged" in st and not isinstance(st["acknowledged"], bool):
-                raise self.fail(f"{what} acknowledged must be true or false.")
+                raise self.fail(Words("%(what)s acknowledged must be true or false.", what=what))
             self.date(st["date"], f"{what} date")
             if "place" in st:
                 self.place(st["place"], f"{what} place")
@@ -647,15 +674,17 @@ class _Checker:
         try:
             if kind == "cn_resident_id":
                 if ResidentId.decode(number, today=dt.date.max).number != number:
-                    raise self.fail(f"{what} must be stored in its normalised form.")
+                    raise self.fail(
+                        Words("%(what)s must be stored in its normalised form.", what=what)
+                    )
             elif kind == "kz_iin":
                 KazakhIin.decode(number, today=dt.date.max)
             elif kind == "passport":
                 if not isinstance(country, str):
-                    raise self.fail(f"{what} needs the issuing country.")
+                    raise self.fail(Words("%(what)s needs the issuing country.", what=what))
                 PassportNumber(country, number)
         except InputError as exc:
-            raise self.fail(f"{what}: {exc.message}") from None
+            raise self.fail(Words("%(what)s: %(reason)s", what=what, reason=exc)) from None
 
     def consent(self, value: Any, what: str) -> None:
         c = self.obj(
@@ -668,37 +697,39 @@ class _Checker:
             self.choice(c["how"], f"{what} how", CONSENT_HOW)
         for flag in ("un", "authorities", "identifiers"):
             if flag in c and not isinstance(c[flag], bool):
-                raise self.fail(f"{what} {flag} must be true or false.")
+                raise self.fail(
+                    Words("%(what)s %(flag)s must be true or false.", what=what, flag=flag)
+                )
         if "note" in c:
             self.text(c["note"], f"{what} note", limit=MAX_SHORT)
 
 
 def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
     if not isinstance(change, dict) or not isinstance(change.get("op"), str):
-        raise ch.fail("a change must be an object with an op.")
+        raise ch.fail(Words("a change must be an object with an op."))
     op = change["op"]
     if op not in OPS:
-        raise ch.fail(f"unknown op {op[:40]!r}.")
+        raise ch.fail(Words("unknown op %(op)s.", op=repr(op[:40])))
     if op in ("person.created", "person.amended", "person.corrected"):
         body = ch.obj(change, op, ["op", "person", "claims"], ["retract", "reason"])
         ch.ident(body["person"], "person", "p")
         if not isinstance(body["claims"], list):
-            raise ch.fail("claims must be a list.")
+            raise ch.fail(Words("claims must be a list."))
         for i, claim in enumerate(body["claims"]):
             ch.claim(claim, f"claim {i}")
         retract = body.get("retract", [])
         if not isinstance(retract, list) or not all(
             isinstance(r, str) and _CLAIM_ID.fullmatch(r) for r in retract
         ):
-            raise ch.fail("retract must be a list of claim identifiers.")
+            raise ch.fail(Words("retract must be a list of claim identifiers."))
         if op == "person.created" and retract:
-            raise ch.fail("a new person has no claims to retract.")
+            raise ch.fail(Words("a new person has no claims to retract."))
         if op == "person.corrected":
             ch.text(body.get("reason"), "a correction's reason")
         elif "reason" in body:
             ch.text(body["reason"], "reason")
         if not body["claims"] and not retract and op != "person.created":
-            raise ch.fail(f"{op} changes nothing.")
+            raise ch.fail(Words("%(op)s changes nothing.", op=op))
     elif op == "testimony.recorded":
         body = ch.obj(
             change,
@@ -737,7 +768,7 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
         if "language" in t and not (
             isinstance(t["language"], str) and _LANG.fullmatch(t["language"])
         ):
-            raise ch.fail("testifier language must be a language code.")
+            raise ch.fail(Words("testifier language must be a language code."))
         ch.consent(body["consent"], "consent")
         if "recorded" in body:
             ch.date(body["recorded"], "recording date")
@@ -746,9 +777,9 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
         if "language" in body and not (
             isinstance(body["language"], str) and _LANG.fullmatch(body["language"])
         ):
-            raise ch.fail("language must be a language code such as kk, ru or ug.")
+            raise ch.fail(Words("language must be a language code such as kk, ru or ug."))
         if not isinstance(body.get("media", []), list):
-            raise ch.fail("media must be a list.")
+            raise ch.fail(Words("media must be a list."))
         for i, ref in enumerate(body.get("media", [])):
             ch.file_ref(ref, f"media {i}", ["visibility"])
             if "visibility" in ref:
@@ -760,7 +791,7 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
             ch.text(body["title"], "title", limit=500)
         translations = body.get("translations", [])
         if not isinstance(translations, list):
-            raise ch.fail("translations must be a list.")
+            raise ch.fail(Words("translations must be a list."))
         for i, tr in enumerate(translations):
             tr = ch.obj(tr, f"translation {i}", ["language", "text"])
             ch.text(tr["text"], f"translation {i}", limit=MAX_TEXT)
@@ -783,7 +814,7 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
         ch.ident(body["testimony"], "testimony", "t")
         n = body["media"]
         if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n < MAX_CHANGES:
-            raise ch.fail("media must be the position of a file in the testimony (0, 1, …).")
+            raise ch.fail(Words("media must be the position of a file in the testimony (0, 1, …)."))
         ch.choice(body["visibility"], "visibility", VISIBILITIES)
         ch.text(body["reason"], "reason")
     elif op == "testimony.settled":
@@ -795,11 +826,13 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
             isinstance(v, str) and _SUBMISSION_ID.fullmatch(v) for v in versions
         ):
             raise ch.fail(
-                "genuine and set_aside must name versions of the testimony "
-                "(<entry>.<change>), at least one set aside."
+                Words(
+                    "genuine and set_aside must name versions of the testimony "
+                    "(<entry>.<change>), at least one set aside."
+                )
             )
         if len(set(versions)) != len(versions):
-            raise ch.fail("a version is both genuine and set aside, or set aside twice.")
+            raise ch.fail(Words("a version is both genuine and set aside, or set aside twice."))
         ch.text(body["reason"], "reason")
     elif op == "source.added":
         body = ch.obj(
@@ -821,7 +854,7 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
             ch.text(body["note"], "note", limit=MAX_TEXT)
         files = body.get("files", [])
         if not isinstance(files, list):
-            raise ch.fail("files must be a list.")
+            raise ch.fail(Words("files must be a list."))
         for i, ref in enumerate(files):
             ch.file_ref(ref, f"file {i}")
     elif op == "rebuttal.added":
@@ -840,7 +873,7 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
         body = ch.obj(change, op, ["op", "person", "reason"], ["by", *ASSESSMENT])
         ch.ident(body["person"], "person", "p")
         if not ASSESSMENT.keys() & body.keys():
-            raise ch.fail("person.assessed assesses nothing.")
+            raise ch.fail(Words("person.assessed assesses nothing."))
         for key, options in ASSESSMENT.items():
             if key in body:
                 ch.choice(body[key], key, options)
@@ -858,14 +891,16 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
         if "to" in body or "date" in body:
             ch.choice(body.get("to"), "submitted to", SUBMITTED_TO)
             if "date" not in body:
-                raise ch.fail("a submission needs its date.")
+                raise ch.fail(Words("a submission needs its date."))
             ch.date(body["date"], "submission date")
         elif "retract" not in body:
-            raise ch.fail("person.submitted names neither a submission nor one to retract.")
+            raise ch.fail(Words("person.submitted names neither a submission nor one to retract."))
         else:
             for key in ("reference", "note"):
                 if key in body:
-                    raise ch.fail(f"{key} belongs to a submission; give its to and date.")
+                    raise ch.fail(
+                        Words("%(key)s belongs to a submission; give its to and date.", key=key)
+                    )
         if "reference" in body:
             ch.text(body["reference"], "submission reference", limit=200)
         if "note" in body:
@@ -874,7 +909,7 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
             if not isinstance(body["retract"], str) or not _SUBMISSION_ID.fullmatch(
                 body["retract"]
             ):
-                raise ch.fail("retract must be a submission's identifier.")
+                raise ch.fail(Words("retract must be a submission's identifier."))
             ch.text(body.get("reason"), "a correction's reason")
         elif "reason" in body:
             ch.text(body["reason"], "reason")
@@ -884,7 +919,7 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
         body = ch.obj(change, op, ["op", "a", "b", "decision", "reason"], ["by", "basis"])
         a = ch.ident(body["a"], "a", "p")
         if ch.ident(body["b"], "b", "p") == a:
-            raise ch.fail("a decision is about two different person records.")
+            raise ch.fail(Words("a decision is about two different person records."))
         ch.choice(body["decision"], "decision", DECISIONS)
         ch.text(body["reason"], "a decision's reason")
         if "by" in body:
@@ -892,12 +927,14 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
         if "basis" in body:
             basis = ch.obj(body["basis"], "basis", [], ["probability", "model"])
             if not basis:
-                raise ch.fail("basis is empty; leave it out.")
+                raise ch.fail(Words("basis is empty; leave it out."))
             if "probability" in basis and (
                 not isinstance(basis["probability"], str)
                 or not _PROBABILITY.fullmatch(basis["probability"])
             ):
-                raise ch.fail('basis probability must be decimal text from 0 to 1, e.g. "0.87".')
+                raise ch.fail(
+                    Words('basis probability must be decimal text from 0 to 1, e.g. "0.87".')
+                )
             if "model" in basis:
                 ch.text(basis["model"], "basis model", limit=200)
     else:  # place.added
@@ -910,7 +947,7 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
             or not _PLACE_ID.fullmatch(body["place"])
         ):
             raise ch.fail(
-                "a place a user adds is named user:<lower-case letters, digits, ., - or _>."
+                Words("a place a user adds is named user:<lower-case letters, digits, ., - or _>.")
             )
         ch.choice(
             body["kind"],
@@ -919,20 +956,22 @@ def _check_one(ch: _Checker, change: Any) -> tuple[str, dict[str, Any]]:
         )
         names = body["names"]
         if not isinstance(names, dict) or not names:
-            raise ch.fail("a place needs at least one name.")
+            raise ch.fail(Words("a place needs at least one name."))
         for lang, name in names.items():
             if not isinstance(lang, str) or not _LANG.fullmatch(lang):
-                raise ch.fail("place names are keyed by language code.")
+                raise ch.fail(Words("place names are keyed by language code."))
             ch.text(name, f"place name ({lang})", limit=300)
         if "parent" in body and (
             not isinstance(body["parent"], str) or not _PLACE_ID.fullmatch(body["parent"])
         ):
-            raise ch.fail("a place's parent must be a place code.")
+            raise ch.fail(Words("a place's parent must be a place code."))
         if ("lat" in body) != ("lon" in body):
-            raise ch.fail("give both latitude and longitude, or neither.")
+            raise ch.fail(Words("give both latitude and longitude, or neither."))
         for key in ("lat", "lon"):
             if key in body and (not isinstance(body[key], str) or not _COORD.fullmatch(body[key])):
-                raise ch.fail(f'{key} must be a decimal number written as text, e.g. "43.9".')
+                raise ch.fail(
+                    Words('%(key)s must be a decimal number written as text, e.g. "43.9".', key=key)
+                )
         if "note" in body:
             ch.text(body["note"], "note", limit=MAX_SHORT)
     return op, body

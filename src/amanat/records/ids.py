@@ -21,7 +21,7 @@ from typing import Literal
 
 from stdnum import numdb
 
-from amanat.errors import InputError
+from amanat.errors import InputError, Words
 
 __all__ = ["KazakhIin", "PassportNumber", "RegionName", "ResidentId", "Sex"]
 
@@ -55,6 +55,10 @@ _Kind = Literal["resident ID", "IIN", "country code", "passport number"]
 def N_(message: str) -> str:
     """Mark a message for the catalogues (scripts/i18n.py extract)."""
     return message
+
+
+# The sexes an ID number tells, as its notes name them (in the reader's language).
+_SEXES: dict[str, str] = {"male": N_("male"), "female": N_("female")}
 
 
 # What ``_cleaned`` refuses, a whole sentence for each kind of number (an IIN, a
@@ -333,19 +337,24 @@ class ResidentId:
         last = max(e for e in ends if e is not None)
         return last if last < self.birth_date.year else None
 
-    def notes(self) -> list[str]:
+    def notes(self) -> list[Words]:
         """Doubts about the number itself that do not make it invalid."""
         last = self.abolished_before_birth()
         if last is None:
             return []
         return [
-            f"the region code {self.region_code} was abolished in {last}, before the "
-            f"birth year {self.birth_date.year}; check the number."
+            Words(
+                "the region code %(code)s was abolished in %(last)s, before the birth year "
+                "%(year)s; check the number.",
+                code=self.region_code,
+                last=last,
+                year=self.birth_date.year,
+            )
         ]
 
     def conflicts_with(
         self, birth_date: dt.date | int | None = None, sex: str | None = None
-    ) -> list[str]:
+    ) -> list[Words]:
         """Plain-language notes where the ID disagrees with what the record says.
 
         ``birth_date`` is a full date or just a year. The notes are for a person to
@@ -353,14 +362,23 @@ class ResidentId:
         """
         out = []
         born = self.birth_date
-        if isinstance(birth_date, dt.date) and birth_date != born:
+        said = birth_date.isoformat() if isinstance(birth_date, dt.date) else birth_date
+        if said is not None and birth_date not in (born, born.year):
             out.append(
-                f"the ID says born {born.isoformat()}; the record says {birth_date.isoformat()}."
+                Words(
+                    "the ID says born %(born)s; the record says %(said)s.",
+                    born=born.isoformat(),
+                    said=said,
+                )
             )
-        elif isinstance(birth_date, int) and birth_date != born.year:
-            out.append(f"the ID says born {born.isoformat()}; the record says {birth_date}.")
         if sex in ("male", "female") and sex != self.sex:
-            out.append(f"the ID says {self.sex}; the record says {sex}.")
+            out.append(
+                Words(
+                    "the ID says %(id_sex)s; the record says %(sex)s.",
+                    id_sex=Words(_SEXES[self.sex]),
+                    sex=Words(_SEXES[sex]),
+                )
+            )
         return out
 
     def __str__(self) -> str:

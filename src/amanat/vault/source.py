@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from amanat.errors import AmanatError, FormatError
+from amanat.errors import AmanatError, FormatError, Words
 from amanat.vault.store import HEX64, KID, KINDS, LogFiles, Vault
 
 __all__ = ["FolderSource", "OtherObject", "VaultSource", "sha256_file"]
@@ -38,8 +38,9 @@ class VaultSource(Protocol):
     # writes a segment before its checkpoint). None means any.
     pending_limit: int | None
 
-    def marker_problem(self) -> str | None:
-        """Why this is not a readable vault of a known version, or None."""
+    def marker_problem(self) -> Words | None:
+        """Why this is not a readable vault of a known version (a phrase, said in the
+        reader's language), or None."""
         ...
 
     def org_bytes(self) -> bytes: ...
@@ -87,11 +88,11 @@ class FolderSource:
         self.pending_limit: int | None = 1
         self._vault: Vault | None = None
 
-    def marker_problem(self) -> str | None:
+    def marker_problem(self) -> Words | None:
         try:
             self._vault = Vault(self.root)
         except AmanatError as exc:
-            return str(exc)
+            return Words.of(exc)
         return None
 
     @property

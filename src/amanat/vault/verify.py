@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amanat.errors import AmanatError, FormatError
+from amanat.errors import AmanatError, FormatError, Words
 from amanat.vault import merkle, note
 from amanat.vault.log import TIME, Envelope, checkpoint_origin
 from amanat.vault.org import Keyring, OrgFile
@@ -35,7 +35,7 @@ Progress = Callable[[int], None]
 @dataclass(frozen=True)
 class Problem:
     where: str  # path relative to the vault, e.g. "blobs/ab/ab12…"
-    what: str
+    what: Words
 
 
 @dataclass
@@ -51,7 +51,7 @@ class LogSummary:
 class VerifyReport:
     vault: str
     problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Words] = field(default_factory=list)
     logs: list[LogSummary] = field(default_factory=list)
     entries: int = 0
     blobs: int = 0
@@ -66,7 +66,7 @@ class VerifyReport:
     def tree_size(self) -> int:
         return sum(s.size for s in self.logs)
 
-    def add(self, where: str, what: str) -> None:
+    def add(self, where: str, what: Words) -> None:
         self.problems.append(Problem(where, what))
 
     def as_json(self) -> dict[str, Any]:
@@ -105,33 +105,49 @@ class _Checker:
     ) -> None:
         rel = f"{kind}/{object_id[:2]}/{object_id}"
         if rel in self.seen:
-            self.report.add(rel, f"named by both {self.seen[rel]} and {named_by} (replayed record)")
+            self.report.add(
+                rel,
+                Words(
+                    "named by both %(first)s and %(second)s (replayed record)",
+                    first=self.seen[rel],
+                    second=named_by,
+                ),
+            )
             return
         self.seen[rel] = named_by
         try:
             found = self.source.object_digest(kind, object_id)
         except OSError as exc:
-            self.report.add(rel, f"unreadable: {exc.strerror}")
+            self.report.add(rel, Words("unreadable: %(reason)s", reason=exc.strerror))
             return
         except AmanatError as exc:
-            self.report.add(rel, f"unreadable: {exc}")
+            self.report.add(rel, Words("unreadable: %(reason)s", reason=exc))
             return
         if found is None:
             if dropped:
                 self.report.dropped += 1
             elif pending:  # an interrupted seal may stop before its entry is in place
-                self.report.notes.append(f"{rel} of the unacknowledged record is not in place.")
+                self.report.notes.append(
+                    Words("%(path)s of the unacknowledged record is not in place.", path=rel)
+                )
             else:
-                self.report.add(rel, f"missing (named by {named_by})")
+                self.report.add(rel, Words("missing (named by %(record)s)", record=named_by))
             return
         digest, actual = found
         self.report.bytes_checked += actual
         if self.progress:
             self.progress(actual)
         if digest != object_id:
-            self.report.add(rel, "content does not match its name (corrupted or replaced)")
+            self.report.add(rel, Words("content does not match its name (corrupted or replaced)"))
         elif actual != size:
-            self.report.add(rel, f"size {actual} differs from the {size} bytes recorded")
+            self.report.add(
+                rel,
+                Words(
+                    "size %(actual)d differs from the %(size)d bytes recorded",
+                    actual=actual,
+                    size=size,
+                ),
+            )
         if kind == "entries":
             self.report.entries += 1
         else:
@@ -143,7 +159,7 @@ class _Checker:
         where_checkpoint = self.source.checkpoint_where(kid)
         state = ring.keys.get(kid)
         if state is None:
-            self.report.add(rel, "a log written by a key the organisation never trusted")
+            self.report.add(rel, Words("a log written by a key the organisation never trusted"))
             return
         origin = checkpoint_origin(ring.org.org_id, kid)
         lines, torn = self.source.records(kid)
@@ -152,30 +168,41 @@ class _Checker:
             text = self.source.checkpoint(kid)
             if text is None:
                 if len(lines) > 1:
-                    self.report.add(where_checkpoint, "missing")
+                    self.report.add(where_checkpoint, Words("missing"))
             else:
                 cp = note.open_checkpoint(text, origin, state.key, origin)
                 cp_size, cp_root = cp.size, cp.root_hash
         except AmanatError as exc:
-            self.report.add(where_checkpoint, f"not valid: {exc}")
+            self.report.add(where_checkpoint, Words("not valid: %(reason)s", reason=exc))
             cp_size = len(lines)
             cp_root = b""
         if cp_size > len(lines):
             self.report.add(
                 where_records,
-                f"holds {len(lines)} records but the checkpoint covers {cp_size} "
-                "(records were deleted or the file truncated)",
+                Words(
+                    "holds %(count)d records but the checkpoint covers %(size)d "
+                    "(records were deleted or the file truncated)",
+                    count=len(lines),
+                    size=cp_size,
+                ),
             )
         pending = len(lines) - cp_size
         limit = self.source.pending_limit
         if limit is not None and pending > limit:
             self.report.add(
                 where_checkpoint,
-                f"{pending} records lie beyond the checkpoint (the checkpoint was rolled back)",
+                Words(
+                    "%(count)d records lie beyond the checkpoint (the checkpoint was rolled back)",
+                    count=pending,
+                ),
             )
         if torn:
             self.report.notes.append(
-                f"{where_records} ends with {len(torn)} bytes of an interrupted write; ignored."
+                Words(
+                    "%(path)s ends with %(count)d bytes of an interrupted write; ignored.",
+                    path=where_records,
+                    count=len(torn),
+                )
             )
         dropped = self.source.dropped(kid)
         hashes: list[bytes] = []
@@ -187,16 +214,19 @@ class _Checker:
             try:
                 env = Envelope.parse(line, where=f"{kid}/{seq}")
             except AmanatError as exc:
-                self.report.add(where, str(exc))
+                self.report.add(where, Words.of(exc))
                 continue
             if env.seq != seq or env.log != kid or env.key != kid:
-                self.report.add(where, f"says it is record {env.seq} of log {env.log}")
+                self.report.add(
+                    where,
+                    Words("says it is record %(seq)d of log %(log)s", seq=env.seq, log=env.log),
+                )
                 continue
             if not env.signature_ok(state.key):
-                self.report.add(where, "signature is not valid")
+                self.report.add(where, Words("signature is not valid"))
                 continue
             if not ring.may_write(kid, seq):
-                self.report.add(where, "signed by a key that was revoked before it")
+                self.report.add(where, Words("signed by a key that was revoked before it"))
             if TIME.fullmatch(env.time):
                 if env.time < last_time:
                     earlier.append(seq)
@@ -210,18 +240,27 @@ class _Checker:
                 self.check_object("blobs", blob.id, blob.size, where, dropped=gone)
         if cp_root and merkle.root_from_leaf_hashes(hashes[:cp_size]) != cp_root:
             self.report.add(
-                where_records, "records do not hash to the checkpoint's root (altered log)"
+                where_records, Words("records do not hash to the checkpoint's root (altered log)")
             )
         if earlier:
             self.report.notes.append(
-                f"{where_records}: {len(earlier)} record(s) timed earlier than a record "
-                f"before them (first: record {earlier[0]}), sealed while the writer's clock "
-                "was behind; the fold orders them by time, not by their place in the log."
+                Words(
+                    "%(path)s: %(count)d record(s) timed earlier than a record before them "
+                    "(first: record %(first)d), sealed while the writer's clock was behind; "
+                    "the fold orders them by time, not by their place in the log.",
+                    path=where_records,
+                    count=len(earlier),
+                    first=earlier[0],
+                )
             )
         if pending > 0 and (limit is None or pending <= limit):
             self.report.notes.append(
-                f"{rel}: {pending} record(s) after the checkpoint, from an interrupted seal "
-                "or sync (never acknowledged); the next seal or sync completes it."
+                Words(
+                    "%(log)s: %(count)d record(s) after the checkpoint, from an interrupted seal "
+                    "or sync (never acknowledged); the next seal or sync completes it.",
+                    log=rel,
+                    count=pending,
+                )
             )
         size = min(cp_size, len(lines))
         root = merkle.root_from_leaf_hashes(hashes[:size]).hex()
@@ -235,14 +274,17 @@ class _Checker:
         """
         for where, kind, name_ok in self.source.other_objects(set(self.seen)):
             if where == kind:
-                self.report.add(kind, "folder missing")
+                self.report.add(kind, Words("folder missing"))
             elif not name_ok:
-                self.report.add(where, "not an object of this vault (unexpected file)")
+                self.report.add(where, Words("not an object of this vault (unexpected file)"))
             elif self.source.digest_of(where) != where.rsplit("/", 1)[-1]:
-                self.report.add(where, "content does not match its name (corrupted)")
+                self.report.add(where, Words("content does not match its name (corrupted)"))
             else:
                 self.report.notes.append(
-                    f"{where} is named by no record (left by an interrupted write); harmless."
+                    Words(
+                        "%(path)s is named by no record (left by an interrupted write); harmless.",
+                        path=where,
+                    )
                 )
 
 
@@ -256,27 +298,27 @@ def verify_source(source: VaultSource, *, progress: Progress | None = None) -> V
     try:
         org = OrgFile.from_bytes(source.org_bytes())
     except AmanatError as exc:
-        report.add("org.json", str(exc))
+        report.add("org.json", Words.of(exc))
         return report
     try:
         ring = Keyring.load(org, source.keyring_bytes())
     except AmanatError as exc:
-        report.add("keyring.jsonl", str(exc))
+        report.add("keyring.jsonl", Words.of(exc))
         return report
     checker = _Checker(source, report, progress)
     try:
         names = source.log_names()
     except AmanatError as exc:
-        report.add("logs", str(exc))
+        report.add("logs", Words.of(exc))
         names = []
     for name in names:
         if not KID.match(name):
-            report.add(f"logs/{name}", "not a log of this vault (unexpected file)")
+            report.add(f"logs/{name}", Words("not a log of this vault (unexpected file)"))
             continue
         try:
             checker.check_log(name, ring)
         except FormatError as exc:
-            report.add(f"logs/{name}", str(exc))
+            report.add(f"logs/{name}", Words.of(exc))
     checker.check_unreferenced()
     return report
 

@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, exc, insert, inspect, select, update
 from sqlalchemy import text as sql
 
-from amanat.errors import FormatError, UnsupportedVersion
+from amanat.errors import FormatError, UnsupportedVersion, Words
 from amanat.names import TABLE_VERSION, name_keys
 from amanat.records.changes import CLAIM_OPS, LINK_OPS, Change, pair_subject, read_changes
 from amanat.records.dates import stored_date
@@ -113,17 +113,23 @@ class PreparedEntry:
 
     entry_id: str
     is_record: bool
-    problem: str | None
+    problem: Words | None
     changes: tuple[Change, ...]
     entry_row: tuple[Any, ...]
     change_rows: tuple[tuple[Any, ...], ...]
 
 
 LOST = "lost"  # the type of an entry the log names whose sealed file this vault lacks
-LOST_PROBLEM = (
+LOST_PROBLEM = Words(
     "the sealed entry is lost: no mirror held a sound copy of it; a sync that finds it "
     "brings it back"
 )
+
+
+def _text(problem: Words | None) -> str | None:
+    """A problem as the entries table keeps it: the English sentence (the report says
+    it in the reader's language)."""
+    return None if problem is None else str(problem)
 
 
 def lost_entry(entry_id: str, log: str, seq: int, time: str) -> PreparedEntry:
@@ -133,7 +139,7 @@ def lost_entry(entry_id: str, log: str, seq: int, time: str) -> PreparedEntry:
         is_record=False,
         problem=LOST_PROBLEM,
         changes=(),
-        entry_row=(entry_id, log, seq, time, LOST, 0, LOST_PROBLEM),
+        entry_row=(entry_id, log, seq, time, LOST, 0, str(LOST_PROBLEM)),
         change_rows=(),
     )
 
@@ -193,7 +199,7 @@ def prepare_entry(e: SealedEntry, *, checked: bool = False, station: bool = Fals
         try:
             found = read_changes(e.entry_id, e.time, e.data, e.files, position)
         except FormatError as exc:
-            problem = exc.message
+            problem = Words.of(exc)
     beyond = sorted(
         {c.op for c in found} - STATION_OPS
         # an intake adds to a person; a retraction is a correction
@@ -206,15 +212,17 @@ def prepare_entry(e: SealedEntry, *, checked: bool = False, station: bool = Fals
         else set()
     )
     if beyond:
-        problem = (
-            f"signed by a station, which may only record testimonies and the persons they "
-            f"concern; its {', '.join(beyond)} is not applied (a desk seals such changes)"
+        problem = Words(
+            "signed by a station, which may only record testimonies and the persons they "
+            "concern; its %(ops)s is not applied (a desk seals such changes)",
+            ops=", ".join(beyond),
         )
         found = []
     elif station and (cited := _cited_elsewhere(found)):
-        problem = (
-            f"signed by a station, whose claims may cite only a testimony of the same "
-            f"entry about that person; it cites {cited}, so it is not applied"
+        problem = Words(
+            "signed by a station, whose claims may cite only a testimony of the same "
+            "entry about that person; it cites %(cited)s, so it is not applied",
+            cited=cited,
         )
         found = []
     files = json.dumps(list(e.files))
@@ -224,7 +232,7 @@ def prepare_entry(e: SealedEntry, *, checked: bool = False, station: bool = Fals
         problem=problem,
         changes=tuple(found),
         # In the column order of schema.entries and schema.changes.
-        entry_row=(e.entry_id, e.log, e.seq, e.time, e.type, len(e.files), problem),
+        entry_row=(e.entry_id, e.log, e.seq, e.time, e.type, len(e.files), _text(problem)),
         change_rows=tuple(
             (
                 c.entry_id,
@@ -258,11 +266,11 @@ class ApplyReport:
     entries: int = 0
     records: int = 0
     changes: int = 0
-    problems: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, Words]] = field(default_factory=list)
     persons: int = 0
     testimonies: int = 0
     sources: int = 0
-    migrated: list[str] = field(default_factory=list)
+    migrated: list[Words] = field(default_factory=list)
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -303,20 +311,20 @@ class Views:
 
     # -- schema ---------------------------------------------------------------------
 
-    def prepare(self) -> list[str]:
+    def prepare(self) -> list[Words]:
         """Create the tables, or migrate an older views database, and bring the name
         search keys up to the names module's tables; what was done."""
         done = self._prepare_tables()
         return done + self._refresh_name_keys()
 
-    def _refresh_name_keys(self) -> list[str]:
+    def _refresh_name_keys(self) -> list[Words]:
         """Keys made under other name tables no longer meet a typed name's keys: when
         ``names.TABLE_VERSION`` is not the one the keys were made with, make them again
         from the names (derived data; nothing in the vault changes)."""
         with self.engine.begin() as conn:
             return self._refresh_name_keys_in(conn)
 
-    def _refresh_name_keys_in(self, conn: Connection) -> list[str]:
+    def _refresh_name_keys_in(self, conn: Connection) -> list[Words]:
         stored = conn.execute(
             select(s.meta.c.value).where(s.meta.c.key == NAME_TABLES_KEY)
         ).scalar_one_or_none()
@@ -338,9 +346,14 @@ class Views:
             )
         if stored is None and not rows:
             return []
-        return [f"name search keys made again for the names tables {TABLE_VERSION}"]
+        return [
+            Words(
+                "name search keys made again for the names tables %(version)s",
+                version=TABLE_VERSION,
+            )
+        ]
 
-    def _prepare_tables(self) -> list[str]:
+    def _prepare_tables(self) -> list[Words]:
         with self.engine.begin() as conn:
             if conn.dialect.name == "sqlite":
                 # The sqlite3 module begins a transaction only before a row is written,
@@ -355,7 +368,7 @@ class Views:
                 raise UnsupportedVersion(
                     "These views were made by a newer Amanat; update Amanat or rebuild the views."
                 )
-            done: list[str] = []
+            done: list[Words] = []
             refold = False
             for step in s.MIGRATIONS:
                 if step.from_version < version:
@@ -365,7 +378,9 @@ class Views:
                     # Views are derived data: start again, and the next update reads the
                     # whole vault (projected_logs is empty).
                     if step.apply is not None:
-                        done[-1] += " (the views are rebuilt from the vault)"
+                        done[-1] = Words(
+                            "%(what)s (the views are rebuilt from the vault)", what=done[-1]
+                        )
                     s.metadata.drop_all(conn)
                     self._create_tables(conn)
                     return done

@@ -32,6 +32,8 @@ from sqlalchemy import (
     select,
 )
 
+from amanat.errors import Words
+
 __all__ = [
     "MIGRATIONS",
     "NAME_TABLES_KEY",
@@ -668,7 +670,7 @@ class Migration:
     from_version: int
     apply: Callable[[Connection], None] | None
     refold: bool
-    what: str
+    what: Words
     rebuild_if: Callable[[Connection], bool] | None = None
 
 
@@ -735,34 +737,41 @@ def _entries_refused(conn: Connection) -> bool:
 
 
 MIGRATIONS = (
-    Migration(1, _add_search_keys, True, "name search keys (search_keys table)"),
-    Migration(2, None, False, "log positions of changes (the views are rebuilt from the vault)"),
-    Migration(3, _add_updated_index, False, "an index for the person list's order"),
+    Migration(1, _add_search_keys, True, Words("name search keys (search_keys table)")),
     Migration(
-        4, None, False, "merged persons and link decisions (the views are rebuilt from the vault)"
+        2, None, False, Words("log positions of changes (the views are rebuilt from the vault)")
     ),
-    Migration(5, _add_search_indexes, False, "indexes for name search"),
+    Migration(3, _add_updated_index, False, Words("an index for the person list's order")),
+    Migration(
+        4,
+        None,
+        False,
+        Words("merged persons and link decisions (the views are rebuilt from the vault)"),
+    ),
+    Migration(5, _add_search_indexes, False, Words("indexes for name search")),
     Migration(
         6,
         None,
         False,
-        "who is responsible and what the family did (the views are rebuilt from the vault)",
+        Words("who is responsible and what the family did (the views are rebuilt from the vault)"),
     ),
-    Migration(7, _one_row_per_key, False, "name search keys stored one row a key"),
-    Migration(8, _add_flag_args, True, "flags said in the reader's language"),
-    Migration(9, _add_entries_index, False, "an index of the entries by their place in a log"),
+    Migration(7, _one_row_per_key, False, Words("name search keys stored one row a key")),
+    Migration(8, _add_flag_args, True, Words("flags said in the reader's language")),
+    Migration(
+        9, _add_entries_index, False, Words("an index of the entries by their place in a log")
+    ),
     Migration(
         10,
         _add_contacts,
         False,
-        "the last contact with each person",
+        Words("the last contact with each person"),
         rebuild_if=_entries_refused,
     ),
     Migration(
         11,
         _add_reviews,
         False,
-        "reviewers' assessments and submissions of cases",
+        Words("reviewers' assessments and submissions of cases"),
         rebuild_if=_entries_refused,
     ),
 )
