@@ -7,9 +7,11 @@ instead of 18 ("insecure but fast", as SecureDrop's test fixtures do).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import secrets
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +124,32 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     env["AMANAT_SCRYPT_WORK_FACTOR"] = str(TEST_WORK_FACTOR)
     env["AMANAT_HOME"] = str(tmp_path / "default-home")
     return env
+
+
+def amanat_here(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The ``amanat`` command run in this process with ``env`` as its environment: the
+    same ``main`` a terminal runs, its exit code, stdout and stderr, without starting an
+    interpreter and importing Amanat again for each command (seconds each). For tests of
+    what a command says and does; tests of the process itself (signals, a terminal's
+    language, a crash) start the real process."""
+    from amanat.cli import words
+    from amanat.cli.main import main
+
+    saved = dict(os.environ)
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's --help and usage errors
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None) * 2
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        words.use("en")
+    return subprocess.CompletedProcess(["amanat", *args], code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="session")

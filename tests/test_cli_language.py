@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from amanat.cli import docs, words
-from amanat.cli.main import build_parser
+from amanat.cli.main import build_parser, main
 from amanat.cli.parsing import MISTYPED, language_given, said_again
 from amanat.errors import InputError, ShareError, UsageError
 from amanat.i18n import ENVIRONMENT_KEYS, LOCALES, from_environment, translator
@@ -582,8 +582,19 @@ def test_a_list_that_cannot_be_read_is_said_in_the_volunteer_s_language(
     assert english.stderr.strip().endswith("). Fix it and run again.")
 
 
+def _in(lang: str, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``amanat --lang LANG ARGS`` run in this process (no interpreter to start): its
+    exit code, what it printed and what it said on stderr."""
+    try:
+        code = main(["--lang", lang, *args])
+    finally:
+        words.use("en")
+    out = capsys.readouterr()
+    return code, out.out, out.err.strip()
+
+
 def test_the_files_an_error_is_about_are_named_in_the_volunteer_s_language(
-    org: Org, cli_env: dict[str, str], tmp_path: Path
+    org: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Given a list, its mapping, and a report named as a folder or as the list itself,
     when a Kazakh- or Russian-speaking volunteer imports it, then the one error line
@@ -597,12 +608,11 @@ def test_the_files_an_error_is_about_are_named_in_the_volunteer_s_language(
     said = {}
     for report in ("папка", "list.csv"):
         for lang in ("kk", "ru", "en"):
-            done = amanat(
-                _speaking(cli_env, AMANAT_LANG=lang), "import", str(listing), "--mapping",
-                str(mapping), "--report", str(tmp_path / report), "--home", str(org.desk.path),
+            code, _, said[report, lang] = _in(
+                lang, capsys, "import", str(listing), "--mapping", str(mapping),
+                "--report", str(tmp_path / report), "--home", str(org.desk.path),
             )  # fmt: skip
-            assert done.returncode == UsageError.exit_code, done.stderr
-            said[report, lang] = done.stderr.strip()
+            assert code == UsageError.exit_code, said[report, lang]
     folder = tmp_path / "папка"
     assert said["папка", "kk"] == (
         f"amanat: Есеп ({folder}) — қалта; оның ішіндегі файлдың атауын беріңіз."
@@ -623,7 +633,7 @@ def test_the_files_an_error_is_about_are_named_in_the_volunteer_s_language(
 
 
 def test_a_damaged_vault_and_mirror_are_reported_in_the_administrator_s_language(
-    org: Org, cli_env: dict[str, str], tmp_path: Path
+    org: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Given a station whose entry's file is flipped by one bit, in its own vault and
     on its USB mirror, when a Kazakh-speaking administrator runs `amanat verify` and a
@@ -634,10 +644,9 @@ def test_a_damaged_vault_and_mirror_are_reported_in_the_administrator_s_language
     media = tmp_path / "video.mp4"
     media.write_bytes(b"\x01" * 5000)
     seal.seal_entry(org.station.vault(), org.station_seed, [seal.FileToSeal(media)])
-    english = _speaking(cli_env, AMANAT_LANG="en")
     for args in (("mirror", "add", "--home", home, "usb", str(tmp_path / "usb")),
                  ("sync", "--home", home)):  # fmt: skip
-        assert amanat(english, *args).returncode == 0
+        assert _in("en", capsys, *args)[0] == 0
     mirrored = next((tmp_path / "usb" / "blobs").rglob("*/*"))
     own = next((org.station.path / "vault" / "blobs").rglob("*/*"))
     for blob in (mirrored, own):
@@ -646,9 +655,8 @@ def test_a_damaged_vault_and_mirror_are_reported_in_the_administrator_s_language
         blob.write_bytes(bytes(data))
 
     def lines(lang: str, *args: str) -> list[str]:
-        done = amanat(_speaking(cli_env, AMANAT_LANG=lang), *args)
-        assert "Traceback" not in done.stderr
-        return [x.strip() for x in done.stdout.splitlines() if own.name[:8] in x]
+        _, out, _ = _in(lang, capsys, *args)
+        return [x.strip() for x in out.splitlines() if own.name[:8] in x]
 
     corrupted = "content does not match its name (corrupted or replaced)"
     kazakh = lines("kk", "verify", "--home", home)

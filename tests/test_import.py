@@ -18,7 +18,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from amanat.records.ids import ric_check_character
 from amanat.records.places import Gazetteer
 from amanat.views import schema
 from amanat.views.read import Query
-from conftest import Org
+from conftest import Org, amanat_here
 
 
 def resident_id(region: str, born: str, seq: int) -> str:
@@ -50,10 +49,7 @@ BAD_ID = GOOD_ID[:-1] + ("1" if GOOD_ID[-1] != "1" else "2")
 
 
 def amanat(env: dict[str, str], *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "amanat.cli.main", *args],
-        env=env, capture_output=True, text=True, check=False, timeout=300,
-    )  # fmt: skip
+    done = amanat_here(env, *args)
     assert done.returncode == code, f"{args}: {done.returncode} {done.stdout} {done.stderr}"
     assert "Traceback" not in done.stderr
     return done

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from amanat.vault import seal
-from conftest import Org
+from conftest import Org, amanat_here
 
 
 def amanat(env: dict[str, str], *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "amanat.cli.main", *args],
-        env=env, capture_output=True, text=True, check=False, timeout=300,
-    )  # fmt: skip
+    done = amanat_here(env, *args)
     assert done.returncode == code, (args, done.stdout, done.stderr)
     assert "Traceback" not in done.stderr
     return done

@@ -28,20 +28,13 @@ from amanat.records.demo_data import DemoBatch, DemoData, demo_data
 from amanat.vault import seal
 from amanat.views import schema
 from amanat.views.export import _csv_value, exported_tables
-from conftest import Org
+from conftest import Org, amanat_here
 
 VALID = "650102198001010012"  # 天山区, Urumqi; 1980-01-01; male
 
 
 def amanat(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "amanat.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    done = amanat_here(env, *args)
     assert "Traceback" not in done.stderr
     return done
 
