@@ -19,12 +19,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from amanat.cli import docs, words
-from amanat.cli.main import build_parser, main
+from amanat.cli.main import build_parser
 from amanat.cli.parsing import MISTYPED, language_given, said_again
 from amanat.errors import InputError, ShareError, UsageError
 from amanat.i18n import ENVIRONMENT_KEYS, LOCALES, from_environment, translator
 from amanat.vault import seal
-from conftest import Org
+from conftest import Org, amanat_here
 from test_cli_errors import amanat
 
 KAZAKH = set("әғқңөұүі")
@@ -582,19 +582,15 @@ def test_a_list_that_cannot_be_read_is_said_in_the_volunteer_s_language(
     assert english.stderr.strip().endswith("). Fix it and run again.")
 
 
-def _in(lang: str, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """``amanat --lang LANG ARGS`` run in this process (no interpreter to start): its
-    exit code, what it printed and what it said on stderr."""
-    try:
-        code = main(["--lang", lang, *args])
-    finally:
-        words.use("en")
-    out = capsys.readouterr()
-    return code, out.out, out.err.strip()
+def _in(lang: str, env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """``amanat --lang LANG ARGS`` run in this process (``amanat_here``): its exit code,
+    what it printed and what it said on stderr."""
+    done = amanat_here(env, "--lang", lang, *args)
+    return done.returncode, done.stdout, done.stderr.strip()
 
 
 def test_the_files_an_error_is_about_are_named_in_the_volunteer_s_language(
-    org: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    org: Org, tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
     """Given a list, its mapping, and a report named as a folder or as the list itself,
     when a Kazakh- or Russian-speaking volunteer imports it, then the one error line
@@ -609,7 +605,7 @@ def test_the_files_an_error_is_about_are_named_in_the_volunteer_s_language(
     for report in ("папка", "list.csv"):
         for lang in ("kk", "ru", "en"):
             code, _, said[report, lang] = _in(
-                lang, capsys, "import", str(listing), "--mapping", str(mapping),
+                lang, cli_env, "import", str(listing), "--mapping", str(mapping),
                 "--report", str(tmp_path / report), "--home", str(org.desk.path),
             )  # fmt: skip
             assert code == UsageError.exit_code, said[report, lang]
@@ -633,7 +629,7 @@ def test_the_files_an_error_is_about_are_named_in_the_volunteer_s_language(
 
 
 def test_a_damaged_vault_and_mirror_are_reported_in_the_administrator_s_language(
-    org: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    org: Org, tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
     """Given a station whose entry's file is flipped by one bit, in its own vault and
     on its USB mirror, when a Kazakh-speaking administrator runs `amanat verify` and a
@@ -646,7 +642,7 @@ def test_a_damaged_vault_and_mirror_are_reported_in_the_administrator_s_language
     seal.seal_entry(org.station.vault(), org.station_seed, [seal.FileToSeal(media)])
     for args in (("mirror", "add", "--home", home, "usb", str(tmp_path / "usb")),
                  ("sync", "--home", home)):  # fmt: skip
-        assert _in("en", capsys, *args)[0] == 0
+        assert _in("en", cli_env, *args)[0] == 0
     mirrored = next((tmp_path / "usb" / "blobs").rglob("*/*"))
     own = next((org.station.path / "vault" / "blobs").rglob("*/*"))
     for blob in (mirrored, own):
@@ -655,7 +651,7 @@ def test_a_damaged_vault_and_mirror_are_reported_in_the_administrator_s_language
         blob.write_bytes(bytes(data))
 
     def lines(lang: str, *args: str) -> list[str]:
-        _, out, _ = _in(lang, capsys, *args)
+        _, out, _ = _in(lang, cli_env, *args)
         return [x.strip() for x in out.splitlines() if own.name[:8] in x]
 
     corrupted = "content does not match its name (corrupted or replaced)"
