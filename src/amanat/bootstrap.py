@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from amanat.desk import Desk
+from amanat import desk
 from amanat.settings import Settings
 from amanat.vault.home import Home
 
@@ -30,6 +30,8 @@ def open_home(given: str | None, settings: Settings) -> Home:
     return Home(home_path(given, settings))
 
 
-def open_desk(home: Home, passphrase: str, settings: Settings) -> Desk:
-    """Unlock a desk's keys and open its views (created or migrated as needed)."""
-    return Desk(home, home.desk_keys(passphrase), views_url=settings.views_url)
+def open_desk(home: Home, passphrase: str, settings: Settings) -> desk.Desk:
+    """Unlock a desk's keys and open its views (created or migrated as needed). The
+    desk's modules are imported here, on first use: a command that opens no desk does
+    not pay for them."""
+    return desk.Desk(home, home.desk_keys(passphrase), views_url=settings.views_url)

@@ -1,9 +1,10 @@
 """The ``amanat`` command.
 
-``run`` is its entry point. Loading the commands takes about a second and a half on an
-old laptop; Ctrl-C meanwhile stops with one line, not a Python traceback. It stops at
-once: nothing has been done yet, and a KeyboardInterrupt raised inside Python's import
-machinery can leave a module lock held, so that the command hangs instead of stopping.
+``run`` is its entry point. Loading a desk's commands takes a second and more on an old
+laptop (a station's, a few tenths: ``tests/test_cli_startup.py``); Ctrl-C meanwhile
+stops with one line, not a Python traceback. It stops at once: nothing has been done
+yet, and a KeyboardInterrupt raised inside Python's import machinery can leave a module
+lock held, so that the command hangs instead of stopping.
 """
 
 from __future__ import annotations

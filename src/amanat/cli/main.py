@@ -31,7 +31,9 @@ __all__ = ["build_parser", "main"]
 
 # Each command's module is imported only when that command runs: the mirror commands
 # bring boto3, 0.1 s of start-up that every `amanat seal` at the intake desk would
-# otherwise pay (python -X importtime, 2026-11-28).
+# otherwise pay (python -X importtime, 2026-11-28). What this module imports itself
+# stays light too: the desk's layers load on first use (`amanat.imported_on_use`), or
+# every command pays two seconds for them (tests/test_cli_startup.py).
 _VAULT = "amanat.cli.commands:COMMANDS"
 _MIRRORS = "amanat.cli.mirror_commands:MIRROR_COMMANDS"
 _DEMO = "amanat.cli.demo:COMMANDS"

@@ -7,7 +7,16 @@ subset for a station, which holds no decryption key.
 
 from __future__ import annotations
 
-from amanat.desk.service import Desk, views_key
-from amanat.desk.station import Station
+from typing import TYPE_CHECKING
+
+from amanat import imported_on_use
+
+if TYPE_CHECKING:
+    from amanat.desk.service import Desk, views_key
+    from amanat.desk.station import Station
 
 __all__ = ["Desk", "Station", "views_key"]
+
+__getattr__ = imported_on_use(
+    __name__, {"Desk": "service", "views_key": "service", "Station": "station"}
+)

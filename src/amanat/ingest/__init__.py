@@ -12,25 +12,31 @@ CLI's ``amanat import`` seals what it yields.
 - ``videos``: a yt-dlp folder into ``testimony.recorded`` changes.
 """
 
-from amanat.ingest.mapping import Mapping, load_mapping, suggest_mapping
-from amanat.ingest.report import (
-    ReportWriter,
-    output_path,
-    owner_only_file,
-    same_file,
-    write_text_atomic,
-)
-from amanat.ingest.rows import RowChecker, RowOutcome
-from amanat.ingest.spreadsheet import (
-    BATCH_ROWS,
-    SpreadsheetImport,
-    Tally,
-    default_mapping_path,
-    default_report_path,
-)
-from amanat.ingest.tables import Row, Table, open_table
-from amanat.ingest.videos import VideoItem, read_video_folder
+from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from amanat import imported_on_use
+
+if TYPE_CHECKING:
+    from amanat.ingest.mapping import Mapping, load_mapping, suggest_mapping
+    from amanat.ingest.report import (
+        ReportWriter,
+        output_path,
+        owner_only_file,
+        same_file,
+        write_text_atomic,
+    )
+    from amanat.ingest.rows import RowChecker, RowOutcome
+    from amanat.ingest.spreadsheet import (
+        BATCH_ROWS,
+        SpreadsheetImport,
+        Tally,
+        default_mapping_path,
+        default_report_path,
+    )
+    from amanat.ingest.tables import Row, Table, open_table
+    from amanat.ingest.videos import VideoItem, read_video_folder
 __all__ = [
     "BATCH_ROWS",
     "Mapping",
@@ -53,3 +59,29 @@ __all__ = [
     "suggest_mapping",
     "write_text_atomic",
 ]
+
+__getattr__ = imported_on_use(
+    __name__,
+    {
+        "BATCH_ROWS": "spreadsheet",
+        "Mapping": "mapping",
+        "ReportWriter": "report",
+        "Row": "tables",
+        "RowChecker": "rows",
+        "RowOutcome": "rows",
+        "SpreadsheetImport": "spreadsheet",
+        "Table": "tables",
+        "Tally": "spreadsheet",
+        "VideoItem": "videos",
+        "default_mapping_path": "spreadsheet",
+        "default_report_path": "spreadsheet",
+        "load_mapping": "mapping",
+        "open_table": "tables",
+        "output_path": "report",
+        "owner_only_file": "report",
+        "read_video_folder": "videos",
+        "same_file": "report",
+        "suggest_mapping": "mapping",
+        "write_text_atomic": "report",
+    },
+)
