@@ -59,7 +59,7 @@ from _common import (
 )
 from _org import make_org
 from amanat.mirrors.config import MirrorConfig, MirrorEntry
-from amanat.mirrors.local_s3 import LocalS3, local_s3
+from amanat.mirrors.local_s3 import LocalS3, local_s3, weed_path
 from amanat.vault.home import Home
 from amanat.vault.seal import FileToSeal, SealSession
 
@@ -180,8 +180,15 @@ def push_rclone(home: Home, env: dict[str, str], bucket: str) -> tuple[float, fl
     return run.seconds, run.cpu_s, run.max_rss_kib
 
 
-def _version(argv: list[str]) -> str:
-    out = subprocess.run(argv, capture_output=True, text=True, check=False).stdout
+def _version(tool: str | None) -> str:
+    """The first line ``tool version`` prints; "?" for a tool not found (the results are
+    still written)."""
+    if tool is None:
+        return "?"
+    try:
+        out = subprocess.run([tool, "version"], capture_output=True, text=True).stdout
+    except OSError:
+        return "?"
     return out.strip().splitlines()[0] if out.strip() else "?"
 
 
@@ -308,8 +315,8 @@ def main(argv: list[str] | None = None) -> int:
             "entries": args.entries,
             "objects": {part: {"count": c, "bytes": b} for part, (c, b) in files.items()},
             "machine": machine(work),
-            "rclone": _version(["rclone", "version"]),
-            "seaweedfs": _version(["weed", "version"]),
+            "rclone": _version("rclone"),
+            "seaweedfs": _version(weed_path()),
             "seconds": seconds,
             "cpu_seconds": cpu,
             "max_rss_kib": rss,
