@@ -244,6 +244,15 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+def fresh_workdir(args: argparse.Namespace) -> Path:
+    """``--workdir`` as an absolute path, emptied of an earlier run's files."""
+    work: Path = args.workdir.absolute()
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    return work
+
+
 def add_run_options(p: argparse.ArgumentParser, name: str, workdir_help: str | None = None) -> None:
     """The options every benchmark shares: --wait-idle, --json and --workdir (which
     defaults to benchmarks/out/NAME)."""

@@ -23,11 +23,19 @@ import argparse
 import csv
 import json
 import random
-import shutil
 import sys
 from pathlib import Path
 
-from _common import add_run_options, amanat_cli, cli_env, machine, run_timed, settle, write_json
+from _common import (
+    add_run_options,
+    amanat_cli,
+    cli_env,
+    fresh_workdir,
+    machine,
+    run_timed,
+    settle,
+    write_json,
+)
 from _org import PASSPHRASE, make_org
 from amanat.records.ids import ric_check_character
 from amanat.records.places import Gazetteer
@@ -189,10 +197,7 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=1, help="the list's random seed (1)")
     add_run_options(p, "import")
     args = p.parse_args()
-    work: Path = args.workdir.absolute()
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work = fresh_workdir(args)
     org = make_org(work / "org")
     listing, mapping = work / "list.csv", work / "list.mapping.yaml"
     write_csv(listing, args.rows, args.seed)

@@ -37,6 +37,7 @@ from _common import (
     add_run_options,
     amanat_cli,
     cli_env,
+    fresh_workdir,
     machine,
     print_table,
     run_timed,
@@ -89,10 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cli-runs", type=int, default=10, help="`amanat seal` runs timed (10)")
     add_run_options(p, "small")
     args = p.parse_args(argv)
-    work: Path = args.workdir.absolute()
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work = fresh_workdir(args)
     org = make_org(work / "org")
     vault = org.station.vault()
     seed = org.station.station_seed()

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 from pathlib import Path
@@ -33,6 +32,7 @@ from _common import (
     add_run_options,
     amanat_cli,
     cli_env,
+    fresh_workdir,
     machine,
     run_timed,
     self_rss_kib,
@@ -58,10 +58,7 @@ def main() -> int:
     )
     add_run_options(p, "startup")
     args = p.parse_args()
-    work: Path = args.workdir.absolute()
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work = fresh_workdir(args)
     org = make_org(work / "org")
     small = work / "testimony.bin"
     small.write_bytes(os.urandom(100_000))
@@ -73,7 +70,7 @@ def main() -> int:
         "amanat seal": [amanat, "seal", "--home", station, str(small), "--note", "visit"],
         "amanat verify": [amanat, "verify", "--home", station],
     }
-    codes = {"now": None}
+    codes: dict[str, str | None] = {"now": None}
     if args.compare:
         codes["compared"] = str(args.compare.absolute())
     env = {**cli_env(), "AMANAT_PASSPHRASE": PASSPHRASE}

@@ -50,6 +50,7 @@ from _common import (
     add_run_options,
     amanat_cli,
     cli_env,
+    fresh_workdir,
     machine,
     print_table,
     run_timed,
@@ -200,10 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--entries", type=int, default=10_000, help="small entries (10000)")
     add_run_options(p, "sync")
     args = p.parse_args(argv)
-    work: Path = args.workdir.absolute()
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work = fresh_workdir(args)
 
     t0 = time.perf_counter()
     homes = {
