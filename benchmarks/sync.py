@@ -119,7 +119,9 @@ def _keys(credentials: Path) -> tuple[str, str]:
 
 def rclone_env(s3: LocalS3, work: Path) -> dict[str, str]:
     access, secret = _keys(s3.credentials_file)
-    env = cli_env()
+    # Debian's rclone 1.60 will not start with a custom CA bundle in the environment
+    # ("LoadCustomCABundleError"), even for the local plain-HTTP endpoint here.
+    env = {k: v for k, v in cli_env().items() if k != "AWS_CA_BUNDLE"}
     env.update(
         {
             "RCLONE_CONFIG": str(work / "rclone.conf"),  # absent: only the remote below
