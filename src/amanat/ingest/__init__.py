@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     )
     from amanat.ingest.tables import Row, Table, open_table
     from amanat.ingest.videos import VideoItem, read_video_folder
+
 __all__ = [
     "BATCH_ROWS",
     "Mapping",
