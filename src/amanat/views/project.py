@@ -36,7 +36,18 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, exc, insert, inspect, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Index,
+    delete,
+    exc,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy import text as sql
 
 from amanat.errors import FormatError, UnsupportedVersion, Words
@@ -484,11 +495,12 @@ class Views:
         progress: Progress | None,
     ) -> ApplyReport:
         report = ApplyReport()
-        # Views with no changes yet (new, or being rebuilt) are folded from the
-        # changes in memory rather than read back: the same input, half the work.
-        fresh: _Fresh | None = None
-        if conn.execute(select(s.changes.c.entry_id).limit(1)).first() is None:
-            fresh = _Fresh()
+        # Changes stored by this apply are folded from memory rather than read back:
+        # all of them when the views held no changes yet (new, or being rebuilt), and
+        # otherwise those of every subject whose changes all came now (an import's new
+        # persons). The same input, less work.
+        is_fresh = conn.execute(select(s.changes.c.entry_id).limit(1)).first() is None
+        fresh = _Fresh()
         known: set[tuple[str, str]] = set()
         batch: list[SealedEntry | PreparedEntry] = []
         for entry in entries:
@@ -501,11 +513,13 @@ class Views:
         known |= self._store(conn, batch, report, fresh)
         if progress and batch:
             progress(len(batch))
-        if fresh is not None:
+        if is_fresh:
             counts = self._refold_fresh(conn, fresh)
         else:
             persons, testimonies, sources, places, pairs = self._affected(conn, known)
-            persons = self._refold(conn, persons, testimonies, sources, places, pairs)
+            persons = self._refold(
+                conn, persons, testimonies, sources, places, pairs, stored=fresh.by_subject
+            )
             counts = (len(persons), len(testimonies), len(sources))
         report.persons, report.testimonies, report.sources = counts
         for log, size in sorted(log_sizes.items()):
@@ -523,7 +537,8 @@ class Views:
         report: ApplyReport,
         fresh: _Fresh | None,
     ) -> set[tuple[str, str]]:
-        """Insert new entries and their changes; the (op, subject) pairs they touch."""
+        """Insert new entries and their changes (also kept in ``fresh``, with the links
+        they made); the (op, subject) pairs they touch."""
         if not batch:
             return set()
         ready = [b if isinstance(b, PreparedEntry) else prepare_entry(b) for b in batch]
@@ -633,12 +648,15 @@ class Views:
         sources: set[str] | None,
         places: set[str] | None,
         pairs: set[str] | None = None,
+        stored: Mapping[str, list[Change]] | None = None,
     ) -> set[str]:
         """Delete and rewrite the rows of the given subjects; None means all of them.
 
         Decisions on ``pairs`` are written first; then every person record in the
         merge components of the given persons and of the pairs' records is refolded.
-        The records refolded are returned."""
+        ``stored``: the changes this transaction stored, by subject; a subject whose
+        changes are all among them is folded from memory and, never folded before, has
+        no rows to delete. The records refolded are returned."""
         if persons is None:
             by_subject = self._load(conn, None)
             links = self._links(conn, None)
@@ -673,20 +691,55 @@ class Views:
             subjects = set(person_ids) | testimonies | sources | places
             for p in person_ids:
                 subjects.update(links.get(p, ()))
-            by_subject = self._load(conn, sorted(subjects))
+            by_subject, new = self._load_unless_stored(conn, sorted(subjects), stored or {})
             testimony_ids, source_ids = sorted(testimonies), sorted(sources)
             place_ids = sorted(places)
             exists = {
                 p for p in person_ids if any(c.op.startswith("person.") for c in by_subject[p])
             }
-            self._delete_persons(conn, person_ids)
+            self._delete_persons(conn, [p for p in person_ids if p not in new])
             self._delete_subjects(conn, testimony_ids, source_ids, place_ids)
         fold_ids, merged = _plan(exists, held)
+        # Many rows at once (an import into a desk that already holds persons, a
+        # migration's refold): the indexes are built again from the tables, as on a
+        # fresh fold, rather than grown row by row in random order. SQLite only: there
+        # a reader keeps reading the last commit, indexes and all; PostgreSQL would
+        # lock readers out.
+        reindex = (
+            conn.dialect.name == "sqlite"
+            and len(fold_ids) >= _REINDEX_FROM
+            and len(fold_ids) * _REINDEX_SHARE >= self._count_persons(conn)
+        )
+        indexes = _drop_indexes(conn) if reindex else []
         for rows in fold_in_chunks(
             by_subject, links, fold_ids, testimony_ids, source_ids, place_ids, merged
         ):
             _write_rows(conn, rows)
+        for index in indexes:
+            index.create(conn)
         return set(person_ids)
+
+    @staticmethod
+    def _count_persons(conn: Connection) -> int:
+        return int(conn.execute(select(func.count()).select_from(s.persons)).scalar_one())
+
+    def _load_unless_stored(
+        self, conn: Connection, subjects: Sequence[str], stored: Mapping[str, list[Change]]
+    ) -> tuple[dict[str, list[Change]], set[str]]:
+        """The changes of ``subjects``, and those of them whose changes are all in
+        ``stored`` (taken from there, not read back and decoded)."""
+        new: set[str] = set()
+        in_memory = [x for x in subjects if x in stored]
+        for part in _chunks(in_memory):
+            c = s.changes.c
+            counted = select(c.subject, func.count()).where(c.subject.in_(part))
+            for subject, n in conn.execute(counted.group_by(c.subject)):
+                if n == len(stored[subject]):
+                    new.add(subject)
+        out = self._load(conn, [x for x in subjects if x not in new])
+        for x in new:
+            out[x] = list(stored[x])
+        return out, new
 
     def _components(self, conn: Connection, seeds: set[str]) -> tuple[set[str], list[Decision]]:
         """Every person record joined to ``seeds`` by *same* decisions in force, and the
@@ -716,9 +769,7 @@ class Views:
         end: building an index from a full table sorts once, where inserting into it
         row by row splits pages in random order (a third of the write time of a
         100,000-entry rebuild)."""
-        indexes = [i for t in s.TABLES for i in t.indexes]
-        for index in indexes:
-            index.drop(conn)
+        indexes = _drop_indexes(conn)
         by_subject = fresh.by_subject
         person_ids = sorted(
             {c.subject for cs in by_subject.values() for c in cs if c.op.startswith("person.")}
@@ -911,6 +962,19 @@ def _decision_of_row(r: Any) -> Decision:
         time=r.time,
         position=r.position,
     )
+
+
+_REINDEX_FROM = 5_000  # persons refolded at once, from which indexes are built again
+_REINDEX_SHARE = 4  # ... when they are at least a quarter of the persons already there
+
+
+def _drop_indexes(conn: Connection) -> list[Index]:
+    """Drop the folded tables' secondary indexes (within the caller's transaction);
+    the indexes, to create again once the rows are written."""
+    indexes = [i for t in s.TABLES for i in t.indexes]
+    for index in indexes:
+        index.drop(conn)
+    return indexes
 
 
 def _plan(exists: set[str], held: Iterable[Decision]) -> tuple[list[str], dict[str, Merge]]:
