@@ -9,6 +9,9 @@ own process with the real ``amanat`` console script, on a station built by
 * ``amanat --help``;
 * ``amanat seal --home STATION FILE`` of a 100 kB file (durable when it returns);
 * ``amanat verify --home STATION`` (the station's whole vault, a handful of entries);
+* ``amanat persons --home DESK``: a desk's own command, which unlocks the desk and
+  reads its views (empty here), so it loads SQLAlchemy, SQLCipher and the names, but
+  not the linkage engine (DuckDB, Splink) nor the S3 client until it needs them;
 * the reference in the same run: ``python -c pass``, the interpreter's own start.
 
 Rounds alternate the commands, so a busy moment of the machine touches all of them.
@@ -45,8 +48,8 @@ from _org import PASSPHRASE, make_org
 def main() -> int:
     p = argparse.ArgumentParser(
         description=(
-            "Start-up of `amanat --help`, `amanat seal` and `amanat verify` on a station, "
-            "against `python -c pass` in the same run."
+            "Start-up of `amanat --help`, `amanat seal` and `amanat verify` on a station "
+            "and `amanat persons` on a desk, against `python -c pass` in the same run."
         )
     )
     p.add_argument("--rounds", type=int, default=7, help="rounds of every command (7)")
@@ -69,6 +72,7 @@ def main() -> int:
         "amanat --help": [amanat, "--help"],
         "amanat seal": [amanat, "seal", "--home", station, str(small), "--note", "visit"],
         "amanat verify": [amanat, "verify", "--home", station],
+        "amanat persons": [amanat, "persons", "--home", str(org.desk.path)],
     }
     codes: dict[str, str | None] = {"now": None}
     if args.compare:

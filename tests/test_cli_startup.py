@@ -1,5 +1,6 @@
 """A command loads only what it uses: the station's commands start in a fraction of a
-second on an old laptop, without the desk's views, names and linkage.
+second on an old laptop, without the desk's views, names and linkage; a desk's own
+commands start without the linkage engine and the S3 client until they need them.
 
 `amanat seal` at an intake station, `amanat verify` and `amanat --help` used to import
 every layer (SQLAlchemy, SQLCipher, pypinyin, openpyxl, Splink's DuckDB), two seconds
@@ -21,11 +22,18 @@ import amanat.desk
 import amanat.desk.service
 import amanat.ingest
 import amanat.ingest.spreadsheet
+import amanat.linkage
+import amanat.linkage.link
+import amanat.linkage.settings
+import amanat.mirrors
+import amanat.mirrors.s3
 from conftest import Org
 
 # Libraries and layers only a desk's commands need.
 HEAVY = (
     "amanat.desk.service",
+    "boto3",
+    "botocore",
     "amanat.linkage",
     "amanat.names",
     "amanat.views",
@@ -96,10 +104,14 @@ def test_a_desk_command_still_finds_everything_it_needs(
     org: Org, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     """Given a real desk, when `amanat persons` runs in a fresh interpreter, then it
-    succeeds, loading the views and names on its first use of the desk."""
+    succeeds, loading the views and names on its first use of the desk, but not the
+    linkage engine (DuckDB, Arrow, Splink) nor the S3 client (boto3), which load when
+    the desk first links or reaches a mirror on S3."""
     status, loaded = _loaded_by(cli_env, tmp_path, "persons", "--home", str(org.desk.path))
     assert status == 0
     assert {"amanat.desk.service", "amanat.views", "sqlalchemy", "sqlcipher3"} <= set(loaded)
+    engine = {"duckdb", "splink", "pyarrow", "amanat.linkage.link", "boto3", "botocore"}
+    assert not engine & set(loaded)
 
 
 def test_a_package_s_names_are_its_modules_names() -> None:
@@ -108,7 +120,11 @@ def test_a_package_s_names_are_its_modules_names() -> None:
     AttributeError as for any module."""
     assert amanat.desk.Desk is amanat.desk.service.Desk
     assert amanat.ingest.SpreadsheetImport is amanat.ingest.spreadsheet.SpreadsheetImport
-    for package in (amanat.desk, amanat.ingest):
+    assert amanat.linkage.link_records is amanat.linkage.link.link_records
+    assert amanat.linkage.LinkSettings is amanat.linkage.settings.LinkSettings
+    assert amanat.linkage.link.Decision is amanat.linkage.settings.Decision
+    assert amanat.mirrors.S3Store is amanat.mirrors.s3.S3Store
+    for package in (amanat.desk, amanat.ingest, amanat.linkage, amanat.mirrors):
         for name in package.__all__:  # each public name is found in the module named
             assert getattr(package, name) is not None
         with pytest.raises(AttributeError, match="no attribute 'nothing'"):

@@ -75,9 +75,10 @@ from amanat.linkage import (
     link_records,
     load_link_mapping,
 )
-from amanat.linkage.link import ScoredPair, Verdict
+from amanat.linkage.link import ScoredPair
 from amanat.linkage.mapping import fold
 from amanat.linkage.prepare import normalise_resident_id
+from amanat.linkage.settings import Verdict
 from amanat.records.changes import DECISIONS
 from amanat.settings import Settings
 

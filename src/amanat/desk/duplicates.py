@@ -21,15 +21,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from amanat.linkage import Decision, LinkResult, LinkSettings, link_records
+from amanat import linkage
+from amanat.linkage.settings import Decision, LinkSettings
 from amanat.names import is_label
 from amanat.views import read
 from amanat.views import schema as s
 from amanat.views.project import Candidate
+
+if TYPE_CHECKING:
+    from amanat.linkage.link import LinkResult
 
 __all__ = ["MODEL", "candidate_pairs", "linkage_records"]
 
@@ -151,7 +155,7 @@ def candidate_pairs(
     shown = {_person(r["record_id"]) for r in records}
     if len(shown) < 2:
         return [], None
-    result = link_records(
+    result = linkage.link_records(  # DuckDB and Splink load here, on first use
         records, decisions=_decisions(conn, shown), settings=settings, progress=progress
     )
     when = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")

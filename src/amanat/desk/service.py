@@ -44,7 +44,7 @@ from amanat.errors import (
     KeyError_,
     NotFound,
 )
-from amanat.linkage import LinkSettings
+from amanat.linkage.settings import LinkSettings
 from amanat.records import places as gazetteer
 from amanat.records.build import record_data
 from amanat.records.changes import Change, check_changes, link_decided, schema_for

@@ -101,8 +101,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from amanat.linkage.engine import DUCKDB, Dialect, Engine
+from amanat.linkage.dialect import DUCKDB, Dialect
+
+if TYPE_CHECKING:
+    from amanat.linkage.engine import Engine
 
 __all__ = ["DEFAULT_CAPS", "RARE", "RULES", "Rule", "block_pairs", "blocking_rules"]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from amanat import mirrors
 from amanat.errors import FormatError, UsageError, Words
-from amanat.mirrors.s3 import S3Location, S3Store
 from amanat.mirrors.store import FolderStore, ObjectStore
 from amanat.vault import canonical, durable
 
@@ -43,7 +43,8 @@ def open_store(entry: MirrorEntry, *, create: bool = False) -> ObjectStore:
     the drill), otherwise a missing one is an error, never silently made anew."""
     if entry.url.startswith("s3://"):
         creds = Path(entry.credentials) if entry.credentials else None
-        store = S3Store(entry.name, S3Location.parse(entry.url), credentials_file=creds)
+        location = mirrors.S3Location.parse(entry.url)  # boto3 loads here, on first use
+        store = mirrors.S3Store(entry.name, location, credentials_file=creds)
         store.ensure_bucket(create=create)
         return store
     path = entry.url.removeprefix("file://")
