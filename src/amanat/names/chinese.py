@@ -18,9 +18,9 @@ Gayrat) keeps the Turkic reading first and gets the Chinese one as a further for
 from __future__ import annotations
 
 import functools
+import importlib
 from dataclasses import dataclass
-
-from pypinyin import Style, lazy_pinyin
+from types import ModuleType
 
 from amanat.names.tables import read_table
 from amanat.names.transliterate import tidy
@@ -77,9 +77,18 @@ SURNAME_PINYIN: dict[str, str] = {r["hanzi"]: r["pinyin"] for r in _SURNAME_ROWS
 MAX_HUI_NAME = 3  # characters: a longer name opening with a "hui" surname is Turkic
 
 
+@functools.cache
+def _pypinyin() -> ModuleType:
+    """``pypinyin``, imported when a name first holds a Chinese character: its
+    dictionaries take about 0.3 s to load, which a command that reads no Chinese name
+    (a desk's list of persons, an import of Cyrillic names) need not wait for."""
+    return importlib.import_module("pypinyin")
+
+
 @functools.lru_cache(maxsize=1 << 14)
 def _syllable(char: str) -> str:
-    syllables = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
+    pypinyin = _pypinyin()
+    syllables = pypinyin.lazy_pinyin(char, style=pypinyin.Style.NORMAL, errors="ignore")
     return syllables[0] if syllables else ""
 
 
