@@ -36,6 +36,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from _common import (
     Interference,
@@ -95,10 +96,10 @@ def build(work: Path, entries: int, blob_every: int) -> None:
     )
 
 
-def ensure_vault(work: Path, entries: int, blob_every: int, rebuild: bool) -> dict[str, str]:
+def ensure_vault(work: Path, entries: int, blob_every: int, rebuild: bool) -> dict[str, Any]:
     marker = work / "built.json"
     if marker.exists() and not rebuild:
-        info = json.loads(marker.read_text())
+        info: dict[str, Any] = json.loads(marker.read_text())
         if info["entries"] == entries and info["blob_every"] == blob_every:
             print(f"using the cached vault in {work} (--rebuild to build it again)")
             return info
@@ -159,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     times: dict[str, list[float]] = {"amanat": [], "reference": []}
     rss: list[int] = []
     during: dict[str, list[float]] = {"amanat": [], "reference": []}
-    report: dict[str, object] = {}
+    report: dict[str, Any] = {}
     limit = args.max_interference
     if limit is None:  # cold reads make the kernel busy on our behalf: do not judge them
         limit = 1.0 if args.cold else 0.10

@@ -136,7 +136,7 @@ def _entries(
 ) -> list[list[dict[str, Any]]]:
     """The change lists this worker seals: every ``workers``-th testimony."""
     counties = [p.id for p in Gazetteer.load_builtin() if p.kind == "county"]
-    out = []
+    out: list[list[dict[str, Any]]] = []
     for n in range(worker, testimonies, workers):
         rng = random.Random(n)
         pid = f"p_{n % persons:032x}"

@@ -211,9 +211,9 @@ def _zh_slots(pivot: str) -> list[tuple[str, ...]]:
         if word[:2] in ("ay", "ey") and word[2:3] and word[2] not in sc.ULY_VOWELS:
             head.append(("阿依", "艾"))
             word = word[2:]
-    for suffix, chars in _ZH_SUFFIXES:
+    for suffix, endings in _ZH_SUFFIXES:
         if word.endswith(suffix) and len(word) > len(suffix) + 1:
-            tail.insert(0, chars)
+            tail.insert(0, endings)
             word = word[: -len(suffix)]
             break
     return head + _zh_core(sc.uly_tokens(word)) + tail
