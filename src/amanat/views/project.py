@@ -580,8 +580,7 @@ class Views:
                     for r in conn.execute(select(s.links).where(s.links.c.subject.in_(part)))
                 }
             new = [v for k, v in sorted(link_rows.items()) if k not in existing]
-            if new:
-                conn.execute(insert(s.links), new)
+            _write_rows(conn, {s.links.name: [(r["subject"], r["person_id"]) for r in new]})
             if fresh is not None:
                 for row in new:
                     fresh.links[row["person_id"]].append(row["subject"])
@@ -1102,7 +1101,7 @@ def _write_rows(conn: Connection, rows: Rows) -> None:
     """Insert folded rows. On SQLite, straight through the driver: SQLAlchemy's per-row
     parameter processing cost more than SQLite's own insert (benchmarks/views.py)."""
     sqlite = conn.dialect.name == "sqlite"
-    for table in (s.entries, s.changes, *s.TABLES):
+    for table in (s.entries, s.changes, s.links, *s.TABLES):
         batch = rows.get(table.name)
         if not batch:
             continue
