@@ -36,16 +36,24 @@ def cli_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("AMANAT_")}
 
 
+def beside_python(command: str, missing: str) -> str:
+    """``command`` from the folder of the Python running this benchmark (the project's
+    .venv, which need not be on PATH), else the one on PATH; exits with ``missing``
+    when there is neither."""
+    beside = Path(sys.executable).parent / command
+    if beside.is_file():
+        return str(beside)
+    path = shutil.which(command)
+    if path is None:
+        raise SystemExit(missing)
+    return path
+
+
 def amanat_cli() -> str:
     """The ``amanat`` of the Python running this benchmark (the project's .venv), else
     the one on PATH: an older copy installed elsewhere must not be measured by mistake."""
-    beside = Path(sys.executable).parent / "amanat"
-    if beside.exists():
-        return str(beside)
-    path = shutil.which("amanat")
-    if path is None:
-        raise SystemExit("The `amanat` command is not on PATH; install the package first.")
-    return path
+    missing = "The `amanat` command is not on PATH; install the package first."
+    return beside_python("amanat", missing)
 
 
 @dataclass

