@@ -380,12 +380,10 @@ def test_a_mistyped_command_line_is_said_in_russian(cli_env: dict[str, str]) -> 
     after the usage is in Russian, the options and values as typed, and the exit
     status is 2, as in English."""
     russian = _speaking(cli_env, LANG="ru_RU.UTF-8")
-    done = amanat(russian, "link", "list.csv")
+    done = amanat(russian, "export")
     assert done.returncode == 2
-    assert done.stderr.startswith("использование: amanat link [-h] --mapping MAP --out FILE")
-    assert done.stderr.splitlines()[-1] == (
-        "amanat link: ошибка: обязательно укажите: --mapping, --out"
-    )
+    assert done.stderr.startswith("использование: amanat export [-h] --out DIR")
+    assert done.stderr.splitlines()[-1] == "amanat export: ошибка: обязательно укажите: --out"
     done = amanat(russian, "id", "check", "123", "--kind", "us")
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1] == (
@@ -397,9 +395,9 @@ def test_a_mistyped_command_line_is_said_in_russian(cli_env: dict[str, str]) -> 
     assert done.stderr.splitlines()[-1].startswith(
         "amanat: ошибка: аргумент --lang: недопустимое значение: 'fr'"
     )
-    english = amanat(cli_env, "link", "list.csv")
+    english = amanat(cli_env, "export")
     assert english.stderr.splitlines()[-1] == (
-        "amanat link: error: the following arguments are required: --mapping, --out"
+        "amanat export: error: the following arguments are required: --out"
     )
 
 

@@ -41,8 +41,10 @@ raised if fewer than 99 % were (``Decision.proposed``); they never train the mod
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import importlib
+import itertools
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, nullcontext
@@ -51,11 +53,12 @@ from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 
+from amanat.cli.link_suggest import names_a_name, suggest_link_mapping
 from amanat.cli.output import print_result
 from amanat.cli.progress import CountBar, linking_progress, stopped_by_signals
 from amanat.cli.words import N_, ntr, number, tr, voice
 from amanat.errors import InputError, UsageError, Words
-from amanat.ingest import open_table
+from amanat.ingest import open_table, write_text_atomic
 from amanat.ingest.report import (
     SHEET_KINDS,
     XLSX_CELL,
@@ -85,6 +88,7 @@ from amanat.settings import Settings
 __all__ = ["COMMANDS", "DECISION_WORDS", "decision_verdict"]
 
 _EXTRA = ("cluster", "cluster_size", "outcome", "best_match_row", "best_probability")
+SUGGEST_ROWS = 20_000  # rows read to choose between columns and list unknown words
 _XLSX_ROWS = 1_048_576  # a worksheet's rows, the header's included
 # What a reviewer may write in the review file's decision column, folded (any case): in
 # English and each language of the app (Kazakh, Russian, Uyghur, Chinese).
@@ -355,6 +359,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("%(path)s is a folder; give the list's file in it.", path=source)
     if not source.is_file():
         raise UsageError("No list at %(path)s; check the path.", path=source)
+    if not args.mapping:
+        return _suggest(args, source)
+    if not args.out:
+        raise UsageError("Give --out FILE: where to write every row of the list with its cluster.")
     mapping_path = Path(args.mapping).expanduser().absolute()
     decision_paths = [Path(given).expanduser().absolute() for given in args.decisions or ()]
     out = _path(args.out, "output")
@@ -415,6 +423,77 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     with stopped_by_signals():
         return _link_list(args, source, mapping, out, review_path, decision_paths, link_settings)
+
+
+def default_link_mapping_path(source: Path) -> Path:
+    """Where a suggested mapping goes: list.xlsx -> list.link.yaml, beside it (an
+    import's mapping of the same list is list.mapping.yaml: the two formats differ)."""
+    return source.with_name(source.stem + ".link.yaml")
+
+
+def _suggest(args: argparse.Namespace, source: Path) -> int:
+    """No --mapping: write one guessed from the header row beside the list, and stop."""
+    target = default_link_mapping_path(source)
+    out = args.out or "clusters.csv"
+    command = f"amanat link {source.name} --mapping {target.name} --out {out}"
+    if target.exists():  # never replace a mapping someone may be editing
+        print_result(
+            args,
+            {"mapping": str(target), "written": False, "linked": False},
+            tr(
+                "No --mapping was given; one is already beside the list: %(mapping)s\n"
+                "Review it, then run: %(command)s",
+                mapping=target,
+                command=command,
+            ),
+        )
+        return 2
+    header_row = _header_row(source)
+    with open_table(source, header_row=header_row) as table:
+        rows = (r.values for r in itertools.islice(table.rows, SUGGEST_ROWS))
+        text, mapped = suggest_link_mapping(
+            table.headers,
+            rows,
+            file_name=source.name,
+            today=dt.date.today(),
+            header_row=header_row,
+        )
+        n_columns = len(table.headers)
+    if not mapped:
+        raise UsageError(
+            "No column of %(file)s has a header Amanat knows (a name, a birth date, an ID "
+            "...); write the mapping yourself, as docs/guide/linkage.md shows, and give it "
+            "with --mapping.",
+            file=source.name,
+        )
+    write_text_atomic(target, text)
+    print_result(
+        args,
+        {"mapping": str(target), "written": True, "linked": False, "columns_mapped": mapped},
+        tr(
+            "No --mapping was given, so a suggested one was written: %(mapping)s\n"
+            "It maps %(mapped)d of %(columns)d columns. Nothing was linked.\n"
+            "Check every line of it, then run:\n"
+            "  %(command)s",
+            mapping=target,
+            mapped=mapped,
+            columns=n_columns,
+            command=command,
+        ),
+    )
+    return 2
+
+
+def _header_row(source: Path) -> int:
+    """The row of the list's header: the first of its first ten rows that names a name
+    column (a list may have a title line or two above its header), else the first."""
+    with open_table(source) as table:
+        if names_a_name(table.headers):
+            return 1
+        for row in itertools.islice(table.rows, 9):
+            if names_a_name([_cell(v).strip() for v in row.values]):
+                return row.number
+    return 1
 
 
 def _link_list(

@@ -724,6 +724,8 @@ def _link_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     )
     p.description = (
         "Find the rows of a list that are one person, without importing it.\n\n"
+        "The first run without --mapping writes a suggested mapping beside the list and\n"
+        "stops (exit 2): check it, then run again with --mapping and --out.\n"
         "Names are matched across scripts (Cyrillic, Latin, Arabic script, Chinese),\n"
         "resident IDs with one mistyped digit still match, birth years may be off.\n"
         "Every row is written to --out with a cluster (the first row of its person);\n"
@@ -732,10 +734,14 @@ def _link_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         "docs/guide/linkage.md explains the mapping and the outcomes."
     )
     p.add_argument("source", metavar="FILE", help="a .csv or .xlsx list of persons")
-    p.add_argument("--mapping", required=True, metavar="MAP", help="the column mapping (YAML)")
+    p.add_argument(
+        "--mapping",
+        metavar="MAP",
+        help="the column mapping (YAML); without it, a suggested one is written beside the "
+        "list (list.link.yaml) to check, and nothing is linked",
+    )
     p.add_argument(
         "--out",
-        required=True,
         metavar="FILE",
         help="where to write every row: a .csv (with the list's separator) or an .xlsx workbook",
     )

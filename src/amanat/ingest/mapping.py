@@ -22,7 +22,6 @@ columns that it does not know, for the reviewer to fill in.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -43,6 +42,7 @@ from amanat.records.mapping_file import (
     read_mapping_yaml,
     shown,
     where_the_table_is,
+    yaml_text,
 )
 from amanat.records.places import Gazetteer
 
@@ -339,10 +339,6 @@ def _ref(headers: Sequence[str], index: int) -> str:
     return header
 
 
-def _q(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
 def suggest_mapping(
     headers: Sequence[str],
     rows: Iterable[Sequence[CellValue]],
@@ -378,8 +374,8 @@ def suggest_mapping(
                             continue
                         counter[" ".join(cell.split())] += 1
     lines = [
-        f"# Amanat import mapping for {file_name}, suggested on {today.isoformat()} from its "
-        "header row.",
+        f"# Amanat import mapping for {yaml_text(file_name)}, suggested on {today.isoformat()}"
+        " from its header row.",
         "# Review every line before importing: a wrong column imports wrong facts.",
         '# A field names its column by header text, as "column F", or as a list of columns',
         "# joined by spaces. Delete or comment out (#) a field to leave it out; every cell",
@@ -391,7 +387,11 @@ def suggest_mapping(
         label = FIELD_LABELS[fname]
         if fname in found:
             refs = [_ref(headers, i) for i in found[fname]]
-            value = _q(refs[0]) if len(refs) == 1 else "[" + ", ".join(map(_q, refs)) + "]"
+            value = (
+                yaml_text(refs[0])
+                if len(refs) == 1
+                else "[" + ", ".join(map(yaml_text, refs)) + "]"
+            )
             lines.append(f"  {fname}: {value}  # {label}")
         else:
             lines.append(f"  # {fname}:  # {label}")
@@ -400,7 +400,7 @@ def suggest_mapping(
         lines.append("# Columns not mapped (kept in the sealed spreadsheet and in the report):")
         for i in rest:
             header = shown(headers[i]) or "(no header)"
-            lines.append(f"#   column {column_letter(i)}: {_q(header)}")
+            lines.append(f"#   column {column_letter(i)}: {yaml_text(header)}")
     lines.append("values:")
     lines.append("  # Words of this list that Amanat does not know yet. Give each its value")
     lines.append("  # (or null for 'not known') and remove the #. Built-in words: the guide.")
@@ -415,7 +415,7 @@ def suggest_mapping(
         )
         lines.append(f"  # {fname}:  # one of: {choices}")
         for word, count in counter.most_common(30):
-            lines.append(f"  #   {_q(word)}: ?  # {count} row{'s' if count != 1 else ''}")
+            lines.append(f"  #   {yaml_text(word)}: ?  # {count} row{'s' if count != 1 else ''}")
     if not any_unknown:
         lines.append("  # (every word in the value columns is known)")
     lines += [
@@ -427,7 +427,7 @@ def suggest_mapping(
         "  # passport_country: CN     # who issued the passports",
         "  # name_language: kk        # the language of name_native (kk, ug, ru, …)",
         "source:",
-        f"  title: {_q(file_name)}",
+        f"  title: {yaml_text(file_name)}",
         "  # date: 2019-03             # when the list was made",
         '  # note: ""                 # who made the list and how it reached us',
     ]

@@ -34,6 +34,7 @@ __all__ = [
     "read_mapping_yaml",
     "shown",
     "where_the_table_is",
+    "yaml_text",
 ]
 
 MAX_MAPPING_BYTES = 1 << 20
@@ -59,6 +60,17 @@ def shown(text: str) -> str:
     """``text`` as a message may quote it: one line, at most 60 characters."""
     text = " ".join(text.split())
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+
+
+def yaml_text(text: str) -> str:
+    """``text`` as a YAML double-quoted scalar that reads back as ``text``, safe in a
+    comment too: one line, every character a YAML stream may not hold or would read
+    as a line break (controls, NEL, the line and paragraph separators) escaped."""
+    quoted_json = json.dumps(text, ensure_ascii=False)
+    return "".join(
+        c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+        for c in quoted_json
+    )
 
 
 def column_letter(index: int) -> str:
