@@ -24,12 +24,14 @@ from typing import Any
 
 import openpyxl
 import pytest
+import yaml
 from sqlalchemy import select
 
 from amanat import cli
 from amanat.desk.service import Desk
 from amanat.errors import AmanatError, UsageError
 from amanat.ingest import SpreadsheetImport, load_mapping, open_table, spreadsheet, suggest_mapping
+from amanat.ingest.mapping import parse_mapping
 from amanat.ingest.report import ReportWriter
 from amanat.records.ids import ric_check_character
 from amanat.records.places import Gazetteer
@@ -548,6 +550,24 @@ def test_suggestion_guesses_from_headers_alone() -> None:
     assert mapped == 6
     assert 'name_native: "ФИО"' in text and 'iin: "ИИН"' in text
     assert 'ethnicity: "Национальность"' in text and "notes:" in text
+
+
+def test_a_suggestion_reads_back_whatever_the_headers_and_file_name_hold() -> None:
+    # Given headers and a file name with characters YAML reads as line breaks (NEL, the
+    # line separator) or refuses in a stream (a bell), and cells in a value column
+    headers = ["ФИО", "Пол", "Примечание\x07", "Статус\u2028x"]
+    rows = [["Серік Білаш", "ер\x85жоқ", "", ""]]
+    # When a mapping is suggested from them
+    text, _ = suggest_mapping(
+        headers, rows, file_name="тізім\nversion: 9\x85.csv", today=dt.date(2026, 1, 1)
+    )
+    # Then every line of it is one of its own (nothing a header or a name added), and
+    # it loads as the mapping it says
+    assert len(text.splitlines()) == text.count("\n")
+    doc = yaml.safe_load(text)
+    assert doc["version"] == 1 and doc["source"]["title"] == "тізім\nversion: 9\x85.csv"
+    mapping = parse_mapping(doc)
+    assert mapping.bind(headers)["name_native"] == (0,)
 
 
 INFO = {
