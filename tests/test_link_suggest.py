@@ -14,6 +14,7 @@ import json
 import string
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -220,3 +221,36 @@ def test_a_suggested_mapping_reads_back_whatever_the_list_holds(
         mapping = parse_link_mapping(doc)
         assert mapping.bind(headers) == {f: (i,) for f, i in chosen.items()}
         assert mapped == len(chosen)
+
+
+def test_a_workbook_with_a_title_row_gets_its_mapping(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an Excel workbook with a title in its first row, the header in its second,
+    # birth dates stored as dates, and an "ID" column of resident IDs
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Тізім, 2019"])
+    sheet.append(["ID", "Аты-жөні", "Туған күні", "Жынысы"])
+    sheet.append([ID, "Айжан Бакыт кызы", dt.datetime(1988, 3, 13), "әйел"])
+    sheet.append([ID, "阿依江·巴克提", dt.datetime(1988, 3, 13), "女"])
+    source = tmp_path / "тізім.xlsx"
+    book.save(source)
+    # When it is linked without --mapping, then with the mapping suggested
+    assert _run(capsys, str(source))[0] == 2
+    suggested = tmp_path / "тізім.link.yaml"
+    mapping = load_link_mapping(suggested)
+    out = tmp_path / "clusters.xlsx"
+    code, said, err = _run(capsys, str(source), "--mapping", str(suggested), "--out", str(out))
+    # Then the header is read from row 2, every column is mapped, and the two rows
+    # (one name in two scripts, one ID) are one person
+    assert mapping.header_row == 2
+    assert mapping.columns == {
+        "resident_id": ("ID",),
+        "name": ("Аты-жөні",),
+        "birth": ("Туған күні",),
+        "sex": ("Жынысы",),
+    }
+    assert code == 0, err
+    assert "2 rows of persons are 1 person" in said
