@@ -254,3 +254,24 @@ def test_a_workbook_with_a_title_row_gets_its_mapping(
     }
     assert code == 0, err
     assert "2 rows of persons are 1 person" in said
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_the_suggestion_speaks_the_language_of_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    # Given the example list
+    source = tmp_path / "list.csv"
+    source.write_bytes((EXAMPLES / "link-list.csv").read_bytes())
+    # When it is linked without --mapping, in Kazakh or in Russian
+    capsys.readouterr()
+    assert main(["--lang", lang, "link", str(source)]) == 2
+    text = (tmp_path / "list.link.yaml").read_text("utf-8")
+    # Then the comments a person reads to check it are in that language
+    comments = [line.split("#", 1)[1] for line in text.splitlines() if "#" in line]
+    assert "Check every line" not in text and "in any script" not in text
+    assert sum(any("а" <= c <= "я" for c in comment) for comment in comments) >= 15
+    # and the mapping is the one English gives: the same columns, from the same row
+    mapping = load_link_mapping(tmp_path / "list.link.yaml")
+    shipped = load_link_mapping(EXAMPLES / "link-list.mapping.yaml")
+    assert (mapping.columns, mapping.header_row) == (shipped.columns, shipped.header_row)

@@ -20,6 +20,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from amanat.cli.words import N_, ntr, tr
 from amanat.ingest.tables import CellValue, column_letter
 from amanat.ingest.vocab import HEADER_WORDS, NAME_PARTS, NO_VALUE, VALUE_WORDS, fold
 from amanat.linkage.mapping import LINK_FIELDS
@@ -31,18 +32,18 @@ __all__ = ["LINK_LABELS", "guess_link_columns", "names_a_name", "suggest_link_ma
 VERSION = 1
 
 LINK_LABELS = {
-    "name": "the person's whole name, in any script",
-    "given": "the given name (instead of name)",
-    "surname": "the surname or family name (instead of name)",
-    "patronymic": "the father's name (instead of name)",
-    "birth": "birth date: 1974, 1974-03-15, 15.03.1974, 1973..1975 (not an age)",
-    "sex": "male or female (see values: sex)",
-    "resident_id": "PRC resident ID number (a mistyped digit still links)",
-    "county_code": "the county's six-digit code, as 654002",
-    "hometown": "a place's name in any script",
-    "relative_name": "a relative's name; several separated by ;",
-    "detained": "when the person was taken: 2018, 03.2018, 2018-03-22",
-    "source": "which list the row came from (kept, not compared)",
+    "name": N_("the person's whole name, in any script"),
+    "given": N_("the given name (instead of name)"),
+    "surname": N_("the surname or family name (instead of name)"),
+    "patronymic": N_("the father's name (instead of name)"),
+    "birth": N_("birth date: 1974, 1974-03-15, 15.03.1974, 1973..1975 (not an age)"),
+    "sex": N_("male or female (see values: sex)"),
+    "resident_id": N_("PRC resident ID number (a mistyped digit still links)"),
+    "county_code": N_("the county's six-digit code, as 654002"),
+    "hometown": N_("a place's name in any script"),
+    "relative_name": N_("a relative's name; several separated by ;"),
+    "detained": N_("when the person was taken: 2018, 03.2018, 2018-03-22"),
+    "source": N_("which list the row came from (kept, not compared)"),
 }
 
 # The import's fields that are link's, under link's names.
@@ -189,49 +190,71 @@ def suggest_link_mapping(
             ):
                 unknown[" ".join(cell.split())] += 1
     lines = [
-        f"# Amanat link mapping for {yaml_text(file_name)}, suggested on {today.isoformat()}"
-        " from its header row.",
-        "# Check every line before linking: a wrong column links the wrong rows.",
-        '# A field names its column by header text or as "column F". Delete or comment',
-        "# out (#) a field to leave it out. Guide: docs/guide/linkage.md",
+        _said(
+            tr(
+                "Amanat link mapping for %(file)s, suggested on %(date)s from its header row.",
+                file=yaml_text(file_name),
+                date=today.isoformat(),
+            )
+        ),
+        _said(tr("Check every line before linking: a wrong column links the wrong rows.")),
+        _said(
+            tr(
+                'A field names its column by header text or as "column F". Delete or comment '
+                "out (#) a field to leave it out. Guide: docs/guide/linkage.md"
+            )
+        ),
         f"version: {VERSION}",
         "columns:",
     ]
     for link_field in LINK_FIELDS:
-        label = LINK_LABELS[link_field]
+        label = _said(tr(LINK_LABELS[link_field]))
         rest = others.get(link_field, [])
         if link_field in chosen:
             ref = yaml_text(_ref(headers, chosen[link_field]))
-            lines.append(f"  {link_field}: {ref}  # {label}")
+            lines.append(f"  {link_field}: {ref}  {label}")
         elif link_field in _PARTS and rest:  # a part of the name, set aside for the name
-            lines.append(f"  # {link_field}: {yaml_text(_ref(headers, rest.pop(0)))}  # {label}")
+            lines.append(f"  # {link_field}: {yaml_text(_ref(headers, rest.pop(0)))}  {label}")
         else:
-            lines.append(f"  # {link_field}:  # {label}")
-        for i in rest:
-            lines.append(
-                f"  #   or {yaml_text(_ref(headers, i))}  # filled in less often in the rows read"
-            )
+            lines.append(f"  # {link_field}:  {label}")
+        less = _said(tr("filled in less often in the rows read"))
+        lines += [f"  #   or {yaml_text(_ref(headers, i))}  {less}" for i in rest]
     used = set(chosen.values())
     rest = [i for i in range(len(headers)) if i not in used]
     if rest:
-        lines.append("# Columns not mapped (copied to --out as they are):")
+        lines.append(_said(tr("Columns not mapped (copied to --out as they are):")))
         for i in rest:
             header = yaml_text(shown(headers[i]) or "(no header)")
             lines.append(f"#   column {column_letter(i)}: {header}")
     lines.append("values:")
     if unknown:
-        lines.append("  # Words of the sex column that Amanat does not know yet: give each")
-        lines.append("  # male, female or null (not known), and remove the #.")
+        lines.append(
+            "  "
+            + _said(
+                tr(
+                    "Words of the sex column that Amanat does not know yet: give each male, "
+                    "female or null (not known), and remove the #."
+                )
+            )
+        )
         lines.append("  # sex:")
         for word, count in unknown.most_common(30):
-            lines.append(f"  #   {yaml_text(word)}: ?  # {count} row{'s' if count != 1 else ''}")
+            rows_said = _said(ntr("%(count)d row", "%(count)d rows", count))
+            lines.append(f"  #   {yaml_text(word)}: ?  {rows_said}")
     else:
-        lines.append("  # sex: {ер: male, әйел: female}  # words the built-in ones lack")
+        lack = _said(tr("words the built-in ones lack"))
+        lines.append(f"  # sex: {{ер: male, әйел: female}}  {lack}")
     lines += [
         "options:",
         f"  header_row: {header_row}",
-        '  # sheet: "Sheet1"          # the sheet to read (default: the first)',
-        "  # auto_threshold: 0.97     # link without asking from this probability",
-        "  # review_threshold: 0.5    # ask a person from this probability",
+        '  # sheet: "Sheet1"          ' + _said(tr("the sheet to read (default: the first)")),
+        "  # auto_threshold: 0.97     " + _said(tr("link without asking from this probability")),
+        "  # review_threshold: 0.5    " + _said(tr("ask a person from this probability")),
     ]
     return "\n".join(lines) + "\n", len(used)
+
+
+def _said(text: str) -> str:
+    """``text`` as a YAML comment: whitespace of any kind, line breaks included, becomes
+    one space, so a translation never adds a line."""
+    return "# " + " ".join(text.split())
