@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from amanat.bootstrap import open_desk, open_home
-from amanat.cli.output import plain, print_result
+from amanat.cli.output import mapping_kept, plain, print_result
 from amanat.cli.progress import CountBar, ProgressBar, stopped_by_signals
 from amanat.cli.prompts import ask_passphrase
 from amanat.cli.words import N_, ntr, number, tr, voice
@@ -91,18 +91,8 @@ def _open(args: argparse.Namespace, settings: Settings) -> Desk:
 def _suggest(args: argparse.Namespace, source: Path) -> int:
     target = default_mapping_path(source)
     command = f"amanat import {source.name} --mapping {target.name} --dry-run"
-    if target.exists():
-        print_result(
-            args,
-            {"mapping": str(target), "written": False, "imported": False},
-            tr(
-                "No --mapping was given; one is already beside the list: %(mapping)s\n"
-                "Review it, then run: %(command)s",
-                mapping=target,
-                command=command,
-            ),
-        )
-        return 2
+    if target.exists():  # never replace a mapping someone may be editing
+        return mapping_kept(args, target, command, "imported")
     with open_table(source) as table:
         rows = (r.values for r in itertools.islice(table.rows, SUGGEST_ROWS))
         text, mapped = suggest_mapping(

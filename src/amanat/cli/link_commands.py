@@ -54,7 +54,7 @@ from pathlib import Path
 from types import ModuleType
 
 from amanat.cli.link_suggest import names_a_name, suggest_link_mapping
-from amanat.cli.output import print_result
+from amanat.cli.output import mapping_kept, print_result
 from amanat.cli.progress import CountBar, linking_progress, stopped_by_signals
 from amanat.cli.words import N_, ntr, number, tr, voice
 from amanat.errors import InputError, UsageError, Words
@@ -437,17 +437,7 @@ def _suggest(args: argparse.Namespace, source: Path) -> int:
     out = args.out or "clusters.csv"
     command = f"amanat link {source.name} --mapping {target.name} --out {out}"
     if target.exists():  # never replace a mapping someone may be editing
-        print_result(
-            args,
-            {"mapping": str(target), "written": False, "linked": False},
-            tr(
-                "No --mapping was given; one is already beside the list: %(mapping)s\n"
-                "Review it, then run: %(command)s",
-                mapping=target,
-                command=command,
-            ),
-        )
-        return 2
+        return mapping_kept(args, target, command, "linked")
     header_row = _header_row(source)
     with open_table(source, header_row=header_row) as table:
         rows = (r.values for r in itertools.islice(table.rows, SUGGEST_ROWS))

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from amanat.cli.words import N_, ntr, tr
+from amanat.ingest.mapping import column_ref
 from amanat.ingest.tables import CellValue, column_letter
 from amanat.ingest.vocab import HEADER_WORDS, NAME_PARTS, NO_VALUE, VALUE_WORDS, fold
 from amanat.linkage.mapping import LINK_FIELDS
@@ -153,16 +154,6 @@ def _an_id(value: CellValue) -> bool:
     return isinstance(value, str | int) and normalise_resident_id(str(value))[0] is not None
 
 
-def _ref(headers: Sequence[str], index: int) -> str:
-    """How the mapping names a column: its header, or "column F" where the header is
-    empty, given twice or too long to be a header."""
-    header = headers[index]
-    same = sum(1 for h in headers if fold(h) == fold(header))
-    if not fold(header) or same > 1 or len(header) > 100:
-        return "column " + column_letter(index)
-    return header
-
-
 def suggest_link_mapping(
     headers: Sequence[str],
     rows: Iterable[Sequence[CellValue]],
@@ -211,14 +202,16 @@ def suggest_link_mapping(
         label = _said(tr(LINK_LABELS[link_field]))
         rest = others.get(link_field, [])
         if link_field in chosen:
-            ref = yaml_text(_ref(headers, chosen[link_field]))
+            ref = yaml_text(column_ref(headers, chosen[link_field]))
             lines.append(f"  {link_field}: {ref}  {label}")
         elif link_field in _PARTS and rest:  # a part of the name, set aside for the name
-            lines.append(f"  # {link_field}: {yaml_text(_ref(headers, rest.pop(0)))}  {label}")
+            lines.append(
+                f"  # {link_field}: {yaml_text(column_ref(headers, rest.pop(0)))}  {label}"
+            )
         else:
             lines.append(f"  # {link_field}:  {label}")
         less = _said(tr("filled in less often in the rows read"))
-        lines += [f"  #   or {yaml_text(_ref(headers, i))}  {less}" for i in rest]
+        lines += [f"  #   or {yaml_text(column_ref(headers, i))}  {less}" for i in rest]
     used = set(chosen.values())
     rest = [i for i in range(len(headers)) if i not in used]
     if rest:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 from amanat.cli.words import ntr, tr
@@ -25,6 +26,23 @@ def print_result(args: argparse.Namespace, data: Any, text: str) -> None:
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
         print(text)
+
+
+def mapping_kept(args: argparse.Namespace, mapping: Path, command: str, done: str) -> int:
+    """A first run without --mapping that finds one already beside the list: it is
+    never replaced (someone may be editing it); say which, and the command to run.
+    ``done`` names what did not happen ("imported", "linked") in ``--json``."""
+    print_result(
+        args,
+        {"mapping": str(mapping), "written": False, done: False},
+        tr(
+            "No --mapping was given; one is already beside the list: %(mapping)s\n"
+            "Review it, then run: %(command)s",
+            mapping=mapping,
+            command=command,
+        ),
+    )
+    return 2
 
 
 def problem_word() -> str:

@@ -46,7 +46,7 @@ from amanat.records.mapping_file import (
 )
 from amanat.records.places import Gazetteer
 
-__all__ = ["FIELDS", "VALUE_FIELDS", "Mapping", "load_mapping", "suggest_mapping"]
+__all__ = ["FIELDS", "VALUE_FIELDS", "Mapping", "column_ref", "load_mapping", "suggest_mapping"]
 
 VERSION = 1
 FIELDS = tuple(FIELD_LABELS)
@@ -331,7 +331,9 @@ def _places_one(gazetteer: Gazetteer | None, text: str) -> bool:
     return gazetteer is not None and len(gazetteer.find(text, kinds=("county", "prefecture"))) == 1
 
 
-def _ref(headers: Sequence[str], index: int) -> str:
+def column_ref(headers: Sequence[str], index: int) -> str:
+    """How a mapping names a column: its header, or "column F" where the header is
+    empty, given twice (as folded) or too long to be a header."""
     header = headers[index]
     same = sum(1 for h in headers if fold(h) == fold(header))
     if not fold(header) or same > 1 or len(header) > 100:
@@ -386,7 +388,7 @@ def suggest_mapping(
     for fname in FIELDS:
         label = FIELD_LABELS[fname]
         if fname in found:
-            refs = [_ref(headers, i) for i in found[fname]]
+            refs = [column_ref(headers, i) for i in found[fname]]
             value = (
                 yaml_text(refs[0])
                 if len(refs) == 1
