@@ -275,3 +275,29 @@ def test_the_suggestion_speaks_the_language_of_the_command(
     mapping = load_link_mapping(tmp_path / "list.link.yaml")
     shipped = load_link_mapping(EXAMPLES / "link-list.mapping.yaml")
     assert (mapping.columns, mapping.header_row) == (shipped.columns, shipped.header_row)
+
+
+def test_ids_a_spreadsheet_stored_as_numbers_are_mapped_and_then_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a workbook whose "ID" column holds resident IDs stored as numbers (Excel
+    # keeps 15 digits of them)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["ID", "ФИО"])
+    sheet.append([654027198803138600.0, "Айжан Бакыт кызы"])
+    sheet.append([654027198803138600.0, "Айжан Бакытқызы"])
+    source = tmp_path / "list.xlsx"
+    book.save(source)
+    # When it is linked without --mapping, then with the mapping suggested
+    assert _run(capsys, str(source))[0] == 2
+    suggested = tmp_path / "list.link.yaml"
+    code, said, err = _run(
+        capsys, str(source), "--mapping", str(suggested), "--out", str(tmp_path / "c.csv")
+    )
+    # Then the column is mapped as the resident ID, so that linking says what became of
+    # the numbers, instead of leaving them out unsaid
+    assert load_link_mapping(suggested).columns["resident_id"] == ("ID",)
+    assert code == 0, err
+    assert "format that column as text" in said + err

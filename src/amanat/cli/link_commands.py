@@ -58,7 +58,7 @@ from amanat.cli.output import mapping_kept, print_result
 from amanat.cli.progress import CountBar, linking_progress, stopped_by_signals
 from amanat.cli.words import N_, ntr, number, tr, voice
 from amanat.errors import InputError, UsageError, Words
-from amanat.ingest import open_table, write_text_atomic
+from amanat.ingest import Table, open_table, write_text_atomic
 from amanat.ingest.report import (
     SHEET_KINDS,
     XLSX_CELL,
@@ -438,17 +438,13 @@ def _suggest(args: argparse.Namespace, source: Path) -> int:
     command = f"amanat link {source.name} --mapping {target.name} --out {out}"
     if target.exists():  # never replace a mapping someone may be editing
         return mapping_kept(args, target, command, "linked")
-    header_row = _header_row(source)
-    with open_table(source, header_row=header_row) as table:
-        rows = (r.values for r in itertools.islice(table.rows, SUGGEST_ROWS))
-        text, mapped = suggest_link_mapping(
-            table.headers,
-            rows,
-            file_name=source.name,
-            today=dt.date.today(),
-            header_row=header_row,
-        )
-        n_columns = len(table.headers)
+    with open_table(source) as table:  # read once where the header is the first row
+        header_row = 1 if names_a_name(table.headers) else _header_row(table)
+        if header_row == 1:
+            text, mapped, n_columns = _suggested(table, source, header_row)
+    if header_row != 1:
+        with open_table(source, header_row=header_row) as table:
+            text, mapped, n_columns = _suggested(table, source, header_row)
     if not mapped:
         raise UsageError(
             "No column of %(file)s has a header Amanat knows (a name, a birth date, an ID "
@@ -474,16 +470,24 @@ def _suggest(args: argparse.Namespace, source: Path) -> int:
     return 2
 
 
-def _header_row(source: Path) -> int:
-    """The row of the list's header: the first of its first ten rows that names a name
-    column (a list may have a title line or two above its header), else the first."""
-    with open_table(source) as table:
-        if names_a_name(table.headers):
-            return 1
-        for row in itertools.islice(table.rows, 9):
-            if names_a_name([_cell(v).strip() for v in row.values]):
-                return row.number
+def _header_row(table: Table) -> int:
+    """The row of a list's header whose first row is not one: the first of the next
+    nine rows that names a name column (a title line or two above the header), else
+    the first row all the same."""
+    for row in itertools.islice(table.rows, 9):
+        if names_a_name([_cell(v).strip() for v in row.values]):
+            return row.number
     return 1
+
+
+def _suggested(table: Table, source: Path, header_row: int) -> tuple[str, int, int]:
+    """The suggested mapping of ``table`` (its header at ``header_row``), how many
+    columns it maps, and how many the header has."""
+    rows = (r.values for r in itertools.islice(table.rows, SUGGEST_ROWS))
+    text, mapped = suggest_link_mapping(
+        table.headers, rows, file_name=source.name, today=dt.date.today(), header_row=header_row
+    )
+    return text, mapped, len(table.headers)
 
 
 def _link_list(

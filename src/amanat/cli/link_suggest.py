@@ -17,6 +17,7 @@ choices. An age is not a birth date, so an "age" column is not mapped to ``birth
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -82,6 +83,7 @@ _PARTS = ("surname", "given", "patronymic")  # in the order of vocab.NAME_PARTS
 _NAME_FIELDS = frozenset(("name", *_PARTS))
 
 
+@functools.cache
 def _words() -> dict[str, str]:
     """A folded header -> the link field it names."""
     by_word: dict[str, str] = {}
@@ -150,7 +152,11 @@ def names_a_name(headers: Sequence[str]) -> bool:
 
 def _an_id(value: CellValue) -> bool:
     """A cell that reads as a resident ID (right length and digits; its check
-    character may be mistyped, which linkage allows for)."""
+    character may be mistyped, which linkage allows for), or a spreadsheet number as
+    long as one: mapped, so that linking says the column lost its last digits and
+    should be formatted as text, rather than leaving the IDs out unsaid."""
+    if isinstance(value, float):
+        return abs(value) >= 1e14
     return isinstance(value, str | int) and normalise_resident_id(str(value))[0] is not None
 
 
