@@ -84,7 +84,7 @@ _MAPPING = {"fail": _FIRST, "_Refused": _FIRST}
 EXTRA_KEYWORDS: dict[str, dict[str, tuple[int, ...] | None]] = {
     "cli": {"tr": _FIRST, "ntr": (1, 2)},
     "ingest/tables.py": {"say": _FIRST},
-    "ingest/mapping.py": _MAPPING,
+    "ingest/mapping.py": _MAPPING | {"say": _FIRST, "counted": (1, 2)},
     "ingest/rows.py": {"say": _FIRST},
     "ingest/reasons.py": {"gettext": _FIRST},
     "records/mapping_file.py": _MAPPING,

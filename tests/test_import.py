@@ -25,6 +25,8 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from amanat import cli
@@ -32,6 +34,7 @@ from amanat.desk.service import Desk
 from amanat.errors import AmanatError, UsageError
 from amanat.ingest import SpreadsheetImport, load_mapping, open_table, spreadsheet, suggest_mapping
 from amanat.ingest.mapping import parse_mapping
+from amanat.ingest.reasons import Voice
 from amanat.ingest.report import ReportWriter
 from amanat.records.ids import ric_check_character
 from amanat.records.places import Gazetteer
@@ -568,6 +571,65 @@ def test_a_suggestion_reads_back_whatever_the_headers_and_file_name_hold() -> No
     assert doc["version"] == 1 and doc["source"]["title"] == "тізім\nversion: 9\x85.csv"
     mapping = parse_mapping(doc)
     assert mapping.bind(headers)["name_native"] == (0,)
+
+
+# The list of test_a_suggested_mapping_is_written_on_first_run, as a suggestion reads it.
+SUGGEST_HEADERS = ["Тегі", "Аты", "Әкесінің аты", "Жынысы", "Туған жылы", "身份证号码",
+                   "Ұлты", "Ауданы", "Статус", "Телефон", ""]  # fmt: skip
+SUGGEST_ROWS = [
+    ["Нұрланов", "Серік", "Ерланұлы", "ер", "1980", GOOD_ID, "қазақ", "Қайнар", "оқуда", "", ""],
+    ["Оспанова", "Айгүл", "", "әйел", "1975", "", "ұйғыр", "伊宁县", "оқуда", "", ""],
+]
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_the_suggested_mapping_speaks_the_language_of_the_command(
+    tmp_path: Path, cli_env: dict[str, str], lang: str
+) -> None:
+    # Given the same list in two folders
+    for folder in ("en", lang):
+        (tmp_path / folder).mkdir()
+        with (tmp_path / folder / "list.csv").open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows([SUGGEST_HEADERS, *SUGGEST_ROWS])
+    # When it is imported without --mapping, in English and in Kazakh or Russian
+    amanat(cli_env, "import", str(tmp_path / "en" / "list.csv"), code=2)
+    amanat(cli_env, "--lang", lang, "import", str(tmp_path / lang / "list.csv"), code=2)
+    english = (tmp_path / "en" / "list.mapping.yaml").read_text("utf-8")
+    said = (tmp_path / lang / "list.mapping.yaml").read_text("utf-8")
+    # Then the comments a volunteer reads to check it are in that language: the
+    # fields' meanings, what to check, the words to fill in and how many rows hold them
+    assert "Review every line" in english and "Review every line" not in said
+    assert "the person's name" not in said and "rows" not in said
+    comments = [line.split("#", 1)[1] for line in said.splitlines() if "#" in line]
+    assert sum(any("а" <= c <= "я" for c in comment) for comment in comments) >= 30
+    assert "(тақырыбы жоқ)" in said or "(без заголовка)" in said  # the column with no header
+    # and the mapping is the one English gives, key for key and value for value
+    assert yaml.safe_load(said) == yaml.safe_load(english)
+    assert len(said.splitlines()) >= len(english.splitlines()) - 2
+
+
+ODD = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(translation=ODD, plural=ODD)
+def test_a_suggestion_reads_the_same_whatever_its_translation_says(
+    translation: str, plural: str
+) -> None:
+    # Given a catalogue whose every sentence is a hostile text: line breaks of every
+    # kind, a bell, "key: value", a quote, a lone #
+    voice = Voice(gettext=lambda _: translation, ngettext=lambda *_: plural)
+    # When a mapping is suggested in its words
+    headers = [*SUGGEST_HEADERS, "Примечание"]
+    text, _ = suggest_mapping(
+        headers, SUGGEST_ROWS, file_name="list.csv", today=dt.date(2026, 1, 1), voice=voice
+    )
+    english, _ = suggest_mapping(
+        headers, SUGGEST_ROWS, file_name="list.csv", today=dt.date(2026, 1, 1)
+    )
+    # Then it is the mapping English gives: the translation is only ever a comment
+    assert len(text.splitlines()) == text.count("\n")
+    assert yaml.safe_load(text) == yaml.safe_load(english)
 
 
 INFO = {

@@ -101,6 +101,7 @@ def _suggest(args: argparse.Namespace, source: Path) -> int:
             file_name=source.name,
             today=dt.date.today(),
             gazetteer=Gazetteer.load_builtin(),
+            voice=voice(),
         )
         n_columns = len(table.headers)
     write_text_atomic(target, text)

@@ -27,7 +27,7 @@ from amanat.ingest.tables import CellValue, column_letter
 from amanat.ingest.vocab import HEADER_WORDS, NAME_PARTS, NO_VALUE, VALUE_WORDS, fold
 from amanat.linkage.mapping import LINK_FIELDS
 from amanat.linkage.prepare import normalise_resident_id
-from amanat.records.mapping_file import shown, yaml_text
+from amanat.records.mapping_file import shown, yaml_comment, yaml_comment_lines, yaml_text
 
 __all__ = ["LINK_LABELS", "guess_link_columns", "names_a_name", "suggest_link_mapping"]
 
@@ -187,15 +187,17 @@ def suggest_link_mapping(
             ):
                 unknown[" ".join(cell.split())] += 1
     lines = [
-        _said(
+        *yaml_comment_lines(
             tr(
                 "Amanat link mapping for %(file)s, suggested on %(date)s from its header row.",
                 file=yaml_text(file_name),
                 date=today.isoformat(),
             )
         ),
-        _said(tr("Check every line before linking: a wrong column links the wrong rows.")),
-        _said(
+        *yaml_comment_lines(
+            tr("Check every line before linking: a wrong column links the wrong rows.")
+        ),
+        *yaml_comment_lines(
             tr(
                 'A field names its column by header text or as "column F". Delete or comment '
                 "out (#) a field to leave it out. Guide: docs/guide/linkage.md"
@@ -205,7 +207,7 @@ def suggest_link_mapping(
         "columns:",
     ]
     for link_field in LINK_FIELDS:
-        label = _said(tr(LINK_LABELS[link_field]))
+        label = yaml_comment(tr(LINK_LABELS[link_field]))
         rest = others.get(link_field, [])
         if link_field in chosen:
             ref = yaml_text(column_ref(headers, chosen[link_field]))
@@ -216,44 +218,39 @@ def suggest_link_mapping(
             )
         else:
             lines.append(f"  # {link_field}:  {label}")
-        less = _said(tr("filled in less often in the rows read"))
+        less = yaml_comment(tr("filled in less often in the rows read"))
         lines += [f"  #   or {yaml_text(column_ref(headers, i))}  {less}" for i in rest]
     used = set(chosen.values())
     rest = [i for i in range(len(headers)) if i not in used]
     if rest:
-        lines.append(_said(tr("Columns not mapped (copied to --out as they are):")))
+        lines += yaml_comment_lines(tr("Columns not mapped (copied to --out as they are):"))
         for i in rest:
-            header = yaml_text(shown(headers[i]) or "(no header)")
+            header = shown(headers[i])
+            header = yaml_text(header) if header else yaml_comment(tr("(no header)"))[2:]
             lines.append(f"#   column {column_letter(i)}: {header}")
     lines.append("values:")
     if unknown:
-        lines.append(
-            "  "
-            + _said(
-                tr(
-                    "Words of the sex column that Amanat does not know yet: give each male, "
-                    "female or null (not known), and remove the #."
-                )
-            )
+        lines += yaml_comment_lines(
+            tr(
+                "Words of the sex column that Amanat does not know yet: give each male, "
+                "female or null (not known), and remove the #."
+            ),
+            indent="  ",
         )
         lines.append("  # sex:")
         for word, count in unknown.most_common(30):
-            rows_said = _said(ntr("%(count)d row", "%(count)d rows", count))
+            rows_said = yaml_comment(ntr("%(count)d row", "%(count)d rows", count))
             lines.append(f"  #   {yaml_text(word)}: ?  {rows_said}")
     else:
-        lack = _said(tr("words the built-in ones lack"))
+        lack = yaml_comment(tr("words the built-in ones lack"))
         lines.append(f"  # sex: {{ер: male, әйел: female}}  {lack}")
     lines += [
         "options:",
         f"  header_row: {header_row}",
-        '  # sheet: "Sheet1"          ' + _said(tr("the sheet to read (default: the first)")),
-        "  # auto_threshold: 0.97     " + _said(tr("link without asking from this probability")),
-        "  # review_threshold: 0.5    " + _said(tr("ask a person from this probability")),
+        '  # sheet: "Sheet1"          '
+        + yaml_comment(tr("the sheet to read (default: the first)")),
+        "  # auto_threshold: 0.97     "
+        + yaml_comment(tr("link without asking from this probability")),
+        "  # review_threshold: 0.5    " + yaml_comment(tr("ask a person from this probability")),
     ]
     return "\n".join(lines) + "\n", len(used)
-
-
-def _said(text: str) -> str:
-    """``text`` as a YAML comment: whitespace of any kind, line breaks included, becomes
-    one space, so a translation never adds a line."""
-    return "# " + " ".join(text.split())

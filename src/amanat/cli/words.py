@@ -71,7 +71,8 @@ def number(count: int) -> str:
 def voice() -> Voice:
     """What puts a list's row reasons (``amanat.ingest.reasons``) into the chosen
     language's words, with its way of writing counts."""
-    return Voice(gettext=translator(current()).gettext, number=number)
+    found = translator(current())
+    return Voice(gettext=found.gettext, number=number, ngettext=found.ngettext)
 
 
 def N_(message: str) -> str:

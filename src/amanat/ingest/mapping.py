@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from amanat.errors import InputError, UsageError
+from amanat.ingest.reasons import Voice, say
 from amanat.ingest.tables import CellValue, column_letter
 from amanat.ingest.vocab import FIELD_LABELS, HEADER_WORDS, NAME_PARTS, VALUE_WORDS, fold
 from amanat.records.changes import ETHNICITIES, RELATIONS, RESPONSIBLE, STATUSES
@@ -42,6 +43,8 @@ from amanat.records.mapping_file import (
     read_mapping_yaml,
     shown,
     where_the_table_is,
+    yaml_comment,
+    yaml_comment_lines,
     yaml_text,
 )
 from amanat.records.places import Gazetteer
@@ -348,8 +351,11 @@ def suggest_mapping(
     file_name: str,
     today: dt.date,
     gazetteer: Gazetteer | None = None,
+    voice: Voice = Voice(),  # noqa: B008 (frozen, never changed)
 ) -> tuple[str, int]:
     """A mapping to review, as YAML text with comments, and how many columns it maps.
+    The comments are in ``voice``'s language (English by default); keys and values are
+    as the format has them.
 
     ``rows`` (any number of data rows) are read for the words in value columns that
     the built-in vocabulary does not know, and for hometowns the ``gazetteer`` cannot
@@ -376,17 +382,34 @@ def suggest_mapping(
                             continue
                         counter[" ".join(cell.split())] += 1
     lines = [
-        f"# Amanat import mapping for {yaml_text(file_name)}, suggested on {today.isoformat()}"
-        " from its header row.",
-        "# Review every line before importing: a wrong column imports wrong facts.",
-        '# A field names its column by header text, as "column F", or as a list of columns',
-        "# joined by spaces. Delete or comment out (#) a field to leave it out; every cell",
-        "# stays in the sealed spreadsheet either way. Guide: docs/guide/import.md",
+        *yaml_comment_lines(
+            voice(
+                say(
+                    "Amanat import mapping for %(file)s, suggested on %(date)s from its "
+                    "header row.",
+                    file=yaml_text(file_name),
+                    date=today.isoformat(),
+                )
+            )
+        ),
+        *yaml_comment_lines(
+            voice(say("Review every line before importing: a wrong column imports wrong facts."))
+        ),
+        *yaml_comment_lines(
+            voice(
+                say(
+                    'A field names its column by header text, as "column F", or as a list '
+                    "of columns joined by spaces. Delete or comment out (#) a field to "
+                    "leave it out; every cell stays in the sealed spreadsheet either way. "
+                    "Guide: docs/guide/import.md"
+                )
+            )
+        ),
         f"version: {VERSION}",
         "columns:",
     ]
     for fname in FIELDS:
-        label = FIELD_LABELS[fname]
+        label = yaml_comment(voice.gettext(FIELD_LABELS[fname]))
         if fname in found:
             refs = [column_ref(headers, i) for i in found[fname]]
             value = (
@@ -394,18 +417,29 @@ def suggest_mapping(
                 if len(refs) == 1
                 else "[" + ", ".join(map(yaml_text, refs)) + "]"
             )
-            lines.append(f"  {fname}: {value}  # {label}")
+            lines.append(f"  {fname}: {value}  {label}")
         else:
-            lines.append(f"  # {fname}:  # {label}")
+            lines.append(f"  # {fname}:  {label}")
     rest = [i for i in range(len(headers)) if i not in used]
     if rest:
-        lines.append("# Columns not mapped (kept in the sealed spreadsheet and in the report):")
+        lines += yaml_comment_lines(
+            voice(say("Columns not mapped (kept in the sealed spreadsheet and in the report):"))
+        )
+        no_header = voice(say("(no header)"))
         for i in rest:
-            header = shown(headers[i]) or "(no header)"
-            lines.append(f"#   column {column_letter(i)}: {yaml_text(header)}")
+            header = shown(headers[i])
+            said = yaml_text(header) if header else yaml_comment(no_header)[2:]
+            lines.append(f"#   column {column_letter(i)}: {said}")
     lines.append("values:")
-    lines.append("  # Words of this list that Amanat does not know yet. Give each its value")
-    lines.append("  # (or null for 'not known') and remove the #. Built-in words: the guide.")
+    lines += yaml_comment_lines(
+        voice(
+            say(
+                "Words of this list that Amanat does not know yet. Give each its value "
+                "(or null for 'not known') and remove the #. Built-in words: the guide."
+            )
+        ),
+        indent="  ",
+    )
     any_unknown = False
     for fname, counter in unknown.items():
         if not counter:
@@ -413,24 +447,42 @@ def suggest_mapping(
         any_unknown = True
         choices = ", ".join(
             _CANONICAL[fname]
-            or (("a county's six-digit code",) if fname == "hometown" else ("KZ", "CN", "…"))
+            or (
+                (voice(say("a county's six-digit code")),)
+                if fname == "hometown"
+                else ("KZ", "CN", "…")
+            )
         )
-        lines.append(f"  # {fname}:  # one of: {choices}")
+        one_of = yaml_comment(voice(say("one of: %(choices)s", choices=choices)))
+        lines.append(f"  # {fname}:  {one_of}")
         for word, count in counter.most_common(30):
-            lines.append(f"  #   {yaml_text(word)}: ?  # {count} row{'s' if count != 1 else ''}")
+            rows = voice.counted("%(count)d row", "%(count)d rows", count)
+            lines.append(f"  #   {yaml_text(word)}: ?  {yaml_comment(rows)}")
     if not any_unknown:
-        lines.append("  # (every word in the value columns is known)")
+        lines += yaml_comment_lines(
+            voice(say("(every word in the value columns is known)")), indent="  "
+        )
+
+    def option(text: str, said: str) -> str:
+        return f"{text:<27}  {yaml_comment(said)}"
+
     lines += [
         "options:",
         "  header_row: 1",
-        '  # sheet: "Sheet1"          # the sheet to read (default: the first)',
-        "  # ages_as_of: 2019-03-01   # the day the ages in the birth column were given",
-        "  # status_as_of: 2019-03    # the date of a status that has no date of its own",
-        "  # passport_country: CN     # who issued the passports",
-        "  # name_language: kk        # the language of name_native (kk, ug, ru, …)",
+        option('  # sheet: "Sheet1"', voice(say("the sheet to read (default: the first)"))),
+        option(
+            "  # ages_as_of: 2019-03-01",
+            voice(say("the day the ages in the birth column were given")),
+        ),
+        option(
+            "  # status_as_of: 2019-03",
+            voice(say("the date of a status that has no date of its own")),
+        ),
+        option("  # passport_country: CN", voice(say("who issued the passports"))),
+        option("  # name_language: kk", voice(say("the language of name_native (kk, ug, ru, …)"))),
         "source:",
         f"  title: {yaml_text(file_name)}",
-        "  # date: 2019-03             # when the list was made",
-        '  # note: ""                 # who made the list and how it reached us',
+        option("  # date: 2019-03", voice(say("when the list was made"))),
+        option('  # note: ""', voice(say("who made the list and how it reached us"))),
     ]
     return "\n".join(lines) + "\n", len(used)

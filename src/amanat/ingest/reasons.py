@@ -56,13 +56,19 @@ def _english_number(count: int) -> str:
     return f"{count:,}"
 
 
+def _english_plural(singular: str, plural: str, count: int) -> str:
+    return singular if count == 1 else plural
+
+
 @dataclass(frozen=True)
 class Voice:
-    """Puts ``Said`` into words: ``gettext`` translates a message, ``number`` writes a
-    count as the language does (20,000 or 20 000)."""
+    """Puts ``Said`` into words: ``gettext`` translates a message, ``ngettext`` the form
+    of a message for a count (Russian has three), ``number`` writes a count as the
+    language does (20,000 or 20 000)."""
 
     gettext: Callable[[str], str] = field(default=lambda message: message)
     number: Callable[[int], str] = _english_number
+    ngettext: Callable[[str, str, int], str] = _english_plural
 
     def __call__(self, said: Said, *, terminal: bool = False) -> str:
         """One message in words; ``terminal`` leaves out the values of the list."""
@@ -72,6 +78,14 @@ class Voice:
         names = " + ".join(f"'{_quotable(c)}'" for c in said.columns)
         label = self.gettext("column %(names)s") % {"names": names}
         return f"{label}: {_lower_first(text)}"
+
+    def counted(self, singular: str, plural: str, count: int) -> str:
+        """The form of a message for ``count`` (``%(count)d`` in it), filled in; English
+        where a catalogue's form lost or broke its placeholder."""
+        try:
+            return self.ngettext(singular, plural, count) % {"count": count}
+        except (KeyError, TypeError, ValueError):
+            return _english_plural(singular, plural, count) % {"count": count}
 
     def rejected(self, reasons: Iterable[Said], *, terminal: bool = False) -> str:
         """Why a row was refused: every problem, "; " between them, one full stop."""

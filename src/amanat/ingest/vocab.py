@@ -19,6 +19,11 @@ from amanat.records.mapping_file import fold
 __all__ = ["FIELD_LABELS", "HEADER_WORDS", "NAME_PARTS", "NO_VALUE", "VALUE_WORDS", "fold"]
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogues (``scripts/i18n.py``); translated when said."""
+    return message
+
+
 # Cells that say "not known" in so many words: read as an empty cell in every field, so
 # that "неизвестно" in a status column is not taken for a status.
 NO_VALUE = frozenset(
@@ -27,31 +32,34 @@ NO_VALUE = frozenset(
               "мәлімет жоқ", "不详", "未知")
 ) | {"", "-", "—", "?"}  # fmt: skip
 
-# What each field of a mapping means, for the suggested mapping's comments.
+# What each field of a mapping means, for the suggested mapping's comments (said in the
+# language of the person who runs the import: ``suggest_mapping``'s voice).
 FIELD_LABELS = {
-    "name_latin": "the person's name in Latin letters",
-    "name_native": "the person's name in Kazakh/Uyghur/Russian script",
-    "name_chinese": "the person's name in Chinese characters (as on the PRC ID)",
-    "sex": "male or female (see values: sex)",
-    "birth": "birth date (12.04.1980, 1980-04, 1980) or an age (see options: ages_as_of)",
-    "ethnicity": "Kazakh, Uyghur, Kyrgyz, … (see values: ethnicity)",
-    "citizenship": "a country (see values: citizenship)",
-    "occupation": "occupation or job",
-    "resident_id": "PRC resident ID number (18 characters, checked)",
-    "iin": "Kazakhstan IIN (12 digits, checked)",
-    "passport": "passport number (country from options: passport_country)",
-    "hometown": "Xinjiang county or prefecture: name or six-digit code",
-    "status": "current status (see values: status)",
-    "status_date": "the date the status is known for",
-    "status_place": "where the person is held now",
-    "detained_date": "the date the person was detained",
-    "camp": "the camp, prison or detention centre",
-    "sentence_term": "the sentence, as written (e.g. 10 years)",
-    "charge": "the charge, as written",
-    "responsible": "who detained the person: police, state security, … (see values: responsible)",
-    "testifier_name": "who reported the case",
-    "relationship": "what the reporter is to the person (see values: relationship)",
-    "notes": "anything else (kept with the status)",
+    "name_latin": N_("the person's name in Latin letters"),
+    "name_native": N_("the person's name in Kazakh/Uyghur/Russian script"),
+    "name_chinese": N_("the person's name in Chinese characters (as on the PRC ID)"),
+    "sex": N_("male or female (see values: sex)"),
+    "birth": N_("birth date (12.04.1980, 1980-04, 1980) or an age (see options: ages_as_of)"),
+    "ethnicity": N_("Kazakh, Uyghur, Kyrgyz, … (see values: ethnicity)"),
+    "citizenship": N_("a country (see values: citizenship)"),
+    "occupation": N_("occupation or job"),
+    "resident_id": N_("PRC resident ID number (18 characters, checked)"),
+    "iin": N_("Kazakhstan IIN (12 digits, checked)"),
+    "passport": N_("passport number (country from options: passport_country)"),
+    "hometown": N_("Xinjiang county or prefecture: name or six-digit code"),
+    "status": N_("current status (see values: status)"),
+    "status_date": N_("the date the status is known for"),
+    "status_place": N_("where the person is held now"),
+    "detained_date": N_("the date the person was detained"),
+    "camp": N_("the camp, prison or detention centre"),
+    "sentence_term": N_("the sentence, as written (e.g. 10 years)"),
+    "charge": N_("the charge, as written"),
+    "responsible": N_(
+        "who detained the person: police, state security, … (see values: responsible)"
+    ),
+    "testifier_name": N_("who reported the case"),
+    "relationship": N_("what the reporter is to the person (see values: relationship)"),
+    "notes": N_("anything else (kept with the status)"),
 }
 
 HEADER_WORDS: dict[str, tuple[str, ...]] = {

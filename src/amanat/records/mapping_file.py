@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -34,6 +35,8 @@ __all__ = [
     "read_mapping_yaml",
     "shown",
     "where_the_table_is",
+    "yaml_comment",
+    "yaml_comment_lines",
     "yaml_text",
 ]
 
@@ -71,6 +74,29 @@ def yaml_text(text: str) -> str:
         c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
         for c in quoted_json
     )
+
+
+def _comment_words(text: str) -> str:
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+def yaml_comment(text: str) -> str:
+    """``text`` (a sentence, in any language) as one YAML comment line: whitespace of
+    any kind and what YAML would refuse become one space, so a translation never adds a
+    line or breaks the file."""
+    return "# " + _comment_words(text)
+
+
+def yaml_comment_lines(text: str, *, indent: str = "", width: int = 88) -> list[str]:
+    """``text`` as comment lines of at most ``width`` characters where its words allow
+    (a long word, as a file name, is never broken)."""
+    lines = textwrap.wrap(
+        _comment_words(text),
+        max(20, width - len(indent) - 2),
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return [f"{indent}# {line}" for line in lines] or [f"{indent}#"]
 
 
 def column_letter(index: int) -> str:
