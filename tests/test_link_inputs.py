@@ -25,6 +25,7 @@ from amanat.cli.link_commands import _LOOSE_LETTERS, DECISION_WORDS, decision_ve
 from amanat.cli.main import main
 from amanat.errors import UsageError
 from amanat.ingest import open_table
+from amanat.linkage.prepare import columns_of, prepare_records
 from amanat.records.ids import ric_check_character
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +78,52 @@ def example(tmp_path: Path) -> tuple[Path, Path]:
     mapping = tmp_path / "list.yaml"
     mapping.write_bytes(MAPPING.read_bytes())
     return source, mapping
+
+
+def test_other_writings_of_a_name_link_each_to_its_like(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a list whose first row gives a man's name in Latin letters and, in another
+    # column, the name in characters an official notice gave him (not a transcription
+    # of it), and whose second row has only that notice's name
+    rows = "name,other,birth\nSerik Bilash,王建国,1974\n王建国,,1974\nАйгүл Нұрбекқызы,,1980\n"
+    source, _ = _files(tmp_path, rows)
+    alone = tmp_path / "alone.yaml"
+    alone.write_text(SMALL_MAPPING, encoding="utf-8")
+    both = tmp_path / "both.yaml"
+    both.write_text(SMALL_MAPPING + "  other_names: other\n", encoding="utf-8")
+    # When it is linked with the name alone, then the two rows stay apart
+    code, _, err = _link(capsys, source, alone, "--out", str(tmp_path / "a.csv"))
+    assert code == 0, err
+    clusters = [r[3] for r in _rows(tmp_path / "a.csv")[1:]]
+    assert clusters[0] != clusters[1]
+    # When the other column is mapped as other_names, then each writing is compared
+    # with its like, and the two rows are one person; the third is still alone
+    out, review = tmp_path / "b.csv", tmp_path / "r.csv"
+    code, _, err = _link(capsys, source, both, "--out", str(out), "--review", str(review))
+    assert code == 0, err
+    found = _rows(out)
+    assert [r[3] for r in found[1:]] == [found[1][3], found[1][3], found[3][3]]
+    assert found[1][3] != found[3][3] and found[2][5] == "linked"
+    # and the review file shows the other writings beside the name
+    assert "other_names_a" in _rows(review)[0]
+
+
+@pytest.mark.parametrize("cell", ["王建国; Wang Jianguo", "王建国 | Wang Jianguo", "王建国\nWang"])
+def test_several_other_writings_in_one_cell(tmp_path: Path, cell: str) -> None:
+    # Given other writings of a name in one cell, separated by ; or | or a line break
+    columns = columns_of([{"record_id": "1", "name": "Serik Bilash", "other_names": cell}])
+    alone = columns_of([{"record_id": "1", "name": "Serik Bilash"}])
+    # When the records are prepared for linking
+    table = prepare_records(columns).to_pylist()[0]
+    plain = prepare_records(alone).to_pylist()[0]
+    chinese = prepare_records(columns_of([{"name": "王建国"}])).to_pylist()[0]
+    # Then the name's own keys come first and lead (its block and its form), and every
+    # writing adds its words and sounds
+    assert (table["name_block"], table["name_form"]) == (plain["name_block"], plain["name_form"])
+    assert set(plain["nm_words"]) < set(table["nm_words"])
+    assert set(chinese["nm_words"]) <= set(table["nm_words"])
+    assert set(chinese["nm_sounds"]) <= set(table["nm_sounds"])
 
 
 # -- outputs that would replace what the user gave --------------------------------------

@@ -154,20 +154,22 @@ def test_an_id_column_of_row_numbers_is_not_a_resident_id() -> None:
     assert guess_link_columns(headers, [["", "Серік Білаш"]])[0]["resident_id"] == 0
 
 
-def test_of_several_name_columns_the_fullest_is_mapped_and_the_rest_offered() -> None:
-    # Given a list with a name in Latin letters, one in Cyrillic and the name's parts
-    headers = ["Name", "ФИО", "Тегі", "Аты"]
+def test_of_several_name_columns_the_fullest_is_the_name_and_the_rest_its_writings() -> None:
+    # Given a list with a name in Latin letters, one in Cyrillic, one in characters and
+    # the name's parts
+    headers = ["Name", "ФИО", "姓名", "Тегі", "Аты"]
     rows = [
-        ["", "Серік Білаш", "Білаш", "Серік"],
-        ["Aigul Nurbekqyzy", "Айгүл Нұрбекқызы", "Нұрбекқызы", "Айгүл"],
+        ["", "Серік Білаш", "", "Білаш", "Серік"],
+        ["Aigul Nurbekqyzy", "Айгүл Нұрбекқызы", "艾古丽", "Нұрбекқызы", "Айгүл"],
     ]
     # When the mapping is suggested
     text, mapped = suggest_link_mapping(headers, rows, file_name="l.csv", today=TODAY)
     mapping = parse_link_mapping(yaml.safe_load(text))
-    # Then the name filled in most often is the name compared (one column a field)
-    assert mapping.columns == {"name": ("ФИО",)} and mapped == 1
-    # and the others are offered, commented out, with why they were not chosen
-    assert '  #   or "Name"  # filled in less often' in text
+    # Then the name filled in most often is the name compared, and the other whole
+    # names are its other writings, each keyed as a name of its own
+    assert mapping.columns == {"name": ("ФИО",), "other_names": ("Name", "姓名")}
+    assert mapped == 3
+    # and the parts are offered, commented out
     assert '  # given: "Аты"' in text and '  # surname: "Тегі"' in text
     # and with the whole name gone, the parts are the name
     text, _ = suggest_link_mapping(["Тегі", "Аты"], rows, file_name="l.csv", today=TODAY)
@@ -212,15 +214,19 @@ def test_a_suggested_mapping_reads_back_whatever_the_list_holds(
     # line breaks YAML reads but Python's splitlines does not, controls, a BOM)
     # When a mapping is suggested from them
     text, mapped = suggest_link_mapping(headers, cells, file_name=file_name, today=TODAY)
-    chosen, _ = guess_link_columns(headers, cells)
+    chosen, others = guess_link_columns(headers, cells)
+    # (the whole names not chosen are the name's other writings)
+    guessed = {f: (i,) for f, i in chosen.items()}
+    if others.get("name"):
+        guessed["other_names"] = tuple(others["name"])
     # Then it is YAML, it holds no line a header or a cell added
     doc = yaml.safe_load(text)
     assert len(text.splitlines()) == len(text.split("\n")) - 1
     # and where it maps a name, it is a valid mapping naming the very columns guessed
     if any(f in chosen for f in ("name", "given", "surname", "patronymic")):
         mapping = parse_link_mapping(doc)
-        assert mapping.bind(headers) == {f: (i,) for f, i in chosen.items()}
-        assert mapped == len(chosen)
+        assert mapping.bind(headers) == guessed
+        assert mapped == sum(map(len, guessed.values()))
 
 
 def test_a_workbook_with_a_title_row_gets_its_mapping(

@@ -141,7 +141,8 @@ _KIND = "kind"
 _REVIEW_PAIR, _LINK_TO_CHECK = "review", "link"
 # the fields of a review file checked against the list's rows it names (names: text a
 # spreadsheet saving the file again leaves as it is, unlike dates and ID numbers)
-_CHECKED = ("name", "given", "surname", "patronymic")
+_CHECKED = ("name", "given", "surname", "patronymic", "other_names")
+OTHER_NAMES = "other_names"  # a field whose columns each hold a name: "; " between
 
 
 # The values a list gave but linking could not read: the key of their count in stats.
@@ -311,7 +312,11 @@ def _records(
             record = {"record_id": str(row.number)}
             for fname, columns in positions.items():
                 texts = (_cell(row.values[i]) if i < len(row.values) else "" for i in columns)
-                text = " ".join(t.strip() for t in texts if t.strip())
+                if fname == OTHER_NAMES:  # each column a name of its own
+                    parts = (t.strip() for t in texts)
+                    text = "; ".join(t for t in parts if t and fold(t) not in NO_VALUE)
+                else:
+                    text = " ".join(t.strip() for t in texts if t.strip())
                 record[fname] = "" if fold(text) in NO_VALUE else text
             if not any(record[f] for f in positions):
                 found.empty += 1  # nothing in the columns linking reads: a numbered line

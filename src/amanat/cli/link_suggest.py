@@ -8,10 +8,11 @@ uses (a county's code, a relative, which list a row came from). Nothing is decid
 silently: every field gets a line, mapped or commented out, every column left out is
 listed, and so are the words of the sex column that the built-in ones lack.
 
-One column a field. Link reads one name (a whole name, or its parts): where a list
-has a name in several columns (in Latin letters, in Cyrillic, in characters), the one
-filled in most often in the rows read is mapped and the others are listed as other
-choices. An age is not a birth date, so an "age" column is not mapped to ``birth``.
+One column a field, but for the name: where a list has a whole name in several
+columns (in Latin letters, in Cyrillic, in characters), the one filled in most often in
+the rows read is the ``name`` and the others are its ``other_names``, each keyed as a
+writing of it; a list with both a whole name and its parts offers the parts, commented
+out. An age is not a birth date, so an "age" column is not mapped to ``birth``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ LINK_LABELS = {
     "given": N_("the given name (instead of name)"),
     "surname": N_("the surname or family name (instead of name)"),
     "patronymic": N_("the father's name (instead of name)"),
+    "other_names": N_(
+        "other writings of the whole name (in Latin, in characters): a column each, "
+        "or several in a cell separated by ;"
+    ),
     "birth": N_("birth date: 1974, 1974-03-15, 15.03.1974, 1973..1975 (not an age)"),
     "sex": N_("male or female (see values: sex)"),
     "resident_id": N_("PRC resident ID number (a mistyped digit still links)"),
@@ -206,10 +211,16 @@ def suggest_link_mapping(
         f"version: {VERSION}",
         "columns:",
     ]
+    # the other whole-name columns are other writings of the name, each keyed too
+    other_names = others.pop("name", [])
     for link_field in LINK_FIELDS:
         label = yaml_comment(tr(LINK_LABELS[link_field]))
         rest = others.get(link_field, [])
-        if link_field in chosen:
+        if link_field == "other_names" and other_names:
+            refs = [yaml_text(column_ref(headers, i)) for i in other_names]
+            value = refs[0] if len(refs) == 1 else "[" + ", ".join(refs) + "]"
+            lines.append(f"  {link_field}: {value}  {label}")
+        elif link_field in chosen:
             ref = yaml_text(column_ref(headers, chosen[link_field]))
             lines.append(f"  {link_field}: {ref}  {label}")
         elif link_field in _PARTS and rest:  # a part of the name, set aside for the name
@@ -220,7 +231,7 @@ def suggest_link_mapping(
             lines.append(f"  # {link_field}:  {label}")
         less = yaml_comment(tr("filled in less often in the rows read"))
         lines += [f"  #   or {yaml_text(column_ref(headers, i))}  {less}" for i in rest]
-    used = set(chosen.values())
+    used = set(chosen.values()) | set(other_names)
     rest = [i for i in range(len(headers)) if i not in used]
     if rest:
         lines += yaml_comment_lines(tr("Columns not mapped (copied to --out as they are):"))

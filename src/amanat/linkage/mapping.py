@@ -6,6 +6,7 @@ mapping (``amanat.ingest.mapping``) but with the fields linkage compares::
     version: 1
     columns:            # field: a header, "column F", or a list of them (joined by spaces)
       name: [Тегі, Аты, Әкесінің аты]
+      other_names: [Name in Latin, 中文名]   # other writings of it: a column each
       birth: Туған жылы
       sex: Жынысы
       resident_id: ID
@@ -52,6 +53,7 @@ LINK_FIELDS = (
     "given",
     "surname",
     "patronymic",
+    "other_names",
     "birth",
     "sex",
     "resident_id",

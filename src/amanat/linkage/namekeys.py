@@ -28,7 +28,7 @@ from typing import Any
 
 from amanat.names import NameKey
 
-__all__ = ["NameColumns", "NameKeyer", "key_hash"]
+__all__ = ["NameColumns", "NameKeyer", "key_hash", "merged"]
 
 Keyer = Callable[[str], Sequence[NameKey]]
 
@@ -71,6 +71,32 @@ class NameColumns:
 
 
 NO_NAME = NameColumns((), (), (), (), (), (), None, None)
+
+
+def merged(names: Sequence[NameColumns]) -> NameColumns:
+    """One person's name written several ways (in a list's Latin and Chinese columns):
+    the keys of every writing, each as its own name (no pair across two writings), and
+    the first writing's block and form, which the model compares as the name's."""
+    kept = [n for n in names if n is not NO_NAME]
+    if len(kept) < 2:
+        return kept[0] if kept else NO_NAME
+
+    def union(attr: str) -> tuple[Any, ...]:
+        return tuple(dict.fromkeys(k for n in kept for k in getattr(n, attr)))
+
+    first = kept[0]
+    return NameColumns(
+        words=union("words"),
+        sounds=union("sounds"),
+        ptok=union("ptok"),
+        ptok2=union("ptok2"),
+        initials=union("initials"),
+        pairs=union("pairs"),
+        block=first.block,
+        form=first.form,
+        sound_text=union("sound_text")[: _MAX_FUZZY * 2],
+        single=all(n.single for n in kept),
+    )
 
 
 def _two_of(items: Iterable[str]) -> list[str]:

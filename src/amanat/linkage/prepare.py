@@ -15,7 +15,10 @@ record into that). ``prepare_records`` derives, per record:
   sounds as text, for blocking with one symbol left out); ``name_block`` (the hash of
   the first phonetic key), ``name_form`` (the first sorted form, as text) and
   ``nm_single`` (a name of one word in every reading, a title aside: "Ali", "Haji
-  Ali");
+  Ali"); with ``other_names`` (other writings of the same name, in other scripts:
+  ``;``, ``|`` or a line break between them), the keys of every writing together
+  (``namekeys.merged``), so that each writing meets its like in another list, and the
+  first writing's block and form;
 - the birth date as a range of days (``birth_lo``..``birth_hi``: a year alone is the
   whole year; from a valid resident ID when the birth is missing), ``birth_day`` when
   it is one day, ``birth_year`` when it lies in one year;
@@ -55,7 +58,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from amanat.errors import InputError
-from amanat.linkage.namekeys import NameKeyer, key_hash
+from amanat.linkage.namekeys import NameKeyer, key_hash, merged
 from amanat.names import NameKey, is_label, name_keys
 from amanat.records.dates import PartialDate
 from amanat.records.ids import FULL_WIDTH, ric_check_character
@@ -79,6 +82,7 @@ RECORD_FIELDS = (
     "given",
     "surname",
     "patronymic",
+    "other_names",
     "script",
     "birth",
     "sex",
@@ -96,6 +100,7 @@ Progress = Callable[[int], None]
 # A word in more than this share of the hometowns (and in more than 20 of them) is an
 # administrative word, not a place's name.
 COMMON_PLACE_WORD = 0.02
+_OTHER_SPLIT = re.compile(r"[;|\n]")
 _RID_SEPARATORS = re.compile(r"[\s\-]")
 _RID18 = re.compile(r"\d{17}[\dX]")
 _RID15 = re.compile(r"\d{15}")
@@ -297,6 +302,13 @@ def _str(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _other_names(value: object) -> tuple[str, ...]:
+    """The other writings of a record's name: ``;``, ``|`` or a line break between them,
+    labels ("Unknown 2") left out."""
+    parts = (p.strip() for p in _OTHER_SPLIT.split(_str(value)))
+    return tuple(p for p in parts if p and not is_label(p))
+
+
 def _birth_from_id(rid: str) -> tuple[dt.date, dt.date] | None:
     try:
         day = dt.date(int(rid[6:10]), int(rid[10:12]), int(rid[12:14]))
@@ -334,9 +346,10 @@ def prepare_records(
     # a label ("Unknown 2", a case number) is not a name: the record is compared as
     # nameless, on what else it gives (names.is_label)
     names = ["" if is_label(name) else name for name in names]
+    others = [_other_names(v) if v else () for v in field["other_names"]]
     keying = NameKeyer(keyer)
     keying.key_all(
-        names,
+        [*names, *(o for these in others if these for o in these)],
         (t for t in map(_str, field["relative_name"]) if t),
         (t for t in map(_str, field["hometown"]) if t),
         workers=workers,
@@ -350,6 +363,8 @@ def prepare_records(
         put["record_id"](_str(field["record_id"][i]) or str(i))
         put["source"](_str(field["source"][i]) or None)
         name = keying.name(names[i])
+        if others[i]:
+            name = merged([name, *map(keying.name, others[i])])
         put["nm_words"](name.words)
         put["nm_sounds"](name.sounds)
         put["nm_ptok"](name.ptok)
