@@ -171,6 +171,12 @@ def test_of_several_name_columns_the_fullest_is_the_name_and_the_rest_its_writin
     assert mapped == 3
     # and the parts are offered, commented out
     assert '  # given: "Аты"' in text and '  # surname: "Тегі"' in text
+    # and a column headed as a former name (a PRC household register's 曾用名) is one too
+    text, _ = suggest_link_mapping(["姓名", "曾用名"], [], file_name="l.csv", today=TODAY)
+    assert parse_link_mapping(yaml.safe_load(text)).columns == {
+        "name": ("姓名",),
+        "other_names": ("曾用名",),
+    }
     # and with the whole name gone, the parts are the name
     text, _ = suggest_link_mapping(["Тегі", "Аты"], rows, file_name="l.csv", today=TODAY)
     assert parse_link_mapping(yaml.safe_load(text)).columns == {
@@ -215,10 +221,12 @@ def test_a_suggested_mapping_reads_back_whatever_the_list_holds(
     # When a mapping is suggested from them
     text, mapped = suggest_link_mapping(headers, cells, file_name=file_name, today=TODAY)
     chosen, others = guess_link_columns(headers, cells)
-    # (the whole names not chosen are the name's other writings)
-    guessed = {f: (i,) for f, i in chosen.items()}
-    if others.get("name"):
-        guessed["other_names"] = tuple(others["name"])
+    # (the whole names not chosen are the name's other writings, as are those headed so)
+    guessed = {f: (i,) for f, i in chosen.items() if f != "other_names"}
+    writings = [*others.get("name", []), *others.get("other_names", [])]
+    writings += [chosen["other_names"]] if "other_names" in chosen else []
+    if writings:
+        guessed["other_names"] = tuple(sorted(writings))
     # Then it is YAML, it holds no line a header or a cell added
     doc = yaml.safe_load(text)
     assert len(text.splitlines()) == len(text.split("\n")) - 1

@@ -4,7 +4,7 @@
 link`` does the same, in its own format (``amanat.linkage.mapping``): the fields
 linkage compares. Columns are guessed from their headers in Kazakh, Russian, Chinese
 and English, with the import's words (``amanat.ingest.vocab``) and a few only linkage
-uses (a county's code, a relative, which list a row came from). Nothing is decided
+uses (a county's code, a relative, other names, which list a row came from). Nothing is decided
 silently: every field gets a line, mapped or commented out, every column left out is
 listed, and so are the words of the sex column that the built-in ones lack.
 
@@ -79,6 +79,11 @@ _LINK_WORDS: dict[str, tuple[str, ...]] = {
         "relative", "relatives", "relative name", "relative s name", "family member",
         "родственник", "родственники", "имя родственника", "туысы", "туыстары",
         "туысының аты", "亲属", "家属", "亲属姓名",
+    ),
+    "other_names": (
+        "other names", "other name", "also known as", "aka", "alias", "former name",
+        "другие имена", "другое имя", "прежнее имя", "басқа аты", "басқа аттары",
+        "曾用名", "别名",
     ),
     "source": (
         "source", "list", "source list", "источник", "список", "тізім", "дереккөз", "来源",
@@ -211,8 +216,12 @@ def suggest_link_mapping(
         f"version: {VERSION}",
         "columns:",
     ]
-    # the other whole-name columns are other writings of the name, each keyed too
-    other_names = others.pop("name", [])
+    # the other whole-name columns are other writings of the name, each keyed too, as
+    # are the columns headed so ("曾用名", a PRC household register's former name)
+    other_names = sorted(
+        [*others.pop("name", []), *others.pop("other_names", [])]
+        + ([chosen.pop("other_names")] if "other_names" in chosen else [])
+    )
     for link_field in LINK_FIELDS:
         label = yaml_comment(tr(LINK_LABELS[link_field]))
         rest = others.get(link_field, [])
