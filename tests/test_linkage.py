@@ -43,9 +43,11 @@ from amanat.linkage.clusters import cluster_links
 from amanat.linkage.engine import DuckDBEngine
 from amanat.linkage.evaluation import blocking_recall, cluster_scores, pairwise_scores
 from amanat.linkage.mapping import parse_link_mapping
+from amanat.linkage.namekeys import NO_NAME, NameKeyer, merged
 from amanat.linkage.prepare import prepare_records
 from amanat.linkage.scoring import estimate_lambda, register_name_frequencies
 from amanat.linkage.training import new_linker
+from amanat.names import name_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -1359,3 +1361,31 @@ def test_ctrl_c_while_linking_stops_cleanly(
     assert "Traceback" not in err and "internal error" not in err, err
     assert err.strip().splitlines() == ["amanat: stopped; nothing was written."]
     assert list(out.iterdir()) == []
+
+
+_WRITINGS = st.sampled_from(
+    ["Серікжан Білаш", "Serikzhan Bilash", "赛力克江·别拉什", "王建国", "Ali", "", "Unknown 2",
+     "ئابدۇللا مەخمۇت", "Айгүл Нұрбекқызы", "Қ", "Gulnar"]
+)  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None)
+@given(writings=st.lists(_WRITINGS, min_size=1, max_size=4))
+def test_a_name_in_several_writings_keeps_every_writings_keys(writings: list[str]) -> None:
+    # Given a person's name written several ways (a list's name and other_names columns)
+    keyer = NameKeyer(name_keys)
+    each = [keyer.name(w) for w in writings]
+    # When their keys are put together for one record
+    together = merged(each)
+    # Then every key of every writing is there, so each writing meets its like
+    for one in each:
+        for keys in ("words", "sounds", "ptok", "ptok2", "initials", "pairs"):
+            assert set(getattr(one, keys)) <= set(getattr(together, keys)), keys
+    # and the first writing that is a name leads (its block and form are the record's),
+    # a record of no name stays one, and it is a name of one word only if each is
+    named = [one for one in each if one is not NO_NAME]
+    if not named:
+        assert together is NO_NAME
+    else:
+        assert (together.block, together.form) == (named[0].block, named[0].form)
+        assert together.single == all(one.single for one in named)
