@@ -192,6 +192,25 @@ def test_a_list_of_two_rows_of_one_name_in_two_scripts_is_one_person() -> None:
     assert outcome == "link" and with_year > 0.999
 
 
+def test_records_kept_apart_meet_only_through_the_others() -> None:
+    """Given two records of the desk alike as two rows of one name and a list's row
+    like them, when linked with the desk's records apart, then no pair of two desk
+    records is scored; each meets the list's row, and the three are one person
+    through it; with nothing apart, the two desk records are a pair of their own."""
+    rows = [
+        {"record_id": "2", "name": "Serikzhan Bilash", "birth": "1974", "source": "list"},
+        {"record_id": "p_a", "name": "Серікжан Білаш", "birth": "1974", "source": "desk"},
+        {"record_id": "p_b", "name": "Serikjan Bilash", "birth": "1974", "source": "desk"},
+    ]
+    apart = link_records(rows, settings=LinkSettings(apart=frozenset(("p_a", "p_b"))))
+    scored = {frozenset((p.record_a, p.record_b)) for p in [*apart.links(), *apart.review()]}
+    assert scored == {frozenset(("2", "p_a")), frozenset(("2", "p_b"))}
+    assert len(set(apart.clusters)) == 1 and apart.cluster_of()["p_b"] == "2"
+    together = link_records(rows)
+    pairs = {frozenset((p.record_a, p.record_b)) for p in together.links()}
+    assert frozenset(("p_a", "p_b")) in pairs
+
+
 def test_a_short_list_does_not_vouch_for_its_own_pairs() -> None:
     """Given short lists whose rows share one word of the name and a birth year (Serik
     Turgan and Serik Bilash; Aigerim Bilash, Aigerim Tursyn and Marat Bilash), when

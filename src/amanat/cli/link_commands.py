@@ -11,7 +11,9 @@ under ``column F``...): ``cluster`` (the first row of the person), ``cluster_siz
 ``outcome`` (``linked``: in a cluster of several rows; ``review``: a pair for a person
 to decide, see --review; ``alone``; ``unread``: a row that could not be read, not
 linked; ``empty``: nothing in the columns the mapping names), ``best_match_row`` and
-``best_probability`` (the row it is most likely the same person as). A file named
+``best_probability`` (the row it is most likely the same person as); with ``--desk``,
+``desk_person``: the ids of the desk's persons in the row's cluster (``; `` between
+them). A file named
 .xlsx is written as a workbook; .csv (or .tsv, .txt) as CSV with the list's own
 separator when the list is a CSV (a semicolon list opens in a Russian or Kazakh Excel as
 it came), a comma otherwise.
@@ -31,6 +33,15 @@ other rows; 20 or more *same* also train the model's m (``LinkSettings.min_decis
 The next
 review file lists the pairs still open first (an *unsure* one comes back, marked), then
 every pair decided so far with its decision, so the latest file holds them all.
+
+``--desk`` links the list against the desk's persons too (``Desk.persons_to_link``:
+one record each, every recorded name in ``name`` and ``other_names``), after its rows,
+so a cluster is still named by a row. The desk's persons are never compared with one
+another (``LinkSettings.apart``: their duplicates are the desk's own review's), only
+with the rows, so two of them meet only through a row. A row in a cluster with one
+is ``linked``; the review file names a desk person by id in ``row_a``/``row_b`` and
+shows their fields from the desk, and a decision on such a pair is checked against
+the desk as a row's is against the list. Nothing is sealed: the vault is not changed.
 
 ``--check-links N`` also writes N automatic links drawn at random (the ``kind`` column
 says ``link``; a doubtful pair is ``review``). Decided, they are a fair sample of the
@@ -56,6 +67,7 @@ from types import ModuleType
 from amanat.cli.link_suggest import names_a_name, suggest_link_mapping
 from amanat.cli.output import mapping_kept, print_result
 from amanat.cli.progress import CountBar, linking_progress, stopped_by_signals
+from amanat.cli.records_commands import catch_up, desk_of
 from amanat.cli.words import N_, ntr, number, tr, voice
 from amanat.errors import InputError, UsageError, Words
 from amanat.ingest import Table, open_table, write_text_atomic
@@ -88,6 +100,8 @@ from amanat.settings import Settings
 __all__ = ["COMMANDS", "DECISION_WORDS", "decision_verdict"]
 
 _EXTRA = ("cluster", "cluster_size", "outcome", "best_match_row", "best_probability")
+# with --desk, after _EXTRA: the desk's persons in the row's cluster
+_DESK_PERSON = "desk_person"
 SUGGEST_ROWS = 20_000  # rows read to choose between columns and list unknown words
 _XLSX_ROWS = 1_048_576  # a worksheet's rows, the header's included
 # What a reviewer may write in the review file's decision column, folded (any case): in
@@ -364,6 +378,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("%(path)s is a folder; give the list's file in it.", path=source)
     if not source.is_file():
         raise UsageError("No list at %(path)s; check the path.", path=source)
+    if (args.home or args.passphrase_file) and not args.desk:
+        raise UsageError(
+            "--home and --passphrase-file name the desk to link the list against; give --desk too."
+        )
     if not args.mapping:
         return _suggest(args, source)
     if not args.out:
@@ -419,15 +437,23 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     review = given(
         args.review_threshold, mapping.review_threshold, min(default.review_threshold, auto)
     )
+    desk: list[dict[str, str]] = []
+    if args.desk:  # asked for its passphrase before the list is read, not after
+        with desk_of(args, settings) as opened, stopped_by_signals():
+            catch_up(opened)
+            desk = opened.persons_to_link()
     link_settings = LinkSettings(
         auto_threshold=auto,
         review_threshold=review,
         memory_limit=args.memory,
         threads=args.threads,
         workers=args.threads,
+        apart=frozenset(r["record_id"] for r in desk),
     )
     with stopped_by_signals():
-        return _link_list(args, source, mapping, out, review_path, decision_paths, link_settings)
+        return _link_list(
+            args, source, mapping, out, review_path, decision_paths, link_settings, desk
+        )
 
 
 def default_link_mapping_path(source: Path) -> Path:
@@ -503,7 +529,10 @@ def _link_list(
     review_path: Path | None,
     decision_paths: Sequence[Path],
     link_settings: LinkSettings,
+    desk: Sequence[dict[str, str]] = (),
 ) -> int:
+    """Link the list (with ``desk``: the desk's persons, each met through the list's
+    rows only) and write what was found."""
     found = _records(
         source,
         mapping,
@@ -524,7 +553,7 @@ def _link_list(
             "output as .csv. Nothing was written.",
             rows=number(found.rows),
         )
-    if out.suffix.lower() == ".xlsx" and found.width + len(_EXTRA) > XLSX_COLUMNS:
+    if out.suffix.lower() == ".xlsx" and found.width + len(_EXTRA) + 1 > XLSX_COLUMNS:
         raise UsageError(
             "A row of the list has %(cells)s cells, more than an Excel worksheet holds with "
             "the cluster columns; write the output as .csv. Nothing was written.",
@@ -537,11 +566,11 @@ def _link_list(
             row=found.long_cell,
             most=number(XLSX_CELL),
         )
-    row_ids = {r["record_id"] for r in records}
-    by_id = {r["record_id"]: r for r in records}
+    on_desk = {r["record_id"] for r in desk}
+    by_id = {r["record_id"]: r for r in (*records, *desk)}
     said: dict[tuple[str, str], Decision] = {}
     for path in decision_paths:
-        for d in _read_decisions(path, row_ids, by_id):
+        for d in _read_decisions(path, by_id, on_desk if desk else None):
             key = (min(d.record_a, d.record_b), max(d.record_a, d.record_b))
             said.pop(key, None)  # the later file, or the later row, wins
             said[key] = d
@@ -550,7 +579,7 @@ def _link_list(
     on = _spark().spark_engine(master, memory=args.memory) if master else nullcontext(None)
     with on as engine:
         result = link_records(
-            records,
+            [*records, *desk],
             decisions=decisions,
             settings=link_settings,
             progress=linking_progress(),
@@ -559,7 +588,7 @@ def _link_list(
     apart = [(d.record_a, d.record_b) for d in decisions if d.verdict == "different"]
     open_pairs = _open_pairs(result, apart)
     to_check = _links_to_check(result, args.check_links, decisions) if review_path else []
-    rows_done = _write_clusters(source, mapping, out, found, result, open_pairs)
+    rows_done = _write_clusters(source, mapping, out, found, result, open_pairs, bool(desk))
     cut = 0
     if review_path is not None:
         unsure = {(d.record_a, d.record_b) for d in decisions if d.verdict == "unsure"}
@@ -575,8 +604,8 @@ def _link_list(
         ]
         cut = _write_review(
             review_path,
-            records,
-            found.positions,
+            list(by_id.values()),
+            {**found.positions, **({OTHER_NAMES: ()} if desk else {})},
             found.delimiter,
             open_pairs,
             unsure,
@@ -584,16 +613,23 @@ def _link_list(
             to_check,
         )
     sizes: dict[int, int] = {}
-    for c in result.clusters:
+    for c in result.clusters[: len(records)]:  # the list's rows, before the desk's
         sizes[c] = sizes.get(c, 0) + 1
+    met = {
+        (c, rid)
+        for rid, c in zip(result.record_ids, result.clusters, strict=True)
+        if rid in on_desk and c in sizes
+    }
+    rows_on_desk = sum(sizes[c] for c in {c for c, _ in met})
     # a "same" that other decisions overrule: A = B and B = C decided, A and C
     # decided different (one of the three is wrong, and a person must say which)
     cluster_of = dict(zip(result.record_ids, result.clusters, strict=True))
     overruled = sorted(
-        (int(d.record_a), int(d.record_b))
-        for d in decisions
-        if d.verdict == "same" and cluster_of[d.record_a] != cluster_of[d.record_b]
-    )
+        (_pair_key(d.record_a, d.record_b)
+         for d in decisions
+         if d.verdict == "same" and cluster_of[d.record_a] != cluster_of[d.record_b]),
+        key=lambda pair: (_order(pair[0]), _order(pair[1])),
+    )  # fmt: skip
     linked = sum(n for n in sizes.values() if n > 1)
     n_review = len(open_pairs)
     counts = {v: sum(d.verdict == v for d in decisions) for v in DECISIONS}
@@ -619,6 +655,9 @@ def _link_list(
         "unread_values": not_read,
         "links_to_check": len(to_check),
         "links_checked": {v: sum(d.verdict == v for d in checked) for v in DECISIONS},
+        "desk_persons": len(desk) if args.desk else None,
+        "rows_on_desk": rows_on_desk if args.desk else None,
+        "desk_persons_met": len({pid for _, pid in met}) if args.desk else None,
     }
     lines = [
         ntr(
@@ -657,6 +696,17 @@ def _link_list(
             n_review, shown=number(n_review),
         ),
     ]  # fmt: skip
+    if args.desk:
+        lines.append(
+            tr(
+                "On the desk already: %(rows)s, as %(persons)s of its %(total)s; each row's "
+                "person id is in the column desk_person.",
+                rows=_rows(rows_on_desk),
+                persons=ntr("%(shown)s person", "%(shown)s persons", len({p for _, p in met}),
+                            shown=number(len({p for _, p in met}))),
+                total=number(len(desk)),
+            )
+        )  # fmt: skip
     if to_check:
         lines.append(
             ntr(
@@ -781,12 +831,22 @@ def _links_to_check(
     return [links[k] for k in drawn if k in links]
 
 
+def _order(record_id: str) -> tuple[int, int, str]:
+    """The list's rows by number, then the desk's persons by id."""
+    return (0, int(record_id), "") if record_id.isdigit() else (1, 0, record_id)
+
+
 def _pair_key(a: str, b: str) -> tuple[str, str]:
-    return (a, b) if int(a) < int(b) else (b, a)
+    return (a, b) if _order(a) < _order(b) else (b, a)
+
+
+def _named(record_id: str) -> int | str:
+    """A record as the review file names it: a row's number, a desk person's id."""
+    return int(record_id) if record_id.isdigit() else record_id
 
 
 def _draw(pair: tuple[str, str]) -> bytes:
-    return hashlib.sha256(f"{pair[0]}-{pair[1]}".encode("ascii")).digest()
+    return hashlib.sha256(f"{pair[0]}-{pair[1]}".encode()).digest()
 
 
 def _write_clusters(
@@ -796,16 +856,26 @@ def _write_clusters(
     found: _List,
     result: LinkResult,
     open_pairs: Sequence[ScoredPair],
+    desk: bool = False,
 ) -> int:
     """Copy every row of the list to ``out`` with its cluster columns; the row count.
-    A row alone in its cluster is ``review`` when one of ``open_pairs`` holds it."""
-    index = {int(rid): i for i, rid in enumerate(result.record_ids)}
-    row_of = [int(rid) for rid in result.record_ids]
+    A row alone in its cluster is ``review`` when one of ``open_pairs`` holds it. With
+    ``desk``, the records after the list's are the desk's persons: a row in a cluster
+    with any of them is ``linked``, and their ids are in its ``desk_person``."""
+    n = len(found.records)  # the list's records come first
+    row_of = [int(rid) for rid in result.record_ids[:n]]
+    index = {row: i for i, row in enumerate(row_of)}
     sizes: dict[int, int] = {}
-    for c in result.clusters:
+    for c in result.clusters[:n]:
         sizes[c] = sizes.get(c, 0) + 1
+    persons: dict[int, list[str]] = {}
+    for pid, c in zip(result.record_ids[n:], result.clusters[n:], strict=True):
+        if c in sizes:
+            persons.setdefault(c, []).append(pid)
+    extra = (*_EXTRA, _DESK_PERSON) if desk else _EXTRA
     best: dict[int, tuple[float, int]] = {}
-    reviewed = {index[int(r)] for p in open_pairs for r in (p.record_a, p.record_b)}
+    position = {rid: i for i, rid in enumerate(result.record_ids)}
+    reviewed = {position[r] for p in open_pairs for r in (p.record_a, p.record_b)}
     pairs = result.pairs
     for a, b, p, decided in zip(
         pairs["a"].to_pylist(),
@@ -816,6 +886,8 @@ def _write_clusters(
     ):
         if decided and result.clusters[a] != result.clusters[b]:
             continue  # a "same" other decisions overruled: 1.0 would say it is kept
+        if a >= n or b >= n:
+            continue  # a desk's person: said in desk_person, not as a row
         for x, y in ((a, b), (b, a)):
             if x not in best or p > best[x][0]:
                 best[x] = (p, y)
@@ -829,8 +901,8 @@ def _write_clusters(
         # the lines above the header (a title, a date), so rows keep the list's numbers,
         # which the cluster columns and the review file name
         for above in table.above:
-            sheet.row([*above, *[""] * max(0, width + len(_EXTRA) - len(above))])
-        sheet.row([*table.headers, *beyond, *_EXTRA])
+            sheet.row([*above, *[""] * max(0, width + len(extra) - len(above))])
+        sheet.row([*table.headers, *beyond, *extra])
         for row in table.rows:
             count += 1
             cells: list[str | int | float] = [_cell(v) for v in row.values[:width]]
@@ -838,11 +910,13 @@ def _write_clusters(
             i = index.get(row.number)
             if i is None:
                 outcome = "unread" if row.number in found.unread else "empty"
-                sheet.row([*cells, "", "", outcome, "", ""])
+                sheet.row([*cells, "", "", outcome, "", "", *[""] * desk])
                 continue
             cluster = result.clusters[i]
             size = sizes[cluster]
-            outcome = "linked" if size > 1 else "review" if i in reviewed else "alone"
+            met = persons.get(cluster, [])
+            linked = size > 1 or bool(met)
+            outcome = "linked" if linked else "review" if i in reviewed else "alone"
             p, partner = best.get(i, (None, None))
             sheet.row(
                 [
@@ -852,6 +926,7 @@ def _write_clusters(
                     outcome,
                     "" if partner is None else row_of[partner],
                     "" if p is None else p,
+                    *(["; ".join(met)] if desk else []),
                 ]
             )
         if count != found.rows or _stamp(source) != found.stamp:
@@ -937,8 +1012,8 @@ def _write_review(
                 [
                     decision,
                     probability,
-                    int(row_a),
-                    int(row_b),
+                    _named(row_a),
+                    _named(row_b),
                     kind,
                     *(r.get(f, "") for f in fields for r in (a, b)),
                 ]
@@ -967,17 +1042,19 @@ def _decisions_written(path: Path) -> int:
 
 
 def _read_decisions(
-    path: Path, rows: set[str], records: dict[str, dict[str, str]]
+    path: Path, records: dict[str, dict[str, str]], desk: AbstractSet[str] | None = None
 ) -> list[Decision]:
     """The decisions written in a review file (CSV or XLSX, as --review wrote it, or
-    saved again by a spreadsheet); rows without one are skipped. ``rows``: the row
-    numbers of the list being linked, which the decisions must name; ``records``: the
-    list's records by row number, whose names (``_CHECKED``) must be those the review
-    file shows for each row it names, so that decisions made on another list, or on
-    this one before it was sorted, never land on other persons' rows."""
+    saved again by a spreadsheet); rows without one are skipped. ``records``: the
+    list's records by row number (with ``desk``, the desk's persons by id too), which
+    the decisions must name, and whose names (``_CHECKED``) must be those the review
+    file shows for each record it names, so that decisions made on another list, or on
+    this one before it was sorted, never land on other persons' rows. ``desk``: the
+    ids of the desk's persons linked against (``--desk``), or None."""
     if not path.is_file():
         raise UsageError("No decisions file at %(path)s; check the path.", path=path)
     out: list[Decision] = []
+    desk_ids = desk or frozenset()
     with open_table(path, header_row=1) as table:
         heads = [fold(h) for h in table.headers]
         missing = [k for k in _REVIEW_KEYS if fold(k) not in heads]
@@ -1024,7 +1101,25 @@ def _read_decisions(
                     file=path.name,
                 )
             for key in ("row_a", "row_b"):
-                if cell[key] not in rows and cell[key].isdigit() and len(cell[key]) <= 9:
+                named = cell[key]
+                if named not in records and named.startswith("p_") and desk is None:
+                    raise InputError(
+                        "Row %(row)d of %(file)s names a person of the desk (%(named)s): "
+                        "it was written by a run with --desk; give --desk again.",
+                        row=row.number,
+                        file=path.name,
+                        named=named[:40],
+                    )
+                if named not in records and named.startswith("p_"):
+                    raise InputError(
+                        "Row %(row)d of %(file)s names %(named)s, who is not a person on the "
+                        "desk now (merged with another since?); delete that decision and "
+                        "run again, and decide the pair anew if it comes back.",
+                        row=row.number,
+                        file=path.name,
+                        named=named[:40],
+                    )
+                if cell[key] not in records and cell[key].isdigit() and len(cell[key]) <= 9:
                     raise InputError(
                         "Row %(row)d of %(file)s names row %(named)s, which is not a row of "
                         "persons in this list; were the decisions made on another list, or "
@@ -1033,7 +1128,7 @@ def _read_decisions(
                         file=path.name,
                         named=cell[key],
                     )
-                if cell[key] not in rows:
+                if cell[key] not in records:
                     raise InputError(
                         "Row %(row)d of %(file)s names in %(column)s something other than a "
                         "row number, which is not a row of persons in this list; were the "
@@ -1048,11 +1143,28 @@ def _read_decisions(
                     row=row.number,
                     file=path.name,
                 )
+            if desk is not None and cell["row_a"] in desk and cell["row_b"] in desk:
+                raise InputError(
+                    "Row %(row)d of %(file)s pairs two persons of the desk, which the desk's "
+                    "own review decides (the staff app, Review); delete that decision.",
+                    row=row.number,
+                    file=path.name,
+                )
             for (fname, side), i in shown.items():
                 written = _cell(row.values[i]) if i < len(row.values) else ""
                 named = cell[f"row_{side}"]
                 listed = records[named].get(fname)
                 # compared as folded (case, spaces and punctuation aside)
+                if listed is not None and fold(written) != fold(listed) and named in desk_ids:
+                    raise InputError(
+                        "Row %(row)d of %(file)s shows for the desk's person %(named)s "
+                        "another name than the desk has now (their record was changed "
+                        "since): correct it in the review file as the desk has it, or "
+                        "delete that decision. Nothing was written.",
+                        row=row.number,
+                        file=path.name,
+                        named=named,
+                    )
                 if listed is not None and fold(written) != fold(listed):
                     # not quoted: the two names are personal data
                     raise InputError(

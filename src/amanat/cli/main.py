@@ -720,7 +720,9 @@ def _link_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         "Find the rows of a list that are one person, without importing it.",
         "amanat link list.csv --mapping list.link.yaml --out clusters.csv --review review.csv\n"
         "  amanat link list.csv --mapping list.link.yaml --out clusters.csv "
-        "--decisions review.csv --review review-2.csv",
+        "--decisions review.csv --review review-2.csv\n"
+        "  amanat link roster.csv --mapping roster.link.yaml --out on-desk.csv --desk "
+        "--home ~/desk",
     )
     p.description = (
         "Find the rows of a list that are one person, without importing it.\n\n"
@@ -731,6 +733,8 @@ def _link_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         "Every row is written to --out with a cluster (the first row of its person);\n"
         "doubtful pairs go to --review for a person to decide: write same, different\n"
         "or unsure in its decision column and give it back with --decisions.\n"
+        "With --desk, the desk's persons are linked too: who on a roster is already\n"
+        "recorded, without importing the roster.\n"
         "docs/guide/linkage.md explains the mapping and the outcomes."
     )
     p.add_argument("source", metavar="FILE", help="a .csv or .xlsx list of persons")
@@ -781,6 +785,14 @@ def _link_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         "(spark://host:7077), or none for Spark on this machine with --threads threads; "
         "needs amanat[spark] and Java 17",
     )
+    p.add_argument(
+        "--desk",
+        action="store_true",
+        help="also link the list against the persons on the desk (--home): a row that is "
+        "one of them gets their id in the column desk_person; nothing is imported",
+    )
+    _home(p)
+    _passphrase(p)
     _json(p)
 
 

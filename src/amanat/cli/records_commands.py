@@ -40,7 +40,7 @@ from amanat.views.export import check_export_folder, count_rows, export_views
 from amanat.views.project import ApplyReport, Candidate, fold_text
 from amanat.views.un import stored_gaps, suggested_route, urgent_since
 
-__all__ = ["COMMANDS", "CountBar", "person_page", "persons_table"]
+__all__ = ["COMMANDS", "CountBar", "catch_up", "desk_of", "person_page", "persons_table"]
 
 _SHORT = 10  # characters of a t_/s_/r_ id shown in running text ("t_3f2a9c01")
 _COLUMNS = (("ID", 34), (N_("NAME"), 24), (N_("BORN"), 10), (N_("HOMETOWN"), 18),
@@ -59,13 +59,13 @@ _NOT_UTF8 = re.compile("[\ud800-\udfff]")  # bytes on the command line that were
 
 
 @contextmanager
-def _desk(args: argparse.Namespace, settings: Settings) -> Iterator[Desk]:
+def desk_of(args: argparse.Namespace, settings: Settings) -> Iterator[Desk]:
     home = open_home(args.home, settings)
     with open_desk(home, ask_passphrase(settings, args.passphrase_file), settings) as desk:
         yield desk
 
 
-def _catch_up(desk: Desk) -> ApplyReport:
+def catch_up(desk: Desk) -> ApplyReport:
     """Apply what the vault holds and the views do not yet (after a sync or a pull)."""
     bar = CountBar(tr("Updating the views"), desk.pending(), tr("entries"))
     try:
@@ -610,8 +610,8 @@ def _query(args: argparse.Namespace, places: Gazetteer) -> read.Query:
 def cmd_persons(args: argparse.Namespace, settings: Settings) -> int:
     places = Gazetteer.load_builtin()
     query = _query(args, places)
-    with _desk(args, settings) as desk:
-        _catch_up(desk)
+    with desk_of(args, settings) as desk:
+        catch_up(desk)
         result = desk.search(query)
     rows = []
     for p in result.persons:
@@ -624,8 +624,8 @@ def cmd_persons(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_person(args: argparse.Namespace, settings: Settings) -> int:
-    with _desk(args, settings) as desk:
-        _catch_up(desk)
+    with desk_of(args, settings) as desk:
+        catch_up(desk)
         detail = desk.person(args.person_id.strip())
     print_result(args, detail.to_json(), person_page(detail, Gazetteer.load_builtin()))
     return 0
@@ -664,8 +664,8 @@ def cmd_duplicates(args: argparse.Namespace, settings: Settings) -> int:
     """Run the linkage model over the desk; list the pairs it proposes (none merged)."""
     progress = linking_progress()
 
-    with _desk(args, settings) as desk, stopped_by_signals():
-        _catch_up(desk)
+    with desk_of(args, settings) as desk, stopped_by_signals():
+        catch_up(desk)
         found = desk.find_duplicates(progress=progress)
         # the strongest of each kind: the links to confirm, and the pairs to decide
         # (listed by probability alone, the links filled the list)
@@ -710,14 +710,14 @@ def _report(report: ApplyReport, rebuilt: bool) -> tuple[dict[str, Any], str]:
 
 
 def cmd_views_update(args: argparse.Namespace, settings: Settings) -> int:
-    with _desk(args, settings) as desk:
-        report = _catch_up(desk)
+    with desk_of(args, settings) as desk:
+        report = catch_up(desk)
     print_result(args, *_report(report, rebuilt=False))
     return 0
 
 
 def cmd_views_rebuild(args: argparse.Namespace, settings: Settings) -> int:
-    with _desk(args, settings) as desk:
+    with desk_of(args, settings) as desk:
         total = sum(desk.views.projected_sizes().values()) + desk.pending()
         bar = CountBar(tr("Rebuilding the views"), total, tr("entries"))
         try:
@@ -731,8 +731,8 @@ def cmd_views_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.out).expanduser().absolute()
     check_export_folder(out)  # before the passphrase is asked
-    with _desk(args, settings) as desk:
-        _catch_up(desk)
+    with desk_of(args, settings) as desk:
+        catch_up(desk)
         bar = CountBar(tr("Exporting"), sum(count_rows(desk.engine).values()), tr("rows"))
         try:
             report = export_views(desk.engine, out, bar)
@@ -829,8 +829,8 @@ def cmd_places_add(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError("Give both --lat and --lon, or neither.")
     if args.lat is not None:
         change["lat"], change["lon"] = args.lat, args.lon
-    with _desk(args, settings) as desk:
-        _catch_up(desk)
+    with desk_of(args, settings) as desk:
+        catch_up(desk)
         with desk.engine.connect() as conn:
             known = read.place(conn, change["place"])
         if known is not None:  # the first place.added of an id is the place; later, history

@@ -35,9 +35,11 @@ from amanat.views.project import Candidate
 if TYPE_CHECKING:
     from amanat.linkage.link import LinkResult
 
-__all__ = ["MODEL", "candidate_pairs", "linkage_records"]
+__all__ = ["MODEL", "candidate_pairs", "linkage_records", "person_records"]
 
 MODEL = "amanat-linkage-1"
+# what separates the writings of ``other_names``, inside one writing
+_NOT_BETWEEN = str.maketrans({";": ",", "|": ",", "\n": " ", "\r": " "})
 Progress = Callable[[str, int, int], None]
 
 
@@ -54,6 +56,32 @@ def linkage_records(conn: Connection) -> list[dict[str, Any]]:
     person is known to have been taken (detained, disappeared or sent to a camp: the
     event that surely came first, the more precise of two that may have) as
     ``detained``."""
+    return [
+        {**facts, "record_id": f"{pid}#{k}", "name": name}
+        for pid, names, facts in _persons(conn)
+        for k, name in enumerate(names)
+    ]
+
+
+def person_records(conn: Connection) -> list[dict[str, Any]]:
+    """One linkage record per shown person (``record_id`` its person id), its first
+    recorded name as ``name`` and the others as ``other_names`` (``; `` between
+    them), the rest as ``linkage_records``: the desk's persons for ``amanat link
+    --desk``, each met through every writing of their name."""
+    return [
+        {
+            **facts,
+            "record_id": pid,
+            "name": names[0],
+            "other_names": "; ".join(n.translate(_NOT_BETWEEN) for n in names[1:]),
+        }
+        for pid, names, facts in _persons(conn)
+    ]
+
+
+def _persons(conn: Connection) -> list[tuple[str, list[str], dict[str, str]]]:
+    """Each shown person: id, the names recorded (labels left out; the display name
+    if none is left), and the other fields linkage reads."""
     p = s.persons
     names: dict[str, list[str]] = {}
     n = s.names
@@ -80,7 +108,7 @@ def linkage_records(conn: Connection) -> list[dict[str, Any]]:
         pid: earliest if earliest == latest else f"{earliest}..{latest}"
         for pid, (_, earliest, latest) in read.first_taken(conn).items()
     }
-    out: list[dict[str, Any]] = []
+    out: list[tuple[str, list[str], dict[str, str]]] = []
     for row in conn.execute(
         select(
             p.c.person_id,
@@ -95,21 +123,17 @@ def linkage_records(conn: Connection) -> list[dict[str, Any]]:
         pid = row.person_id
         county = row.hometown_code if (row.hometown_code or "")[:1].isdigit() else ""
         shown = row.display_name if not is_label(row.display_name or "") else ""
-        for k, name in enumerate(names.get(pid) or [shown]):
-            out.append(
-                {
-                    "record_id": f"{pid}#{k}",
-                    "source": "desk",
-                    "name": name,
-                    "birth": _year_or_date(row.birth_earliest, row.birth_latest),
-                    "sex": row.sex or "",
-                    "resident_id": ids.get(pid, ""),
-                    "county_code": county,
-                    "hometown": "" if county else (row.hometown_text or ""),
-                    "relative_name": relatives.get(pid, ""),
-                    "detained": taken.get(pid, ""),
-                }
-            )
+        facts = {
+            "source": "desk",
+            "birth": _year_or_date(row.birth_earliest, row.birth_latest),
+            "sex": row.sex or "",
+            "resident_id": ids.get(pid, ""),
+            "county_code": county,
+            "hometown": "" if county else (row.hometown_text or ""),
+            "relative_name": relatives.get(pid, ""),
+            "detained": taken.get(pid, ""),
+        }
+        out.append((pid, names.get(pid) or [shown], facts))
     return out
 
 

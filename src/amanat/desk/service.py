@@ -597,6 +597,12 @@ class Desk:
         self.views.store_candidates(found, replace=True)
         return found
 
+    def persons_to_link(self) -> list[dict[str, Any]]:
+        """Every shown person as one linkage record (``duplicates.person_records``):
+        what ``amanat link --desk`` links a list against."""
+        with self.engine.connect() as conn:
+            return duplicates.person_records(conn)
+
     def review_queue(
         self, *, outcome: str | None = "review", limit: int = 50, offset: int = 0
     ) -> read.ReviewQueue:

@@ -321,12 +321,14 @@ def block_pairs(
     *,
     forced: str | None = None,
     rules: Mapping[str, Rule] | None = None,
+    apart: str | None = None,
 ) -> dict[str, int]:
     """Create the table ``blocked_pairs(match_key, join_key_l, join_key_r)`` from the
     table ``records`` with ``rules`` (by default ``blocking_rules`` in the engine's SQL); the
     pairs of the table ``forced`` (unique_id_l, unique_id_r), if given, are added
-    whatever their keys. Returns counts for the report: keys, keys left out for their
-    size, and pairs."""
+    whatever their keys; no pair of two records of the table ``apart`` (unique_id), if
+    given, is kept, not even a forced one. Returns counts for the report: keys, keys
+    left out for their size, and pairs."""
     d = engine.dialect
     if rules is None:
         rules = RULES if d == DUCKDB else blocking_rules(d)
@@ -395,9 +397,16 @@ def block_pairs(
             "SELECT least(unique_id_l, unique_id_r) AS l, "  # noqa: S608
             f"greatest(unique_id_l, unique_id_r) AS r FROM {forced}",
         )
+    among = (
+        f"WHERE NOT (l IN (SELECT unique_id FROM {apart}) "  # noqa: S608
+        f"AND r IN (SELECT unique_id FROM {apart})) "
+        if apart
+        else ""
+    )
     engine.create(
         "blocked_pairs",
-        "SELECT '0' AS match_key, l AS join_key_l, r AS join_key_r FROM block_found GROUP BY l, r",
+        "SELECT '0' AS match_key, l AS join_key_l, r AS join_key_r "  # noqa: S608
+        f"FROM block_found {among}GROUP BY l, r",
     )
     engine.drop("block_found", "block_usable", "block_keys")
     ((pairs_count,),) = engine.rows("SELECT count(*) FROM blocked_pairs")

@@ -266,7 +266,16 @@ def _link(
             }
         ),
     )
-    counts = block_pairs(engine, settings.caps, forced="decided" if decided else None)
+    kept_apart = None
+    if settings.apart:
+        among = pc.is_in(table.column("record_id"), value_set=pa.array(sorted(settings.apart)))
+        ids = pc.indices_nonzero(among)
+        engine.load("apart_records", pa.table({"unique_id": pc.cast(ids, pa.int64())}))
+        kept_apart = "apart_records"
+    counts = block_pairs(
+        engine, settings.caps, forced="decided" if decided else None, apart=kept_apart
+    )
+    engine.drop("apart_records")
     stats.update({f"blocking_{k}": v for k, v in counts.items()})
     candidates = (
         engine.arrow("SELECT join_key_l AS a, join_key_r AS b FROM blocked_pairs")

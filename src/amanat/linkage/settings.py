@@ -81,6 +81,10 @@ class LinkSettings:
     seed: int = 6
     min_decisions: int = 20  # "same" decisions needed before they train m
     keep_candidates: bool = False  # keep the blocked pairs (for the benchmark)
+    # the record ids of records never compared with one another, only with the rest:
+    # a desk's persons, whose own duplicates the desk's review decides (amanat link
+    # --desk), joined only through the records of a list
+    apart: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not 0.0 < self.review_threshold <= self.auto_threshold <= 1.0:
