@@ -28,6 +28,7 @@ import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from splink.internals import expectation_maximisation
 
 from amanat.cli.main import main
 from amanat.errors import InputError, UsageError
@@ -114,6 +115,39 @@ def test_training_on_the_list_itself() -> None:
     assert pairwise_scores(_links(result), truth).precision >= 0.97
     names = [c["output_column_name"] for c in result.model["comparisons"]]
     assert names == ["name", "birth", "resident_id", "hometown", "relatives", "sex", "detained"]
+
+
+def test_a_training_session_splink_cannot_finish_teaches_nothing_and_breaks_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Given a list to train on, when Splink's EM refuses the m of one session's level
+    (an m driven below 1e-300, as it did on a roster linked with a 20,000-person desk:
+    `benchmarks/link_desk.py`; raised here at that session's first maximisation step,
+    after Splink has dropped the rule's own comparisons from the model it trains),
+    then linking goes on: the model keeps every comparison, is trained by the other
+    sessions, and still links precisely."""
+    columns, truth = _population(3000, seed=12)
+    real = expectation_maximisation.maximisation_step
+    calls = [0]
+
+    def refusing(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise ValueError(
+                "m_probability value 8.8e-304 is below the minimum allowed value of 1e-300."
+            )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(expectation_maximisation, "maximisation_step", refusing)
+    result = link_columns(columns, settings=LinkSettings(train_from=0))
+    assert calls[0] > 1 and result.stats["trained"]
+    names = [c["output_column_name"] for c in result.model["comparisons"]]
+    assert names == ["name", "birth", "resident_id", "hometown", "relatives", "sex", "detained"]
+    assert pairwise_scores(_links(result), truth).precision >= 0.97
+    # and any other error of Splink's is not taken for this one
+    monkeypatch.setattr(expectation_maximisation, "maximisation_step", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        link_columns(columns, settings=LinkSettings(train_from=0))
 
 
 def test_every_pair_has_the_outcome_its_probability_gives(small) -> None:  # type: ignore[no-untyped-def]

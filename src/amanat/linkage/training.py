@@ -5,6 +5,8 @@
 - m (how often between two records of one person) by expectation maximisation on the
   blocking rules of ``model.EM_BLOCKING_RULES``, and from the pairs a reviewer decided
   "same" when there are enough of them;
+- a session Splink cannot finish (no pair for its rule; an m it refuses as too small)
+  teaches nothing, and the model goes on as it was before it;
 - then *floors*: a level never seen among the training pairs would otherwise get a
   probability of zero (or none), and one disagreement there (a county written
   differently, a sex left out) would veto a link that everything else supports.
@@ -81,12 +83,23 @@ def train_model(
         max_pairs=max(1.0, min(u_pairs, n * (n - 1) / 2)), seed=seed
     )
     for rule in EM_BLOCKING_RULES:
+        before = linker.misc.save_model_to_json()
         try:
             training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True, max_pairs=em_pairs
             )
-        except EMTrainingException:  # a small list may have no pair for a rule
-            continue
+        except (EMTrainingException, ValueError) as exc:
+            # EMTrainingException: a small list may have no pair for a rule.
+            # ValueError: Splink refuses an m that EM drove towards zero, below 1e-300
+            # (a level all but never seen among the rule's matches: a list linked with
+            # a desk whose persons alone have a field), though the floors below would
+            # raise it. Either way the session has changed the model it was training
+            # in place (it drops the rule's own comparisons from it), so training goes
+            # on from the model as it was before: this rule teaches nothing.
+            if isinstance(exc, ValueError) and "minimum allowed" not in str(exc):
+                raise
+            linker = new_linker(records, before, dialect)
+            training = linker.training
     if labels is not None:
         training.estimate_m_from_pairwise_labels(labels)  # type: ignore[no-untyped-call]
     return with_floors(linker.misc.save_model_to_json())
