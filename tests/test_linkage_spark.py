@@ -100,6 +100,24 @@ def test_spark_links_a_list_exactly_as_duckdb_does(engine: SparkEngine) -> None:
     assert there.stats["links"] == here.stats["links"] > 100
 
 
+def test_spark_keeps_records_apart_as_duckdb_does(engine: SparkEngine) -> None:
+    """Given 800 generated records, the first 400 kept apart (as `amanat link --desk`
+    keeps the desk's persons), when linked on DuckDB and on Spark, then blocking
+    proposes the same pairs on both, and none of them is two records kept apart."""
+    population = generate(800, seed=3)
+    population.columns.pop("person_id")
+    population.columns["record_id"] = [str(i) for i in range(800)]
+    chosen = LinkSettings(keep_candidates=True, apart=frozenset(str(i) for i in range(400)))
+    here = link_columns(population.columns, settings=chosen)
+    there = link_columns(population.columns, settings=chosen, engine=engine)
+    assert here.candidates is not None and there.candidates is not None
+    found = set(zip(*there.candidates.to_pydict().values(), strict=True))
+    assert found == set(zip(*here.candidates.to_pydict().values(), strict=True))
+    assert found and not any(a < 400 and b < 400 for a, b in found)
+    assert any(a < 400 <= b or b < 400 <= a for a, b in found)
+    assert there.clusters == here.clusters
+
+
 def test_spark_trains_the_model_on_the_list(engine: SparkEngine) -> None:
     """Given 1,000 generated records and a reviewer's decisions (25 links confirmed
     "same", one link judged "different"), when linked on Spark with the model trained
