@@ -13,7 +13,7 @@ to decide, see --review; ``alone``; ``unread``: a row that could not be read, no
 linked; ``empty``: nothing in the columns the mapping names), ``best_match_row`` and
 ``best_probability`` (the row it is most likely the same person as); with ``--desk``,
 ``desk_person``: the ids of the desk's persons in the row's cluster (``; `` between
-them). A file named
+them; the most likely first, by the row's own pair with each). A file named
 .xlsx is written as a workbook; .csv (or .tsv, .txt) as CSV with the list's own
 separator when the list is a CSV (a semicolon list opens in a Russian or Kazakh Excel as
 it came), a comma otherwise.
@@ -868,10 +868,11 @@ def _write_clusters(
     sizes: dict[int, int] = {}
     for c in result.clusters[:n]:
         sizes[c] = sizes.get(c, 0) + 1
-    persons: dict[int, list[str]] = {}
-    for pid, c in zip(result.record_ids[n:], result.clusters[n:], strict=True):
+    persons: dict[int, list[int]] = {}  # a cluster's desk persons, by position
+    for j, c in enumerate(result.clusters[n:], start=n):
         if c in sizes:
-            persons.setdefault(c, []).append(pid)
+            persons.setdefault(c, []).append(j)
+    direct: dict[tuple[int, int], float] = {}  # (row, desk person): their own pair's
     extra = (*_EXTRA, _DESK_PERSON) if desk else _EXTRA
     best: dict[int, tuple[float, int]] = {}
     position = {rid: i for i, rid in enumerate(result.record_ids)}
@@ -886,8 +887,10 @@ def _write_clusters(
     ):
         if decided and result.clusters[a] != result.clusters[b]:
             continue  # a "same" other decisions overruled: 1.0 would say it is kept
-        if a >= n or b >= n:
-            continue  # a desk's person: said in desk_person, not as a row
+        if a >= n or b >= n:  # a desk's person: said in desk_person, not as a row
+            if (a < n) != (b < n):
+                direct[(min(a, b), max(a, b))] = p
+            continue
         for x, y in ((a, b), (b, a)):
             if x not in best or p > best[x][0]:
                 best[x] = (p, y)
@@ -914,7 +917,12 @@ def _write_clusters(
                 continue
             cluster = result.clusters[i]
             size = sizes[cluster]
-            met = persons.get(cluster, [])
+            # the most likely first: by the row's own pair with each (those it meets
+            # only through another row last)
+            met = sorted(
+                persons.get(cluster, []),
+                key=lambda j: (-direct.get((i, j), 0.0), result.record_ids[j]),
+            )
             linked = size > 1 or bool(met)
             outcome = "linked" if linked else "review" if i in reviewed else "alone"
             p, partner = best.get(i, (None, None))
@@ -926,7 +934,7 @@ def _write_clusters(
                     outcome,
                     "" if partner is None else row_of[partner],
                     "" if p is None else p,
-                    *(["; ".join(met)] if desk else []),
+                    *(["; ".join(result.record_ids[j] for j in met)] if desk else []),
                 ]
             )
         if count != found.rows or _stamp(source) != found.stamp:
