@@ -130,3 +130,21 @@ def test_a_package_s_names_are_its_modules_names() -> None:
             assert getattr(package, name) is not None
         with pytest.raises(AttributeError, match="no attribute 'nothing'"):
             _ = package.nothing  # type: ignore[attr-defined]
+
+
+def test_linking_a_list_loads_nothing_of_the_desk_unless_asked(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given a list and its mapping, when `amanat link` runs in a fresh interpreter
+    without --desk, then it links without importing the desk's service, its views or
+    SQLAlchemy (half a second of start-up): only --desk needs them."""
+    source, mapping = tmp_path / "list.csv", tmp_path / "list.link.yaml"
+    source.write_text("name,birth\nSerik Bilash,1974\nСерік Білаш,1974\n", encoding="utf-8")
+    mapping.write_text("version: 1\ncolumns:\n  name: name\n  birth: birth\n", "utf-8")
+    out = tmp_path / "clusters.csv"
+    status, loaded = _loaded_by(
+        cli_env, tmp_path, "link", str(source), "--mapping", str(mapping), "--out", str(out)
+    )
+    assert status == 0 and out.is_file()
+    assert "amanat.linkage.link" in loaded  # it did link
+    assert not {"amanat.desk.service", "amanat.views", "sqlalchemy", "sqlcipher3"} & set(loaded)
