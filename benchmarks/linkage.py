@@ -117,10 +117,15 @@ def _population(records: int, seed: int) -> tuple[Any, list[int]]:
     return population, [ids.setdefault(p, len(ids)) for p in persons]
 
 
-def _scoring_all(threads: int, memory: str) -> LinkSettings:
+_THROUGH = LinkSettings().through_threshold
+
+
+def _scoring_all(threads: int, memory: str, through: float | None = _THROUGH) -> LinkSettings:
     """Settings that keep the candidates and every pair down to the lowest review
-    threshold of the sweep, so that other thresholds and rules can be scored after."""
+    threshold of the sweep, so that other thresholds and rules can be scored after;
+    ``through``: the threshold of pairs through a third record (None: none)."""
     return LinkSettings(
+        through_threshold=through,
         threads=threads,
         workers=threads,
         memory_limit=memory,
@@ -174,7 +179,9 @@ def decisions_needed(
     return count
 
 
-def child(records: int, seed: int, method: str, threads: int, memory: str) -> dict[str, object]:
+def child(
+    records: int, seed: int, method: str, threads: int, memory: str, through: float | None
+) -> dict[str, object]:
     """Generate, link and score one population; the figures as a dictionary."""
     start = time.perf_counter()
     population = generate(records, seed=seed)
@@ -187,7 +194,7 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
     start = time.perf_counter()
     result = link_columns(
         population.columns,
-        settings=_scoring_all(threads, memory),
+        settings=_scoring_all(threads, memory, through),
         keyer=anyascii_keys if method == "anyascii" else name_keys,
     )
     seconds = time.perf_counter() - start
@@ -278,6 +285,8 @@ def child(records: int, seed: int, method: str, threads: int, memory: str) -> di
             blocking_recall_as_clusters(result.candidates, truth, true_pairs=true_pairs), 5
         ),
         "candidate_pairs": result.candidates.num_rows,
+        "through_threshold": through,
+        "through_pairs": result.stats.get("blocking_through_pairs", 0),
         "review_pairs": len(review),
         "review_true": sum(1 for x, y in review if truth[x] == truth[y]),
         "after_review": after_review,
@@ -660,7 +669,8 @@ def _in_child(args: argparse.Namespace, records: int, *extra: str) -> dict[str, 
     and peak memory its own); its figures, or None (its error printed) if it failed."""
     done = subprocess.run(
         [sys.executable, __file__, "--child", "--records", str(records), "--seed",
-         str(args.seed), "--threads", str(args.threads), "--memory", args.memory, *extra],
+         str(args.seed), "--threads", str(args.threads), "--memory", args.memory,
+         "--through", args.through, *extra],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0:
@@ -787,6 +797,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="print whether what third records say adds to the pairs' own scores",
     )
+    parser.add_argument(
+        "--through",
+        default=str(_THROUGH),
+        help="compare two records that each have a pair of this probability or more with "
+        f"one third record ({_THROUGH}; none: do not)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.prior:
@@ -813,7 +829,8 @@ def main(argv: list[str] | None = None) -> int:
         return _feedbacks(args)
     if args.child:
         n, method = args.records[0], args.methods[0]
-        print(json.dumps(child(n, args.seed, method, args.threads, args.memory)))
+        through = None if args.through == "none" else float(args.through)
+        print(json.dumps(child(n, args.seed, method, args.threads, args.memory, through)))
         return 0
     rows = []
     for n in args.records:

@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 import openpyxl
+import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -40,6 +41,7 @@ from amanat.linkage import (
     link_records,
     normalise_resident_id,
 )
+from amanat.linkage.blocking import through_pairs
 from amanat.linkage.clusters import cluster_links
 from amanat.linkage.engine import DuckDBEngine
 from amanat.linkage.evaluation import blocking_recall, cluster_scores, pairwise_scores
@@ -243,6 +245,77 @@ def test_records_kept_apart_meet_only_through_the_others() -> None:
     together = link_records(rows)
     pairs = {frozenset((p.record_a, p.record_b)) for p in together.links()}
     assert frozenset(("p_a", "p_b")) in pairs
+
+
+def test_two_records_each_probable_with_a_third_are_compared() -> None:
+    """Given a man recorded three times: under an official name in characters with his
+    resident ID and birth date, in Latin letters with the same ID and date, and in
+    Cyrillic with the date only, when linked, then the Cyrillic and the characters'
+    records, which share no key, are compared too (each is probable with the Latin
+    one); with the second pass turned off they are not."""
+    rows = [
+        {"record_id": "a", "name": "王建国", "resident_id": "654002197403150038"},
+        {"record_id": "b", "name": "Serikzhan Bilash", "resident_id": "654002197403150038"},
+        {"record_id": "c", "name": "Серікжан Білаш"},
+    ]
+    rows = [{**row, "birth": "1974-03-15", "sex": "male"} for row in rows]
+
+    def compared(**how: Any) -> set[tuple[int, int]]:
+        result = link_records(rows, settings=LinkSettings(keep_candidates=True, **how))
+        assert result.candidates is not None
+        found = result.candidates
+        return set(zip(found["a"].to_pylist(), found["b"].to_pylist(), strict=True))
+
+    assert compared(through_threshold=None) == {(0, 1), (1, 2)}
+    assert compared() == {(0, 1), (1, 2), (0, 2)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    edges=st.dictionaries(
+        st.tuples(st.integers(0, 11), st.integers(0, 11)).filter(lambda e: e[0] < e[1]),
+        st.sampled_from([-30.0, -2.0, 0.0, 1.5, 12.0]),
+        max_size=30,
+    ),
+    cap=st.integers(1, 6),
+    apart=st.sets(st.integers(0, 11), max_size=4),
+)
+def test_pairs_through_a_third_record_are_exactly_those(
+    edges: dict[tuple[int, int], float], cap: int, apart: set[int]
+) -> None:
+    """Given any scored pairs of twelve records, a cap and records kept apart, when the
+    pairs through a third record are made at evidence 0 or more, then they are exactly
+    the pairs not scored yet of two records that both have a pair of evidence 0 or
+    more with one record that has at most ``cap`` such pairs, none of two records kept
+    apart."""
+    engine = DuckDBEngine(duckdb.connect())
+    engine.load(
+        "evidence",
+        pa.table(
+            {
+                "a": pa.array([a for a, _ in edges], pa.int64()),
+                "b": pa.array([b for _, b in edges], pa.int64()),
+                "w": pa.array(list(edges.values()), pa.float64()),
+            }
+        ),
+    )
+    engine.load("kept_apart", pa.table({"unique_id": pa.array(sorted(apart), pa.int64())}))
+    count = through_pairs(engine, "evidence", 0.0, cap, apart="kept_apart")
+    made = {(a, b) for _, a, b in engine.rows("SELECT * FROM through_pairs")}
+    near: dict[int, set[int]] = {}
+    for (a, b), w in edges.items():
+        if w >= 0.0:
+            near.setdefault(a, set()).add(b)
+            near.setdefault(b, set()).add(a)
+    expected = {
+        (x, y)
+        for others in near.values()
+        if len(others) <= cap
+        for x in others
+        for y in others
+        if x < y and (x, y) not in edges and not (x in apart and y in apart)
+    }
+    assert made == expected and count == len(expected)
 
 
 def test_a_short_list_does_not_vouch_for_its_own_pairs() -> None:

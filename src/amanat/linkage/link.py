@@ -41,13 +41,14 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from amanat.errors import InputError, UsageError
-from amanat.linkage.blocking import block_pairs
+from amanat.linkage.blocking import block_pairs, through_pairs
 from amanat.linkage.clusters import RecordFacts, cluster_links
 from amanat.linkage.engine import DuckDBEngine, Engine
 from amanat.linkage.prepare import Columns, Keyer, columns_of, prepare_records
 from amanat.linkage.scoring import (
     NAME_FREQUENCIES,
     estimate_lambda,
+    evidence_for,
     register_name_frequencies,
     score_candidates,
     sql_probability,
@@ -275,7 +276,6 @@ def _link(
     counts = block_pairs(
         engine, settings.caps, forced="decided" if decided else None, apart=kept_apart
     )
-    engine.drop("apart_records")
     stats.update({f"blocking_{k}": v for k, v in counts.items()})
     candidates = (
         engine.arrow("SELECT join_key_l AS a, join_key_r AS b FROM blocked_pairs")
@@ -314,9 +314,28 @@ def _link(
 
     register_name_frequencies(api, linker, engine, "records", n, _tf_level_u(model))
     score_candidates(api, linker, engine, "blocked_pairs", "evidence")
-    api.delete_table_from_database(NAME_FREQUENCIES)  # Spark's session outlives a list
-    engine.drop("blocked_pairs", "tf_name_block")
+    engine.drop("blocked_pairs")
     lam = estimate_lambda(engine, "evidence", n)
+    if settings.through_threshold is not None:
+        through = through_pairs(
+            engine,
+            "evidence",
+            evidence_for(settings.through_threshold, lam),
+            settings.through_cap,
+            apart=kept_apart,
+        )
+        stats["blocking_through_pairs"] = through
+        if through:
+            if candidates is not None:
+                more = engine.arrow("SELECT join_key_l AS a, join_key_r AS b FROM through_pairs")
+                candidates = pa.concat_tables([candidates, more])
+            score_candidates(api, linker, engine, "through_pairs", "evidence_through")
+            engine.append("evidence", "SELECT a, b, w FROM evidence_through")
+            engine.drop("evidence_through")
+            lam = estimate_lambda(engine, "evidence", n)
+        engine.drop("through_pairs")
+    api.delete_table_from_database(NAME_FREQUENCIES)  # Spark's session outlives a list
+    engine.drop("tf_name_block", "apart_records")
     model["probability_two_random_records_match"] = lam
     stats["lambda"] = lam
     # a decision wins over the model: "same" is certain, "different" impossible

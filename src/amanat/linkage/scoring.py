@@ -33,6 +33,7 @@ from amanat.linkage.engine import Engine
 __all__ = [
     "NAME_FREQUENCIES",
     "estimate_lambda",
+    "evidence_for",
     "register_name_frequencies",
     "score_candidates",
     "sql_probability",
@@ -53,6 +54,12 @@ def _bits(probability: float) -> float:
 def sql_probability(weight: str, lam: float) -> str:
     """SQL for the match probability of evidence ``weight`` (bits) at share ``lam``."""
     return f"(1.0 / (1.0 + pow(2.0, -(({weight}) + {_bits(lam)!r}))))"
+
+
+def evidence_for(probability: float, lam: float) -> float:
+    """The evidence (bits) at which a pair's probability is ``probability`` at share
+    ``lam``: the inverse of ``sql_probability``."""
+    return _bits(probability) - _bits(lam)
 
 
 def register_name_frequencies(
