@@ -279,6 +279,24 @@ def test_ctrl_c_while_the_commands_load_is_one_line(
     assert capsys.readouterr().err == "amanat: остановлено до начала; ничего не сделано.\n"
 
 
+def test_ctrl_c_while_the_command_line_is_read_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given the commands loaded and the command line being read (building the parser
+    took past 0.3 s on a slow machine, where the real command's Ctrl-C came), when
+    Ctrl-C comes, then one line in the volunteer's language and exit status 130, no
+    traceback."""
+
+    def interrupted() -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(main_module, "build_parser", interrupted)
+    assert main_module.main(["status"]) == 130
+    assert capsys.readouterr().err == "amanat: stopped before it began; nothing was done.\n"
+    assert main_module.main(["--lang", "ru", "status"]) == 130
+    assert capsys.readouterr().err == "amanat: остановлено до начала; ничего не сделано.\n"
+
+
 @pytest.mark.parametrize("after", ["loading", "at-the-prompt"])
 def test_ctrl_c_is_one_line_whenever_it_comes(
     org: Org, cli_env: dict[str, str], tmp_path: Path, after: str

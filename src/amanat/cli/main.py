@@ -815,7 +815,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # mistyped command end there and are said in it too; then from what argparse read
     # (the same, but the command goes by argparse's reading).
     words.use(from_environment(os.environ, language_given(argv)))
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the command line is read: nothing is done yet
+        print("amanat: " + tr("stopped before it began; nothing was done."), file=sys.stderr)
+        return 130
     words.use(from_environment(os.environ, args.language))
     name = args.command
     for group in (
