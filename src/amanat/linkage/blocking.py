@@ -330,6 +330,14 @@ def _budget_cap(engine: Engine, budget: int) -> int:
     return int(cap)
 
 
+def _not_both(apart: str, left: str, right: str) -> str:
+    """SQL: not both records of a pair (columns ``left``, ``right``) in the table ``apart``."""
+    return (
+        f"NOT ({left} IN (SELECT unique_id FROM {apart}) "  # noqa: S608
+        f"AND {right} IN (SELECT unique_id FROM {apart}))"
+    )
+
+
 def block_pairs(
     engine: Engine,
     caps: Mapping[str, int] = DEFAULT_CAPS,
@@ -412,12 +420,7 @@ def block_pairs(
             "SELECT least(unique_id_l, unique_id_r) AS l, "  # noqa: S608
             f"greatest(unique_id_l, unique_id_r) AS r FROM {forced}",
         )
-    among = (
-        f"WHERE NOT (l IN (SELECT unique_id FROM {apart}) "  # noqa: S608
-        f"AND r IN (SELECT unique_id FROM {apart})) "
-        if apart
-        else ""
-    )
+    among = f"WHERE {_not_both(apart, 'l', 'r')} " if apart else ""
     engine.create(
         "blocked_pairs",
         "SELECT '0' AS match_key, l AS join_key_l, r AS join_key_r "  # noqa: S608
@@ -450,12 +453,7 @@ def through_pairs(
         "JOIN (SELECT x FROM through_edges GROUP BY x "
         f"HAVING count(*) BETWEEN 2 AND {int(cap)}) h ON e1.x = h.x",
     )
-    among = (
-        f"AND NOT (f.l IN (SELECT unique_id FROM {apart}) "  # noqa: S608
-        f"AND f.r IN (SELECT unique_id FROM {apart})) "
-        if apart
-        else ""
-    )
+    among = f"AND {_not_both(apart, 'f.l', 'f.r')} " if apart else ""
     engine.create(
         "through_pairs",
         "SELECT '0' AS match_key, f.l AS join_key_l, f.r AS join_key_r "  # noqa: S608
