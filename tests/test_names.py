@@ -503,7 +503,7 @@ def test_token_latin_is_lowercase_ascii() -> None:
 
 
 def test_table_version_is_exported() -> None:
-    assert TABLE_VERSION == "1.8"
+    assert TABLE_VERSION == "1.9"
 
 
 # ---- tables ---------------------------------------------------------------------------------
@@ -670,6 +670,11 @@ def test_root_forms_add_no_token_keys() -> None:
         ("Хайцзюнь Ло", "Haijun Luo", "罗海军"),  # given name first
         ("Ло Хай-цзюнь", "Luo Hai-jun", "罗海军"),
         ("Ма Шень", "Ma Shen", "马申"),  # non-standard е for э
+        # table 1.9: a Kazakh letter for its Russian neighbour
+        ("Юй Цзяньғо", "Yu Jianguo", "余建国"),  # ғ for г
+        ("Ли Цзиньшәнь", "Li Jinshan", "李金山"),  # ә for а
+        ("Ваң Мин", "Wang Ming", "王明"),  # ң for ng
+        ("Чжаң Мін", "Zhang Ming", "张明"),  # і for и, ң for ng
     ],
 )
 def test_palladius_cyrillic_meets_pinyin_and_characters(
@@ -692,6 +697,8 @@ def test_palladius_cyrillic_meets_pinyin_and_characters(
         "Ма",  # one word
         "Ли Ван Мин Хуа",  # four words
         "Ло Сяохайцзюнь",  # a three-syllable given name
+        "Мәди Сұлу",  # table 1.9: both divide once ә, ұ are folded, neither a surname
+        "Ақан Мұқан",
     ],
 )
 def test_kazakh_and_russian_names_are_not_read_as_palladius(text: str) -> None:

@@ -29,13 +29,21 @@ _LONGEST = max(len(k) for k in _SYLLABLES)
 # every toneless pinyin syllable (ü written v): the pinyin side of palladius.tsv
 PINYIN_SYLLABLES = frozenset(_SYLLABLES.values())
 _SURNAMES = frozenset(SURNAME_PINYIN.values())
+# What is not a Palladius letter but stands for one: ё for е, the syllable separators,
+# and the Kazakh letters a Kazakh typist or writer puts for their Russian neighbours
+# (Цзяньғо, Цзиньшәнь, Ваң: the two sit on one key's row, or ң is how Kazakh writes ng).
+# A judgement (docs/format/names.md, item 8); the Palladius reading is only ever added.
+_FOLD = str.maketrans(
+    {"ё": "е", "-": None, "'": None, "ъ": None} | dict(zip("әғқңөұүһі", "агкноуухи", strict=True))
+)
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def palladius_word(word: str) -> tuple[str, ...] | None:
     """The pinyin syllables of a Cyrillic word read as Palladius (fewest syllables), or None."""
-    # ъ, - and ' separate syllables (Чжунъин = zhong ying), nothing more
-    text = word.lower().replace("ё", "е").replace("-", "").replace("'", "").replace("ъ", "")
+    # ъ, - and ' separate syllables (Чжунъин = zhong ying), nothing more; a Kazakh
+    # letter stands for its Russian neighbour (docs/format/names.md, item 8)
+    text = word.lower().translate(_FOLD)
     if not text:
         return None
     # best[i]: the shortest parse of text[i:]

@@ -16,7 +16,7 @@ from amanat.errors import FormatError
 
 __all__ = ["TABLE_VERSION", "TableRow", "read_table"]
 
-TABLE_VERSION = "1.8"
+TABLE_VERSION = "1.9"
 _HEADER = f"# amanat.names table {TABLE_VERSION}:"
 
 
